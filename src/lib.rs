@@ -1,0 +1,4 @@
+//! blotter: a keyboard-driven execution blotter over a deterministic paper
+//! execution engine. See the README for the architecture.
+
+pub mod model;
