@@ -85,9 +85,23 @@ pub struct Instrument {
     pub auction_share: f64,
     /// Venues this instrument trades on.
     pub venues: Vec<Name>,
+    /// Prices are quoted per this many units of quantity (bonds: per 100 face; otherwise 1).
+    pub quote_per: i64,
+    /// Optional intraday volume curve: shares of continuous volume in equal buckets over the session.
+    pub volume_curve: Option<Vec<f64>>,
 }
 
 impl Instrument {
+    /// Exact notional of `qty` at `px`, honouring `quote_per`.
+    pub fn notional(&self, px: Price, qty: Qty) -> Money {
+        let n = Money::notional(px, qty);
+        if self.quote_per <= 1 { n } else { Money::from_raw((n.raw() as f64 / self.quote_per as f64).round() as i64) }
+    }
+    /// Notional as a float for models.
+    pub fn notional_f64(&self, px: f64, qty: f64) -> f64 {
+        px * qty / self.quote_per.max(1) as f64
+    }
+
     /// Typical half-spread in price units.
     pub fn half_spread(&self) -> f64 {
         self.ref_price.to_f64() * self.spread_bps / 2e4
@@ -105,17 +119,19 @@ pub enum Fee {
 }
 
 impl Fee {
-    /// Fee for a fill of `qty` at `px` (negative for a rebate).
-    pub fn charge(&self, px: Price, qty: Qty) -> Money {
+    /// Fee for a fill of `qty` with the given notional (negative for a rebate).
+    pub fn charge(&self, notional: Money, qty: Qty) -> Money {
         match *self {
             Fee::PerUnit(rate) => Money::per_unit(rate, qty),
-            Fee::Bps(bps) => Money::notional(px, qty).bps(bps),
+            Fee::Bps(bps) => notional.bps(bps),
         }
     }
-    /// Fee per unit at `px`, as a float in price units (for routing scores).
-    pub fn per_unit_f64(&self, px: f64) -> f64 {
+    /// Fee per unit of quantity in price units at `px` (for routing scores), for an
+    /// instrument quoted per `quote_per` units.
+    pub fn per_unit_in_px(&self, px: f64, quote_per: i64) -> f64 {
         match *self {
-            Fee::PerUnit(rate) => rate.to_f64(),
+            // A per-unit money fee expressed in price terms scales with quote_per.
+            Fee::PerUnit(rate) => rate.to_f64() * quote_per.max(1) as f64,
             Fee::Bps(bps) => px * bps / 1e4,
         }
     }

@@ -1,0 +1,18 @@
+//! The market simulator: instruments and venues (`universe`), sessions and
+//! calendars, intraday volume curves, L2 books, the synthetic price and order
+//! flow process (`sim`), and the tape.
+
+pub mod book;
+pub mod curve;
+pub mod rng;
+pub mod session;
+pub mod sim;
+pub mod tape;
+pub mod universe;
+
+pub use book::{Bbo, BookSide, L2Book, Level};
+pub use curve::VolumeCurve;
+pub use session::{Session, SessionState};
+pub use sim::{InstrumentMarket, MarketParams, TradeDraw};
+pub use tape::{MidSeries, Print, Tape};
+pub use universe::{Universe, VenueId};

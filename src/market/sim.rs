@@ -1,0 +1,481 @@
+//! The synthetic market of one instrument: a latent mid that follows a seeded
+//! random walk and our own trading's impact, per-venue L2 books quoted around
+//! it with venue spread, depth and resilience, and market trades arriving as a
+//! Poisson process that follows the intraday volume curve.
+//!
+//! Every random draw comes from a stream that our orders cannot influence (the
+//! same number of draws happens whatever we do), so two runs with the same seed
+//! see the same market except for the impact of what we traded.
+
+use super::book::{Bbo, L2Book, Level};
+use super::curve::VolumeCurve;
+use super::rng::{SimRng, Stream, stream};
+use super::session::Session;
+use super::tape::{MidSeries, Print, Tape};
+use super::universe::{Universe, VenueId};
+use crate::model::{AssetClass, Instrument, Money, Price, Qty, Rounding, Side, Timestamp};
+use rand::RngExt;
+use rand_distr::{Exp1, StandardNormal};
+use serde::Serialize;
+
+/// Tunable coefficients of the simulated market (documented in the README).
+#[derive(Debug, Clone, Serialize)]
+pub struct MarketParams {
+    /// Permanent impact: trading the whole ADV moves the mid by this many daily sigmas.
+    pub perm_coeff: f64,
+    /// Transient impact: steady-state temporary impact, in daily sigmas, per unit of participation.
+    pub temp_coeff: f64,
+    /// Growth of displayed depth per level away from the touch (level k holds 1 + slope*k times the touch).
+    pub depth_slope: f64,
+    /// Standard deviation of the slowly varying book-size noise.
+    pub depth_noise: f64,
+    /// Record every print and mid sample (TCA needs them; the benchmark measures with them on).
+    pub record_tape: bool,
+}
+
+impl Default for MarketParams {
+    fn default() -> Self {
+        MarketParams { perm_coeff: 0.5, temp_coeff: 0.5, depth_slope: 0.35, depth_noise: 0.25, record_tape: true }
+    }
+}
+
+/// Quote refresh interval and transient-impact decay time by asset class.
+fn class_timing(ac: AssetClass) -> (i64, f64) {
+    // (tick interval ns, transient impact e-folding time in seconds)
+    match ac {
+        AssetClass::Equity => (100_000_000, 180.0),
+        AssetClass::Crypto => (100_000_000, 60.0),
+        AssetClass::Fx => (250_000_000, 30.0),
+        AssetClass::Bond => (500_000_000, 120.0),
+    }
+}
+
+/// One venue's market in one instrument: its synthetic book and the state
+/// that shapes it.
+#[derive(Debug, Clone)]
+pub struct VenueMarket {
+    /// The venue.
+    pub venue: VenueId,
+    /// Share of the instrument's volume printed here.
+    pub share: f64,
+    /// Displayed book (liquidity from everyone but us).
+    pub book: L2Book,
+    half_spread: f64,
+    step: Price,
+    base_depth: f64,
+    /// Liquidity consumed from the top of each side and not yet refilled (raw qty units).
+    depletion: [f64; 2],
+    refill_per_tick: f64,
+    noise: [f64; 2],
+}
+
+fn side_ix(s: Side) -> usize {
+    match s {
+        Side::Buy => 0,
+        Side::Sell => 1,
+    }
+}
+
+/// A market trade drawn from the flow, before it is matched.
+#[derive(Debug, Clone, Copy)]
+pub struct TradeDraw {
+    /// Venue slot.
+    pub slot: usize,
+    /// Side of the aggressor.
+    pub aggressor: Side,
+    /// Size the aggressor wants.
+    pub size: Qty,
+}
+
+/// The simulated market of one instrument.
+#[derive(Debug, Clone)]
+pub struct InstrumentMarket {
+    /// Index in the universe.
+    pub uidx: usize,
+    /// The instrument.
+    pub inst: Instrument,
+    /// Today's session.
+    pub session: Session,
+    /// Today's volume curve.
+    pub curve: VolumeCurve,
+    /// Venues, in the instrument's venue order.
+    pub venues: Vec<VenueMarket>,
+    /// Every print.
+    pub tape: Tape,
+    /// Mid sampled at every quote refresh.
+    pub mids: MidSeries,
+    /// Volume traded by others since the open (excluding our fills).
+    pub market_volume: Qty,
+    /// Notional traded by others since the open.
+    pub market_notional: Money,
+    /// Last print.
+    pub last_trade: Option<(Timestamp, Price, Qty)>,
+    /// Next quote refresh, if the session still runs.
+    pub next_tick: Option<Timestamp>,
+    /// Next market trade, if the session still runs.
+    pub next_trade: Option<Timestamp>,
+    /// Market events processed (trades plus venue book updates).
+    pub events: u64,
+    fundamental: f64,
+    perm: f64,
+    temp: f64,
+    temp_t: Timestamp,
+    sigma_tick: f64,
+    tick_ns: i64,
+    trades_per_day: f64,
+    gamma: f64,
+    eta: f64,
+    temp_tau_ns: f64,
+    cum_share: Vec<f64>,
+    params: MarketParams,
+    rng_path: SimRng,
+    rng_flow: SimRng,
+    rng_book: SimRng,
+}
+
+impl InstrumentMarket {
+    /// The market of `inst` for `session`, starting no earlier than `origin`.
+    pub fn new(
+        universe: &Universe,
+        uidx: usize,
+        session: Session,
+        origin: Timestamp,
+        seed: u64,
+        params: MarketParams,
+    ) -> InstrumentMarket {
+        let inst = universe.instruments()[uidx].clone();
+        let curve = VolumeCurve::for_instrument(&inst, &session);
+        let (tick_ns, temp_tau_s) = class_timing(inst.asset_class);
+        let session_ns = (session.close.0 - session.open.0).max(1) as f64;
+        let ref_px = inst.ref_price.to_f64();
+        let sigma_abs = ref_px * inst.daily_vol;
+        let adv = inst.adv.raw() as f64;
+        let temp_tau_ns = temp_tau_s * 1e9;
+        let venues: Vec<VenueMarket> = universe
+            .routes(uidx)
+            .iter()
+            .map(|&(vid, share)| {
+                let v = universe.venue(vid);
+                let tick = inst.tick_size.to_f64();
+                let half_spread = (inst.half_spread() * v.spread_mult).max(tick * 0.5);
+                // Levels one tick apart unless the tick is tiny against the spread (crypto).
+                let step_ticks = ((inst.half_spread() / tick).round() as i64).max(1);
+                VenueMarket {
+                    venue: vid,
+                    share,
+                    book: L2Book::default(),
+                    half_spread,
+                    step: Price::from_raw(inst.tick_size.raw() * step_ticks),
+                    base_depth: inst.touch_depth.raw() as f64 * share * v.depth_mult,
+                    depletion: [0.0; 2],
+                    refill_per_tick: (-(tick_ns as f64) / (v.resilience_ms * 1e6)).exp(),
+                    noise: [0.0; 2],
+                }
+            })
+            .collect();
+        let mut cum_share = Vec::with_capacity(venues.len());
+        let mut acc = 0.0;
+        for v in &venues {
+            acc += v.share;
+            cum_share.push(acc);
+        }
+        let start = origin.max(session.open);
+        let first_tick = if start < session.close { Some(start) } else { None };
+        let idx = uidx as u64;
+        let mut m = InstrumentMarket {
+            uidx,
+            tape: Tape::new(params.record_tape),
+            mids: MidSeries::new(start, tick_ns),
+            market_volume: Qty::ZERO,
+            market_notional: Money::ZERO,
+            last_trade: None,
+            next_tick: first_tick,
+            next_trade: None,
+            events: 0,
+            fundamental: ref_px,
+            perm: 0.0,
+            temp: 0.0,
+            temp_t: start,
+            sigma_tick: sigma_abs * (tick_ns as f64 / session_ns).sqrt(),
+            tick_ns,
+            trades_per_day: adv * (1.0 - inst.auction_share) / inst.avg_trade_size.raw() as f64,
+            gamma: params.perm_coeff * sigma_abs / adv,
+            eta: params.temp_coeff * sigma_abs * session_ns / (adv * temp_tau_ns),
+            temp_tau_ns,
+            cum_share,
+            rng_path: stream(seed, Stream::Path, idx),
+            rng_flow: stream(seed, Stream::Flow, idx),
+            rng_book: stream(seed, Stream::Book, idx),
+            params,
+            inst,
+            session,
+            curve,
+            venues,
+        };
+        if first_tick.is_some() {
+            m.next_trade = m.arrival_after(start);
+        }
+        m
+    }
+
+    /// Quote refresh interval in nanoseconds.
+    pub fn tick_ns(&self) -> i64 {
+        self.tick_ns
+    }
+
+    /// The next arrival of a market trade after `t`: exponential waiting time
+    /// against the piecewise-constant intensity of the volume curve.
+    fn arrival_after(&mut self, t: Timestamp) -> Option<Timestamp> {
+        let mut need: f64 = self.rng_flow.sample(Exp1);
+        let mut now = t.max(self.session.open);
+        while now < self.session.close {
+            let end = self.curve.bucket_end(now);
+            let rate = self.trades_per_day * self.curve.density_at(now);
+            let avail = rate * (end.0 - now.0) as f64;
+            if rate > 0.0 && need < avail {
+                let dt = (need / rate).ceil() as i64;
+                return Some(Timestamp(now.0 + dt.max(1)));
+            }
+            need -= avail;
+            now = end;
+        }
+        None
+    }
+
+    /// The latent mid now (fundamental plus permanent and decayed transient impact).
+    pub fn mid(&self, now: Timestamp) -> f64 {
+        let decay = (-((now.0 - self.temp_t.0).max(0) as f64) / self.temp_tau_ns).exp();
+        (self.fundamental + self.perm + self.temp * decay).max(self.inst.tick_size.to_f64())
+    }
+
+    /// Permanent impact accumulated so far, in price units.
+    pub fn permanent_impact(&self) -> f64 {
+        self.perm
+    }
+
+    /// Moves the mid for our own fill: permanent impact always, transient impact
+    /// when we took liquidity.
+    pub fn apply_impact(&mut self, side: Side, qty: Qty, aggressive: bool, now: Timestamp) {
+        let q = qty.raw() as f64 * side.sign() as f64;
+        self.decay_temp(now);
+        self.perm += self.gamma * q;
+        if aggressive {
+            self.temp += self.eta * q;
+        }
+    }
+
+    fn decay_temp(&mut self, now: Timestamp) {
+        if now > self.temp_t {
+            self.temp *= (-((now.0 - self.temp_t.0) as f64) / self.temp_tau_ns).exp();
+            self.temp_t = now;
+        }
+    }
+
+    /// Quote refresh: advance the random walk one step, refill consumed
+    /// liquidity and re-quote every venue. Returns the next refresh time.
+    pub fn on_tick(&mut self, now: Timestamp) -> Option<Timestamp> {
+        let z: f64 = self.rng_path.sample(StandardNormal);
+        self.fundamental += self.sigma_tick * z;
+        let mid = self.mid(now);
+        let tick = self.inst.tick_size;
+        let lot = self.inst.lot_size;
+        let (slope, noise_sd) = (self.params.depth_slope, self.params.depth_noise);
+        for v in &mut self.venues {
+            for s in 0..2 {
+                let e: f64 = self.rng_book.sample(StandardNormal);
+                // AR(1) around zero: book size wanders slowly.
+                v.noise[s] = 0.98 * v.noise[s] + noise_sd * 0.2 * e;
+                v.depletion[s] *= v.refill_per_tick;
+                if v.depletion[s] < 1.0 {
+                    v.depletion[s] = 0.0;
+                }
+            }
+            quote_venue(v, mid, tick, lot, slope);
+            v.book.ts = now;
+        }
+        self.events += self.venues.len() as u64;
+        self.mids.record(now, mid);
+        let next = Timestamp(now.0 + self.tick_ns);
+        self.next_tick = (next < self.session.close).then_some(next);
+        self.next_tick
+    }
+
+    /// Draws the market trade due now and schedules the next arrival. The same
+    /// draws happen whatever the book looks like.
+    pub fn draw_trade(&mut self, now: Timestamp) -> TradeDraw {
+        let u_venue: f64 = self.rng_flow.random();
+        let u_side: f64 = self.rng_flow.random();
+        let e: f64 = self.rng_flow.sample(Exp1);
+        let slot = self.cum_share.iter().position(|c| u_venue < *c).unwrap_or(self.venues.len() - 1);
+        let aggressor = if u_side < 0.5 { Side::Buy } else { Side::Sell };
+        let lot = self.inst.lot_size;
+        let size = Qty::from_raw((self.inst.avg_trade_size.raw() as f64 * e) as i64).round_down_to(lot).max(lot);
+        self.next_trade = self.arrival_after(now);
+        self.events += 1;
+        TradeDraw { slot, aggressor, size }
+    }
+
+    /// Others' liquidity at `slot` consumed by a trade: it leaves the top of the
+    /// resting side and refills over the venue's resilience time.
+    pub fn consume(&mut self, slot: usize, resting: Side, qty: Qty) {
+        let v = &mut self.venues[slot];
+        v.depletion[side_ix(resting)] += qty.raw() as f64;
+        v.book.side_mut(resting).eat_from_top(qty);
+    }
+
+    /// Records a print on the tape (and in the market volume unless it is ours).
+    pub fn print(&mut self, p: Print) {
+        if !p.ours {
+            self.market_volume += p.qty;
+            self.market_notional += Money::notional(p.px, p.qty);
+        }
+        self.last_trade = Some((p.ts, p.px, p.qty));
+        self.tape.push(p);
+    }
+
+    /// Best bid and offer across venues (others' liquidity only).
+    pub fn nbbo(&self) -> Bbo {
+        let mut bbo = Bbo::default();
+        for v in &self.venues {
+            if let Some(b) = v.book.bids.best() {
+                bbo.bid = Some(merge_best(bbo.bid, b, |a, b| a > b));
+            }
+            if let Some(a) = v.book.asks.best() {
+                bbo.ask = Some(merge_best(bbo.ask, a, |a, b| a < b));
+            }
+        }
+        bbo
+    }
+
+    /// Expected continuous market volume between two times, from the curve.
+    pub fn expected_volume(&self, t0: Timestamp, t1: Timestamp) -> f64 {
+        self.inst.adv.to_f64() * (1.0 - self.inst.auction_share) * self.curve.share_between(t0, t1)
+    }
+}
+
+fn merge_best(cur: Option<Level>, new: Level, better: impl Fn(Price, Price) -> bool) -> Level {
+    match cur {
+        None => new,
+        Some(c) if better(new.px, c.px) => new,
+        Some(c) if c.px == new.px => Level { px: c.px, qty: c.qty + new.qty },
+        Some(c) => c,
+    }
+}
+
+/// Rebuilds one venue's book around `mid`: venue spread, depth growing away
+/// from the touch, and the unrefilled depletion eaten from the top.
+fn quote_venue(v: &mut VenueMarket, mid: f64, tick: Price, lot: Qty, slope: f64) {
+    let bid0 = Price::from_f64(mid - v.half_spread).unwrap_or(tick).round_to(tick, Rounding::Down).max(tick);
+    let mut ask0 = Price::from_f64(mid + v.half_spread).unwrap_or(tick).round_to(tick, Rounding::Up);
+    if ask0 <= bid0 {
+        ask0 = bid0 + tick;
+    }
+    for (s, first, dir) in [(0usize, bid0, -1i64), (1usize, ask0, 1i64)] {
+        let side = if s == 0 { &mut v.book.bids } else { &mut v.book.asks };
+        side.clear();
+        let size_factor = (1.0 + v.noise[s]).max(0.2);
+        let mut dep = v.depletion[s];
+        for k in 0..super::book::DEPTH as i64 {
+            let px = Price::from_raw(first.raw() + dir * k * v.step.raw());
+            if !px.is_positive() {
+                break;
+            }
+            let target = v.base_depth * (1.0 + slope * k as f64) * size_factor;
+            let mut q = target;
+            if dep > 0.0 {
+                let eaten = dep.min(q);
+                dep -= eaten;
+                q -= eaten;
+            }
+            let shown = Qty::from_raw(q as i64).round_down_to(lot);
+            side.push(px, shown);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::session::session;
+    use chrono::NaiveDate;
+
+    fn aapl(seed: u64) -> InstrumentMarket {
+        let u = Universe::builtin();
+        let i = u.instrument_index("AAPL").unwrap();
+        let s = session(u.instruments()[i].calendar, "NASDAQ", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
+        InstrumentMarket::new(&u, i, s, s.open, seed, MarketParams::default())
+    }
+
+    #[test]
+    fn books_are_quoted_uncrossed_around_the_mid() {
+        let mut m = aapl(1);
+        let t = m.next_tick.unwrap();
+        m.on_tick(t);
+        let mid = m.mid(t);
+        for v in &m.venues {
+            assert_eq!(v.book.bids.levels().len(), 10);
+            assert!(!v.book.is_crossed());
+            assert!(v.book.bids.best_px().unwrap().to_f64() < mid);
+            assert!(v.book.asks.best_px().unwrap().to_f64() > mid);
+        }
+        let nbbo = m.nbbo();
+        assert!(nbbo.bid.unwrap().px < nbbo.ask.unwrap().px);
+    }
+
+    #[test]
+    fn consumed_liquidity_refills_over_time() {
+        let mut m = aapl(2);
+        let t = m.next_tick.unwrap();
+        m.on_tick(t);
+        let before = m.venues[0].book.asks.total();
+        let touch = m.venues[0].book.asks.best().unwrap();
+        m.consume(0, Side::Sell, touch.qty);
+        assert_ne!(m.venues[0].book.asks.best().unwrap().px, touch.px, "touch removed");
+        // One tick later it has not fully refilled...
+        m.on_tick(Timestamp(t.0 + m.tick_ns()));
+        let shortly = m.venues[0].book.asks.total();
+        // ...after a minute it has.
+        let mut now = Timestamp(t.0 + m.tick_ns());
+        for _ in 0..600 {
+            now = Timestamp(now.0 + m.tick_ns());
+            m.on_tick(now);
+        }
+        let later = m.venues[0].book.asks.total();
+        assert!(shortly.to_f64() < later.to_f64() * 0.99 || shortly < before, "{shortly} {later} {before}");
+        assert_eq!(m.venues[0].depletion[1], 0.0);
+    }
+
+    #[test]
+    fn trades_follow_the_u_shaped_curve() {
+        let mut m = aapl(3);
+        let mut n_first = 0;
+        let mut n_mid = 0;
+        let open = m.session.open;
+        while let Some(t) = m.next_trade {
+            let _ = m.draw_trade(t);
+            let mins = (t.0 - open.0) / 60_000_000_000;
+            if mins < 30 {
+                n_first += 1;
+            } else if (180..210).contains(&mins) {
+                n_mid += 1;
+            }
+        }
+        assert!(n_first as f64 > 1.8 * n_mid as f64, "first half hour {n_first}, midday {n_mid}");
+        // Roughly ADV * (1 - auction share) / avg trade size trades per day.
+        let expected = 55e6 * 0.93 / 110.0;
+        assert!((m.events as f64 - expected).abs() < expected * 0.05, "{} vs {expected}", m.events);
+    }
+
+    #[test]
+    fn impact_moves_the_mid_and_transient_part_decays() {
+        let mut m = aapl(4);
+        let t = m.next_tick.unwrap();
+        m.on_tick(t);
+        let base = m.mid(t);
+        m.apply_impact(Side::Buy, Qty::from_int(1_000_000), true, t);
+        let right_after = m.mid(t);
+        let later = m.mid(Timestamp(t.0 + 3_600_000_000_000));
+        assert!(right_after > later && later > base, "{base} {right_after} {later}");
+        assert!((later - base - m.permanent_impact()).abs() < 1e-3);
+    }
+}
