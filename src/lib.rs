@@ -1,5 +1,9 @@
 //! blotter: a keyboard-driven execution blotter over a deterministic paper
 //! execution engine. See the README for the architecture.
 
+pub mod algo;
+pub mod engine;
 pub mod market;
 pub mod model;
+pub mod router;
+pub mod venue;

@@ -224,7 +224,7 @@ impl ParentStatus {
             (self, to),
             (Pending, Working | Paused | Cancelled | Expired | Interrupted)
                 | (Working, Paused | Done | Cancelled | Expired | Interrupted)
-                | (Paused, Working | Done | Cancelled | Expired | Interrupted)
+                | (Paused, Working | Pending | Done | Cancelled | Expired | Interrupted)
                 | (Interrupted, Working | Paused | Cancelled | Expired | Done)
         )
     }
@@ -320,7 +320,7 @@ impl Default for Owner {
 }
 
 /// A parent (algorithmic) order and its running totals.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParentOrder {
     /// Id, e.g. `P17`.
     pub id: ParentId,
@@ -385,7 +385,7 @@ impl ParentOrder {
 }
 
 /// One order sent to one venue on behalf of a parent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChildOrder {
     /// Id, e.g. `P17-C3`.
     pub id: ChildId,

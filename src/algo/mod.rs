@@ -1,0 +1,240 @@
+//! Execution algorithms: one module each, behind one trait.
+//!
+//! An algorithm is a deterministic state machine. The engine calls it on
+//! start, timers, fills, closed children, tape prints and quote updates (the
+//! last two only if it asks for them) and it answers with actions: send an
+//! intent to the router, cancel its working children, set a timer. It never
+//! touches venues or the clock itself, and it can never overfill: the engine
+//! clips every intent to the parent's unworked quantity.
+
+pub mod params;
+pub mod twap;
+
+use crate::market::rng::SimRng;
+use crate::market::{InstrumentMarket, Session, VolumeCurve};
+use crate::model::{AlgoKind, Fill, Instrument, ParentOrder, Price, Qty, Side, Timestamp};
+use crate::router::{Intent, Urgency};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub use params::{ParamError, Params};
+
+/// One planned slice of a schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PlannedSlice {
+    /// When the slice starts.
+    pub at: Timestamp,
+    /// Quantity of the slice.
+    pub qty: Qty,
+    /// Cumulative quantity due by the end of the slice.
+    pub cum: Qty,
+}
+
+/// Everything an algorithm needs to build itself.
+#[derive(Debug, Clone, Copy)]
+pub struct AlgoSpec<'a> {
+    /// Buy or sell.
+    pub side: Side,
+    /// Parent quantity.
+    pub qty: Qty,
+    /// Parent limit price.
+    pub limit: Option<Price>,
+    /// Window start (already clamped to the session).
+    pub start: Timestamp,
+    /// Window end.
+    pub end: Timestamp,
+    /// The instrument.
+    pub inst: &'a Instrument,
+    /// Today's session.
+    pub session: &'a Session,
+    /// Today's volume curve.
+    pub curve: &'a VolumeCurve,
+}
+
+/// What an algorithm asks the engine to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Route and send child orders for this intent.
+    Send(Intent),
+    /// Cancel every working child.
+    CancelAll,
+    /// Call `on_timer(token)` at this time.
+    Timer(Timestamp, u64),
+}
+
+/// The engine's view handed to an algorithm on every call.
+pub struct AlgoCtx<'a> {
+    /// Current simulated time.
+    pub now: Timestamp,
+    /// The parent order (filled quantity, limit, window, ...).
+    pub parent: &'a ParentOrder,
+    /// Unfilled quantity of live children, including those with a cancel in flight.
+    pub working: Qty,
+    /// The instrument's market: books, tape, session, curve.
+    pub market: &'a InstrumentMarket,
+    /// The algorithm's own random stream.
+    pub rng: &'a mut SimRng,
+    /// Expected volume of the instrument's closing auction (0 where none).
+    pub auction_volume: f64,
+    actions: &'a mut Vec<Action>,
+}
+
+impl<'a> AlgoCtx<'a> {
+    /// A context; the engine builds these.
+    pub fn new(
+        now: Timestamp,
+        parent: &'a ParentOrder,
+        working: Qty,
+        market: &'a InstrumentMarket,
+        rng: &'a mut SimRng,
+        auction_volume: f64,
+        actions: &'a mut Vec<Action>,
+    ) -> Self {
+        AlgoCtx { now, parent, working, market, rng, auction_volume, actions }
+    }
+    /// Sends an intent at the parent's limit.
+    pub fn send(&mut self, qty: Qty, urgency: Urgency) {
+        self.send_limited(qty, urgency, self.parent.limit_px);
+    }
+    /// Sends an intent at an explicit limit (tightened by the parent's limit).
+    pub fn send_limited(&mut self, qty: Qty, urgency: Urgency, limit: Option<Price>) {
+        let side = self.parent.side;
+        let limit = match (limit, self.parent.limit_px) {
+            (Some(a), Some(b)) => Some(if side.better(a, b) { a } else { b }),
+            (a, b) => a.or(b),
+        };
+        if qty.is_positive() {
+            self.actions.push(Action::Send(Intent { side, qty, limit, urgency }));
+        }
+    }
+    /// Cancels every working child.
+    pub fn cancel_all(&mut self) {
+        self.actions.push(Action::CancelAll);
+    }
+    /// Asks for `on_timer(token)` at `at`.
+    pub fn timer(&mut self, at: Timestamp, token: u64) {
+        self.actions.push(Action::Timer(at, token));
+    }
+    /// Quantity neither filled nor working.
+    pub fn unworked(&self) -> Qty {
+        self.parent.leaves().saturating_sub(self.working)
+    }
+}
+
+/// An execution algorithm.
+pub trait ExecAlgo: Send + std::fmt::Debug {
+    /// Which algorithm this is.
+    fn kind(&self) -> AlgoKind;
+    /// The planned schedule, for previews (may be empty for purely reactive algorithms).
+    fn plan(&self) -> Vec<PlannedSlice>;
+    /// The parent's window has started.
+    fn on_start(&mut self, ctx: &mut AlgoCtx<'_>);
+    /// A timer it set has fired.
+    fn on_timer(&mut self, ctx: &mut AlgoCtx<'_>, token: u64);
+    /// One of its children filled.
+    fn on_fill(&mut self, _ctx: &mut AlgoCtx<'_>, _fill: &Fill) {}
+    /// One of its children reached a final state (filled, cancelled, rejected).
+    fn on_child_closed(&mut self, _ctx: &mut AlgoCtx<'_>) {}
+    /// Someone else traded `qty` at `px` (only if `wants_trades`).
+    fn on_trade(&mut self, _ctx: &mut AlgoCtx<'_>, _px: Price, _qty: Qty) {}
+    /// The venues re-quoted (only if `wants_quotes`).
+    fn on_quote(&mut self, _ctx: &mut AlgoCtx<'_>) {}
+    /// The parent's quantity or limit was amended.
+    fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
+        self.on_resume(ctx);
+    }
+    /// The parent was resumed after a pause (timers set before the pause are void).
+    fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>);
+    /// Whether to call `on_trade`.
+    fn wants_trades(&self) -> bool {
+        false
+    }
+    /// Whether to call `on_quote`.
+    fn wants_quotes(&self) -> bool {
+        false
+    }
+}
+
+/// Builds the algorithm for a parent, validating its parameters. Parameters
+/// every algorithm shares (`on_pause`) are checked by the engine.
+pub fn build(
+    kind: AlgoKind,
+    spec: &AlgoSpec<'_>,
+    params: &BTreeMap<String, String>,
+    rng: &mut SimRng,
+) -> Result<Box<dyn ExecAlgo>, ParamError> {
+    let mut p = Params::new(kind, params);
+    let algo: Box<dyn ExecAlgo> = match kind {
+        AlgoKind::Twap => Box::new(twap::Twap::new(spec, &mut p, rng)?),
+        other => {
+            return Err(ParamError::new("algo", format!("'{other}' is not available in this build; available: twap")));
+        }
+    };
+    p.finish()?;
+    Ok(algo)
+}
+
+/// Splits `total` into lots proportionally to `weights`, summing exactly to
+/// `total` (largest remainder). `total` should be a multiple of `lot`; any
+/// sub-lot remainder goes to the last piece.
+pub fn split_in_lots(total: Qty, weights: &[f64], lot: Qty) -> Vec<Qty> {
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    let lots_total = total.raw() / lot.raw().max(1);
+    let wsum: f64 = weights.iter().map(|w| w.max(0.0)).sum();
+    let n = weights.len();
+    let exact: Vec<f64> = if wsum > 0.0 {
+        weights.iter().map(|w| w.max(0.0) / wsum * lots_total as f64).collect()
+    } else {
+        vec![lots_total as f64 / n as f64; n]
+    };
+    let mut lots: Vec<i64> = exact.iter().map(|x| x.floor() as i64).collect();
+    let mut short = lots_total - lots.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..n).collect();
+    // Largest fractional part first; earlier slices win ties.
+    order.sort_by(|&a, &b| {
+        let fa = exact[a] - exact[a].floor();
+        let fb = exact[b] - exact[b].floor();
+        fb.partial_cmp(&fa).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+    });
+    for &i in order.iter().cycle() {
+        if short <= 0 {
+            break;
+        }
+        lots[i] += 1;
+        short -= 1;
+    }
+    let mut out: Vec<Qty> = lots.iter().map(|l| Qty::from_raw(l * lot.raw().max(1))).collect();
+    let rem = total - out.iter().copied().sum::<Qty>();
+    if let Some(last) = out.last_mut() {
+        *last += rem;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn split_is_exact() {
+        let parts = split_in_lots(Qty::from_int(200_000), &[1.0; 78], Qty::from_int(1));
+        assert_eq!(parts.iter().copied().sum::<Qty>(), Qty::from_int(200_000));
+        let parts = split_in_lots(Qty::from_int(10), &[1.0, 1.0, 1.0], Qty::from_int(1));
+        assert_eq!(parts, vec![Qty::from_int(4), Qty::from_int(3), Qty::from_int(3)]);
+    }
+
+    proptest! {
+        #[test]
+        fn split_sums_to_total(total in 1i64..5_000_000, n in 1usize..400, lot in 1i64..500) {
+            let lot = Qty::from_int(lot);
+            let total = Qty::from_int(total).round_down_to(lot).max(lot);
+            let weights: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
+            let parts = split_in_lots(total, &weights, lot);
+            prop_assert_eq!(parts.iter().copied().sum::<Qty>(), total);
+            prop_assert!(parts.iter().all(|p| !p.is_negative() && p.is_multiple_of(lot)));
+        }
+    }
+}

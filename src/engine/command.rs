@@ -1,0 +1,183 @@
+//! Commands into the engine and the refusals that come back.
+
+use crate::model::{AlgoKind, Name, ParentId, Price, Qty, Role, Side, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Who is asking: checked on every command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// User name.
+    pub user: Name,
+    /// Tenant (desk or firm).
+    pub tenant: Name,
+    /// Role.
+    pub role: Role,
+}
+
+impl Actor {
+    /// The local desk user of a stand-alone engine.
+    pub fn local(role: Role) -> Actor {
+        Actor { user: "desk".into(), tenant: "local".into(), role }
+    }
+}
+
+/// A new parent order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    /// Instrument symbol.
+    pub symbol: String,
+    /// Buy or sell.
+    pub side: Side,
+    /// Quantity.
+    pub qty: Qty,
+    /// Algorithm.
+    pub algo: AlgoKind,
+    /// Algorithm parameters.
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+    /// Window start (default: now).
+    #[serde(default)]
+    pub start: Option<Timestamp>,
+    /// Window end (default: the session close).
+    #[serde(default)]
+    pub end: Option<Timestamp>,
+    /// Optional limit price.
+    #[serde(default)]
+    pub limit_px: Option<Price>,
+    /// Decision price for TCA (default: arrival mid).
+    #[serde(default)]
+    pub decision_px: Option<Price>,
+}
+
+/// A change to a working parent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Amendment {
+    /// New total quantity.
+    #[serde(default)]
+    pub qty: Option<Qty>,
+    /// New limit (`Some(None)` removes it).
+    #[serde(default, with = "double_option")]
+    pub limit_px: Option<Option<Price>>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    pub fn serialize<S: Serializer, T: Serialize>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            None => s.serialize_none(),
+            Some(inner) => inner.serialize(s),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// Everything the engine can be asked to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Command {
+    /// Accept a new parent order.
+    Submit(OrderRequest),
+    /// Change quantity and/or limit.
+    Amend {
+        /// Parent.
+        id: ParentId,
+        /// What to change.
+        #[serde(flatten)]
+        change: Amendment,
+    },
+    /// Cancel a parent (working children are cancelled, the residual reported).
+    Cancel {
+        /// Parent.
+        id: ParentId,
+    },
+    /// Stop sending new children.
+    Pause {
+        /// Parent.
+        id: ParentId,
+    },
+    /// Continue after a pause.
+    Resume {
+        /// Parent.
+        id: ParentId,
+    },
+    /// Cancel every working child and pause every parent.
+    KillAll,
+}
+
+/// Stable machine-readable reasons for a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The symbol is not in the universe.
+    UnknownSymbol,
+    /// Quantity zero, negative or off the lot grid.
+    InvalidQty,
+    /// Limit price not positive or off the tick grid.
+    InvalidPrice,
+    /// Window malformed or outside the session.
+    InvalidWindow,
+    /// The market is closed on that date.
+    MarketClosed,
+    /// An algorithm parameter is invalid.
+    InvalidParam,
+    /// No such order (or not visible to the caller).
+    UnknownOrder,
+    /// The order is in a state that does not allow the change.
+    StateConflict,
+    /// The caller's role may not do this.
+    Forbidden,
+}
+
+impl RejectCode {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectCode::UnknownSymbol => "unknown_symbol",
+            RejectCode::InvalidQty => "invalid_qty",
+            RejectCode::InvalidPrice => "invalid_price",
+            RejectCode::InvalidWindow => "invalid_window",
+            RejectCode::MarketClosed => "market_closed",
+            RejectCode::InvalidParam => "invalid_param",
+            RejectCode::UnknownOrder => "unknown_order",
+            RejectCode::StateConflict => "state_conflict",
+            RejectCode::Forbidden => "forbidden",
+        }
+    }
+}
+
+/// A refused command: which field, why, and what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reject {
+    /// Stable code.
+    pub code: RejectCode,
+    /// The field at fault, when there is one.
+    pub field: Option<String>,
+    /// Human explanation.
+    pub message: String,
+}
+
+impl Reject {
+    /// A refusal about one field.
+    pub fn field(code: RejectCode, field: &str, message: impl Into<String>) -> Reject {
+        Reject { code, field: Some(field.to_string()), message: message.into() }
+    }
+    /// A refusal not tied to one field.
+    pub fn new(code: RejectCode, message: impl Into<String>) -> Reject {
+        Reject { code, field: None, message: message.into() }
+    }
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{field}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for Reject {}

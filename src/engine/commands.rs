@@ -1,0 +1,407 @@
+//! The command layer: validation, permissions and state changes for submit,
+//! amend, cancel, pause, resume and kill-all. A refused command changes
+//! nothing and leaves a `Rejected` event naming the field and the reason.
+
+use super::{Actor, Command, Engine, EventKind, Job, OrderRequest, ParentSlot, Reject, RejectCode};
+use crate::algo::{self, AlgoSpec, PlannedSlice, params::cancel_on_pause};
+use crate::market::rng::{Stream, stream};
+use crate::model::{AlgoKind, Owner, ParentId, ParentOrder, ParentStatus, Price, Qty, Timestamp};
+use std::collections::VecDeque;
+
+/// A validated order, ready to accept.
+struct Checked {
+    inst: usize,
+    start: Timestamp,
+    end: Timestamp,
+}
+
+impl Engine {
+    /// Applies a command now. Returns the parent concerned (new for a submit).
+    pub fn apply(&mut self, actor: &Actor, cmd: Command) -> Result<Option<ParentId>, Reject> {
+        let parent = match &cmd {
+            Command::Amend { id, .. } | Command::Cancel { id } | Command::Pause { id } | Command::Resume { id } => {
+                Some(*id)
+            }
+            _ => None,
+        };
+        let result = match cmd {
+            Command::Submit(req) => self.submit(actor, req).map(Some),
+            Command::Amend { id, change } => self.amend(actor, id, change.qty, change.limit_px).map(|_| Some(id)),
+            Command::Cancel { id } => self.cancel(actor, id).map(|_| Some(id)),
+            Command::Pause { id } => self.pause(actor, id).map(|_| Some(id)),
+            Command::Resume { id } => self.resume(actor, id).map(|_| Some(id)),
+            Command::KillAll => self.kill_all(actor).map(|_| None),
+        };
+        if let Err(r) = &result {
+            self.emit(EventKind::Rejected {
+                actor: actor.clone(),
+                parent,
+                code: r.code,
+                field: r.field.clone(),
+                message: r.message.clone(),
+            });
+        }
+        result
+    }
+
+    /// Queues a command to be applied at simulated time `at` (scripts, replays).
+    pub fn schedule(&mut self, at: Timestamp, actor: Actor, cmd: Command) {
+        self.push(at.max(self.now), Job::Command(Box::new((actor, cmd))));
+    }
+
+    /// Validates an order and returns the algorithm's planned schedule without accepting it.
+    pub fn preview(&self, req: &OrderRequest) -> Result<Vec<PlannedSlice>, Reject> {
+        let c = self.check(req)?;
+        let m = &self.markets[c.inst];
+        let spec = AlgoSpec {
+            side: req.side,
+            qty: req.qty,
+            limit: req.limit_px,
+            start: c.start,
+            end: c.end,
+            inst: &m.inst,
+            session: &m.session,
+            curve: &m.curve,
+        };
+        let mut rng = stream(self.seed, Stream::Algo, self.parents.len() as u64 + 1);
+        let a = algo::build(req.algo, &spec, &req.params, &mut rng).map_err(param_reject)?;
+        Ok(a.plan())
+    }
+
+    fn check(&self, req: &OrderRequest) -> Result<Checked, Reject> {
+        let u = self.universe.instrument_index(&req.symbol).ok_or_else(|| {
+            Reject::field(RejectCode::UnknownSymbol, "symbol", self.universe.unknown_symbol(&req.symbol))
+        })?;
+        let Some(inst) = self.active[u] else {
+            return Err(match self.closed.iter().find(|(x, _)| *x == u) {
+                Some((_, c)) => {
+                    Reject::field(RejectCode::MarketClosed, "symbol", format!("{}: {c}", req.symbol.trim()))
+                }
+                None => Reject::field(
+                    RejectCode::UnknownSymbol,
+                    "symbol",
+                    format!("{} is not simulated in this session", req.symbol.trim()),
+                ),
+            });
+        };
+        let m = &self.markets[inst];
+        let i = &m.inst;
+        if !req.qty.is_positive() {
+            return Err(Reject::field(RejectCode::InvalidQty, "qty", format!("{} must be positive", req.qty)));
+        }
+        if !req.qty.is_multiple_of(i.lot_size) {
+            return Err(Reject::field(
+                RejectCode::InvalidQty,
+                "qty",
+                format!("{} is not a multiple of the lot size {} of {}", req.qty, i.lot_size, i.symbol),
+            ));
+        }
+        for (field, px) in [("limit_px", req.limit_px), ("decision_px", req.decision_px)] {
+            if let Some(p) = px {
+                if !p.is_positive() {
+                    return Err(Reject::field(RejectCode::InvalidPrice, field, format!("{p} must be positive")));
+                }
+                if field == "limit_px" && !p.is_on_tick(i.tick_size) {
+                    return Err(Reject::field(
+                        RejectCode::InvalidPrice,
+                        field,
+                        format!("{p} is not a multiple of the tick size {} of {}", i.tick_size, i.symbol),
+                    ));
+                }
+            }
+        }
+        if matches!(req.algo, AlgoKind::Iceberg | AlgoKind::Sniper) && req.limit_px.is_none() {
+            return Err(Reject::field(
+                RejectCode::InvalidPrice,
+                "limit_px",
+                format!("{} needs a limit price", req.algo),
+            ));
+        }
+        let s = &m.session;
+        let hhmm = |t: Timestamp| s.local_hhmm(t);
+        let close = match (req.algo, s.auction) {
+            (AlgoKind::Moc, Some(a)) => a.uncross.max(s.close),
+            _ => s.close,
+        };
+        let start = req.start.unwrap_or(self.now);
+        let end = req.end.unwrap_or(close);
+        if end <= start {
+            return Err(Reject::field(
+                RejectCode::InvalidWindow,
+                "end",
+                format!("end {} is not after start {}", hhmm(end), hhmm(start)),
+            ));
+        }
+        if end <= s.open || start >= close {
+            return Err(Reject::field(
+                RejectCode::InvalidWindow,
+                "start",
+                format!(
+                    "window {}-{} is outside the session: {} trades {}",
+                    hhmm(start),
+                    hhmm(end),
+                    i.symbol,
+                    s.describe()
+                ),
+            ));
+        }
+        if end > close {
+            return Err(Reject::field(
+                RejectCode::InvalidWindow,
+                "end",
+                format!("end {} is after the close {} ({})", hhmm(end), hhmm(close), s.describe()),
+            ));
+        }
+        if end <= self.now {
+            return Err(Reject::field(
+                RejectCode::InvalidWindow,
+                "end",
+                format!("end {} is in the past (now {})", hhmm(end), hhmm(self.now)),
+            ));
+        }
+        // Before the open the order waits for it; a start in the past means now.
+        let start = start.max(self.now).max(s.open);
+        cancel_on_pause(&req.params).map_err(param_reject)?;
+        Ok(Checked { inst, start, end })
+    }
+
+    fn submit(&mut self, actor: &Actor, req: OrderRequest) -> Result<ParentId, Reject> {
+        if !actor.role.can_execute() {
+            return Err(Reject::new(RejectCode::Forbidden, format!("role {} may not submit orders", actor.role)));
+        }
+        let c = self.check(&req)?;
+        let id = ParentId(self.parents.len() as u64 + 1);
+        let mut rng = stream(self.seed, Stream::Algo, id.0);
+        let m = &self.markets[c.inst];
+        let spec = AlgoSpec {
+            side: req.side,
+            qty: req.qty,
+            limit: req.limit_px,
+            start: c.start,
+            end: c.end,
+            inst: &m.inst,
+            session: &m.session,
+            curve: &m.curve,
+        };
+        let algo = algo::build(req.algo, &spec, &req.params, &mut rng).map_err(param_reject)?;
+        let order = ParentOrder {
+            id,
+            owner: Owner { user: actor.user.clone(), tenant: actor.tenant.clone() },
+            symbol: m.inst.symbol.clone(),
+            side: req.side,
+            qty: req.qty,
+            limit_px: req.limit_px,
+            algo: req.algo,
+            params: req.params.clone(),
+            start: c.start,
+            end: c.end,
+            status: ParentStatus::Pending,
+            filled: Qty::ZERO,
+            notional: Default::default(),
+            fees: Default::default(),
+            arrival_px: None,
+            decision_px: req.decision_px,
+            created_at: self.now,
+            done_at: None,
+            children: 0,
+        };
+        let (wants_trades, wants_quotes) = (algo.wants_trades(), algo.wants_quotes());
+        let p = self.parents.len();
+        self.parents.push(ParentSlot {
+            order: order.clone(),
+            algo,
+            inst: c.inst,
+            rng,
+            children: Vec::new(),
+            live: 0,
+            working: Qty::ZERO,
+            epoch: 0,
+            started: false,
+            cancel_on_pause: cancel_on_pause(&req.params).unwrap_or(true),
+            closing: None,
+            decisions: VecDeque::new(),
+            fills: Vec::new(),
+        });
+        if wants_trades {
+            self.trade_subs[c.inst].push(p);
+        }
+        if wants_quotes {
+            self.quote_subs[c.inst].push(p);
+        }
+        self.emit(EventKind::Accepted { order: Box::new(order) });
+        self.push(c.start, Job::Start(p));
+        self.push(c.end, Job::End(p));
+        Ok(id)
+    }
+
+    /// The parent index if the actor may see and act on it.
+    fn owned(&self, actor: &Actor, id: ParentId) -> Result<usize, Reject> {
+        if !actor.role.can_execute() {
+            return Err(Reject::new(RejectCode::Forbidden, format!("role {} may not act on orders", actor.role)));
+        }
+        let p = self
+            .parent_index(id)
+            .ok_or_else(|| Reject::field(RejectCode::UnknownOrder, "id", format!("no order {id}")))?;
+        let o = &self.parents[p].order.owner;
+        if !actor.role.is_supervisor() && (o.user != actor.user || o.tenant != actor.tenant) {
+            // Advisors do not learn that other desks' orders exist.
+            return Err(Reject::field(RejectCode::UnknownOrder, "id", format!("no order {id}")));
+        }
+        Ok(p)
+    }
+
+    fn live(&self, actor: &Actor, id: ParentId, verb: &str) -> Result<usize, Reject> {
+        let p = self.owned(actor, id)?;
+        let o = &self.parents[p].order;
+        if o.status.is_terminal() {
+            return Err(Reject::new(
+                RejectCode::StateConflict,
+                format!("{id} is {}; a finished order cannot be {verb}", o.status),
+            ));
+        }
+        if let Some(s) = self.parents[p].closing {
+            let what = if s == ParentStatus::Cancelled { "being cancelled" } else { "expiring" };
+            return Err(Reject::new(RejectCode::StateConflict, format!("{id} is {what}; it cannot be {verb}")));
+        }
+        Ok(p)
+    }
+
+    fn amend(
+        &mut self,
+        actor: &Actor,
+        id: ParentId,
+        qty: Option<Qty>,
+        limit: Option<Option<Price>>,
+    ) -> Result<(), Reject> {
+        let p = self.live(actor, id, "amended")?;
+        let inst = self.parents[p].inst;
+        let (lot, tick) = (self.markets[inst].inst.lot_size, self.markets[inst].inst.tick_size);
+        let o = &self.parents[p].order;
+        if qty.is_none() && limit.is_none() {
+            return Err(Reject::new(RejectCode::InvalidQty, "nothing to amend: give qty and/or limit_px"));
+        }
+        if let Some(q) = qty {
+            if !q.is_positive() || !q.is_multiple_of(lot) {
+                return Err(Reject::field(
+                    RejectCode::InvalidQty,
+                    "qty",
+                    format!("{q} must be positive and a multiple of the lot size {lot}"),
+                ));
+            }
+            if q < o.filled {
+                return Err(Reject::field(
+                    RejectCode::InvalidQty,
+                    "qty",
+                    format!("{q} is below the {} already filled", o.filled),
+                ));
+            }
+        }
+        if let Some(Some(px)) = limit
+            && (!px.is_positive() || !px.is_on_tick(tick))
+        {
+            return Err(Reject::field(
+                RejectCode::InvalidPrice,
+                "limit_px",
+                format!("{px} must be positive and a multiple of the tick size {tick}"),
+            ));
+        }
+        if matches!(o.algo, AlgoKind::Iceberg | AlgoKind::Sniper) && limit == Some(None) {
+            return Err(Reject::field(RejectCode::InvalidPrice, "limit_px", format!("{} needs a limit price", o.algo)));
+        }
+        let ps = &mut self.parents[p];
+        let mut reprice = false;
+        if let Some(q) = qty {
+            reprice |= q < ps.order.filled + ps.working;
+            ps.order.qty = q;
+        }
+        if let Some(l) = limit {
+            reprice |= l != ps.order.limit_px;
+            ps.order.limit_px = l;
+        }
+        let (qty, limit_px) = (ps.order.qty, ps.order.limit_px);
+        self.emit(EventKind::Amended { parent: id, qty, limit_px });
+        if reprice {
+            self.cancel_children(p);
+        }
+        if self.parents[p].order.leaves().is_zero() {
+            self.maybe_finish(p);
+        } else if self.parents[p].started {
+            self.with_algo(p, |a, ctx| a.on_amend(ctx));
+        }
+        Ok(())
+    }
+
+    fn cancel(&mut self, actor: &Actor, id: ParentId) -> Result<(), Reject> {
+        let p = self.live(actor, id, "cancelled")?;
+        self.parents[p].closing = Some(ParentStatus::Cancelled);
+        self.emit(EventKind::CancelRequested { parent: id });
+        self.cancel_children(p);
+        self.maybe_finish(p);
+        Ok(())
+    }
+
+    fn pause(&mut self, actor: &Actor, id: ParentId) -> Result<(), Reject> {
+        let p = self.live(actor, id, "paused")?;
+        if self.parents[p].order.status == ParentStatus::Paused {
+            return Ok(());
+        }
+        self.pause_index(p);
+        Ok(())
+    }
+
+    fn pause_index(&mut self, p: usize) {
+        let ps = &mut self.parents[p];
+        if ps.order.transition(ParentStatus::Paused).is_err() {
+            return;
+        }
+        ps.epoch += 1;
+        let (id, cancel) = (ps.order.id, ps.cancel_on_pause);
+        self.emit(EventKind::Paused { parent: id });
+        if cancel {
+            self.cancel_children(p);
+        }
+    }
+
+    fn resume(&mut self, actor: &Actor, id: ParentId) -> Result<(), Reject> {
+        let p = self.live(actor, id, "resumed")?;
+        let ps = &mut self.parents[p];
+        if ps.order.status != ParentStatus::Paused {
+            return Err(Reject::new(RejectCode::StateConflict, format!("{id} is {}, not paused", ps.order.status)));
+        }
+        ps.epoch += 1;
+        let started = ps.started;
+        let _ = ps.order.transition(if started { ParentStatus::Working } else { ParentStatus::Pending });
+        self.emit(EventKind::Resumed { parent: id });
+        if started {
+            self.with_algo(p, |a, ctx| a.on_resume(ctx));
+        }
+        Ok(())
+    }
+
+    fn kill_all(&mut self, actor: &Actor) -> Result<(), Reject> {
+        if !actor.role.is_supervisor() {
+            return Err(Reject::new(
+                RejectCode::Forbidden,
+                format!("kill-all needs the SUPERVISOR or ADMIN role; you are {}", actor.role),
+            ));
+        }
+        let mut hit = Vec::new();
+        for p in 0..self.parents.len() {
+            if self.parents[p].order.status.is_terminal() {
+                continue;
+            }
+            hit.push(self.parents[p].order.id);
+            self.cancel_children(p);
+            if self.parents[p].closing.is_none() && self.parents[p].order.status != ParentStatus::Paused {
+                self.pause_index(p);
+            }
+        }
+        self.emit(EventKind::KillAll { actor: actor.clone(), parents: hit });
+        Ok(())
+    }
+}
+
+fn param_reject(e: algo::ParamError) -> Reject {
+    let field = if e.param == "algo" { "algo".to_string() } else { format!("params.{}", e.param) };
+    Reject { code: RejectCode::InvalidParam, field: Some(field), message: e.to_string() }
+}

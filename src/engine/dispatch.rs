@@ -1,0 +1,412 @@
+//! Job dispatch: market events, child orders at venues, fills, and the calls
+//! into algorithms with the actions they return.
+
+use super::{ChildSlot, Engine, EventKind, Job};
+use crate::algo::{Action, AlgoCtx, ExecAlgo};
+use crate::model::{ChildId, ChildOrder, ChildStatus, Fill, FillId, Money, OrderType, ParentStatus, Price, Qty, Tif};
+use crate::router::Urgency;
+use crate::venue::{Arrival, NewOrder, auction};
+
+impl Engine {
+    pub(super) fn dispatch(&mut self, job: Job) {
+        match job {
+            Job::Trade(i) => self.on_market_trade(i),
+            Job::Tick(i) => self.on_tick(i),
+            Job::Arrive(c) => self.on_arrive(c),
+            Job::CancelArrive(c) => self.on_cancel_arrive(c),
+            Job::Timer { parent, token, epoch } => {
+                if self.parents[parent].epoch == epoch {
+                    self.with_algo(parent, |a, ctx| a.on_timer(ctx, token));
+                }
+            }
+            Job::Start(p) => self.on_start(p),
+            Job::End(p) => self.on_end(p),
+            Job::Close(i) => self.on_close(i),
+            Job::Auction(i) => self.on_auction(i),
+            Job::Command(b) => {
+                let (actor, cmd) = *b;
+                let _ = self.apply(&actor, cmd);
+            }
+        }
+    }
+
+    fn on_market_trade(&mut self, i: usize) {
+        let now = self.now;
+        let d = self.markets[i].draw_trade(now);
+        let before = self.markets[i].market_volume;
+        self.execs.clear();
+        self.exchange.market_trade(&mut self.markets[i], i, d, now, &mut self.execs);
+        self.apply_execs();
+        let others = self.markets[i].market_volume - before;
+        if others.is_positive() && !self.trade_subs[i].is_empty() {
+            let px = self.markets[i].last_trade.map(|t| t.1).unwrap_or_default();
+            for p in self.trade_subs[i].clone() {
+                self.with_algo(p, |a, ctx| a.on_trade(ctx, px, others));
+            }
+        }
+        if let Some(t) = self.markets[i].next_trade {
+            self.push(t, Job::Trade(i));
+        }
+    }
+
+    fn on_tick(&mut self, i: usize) {
+        let now = self.now;
+        let next = self.markets[i].on_tick(now);
+        self.execs.clear();
+        self.exchange.on_requote(&mut self.markets[i], i, now, &mut self.execs);
+        self.apply_execs();
+        if !self.quote_subs[i].is_empty() {
+            for p in self.quote_subs[i].clone() {
+                self.with_algo(p, |a, ctx| a.on_quote(ctx));
+            }
+        }
+        if let Some(t) = next {
+            self.push(t, Job::Tick(i));
+        }
+    }
+
+    fn on_close(&mut self, i: usize) {
+        for (key, leaves) in self.exchange.close_instrument(i) {
+            let reason = format!("session closed: {}", self.markets[i].session.describe());
+            self.child_cancelled(key, leaves, reason);
+        }
+    }
+
+    fn on_auction(&mut self, i: usize) {
+        self.execs.clear();
+        let now = self.now;
+        if let Some(out) = self.exchange.run_auction(&mut self.markets[i], i, now, &mut self.execs) {
+            let symbol = self.markets[i].inst.symbol.clone();
+            self.emit(EventKind::Auction { symbol, px: out.px, volume: out.volume, imbalance: out.imbalance });
+        }
+        self.apply_execs();
+    }
+
+    fn on_start(&mut self, p: usize) {
+        let slot = &mut self.parents[p];
+        if slot.started || slot.order.status.is_terminal() {
+            return;
+        }
+        slot.started = true;
+        let m = &self.markets[slot.inst];
+        let mid = m.nbbo().mid().unwrap_or_else(|| m.mid(self.now));
+        let arrival = Price::from_f64(mid);
+        slot.order.arrival_px = arrival;
+        if slot.order.decision_px.is_none() {
+            slot.order.decision_px = arrival;
+        }
+        let id = slot.order.id;
+        if slot.order.status == ParentStatus::Pending {
+            let _ = slot.order.transition(ParentStatus::Working);
+        }
+        self.emit(EventKind::Started { parent: id, arrival_px: arrival });
+        if self.parents[p].order.status == ParentStatus::Working {
+            self.with_algo(p, |a, ctx| a.on_start(ctx));
+        }
+    }
+
+    fn on_end(&mut self, p: usize) {
+        if self.parents[p].order.status.is_terminal() {
+            return;
+        }
+        if self.parents[p].closing.is_none() {
+            self.parents[p].closing = Some(ParentStatus::Expired);
+        }
+        self.cancel_children(p);
+        self.maybe_finish(p);
+    }
+
+    /// Calls into a working parent's algorithm and carries out what it asks.
+    pub(super) fn with_algo(&mut self, p: usize, f: impl FnOnce(&mut dyn ExecAlgo, &mut AlgoCtx<'_>)) {
+        let slot = &mut self.parents[p];
+        if slot.order.status != ParentStatus::Working || slot.closing.is_some() {
+            return;
+        }
+        let mut actions = std::mem::take(&mut self.actions);
+        let m = &self.markets[slot.inst];
+        let auction_volume = if m.session.auction.is_some() { auction::expected_volume(m) } else { 0.0 };
+        {
+            let mut ctx =
+                AlgoCtx::new(self.now, &slot.order, slot.working, m, &mut slot.rng, auction_volume, &mut actions);
+            f(slot.algo.as_mut(), &mut ctx);
+        }
+        for a in actions.drain(..) {
+            match a {
+                Action::Send(intent) => self.send_intent(p, intent),
+                Action::CancelAll => self.cancel_children(p),
+                Action::Timer(at, token) => {
+                    let epoch = self.parents[p].epoch;
+                    let at = at.max(self.now);
+                    self.push(at, Job::Timer { parent: p, token, epoch });
+                }
+            }
+        }
+        self.actions = actions;
+    }
+
+    fn send_intent(&mut self, p: usize, mut intent: crate::router::Intent) {
+        let inst = self.parents[p].inst;
+        let lot = self.markets[inst].inst.lot_size;
+        let slot = &self.parents[p];
+        // Never more than what is neither filled nor already working.
+        let room = slot.order.leaves().saturating_sub(slot.working);
+        intent.qty = intent.qty.min(room).round_down_to(lot);
+        if !intent.qty.is_positive() {
+            return;
+        }
+        let decision = self.router.route(&self.universe, &self.markets[inst], inst, intent, self.now);
+        let parent_id = self.parents[p].order.id;
+        let allocations = decision.allocations.clone();
+        let slot = &mut self.parents[p];
+        if slot.decisions.len() >= super::DECISIONS_KEPT {
+            slot.decisions.pop_front();
+        }
+        slot.decisions.push_back(decision.clone());
+        self.emit(EventKind::Routed { parent: parent_id, decision: Box::new(decision) });
+        for a in allocations {
+            let venue_id = self.markets[inst].venues[a.slot].venue;
+            let latency = self.exchange.entry_latency(venue_id);
+            let slot = &mut self.parents[p];
+            slot.order.children += 1;
+            let order = ChildOrder {
+                id: ChildId { parent: parent_id, seq: slot.order.children },
+                venue: a.venue.clone(),
+                side: intent.side,
+                qty: a.qty,
+                px: a.px,
+                order_type: a.order_type,
+                tif: a.tif,
+                status: ChildStatus::PendingNew,
+                filled: Qty::ZERO,
+                notional: Money::ZERO,
+                sent_at: self.now,
+                acked_at: None,
+            };
+            slot.working += a.qty;
+            slot.live += 1;
+            let c = self.children.len();
+            slot.children.push(c);
+            let arrive_at = self.now + latency;
+            self.emit(EventKind::ChildSent { child: Box::new(order.clone()) });
+            self.children.push(ChildSlot {
+                order,
+                parent: p,
+                inst,
+                slot: a.slot,
+                urgency: intent.urgency,
+                arrive_at,
+                cancel_sent: false,
+            });
+            self.push(arrive_at, Job::Arrive(c));
+        }
+    }
+
+    /// Sends a cancel for every live child of a parent (IOCs close on their own).
+    pub(super) fn cancel_children(&mut self, p: usize) {
+        let kids: Vec<usize> = self.parents[p].children.clone();
+        for c in kids {
+            let ch = &mut self.children[c];
+            if ch.order.status.is_terminal() || ch.cancel_sent || ch.order.tif == Tif::Ioc {
+                continue;
+            }
+            ch.cancel_sent = true;
+            let _ = ch.order.transition(ChildStatus::PendingCancel);
+            let venue = self.markets[ch.inst].venues[ch.slot].venue;
+            let arrive_after = ch.arrive_at;
+            let latency = self.exchange.entry_latency(venue);
+            // A cancel cannot overtake the order it cancels.
+            let at = (self.now + latency).max(arrive_after + crate::model::Duration(1));
+            self.push(at, Job::CancelArrive(c));
+        }
+    }
+
+    fn on_arrive(&mut self, c: usize) {
+        let now = self.now;
+        let (inst, slot, order) = {
+            let ch = &self.children[c];
+            (
+                ch.inst,
+                ch.slot,
+                NewOrder { key: c, side: ch.order.side, qty: ch.order.qty, px: ch.order.px, tif: ch.order.tif },
+            )
+        };
+        self.execs.clear();
+        let outcome = if order.tif == Tif::Close {
+            self.exchange.enter_auction(&self.markets[inst], inst, slot, order, now)
+        } else {
+            self.exchange.arrive(&mut self.markets[inst], inst, slot, order, now, &mut self.execs)
+        };
+        if let Arrival::Rejected(reason) = outcome {
+            let ch = &mut self.children[c];
+            let _ = ch.order.transition(ChildStatus::Rejected);
+            let id = ch.order.id;
+            self.emit(EventKind::ChildRejected { child: id, reason });
+            self.child_closed(c);
+            return;
+        }
+        let ch = &mut self.children[c];
+        ch.order.acked_at = Some(now);
+        if ch.order.status == ChildStatus::PendingNew {
+            let _ = ch.order.transition(ChildStatus::New);
+        }
+        let (id, venue, latency) = (ch.order.id, ch.order.venue.clone(), (now - ch.order.sent_at).0);
+        self.emit(EventKind::ChildAcked { child: id, venue, latency_ns: latency });
+        self.apply_execs();
+        if let Arrival::Done { cancelled } = outcome
+            && !self.children[c].order.status.is_terminal()
+        {
+            let reason = match self.children[c].order.order_type {
+                OrderType::Market => "market order: no more displayed liquidity",
+                OrderType::Limit => "IOC: unfilled remainder cancelled",
+            };
+            self.child_cancelled(c, cancelled, reason.to_string());
+        }
+    }
+
+    fn on_cancel_arrive(&mut self, c: usize) {
+        if self.children[c].order.status.is_terminal() {
+            let id = self.children[c].order.id;
+            let reason = format!("too late to cancel: already {}", self.children[c].order.status);
+            self.emit(EventKind::CancelRejected { child: id, reason });
+            return;
+        }
+        let (inst, slot) = (self.children[c].inst, self.children[c].slot);
+        match self.exchange.cancel(&self.markets[inst], inst, slot, c, self.now) {
+            Ok(leaves) => self.child_cancelled(c, leaves, "cancel confirmed".into()),
+            Err(reason) => {
+                let ch = &mut self.children[c];
+                ch.cancel_sent = false;
+                let back = if ch.order.filled.is_positive() { ChildStatus::PartiallyFilled } else { ChildStatus::New };
+                let _ = ch.order.transition(back);
+                let id = ch.order.id;
+                self.emit(EventKind::CancelRejected { child: id, reason });
+            }
+        }
+    }
+
+    fn child_cancelled(&mut self, c: usize, qty: Qty, reason: String) {
+        let ch = &mut self.children[c];
+        if ch.order.status.is_terminal() {
+            return;
+        }
+        let _ = ch.order.transition(ChildStatus::Cancelled);
+        let id = ch.order.id;
+        self.emit(EventKind::ChildCancelled { child: id, qty, reason });
+        self.child_closed(c);
+    }
+
+    /// A child reached a final state: release its working quantity, teach the
+    /// router, and tell the algorithm (or finish a closing parent).
+    fn child_closed(&mut self, c: usize) {
+        let (p, inst, slot, urgency) = {
+            let ch = &self.children[c];
+            (ch.parent, ch.inst, ch.slot, ch.urgency)
+        };
+        let (qty, filled) = (self.children[c].order.qty, self.children[c].order.filled);
+        match urgency {
+            Urgency::Passive => self.router.learn_passive(inst, slot, qty, filled),
+            Urgency::Aggressive => self.router.learn_aggressive(inst, slot, qty, filled),
+            Urgency::Close => {}
+        }
+        let ps = &mut self.parents[p];
+        ps.working = ps.working.saturating_sub(qty - filled);
+        ps.live = ps.live.saturating_sub(1);
+        if ps.closing.is_some() {
+            self.maybe_finish(p);
+        } else {
+            self.with_algo(p, |a, ctx| a.on_child_closed(ctx));
+        }
+    }
+
+    /// Turns the executions in `self.execs` into fills, progress events and algorithm calls.
+    pub(super) fn apply_execs(&mut self) {
+        if self.execs.is_empty() {
+            return;
+        }
+        let execs = std::mem::take(&mut self.execs);
+        for e in &execs {
+            self.next_fill += 1;
+            let c = e.key;
+            let ch = &mut self.children[c];
+            ch.order.filled += e.qty;
+            ch.order.notional += Money::notional(e.px, e.qty);
+            if ch.order.filled >= ch.order.qty {
+                let _ = ch.order.transition(ChildStatus::Filled);
+            } else if ch.order.status != ChildStatus::PendingCancel {
+                let _ = ch.order.transition(ChildStatus::PartiallyFilled);
+            }
+            let fill = Fill {
+                id: FillId(self.next_fill),
+                child: ch.order.id,
+                venue: ch.order.venue.clone(),
+                side: ch.order.side,
+                px: e.px,
+                qty: e.qty,
+                fee: e.fee,
+                liquidity: e.liquidity,
+                ts: self.now,
+            };
+            let child_done = ch.order.status == ChildStatus::Filled;
+            let p = ch.parent;
+            let ps = &mut self.parents[p];
+            ps.order.filled += e.qty;
+            ps.order.notional += Money::notional(e.px, e.qty);
+            ps.order.fees += e.fee;
+            ps.working = ps.working.saturating_sub(e.qty);
+            ps.fills.push(fill.clone());
+            if !self.dirty.contains(&p) {
+                self.dirty.push(p);
+            }
+            self.emit(EventKind::Fill { fill: fill.clone() });
+            self.with_algo(p, |a, ctx| a.on_fill(ctx, &fill));
+            if child_done {
+                self.child_closed(c);
+            }
+        }
+        self.execs = execs;
+        self.execs.clear();
+        let dirty = std::mem::take(&mut self.dirty);
+        for &p in &dirty {
+            let ps = &self.parents[p];
+            let (parent, filled, leaves, working, avg_px) =
+                (ps.order.id, ps.order.filled, ps.order.leaves(), ps.working, ps.order.avg_px());
+            self.emit(EventKind::Progress { parent, filled, leaves, working, avg_px });
+            self.maybe_finish(p);
+        }
+        self.dirty = dirty;
+        self.dirty.clear();
+    }
+
+    /// Finishes a parent when it is filled, or when it is closing and its last child has closed.
+    pub(super) fn maybe_finish(&mut self, p: usize) {
+        let ps = &self.parents[p];
+        if ps.order.status.is_terminal() {
+            return;
+        }
+        let complete = ps.order.leaves().is_zero();
+        let status = if complete {
+            ParentStatus::Done
+        } else if let Some(s) = ps.closing {
+            if ps.live > 0 {
+                return;
+            }
+            s
+        } else {
+            return;
+        };
+        if complete && ps.live > 0 {
+            self.cancel_children(p);
+        }
+        let now = self.now;
+        let ps = &mut self.parents[p];
+        if ps.order.transition(status).is_err() {
+            return;
+        }
+        ps.order.done_at = Some(now);
+        let (parent, filled, residual, avg_px, inst) =
+            (ps.order.id, ps.order.filled, ps.order.leaves(), ps.order.avg_px(), ps.inst);
+        self.trade_subs[inst].retain(|&x| x != p);
+        self.quote_subs[inst].retain(|&x| x != p);
+        self.emit(EventKind::Done { parent, status, filled, residual, avg_px });
+    }
+}

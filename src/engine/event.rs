@@ -1,0 +1,192 @@
+//! Events out of the engine: the source of truth for the ledger, the UI and
+//! the event log. Serialised as one JSON object per line.
+
+use super::command::{Actor, RejectCode};
+use crate::model::{ChildId, ChildOrder, Fill, Name, ParentId, ParentOrder, ParentStatus, Price, Qty, Timestamp};
+use crate::router::RouteDecision;
+use serde::{Deserialize, Serialize};
+
+/// One engine event with its sequence number and simulated time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineEvent {
+    /// Monotonically increasing from 1.
+    pub seq: u64,
+    /// Simulated time (UTC nanoseconds).
+    pub ts: Timestamp,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A parent order was accepted.
+    Accepted {
+        /// The order as accepted.
+        order: Box<ParentOrder>,
+    },
+    /// A command was refused.
+    Rejected {
+        /// Who asked.
+        actor: Actor,
+        /// The order concerned, if any.
+        parent: Option<ParentId>,
+        /// Stable code.
+        code: RejectCode,
+        /// Field at fault.
+        field: Option<String>,
+        /// Explanation.
+        message: String,
+    },
+    /// A parent's window began.
+    Started {
+        /// Parent.
+        parent: ParentId,
+        /// Mid at arrival.
+        arrival_px: Option<Price>,
+    },
+    /// The router decided where to send a slice.
+    Routed {
+        /// Parent.
+        parent: ParentId,
+        /// Decision with per-venue scores and reason.
+        decision: Box<RouteDecision>,
+    },
+    /// A child order was sent.
+    ChildSent {
+        /// The child as sent.
+        child: Box<ChildOrder>,
+    },
+    /// The venue acknowledged a child.
+    ChildAcked {
+        /// Child.
+        child: ChildId,
+        /// Venue.
+        venue: Name,
+        /// One-way latency from send to acknowledgement.
+        latency_ns: i64,
+    },
+    /// The venue refused a child.
+    ChildRejected {
+        /// Child.
+        child: ChildId,
+        /// Venue's reason.
+        reason: String,
+    },
+    /// A child (partly) filled.
+    Fill {
+        /// The execution.
+        fill: Fill,
+    },
+    /// A child was cancelled (by us, IOC expiry or the venue at the close).
+    ChildCancelled {
+        /// Child.
+        child: ChildId,
+        /// Unfilled quantity cancelled.
+        qty: Qty,
+        /// Why.
+        reason: String,
+    },
+    /// A cancel could not be carried out (usually: the fill won the race).
+    CancelRejected {
+        /// Child.
+        child: ChildId,
+        /// Why.
+        reason: String,
+    },
+    /// Parent totals changed.
+    Progress {
+        /// Parent.
+        parent: ParentId,
+        /// Filled so far.
+        filled: Qty,
+        /// Still to fill.
+        leaves: Qty,
+        /// Working at venues.
+        working: Qty,
+        /// Average fill price.
+        avg_px: Option<Price>,
+    },
+    /// A parent was paused.
+    Paused {
+        /// Parent.
+        parent: ParentId,
+    },
+    /// A parent was resumed.
+    Resumed {
+        /// Parent.
+        parent: ParentId,
+    },
+    /// A parent's quantity or limit changed.
+    Amended {
+        /// Parent.
+        parent: ParentId,
+        /// New quantity.
+        qty: Qty,
+        /// New limit.
+        limit_px: Option<Price>,
+    },
+    /// Cancel of a parent requested; children are being cancelled.
+    CancelRequested {
+        /// Parent.
+        parent: ParentId,
+    },
+    /// A parent reached a final state.
+    Done {
+        /// Parent.
+        parent: ParentId,
+        /// Final status.
+        status: ParentStatus,
+        /// Filled quantity.
+        filled: Qty,
+        /// Unfilled quantity.
+        residual: Qty,
+        /// Average fill price.
+        avg_px: Option<Price>,
+    },
+    /// Kill-all: every working child cancelled and every parent paused.
+    KillAll {
+        /// Who pressed it.
+        actor: Actor,
+        /// Parents affected.
+        parents: Vec<ParentId>,
+    },
+    /// A closing auction uncrossed.
+    Auction {
+        /// Instrument.
+        symbol: Name,
+        /// Clearing price.
+        px: Price,
+        /// Volume printed.
+        volume: Qty,
+        /// Signed imbalance (buy minus sell), in units.
+        imbalance: f64,
+    },
+}
+
+impl EventKind {
+    /// The parent order an event concerns, if any.
+    pub fn parent(&self) -> Option<ParentId> {
+        match self {
+            EventKind::Accepted { order } => Some(order.id),
+            EventKind::Rejected { parent, .. } => *parent,
+            EventKind::Started { parent, .. }
+            | EventKind::Routed { parent, .. }
+            | EventKind::Progress { parent, .. }
+            | EventKind::Paused { parent }
+            | EventKind::Resumed { parent }
+            | EventKind::Amended { parent, .. }
+            | EventKind::CancelRequested { parent }
+            | EventKind::Done { parent, .. } => Some(*parent),
+            EventKind::ChildSent { child } => Some(child.id.parent),
+            EventKind::ChildAcked { child, .. }
+            | EventKind::ChildRejected { child, .. }
+            | EventKind::ChildCancelled { child, .. }
+            | EventKind::CancelRejected { child, .. } => Some(child.parent),
+            EventKind::Fill { fill } => Some(fill.child.parent),
+            EventKind::KillAll { .. } | EventKind::Auction { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! The deterministic core: commands in, events out.
+//!
+//! Simulated time is integer nanoseconds; one priority queue orders every
+//! job (market ticks and trades, child arrivals at venues, cancels, algorithm
+//! timers, scheduled commands) by time and then by insertion. Every random
+//! draw comes from a per-component seeded stream. The same seed and the same
+//! commands therefore produce the same event log, byte for byte.
+//!
+//! The engine does no I/O. Drivers (`pace`) decide how fast simulated time
+//! runs; the ledger and the API consume the events it emits.
+
+pub mod command;
+mod commands;
+mod dispatch;
+pub mod event;
+pub mod pace;
+
+use crate::algo::{Action, ExecAlgo, PlannedSlice};
+use crate::market::rng::SimRng;
+use crate::market::session::{self, Closed};
+use crate::market::{InstrumentMarket, MarketParams, Universe};
+use crate::model::{ChildOrder, Fill, ParentId, ParentOrder, ParentStatus, Qty, Timestamp};
+use crate::router::{RouteDecision, Router, Urgency, VenueStats};
+use crate::venue::{Exchange, Execution};
+use chrono::NaiveDate;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Arc;
+
+pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
+pub use event::{EngineEvent, EventKind};
+
+/// How an engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Trading date (each instrument's exchange-local date).
+    pub date: NaiveDate,
+    /// Instruments to simulate (`None` = the whole universe).
+    pub symbols: Option<Vec<String>>,
+    /// Where simulated time starts (default: the earliest session open).
+    pub origin: Option<Timestamp>,
+    /// Market model coefficients.
+    pub market: MarketParams,
+}
+
+impl EngineConfig {
+    /// Defaults for a date and seed.
+    pub fn new(seed: u64, date: NaiveDate) -> EngineConfig {
+        EngineConfig { seed, date, symbols: None, origin: None, market: MarketParams::default() }
+    }
+}
+
+/// A scheduled piece of work.
+#[derive(Debug)]
+enum Job {
+    Tick(usize),
+    Trade(usize),
+    Close(usize),
+    Auction(usize),
+    Arrive(usize),
+    CancelArrive(usize),
+    Start(usize),
+    End(usize),
+    Timer { parent: usize, token: u64, epoch: u32 },
+    Command(Box<(Actor, Command)>),
+}
+
+#[derive(Debug)]
+struct Entry {
+    at: Timestamp,
+    seq: u64,
+    job: Job,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, o: &Self) -> bool {
+        self.at == o.at && self.seq == o.seq
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Entry {
+    // Reversed so the max-heap pops the earliest job first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.at.cmp(&self.at).then(o.seq.cmp(&self.seq))
+    }
+}
+
+/// Routing decisions kept per parent for the venue view.
+const DECISIONS_KEPT: usize = 200;
+
+#[derive(Debug)]
+struct ParentSlot {
+    order: ParentOrder,
+    algo: Box<dyn ExecAlgo>,
+    inst: usize,
+    rng: SimRng,
+    children: Vec<usize>,
+    live: usize,
+    working: Qty,
+    epoch: u32,
+    started: bool,
+    cancel_on_pause: bool,
+    closing: Option<ParentStatus>,
+    decisions: VecDeque<RouteDecision>,
+    fills: Vec<Fill>,
+}
+
+#[derive(Debug)]
+struct ChildSlot {
+    order: ChildOrder,
+    parent: usize,
+    inst: usize,
+    slot: usize,
+    urgency: Urgency,
+    arrive_at: Timestamp,
+    cancel_sent: bool,
+}
+
+/// The paper execution engine.
+#[derive(Debug)]
+pub struct Engine {
+    universe: Arc<Universe>,
+    seed: u64,
+    date: NaiveDate,
+    markets: Vec<InstrumentMarket>,
+    /// Universe index -> active market index.
+    active: Vec<Option<usize>>,
+    closed: Vec<(usize, Closed)>,
+    exchange: Exchange,
+    router: Router,
+    parents: Vec<ParentSlot>,
+    children: Vec<ChildSlot>,
+    queue: BinaryHeap<Entry>,
+    qseq: u64,
+    now: Timestamp,
+    events: Vec<EngineEvent>,
+    event_seq: u64,
+    next_fill: u64,
+    execs: Vec<Execution>,
+    actions: Vec<Action>,
+    dirty: Vec<usize>,
+    trade_subs: Vec<Vec<usize>>,
+    quote_subs: Vec<Vec<usize>>,
+}
+
+impl Engine {
+    /// An engine over `universe` for one trading date.
+    pub fn new(universe: Arc<Universe>, cfg: EngineConfig) -> Result<Engine, Reject> {
+        let wanted: Vec<usize> = match &cfg.symbols {
+            None => (0..universe.instruments().len()).collect(),
+            Some(list) => list
+                .iter()
+                .map(|s| {
+                    universe
+                        .instrument_index(s)
+                        .ok_or_else(|| Reject::field(RejectCode::UnknownSymbol, "symbol", universe.unknown_symbol(s)))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let mut sessions = Vec::new();
+        let mut closed = Vec::new();
+        for &u in &wanted {
+            let inst = &universe.instruments()[u];
+            match session::session(inst.calendar, &inst.listing, cfg.date) {
+                Ok(s) => sessions.push((u, s)),
+                Err(c) => closed.push((u, c)),
+            }
+        }
+        let origin = cfg.origin.unwrap_or_else(|| sessions.iter().map(|(_, s)| s.open).min().unwrap_or_default());
+        let mut active = vec![None; universe.instruments().len()];
+        let markets: Vec<InstrumentMarket> = sessions
+            .into_iter()
+            .enumerate()
+            .map(|(i, (u, s))| {
+                active[u] = Some(i);
+                InstrumentMarket::new(&universe, u, s, origin, cfg.seed, cfg.market.clone())
+            })
+            .collect();
+        let exchange = Exchange::new(&universe, &markets, cfg.seed);
+        let router = Router::new(markets.iter().map(|m| m.venues.len()));
+        let n = markets.len();
+        let mut e = Engine {
+            universe,
+            seed: cfg.seed,
+            date: cfg.date,
+            markets,
+            active,
+            closed,
+            exchange,
+            router,
+            parents: Vec::new(),
+            children: Vec::new(),
+            queue: BinaryHeap::new(),
+            qseq: 0,
+            now: origin,
+            events: Vec::new(),
+            event_seq: 0,
+            next_fill: 0,
+            execs: Vec::new(),
+            actions: Vec::new(),
+            dirty: Vec::new(),
+            trade_subs: vec![Vec::new(); n],
+            quote_subs: vec![Vec::new(); n],
+        };
+        for i in 0..n {
+            let m = &e.markets[i];
+            let (tick, trade, close, auction) =
+                (m.next_tick, m.next_trade, m.session.close, m.session.auction.map(|a| a.uncross));
+            if let Some(t) = tick {
+                e.push(t, Job::Tick(i));
+            }
+            if let Some(t) = trade {
+                e.push(t, Job::Trade(i));
+            }
+            e.push(close.max(origin), Job::Close(i));
+            if let (Some(t), Some(_)) = (auction, e.exchange.auction_slot(i)) {
+                e.push(t.max(origin), Job::Auction(i));
+            }
+        }
+        Ok(e)
+    }
+
+    fn push(&mut self, at: Timestamp, job: Job) {
+        self.qseq += 1;
+        self.queue.push(Entry { at, seq: self.qseq, job });
+    }
+
+    fn emit(&mut self, kind: EventKind) {
+        self.event_seq += 1;
+        self.events.push(EngineEvent { seq: self.event_seq, ts: self.now, kind });
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+    /// The run's seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// The trading date.
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+    /// The instruments and venues.
+    pub fn universe(&self) -> &Arc<Universe> {
+        &self.universe
+    }
+    /// Time of the next scheduled job.
+    pub fn next_time(&self) -> Option<Timestamp> {
+        self.queue.peek().map(|e| e.at)
+    }
+
+    /// Processes the next job. Returns false when nothing is left to do.
+    pub fn step(&mut self) -> bool {
+        let Some(Entry { at, job, .. }) = self.queue.pop() else { return false };
+        if at > self.now {
+            self.now = at;
+        }
+        self.dispatch(job);
+        true
+    }
+
+    /// Processes every job due at or before `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Timestamp) {
+        while self.queue.peek().is_some_and(|e| e.at <= t) {
+            self.step();
+        }
+        if t > self.now {
+            self.now = t;
+        }
+    }
+
+    /// Runs until every parent order is final and no command is pending (or
+    /// nothing is left to simulate).
+    pub fn run_until_idle(&mut self) {
+        loop {
+            let pending_cmd = self.queue.iter().any(|e| matches!(e.job, Job::Command(_)));
+            if !pending_cmd && self.parents.iter().all(|p| p.order.status.is_terminal()) {
+                return;
+            }
+            if !self.step() {
+                return;
+            }
+        }
+    }
+
+    /// Runs until nothing is left to simulate (the end of every session).
+    pub fn run_to_end(&mut self) {
+        while self.step() {}
+    }
+
+    /// Takes the events emitted since the last call.
+    pub fn drain_events(&mut self) -> Vec<EngineEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Number of events emitted so far.
+    pub fn event_count(&self) -> u64 {
+        self.event_seq
+    }
+
+    /// Market events processed so far (trades plus venue book updates).
+    pub fn market_events(&self) -> u64 {
+        self.markets.iter().map(|m| m.events).sum()
+    }
+
+    /// Every simulated instrument market.
+    pub fn markets(&self) -> &[InstrumentMarket] {
+        &self.markets
+    }
+
+    /// One instrument's market, by symbol.
+    pub fn market(&self, symbol: &str) -> Option<&InstrumentMarket> {
+        let u = self.universe.instrument_index(symbol)?;
+        self.active[u].map(|i| &self.markets[i])
+    }
+
+    /// Why an instrument has no market today, if it is closed.
+    pub fn closed_reason(&self, symbol: &str) -> Option<&Closed> {
+        let u = self.universe.instrument_index(symbol)?;
+        self.closed.iter().find(|(x, _)| *x == u).map(|(_, c)| c)
+    }
+
+    fn parent_index(&self, id: ParentId) -> Option<usize> {
+        let i = usize::try_from(id.0).ok()?.checked_sub(1)?;
+        (i < self.parents.len()).then_some(i)
+    }
+
+    /// Every parent order, oldest first.
+    pub fn parents(&self) -> impl Iterator<Item = &ParentOrder> {
+        self.parents.iter().map(|p| &p.order)
+    }
+    /// One parent order.
+    pub fn parent(&self, id: ParentId) -> Option<&ParentOrder> {
+        self.parent_index(id).map(|i| &self.parents[i].order)
+    }
+    /// A parent's children, in the order they were sent.
+    pub fn children(&self, id: ParentId) -> Vec<&ChildOrder> {
+        self.parent_index(id)
+            .map(|i| self.parents[i].children.iter().map(|&c| &self.children[c].order).collect())
+            .unwrap_or_default()
+    }
+    /// A parent's fills, in time order.
+    pub fn fills(&self, id: ParentId) -> &[Fill] {
+        self.parent_index(id).map(|i| self.parents[i].fills.as_slice()).unwrap_or(&[])
+    }
+    /// A parent's most recent routing decisions.
+    pub fn decisions(&self, id: ParentId) -> Vec<&RouteDecision> {
+        self.parent_index(id).map(|i| self.parents[i].decisions.iter().collect()).unwrap_or_default()
+    }
+    /// Quantity working at venues for a parent.
+    pub fn working(&self, id: ParentId) -> Qty {
+        self.parent_index(id).map(|i| self.parents[i].working).unwrap_or_default()
+    }
+    /// The algorithm's current planned schedule for a parent.
+    pub fn plan(&self, id: ParentId) -> Vec<PlannedSlice> {
+        self.parent_index(id).map(|i| self.parents[i].algo.plan()).unwrap_or_default()
+    }
+    /// What the router has learned about each venue of an instrument.
+    pub fn venue_stats(&self, symbol: &str) -> Vec<(crate::model::Name, VenueStats, f64)> {
+        let Some(u) = self.universe.instrument_index(symbol) else { return Vec::new() };
+        let Some(i) = self.active[u] else { return Vec::new() };
+        let m = &self.markets[i];
+        m.venues
+            .iter()
+            .enumerate()
+            .map(|(s, v)| {
+                (
+                    self.universe.venue(v.venue).name.clone(),
+                    self.router.stats(i, s),
+                    self.router.passive_fill_prob(m, i, s),
+                )
+            })
+            .collect()
+    }
+    /// True when every parent order is final.
+    pub fn is_idle(&self) -> bool {
+        self.parents.iter().all(|p| p.order.status.is_terminal())
+    }
+}
+
+#[cfg(test)]
+mod tests;
