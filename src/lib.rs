@@ -2,8 +2,11 @@
 //! execution engine. See the README for the architecture.
 
 pub mod algo;
+pub mod bench;
+pub mod cli;
 pub mod engine;
 pub mod market;
 pub mod model;
 pub mod router;
+pub mod tca;
 pub mod venue;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `blotter` binary: see `blotter --help`.
+
+fn main() -> std::process::ExitCode {
+    blotter::cli::main()
+}

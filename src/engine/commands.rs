@@ -403,5 +403,5 @@ impl Engine {
 
 fn param_reject(e: algo::ParamError) -> Reject {
     let field = if e.param == "algo" { "algo".to_string() } else { format!("params.{}", e.param) };
-    Reject { code: RejectCode::InvalidParam, field: Some(field), message: e.to_string() }
+    Reject { code: RejectCode::InvalidParam, field: Some(field), message: e.message }
 }

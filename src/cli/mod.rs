@@ -1,0 +1,100 @@
+//! The command line: `run`, `schedule`, `bench` (and, as later parts land,
+//! the TUI, `serve`, `compare`, `tca`, `history`).
+
+mod bench;
+mod order_args;
+mod run;
+mod schedule;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub use order_args::{OrderArgs, parse_params};
+
+/// A failure to report on one line, with its exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// The message.
+    pub message: String,
+    /// 2 for bad input, 1 for failures while running.
+    pub code: u8,
+}
+
+impl CliError {
+    /// Bad input: exit code 2, nothing was run.
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError { message: message.into(), code: 2 }
+    }
+    /// A failure while running: exit code 1.
+    pub fn runtime(message: impl Into<String>) -> CliError {
+        CliError { message: message.into(), code: 1 }
+    }
+}
+
+impl From<crate::engine::Reject> for CliError {
+    fn from(r: crate::engine::Reject) -> Self {
+        let msg = match &r.field {
+            Some(f) => format!("--{}: {}", f.replace('_', "-").replace("limit-px", "limit").replace("params.", "param "), r.message),
+            None => r.message,
+        };
+        CliError::usage(msg)
+    }
+}
+
+/// blotter: an execution blotter over a deterministic paper execution engine.
+#[derive(Debug, Parser)]
+#[command(name = "blotter", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run one parent order to completion on the simulated market and report.
+    Run(run::RunArgs),
+    /// Print an algorithm's planned schedule without executing it.
+    Schedule(schedule::ScheduleArgs),
+    /// Measure engine throughput (market events per second, wall time of a day).
+    Bench(bench::BenchArgs),
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Cmd::Run(a)) => run::run(&a),
+        Some(Cmd::Schedule(a)) => schedule::schedule(&a),
+        Some(Cmd::Bench(a)) => bench::bench(&a),
+        None => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// Formats a quantity with thousands separators (`200,000`, `0.5`).
+pub fn group(q: crate::model::Qty) -> String {
+    let s = q.to_string();
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(a, b)| (a, Some(b)));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}

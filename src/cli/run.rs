@@ -1,0 +1,174 @@
+//! `blotter run`: one parent order on the simulated market, start to finish.
+
+use super::{CliError, OrderArgs, group};
+use crate::engine::pace::{Pacer, run_paced};
+use crate::engine::{Actor, Command, Engine, EngineEvent};
+use crate::market::session;
+use crate::model::{ParentId, Role};
+use crate::tca;
+use clap::Args;
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Flags of `blotter run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    order: OrderArgs,
+    /// Print one JSON document (orders, seed, events) instead of a summary.
+    #[arg(long)]
+    json: bool,
+    /// Write the event log to FILE as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+    /// Pace against the wall clock: X simulated seconds per second (default: as fast as possible).
+    #[arg(long, value_name = "X")]
+    speed: Option<f64>,
+}
+
+/// One order in `run --json`.
+#[derive(Debug, Serialize)]
+pub struct OrderReport {
+    id: ParentId,
+    symbol: String,
+    side: crate::model::Side,
+    qty: crate::model::Qty,
+    filled_qty: crate::model::Qty,
+    avg_px: Option<crate::model::Price>,
+    algo: crate::model::AlgoKind,
+    status: crate::model::ParentStatus,
+    children: u32,
+    fills: usize,
+    fees: crate::model::Money,
+    start: crate::model::Timestamp,
+    end: crate::model::Timestamp,
+    #[serde(flatten)]
+    summary: tca::Summary,
+}
+
+/// Builds the report of one finished (or running) parent.
+pub fn order_report(engine: &Engine, id: ParentId) -> Option<OrderReport> {
+    let p = engine.parent(id)?;
+    let m = engine.market(&p.symbol)?;
+    let fills = engine.fills(id);
+    Some(OrderReport {
+        id,
+        symbol: p.symbol.to_string(),
+        side: p.side,
+        qty: p.qty,
+        filled_qty: p.filled,
+        avg_px: p.avg_px(),
+        algo: p.algo,
+        status: p.status,
+        children: p.children,
+        fills: fills.len(),
+        fees: p.fees,
+        start: p.start,
+        end: p.end,
+        summary: tca::summary(p, fills, &m.tape, engine.now()),
+    })
+}
+
+pub fn run(a: &RunArgs) -> Result<(), CliError> {
+    if let Some(s) = a.speed
+        && !(s.is_finite() && s > 0.0)
+    {
+        return Err(CliError::usage(format!("--speed: {s} must be a positive number of simulated seconds per second")));
+    }
+    let r = a.order.resolve()?;
+    let tz = session::tz_of(r.inst.calendar);
+    let mut engine = Engine::new(Arc::new(r.universe), r.config)?;
+    let actor = Actor::local(Role::Advisor);
+    let id = engine.apply(&actor, Command::Submit(r.request.clone()))?.ok_or_else(|| CliError::runtime("no order id"))?;
+    let mut events: Vec<EngineEvent> = Vec::new();
+    match a.speed {
+        None => {
+            engine.run_until_idle();
+            events = engine.drain_events();
+        }
+        Some(speed) => {
+            let pacer = Pacer::new(engine.now(), speed);
+            let quiet = a.json;
+            run_paced(
+                &mut engine,
+                &pacer,
+                std::time::Duration::from_millis(50),
+                |e, batch| {
+                    if !quiet && let Some(p) = e.parent(id) {
+                        eprint!(
+                            "\r{} {} filled {} / {} ({:.1}%)   ",
+                            e.now().in_tz(tz).format("%H:%M:%S"),
+                            p.status,
+                            group(p.filled),
+                            group(p.qty),
+                            p.filled.ratio(p.qty) * 100.0
+                        );
+                    }
+                    events.extend(batch);
+                },
+                |e| e.is_idle(),
+            );
+            if !quiet {
+                eprintln!();
+            }
+        }
+    }
+    if let Some(path) = &a.events {
+        write_events(path, &events).map_err(|e| CliError::runtime(format!("--events {}: {e}", path.display())))?;
+    }
+    let report = order_report(&engine, id).ok_or_else(|| CliError::runtime("order vanished"))?;
+    if a.json {
+        let doc = serde_json::json!({
+            "seed": engine.seed(),
+            "date": engine.date().to_string(),
+            "market_events": engine.market_events(),
+            "orders": [report],
+            "events": events,
+        });
+        let text = serde_json::to_string(&doc).map_err(|e| CliError::runtime(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    print_summary(&report, &engine, tz);
+    Ok(())
+}
+
+fn write_events(path: &std::path::Path, events: &[EngineEvent]) -> std::io::Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for e in events {
+        serde_json::to_writer(&mut f, e)?;
+        f.write_all(b"\n")?;
+    }
+    f.flush()
+}
+
+fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
+    let px = |p: Option<crate::model::Price>| p.map_or("-".to_string(), |p| format!("{p:.4}"));
+    let bps = |b: Option<f64>| b.map_or("-".to_string(), |b| format!("{b:+.2} bps"));
+    println!(
+        "{} {} {} {} {} {}-{} {} on {} (seed {})",
+        r.id,
+        r.symbol,
+        r.side,
+        group(r.qty),
+        r.algo.as_str().to_uppercase(),
+        r.start.in_tz(tz).format("%H:%M"),
+        r.end.in_tz(tz).format("%H:%M"),
+        tz.name(),
+        engine.date(),
+        engine.seed()
+    );
+    println!("  status           {}", r.status);
+    println!("  filled           {} / {} ({:.1}%)", group(r.filled_qty), group(r.qty), r.filled_qty.ratio(r.qty) * 100.0);
+    println!("  avg px           {}", px(r.avg_px));
+    println!("  arrival px       {}", px(r.summary.arrival_px));
+    println!("  interval VWAP    {} (market, excluding our fills)", px(r.summary.interval_vwap));
+    println!("  slippage         {} vs arrival, {} vs interval VWAP (positive = cost)", bps(r.summary.arrival_slippage_bps), bps(r.summary.vwap_slippage_bps));
+    println!("  participation    {:.1}% of volume in the window", r.summary.participation * 100.0);
+    println!("  fees             {} (negative = net rebate)", r.fees);
+    println!("  children         {} ({} fills)", r.children, r.fills);
+    let venues: Vec<String> = r.summary.venues.iter().map(|v| format!("{} {:.1}%", v.venue, v.share * 100.0)).collect();
+    println!("  venues           {}", if venues.is_empty() { "-".to_string() } else { venues.join(", ") });
+}
