@@ -48,4 +48,3 @@ pub fn equity_day(seed: u64) -> DayRun {
     let wall = t0.elapsed();
     DayRun { market_events: e.market_events(), engine_events: e.event_count(), wall_ms: wall.as_secs_f64() * 1e3 }
 }
-

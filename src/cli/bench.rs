@@ -38,7 +38,11 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         return Err(CliError::usage("--runs: must be at least 1"));
     }
     let runs: Vec<DayRun> = (0..a.runs).map(|_| equity_day(a.seed)).collect();
-    let best = runs.iter().min_by(|x, y| x.wall_ms.total_cmp(&y.wall_ms)).cloned().ok_or_else(|| CliError::runtime("no run"))?;
+    let best = runs
+        .iter()
+        .min_by(|x, y| x.wall_ms.total_cmp(&y.wall_ms))
+        .cloned()
+        .ok_or_else(|| CliError::runtime("no run"))?;
     let report = Report {
         scenario: "AAPL full day 09:30-16:00 ET, 5 venues, TWAP buy 200,000 running",
         events_per_sec: best.market_events as f64 / (best.wall_ms / 1e3),

@@ -34,7 +34,11 @@ impl CliError {
 impl From<crate::engine::Reject> for CliError {
     fn from(r: crate::engine::Reject) -> Self {
         let msg = match &r.field {
-            Some(f) => format!("--{}: {}", f.replace('_', "-").replace("limit-px", "limit").replace("params.", "param "), r.message),
+            Some(f) => format!(
+                "--{}: {}",
+                f.replace('_', "-").replace("limit-px", "limit").replace("params.", "param "),
+                r.message
+            ),
             None => r.message,
         };
         CliError::usage(msg)

@@ -74,9 +74,13 @@ impl OrderArgs {
             Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}")))?,
             None => Universe::builtin(),
         };
-        let inst = universe.instrument(&self.symbol).cloned().ok_or_else(|| usage("symbol", universe.unknown_symbol(&self.symbol)))?;
+        let inst = universe
+            .instrument(&self.symbol)
+            .cloned()
+            .ok_or_else(|| usage("symbol", universe.unknown_symbol(&self.symbol)))?;
         let side: Side = self.side.parse().map_err(|e| usage("side", e))?;
-        let qty = Qty::parse_human(&self.qty).map_err(|e| usage("qty", format!("{e}; allowed: a positive quantity such as 200000 or 250k")))?;
+        let qty = Qty::parse_human(&self.qty)
+            .map_err(|e| usage("qty", format!("{e}; allowed: a positive quantity such as 200000 or 250k")))?;
         if !qty.is_positive() {
             return Err(usage("qty", format!("{qty} must be positive")));
         }
@@ -94,18 +98,22 @@ impl OrderArgs {
         let params = parse_params(&self.params)?;
         let tz = session::tz_of(inst.calendar);
         let date = match &self.date {
-            Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| usage("date", format!("'{d}' is not a date; allowed: YYYY-MM-DD")))?,
+            Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                .map_err(|_| usage("date", format!("'{d}' is not a date; allowed: YYYY-MM-DD")))?,
             None => session::last_trading_day(inst.calendar, &inst.listing, Utc::now().with_timezone(&tz).date_naive()),
         };
-        let sess = session::session(inst.calendar, &inst.listing, date).map_err(|e| usage("date", format!("{}: {e}", inst.symbol)))?;
+        let sess = session::session(inst.calendar, &inst.listing, date)
+            .map_err(|e| usage("date", format!("{}: {e}", inst.symbol)))?;
         let time = |field: &str, s: &Option<String>| -> Result<Option<Timestamp>, CliError> {
             let Some(s) = s else { return Ok(None) };
             if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s.trim()) {
                 return Ok(Some(Timestamp::from_utc(dt.with_timezone(&Utc))));
             }
-            let t = parse_hhmm(s).ok_or_else(|| usage(field, format!("'{s}' is not a time; allowed: HH:MM in {}", tz.name())))?;
+            let t = parse_hhmm(s)
+                .ok_or_else(|| usage(field, format!("'{s}' is not a time; allowed: HH:MM in {}", tz.name())))?;
             // FX sessions start the evening before the value date.
-            let day = if inst.calendar == crate::model::Calendar::Fx && Timestamp::from_local(tz, date, t) >= sess.close {
+            let day = if inst.calendar == crate::model::Calendar::Fx && Timestamp::from_local(tz, date, t) >= sess.close
+            {
                 date.pred_opt().unwrap_or(date)
             } else {
                 date
@@ -121,7 +129,17 @@ impl OrderArgs {
         }
         let mut config = EngineConfig::new(self.seed, date);
         config.symbols = Some(vec![inst.symbol.to_string()]);
-        let request = OrderRequest { symbol: inst.symbol.to_string(), side, qty, algo, params, start, end, limit_px, decision_px: None };
+        let request = OrderRequest {
+            symbol: inst.symbol.to_string(),
+            side,
+            qty,
+            algo,
+            params,
+            start,
+            end,
+            limit_px,
+            decision_px: None,
+        };
         Ok(Resolved { universe, inst, date, config, request })
     }
 }

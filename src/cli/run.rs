@@ -81,7 +81,8 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     let tz = session::tz_of(r.inst.calendar);
     let mut engine = Engine::new(Arc::new(r.universe), r.config)?;
     let actor = Actor::local(Role::Advisor);
-    let id = engine.apply(&actor, Command::Submit(r.request.clone()))?.ok_or_else(|| CliError::runtime("no order id"))?;
+    let id =
+        engine.apply(&actor, Command::Submit(r.request.clone()))?.ok_or_else(|| CliError::runtime("no order id"))?;
     let mut events: Vec<EngineEvent> = Vec::new();
     match a.speed {
         None => {
@@ -161,11 +162,20 @@ fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
         engine.seed()
     );
     println!("  status           {}", r.status);
-    println!("  filled           {} / {} ({:.1}%)", group(r.filled_qty), group(r.qty), r.filled_qty.ratio(r.qty) * 100.0);
+    println!(
+        "  filled           {} / {} ({:.1}%)",
+        group(r.filled_qty),
+        group(r.qty),
+        r.filled_qty.ratio(r.qty) * 100.0
+    );
     println!("  avg px           {}", px(r.avg_px));
     println!("  arrival px       {}", px(r.summary.arrival_px));
     println!("  interval VWAP    {} (market, excluding our fills)", px(r.summary.interval_vwap));
-    println!("  slippage         {} vs arrival, {} vs interval VWAP (positive = cost)", bps(r.summary.arrival_slippage_bps), bps(r.summary.vwap_slippage_bps));
+    println!(
+        "  slippage         {} vs arrival, {} vs interval VWAP (positive = cost)",
+        bps(r.summary.arrival_slippage_bps),
+        bps(r.summary.vwap_slippage_bps)
+    );
     println!("  participation    {:.1}% of volume in the window", r.summary.participation * 100.0);
     println!("  fees             {} (negative = net rebate)", r.fees);
     println!("  children         {} ({} fills)", r.children, r.fills);

@@ -49,7 +49,14 @@ pub fn venue_shares(fills: &[Fill]) -> Vec<VenueShare> {
     }
     let mut out: Vec<VenueShare> = rows
         .into_iter()
-        .map(|(venue, qty, notional, fees, n)| VenueShare { venue, qty, share: qty.ratio(total), avg_px: vwap(notional, qty), fees, fills: n })
+        .map(|(venue, qty, notional, fees, n)| VenueShare {
+            venue,
+            qty,
+            share: qty.ratio(total),
+            avg_px: vwap(notional, qty),
+            fees,
+            fills: n,
+        })
         .collect();
     out.sort_by(|a, b| b.qty.cmp(&a.qty).then(a.venue.cmp(&b.venue)));
     out
