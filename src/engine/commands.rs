@@ -46,6 +46,7 @@ impl Engine {
 
     /// Queues a command to be applied at simulated time `at` (scripts, replays).
     pub fn schedule(&mut self, at: Timestamp, actor: Actor, cmd: Command) {
+        self.pending_commands += 1;
         self.push(at.max(self.now), Job::Command(Box::new((actor, cmd))));
     }
 
@@ -228,6 +229,7 @@ impl Engine {
         if wants_quotes {
             self.quote_subs[c.inst].push(p);
         }
+        self.open_parents += 1;
         self.emit(EventKind::Accepted { order: Box::new(order) });
         self.push(c.start, Job::Start(p));
         self.push(c.end, Job::End(p));

@@ -25,6 +25,8 @@ impl Engine {
             Job::Auction(i) => self.on_auction(i),
             Job::Command(b) => {
                 let (actor, cmd) = *b;
+                self.pending_commands -= 1;
+                // A refusal is recorded as a `Rejected` event; nobody waits on the result.
                 let _ = self.apply(&actor, cmd);
             }
         }
@@ -403,6 +405,7 @@ impl Engine {
             return;
         }
         ps.order.done_at = Some(now);
+        self.open_parents -= 1;
         let (parent, filled, residual, avg_px, inst) =
             (ps.order.id, ps.order.filled, ps.order.leaves(), ps.order.avg_px(), ps.inst);
         self.trade_subs[inst].retain(|&x| x != p);

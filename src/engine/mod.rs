@@ -148,6 +148,9 @@ pub struct Engine {
     dirty: Vec<usize>,
     trade_subs: Vec<Vec<usize>>,
     quote_subs: Vec<Vec<usize>>,
+    pending_commands: usize,
+    /// Parents not yet in a final state.
+    open_parents: usize,
 }
 
 impl Engine {
@@ -208,6 +211,8 @@ impl Engine {
             dirty: Vec::new(),
             trade_subs: vec![Vec::new(); n],
             quote_subs: vec![Vec::new(); n],
+            pending_commands: 0,
+            open_parents: 0,
         };
         for i in 0..n {
             let m = &e.markets[i];
@@ -282,8 +287,7 @@ impl Engine {
     /// nothing is left to simulate).
     pub fn run_until_idle(&mut self) {
         loop {
-            let pending_cmd = self.queue.iter().any(|e| matches!(e.job, Job::Command(_)));
-            if !pending_cmd && self.parents.iter().all(|p| p.order.status.is_terminal()) {
+            if self.pending_commands == 0 && self.is_idle() {
                 return;
             }
             if !self.step() {
@@ -383,7 +387,7 @@ impl Engine {
     }
     /// True when every parent order is final.
     pub fn is_idle(&self) -> bool {
-        self.parents.iter().all(|p| p.order.status.is_terminal())
+        self.open_parents == 0
     }
 }
 
