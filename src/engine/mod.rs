@@ -14,6 +14,7 @@ mod commands;
 mod dispatch;
 pub mod event;
 pub mod pace;
+pub mod view;
 
 use crate::algo::{Action, ExecAlgo, PlannedSlice};
 use crate::market::rng::SimRng;
