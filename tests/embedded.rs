@@ -38,6 +38,8 @@ async fn paced_engine_runs_an_order_and_streams_its_events() {
     let d = c.order(row.order.id).await.unwrap();
     assert_eq!(d.row.order.status, ParentStatus::Done);
     assert!(!d.children.is_empty() && !d.fills.is_empty() && !d.plan.is_empty());
+    let tca = c.tca(row.order.id).await.unwrap();
+    assert!(tca.arrival_px.is_some() && tca.interval_vwap.is_some());
     let book = c.book("AAPL").await.unwrap();
     assert_eq!(book.venues.len(), 5);
     assert!(c.book("ZZZ").await.is_err());

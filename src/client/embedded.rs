@@ -289,6 +289,10 @@ impl Client for Embedded {
         Ok(v)
     }
 
+    async fn tca(&self, id: ParentId) -> Result<crate::tca::Summary, ClientError> {
+        self.read(|e, _| e.order_tca(&self.actor, id)).ok_or_else(|| ClientError::not_found(format!("no order {id}")))
+    }
+
     async fn subscribe(&self, after: Option<u64>) -> Result<EventStream, ClientError> {
         let actor = self.actor.clone();
         let (backlog, rx, visible) = {

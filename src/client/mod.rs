@@ -111,6 +111,8 @@ pub trait Client: Send + Sync + 'static {
     fn book(&self, symbol: &str) -> impl Reply<BookView>;
     /// Venues of an instrument with fees, latency and learned fill rates.
     fn venues(&self, symbol: &str) -> impl Reply<Vec<VenueView>>;
+    /// Post-trade analysis of one order (live while it works).
+    fn tca(&self, id: ParentId) -> impl Reply<crate::tca::Summary>;
     /// Live events; with `after`, first every event with a larger sequence number.
     fn subscribe(&self, after: Option<u64>) -> impl Reply<EventStream>;
 }
