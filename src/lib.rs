@@ -2,6 +2,7 @@
 //! execution engine. See the README for the architecture.
 
 pub mod algo;
+pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod client;

@@ -1,10 +1,13 @@
-//! The command line: `run`, `schedule`, `bench` (and, as later parts land,
-//! the TUI, `serve`, `compare`, `tca`, `history`).
+//! The command line: `run`, `schedule`, `bench`, `serve`, `token`, `status`
+//! (and, as later parts land, the TUI, `compare`, `tca`, `history`).
 
 mod bench;
 mod order_args;
 mod run;
 mod schedule;
+mod serve;
+mod status;
+mod token;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -61,6 +64,12 @@ enum Cmd {
     Schedule(schedule::ScheduleArgs),
     /// Measure engine throughput (market events per second, wall time of a day).
     Bench(bench::BenchArgs),
+    /// Serve the engine over HTTP (the sidecar several desks share).
+    Serve(serve::ServeArgs),
+    /// Create, revoke or list the sidecar's bearer tokens.
+    Token(token::TokenArgs),
+    /// Print a sidecar's health, readiness and the client's circuit breaker.
+    Status(status::StatusArgs),
 }
 
 /// Entry point of the binary.
@@ -70,6 +79,9 @@ pub fn main() -> ExitCode {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
+        Some(Cmd::Serve(a)) => serve::serve(&a),
+        Some(Cmd::Token(a)) => token::token(&a),
+        Some(Cmd::Status(a)) => status::status(&a),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

@@ -8,13 +8,17 @@
 //! engine. An optional sink (the ledger) sees every batch before anyone else,
 //! so nothing is acknowledged before it is durable.
 
-use super::{Client, ClientError, EventStream, StreamItem};
+use super::{
+    AlgoConfig, Client, ClientError, Estimate, EventStream, ModeRequest, ModeView, Settings, StreamItem, TcaGroup,
+    TcaGroupBy,
+};
 use crate::algo::PlannedSlice;
 use crate::engine::pace::Pacer;
 use crate::engine::view::{
-    BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderQuery, OrderRow, Page, VenueView,
+    BookView, ClockView, Engines, Health, Identity, InstrumentView, LedgerHealth, OrderDetail, OrderQuery, OrderRow,
+    Page, VenueView,
 };
-use crate::engine::{Actor, Amendment, Command, Engine, EngineEvent, OrderRequest};
+use crate::engine::{Actor, Amendment, Command, Engine, EngineEvent, EventKind, OrderRequest};
 use crate::model::{ParentId, Timestamp};
 use futures_util::StreamExt;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -29,8 +33,6 @@ pub trait EventSink: Send {
     fn persist(&mut self, events: &[EngineEvent]) -> Result<(), String>;
 }
 
-/// Live events buffered per subscriber before it is declared lagging.
-const LIVE_BUFFER: usize = 16_384;
 /// How often the background task advances the clock.
 const PUMP_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
 /// Most simulated time processed under one lock hold (keeps queries responsive at high speed).
@@ -42,6 +44,7 @@ struct Host {
     history: Vec<EngineEvent>,
     sink: Option<Box<dyn EventSink>>,
     sink_error: Option<String>,
+    last_fill_at: Option<Timestamp>,
 }
 
 struct Shared {
@@ -54,6 +57,7 @@ struct Shared {
 pub struct Embedded {
     shared: Arc<Shared>,
     actor: Actor,
+    settings: Arc<Settings>,
 }
 
 impl std::fmt::Debug for Embedded {
@@ -82,6 +86,9 @@ impl Shared {
             return Err(ClientError::new("ledger_unavailable", format!("events not persisted: {e}")));
         }
         for e in &events {
+            if let EventKind::Fill { fill } = &e.kind {
+                host.last_fill_at = Some(fill.ts);
+            }
             // No receiver is fine: nobody is listening yet.
             let _ = self.live.send(e.clone());
         }
@@ -116,10 +123,21 @@ impl Embedded {
 
     /// Like `start`, with a sink that makes every batch durable before it is published.
     pub fn start_with_sink(engine: Engine, speed: f64, actor: Actor, sink: Option<Box<dyn EventSink>>) -> Embedded {
+        Self::start_with_settings(engine, speed, actor, sink, Settings::default())
+    }
+
+    /// Like `start_with_sink`, with per-engine settings (algo config store, live gate).
+    pub fn start_with_settings(
+        engine: Engine,
+        speed: f64,
+        actor: Actor,
+        sink: Option<Box<dyn EventSink>>,
+        settings: Settings,
+    ) -> Embedded {
         let pacer = Pacer::new(engine.now(), speed);
-        let (live, _) = broadcast::channel(LIVE_BUFFER);
+        let (live, _) = broadcast::channel(settings.live_buffer.max(1));
         let shared = Arc::new(Shared {
-            host: Mutex::new(Host { engine, pacer, history: Vec::new(), sink, sink_error: None }),
+            host: Mutex::new(Host { engine, pacer, history: Vec::new(), sink, sink_error: None, last_fill_at: None }),
             live,
         });
         let weak: Weak<Shared> = Arc::downgrade(&shared);
@@ -133,12 +151,51 @@ impl Embedded {
                 let _ = tokio::task::spawn_blocking(move || shared.pump()).await;
             }
         });
-        Embedded { shared, actor }
+        Embedded { shared, actor, settings: Arc::new(settings) }
     }
 
     /// The same engine acting as another user (several desks on one engine).
     pub fn as_actor(&self, actor: Actor) -> Embedded {
-        Embedded { shared: Arc::clone(&self.shared), actor }
+        Embedded { shared: Arc::clone(&self.shared), actor, settings: Arc::clone(&self.settings) }
+    }
+
+    /// Sequence number of the last event published (0 before the first).
+    pub fn last_seq(&self) -> u64 {
+        self.shared.lock().history.last().map_or(0, |e| e.seq)
+    }
+
+    /// The ledger's state: durable or memory-only, failed or not, last fill.
+    pub fn ledger(&self) -> LedgerHealth {
+        let host = self.shared.lock();
+        let status = match (&host.sink_error, host.sink.is_some()) {
+            (Some(_), _) => "failed",
+            (None, true) => "ok",
+            (None, false) => "memory",
+        };
+        LedgerHealth {
+            status: status.into(),
+            durable: host.sink.is_some(),
+            last_fill_at: host.last_fill_at,
+            last_seq: host.history.last().map_or(0, |e| e.seq),
+            error: host.sink_error.clone(),
+        }
+    }
+
+    /// The per-engine settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    async fn configured(&self, mut req: OrderRequest) -> Result<OrderRequest, ClientError> {
+        self.settings.algo_config.load().await?.apply(&mut req)?;
+        Ok(req)
+    }
+
+    fn executing(&self) -> Result<(), ClientError> {
+        if self.actor.role.can_execute() {
+            return Ok(());
+        }
+        Err(ClientError::new("forbidden", format!("role {} has no access to execution", self.actor.role)))
     }
 
     /// Who this handle acts as.
@@ -197,14 +254,23 @@ impl Client for Embedded {
     }
 
     async fn health(&self) -> Result<Health, ClientError> {
-        Ok(self.read(|e, _| Health {
-            status: "ok".into(),
+        let ledger = self.ledger();
+        let failed = ledger.error.is_some();
+        Ok(self.read(|e, p| Health {
+            status: if failed { "degraded" } else { "ok" }.into(),
             version: env!("CARGO_PKG_VERSION").into(),
             paper_mode: true,
             engine: "embedded".into(),
             now: e.now(),
             open_orders: e.parents().filter(|p| !p.status.is_terminal()).count(),
-            last_seq: e.event_count(),
+            last_seq: ledger.last_seq,
+            engines: Engines {
+                paper: if failed { "stopped" } else { "running" }.into(),
+                live: "unavailable".into(),
+                date: e.date().to_string(),
+                speed: if p.is_frozen() { 0.0 } else { p.speed() },
+            },
+            ledger,
         }))
     }
 
@@ -213,6 +279,7 @@ impl Client for Embedded {
     }
 
     async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
+        self.executing()?;
         if !(speed.is_finite() && (0.0..=100_000.0).contains(&speed)) {
             let mut e =
                 ClientError::new("invalid_speed", format!("{speed} is not a speed; allowed: 0 (pause) to 100000"));
@@ -235,6 +302,9 @@ impl Client for Embedded {
     }
 
     async fn submit(&self, req: OrderRequest) -> Result<OrderRow, ClientError> {
+        // A client persona is refused before the desk's configuration is read.
+        self.executing()?;
+        let req = self.configured(req).await?;
         let id =
             self.command(Command::Submit(req))?.ok_or_else(|| ClientError::new("internal", "submit returned no id"))?;
         self.row(id)
@@ -264,24 +334,30 @@ impl Client for Embedded {
     }
 
     async fn schedule(&self, req: OrderRequest) -> Result<Vec<PlannedSlice>, ClientError> {
+        self.executing()?;
+        let req = self.configured(req).await?;
         Ok(self.read(|e, _| e.preview(&req))?)
     }
 
     async fn orders(&self, q: OrderQuery) -> Result<Page<OrderRow>, ClientError> {
+        self.executing()?;
         Ok(self.read(|e, _| e.orders(&self.actor, &q)))
     }
 
     async fn order(&self, id: ParentId) -> Result<OrderDetail, ClientError> {
+        self.executing()?;
         self.read(|e, _| e.order_detail(&self.actor, id))
             .ok_or_else(|| ClientError::not_found(format!("no order {id}")))
     }
 
     async fn book(&self, symbol: &str) -> Result<BookView, ClientError> {
+        self.executing()?;
         self.read(|e, _| e.book(symbol))
             .ok_or_else(|| ClientError::not_found(format!("no market for '{symbol}' today")))
     }
 
     async fn venues(&self, symbol: &str) -> Result<Vec<VenueView>, ClientError> {
+        self.executing()?;
         let v = self.read(|e, _| e.venue_views(symbol));
         if v.is_empty() {
             return Err(ClientError::not_found(format!("no market for '{symbol}' today")));
@@ -290,10 +366,12 @@ impl Client for Embedded {
     }
 
     async fn tca(&self, id: ParentId) -> Result<crate::tca::Summary, ClientError> {
+        self.executing()?;
         self.read(|e, _| e.order_tca(&self.actor, id)).ok_or_else(|| ClientError::not_found(format!("no order {id}")))
     }
 
     async fn subscribe(&self, after: Option<u64>) -> Result<EventStream, ClientError> {
+        self.executing()?;
         let actor = self.actor.clone();
         let (backlog, rx, visible) = {
             let host = self.shared.lock();
@@ -329,6 +407,45 @@ impl Client for Embedded {
             async move { item }
         });
         Ok(Box::pin(head.chain(tail)))
+    }
+
+    async fn estimate(&self, req: OrderRequest) -> Result<Estimate, ClientError> {
+        self.executing()?;
+        let req = self.configured(req).await?;
+        self.read(|e, _| super::estimate::estimate(e, &req))
+    }
+
+    async fn tca_groups(&self, by: TcaGroupBy) -> Result<Vec<TcaGroup>, ClientError> {
+        self.read(|e, _| super::tca_groups::aggregate(e, &self.actor, by))
+    }
+
+    async fn algo_config(&self) -> Result<AlgoConfig, ClientError> {
+        self.executing()?;
+        self.settings.algo_config.load().await
+    }
+
+    async fn set_algo_config(&self, cfg: AlgoConfig) -> Result<AlgoConfig, ClientError> {
+        if !self.actor.role.is_supervisor() {
+            return Err(ClientError::new(
+                "forbidden",
+                format!(
+                    "changing the algo configuration needs the SUPERVISOR or ADMIN role; you are {}",
+                    self.actor.role
+                ),
+            ));
+        }
+        self.read(|e, _| cfg.validate(e))?;
+        self.settings.algo_config.save(cfg.clone()).await?;
+        Ok(cfg)
+    }
+
+    async fn mode(&self) -> Result<ModeView, ClientError> {
+        Ok(self.settings.live_gate.view())
+    }
+
+    async fn set_mode(&self, req: ModeRequest) -> Result<ModeView, ClientError> {
+        self.settings.live_gate.decide(self.actor.role, req.mode)?;
+        Ok(self.settings.live_gate.view())
     }
 }
 

@@ -3,7 +3,15 @@
 //! speaks the HTTP API. Both return the same view types (`engine::view`), and
 //! one contract test suite runs against both.
 
+pub mod algo_config;
+pub mod breaker;
 pub mod embedded;
+pub mod estimate;
+pub mod mode;
+pub mod remote;
+pub mod settings;
+mod sse_client;
+pub mod tca_groups;
 
 use crate::algo::PlannedSlice;
 use crate::engine::view::{
@@ -16,10 +24,17 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
 
+pub use algo_config::{AlgoConfig, AlgoConfigStore, AlgoSettings};
+pub use breaker::{Breaker, BreakerState, BreakerView};
 pub use embedded::Embedded;
+pub use estimate::Estimate;
+pub use mode::{LiveGate, ModeRequest, ModeView, TradingMode};
+pub use remote::Remote;
+pub use settings::Settings;
+pub use tca_groups::{TcaGroup, TcaGroupBy};
 
 /// A refused or failed client call: a stable code, a message, and the field at fault.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, utoipa::ToSchema)]
 #[error("{message}")]
 pub struct ClientError {
     /// Stable machine-readable code (`invalid_qty`, `unknown_order`, `forbidden`, `unavailable`, ...).
@@ -40,6 +55,16 @@ impl ClientError {
     pub fn not_found(what: impl Into<String>) -> ClientError {
         ClientError::new("not_found", what)
     }
+    /// The same error about a field.
+    pub fn with_field(mut self, field: impl Into<String>) -> ClientError {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+/// The refusal of a transport that does not offer a call.
+fn unsupported(describe: String, what: &str) -> ClientError {
+    ClientError::new("unsupported", format!("{describe} does not offer {what}"))
 }
 
 impl From<Reject> for ClientError {
@@ -115,4 +140,38 @@ pub trait Client: Send + Sync + 'static {
     fn tca(&self, id: ParentId) -> impl Reply<crate::tca::Summary>;
     /// Live events; with `after`, first every event with a larger sequence number.
     fn subscribe(&self, after: Option<u64>) -> impl Reply<EventStream>;
+
+    // The calls below have defaults so that an implementation written before
+    // they existed still compiles; `Embedded` and `Remote` implement them all.
+
+    /// Pre-trade cost estimate of an order, without submitting it.
+    fn estimate(&self, _req: OrderRequest) -> impl Reply<Estimate> {
+        let e = unsupported(self.describe(), "pre-trade estimates");
+        async move { Err(e) }
+    }
+    /// Post-trade figures aggregated over finished orders (supervisors).
+    fn tca_groups(&self, by: TcaGroupBy) -> impl Reply<Vec<TcaGroup>> {
+        let e = unsupported(self.describe(), format!("aggregated TCA by {by:?}").as_str());
+        async move { Err(e) }
+    }
+    /// The desk's algorithm configuration.
+    fn algo_config(&self) -> impl Reply<AlgoConfig> {
+        let e = unsupported(self.describe(), "algo configuration");
+        async move { Err(e) }
+    }
+    /// Replaces the desk's algorithm configuration (supervisors).
+    fn set_algo_config(&self, _cfg: AlgoConfig) -> impl Reply<AlgoConfig> {
+        let e = unsupported(self.describe(), "algo configuration");
+        async move { Err(e) }
+    }
+    /// The trading mode (always paper in this build).
+    fn mode(&self) -> impl Reply<ModeView> {
+        let e = unsupported(self.describe(), "the trading mode");
+        async move { Err(e) }
+    }
+    /// Asks for a trading mode: paper is granted, live always refused with the reason.
+    fn set_mode(&self, req: ModeRequest) -> impl Reply<ModeView> {
+        let e = unsupported(self.describe(), format!("a switch to {:?}", req.mode).as_str());
+        async move { Err(e) }
+    }
 }

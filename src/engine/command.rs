@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Who is asking: checked on every command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Actor {
     /// User name.
+    #[schema(value_type = String)]
     pub user: Name,
     /// Tenant (desk or firm).
+    #[schema(value_type = String)]
     pub tenant: Name,
     /// Role.
     pub role: Role,
@@ -24,7 +26,7 @@ impl Actor {
 }
 
 /// A new parent order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderRequest {
     /// Instrument symbol.
     pub symbol: String,
@@ -52,13 +54,14 @@ pub struct OrderRequest {
 }
 
 /// A change to a working parent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Amendment {
     /// New total quantity.
     #[serde(default)]
     pub qty: Option<Qty>,
     /// New limit (`Some(None)` removes it).
     #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<Price>)]
     pub limit_px: Option<Option<Price>>,
 }
 
@@ -109,7 +112,7 @@ pub enum Command {
 }
 
 /// Stable machine-readable reasons for a refusal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectCode {
     /// The symbol is not in the universe.

@@ -7,7 +7,7 @@ use crate::router::RouteDecision;
 use serde::{Deserialize, Serialize};
 
 /// One engine event with its sequence number and simulated time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EngineEvent {
     /// Monotonically increasing from 1.
     pub seq: u64,
@@ -19,7 +19,7 @@ pub struct EngineEvent {
 }
 
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// A parent order was accepted.
@@ -64,6 +64,7 @@ pub enum EventKind {
         /// Child.
         child: ChildId,
         /// Venue.
+        #[schema(value_type = String)]
         venue: Name,
         /// One-way latency from send to acknowledgement.
         latency_ns: i64,
@@ -156,6 +157,7 @@ pub enum EventKind {
     /// A closing auction uncrossed.
     Auction {
         /// Instrument.
+        #[schema(value_type = String)]
         symbol: Name,
         /// Clearing price.
         px: Price,

@@ -13,7 +13,7 @@ use crate::router::RouteDecision;
 use serde::{Deserialize, Serialize};
 
 /// One row of the blotter: a parent with its live figures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderRow {
     /// The parent order.
     pub order: ParentOrder,
@@ -25,10 +25,17 @@ pub struct OrderRow {
     pub schedule_deviation: Option<f64>,
     /// Current mid of the instrument.
     pub mid: Option<f64>,
+    /// Always true in this build: the order is executed on the paper engine.
+    #[serde(default = "paper")]
+    pub paper_mode: bool,
+}
+
+fn paper() -> bool {
+    true
 }
 
 /// One parent with everything under it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderDetail {
     /// The blotter row.
     pub row: OrderRow,
@@ -43,7 +50,8 @@ pub struct OrderDetail {
 }
 
 /// Which orders to list.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrderQuery {
     /// Only this status.
     #[serde(default)]
@@ -72,7 +80,7 @@ pub struct OrderQuery {
 }
 
 /// A page of results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Page<T> {
     /// The rows.
     pub items: Vec<T>,
@@ -83,9 +91,10 @@ pub struct Page<T> {
 }
 
 /// One venue's book for the venue view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VenueBook {
     /// Venue.
+    #[schema(value_type = String)]
     pub venue: Name,
     /// Bids, best first.
     pub bids: Vec<Level>,
@@ -96,7 +105,7 @@ pub struct VenueBook {
 }
 
 /// One of our resting orders at a venue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OwnOrder {
     /// Side.
     pub side: Side,
@@ -109,9 +118,10 @@ pub struct OwnOrder {
 }
 
 /// The consolidated book of one instrument.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BookView {
     /// Instrument.
+    #[schema(value_type = String)]
     pub symbol: Name,
     /// As of.
     pub ts: Timestamp,
@@ -130,9 +140,10 @@ pub struct BookView {
 }
 
 /// A venue's rules and what the router has learned there for one instrument.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VenueView {
     /// Venue.
+    #[schema(value_type = String)]
     pub venue: Name,
     /// Asset class.
     pub asset_class: AssetClass,
@@ -157,7 +168,7 @@ pub struct VenueView {
 }
 
 /// The simulated clock and sessions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClockView {
     /// Simulated time now.
     pub now: Timestamp,
@@ -166,15 +177,18 @@ pub struct ClockView {
     /// Simulated seconds per wall second (0 = paused; None = not paced).
     pub speed: Option<f64>,
     /// Per instrument: symbol, session state, time zone.
+    #[schema(value_type = Vec<(String, SessionState, String)>)]
     pub sessions: Vec<(Name, SessionState, String)>,
 }
 
 /// Who the caller is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Identity {
     /// User.
+    #[schema(value_type = String)]
     pub user: Name,
     /// Tenant.
+    #[schema(value_type = String)]
     pub tenant: Name,
     /// Role.
     pub role: Role,
@@ -190,15 +204,17 @@ impl Identity {
 }
 
 /// An instrument as the order ticket needs it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InstrumentView {
     /// Symbol.
+    #[schema(value_type = String)]
     pub symbol: Name,
     /// Name.
     pub name: String,
     /// Asset class.
     pub asset_class: AssetClass,
     /// Currency.
+    #[schema(value_type = String)]
     pub currency: Name,
     /// Tick size.
     pub tick_size: Price,
@@ -232,7 +248,7 @@ impl Engine {
         } else {
             None
         };
-        OrderRow { order: p.order.clone(), working: p.working, slippage_bps, schedule_deviation, mid }
+        OrderRow { order: p.order.clone(), working: p.working, slippage_bps, schedule_deviation, mid, paper_mode: true }
     }
 
     /// Orders visible to `actor` matching `q`, newest first.
@@ -379,7 +395,7 @@ impl Engine {
 }
 
 /// Liveness of an engine as seen by a client.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
     /// `ok` when the engine answers.
@@ -396,4 +412,40 @@ pub struct Health {
     pub open_orders: usize,
     /// Last event sequence number.
     pub last_seq: u64,
+    /// The execution engines: the paper engine and the (absent) live one.
+    #[serde(default)]
+    pub engines: Engines,
+    /// Where events are made durable.
+    #[serde(default)]
+    pub ledger: LedgerHealth,
+}
+
+/// The execution engines of a build, for health reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Engines {
+    /// The paper engine: `running` (or `stopped` when its ledger failed).
+    pub paper: String,
+    /// The live engine: always `unavailable` (this build has no live venue adapters).
+    pub live: String,
+    /// Simulated trading date of the paper engine.
+    pub date: String,
+    /// Simulated seconds per wall second (0 = paused).
+    pub speed: f64,
+}
+
+/// The ledger's state, for health and readiness.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerHealth {
+    /// `ok`, `memory` (no durable ledger attached) or `failed`.
+    pub status: String,
+    /// Whether events are persisted before they are acknowledged.
+    pub durable: bool,
+    /// Simulated time of the last fill recorded.
+    pub last_fill_at: Option<Timestamp>,
+    /// Last event sequence number recorded.
+    pub last_seq: u64,
+    /// Why the ledger failed, if it did.
+    pub error: Option<String>,
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub const DEPTH: usize = 10;
 
 /// One price level.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Level {
     /// Price.
     pub px: Price,
@@ -119,7 +119,7 @@ impl L2Book {
 }
 
 /// Best bid and offer with sizes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Bbo {
     /// Best bid price and size.
     pub bid: Option<Level>,

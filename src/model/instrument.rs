@@ -9,7 +9,7 @@ use std::sync::Arc;
 pub type Name = Arc<str>;
 
 /// Broad asset class: decides sessions, fee style and default market shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AssetClass {
     /// Cash equities (shares).
@@ -109,7 +109,7 @@ impl Instrument {
 }
 
 /// How a venue charges (positive) or rebates (negative) for a fill.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Fee {
     /// Money per unit of quantity (US equities: dollars per share).

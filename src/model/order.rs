@@ -11,7 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Buy or sell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     /// Buy.
@@ -70,7 +70,7 @@ impl FromStr for Side {
 }
 
 /// The execution algorithms a parent order can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AlgoKind {
     /// Time-weighted: equal slices over the window.
@@ -132,7 +132,7 @@ impl FromStr for AlgoKind {
 }
 
 /// Limit or market.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OrderType {
     /// Executes at any price.
@@ -142,7 +142,7 @@ pub enum OrderType {
 }
 
 /// Time in force of a child order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Tif {
     /// Immediate or cancel: whatever does not fill at once is cancelled.
@@ -154,7 +154,7 @@ pub enum Tif {
 }
 
 /// Whether a fill added or removed liquidity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Liquidity {
     /// Resting order was hit.
@@ -178,7 +178,7 @@ pub struct IllegalTransition {
 }
 
 /// Life cycle of a parent order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ParentStatus {
     /// Accepted, waiting for its start time.
@@ -248,7 +248,7 @@ impl FromStr for ParentStatus {
 }
 
 /// Life cycle of a child order at a venue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChildStatus {
     /// Sent, not yet acknowledged by the venue.
@@ -305,11 +305,13 @@ impl fmt::Display for ChildStatus {
 }
 
 /// Who owns an order: the user, their desk (tenant) and role.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Owner {
     /// User name.
+    #[schema(value_type = String)]
     pub user: Name,
     /// Tenant (desk or firm), e.g. `ws`.
+    #[schema(value_type = String)]
     pub tenant: Name,
 }
 
@@ -320,13 +322,14 @@ impl Default for Owner {
 }
 
 /// A parent (algorithmic) order and its running totals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ParentOrder {
     /// Id, e.g. `P17`.
     pub id: ParentId,
     /// Who entered it.
     pub owner: Owner,
     /// Instrument symbol.
+    #[schema(value_type = String)]
     pub symbol: Name,
     /// Buy or sell.
     pub side: Side,
@@ -385,11 +388,12 @@ impl ParentOrder {
 }
 
 /// One order sent to one venue on behalf of a parent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChildOrder {
     /// Id, e.g. `P17-C3`.
     pub id: ChildId,
     /// Venue name.
+    #[schema(value_type = String)]
     pub venue: Name,
     /// Buy or sell (same as the parent).
     pub side: Side,
@@ -433,13 +437,14 @@ impl ChildOrder {
 }
 
 /// An execution of (part of) a child order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Fill {
     /// Id, e.g. `F42`.
     pub id: FillId,
     /// The child that filled.
     pub child: ChildId,
     /// Venue name.
+    #[schema(value_type = String)]
     pub venue: Name,
     /// Buy or sell.
     pub side: Side,

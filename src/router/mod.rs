@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
 /// How urgently a slice must execute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Urgency {
     /// Rest at the near touch and wait to be hit.
@@ -35,7 +35,7 @@ pub enum Urgency {
 }
 
 /// What an algorithm wants executed.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Intent {
     /// Buy or sell.
     pub side: Side,
@@ -48,12 +48,13 @@ pub struct Intent {
 }
 
 /// One child order the router wants sent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Allocation {
     /// Venue slot within the instrument.
     #[serde(skip)]
     pub slot: usize,
     /// Venue name.
+    #[schema(value_type = String)]
     pub venue: Name,
     /// Quantity.
     pub qty: Qty,
@@ -66,9 +67,10 @@ pub struct Allocation {
 }
 
 /// How one venue scored in a decision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VenueScore {
     /// Venue name.
+    #[schema(value_type = String)]
     pub venue: Name,
     /// Price we would get there (best level for aggressive, our post for passive).
     pub px: Option<Price>,
@@ -87,7 +89,7 @@ pub struct VenueScore {
 }
 
 /// A routing decision, kept for the venue view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RouteDecision {
     /// When it was made.
     pub ts: Timestamp,

@@ -1,0 +1,113 @@
+//! The gate in front of every `/v1` route: who is calling (bearer token),
+//! whether they are within their rate, whether their role may use the route;
+//! and the audit of every refusal, including those the engine gives.
+
+use super::ApiState;
+use super::audit::AuditEntry;
+use super::errors::{ApiError, ErrorInfo};
+use super::policy;
+use super::tokens;
+use crate::client::ClientError;
+use crate::engine::Actor;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Who they act as.
+    pub actor: Actor,
+    /// Rate-limit and audit key: the token's public id, or `local`.
+    pub key: String,
+}
+
+/// Resolves the caller from the `Authorization: Bearer` header.
+async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, ClientError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return match state.open_identity() {
+            Some(actor) => Ok(Caller { actor: actor.clone(), key: "local".into() }),
+            None => Err(ClientError::new("unauthorized", "a bearer token is required (Authorization: Bearer ...)")),
+        };
+    };
+    let text = value.to_str().unwrap_or("");
+    let token = match text.split_once(' ') {
+        Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => t.trim(),
+        _ => return Err(ClientError::new("unauthorized", "the Authorization header must be 'Bearer <token>'")),
+    };
+    match state.tokens().lookup(&tokens::hash(token)).await {
+        Ok(Some(r)) => Ok(Caller { actor: r.actor(), key: r.id }),
+        Ok(None) => Err(ClientError::new("unauthorized", "the token is not valid (unknown or revoked)")),
+        Err(e) => Err(ClientError::new("unavailable", e.to_string())),
+    }
+}
+
+fn audit(state: &ApiState, caller: Option<&Actor>, method: &Method, path: &str, status: StatusCode, e: &ClientError) {
+    state.audit().record(AuditEntry {
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        user: caller.map(|a| a.user.to_string()),
+        tenant: caller.map(|a| a.tenant.to_string()),
+        role: caller.map(|a| a.role),
+        method: method.to_string(),
+        path: path.to_string(),
+        status: status.as_u16(),
+        code: e.code.clone(),
+        message: e.message.clone(),
+    });
+}
+
+fn is_refusal(s: StatusCode) -> bool {
+    matches!(s, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS)
+}
+
+/// Authentication, rate limit and role policy; audits every refusal.
+pub async fn gate(
+    State(state): State<ApiState>,
+    matched: Option<MatchedPath>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let route = matched.map_or_else(|| path.clone(), |m| m.as_str().to_string());
+    let refuse = |caller: Option<&Actor>, e: ClientError| {
+        let err = ApiError::from(e);
+        if is_refusal(err.status) {
+            audit(&state, caller, &method, &path, err.status, &err.body);
+        }
+        err
+    };
+    let caller = match identify(&state, req.headers()).await {
+        Ok(c) => c,
+        Err(e) => return refuse(None, e).into_response(),
+    };
+    if let Err(wait) = state.limiter().check(&caller.key) {
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let e = ClientError::new("rate_limited", format!("over the rate limit for this token; retry in {secs} s"));
+        let mut res = refuse(Some(&caller.actor), e).into_response();
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return res;
+    }
+    let role = caller.actor.role;
+    match policy::required(&method, &route) {
+        Some(access) if access.allows(role) => {}
+        Some(access) => {
+            let e = ClientError::new("forbidden", access.refusal(role, &method, &path));
+            return refuse(Some(&caller.actor), e).into_response();
+        }
+        None => {
+            let e = ClientError::new("forbidden", format!("{method} {route} is not in the access table"));
+            return refuse(Some(&caller.actor), e).into_response();
+        }
+    }
+    req.extensions_mut().insert(caller.clone());
+    let res = next.run(req).await;
+    // Refusals from further down (the engine's ownership and role checks).
+    if is_refusal(res.status())
+        && let Some(ErrorInfo(e)) = res.extensions().get::<ErrorInfo>()
+    {
+        audit(&state, Some(&caller.actor), &method, &path, res.status(), e);
+    }
+    res
+}

@@ -1,0 +1,160 @@
+//! The HTTP API (`blotter serve`): one shared paper engine, many desks.
+//!
+//! Every handler is the `Client` call of the same name on an `Embedded`
+//! handle acting as the caller, so the HTTP transport and the in-process one
+//! behave identically (the contract suite runs against both). Around them:
+//! bearer-token authentication, a per-token rate limit and a role policy
+//! (`auth`, `policy`), JSON errors with stable codes (`errors`, `extract`), a
+//! body size limit and a request time-out, the SSE event stream (`sse`) and
+//! the OpenAPI document (`openapi`).
+
+pub mod audit;
+pub mod auth;
+mod desk;
+pub mod errors;
+pub mod extract;
+pub mod limit;
+mod market;
+pub mod openapi;
+mod orders;
+pub mod policy;
+mod schema;
+pub mod server;
+mod sse;
+mod system;
+pub mod tokens;
+
+use crate::client::Embedded;
+use crate::engine::Actor;
+use audit::AuditLog;
+use auth::Caller;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use limit::{RateLimit, RateLimiter};
+use std::sync::Arc;
+use std::time::Duration;
+use tokens::TokenStore;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use server::{Running, ServeError, check_bind, spawn};
+
+/// Limits and behaviour of the server.
+#[derive(Debug, Clone)]
+pub struct ApiOptions {
+    /// Largest request body, bytes.
+    pub body_limit: usize,
+    /// Time limit to produce response headers (the event stream is not cut by it).
+    pub timeout: Duration,
+    /// Per-token rate limit.
+    pub rate: RateLimit,
+    /// Interval of SSE keep-alive comments.
+    pub keep_alive: Duration,
+    /// Who a request without a token acts as; `None` requires a token on every `/v1` route.
+    pub open_identity: Option<Actor>,
+}
+
+impl Default for ApiOptions {
+    fn default() -> Self {
+        ApiOptions {
+            body_limit: 64 * 1024,
+            timeout: Duration::from_secs(10),
+            rate: RateLimit::default(),
+            keep_alive: Duration::from_secs(15),
+            open_identity: None,
+        }
+    }
+}
+
+struct Inner {
+    engine: Embedded,
+    tokens: Arc<dyn TokenStore>,
+    audit: Arc<dyn AuditLog>,
+    limiter: RateLimiter,
+    options: ApiOptions,
+    stop_streams: tokio::sync::watch::Sender<u64>,
+}
+
+/// What every handler shares: the engine, tokens, audit log and limits.
+#[derive(Clone)]
+pub struct ApiState(Arc<Inner>);
+
+impl ApiState {
+    /// The state of a server over `engine` (any handle: requests act as their caller).
+    pub fn new(
+        engine: Embedded,
+        tokens: Arc<dyn TokenStore>,
+        audit: Arc<dyn AuditLog>,
+        options: ApiOptions,
+    ) -> ApiState {
+        let (stop_streams, _) = tokio::sync::watch::channel(0);
+        let limiter = RateLimiter::new(options.rate);
+        ApiState(Arc::new(Inner { engine, tokens, audit, limiter, options, stop_streams }))
+    }
+
+    /// The shared engine.
+    pub fn engine(&self) -> &Embedded {
+        &self.0.engine
+    }
+
+    /// The engine acting as the caller.
+    pub fn client(&self, caller: &Caller) -> Embedded {
+        self.0.engine.as_actor(caller.actor.clone())
+    }
+
+    /// The token store.
+    pub fn tokens(&self) -> &dyn TokenStore {
+        self.0.tokens.as_ref()
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> &dyn AuditLog {
+        self.0.audit.as_ref()
+    }
+
+    fn limiter(&self) -> &RateLimiter {
+        &self.0.limiter
+    }
+
+    fn open_identity(&self) -> Option<&Actor> {
+        self.0.options.open_identity.as_ref()
+    }
+
+    fn keep_alive(&self) -> Duration {
+        self.0.options.keep_alive
+    }
+
+    fn stream_stop(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.stop_streams.subscribe()
+    }
+
+    /// Closes every open event stream (clients reconnect and resume): for
+    /// shutdown, and for tests of the resume path.
+    pub fn drop_streams(&self) {
+        self.0.stop_streams.send_modify(|g| *g += 1);
+    }
+}
+
+/// The whole application: public routes, the gated `/v1` routes, JSON
+/// fallbacks, and the limits around them.
+pub fn router(state: ApiState) -> Router {
+    let (v1, public, doc) = openapi::routes();
+    // Serialised once: the document does not change while the server runs.
+    let doc = bytes::Bytes::from(serde_json::to_vec(&doc).unwrap_or_default());
+    let opts = state.0.options.clone();
+    let v1 = v1.route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::gate));
+    public
+        .merge(v1)
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc) }),
+        )
+        .fallback(errors::not_found)
+        .method_not_allowed_fallback(errors::method_not_allowed)
+        .layer(DefaultBodyLimit::max(opts.body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, opts.timeout))
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(errors::json_errors))
+        .with_state(state)
+}

@@ -1,0 +1,166 @@
+//! The OpenAPI document, built from the handlers' annotations (utoipa, at
+//! compile time: nothing is downloaded) and served at `/openapi.json`.
+//!
+//! After the routes are collected, every `/v1` operation gets the error
+//! responses it can give (all `{code, message, field}`), and request bodies
+//! are marked closed (`additionalProperties: false`), matching the server,
+//! which refuses unknown fields.
+
+use super::{ApiState, desk, market, orders, sse, system};
+use crate::client::ClientError;
+use axum::Router;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{AdditionalProperties, Schema};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi as Doc, Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The document's fixed parts.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "blotter",
+        description = "The sidecar of the blotter execution terminal: one paper execution engine shared over HTTP. \
+            Paper mode only: this build has no live venue adapters.",
+    ),
+    modifiers(&Bearer),
+    security(("bearer" = [])),
+    components(schemas(ClientError)),
+    tags(
+        (name = "orders", description = "Parent orders: submit, list, amend, cancel, pause, resume, TCA"),
+        (name = "desk", description = "Kill-all, estimates, schedules, aggregated TCA, algo configuration, mode"),
+        (name = "market", description = "Books, venues, instruments and the simulated clock"),
+        (name = "events", description = "The live event stream (Server-Sent Events)"),
+        (name = "system", description = "Health, readiness and identity"),
+    )
+)]
+struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, api: &mut Doc) {
+        let c = api.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Errors every `/v1` operation may answer with.
+const ERRORS: [(&str, &str); 11] = [
+    ("400", "Invalid input: malformed JSON, a value out of range, an unknown symbol, a bad id or query"),
+    ("401", "No token, or an invalid or revoked one"),
+    ("403", "The caller's role may not do this"),
+    ("404", "No such order (or not the caller's), symbol or route"),
+    ("408", "The request took too long"),
+    ("409", "The order's state or the desk's configuration does not allow it"),
+    ("413", "The request body is over the size limit"),
+    ("415", "The request body is not JSON"),
+    ("422", "The body is JSON of the wrong shape: a wrong type, a missing or unknown field"),
+    ("429", "Over the token's rate limit (see Retry-After)"),
+    ("503", "The engine or its ledger is unavailable"),
+];
+
+/// Request bodies whose unknown fields the server refuses.
+const CLOSED: [&str; 6] = ["OrderRequest", "Amendment", "AlgoConfig", "AlgoSettings", "ModeRequest", "SpeedRequest"];
+
+/// The `/v1` routes (behind the gate), the public routes, and the document.
+pub fn routes() -> (Router<ApiState>, Router<ApiState>, Doc) {
+    let (v1, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(orders::submit, orders::list))
+        .routes(routes!(orders::detail, orders::amend))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(orders::pause))
+        .routes(routes!(orders::resume))
+        .routes(routes!(orders::tca))
+        .routes(routes!(desk::kill))
+        .routes(routes!(desk::estimate))
+        .routes(routes!(desk::schedule))
+        .routes(routes!(desk::tca_groups))
+        .routes(routes!(desk::get_algos, desk::put_algos))
+        .routes(routes!(desk::get_mode, desk::put_mode))
+        .routes(routes!(market::book))
+        .routes(routes!(market::venues))
+        .routes(routes!(market::instruments))
+        .routes(routes!(market::clock, market::set_speed))
+        .routes(routes!(sse::events))
+        .routes(routes!(system::whoami))
+        .split_for_parts();
+    let (public, public_doc) =
+        OpenApiRouter::new().routes(routes!(system::healthz)).routes(routes!(system::readyz)).split_for_parts();
+    doc.merge(public_doc);
+    finish(&mut doc);
+    (v1, public, doc)
+}
+
+fn finish(doc: &mut Doc) {
+    let error = |why: &str| {
+        ResponseBuilder::new()
+            .description(why)
+            .content("application/json", Content::new(Some(Ref::from_schema_name("ClientError"))))
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.patch, &mut item.delete];
+        for op in ops.into_iter().flatten() {
+            for (code, why) in ERRORS {
+                op.responses.responses.entry(code.to_string()).or_insert_with(|| RefOr::T(error(why)));
+            }
+        }
+    }
+    if let Some(c) = doc.components.as_mut() {
+        for name in CLOSED {
+            if let Some(RefOr::T(Schema::Object(o))) = c.schemas.get_mut(name) {
+                o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
+}
+
+/// The whole document (what `/openapi.json` serves).
+pub fn document() -> Doc {
+    routes().2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_with_errors_and_in_the_access_table() {
+        let doc = document();
+        let mut n = 0;
+        for (path, item) in &doc.paths.paths {
+            let ops = [
+                ("GET", &item.get),
+                ("PUT", &item.put),
+                ("POST", &item.post),
+                ("PATCH", &item.patch),
+                ("DELETE", &item.delete),
+            ];
+            for (m, op) in ops {
+                let Some(op) = op else { continue };
+                n += 1;
+                if path.starts_with("/v1/") {
+                    let method = axum::http::Method::from_bytes(m.as_bytes()).unwrap();
+                    assert!(super::super::policy::required(&method, path).is_some(), "{m} {path} has no access rule");
+                    for code in ["400", "401", "403", "429"] {
+                        assert!(op.responses.responses.contains_key(code), "{m} {path} lacks {code}");
+                    }
+                }
+            }
+        }
+        assert_eq!(n, 25, "operations documented");
+        let json = serde_json::to_value(&doc).unwrap();
+        let order = &json["components"]["schemas"]["OrderRequest"];
+        assert_eq!(order["additionalProperties"], false);
+        assert!(order["required"].as_array().unwrap().iter().any(|v| v == "qty"));
+    }
+}

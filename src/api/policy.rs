@@ -1,0 +1,77 @@
+//! Who may call which route. The table is the server's first gate (every
+//! refusal is audited); the engine's command layer enforces ownership and
+//! roles again underneath, so embedded use is just as safe.
+
+use crate::model::Role;
+use axum::http::Method;
+
+/// What a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Any valid token (identity, mode, clock, instruments).
+    Any,
+    /// A role that may execute: ADVISOR, RELATIONSHIP_MANAGER, SUPERVISOR, ADMIN.
+    Execute,
+    /// SUPERVISOR or ADMIN: every desk's orders, kill-all, algo config, aggregated TCA, speed.
+    Supervise,
+    /// ADMIN only: the trading mode.
+    Admin,
+}
+
+impl Access {
+    /// Whether `role` has this access.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::Any => true,
+            Access::Execute => role.can_execute(),
+            Access::Supervise => role.is_supervisor(),
+            Access::Admin => role == Role::Admin,
+        }
+    }
+
+    /// What a refused caller is told.
+    pub fn refusal(self, role: Role, method: &Method, path: &str) -> String {
+        let needs = match self {
+            Access::Any => "a valid token",
+            Access::Execute => "an execution role (ADVISOR, RELATIONSHIP_MANAGER, SUPERVISOR or ADMIN)",
+            Access::Supervise => "the SUPERVISOR or ADMIN role",
+            Access::Admin => "the ADMIN role",
+        };
+        format!("{method} {path} needs {needs}; you are {role}")
+    }
+}
+
+/// The access a route needs, by method and route template; `None` for a
+/// route missing from the table, which is then refused (fail closed).
+pub fn required(method: &Method, route: &str) -> Option<Access> {
+    use Access::*;
+    let m = method.as_str();
+    Some(match (m, route) {
+        ("GET", "/v1/whoami" | "/v1/mode" | "/v1/clock" | "/v1/instruments") => Any,
+        ("PUT", "/v1/mode") => Admin,
+        ("PUT", "/v1/clock" | "/v1/config/algos") | ("POST", "/v1/kill") | ("GET", "/v1/tca") => Supervise,
+        ("POST", "/v1/orders" | "/v1/estimate" | "/v1/schedule")
+        | ("GET", "/v1/orders" | "/v1/orders/{id}" | "/v1/orders/{id}/tca" | "/v1/book/{symbol}" | "/v1/venues")
+        | ("GET", "/v1/config/algos" | "/v1/events")
+        | ("PATCH", "/v1/orders/{id}")
+        | ("POST", "/v1/orders/{id}/cancel" | "/v1/orders/{id}/pause" | "/v1/orders/{id}/resume") => Execute,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personas_are_refused_every_execution_route() {
+        let persona = Role::ALL.into_iter().filter(|r| !r.can_execute());
+        for r in persona {
+            assert!(!Access::Execute.allows(r) && !Access::Supervise.allows(r) && Access::Any.allows(r));
+        }
+        assert!(Access::Supervise.allows(Role::Admin) && !Access::Supervise.allows(Role::RelationshipManager));
+        assert!(!Access::Admin.allows(Role::Supervisor));
+        assert_eq!(required(&Method::DELETE, "/v1/orders/{id}"), None, "not in the table: refused");
+        assert!(Access::Admin.refusal(Role::Advisor, &Method::PUT, "/v1/mode").contains("ADMIN"));
+    }
+}

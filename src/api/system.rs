@@ -1,0 +1,45 @@
+//! Routes without a token: liveness, readiness and the OpenAPI document; and
+//! `whoami`, which needs one.
+
+use super::ApiState;
+use super::auth::Caller;
+use super::errors::ApiResult;
+use crate::client::Client;
+use crate::client::remote::Readiness;
+use crate::engine::view::{Health, Identity};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+
+/// Liveness, version, paper mode, engines and ledger (no token needed).
+#[utoipa::path(get, path = "/healthz", tag = "system", security(()),
+    responses((status = 200, description = "Alive", body = Health)))]
+pub async fn healthz(State(s): State<ApiState>) -> ApiResult<Json<Health>> {
+    Ok(Json(s.engine().health().await?))
+}
+
+/// Readiness: the engine runs, the ledger accepts writes, the token store answers (no token needed).
+#[utoipa::path(get, path = "/readyz", tag = "system", security(()),
+    responses((status = 200, description = "Ready", body = Readiness),
+              (status = 503, description = "Not ready: see the failing check", body = Readiness)))]
+pub async fn readyz(State(s): State<ApiState>) -> (StatusCode, Json<Readiness>) {
+    let mut checks = std::collections::BTreeMap::new();
+    let ledger = s.engine().ledger();
+    checks.insert("engine".to_string(), if ledger.error.is_some() { "stopped" } else { "ok" }.to_string());
+    checks.insert("ledger".to_string(), ledger.error.map_or_else(|| "ok".to_string(), |e| format!("failed: {e}")));
+    let tokens = match s.tokens().lookup("readiness-probe").await {
+        Ok(_) => "ok".to_string(),
+        Err(e) => format!("failed: {e}"),
+    };
+    checks.insert("tokens".to_string(), tokens);
+    let ready = checks.values().all(|v| v == "ok");
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(Readiness { ready, checks }))
+}
+
+/// Who the token belongs to, and the trading mode.
+#[utoipa::path(get, path = "/v1/whoami", tag = "system",
+    responses((status = 200, description = "The caller", body = Identity)))]
+pub async fn whoami(State(s): State<ApiState>, Extension(c): Extension<Caller>) -> ApiResult<Json<Identity>> {
+    Ok(Json(s.client(&c).whoami().await?))
+}

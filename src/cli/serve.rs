@@ -1,0 +1,161 @@
+//! `blotter serve`: the HTTP sidecar over one shared paper engine.
+
+use super::CliError;
+use crate::api::audit::FileAudit;
+use crate::api::tokens::{FileTokens, TokenStore};
+use crate::api::{ApiOptions, ApiState, check_bind, limit::RateLimit, server::serve_until};
+use crate::client::{Embedded, LiveGate, Settings};
+use crate::engine::{Actor, Engine, EngineConfig};
+use crate::market::{Universe, session};
+use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
+use chrono::{NaiveDate, Utc};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Flags of `blotter serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (a non-loopback address needs tokens).
+    #[arg(long, default_value = "127.0.0.1:8898", env = "BLOTTER_BIND")]
+    pub bind: String,
+    /// Token file (hashes only); create tokens with `blotter token create`.
+    /// Without any token, requests act as the local desk (loopback only).
+    #[arg(long, value_name = "FILE", default_value = "blotter-tokens.json", env = "BLOTTER_TOKENS")]
+    pub tokens: PathBuf,
+    /// Audit log of refusals (JSON lines, appended).
+    #[arg(long, value_name = "FILE", default_value = "blotter-audit.jsonl")]
+    pub audit: PathBuf,
+    /// Role of requests without a token when no token is configured.
+    #[arg(long, default_value = "ADVISOR")]
+    pub local_role: String,
+    /// Simulated seconds per wall second.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Trading date YYYY-MM-DD (default: the latest US equity trading day up to today).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Simulated time to start at, HH:MM New York time (default: the US equity open).
+    #[arg(long, default_value = "09:30")]
+    pub at: String,
+    /// Seed of the simulated market.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Comma-separated symbols to simulate (default: the whole universe).
+    #[arg(long, value_delimiter = ',')]
+    pub symbols: Option<Vec<String>>,
+    /// Requests per second allowed per token (bursts of twice that).
+    #[arg(long, default_value_t = 200.0)]
+    pub rate_limit: f64,
+    /// Largest request body in bytes.
+    #[arg(long, default_value_t = 65_536)]
+    pub body_limit: usize,
+    /// Seconds a request may take to its response headers.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Approval reference for live routing (also needs EXECUTION_LIVE_ENABLED=1 and an ADMIN to ask).
+    #[arg(long, value_name = "REF")]
+    pub approval: Option<String>,
+    /// Start in live mode: always refused, since this build has no live venue adapters.
+    #[arg(long)]
+    pub live: bool,
+}
+
+fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
+    CliError::usage(format!("--{field}: {msg}"))
+}
+
+/// The engine `serve` runs: whole universe (or `--symbols`) on the date, from `--at`.
+pub fn engine(a: &ServeArgs) -> Result<Engine, CliError> {
+    let ny = session::tz_of(Calendar::UsEquity);
+    let date = match &a.date {
+        Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+            .map_err(|_| usage("date", format!("'{d}' is not a date; allowed: YYYY-MM-DD")))?,
+        None => session::last_trading_day(Calendar::UsEquity, "NYSE", Utc::now().with_timezone(&ny).date_naive()),
+    };
+    let at = parse_hhmm(&a.at).ok_or_else(|| usage("at", format!("'{}' is not a time; allowed: HH:MM", a.at)))?;
+    let mut cfg = EngineConfig::new(a.seed, date);
+    cfg.symbols = a.symbols.clone();
+    cfg.origin = Some(Timestamp::from_local(ny, date, at));
+    Ok(Engine::new(Arc::new(Universe::builtin()), cfg)?)
+}
+
+/// Checks the flags that need nothing running.
+fn check(a: &ServeArgs) -> Result<(SocketAddr, Role), CliError> {
+    if a.live {
+        return Err(CliError::usage(format!("--live: {}", LiveGate::from_env(a.approval.clone()).startup_live())));
+    }
+    let addr: SocketAddr = a
+        .bind
+        .trim()
+        .parse()
+        .map_err(|_| usage("bind", format!("'{}' is not an address such as 127.0.0.1:8898", a.bind)))?;
+    if !(a.speed.is_finite() && (0.0..=100_000.0).contains(&a.speed)) {
+        return Err(usage("speed", format!("{} is not a speed; allowed: 0 to 100000", a.speed)));
+    }
+    if !(a.rate_limit.is_finite() && a.rate_limit > 0.0) {
+        return Err(usage("rate-limit", "must be a positive number of requests per second"));
+    }
+    if !(a.timeout.is_finite() && a.timeout > 0.0) || a.body_limit == 0 {
+        return Err(usage("timeout", "--timeout and --body-limit must be positive"));
+    }
+    let role: Role = a.local_role.parse().map_err(|e| usage("local-role", e))?;
+    Ok((addr, role))
+}
+
+pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
+    let (addr, local_role) = check(a)?;
+    let engine = engine(a)?;
+    let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::runtime(format!("tokio: {e}")))?;
+    rt.block_on(async move {
+        let tokens = Arc::new(FileTokens::new(&a.tokens));
+        let live = tokens.list().await.map_err(|e| usage("tokens", e))?.into_iter().filter(|r| !r.revoked).count();
+        check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
+        let audit = FileAudit::open(&a.audit).map_err(|e| usage("audit", format!("{}: {e}", a.audit.display())))?;
+        let settings = Settings { live_gate: LiveGate::from_env(a.approval.clone()), ..Settings::default() };
+        let desk = Embedded::start_with_settings(engine, a.speed, Actor::local(Role::Supervisor), None, settings);
+        let open_identity = (live == 0).then(|| Actor::local(local_role));
+        let options = ApiOptions {
+            body_limit: a.body_limit,
+            timeout: Duration::from_secs_f64(a.timeout),
+            rate: RateLimit { rate: a.rate_limit, burst: 2.0 * a.rate_limit },
+            open_identity,
+            ..ApiOptions::default()
+        };
+        let state = ApiState::new(desk, tokens, Arc::new(audit), options);
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
+        let auth = if live > 0 {
+            format!("{live} token(s) in {}", a.tokens.display())
+        } else {
+            format!("no tokens: requests act as desk@local ({local_role}); loopback only")
+        };
+        eprintln!("blotter serve: http://{addr}  PAPER mode  {auth}  (Ctrl-C stops)");
+        serve_until(listener, state, stop_signal()).await.map_err(|e| CliError::runtime(format!("serve: {e}")))
+    })
+}
+
+/// Ctrl-C or, on Unix, SIGTERM (what CI and service managers send).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

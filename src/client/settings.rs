@@ -1,0 +1,39 @@
+//! Settings shared by every handle on one engine: the algo configuration
+//! store and the live-trading gate. The ledger-backed algo store plugs in here.
+
+use super::algo_config::{AlgoConfigStore, MemoryAlgoConfig};
+use super::mode::LiveGate;
+use std::sync::Arc;
+
+/// Per-engine settings, shared by `Embedded::as_actor` handles.
+#[derive(Clone)]
+pub struct Settings {
+    /// Where the desk's algo configuration lives.
+    pub algo_config: Arc<dyn AlgoConfigStore>,
+    /// What was configured at start-up about live trading.
+    pub live_gate: LiveGate,
+    /// Live events buffered for subscribers; one further behind is told it lagged.
+    pub live_buffer: usize,
+}
+
+/// Default of `Settings::live_buffer`.
+pub const LIVE_BUFFER: usize = 16_384;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            algo_config: Arc::new(MemoryAlgoConfig::default()),
+            live_gate: LiveGate::default(),
+            live_buffer: LIVE_BUFFER,
+        }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("live_gate", &self.live_gate)
+            .field("live_buffer", &self.live_buffer)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,126 @@
+//! Post-trade analysis aggregated across orders, by algorithm or by venue.
+//!
+//! Computed over the engine's finished orders in memory with the per-order
+//! `tca::summary`; averages are weighted by executed notional. When the
+//! ledger lands, `aggregate` reads the same figures from it instead (so that
+//! orders of earlier sessions count too); the types stay.
+
+use super::ClientError;
+use crate::engine::{Actor, Engine};
+use crate::model::{Money, Qty};
+use crate::tca::cost_bps;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How to group aggregated TCA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TcaGroupBy {
+    /// By execution algorithm.
+    Algo,
+    /// By venue.
+    Venue,
+}
+
+/// Aggregated figures of one algorithm or venue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TcaGroup {
+    /// Algorithm or venue name.
+    pub key: String,
+    /// Finished orders with executions in the group.
+    pub orders: usize,
+    /// Fills in the group.
+    pub fills: usize,
+    /// Executed quantity.
+    pub filled_qty: Qty,
+    /// Executed notional.
+    pub notional: Money,
+    /// Fees paid (negative = rebates earned).
+    pub fees: Money,
+    /// Cost against arrival, bps, notional-weighted (positive = worse).
+    pub arrival_slippage_bps: Option<f64>,
+    /// Cost against interval VWAP, bps, notional-weighted (positive = worse).
+    pub vwap_slippage_bps: Option<f64>,
+}
+
+#[derive(Default)]
+struct Acc {
+    orders: usize,
+    fills: usize,
+    qty: Qty,
+    notional: Money,
+    fees: Money,
+    arrival: (f64, f64),
+    vwap: (f64, f64),
+}
+
+impl Acc {
+    fn add(&mut self, fills: usize, qty: Qty, notional: Money, fees: Money, arrival: Option<f64>, vwap: Option<f64>) {
+        let w = notional.to_f64().abs();
+        self.orders += 1;
+        self.fills += fills;
+        self.qty += qty;
+        self.notional += notional;
+        self.fees += fees;
+        if let Some(b) = arrival {
+            self.arrival.0 += b * w;
+            self.arrival.1 += w;
+        }
+        if let Some(b) = vwap {
+            self.vwap.0 += b * w;
+            self.vwap.1 += w;
+        }
+    }
+
+    fn finish(self, key: String) -> TcaGroup {
+        let avg = |(s, w): (f64, f64)| (w > 0.0).then(|| s / w);
+        TcaGroup {
+            key,
+            orders: self.orders,
+            fills: self.fills,
+            filled_qty: self.qty,
+            notional: self.notional,
+            fees: self.fees,
+            arrival_slippage_bps: avg(self.arrival),
+            vwap_slippage_bps: avg(self.vwap),
+        }
+    }
+}
+
+/// Aggregated TCA over every finished order with executions that `actor` may
+/// see; only supervisors and admins may ask (it spans desks).
+pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<TcaGroup>, ClientError> {
+    if !actor.role.is_supervisor() {
+        return Err(ClientError::new(
+            "forbidden",
+            format!("aggregated TCA needs the SUPERVISOR or ADMIN role; you are {}", actor.role),
+        ));
+    }
+    let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
+    for o in engine.parents().filter(|o| o.status.is_terminal() && o.filled.is_positive()) {
+        let Some(s) = engine.order_tca(actor, o.id) else { continue };
+        match by {
+            TcaGroupBy::Algo => {
+                let fills = engine.fills(o.id).len();
+                groups.entry(o.algo.to_string()).or_default().add(
+                    fills,
+                    o.filled,
+                    o.notional,
+                    o.fees,
+                    s.arrival_slippage_bps,
+                    s.vwap_slippage_bps,
+                );
+            }
+            TcaGroupBy::Venue => {
+                for v in &s.venues {
+                    let Some(px) = v.avg_px else { continue };
+                    let arrival = o.arrival_px.map(|a| cost_bps(o.side, px, a));
+                    let vwap = s.interval_vwap.map(|b| cost_bps(o.side, px, b));
+                    let notional = Money::notional(px, v.qty);
+                    groups.entry(v.venue.to_string()).or_default().add(v.fills, v.qty, notional, v.fees, arrival, vwap);
+                }
+            }
+        }
+    }
+    Ok(groups.into_iter().map(|(k, a)| a.finish(k)).collect())
+}
