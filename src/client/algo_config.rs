@@ -8,7 +8,7 @@ use super::ClientError;
 use crate::algo::{self, AlgoSpec};
 use crate::engine::{Engine, OrderRequest};
 use crate::market::rng::{Stream, stream};
-use crate::model::AlgoKind;
+use crate::model::{AlgoKind, Qty};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -44,7 +44,8 @@ impl AlgoConfig {
             };
             let spec = AlgoSpec {
                 side: crate::model::Side::Buy,
-                qty: m.inst.lot_size,
+                // Large enough that any sensible slice count fits in whole lots.
+                qty: Qty::from_raw(m.inst.lot_size.raw().saturating_mul(1_000_000)),
                 limit: Some(m.inst.ref_price),
                 start: m.session.open,
                 end: m.session.close,
@@ -114,7 +115,7 @@ impl AlgoConfigStore for MemoryAlgoConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Qty, Side};
+    use crate::model::Side;
 
     fn req(algo: AlgoKind) -> OrderRequest {
         OrderRequest {

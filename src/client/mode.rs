@@ -73,13 +73,15 @@ impl LiveGate {
         }
     }
 
-    /// Decides a request for `requested` by `role`. Paper is always granted to
-    /// roles that may execute; live is always refused, with the reason that
-    /// applies first (role, then start-up configuration, then this build).
+    /// Decides a request for `requested` by `role`. Only ADMIN may ask; paper
+    /// is then granted and live always refused, with the reason that applies
+    /// first (start-up configuration, then this build).
     pub fn decide(&self, role: Role, requested: TradingMode) -> Result<TradingMode, ClientError> {
         match requested {
-            TradingMode::Paper if role.can_execute() => Ok(TradingMode::Paper),
-            TradingMode::Paper => Err(ClientError::new("forbidden", format!("role {role} may not change the mode"))),
+            TradingMode::Paper if role == Role::Admin => Ok(TradingMode::Paper),
+            TradingMode::Paper => {
+                Err(ClientError::new("forbidden", format!("changing the mode needs the ADMIN role; you are {role}")))
+            }
             TradingMode::Live => Err(self.live_refusal(role)),
         }
     }

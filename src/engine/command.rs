@@ -57,10 +57,12 @@ pub struct OrderRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Amendment {
     /// New total quantity.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qty: Option<Qty>,
     /// New limit (`Some(None)` removes it).
-    #[serde(default, with = "double_option")]
+    // Skipped when absent: `null` means "remove the limit", so writing None
+    // as null would not read back as None.
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Price>)]
     pub limit_px: Option<Option<Price>>,
 }

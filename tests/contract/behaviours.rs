@@ -1,0 +1,401 @@
+//! Each behaviour of the client contract, written once over `Transport`.
+
+use crate::Transport;
+use crate::common::{ny, order};
+use blotter::client::{
+    AlgoConfig, AlgoSettings, Client, ClientError, ModeRequest, StreamItem, TcaGroupBy, TradingMode,
+};
+use blotter::engine::view::OrderQuery;
+use blotter::engine::{Amendment, EventKind};
+use blotter::model::{AlgoKind, ParentId, ParentStatus, Price, Qty, Role, Side};
+use futures_util::StreamExt;
+use std::future::Future;
+use std::time::Duration;
+
+/// The error code of a call that must fail.
+fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> String {
+    r.expect_err("the call should have been refused").code
+}
+
+/// The error code and field of a call that must fail.
+fn code_field<T: std::fmt::Debug>(r: Result<T, ClientError>) -> (String, Option<String>) {
+    let e = r.expect_err("the call should have been refused");
+    (e.code, e.field)
+}
+
+/// Polls `f` until it holds, for at most `secs` seconds.
+async fn eventually<F: FnMut() -> Fut, Fut: Future<Output = bool>>(what: &str, secs: u64, mut f: F) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !f().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub async fn identity_health_and_mode<T: Transport>(t: &T) {
+    let alice = t.as_("alice");
+    let me = alice.whoami().await.unwrap();
+    assert_eq!((me.user.as_ref(), me.tenant.as_ref(), me.role, me.paper_mode), ("alice", "ws", Role::Advisor, true));
+    let h = alice.health().await.unwrap();
+    assert_eq!((h.status.as_str(), h.paper_mode), ("ok", true), "{}", t.name());
+    assert_eq!((h.engines.paper.as_str(), h.engines.live.as_str()), ("running", "unavailable"));
+    assert_eq!((h.engines.date.as_str(), h.ledger.status.as_str()), ("2026-11-25", "memory"));
+    let m = alice.mode().await.unwrap();
+    assert_eq!((m.mode, m.paper_mode, m.live_available), (TradingMode::Paper, true, false));
+    assert_eq!(code(alice.set_mode(ModeRequest { mode: TradingMode::Live }).await), "forbidden");
+    assert_eq!(code(alice.set_mode(ModeRequest { mode: TradingMode::Paper }).await), "forbidden");
+    let admin = t.as_("admin");
+    let e = admin.set_mode(ModeRequest { mode: TradingMode::Live }).await.unwrap_err();
+    assert_eq!(e.code, "live_not_enabled");
+    assert!(e.message.contains("EXECUTION_LIVE_ENABLED=1") && e.message.contains("paper"), "{}", e.message);
+    assert_eq!(admin.set_mode(ModeRequest { mode: TradingMode::Paper }).await.unwrap().mode, TradingMode::Paper);
+    assert!(admin.health().await.unwrap().paper_mode);
+    let persona = t.as_("uhnw_client");
+    assert_eq!(persona.whoami().await.unwrap().role, Role::UhnwClient);
+}
+
+pub async fn submit_list_detail_and_paging<T: Transport>(t: &T) {
+    let (alice, bob, sup) = (t.as_("alice"), t.as_("bob"), t.as_("sup"));
+    let mut ids = Vec::new();
+    for q in [1_000, 2_000, 3_000] {
+        let row = alice.submit(order("AAPL", Side::Buy, q, AlgoKind::Twap, "09:30", "16:00", &[])).await.unwrap();
+        assert!(row.paper_mode);
+        assert_eq!((row.order.qty, row.order.owner.user.as_ref()), (Qty::from_int(q), "alice"));
+        ids.push(row.order.id);
+    }
+    bob.submit(order("AAPL", Side::Sell, 500, AlgoKind::Twap, "09:30", "16:00", &[])).await.unwrap();
+    let page = alice.orders(OrderQuery::default()).await.unwrap();
+    let got: Vec<ParentId> = page.items.iter().map(|r| r.order.id).collect();
+    assert_eq!((page.total, got), (3, vec![ids[2], ids[1], ids[0]]), "own orders, newest first");
+    let p = alice.orders(OrderQuery { limit: 2, offset: 1, ..Default::default() }).await.unwrap();
+    let got: Vec<ParentId> = p.items.iter().map(|r| r.order.id).collect();
+    assert_eq!((p.total, p.offset, got), (3, 1, vec![ids[1], ids[0]]));
+    assert_eq!(sup.orders(OrderQuery::default()).await.unwrap().total, 4, "supervisors see every desk");
+    let by = |tenant: Option<&str>, user: Option<&str>| OrderQuery {
+        tenant: tenant.map(str::to_string),
+        user: user.map(str::to_string),
+        ..Default::default()
+    };
+    assert_eq!(sup.orders(by(Some("az"), None)).await.unwrap().total, 1);
+    assert_eq!(sup.orders(by(None, Some("alice"))).await.unwrap().total, 3);
+    let q = OrderQuery { symbol: Some("MSFT".into()), ..Default::default() };
+    assert_eq!(alice.orders(q).await.unwrap().total, 0);
+    let q = OrderQuery { status: Some(ParentStatus::Cancelled), ..Default::default() };
+    assert_eq!(alice.orders(q).await.unwrap().total, 0);
+    let d = alice.order(ids[0]).await.unwrap();
+    assert_eq!(d.row.order.id, ids[0]);
+    assert_eq!(d.plan.last().map(|s| s.cum), Some(Qty::from_int(1_000)), "the plan covers the order");
+    assert_eq!(code(bob.order(ids[0]).await), "not_found", "another desk's order does not exist for bob");
+    assert_eq!(sup.order(ids[0]).await.unwrap().row.order.id, ids[0]);
+    assert_eq!(code(alice.order(ParentId(99)).await), "not_found");
+}
+
+pub async fn order_life_cycle_amend_pause_resume_cancel<T: Transport>(t: &T) {
+    let (alice, bob, rm, sup) = (t.as_("alice"), t.as_("bob"), t.as_("rm"), t.as_("sup"));
+    let id =
+        alice.submit(order("AAPL", Side::Buy, 10_000, AlgoKind::Twap, "09:30", "16:00", &[])).await.unwrap().order.id;
+    let other =
+        alice.submit(order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "16:00", &[])).await.unwrap().order.id;
+    let qty = |q: i64| Amendment { qty: Some(Qty::from_int(q)), limit_px: None };
+    assert_eq!(alice.amend(id, qty(12_000)).await.unwrap().order.qty, Qty::from_int(12_000));
+    let px = Price::parse("150").unwrap();
+    let limited = alice.amend(id, Amendment { qty: None, limit_px: Some(Some(px)) }).await.unwrap();
+    assert_eq!(limited.order.limit_px, Some(px));
+    let cleared = alice.amend(id, Amendment { qty: None, limit_px: Some(None) }).await.unwrap();
+    assert_eq!(cleared.order.limit_px, None);
+    assert_eq!(code_field(alice.amend(id, qty(0)).await), ("invalid_qty".into(), Some("qty".into())));
+    assert_eq!(code(alice.amend(id, Amendment::default()).await), "invalid_qty");
+    assert_eq!(alice.pause(id).await.unwrap().order.status, ParentStatus::Paused);
+    assert_ne!(alice.resume(id).await.unwrap().order.status, ParentStatus::Paused);
+    assert_eq!(code(alice.resume(id).await), "state_conflict", "not paused");
+    for c in [&bob, &rm] {
+        assert_eq!(code(c.pause(id).await), "unknown_order", "only the owner (or a supervisor) acts");
+        assert_eq!(code(c.cancel(id).await), "unknown_order");
+        assert_eq!(code(c.amend(id, qty(5)).await), "unknown_order");
+    }
+    alice.cancel(id).await.unwrap();
+    eventually("the cancel to complete", 20, || async {
+        alice.order(id).await.unwrap().row.order.status == ParentStatus::Cancelled
+    })
+    .await;
+    assert_eq!(code(alice.amend(id, qty(1)).await), "state_conflict", "a finished order cannot change");
+    assert_eq!(code(alice.cancel(id).await), "state_conflict");
+    assert_eq!(sup.pause(other).await.unwrap().order.status, ParentStatus::Paused, "supervisors act on any desk");
+}
+
+pub async fn refusals_change_nothing<T: Transport>(t: &T) {
+    let (alice, sup) = (t.as_("alice"), t.as_("sup"));
+    let seq = sup.health().await.unwrap().last_seq;
+    let base = || order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "16:00", &[]);
+    let mut negative = base();
+    negative.qty = Qty::from_int(-5);
+    let mut unknown = base();
+    unknown.symbol = "ZZZZ".into();
+    let backwards = order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "10:00", "09:45", &[]);
+    let bad_param = order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "16:00", &[("slices", "0")]);
+    let mut off_tick = base();
+    off_tick.limit_px = Some(Price::parse("150.001").unwrap());
+    let cases = [
+        (negative, "invalid_qty", "qty"),
+        (unknown, "unknown_symbol", "symbol"),
+        (backwards, "invalid_window", "end"),
+        (bad_param, "invalid_param", "params.slices"),
+        (off_tick, "invalid_price", "limit_px"),
+    ];
+    let n = cases.len() as u64;
+    for (req, c, f) in cases {
+        assert_eq!(code_field(alice.submit(req).await), (c.to_string(), Some(f.to_string())), "{}", t.name());
+    }
+    assert_eq!(sup.orders(OrderQuery::default()).await.unwrap().total, 0, "no order was created");
+    // The engine logs each refusal and nothing else.
+    assert_eq!(sup.health().await.unwrap().last_seq, seq + n);
+    let mut s = sup.subscribe(Some(seq)).await.unwrap();
+    for _ in 0..n {
+        let item = tokio::time::timeout(Duration::from_secs(5), s.next()).await.unwrap().unwrap();
+        let StreamItem::Event(e) = item else { panic!("{item:?}") };
+        assert!(matches!(e.kind, EventKind::Rejected { .. }), "{:?}", e.kind);
+    }
+}
+
+pub async fn client_personas_are_refused_every_execution_call<T: Transport>(t: &T) {
+    let req = || order("AAPL", Side::Buy, 100, AlgoKind::Twap, "09:30", "16:00", &[]);
+    for r in Role::ALL.into_iter().filter(|r| !r.can_execute()) {
+        let c = t.as_(&r.as_str().to_ascii_lowercase());
+        let id = ParentId(1);
+        let f = "forbidden";
+        assert_eq!(code(c.submit(req()).await), f, "{r} submit on {}", t.name());
+        assert_eq!(code(c.orders(OrderQuery::default()).await), f, "{r} orders");
+        assert_eq!(code(c.order(id).await), f, "{r} order");
+        assert_eq!(code(c.amend(id, Amendment::default()).await), f, "{r} amend");
+        assert_eq!(code(c.cancel(id).await), f);
+        assert_eq!(code(c.pause(id).await), f);
+        assert_eq!(code(c.resume(id).await), f);
+        assert_eq!(code(c.kill_all().await), f);
+        assert_eq!(code(c.schedule(req()).await), f);
+        assert_eq!(code(c.estimate(req()).await), f);
+        assert_eq!(code(c.book("AAPL").await), f);
+        assert_eq!(code(c.venues("AAPL").await), f);
+        assert_eq!(code(c.tca(id).await), f);
+        assert_eq!(code(c.tca_groups(TcaGroupBy::Algo).await), f);
+        assert_eq!(code(c.algo_config().await), f);
+        assert_eq!(code(c.set_algo_config(AlgoConfig::default()).await), f);
+        assert_eq!(code(c.set_speed(10.0).await), f);
+        assert_eq!(code(c.set_mode(ModeRequest { mode: TradingMode::Paper }).await), f);
+        assert_eq!(c.subscribe(None).await.err().map(|e| e.code), Some(f.to_string()), "{r} events");
+        // Identity, health, mode, clock and reference data stay readable.
+        assert_eq!(c.whoami().await.unwrap().role, r);
+        assert!(c.health().await.unwrap().paper_mode);
+        assert!(c.mode().await.unwrap().paper_mode);
+        assert_eq!(c.clock().await.unwrap().date, "2026-11-25");
+        assert!(c.instruments().await.unwrap().iter().any(|i| i.symbol.as_ref() == "AAPL"));
+    }
+    assert_eq!(t.as_("sup").orders(OrderQuery::default()).await.unwrap().total, 0);
+}
+
+pub async fn kill_all_cancels_every_working_child_across_tenants<T: Transport>(t: &T) {
+    let (alice, bob, sup) = (t.as_("alice"), t.as_("bob"), t.as_("sup"));
+    // Limits far from the market: the children rest at the venues until cancelled.
+    let mut buy = order("AAPL", Side::Buy, 20_000, AlgoKind::Twap, "09:30", "16:00", &[("slices", "2")]);
+    buy.limit_px = Some(Price::parse("150").unwrap());
+    let mut sell = order("AAPL", Side::Sell, 20_000, AlgoKind::Twap, "09:30", "16:00", &[("slices", "2")]);
+    sell.limit_px = Some(Price::parse("400").unwrap());
+    let a = alice.submit(buy).await.unwrap();
+    let b = bob.submit(sell).await.unwrap();
+    let ids = [a.order.id, b.order.id];
+    eventually("children working on both desks", 20, || async {
+        let rows = sup.orders(OrderQuery::default()).await.unwrap().items;
+        rows.len() == 2 && rows.iter().all(|r| r.working.is_positive())
+    })
+    .await;
+    assert_eq!(code(alice.kill_all().await), "forbidden", "an advisor has no kill switch");
+    let mut killed = sup.kill_all().await.unwrap();
+    killed.sort();
+    assert_eq!(killed, ids.to_vec(), "both desks' working orders were hit");
+    eventually("every child cancelled", 20, || async {
+        let mut done = true;
+        for id in ids {
+            let d = sup.order(id).await.unwrap();
+            done &= d.row.order.status == ParentStatus::Paused
+                && d.row.working.is_zero()
+                && !d.children.is_empty()
+                && d.children.iter().all(|c| c.status.is_terminal());
+        }
+        done
+    })
+    .await;
+    let sent: Vec<usize> =
+        [alice.order(ids[0]).await, bob.order(ids[1]).await].into_iter().map(|d| d.unwrap().children.len()).collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for (id, n) in ids.iter().zip(sent) {
+        assert_eq!(sup.order(*id).await.unwrap().children.len(), n, "a paused order sends nothing new");
+    }
+}
+
+pub async fn market_views_and_clock<T: Transport>(t: &T) {
+    let (alice, sup) = (t.as_("alice"), t.as_("sup"));
+    eventually("quotes on both sides", 10, || async {
+        let b = alice.book("AAPL").await.unwrap().nbbo;
+        b.bid.is_some() && b.ask.is_some()
+    })
+    .await;
+    let book = alice.book("AAPL").await.unwrap();
+    assert_eq!((book.symbol.as_ref(), book.venues.len()), ("AAPL", 5));
+    let (bid, ask) = (book.nbbo.bid.unwrap().px, book.nbbo.ask.unwrap().px);
+    assert!(bid < ask, "{bid} < {ask}");
+    assert_eq!(code(alice.book("ZZZ").await), "not_found");
+    let venues = alice.venues("AAPL").await.unwrap();
+    assert_eq!(venues.len(), 5);
+    assert!(venues.iter().all(|v| (0.0..=1.0).contains(&v.fill_prob)));
+    assert!(venues.iter().any(|v| v.venue.as_ref() == "IEX" && v.latency_us >= 350.0), "IEX speed bump");
+    assert_eq!(code(alice.venues("ZZZ").await), "not_found");
+    let inst = alice.instruments().await.unwrap();
+    let open = |s: &str| inst.iter().find(|i| i.symbol.as_ref() == s).map(|i| i.open_today);
+    assert_eq!((open("AAPL"), open("MSFT")), (Some(true), Some(false)), "only AAPL is simulated");
+    let clock = alice.clock().await.unwrap();
+    assert!(clock.sessions.iter().any(|(s, _, tz)| s.as_ref() == "AAPL" && tz == "America/New_York"));
+    let frozen = sup.set_speed(0.0).await.unwrap();
+    assert_eq!(frozen.speed, Some(0.0));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(sup.clock().await.unwrap().now, frozen.now, "speed 0 stops the clock");
+    assert_eq!(code_field(sup.set_speed(-1.0).await), ("invalid_speed".into(), Some("speed".into())));
+    assert_eq!(code(sup.set_speed(1e9).await), "invalid_speed");
+}
+
+pub async fn schedule_and_estimate<T: Transport>(t: &T) {
+    let alice = t.as_("alice");
+    let req = order("AAPL", Side::Buy, 10_000, AlgoKind::Twap, "10:00", "11:00", &[("slices", "4")]);
+    let plan = alice.schedule(req.clone()).await.unwrap();
+    assert_eq!(plan.len(), 4);
+    assert_eq!((plan[0].at, plan[3].cum), (ny("10:00"), Qty::from_int(10_000)));
+    let e = alice.estimate(req.clone()).await.unwrap();
+    assert_eq!((e.symbol.as_ref(), e.slices, e.start, e.end), ("AAPL", 4, ny("10:00"), ny("11:00")));
+    assert!(e.impact_bps > 0.0 && e.spread_cost_bps > 0.0 && e.timing_risk_bps > 0.0, "{e:?}");
+    assert!((e.expected_cost_bps - e.impact_bps - e.spread_cost_bps).abs() < 1e-9);
+    assert!(e.participation.is_some_and(|p| p > 0.0 && p < 1.0) && e.expected_cost > 0.0);
+    let bigger = alice.estimate(order("AAPL", Side::Buy, 40_000, AlgoKind::Twap, "10:00", "11:00", &[])).await;
+    assert!(bigger.unwrap().impact_bps > e.impact_bps, "more size, more impact");
+    let mut zero = req.clone();
+    zero.qty = Qty::ZERO;
+    assert_eq!(code_field(alice.estimate(zero).await), ("invalid_qty".into(), Some("qty".into())));
+    let mut unknown = req;
+    unknown.symbol = "ZZZZ".into();
+    assert_eq!(code(alice.schedule(unknown).await), "unknown_symbol");
+    assert_eq!(alice.orders(OrderQuery::default()).await.unwrap().total, 0, "previews submit nothing");
+}
+
+pub async fn algo_config_round_trip_and_enforcement<T: Transport>(t: &T) {
+    let (alice, sup) = (t.as_("alice"), t.as_("sup"));
+    assert_eq!(alice.algo_config().await.unwrap(), AlgoConfig::default());
+    let settings = |enabled: bool, params: &[(&str, &str)]| AlgoSettings {
+        enabled,
+        params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    };
+    let mut cfg = AlgoConfig::default();
+    cfg.algos.insert(AlgoKind::Twap, settings(true, &[("slices", "6")]));
+    assert_eq!(code(alice.set_algo_config(cfg.clone()).await), "forbidden");
+    assert_eq!(sup.set_algo_config(cfg.clone()).await.unwrap(), cfg);
+    assert_eq!(alice.algo_config().await.unwrap(), cfg);
+    let row = alice.submit(order("AAPL", Side::Buy, 6_000, AlgoKind::Twap, "10:00", "11:00", &[])).await.unwrap();
+    assert_eq!(row.order.params.get("slices").map(String::as_str), Some("6"), "the desk default applies");
+    assert_eq!(alice.order(row.order.id).await.unwrap().plan.len(), 6);
+    let mut bad = cfg.clone();
+    bad.algos.insert(AlgoKind::Twap, settings(true, &[("slices", "0")]));
+    let field = Some("algos.twap.params.slices".to_string());
+    assert_eq!(code_field(sup.set_algo_config(bad).await), ("invalid_param".into(), field));
+    bad = cfg.clone();
+    bad.algos.insert(AlgoKind::Twap, settings(true, &[("bogus", "1")]));
+    assert_eq!(code(sup.set_algo_config(bad).await), "invalid_param");
+    assert_eq!(alice.algo_config().await.unwrap(), cfg, "a refused configuration changes nothing");
+    let mut off = AlgoConfig::default();
+    off.algos.insert(AlgoKind::Twap, settings(false, &[]));
+    sup.set_algo_config(off).await.unwrap();
+    let req = order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "10:00", "11:00", &[]);
+    assert_eq!(code_field(alice.submit(req.clone()).await), ("algo_disabled".into(), Some("algo".into())));
+    assert_eq!(code(alice.estimate(req.clone()).await), "algo_disabled");
+    assert_eq!(code(alice.schedule(req).await), "algo_disabled");
+}
+
+pub async fn tca_per_order_and_aggregated<T: Transport>(t: &T) {
+    let (alice, bob, sup) = (t.as_("alice"), t.as_("bob"), t.as_("sup"));
+    let a = alice.submit(order("AAPL", Side::Buy, 3_000, AlgoKind::Twap, "09:30", "09:40", &[])).await.unwrap();
+    let b = bob.submit(order("AAPL", Side::Sell, 2_000, AlgoKind::Twap, "09:30", "09:40", &[])).await.unwrap();
+    let ids = [a.order.id, b.order.id];
+    eventually("both orders to finish", 30, || async {
+        let rows = sup.orders(OrderQuery { active: true, ..Default::default() }).await.unwrap();
+        rows.total == 0
+    })
+    .await;
+    let tca = alice.tca(ids[0]).await.unwrap();
+    let filled = alice.order(ids[0]).await.unwrap().row.order.filled;
+    assert!(filled.is_positive() && tca.arrival_px.is_some() && tca.interval_vwap.is_some());
+    assert_eq!(tca.venues.iter().map(|v| v.qty).sum::<Qty>(), filled);
+    assert_eq!(code(bob.tca(ids[0]).await), "not_found");
+    let total: Qty =
+        [alice.order(ids[0]).await, bob.order(ids[1]).await].into_iter().map(|d| d.unwrap().row.order.filled).sum();
+    let by_algo = sup.tca_groups(TcaGroupBy::Algo).await.unwrap();
+    assert_eq!(by_algo.len(), 1);
+    assert_eq!((by_algo[0].key.as_str(), by_algo[0].orders, by_algo[0].filled_qty), ("twap", 2, total));
+    assert!(by_algo[0].arrival_slippage_bps.is_some() && by_algo[0].fills > 0);
+    let by_venue = sup.tca_groups(TcaGroupBy::Venue).await.unwrap();
+    assert!(!by_venue.is_empty());
+    assert_eq!(by_venue.iter().map(|g| g.filled_qty).sum::<Qty>(), total, "venues add up to the orders");
+    assert!(by_venue.iter().all(|g| g.fills > 0 && g.orders >= 1));
+    assert_eq!(code(alice.tca_groups(TcaGroupBy::Venue).await), "forbidden", "aggregates span desks");
+}
+
+async fn collect_until(s: &mut blotter::client::EventStream, done: &mut dyn FnMut(&EventKind) -> bool) -> Vec<u64> {
+    let mut seqs = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let item = tokio::time::timeout_at(deadline, s.next()).await.expect("events in time").expect("stream open");
+        if let StreamItem::Event(e) = item {
+            seqs.push(e.seq);
+            if done(&e.kind) {
+                return seqs;
+            }
+        }
+    }
+}
+
+pub async fn event_stream_is_ordered_visible_and_resumable<T: Transport>(t: &T) {
+    let (alice, bob, sup) = (t.as_("alice"), t.as_("bob"), t.as_("sup"));
+    let mut all = sup.subscribe(None).await.unwrap();
+    let mut bobs = bob.subscribe(None).await.unwrap();
+    let a = alice.submit(order("AAPL", Side::Buy, 3_000, AlgoKind::Twap, "09:30", "09:35", &[])).await.unwrap();
+    let b = bob.submit(order("AAPL", Side::Sell, 2_000, AlgoKind::Twap, "09:30", "09:35", &[])).await.unwrap();
+    let (aid, bid) = (a.order.id, b.order.id);
+    let mut finished = 0;
+    let seqs = collect_until(&mut all, &mut |k| {
+        finished += matches!(k, EventKind::Done { .. }) as usize;
+        finished == 2
+    })
+    .await;
+    assert!(seqs.len() > 10, "{}", t.name());
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "gap or duplicate in {seqs:?}");
+    // Bob sees his order's events only.
+    let mut bob_seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let item = tokio::time::timeout_at(deadline, bobs.next()).await.unwrap().unwrap();
+        let StreamItem::Event(e) = item else { continue };
+        assert_ne!(e.kind.parent(), Some(aid), "bob must not see alice's events");
+        let done = matches!(e.kind, EventKind::Done { parent, .. } if parent == bid);
+        bob_seen.push(e.seq);
+        if done {
+            break;
+        }
+    }
+    assert!(bob_seen.len() > 3 && bob_seen.windows(2).all(|w| w[1] > w[0]));
+    // Resuming after any event replays exactly what followed it.
+    let k = seqs[5];
+    let mut resumed = sup.subscribe(Some(k)).await.unwrap();
+    let last = *seqs.last().unwrap();
+    let mut again = Vec::new();
+    while again.last() != Some(&last) {
+        let item = tokio::time::timeout(Duration::from_secs(10), resumed.next()).await.unwrap().unwrap();
+        if let StreamItem::Event(e) = item {
+            again.push(e.seq);
+        }
+    }
+    assert_eq!(again, seqs[6..].to_vec());
+}
