@@ -26,7 +26,9 @@ pub struct OrderId(pub ParentId);
 
 /// The field named by a serde error: its path, or the name in "missing field `x`".
 fn field_of(path: &str, message: &str) -> Option<String> {
-    if !path.is_empty() && path != "." {
+    // A map key that failed to parse shows as `?`: name the map.
+    let path = path.trim_end_matches(".?");
+    if !path.is_empty() && path != "." && path != "?" {
         return Some(path.to_string());
     }
     let rest = message.split_once("missing field `")?.1;
@@ -38,6 +40,11 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new("malformed_json", "a JSON body is required"));
     }
+    // Syntax first: serde_json reports some shape errors (a number where an
+    // enum goes) as syntax errors, so only this pass decides "malformed".
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::new("malformed_json", format!("the body is not valid JSON: {e}")));
+    }
     let mut unknown = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut note = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
@@ -46,17 +53,10 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         Ok(v) => v,
         Err(e) => {
             let path = e.path().to_string();
-            let inner = e.into_inner();
-            let msg = inner.to_string();
-            return Err(match inner.classify() {
-                serde_json::error::Category::Data => {
-                    let field = field_of(&path, &msg);
-                    let mut err = ClientError::new("invalid_body", msg);
-                    err.field = field;
-                    err.into()
-                }
-                _ => ApiError::new("malformed_json", format!("the body is not valid JSON: {msg}")),
-            });
+            let msg = e.into_inner().to_string();
+            let mut err = ClientError::new("invalid_body", msg.clone());
+            err.field = field_of(&path, &msg);
+            return Err(err.into());
         }
     };
     if let Err(e) = de.end() {

@@ -40,7 +40,8 @@ pub fn status(a: &StatusArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::runtime(format!("tokio: {e}")))?;
     let report = rt.block_on(async {
         let health = remote.health().await;
-        let ready = remote.ready().await.ok();
+        // One failed call is enough to report a dead sidecar.
+        let ready = if health.is_ok() { remote.ready().await.ok() } else { None };
         let identity = match (&a.token, &health) {
             (Some(_), Ok(_)) => remote.whoami().await.ok(),
             _ => None,

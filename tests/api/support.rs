@@ -114,3 +114,22 @@ impl Desk {
 pub fn order_json(qty: i64) -> Value {
     serde_json::json!({"symbol": "AAPL", "side": "buy", "qty": qty, "algo": "twap"})
 }
+
+impl Desk {
+    /// The status of a request as `name` without reading the body (for the event stream).
+    pub async fn status_only(&self, name: Option<&str>, method: &str, path: &str) -> u16 {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut rb = self.http.request(m, format!("{}{path}", self.server.url()));
+        if let Some(n) = name {
+            rb = rb.bearer_auth(&self.tokens[n]);
+        }
+        rb.send().await.unwrap().status().as_u16()
+    }
+
+    /// Submits an order as `name` and returns its id.
+    pub async fn submit_as(&self, name: &str, qty: i64) -> String {
+        let (s, v) = self.send(Some(name), "POST", "/v1/orders", Some(order_json(qty))).await;
+        assert_eq!(s, 201, "{v}");
+        v["order"]["id"].as_str().unwrap().to_string()
+    }
+}

@@ -1,0 +1,41 @@
+//! Per-token rate limit (429 with Retry-After, audited, other tokens
+//! unaffected) and the open loopback mode without tokens.
+
+use crate::support::{desk_with, order_json};
+use blotter::api::ApiOptions;
+use blotter::api::limit::RateLimit;
+use blotter::client::Settings;
+use blotter::engine::Actor;
+use blotter::model::Role;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_token_has_its_own_rate_limit() {
+    let options = ApiOptions { rate: RateLimit { rate: 0.5, burst: 3.0 }, ..ApiOptions::default() };
+    let d = desk_with(51, &["AAPL"], 1.0, options, Settings::default()).await;
+    for _ in 0..3 {
+        assert_eq!(d.send(Some("alice"), "GET", "/v1/whoami", None).await.0, 200);
+    }
+    let r = d.http.get(format!("{}/v1/orders", d.server.url())).bearer_auth(&d.tokens["alice"]).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "retry after {retry} s");
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "rate_limited");
+    // A refused request does nothing, even a submit.
+    assert_eq!(d.send(Some("alice"), "POST", "/v1/orders", Some(order_json(100))).await.0, 429);
+    assert_eq!(d.send(Some("bob"), "GET", "/v1/orders", None).await.0, 200, "bob has his own bucket");
+    assert_eq!(d.send(Some("sup"), "GET", "/v1/orders", None).await.1["total"], 0);
+    let audit = d.audit.entries();
+    assert_eq!(audit.iter().filter(|e| e.status == 429 && e.user.as_deref() == Some("alice")).count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_tokens_requests_act_as_the_local_desk() {
+    let options = ApiOptions { open_identity: Some(Actor::local(Role::Advisor)), ..ApiOptions::default() };
+    let d = desk_with(52, &["AAPL"], 1.0, options, Settings::default()).await;
+    let (s, me) = d.send(None, "GET", "/v1/whoami", None).await;
+    assert_eq!((s, me["user"].as_str(), me["role"].as_str()), (200, Some("desk"), Some("ADVISOR")));
+    assert_eq!(d.send(None, "POST", "/v1/kill", None).await.0, 403, "roles still apply");
+    let r = d.http.get(format!("{}/v1/whoami", d.server.url())).bearer_auth("blt_forged").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401, "a token, when given, must be valid");
+}

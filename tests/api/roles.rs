@@ -1,0 +1,158 @@
+//! Every role against every route, with the status each must get; every
+//! refusal lands in the audit log.
+
+use crate::support::{Desk, actor, desk, order_json};
+use blotter::model::Role;
+use serde_json::{Value, json};
+
+/// How a cast member relates to the order a route is about (alice owns it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    Owner,
+    Peer,
+    Sup,
+    Admin,
+    Client,
+}
+
+fn who(name: &str) -> Who {
+    match actor(name).role {
+        Role::Admin => Who::Admin,
+        Role::Supervisor => Who::Sup,
+        _ if name == "alice" => Who::Owner,
+        r if r.can_execute() => Who::Peer,
+        _ => Who::Client,
+    }
+}
+
+/// What a route needs before it is called.
+#[derive(Debug, Clone, Copy)]
+enum Prep {
+    Nothing,
+    Order,
+    PausedOrder,
+}
+
+/// Expected statuses by kind of route.
+fn any(_: Who) -> u16 {
+    200
+}
+fn exec(w: Who) -> u16 {
+    if w == Who::Client { 403 } else { 200 }
+}
+fn submit(w: Who) -> u16 {
+    if w == Who::Client { 403 } else { 201 }
+}
+fn own(w: Who) -> u16 {
+    match w {
+        Who::Client => 403,
+        Who::Peer => 404,
+        _ => 200,
+    }
+}
+fn supervise(w: Who) -> u16 {
+    if matches!(w, Who::Sup | Who::Admin) { 200 } else { 403 }
+}
+fn admin(w: Who) -> u16 {
+    if w == Who::Admin { 200 } else { 403 }
+}
+fn live(w: Who) -> u16 {
+    if w == Who::Admin { 409 } else { 403 }
+}
+
+type Expect = fn(Who) -> u16;
+
+fn routes() -> Vec<(&'static str, &'static str, Option<Value>, Prep, Expect)> {
+    use Prep::*;
+    let req = order_json(500);
+    vec![
+        ("GET", "/v1/whoami", None, Nothing, any),
+        ("GET", "/v1/mode", None, Nothing, any),
+        ("PUT", "/v1/mode", Some(json!({"mode": "paper"})), Nothing, admin),
+        ("PUT", "/v1/mode", Some(json!({"mode": "live"})), Nothing, live),
+        ("GET", "/v1/clock", None, Nothing, any),
+        ("PUT", "/v1/clock", Some(json!({"speed": 1.0})), Nothing, supervise),
+        ("GET", "/v1/instruments", None, Nothing, any),
+        ("POST", "/v1/orders", Some(req.clone()), Nothing, submit),
+        ("GET", "/v1/orders", None, Nothing, exec),
+        ("GET", "/v1/orders/{id}", None, Order, own),
+        ("PATCH", "/v1/orders/{id}", Some(json!({"qty": 2000})), Order, own),
+        ("POST", "/v1/orders/{id}/pause", None, Order, own),
+        ("POST", "/v1/orders/{id}/resume", None, PausedOrder, own),
+        ("POST", "/v1/orders/{id}/cancel", None, Order, own),
+        ("GET", "/v1/orders/{id}/tca", None, Order, own),
+        ("POST", "/v1/kill", None, Nothing, supervise),
+        ("POST", "/v1/estimate", Some(req.clone()), Nothing, exec),
+        ("POST", "/v1/schedule", Some(req), Nothing, exec),
+        ("GET", "/v1/tca?group_by=algo", None, Nothing, supervise),
+        ("GET", "/v1/config/algos", None, Nothing, exec),
+        ("PUT", "/v1/config/algos", Some(json!({"algos": {}})), Nothing, supervise),
+        ("GET", "/v1/book/AAPL", None, Nothing, exec),
+        ("GET", "/v1/venues?symbol=AAPL", None, Nothing, exec),
+        ("GET", "/v1/events", None, Nothing, exec),
+    ]
+}
+
+async fn prepare(d: &Desk, prep: Prep, path: &str) -> String {
+    match prep {
+        Prep::Nothing => path.to_string(),
+        Prep::Order | Prep::PausedOrder => {
+            let id = d.submit_as("alice", 1_000).await;
+            if matches!(prep, Prep::PausedOrder) {
+                let (s, v) = d.send(Some("alice"), "POST", &format!("/v1/orders/{id}/pause"), None).await;
+                assert_eq!(s, 200, "{v}");
+            }
+            path.replace("{id}", &id)
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_against_every_route() {
+    let d = desk(21, 1.0).await;
+    let roles = ["alice", "rm", "sup", "admin", "client", "prospect", "retail_client"];
+    let roles = roles.into_iter().chain(["affluent_client", "uhnw_client", "family_office_principal"]);
+    let roles: Vec<&str> = roles.collect();
+    assert_eq!(roles.len(), Role::ALL.len(), "one principal per role");
+    let mut wrong = Vec::new();
+    let mut refusals = 0;
+    for (method, template, body, prep, expect) in routes() {
+        for &name in &roles {
+            let path = prepare(&d, prep, template).await;
+            let want = expect(who(name));
+            let got = if template == "/v1/events" {
+                d.status_only(Some(name), method, &path).await
+            } else {
+                let (s, v) = d.send(Some(name), method, &path, body.clone()).await;
+                if s >= 400 {
+                    assert!(v["code"].is_string() && v["message"].is_string(), "{method} {path}: {v}");
+                }
+                s
+            };
+            refusals += matches!(got, 401 | 403) as usize;
+            if got != want {
+                wrong.push(format!("{name:>24} {method} {path}: got {got}, want {want}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "role x route mismatches:\n{}", wrong.join("\n"));
+    // Without a token, or with a bad one, every /v1 route is 401.
+    for (method, template, body, _, _) in routes() {
+        let path = template.replace("{id}", "P1");
+        let (s, v) = d.send(None, method, &path, body.clone()).await;
+        assert_eq!((s, v["code"].as_str()), (401, Some("unauthorized")), "{method} {path}");
+        refusals += 1;
+    }
+    let r = d.http.get(format!("{}/v1/orders", d.server.url())).bearer_auth("blt_0000").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    refusals += 1;
+    let audit = d.audit.entries();
+    assert_eq!(audit.len(), refusals, "every refusal is audited");
+    let denied = audit.iter().find(|e| e.status == 403 && e.path == "/v1/kill").expect("kill-all refusal audited");
+    assert_eq!((denied.user.as_deref(), denied.role), (Some("alice"), Some(Role::Advisor)));
+    assert!(audit.iter().any(|e| e.status == 401 && e.user.is_none()));
+    // Public routes need no token at all.
+    for p in ["/healthz", "/readyz", "/openapi.json"] {
+        assert_eq!(d.send(None, "GET", p, None).await.0, 200, "{p}");
+    }
+}
