@@ -5,6 +5,7 @@ mod bench;
 mod order_args;
 mod run;
 mod schedule;
+mod tca;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -61,6 +62,8 @@ enum Cmd {
     Schedule(schedule::ScheduleArgs),
     /// Measure engine throughput (market events per second, wall time of a day).
     Bench(bench::BenchArgs),
+    /// Transaction cost analysis of executions done elsewhere (fills, tape and quotes as CSV).
+    Tca(tca::TcaArgs),
 }
 
 /// Entry point of the binary.
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
+        Some(Cmd::Tca(a)) => tca::tca(&a),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

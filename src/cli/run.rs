@@ -26,6 +26,9 @@ pub struct RunArgs {
     /// Pace against the wall clock: X simulated seconds per second (default: as fast as possible).
     #[arg(long, value_name = "X")]
     speed: Option<f64>,
+    /// Decision price for implementation shortfall (default: the arrival mid).
+    #[arg(long = "decision-price", value_name = "PX")]
+    decision_price: Option<String>,
 }
 
 /// One order in `run --json`.
@@ -46,6 +49,8 @@ pub struct OrderReport {
     end: crate::model::Timestamp,
     #[serde(flatten)]
     summary: tca::Summary,
+    /// Full post-trade analysis (sign: positive = cost).
+    tca: tca::TcaReport,
 }
 
 /// Builds the report of one finished (or running) parent.
@@ -68,6 +73,7 @@ pub fn order_report(engine: &Engine, id: ParentId) -> Option<OrderReport> {
         start: p.start,
         end: p.end,
         summary: tca::summary(p, fills, &m.tape, engine.now()),
+        tca: tca::for_parent(p, fills, &m.tape, &m.mids, m.inst.quote_per, engine.now()),
     })
 }
 
@@ -77,7 +83,8 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     {
         return Err(CliError::usage(format!("--speed: {s} must be a positive number of simulated seconds per second")));
     }
-    let r = a.order.resolve()?;
+    let mut r = a.order.resolve()?;
+    r.request.decision_px = parse_decision(a.decision_price.as_deref())?;
     let tz = session::tz_of(r.inst.calendar);
     let mut engine = Engine::new(Arc::new(r.universe), r.config)?;
     let actor = Actor::local(Role::Advisor);
@@ -116,6 +123,11 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
             }
         }
     }
+    // Keep the market running past the end so the 5-minute markouts of the last fills exist.
+    if let Some(done) = engine.parent(id).and_then(|p| p.done_at) {
+        let horizon = *tca::HORIZONS.last().unwrap_or(&crate::model::Duration(0));
+        engine.run_until(done + horizon + crate::model::Duration::secs(1));
+    }
     if let Some(path) = &a.events {
         write_events(path, &events).map_err(|e| CliError::runtime(format!("--events {}: {e}", path.display())))?;
     }
@@ -134,6 +146,16 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     }
     print_summary(&report, &engine, tz);
     Ok(())
+}
+
+/// Parses `--decision-price`: a positive price.
+pub fn parse_decision(s: Option<&str>) -> Result<Option<crate::model::Price>, CliError> {
+    let Some(s) = s else { return Ok(None) };
+    match crate::model::Price::parse(s) {
+        Ok(p) if p.is_positive() => Ok(Some(p)),
+        Ok(p) => Err(CliError::usage(format!("--decision-price: {p} must be positive"))),
+        Err(e) => Err(CliError::usage(format!("--decision-price: {e}; allowed: a positive price"))),
+    }
 }
 
 fn write_events(path: &std::path::Path, events: &[EngineEvent]) -> std::io::Result<()> {
@@ -177,6 +199,7 @@ fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
         bps(r.summary.vwap_slippage_bps)
     );
     println!("  participation    {:.1}% of volume in the window", r.summary.participation * 100.0);
+    super::tca::print_shortfall(&r.tca);
     println!("  fees             {} (negative = net rebate)", r.fees);
     println!("  children         {} ({} fills)", r.children, r.fills);
     let venues: Vec<String> = r.summary.venues.iter().map(|v| format!("{} {:.1}%", v.venue, v.share * 100.0)).collect();
