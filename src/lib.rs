@@ -5,6 +5,7 @@ pub mod algo;
 pub mod bench;
 pub mod cli;
 pub mod engine;
+pub mod impact;
 pub mod market;
 pub mod model;
 pub mod router;

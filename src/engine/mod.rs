@@ -12,6 +12,7 @@
 pub mod command;
 mod commands;
 mod dispatch;
+mod estimate;
 pub mod event;
 pub mod pace;
 
