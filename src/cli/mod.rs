@@ -3,6 +3,7 @@
 
 mod bench;
 mod order_args;
+mod replay_args;
 mod run;
 mod schedule;
 mod tca;
@@ -10,7 +11,8 @@ mod tca;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-pub use order_args::{OrderArgs, parse_params};
+pub use order_args::{OrderArgs, Resolved, parse_params};
+pub use replay_args::ReplayArgs;
 
 /// A failure to report on one line, with its exit code.
 #[derive(Debug)]

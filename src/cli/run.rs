@@ -17,6 +17,8 @@ use std::sync::Arc;
 pub struct RunArgs {
     #[command(flatten)]
     order: OrderArgs,
+    #[command(flatten)]
+    replay: super::ReplayArgs,
     /// Print one JSON document (orders, seed, events) instead of a summary.
     #[arg(long)]
     json: bool,
@@ -83,7 +85,7 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     {
         return Err(CliError::usage(format!("--speed: {s} must be a positive number of simulated seconds per second")));
     }
-    let mut r = a.order.resolve()?;
+    let mut r = a.replay.resolve(&a.order)?;
     r.request.decision_px = parse_decision(a.decision_price.as_deref())?;
     let tz = session::tz_of(r.inst.calendar);
     let mut engine = Engine::new(Arc::new(r.universe), r.config)?;
@@ -167,6 +169,13 @@ fn write_events(path: &std::path::Path, events: &[EngineEvent]) -> std::io::Resu
     f.flush()
 }
 
+/// HH:MM, or HH:MM:SS when the time has seconds (replayed recordings).
+fn hhmm(t: crate::model::Timestamp, tz: chrono_tz::Tz) -> String {
+    let local = t.in_tz(tz);
+    let fmt = if t.0 % 60_000_000_000 == 0 { "%H:%M" } else { "%H:%M:%S" };
+    local.format(fmt).to_string()
+}
+
 fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
     let px = |p: Option<crate::model::Price>| p.map_or("-".to_string(), |p| format!("{p:.4}"));
     let bps = |b: Option<f64>| b.map_or("-".to_string(), |b| format!("{b:+.2} bps"));
@@ -177,8 +186,8 @@ fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
         r.side,
         group(r.qty),
         r.algo.as_str().to_uppercase(),
-        r.start.in_tz(tz).format("%H:%M"),
-        r.end.in_tz(tz).format("%H:%M"),
+        hhmm(r.start, tz),
+        hhmm(r.end, tz),
         tz.name(),
         engine.date(),
         engine.seed()

@@ -17,6 +17,7 @@ pub mod event;
 pub mod pace;
 
 use crate::algo::{Action, ExecAlgo, PlannedSlice};
+use crate::market::replay::Recording;
 use crate::market::rng::SimRng;
 use crate::market::session::{self, Closed};
 use crate::market::{InstrumentMarket, MarketParams, Universe};
@@ -25,7 +26,7 @@ use crate::router::{RouteDecision, Router, Urgency, VenueStats};
 use crate::venue::{Exchange, Execution};
 use chrono::NaiveDate;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
@@ -44,12 +45,21 @@ pub struct EngineConfig {
     pub origin: Option<Timestamp>,
     /// Market model coefficients.
     pub market: MarketParams,
+    /// Recorded data replacing the synthetic market, by symbol.
+    pub recordings: BTreeMap<String, Arc<Recording>>,
 }
 
 impl EngineConfig {
     /// Defaults for a date and seed.
     pub fn new(seed: u64, date: NaiveDate) -> EngineConfig {
-        EngineConfig { seed, date, symbols: None, origin: None, market: MarketParams::default() }
+        EngineConfig {
+            seed,
+            date,
+            symbols: None,
+            origin: None,
+            market: MarketParams::default(),
+            recordings: BTreeMap::new(),
+        }
     }
 }
 
@@ -176,14 +186,19 @@ impl Engine {
         }
         let origin = cfg.origin.unwrap_or_else(|| sessions.iter().map(|(_, s)| s.open).min().unwrap_or_default());
         let mut active = vec![None; universe.instruments().len()];
-        let markets: Vec<InstrumentMarket> = sessions
-            .into_iter()
-            .enumerate()
-            .map(|(i, (u, s))| {
-                active[u] = Some(i);
-                InstrumentMarket::new(&universe, u, s, origin, cfg.seed, cfg.market.clone())
-            })
-            .collect();
+        let mut markets: Vec<InstrumentMarket> = Vec::with_capacity(sessions.len());
+        for (i, (u, s)) in sessions.into_iter().enumerate() {
+            active[u] = Some(i);
+            let symbol = universe.instruments()[u].symbol.to_string();
+            let m = match cfg.recordings.get(&symbol) {
+                Some(rec) => {
+                    InstrumentMarket::replay(&universe, u, s, origin, cfg.seed, cfg.market.clone(), rec.clone())
+                        .map_err(|e| Reject::field(RejectCode::InvalidParam, "trades", e))?
+                }
+                None => InstrumentMarket::new(&universe, u, s, origin, cfg.seed, cfg.market.clone()),
+            };
+            markets.push(m);
+        }
         let exchange = Exchange::new(&universe, &markets, cfg.seed);
         let router = Router::new(markets.iter().map(|m| m.venues.len()));
         let n = markets.len();

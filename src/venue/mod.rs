@@ -8,6 +8,7 @@
 //! against a fill. At the close, resting DAY orders are cancelled.
 
 pub mod auction;
+mod replay;
 
 use crate::market::rng::{SimRng, Stream, stream};
 use crate::market::{InstrumentMarket, Print, TradeDraw, Universe, VenueId};
@@ -347,7 +348,8 @@ impl Exchange {
     /// A market trade from the flow arrives at its venue. It fills our resting
     /// orders that are better than the venue's displayed touch first, then
     /// works through the queue at the touch in time priority: others' size ahead
-    /// of us, us, and those behind. It never trades through the touch.
+    /// of us, us, and those behind. It never trades through the touch. A
+    /// recorded trade (replay) is matched by its printed price instead.
     pub fn market_trade(
         &mut self,
         m: &mut InstrumentMarket,
@@ -356,6 +358,9 @@ impl Exchange {
         now: Timestamp,
         out: &mut Vec<Execution>,
     ) {
+        if let Some(px) = d.px {
+            return self.recorded_trade(m, inst, d, px, now, out);
+        }
         let slot = d.slot;
         let resting_side = d.aggressor.opposite();
         let touch = m.venues[slot].book.side(resting_side).best();

@@ -7,7 +7,7 @@
 //! one, columns are taken in the order above. Timestamps are ISO-8601
 //! (an offset, or UTC when none is given) or epoch milliseconds. Numbers
 //! with more decimals than the fixed-point grid (float artefacts such as
-//! `0.00031099999999999997`) are rounded to the nearest representable value.
+//! `0.00031099999999999997`, or `2e-06`) are rounded to the nearest representable value.
 //! Every error names the file, the line and the column.
 
 use crate::model::{Money, Price, Qty, Side, Timestamp};
@@ -145,10 +145,8 @@ fn lenient<T>(
 ) -> Result<T, String> {
     match exact(s) {
         Ok(v) => Ok(v),
-        Err(crate::model::NumError::TooManyDecimals { .. }) => {
-            s.trim().parse::<f64>().ok().and_then(approx).ok_or_else(|| format!("'{}' is not a number", s.trim()))
-        }
-        Err(e) => Err(e.to_string()),
+        // Float exports: too many decimals, or scientific notation (2e-06).
+        Err(e) => s.trim().parse::<f64>().ok().filter(|v| v.is_finite()).and_then(approx).ok_or_else(|| e.to_string()),
     }
 }
 

@@ -24,7 +24,9 @@ fn timestamps_iso_and_epoch_ms() {
 fn float_artefacts_round_onto_the_grid() {
     assert_eq!(parse_qty("0.00031099999999999997").unwrap().raw(), 311);
     assert_eq!(parse_price("39432.48").unwrap().to_string(), "39432.48");
+    assert_eq!(parse_qty("2e-06").unwrap().raw(), 2);
     assert!(parse_qty("abc").is_err());
+    assert!(parse_qty("inf").is_err());
 }
 
 #[test]
