@@ -443,8 +443,9 @@ impl Exchange {
     }
 
     /// After the venue re-quotes: orders the market moved through fill at their
-    /// price (someone crossed to reach them), and the queue ahead shrinks when
-    /// displayed size at our price drops (orders ahead were cancelled).
+    /// price (someone crossed to reach them; not in a replay, where only
+    /// recorded prints fill), and the queue ahead shrinks when displayed size
+    /// at our price drops (orders ahead were cancelled).
     pub fn on_requote(&mut self, m: &mut InstrumentMarket, inst: usize, now: Timestamp, out: &mut Vec<Execution>) {
         for slot in 0..self.resting[inst].len() {
             if self.resting[inst][slot].is_empty() {
@@ -468,7 +469,8 @@ impl Exchange {
                         .take_while(|l| !side.better(o.px, l.px))
                         .map(|l| l.qty)
                         .sum();
-                    if crossing.is_positive() {
+                    // In a replay only recorded prints fill passive orders (see `replay`).
+                    if crossing.is_positive() && !m.is_replay() {
                         let q = crossing.min(o.leaves);
                         o.leaves -= q;
                         filled += q;

@@ -77,3 +77,97 @@ impl Exchange {
         self.finish_passive(m, inst, slot, resting_side, ours, first_out, now, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::replay::{RecQuote, RecTrade, Recording};
+    use crate::market::session::session;
+    use crate::market::{MarketParams, Universe};
+    use crate::model::{Side, Tif};
+    use crate::venue::{Arrival, NewOrder};
+    use chrono::NaiveDate;
+    use std::sync::Arc;
+
+    fn px(s: &str) -> Price {
+        s.parse().unwrap()
+    }
+
+    /// AAPL on NASDAQ replaying one recorded quote: 100.00 bid for 500, 100.02 offered for 500.
+    fn market() -> (InstrumentMarket, Exchange) {
+        let u = Universe::builtin();
+        let i = u.instrument_index("AAPL").unwrap();
+        let s = session(u.instruments()[i].calendar, "NASDAQ", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
+        let rec = Recording {
+            source: "test".into(),
+            venue: None,
+            trades: vec![RecTrade { ts: s.open, px: px("100.01"), qty: Qty::from_int(1), aggressor: None }],
+            quotes: vec![RecQuote {
+                ts: s.open,
+                bids: vec![(px("100"), Qty::from_int(500))],
+                asks: vec![(px("100.02"), Qty::from_int(500))],
+            }],
+        };
+        let mut m = InstrumentMarket::replay(&u, i, s, s.open, 1, MarketParams::default(), Arc::new(rec)).unwrap();
+        m.on_tick(s.open);
+        let ex = Exchange::new(&u, std::slice::from_ref(&m), 1);
+        (m, ex)
+    }
+
+    fn sell_print(q: i64, p: &str) -> TradeDraw {
+        TradeDraw { slot: 0, aggressor: Side::Sell, size: Qty::from_int(q), px: Some(px(p)) }
+    }
+
+    #[test]
+    fn passive_fills_follow_recorded_prints_after_the_queue() {
+        let (mut m, mut ex) = market();
+        assert_eq!(m.venues.len(), 1, "replay runs on the listing venue only");
+        assert_eq!(m.venues[0].book.bids.best().unwrap().qty, Qty::from_int(500));
+        // Extrapolated depth behind the recorded top of book.
+        assert_eq!(m.venues[0].book.asks.levels().len(), 10);
+        let t = m.session.open;
+        let mut out = Vec::new();
+        let o = NewOrder { key: 7, side: Side::Buy, qty: Qty::from_int(300), px: Some(px("100")), tif: Tif::Day };
+        assert_eq!(ex.arrive(&mut m, 0, 0, o, t, &mut out), Arrival::Resting);
+        assert!(out.is_empty());
+        // 400 sold at 100.00: the 500 ahead of us absorb it.
+        ex.market_trade(&mut m, 0, sell_print(400, "100"), t, &mut out);
+        assert!(out.is_empty());
+        // 250 more: 100 finish the queue ahead, we get 150.
+        ex.market_trade(&mut m, 0, sell_print(250, "100"), t, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].qty, out[0].px), (Qty::from_int(150), px("100")));
+        // A print above our bid does not reach us.
+        ex.market_trade(&mut m, 0, sell_print(1_000, "100.01"), t, &mut out);
+        assert_eq!(out.len(), 1);
+        // A print through our price fills the rest at our price, up to the trade's size.
+        ex.market_trade(&mut m, 0, sell_print(1_000, "99.99"), t, &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!((out[1].qty, out[1].px), (Qty::from_int(150), px("100")));
+        // Printed volume equals the recording: what we took is not printed twice.
+        let ours: Qty = m.tape.prints().iter().filter(|p| p.ours).map(|p| p.qty).sum();
+        let all: Qty = m.tape.prints().iter().map(|p| p.qty).sum();
+        assert_eq!(ours, Qty::from_int(300));
+        assert_eq!(all, Qty::from_int(400 + 250 + 1_000 + 1_000));
+    }
+
+    #[test]
+    fn aggressive_orders_walk_the_recorded_book_and_move_it() {
+        let (mut m, mut ex) = market();
+        let t = m.session.open;
+        let mut out = Vec::new();
+        let o = NewOrder { key: 1, side: Side::Buy, qty: Qty::from_int(600), px: None, tif: Tif::Ioc };
+        ex.arrive(&mut m, 0, 0, o, t, &mut out);
+        // 500 at the recorded offer, the rest one step further up.
+        assert_eq!((out[0].qty, out[0].px), (Qty::from_int(500), px("100.02")));
+        assert!(out[1].px > px("100.02"));
+        assert_eq!(out.iter().map(|e| e.qty).sum::<Qty>(), Qty::from_int(600));
+        // A millisecond later the recorded offer is re-quoted without the 500 we
+        // took (it refills over the venue's resilience time), and our buying
+        // has moved the mid up.
+        m.on_tick(t + crate::model::Duration::millis(1));
+        let after = m.venues[0].book.asks.best().unwrap();
+        assert!(after.px > px("100.02"), "{after:?}");
+        assert!(m.mid(t) > 100.01);
+    }
+}
