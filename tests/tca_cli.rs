@@ -54,7 +54,11 @@ fn imported_sell_with_quotes_decomposes_by_hand() {
     .unwrap();
     std::fs::write(&trades, format!("{},50.00,100\n{},49.95,1000\n{},49.85,1000\n", t0, t0 + 1_000, t0 + 2_500))
         .unwrap();
-    std::fs::write(&quotes, format!("{},49.98,10,50.02,10\n{},49.78,10,49.82,10\n{},49.79,10,49.81,10\n", t0, t0 + 1_500, t0 + 3_000)).unwrap();
+    std::fs::write(
+        &quotes,
+        format!("{},49.98,10,50.02,10\n{},49.78,10,49.82,10\n{},49.79,10,49.81,10\n", t0, t0 + 1_500, t0 + 3_000),
+    )
+    .unwrap();
     let v =
         json(blotter().args(["tca", "--side", "sell", "--qty", "1000", "--decision-price", "50", "--json"]).args([
             "--fills",
