@@ -8,6 +8,7 @@ pub mod client;
 pub mod engine;
 pub mod market;
 pub mod model;
+pub mod risk;
 pub mod router;
 pub mod tca;
 pub mod venue;

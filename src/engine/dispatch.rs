@@ -356,6 +356,8 @@ impl Engine {
             ps.order.fees += e.fee;
             ps.working = ps.working.saturating_sub(e.qty);
             ps.fills.push(fill.clone());
+            let (tenant, symbol) = (ps.order.owner.tenant.clone(), ps.order.symbol.clone());
+            self.risk.on_fill(&tenant, &symbol, fill.side, fill.qty);
             if !self.dirty.contains(&p) {
                 self.dirty.push(p);
             }

@@ -14,6 +14,7 @@ mod commands;
 mod dispatch;
 pub mod event;
 pub mod pace;
+mod risk;
 pub mod view;
 
 use crate::algo::{Action, ExecAlgo, PlannedSlice};
@@ -30,6 +31,7 @@ use std::sync::Arc;
 
 pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
 pub use event::{EngineEvent, EventKind};
+pub use risk::{RiskView, TenantView};
 
 /// How an engine is set up.
 #[derive(Debug, Clone)]
@@ -44,12 +46,21 @@ pub struct EngineConfig {
     pub origin: Option<Timestamp>,
     /// Market model coefficients.
     pub market: MarketParams,
+    /// Risk controls at start-up.
+    pub risk: crate::risk::RiskConfig,
 }
 
 impl EngineConfig {
     /// Defaults for a date and seed.
     pub fn new(seed: u64, date: NaiveDate) -> EngineConfig {
-        EngineConfig { seed, date, symbols: None, origin: None, market: MarketParams::default() }
+        EngineConfig {
+            seed,
+            date,
+            symbols: None,
+            origin: None,
+            market: MarketParams::default(),
+            risk: crate::risk::RiskConfig::default(),
+        }
     }
 }
 
@@ -152,6 +163,7 @@ pub struct Engine {
     pending_commands: usize,
     /// Parents not yet in a final state.
     open_parents: usize,
+    risk: crate::risk::RiskBook,
 }
 
 impl Engine {
@@ -214,6 +226,7 @@ impl Engine {
             quote_subs: vec![Vec::new(); n],
             pending_commands: 0,
             open_parents: 0,
+            risk: crate::risk::RiskBook::new(cfg.risk.clone()),
         };
         for i in 0..n {
             let m = &e.markets[i];
