@@ -5,6 +5,7 @@ pub mod algo;
 pub mod bench;
 pub mod cli;
 pub mod client;
+pub mod demo;
 pub mod engine;
 pub mod market;
 pub mod model;

@@ -71,7 +71,11 @@ fn adv_percentage_hard_limit_and_warning() {
     let mut over = buy(1_100_100);
     over.acknowledge_warnings = true;
     let (code, field, _) = reject(&mut e, &alice(), over);
-    assert_eq!((code, field.as_deref()), (RejectCode::RiskLimit, Some("max_adv_pct")), "acknowledgement does not lift a hard limit");
+    assert_eq!(
+        (code, field.as_deref()),
+        (RejectCode::RiskLimit, Some("max_adv_pct")),
+        "acknowledgement does not lift a hard limit"
+    );
 }
 
 #[test]
@@ -91,7 +95,8 @@ fn restricted_symbols_open_orders_and_daily_notional() {
     let mut l = Limits { max_open_orders: Some(2), max_daily_notional: Some(700_000.0), ..Limits::default() };
     l.restricted_symbols.insert("MSFT".into());
     let mut e = with_limits(l);
-    let (code, field, _) = reject(&mut e, &alice(), order("MSFT", Side::Buy, 10, AlgoKind::Twap, "09:30", "10:00", &[]));
+    let (code, field, _) =
+        reject(&mut e, &alice(), order("MSFT", Side::Buy, 10, AlgoKind::Twap, "09:30", "10:00", &[]));
     assert_eq!((code, field.as_deref()), (RejectCode::RiskLimit, Some("restricted_symbols")));
     e.apply(&alice(), Command::Submit(buy(1_000))).unwrap(); // ~230k
     e.apply(&alice(), Command::Submit(buy(1_000))).unwrap(); // ~460k
@@ -107,8 +112,15 @@ fn restricted_symbols_open_orders_and_daily_notional() {
 #[test]
 fn user_override_beats_tenant_limit() {
     let mut e = with_limits(Limits { max_order_qty: Some(Qty::from_int(100)), ..Limits::default() });
-    e.apply(&sup(), Command::SetLimits { tenant: "ws".into(), user: Some("alice".into()), limits: Limits { max_order_qty: Some(Qty::from_int(1_000)), ..Limits::default() } })
-        .unwrap();
+    e.apply(
+        &sup(),
+        Command::SetLimits {
+            tenant: "ws".into(),
+            user: Some("alice".into()),
+            limits: Limits { max_order_qty: Some(Qty::from_int(1_000)), ..Limits::default() },
+        },
+    )
+    .unwrap();
     assert!(e.apply(&alice(), Command::Submit(buy(1_000))).is_ok());
     let carol = Actor { user: "carol".into(), tenant: "ws".into(), role: Role::Advisor };
     assert_eq!(reject(&mut e, &carol, buy(101)).0, RejectCode::RiskLimit);
@@ -165,7 +177,10 @@ fn halted_refuses_new_and_increase_allows_cancel() {
 #[test]
 fn reducing_allows_only_orders_towards_flat() {
     let mut e = engine(1, &["AAPL"]);
-    let id = e.apply(&alice(), Command::Submit(order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "09:45", &[]))).unwrap().unwrap();
+    let id = e
+        .apply(&alice(), Command::Submit(order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "09:45", &[])))
+        .unwrap()
+        .unwrap();
     e.run_until_idle();
     assert_eq!(e.parent(id).unwrap().filled, Qty::from_int(1_000));
     e.apply(&sup(), Command::SetTradingState { tenant: Some("ws".into()), state: TradingState::Reducing }).unwrap();
@@ -174,14 +189,20 @@ fn reducing_allows_only_orders_towards_flat() {
     assert!(msg.contains("position in AAPL is 1000"), "{msg}");
     let too_much = order("AAPL", Side::Sell, 1_001, AlgoKind::Twap, "10:00", "10:30", &[]);
     assert_eq!(reject(&mut e, &alice(), too_much).0, RejectCode::Reducing);
-    assert!(e.apply(&alice(), Command::Submit(order("AAPL", Side::Sell, 1_000, AlgoKind::Twap, "10:00", "10:30", &[]))).is_ok());
+    assert!(
+        e.apply(&alice(), Command::Submit(order("AAPL", Side::Sell, 1_000, AlgoKind::Twap, "10:00", "10:30", &[])))
+            .is_ok()
+    );
 }
 
 #[test]
 fn kill_all_across_tenants_halts_and_needs_a_supervisor_to_resume() {
     let mut e = engine(1, &["AAPL", "MSFT"]);
     let a = e.apply(&alice(), Command::Submit(buy(20_000))).unwrap().unwrap();
-    let b = e.apply(&bob(), Command::Submit(order("MSFT", Side::Sell, 20_000, AlgoKind::Twap, "09:30", "10:30", &[]))).unwrap().unwrap();
+    let b = e
+        .apply(&bob(), Command::Submit(order("MSFT", Side::Sell, 20_000, AlgoKind::Twap, "09:30", "10:30", &[])))
+        .unwrap()
+        .unwrap();
     e.run_until(ny("09:50"));
     assert!(e.working(a).is_positive() || e.working(b).is_positive(), "something is working before the kill");
     e.apply(&sup(), Command::KillAll).unwrap();

@@ -2,6 +2,7 @@
 //! the TUI, `serve`, `compare`, `tca`, `history`).
 
 mod bench;
+mod demo;
 mod order_args;
 mod run;
 mod schedule;
@@ -61,6 +62,8 @@ enum Cmd {
     Schedule(schedule::ScheduleArgs),
     /// Measure engine throughput (market events per second, wall time of a day).
     Bench(bench::BenchArgs),
+    /// The guided walkthrough of a scripted trading day.
+    Demo(demo::DemoArgs),
 }
 
 /// Entry point of the binary.
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
+        Some(Cmd::Demo(a)) => demo::demo(&a),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();
