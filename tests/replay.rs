@@ -1,7 +1,7 @@
 //! Replay of recorded market data, end to end: fixture files written here,
 //! and the shared LOBSTER and Binance samples when `BLOTTER_SHARED_DATA` is set.
 
-mod common;
+mod fixtures;
 
 use assert_cmd::Command;
 use blotter::cli::{OrderArgs, ReplayArgs};
@@ -51,7 +51,7 @@ fn check_tca(v: &Value) {
 #[test]
 fn csv_replay_runs_end_to_end_and_is_reproducible() {
     let dir = tempfile::tempdir().unwrap();
-    let (trades, quotes) = common::write_csv_market(dir.path());
+    let (trades, quotes) = fixtures::write_csv_market(dir.path());
     let args = [
         "run",
         "--symbol",
@@ -81,7 +81,7 @@ fn csv_replay_runs_end_to_end_and_is_reproducible() {
 #[test]
 fn replay_prints_exactly_the_recorded_volume() {
     let dir = tempfile::tempdir().unwrap();
-    let (trades, quotes) = common::write_csv_market(dir.path());
+    let (trades, quotes) = fixtures::write_csv_market(dir.path());
     let replay =
         ReplayArgs { trades: Some(trades.clone()), quotes: Some(quotes), data_format: "auto".into(), venue: None };
     let r = replay.resolve(&order_args("AAPL", "sell", "20000")).unwrap();
@@ -103,7 +103,7 @@ fn replay_prints_exactly_the_recorded_volume() {
 #[test]
 fn lobster_replay_from_fixture_files() {
     let dir = tempfile::tempdir().unwrap();
-    let msg = common::write_lobster(dir.path());
+    let msg = fixtures::write_lobster(dir.path());
     // Format, date and the orderbook file beside it are found from the file name.
     let args =
         ["run", "--symbol", "AAPL", "--side", "sell", "--qty", "3000", "--json", "--trades", msg.to_str().unwrap()];
@@ -131,7 +131,7 @@ fn replay_input_errors_name_the_line_and_exit_2() {
     assert!(err.contains("bad.csv:3: column 'price'") && err.contains("1OO"), "{err}");
     assert!(out.stdout.is_empty());
     // A venue the instrument does not trade on is refused by name.
-    let (trades, _) = common::write_csv_market(dir.path());
+    let (trades, _) = fixtures::write_csv_market(dir.path());
     let out = Command::cargo_bin("blotter")
         .unwrap()
         .args(["run", "--symbol", "AAPL", "--side", "buy", "--qty", "100", "--replay-venue", "BINANCE"])
@@ -160,7 +160,7 @@ fn shared_run(dir: &Path, args: &[&str]) {
 
 #[test]
 fn shared_lobster_sample_replays() {
-    let Some(dir) = common::shared_data() else { return };
+    let Some(dir) = fixtures::shared_data() else { return };
     shared_run(
         &dir,
         &[
@@ -184,7 +184,7 @@ fn shared_lobster_sample_replays() {
 
 #[test]
 fn shared_binance_sample_replays() {
-    let Some(dir) = common::shared_data() else { return };
+    let Some(dir) = fixtures::shared_data() else { return };
     shared_run(
         &dir,
         &[

@@ -1,7 +1,7 @@
 //! `blotter tca` on imported executions, and the TCA and estimate objects of
 //! `blotter run --json` and `blotter schedule --json`.
 
-mod common;
+mod fixtures;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -46,7 +46,7 @@ fn imported_fills_that_are_the_tape_have_zero_vwap_slippage() {
 fn imported_sell_with_quotes_decomposes_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let (fills, trades, quotes) = (dir.path().join("f.csv"), dir.path().join("t.csv"), dir.path().join("q.csv"));
-    let t0 = common::OPEN_MS;
+    let t0 = fixtures::OPEN_MS;
     std::fs::write(
         &fills,
         format!("timestamp,price,qty,venue,fee\n{},49.95,400,NYSE,1\n{},49.90,400,IEX,1\n", t0 + 1_000, t0 + 2_000),

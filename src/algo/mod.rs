@@ -14,13 +14,13 @@ use crate::market::rng::SimRng;
 use crate::market::{InstrumentMarket, Session, VolumeCurve};
 use crate::model::{AlgoKind, Fill, Instrument, ParentOrder, Price, Qty, Side, Timestamp};
 use crate::router::{Intent, Urgency};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use params::{ParamError, Params};
 
 /// One planned slice of a schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PlannedSlice {
     /// When the slice starts.
     pub at: Timestamp,

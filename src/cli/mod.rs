@@ -2,6 +2,7 @@
 //! the TUI, `serve`, `compare`, `tca`, `history`).
 
 mod bench;
+mod demo;
 mod order_args;
 mod replay_args;
 mod run;
@@ -66,6 +67,8 @@ enum Cmd {
     Bench(bench::BenchArgs),
     /// Transaction cost analysis of executions done elsewhere (fills, tape and quotes as CSV).
     Tca(tca::TcaArgs),
+    /// The guided walkthrough of a scripted trading day.
+    Demo(demo::DemoArgs),
 }
 
 /// Entry point of the binary.
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
         Some(Cmd::Tca(a)) => tca::tca(&a),
+        Some(Cmd::Demo(a)) => demo::demo(&a),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

@@ -15,6 +15,8 @@ mod dispatch;
 mod estimate;
 pub mod event;
 pub mod pace;
+mod risk;
+pub mod view;
 
 use crate::algo::{Action, ExecAlgo, PlannedSlice};
 use crate::market::replay::Recording;
@@ -31,6 +33,7 @@ use std::sync::Arc;
 
 pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
 pub use event::{EngineEvent, EventKind};
+pub use risk::{RiskView, TenantView};
 
 /// How an engine is set up.
 #[derive(Debug, Clone)]
@@ -47,6 +50,8 @@ pub struct EngineConfig {
     pub market: MarketParams,
     /// Recorded data replacing the synthetic market, by symbol.
     pub recordings: BTreeMap<String, Arc<Recording>>,
+    /// Risk controls at start-up.
+    pub risk: crate::risk::RiskConfig,
 }
 
 impl EngineConfig {
@@ -59,6 +64,7 @@ impl EngineConfig {
             origin: None,
             market: MarketParams::default(),
             recordings: BTreeMap::new(),
+            risk: crate::risk::RiskConfig::default(),
         }
     }
 }
@@ -72,6 +78,7 @@ enum Job {
     Auction(usize),
     Arrive(usize),
     CancelArrive(usize),
+    AmendArrive(usize),
     Start(usize),
     End(usize),
     Timer { parent: usize, token: u64, epoch: u32 },
@@ -132,6 +139,8 @@ struct ChildSlot {
     urgency: Urgency,
     arrive_at: Timestamp,
     cancel_sent: bool,
+    /// New total quantity and price of an amend in flight.
+    pending_amend: Option<(Qty, Option<crate::model::Price>)>,
 }
 
 /// The paper execution engine.
@@ -159,6 +168,10 @@ pub struct Engine {
     dirty: Vec<usize>,
     trade_subs: Vec<Vec<usize>>,
     quote_subs: Vec<Vec<usize>>,
+    pending_commands: usize,
+    /// Parents not yet in a final state.
+    open_parents: usize,
+    risk: crate::risk::RiskBook,
 }
 
 impl Engine {
@@ -224,6 +237,9 @@ impl Engine {
             dirty: Vec::new(),
             trade_subs: vec![Vec::new(); n],
             quote_subs: vec![Vec::new(); n],
+            pending_commands: 0,
+            open_parents: 0,
+            risk: crate::risk::RiskBook::new(cfg.risk.clone()),
         };
         for i in 0..n {
             let m = &e.markets[i];
@@ -298,8 +314,7 @@ impl Engine {
     /// nothing is left to simulate).
     pub fn run_until_idle(&mut self) {
         loop {
-            let pending_cmd = self.queue.iter().any(|e| matches!(e.job, Job::Command(_)));
-            if !pending_cmd && self.parents.iter().all(|p| p.order.status.is_terminal()) {
+            if self.pending_commands == 0 && self.is_idle() {
                 return;
             }
             if !self.step() {
@@ -399,7 +414,7 @@ impl Engine {
     }
     /// True when every parent order is final.
     pub fn is_idle(&self) -> bool {
-        self.parents.iter().all(|p| p.order.status.is_terminal())
+        self.open_parents == 0
     }
 }
 

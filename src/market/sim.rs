@@ -88,8 +88,6 @@ pub struct TradeDraw {
     pub aggressor: Side,
     /// Size the aggressor wants.
     pub size: Qty,
-    /// The recorded price when the trade is replayed from data (`None` = synthetic flow).
-    pub px: Option<Price>,
 }
 
 /// The simulated market of one instrument.
@@ -326,7 +324,7 @@ impl InstrumentMarket {
         let size = Qty::from_raw((self.inst.avg_trade_size.raw() as f64 * e) as i64).round_down_to(lot).max(lot);
         self.next_trade = self.arrival_after(now);
         self.events += 1;
-        TradeDraw { slot, aggressor, size, px: None }
+        TradeDraw { slot, aggressor, size }
     }
 
     /// Others' liquidity at `slot` consumed by a trade: it leaves the top of the

@@ -4,10 +4,10 @@ use super::markout::{Direction, MarkoutAcc, Markouts};
 use super::mids::MidSource;
 use super::shortfall::{bps_of, notional, scale};
 use crate::model::{AlgoKind, Fill, Money, Name, Price, Qty, Side, vwap};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Per-venue share of an order's executions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VenueShare {
     /// Venue.
     pub venue: Name,

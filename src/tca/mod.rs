@@ -20,7 +20,7 @@ pub use shortfall::{Shortfall, ShortfallInput, shortfall};
 
 use crate::market::Tape;
 use crate::model::{Fill, ParentOrder, Price, Qty, Side, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Signed cost in basis points of `px` against `benchmark` for `side`.
 pub fn cost_bps(side: Side, px: Price, benchmark: Price) -> f64 {
@@ -28,7 +28,7 @@ pub fn cost_bps(side: Side, px: Price, benchmark: Price) -> f64 {
 }
 
 /// The headline figures of one order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Mid at arrival.
     pub arrival_px: Option<Price>,

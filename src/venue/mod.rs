@@ -358,7 +358,7 @@ impl Exchange {
         now: Timestamp,
         out: &mut Vec<Execution>,
     ) {
-        if let Some(px) = d.px {
+        if let Some(px) = m.recorded_print() {
             return self.recorded_trade(m, inst, d, px, now, out);
         }
         let slot = d.slot;

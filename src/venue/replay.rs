@@ -93,15 +93,19 @@ mod tests {
         s.parse().unwrap()
     }
 
-    /// AAPL on NASDAQ replaying one recorded quote: 100.00 bid for 500, 100.02 offered for 500.
-    fn market() -> (InstrumentMarket, Exchange) {
+    /// AAPL on NASDAQ replaying one recorded quote (100.00 bid for 500, 100.02
+    /// offered for 500) and these seller-initiated prints at the open.
+    fn market(prints: &[(i64, &str)]) -> (InstrumentMarket, Exchange) {
         let u = Universe::builtin();
         let i = u.instrument_index("AAPL").unwrap();
         let s = session(u.instruments()[i].calendar, "NASDAQ", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
         let rec = Recording {
             source: "test".into(),
             venue: None,
-            trades: vec![RecTrade { ts: s.open, px: px("100.01"), qty: Qty::from_int(1), aggressor: None }],
+            trades: prints
+                .iter()
+                .map(|&(q, p)| RecTrade { ts: s.open, px: px(p), qty: Qty::from_int(q), aggressor: Some(Side::Sell) })
+                .collect(),
             quotes: vec![RecQuote {
                 ts: s.open,
                 bids: vec![(px("100"), Qty::from_int(500))],
@@ -114,13 +118,16 @@ mod tests {
         (m, ex)
     }
 
-    fn sell_print(q: i64, p: &str) -> TradeDraw {
-        TradeDraw { slot: 0, aggressor: Side::Sell, size: Qty::from_int(q), px: Some(px(p)) }
+    /// The next recorded print reaches the venue.
+    fn next_print(m: &mut InstrumentMarket, ex: &mut Exchange, out: &mut Vec<Execution>) {
+        let t = m.next_trade.unwrap();
+        let d = m.draw_trade(t);
+        ex.market_trade(m, 0, d, t, out);
     }
 
     #[test]
     fn passive_fills_follow_recorded_prints_after_the_queue() {
-        let (mut m, mut ex) = market();
+        let (mut m, mut ex) = market(&[(400, "100"), (250, "100"), (1_000, "100.01"), (1_000, "99.99")]);
         assert_eq!(m.venues.len(), 1, "replay runs on the listing venue only");
         assert_eq!(m.venues[0].book.bids.best().unwrap().qty, Qty::from_int(500));
         // Extrapolated depth behind the recorded top of book.
@@ -131,17 +138,17 @@ mod tests {
         assert_eq!(ex.arrive(&mut m, 0, 0, o, t, &mut out), Arrival::Resting);
         assert!(out.is_empty());
         // 400 sold at 100.00: the 500 ahead of us absorb it.
-        ex.market_trade(&mut m, 0, sell_print(400, "100"), t, &mut out);
+        next_print(&mut m, &mut ex, &mut out);
         assert!(out.is_empty());
         // 250 more: 100 finish the queue ahead, we get 150.
-        ex.market_trade(&mut m, 0, sell_print(250, "100"), t, &mut out);
+        next_print(&mut m, &mut ex, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!((out[0].qty, out[0].px), (Qty::from_int(150), px("100")));
         // A print above our bid does not reach us.
-        ex.market_trade(&mut m, 0, sell_print(1_000, "100.01"), t, &mut out);
+        next_print(&mut m, &mut ex, &mut out);
         assert_eq!(out.len(), 1);
         // A print through our price fills the rest at our price, up to the trade's size.
-        ex.market_trade(&mut m, 0, sell_print(1_000, "99.99"), t, &mut out);
+        next_print(&mut m, &mut ex, &mut out);
         assert_eq!(out.len(), 2);
         assert_eq!((out[1].qty, out[1].px), (Qty::from_int(150), px("100")));
         // Printed volume equals the recording: what we took is not printed twice.
@@ -153,7 +160,7 @@ mod tests {
 
     #[test]
     fn aggressive_orders_walk_the_recorded_book_and_move_it() {
-        let (mut m, mut ex) = market();
+        let (mut m, mut ex) = market(&[(1, "100.01")]);
         let t = m.session.open;
         let mut out = Vec::new();
         let o = NewOrder { key: 1, side: Side::Buy, qty: Qty::from_int(600), px: None, tif: Tif::Ioc };

@@ -21,6 +21,8 @@ pub struct ReplayState {
     quote: Option<usize>,
     last_px: Option<Price>,
     last_tick: Timestamp,
+    /// Price of the recorded trade drawn last (what the venue matches it at).
+    printing: Option<Price>,
 }
 
 fn mid_of(q: &RecQuote) -> Option<f64> {
@@ -67,13 +69,27 @@ impl InstrumentMarket {
         } else {
             rec.quotes.get(next_quote).and_then(|q| open(q.ts))
         };
-        m.replay = Some(Box::new(ReplayState { rec, next_quote, next_trade, quote, last_px: None, last_tick: start }));
+        m.replay = Some(Box::new(ReplayState {
+            rec,
+            next_quote,
+            next_trade,
+            quote,
+            last_px: None,
+            last_tick: start,
+            printing: None,
+        }));
         Ok(m)
     }
 
     /// True when this market replays recorded data.
     pub fn is_replay(&self) -> bool {
         self.replay.is_some()
+    }
+
+    /// In a replay, the recorded price of the trade drawn last: the venue
+    /// matches that trade by its printed price rather than against the touch.
+    pub fn recorded_print(&self) -> Option<Price> {
+        self.replay.as_ref().and_then(|r| r.printing)
     }
 
     /// Applies the recorded quotes due by `now`, re-quotes the venue and returns the next update time.
@@ -128,17 +144,18 @@ impl InstrumentMarket {
     pub(super) fn replay_trade(&mut self, now: Timestamp) -> TradeDraw {
         let close = self.session.close;
         let fundamental = self.fundamental;
-        let none = TradeDraw { slot: 0, aggressor: Side::Buy, size: Qty::ZERO, px: None };
+        let none = TradeDraw { slot: 0, aggressor: Side::Buy, size: Qty::ZERO };
         let Some(st) = self.replay.as_deref_mut() else { return none };
         let Some(t) = st.rec.trades.get(st.next_trade).copied() else { return none };
         st.next_trade += 1;
         st.last_px = Some(t.px);
+        st.printing = Some(t.px);
         let next = st.rec.trades.get(st.next_trade).map(|t| t.ts.max(now));
         self.next_trade = next.filter(|t| *t < close);
         self.events += 1;
         // Without a recorded side, a trade at or above the mid was bought.
         let aggressor = t.aggressor.unwrap_or(if t.px.to_f64() >= fundamental { Side::Buy } else { Side::Sell });
-        TradeDraw { slot: 0, aggressor, size: t.qty, px: Some(t.px) }
+        TradeDraw { slot: 0, aggressor, size: t.qty }
     }
 }
 
