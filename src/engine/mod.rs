@@ -9,10 +9,10 @@
 //! The engine does no I/O. Drivers (`pace`) decide how fast simulated time
 //! runs; the ledger and the API consume the events it emits.
 
+mod analytics;
 pub mod command;
 mod commands;
 mod dispatch;
-mod estimate;
 pub mod event;
 pub mod pace;
 mod risk;
