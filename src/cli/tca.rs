@@ -35,6 +35,7 @@ pub struct TcaArgs {
     json: bool,
 }
 
+/// Runs `blotter tca`: reads and checks every file, then prints the report.
 pub fn tca(a: &TcaArgs) -> Result<(), CliError> {
     let side: Side = a.side.parse().map_err(|e| CliError::usage(format!("--side: {e}")))?;
     let qty = Qty::parse_human(&a.qty).map_err(|e| CliError::usage(format!("--qty: {e}")))?;

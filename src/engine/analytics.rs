@@ -12,8 +12,8 @@ use crate::tca::TcaReport;
 impl Engine {
     /// Validates `req` and estimates its cost with every model.
     pub fn estimate(&self, req: &OrderRequest, k: &Coefficients) -> Result<Estimate, Reject> {
-        // The same validation as a submit; the plan itself is not needed here.
-        self.preview(req)?;
+        // The same validation as a submit, and the algorithm's schedule.
+        let plan = self.preview(req)?;
         let u = self
             .universe
             .instrument_index(&req.symbol)
@@ -52,12 +52,22 @@ impl Engine {
         let fills = self.parents.iter().filter(|p| p.inst == i).flat_map(|p| p.fills.iter());
         let history = impact::venue_markouts(fills, &m.mids, horizon);
         let (markout_bps, markout_samples) = impact::expected_markout(&history, &shares, k.adverse_prior_bps);
+        // Each slice trades until the next one starts (the last until the end).
+        let slices: Vec<(f64, f64)> = plan
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                let until = plan.get(k + 1).map_or(end, |n| n.at).max(s.at);
+                (s.qty.to_f64(), m.expected_volume(s.at, until))
+            })
+            .collect();
         let ctx = OrderContext {
             qty: req.qty.to_f64(),
             price,
             sigma: inst.daily_vol,
             adv: inst.adv.to_f64(),
             window_volume: m.expected_volume(start, end),
+            slices,
             spread,
             aggressive_fraction,
             latency_ms,

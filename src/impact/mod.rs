@@ -91,6 +91,8 @@ pub struct OrderContext {
     pub adv: f64,
     /// Market volume expected over the order's window.
     pub window_volume: f64,
+    /// The schedule as (slice qty, market volume expected while it trades); empty = one slice.
+    pub slices: Vec<(f64, f64)>,
     /// Quoted spread in price units.
     pub spread: f64,
     /// Fraction of the quantity expected to cross the spread.
@@ -128,7 +130,11 @@ pub fn estimate(c: &OrderContext, k: &Coefficients) -> Estimate {
     let passive = c.qty - aggressive;
     let models = vec![
         models::linear(k.alpha, c.sigma, c.qty, c.adv, c.price),
-        models::square_root(k.gamma, c.sigma, c.qty, c.window_volume, c.price),
+        if c.slices.is_empty() {
+            models::square_root(k.gamma, c.sigma, c.qty, c.window_volume, c.price)
+        } else {
+            models::square_root_schedule(k.gamma, c.sigma, &c.slices, c.window_volume, c.price)
+        },
         models::spread_cross(c.spread, aggressive, c.qty, c.price),
         models::latency(c.latency_ms, c.vol_per_ms, aggressive, c.qty, c.price),
         models::adverse_selection(c.markout_bps, c.markout_samples as f64, passive, c.qty, c.price),
@@ -151,6 +157,7 @@ mod tests {
             sigma: 0.02,
             adv: 1_000_000.0,
             window_volume: 250_000.0,
+            slices: Vec::new(),
             spread: 0.02,
             aggressive_fraction: 0.4,
             latency_ms: 1.0,

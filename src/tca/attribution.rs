@@ -77,7 +77,7 @@ fn group(fills: &[Fill]) -> Vec<Group> {
 }
 
 /// One venue's part in an order's cost.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VenueAttribution {
     /// Quantity, share, average price, fees and fill count.
     #[serde(flatten)]
@@ -124,7 +124,7 @@ pub fn venues(
 
 /// The algorithm's part: trading cost split into impact and timing, and the
 /// opportunity cost of what it left unfilled.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AlgoAttribution {
     /// The algorithm, when known.
     pub algo: Option<AlgoKind>,

@@ -10,14 +10,14 @@
 
 use super::mids::MidSource;
 use crate::model::{Duration, Fill, Price, Qty, Side, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The horizons reported: 1 s, 5 s, 30 s and 5 min.
 pub const HORIZONS: [Duration; 4] = [Duration::secs(1), Duration::secs(5), Duration::secs(30), Duration::mins(5)];
 
 /// Quantity-weighted markouts at the standard horizons; `None` where no fill
 /// had a mid that far from it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Markouts {
     /// One second.
     #[serde(rename = "1s")]

@@ -11,7 +11,7 @@ use super::shortfall::{Shortfall, ShortfallInput, shortfall};
 use crate::market::Tape;
 use crate::market::tape::WindowStats;
 use crate::model::{AlgoKind, Fill, Money, ParentOrder, Price, Qty, Side, Timestamp, vwap};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Everything TCA reads about one order.
 #[derive(Clone, Copy)]
@@ -41,7 +41,7 @@ pub struct TcaInput<'a> {
 }
 
 /// The post-trade report of one order. Costs are positive when they hurt the order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TcaReport {
     /// Buy or sell.
     pub side: Side,

@@ -18,7 +18,7 @@
 //! given in basis points of the paper portfolio `D * Q`.
 
 use crate::model::{Money, Price, Qty, Side};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the decomposition needs.
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +44,7 @@ pub struct ShortfallInput {
 }
 
 /// Implementation shortfall in currency and in bps of the paper portfolio.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Shortfall {
     /// Decision price times ordered quantity.
     pub paper_notional: Money,

@@ -152,8 +152,11 @@ fn lenient<T>(
 
 /// One column: its accepted header names.
 pub(crate) struct Col {
+    /// Name used in error messages.
     pub name: &'static str,
+    /// Header names accepted for it (lower case).
     pub aliases: &'static [&'static str],
+    /// Whether a header must have it.
     pub required: bool,
 }
 

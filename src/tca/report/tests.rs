@@ -129,3 +129,17 @@ fn report_parts_are_consistent() {
     assert!((r.participation - 600.0 / 2_600.0).abs() < 1e-12);
     assert_eq!(r.venues[0].exec.venue.as_ref(), "IEX");
 }
+
+#[test]
+fn the_report_round_trips_through_json() {
+    let tape = Tape::new(true);
+    let mids = flat_mids(100.0, 400);
+    let fills = [fill(Side::Buy, "NYSE", "100.1", 100, S, "0.3")];
+    let r = analyse(&input(Side::Buy, 200, &fills, &tape, &mids));
+    let text = serde_json::to_string(&r).unwrap();
+    let back: TcaReport = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.implementation_shortfall, r.implementation_shortfall);
+    assert_eq!(back.venues[0].exec.venue.as_ref(), "NYSE");
+    // JSON floats are read back to within an ulp or so.
+    assert!((back.markouts_bps.s1.unwrap() - r.markouts_bps.s1.unwrap()).abs() < 1e-12);
+}
