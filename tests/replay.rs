@@ -116,6 +116,36 @@ fn lobster_replay_from_fixture_files() {
 }
 
 #[test]
+fn binance_style_fixture_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let (trades, quotes) = fixtures::write_binance_style(dir.path());
+    let args = [
+        "run",
+        "--symbol",
+        "BTC-USD",
+        "--side",
+        "sell",
+        "--qty",
+        "0.5",
+        "--param",
+        "slices=8",
+        "--json",
+        "--trades",
+        trades.to_str().unwrap(),
+        "--quotes",
+        quotes.to_str().unwrap(),
+    ];
+    let (a, v) = run_json(&args);
+    let (b, _) = run_json(&args);
+    assert_eq!(a, b);
+    assert_eq!(v["date"], "2021-01-08");
+    check_tca(&v);
+    assert_eq!(v["orders"][0]["tca"]["venues"][0]["venue"], "BINANCE");
+    let arrival = v["orders"][0]["tca"]["arrival_px"].as_f64().unwrap();
+    assert!((arrival - 39_433.0).abs() < 1.0, "{arrival}");
+}
+
+#[test]
 fn replay_input_errors_name_the_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.csv");
