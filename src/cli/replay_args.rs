@@ -5,9 +5,8 @@
 use super::order_args::Resolved;
 use super::{CliError, OrderArgs};
 use crate::market::replay::{Format, Recording};
-use crate::market::{Universe, session};
+use crate::market::session;
 use crate::model::{Duration, Timestamp};
-use chrono::NaiveDate;
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,10 +33,7 @@ impl ReplayArgs {
     /// defaults to the recording's, and the window to its span.
     pub fn resolve(&self, order: &OrderArgs) -> Result<Resolved, CliError> {
         let Some(trades) = &self.trades else { return order.resolve() };
-        let universe = match &order.universe {
-            Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}")))?,
-            None => Universe::builtin(),
-        };
+        let universe = order.load_universe()?;
         let inst = universe
             .instrument(&order.symbol)
             .cloned()
@@ -45,13 +41,7 @@ impl ReplayArgs {
         let tz = session::tz_of(inst.calendar);
         let format =
             Format::parse(&self.data_format, trades).map_err(|e| CliError::usage(format!("--data-format: {e}")))?;
-        let date_flag = match &order.date {
-            Some(d) => Some(
-                NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                    .map_err(|_| CliError::usage(format!("--date: '{d}' is not a date; allowed: YYYY-MM-DD")))?,
-            ),
-            None => None,
-        };
+        let date_flag = order.given_date()?;
         let mut rec = Recording::load(trades, self.quotes.as_deref(), format, date_flag, tz)
             .map_err(|e| CliError::usage(format!("--trades: {e}")))?;
         rec.venue = self.venue.clone();

@@ -9,7 +9,7 @@
 //! (spread, impact and pre-trade drift).
 
 use super::mids::MidSource;
-use crate::model::{Duration, Fill, Price, Qty, Side, Timestamp};
+use crate::model::{Duration, Fill, Price, Side, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// The horizons reported: 1 s, 5 s, 30 s and 5 min.
@@ -110,16 +110,11 @@ pub fn markouts<'a>(fills: impl IntoIterator<Item = &'a Fill>, dir: Direction, m
     acc.finish()
 }
 
-/// Total quantity of a set of fills (helper for weights).
-pub fn total_qty<'a>(fills: impl IntoIterator<Item = &'a Fill>) -> Qty {
-    fills.into_iter().map(|f| f.qty).sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::market::MidSeries;
-    use crate::model::{ChildId, FillId, Liquidity, Money, ParentId};
+    use crate::model::{ChildId, FillId, Liquidity, Money, ParentId, Qty};
 
     const S: i64 = 1_000_000_000;
 

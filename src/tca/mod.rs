@@ -19,7 +19,7 @@ pub use report::{TcaInput, TcaReport, analyse, for_parent};
 pub use shortfall::{Shortfall, ShortfallInput, shortfall};
 
 use crate::market::Tape;
-use crate::model::{Fill, ParentOrder, Price, Qty, Side, Timestamp};
+use crate::model::{Fill, ParentOrder, Price, Side, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Signed cost in basis points of `px` against `benchmark` for `side`.
@@ -64,11 +64,6 @@ pub fn summary(order: &ParentOrder, fills: &[Fill], tape: &Tape, window_end: Tim
         participation: order.filled.ratio(incl.qty),
         venues: venue_shares(fills),
     }
-}
-
-/// Quantity of a slice of fills.
-pub fn filled_qty(fills: &[Fill]) -> Qty {
-    fills.iter().map(|f| f.qty).sum()
 }
 
 #[cfg(test)]
