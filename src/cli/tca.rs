@@ -92,7 +92,7 @@ fn markout_line(m: &Markouts) -> String {
 pub fn print_shortfall(r: &TcaReport) {
     if let Some(sf) = &r.implementation_shortfall {
         println!(
-            "  impl. shortfall  {} ({:+.2} bps of {} paper) = delay {} + trading {} + opportunity {} + fees {}",
+            "  impl. shortfall  {:.2} ({:+.2} bps of {:.2} paper) = delay {:.2} + trading {:.2} + opportunity {:.2} + fees {:.2}",
             sf.total, sf.total_bps, sf.paper_notional, sf.delay, sf.trading, sf.opportunity, sf.fees
         );
     }
@@ -106,7 +106,7 @@ pub fn print_shortfall(r: &TcaReport) {
     println!("  markouts before  {}", markout_line(&r.markouts_before_bps));
     for v in &r.venues {
         println!(
-            "  venue {:<10} {} ({:.1}%), avg px {}, fees {}, cost {}",
+            "  venue {:<10} {} ({:.1}%), avg px {}, fees {:.2}, cost {}",
             v.exec.venue,
             super::group(v.exec.qty),
             v.exec.share * 100.0,
