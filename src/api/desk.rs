@@ -6,9 +6,10 @@ use super::auth::Caller;
 use super::errors::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
 use crate::algo::PlannedSlice;
-use crate::client::remote::KillReport;
-use crate::client::{AlgoConfig, Client, Estimate, ModeRequest, ModeView, TcaGroup, TcaGroupBy};
+use crate::client::wire::KillReport;
+use crate::client::{AlgoConfig, Client, ModeRequest, ModeView, TcaGroup, TcaGroupBy};
 use crate::engine::OrderRequest;
+use crate::impact::Estimate;
 use axum::extract::State;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -20,7 +21,7 @@ pub async fn kill(State(s): State<ApiState>, Extension(c): Extension<Caller>) ->
     Ok(Json(KillReport { parents: s.client(&c).kill_all().await? }))
 }
 
-/// Pre-trade cost estimate of an order, without submitting it.
+/// Pre-trade cost estimate of an order with every impact model, without submitting it.
 #[utoipa::path(post, path = "/v1/estimate", tag = "desk", request_body = OrderRequest,
     responses((status = 200, description = "The estimate", body = Estimate)))]
 pub async fn estimate(

@@ -28,11 +28,13 @@ pub struct ErrorInfo(pub ClientError);
 pub fn status_of(code: &str) -> StatusCode {
     match code {
         "unauthorized" => StatusCode::UNAUTHORIZED,
-        "forbidden" => StatusCode::FORBIDDEN,
+        "forbidden" | "execution_disabled" => StatusCode::FORBIDDEN,
         "not_found" | "unknown_order" => StatusCode::NOT_FOUND,
         "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
         "timeout" => StatusCode::REQUEST_TIMEOUT,
-        "state_conflict" | "algo_disabled" | "live_not_enabled" | "live_unavailable" => StatusCode::CONFLICT,
+        // The order is fine; the desk's state, limits or configuration refuse it.
+        "state_conflict" | "algo_disabled" | "live_not_enabled" | "live_unavailable" | "halted" | "reducing"
+        | "risk_limit" | "risk_warning" => StatusCode::CONFLICT,
         "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
         "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "invalid_body" | "unknown_field" => StatusCode::UNPROCESSABLE_ENTITY,
@@ -141,6 +143,11 @@ mod tests {
             UnknownOrder,
             StateConflict,
             Forbidden,
+            ExecutionDisabled,
+            Halted,
+            Reducing,
+            RiskLimit,
+            RiskWarning,
         ];
         for c in all {
             assert!(status_of(c.as_str()).is_client_error(), "{c:?}");

@@ -5,7 +5,7 @@ use super::auth::Caller;
 use super::errors::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
 use crate::client::Client;
-use crate::client::remote::SpeedRequest;
+use crate::client::wire::SpeedRequest;
 use crate::engine::view::{BookView, ClockView, InstrumentView, VenueView};
 use axum::extract::{Path, State};
 use axum::{Extension, Json};

@@ -18,6 +18,7 @@ mod market;
 pub mod openapi;
 mod orders;
 pub mod policy;
+mod risk;
 mod schema;
 pub mod server;
 mod sse;

@@ -6,7 +6,7 @@
 //! are marked closed (`additionalProperties: false`), matching the server,
 //! which refuses unknown fields.
 
-use super::{ApiState, desk, market, orders, sse, system};
+use super::{ApiState, desk, market, orders, risk, sse, system};
 use crate::client::ClientError;
 use axum::Router;
 use utoipa::openapi::response::ResponseBuilder;
@@ -31,6 +31,7 @@ use utoipa_axum::routes;
     tags(
         (name = "orders", description = "Parent orders: submit, list, amend, cancel, pause, resume, TCA"),
         (name = "desk", description = "Kill-all, estimates, schedules, aggregated TCA, algo configuration, mode"),
+        (name = "risk", description = "Risk limits, trading states, execution per tenant, per-tenant kill switch"),
         (name = "market", description = "Books, venues, instruments and the simulated clock"),
         (name = "events", description = "The live event stream (Server-Sent Events)"),
         (name = "system", description = "Health, readiness and identity"),
@@ -66,7 +67,18 @@ const ERRORS: [(&str, &str); 11] = [
 ];
 
 /// Request bodies whose unknown fields the server refuses.
-const CLOSED: [&str; 6] = ["OrderRequest", "Amendment", "AlgoConfig", "AlgoSettings", "ModeRequest", "SpeedRequest"];
+const CLOSED: [&str; 10] = [
+    "OrderRequest",
+    "Amendment",
+    "AlgoConfig",
+    "AlgoSettings",
+    "ModeRequest",
+    "SpeedRequest",
+    "LimitsRequest",
+    "Limits",
+    "StateRequest",
+    "ExecutionRequest",
+];
 
 /// The `/v1` routes (behind the gate), the public routes, and the document.
 pub fn routes() -> (Router<ApiState>, Router<ApiState>, Doc) {
@@ -83,6 +95,11 @@ pub fn routes() -> (Router<ApiState>, Router<ApiState>, Doc) {
         .routes(routes!(desk::tca_groups))
         .routes(routes!(desk::get_algos, desk::put_algos))
         .routes(routes!(desk::get_mode, desk::put_mode))
+        .routes(routes!(risk::view))
+        .routes(routes!(risk::limits))
+        .routes(routes!(risk::state))
+        .routes(routes!(risk::execution))
+        .routes(routes!(risk::kill_tenant))
         .routes(routes!(market::book))
         .routes(routes!(market::venues))
         .routes(routes!(market::instruments))
@@ -157,7 +174,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(n, 25, "operations documented");
+        assert_eq!(n, 30, "operations documented");
         let json = serde_json::to_value(&doc).unwrap();
         let order = &json["components"]["schemas"]["OrderRequest"];
         assert_eq!(order["additionalProperties"], false);

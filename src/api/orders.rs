@@ -100,11 +100,11 @@ pub async fn resume(
 /// Post-trade analysis of one order (live while it works).
 #[utoipa::path(get, path = "/v1/orders/{id}/tca", tag = "orders",
     params(("id" = ParentId, Path, description = "Parent order id")),
-    responses((status = 200, description = "TCA summary", body = crate::tca::Summary)))]
+    responses((status = 200, description = "TCA report", body = crate::tca::TcaReport)))]
 pub async fn tca(
     State(s): State<ApiState>,
     Extension(c): Extension<Caller>,
     OrderId(id): OrderId,
-) -> ApiResult<Json<crate::tca::Summary>> {
+) -> ApiResult<Json<crate::tca::TcaReport>> {
     Ok(Json(s.client(&c).tca(id).await?))
 }

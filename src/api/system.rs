@@ -5,7 +5,7 @@ use super::ApiState;
 use super::auth::Caller;
 use super::errors::ApiResult;
 use crate::client::Client;
-use crate::client::remote::Readiness;
+use crate::client::wire::Readiness;
 use crate::engine::view::{Health, Identity};
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -2,17 +2,21 @@
 //! (and, as later parts land, the TUI, `compare`, `tca`, `history`).
 
 mod bench;
+mod demo;
 mod order_args;
+mod replay_args;
 mod run;
 mod schedule;
 mod serve;
 mod status;
+mod tca;
 mod token;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-pub use order_args::{OrderArgs, parse_params};
+pub use order_args::{OrderArgs, Resolved, parse_params};
+pub use replay_args::ReplayArgs;
 
 /// A failure to report on one line, with its exit code.
 #[derive(Debug)]
@@ -70,6 +74,10 @@ enum Cmd {
     Token(token::TokenArgs),
     /// Print a sidecar's health, readiness and the client's circuit breaker.
     Status(status::StatusArgs),
+    /// Transaction cost analysis of executions done elsewhere (fills, tape and quotes as CSV).
+    Tca(tca::TcaArgs),
+    /// The guided walkthrough of a scripted trading day.
+    Demo(demo::DemoArgs),
 }
 
 /// Entry point of the binary.
@@ -82,6 +90,8 @@ pub fn main() -> ExitCode {
         Some(Cmd::Serve(a)) => serve::serve(&a),
         Some(Cmd::Token(a)) => token::token(&a),
         Some(Cmd::Status(a)) => status::status(&a),
+        Some(Cmd::Tca(a)) => tca::tca(&a),
+        Some(Cmd::Demo(a)) => demo::demo(&a),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

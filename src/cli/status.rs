@@ -26,7 +26,7 @@ struct Report {
     url: String,
     reachable: bool,
     health: Option<Health>,
-    ready: Option<crate::client::remote::Readiness>,
+    ready: Option<crate::client::wire::Readiness>,
     identity: Option<Identity>,
     error: Option<String>,
     breaker: BreakerView,

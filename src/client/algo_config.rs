@@ -128,6 +128,7 @@ mod tests {
             end: None,
             limit_px: None,
             decision_px: None,
+            acknowledge_warnings: false,
         }
     }
 

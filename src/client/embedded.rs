@@ -9,8 +9,7 @@
 //! so nothing is acknowledged before it is durable.
 
 use super::{
-    AlgoConfig, Client, ClientError, Estimate, EventStream, ModeRequest, ModeView, Settings, StreamItem, TcaGroup,
-    TcaGroupBy,
+    AlgoConfig, Client, ClientError, EventStream, ModeRequest, ModeView, Settings, StreamItem, TcaGroup, TcaGroupBy,
 };
 use crate::algo::PlannedSlice;
 use crate::engine::pace::Pacer;
@@ -365,9 +364,46 @@ impl Client for Embedded {
         Ok(v)
     }
 
-    async fn tca(&self, id: ParentId) -> Result<crate::tca::Summary, ClientError> {
+    async fn risk(&self) -> Result<crate::engine::RiskView, ClientError> {
+        Ok(self.read(|e, _| e.risk_view(&self.actor))?)
+    }
+
+    async fn set_limits(
+        &self,
+        tenant: &str,
+        user: Option<&str>,
+        limits: crate::risk::Limits,
+    ) -> Result<crate::engine::RiskView, ClientError> {
+        self.command(Command::SetLimits { tenant: tenant.to_string(), user: user.map(str::to_string), limits })?;
+        self.risk().await
+    }
+
+    async fn set_trading_state(
+        &self,
+        tenant: Option<&str>,
+        state: crate::risk::TradingState,
+    ) -> Result<crate::engine::RiskView, ClientError> {
+        self.command(Command::SetTradingState { tenant: tenant.map(str::to_string), state })?;
+        self.risk().await
+    }
+
+    async fn set_execution(&self, tenant: &str, enabled: bool) -> Result<crate::engine::RiskView, ClientError> {
+        self.command(Command::SetExecution { tenant: tenant.to_string(), enabled })?;
+        self.risk().await
+    }
+
+    async fn kill_tenant(&self, tenant: &str) -> Result<Vec<ParentId>, ClientError> {
+        let before: Vec<ParentId> = self.read(|e, _| {
+            e.parents().filter(|p| !p.status.is_terminal() && *p.owner.tenant == *tenant).map(|p| p.id).collect()
+        });
+        self.command(Command::KillTenant { tenant: tenant.to_string() })?;
+        Ok(before)
+    }
+
+    async fn tca(&self, id: ParentId) -> Result<crate::tca::TcaReport, ClientError> {
         self.executing()?;
-        self.read(|e, _| e.order_tca(&self.actor, id)).ok_or_else(|| ClientError::not_found(format!("no order {id}")))
+        self.read(|e, _| e.order_tca_report(&self.actor, id))
+            .ok_or_else(|| ClientError::not_found(format!("no order {id}")))
     }
 
     async fn subscribe(&self, after: Option<u64>) -> Result<EventStream, ClientError> {
@@ -409,10 +445,10 @@ impl Client for Embedded {
         Ok(Box::pin(head.chain(tail)))
     }
 
-    async fn estimate(&self, req: OrderRequest) -> Result<Estimate, ClientError> {
+    async fn estimate(&self, req: OrderRequest) -> Result<crate::impact::Estimate, ClientError> {
         self.executing()?;
         let req = self.configured(req).await?;
-        self.read(|e, _| super::estimate::estimate(e, &req))
+        Ok(self.read(|e, _| e.estimate(&req, &crate::impact::Coefficients::default()))?)
     }
 
     async fn tca_groups(&self, by: TcaGroupBy) -> Result<Vec<TcaGroup>, ClientError> {

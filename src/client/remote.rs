@@ -5,19 +5,21 @@
 //! server's `{code, message, field}` unchanged, transport failures as
 //! `unavailable`, and fast refusals of an open breaker as `circuit_open`.
 
+use super::wire::{ExecutionRequest, KillReport, LimitsRequest, Readiness, SpeedRequest, StateRequest};
 use super::{
-    AlgoConfig, Breaker, BreakerView, Client, ClientError, Estimate, EventStream, ModeRequest, ModeView, TcaGroup,
-    TcaGroupBy,
+    AlgoConfig, Breaker, BreakerView, Client, ClientError, EventStream, ModeRequest, ModeView, TcaGroup, TcaGroupBy,
 };
 use crate::algo::PlannedSlice;
+use crate::engine::RiskView;
 use crate::engine::view::{
     BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderQuery, OrderRow, Page, VenueView,
 };
 use crate::engine::{Amendment, OrderRequest};
+use crate::impact::Estimate;
 use crate::model::ParentId;
 use reqwest::{Method, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -73,30 +75,6 @@ impl std::fmt::Debug for Remote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Remote").field("base", &self.inner.base).finish_non_exhaustive()
     }
-}
-
-/// Readiness of the sidecar: engine, ledger and token store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Readiness {
-    /// True when every check passes.
-    pub ready: bool,
-    /// Each check and its state (`ok` or what is wrong).
-    pub checks: std::collections::BTreeMap<String, String>,
-}
-
-/// What a kill-all hit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct KillReport {
-    /// Parents that were working and are now paused with no child working.
-    #[schema(value_type = Vec<String>)]
-    pub parents: Vec<ParentId>,
-}
-
-/// A new simulation speed.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SpeedRequest {
-    /// Simulated seconds per wall second (0 pauses; at most 100000).
-    pub speed: f64,
 }
 
 impl Remote {
@@ -350,8 +328,41 @@ impl Client for Remote {
         self.get(&format!("/v1/venues{}", query(&[("symbol", symbol)])?)).await
     }
 
-    async fn tca(&self, id: ParentId) -> Result<crate::tca::Summary, ClientError> {
+    async fn tca(&self, id: ParentId) -> Result<crate::tca::TcaReport, ClientError> {
         self.get(&format!("/v1/orders/{id}/tca")).await
+    }
+
+    async fn risk(&self) -> Result<RiskView, ClientError> {
+        self.get("/v1/risk").await
+    }
+
+    async fn set_limits(
+        &self,
+        tenant: &str,
+        user: Option<&str>,
+        limits: crate::risk::Limits,
+    ) -> Result<RiskView, ClientError> {
+        let body = LimitsRequest { tenant: tenant.to_string(), user: user.map(str::to_string), limits };
+        self.call(Method::PUT, "/v1/risk/limits", Some(&body)).await
+    }
+
+    async fn set_trading_state(
+        &self,
+        tenant: Option<&str>,
+        state: crate::risk::TradingState,
+    ) -> Result<RiskView, ClientError> {
+        let body = StateRequest { tenant: tenant.map(str::to_string), state };
+        self.call(Method::PUT, "/v1/risk/state", Some(&body)).await
+    }
+
+    async fn set_execution(&self, tenant: &str, enabled: bool) -> Result<RiskView, ClientError> {
+        let body = ExecutionRequest { tenant: tenant.to_string(), enabled };
+        self.call(Method::PUT, "/v1/risk/execution", Some(&body)).await
+    }
+
+    async fn kill_tenant(&self, tenant: &str) -> Result<Vec<ParentId>, ClientError> {
+        let r: KillReport = self.call::<_, ()>(Method::POST, &format!("/v1/kill/{}", segment(tenant)), None).await?;
+        Ok(r.parents)
     }
 
     async fn subscribe(&self, after: Option<u64>) -> Result<EventStream, ClientError> {

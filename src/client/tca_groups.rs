@@ -1,7 +1,7 @@
 //! Post-trade analysis aggregated across orders, by algorithm or by venue.
 //!
-//! Computed over the engine's finished orders in memory with the per-order
-//! `tca::summary`; averages are weighted by executed notional. When the
+//! Computed over the engine's finished orders in memory from the per-order
+//! `TcaReport`; averages are weighted by executed notional. When the
 //! ledger lands, `aggregate` reads the same figures from it instead (so that
 //! orders of earlier sessions count too); the types stay.
 
@@ -98,7 +98,7 @@ pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<T
     }
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
     for o in engine.parents().filter(|o| o.status.is_terminal() && o.filled.is_positive()) {
-        let Some(s) = engine.order_tca(actor, o.id) else { continue };
+        let Some(s) = engine.order_tca_report(actor, o.id) else { continue };
         match by {
             TcaGroupBy::Algo => {
                 let fills = engine.fills(o.id).len();
@@ -112,7 +112,7 @@ pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<T
                 );
             }
             TcaGroupBy::Venue => {
-                for v in &s.venues {
+                for v in s.venues.iter().map(|v| &v.exec) {
                     let Some(px) = v.avg_px else { continue };
                     let arrival = o.arrival_px.map(|a| cost_bps(o.side, px, a));
                     let vwap = s.interval_vwap.map(|b| cost_bps(o.side, px, b));

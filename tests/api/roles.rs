@@ -90,6 +90,11 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, Prep, Expect)> {
         ("GET", "/v1/book/AAPL", None, Nothing, exec),
         ("GET", "/v1/venues?symbol=AAPL", None, Nothing, exec),
         ("GET", "/v1/events", None, Nothing, exec),
+        ("GET", "/v1/risk", None, Nothing, supervise),
+        ("PUT", "/v1/risk/limits", Some(json!({"tenant": "zz", "limits": {}})), Nothing, supervise),
+        ("PUT", "/v1/risk/state", Some(json!({"tenant": "zz", "state": "ACTIVE"})), Nothing, supervise),
+        ("PUT", "/v1/risk/execution", Some(json!({"tenant": "zz", "enabled": true})), Nothing, supervise),
+        ("POST", "/v1/kill/zz", None, Nothing, supervise),
     ]
 }
 

@@ -182,6 +182,9 @@ pub async fn client_personas_are_refused_every_execution_call<T: Transport>(t: &
         assert_eq!(code(c.set_speed(10.0).await), f);
         assert_eq!(code(c.set_mode(ModeRequest { mode: TradingMode::Paper }).await), f);
         assert_eq!(c.subscribe(None).await.err().map(|e| e.code), Some(f.to_string()), "{r} events");
+        assert_eq!(code(c.risk().await), f);
+        assert_eq!(code(c.set_execution("ws", false).await), f);
+        assert_eq!(code(c.kill_tenant("ws").await), f);
         // Identity, health, mode, clock and reference data stay readable.
         assert_eq!(c.whoami().await.unwrap().role, r);
         assert!(c.health().await.unwrap().paper_mode);
@@ -268,12 +271,12 @@ pub async fn schedule_and_estimate<T: Transport>(t: &T) {
     assert_eq!(plan.len(), 4);
     assert_eq!((plan[0].at, plan[3].cum), (ny("10:00"), Qty::from_int(10_000)));
     let e = alice.estimate(req.clone()).await.unwrap();
-    assert_eq!((e.symbol.as_ref(), e.slices, e.start, e.end), ("AAPL", 4, ny("10:00"), ny("11:00")));
-    assert!(e.impact_bps > 0.0 && e.spread_cost_bps > 0.0 && e.timing_risk_bps > 0.0, "{e:?}");
-    assert!((e.expected_cost_bps - e.impact_bps - e.spread_cost_bps).abs() < 1e-9);
-    assert!(e.participation.is_some_and(|p| p > 0.0 && p < 1.0) && e.expected_cost > 0.0);
+    assert_eq!((e.context.slices.len(), e.context.qty), (4, 10_000.0), "the estimate follows the schedule");
+    let total: f64 = e.models.iter().filter(|m| e.total_of.contains(&m.model)).map(|m| m.bps).sum();
+    assert!(e.total_bps > 0.0 && e.total_cost > 0.0 && (total - e.total_bps).abs() < 1e-9, "{e:?}");
+    let sqrt = |e: &blotter::impact::Estimate| e.models.iter().find(|m| m.model == "sqrt").map(|m| m.bps).unwrap();
     let bigger = alice.estimate(order("AAPL", Side::Buy, 40_000, AlgoKind::Twap, "10:00", "11:00", &[])).await;
-    assert!(bigger.unwrap().impact_bps > e.impact_bps, "more size, more impact");
+    assert!(sqrt(&bigger.unwrap()) > sqrt(&e), "more size, more impact");
     let mut zero = req.clone();
     zero.qty = Qty::ZERO;
     assert_eq!(code_field(alice.estimate(zero).await), ("invalid_qty".into(), Some("qty".into())));
@@ -328,7 +331,8 @@ pub async fn tca_per_order_and_aggregated<T: Transport>(t: &T) {
     let tca = alice.tca(ids[0]).await.unwrap();
     let filled = alice.order(ids[0]).await.unwrap().row.order.filled;
     assert!(filled.is_positive() && tca.arrival_px.is_some() && tca.interval_vwap.is_some());
-    assert_eq!(tca.venues.iter().map(|v| v.qty).sum::<Qty>(), filled);
+    assert_eq!(tca.venues.iter().map(|v| v.exec.qty).sum::<Qty>(), filled);
+    assert_eq!((tca.filled_qty, tca.side), (filled, Side::Buy));
     assert_eq!(code(bob.tca(ids[0]).await), "not_found");
     let total: Qty =
         [alice.order(ids[0]).await, bob.order(ids[1]).await].into_iter().map(|d| d.unwrap().row.order.filled).sum();
@@ -398,4 +402,35 @@ pub async fn event_stream_is_ordered_visible_and_resumable<T: Transport>(t: &T) 
         }
     }
     assert_eq!(again, seqs[6..].to_vec());
+}
+
+pub async fn risk_controls_apply_to_every_desk<T: Transport>(t: &T) {
+    use blotter::risk::{Limits, TradingState};
+    let (alice, bob, sup) = (t.as_("alice"), t.as_("bob"), t.as_("sup"));
+    let req = |q: i64| order("AAPL", Side::Buy, q, AlgoKind::Twap, "09:30", "16:00", &[]);
+    assert_eq!(code(alice.risk().await), "forbidden");
+    assert_eq!(code(alice.set_execution("ws", false).await), "forbidden");
+    let limits = Limits { max_order_qty: Some(Qty::from_int(500)), ..Limits::default() };
+    let view = sup.set_limits("ws", None, limits.clone()).await.unwrap();
+    let ws = view.tenants.iter().find(|t| t.tenant == "ws").expect("ws in the risk view");
+    assert_eq!(ws.limits, limits);
+    assert_eq!(code(alice.submit(req(1_000)).await), "risk_limit");
+    let mine = alice.submit(req(400)).await.unwrap().order.id;
+    let bobs = bob.submit(req(1_000)).await.unwrap().order.id;
+    sup.set_execution("ws", false).await.unwrap();
+    assert_eq!(code(alice.submit(req(100)).await), "execution_disabled");
+    sup.set_execution("ws", true).await.unwrap();
+    let halted = sup.set_trading_state(Some("ws"), TradingState::Halted).await.unwrap();
+    assert!(halted.tenants.iter().any(|t| t.tenant == "ws" && t.state == TradingState::Halted));
+    assert_eq!(code(alice.submit(req(100)).await), "halted");
+    bob.submit(req(100)).await.unwrap();
+    sup.set_trading_state(Some("ws"), TradingState::Active).await.unwrap();
+    // The per-tenant kill switch hits that desk only.
+    assert_eq!(code(bob.kill_tenant("az").await), "forbidden");
+    let killed = sup.kill_tenant("az").await.unwrap();
+    assert!(killed.contains(&bobs) && !killed.contains(&mine), "{killed:?}");
+    assert_eq!(sup.order(bobs).await.unwrap().row.order.status, ParentStatus::Paused);
+    assert_ne!(sup.order(mine).await.unwrap().row.order.status, ParentStatus::Paused);
+    let az = sup.risk().await.unwrap();
+    assert!(az.tenants.iter().any(|t| t.tenant == "az" && t.state == TradingState::Halted));
 }

@@ -99,4 +99,5 @@ contract!(
     algo_config_round_trip_and_enforcement(9, 1.0),
     tca_per_order_and_aggregated(10, 3_600.0),
     event_stream_is_ordered_visible_and_resumable(11, 3_600.0),
+    risk_controls_apply_to_every_desk(12, 1.0),
 );

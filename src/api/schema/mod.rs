@@ -1,13 +1,17 @@
 //! OpenAPI schemas of types serialised by hand (ids as strings, fixed-point
-//! numbers as JSON numbers, timestamps as nanoseconds) and of types whose
-//! modules are owned elsewhere (`algo::PlannedSlice`, `tca::Summary`,
-//! `tca::VenueShare`). Everything else derives `utoipa::ToSchema` beside its
-//! definition. `tests/api.rs` checks every schema against real responses, so
-//! the mirrors here cannot drift silently.
+//! numbers as JSON numbers, timestamps as nanoseconds) and mirrors of types
+//! whose modules are owned elsewhere (`algo`, `tca`, `impact`, `risk`):
+//! a mirror is a struct of the same serde shape that derives the schema.
+//! Everything else derives `utoipa::ToSchema` beside its definition.
+//! `tests/api/schema_check.rs` validates real responses against the document
+//! and refuses keys a schema does not declare, so a mirror cannot drift silently.
+
+mod impact;
+mod risk;
+mod tca;
 
 use crate::algo::PlannedSlice;
 use crate::model::{ChildId, FillId, Money, ParentId, Price, Qty, Timestamp};
-use crate::tca::{Summary, VenueShare};
 use std::borrow::Cow;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
@@ -65,64 +69,25 @@ struct PlannedSliceDoc {
     cum: Qty,
 }
 
-/// Mirror of `tca::VenueShare`.
-#[derive(utoipa::ToSchema)]
-#[schema(as = VenueShare)]
-#[allow(dead_code)] // only its schema is used
-struct VenueShareDoc {
-    /// Venue.
-    venue: String,
-    /// Quantity executed there.
-    qty: Qty,
-    /// Fraction of the order's executed quantity.
-    share: f64,
-    /// Average price there.
-    avg_px: Option<Price>,
-    /// Fees paid there (negative = rebates earned).
-    fees: Money,
-    /// Number of fills.
-    fills: usize,
-}
-
-/// Mirror of `tca::Summary`.
-#[derive(utoipa::ToSchema)]
-#[schema(as = TcaSummary)]
-#[allow(dead_code)] // only its schema is used
-struct SummaryDoc {
-    /// Mid at arrival.
-    arrival_px: Option<Price>,
-    /// Market VWAP over the order's active window, excluding our own fills.
-    interval_vwap: Option<Price>,
-    /// Same, including our own fills.
-    interval_vwap_incl_ours: Option<Price>,
-    /// Cost against arrival in bps (positive = worse).
-    arrival_slippage_bps: Option<f64>,
-    /// Cost against interval VWAP in bps (positive = worse).
-    vwap_slippage_bps: Option<f64>,
-    /// Our share of the volume traded in the window.
-    participation: f64,
-    /// Per-venue executions.
-    venues: Vec<VenueShareDoc>,
-}
-
+/// Gives `$t` the schema of its mirror `$doc`.
 macro_rules! mirrored {
     ($t:ty, $doc:ty) => {
-        impl PartialSchema for $t {
-            fn schema() -> RefOr<Schema> {
-                <$doc as PartialSchema>::schema()
+        impl utoipa::PartialSchema for $t {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                <$doc as utoipa::PartialSchema>::schema()
             }
         }
-        impl ToSchema for $t {
-            fn name() -> Cow<'static, str> {
-                <$doc as ToSchema>::name()
+        impl utoipa::ToSchema for $t {
+            fn name() -> std::borrow::Cow<'static, str> {
+                <$doc as utoipa::ToSchema>::name()
             }
-            fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-                <$doc as ToSchema>::schemas(schemas)
+            fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+                <$doc as utoipa::ToSchema>::schemas(schemas)
             }
         }
     };
 }
 
+pub(crate) use mirrored;
+
 mirrored!(PlannedSlice, PlannedSliceDoc);
-mirrored!(VenueShare, VenueShareDoc);
-mirrored!(Summary, SummaryDoc);

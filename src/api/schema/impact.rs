@@ -1,0 +1,95 @@
+//! Mirrors of the pre-trade estimate (`crate::impact`).
+
+use super::mirrored;
+use crate::impact::{Coefficients, Estimate, ModelCost, OrderContext};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ModelCost)]
+/// One model's estimate and the inputs behind it.
+struct ModelCostDoc {
+    /// Model name (`linear`, `sqrt`, `spread`, `latency`, `adverse_selection`).
+    model: String,
+    /// The formula.
+    formula: String,
+    /// Cost in bps of the order's notional (positive = cost).
+    bps: f64,
+    /// Cost in the instrument's currency.
+    cost: f64,
+    /// Every input by name.
+    inputs: BTreeMap<String, f64>,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = OrderContext)]
+/// The facts the models were given.
+struct OrderContextDoc {
+    /// Quantity.
+    qty: f64,
+    /// Mid price.
+    price: f64,
+    /// Daily volatility (fraction).
+    sigma: f64,
+    /// Average daily volume.
+    adv: f64,
+    /// Market volume expected in the window.
+    window_volume: f64,
+    /// Per slice: quantity and the market volume expected while it trades.
+    slices: Vec<(f64, f64)>,
+    /// Quoted spread, price units.
+    spread: f64,
+    /// Fraction expected to cross the spread.
+    aggressive_fraction: f64,
+    /// Share-weighted one-way latency, ms.
+    latency_ms: f64,
+    /// Price volatility per ms.
+    vol_per_ms: f64,
+    /// Expected markout of passive fills, bps.
+    markout_bps: f64,
+    /// Fills behind that markout.
+    markout_samples: usize,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Coefficients)]
+/// The models' coefficients.
+struct CoefficientsDoc {
+    /// Linear (Kissell-Glantz) coefficient.
+    alpha: f64,
+    /// Square-root (Almgren) coefficient.
+    gamma: f64,
+    /// Markout horizon for adverse selection, seconds.
+    adverse_horizon_s: f64,
+    /// Prior markout before any fill, bps.
+    adverse_prior_bps: f64,
+    /// Whether the square-root model (else the linear one) enters the total.
+    sqrt_in_total: bool,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Estimate)]
+/// Per-model pre-trade costs and the total for one order.
+struct EstimateDoc {
+    /// linear, sqrt, spread, latency, adverse_selection.
+    models: Vec<ModelCost>,
+    /// Sum of the models in the total, bps of the order's notional.
+    total_bps: f64,
+    /// The same in currency.
+    total_cost: f64,
+    /// The models added up in the total.
+    total_of: Vec<String>,
+    /// The inputs.
+    context: OrderContext,
+    /// The coefficients.
+    coefficients: Coefficients,
+}
+
+mirrored!(ModelCost, ModelCostDoc);
+mirrored!(OrderContext, OrderContextDoc);
+mirrored!(Coefficients, CoefficientsDoc);
+mirrored!(Estimate, EstimateDoc);

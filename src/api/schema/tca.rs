@@ -1,0 +1,167 @@
+//! Mirrors of the post-trade report (`crate::tca`).
+
+use super::mirrored;
+use crate::model::{AlgoKind, Money, Price, Qty, Side};
+use crate::tca::{AlgoAttribution, Markouts, Shortfall, TcaReport, VenueAttribution, VenueShare};
+use serde::Serialize;
+
+// Only the schemas of these are used; Serialize makes their serde attributes legal.
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = VenueShare)]
+/// Executions at one venue.
+struct VenueShareDoc {
+    /// Venue.
+    venue: String,
+    /// Quantity executed there.
+    qty: Qty,
+    /// Fraction of the order's executed quantity.
+    share: f64,
+    /// Average price there.
+    avg_px: Option<Price>,
+    /// Fees paid there (negative = rebates earned).
+    fees: Money,
+    /// Number of fills.
+    fills: usize,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Markouts)]
+/// Quantity-weighted markouts in bps at the standard horizons (null where no fill had a mid that far away).
+struct MarkoutsDoc {
+    /// One second.
+    #[serde(rename = "1s")]
+    s1: Option<f64>,
+    /// Five seconds.
+    #[serde(rename = "5s")]
+    s5: Option<f64>,
+    /// Thirty seconds.
+    #[serde(rename = "30s")]
+    s30: Option<f64>,
+    /// Five minutes.
+    #[serde(rename = "5m")]
+    m5: Option<f64>,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Shortfall)]
+/// Implementation shortfall in currency and in bps of the paper portfolio.
+struct ShortfallDoc {
+    /// Decision price times ordered quantity.
+    paper_notional: Money,
+    /// delay + trading + opportunity + fees.
+    total: Money,
+    /// Total in bps of the paper portfolio.
+    total_bps: f64,
+    /// Cost of the move between decision and arrival, on the filled quantity.
+    delay: Money,
+    /// Delay in bps.
+    delay_bps: f64,
+    /// Cost of executing against the arrival mid (impact + timing).
+    trading: Money,
+    /// Trading in bps.
+    trading_bps: f64,
+    /// Cost of not filling.
+    opportunity: Money,
+    /// Opportunity in bps.
+    opportunity_bps: f64,
+    /// Fees paid (negative = net rebate).
+    fees: Money,
+    /// Fees in bps.
+    fees_bps: f64,
+    /// Quantity never filled.
+    unfilled: Qty,
+    /// The mid that valued the unfilled quantity.
+    end_px: Price,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = VenueAttribution)]
+/// One venue's part in an order's cost.
+struct VenueAttributionDoc {
+    /// Quantity, share, average price, fees and fill count.
+    #[serde(flatten)]
+    exec: VenueShare,
+    /// Fraction of the venue's quantity that was passive (maker).
+    passive_share: f64,
+    /// The venue's contribution to trading cost plus fees.
+    cost: Option<Money>,
+    /// The contribution in bps of the paper portfolio.
+    cost_bps: Option<f64>,
+    /// Quantity-weighted markouts of the venue's fills.
+    markouts_bps: Markouts,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AlgoAttribution)]
+/// The algorithm's part: impact, timing and opportunity.
+struct AlgoAttributionDoc {
+    /// The algorithm, when known.
+    algo: Option<AlgoKind>,
+    /// Cost against the interval VWAP.
+    impact: Money,
+    /// Impact in bps of the paper portfolio.
+    impact_bps: f64,
+    /// The market's drift over the window.
+    timing: Money,
+    /// Timing in bps.
+    timing_bps: f64,
+    /// The unfilled quantity's cost.
+    opportunity: Money,
+    /// Opportunity in bps.
+    opportunity_bps: f64,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = TcaReport)]
+/// The post-trade report of one order; costs are positive when they hurt the order.
+struct TcaReportDoc {
+    /// Buy or sell.
+    side: Side,
+    /// Ordered quantity.
+    order_qty: Qty,
+    /// Filled quantity.
+    filled_qty: Qty,
+    /// Average fill price.
+    avg_px: Option<Price>,
+    /// Mid at arrival.
+    arrival_px: Option<Price>,
+    /// Decision price (arrival unless given).
+    decision_px: Option<Price>,
+    /// Mid at the end of the window.
+    end_px: Option<Price>,
+    /// Market VWAP over the window, excluding our fills.
+    interval_vwap: Option<Price>,
+    /// Market VWAP over the window, including our fills.
+    interval_vwap_incl_ours: Option<Price>,
+    /// Others' volume in the window.
+    interval_volume: Qty,
+    /// Our share of all volume in the window.
+    participation: f64,
+    /// Average price against arrival, bps.
+    arrival_slippage_bps: Option<f64>,
+    /// Average price against the interval VWAP, bps.
+    vwap_slippage_bps: Option<f64>,
+    /// Implementation shortfall and its decomposition.
+    implementation_shortfall: Option<Shortfall>,
+    /// Markouts after the fills, bps.
+    markouts_bps: Markouts,
+    /// Markouts before the fills, bps.
+    markouts_before_bps: Markouts,
+    /// Per-venue attribution, largest first.
+    venues: Vec<VenueAttribution>,
+    /// Impact versus timing versus opportunity.
+    algo: Option<AlgoAttribution>,
+}
+
+mirrored!(VenueShare, VenueShareDoc);
+mirrored!(Markouts, MarkoutsDoc);
+mirrored!(Shortfall, ShortfallDoc);
+mirrored!(VenueAttribution, VenueAttributionDoc);
+mirrored!(AlgoAttribution, AlgoAttributionDoc);
+mirrored!(TcaReport, TcaReportDoc);
