@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 /// Consolidated and per-venue book of an instrument, with our resting orders.
 #[utoipa::path(get, path = "/v1/book/{symbol}", tag = "market",
-    params(("symbol" = String, Path, description = "Instrument symbol (percent-encode `/`, e.g. EUR%2FUSD)")),
+    params(("symbol" = String, Path, description = "Instrument symbol (percent-encode `/`, e.g. EUR%2FUSD)", example = "AAPL")),
     responses((status = 200, description = "The book", body = BookView)))]
 pub async fn book(
     State(s): State<ApiState>,

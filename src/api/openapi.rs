@@ -7,7 +7,8 @@
 //! which refuses unknown fields.
 
 use super::{ApiState, desk, market, orders, risk, sse, system};
-use crate::client::ClientError;
+use crate::client::{ClientError, TcaGroupBy};
+use crate::model::{AlgoKind, ParentStatus};
 use axum::Router;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{AdditionalProperties, Schema};
@@ -27,7 +28,8 @@ use utoipa_axum::routes;
     ),
     modifiers(&Bearer),
     security(("bearer" = [])),
-    components(schemas(ClientError)),
+    // Types only query parameters refer to are registered here.
+    components(schemas(ClientError, TcaGroupBy, ParentStatus, AlgoKind)),
     tags(
         (name = "orders", description = "Parent orders: submit, list, amend, cancel, pause, resume, TCA"),
         (name = "desk", description = "Kill-all, estimates, schedules, aggregated TCA, algo configuration, mode"),
