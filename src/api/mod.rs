@@ -75,6 +75,7 @@ struct Inner {
     limiter: RateLimiter,
     options: ApiOptions,
     stop_streams: tokio::sync::watch::Sender<u64>,
+    frames: Arc<sse::FrameCache>,
 }
 
 /// What every handler shares: the engine, tokens, audit log and limits.
@@ -91,7 +92,9 @@ impl ApiState {
     ) -> ApiState {
         let (stop_streams, _) = tokio::sync::watch::channel(0);
         let limiter = RateLimiter::new(options.rate);
-        ApiState(Arc::new(Inner { engine, tokens, audit, limiter, options, stop_streams }))
+        // As many frames as the engine buffers live events for a subscriber.
+        let frames = Arc::new(sse::FrameCache::new(crate::client::settings::LIVE_BUFFER));
+        ApiState(Arc::new(Inner { engine, tokens, audit, limiter, options, stop_streams, frames }))
     }
 
     /// The shared engine.
@@ -124,6 +127,10 @@ impl ApiState {
 
     fn keep_alive(&self) -> Duration {
         self.0.options.keep_alive
+    }
+
+    fn frames(&self) -> Arc<sse::FrameCache> {
+        Arc::clone(&self.0.frames)
     }
 
     fn stream_stop(&self) -> tokio::sync::watch::Receiver<u64> {

@@ -17,13 +17,16 @@ use super::errors::{ApiError, ApiResult};
 use super::extract::ApiQuery;
 use crate::client::{Client, ClientError, EventStream, StreamItem};
 use crate::engine::EngineEvent;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
+use bytes::{Bytes, BytesMut};
+use futures_util::{FutureExt, StreamExt};
 use serde::Deserialize;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// Where to resume.
@@ -34,46 +37,111 @@ pub struct EventsQuery {
     pub after: Option<u64>,
 }
 
-fn engine_event(e: &EngineEvent) -> Event {
-    let base = Event::default().event("engine").id(e.seq.to_string());
-    match serde_json::to_string(e) {
-        Ok(json) => base.data(json),
-        Err(err) => base.comment(format!("unserialisable event: {err}")),
+/// Events of one frame at most (a batch is sent as soon as nothing more is ready).
+const BATCH_EVENTS: usize = 512;
+/// Bytes of one frame at most.
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// The SSE frame of each recent event, made once and shared by every stream
+/// (a busy day sends each event to every subscriber). Slots are indexed by
+/// sequence number; an old event whose slot was reused is simply encoded again.
+pub struct FrameCache {
+    slots: Vec<Mutex<(u64, Bytes)>>,
+}
+
+impl FrameCache {
+    /// A cache of `n` recent frames.
+    pub fn new(n: usize) -> FrameCache {
+        FrameCache { slots: (0..n.max(1)).map(|_| Mutex::new((0, Bytes::new()))).collect() }
     }
+
+    fn frame(&self, e: &EngineEvent) -> Bytes {
+        let slot = &self.slots[(e.seq % self.slots.len() as u64) as usize];
+        {
+            let g = slot.lock().unwrap_or_else(|p| p.into_inner());
+            if g.0 == e.seq && !g.1.is_empty() {
+                return g.1.clone();
+            }
+        }
+        let f = encode(e);
+        *slot.lock().unwrap_or_else(|p| p.into_inner()) = (e.seq, f.clone());
+        f
+    }
+}
+
+/// `event: engine`, `id: <seq>`, the event as one line of JSON.
+fn encode(e: &EngineEvent) -> Bytes {
+    let json = serde_json::to_string(e).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"));
+    Bytes::from(format!("event: engine\nid: {}\ndata: {json}\n\n", e.seq))
 }
 
 struct Relay {
     inner: EventStream,
     stop: watch::Receiver<u64>,
+    cache: Arc<FrameCache>,
+    keep_alive: tokio::time::Interval,
     done: bool,
 }
 
-/// Engine items as SSE events, until the engine stream ends, the server asks
-/// every stream to close, or the consumer lagged (told with `lagged`, then closed).
+impl Relay {
+    /// Appends one item; true when the stream must end after this batch.
+    fn push(&self, buf: &mut BytesMut, item: StreamItem) -> bool {
+        match item {
+            StreamItem::Event(e) => {
+                buf.extend_from_slice(&self.cache.frame(&e));
+                false
+            }
+            StreamItem::Lagged { missed } => {
+                buf.extend_from_slice(
+                    format!(
+                        "event: lagged\ndata: {{\"missed\":{missed},\"detail\":\"this stream fell behind and is closed: \
+                         reconnect with Last-Event-ID\"}}\n\n"
+                    )
+                    .as_bytes(),
+                );
+                true
+            }
+            StreamItem::Connection { detail, .. } => {
+                buf.extend_from_slice(format!(": {}\n\n", detail.replace('\n', " ")).as_bytes());
+                false
+            }
+        }
+    }
+}
+
+/// Engine items as SSE bytes, until the engine stream ends, the server asks
+/// every stream to close, or the consumer lagged (told with `lagged`, then
+/// closed). Events ready together go out in one write.
 fn relay(
     inner: EventStream,
     stop: watch::Receiver<u64>,
-) -> impl futures_util::Stream<Item = Result<Event, Infallible>> + Send {
-    let r = Relay { inner, stop, done: false };
+    cache: Arc<FrameCache>,
+    keep_alive: Duration,
+) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Send {
+    let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);
+    keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let r = Relay { inner, stop, cache, keep_alive, done: false };
     futures_util::stream::unfold(r, |mut r| async move {
         if r.done {
             return None;
         }
-        let item = tokio::select! {
-            item = r.inner.next() => item,
-            _ = r.stop.changed() => None,
-        }?;
-        let ev = match item {
-            StreamItem::Event(e) => engine_event(&e),
-            StreamItem::Lagged { missed } => {
-                r.done = true;
-                Event::default().event("lagged").data(format!(
-                    "{{\"missed\":{missed},\"detail\":\"this stream fell behind and is closed: reconnect with Last-Event-ID\"}}"
-                ))
-            }
-            StreamItem::Connection { detail, .. } => Event::default().comment(detail),
+        let first = tokio::select! {
+            item = r.inner.next() => item?,
+            _ = r.stop.changed() => return None,
+            _ = r.keep_alive.tick() => return Some((Ok(Bytes::from_static(b":\n\n")), r)),
         };
-        Some((Ok::<Event, Infallible>(ev), r))
+        let mut buf = BytesMut::new();
+        r.done = r.push(&mut buf, first);
+        let mut n = 1;
+        while !r.done && n < BATCH_EVENTS && buf.len() < BATCH_BYTES {
+            match r.inner.next().now_or_never() {
+                Some(Some(item)) => r.done = r.push(&mut buf, item),
+                Some(None) => r.done = true,
+                None => break,
+            }
+            n += 1;
+        }
+        Some((Ok(buf.freeze()), r))
     })
 }
 
@@ -106,13 +174,12 @@ pub async fn events(
             .into());
     }
     let inner = s.client(&c).subscribe(Some(start)).await?;
-    let hello = Event::default()
-        .event("hello")
-        .id(start.to_string())
-        .data(format!("{{\"after\":{start},\"lastSeq\":{last},\"paperMode\":true}}"));
-    let body = relay(inner, s.stream_stop());
-    let stream = futures_util::stream::once(async move { Ok(hello) }).chain(body);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(s.keep_alive())).into_response())
+    let hello =
+        format!("event: hello\nid: {start}\ndata: {{\"after\":{start},\"lastSeq\":{last},\"paperMode\":true}}\n\n");
+    let body = relay(inner, s.stream_stop(), s.frames(), s.keep_alive());
+    let stream = futures_util::stream::once(async move { Ok(Bytes::from(hello)) }).chain(body);
+    let headers = [(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")];
+    Ok((headers, Body::from_stream(stream)).into_response())
 }
 
 #[cfg(test)]
@@ -127,9 +194,10 @@ mod tests {
 
     async fn body_of(items: Vec<StreamItem>, stop: watch::Receiver<u64>) -> String {
         let inner: EventStream = Box::pin(futures_util::stream::iter(items).chain(futures_util::stream::pending()));
-        let res = Sse::new(relay(inner, stop)).into_response();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
-        String::from_utf8(bytes.to_vec()).unwrap()
+        let cache = Arc::new(FrameCache::new(8));
+        let chunks: Vec<Result<Bytes, Infallible>> = relay(inner, stop, cache, Duration::from_secs(60)).collect().await;
+        let bytes: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap().to_vec()).collect();
+        String::from_utf8(bytes).unwrap()
     }
 
     #[tokio::test]

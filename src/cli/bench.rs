@@ -25,6 +25,31 @@ pub struct BenchArgs {
     /// Market trades on the tape in the TCA benchmark.
     #[arg(long = "tca-trades", default_value_t = 10_000_000)]
     tca_trades: usize,
+    /// Benchmark the HTTP sidecar over loopback instead: order submissions
+    /// per second and their latency, SSE fan-out and event-delivery latency.
+    #[arg(long)]
+    api: bool,
+    /// Seconds of each submission phase of `--api`.
+    #[arg(long = "api-seconds", default_value_t = 10.0)]
+    api_seconds: f64,
+    /// Submissions per second of the open-loop phase of `--api`.
+    #[arg(long = "api-rate", default_value_t = 2_000.0)]
+    api_rate: f64,
+    /// Concurrent clients of the closed-loop phase of `--api`.
+    #[arg(long = "api-clients", default_value_t = 8)]
+    api_clients: usize,
+    /// SSE subscribers of the fan-out phase of `--api`.
+    #[arg(long = "api-subscribers", default_value_t = 50)]
+    api_subscribers: usize,
+    /// Orders working through the simulated day of the fan-out phase.
+    #[arg(long = "api-orders", default_value_t = 40)]
+    api_orders: usize,
+    /// Simulated seconds per wall second of that day.
+    #[arg(long = "api-speed", default_value_t = 3_000.0)]
+    api_speed: f64,
+    /// Subscribe with the full Remote client (decodes every event) instead of raw SSE readers.
+    #[arg(long = "api-remote-subscribers")]
+    api_remote_subscribers: bool,
 }
 
 #[derive(Serialize)]
@@ -51,6 +76,9 @@ struct Report {
 }
 
 pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
+    if a.api {
+        return api(a);
+    }
     if a.runs == 0 {
         return Err(CliError::usage("--runs: must be at least 1"));
     }
@@ -95,5 +123,54 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         println!("{}", report.tca.scenario);
         println!("  wall time         {:.1} ms (best of {})", report.tca.wall_ms, report.tca.runs.len());
     }
+    Ok(())
+}
+
+fn api(a: &BenchArgs) -> Result<(), CliError> {
+    let positive = |name: &str, v: f64| {
+        if v.is_finite() && v > 0.0 { Ok(()) } else { Err(CliError::usage(format!("--{name}: must be positive"))) }
+    };
+    positive("api-seconds", a.api_seconds)?;
+    positive("api-rate", a.api_rate)?;
+    positive("api-speed", a.api_speed)?;
+    if a.api_clients == 0 || a.api_subscribers == 0 || a.api_orders == 0 {
+        return Err(CliError::usage("--api-clients, --api-subscribers and --api-orders must be at least 1"));
+    }
+    let cfg = crate::bench::api::ApiBenchConfig {
+        seconds: a.api_seconds,
+        rate: a.api_rate,
+        clients: a.api_clients,
+        subscribers: a.api_subscribers,
+        day_orders: a.api_orders,
+        day_speed: a.api_speed,
+        remote_subscribers: a.api_remote_subscribers,
+        seed: a.seed,
+    };
+    let r = crate::bench::api::run(&cfg);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| CliError::runtime(e.to_string()))?);
+        return Ok(());
+    }
+    for s in [&r.closed_loop, &r.open_loop] {
+        println!("submissions, {}", s.mode);
+        println!(
+            "  {:.0}/s accepted ({} in {:.1} s, {} errors); latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            s.per_sec, s.accepted, s.seconds, s.errors, s.latency.p50_ms, s.latency.p99_ms, s.latency.max_ms
+        );
+    }
+    let f = &r.fanout;
+    println!(
+        "SSE fan-out, {} {} subscribers, busy simulated day ({} events in {:.1} s)",
+        f.subscribers, f.subscriber_kind, f.events, f.day_wall_s
+    );
+    println!(
+        "  every event to every subscriber in order: {} (fewest received {}, {} resyncs); delivery p50 {:.2} ms, p99 {:.2} ms",
+        if f.complete { "yes" } else { "NO" },
+        f.min_received,
+        f.resyncs,
+        f.delivery.p50_ms,
+        f.delivery.p99_ms
+    );
+    println!("  ledger: {}", r.ledger);
     Ok(())
 }

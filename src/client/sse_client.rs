@@ -67,9 +67,48 @@ enum End {
     Dropped(String),
 }
 
+/// Longest run of bytes without an event boundary passed on whole.
+const MAX_PENDING: usize = 64 * 1024;
+
+/// Cuts the byte stream at event boundaries (`\n\n`), so the SSE parser
+/// sees one event at a time: it copies its whole buffer for every line it
+/// consumes, which turns a large batch of events into quadratic work.
+fn frames<S, E>(bytes: S) -> impl futures_util::Stream<Item = Result<bytes::Bytes, E>>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, E>>,
+{
+    let state = (Box::pin(bytes), bytes::BytesMut::new(), std::collections::VecDeque::<bytes::Bytes>::new());
+    futures_util::stream::unfold(state, |(mut src, mut pending, mut ready)| async move {
+        loop {
+            if let Some(f) = ready.pop_front() {
+                return Some((Ok(f), (src, pending, ready)));
+            }
+            match src.next().await {
+                Some(Ok(chunk)) => {
+                    pending.extend_from_slice(&chunk);
+                    let mut from = 0;
+                    while let Some(i) = pending[from..].windows(2).position(|w| w == b"\n\n") {
+                        from += i + 2;
+                    }
+                    let mut complete = pending.split_to(from).freeze();
+                    while let Some(i) = complete.windows(2).position(|w| w == b"\n\n") {
+                        ready.push_back(complete.split_to(i + 2));
+                    }
+                    if pending.len() > MAX_PENDING {
+                        ready.push_back(pending.split().freeze());
+                    }
+                }
+                Some(Err(e)) => return Some((Err(e), (src, pending, ready))),
+                None if !pending.is_empty() => ready.push_back(pending.split().freeze()),
+                None => return None,
+            }
+        }
+    })
+}
+
 /// Reads one connection until it ends, delivering events and tracking the last id.
 async fn read(resp: reqwest::Response, last: &mut Option<u64>, tx: &mpsc::Sender<StreamItem>) -> End {
-    let mut events = Box::pin(resp.bytes_stream().eventsource());
+    let mut events = Box::pin(frames(resp.bytes_stream()).eventsource());
     loop {
         let next = tokio::select! {
             n = events.next() => n,
@@ -141,5 +180,30 @@ async fn pump(remote: Remote, first: reqwest::Response, after: Option<u64>, tx: 
         if tx.send(StreamItem::Connection { connected: true, detail }).await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn frames_are_cut_at_event_boundaries_across_chunks() {
+        let chunks = ["event: a\ndata: 1\n\nevent: b\nda", "ta: 2\n\n", "\n", "event: c\ndata: 3\n\nevent: d\n"];
+        let src = futures_util::stream::iter(chunks.map(|c| Ok::<_, ()>(bytes::Bytes::from(c))));
+        let out: Vec<String> =
+            frames(src).map(|f| String::from_utf8(f.unwrap().to_vec()).unwrap()).collect::<Vec<_>>().await;
+        assert_eq!(
+            out,
+            ["event: a\ndata: 1\n\n", "event: b\ndata: 2\n\n", "\nevent: c\ndata: 3\n\n", "event: d\n"],
+            "whole events, in order, nothing lost"
+        );
+        let parsed: Vec<String> =
+            frames(futures_util::stream::iter(chunks.map(|c| Ok::<_, ()>(bytes::Bytes::from(c)))))
+                .eventsource()
+                .map(|e| e.unwrap().data)
+                .collect()
+                .await;
+        assert_eq!(parsed, ["1", "2", "3"]);
     }
 }
