@@ -210,6 +210,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_idle_stream_gets_keep_alive_comments() {
+        let (_tx, rx) = watch::channel(0);
+        let inner: EventStream = Box::pin(futures_util::stream::pending());
+        let chunks: Vec<Bytes> = relay(inner, rx, Arc::new(FrameCache::new(4)), Duration::from_millis(10))
+            .take(2)
+            .map(|c| c.unwrap())
+            .collect()
+            .await;
+        assert_eq!(chunks, vec![Bytes::from_static(b":\n\n"); 2]);
+    }
+
+    #[test]
+    fn each_event_is_framed_once_and_shared() {
+        let cache = FrameCache::new(4);
+        let StreamItem::Event(e) = ev(9) else { unreachable!() };
+        let a = cache.frame(&e);
+        let b = cache.frame(&e);
+        assert_eq!(a.as_ptr(), b.as_ptr(), "the second stream reuses the first one's frame");
+        assert!(a.starts_with(b"event: engine\nid: 9\ndata: {") && a.ends_with(b"}\n\n"));
+    }
+
+    #[tokio::test]
     async fn drop_streams_closes_an_idle_stream() {
         let (tx, rx) = watch::channel(0);
         let closing = tokio::spawn(body_of(vec![ev(1)], rx));
