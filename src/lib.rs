@@ -10,4 +10,5 @@ pub mod market;
 pub mod model;
 pub mod router;
 pub mod tca;
+pub mod tui;
 pub mod venue;

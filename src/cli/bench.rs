@@ -31,6 +31,15 @@ struct Report {
     seed: u64,
     date: String,
     timezone: &'static str,
+    /// Median frame (visible rows built + rendered) of a 10,000-parent, 100,000-child blotter, ms.
+    tui_frame_ms: f64,
+    /// 99th percentile of the same, ms.
+    tui_frame_p99_ms: f64,
+    /// Median key press (handed to the app) to frame drawn, ms.
+    tui_key_to_frame_ms: f64,
+    /// Resident memory of the UI state holding 1,000,000 fills, MiB.
+    tui_memory_1m_fills_mib: Option<f64>,
+    tui: crate::tui::bench::UiBench,
 }
 
 pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
@@ -43,6 +52,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         .min_by(|x, y| x.wall_ms.total_cmp(&y.wall_ms))
         .cloned()
         .ok_or_else(|| CliError::runtime("no run"))?;
+    let ui = crate::tui::bench::run(200, true);
     let report = Report {
         scenario: "AAPL full day 09:30-16:00 ET, 5 venues, TWAP buy 200,000 running",
         events_per_sec: best.market_events as f64 / (best.wall_ms / 1e3),
@@ -53,6 +63,11 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         seed: a.seed,
         date: bench_date().to_string(),
         timezone: session::tz_of(crate::model::Calendar::UsEquity).name(),
+        tui_frame_ms: ui.frame_ms,
+        tui_frame_p99_ms: ui.frame_p99_ms,
+        tui_key_to_frame_ms: ui.key_to_frame_ms,
+        tui_memory_1m_fills_mib: ui.memory_1m_fills_mib,
+        tui: ui,
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::runtime(e.to_string()))?);
@@ -61,6 +76,18 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         println!("  market events     {}", report.market_events);
         println!("  day wall time     {:.1} ms (best of {})", report.day_wall_ms, report.runs.len());
         println!("  events per second {:.2} million", report.events_per_sec / 1e6);
+        println!(
+            "UI: blotter of {} parents / {} children, {}x{} terminal, {} frames",
+            report.tui.parents, report.tui.children, report.tui.size.0, report.tui.size.1, report.tui.frames
+        );
+        println!(
+            "  frame (build + render) {:.3} ms median, {:.3} ms p99",
+            report.tui_frame_ms, report.tui_frame_p99_ms
+        );
+        println!("  key press to frame     {:.3} ms median", report.tui_key_to_frame_ms);
+        if let Some(m) = report.tui_memory_1m_fills_mib {
+            println!("  memory, 1,000,000 fills held {m:.0} MiB");
+        }
     }
     Ok(())
 }

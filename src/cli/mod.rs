@@ -1,5 +1,6 @@
-//! The command line: `run`, `schedule`, `bench` (and, as later parts land,
-//! the TUI, `serve`, `compare`, `tca`, `history`).
+//! The command line: the terminal UI (no subcommand), `run`, `schedule`,
+//! `bench`, `screenshots` (and, as later parts land, `serve`, `compare`,
+//! `tca`, `history`).
 
 mod bench;
 mod order_args;
@@ -51,6 +52,9 @@ impl From<crate::engine::Reject> for CliError {
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
+    /// Flags of the terminal UI (used when no subcommand is given).
+    #[command(flatten)]
+    tui: crate::tui::TuiArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,8 +63,17 @@ enum Cmd {
     Run(run::RunArgs),
     /// Print an algorithm's planned schedule without executing it.
     Schedule(schedule::ScheduleArgs),
-    /// Measure engine throughput (market events per second, wall time of a day).
+    /// Measure engine throughput (market events per second, wall time of a day) and UI frame time.
     Bench(bench::BenchArgs),
+    /// Render the UI screenshots of the deterministic scenario (SVG, and PNG via rsvg-convert).
+    Screenshots {
+        /// Output folder.
+        #[arg(long, default_value = "screenshots")]
+        dir: std::path::PathBuf,
+        /// Seed of the scenario's market.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
 }
 
 /// Entry point of the binary.
@@ -70,11 +83,19 @@ pub fn main() -> ExitCode {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
-        None => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(())
-        }
+        Some(Cmd::Screenshots { dir, seed }) => match crate::tui::screenshots::write_all(&dir, seed) {
+            Ok(files) => {
+                for f in files {
+                    println!("{f}");
+                }
+                Ok(())
+            }
+            Err(e) => Err(CliError::runtime(format!("screenshots: {}: {e}", dir.display()))),
+        },
+        None => crate::tui::run(&cli.tui).map_err(|e| match e {
+            crate::tui::TuiError::Usage(m) => CliError::usage(m),
+            crate::tui::TuiError::Runtime(m) => CliError::runtime(m),
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
