@@ -154,6 +154,15 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_is_a_valid_config() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("```toml\ntheme = ").expect("README has the config example") + 8;
+        let end = start + readme[start..].find("```").unwrap();
+        let c = Config::parse("README.md", &readme[start..end]).unwrap();
+        assert_eq!(c.symbols.as_deref().map(<[String]>::len), Some(3));
+    }
+
+    #[test]
     fn bad_files_name_file_line_and_key() {
         let e =
             Config::parse("/home/u/.config/blotter/config.toml", "theme = \"dark\"\nspeed = \"fast\"\n").unwrap_err();

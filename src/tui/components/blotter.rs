@@ -129,7 +129,7 @@ fn parent_row<'a>(app: &App, r: &'a OrderRow, shown: &[usize]) -> Row<'a> {
     } else {
         "▸"
     };
-    let dev = match r.schedule_deviation {
+    let dev = match r.schedule_deviation.filter(|_| !o.status.is_terminal()) {
         Some(d) if d > 0.005 => Span::styled(format!("{:+.1}% ahead", d * 100.0), t.warning),
         Some(d) if d < -0.005 => Span::styled(format!("{:+.1}% behind", d * 100.0), t.warning),
         Some(_) => Span::styled("on plan", t.ok),

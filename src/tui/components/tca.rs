@@ -82,10 +82,24 @@ fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut B
         .title(Span::styled(" metrics (+ = cost) ", t.title));
     let inner = b.inner(area);
     b.render(area, buf);
-    let lines: Vec<Line> = metric_lines(app, o, s)
+    let mut lines: Vec<Line> = metric_lines(app, o, s)
         .into_iter()
         .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<17}"), t.muted), v]))
         .collect();
+    // Venue attribution when there is room: where the order executed, at what price and fee.
+    if let Some(s) = s.filter(|s| !s.venues.is_empty())
+        && usize::from(inner.height) > lines.len() + 2
+    {
+        let dp = super::price_dp(o.mid.unwrap_or(100.0));
+        lines.push(Line::default());
+        lines.push(Line::styled(format!("{:<8}{:>6} {:>10} {:>9}", "venue", "share", "avg px", "fees"), t.header));
+        for v in &s.venues {
+            lines.push(Line::styled(
+                format!("{:<8}{:>5.1}% {:>10} {:>9.2}", v.venue, v.share * 100.0, px(v.avg_px, dp), v.fees.to_f64()),
+                t.text,
+            ));
+        }
+    }
     Paragraph::new(lines).render(inner, buf);
 }
 
