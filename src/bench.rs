@@ -1,5 +1,7 @@
 //! Benchmark scenarios shared by `blotter bench` and `cargo bench`.
 
+pub mod tca;
+
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest};
 use crate::market::Universe;
 use crate::model::{AlgoKind, Qty, Role, Side};
@@ -42,6 +44,7 @@ pub fn equity_day(seed: u64) -> DayRun {
         end: Some(s.close),
         limit_px: None,
         decision_px: None,
+        acknowledge_warnings: false,
     };
     e.apply(&Actor::local(Role::Advisor), Command::Submit(req)).expect("bench order is valid");
     e.run_to_end();

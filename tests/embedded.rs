@@ -40,6 +40,13 @@ async fn paced_engine_runs_an_order_and_streams_its_events() {
     assert!(!d.children.is_empty() && !d.fills.is_empty() && !d.plan.is_empty());
     let tca = c.tca(row.order.id).await.unwrap();
     assert!(tca.arrival_px.is_some() && tca.interval_vwap.is_some());
+    let sf = tca.implementation_shortfall.unwrap();
+    assert_eq!(sf.total, sf.delay + sf.trading + sf.opportunity + sf.fees);
+    let est = c.estimate(order("AAPL", Side::Buy, 50_000, AlgoKind::Twap, "10:00", "11:00", &[])).await.unwrap();
+    assert_eq!(est.models.len(), 5);
+    assert!(est.total_bps > 0.0);
+    let bad = c.estimate(order("ZZZ", Side::Buy, 1, AlgoKind::Twap, "10:00", "11:00", &[])).await.unwrap_err();
+    assert_eq!(bad.code, "unknown_symbol");
     let book = c.book("AAPL").await.unwrap();
     assert_eq!(book.venues.len(), 5);
     assert!(c.book("ZZZ").await.is_err());
@@ -93,4 +100,29 @@ async fn speed_changes_and_pauses_the_clock() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let later = c.clock().await.unwrap();
     assert!(later.now.0 - frozen.now.0 >= 50_000_000_000, "at 1000x, 100 ms is over 50 s of market time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisors_manage_risk_through_the_client() {
+    use blotter::risk::{Limits, TradingState};
+    let c = Embedded::start(engine(7, &["AAPL"]), 60.0, advisor());
+    let boss = c.as_actor(Actor { user: "sup".into(), tenant: "hq".into(), role: Role::Supervisor });
+    assert_eq!(c.risk().await.unwrap_err().code, "forbidden");
+    let limits = Limits { max_order_qty: Some(blotter::model::Qty::from_int(100)), ..Limits::default() };
+    let view = boss.set_limits("local", None, limits).await.unwrap();
+    assert!(view.tenants.iter().any(|t| t.tenant == "local" && t.limits.max_order_qty.is_some()));
+    let err = c.submit(order("AAPL", Side::Buy, 101, AlgoKind::Twap, "09:30", "10:00", &[])).await.unwrap_err();
+    assert_eq!((err.code.as_str(), err.field.as_deref()), ("risk_limit", Some("max_order_qty")));
+    let ok = c.submit(order("AAPL", Side::Buy, 100, AlgoKind::Twap, "09:30", "10:00", &[])).await.unwrap();
+    let killed = boss.kill_tenant("local").await.unwrap();
+    assert_eq!(killed, vec![ok.order.id]);
+    assert_eq!(c.resume(ok.order.id).await.unwrap_err().code, "halted");
+    boss.set_trading_state(Some("local"), TradingState::Active).await.unwrap();
+    assert_eq!(c.resume(ok.order.id).await.unwrap().order.status, ParentStatus::Working);
+    let v = boss.set_execution("local", false).await.unwrap();
+    assert!(v.tenants.iter().any(|t| t.tenant == "local" && !t.execution_enabled));
+    assert_eq!(
+        c.submit(order("AAPL", Side::Buy, 1, AlgoKind::Twap, "09:30", "10:00", &[])).await.unwrap_err().code,
+        "execution_disabled"
+    );
 }

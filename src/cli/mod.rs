@@ -3,14 +3,18 @@
 //! `tca`, `history`).
 
 mod bench;
+mod demo;
 mod order_args;
+mod replay_args;
 mod run;
 mod schedule;
+mod tca;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-pub use order_args::{OrderArgs, parse_params};
+pub use order_args::{OrderArgs, Resolved, parse_params};
+pub use replay_args::ReplayArgs;
 
 /// A failure to report on one line, with its exit code.
 #[derive(Debug)]
@@ -74,6 +78,10 @@ enum Cmd {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Transaction cost analysis of executions done elsewhere (fills, tape and quotes as CSV).
+    Tca(tca::TcaArgs),
+    /// The guided walkthrough of a scripted trading day.
+    Demo(demo::DemoArgs),
 }
 
 /// Entry point of the binary.
@@ -96,6 +104,8 @@ pub fn main() -> ExitCode {
             crate::tui::TuiError::Usage(m) => CliError::usage(m),
             crate::tui::TuiError::Runtime(m) => CliError::runtime(m),
         }),
+        Some(Cmd::Tca(a)) => tca::tca(&a),
+        Some(Cmd::Demo(a)) => demo::demo(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

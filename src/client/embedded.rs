@@ -289,8 +289,49 @@ impl Client for Embedded {
         Ok(v)
     }
 
-    async fn tca(&self, id: ParentId) -> Result<crate::tca::Summary, ClientError> {
-        self.read(|e, _| e.order_tca(&self.actor, id)).ok_or_else(|| ClientError::not_found(format!("no order {id}")))
+    async fn risk(&self) -> Result<crate::engine::RiskView, ClientError> {
+        Ok(self.read(|e, _| e.risk_view(&self.actor))?)
+    }
+
+    async fn set_limits(
+        &self,
+        tenant: &str,
+        user: Option<&str>,
+        limits: crate::risk::Limits,
+    ) -> Result<crate::engine::RiskView, ClientError> {
+        self.command(Command::SetLimits { tenant: tenant.to_string(), user: user.map(str::to_string), limits })?;
+        self.risk().await
+    }
+
+    async fn set_trading_state(
+        &self,
+        tenant: Option<&str>,
+        state: crate::risk::TradingState,
+    ) -> Result<crate::engine::RiskView, ClientError> {
+        self.command(Command::SetTradingState { tenant: tenant.map(str::to_string), state })?;
+        self.risk().await
+    }
+
+    async fn set_execution(&self, tenant: &str, enabled: bool) -> Result<crate::engine::RiskView, ClientError> {
+        self.command(Command::SetExecution { tenant: tenant.to_string(), enabled })?;
+        self.risk().await
+    }
+
+    async fn kill_tenant(&self, tenant: &str) -> Result<Vec<ParentId>, ClientError> {
+        let before: Vec<ParentId> = self.read(|e, _| {
+            e.parents().filter(|p| !p.status.is_terminal() && *p.owner.tenant == *tenant).map(|p| p.id).collect()
+        });
+        self.command(Command::KillTenant { tenant: tenant.to_string() })?;
+        Ok(before)
+    }
+
+    async fn tca(&self, id: ParentId) -> Result<crate::tca::TcaReport, ClientError> {
+        self.read(|e, _| e.order_tca_report(&self.actor, id))
+            .ok_or_else(|| ClientError::not_found(format!("no order {id}")))
+    }
+
+    async fn estimate(&self, req: OrderRequest) -> Result<crate::impact::Estimate, ClientError> {
+        Ok(self.read(|e, _| e.estimate(&req, &crate::impact::Coefficients::default()))?)
     }
 
     async fn subscribe(&self, after: Option<u64>) -> Result<EventStream, ClientError> {

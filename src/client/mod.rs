@@ -111,8 +111,29 @@ pub trait Client: Send + Sync + 'static {
     fn book(&self, symbol: &str) -> impl Reply<BookView>;
     /// Venues of an instrument with fees, latency and learned fill rates.
     fn venues(&self, symbol: &str) -> impl Reply<Vec<VenueView>>;
+    /// Every tenant's risk controls, positions and usage (supervisors).
+    fn risk(&self) -> impl Reply<crate::engine::RiskView>;
+    /// Replaces a tenant's (or one user's) risk limits (supervisors).
+    fn set_limits(
+        &self,
+        tenant: &str,
+        user: Option<&str>,
+        limits: crate::risk::Limits,
+    ) -> impl Reply<crate::engine::RiskView>;
+    /// Sets a tenant's trading state, or every tenant's with `None` (supervisors).
+    fn set_trading_state(
+        &self,
+        tenant: Option<&str>,
+        state: crate::risk::TradingState,
+    ) -> impl Reply<crate::engine::RiskView>;
+    /// Enables or disables execution for a tenant (supervisors).
+    fn set_execution(&self, tenant: &str, enabled: bool) -> impl Reply<crate::engine::RiskView>;
+    /// Kill switch for one tenant: children cancelled, parents paused, HALTED (supervisors).
+    fn kill_tenant(&self, tenant: &str) -> impl Reply<Vec<ParentId>>;
     /// Post-trade analysis of one order (live while it works).
-    fn tca(&self, id: ParentId) -> impl Reply<crate::tca::Summary>;
+    fn tca(&self, id: ParentId) -> impl Reply<crate::tca::TcaReport>;
+    /// Pre-trade cost estimate of an order with every impact model, without submitting it.
+    fn estimate(&self, req: OrderRequest) -> impl Reply<crate::impact::Estimate>;
     /// Live events; with `after`, first every event with a larger sequence number.
     fn subscribe(&self, after: Option<u64>) -> impl Reply<EventStream>;
 }

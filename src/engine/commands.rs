@@ -5,7 +5,7 @@
 use super::{Actor, Command, Engine, EventKind, Job, OrderRequest, ParentSlot, Reject, RejectCode};
 use crate::algo::{self, AlgoSpec, PlannedSlice, params::cancel_on_pause};
 use crate::market::rng::{Stream, stream};
-use crate::model::{AlgoKind, Owner, ParentId, ParentOrder, ParentStatus, Price, Qty, Timestamp};
+use crate::model::{AlgoKind, Owner, ParentId, ParentOrder, ParentStatus, Price, Qty, Tif, Timestamp};
 use std::collections::VecDeque;
 
 /// A validated order, ready to accept.
@@ -30,7 +30,15 @@ impl Engine {
             Command::Cancel { id } => self.cancel(actor, id).map(|_| Some(id)),
             Command::Pause { id } => self.pause(actor, id).map(|_| Some(id)),
             Command::Resume { id } => self.resume(actor, id).map(|_| Some(id)),
-            Command::KillAll => self.kill_all(actor).map(|_| None),
+            Command::KillAll => self.kill(actor, None).map(|_| None),
+            Command::KillTenant { tenant } => self.kill(actor, Some(&tenant)).map(|_| None),
+            Command::SetTradingState { tenant, state } => {
+                self.set_trading_state(actor, tenant.as_deref(), state).map(|_| None)
+            }
+            Command::SetExecution { tenant, enabled } => self.set_execution(actor, &tenant, enabled).map(|_| None),
+            Command::SetLimits { tenant, user, limits } => {
+                self.set_limits(actor, &tenant, user.as_deref(), limits).map(|_| None)
+            }
         };
         if let Err(r) = &result {
             self.emit(EventKind::Rejected {
@@ -171,6 +179,7 @@ impl Engine {
             return Err(Reject::new(RejectCode::Forbidden, format!("role {} may not submit orders", actor.role)));
         }
         let c = self.check(&req)?;
+        let acknowledged = self.risk_gate(actor, &req, c.inst)?;
         let id = ParentId(self.parents.len() as u64 + 1);
         let mut rng = stream(self.seed, Stream::Algo, id.0);
         let m = &self.markets[c.inst];
@@ -230,7 +239,11 @@ impl Engine {
             self.quote_subs[c.inst].push(p);
         }
         self.open_parents += 1;
+        self.risk_accept(actor, &req, c.inst);
         self.emit(EventKind::Accepted { order: Box::new(order) });
+        if !acknowledged.is_empty() {
+            self.emit(EventKind::RiskWarning { parent: id, actor: actor.clone(), findings: acknowledged });
+        }
         self.push(c.start, Job::Start(p));
         self.push(c.end, Job::End(p));
         Ok(id)
@@ -310,27 +323,56 @@ impl Engine {
         if matches!(o.algo, AlgoKind::Iceberg | AlgoKind::Sniper) && limit == Some(None) {
             return Err(Reject::field(RejectCode::InvalidPrice, "limit_px", format!("{} needs a limit price", o.algo)));
         }
-        let ps = &mut self.parents[p];
-        let mut reprice = false;
         if let Some(q) = qty {
-            reprice |= q < ps.order.filled + ps.working;
+            self.risk_amend(p, q)?;
+        }
+        let ps = &mut self.parents[p];
+        if let Some(q) = qty {
             ps.order.qty = q;
         }
         if let Some(l) = limit {
-            reprice |= l != ps.order.limit_px;
             ps.order.limit_px = l;
         }
         let (qty, limit_px) = (ps.order.qty, ps.order.limit_px);
         self.emit(EventKind::Amended { parent: id, qty, limit_px });
-        if reprice {
-            self.cancel_children(p);
-        }
+        self.fit_children(p);
         if self.parents[p].order.leaves().is_zero() {
             self.maybe_finish(p);
         } else if self.parents[p].started {
             self.with_algo(p, |a, ctx| a.on_amend(ctx));
         }
         Ok(())
+    }
+
+    /// After a parent amend: shrink working children (newest first) so that
+    /// filled plus working fits the new quantity, and move children priced
+    /// through the new limit onto it. Reductions keep queue priority.
+    fn fit_children(&mut self, p: usize) {
+        let (qty, filled, limit, side) = {
+            let o = &self.parents[p].order;
+            (o.qty, o.filled, o.limit_px, o.side)
+        };
+        let mut excess = (filled + self.parents[p].working).saturating_sub(qty);
+        for c in self.parents[p].children.clone().into_iter().rev() {
+            let ch = &self.children[c];
+            if ch.order.status.is_terminal() || ch.cancel_sent {
+                continue;
+            }
+            let leaves = ch.order.qty - ch.order.filled;
+            let through = matches!((limit, ch.order.px), (Some(l), Some(px)) if side.better(l, px));
+            let cut = excess.min(leaves);
+            excess -= cut;
+            if cut.is_zero() && !through {
+                continue;
+            }
+            if ch.order.tif != Tif::Day {
+                // IOC and auction orders cannot be amended: cancel them (IOCs close on their own).
+                self.cancel_one(c);
+                continue;
+            }
+            let new_px = if through { limit } else { None };
+            self.amend_child(c, ch.order.qty - cut, new_px);
+        }
     }
 
     fn cancel(&mut self, actor: &Actor, id: ParentId) -> Result<(), Reject> {
@@ -351,7 +393,7 @@ impl Engine {
         Ok(())
     }
 
-    fn pause_index(&mut self, p: usize) {
+    pub(super) fn pause_index(&mut self, p: usize) {
         let ps = &mut self.parents[p];
         if ps.order.transition(ParentStatus::Paused).is_err() {
             return;
@@ -366,6 +408,7 @@ impl Engine {
 
     fn resume(&mut self, actor: &Actor, id: ParentId) -> Result<(), Reject> {
         let p = self.live(actor, id, "resumed")?;
+        self.risk_resume(p)?;
         let ps = &mut self.parents[p];
         if ps.order.status != ParentStatus::Paused {
             return Err(Reject::new(RejectCode::StateConflict, format!("{id} is {}, not paused", ps.order.status)));
@@ -377,28 +420,6 @@ impl Engine {
         if started {
             self.with_algo(p, |a, ctx| a.on_resume(ctx));
         }
-        Ok(())
-    }
-
-    fn kill_all(&mut self, actor: &Actor) -> Result<(), Reject> {
-        if !actor.role.is_supervisor() {
-            return Err(Reject::new(
-                RejectCode::Forbidden,
-                format!("kill-all needs the SUPERVISOR or ADMIN role; you are {}", actor.role),
-            ));
-        }
-        let mut hit = Vec::new();
-        for p in 0..self.parents.len() {
-            if self.parents[p].order.status.is_terminal() {
-                continue;
-            }
-            hit.push(self.parents[p].order.id);
-            self.cancel_children(p);
-            if self.parents[p].closing.is_none() && self.parents[p].order.status != ParentStatus::Paused {
-                self.pause_index(p);
-            }
-        }
-        self.emit(EventKind::KillAll { actor: actor.clone(), parents: hit });
         Ok(())
     }
 }

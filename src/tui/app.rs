@@ -7,7 +7,6 @@ use super::keymap::{Context, Keymap};
 use super::table::{RowKey, Table};
 use super::theme::Theme;
 use super::ticket::{Market, Ticket};
-use crate::algo::PlannedSlice;
 use crate::client::{ClientError, StreamItem};
 use crate::engine::view::{BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderRow, VenueView};
 use crate::engine::{Amendment, EventKind, OrderRequest};
@@ -59,6 +58,8 @@ pub enum Question {
         /// Orders still working.
         working: usize,
     },
+    /// The engine warned about an order (risk controls): send it anyway?
+    Risk(Box<OrderRequest>, String),
 }
 
 /// What a one-line prompt is for.
@@ -150,7 +151,7 @@ pub struct Snapshot {
     /// Details of the selected and expanded orders.
     pub details: HashMap<ParentId, OrderDetail>,
     /// TCA of the selected order.
-    pub tca: Option<(ParentId, crate::tca::Summary)>,
+    pub tca: Option<(ParentId, crate::tca::TcaReport)>,
     /// Book of the focused symbol.
     pub book: Option<BookView>,
     /// Venues of the focused symbol.
@@ -182,9 +183,11 @@ pub enum Msg {
     /// An action finished: what it was and how it went.
     Done(String, Result<String, ClientError>),
     /// A ticket preview.
-    Preview(u64, Option<Result<Vec<PlannedSlice>, ClientError>>, Option<BookView>),
+    Preview(u64, Box<super::ticket::Preview>),
     /// The event stream.
     Stream(StreamItem),
+    /// A submission came back with risk warnings to acknowledge.
+    RiskWarning(Box<OrderRequest>, String),
 }
 
 /// The market facts a ticket validates against, from the instruments and the clock.
@@ -236,7 +239,7 @@ pub struct App {
     /// Fills per child of the loaded details (counted once per refresh, not per frame).
     pub fill_counts: HashMap<ChildId, usize>,
     /// TCA of the selected order.
-    pub tca: Option<(ParentId, crate::tca::Summary)>,
+    pub tca: Option<(ParentId, crate::tca::TcaReport)>,
     /// Book of the focused symbol.
     pub book: Option<BookView>,
     /// Venues of the focused symbol.
@@ -413,22 +416,19 @@ impl App {
                     self.note = Some((Level::Error, text));
                 }
             },
-            Msg::Preview(generation, slices, book) => {
+            Msg::Preview(generation, p) => {
                 if generation == self.preview_gen
                     && let Some(t) = self.ticket.as_mut()
                 {
-                    if let Some(s) = &slices {
-                        t.set_remote_error(s.as_ref().err());
+                    if p.request.is_some() {
+                        let err = p.slices.as_ref().and_then(|r| r.as_ref().err());
+                        t.set_remote_error(err);
                     }
-                    if slices.is_some() {
-                        t.preview.slices = slices;
-                    }
-                    if book.is_some() {
-                        t.preview.book = book;
-                    }
+                    t.preview = *p;
                 }
             }
             Msg::Stream(item) => self.on_stream(item),
+            Msg::RiskWarning(req, message) => self.overlay = Some(Overlay::Question(Question::Risk(req, message))),
         }
         Vec::new()
     }

@@ -212,6 +212,10 @@ impl App {
                 out.push(Effect::Cancel(id));
             }
             (Some(Action::Confirm), Some(Question::Quit { .. })) => self.quit = true,
+            (Some(Action::Confirm), Some(Question::Risk(req, _))) => {
+                self.overlay = None;
+                out.push(Effect::Submit(crate::engine::OrderRequest { acknowledge_warnings: true, ..*req }));
+            }
             (Some(Action::Dismiss), Some(_)) => self.overlay = None,
             (Some(Action::Confirm), None) => self.send_ticket(out),
             (Some(Action::Dismiss), None) => {
@@ -396,7 +400,9 @@ mod tests {
         key(&mut a, "K");
         typed(&mut a, "kill");
         assert!(key(&mut a, "enter").is_empty());
-        assert!(matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("KILL"))));
+        assert!(
+            matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("KILL")))
+        );
         key(&mut a, "esc");
         key(&mut a, "K");
         typed(&mut a, KILL_WORD);
@@ -440,7 +446,9 @@ mod tests {
         key(&mut a, "/");
         typed(&mut a, "venue:X");
         key(&mut a, "enter");
-        assert!(matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("not a filter field"))));
+        assert!(
+            matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("not a filter field")))
+        );
         assert_eq!(key(&mut a, "esc"), vec![]);
         assert_eq!(key(&mut a, "+"), vec![Effect::SetSpeed(30.0)]);
         assert_eq!(key(&mut a, "-"), vec![Effect::SetSpeed(10.0)]);
@@ -470,7 +478,9 @@ mod tests {
         assert!(review.iter().all(|e| matches!(e, Effect::Preview(..))), "nothing is sent before the review");
         assert_eq!(a.context(), Context::Confirm);
         let sent = key(&mut a, "y");
-        assert!(matches!(sent.as_slice(), [Effect::Submit(r)] if r.qty == crate::model::Qty::from_int(2_000) && &*r.symbol == "AAPL"));
+        assert!(
+            matches!(sent.as_slice(), [Effect::Submit(r)] if r.qty == crate::model::Qty::from_int(2_000) && &*r.symbol == "AAPL")
+        );
         assert!(a.ticket.is_none());
     }
 }

@@ -51,6 +51,7 @@ fn req(symbol: &str, side: Side, qty: i64, start: &str, end: &str, params: &[(&s
         end: Some(ny(end)),
         limit_px: None,
         decision_px: None,
+        acknowledge_warnings: false,
     }
 }
 
@@ -226,18 +227,10 @@ pub async fn reload(c: &Embedded, app: &mut super::app::App) {
 /// Carries out the effects a key produced, synchronously (previews only: the
 /// scenario's screenshots and tests never send orders through keys).
 pub async fn run_previews(c: &Embedded, app: &mut super::app::App, effects: Vec<super::app::Effect>) {
-    use crate::client::Client;
     for e in effects {
         if let super::app::Effect::Preview(generation, req, sym) = e {
-            let slices = match req {
-                Some(r) => Some(c.schedule(r).await),
-                None => None,
-            };
-            let book = match sym {
-                Some(s) => c.book(&s).await.ok(),
-                None => None,
-            };
-            app.on_msg(super::app::Msg::Preview(generation, slices, book));
+            let p = super::worker::preview(c, req, sym).await;
+            app.on_msg(super::app::Msg::Preview(generation, Box::new(p)));
         }
     }
 }

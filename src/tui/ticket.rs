@@ -108,6 +108,8 @@ pub struct Preview {
     pub request: Option<OrderRequest>,
     /// Planned slices, or why the engine refused the order.
     pub slices: Option<Result<Vec<PlannedSlice>, ClientError>>,
+    /// Per-model pre-trade costs, or why there are none.
+    pub estimate: Option<Result<crate::impact::Estimate, ClientError>>,
     /// The instrument's book when asked.
     pub book: Option<BookView>,
 }
@@ -517,6 +519,8 @@ impl Ticket {
             end: at(self.end.value()),
             limit_px: Price::parse(self.limit.value().trim()).ok(),
             decision_px: None,
+            // Risk warnings are shown and acknowledged in a question of their own.
+            acknowledge_warnings: false,
         })
     }
 

@@ -5,7 +5,9 @@
 //! Generic over the client, so the embedded engine and a sidecar look alike.
 
 use super::app::{Effect, Msg, Snapshot, Want};
+use super::ticket::Preview;
 use crate::client::{Client, ClientError, StreamItem};
+use crate::engine::OrderRequest;
 use crate::engine::view::OrderQuery;
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -38,6 +40,19 @@ pub async fn load<C: Client>(client: &C, want: &Want) -> Result<Snapshot, Client
         None => (None, Vec::new()),
     };
     Ok(Snapshot { orders, details, tca, book, venues })
+}
+
+/// The ticket's pre-trade data: schedule, per-model estimate and book.
+pub async fn preview<C: Client>(c: &C, req: Option<OrderRequest>, symbol: Option<String>) -> Preview {
+    let (slices, estimate) = match &req {
+        Some(r) => (Some(c.schedule(r.clone()).await), Some(c.estimate(r.clone()).await)),
+        None => (None, None),
+    };
+    let book = match symbol {
+        Some(s) => c.book(&s).await.ok(),
+        None => None,
+    };
+    Preview { request: req, slices, estimate, book }
 }
 
 /// The background side of the app.
@@ -193,15 +208,8 @@ impl<C: Client> Worker<C> {
                     Err(e) => ("speed".into(), Err(e)),
                 },
                 Effect::Preview(generation, req, symbol) => {
-                    let slices = match req {
-                        Some(r) => Some(c.schedule(r).await),
-                        None => None,
-                    };
-                    let book = match symbol {
-                        Some(s) => c.book(&s).await.ok(),
-                        None => None,
-                    };
-                    let _ = w.tx.send(Msg::Preview(generation, slices, book));
+                    let p = preview(c, req, symbol).await;
+                    let _ = w.tx.send(Msg::Preview(generation, Box::new(p)));
                     return;
                 }
                 Effect::Copy(_) => return,

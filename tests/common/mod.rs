@@ -44,6 +44,7 @@ pub fn order(
         end: Some(ny(end)),
         limit_px: None,
         decision_px: None,
+        acknowledge_warnings: false,
     }
 }
 

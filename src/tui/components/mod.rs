@@ -150,6 +150,14 @@ fn question(app: &App, q: &Question, area: Rect, buf: &mut Buffer) {
                 vec![format!("Cancel {id}?"), what, "Working children are cancelled; the residual is reported.".into()],
             )
         }
+        Question::Risk(req, message) => (
+            "Risk warning",
+            vec![
+                format!("{} {} {}: the risk controls warn:", req.side, qty(req.qty), req.symbol),
+                message.clone(),
+                "Send it anyway (the acknowledgement is recorded)?".into(),
+            ],
+        ),
         Question::Quit { working } => (
             "Quit",
             vec![

@@ -1,13 +1,13 @@
-//! The TCA panel for the selected order: headline metrics (a list built from
-//! `tca::Summary`, so new metrics such as the IS decomposition and markouts
-//! are new lines), cumulative executed quantity against the planned
+//! The TCA panel for the selected order: the report's metrics (prices,
+//! slippage, implementation shortfall and its decomposition, markouts, algo
+//! and venue attribution), cumulative executed quantity against the planned
 //! schedule, and fill prices against the mid and the running interval VWAP.
-//! Live orders update as fills arrive (every refresh reloads it).
+//! Live orders update as fills arrive (every refresh reloads the report).
 
 use super::super::app::App;
 use super::{bps_span, hms, px, qty};
 use crate::engine::view::{OrderDetail, OrderRow};
-use crate::tca::Summary;
+use crate::tca::TcaReport as Summary;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -45,32 +45,46 @@ pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>) -> Vec<(String
     let ord = &o.order;
     let mut v: Vec<(String, Span<'static>)> = vec![
         ("filled".into(), Span::styled(format!("{} of {}", qty(ord.filled), qty(ord.qty)), t.text)),
-        ("done".into(), Span::styled(format!("{:.1}%", ord.filled.ratio(ord.qty) * 100.0), t.text)),
-        ("avg px".into(), p(ord.avg_px())),
-        ("arrival px".into(), p(ord.arrival_px)),
-        ("decision px".into(), p(ord.decision_px)),
-    ];
-    match s {
-        Some(s) => {
-            v.push(("interval VWAP".into(), p(s.interval_vwap)));
-            v.push(("  incl. ours".into(), p(s.interval_vwap_incl_ours)));
-            v.push(("arrival slip bps".into(), bps_span(t, s.arrival_slippage_bps)));
-            v.push(("VWAP slip bps".into(), bps_span(t, s.vwap_slippage_bps)));
-            v.push(("participation".into(), Span::styled(format!("{:.2}%", s.participation * 100.0), t.text)));
-            v.push(("venues".into(), Span::styled(format!("{}", s.venues.len()), t.text)));
-        }
-        None => v.push(("analysis".into(), Span::styled("loading…", t.muted))),
-    }
-    let fees = ord.fees.to_f64();
-    v.push((
-        "fees".into(),
-        Span::styled(
-            format!("{fees:.2}{}", if fees < 0.0 { " (rebate)" } else { "" }),
-            if fees < 0.0 { t.profit } else { t.text },
+        (
+            "avg / arrival".into(),
+            Span::styled(format!("{} / {}", px(ord.avg_px(), dp), px(ord.arrival_px, dp)), t.text),
         ),
-    ));
-    v.push(("children".into(), Span::styled(ord.children.to_string(), t.text)));
-    v.push(("status".into(), Span::styled(ord.status.to_string(), t.text)));
+    ];
+    let Some(s) = s else {
+        v.push(("analysis".into(), Span::styled("loading…", t.muted)));
+        return v;
+    };
+    v.push(("interval VWAP".into(), p(s.interval_vwap)));
+    v.push(("arrival slip bps".into(), bps_span(t, s.arrival_slippage_bps)));
+    v.push(("VWAP slip bps".into(), bps_span(t, s.vwap_slippage_bps)));
+    v.push(("participation".into(), Span::styled(format!("{:.2}%", s.participation * 100.0), t.text)));
+    match &s.implementation_shortfall {
+        Some(is) => {
+            v.push(("IS bps".into(), bps_span(t, Some(is.total_bps))));
+            v.push((" delay".into(), bps_span(t, Some(is.delay_bps))));
+            v.push((" trading".into(), bps_span(t, Some(is.trading_bps))));
+            v.push((" opportunity".into(), bps_span(t, Some(is.opportunity_bps))));
+            v.push((" fees".into(), bps_span(t, Some(is.fees_bps))));
+            v.push((
+                "IS".into(),
+                Span::styled(
+                    format!("{:.2}", is.total.to_f64()),
+                    if is.total.to_f64() > 0.0 { t.loss } else { t.profit },
+                ),
+            ));
+        }
+        None => v.push(("IS".into(), Span::styled("needs a decision price", t.muted))),
+    }
+    if let Some(a) = &s.algo {
+        v.push((
+            "impact / timing".into(),
+            Span::styled(format!("{:+.1} / {:+.1} bps", a.impact_bps, a.timing_bps), t.text),
+        ));
+    }
+    let m = s.markouts_bps.values();
+    let mk: Vec<String> = m.iter().map(|x| x.map_or("-".into(), |b| format!("{b:+.1}"))).collect();
+    v.push(("markouts 1s/5s".into(), Span::styled(format!("{} / {}", mk[0], mk[1]), t.text)));
+    v.push(("markouts 30s/5m".into(), Span::styled(format!("{} / {}", mk[2], mk[3]), t.text)));
     v
 }
 
@@ -86,16 +100,15 @@ fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut B
         .into_iter()
         .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<17}"), t.muted), v]))
         .collect();
-    // Venue attribution when there is room: where the order executed, at what price and fee.
+    // Venue attribution when there is room: share, cost contribution and fees per venue.
     if let Some(s) = s.filter(|s| !s.venues.is_empty())
         && usize::from(inner.height) > lines.len() + 2
     {
-        let dp = super::price_dp(o.mid.unwrap_or(100.0));
-        lines.push(Line::default());
-        lines.push(Line::styled(format!("{:<8}{:>6} {:>10} {:>9}", "venue", "share", "avg px", "fees"), t.header));
+        lines.push(Line::styled(format!("{:<8}{:>6} {:>8} {:>9}", "venue", "share", "cost bp", "fees"), t.header));
         for v in &s.venues {
+            let cost = v.cost_bps.map_or("-".into(), |c| format!("{c:+.2}"));
             lines.push(Line::styled(
-                format!("{:<8}{:>5.1}% {:>10} {:>9.2}", v.venue, v.share * 100.0, px(v.avg_px, dp), v.fees.to_f64()),
+                format!("{:<8}{:>5.1}% {:>8} {:>9.2}", v.exec.venue, v.exec.share * 100.0, cost, v.exec.fees.to_f64()),
                 t.text,
             ));
         }

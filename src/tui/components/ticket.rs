@@ -3,7 +3,7 @@
 
 use super::super::app::App;
 use super::super::ticket::{FieldId, Stage, Ticket};
-use super::{block, centered, money_short, qty, qty_short};
+use super::{block, centered, money_short, qty, qty_short, strong};
 use crate::engine::view::InstrumentView;
 use crate::model::{Price, Qty};
 use ratatui::buffer::Buffer;
@@ -37,6 +37,21 @@ pub struct PreTrade {
     pub spread_bps: Option<f64>,
     /// Per-model costs.
     pub rows: Vec<CostRow>,
+    /// Total in bps and currency, and which models it adds up.
+    pub total: Option<(f64, f64, String)>,
+}
+
+/// A model input in a few characters (`0.0123`, `55.0m`).
+fn short_num(v: f64) -> String {
+    if v.abs() >= 1e4 {
+        qty_short(v)
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
 }
 
 /// Computes the pre-trade figures of a ticket.
@@ -53,8 +68,28 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
         pct_adv: q.zip(inst.map(|i| i.adv.to_f64())).filter(|(_, a)| *a > 0.0).map(|(q, a)| q / a),
         spread_bps: spread.zip(mid).map(|(s, m)| s / m * 1e4),
         rows: Vec::new(),
+        total: None,
     };
-    if let (Some(q), Some(s), Some(m)) = (q, spread, mid) {
+    if let Some(Ok(e)) = &t.preview.estimate {
+        // The engine's impact models, each with the inputs that explain it.
+        p.rows = e
+            .models
+            .iter()
+            .map(|m| CostRow {
+                model: m.model.replace('_', " "),
+                bps: m.bps,
+                amount: m.cost,
+                inputs: m
+                    .inputs
+                    .iter()
+                    .take(3)
+                    .map(|(k, v)| format!("{k} {}", short_num(*v)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect();
+        p.total = Some((e.total_bps, e.total_cost, e.total_of.join(" + ")));
+    } else if let (Some(q), Some(s), Some(m)) = (q, spread, mid) {
         // Spread cross (issue 4's model): 0.5 * spread * qty if every share crossed.
         p.rows.push(CostRow {
             model: "spread cross".into(),
@@ -126,7 +161,7 @@ pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(tk) = &app.ticket else { return };
     let th = &app.theme;
-    let r = centered(area, 118, 26);
+    let r = centered(area, 118, 32);
     Clear.render(r, buf);
     let title = match tk.amending() {
         Some(id) => format!(" Amend {id} "),
@@ -324,6 +359,17 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("{:>11}", money_short(r.amount, ccy)), th.loss),
         ]));
         lines.push(Line::styled(format!("   {}", r.inputs), th.muted));
+    }
+    if let Some((bps, amount, of)) = &pt.total {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<20}", "total"), strong(th.text)),
+            Span::styled(format!("{bps:>8.2}"), strong(th.loss)),
+            Span::styled(format!("{:>11}", money_short(*amount, ccy)), strong(th.loss)),
+        ]));
+        lines.push(Line::styled(format!("   {of}"), th.muted));
+    }
+    if let Some(Err(e)) = &tk.preview.estimate {
+        lines.push(Line::styled(format!(" ✗ estimate: {}", e.message), th.error));
     }
     let n = lines.len() as u16;
     let [text, chart] = Layout::vertical([Constraint::Length(n), Constraint::Min(0)]).areas(inner);

@@ -172,6 +172,7 @@ fn share_chart(app: &App, area: Rect, buf: &mut Buffer) {
         .venues
         .iter()
         .map(|v| {
+            let v = &v.exec;
             let full = (v.share * bar_w as f64).round() as usize;
             Line::from(vec![
                 Span::styled(format!("{:<9}", v.venue), t.text),
