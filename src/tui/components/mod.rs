@@ -292,15 +292,16 @@ pub fn money_short(x: f64, ccy: &str) -> String {
     let tail = if sym.is_empty() { format!(" {ccy}") } else { String::new() };
     let a = x.abs();
     let body = if a >= 1e9 {
-        format!("{:.2}bn", x / 1e9)
+        format!("{:.2}bn", a / 1e9)
     } else if a >= 1e6 {
-        format!("{:.2}m", x / 1e6)
+        format!("{:.2}m", a / 1e6)
     } else if a >= 1e3 {
-        format!("{:.1}k", x / 1e3)
+        format!("{:.1}k", a / 1e3)
     } else {
-        format!("{x:.2}")
+        format!("{a:.2}")
     };
-    format!("{sym}{body}{tail}")
+    let sign = if x < 0.0 { "-" } else { "" };
+    format!("{sign}{sym}{body}{tail}")
 }
 
 /// Time of day in a zone.
@@ -325,7 +326,23 @@ pub fn progress(frac: f64, cells: usize) -> String {
     format!("{}{} {:>3.0}%", "█".repeat(full), "░".repeat(cells - full), f * 100.0)
 }
 
-/// Bold + underline on top of a style, for emphasis without colour.
+/// Bold on top of a style, for emphasis without colour.
 pub fn strong(s: Style) -> Style {
     s.add_modifier(Modifier::BOLD)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_a_desk_writes_them() {
+        assert_eq!(money_short(-37_808.09, "USD"), "-$37.8k");
+        assert_eq!(money_short(4_762_500.0, "USD"), "$4.76m");
+        assert_eq!(money_short(12.5, "CHF"), "12.50 CHF");
+        assert_eq!(qty(Qty::from_int(1_234_567)), "1,234,567");
+        assert_eq!(qty_short(25_000.0), "25.0k");
+        assert_eq!(progress(0.5, 4), "██░░  50%");
+        assert_eq!(side_word(Side::Sell), "▼ SELL");
+    }
 }

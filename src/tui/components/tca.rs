@@ -65,13 +65,10 @@ pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>) -> Vec<(String
             v.push((" trading".into(), bps_span(t, Some(is.trading_bps))));
             v.push((" opportunity".into(), bps_span(t, Some(is.opportunity_bps))));
             v.push((" fees".into(), bps_span(t, Some(is.fees_bps))));
-            v.push((
-                "IS".into(),
-                Span::styled(
-                    format!("{:.2}", is.total.to_f64()),
-                    if is.total.to_f64() > 0.0 { t.loss } else { t.profit },
-                ),
-            ));
+            let total = is.total.to_f64();
+            let ccy = app.instruments.iter().find(|i| i.symbol == ord.symbol).map_or("USD", |i| &i.currency);
+            let style = if total > 0.0 { t.loss } else { t.profit };
+            v.push(("IS".into(), Span::styled(super::money_short(total, ccy), style)));
         }
         None => v.push(("IS".into(), Span::styled("needs a decision price", t.muted))),
     }
