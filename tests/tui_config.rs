@@ -79,3 +79,38 @@ fn the_binary_refuses_an_unknown_theme() {
         .code(2)
         .stderr(predicate::str::contains("neon: no such theme; built in: dark, light, high-contrast, monochrome"));
 }
+
+#[test]
+fn setup_merges_flags_over_config_and_reads_the_users_keymap() {
+    use blotter::tui::config::Paths;
+    use blotter::tui::{TuiArgs, setup};
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_dirs(dir.path(), dir.path());
+    std::fs::write(&paths.config, read("config/valid.toml")).unwrap();
+    std::fs::write(&paths.keymap, read("keymap/valid.toml")).unwrap();
+    let s = setup(&TuiArgs::default(), paths.clone()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.theme.name.as_str(), s.keymap.name.as_str(), s.config.speed), ("light", "vim", 60.0));
+    let key = |k: &str| k.parse().unwrap();
+    assert_eq!(s.keymap.lookup(Context::Normal, key("j")), Some(blotter::tui::action::Action::Down), "vim preset");
+    assert_eq!(s.keymap.lookup(Context::Normal, key("D")), Some(blotter::tui::action::Action::Cancel), "user file");
+    let flags = TuiArgs { theme: Some("high-contrast".into()), speed: Some(600.0), ..TuiArgs::default() };
+    let s = setup(&flags, paths.clone()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.theme.name.as_str(), s.config.speed), ("high-contrast", 600.0));
+
+    std::fs::write(&paths.keymap, read("keymap/invalid.toml")).unwrap();
+    let e = setup(&TuiArgs::default(), paths.clone()).err().unwrap().to_string();
+    assert!(e.contains("keymap.toml: line 7, key 'run'") && e.contains("--default-config"), "{e}");
+    let defaults = TuiArgs { default_config: true, ..TuiArgs::default() };
+    let s = setup(&defaults, paths).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.theme.name.as_str(), s.keymap.name.as_str()), ("dark", "default"));
+}
+
+#[test]
+fn a_user_theme_file_is_found_by_name_and_a_missing_one_says_where_it_looked() {
+    let dir = std::path::Path::new(FIX).join("theme");
+    let t = Theme::load("valid", Some(&dir)).unwrap();
+    assert_eq!(t.name, "mine");
+    assert_eq!(t.muted, Theme::dark().muted, "unnamed styles come from dark");
+    let e = Theme::load("absent", Some(&dir)).unwrap_err().to_string();
+    assert!(e.contains("absent.toml") && e.contains("high-contrast"), "{e}");
+}
