@@ -80,4 +80,5 @@ async fn panes() {
     assert!(!quit.quit, "orders are working: q asks first");
     insta::assert_snapshot!("quit_question", text(&render(&quit, 120, 40)));
     insta::assert_snapshot!("too_small", text(&render(&a, 60, 20)));
+    insta::assert_snapshot!("smallest_usable_80x24", text(&render(&a, 80, 24)));
 }

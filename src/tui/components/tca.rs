@@ -23,15 +23,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     };
-    let [m, exec, prices] =
-        Layout::horizontal([Constraint::Length(37), Constraint::Percentage(50), Constraint::Percentage(50)])
-            .areas(area);
+    // Narrow terminals keep the metrics and one chart at a readable width.
+    let price_share = if area.width >= 110 { 50 } else { 0 };
+    let [m, exec, prices] = Layout::horizontal([
+        Constraint::Length(37),
+        Constraint::Percentage(100 - price_share),
+        Constraint::Percentage(price_share),
+    ])
+    .areas(area);
     let summary = app.tca.as_ref().filter(|(id, _)| *id == o.order.id).map(|(_, s)| s);
     metrics(app, o, summary, m, buf);
     match app.details.get(&o.order.id) {
         Some(d) => {
             executed_chart(app, d, exec, buf);
-            price_chart(app, d, summary, prices, buf);
+            if prices.width > 0 {
+                price_chart(app, d, summary, prices, buf);
+            }
         }
         None => Line::styled("loading…", t.muted).render(exec, buf),
     }

@@ -20,12 +20,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     };
-    let [left, right] = Layout::horizontal([Constraint::Min(72), Constraint::Percentage(38)]).areas(area);
-    let [table_area, decisions_area] =
-        Layout::vertical([Constraint::Length(book.venues.len() as u16 + 3), Constraint::Min(0)]).areas(left);
-    book_table(app, book, table_area, buf);
-    decisions(app, decisions_area, buf);
-    share_chart(app, right, buf);
+    let book_h = book.venues.len() as u16 + 3;
+    if area.width >= 110 {
+        let [left, right] = Layout::horizontal([Constraint::Min(72), Constraint::Percentage(38)]).areas(area);
+        let [table_area, decisions_area] =
+            Layout::vertical([Constraint::Length(book_h), Constraint::Min(0)]).areas(left);
+        book_table(app, book, table_area, buf);
+        decisions(app, decisions_area, buf);
+        share_chart(app, right, buf);
+    } else {
+        // Narrow terminals: stack the panes instead of squeezing them side by side.
+        // The book comes first; the share bars get what is left, then the decisions.
+        let shares = app.tca.as_ref().map_or(1, |(_, s)| s.venues.len().max(1)) as u16 + 1;
+        let shares = shares.min(area.height.saturating_sub(book_h));
+        let [table_area, share_area, decisions_area] =
+            Layout::vertical([Constraint::Length(book_h), Constraint::Length(shares), Constraint::Min(0)]).areas(area);
+        book_table(app, book, table_area, buf);
+        share_chart(app, share_area, buf);
+        decisions(app, decisions_area, buf);
+    }
 }
 
 fn book_table(app: &App, book: &BookView, area: Rect, buf: &mut Buffer) {
