@@ -4,6 +4,7 @@
 pub mod algo;
 pub mod bench;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod market;
 pub mod model;

@@ -36,10 +36,10 @@
 use super::slicer::{Slicer, default_slices, equal_times, plan_from};
 use super::{AlgoCtx, AlgoSpec, ExecAlgo, ParamError, Params, PlannedSlice};
 use crate::model::{AlgoKind, Instrument};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Inputs of the Almgren-Chriss model, in units of the horizon.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AcParams {
     /// Risk aversion (per unit of currency).
     pub lambda: f64,
@@ -271,6 +271,10 @@ impl ExecAlgo for Is {
 
     fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
         self.slicer.on_resume(ctx);
+    }
+
+    fn model(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(&self.model).ok()
     }
 
     fn summary(&self) -> Option<String> {

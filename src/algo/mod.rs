@@ -175,6 +175,10 @@ pub trait ExecAlgo: Send + std::fmt::Debug {
     fn summary(&self) -> Option<String> {
         None
     }
+    /// The model behind the plan, for previews (IS: the Almgren-Chriss solution).
+    fn model(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// Builds the algorithm for a parent, validating its parameters. Parameters

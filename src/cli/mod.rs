@@ -1,7 +1,9 @@
-//! The command line: `run`, `schedule`, `bench` (and, as later parts land,
-//! the TUI, `serve`, `compare`, `tca`, `history`).
+//! The command line: `run`, `schedule`, `compare`, `bench` (and, as later
+//! parts land, the TUI, `serve`, `tca`, `history`).
 
 mod bench;
+mod compare;
+mod is_report;
 mod order_args;
 mod run;
 mod schedule;
@@ -59,6 +61,8 @@ enum Cmd {
     Run(run::RunArgs),
     /// Print an algorithm's planned schedule without executing it.
     Schedule(schedule::ScheduleArgs),
+    /// Run one order under several algorithms on the same simulated market and compare.
+    Compare(compare::CompareArgs),
     /// Measure engine throughput (market events per second, wall time of a day).
     Bench(bench::BenchArgs),
 }
@@ -69,6 +73,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
+        Some(Cmd::Compare(a)) => compare::compare(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
         None => {
             use clap::CommandFactory;

@@ -22,9 +22,9 @@ pub struct OrderArgs {
     /// Quantity; accepts k/m suffixes (250k).
     #[arg(long, allow_hyphen_values = true)]
     pub qty: String,
-    /// Algorithm: twap, vwap, pov, iceberg, is, sniper, moc.
-    #[arg(long, default_value = "twap")]
-    pub algo: String,
+    /// Algorithm: twap, vwap, pov, iceberg, is, sniper, moc (default twap).
+    #[arg(long)]
+    pub algo: Option<String>,
     /// Window start, HH:MM in the instrument's exchange time zone (default: the open).
     #[arg(long)]
     pub start: Option<String>,
@@ -84,7 +84,7 @@ impl OrderArgs {
         if !qty.is_positive() {
             return Err(usage("qty", format!("{qty} must be positive")));
         }
-        let algo: AlgoKind = self.algo.parse().map_err(|e| usage("algo", e))?;
+        let algo: AlgoKind = self.algo.as_deref().unwrap_or("twap").parse().map_err(|e| usage("algo", e))?;
         let limit_px = match &self.limit {
             Some(s) => {
                 let p = Price::parse(s).map_err(|e| usage("limit", format!("{e}; allowed: a positive price")))?;
