@@ -42,6 +42,7 @@ pub fn equity_day(seed: u64) -> DayRun {
         end: Some(s.close),
         limit_px: None,
         decision_px: None,
+        acknowledge_warnings: false,
     };
     e.apply(&Actor::local(Role::Advisor), Command::Submit(req)).expect("bench order is valid");
     e.run_to_end();

@@ -4,10 +4,13 @@
 pub mod algo;
 pub mod bench;
 pub mod cli;
+pub mod client;
 pub mod compare;
+pub mod demo;
 pub mod engine;
 pub mod market;
 pub mod model;
+pub mod risk;
 pub mod router;
 pub mod tca;
 pub mod venue;

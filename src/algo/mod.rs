@@ -21,13 +21,13 @@ use crate::market::rng::SimRng;
 use crate::market::{InstrumentMarket, Session, VolumeCurve};
 use crate::model::{AlgoKind, Fill, Instrument, ParentOrder, Price, Qty, Side, Timestamp};
 use crate::router::{Intent, Urgency};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use params::{ParamError, Params};
 
 /// One planned slice of a schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PlannedSlice {
     /// When the slice starts.
     pub at: Timestamp,
@@ -65,6 +65,9 @@ pub struct AlgoSpec<'a> {
 pub enum Action {
     /// Route and send child orders for this intent.
     Send(Intent),
+    /// An aggressive intent that takes only from venues displaying at least
+    /// this quantity at or inside its limit.
+    Sweep(Intent, Qty),
     /// Cancel every working child.
     CancelAll,
     /// Call `on_timer(token)` at this time.
@@ -120,9 +123,8 @@ impl<'a> AlgoCtx<'a> {
     /// venues displaying at least `min_size` at or inside it.
     pub fn sweep(&mut self, qty: Qty, min_size: Qty) {
         if qty.is_positive() {
-            let mut intent = Intent::new(self.parent.side, qty, self.parent.limit_px, Urgency::Aggressive);
-            intent.min_size = Some(min_size);
-            self.actions.push(Action::Send(intent));
+            let intent = Intent::new(self.parent.side, qty, self.parent.limit_px, Urgency::Aggressive);
+            self.actions.push(Action::Sweep(intent, min_size));
         }
     }
     /// Cancels every working child.

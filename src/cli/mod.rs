@@ -3,6 +3,7 @@
 
 mod bench;
 mod compare;
+mod demo;
 mod is_report;
 mod order_args;
 mod run;
@@ -65,6 +66,8 @@ enum Cmd {
     Compare(compare::CompareArgs),
     /// Measure engine throughput (market events per second, wall time of a day).
     Bench(bench::BenchArgs),
+    /// The guided walkthrough of a scripted trading day.
+    Demo(demo::DemoArgs),
 }
 
 /// Entry point of the binary.
@@ -75,6 +78,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Compare(a)) => compare::compare(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
+        Some(Cmd::Demo(a)) => demo::demo(&a),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

@@ -139,6 +139,7 @@ impl OrderArgs {
             end,
             limit_px,
             decision_px: None,
+            acknowledge_warnings: false,
         };
         Ok(Resolved { universe, inst, date, config, request })
     }

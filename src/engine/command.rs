@@ -49,6 +49,9 @@ pub struct OrderRequest {
     /// Decision price for TCA (default: arrival mid).
     #[serde(default)]
     pub decision_px: Option<Price>,
+    /// The user has seen the risk warnings this order raises and accepts them.
+    #[serde(default)]
+    pub acknowledge_warnings: bool,
 }
 
 /// A change to a working parent.
@@ -104,8 +107,38 @@ pub enum Command {
         /// Parent.
         id: ParentId,
     },
-    /// Cancel every working child and pause every parent.
+    /// Cancel every working child, pause every parent, halt every tenant.
     KillAll,
+    /// Kill switch for one tenant: its children cancelled, parents paused, state HALTED.
+    KillTenant {
+        /// Tenant.
+        tenant: String,
+    },
+    /// Set a tenant's trading state (all tenants when `tenant` is absent).
+    SetTradingState {
+        /// Tenant, or every tenant.
+        #[serde(default)]
+        tenant: Option<String>,
+        /// New state.
+        state: crate::risk::TradingState,
+    },
+    /// Enable or disable execution for a tenant.
+    SetExecution {
+        /// Tenant.
+        tenant: String,
+        /// Whether its orders are accepted.
+        enabled: bool,
+    },
+    /// Replace a tenant's (or one of its users') risk limits.
+    SetLimits {
+        /// Tenant.
+        tenant: String,
+        /// User, for a per-user override.
+        #[serde(default)]
+        user: Option<String>,
+        /// The limits.
+        limits: crate::risk::Limits,
+    },
 }
 
 /// Stable machine-readable reasons for a refusal.
@@ -130,6 +163,16 @@ pub enum RejectCode {
     StateConflict,
     /// The caller's role may not do this.
     Forbidden,
+    /// Execution is disabled for the caller's tenant.
+    ExecutionDisabled,
+    /// The tenant is HALTED: nothing new is accepted.
+    Halted,
+    /// The tenant is REDUCING: only orders that reduce exposure.
+    Reducing,
+    /// A hard risk limit would be breached.
+    RiskLimit,
+    /// A risk warning needs an explicit acknowledgement.
+    RiskWarning,
 }
 
 impl RejectCode {
@@ -145,6 +188,11 @@ impl RejectCode {
             RejectCode::UnknownOrder => "unknown_order",
             RejectCode::StateConflict => "state_conflict",
             RejectCode::Forbidden => "forbidden",
+            RejectCode::ExecutionDisabled => "execution_disabled",
+            RejectCode::Halted => "halted",
+            RejectCode::Reducing => "reducing",
+            RejectCode::RiskLimit => "risk_limit",
+            RejectCode::RiskWarning => "risk_warning",
         }
     }
 }

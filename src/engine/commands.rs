@@ -31,7 +31,15 @@ impl Engine {
             Command::Cancel { id } => self.cancel(actor, id).map(|_| Some(id)),
             Command::Pause { id } => self.pause(actor, id).map(|_| Some(id)),
             Command::Resume { id } => self.resume(actor, id).map(|_| Some(id)),
-            Command::KillAll => self.kill_all(actor).map(|_| None),
+            Command::KillAll => self.kill(actor, None).map(|_| None),
+            Command::KillTenant { tenant } => self.kill(actor, Some(&tenant)).map(|_| None),
+            Command::SetTradingState { tenant, state } => {
+                self.set_trading_state(actor, tenant.as_deref(), state).map(|_| None)
+            }
+            Command::SetExecution { tenant, enabled } => self.set_execution(actor, &tenant, enabled).map(|_| None),
+            Command::SetLimits { tenant, user, limits } => {
+                self.set_limits(actor, &tenant, user.as_deref(), limits).map(|_| None)
+            }
         };
         if let Err(r) = &result {
             self.emit(EventKind::Rejected {
@@ -47,6 +55,7 @@ impl Engine {
 
     /// Queues a command to be applied at simulated time `at` (scripts, replays).
     pub fn schedule(&mut self, at: Timestamp, actor: Actor, cmd: Command) {
+        self.pending_commands += 1;
         self.push(at.max(self.now), Job::Command(Box::new((actor, cmd))));
     }
 
@@ -183,6 +192,7 @@ impl Engine {
             return Err(Reject::new(RejectCode::Forbidden, format!("role {} may not submit orders", actor.role)));
         }
         let c = self.check(&req)?;
+        let acknowledged = self.risk_gate(actor, &req, c.inst)?;
         let id = ParentId(self.parents.len() as u64 + 1);
         let mut rng = stream(self.seed, Stream::Algo, id.0);
         let algo = algo::build(req.algo, &self.spec(&req, &c), &req.params, &mut rng).map_err(param_reject)?;
@@ -231,7 +241,12 @@ impl Engine {
         if wants_quotes {
             self.quote_subs[c.inst].push(p);
         }
+        self.open_parents += 1;
+        self.risk_accept(actor, &req, c.inst);
         self.emit(EventKind::Accepted { order: Box::new(order) });
+        if !acknowledged.is_empty() {
+            self.emit(EventKind::RiskWarning { parent: id, actor: actor.clone(), findings: acknowledged });
+        }
         self.push(c.start, Job::Start(p));
         self.push(c.end, Job::End(p));
         Ok(id)
@@ -328,6 +343,9 @@ impl Engine {
         if matches!(o.algo, AlgoKind::Iceberg | AlgoKind::Sniper) && limit == Some(None) {
             return Err(Reject::field(RejectCode::InvalidPrice, "limit_px", format!("{} needs a limit price", o.algo)));
         }
+        if let Some(q) = qty {
+            self.risk_amend(p, q)?;
+        }
         let ps = &mut self.parents[p];
         let mut reprice = false;
         if let Some(q) = qty {
@@ -369,7 +387,7 @@ impl Engine {
         Ok(())
     }
 
-    fn pause_index(&mut self, p: usize) {
+    pub(super) fn pause_index(&mut self, p: usize) {
         let ps = &mut self.parents[p];
         if ps.order.transition(ParentStatus::Paused).is_err() {
             return;
@@ -384,6 +402,7 @@ impl Engine {
 
     fn resume(&mut self, actor: &Actor, id: ParentId) -> Result<(), Reject> {
         let p = self.live(actor, id, "resumed")?;
+        self.risk_resume(p)?;
         let ps = &mut self.parents[p];
         if ps.order.status != ParentStatus::Paused {
             return Err(Reject::new(RejectCode::StateConflict, format!("{id} is {}, not paused", ps.order.status)));
@@ -395,28 +414,6 @@ impl Engine {
         if started {
             self.with_algo(p, |a, ctx| a.on_resume(ctx));
         }
-        Ok(())
-    }
-
-    fn kill_all(&mut self, actor: &Actor) -> Result<(), Reject> {
-        if !actor.role.is_supervisor() {
-            return Err(Reject::new(
-                RejectCode::Forbidden,
-                format!("kill-all needs the SUPERVISOR or ADMIN role; you are {}", actor.role),
-            ));
-        }
-        let mut hit = Vec::new();
-        for p in 0..self.parents.len() {
-            if self.parents[p].order.status.is_terminal() {
-                continue;
-            }
-            hit.push(self.parents[p].order.id);
-            self.cancel_children(p);
-            if self.parents[p].closing.is_none() && self.parents[p].order.status != ParentStatus::Paused {
-                self.pause_index(p);
-            }
-        }
-        self.emit(EventKind::KillAll { actor: actor.clone(), parents: hit });
         Ok(())
     }
 }

@@ -25,6 +25,8 @@ impl Engine {
             Job::Auction(i) => self.on_auction(i),
             Job::Command(b) => {
                 let (actor, cmd) = *b;
+                self.pending_commands -= 1;
+                // A refusal is recorded as a `Rejected` event; nobody waits on the result.
                 let _ = self.apply(&actor, cmd);
             }
         }
@@ -132,7 +134,8 @@ impl Engine {
         }
         for a in actions.drain(..) {
             match a {
-                Action::Send(intent) => self.send_intent(p, intent),
+                Action::Send(intent) => self.send_intent(p, intent, None),
+                Action::Sweep(intent, min_size) => self.send_intent(p, intent, Some(min_size)),
                 Action::CancelAll => self.cancel_children(p),
                 Action::Timer(at, token) => {
                     let epoch = self.parents[p].epoch;
@@ -144,7 +147,7 @@ impl Engine {
         self.actions = actions;
     }
 
-    fn send_intent(&mut self, p: usize, mut intent: crate::router::Intent) {
+    fn send_intent(&mut self, p: usize, mut intent: crate::router::Intent, min_size: Option<Qty>) {
         let inst = self.parents[p].inst;
         let lot = self.markets[inst].inst.lot_size;
         let slot = &self.parents[p];
@@ -154,7 +157,8 @@ impl Engine {
         if !intent.qty.is_positive() {
             return;
         }
-        let decision = self.router.route(&self.universe, &self.markets[inst], inst, intent, self.now);
+        let decision =
+            self.router.route_with_min_size(&self.universe, &self.markets[inst], inst, intent, min_size, self.now);
         let parent_id = self.parents[p].order.id;
         let allocations = decision.allocations.clone();
         let slot = &mut self.parents[p];
@@ -354,6 +358,8 @@ impl Engine {
             ps.order.fees += e.fee;
             ps.working = ps.working.saturating_sub(e.qty);
             ps.fills.push(fill.clone());
+            let (tenant, symbol) = (ps.order.owner.tenant.clone(), ps.order.symbol.clone());
+            self.risk.on_fill(&tenant, &symbol, fill.side, fill.qty);
             if !self.dirty.contains(&p) {
                 self.dirty.push(p);
             }
@@ -403,6 +409,7 @@ impl Engine {
             return;
         }
         ps.order.done_at = Some(now);
+        self.open_parents -= 1;
         let (parent, filled, residual, avg_px, inst) =
             (ps.order.id, ps.order.filled, ps.order.leaves(), ps.order.avg_px(), ps.inst);
         self.trade_subs[inst].retain(|&x| x != p);

@@ -146,12 +146,53 @@ pub enum EventKind {
         /// Average fill price.
         avg_px: Option<Price>,
     },
-    /// Kill-all: every working child cancelled and every parent paused.
+    /// Kill switch: every working child cancelled, every parent paused, trading HALTED.
     KillAll {
         /// Who pressed it.
         actor: Actor,
+        /// The tenant, or every tenant.
+        #[serde(default)]
+        tenant: Option<Name>,
         /// Parents affected.
         parents: Vec<ParentId>,
+    },
+    /// An order went through with acknowledged risk warnings.
+    RiskWarning {
+        /// Parent.
+        parent: ParentId,
+        /// Who acknowledged.
+        actor: Actor,
+        /// The warnings.
+        findings: Vec<crate::risk::Finding>,
+    },
+    /// A tenant's (or every tenant's) trading state changed.
+    TradingState {
+        /// Who changed it.
+        actor: Actor,
+        /// Tenant, or every tenant.
+        tenant: Option<Name>,
+        /// New state.
+        state: crate::risk::TradingState,
+    },
+    /// Execution was enabled or disabled for a tenant.
+    ExecutionEnabled {
+        /// Who changed it.
+        actor: Actor,
+        /// Tenant.
+        tenant: Name,
+        /// New setting.
+        enabled: bool,
+    },
+    /// Risk limits changed.
+    LimitsChanged {
+        /// Who changed them.
+        actor: Actor,
+        /// Tenant.
+        tenant: Name,
+        /// User, for a per-user override.
+        user: Option<Name>,
+        /// The new limits.
+        limits: crate::risk::Limits,
     },
     /// A closing auction uncrossed.
     Auction {
@@ -186,7 +227,12 @@ impl EventKind {
             | EventKind::ChildCancelled { child, .. }
             | EventKind::CancelRejected { child, .. } => Some(child.parent),
             EventKind::Fill { fill } => Some(fill.child.parent),
-            EventKind::KillAll { .. } | EventKind::Auction { .. } => None,
+            EventKind::RiskWarning { parent, .. } => Some(*parent),
+            EventKind::KillAll { .. }
+            | EventKind::Auction { .. }
+            | EventKind::TradingState { .. }
+            | EventKind::ExecutionEnabled { .. }
+            | EventKind::LimitsChanged { .. } => None,
         }
     }
 }

@@ -14,6 +14,8 @@ mod commands;
 mod dispatch;
 pub mod event;
 pub mod pace;
+mod risk;
+pub mod view;
 
 use crate::algo::{Action, ExecAlgo, PlannedSlice};
 use crate::market::rng::SimRng;
@@ -29,6 +31,7 @@ use std::sync::Arc;
 
 pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
 pub use event::{EngineEvent, EventKind};
+pub use risk::{RiskView, TenantView};
 
 /// How an engine is set up.
 #[derive(Debug, Clone)]
@@ -43,12 +46,21 @@ pub struct EngineConfig {
     pub origin: Option<Timestamp>,
     /// Market model coefficients.
     pub market: MarketParams,
+    /// Risk controls at start-up.
+    pub risk: crate::risk::RiskConfig,
 }
 
 impl EngineConfig {
     /// Defaults for a date and seed.
     pub fn new(seed: u64, date: NaiveDate) -> EngineConfig {
-        EngineConfig { seed, date, symbols: None, origin: None, market: MarketParams::default() }
+        EngineConfig {
+            seed,
+            date,
+            symbols: None,
+            origin: None,
+            market: MarketParams::default(),
+            risk: crate::risk::RiskConfig::default(),
+        }
     }
 }
 
@@ -148,6 +160,10 @@ pub struct Engine {
     dirty: Vec<usize>,
     trade_subs: Vec<Vec<usize>>,
     quote_subs: Vec<Vec<usize>>,
+    pending_commands: usize,
+    /// Parents not yet in a final state.
+    open_parents: usize,
+    risk: crate::risk::RiskBook,
 }
 
 impl Engine {
@@ -208,6 +224,9 @@ impl Engine {
             dirty: Vec::new(),
             trade_subs: vec![Vec::new(); n],
             quote_subs: vec![Vec::new(); n],
+            pending_commands: 0,
+            open_parents: 0,
+            risk: crate::risk::RiskBook::new(cfg.risk.clone()),
         };
         for i in 0..n {
             let m = &e.markets[i];
@@ -282,8 +301,7 @@ impl Engine {
     /// nothing is left to simulate).
     pub fn run_until_idle(&mut self) {
         loop {
-            let pending_cmd = self.queue.iter().any(|e| matches!(e.job, Job::Command(_)));
-            if !pending_cmd && self.parents.iter().all(|p| p.order.status.is_terminal()) {
+            if self.pending_commands == 0 && self.is_idle() {
                 return;
             }
             if !self.step() {
@@ -383,7 +401,7 @@ impl Engine {
     }
     /// True when every parent order is final.
     pub fn is_idle(&self) -> bool {
-        self.parents.iter().all(|p| p.order.status.is_terminal())
+        self.open_parents == 0
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) fn twap(symbol: &str, side: Side, qty: i64, start: &str, end: &str) -
         end: Some(at(end)),
         limit_px: None,
         decision_px: None,
+        acknowledge_warnings: false,
     }
 }
 

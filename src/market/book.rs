@@ -2,13 +2,13 @@
 //! Fixed-size arrays keep the simulator's hot path free of allocation.
 
 use crate::model::{Price, Qty, Side, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Price levels kept per side.
 pub const DEPTH: usize = 10;
 
 /// One price level.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Level {
     /// Price.
     pub px: Price,
@@ -119,7 +119,7 @@ impl L2Book {
 }
 
 /// Best bid and offer with sizes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Bbo {
     /// Best bid price and size.
     pub bid: Option<Level>,

@@ -5,7 +5,7 @@
 use crate::model::{Calendar, Timestamp};
 use chrono::{Datelike, Duration as ChronoDuration, NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The zone an instrument's session times are written in.
 pub fn tz_of(cal: Calendar) -> Tz {
@@ -44,7 +44,7 @@ pub struct Session {
 }
 
 /// Where a session is at a moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionState {
     /// Before continuous trading.

@@ -45,16 +45,12 @@ pub struct Intent {
     pub limit: Option<Price>,
     /// Passive, aggressive or auction.
     pub urgency: Urgency,
-    /// Aggressive only: take only from venues displaying at least this much
-    /// at or inside the limit (the sniper's minimum size); `None` takes any size.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_size: Option<Qty>,
 }
 
 impl Intent {
-    /// An intent with no minimum displayed size.
+    /// An intent.
     pub fn new(side: Side, qty: Qty, limit: Option<Price>, urgency: Urgency) -> Intent {
-        Intent { side, qty, limit, urgency, min_size: None }
+        Intent { side, qty, limit, urgency }
     }
 }
 
@@ -193,8 +189,23 @@ impl Router {
         intent: Intent,
         now: Timestamp,
     ) -> RouteDecision {
+        self.route_with_min_size(u, m, inst, intent, None, now)
+    }
+
+    /// Routes an intent; an aggressive one with `min_size` takes only from
+    /// venues displaying at least that much at or inside its limit (the
+    /// sniper's rule) and leaves the others untouched.
+    pub fn route_with_min_size(
+        &self,
+        u: &Universe,
+        m: &InstrumentMarket,
+        inst: usize,
+        intent: Intent,
+        min_size: Option<Qty>,
+        now: Timestamp,
+    ) -> RouteDecision {
         match intent.urgency {
-            Urgency::Aggressive => self.route_aggressive(u, m, inst, intent, now),
+            Urgency::Aggressive => self.route_aggressive(u, m, inst, intent, min_size, now),
             Urgency::Passive => self.route_passive(u, m, inst, intent, now),
             Urgency::Close => route_close(u, m, intent, now),
         }
@@ -206,6 +217,7 @@ impl Router {
         m: &InstrumentMarket,
         inst: usize,
         intent: Intent,
+        min_size: Option<Qty>,
         now: Timestamp,
     ) -> RouteDecision {
         let side = intent.side;
@@ -225,7 +237,7 @@ impl Router {
             let levels = v.book.side(side.opposite()).levels();
             let available = takeable(&v.book, side, intent.limit);
             // A venue showing less than the minimum size is not touched at all.
-            let qualifies = intent.min_size.is_none_or(|min| available >= min);
+            let qualifies = min_size.is_none_or(|min| available >= min);
             if !qualifies {
                 too_small.push(format!("{} {}", venue.name, available));
             }
@@ -310,7 +322,7 @@ impl Router {
                 let _ = write!(reason, "; {left} short of displayed size");
             }
         }
-        if let Some(min) = intent.min_size
+        if let Some(min) = min_size
             && !too_small.is_empty()
         {
             let _ = write!(reason, "; skipped (showing less than the minimum size {min}): {}", too_small.join(", "));

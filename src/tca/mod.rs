@@ -5,10 +5,10 @@
 
 use crate::market::Tape;
 use crate::model::{Fill, Money, Name, ParentOrder, Price, Qty, Side, Timestamp, vwap};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Per-venue share of an order's executions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VenueShare {
     /// Venue.
     pub venue: Name,
@@ -63,7 +63,7 @@ pub fn venue_shares(fills: &[Fill]) -> Vec<VenueShare> {
 }
 
 /// The headline figures of one order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Mid at arrival.
     pub arrival_px: Option<Price>,

@@ -1,0 +1,406 @@
+//! The engine in-process, paced against the wall clock.
+//!
+//! A background task advances simulated time every few milliseconds; commands
+//! and queries take the same lock briefly. Events are kept in order in a
+//! history (so a subscriber can resume from a sequence number without gaps)
+//! and broadcast live through a bounded channel: a consumer that falls too far
+//! behind is told it lagged and resyncs from a snapshot; it never stalls the
+//! engine. An optional sink (the ledger) sees every batch before anyone else,
+//! so nothing is acknowledged before it is durable.
+
+use super::{Client, ClientError, EventStream, StreamItem};
+use crate::algo::PlannedSlice;
+use crate::engine::pace::Pacer;
+use crate::engine::view::{
+    BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderQuery, OrderRow, Page, VenueView,
+};
+use crate::engine::{Actor, Amendment, Command, Engine, EngineEvent, OrderRequest};
+use crate::model::{ParentId, Timestamp};
+use futures_util::StreamExt;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+/// Receives every batch of events before it is published; an error stops the
+/// publication and fails the command that caused it.
+pub trait EventSink: Send {
+    /// Makes the events durable.
+    fn persist(&mut self, events: &[EngineEvent]) -> Result<(), String>;
+}
+
+/// Live events buffered per subscriber before it is declared lagging.
+const LIVE_BUFFER: usize = 16_384;
+/// How often the background task advances the clock.
+const PUMP_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
+/// Most simulated time processed under one lock hold (keeps queries responsive at high speed).
+const MAX_CHUNK_NS: i64 = 2_000_000_000;
+
+struct Host {
+    engine: Engine,
+    pacer: Pacer,
+    history: Vec<EngineEvent>,
+    sink: Option<Box<dyn EventSink>>,
+    sink_error: Option<String>,
+}
+
+struct Shared {
+    host: Mutex<Host>,
+    live: broadcast::Sender<EngineEvent>,
+}
+
+/// The in-process engine, as seen by one user.
+#[derive(Clone)]
+pub struct Embedded {
+    shared: Arc<Shared>,
+    actor: Actor,
+}
+
+impl std::fmt::Debug for Embedded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedded").field("actor", &self.actor).finish()
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Host> {
+        // A panic while holding the lock leaves a consistent engine (every
+        // mutation completes before events are drained), so keep going.
+        self.host.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Publishes what the engine emitted: sink first, then history and live.
+    fn publish(&self, host: &mut Host) -> Result<(), ClientError> {
+        let events = host.engine.drain_events();
+        if events.is_empty() {
+            return Ok(());
+        }
+        if let Some(sink) = host.sink.as_mut()
+            && let Err(e) = sink.persist(&events)
+        {
+            host.sink_error = Some(e.clone());
+            return Err(ClientError::new("ledger_unavailable", format!("events not persisted: {e}")));
+        }
+        for e in &events {
+            // No receiver is fine: nobody is listening yet.
+            let _ = self.live.send(e.clone());
+        }
+        host.history.extend(events);
+        Ok(())
+    }
+
+    /// Advances simulated time to the pacer's clock, in bounded chunks.
+    fn pump(&self) {
+        loop {
+            let mut host = self.lock();
+            if host.sink_error.is_some() {
+                return;
+            }
+            let target = host.pacer.sim_now();
+            let chunk = Timestamp(target.0.min(host.engine.now().0 + MAX_CHUNK_NS));
+            host.engine.run_until(chunk);
+            let _ = self.publish(&mut host);
+            if chunk >= target {
+                return;
+            }
+        }
+    }
+}
+
+impl Embedded {
+    /// Starts pacing `engine` at `speed` simulated seconds per second on the
+    /// current tokio runtime, acting as `actor`.
+    pub fn start(engine: Engine, speed: f64, actor: Actor) -> Embedded {
+        Self::start_with_sink(engine, speed, actor, None)
+    }
+
+    /// Like `start`, with a sink that makes every batch durable before it is published.
+    pub fn start_with_sink(engine: Engine, speed: f64, actor: Actor, sink: Option<Box<dyn EventSink>>) -> Embedded {
+        let pacer = Pacer::new(engine.now(), speed);
+        let (live, _) = broadcast::channel(LIVE_BUFFER);
+        let shared = Arc::new(Shared {
+            host: Mutex::new(Host { engine, pacer, history: Vec::new(), sink, sink_error: None }),
+            live,
+        });
+        let weak: Weak<Shared> = Arc::downgrade(&shared);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(PUMP_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                let Some(shared) = weak.upgrade() else { return };
+                // Engine work is CPU-bound: keep it off the async workers.
+                let _ = tokio::task::spawn_blocking(move || shared.pump()).await;
+            }
+        });
+        Embedded { shared, actor }
+    }
+
+    /// The same engine acting as another user (several desks on one engine).
+    pub fn as_actor(&self, actor: Actor) -> Embedded {
+        Embedded { shared: Arc::clone(&self.shared), actor }
+    }
+
+    /// Who this handle acts as.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Runs `f` on the engine under the lock, then publishes what it emitted.
+    pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
+        let mut host = self.shared.lock();
+        let now = host.pacer.sim_now();
+        host.engine.run_until(now);
+        let r = f(&mut host.engine);
+        let _ = self.shared.publish(&mut host);
+        r
+    }
+
+    fn command(&self, cmd: Command) -> Result<Option<ParentId>, ClientError> {
+        let mut host = self.shared.lock();
+        if let Some(e) = &host.sink_error {
+            return Err(ClientError::new("ledger_unavailable", format!("the ledger failed: {e}")));
+        }
+        let now = host.pacer.sim_now();
+        host.engine.run_until(now);
+        let result = host.engine.apply(&self.actor, cmd);
+        self.shared.publish(&mut host)?;
+        Ok(result?)
+    }
+
+    fn row(&self, id: ParentId) -> Result<OrderRow, ClientError> {
+        let host = self.shared.lock();
+        host.engine
+            .order_detail(&self.actor, id)
+            .map(|d| d.row)
+            .ok_or_else(|| ClientError::not_found(format!("no order {id}")))
+    }
+
+    fn read<R>(&self, f: impl FnOnce(&Engine, &Pacer) -> R) -> R {
+        let host = self.shared.lock();
+        f(&host.engine, &host.pacer)
+    }
+
+    fn act(&self, cmd: Command, id: ParentId) -> Result<OrderRow, ClientError> {
+        self.command(cmd)?;
+        self.row(id)
+    }
+}
+
+impl Client for Embedded {
+    fn describe(&self) -> String {
+        "embedded".to_string()
+    }
+
+    async fn whoami(&self) -> Result<Identity, ClientError> {
+        Ok(Identity::of(&self.actor))
+    }
+
+    async fn health(&self) -> Result<Health, ClientError> {
+        Ok(self.read(|e, _| Health {
+            status: "ok".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            paper_mode: true,
+            engine: "embedded".into(),
+            now: e.now(),
+            open_orders: e.parents().filter(|p| !p.status.is_terminal()).count(),
+            last_seq: e.event_count(),
+        }))
+    }
+
+    async fn clock(&self) -> Result<ClockView, ClientError> {
+        Ok(self.read(|e, p| e.clock(Some(if p.is_frozen() { 0.0 } else { p.speed() }))))
+    }
+
+    async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
+        if !(speed.is_finite() && (0.0..=100_000.0).contains(&speed)) {
+            let mut e =
+                ClientError::new("invalid_speed", format!("{speed} is not a speed; allowed: 0 (pause) to 100000"));
+            e.field = Some("speed".into());
+            return Err(e);
+        }
+        let mut host = self.shared.lock();
+        host.pacer.set_frozen(speed == 0.0);
+        if speed > 0.0 {
+            host.pacer.set_speed(speed);
+        }
+        let now = host.pacer.sim_now();
+        host.engine.run_until(now);
+        let _ = self.shared.publish(&mut host);
+        Ok(host.engine.clock(Some(speed)))
+    }
+
+    async fn instruments(&self) -> Result<Vec<InstrumentView>, ClientError> {
+        Ok(self.read(|e, _| e.instruments()))
+    }
+
+    async fn submit(&self, req: OrderRequest) -> Result<OrderRow, ClientError> {
+        let id =
+            self.command(Command::Submit(req))?.ok_or_else(|| ClientError::new("internal", "submit returned no id"))?;
+        self.row(id)
+    }
+
+    async fn amend(&self, id: ParentId, change: Amendment) -> Result<OrderRow, ClientError> {
+        self.act(Command::Amend { id, change }, id)
+    }
+
+    async fn cancel(&self, id: ParentId) -> Result<OrderRow, ClientError> {
+        self.act(Command::Cancel { id }, id)
+    }
+
+    async fn pause(&self, id: ParentId) -> Result<OrderRow, ClientError> {
+        self.act(Command::Pause { id }, id)
+    }
+
+    async fn resume(&self, id: ParentId) -> Result<OrderRow, ClientError> {
+        self.act(Command::Resume { id }, id)
+    }
+
+    async fn kill_all(&self) -> Result<Vec<ParentId>, ClientError> {
+        let before: Vec<ParentId> =
+            self.read(|e, _| e.parents().filter(|p| !p.status.is_terminal()).map(|p| p.id).collect());
+        self.command(Command::KillAll)?;
+        Ok(before)
+    }
+
+    async fn schedule(&self, req: OrderRequest) -> Result<Vec<PlannedSlice>, ClientError> {
+        Ok(self.read(|e, _| e.preview(&req))?)
+    }
+
+    async fn orders(&self, q: OrderQuery) -> Result<Page<OrderRow>, ClientError> {
+        Ok(self.read(|e, _| e.orders(&self.actor, &q)))
+    }
+
+    async fn order(&self, id: ParentId) -> Result<OrderDetail, ClientError> {
+        self.read(|e, _| e.order_detail(&self.actor, id))
+            .ok_or_else(|| ClientError::not_found(format!("no order {id}")))
+    }
+
+    async fn book(&self, symbol: &str) -> Result<BookView, ClientError> {
+        self.read(|e, _| e.book(symbol))
+            .ok_or_else(|| ClientError::not_found(format!("no market for '{symbol}' today")))
+    }
+
+    async fn venues(&self, symbol: &str) -> Result<Vec<VenueView>, ClientError> {
+        let v = self.read(|e, _| e.venue_views(symbol));
+        if v.is_empty() {
+            return Err(ClientError::not_found(format!("no market for '{symbol}' today")));
+        }
+        Ok(v)
+    }
+
+    async fn risk(&self) -> Result<crate::engine::RiskView, ClientError> {
+        Ok(self.read(|e, _| e.risk_view(&self.actor))?)
+    }
+
+    async fn set_limits(
+        &self,
+        tenant: &str,
+        user: Option<&str>,
+        limits: crate::risk::Limits,
+    ) -> Result<crate::engine::RiskView, ClientError> {
+        self.command(Command::SetLimits { tenant: tenant.to_string(), user: user.map(str::to_string), limits })?;
+        self.risk().await
+    }
+
+    async fn set_trading_state(
+        &self,
+        tenant: Option<&str>,
+        state: crate::risk::TradingState,
+    ) -> Result<crate::engine::RiskView, ClientError> {
+        self.command(Command::SetTradingState { tenant: tenant.map(str::to_string), state })?;
+        self.risk().await
+    }
+
+    async fn set_execution(&self, tenant: &str, enabled: bool) -> Result<crate::engine::RiskView, ClientError> {
+        self.command(Command::SetExecution { tenant: tenant.to_string(), enabled })?;
+        self.risk().await
+    }
+
+    async fn kill_tenant(&self, tenant: &str) -> Result<Vec<ParentId>, ClientError> {
+        let before: Vec<ParentId> = self.read(|e, _| {
+            e.parents().filter(|p| !p.status.is_terminal() && *p.owner.tenant == *tenant).map(|p| p.id).collect()
+        });
+        self.command(Command::KillTenant { tenant: tenant.to_string() })?;
+        Ok(before)
+    }
+
+    async fn tca(&self, id: ParentId) -> Result<crate::tca::Summary, ClientError> {
+        self.read(|e, _| e.order_tca(&self.actor, id)).ok_or_else(|| ClientError::not_found(format!("no order {id}")))
+    }
+
+    async fn subscribe(&self, after: Option<u64>) -> Result<EventStream, ClientError> {
+        let actor = self.actor.clone();
+        let (backlog, rx, visible) = {
+            let host = self.shared.lock();
+            // Subscribing under the lock: nothing can be published between the
+            // backlog copy and the live receiver, so there is no gap.
+            let rx = self.shared.live.subscribe();
+            let backlog: Vec<EngineEvent> = match after {
+                Some(seq) => {
+                    let start = host.history.partition_point(|e| e.seq <= seq);
+                    host.history[start..].to_vec()
+                }
+                None => Vec::new(),
+            };
+            let visible = Visibility::new(&host.engine, &actor);
+            (backlog, rx, visible)
+        };
+        let last = backlog.last().map(|e| e.seq).or(after).unwrap_or(0);
+        let filter = Arc::new(Mutex::new(visible));
+        let f1 = Arc::clone(&filter);
+        let head = futures_util::stream::iter(backlog).filter_map(move |e| {
+            let keep = f1.lock().map(|mut v| v.allows(&e)).unwrap_or(false);
+            async move { keep.then_some(StreamItem::Event(e)) }
+        });
+        let tail = BroadcastStream::new(rx).filter_map(move |r| {
+            let item = match r {
+                Ok(e) if e.seq <= last => None,
+                Ok(e) => {
+                    let keep = filter.lock().map(|mut v| v.allows(&e)).unwrap_or(false);
+                    keep.then_some(StreamItem::Event(e))
+                }
+                Err(BroadcastStreamRecvError::Lagged(n)) => Some(StreamItem::Lagged { missed: n }),
+            };
+            async move { item }
+        });
+        Ok(Box::pin(head.chain(tail)))
+    }
+}
+
+/// Which events a subscriber may see: supervisors everything, others the
+/// events of their own orders plus market-wide ones (auctions).
+struct Visibility {
+    all: bool,
+    actor: Actor,
+    own: std::collections::BTreeSet<ParentId>,
+}
+
+impl Visibility {
+    fn new(engine: &Engine, actor: &Actor) -> Visibility {
+        Visibility {
+            all: actor.role.is_supervisor(),
+            actor: actor.clone(),
+            own: engine.parents().filter(|p| engine.visible(actor, p)).map(|p| p.id).collect(),
+        }
+    }
+
+    fn allows(&mut self, e: &EngineEvent) -> bool {
+        if self.all {
+            return true;
+        }
+        use crate::engine::EventKind;
+        match &e.kind {
+            EventKind::Accepted { order } => {
+                let mine = order.owner.user == self.actor.user && order.owner.tenant == self.actor.tenant;
+                if mine {
+                    self.own.insert(order.id);
+                }
+                mine
+            }
+            EventKind::Rejected { actor, .. } | EventKind::KillAll { actor, .. } => *actor == self.actor,
+            EventKind::Auction { .. } => true,
+            other => other.parent().is_some_and(|p| self.own.contains(&p)),
+        }
+    }
+}

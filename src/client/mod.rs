@@ -1,0 +1,137 @@
+//! The one client contract the UI uses for everything. `Embedded` runs the
+//! engine in-process, paced against the wall clock; a remote implementation
+//! speaks the HTTP API. Both return the same view types (`engine::view`), and
+//! one contract test suite runs against both.
+
+pub mod embedded;
+
+use crate::algo::PlannedSlice;
+use crate::engine::view::{
+    BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderQuery, OrderRow, Page, VenueView,
+};
+use crate::engine::{Amendment, EngineEvent, OrderRequest, Reject};
+use crate::model::ParentId;
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+
+pub use embedded::Embedded;
+
+/// A refused or failed client call: a stable code, a message, and the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ClientError {
+    /// Stable machine-readable code (`invalid_qty`, `unknown_order`, `forbidden`, `unavailable`, ...).
+    pub code: String,
+    /// Human explanation.
+    pub message: String,
+    /// Field at fault, when there is one.
+    #[serde(default)]
+    pub field: Option<String>,
+}
+
+impl ClientError {
+    /// An error with a code and message.
+    pub fn new(code: &str, message: impl Into<String>) -> ClientError {
+        ClientError { code: code.to_string(), message: message.into(), field: None }
+    }
+    /// Not found (or not visible to the caller).
+    pub fn not_found(what: impl Into<String>) -> ClientError {
+        ClientError::new("not_found", what)
+    }
+}
+
+impl From<Reject> for ClientError {
+    fn from(r: Reject) -> Self {
+        ClientError { code: r.code.as_str().to_string(), message: r.message, field: r.field }
+    }
+}
+
+/// What an event subscription yields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StreamItem {
+    /// An engine event, in sequence order.
+    Event(EngineEvent),
+    /// The consumer fell behind and events were dropped: resync from a snapshot.
+    Lagged {
+        /// Events skipped.
+        missed: u64,
+    },
+    /// The connection state changed (remote only).
+    Connection {
+        /// Connected or not.
+        connected: bool,
+        /// Why.
+        detail: String,
+    },
+}
+
+/// A live stream of engine events.
+pub type EventStream = Pin<Box<dyn Stream<Item = StreamItem> + Send>>;
+
+/// Shorthand for the futures the contract returns.
+pub trait Reply<T>: Future<Output = Result<T, ClientError>> + Send {}
+impl<T, F: Future<Output = Result<T, ClientError>> + Send> Reply<T> for F {}
+
+/// Everything the UI can ask of an engine.
+pub trait Client: Send + Sync + 'static {
+    /// `embedded` or the sidecar URL.
+    fn describe(&self) -> String;
+    /// Who the caller is.
+    fn whoami(&self) -> impl Reply<Identity>;
+    /// Liveness and versions.
+    fn health(&self) -> impl Reply<Health>;
+    /// The simulated clock and sessions.
+    fn clock(&self) -> impl Reply<ClockView>;
+    /// Changes the simulation speed (simulated seconds per wall second; 0 pauses).
+    fn set_speed(&self, speed: f64) -> impl Reply<ClockView>;
+    /// Every instrument and whether it trades today.
+    fn instruments(&self) -> impl Reply<Vec<InstrumentView>>;
+    /// Submits a parent order.
+    fn submit(&self, req: OrderRequest) -> impl Reply<OrderRow>;
+    /// Changes a parent's quantity and/or limit.
+    fn amend(&self, id: ParentId, change: Amendment) -> impl Reply<OrderRow>;
+    /// Cancels a parent (working children cancelled, residual reported).
+    fn cancel(&self, id: ParentId) -> impl Reply<OrderRow>;
+    /// Pauses a parent.
+    fn pause(&self, id: ParentId) -> impl Reply<OrderRow>;
+    /// Resumes a paused parent.
+    fn resume(&self, id: ParentId) -> impl Reply<OrderRow>;
+    /// Cancels every working child and pauses every parent (supervisors).
+    fn kill_all(&self) -> impl Reply<Vec<ParentId>>;
+    /// The planned schedule of an order, without submitting it.
+    fn schedule(&self, req: OrderRequest) -> impl Reply<Vec<PlannedSlice>>;
+    /// Blotter rows.
+    fn orders(&self, q: OrderQuery) -> impl Reply<Page<OrderRow>>;
+    /// One order with children, fills, routing decisions and plan.
+    fn order(&self, id: ParentId) -> impl Reply<OrderDetail>;
+    /// Consolidated and per-venue book of an instrument.
+    fn book(&self, symbol: &str) -> impl Reply<BookView>;
+    /// Venues of an instrument with fees, latency and learned fill rates.
+    fn venues(&self, symbol: &str) -> impl Reply<Vec<VenueView>>;
+    /// Every tenant's risk controls, positions and usage (supervisors).
+    fn risk(&self) -> impl Reply<crate::engine::RiskView>;
+    /// Replaces a tenant's (or one user's) risk limits (supervisors).
+    fn set_limits(
+        &self,
+        tenant: &str,
+        user: Option<&str>,
+        limits: crate::risk::Limits,
+    ) -> impl Reply<crate::engine::RiskView>;
+    /// Sets a tenant's trading state, or every tenant's with `None` (supervisors).
+    fn set_trading_state(
+        &self,
+        tenant: Option<&str>,
+        state: crate::risk::TradingState,
+    ) -> impl Reply<crate::engine::RiskView>;
+    /// Enables or disables execution for a tenant (supervisors).
+    fn set_execution(&self, tenant: &str, enabled: bool) -> impl Reply<crate::engine::RiskView>;
+    /// Kill switch for one tenant: children cancelled, parents paused, HALTED (supervisors).
+    fn kill_tenant(&self, tenant: &str) -> impl Reply<Vec<ParentId>>;
+    /// Post-trade analysis of one order (live while it works).
+    fn tca(&self, id: ParentId) -> impl Reply<crate::tca::Summary>;
+    /// Live events; with `after`, first every event with a larger sequence number.
+    fn subscribe(&self, after: Option<u64>) -> impl Reply<EventStream>;
+}

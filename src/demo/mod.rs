@@ -1,0 +1,151 @@
+//! The guided demo: a scripted, deterministic trading day. `run_headless`
+//! plays a script without a terminal and reports every order's TCA (the
+//! reference the interactive walkthrough must agree with).
+
+pub mod script;
+
+use crate::engine::{Engine, EngineConfig, EventKind, Reject};
+use crate::market::Universe;
+use crate::model::{AlgoKind, Name, ParentId, ParentStatus, Price, Qty, Side};
+use serde::Serialize;
+use std::sync::Arc;
+
+pub use script::{Look, Script, ScriptError, Step};
+
+/// The built-in walkthrough.
+pub const BUILTIN: &str = include_str!("walkthrough.toml");
+
+/// One order of a finished demo.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoOrder {
+    /// Id.
+    pub id: ParentId,
+    /// Owner.
+    pub user: Name,
+    /// Owner's tenant.
+    pub tenant: Name,
+    /// Instrument.
+    pub symbol: Name,
+    /// Side.
+    pub side: Side,
+    /// Quantity.
+    pub qty: Qty,
+    /// Algorithm.
+    pub algo: AlgoKind,
+    /// Final status.
+    pub status: ParentStatus,
+    /// Filled.
+    pub filled_qty: Qty,
+    /// Average price.
+    pub avg_px: Option<Price>,
+    /// Post-trade analysis.
+    pub tca: crate::tca::Summary,
+}
+
+/// What a headless run prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeadlessReport {
+    /// Script title.
+    pub title: String,
+    /// Seed.
+    pub seed: u64,
+    /// Date.
+    pub date: String,
+    /// Steps played.
+    pub steps: usize,
+    /// Every order with its TCA.
+    pub orders: Vec<DemoOrder>,
+    /// Commands the engine refused (a demo may show a refusal on purpose).
+    pub rejections: Vec<String>,
+    /// Engine events emitted.
+    pub events: u64,
+}
+
+/// The engine a script runs on.
+pub fn engine_for(script: &Script, universe: Arc<Universe>) -> Result<Engine, Reject> {
+    let mut cfg = EngineConfig::new(script.seed, script.date);
+    cfg.symbols = script.symbols.clone();
+    cfg.origin = Some(script.start);
+    Engine::new(universe, cfg)
+}
+
+/// Plays `script` as fast as possible: each step's commands at its time, then
+/// every order to its end.
+pub fn run_headless(script: &Script, universe: Arc<Universe>) -> Result<HeadlessReport, Reject> {
+    let mut e = engine_for(script, universe)?;
+    let mut rejections = Vec::new();
+    let mut collect = |e: &mut Engine| {
+        for ev in e.drain_events() {
+            if let EventKind::Rejected { message, .. } = ev.kind {
+                rejections.push(format!("{}: {message}", ev.ts.hms_in(script::SCRIPT_TZ)));
+            }
+        }
+    };
+    for step in &script.steps {
+        if let Some(at) = step.at {
+            e.run_until(at);
+        }
+        for (actor, cmd) in &step.commands {
+            // A refusal is part of the story; it is reported, not fatal.
+            let _ = e.apply(actor, cmd.clone());
+        }
+        collect(&mut e);
+    }
+    e.run_until_idle();
+    collect(&mut e);
+    let orders = e
+        .parents()
+        .map(|p| DemoOrder {
+            id: p.id,
+            user: p.owner.user.clone(),
+            tenant: p.owner.tenant.clone(),
+            symbol: p.symbol.clone(),
+            side: p.side,
+            qty: p.qty,
+            algo: p.algo,
+            status: p.status,
+            filled_qty: p.filled,
+            avg_px: p.avg_px(),
+            tca: crate::tca::summary(
+                p,
+                e.fills(p.id),
+                &e.market(&p.symbol).map(|m| m.tape.clone()).unwrap_or_default(),
+                e.now(),
+            ),
+        })
+        .collect();
+    Ok(HeadlessReport {
+        title: script.title.clone(),
+        seed: script.seed,
+        date: script.date.to_string(),
+        steps: script.steps.len(),
+        orders,
+        rejections,
+        events: e.event_count(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_script_parses() {
+        let s = Script::parse(BUILTIN, "built-in").unwrap();
+        assert!(s.steps.len() >= 5);
+        assert!(s.steps.iter().any(|st| !st.commands.is_empty()));
+    }
+
+    #[test]
+    fn errors_name_the_step_and_field() {
+        let bad = "title = \"x\"\nstart = \"09:25\"\n[[step]]\ncaption = \"a\"\nat = \"09:30\"\n[[step.order]]\nsymbol = \"AAPL\"\nside = \"buy\"\nqty = \"lots\"\nalgo = \"twap\"\n";
+        let e = Script::parse(bad, "bad.toml").unwrap_err().to_string();
+        assert!(e.starts_with("demo script bad.toml: step 1: order 1: qty: "), "{e}");
+        let bad = "title = \"x\"\nstart = \"09:25\"\n[[step]]\ncaption = \"a\"\nat = \"10:30\"\n[[step]]\ncaption = \"b\"\nat = \"10:00\"\n";
+        let e = Script::parse(bad, "b.toml").unwrap_err().to_string();
+        assert!(e.contains("step 2: at: 10:00 is before the previous step"), "{e}");
+        let bad = "title = \"x\"\nstart = \"09:25\"\n[[step]]\ncaption = \"a\"\n[[step.action]]\npause = \"P1\"\n";
+        let e = Script::parse(bad, "c.toml").unwrap_err().to_string();
+        assert!(e.contains("P1 is not one of the 0 orders"), "{e}");
+    }
+}

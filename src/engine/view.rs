@@ -1,0 +1,399 @@
+//! Read-only views of engine state for the UI and the API: plain serialisable
+//! data, filtered by who is asking. Both client transports return exactly
+//! these types, so the UI cannot tell them apart.
+
+use super::{Actor, Engine};
+use crate::algo::PlannedSlice;
+use crate::market::{Bbo, Level, SessionState};
+use crate::model::{
+    AlgoKind, AssetClass, ChildOrder, Fee, Fill, Name, ParentId, ParentOrder, ParentStatus, Price, Qty, Role, Side,
+    Timestamp,
+};
+use crate::router::RouteDecision;
+use serde::{Deserialize, Serialize};
+
+/// One row of the blotter: a parent with its live figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderRow {
+    /// The parent order.
+    pub order: ParentOrder,
+    /// Quantity working at venues.
+    pub working: Qty,
+    /// Cost against arrival so far, in bps (positive = worse).
+    pub slippage_bps: Option<f64>,
+    /// Filled minus planned-by-now, as a fraction of the order (positive = ahead).
+    pub schedule_deviation: Option<f64>,
+    /// Current mid of the instrument.
+    pub mid: Option<f64>,
+}
+
+/// One parent with everything under it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderDetail {
+    /// The blotter row.
+    pub row: OrderRow,
+    /// Child orders, oldest first.
+    pub children: Vec<ChildOrder>,
+    /// Fills, oldest first.
+    pub fills: Vec<Fill>,
+    /// Recent routing decisions, oldest first.
+    pub decisions: Vec<RouteDecision>,
+    /// The algorithm's planned schedule.
+    pub plan: Vec<PlannedSlice>,
+}
+
+/// Which orders to list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrderQuery {
+    /// Only this status.
+    #[serde(default)]
+    pub status: Option<ParentStatus>,
+    /// Only orders that are not final.
+    #[serde(default)]
+    pub active: bool,
+    /// Only this symbol.
+    #[serde(default)]
+    pub symbol: Option<String>,
+    /// Only this user's orders.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Only this tenant's orders.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// Only this algorithm.
+    #[serde(default)]
+    pub algo: Option<AlgoKind>,
+    /// Rows to skip.
+    #[serde(default)]
+    pub offset: usize,
+    /// Rows to return (0 = all).
+    #[serde(default)]
+    pub limit: usize,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// Rows matching the query in all.
+    pub total: usize,
+    /// Rows skipped.
+    pub offset: usize,
+}
+
+/// One venue's book for the venue view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VenueBook {
+    /// Venue.
+    pub venue: Name,
+    /// Bids, best first.
+    pub bids: Vec<Level>,
+    /// Asks, best first.
+    pub asks: Vec<Level>,
+    /// Our resting orders there.
+    pub ours: Vec<OwnOrder>,
+}
+
+/// One of our resting orders at a venue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnOrder {
+    /// Side.
+    pub side: Side,
+    /// Price.
+    pub px: Price,
+    /// Unfilled quantity.
+    pub leaves: Qty,
+    /// Others' displayed quantity ahead of it.
+    pub ahead: Qty,
+}
+
+/// The consolidated book of one instrument.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookView {
+    /// Instrument.
+    pub symbol: Name,
+    /// As of.
+    pub ts: Timestamp,
+    /// National best bid and offer.
+    pub nbbo: Bbo,
+    /// Latent mid.
+    pub mid: f64,
+    /// Per-venue books.
+    pub venues: Vec<VenueBook>,
+    /// Last print (time, price, quantity).
+    pub last_trade: Option<(Timestamp, Price, Qty)>,
+    /// Volume traded by others since the open.
+    pub market_volume: Qty,
+    /// Session state now.
+    pub session: SessionState,
+}
+
+/// A venue's rules and what the router has learned there for one instrument.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VenueView {
+    /// Venue.
+    pub venue: Name,
+    /// Asset class.
+    pub asset_class: AssetClass,
+    /// Fee for adding liquidity (negative = rebate).
+    pub maker_fee: Fee,
+    /// Fee for taking liquidity.
+    pub taker_fee: Fee,
+    /// One-way latency including any speed bump, microseconds.
+    pub latency_us: f64,
+    /// Share of the instrument's market volume.
+    pub market_share: f64,
+    /// Passive fill probability learned this session.
+    pub fill_prob: f64,
+    /// Quantity we posted passively (closed).
+    pub passive_posted: f64,
+    /// Of which filled.
+    pub passive_filled: f64,
+    /// Quantity we sent as IOC.
+    pub aggressive_sent: f64,
+    /// Of which filled.
+    pub aggressive_filled: f64,
+}
+
+/// The simulated clock and sessions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockView {
+    /// Simulated time now.
+    pub now: Timestamp,
+    /// Trading date.
+    pub date: String,
+    /// Simulated seconds per wall second (0 = paused; None = not paced).
+    pub speed: Option<f64>,
+    /// Per instrument: symbol, session state, time zone.
+    pub sessions: Vec<(Name, SessionState, String)>,
+}
+
+/// Who the caller is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    /// User.
+    pub user: Name,
+    /// Tenant.
+    pub tenant: Name,
+    /// Role.
+    pub role: Role,
+    /// Always true in this build: no live venue adapters exist.
+    pub paper_mode: bool,
+}
+
+impl Identity {
+    /// The identity of an actor.
+    pub fn of(actor: &Actor) -> Identity {
+        Identity { user: actor.user.clone(), tenant: actor.tenant.clone(), role: actor.role, paper_mode: true }
+    }
+}
+
+/// An instrument as the order ticket needs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstrumentView {
+    /// Symbol.
+    pub symbol: Name,
+    /// Name.
+    pub name: String,
+    /// Asset class.
+    pub asset_class: AssetClass,
+    /// Currency.
+    pub currency: Name,
+    /// Tick size.
+    pub tick_size: Price,
+    /// Lot size.
+    pub lot_size: Qty,
+    /// Average daily volume.
+    pub adv: Qty,
+    /// Whether it trades today (false on its holidays).
+    pub open_today: bool,
+}
+
+impl Engine {
+    /// True if `actor` may see the order.
+    pub fn visible(&self, actor: &Actor, order: &ParentOrder) -> bool {
+        actor.role.is_supervisor() || (order.owner.user == actor.user && order.owner.tenant == actor.tenant)
+    }
+
+    fn row(&self, p: &super::ParentSlot) -> OrderRow {
+        let m = &self.markets[p.inst];
+        let mid = m.nbbo().mid();
+        let slippage_bps = match (p.order.avg_px(), p.order.arrival_px) {
+            (Some(a), Some(b)) => Some(crate::tca::cost_bps(p.order.side, a, b)),
+            _ => None,
+        };
+        let schedule_deviation = if p.started && p.order.qty.is_positive() {
+            let plan = p.algo.plan();
+            (!plan.is_empty()).then(|| {
+                let due = plan.iter().take_while(|s| s.at <= self.now).last().map_or(Qty::ZERO, |s| s.cum);
+                (p.order.filled.to_f64() - due.to_f64()) / p.order.qty.to_f64()
+            })
+        } else {
+            None
+        };
+        OrderRow { order: p.order.clone(), working: p.working, slippage_bps, schedule_deviation, mid }
+    }
+
+    /// Orders visible to `actor` matching `q`, newest first.
+    pub fn orders(&self, actor: &Actor, q: &OrderQuery) -> Page<OrderRow> {
+        let eq = |a: &str, b: &Option<String>| b.as_ref().is_none_or(|b| a.eq_ignore_ascii_case(b));
+        let matching: Vec<&super::ParentSlot> = self
+            .parents
+            .iter()
+            .rev()
+            .filter(|p| self.visible(actor, &p.order))
+            .filter(|p| q.status.is_none_or(|s| p.order.status == s))
+            .filter(|p| !q.active || !p.order.status.is_terminal())
+            .filter(|p| {
+                eq(&p.order.symbol, &q.symbol)
+                    && eq(&p.order.owner.user, &q.user)
+                    && eq(&p.order.owner.tenant, &q.tenant)
+            })
+            .filter(|p| q.algo.is_none_or(|a| p.order.algo == a))
+            .collect();
+        let total = matching.len();
+        let limit = if q.limit == 0 { usize::MAX } else { q.limit };
+        let items = matching.into_iter().skip(q.offset).take(limit).map(|p| self.row(p)).collect();
+        Page { items, total, offset: q.offset }
+    }
+
+    /// One order with its children, fills, decisions and plan.
+    pub fn order_detail(&self, actor: &Actor, id: ParentId) -> Option<OrderDetail> {
+        let i = self.parent_index(id)?;
+        let p = &self.parents[i];
+        if !self.visible(actor, &p.order) {
+            return None;
+        }
+        Some(OrderDetail {
+            row: self.row(p),
+            children: p.children.iter().map(|&c| self.children[c].order.clone()).collect(),
+            fills: p.fills.clone(),
+            decisions: p.decisions.iter().cloned().collect(),
+            plan: p.algo.plan(),
+        })
+    }
+
+    /// Post-trade figures of one order (live while it works).
+    pub fn order_tca(&self, actor: &Actor, id: ParentId) -> Option<crate::tca::Summary> {
+        let i = self.parent_index(id)?;
+        let p = &self.parents[i];
+        if !self.visible(actor, &p.order) {
+            return None;
+        }
+        Some(crate::tca::summary(&p.order, &p.fills, &self.markets[p.inst].tape, self.now))
+    }
+
+    /// The consolidated and per-venue book of an instrument.
+    pub fn book(&self, symbol: &str) -> Option<BookView> {
+        let u = self.universe.instrument_index(symbol)?;
+        let i = self.active[u]?;
+        let m = &self.markets[i];
+        let venues = m
+            .venues
+            .iter()
+            .enumerate()
+            .map(|(slot, v)| VenueBook {
+                venue: self.universe.venue(v.venue).name.clone(),
+                bids: v.book.bids.levels().to_vec(),
+                asks: v.book.asks.levels().to_vec(),
+                ours: self
+                    .exchange
+                    .orders_at(i, slot)
+                    .map(|(_, side, px, leaves, ahead)| OwnOrder { side, px, leaves, ahead })
+                    .collect(),
+            })
+            .collect();
+        Some(BookView {
+            symbol: m.inst.symbol.clone(),
+            ts: self.now,
+            nbbo: m.nbbo(),
+            mid: m.mid(self.now),
+            venues,
+            last_trade: m.last_trade,
+            market_volume: m.market_volume,
+            session: m.session.state_at(self.now),
+        })
+    }
+
+    /// Venues of an instrument with fees, latency and what routing learned.
+    pub fn venue_views(&self, symbol: &str) -> Vec<VenueView> {
+        let Some(u) = self.universe.instrument_index(symbol) else { return Vec::new() };
+        let Some(i) = self.active[u] else { return Vec::new() };
+        let m = &self.markets[i];
+        m.venues
+            .iter()
+            .enumerate()
+            .map(|(slot, v)| {
+                let venue = self.universe.venue(v.venue);
+                let s = self.router.stats(i, slot);
+                VenueView {
+                    venue: venue.name.clone(),
+                    asset_class: venue.asset_class,
+                    maker_fee: venue.maker_fee,
+                    taker_fee: venue.taker_fee,
+                    latency_us: venue.latency_us + venue.speed_bump_us,
+                    market_share: v.share,
+                    fill_prob: self.router.passive_fill_prob(m, i, slot),
+                    passive_posted: s.passive_posted,
+                    passive_filled: s.passive_filled,
+                    aggressive_sent: s.aggressive_sent,
+                    aggressive_filled: s.aggressive_filled,
+                }
+            })
+            .collect()
+    }
+
+    /// Every instrument in the universe and whether it trades today.
+    pub fn instruments(&self) -> Vec<InstrumentView> {
+        self.universe
+            .instruments()
+            .iter()
+            .enumerate()
+            .map(|(u, i)| InstrumentView {
+                symbol: i.symbol.clone(),
+                name: i.name.clone(),
+                asset_class: i.asset_class,
+                currency: i.currency.clone(),
+                tick_size: i.tick_size,
+                lot_size: i.lot_size,
+                adv: i.adv,
+                open_today: self.active[u].is_some(),
+            })
+            .collect()
+    }
+
+    /// The clock and every simulated session's state (speed is the driver's).
+    pub fn clock(&self, speed: Option<f64>) -> ClockView {
+        ClockView {
+            now: self.now,
+            date: self.date.to_string(),
+            speed,
+            sessions: self
+                .markets
+                .iter()
+                .map(|m| (m.inst.symbol.clone(), m.session.state_at(self.now), m.session.tz.name().to_string()))
+                .collect(),
+        }
+    }
+}
+
+/// Liveness of an engine as seen by a client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// `ok` when the engine answers.
+    pub status: String,
+    /// Build version.
+    pub version: String,
+    /// Always true in this build.
+    pub paper_mode: bool,
+    /// `embedded` or the sidecar URL.
+    pub engine: String,
+    /// Simulated time.
+    pub now: Timestamp,
+    /// Orders not yet final.
+    pub open_orders: usize,
+    /// Last event sequence number.
+    pub last_seq: u64,
+}
