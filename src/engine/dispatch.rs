@@ -82,6 +82,10 @@ impl Engine {
             self.emit(EventKind::Auction { symbol, px: out.px, volume: out.volume, imbalance: out.imbalance });
         }
         self.apply_execs();
+        for (key, leaves) in self.exchange.take_auction_unfilled(i) {
+            let reason = format!("closing auction: {leaves} not executed at the uncross price");
+            self.child_cancelled(key, leaves, reason);
+        }
     }
 
     fn on_start(&mut self, p: usize) {
