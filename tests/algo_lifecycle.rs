@@ -179,3 +179,25 @@ fn every_algorithm_is_deterministic_and_never_overfills() {
     }
     assert_eq!(e.parents().filter(|p| p.status == ParentStatus::Done).count(), 7, "every algorithm completes");
 }
+
+#[test]
+fn an_amend_does_not_double_the_next_slice() {
+    for algo in [AlgoKind::Twap, AlgoKind::Vwap, AlgoKind::Is] {
+        let mut e = engine(9, &["MSFT"]);
+        // Crossing slices: nothing rests, so a second timer would send a second slice.
+        let req = order("MSFT", Side::Buy, 150_000, algo, "10:00", "11:00", &[("urgency", "aggressive")]);
+        let id = e.apply(&advisor(), Command::Submit(req)).unwrap().unwrap();
+        e.run_until(ny("10:02"));
+        amend(&mut e, id, Some(Qty::from_int(180_000)), None);
+        e.run_until(ny("10:04"));
+        let _ = e.drain_events();
+        // The next slice starts at 10:05: one catch-up and one slice at most, no cancel-and-redo.
+        e.run_until(ny("10:05") + Duration::secs(2));
+        let routed = e
+            .drain_events()
+            .into_iter()
+            .filter(|ev| matches!(&ev.kind, EventKind::Routed { parent, .. } if *parent == id))
+            .count();
+        assert!((1..=2).contains(&routed), "{algo}: {routed} routing decisions around one slice");
+    }
+}

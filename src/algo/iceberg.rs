@@ -107,7 +107,13 @@ impl ExecAlgo for Iceberg {
         self.refill(ctx);
     }
 
+    fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
+        // The re-peg timer still runs; a repriced tip goes up once the old one is cancelled.
+        self.refill(ctx);
+    }
+
     fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
+        // Timers set before the pause are void: re-arm the re-peg.
         self.refill(ctx);
         ctx.timer(ctx.now + self.repeg, REPEG);
     }

@@ -91,6 +91,13 @@ impl ExecAlgo for Moc {
         }
     }
 
+    fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
+        // Before the submission time the timer is still armed.
+        if ctx.now >= self.submit_at {
+            self.submit(ctx);
+        }
+    }
+
     fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
         if ctx.now >= self.submit_at {
             self.submit(ctx);

@@ -62,6 +62,9 @@ pub struct Slicer {
     rebalance: bool,
     max_pct: Option<f64>,
     vol_at_start: Option<Qty>,
+    /// The slice timer we are waiting for: an amend re-acts at once, and the
+    /// timer it replaced must not fire a second slice on top.
+    armed: Option<u64>,
 }
 
 impl Slicer {
@@ -91,6 +94,7 @@ impl Slicer {
             rebalance: false,
             max_pct: None,
             vol_at_start: None,
+            armed: None,
         }
     }
 
@@ -162,10 +166,16 @@ impl Slicer {
         let this_slice = self.plan[k].cum.saturating_sub(self.due_before(k).max(filled + catch_up));
         let this_slice = room.map_or(this_slice, |r| this_slice.min(r));
         ctx.send(this_slice, if self.aggressive { Urgency::Aggressive } else { Urgency::Passive });
-        match self.plan.get(k + 1) {
-            Some(next) if next.at < self.final_at => ctx.timer(next.at, (k + 1) as u64),
-            _ => ctx.timer(self.final_at.max(ctx.now), FINAL),
-        }
+        let (at, token) = match self.plan.get(k + 1) {
+            Some(next) if next.at < self.final_at => (next.at, (k + 1) as u64),
+            _ => (self.final_at.max(ctx.now), FINAL),
+        };
+        self.arm(ctx, at, token);
+    }
+
+    fn arm(&mut self, ctx: &mut AlgoCtx<'_>, at: Timestamp, token: u64) {
+        self.armed = Some(token);
+        ctx.timer(at, token);
     }
 
     /// Cancels what is working, then acts once every cancel is confirmed.
@@ -202,11 +212,14 @@ impl Slicer {
     pub fn on_start(&mut self, ctx: &mut AlgoCtx<'_>) {
         self.vol_at_start = Some(ctx.market.market_volume);
         let first = self.plan.first().map_or(ctx.now, |s| s.at).max(ctx.now);
-        ctx.timer(first, 0);
+        self.arm(ctx, first, 0);
     }
 
     /// A timer set by `act` or `on_start` fired.
     pub fn on_timer(&mut self, ctx: &mut AlgoCtx<'_>, token: u64) {
+        if token != RETRY && self.armed != Some(token) {
+            return;
+        }
         match token {
             FINAL => {
                 self.final_phase = true;
@@ -243,10 +256,113 @@ impl Slicer {
             self.final_phase = true;
         } else if self.plan.first().is_some_and(|s| s.at > ctx.now) {
             // Not started yet: wait for the first slice.
-            ctx.timer(self.plan[0].at, 0);
+            self.arm(ctx, self.plan[0].at, 0);
             return;
         }
         self.current = Some(k);
         self.refresh(ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::Action;
+    use crate::market::rng::{Stream, stream};
+    use crate::market::session::session;
+    use crate::market::{InstrumentMarket, MarketParams, Universe};
+    use crate::model::{AlgoKind, Money, Owner, ParentId, ParentOrder, ParentStatus, Side};
+    use chrono::NaiveDate;
+
+    fn market() -> InstrumentMarket {
+        let u = Universe::builtin();
+        let i = u.instrument_index("AAPL").unwrap();
+        let s = session(u.instruments()[i].calendar, "NASDAQ", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
+        let mut m = InstrumentMarket::new(&u, i, s, s.open, 1, MarketParams::default());
+        m.on_tick(s.open);
+        m
+    }
+
+    fn parent(qty: i64, start: Timestamp, end: Timestamp) -> ParentOrder {
+        ParentOrder {
+            id: ParentId(1),
+            owner: Owner::default(),
+            symbol: "AAPL".into(),
+            side: Side::Buy,
+            qty: Qty::from_int(qty),
+            limit_px: None,
+            algo: AlgoKind::Twap,
+            params: Default::default(),
+            start,
+            end,
+            status: ParentStatus::Working,
+            filled: Qty::ZERO,
+            notional: Money::ZERO,
+            fees: Money::ZERO,
+            arrival_px: None,
+            decision_px: None,
+            created_at: start,
+            done_at: None,
+            children: 0,
+        }
+    }
+
+    /// Calls `f` with a context at `now` (nothing working) and returns the actions.
+    fn call(m: &InstrumentMarket, p: &ParentOrder, now: Timestamp, f: impl FnOnce(&mut AlgoCtx<'_>)) -> Vec<Action> {
+        let mut rng = stream(1, Stream::Algo, 1);
+        let mut actions = Vec::new();
+        let mut ctx = AlgoCtx::new(now, p, Qty::ZERO, m, &mut rng, 0.0, &mut actions);
+        f(&mut ctx);
+        actions
+    }
+
+    fn sends(a: &[Action]) -> usize {
+        a.iter().filter(|a| matches!(a, Action::Send(_))).count()
+    }
+
+    #[test]
+    fn a_timer_superseded_by_an_amend_does_not_fire_a_second_slice() {
+        let m = market();
+        let open = m.session.open;
+        let end = open + Duration::mins(60);
+        let plan = plan_from(&equal_times(open, end, 12), &[1.0; 12], Qty::from_int(12_000), Qty::from_int(1));
+        let mut s = Slicer::new(plan, None, open, end, false);
+        let mut p = parent(12_000, open, end);
+        assert!(call(&m, &p, open, |c| s.on_start(c)).contains(&Action::Timer(open, 0)));
+        let a = call(&m, &p, open, |c| s.on_timer(c, 0));
+        assert_eq!(sends(&a), 1);
+        let t1 = open + Duration::mins(5);
+        assert!(a.contains(&Action::Timer(t1, 1)));
+        // The first slice filled; an amend two minutes in re-acts and re-arms slice 1.
+        p.filled = Qty::from_int(1_000);
+        p.qty = Qty::from_int(15_000);
+        let a = call(&m, &p, open + Duration::mins(2), |c| s.on_resume(c));
+        assert!(a.contains(&Action::Timer(t1, 1)), "{a:?}");
+        // Both timers for slice 1 fire: only one slice goes out.
+        assert!(sends(&call(&m, &p, t1, |c| s.on_timer(c, 1))) >= 1);
+        assert_eq!(call(&m, &p, t1, |c| s.on_timer(c, 1)), Vec::new(), "a superseded timer acted");
+    }
+
+    #[test]
+    fn the_participation_cap_bounds_what_a_slice_sends() {
+        let m = market();
+        let open = m.session.open;
+        let end = open + Duration::mins(60);
+        let plan = plan_from(&equal_times(open, end, 12), &[1.0; 12], Qty::from_int(1_200_000), Qty::from_int(1));
+        let mut s = Slicer::new(plan, None, open, end, false).with_max_pct(Some(0.05)).with_rebalance();
+        let p = parent(1_200_000, open, end);
+        call(&m, &p, open, |c| s.on_start(c));
+        let a = call(&m, &p, open, |c| s.on_timer(c, 0));
+        // 5% of all volume = 5/95 of what others are expected to trade in the first 5 minutes.
+        let expected = m.expected_volume(open, open + Duration::mins(5)) * 0.05 / 0.95;
+        let sent: f64 = a
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send(i) => Some(i.qty.to_f64()),
+                _ => None,
+            })
+            .sum();
+        assert!(sent > 0.0 && sent <= expected + 1.0, "sent {sent}, cap {expected}");
+        assert!(sent < 100_000.0, "the uncapped slice would be 100,000");
     }
 }
