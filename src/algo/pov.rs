@@ -12,9 +12,9 @@
 //! `max_child`) ahead of what is filled, and filled plus working never exceed
 //! it, so over **any** window of time
 //! `our fills <= r / (1 - r) * others' volume in the window + burst`.
-//! Over a 5-minute window of a liquid name (AAPL trades ~100,000 shares a
-//! minute even at midday) the default burst of 1,000 shares moves the
-//! realised participation by well under 0.5 percentage point. Volume missed
+//! Over a 5-minute window of a liquid name (AAPL trades ~80,000 shares a
+//! minute even at midday) the default burst (10 x 110 = 1,100 shares for
+//! AAPL) moves the realised participation by under 0.3 percentage point. Volume missed
 //! while unable to fill (a child short of liquidity) is forgiven rather than
 //! chased; the order stops at its quantity and expires at `end` with the rest.
 //!
