@@ -73,6 +73,7 @@ enum Job {
     Auction(usize),
     Arrive(usize),
     CancelArrive(usize),
+    AmendArrive(usize),
     Start(usize),
     End(usize),
     Timer { parent: usize, token: u64, epoch: u32 },
@@ -133,6 +134,8 @@ struct ChildSlot {
     urgency: Urgency,
     arrive_at: Timestamp,
     cancel_sent: bool,
+    /// New total quantity and price of an amend in flight.
+    pending_amend: Option<(Qty, Option<crate::model::Price>)>,
 }
 
 /// The paper execution engine.
