@@ -108,7 +108,14 @@ impl ExecAlgo for Iceberg {
     }
 
     fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
-        // The re-peg timer still runs; a repriced tip goes up once the old one is cancelled.
+        // The engine moved a tip priced through the new limit onto it; the
+        // re-peg timer still runs.
+        let side = ctx.parent.side;
+        if let (Some(px), Some(limit)) = (self.posted_px, ctx.parent.limit_px)
+            && side.better(limit, px)
+        {
+            self.posted_px = Some(limit);
+        }
         self.refill(ctx);
     }
 

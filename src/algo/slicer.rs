@@ -245,8 +245,26 @@ impl Slicer {
         }
     }
 
-    /// Resumed or amended: re-plan the remaining slices to the parent's
-    /// quantity and carry on from the current slice.
+    /// Amended: the engine has already fitted working children to the new
+    /// quantity and limit (keeping their queue priority), so re-plan the
+    /// remaining slices and top up the current one without cancelling anything.
+    pub fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
+        let lot = ctx.market.inst.lot_size;
+        let k = self.plan.iter().rposition(|s| s.at <= ctx.now).unwrap_or(0);
+        let done = self.due_before(k);
+        self.replan_from(k, done, ctx.parent.qty, lot);
+        if self.final_phase {
+            if !ctx.working.is_positive() {
+                self.act(ctx);
+            }
+        } else if self.current == Some(k) && !self.awaiting_cancels {
+            let top_up = self.plan[k].cum.saturating_sub(ctx.parent.filled + ctx.working);
+            ctx.send(top_up, if self.aggressive { Urgency::Aggressive } else { Urgency::Passive });
+        }
+    }
+
+    /// Resumed: re-plan the remaining slices to the parent's quantity and
+    /// carry on from the current slice (timers set before the pause are void).
     pub fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
         let lot = ctx.market.inst.lot_size;
         let k = self.plan.iter().rposition(|s| s.at <= ctx.now).unwrap_or(0);
@@ -321,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn a_timer_superseded_by_an_amend_does_not_fire_a_second_slice() {
+    fn a_superseded_slice_timer_does_not_fire_a_second_slice() {
         let m = market();
         let open = m.session.open;
         let end = open + Duration::mins(60);
@@ -333,7 +351,7 @@ mod tests {
         assert_eq!(sends(&a), 1);
         let t1 = open + Duration::mins(5);
         assert!(a.contains(&Action::Timer(t1, 1)));
-        // The first slice filled; an amend two minutes in re-acts and re-arms slice 1.
+        // The first slice filled; a re-plan two minutes in re-acts and re-arms slice 1.
         p.filled = Qty::from_int(1_000);
         p.qty = Qty::from_int(15_000);
         let a = call(&m, &p, open + Duration::mins(2), |c| s.on_resume(c));
@@ -341,6 +359,28 @@ mod tests {
         // Both timers for slice 1 fire: only one slice goes out.
         assert!(sends(&call(&m, &p, t1, |c| s.on_timer(c, 1))) >= 1);
         assert_eq!(call(&m, &p, t1, |c| s.on_timer(c, 1)), Vec::new(), "a superseded timer acted");
+    }
+
+    #[test]
+    fn an_amend_tops_up_the_current_slice_without_cancelling() {
+        let m = market();
+        let open = m.session.open;
+        let end = open + Duration::mins(60);
+        let plan = plan_from(&equal_times(open, end, 12), &[1.0; 12], Qty::from_int(12_000), Qty::from_int(1));
+        let mut s = Slicer::new(plan, None, open, end, false);
+        let mut p = parent(12_000, open, end);
+        call(&m, &p, open, |c| s.on_start(c));
+        call(&m, &p, open, |c| s.on_timer(c, 0));
+        // 12,000 -> 24,000 with the first 1,000-share slice still working (not filled).
+        p.qty = Qty::from_int(24_000);
+        let mut rng = stream(1, Stream::Algo, 1);
+        let mut actions = Vec::new();
+        let mut ctx = AlgoCtx::new(open + Duration::mins(1), &p, Qty::from_int(1_000), &m, &mut rng, 0.0, &mut actions);
+        s.on_amend(&mut ctx);
+        assert_eq!(actions.len(), 1, "{actions:?}");
+        assert!(matches!(&actions[0], Action::Send(i) if i.qty == Qty::from_int(1_000)), "{actions:?}");
+        assert_eq!(s.plan().last().unwrap().cum, Qty::from_int(24_000));
+        assert!(s.plan().iter().all(|x| x.qty == Qty::from_int(2_000)));
     }
 
     #[test]

@@ -75,6 +75,10 @@ impl ExecAlgo for Twap {
         self.slicer.on_child_closed(ctx);
     }
 
+    fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
+        self.slicer.on_amend(ctx);
+    }
+
     fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
         self.slicer.on_resume(ctx);
     }

@@ -70,6 +70,10 @@ impl ExecAlgo for Vwap {
         self.slicer.on_child_closed(ctx);
     }
 
+    fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
+        self.slicer.on_amend(ctx);
+    }
+
     fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
         self.slicer.on_resume(ctx);
     }
