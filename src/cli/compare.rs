@@ -40,6 +40,7 @@ fn parse_algos(s: &str) -> Result<Vec<AlgoKind>, CliError> {
     Ok(out)
 }
 
+/// Runs `blotter compare`.
 pub fn compare(a: &CompareArgs) -> Result<(), CliError> {
     if a.order.algo.is_some() {
         return Err(CliError::usage("--algo: compare takes a list: --algos twap,vwap,pov,is"));
