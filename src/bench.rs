@@ -1,6 +1,7 @@
 //! Benchmark scenarios shared by `blotter bench` and `cargo bench`.
 
 pub mod algos;
+pub mod tca;
 
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest};
 use crate::market::Universe;

@@ -8,6 +8,7 @@ pub mod client;
 pub mod compare;
 pub mod demo;
 pub mod engine;
+pub mod impact;
 pub mod market;
 pub mod model;
 pub mod risk;

@@ -130,7 +130,7 @@ fn bad_input_is_refused_with_exit_code_2_and_nothing_runs() {
         (&["run", "--algo", "moc", "--start", "15:56"], "MOC/LOC entry cutoff 15:55 America/New_York has passed"),
         (&["schedule", "--algo", "vwap", "--horizon", "5d"], "--horizon: only --algo is"),
         (&["schedule", "--algo", "is", "--horizon", "5x"], "--horizon: '5x' is not a horizon"),
-        (&["compare", "--algo", "twap"], "--algo: compare takes a list"),
+        (&["compare", "--algo", "vwap"], "--algo: compare takes a list"),
         (&["compare", "--algos", "twap,bogus"], "--algos: algo 'bogus' is not one of"),
         (&["compare", "--algos", "twap,pov", "--param", "vwap.slices=3"], "not one of the compared"),
         (&["compare", "--algos", "twap,pov", "--param", "pov.rate=2"], "pov: --param rate"),

@@ -1,8 +1,10 @@
-//! `blotter bench`: engine throughput on one full simulated equity day, and
-//! the algorithm day (1,000 parents over 50 symbols, every algorithm).
+//! `blotter bench`: engine throughput on one full simulated equity day, TCA
+//! throughput, and the algorithm day (1,000 parents over 50 symbols, every
+//! algorithm).
 
 use super::CliError;
 use crate::bench::algos::{AlgoDayRun, algo_day};
+use crate::bench::tca::{TcaRun, TcaScenario};
 use crate::bench::{DayRun, bench_date, equity_day};
 use crate::market::session;
 use clap::Args;
@@ -20,25 +22,25 @@ pub struct BenchArgs {
     /// Seed of the simulated market.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Which scenarios: `all`, `day` (one symbol, TWAP) or `algos` (1,000
-    /// parents over 50 symbols and every algorithm, run once).
+    /// Fills of the order in the TCA benchmark.
+    #[arg(long = "tca-fills", default_value_t = 100_000)]
+    tca_fills: usize,
+    /// Market trades on the tape in the TCA benchmark.
+    #[arg(long = "tca-trades", default_value_t = 10_000_000)]
+    tca_trades: usize,
+    /// Which scenarios: `all`, `day` (one symbol, TWAP), `tca`, or `algos`
+    /// (1,000 parents over 50 symbols and every algorithm, run once).
     #[arg(long, default_value = "all")]
     scenario: String,
 }
 
 #[derive(Serialize)]
-struct Report {
-    scenario: &'static str,
-    events_per_sec: f64,
-    day_wall_ms: f64,
-    market_events: u64,
-    engine_events: u64,
-    runs: Vec<DayRun>,
-    seed: u64,
-    date: String,
-    timezone: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    algos_day: Option<AlgosReport>,
+struct TcaReport {
+    scenario: String,
+    wall_ms: f64,
+    fills: usize,
+    tape_prints: usize,
+    runs: Vec<TcaRun>,
 }
 
 #[derive(Serialize)]
@@ -50,18 +52,53 @@ struct AlgosReport {
 
 const ALGOS_SCENARIO: &str = "1,000 parents over 50 generated US equities, every algorithm, 09:30-16:00 ET";
 
+#[derive(Serialize)]
+struct Report {
+    scenario: &'static str,
+    events_per_sec: f64,
+    day_wall_ms: f64,
+    market_events: u64,
+    engine_events: u64,
+    runs: Vec<DayRun>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tca: Option<TcaReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    algos_day: Option<AlgosReport>,
+    seed: u64,
+    date: String,
+    timezone: &'static str,
+}
+
+fn tca_report(a: &BenchArgs) -> TcaReport {
+    let scenario = TcaScenario::generate(a.tca_fills, a.tca_trades, a.seed);
+    let runs: Vec<TcaRun> = (0..a.runs).map(|_| scenario.time()).collect();
+    TcaReport {
+        scenario: format!(
+            "TCA of one order with {} fills against a {}-trade tape (analysis only)",
+            a.tca_fills, a.tca_trades
+        ),
+        wall_ms: runs.iter().map(|r| r.wall_ms).fold(f64::INFINITY, f64::min),
+        fills: scenario.fills.len(),
+        tape_prints: scenario.tape.prints().len(),
+        runs,
+    }
+}
+
+/// Runs `blotter bench`.
 pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
     if a.runs == 0 {
         return Err(CliError::usage("--runs: must be at least 1"));
     }
-    let (day, algos) = match a.scenario.trim() {
-        "all" => (true, true),
-        "day" => (true, false),
-        "algos" => (false, true),
-        other => return Err(CliError::usage(format!("--scenario: '{other}' is not one of: all, day, algos"))),
+    let (day, tca, algos) = match a.scenario.trim() {
+        "all" => (true, true, true),
+        "day" => (true, false, false),
+        "tca" => (false, true, false),
+        "algos" => (false, false, true),
+        other => return Err(CliError::usage(format!("--scenario: '{other}' is not one of: all, day, tca, algos"))),
     };
     let runs: Vec<DayRun> = if day { (0..a.runs).map(|_| equity_day(a.seed)).collect() } else { Vec::new() };
     let best = runs.iter().min_by(|x, y| x.wall_ms.total_cmp(&y.wall_ms)).cloned();
+    let tca = tca.then(|| tca_report(a));
     let algos_day = algos.then(|| AlgosReport { scenario: ALGOS_SCENARIO, run: algo_day(a.seed) });
     let report = Report {
         scenario: "AAPL full day 09:30-16:00 ET, 5 venues, TWAP buy 200,000 running",
@@ -70,10 +107,11 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         market_events: best.as_ref().map_or(0, |b| b.market_events),
         engine_events: best.as_ref().map_or(0, |b| b.engine_events),
         runs,
+        tca,
+        algos_day,
         seed: a.seed,
         date: bench_date().to_string(),
         timezone: session::tz_of(crate::model::Calendar::UsEquity).name(),
-        algos_day,
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::runtime(e.to_string()))?);
@@ -84,6 +122,10 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         println!("  market events     {}", report.market_events);
         println!("  day wall time     {:.1} ms (best of {})", report.day_wall_ms, report.runs.len());
         println!("  events per second {:.2} million", report.events_per_sec / 1e6);
+    }
+    if let Some(t) = &report.tca {
+        println!("{}", t.scenario);
+        println!("  wall time         {:.1} ms (best of {})", t.wall_ms, t.runs.len());
     }
     if let Some(r) = &report.algos_day {
         let run = &r.run;

@@ -42,7 +42,8 @@ fn parse_algos(s: &str) -> Result<Vec<AlgoKind>, CliError> {
 
 /// Runs `blotter compare`.
 pub fn compare(a: &CompareArgs) -> Result<(), CliError> {
-    if a.order.algo.is_some() {
+    // The shared order flags carry `--algo` (default twap); here the list is `--algos`.
+    if !a.order.algo.trim().eq_ignore_ascii_case("twap") {
         return Err(CliError::usage("--algo: compare takes a list: --algos twap,vwap,pov,is"));
     }
     let algos = parse_algos(&a.algos)?;

@@ -6,13 +6,16 @@ mod compare;
 mod demo;
 mod is_report;
 mod order_args;
+mod replay_args;
 mod run;
 mod schedule;
+mod tca;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-pub use order_args::{OrderArgs, parse_params};
+pub use order_args::{OrderArgs, Resolved, parse_params};
+pub use replay_args::ReplayArgs;
 
 /// A failure to report on one line, with its exit code.
 #[derive(Debug)]
@@ -66,6 +69,8 @@ enum Cmd {
     Compare(compare::CompareArgs),
     /// Measure engine throughput (market events per second, wall time of a day).
     Bench(bench::BenchArgs),
+    /// Transaction cost analysis of executions done elsewhere (fills, tape and quotes as CSV).
+    Tca(tca::TcaArgs),
     /// The guided walkthrough of a scripted trading day.
     Demo(demo::DemoArgs),
 }
@@ -78,6 +83,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Compare(a)) => compare::compare(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
+        Some(Cmd::Tca(a)) => tca::tca(&a),
         Some(Cmd::Demo(a)) => demo::demo(&a),
         None => {
             use clap::CommandFactory;

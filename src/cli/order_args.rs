@@ -22,9 +22,9 @@ pub struct OrderArgs {
     /// Quantity; accepts k/m suffixes (250k).
     #[arg(long, allow_hyphen_values = true)]
     pub qty: String,
-    /// Algorithm: twap, vwap, pov, iceberg, is, sniper, moc (default twap).
-    #[arg(long)]
-    pub algo: Option<String>,
+    /// Algorithm: twap, vwap, pov, iceberg, is, sniper, moc.
+    #[arg(long, default_value = "twap")]
+    pub algo: String,
     /// Window start, HH:MM in the instrument's exchange time zone (default: the open).
     #[arg(long)]
     pub start: Option<String>,
@@ -68,12 +68,28 @@ fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
 }
 
 impl OrderArgs {
+    /// The instruments and venues: `--universe` merged over the built-in defaults.
+    pub fn load_universe(&self) -> Result<Universe, CliError> {
+        match &self.universe {
+            Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}"))),
+            None => Ok(Universe::builtin()),
+        }
+    }
+
+    /// `--date`, when given.
+    pub fn given_date(&self) -> Result<Option<NaiveDate>, CliError> {
+        self.date
+            .as_deref()
+            .map(|d| {
+                NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                    .map_err(|_| usage("date", format!("'{d}' is not a date; allowed: YYYY-MM-DD")))
+            })
+            .transpose()
+    }
+
     /// Validates the flags that do not need the engine and builds the request.
     pub fn resolve(&self) -> Result<Resolved, CliError> {
-        let universe = match &self.universe {
-            Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}")))?,
-            None => Universe::builtin(),
-        };
+        let universe = self.load_universe()?;
         let inst = universe
             .instrument(&self.symbol)
             .cloned()
@@ -84,7 +100,7 @@ impl OrderArgs {
         if !qty.is_positive() {
             return Err(usage("qty", format!("{qty} must be positive")));
         }
-        let algo: AlgoKind = self.algo.as_deref().unwrap_or("twap").parse().map_err(|e| usage("algo", e))?;
+        let algo: AlgoKind = self.algo.parse().map_err(|e| usage("algo", e))?;
         let limit_px = match &self.limit {
             Some(s) => {
                 let p = Price::parse(s).map_err(|e| usage("limit", format!("{e}; allowed: a positive price")))?;
@@ -97,9 +113,8 @@ impl OrderArgs {
         };
         let params = parse_params(&self.params)?;
         let tz = session::tz_of(inst.calendar);
-        let date = match &self.date {
-            Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                .map_err(|_| usage("date", format!("'{d}' is not a date; allowed: YYYY-MM-DD")))?,
+        let date = match self.given_date()? {
+            Some(d) => d,
             None => session::last_trading_day(inst.calendar, &inst.listing, Utc::now().with_timezone(&tz).date_naive()),
         };
         let sess = session::session(inst.calendar, &inst.listing, date)

@@ -17,6 +17,8 @@ use std::sync::Arc;
 pub struct RunArgs {
     #[command(flatten)]
     order: OrderArgs,
+    #[command(flatten)]
+    replay: super::ReplayArgs,
     /// Print one JSON document (orders, seed, events) instead of a summary.
     #[arg(long)]
     json: bool,
@@ -26,6 +28,9 @@ pub struct RunArgs {
     /// Pace against the wall clock: X simulated seconds per second (default: as fast as possible).
     #[arg(long, value_name = "X")]
     speed: Option<f64>,
+    /// Decision price for implementation shortfall (default: the arrival mid).
+    #[arg(long = "decision-price", value_name = "PX")]
+    decision_price: Option<String>,
 }
 
 /// One order in `run --json`.
@@ -46,6 +51,8 @@ pub struct OrderReport {
     end: crate::model::Timestamp,
     #[serde(flatten)]
     summary: tca::Summary,
+    /// Full post-trade analysis (sign: positive = cost).
+    tca: tca::TcaReport,
 }
 
 /// Builds the report of one finished (or running) parent.
@@ -68,6 +75,7 @@ pub fn order_report(engine: &Engine, id: ParentId) -> Option<OrderReport> {
         start: p.start,
         end: p.end,
         summary: tca::summary(p, fills, &m.tape, engine.now()),
+        tca: tca::for_parent(p, fills, &m.tape, &m.mids, m.inst.quote_per, engine.now()),
     })
 }
 
@@ -77,7 +85,8 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     {
         return Err(CliError::usage(format!("--speed: {s} must be a positive number of simulated seconds per second")));
     }
-    let r = a.order.resolve()?;
+    let mut r = a.replay.resolve(&a.order)?;
+    r.request.decision_px = parse_decision(a.decision_price.as_deref())?;
     let tz = session::tz_of(r.inst.calendar);
     let mut engine = Engine::new(Arc::new(r.universe), r.config)?;
     let actor = Actor::local(Role::Advisor);
@@ -116,6 +125,11 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
             }
         }
     }
+    // Keep the market running past the end so the 5-minute markouts of the last fills exist.
+    if let Some(done) = engine.parent(id).and_then(|p| p.done_at) {
+        let horizon = *tca::HORIZONS.last().unwrap_or(&crate::model::Duration(0));
+        engine.run_until(done + horizon + crate::model::Duration::secs(1));
+    }
     if let Some(path) = &a.events {
         write_events(path, &events).map_err(|e| CliError::runtime(format!("--events {}: {e}", path.display())))?;
     }
@@ -136,6 +150,16 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Parses `--decision-price`: a positive price.
+pub fn parse_decision(s: Option<&str>) -> Result<Option<crate::model::Price>, CliError> {
+    let Some(s) = s else { return Ok(None) };
+    match crate::model::Price::parse(s) {
+        Ok(p) if p.is_positive() => Ok(Some(p)),
+        Ok(p) => Err(CliError::usage(format!("--decision-price: {p} must be positive"))),
+        Err(e) => Err(CliError::usage(format!("--decision-price: {e}; allowed: a positive price"))),
+    }
+}
+
 fn write_events(path: &std::path::Path, events: &[EngineEvent]) -> std::io::Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     for e in events {
@@ -143,6 +167,13 @@ fn write_events(path: &std::path::Path, events: &[EngineEvent]) -> std::io::Resu
         f.write_all(b"\n")?;
     }
     f.flush()
+}
+
+/// HH:MM, or HH:MM:SS when the time has seconds (replayed recordings).
+fn hhmm(t: crate::model::Timestamp, tz: chrono_tz::Tz) -> String {
+    let local = t.in_tz(tz);
+    let fmt = if t.0 % 60_000_000_000 == 0 { "%H:%M" } else { "%H:%M:%S" };
+    local.format(fmt).to_string()
 }
 
 fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
@@ -155,8 +186,8 @@ fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
         r.side,
         group(r.qty),
         r.algo.as_str().to_uppercase(),
-        r.start.in_tz(tz).format("%H:%M"),
-        r.end.in_tz(tz).format("%H:%M"),
+        hhmm(r.start, tz),
+        hhmm(r.end, tz),
         tz.name(),
         engine.date(),
         engine.seed()
@@ -177,6 +208,7 @@ fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
         bps(r.summary.vwap_slippage_bps)
     );
     println!("  participation    {:.1}% of volume in the window", r.summary.participation * 100.0);
+    super::tca::print_shortfall(&r.tca);
     println!("  fees             {} (negative = net rebate)", r.fees);
     println!("  children         {} ({} fills)", r.children, r.fills);
     let venues: Vec<String> = r.summary.venues.iter().map(|v| format!("{} {:.1}%", v.venue, v.share * 100.0)).collect();

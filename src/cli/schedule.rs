@@ -29,10 +29,27 @@ pub struct ScheduleArgs {
     /// standard deviation for lambda = 0 and a range around the chosen lambda).
     #[arg(long)]
     frontier: bool,
+    /// Impact model coefficient as key=value (repeatable): alpha, gamma, impact_model, adverse_horizon_s, adverse_prior_bps.
+    #[arg(long = "impact", value_name = "KEY=VALUE")]
+    impact: Vec<String>,
 }
 
+/// Parses repeated `--impact key=value` flags over the defaults.
+pub fn coefficients(raw: &[String]) -> Result<crate::impact::Coefficients, CliError> {
+    let mut k = crate::impact::Coefficients::default();
+    for kv in raw {
+        let (key, value) = kv
+            .split_once('=')
+            .ok_or_else(|| CliError::usage(format!("--impact: '{kv}' is not key=value (e.g. --impact alpha=0.7)")))?;
+        k.set(key, value).map_err(|e| CliError::usage(format!("--impact: {e}")))?;
+    }
+    Ok(k)
+}
+
+/// Runs `blotter schedule`.
 pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
     let mut r = a.order.resolve()?;
+    let coeffs = coefficients(&a.impact)?;
     let is = r.request.algo == AlgoKind::Is;
     if !is && (a.horizon.is_some() || a.frontier) {
         let flag = if a.horizon.is_some() { "horizon" } else { "frontier" };
@@ -56,6 +73,7 @@ pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
     let engine = Engine::new(Arc::new(r.universe.clone()), r.config.clone())?;
     let algo = engine.preview_algo(&r.request)?;
     let plan = algo.plan();
+    let estimate = engine.estimate(&r.request, &coeffs)?;
     let tz = session::tz_of(r.inst.calendar);
     let model = algo.model();
     if a.json {
@@ -74,6 +92,7 @@ pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
             "limit": r.request.limit_px,
             "summary": algo.summary(),
             "slices": slices,
+            "estimate": estimate,
         });
         if let (Some(Value::Object(m)), Value::Object(d)) = (model.clone(), &mut doc) {
             is_report::merge_model(d, m, r.request.qty.to_f64(), a.frontier, "day")?;
@@ -110,6 +129,11 @@ pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
             s.cum.ratio(r.request.qty) * 100.0
         );
     }
+    println!("pre-trade estimate (positive = cost; total = {}):", estimate.total_of.join(" + "));
+    for m in &estimate.models {
+        println!("  {:<18} {:>9.2} bps {:>14.2}   {}", m.model, m.bps, m.cost, m.formula);
+    }
+    println!("  {:<18} {:>9.2} bps {:>14.2}", "total", estimate.total_bps, estimate.total_cost);
     if a.frontier
         && let Some(Value::Object(m)) = algo.model()
     {
