@@ -13,10 +13,10 @@ pub mod models;
 pub use adverse::{VenueMarkout, expected_markout, venue_markouts};
 pub use models::ModelCost;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Coefficients of the models, with documented defaults (see the README).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Coefficients {
     /// Linear (Kissell-Glantz) scale `alpha`.
     pub alpha: f64,
@@ -79,7 +79,7 @@ impl Coefficients {
 }
 
 /// The facts about an order and its market that the models need.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderContext {
     /// Order quantity.
     pub qty: f64,
@@ -108,7 +108,7 @@ pub struct OrderContext {
 }
 
 /// Per-model costs and the total for one order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// linear, sqrt, spread, latency, adverse_selection.
     pub models: Vec<ModelCost>,
@@ -117,7 +117,7 @@ pub struct Estimate {
     /// The same in currency.
     pub total_cost: f64,
     /// The models added up in the total.
-    pub total_of: Vec<&'static str>,
+    pub total_of: Vec<String>,
     /// The inputs.
     pub context: OrderContext,
     /// The coefficients.
@@ -140,7 +140,7 @@ pub fn estimate(c: &OrderContext, k: &Coefficients) -> Estimate {
         models::adverse_selection(c.markout_bps, c.markout_samples as f64, passive, c.qty, c.price),
     ];
     let impact = if k.sqrt_in_total { "sqrt" } else { "linear" };
-    let total_of = vec![impact, "spread", "latency", "adverse_selection"];
+    let total_of: Vec<String> = [impact, "spread", "latency", "adverse_selection"].map(String::from).to_vec();
     let in_total = models.iter().filter(|m| total_of.contains(&m.model));
     let (total_bps, total_cost) = in_total.fold((0.0, 0.0), |(b, c), m| (b + m.bps, c + m.cost));
     Estimate { models, total_bps, total_cost, total_of, context: c.clone(), coefficients: *k }

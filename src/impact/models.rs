@@ -10,22 +10,22 @@
 //! | latency | `latency_ms * volatility_per_ms * aggressive_qty` (currency) |
 //! | adverse selection | `markout_bps / 1e4 * price * passive_qty` (currency) |
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One model's estimate and the inputs behind it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelCost {
     /// Model name (`linear`, `sqrt`, `spread`, `latency`, `adverse_selection`).
-    pub model: &'static str,
+    pub model: String,
     /// The formula, as documented.
-    pub formula: &'static str,
+    pub formula: String,
     /// Cost in basis points of the order's notional (positive = cost).
     pub bps: f64,
     /// Cost in the instrument's currency.
     pub cost: f64,
     /// Every input by name.
-    pub inputs: BTreeMap<&'static str, f64>,
+    pub inputs: BTreeMap<String, f64>,
 }
 
 fn from_fraction(
@@ -35,7 +35,13 @@ fn from_fraction(
     notional: f64,
     inputs: &[(&'static str, f64)],
 ) -> ModelCost {
-    ModelCost { model, formula, bps: frac * 1e4, cost: frac * notional, inputs: inputs.iter().copied().collect() }
+    ModelCost {
+        model: model.into(),
+        formula: formula.into(),
+        bps: frac * 1e4,
+        cost: frac * notional,
+        inputs: inputs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+    }
 }
 
 fn from_currency(
@@ -46,7 +52,13 @@ fn from_currency(
     inputs: &[(&'static str, f64)],
 ) -> ModelCost {
     let bps = if notional > 0.0 { cost / notional * 1e4 } else { 0.0 };
-    ModelCost { model, formula, bps, cost, inputs: inputs.iter().copied().collect() }
+    ModelCost {
+        model: model.into(),
+        formula: formula.into(),
+        bps,
+        cost,
+        inputs: inputs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+    }
 }
 
 /// Linear (Kissell-Glantz) impact: `alpha * sigma * sqrt(qty / adv)` of the price.
