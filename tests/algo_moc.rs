@@ -66,7 +66,18 @@ fn refused_after_the_cutoff_with_the_cutoff_time() {
 }
 
 #[test]
-fn cannot_be_cut_after_the_cutoff() {
+fn can_be_cut_before_the_cutoff_but_not_after() {
+    // Before the cutoff the auction order is pulled and the rest re-entered.
+    let mut e = engine(2, &["JPM"]);
+    let id = e.apply(&advisor(), Command::Submit(moc("JPM", 10_000, &[]))).unwrap().unwrap();
+    e.run_until(ny("15:47"));
+    let change = Amendment { qty: Some(Qty::from_int(6_000)), limit_px: None };
+    e.apply(&advisor(), Command::Amend { id, change }).unwrap();
+    e.run_until_idle();
+    let p = e.parent(id).unwrap();
+    assert_eq!((p.status, p.filled), (ParentStatus::Done, Qty::from_int(6_000)));
+    assert!(e.children(id).len() >= 2, "the cut order was re-entered");
+
     let mut e = engine(2, &["JPM"]);
     let id = e.apply(&advisor(), Command::Submit(moc("JPM", 10_000, &[]))).unwrap().unwrap();
     e.run_until(ny("15:52"));
