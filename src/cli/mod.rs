@@ -1,9 +1,11 @@
 //! The command line: the terminal UI (no subcommand), `run`, `schedule`,
-//! `bench`, `screenshots` (and, as later parts land, `serve`, `compare`,
-//! `tca`, `history`).
+//! `compare`, `bench`, `tca`, `demo`, `screenshots` (and, as later parts
+//! land, `serve`, `history`).
 
 mod bench;
+mod compare;
 mod demo;
+mod is_report;
 mod order_args;
 mod replay_args;
 mod run;
@@ -67,6 +69,8 @@ enum Cmd {
     Run(run::RunArgs),
     /// Print an algorithm's planned schedule without executing it.
     Schedule(schedule::ScheduleArgs),
+    /// Run one order under several algorithms on the same simulated market and compare.
+    Compare(compare::CompareArgs),
     /// Measure engine throughput (market events per second, wall time of a day) and UI frame time.
     Bench(bench::BenchArgs),
     /// Render the UI screenshots of the deterministic scenario (SVG, and PNG via rsvg-convert).
@@ -90,6 +94,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
+        Some(Cmd::Compare(a)) => compare::compare(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
         Some(Cmd::Screenshots { dir, seed }) => match crate::tui::screenshots::write_all(&dir, seed) {
             Ok(files) => {

@@ -51,38 +51,67 @@ pub const PARAMS: &[ParamSpec] = &[
         ParamKind::Float(0.0, 0.5, false),
         "jitter of slice time and size, 0-0.5",
     ),
-    p(
-        AlgoKind::Twap,
-        "urgency",
-        "urgency",
-        ParamKind::Choice(&["passive", "aggressive"]),
-        "post at the touch or cross",
-    ),
+    p(AlgoKind::Twap, "urgency", "urgency", URGENCY, "passive posts at the touch; aggressive crosses"),
+    p(AlgoKind::Vwap, "slices", "slices", ParamKind::Int(1, 10_000), "number of volume-curve buckets"),
     p(
         AlgoKind::Vwap,
-        "max_participation",
+        "max_pct",
         "max part.",
         ParamKind::Float(0.0, 0.5, true),
-        "cap on share of volume, (0, 0.5]",
+        "cap on share of market volume, (0, 0.5]",
     ),
+    p(AlgoKind::Vwap, "urgency", "urgency", URGENCY, "passive posts at the touch; aggressive crosses"),
     p(AlgoKind::Pov, "rate", "rate", ParamKind::Float(0.0, 0.5, true), "target share of market volume, (0, 0.5]"),
     p(AlgoKind::Pov, "min_child", "min child", ParamKind::Qty, "smallest child order"),
     p(AlgoKind::Pov, "max_child", "max child", ParamKind::Qty, "largest child order"),
-    p(AlgoKind::Iceberg, "tip", "tip", ParamKind::Qty, "displayed quantity"),
-    p(AlgoKind::Iceberg, "tip_variance", "tip var.", ParamKind::Float(0.0, 0.5, false), "random tip variation, 0-0.5"),
+    p(AlgoKind::Pov, "burst", "burst", ParamKind::Qty, "most sent at once to catch up"),
+    p(
+        AlgoKind::Pov,
+        "urgency",
+        "urgency",
+        ParamKind::Choice(&["aggressive", "passive"]),
+        "aggressive crosses; passive posts",
+    ),
+    p(AlgoKind::Iceberg, "tip", "tip", ParamKind::Qty, "displayed quantity (a limit price is required)"),
+    p(AlgoKind::Iceberg, "tip_variance", "tip var.", ParamKind::Float(0.0, 0.9, false), "random tip variation, 0-0.9"),
+    p(AlgoKind::Iceberg, "repeg", "repeg", ParamKind::Duration, "re-peg the tip after this long, 1s-60m"),
     p(
         AlgoKind::Is,
         "lambda",
         "lambda",
-        ParamKind::Float(0.0, 1e6, false),
+        ParamKind::Float(0.0, 1e12, false),
         "risk aversion: 0 = TWAP, larger front-loads",
     ),
     p(AlgoKind::Is, "slices", "slices", ParamKind::Int(1, 10_000), "number of trades in the trajectory"),
+    p(
+        AlgoKind::Is,
+        "sigma",
+        "sigma",
+        ParamKind::Float(0.0, 1e12, true),
+        "volatility per day (default: the instrument's)",
+    ),
+    p(AlgoKind::Is, "eta", "eta", ParamKind::Float(0.0, 1e12, true), "temporary impact (default from spread and ADV)"),
+    p(
+        AlgoKind::Is,
+        "gamma",
+        "gamma",
+        ParamKind::Float(0.0, 1e12, false),
+        "permanent impact (default from spread and ADV)",
+    ),
+    p(
+        AlgoKind::Is,
+        "epsilon",
+        "epsilon",
+        ParamKind::Float(0.0, 1e12, false),
+        "fixed cost per unit: half spread plus fees",
+    ),
+    p(AlgoKind::Is, "urgency", "urgency", URGENCY, "passive posts at the touch; aggressive crosses"),
     p(AlgoKind::Sniper, "min_size", "min size", ParamKind::Qty, "least displayed size worth taking"),
     p(AlgoKind::Sniper, "max_clip", "max clip", ParamKind::Qty, "most taken at once"),
+    p(AlgoKind::Moc, "submit_before", "submit at", ParamKind::Duration, "how long before the cutoff, 1s-360m"),
     p(
         AlgoKind::Moc,
-        "max_auction_share",
+        "max_pct",
         "max share",
         ParamKind::Float(0.0, 1.0, true),
         "cap as a share of expected auction volume",
@@ -95,6 +124,8 @@ pub const PARAMS: &[ParamSpec] = &[
         help: "cancel or keep working children when paused",
     },
 ];
+
+const URGENCY: ParamKind = ParamKind::Choice(&["passive", "aggressive"]);
 
 /// The parameters shown for an algorithm.
 pub fn for_algo(algo: AlgoKind) -> impl Iterator<Item = &'static ParamSpec> {
@@ -168,12 +199,50 @@ mod tests {
     #[test]
     fn each_algorithm_shows_only_its_own_parameters() {
         let names = |a| for_algo(a).map(|s| s.name).collect::<Vec<_>>();
-        assert_eq!(names(AlgoKind::Pov), ["rate", "min_child", "max_child", "on_pause"]);
+        assert_eq!(names(AlgoKind::Pov), ["rate", "min_child", "max_child", "burst", "urgency", "on_pause"]);
         assert!(names(AlgoKind::Iceberg).contains(&"tip") && !names(AlgoKind::Iceberg).contains(&"rate"));
         assert!(names(AlgoKind::Is).contains(&"lambda"));
         assert!(names(AlgoKind::Sniper).contains(&"min_size"));
         for a in AlgoKind::ALL {
             assert!(names(a).contains(&"on_pause"), "{a}");
+        }
+    }
+
+    /// A value the field accepts.
+    fn sample(k: ParamKind) -> String {
+        match k {
+            ParamKind::Int(..) => "5".into(),
+            ParamKind::Float(_, hi, _) => (hi.min(1.0) / 2.0).to_string(),
+            ParamKind::Qty => "100".into(),
+            ParamKind::Price => "100".into(),
+            ParamKind::Duration => "60s".into(),
+            ParamKind::Choice(c) => c[0].into(),
+        }
+    }
+
+    #[test]
+    fn the_engine_knows_every_parameter_the_ticket_offers() {
+        let e = crate::tui::scenario::engine(1);
+        for spec in PARAMS {
+            for algo in AlgoKind::ALL.into_iter().filter(|a| spec.algo.is_none_or(|x| x == *a)) {
+                let v = sample(spec.kind);
+                assert!(spec.kind.check(&v).is_ok(), "{} sample {v}", spec.name);
+                let req = crate::engine::OrderRequest {
+                    symbol: "AAPL".into(),
+                    side: crate::model::Side::Buy,
+                    qty: Qty::from_int(10_000),
+                    algo,
+                    params: [(spec.name.to_string(), v.clone())].into_iter().collect(),
+                    start: None,
+                    end: None,
+                    limit_px: Price::parse("500").ok(),
+                    decision_px: None,
+                    acknowledge_warnings: false,
+                };
+                if let Err(r) = e.preview(&req) {
+                    assert!(!r.message.contains("unknown for"), "{algo} {}={v}: {}", spec.name, r.message);
+                }
+            }
         }
     }
 
