@@ -82,7 +82,9 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
                 inputs: m
                     .inputs
                     .iter()
-                    .take(3)
+                    // Price and quantity are on the ticket already.
+                    .filter(|(k, _)| !matches!(k.as_str(), "price" | "qty"))
+                    .take(4)
                     .map(|(k, v)| format!("{k} {}", short_num(*v)))
                     .collect::<Vec<_>>()
                     .join(", "),
