@@ -456,6 +456,18 @@ mod tests {
     }
 
     #[test]
+    fn a_risk_warning_is_sent_again_only_when_acknowledged() {
+        let mut a = app();
+        let req = crate::tui::scenario::demo_orders().remove(0);
+        a.on_msg(super::super::app::Msg::RiskWarning(Box::new(req.clone()), "pct_adv 12% above 10%".into()));
+        assert_eq!(a.context(), Context::Confirm);
+        assert!(key(&mut a, "n").is_empty() && a.overlay.is_none(), "no: nothing is sent");
+        a.on_msg(super::super::app::Msg::RiskWarning(Box::new(req.clone()), "pct_adv 12% above 10%".into()));
+        let sent = key(&mut a, "y");
+        assert_eq!(sent, vec![Effect::Submit(crate::engine::OrderRequest { acknowledge_warnings: true, ..req })]);
+    }
+
+    #[test]
     fn the_ticket_sends_only_after_the_review() {
         let mut a = app();
         a.instruments = vec![crate::engine::view::InstrumentView {
