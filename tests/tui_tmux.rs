@@ -71,6 +71,7 @@ fn keyboard_order_entry_fills_cancel_and_quit_restore_the_terminal() {
     let t = Tmux { session };
     t.wait_for("the status bar", |s| s.contains("PAPER") && s.contains("ok"), 30);
     assert_eq!(t.display("#{alternate_on}"), "1", "the UI uses the alternate screen");
+    assert_eq!(t.display("#{mouse_any_flag}"), "1", "the UI reports the mouse");
 
     // A buy of 5,000 AAPL ending at 10:00 fills within seconds at 600x.
     t.keys(&["n"]);
@@ -112,6 +113,7 @@ fn keyboard_order_entry_fills_cancel_and_quit_restore_the_terminal() {
     assert!(!s.contains("PAPER"), "the UI is gone from the screen:\n{s}");
     assert_eq!(t.display("#{alternate_on}"), "0", "alternate screen left");
     assert_eq!(t.display("#{cursor_flag}"), "1", "cursor visible again");
+    assert_eq!(t.display("#{mouse_any_flag}"), "0", "mouse reporting off again");
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("starting the terminal UI"), "logs go to the file: {logged}");
 }

@@ -272,6 +272,19 @@ pub struct App {
     pub quit: bool,
     /// The last event sequence seen.
     pub last_seq: u64,
+    /// Where the last frame put the clickable parts (written while drawing).
+    pub hit: HitAreas,
+}
+
+/// Screen areas of the last frame, for mouse clicks and scrolling.
+#[derive(Debug, Default)]
+pub struct HitAreas {
+    /// The blotter's rows (below its header).
+    pub blotter_rows: std::cell::Cell<ratatui::layout::Rect>,
+    /// The detail pane.
+    pub detail: std::cell::Cell<ratatui::layout::Rect>,
+    /// The detail pane's tab bar.
+    pub tabs: std::cell::Cell<ratatui::layout::Rect>,
 }
 
 impl App {
@@ -306,6 +319,7 @@ impl App {
             speed,
             quit: false,
             last_seq: 0,
+            hit: HitAreas::default(),
         }
     }
 

@@ -35,6 +35,8 @@ pub struct Config {
     pub role: String,
     /// Frames per second at most.
     pub max_fps: u32,
+    /// Mouse: wheel scrolls, click selects (hold shift to select text in most terminals).
+    pub mouse: bool,
 }
 
 impl Default for Config {
@@ -51,6 +53,7 @@ impl Default for Config {
             tenant: "local".into(),
             role: Role::Supervisor.as_str().into(),
             max_fps: 100,
+            mouse: true,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod components;
 pub mod config;
 pub mod input;
 pub mod keymap;
+pub mod mouse;
 pub mod params;
 pub mod runtime;
 pub mod scenario;
@@ -170,11 +171,12 @@ pub fn run(a: &TuiArgs) -> Result<(), TuiError> {
         .build()
         .map_err(|e| TuiError::Runtime(e.to_string()))?;
     let fps = s.config.max_fps;
+    let mouse = s.config.mouse;
     let speed = s.config.speed;
     let result = rt.block_on(async move {
         let client = Embedded::start(engine, speed, actor);
         let app = App::new("embedded".into(), s.theme, s.keymap, speed);
-        runtime::run(client, app, fps).await
+        runtime::run(client, app, fps, mouse).await
     });
     result.map_err(|e| {
         tracing::error!(error = %e, "the terminal UI stopped");

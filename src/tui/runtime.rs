@@ -42,10 +42,22 @@ impl LatencyStats {
 }
 
 /// Runs the UI on a real terminal until the user quits. The terminal is
-/// restored whatever happens.
-pub async fn run<C: Client>(client: C, app: App, max_fps: u32) -> anyhow::Result<()> {
+/// restored whatever happens (ratatui's panic hook restores raw mode and the
+/// screen; ours, chained before it, turns mouse reporting off).
+pub async fn run<C: Client>(client: C, app: App, max_fps: u32, mouse: bool) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
+    if mouse {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+            previous(info);
+        }));
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
     let result = event_loop(&mut terminal, client, app, max_fps).await;
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
     ratatui::restore();
     result
 }
@@ -81,6 +93,7 @@ where
                     dirty = true;
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(Event::Mouse(m))) => dirty |= app.on_mouse(m),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e.into()),
                 None => break,

@@ -67,6 +67,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     b.render(area, buf);
     let body_h = usize::from(inner.height.saturating_sub(1));
     tbl.height.set(body_h as u16);
+    app.hit.blotter_rows.set(Rect { y: inner.y + 1, height: inner.height.saturating_sub(1), ..inner });
     let shown = fitting(area.width);
     let header = Row::new(shown.iter().map(|&i| {
         let c = &COLS[i];

@@ -18,6 +18,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let inner = b.inner(area);
     b.render(area, buf);
     let [bar, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    app.hit.detail.set(area);
+    app.hit.tabs.set(bar);
     let titles: Vec<Line> = Tab::ALL
         .iter()
         .enumerate()
