@@ -117,3 +117,24 @@ fn keyboard_order_entry_fills_cancel_and_quit_restore_the_terminal() {
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("starting the terminal UI"), "logs go to the file: {logged}");
 }
+
+#[test]
+fn a_panic_still_restores_the_terminal() {
+    let bin = env!("CARGO_BIN_EXE_blotter");
+    let dir = tempfile::tempdir().unwrap();
+    let session = format!("blotter-panic-{}", std::process::id());
+    let cmd = format!(
+        "HOME={home} RUST_BACKTRACE=0 {bin} --default-config --date 2026-11-25 --panic-after-frames 3 --log {home}/ui.log; echo EXITED=$?; sleep 60",
+        home = dir.path().display()
+    );
+    Tmux::run(&["new-session", "-d", "-s", &session, "-x", "120", "-y", "40", &cmd]);
+    let t = Tmux { session };
+    let s = t.wait_for("the exit", |s| s.contains("EXITED="), 30);
+    assert!(s.contains("EXITED=101"), "a panic exits with 101:\n{s}");
+    assert!(s.contains("panicking after 3 frames"), "the panic message reaches the restored screen:\n{s}");
+    assert_eq!(t.display("#{alternate_on}"), "0", "alternate screen left");
+    assert_eq!(t.display("#{cursor_flag}"), "1", "cursor visible again");
+    assert_eq!(t.display("#{mouse_any_flag}"), "0", "mouse reporting off again");
+    let logged = std::fs::read_to_string(dir.path().join("ui.log")).unwrap();
+    assert!(logged.contains("panicking after 3 frames"), "the panic is in the log: {logged}");
+}

@@ -65,6 +65,9 @@ pub struct TuiArgs {
     /// Log file (default: blotter.log in the platform data directory). Logs never go to the screen.
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// Test hook: panic after drawing N frames (the end-to-end test checks the terminal is restored).
+    #[arg(long, value_name = "N", hide = true)]
+    pub panic_after_frames: Option<u64>,
 }
 
 /// Why the UI could not start or stopped with an error.
@@ -172,11 +175,12 @@ pub fn run(a: &TuiArgs) -> Result<(), TuiError> {
         .map_err(|e| TuiError::Runtime(e.to_string()))?;
     let fps = s.config.max_fps;
     let mouse = s.config.mouse;
+    let panic_after = a.panic_after_frames;
     let speed = s.config.speed;
     let result = rt.block_on(async move {
         let client = Embedded::start(engine, speed, actor);
         let app = App::new("embedded".into(), s.theme, s.keymap, speed);
-        runtime::run(client, app, fps, mouse).await
+        runtime::run(client, app, runtime::Options { max_fps: fps, mouse, panic_after }).await
     });
     result.map_err(|e| {
         tracing::error!(error = %e, "the terminal UI stopped");

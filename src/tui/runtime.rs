@@ -41,20 +41,35 @@ impl LatencyStats {
     }
 }
 
+/// How the terminal task runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Frames per second at most.
+    pub max_fps: u32,
+    /// Report mouse events.
+    pub mouse: bool,
+    /// Test hook: panic after this many frames.
+    pub panic_after: Option<u64>,
+}
+
 /// Runs the UI on a real terminal until the user quits. The terminal is
 /// restored whatever happens (ratatui's panic hook restores raw mode and the
-/// screen; ours, chained before it, turns mouse reporting off).
-pub async fn run<C: Client>(client: C, app: App, max_fps: u32, mouse: bool) -> anyhow::Result<()> {
+/// screen; ours, chained before it, turns mouse reporting off and logs the panic).
+pub async fn run<C: Client>(client: C, app: App, opts: Options) -> anyhow::Result<()> {
+    let mouse = opts.mouse;
     let mut terminal = ratatui::try_init()?;
-    if mouse {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if mouse {
             let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
-            previous(info);
-        }));
+        }
+        tracing::error!(%info, "panic");
+        previous(info);
+    }));
+    if mouse {
         crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
     }
-    let result = event_loop(&mut terminal, client, app, max_fps).await;
+    let result = event_loop(&mut terminal, client, app, &opts).await;
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
@@ -66,12 +81,13 @@ async fn event_loop<B: Backend, C: Client>(
     terminal: &mut Terminal<B>,
     client: C,
     mut app: App,
-    max_fps: u32,
+    opts: &Options,
 ) -> anyhow::Result<()>
 where
     B::Error: Send + Sync + 'static,
 {
-    let frame_cap = Duration::from_secs_f64(1.0 / f64::from(max_fps.max(1)));
+    let frame_cap = Duration::from_secs_f64(1.0 / f64::from(opts.max_fps.max(1)));
+    let mut frames: u64 = 0;
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (want_tx, want_rx) = watch::channel(app.want());
     let worker = Worker::start(Arc::new(client), tx, want_rx);
@@ -108,6 +124,10 @@ where
             _ = tokio::time::sleep_until(due), if dirty => {
                 terminal.draw(|f| f.render_widget(&app, f.area()))?;
                 last_draw = Instant::now();
+                frames += 1;
+                if opts.panic_after.is_some_and(|n| frames >= n) {
+                    panic!("--panic-after-frames: panicking after {frames} frames, as asked");
+                }
                 dirty = false;
                 if let Some(t) = pending_key.take() {
                     latency.record(t.elapsed().as_secs_f64() * 1e3);
