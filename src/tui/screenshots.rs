@@ -77,7 +77,8 @@ pub async fn shots(seed: u64) -> Vec<Shot> {
     out.push(shot("help", "Help overlay generated from the active keymap", help, svg::DARK));
     let mut venues = base().await;
     venues.table.expanded.clear();
-    scenario::press(&c, &mut venues, &["down", "down"]).await;
+    scenario::press(&c, &mut venues, &[":", "=P3", "enter"]).await;
+    // The refresher would load SPY's book and P3's detail once the selection moved.
     scenario::reload(&c, &mut venues).await;
     out.push(shot(
         "venues",
