@@ -343,8 +343,14 @@ impl App {
         self.orders.iter().find(|o| o.order.id == id)
     }
 
-    /// Orders not yet final.
+    /// Orders sending children or waiting for their start (paused ones are not working).
     pub fn working_count(&self) -> usize {
+        use crate::model::ParentStatus::{Pending, Working};
+        self.orders.iter().filter(|o| matches!(o.order.status, Pending | Working)).count()
+    }
+
+    /// Orders not yet final (what quitting the embedded engine would abandon).
+    pub fn open_count(&self) -> usize {
         self.orders.iter().filter(|o| !o.order.status.is_terminal()).count()
     }
 

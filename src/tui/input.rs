@@ -141,7 +141,7 @@ impl App {
     }
 
     fn ask_quit(&mut self) {
-        let working = self.working_count();
+        let working = self.open_count();
         if working == 0 || matches!(self.overlay, Some(Overlay::Question(Question::Quit { .. }))) {
             self.quit = true;
         } else {

@@ -161,7 +161,7 @@ fn question(app: &App, q: &Question, area: Rect, buf: &mut Buffer) {
         Question::Quit { working } => (
             "Quit",
             vec![
-                format!("{working} order(s) are still working."),
+                format!("{working} order(s) are not finished (working, pending or paused)."),
                 if app.engine == "embedded" {
                     "The embedded engine stops with the app: they will not finish.".into()
                 } else {
