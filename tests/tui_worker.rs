@@ -64,3 +64,21 @@ async fn the_worker_greets_acts_follows_and_refreshes() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_detail_carries_the_market_path_for_the_tca_chart() {
+    use blotter::client::Client;
+    let c = blotter::tui::scenario::demo_client(7).await;
+    let d = c.order(ParentId(1)).await.unwrap();
+    let m = &d.market;
+    assert!(m.len() > 100 && m.len() <= 241, "{} samples", m.len());
+    assert!(m.windows(2).all(|w| w[0].ts < w[1].ts), "in time order");
+    assert_eq!(m[0].ts, d.row.order.start);
+    assert!(m.iter().all(|p| p.mid > 0.0));
+    // The running VWAP exists once the market has printed and stays within the mids' range.
+    let (lo, hi) = m.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.mid), b.max(p.mid)));
+    let last = m.last().unwrap().interval_vwap.unwrap();
+    assert!(last > lo * 0.99 && last < hi * 1.01, "{last} outside {lo}..{hi}");
+    // It ends at the simulated now (10:15), the order still working.
+    assert_eq!(m.last().unwrap().ts.0 / 1_000_000_000, blotter::tui::scenario::snapshot_time().0 / 1_000_000_000);
+}
