@@ -114,3 +114,19 @@ fn a_user_theme_file_is_found_by_name_and_a_missing_one_says_where_it_looked() {
     let e = Theme::load("absent", Some(&dir)).unwrap_err().to_string();
     assert!(e.contains("absent.toml") && e.contains("high-contrast"), "{e}");
 }
+
+#[test]
+fn without_a_terminal_the_binary_says_so_instead_of_drawing() {
+    let home = tempfile::tempdir().unwrap();
+    Command::cargo_bin("blotter")
+        .unwrap()
+        .args(["--default-config", "--date", "2026-11-25"])
+        .env("HOME", home.path())
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("cannot open the terminal UI")
+                .and(predicate::str::contains("run it in a terminal")),
+        );
+}

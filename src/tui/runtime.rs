@@ -57,7 +57,14 @@ pub struct Options {
 /// screen; ours, chained before it, turns mouse reporting off and logs the panic).
 pub async fn run<C: Client>(client: C, app: App, opts: Options) -> anyhow::Result<()> {
     let mouse = opts.mouse;
-    let mut terminal = ratatui::try_init()?;
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            // Raw mode may be on even though the alternate screen failed: undo what was done.
+            ratatui::restore();
+            return Err(anyhow::anyhow!("cannot open the terminal UI ({e}); run it in a terminal"));
+        }
+    };
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if mouse {
