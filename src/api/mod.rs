@@ -144,6 +144,14 @@ impl ApiState {
     }
 }
 
+/// Header on every response: the execution mode, always `paper` in this build.
+pub const MODE_HEADER: &str = "x-execution-mode";
+
+async fn paper_header(mut res: axum::response::Response) -> axum::response::Response {
+    res.headers_mut().insert(MODE_HEADER, axum::http::HeaderValue::from_static("paper"));
+    res
+}
+
 /// The whole application: public routes, the gated `/v1` routes, JSON
 /// fallbacks, and the limits around them.
 pub fn router(state: ApiState) -> Router {
@@ -164,5 +172,6 @@ pub fn router(state: ApiState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, opts.timeout))
         .layer(CatchPanicLayer::new())
         .layer(axum::middleware::from_fn(errors::json_errors))
+        .layer(axum::middleware::map_response(paper_header))
         .with_state(state)
 }

@@ -10,8 +10,9 @@ use super::{ApiState, desk, market, orders, risk, sse, system};
 use crate::client::{ClientError, TcaGroupBy};
 use crate::model::{AlgoKind, ParentStatus};
 use axum::Router;
+use utoipa::openapi::header::Header;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{AdditionalProperties, Schema};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Doc, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
@@ -123,14 +124,23 @@ fn finish(doc: &mut Doc) {
             .content("application/json", Content::new(Some(Ref::from_schema_name("ClientError"))))
             .build()
     };
+    let mode = Header::builder()
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["paper"]))))
+        .description(Some("The execution mode: always paper in this build (no live venue adapters)."))
+        .build();
     for (path, item) in doc.paths.paths.iter_mut() {
-        if !path.starts_with("/v1/") {
-            continue;
-        }
+        let v1 = path.starts_with("/v1/");
         let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.patch, &mut item.delete];
         for op in ops.into_iter().flatten() {
-            for (code, why) in ERRORS {
-                op.responses.responses.entry(code.to_string()).or_insert_with(|| RefOr::T(error(why)));
+            if v1 {
+                for (code, why) in ERRORS {
+                    op.responses.responses.entry(code.to_string()).or_insert_with(|| RefOr::T(error(why)));
+                }
+            }
+            for r in op.responses.responses.values_mut() {
+                if let RefOr::T(r) = r {
+                    r.headers.insert(super::MODE_HEADER.to_string(), RefOr::T(mode.clone()));
+                }
             }
         }
     }

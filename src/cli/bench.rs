@@ -1,6 +1,9 @@
-//! `blotter bench`: engine throughput on one full simulated equity day.
+//! `blotter bench`: engine throughput on one full simulated equity day, TCA
+//! throughput, the algorithm day (1,000 parents over 50 symbols, every
+//! algorithm), and the terminal UI (frame time, key-to-frame, memory).
 
 use super::CliError;
+use crate::bench::algos::{AlgoDayRun, algo_day};
 use crate::bench::tca::{TcaRun, TcaScenario};
 use crate::bench::{DayRun, bench_date, equity_day};
 use crate::market::session;
@@ -50,6 +53,12 @@ pub struct BenchArgs {
     /// Subscribe with the full Remote client (decodes every event) instead of raw SSE readers.
     #[arg(long = "api-remote-subscribers")]
     api_remote_subscribers: bool,
+    /// Which scenarios: `all`, `day` (one symbol, TWAP), `tca`, `algos`
+    /// (1,000 parents over 50 symbols and every algorithm, run once), `ui`
+    /// (blotter frames with 10,000 parents and 100,000 children), or `api`
+    /// (the HTTP sidecar, as `--api`; not part of `all`).
+    #[arg(long, default_value = "all")]
+    scenario: String,
 }
 
 #[derive(Serialize)]
@@ -62,6 +71,15 @@ struct TcaReport {
 }
 
 #[derive(Serialize)]
+struct AlgosReport {
+    scenario: &'static str,
+    #[serde(flatten)]
+    run: AlgoDayRun,
+}
+
+const ALGOS_SCENARIO: &str = "1,000 parents over 50 generated US equities, every algorithm, 09:30-16:00 ET";
+
+#[derive(Serialize)]
 struct Report {
     scenario: &'static str,
     events_per_sec: f64,
@@ -69,59 +87,128 @@ struct Report {
     market_events: u64,
     engine_events: u64,
     runs: Vec<DayRun>,
-    tca: TcaReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tca: Option<TcaReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    algos_day: Option<AlgosReport>,
     seed: u64,
     date: String,
     timezone: &'static str,
+    /// Median frame (visible rows built + rendered) of a 10,000-parent, 100,000-child blotter, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tui_frame_ms: Option<f64>,
+    /// 99th percentile of the same, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tui_frame_p99_ms: Option<f64>,
+    /// Median key press (handed to the app) to frame drawn, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tui_key_to_frame_ms: Option<f64>,
+    /// Resident memory of the UI state holding 1,000,000 fills, MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tui_memory_1m_fills_mib: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tui: Option<crate::tui::bench::UiBench>,
 }
 
+fn tca_report(a: &BenchArgs) -> TcaReport {
+    let scenario = TcaScenario::generate(a.tca_fills, a.tca_trades, a.seed);
+    let runs: Vec<TcaRun> = (0..a.runs).map(|_| scenario.time()).collect();
+    TcaReport {
+        scenario: format!(
+            "TCA of one order with {} fills against a {}-trade tape (analysis only)",
+            a.tca_fills, a.tca_trades
+        ),
+        wall_ms: runs.iter().map(|r| r.wall_ms).fold(f64::INFINITY, f64::min),
+        fills: scenario.fills.len(),
+        tape_prints: scenario.tape.prints().len(),
+        runs,
+    }
+}
+
+/// Runs `blotter bench`.
 pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
-    if a.api {
+    if a.api || a.scenario.trim() == "api" {
         return api(a);
     }
     if a.runs == 0 {
         return Err(CliError::usage("--runs: must be at least 1"));
     }
-    let runs: Vec<DayRun> = (0..a.runs).map(|_| equity_day(a.seed)).collect();
-    let best = runs
-        .iter()
-        .min_by(|x, y| x.wall_ms.total_cmp(&y.wall_ms))
-        .cloned()
-        .ok_or_else(|| CliError::runtime("no run"))?;
-    let scenario = TcaScenario::generate(a.tca_fills, a.tca_trades, a.seed);
-    let tca_runs: Vec<TcaRun> = (0..a.runs).map(|_| scenario.time()).collect();
-    let tca = TcaReport {
-        scenario: format!(
-            "TCA of one order with {} fills against a {}-trade tape (analysis only)",
-            a.tca_fills, a.tca_trades
-        ),
-        wall_ms: tca_runs.iter().map(|r| r.wall_ms).fold(f64::INFINITY, f64::min),
-        fills: scenario.fills.len(),
-        tape_prints: scenario.tape.prints().len(),
-        runs: tca_runs,
+    let (day, tca, algos, ui) = match a.scenario.trim() {
+        "all" => (true, true, true, true),
+        "day" => (true, false, false, false),
+        "tca" => (false, true, false, false),
+        "algos" => (false, false, true, false),
+        "ui" => (false, false, false, true),
+        other => {
+            return Err(CliError::usage(format!("--scenario: '{other}' is not one of: all, day, tca, algos, ui, api")));
+        }
     };
-    drop(scenario);
+    let tui = ui.then(|| crate::tui::bench::run(200, true));
+    let runs: Vec<DayRun> = if day { (0..a.runs).map(|_| equity_day(a.seed)).collect() } else { Vec::new() };
+    let best = runs.iter().min_by(|x, y| x.wall_ms.total_cmp(&y.wall_ms)).cloned();
+    let tca = tca.then(|| tca_report(a));
+    let algos_day = algos.then(|| AlgosReport { scenario: ALGOS_SCENARIO, run: algo_day(a.seed) });
     let report = Report {
         scenario: "AAPL full day 09:30-16:00 ET, 5 venues, TWAP buy 200,000 running",
-        events_per_sec: best.market_events as f64 / (best.wall_ms / 1e3),
-        day_wall_ms: best.wall_ms,
-        market_events: best.market_events,
-        engine_events: best.engine_events,
+        events_per_sec: best.as_ref().map_or(0.0, |b| b.market_events as f64 / (b.wall_ms / 1e3)),
+        day_wall_ms: best.as_ref().map_or(0.0, |b| b.wall_ms),
+        market_events: best.as_ref().map_or(0, |b| b.market_events),
+        engine_events: best.as_ref().map_or(0, |b| b.engine_events),
         runs,
         tca,
+        algos_day,
         seed: a.seed,
         date: bench_date().to_string(),
         timezone: session::tz_of(crate::model::Calendar::UsEquity).name(),
+        tui_frame_ms: tui.as_ref().map(|u| u.frame_ms),
+        tui_frame_p99_ms: tui.as_ref().map(|u| u.frame_p99_ms),
+        tui_key_to_frame_ms: tui.as_ref().map(|u| u.key_to_frame_ms),
+        tui_memory_1m_fills_mib: tui.as_ref().and_then(|u| u.memory_1m_fills_mib),
+        tui,
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::runtime(e.to_string()))?);
-    } else {
+        return Ok(());
+    }
+    if day {
         println!("{}", report.scenario);
         println!("  market events     {}", report.market_events);
         println!("  day wall time     {:.1} ms (best of {})", report.day_wall_ms, report.runs.len());
         println!("  events per second {:.2} million", report.events_per_sec / 1e6);
-        println!("{}", report.tca.scenario);
-        println!("  wall time         {:.1} ms (best of {})", report.tca.wall_ms, report.tca.runs.len());
+    }
+    if let Some(t) = &report.tca {
+        println!("{}", t.scenario);
+        println!("  wall time         {:.1} ms (best of {})", t.wall_ms, t.runs.len());
+    }
+    if let Some(r) = &report.algos_day {
+        let run = &r.run;
+        println!("{}", r.scenario);
+        println!("  symbols / parents {} / {}", run.symbols, run.parents);
+        println!("  market events     {}", run.market_events);
+        println!("  engine events     {}", run.engine_events);
+        println!("  wall time         {:.2} s", run.wall_ms / 1e3);
+        println!("  events per second {:.2} million (market + engine)", run.events_per_sec / 1e6);
+        for o in &run.by_algo {
+            println!(
+                "  {:<8} {:>4} parents, {:>4} done, {:>5.1}% of quantity filled, {:>7} children",
+                o.algo.as_str(),
+                o.parents,
+                o.done,
+                o.filled_pct,
+                o.children
+            );
+        }
+    }
+    if let Some(u) = &report.tui {
+        println!(
+            "UI: blotter of {} parents / {} children, {}x{} terminal, {} frames",
+            u.parents, u.children, u.size.0, u.size.1, u.frames
+        );
+        println!("  frame (build + render) {:.3} ms median, {:.3} ms p99", u.frame_ms, u.frame_p99_ms);
+        println!("  key press to frame     {:.3} ms median", u.key_to_frame_ms);
+        if let Some(m) = u.memory_1m_fills_mib {
+            println!("  memory, 1,000,000 fills held {m:.0} MiB");
+        }
     }
     Ok(())
 }

@@ -1,8 +1,11 @@
-//! The command line: `run`, `schedule`, `bench`, `serve`, `token`, `status`
-//! (and, as later parts land, the TUI, `compare`, `tca`, `history`).
+//! The command line: the terminal UI (no subcommand), `run`, `schedule`,
+//! `compare`, `bench`, `tca`, `demo`, `screenshots`, `serve`, `token`,
+//! `status` (and, as later parts land, `history`).
 
 mod bench;
+mod compare;
 mod demo;
+mod is_report;
 mod order_args;
 mod replay_args;
 mod run;
@@ -58,6 +61,9 @@ impl From<crate::engine::Reject> for CliError {
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
+    /// Flags of the terminal UI (used when no subcommand is given).
+    #[command(flatten)]
+    tui: crate::tui::TuiArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,7 +72,9 @@ enum Cmd {
     Run(run::RunArgs),
     /// Print an algorithm's planned schedule without executing it.
     Schedule(schedule::ScheduleArgs),
-    /// Measure engine throughput (market events per second, wall time of a day).
+    /// Run one order under several algorithms on the same simulated market and compare.
+    Compare(compare::CompareArgs),
+    /// Measure engine throughput (market events per second, wall time of a day) and UI frame time.
     Bench(bench::BenchArgs),
     /// Serve the engine over HTTP (the sidecar several desks share).
     Serve(serve::ServeArgs),
@@ -74,6 +82,15 @@ enum Cmd {
     Token(token::TokenArgs),
     /// Print a sidecar's health, readiness and the client's circuit breaker.
     Status(status::StatusArgs),
+    /// Render the UI screenshots of the deterministic scenario (SVG, and PNG via rsvg-convert).
+    Screenshots {
+        /// Output folder.
+        #[arg(long, default_value = "screenshots")]
+        dir: std::path::PathBuf,
+        /// Seed of the scenario's market.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Transaction cost analysis of executions done elsewhere (fills, tape and quotes as CSV).
     Tca(tca::TcaArgs),
     /// The guided walkthrough of a scripted trading day.
@@ -86,17 +103,26 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
+        Some(Cmd::Compare(a)) => compare::compare(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
         Some(Cmd::Serve(a)) => serve::serve(&a),
         Some(Cmd::Token(a)) => token::token(&a),
         Some(Cmd::Status(a)) => status::status(&a),
+        Some(Cmd::Screenshots { dir, seed }) => match crate::tui::screenshots::write_all(&dir, seed) {
+            Ok(files) => {
+                for f in files {
+                    println!("{f}");
+                }
+                Ok(())
+            }
+            Err(e) => Err(CliError::runtime(format!("screenshots: {}: {e}", dir.display()))),
+        },
+        None => crate::tui::run(&cli.tui).map_err(|e| match e {
+            crate::tui::TuiError::Usage(m) => CliError::usage(m),
+            crate::tui::TuiError::Runtime(m) => CliError::runtime(m),
+        }),
         Some(Cmd::Tca(a)) => tca::tca(&a),
         Some(Cmd::Demo(a)) => demo::demo(&a),
-        None => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(())
-        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -52,6 +52,7 @@ impl AlgoConfig {
                 inst: &m.inst,
                 session: &m.session,
                 curve: &m.curve,
+                fee_per_unit: algo::is::taker_fee_per_unit(engine.universe(), m.uidx),
             };
             let mut rng = stream(engine.seed(), Stream::Algo, 0);
             if let Err(e) = algo::build(*kind, &spec, &s.params, &mut rng) {

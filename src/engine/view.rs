@@ -25,13 +25,6 @@ pub struct OrderRow {
     pub schedule_deviation: Option<f64>,
     /// Current mid of the instrument.
     pub mid: Option<f64>,
-    /// Always true in this build: the order is executed on the paper engine.
-    #[serde(default = "paper")]
-    pub paper_mode: bool,
-}
-
-fn paper() -> bool {
-    true
 }
 
 /// One parent with everything under it.
@@ -47,7 +40,24 @@ pub struct OrderDetail {
     pub decisions: Vec<RouteDecision>,
     /// The algorithm's planned schedule.
     pub plan: Vec<PlannedSlice>,
+    /// The market over the order's window (mid and running interval VWAP), for charts.
+    #[serde(default)]
+    pub market: Vec<MarketPoint>,
 }
+
+/// One sample of the market path over an order's window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MarketPoint {
+    /// When.
+    pub ts: Timestamp,
+    /// Latent mid at that time.
+    pub mid: f64,
+    /// Market VWAP from the order's start to `ts`, excluding our own prints.
+    pub interval_vwap: Option<f64>,
+}
+
+/// Most market samples returned per order (enough for a terminal-wide chart).
+const MARKET_POINTS: usize = 240;
 
 /// Which orders to list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
@@ -248,7 +258,7 @@ impl Engine {
         } else {
             None
         };
-        OrderRow { order: p.order.clone(), working: p.working, slippage_bps, schedule_deviation, mid, paper_mode: true }
+        OrderRow { order: p.order.clone(), working: p.working, slippage_bps, schedule_deviation, mid }
     }
 
     /// Orders visible to `actor` matching `q`, newest first.
@@ -287,7 +297,38 @@ impl Engine {
             fills: p.fills.clone(),
             decisions: p.decisions.iter().cloned().collect(),
             plan: p.algo.plan(),
+            market: self.market_path(p),
         })
+    }
+
+    /// The mid and running interval VWAP from the order's start to its end (or now), at most
+    /// `MARKET_POINTS` samples, in one pass over the tape.
+    fn market_path(&self, p: &super::ParentSlot) -> Vec<MarketPoint> {
+        let m = &self.markets[p.inst];
+        let start = p.order.start;
+        let end = p.order.done_at.unwrap_or(self.now).min(self.now);
+        if end <= start {
+            return Vec::new();
+        }
+        let step = ((end.0 - start.0) / MARKET_POINTS as i64).max(1);
+        let prints = m.tape.window(start, Timestamp(end.0 + 1));
+        let (mut i, mut qty, mut notional) = (0usize, 0.0f64, 0.0f64);
+        let mut out = Vec::with_capacity(MARKET_POINTS + 1);
+        let mut t = start.0;
+        while t <= end.0 {
+            while i < prints.len() && prints[i].ts.0 <= t {
+                if !prints[i].ours {
+                    qty += prints[i].qty.to_f64();
+                    notional += prints[i].px.to_f64() * prints[i].qty.to_f64();
+                }
+                i += 1;
+            }
+            if let Some(mid) = m.mids.at(Timestamp(t)) {
+                out.push(MarketPoint { ts: Timestamp(t), mid, interval_vwap: (qty > 0.0).then(|| notional / qty) });
+            }
+            t += step;
+        }
+        out
     }
 
     /// The consolidated and per-venue book of an instrument.

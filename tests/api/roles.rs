@@ -160,4 +160,13 @@ async fn every_role_against_every_route() {
     for p in ["/healthz", "/readyz", "/openapi.json"] {
         assert_eq!(d.send(None, "GET", p, None).await.0, 200, "{p}");
     }
+    // Every answer, refusals and unknown routes included, states the paper mode.
+    for (path, token) in [("/v1/orders", Some("alice")), ("/v1/kill", Some("client")), ("/nowhere", None)] {
+        let mut rb = d.http.get(format!("{}{path}", d.server.url()));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(&d.tokens[t]);
+        }
+        let r = rb.send().await.unwrap();
+        assert_eq!(r.headers()[blotter::api::MODE_HEADER], "paper", "{path}");
+    }
 }

@@ -59,7 +59,6 @@ pub async fn submit_list_detail_and_paging<T: Transport>(t: &T) {
     let mut ids = Vec::new();
     for q in [1_000, 2_000, 3_000] {
         let row = alice.submit(order("AAPL", Side::Buy, q, AlgoKind::Twap, "09:30", "16:00", &[])).await.unwrap();
-        assert!(row.paper_mode);
         assert_eq!((row.order.qty, row.order.owner.user.as_ref()), (Qty::from_int(q), "alice"));
         ids.push(row.order.id);
     }

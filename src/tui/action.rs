@@ -1,0 +1,90 @@
+//! What a key can ask for. Keymaps name these in snake_case (`run = "new_order"`),
+//! so the enum is the vocabulary of the keymap files.
+
+use serde::{Deserialize, Serialize};
+
+/// One user intention, independent of the key that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Leave (asks first if orders are working).
+    Quit,
+    /// Show or hide the key list.
+    Help,
+    /// Open the order ticket.
+    NewOrder,
+    /// Change the selected order's quantity or limit.
+    Amend,
+    /// Cancel the selected order (asks first).
+    Cancel,
+    /// Pause the selected order.
+    Pause,
+    /// Resume the selected order.
+    Resume,
+    /// Cancel every working child and pause every order (asks for typed confirmation).
+    KillAll,
+    /// Run the simulation faster.
+    SpeedUp,
+    /// Run the simulation slower.
+    SpeedDown,
+    /// Focus the next pane.
+    FocusNext,
+    /// Focus the previous pane.
+    FocusPrev,
+    /// Next tab of the detail pane.
+    NextTab,
+    /// Previous tab of the detail pane.
+    PrevTab,
+    /// Show the venue routing tab.
+    TabVenues,
+    /// Show the TCA tab.
+    TabTca,
+    /// Show the alerts tab.
+    TabAlerts,
+    /// Move the selection up.
+    Up,
+    /// Move the selection down.
+    Down,
+    /// Move a page up.
+    PageUp,
+    /// Move a page down.
+    PageDown,
+    /// Go to the first row.
+    Top,
+    /// Go to the last row.
+    Bottom,
+    /// Show a parent's child orders.
+    Expand,
+    /// Hide a parent's child orders.
+    Collapse,
+    /// Sort by the next column.
+    Sort,
+    /// Reverse the sort order.
+    SortReverse,
+    /// Filter the blotter by symbol, status, algo or user.
+    Filter,
+    /// Jump to an order by id.
+    Jump,
+    /// Copy the selected order id to the clipboard.
+    CopyId,
+    /// Switch to the next theme.
+    CycleTheme,
+    /// Ticket: next field.
+    NextField,
+    /// Ticket: previous field.
+    PrevField,
+    /// Ticket: next choice of a choice field.
+    ChoiceNext,
+    /// Ticket: previous choice of a choice field.
+    ChoicePrev,
+    /// Ticket: complete the symbol.
+    Complete,
+    /// Ticket: review the order in words before sending.
+    Review,
+    /// Accept a dialog or prompt.
+    Confirm,
+    /// Close a dialog, prompt, overlay or the ticket.
+    Dismiss,
+    /// Does nothing (unbinds a default key in a user keymap).
+    Unbind,
+}

@@ -1,0 +1,528 @@
+//! The application state: plain data the views borrow. Keys become actions
+//! (`input.rs`), actions change this state and may ask for client calls
+//! (`Effect`); results come back as `Msg` and are applied here. Nothing in
+//! this module does I/O.
+
+use super::keymap::{Context, Keymap};
+use super::table::{RowKey, Table};
+use super::theme::Theme;
+use super::ticket::{Market, Ticket};
+use crate::client::{ClientError, StreamItem};
+use crate::engine::view::{BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderRow, VenueView};
+use crate::engine::{Amendment, EventKind, OrderRequest};
+use crate::market::SessionState;
+use crate::model::{ChildId, ParentId, Timestamp};
+use std::collections::{BTreeMap, HashMap};
+use tui_input::Input;
+
+/// Panes that take the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// Parent/child blotter.
+    Blotter,
+    /// The tabbed detail pane (venues, TCA, alerts).
+    Detail,
+}
+
+/// Tabs of the detail pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Venue routing view.
+    Venues,
+    /// Transaction cost analysis.
+    Tca,
+    /// Rejects and failures.
+    Alerts,
+}
+
+impl Tab {
+    /// Tab order.
+    pub const ALL: [Tab; 3] = [Tab::Venues, Tab::Tca, Tab::Alerts];
+    /// Title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Venues => "Venues",
+            Tab::Tca => "TCA",
+            Tab::Alerts => "Alerts",
+        }
+    }
+}
+
+/// A yes/no question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Question {
+    /// Cancel this order?
+    Cancel(ParentId),
+    /// Quit while orders work?
+    Quit {
+        /// Orders still working.
+        working: usize,
+    },
+    /// The engine warned about an order (risk controls): send it anyway?
+    Risk(Box<OrderRequest>, String),
+}
+
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// Blotter filter.
+    Filter,
+    /// Jump to an order id.
+    Jump,
+    /// Type KILL to confirm kill-all.
+    KillAll,
+}
+
+/// A one-line prompt.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// What it is for.
+    pub kind: PromptKind,
+    /// What has been typed.
+    pub input: Input,
+    /// Why the last attempt was refused.
+    pub error: Option<String>,
+}
+
+/// What is painted over the panes.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    /// The key list.
+    Help {
+        /// First line shown.
+        scroll: u16,
+    },
+    /// A yes/no question.
+    Question(Question),
+    /// A one-line prompt.
+    Prompt(Prompt),
+}
+
+/// How serious a note is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Information.
+    Info,
+    /// Something to look at.
+    Warn,
+    /// A failure.
+    Error,
+}
+
+/// A line for the alerts tab.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// Simulated time.
+    pub ts: Timestamp,
+    /// Severity.
+    pub level: Level,
+    /// What happened.
+    pub text: String,
+}
+
+/// A client call the app wants made.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Submit a parent.
+    Submit(OrderRequest),
+    /// Amend a parent.
+    Amend(ParentId, Amendment),
+    /// Cancel a parent.
+    Cancel(ParentId),
+    /// Pause a parent.
+    Pause(ParentId),
+    /// Resume a parent.
+    Resume(ParentId),
+    /// Kill-all.
+    KillAll,
+    /// Change the simulation speed.
+    SetSpeed(f64),
+    /// Schedule preview (and book) for the ticket: generation, request or just the symbol.
+    Preview(u64, Option<OrderRequest>, Option<String>),
+    /// Put text on the clipboard.
+    Copy(String),
+}
+
+/// The data a refresh brings back.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Every visible order.
+    pub orders: Vec<OrderRow>,
+    /// Details of the selected and expanded orders.
+    pub details: HashMap<ParentId, OrderDetail>,
+    /// TCA of the selected order.
+    pub tca: Option<(ParentId, crate::tca::TcaReport)>,
+    /// Book of the focused symbol.
+    pub book: Option<BookView>,
+    /// Venues of the focused symbol.
+    pub venues: Vec<VenueView>,
+}
+
+/// What the background refresher should load.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Want {
+    /// Orders whose detail is needed.
+    pub details: Vec<ParentId>,
+    /// Order whose TCA is needed.
+    pub tca: Option<ParentId>,
+    /// Symbol whose book and venues are needed.
+    pub symbol: Option<String>,
+}
+
+/// A result coming back from the client.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A refresh.
+    Snapshot(Box<Snapshot>),
+    /// The clock.
+    Clock(ClockView),
+    /// Health with the round-trip time of the call.
+    Health(Result<Health, ClientError>, f64),
+    /// Who we are and what we can trade.
+    Hello(Identity, Vec<InstrumentView>),
+    /// An action finished: what it was and how it went.
+    Done(String, Result<String, ClientError>),
+    /// A ticket preview.
+    Preview(u64, Box<super::ticket::Preview>),
+    /// The event stream.
+    Stream(StreamItem),
+    /// A submission came back with risk warnings to acknowledge.
+    RiskWarning(Box<OrderRequest>, String),
+}
+
+/// The market facts a ticket validates against, from the instruments and the clock.
+pub fn market_of<'a>(instruments: &'a [InstrumentView], clock: Option<&'a ClockView>) -> Market<'a> {
+    let mut m = Market {
+        instruments,
+        date: clock.and_then(|c| chrono::NaiveDate::parse_from_str(&c.date, "%Y-%m-%d").ok()),
+        tz: BTreeMap::new(),
+    };
+    if let Some(c) = clock {
+        for (sym, _, tz) in &c.sessions {
+            if let Ok(tz) = tz.parse() {
+                m.tz.insert(sym, tz);
+            }
+        }
+    }
+    m
+}
+
+/// Simulation speeds offered by speed up/down.
+pub const SPEEDS: [f64; 11] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0];
+
+/// Alerts kept.
+const ALERTS_KEPT: usize = 500;
+
+/// The whole UI state.
+#[derive(Debug)]
+pub struct App {
+    /// `embedded` or the sidecar URL.
+    pub engine: String,
+    /// Who we are.
+    pub identity: Option<Identity>,
+    /// Last health answer.
+    pub health: Option<Health>,
+    /// Round trip of the last health call, ms.
+    pub latency_ms: Option<f64>,
+    /// Connected to the engine.
+    pub connected: bool,
+    /// Why not, when not.
+    pub connection_note: Option<String>,
+    /// The simulated clock.
+    pub clock: Option<ClockView>,
+    /// Instruments for the ticket.
+    pub instruments: Vec<InstrumentView>,
+    /// Every visible order.
+    pub orders: Vec<OrderRow>,
+    /// Details of selected and expanded orders.
+    pub details: HashMap<ParentId, OrderDetail>,
+    /// Fills per child of the loaded details (counted once per refresh, not per frame).
+    pub fill_counts: HashMap<ChildId, usize>,
+    /// TCA of the selected order.
+    pub tca: Option<(ParentId, crate::tca::TcaReport)>,
+    /// Book of the focused symbol.
+    pub book: Option<BookView>,
+    /// Venues of the focused symbol.
+    pub venues: Vec<VenueView>,
+    /// Rejects and failures, newest last.
+    pub alerts: Vec<Alert>,
+    /// Blotter rows and selection.
+    pub table: Table,
+    /// Focused pane.
+    pub focus: Pane,
+    /// Detail tab.
+    pub tab: Tab,
+    /// The order ticket when open.
+    pub ticket: Option<Ticket>,
+    /// Ticket preview generation (answers to older requests are dropped).
+    pub preview_gen: u64,
+    /// Overlay on top.
+    pub overlay: Option<Overlay>,
+    /// Last note for the user.
+    pub note: Option<(Level, String)>,
+    /// Colours.
+    pub theme: Theme,
+    /// Theme names the cycle key goes through.
+    pub themes: Vec<String>,
+    /// Keys.
+    pub keymap: Keymap,
+    /// Speed requested.
+    pub speed: f64,
+    /// Set when the user has quit.
+    pub quit: bool,
+    /// The last event sequence seen.
+    pub last_seq: u64,
+    /// Where the last frame put the clickable parts (written while drawing).
+    pub hit: HitAreas,
+}
+
+/// Screen areas of the last frame, for mouse clicks and scrolling.
+#[derive(Debug, Default)]
+pub struct HitAreas {
+    /// The blotter's rows (below its header).
+    pub blotter_rows: std::cell::Cell<ratatui::layout::Rect>,
+    /// The detail pane.
+    pub detail: std::cell::Cell<ratatui::layout::Rect>,
+    /// The detail pane's tab bar.
+    pub tabs: std::cell::Cell<ratatui::layout::Rect>,
+}
+
+impl App {
+    /// An empty app over `engine` with a theme and keymap.
+    pub fn new(engine: String, theme: Theme, keymap: Keymap, speed: f64) -> App {
+        App {
+            engine,
+            identity: None,
+            health: None,
+            latency_ms: None,
+            connected: true,
+            connection_note: None,
+            clock: None,
+            instruments: Vec::new(),
+            orders: Vec::new(),
+            details: HashMap::new(),
+            fill_counts: HashMap::new(),
+            tca: None,
+            book: None,
+            venues: Vec::new(),
+            alerts: Vec::new(),
+            table: Table::new(),
+            focus: Pane::Blotter,
+            tab: Tab::Venues,
+            ticket: None,
+            preview_gen: 0,
+            overlay: None,
+            note: None,
+            theme,
+            themes: super::theme::BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
+            keymap,
+            speed,
+            quit: false,
+            last_seq: 0,
+            hit: HitAreas::default(),
+        }
+    }
+
+    /// The keymap context the keys are read in now.
+    pub fn context(&self) -> Context {
+        match &self.overlay {
+            Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Question(_)) => Context::Confirm,
+            Some(Overlay::Prompt(_)) => Context::Prompt,
+            None => match &self.ticket {
+                Some(t) if t.stage == super::ticket::Stage::Review => Context::Confirm,
+                Some(_) => Context::Ticket,
+                None => Context::Normal,
+            },
+        }
+    }
+
+    /// The selected row's parent order.
+    pub fn selected_order(&self) -> Option<&OrderRow> {
+        let id = self.table.selected?.parent();
+        self.orders.iter().find(|o| o.order.id == id)
+    }
+
+    /// Orders sending children or waiting for their start (paused ones are not working).
+    pub fn working_count(&self) -> usize {
+        use crate::model::ParentStatus::{Pending, Working};
+        self.orders.iter().filter(|o| matches!(o.order.status, Pending | Working)).count()
+    }
+
+    /// Orders not yet final (what quitting the embedded engine would abandon).
+    pub fn open_count(&self) -> usize {
+        self.orders.iter().filter(|o| !o.order.status.is_terminal()).count()
+    }
+
+    /// The symbol the venue view shows: the ticket's, else the selected order's.
+    pub fn focus_symbol(&self) -> Option<String> {
+        if let Some(t) = &self.ticket
+            && let Some(i) = self.market().instrument(t.symbol.value())
+        {
+            return Some(i.symbol.to_string());
+        }
+        self.selected_order().map(|o| o.order.symbol.to_string())
+    }
+
+    /// What the refresher should load for the current view.
+    pub fn want(&self) -> Want {
+        let selected = self.table.selected.map(RowKey::parent);
+        let mut details: Vec<ParentId> = self.table.expanded.iter().copied().collect();
+        if let Some(s) = selected
+            && !details.contains(&s)
+        {
+            details.push(s);
+        }
+        details.sort();
+        Want { details, tca: selected, symbol: self.focus_symbol() }
+    }
+
+    /// The market facts the ticket validates against.
+    pub fn market(&self) -> Market<'_> {
+        market_of(&self.instruments, self.clock.as_ref())
+    }
+
+    /// The time zone of a symbol (New York if unknown).
+    pub fn tz_of(&self, symbol: &str) -> chrono_tz::Tz {
+        self.clock
+            .as_ref()
+            .and_then(|c| c.sessions.iter().find(|(s, _, _)| &**s == symbol))
+            .and_then(|(_, _, tz)| tz.parse().ok())
+            .unwrap_or(chrono_tz::America::New_York)
+    }
+
+    /// The session state shown in the status bar: the focused symbol's, else the first equity's.
+    pub fn session_state(&self) -> Option<(String, SessionState)> {
+        let c = self.clock.as_ref()?;
+        let sym = self.focus_symbol();
+        let s = sym
+            .and_then(|s| c.sessions.iter().find(|(x, _, _)| **x == *s))
+            .or_else(|| c.sessions.iter().find(|(_, _, tz)| tz == "America/New_York"))
+            .or_else(|| c.sessions.first())?;
+        Some((s.0.to_string(), s.1))
+    }
+
+    /// Applies a result from the client.
+    pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Snapshot(s) => self.apply_snapshot(*s),
+            Msg::Clock(c) => {
+                if let Some(s) = c.speed.filter(|s| *s > 0.0) {
+                    self.speed = s;
+                }
+                self.clock = Some(c);
+            }
+            Msg::Health(h, ms) => match h {
+                Ok(h) => {
+                    self.connected = true;
+                    self.connection_note = None;
+                    self.latency_ms = Some(ms);
+                    self.health = Some(h);
+                }
+                Err(e) => {
+                    self.connected = false;
+                    self.connection_note = Some(e.message);
+                }
+            },
+            Msg::Hello(id, inst) => {
+                self.identity = Some(id);
+                self.instruments = inst;
+            }
+            Msg::Done(what, r) => match r {
+                Ok(text) => self.note = Some((Level::Info, text)),
+                Err(e) => {
+                    let text = format!("{what}: {}", e.message);
+                    self.push_alert(Level::Error, text.clone());
+                    self.note = Some((Level::Error, text));
+                }
+            },
+            Msg::Preview(generation, p) => {
+                if generation == self.preview_gen
+                    && let Some(t) = self.ticket.as_mut()
+                {
+                    if p.request.is_some() {
+                        let err = p.slices.as_ref().and_then(|r| r.as_ref().err());
+                        t.set_remote_error(err);
+                    }
+                    t.preview = *p;
+                }
+            }
+            Msg::Stream(item) => self.on_stream(item),
+            Msg::RiskWarning(req, message) => self.overlay = Some(Overlay::Question(Question::Risk(req, message))),
+        }
+        Vec::new()
+    }
+
+    fn apply_snapshot(&mut self, s: Snapshot) {
+        self.tca = s.tca;
+        self.book = s.book;
+        self.venues = s.venues;
+        self.set_orders(s.orders, s.details);
+    }
+
+    /// Replaces the orders and details and rebuilds the rows (selection kept).
+    pub fn set_orders(&mut self, orders: Vec<OrderRow>, details: HashMap<ParentId, OrderDetail>) {
+        self.orders = orders;
+        self.details = details;
+        self.fill_counts.clear();
+        for d in self.details.values() {
+            for f in &d.fills {
+                *self.fill_counts.entry(f.child).or_default() += 1;
+            }
+        }
+        self.table.rebuild(&self.orders, &self.details);
+    }
+
+    fn on_stream(&mut self, item: StreamItem) {
+        match item {
+            StreamItem::Event(e) => {
+                self.last_seq = self.last_seq.max(e.seq);
+                let alert = match &e.kind {
+                    EventKind::Rejected { parent, code, message, .. } => Some((
+                        Level::Error,
+                        format!(
+                            "{} rejected ({}): {message}",
+                            parent.map_or("order".into(), |p| p.to_string()),
+                            code.as_str()
+                        ),
+                    )),
+                    EventKind::ChildRejected { child, reason } => {
+                        Some((Level::Warn, format!("{child} rejected by venue: {reason}")))
+                    }
+                    EventKind::KillAll { parents, .. } => {
+                        Some((Level::Warn, format!("kill-all: {} orders paused, children cancelled", parents.len())))
+                    }
+                    EventKind::Done { parent, status, residual, .. } if residual.is_positive() => {
+                        Some((Level::Warn, format!("{parent} {status} with {residual} unfilled")))
+                    }
+                    _ => None,
+                };
+                if let Some((level, text)) = alert {
+                    self.alerts.push(Alert { ts: e.ts, level, text });
+                    self.trim_alerts();
+                }
+            }
+            StreamItem::Lagged { missed } => {
+                self.push_alert(Level::Warn, format!("event stream lagged: {missed} events skipped, resynced"));
+            }
+            StreamItem::Connection { connected, detail } => {
+                self.connected = connected;
+                self.connection_note = (!connected).then_some(detail);
+            }
+        }
+    }
+
+    /// Adds an alert stamped with the simulated time.
+    pub fn push_alert(&mut self, level: Level, text: String) {
+        let ts = self.clock.as_ref().map_or(Timestamp(0), |c| c.now);
+        self.alerts.push(Alert { ts, level, text });
+        self.trim_alerts();
+    }
+
+    fn trim_alerts(&mut self) {
+        if self.alerts.len() > ALERTS_KEPT {
+            let extra = self.alerts.len() - ALERTS_KEPT;
+            self.alerts.drain(..extra);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! The TCA panel for the selected order: the report's metrics (prices,
+//! slippage, implementation shortfall and its decomposition, markouts, algo
+//! and venue attribution), cumulative executed quantity against the planned
+//! schedule, and fill prices against the mid and the running interval VWAP.
+//! Live orders update as fills arrive (every refresh reloads the report).
+
+use super::super::app::App;
+use super::{bps_span, hms, px, qty};
+use crate::engine::view::{OrderDetail, OrderRow};
+use crate::tca::TcaReport as Summary;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Widget};
+
+/// Draws the TCA panel.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let Some(o) = app.selected_order() else {
+        Paragraph::new(Line::styled("Select an order to see its transaction cost analysis.", t.muted))
+            .render(area, buf);
+        return;
+    };
+    // Narrow terminals keep the metrics and one chart at a readable width.
+    let price_share = if area.width >= 110 { 50 } else { 0 };
+    let [m, exec, prices] = Layout::horizontal([
+        Constraint::Length(37),
+        Constraint::Percentage(100 - price_share),
+        Constraint::Percentage(price_share),
+    ])
+    .areas(area);
+    let summary = app.tca.as_ref().filter(|(id, _)| *id == o.order.id).map(|(_, s)| s);
+    metrics(app, o, summary, m, buf);
+    match app.details.get(&o.order.id) {
+        Some(d) => {
+            executed_chart(app, d, exec, buf);
+            if prices.width > 0 {
+                price_chart(app, d, summary, prices, buf);
+            }
+        }
+        None => Line::styled("loading…", t.muted).render(exec, buf),
+    }
+}
+
+/// Label/value lines of the metrics column.
+pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>) -> Vec<(String, Span<'static>)> {
+    let t = &app.theme;
+    let dp = super::price_dp(o.mid.unwrap_or(100.0));
+    let p = |x| Span::styled(px(x, dp), t.text);
+    let ord = &o.order;
+    let mut v: Vec<(String, Span<'static>)> = vec![
+        ("filled".into(), Span::styled(format!("{} of {}", qty(ord.filled), qty(ord.qty)), t.text)),
+        (
+            "avg / arrival".into(),
+            Span::styled(format!("{} / {}", px(ord.avg_px(), dp), px(ord.arrival_px, dp)), t.text),
+        ),
+    ];
+    let Some(s) = s else {
+        v.push(("analysis".into(), Span::styled("loading…", t.muted)));
+        return v;
+    };
+    v.push(("interval VWAP".into(), p(s.interval_vwap)));
+    v.push(("arrival slip bps".into(), bps_span(t, s.arrival_slippage_bps)));
+    v.push(("VWAP slip bps".into(), bps_span(t, s.vwap_slippage_bps)));
+    v.push(("participation".into(), Span::styled(format!("{:.2}%", s.participation * 100.0), t.text)));
+    match &s.implementation_shortfall {
+        Some(is) => {
+            v.push(("IS bps".into(), bps_span(t, Some(is.total_bps))));
+            v.push((" delay".into(), bps_span(t, Some(is.delay_bps))));
+            v.push((" trading".into(), bps_span(t, Some(is.trading_bps))));
+            v.push((" opportunity".into(), bps_span(t, Some(is.opportunity_bps))));
+            v.push((" fees".into(), bps_span(t, Some(is.fees_bps))));
+            let total = is.total.to_f64();
+            let ccy = app.instruments.iter().find(|i| i.symbol == ord.symbol).map_or("USD", |i| &i.currency);
+            let style = if total > 0.0 { t.loss } else { t.profit };
+            v.push(("IS".into(), Span::styled(super::money_short(total, ccy), style)));
+        }
+        None => v.push(("IS".into(), Span::styled("needs a decision price", t.muted))),
+    }
+    if let Some(a) = &s.algo {
+        v.push((
+            "impact / timing".into(),
+            Span::styled(format!("{:+.1} / {:+.1} bps", a.impact_bps, a.timing_bps), t.text),
+        ));
+    }
+    let m = s.markouts_bps.values();
+    let mk: Vec<String> = m.iter().map(|x| x.map_or("-".into(), |b| format!("{b:+.1}"))).collect();
+    v.push(("markouts 1s/5s".into(), Span::styled(format!("{} / {}", mk[0], mk[1]), t.text)));
+    v.push(("markouts 30s/5m".into(), Span::styled(format!("{} / {}", mk[2], mk[3]), t.text)));
+    v
+}
+
+fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let b = Block::default()
+        .borders(Borders::TOP)
+        .border_style(t.border)
+        .title(Span::styled(" metrics (+ = cost) ", t.title));
+    let inner = b.inner(area);
+    b.render(area, buf);
+    let mut lines: Vec<Line> = metric_lines(app, o, s)
+        .into_iter()
+        .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<17}"), t.muted), v]))
+        .collect();
+    // Venue attribution when there is room: share, cost contribution and fees per venue.
+    if let Some(s) = s.filter(|s| !s.venues.is_empty())
+        && usize::from(inner.height) > lines.len() + 2
+    {
+        lines.push(Line::styled(format!("{:<8}{:>6} {:>8} {:>9}", "venue", "share", "cost bp", "fees"), t.header));
+        for v in &s.venues {
+            let cost = v.cost_bps.map_or("-".into(), |c| format!("{c:+.2}"));
+            lines.push(Line::styled(
+                format!("{:<8}{:>5.1}% {:>8} {:>9.2}", v.exec.venue, v.exec.share * 100.0, cost, v.exec.fees.to_f64()),
+                t.text,
+            ));
+        }
+    }
+    Paragraph::new(lines).render(inner, buf);
+}
+
+/// Seconds since the order's start, for chart x values.
+fn secs(d: &OrderDetail, ts: crate::model::Timestamp) -> f64 {
+    (ts.0 - d.row.order.start.0) as f64 / 1e9
+}
+
+fn x_axis<'a>(app: &App, d: &OrderDetail, x_max: f64, style: Style) -> Axis<'a> {
+    let tz = app.tz_of(&d.row.order.symbol);
+    let at = |s: f64| hms(crate::model::Timestamp(d.row.order.start.0 + (s * 1e9) as i64), tz)[..5].to_string();
+    Axis::default().bounds([0.0, x_max.max(1.0)]).labels([at(0.0), at(x_max / 2.0), at(x_max)]).style(style)
+}
+
+fn executed_chart(app: &App, d: &OrderDetail, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let o = &d.row.order;
+    let plan: Vec<(f64, f64)> = d.plan.iter().map(|s| (secs(d, s.at), s.cum.to_f64())).collect();
+    let mut cum = 0.0;
+    let mut exec: Vec<(f64, f64)> = vec![(0.0, 0.0)];
+    for f in &d.fills {
+        cum += f.qty.to_f64();
+        exec.push((secs(d, f.ts), cum));
+    }
+    let end = d.market.last().map_or(secs(d, o.end), |p| secs(d, p.ts)).max(exec.last().map_or(0.0, |p| p.0));
+    let x_max = plan.last().map_or(end, |p| p.0.max(end));
+    let y_max = o.qty.to_f64().max(cum).max(1.0);
+    // Lines differ by glyph as well as colour, and the title is the legend.
+    let datasets = vec![
+        Dataset::default().marker(Marker::Dot).graph_type(GraphType::Scatter).style(t.chart_plan).data(&plan),
+        Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.chart_exec).data(&exec),
+    ];
+    let title = Line::from(vec![
+        Span::styled(" executed ", t.title),
+        Span::styled("⣿", t.chart_exec),
+        Span::styled(" vs planned ", t.title),
+        Span::styled("•", t.chart_plan),
+        Span::raw(" "),
+    ]);
+    Chart::new(datasets)
+        .block(Block::default().borders(Borders::TOP | Borders::LEFT).border_style(t.border).title(title))
+        .x_axis(x_axis(app, d, x_max, t.muted))
+        .y_axis(Axis::default().bounds([0.0, y_max]).labels(["0".to_string(), super::qty_short(y_max)]).style(t.muted))
+        .render(area, buf);
+}
+
+fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let mid: Vec<(f64, f64)> = d.market.iter().map(|p| (secs(d, p.ts), p.mid)).collect();
+    let vwap: Vec<(f64, f64)> = d.market.iter().filter_map(|p| Some((secs(d, p.ts), p.interval_vwap?))).collect();
+    let fills: Vec<(f64, f64)> = d.fills.iter().map(|f| (secs(d, f.ts), f.px.to_f64())).collect();
+    let ys = mid.iter().chain(&vwap).chain(&fills).map(|p| p.1);
+    let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
+    if !lo.is_finite() {
+        Line::styled("no market data in the window yet", t.muted).render(area, buf);
+        return;
+    }
+    let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-5);
+    let x_max = mid.iter().chain(&fills).map(|p| p.0).fold(1.0, f64::max);
+    let dp = super::price_dp(hi);
+    let vwap_now = s.and_then(|s| s.interval_vwap).map_or(String::new(), |v| format!(" {:.*}", dp, v.to_f64()));
+    let title = Line::from(vec![
+        Span::styled(" fills ", t.title),
+        Span::styled("▪", t.chart_fill),
+        Span::styled(" · mid ", t.title),
+        Span::styled("⣿", t.chart_mid),
+        Span::styled(" · int. VWAP ", t.title),
+        Span::styled("•", t.chart_vwap),
+        Span::styled(format!("{vwap_now} "), t.title),
+    ]);
+    let datasets = vec![
+        Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.chart_mid).data(&mid),
+        Dataset::default().marker(Marker::Dot).graph_type(GraphType::Scatter).style(t.chart_vwap).data(&vwap),
+        Dataset::default().marker(Marker::HalfBlock).graph_type(GraphType::Scatter).style(t.chart_fill).data(&fills),
+    ];
+    Chart::new(datasets)
+        .block(Block::default().borders(Borders::TOP | Borders::LEFT).border_style(t.border).title(title))
+        .x_axis(x_axis(app, d, x_max, t.muted))
+        .y_axis(
+            Axis::default()
+                .bounds([lo - pad, hi + pad])
+                .labels([format!("{:.*}", dp, lo), format!("{:.*}", dp, hi)])
+                .style(t.muted),
+        )
+        .render(area, buf);
+}

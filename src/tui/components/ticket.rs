@@ -1,0 +1,412 @@
+//! The order ticket overlay: fields with their messages on the left, the
+//! live pre-trade panel on the right, and the review in words before sending.
+
+use super::super::app::App;
+use super::super::ticket::{FieldId, Stage, Ticket};
+use super::{block, centered, money_short, qty, qty_short, strong};
+use crate::engine::view::InstrumentView;
+use crate::model::{Price, Qty};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+/// One cost model's figure in the pre-trade panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostRow {
+    /// Model name.
+    pub model: String,
+    /// Cost in bps of notional.
+    pub bps: f64,
+    /// Cost in the instrument's currency.
+    pub amount: f64,
+    /// The inputs, so the figure explains itself.
+    pub inputs: String,
+}
+
+/// The pre-trade figures of a ticket (what can be computed from the book and the plan).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreTrade {
+    /// Price used for notional (limit, else mid).
+    pub ref_px: Option<f64>,
+    /// Quantity times reference price.
+    pub notional: Option<f64>,
+    /// Quantity over average daily volume.
+    pub pct_adv: Option<f64>,
+    /// NBBO spread in bps of the mid.
+    pub spread_bps: Option<f64>,
+    /// Per-model costs.
+    pub rows: Vec<CostRow>,
+    /// Total in bps and currency, and which models it adds up.
+    pub total: Option<(f64, f64, String)>,
+}
+
+/// A model input in a few characters (`0.0123`, `55.0m`).
+fn short_num(v: f64) -> String {
+    if v.abs() >= 1e4 {
+        qty_short(v)
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// Computes the pre-trade figures of a ticket.
+pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
+    let q = Qty::parse_human(t.qty.value()).ok().filter(|q| q.is_positive()).map(|q| q.to_f64());
+    let book = t.preview.book.as_ref();
+    let mid = book.map(|b| b.mid);
+    let limit = Price::parse(t.limit.value().trim()).ok().map(|p| p.to_f64());
+    let ref_px = limit.or(mid);
+    let spread = book.and_then(|b| b.nbbo.spread());
+    let mut p = PreTrade {
+        ref_px,
+        notional: q.zip(ref_px).map(|(q, p)| q * p),
+        pct_adv: q.zip(inst.map(|i| i.adv.to_f64())).filter(|(_, a)| *a > 0.0).map(|(q, a)| q / a),
+        spread_bps: spread.zip(mid).map(|(s, m)| s / m * 1e4),
+        rows: Vec::new(),
+        total: None,
+    };
+    if let Some(Ok(e)) = &t.preview.estimate {
+        // The engine's impact models, each with the inputs that explain it.
+        p.rows = e
+            .models
+            .iter()
+            .map(|m| CostRow {
+                model: m.model.replace('_', " "),
+                bps: m.bps,
+                amount: m.cost,
+                inputs: m
+                    .inputs
+                    .iter()
+                    // Price and quantity are on the ticket already.
+                    .filter(|(k, _)| !matches!(k.as_str(), "price" | "qty"))
+                    .take(4)
+                    .map(|(k, v)| format!("{k} {}", short_num(*v)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect();
+        p.total = Some((e.total_bps, e.total_cost, e.total_of.join(" + ")));
+    } else if let (Some(q), Some(s), Some(m)) = (q, spread, mid) {
+        // Spread cross (issue 4's model): 0.5 * spread * qty if every share crossed.
+        p.rows.push(CostRow {
+            model: "spread cross".into(),
+            bps: 0.5 * s / m * 1e4,
+            amount: 0.5 * s * q,
+            inputs: format!("½ × spread {s:.4} × {}", qty_short(q)),
+        });
+    }
+    p
+}
+
+/// The order in words, for the review step.
+pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
+    let m = app.market();
+    let inst = m.instrument(t.symbol.value());
+    let name = inst.map_or(String::new(), |i| format!(" ({})", i.name));
+    if let Some(id) = t.amending() {
+        let Some(r) = (match &t.mode {
+            super::super::ticket::Mode::Amend(r) => Some(r),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let new_q = t.qty.value().trim();
+        let new_l =
+            if t.limit.value().trim().is_empty() { "none".to_string() } else { t.limit.value().trim().to_string() };
+        return vec![
+            format!("Amend {id}: {} {} {}{name}", super::side_word(r.order.side), qty(r.order.qty), r.order.symbol),
+            format!("quantity {} → {}", qty(r.order.qty), Qty::parse_human(new_q).map_or(new_q.to_string(), qty)),
+            format!("limit {} → {new_l}", r.order.limit_px.map_or("none".into(), |p| p.to_string())),
+        ];
+    }
+    let side = match t.side {
+        crate::model::Side::Buy => "Buy",
+        crate::model::Side::Sell => "Sell",
+    };
+    let q = Qty::parse_human(t.qty.value()).map_or(t.qty.value().to_string(), qty);
+    let sym = t.symbol.value().trim().to_uppercase();
+    let tz = inst.map_or("".into(), |i| app.tz_of(&i.symbol).name().to_string());
+    let from = if t.start.value().trim().is_empty() { "now".to_string() } else { t.start.value().trim().to_string() };
+    let to = if t.end.value().trim().is_empty() { "the close".to_string() } else { t.end.value().trim().to_string() };
+    let params: Vec<String> = super::super::params::for_algo(t.algo)
+        .filter_map(|s| t.params.get(s.name).map(|i| (s.name, i.value().trim())).filter(|(_, v)| !v.is_empty()))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let pt = pre_trade(t, inst);
+    let mut out = vec![
+        format!("{side} {q} {sym}{name}"),
+        format!("with {} from {from} to {to} {tz}", t.algo.as_str().to_uppercase()),
+        match t.limit.value().trim() {
+            "" => "no limit price".to_string(),
+            l => format!("limit {l}: nothing executes {} it", if side == "Buy" { "above" } else { "below" }),
+        },
+    ];
+    if !params.is_empty() {
+        out.push(format!("parameters: {}", params.join(", ")));
+    }
+    if let (Some(n), Some(a)) = (pt.notional, pt.pct_adv) {
+        out.push(format!(
+            "about {} notional, {:.2}% of ADV",
+            money_short(n, inst.map_or("USD", |i| &i.currency)),
+            a * 100.0
+        ));
+    }
+    out
+}
+
+/// Draws the ticket over `area`.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let Some(tk) = &app.ticket else { return };
+    let th = &app.theme;
+    let r = centered(area, 118, 32);
+    Clear.render(r, buf);
+    let title = match tk.amending() {
+        Some(id) => format!(" Amend {id} "),
+        None => " New order ".to_string(),
+    };
+    let b = block(th, title, true);
+    let inner = b.inner(r);
+    b.render(r, buf);
+    let [left, right] = Layout::horizontal([Constraint::Length(58), Constraint::Min(30)]).areas(inner);
+    if tk.stage == Stage::Review {
+        let mut lines: Vec<Line> = vec![Line::styled("Review", th.header), Line::default()];
+        lines.extend(review_lines(app, tk).into_iter().map(|s| Line::styled(s, th.text)));
+        lines.push(Line::default());
+        lines.push(Line::from(vec![
+            Span::styled(" y/enter ", th.hint_key),
+            Span::styled(if tk.amending().is_some() { " send amendment   " } else { " send order   " }, th.hint_desc),
+            Span::styled(" n/esc ", th.hint_key),
+            Span::styled(" back to edit", th.hint_desc),
+        ]));
+        Paragraph::new(lines).wrap(Wrap { trim: false }).render(left, buf);
+    } else {
+        fields(app, tk, left, buf);
+    }
+    pre_trade_panel(app, tk, right, buf);
+}
+
+fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
+    let th = &app.theme;
+    let m = app.market();
+    let errors = tk.errors(&m);
+    let value_w = 18usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let read_only = |label: &str, v: String| {
+        Line::from(vec![Span::styled(format!("  {label:<10} "), th.muted), Span::styled(v, th.muted)])
+    };
+    if let super::super::ticket::Mode::Amend(r) = &tk.mode {
+        lines.push(read_only(
+            "order",
+            format!(
+                "{} {} {} {}",
+                r.order.id,
+                super::side_word(r.order.side),
+                r.order.symbol,
+                r.order.algo.as_str().to_uppercase()
+            ),
+        ));
+        lines.push(read_only("filled", qty(r.order.filled)));
+    }
+    for f in tk.fields() {
+        let focused = f == tk.focus;
+        let label_style = if focused { th.field_focus } else { th.muted };
+        let marker = if focused { "▶ " } else { "  " };
+        let value: Vec<Span> = match f {
+            FieldId::Side => vec![choice(th, focused, super::side_word(tk.side))],
+            FieldId::Algo => vec![choice(th, focused, &tk.algo.as_str().to_uppercase())],
+            _ => {
+                let inp = tk.input(f);
+                let text = inp.map(|i| i.value().to_string()).unwrap_or_default();
+                if focused {
+                    let i = inp.map_or(0, |i| i.visual_cursor());
+                    let scroll = inp.map_or(0, |x| x.visual_scroll(value_w));
+                    let shown: String = text.chars().skip(scroll).collect();
+                    let cur = i - scroll;
+                    let (a, b): (String, String) =
+                        (shown.chars().take(cur).collect(), shown.chars().skip(cur).collect());
+                    let mut b_chars = b.chars();
+                    let at = b_chars.next().map_or(" ".to_string(), |c| c.to_string());
+                    vec![
+                        Span::styled(a, th.input),
+                        Span::styled(at, th.input.add_modifier(ratatui::style::Modifier::REVERSED)),
+                        Span::styled(b_chars.collect::<String>(), th.input),
+                    ]
+                } else if text.is_empty() {
+                    vec![Span::styled(placeholder(f), th.muted)]
+                } else {
+                    vec![Span::styled(text, th.text)]
+                }
+            }
+        };
+        let msg = tk.message(f, &errors);
+        let verdict = match &msg {
+            Some(_) => Span::styled(" ✗", th.error),
+            None => Span::styled(" ✓", th.ok),
+        };
+        let mut spans = vec![Span::styled(format!("{marker}{:<10} ", f.label()), label_style)];
+        spans.extend(value);
+        spans.push(verdict);
+        lines.push(Line::from(spans));
+        if let Some(msg) = msg {
+            lines.push(Line::styled(format!("    {msg}"), th.error));
+        } else if focused {
+            if f == FieldId::Symbol {
+                let c: Vec<String> = tk.completions(&m, 5).iter().map(|i| i.symbol.to_string()).collect();
+                if !c.is_empty() && m.instrument(tk.symbol.value()).is_none() {
+                    lines.push(Line::styled(format!("    tab completes: {}", c.join(" · ")), th.accent));
+                }
+            }
+            if let Some(s) = Ticket::param_spec(f) {
+                lines.push(Line::styled(format!("    {}", s.help), th.muted));
+            }
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("enter reviews · tab/↑↓ move · ←/→ choose · esc closes", th.muted));
+    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+}
+
+fn choice<'a>(th: &super::super::theme::Theme, focused: bool, v: &str) -> Span<'a> {
+    if focused { Span::styled(format!("◀ {v} ▶"), th.input) } else { Span::styled(v.to_string(), th.text) }
+}
+
+fn placeholder(f: FieldId) -> String {
+    match f {
+        FieldId::Symbol => "e.g. AAPL".into(),
+        FieldId::Qty => "e.g. 25k".into(),
+        FieldId::Limit => "none".into(),
+        FieldId::Start => "now".into(),
+        FieldId::End => "close".into(),
+        FieldId::Param(_) => "default".into(),
+        _ => String::new(),
+    }
+}
+
+fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
+    let th = &app.theme;
+    let b =
+        Block::default().borders(Borders::LEFT).border_style(th.border).title(Span::styled(" Pre-trade ", th.title));
+    let inner = b.inner(area);
+    b.render(area, buf);
+    let m = app.market();
+    let inst = m.instrument(tk.symbol.value());
+    let pt = pre_trade(tk, inst);
+    let ccy = inst.map_or("USD", |i| &i.currency);
+    let mut lines: Vec<Line> = Vec::new();
+    let kv =
+        |k: &str, v: String| Line::from(vec![Span::styled(format!(" {k:<13}"), th.muted), Span::styled(v, th.text)]);
+    match inst {
+        Some(i) => lines.push(Line::styled(
+            format!(" {} · {} · {} {}", i.symbol, i.name, i.asset_class.as_str(), i.currency),
+            th.accent,
+        )),
+        None => lines.push(Line::styled(" type a symbol to see its market", th.muted)),
+    }
+    if let Some(b) = &tk.preview.book {
+        let dp = super::price_dp(b.mid);
+        lines.push(kv(
+            "mid / spread",
+            format!("{:.*} / {}", dp, b.mid, pt.spread_bps.map_or("-".into(), |s| format!("{s:.1} bp"))),
+        ));
+    }
+    if let Some(i) = inst {
+        lines.push(kv("ADV", qty_short(i.adv.to_f64())));
+    }
+    if let (Some(l), Some(b)) = (Price::parse(tk.limit.value().trim()).ok(), &tk.preview.book) {
+        // A limit far through or away from the market is legal but worth seeing before sending.
+        let away = (l.to_f64() / b.mid - 1.0) * 100.0;
+        let passive = match tk.side {
+            crate::model::Side::Buy => away < 0.0,
+            crate::model::Side::Sell => away > 0.0,
+        };
+        let note = if passive { "away from the market" } else { "through the market" };
+        let style = if away.abs() > 2.0 { th.warning } else { th.text };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<13}", "limit vs mid"), th.muted),
+            Span::styled(format!("{away:+.2}% ({note})"), style),
+        ]));
+    }
+    lines.push(kv("notional", pt.notional.map_or("-".into(), |n| money_short(n, ccy))));
+    lines.push(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format!("{:.3}%", a * 100.0))));
+    let slices = match &tk.preview.slices {
+        Some(Ok(s)) if !s.is_empty() => {
+            let tz = inst.map_or(chrono_tz::America::New_York, |i| app.tz_of(&i.symbol));
+            let (a, z) = (s[0].at, s[s.len() - 1].at);
+            Some(format!("{} from {} to {}", s.len(), super::hms(a, tz), super::hms(z, tz)))
+        }
+        Some(Ok(_)) => Some("none planned (reactive algorithm)".to_string()),
+        Some(Err(e)) => {
+            lines.push(Line::styled(format!(" ✗ engine: {}", e.message), th.error));
+            None
+        }
+        None => None,
+    };
+    if let Some(s) = slices {
+        lines.push(kv("slices", s));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(vec![Span::styled(format!(" {:<20}{:>8}{:>11}", "cost model", "bps", ccy), th.header)]));
+    if pt.rows.is_empty() {
+        lines.push(Line::styled(" needs a symbol, a quantity and the book", th.muted));
+    }
+    for r in &pt.rows {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<20}", r.model), th.text),
+            Span::styled(format!("{:>8.2}", r.bps), th.loss),
+            Span::styled(format!("{:>11}", money_short(r.amount, ccy)), th.loss),
+        ]));
+        lines.push(Line::styled(format!("   {}", r.inputs), th.muted));
+    }
+    if let Some((bps, amount, of)) = &pt.total {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<20}", "total"), strong(th.text)),
+            Span::styled(format!("{bps:>8.2}"), strong(th.loss)),
+            Span::styled(format!("{:>11}", money_short(*amount, ccy)), strong(th.loss)),
+        ]));
+        lines.push(Line::styled(format!("   {of}"), th.muted));
+    }
+    if let Some(Err(e)) = &tk.preview.estimate {
+        lines.push(Line::styled(format!(" ✗ estimate: {}", e.message), th.error));
+    }
+    let n = lines.len() as u16;
+    let [text, chart] = Layout::vertical([Constraint::Length(n), Constraint::Min(0)]).areas(inner);
+    Paragraph::new(lines).render(text, buf);
+    if let Some(Ok(s)) = &tk.preview.slices
+        && !s.is_empty()
+        && chart.height >= 3
+    {
+        schedule_chart(app, s, chart, buf);
+    }
+}
+
+fn schedule_chart(app: &App, s: &[crate::algo::PlannedSlice], area: Rect, buf: &mut Buffer) {
+    let th = &app.theme;
+    let b = Block::default()
+        .borders(Borders::TOP)
+        .border_style(th.border)
+        .title(Span::styled(" schedule preview (qty per slice) ", th.title));
+    let inner = b.inner(area);
+    b.render(area, buf);
+    // One bar per column at most: merge neighbouring slices when there are more slices than columns;
+    // with few slices, widen the bars to use the space.
+    let cols = usize::from(inner.width.max(1));
+    let per = s.len().div_ceil(cols);
+    let n = s.len().div_ceil(per);
+    let width = (cols / n.max(1)).clamp(1, 8);
+    let gap = u16::from(width >= 3);
+    let bars: Vec<Bar> = s
+        .chunks(per)
+        .map(|c| {
+            Bar::default()
+                .value(c.iter().map(|x| x.qty.to_f64()).sum::<f64>().round() as u64)
+                .text_value(String::new())
+                .style(th.chart_plan)
+        })
+        .collect();
+    BarChart::vertical(bars).bar_width(width as u16 - gap).bar_gap(gap).render(inner, buf);
+}

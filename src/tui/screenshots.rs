@@ -1,0 +1,130 @@
+//! `blotter screenshots`: renders the deterministic scenario's screens to
+//! SVG in-process and converts them to PNG with `rsvg-convert` when it is
+//! installed. One command regenerates every image in `screenshots/`.
+
+use super::app::{App, Tab};
+use super::keymap::Keymap;
+use super::scenario;
+use super::svg;
+use super::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use std::path::Path;
+
+/// Renders an app into a `w` x `h` buffer, as the terminal would show it.
+pub fn render(app: &App, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("a test backend cannot fail");
+    // Drawing into a TestBackend is infallible; an error here would be a ratatui bug.
+    let _ = t.draw(|f| f.render_widget(app, f.area()));
+    t.backend().buffer().clone()
+}
+
+/// One screen of the scenario: file name, caption, size, app.
+pub struct Shot {
+    /// File stem.
+    pub name: &'static str,
+    /// What it shows.
+    pub caption: &'static str,
+    /// Terminal columns.
+    pub width: u16,
+    /// Terminal rows.
+    pub height: u16,
+    /// The state.
+    pub app: App,
+    /// Light or dark terminal.
+    pub palette: svg::Palette,
+}
+
+fn theme(name: &str) -> Theme {
+    Theme::builtin(name).unwrap_or_else(Theme::dark)
+}
+
+/// Every screen, built from the seeded scenario at 10:15 New York.
+pub async fn shots(seed: u64) -> Vec<Shot> {
+    let c = scenario::demo_client(seed).await;
+    let km = Keymap::defaults();
+    let base = || scenario::demo_app(&c, theme("dark"), km.clone());
+    let mut out = Vec::new();
+    let shot = |name, caption, app, palette| Shot { name, caption, width: 160, height: 48, app, palette };
+    out.push(shot(
+        "blotter",
+        "The whole screen mid-execution: blotter with P1's children, venue routing view",
+        base().await,
+        svg::DARK,
+    ));
+    let mut tca = base().await;
+    tca.tab = Tab::Tca;
+    out.push(shot("tca", "TCA panel: metrics, executed vs schedule, fills vs mid and interval VWAP", tca, svg::DARK));
+    let mut ticket = base().await;
+    scenario::press(
+        &c,
+        &mut ticket,
+        &["n", "=AAP", "tab", "tab", "=25k", "tab", "tab", "=190.5", "tab", "=10:30", "tab", "=12:00", "tab", "=12"],
+    )
+    .await;
+    out.push(shot("ticket", "Order ticket with validation and the live pre-trade panel", ticket, svg::DARK));
+    let mut review = base().await;
+    scenario::press(
+        &c,
+        &mut review,
+        &["n", "=MSFT", "tab", "right", "tab", "=10k", "tab", "tab", "tab", "=10:30", "tab", "=11:00", "enter"],
+    )
+    .await;
+    out.push(shot("review", "The confirmation step: the order in words before it is sent", review, svg::DARK));
+    let mut help = base().await;
+    scenario::press(&c, &mut help, &["?"]).await;
+    out.push(shot("help", "Help overlay generated from the active keymap", help, svg::DARK));
+    let mut venues = base().await;
+    venues.table.expanded.clear();
+    scenario::press(&c, &mut venues, &[":", "=P3", "enter"]).await;
+    // The refresher would load SPY's book and P3's detail once the selection moved.
+    scenario::reload(&c, &mut venues).await;
+    out.push(shot(
+        "venues",
+        "Venue routing view of SPY: NBBO, per-venue book, fees, latency, fill share",
+        venues,
+        svg::DARK,
+    ));
+    out.push(shot("light", "Light theme", scenario::demo_app(&c, theme("light"), km.clone()).await, svg::LIGHT));
+    out.push(shot(
+        "high-contrast",
+        "High-contrast theme",
+        scenario::demo_app(&c, theme("high-contrast"), km.clone()).await,
+        svg::DARK,
+    ));
+    out.push(shot(
+        "monochrome",
+        "Monochrome theme (also what NO_COLOR gives)",
+        scenario::demo_app(&c, theme("monochrome"), km.clone()).await,
+        svg::DARK,
+    ));
+    out
+}
+
+/// Writes every screen as SVG (and PNG when `rsvg-convert` exists) into `dir`; returns the files written.
+pub fn write_all(dir: &Path, seed: u64) -> std::io::Result<Vec<String>> {
+    std::fs::create_dir_all(dir)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let shots = rt.block_on(shots(seed));
+    let mut written = Vec::new();
+    let have_rsvg =
+        std::process::Command::new("rsvg-convert").arg("--version").output().is_ok_and(|o| o.status.success());
+    for s in &shots {
+        let buf = render(&s.app, s.width, s.height);
+        let svg_path = dir.join(format!("{}.svg", s.name));
+        std::fs::write(&svg_path, svg::render(&buf, &s.palette))?;
+        written.push(svg_path.display().to_string());
+        if have_rsvg {
+            let png = dir.join(format!("{}.png", s.name));
+            let st = std::process::Command::new("rsvg-convert").arg("-o").arg(&png).arg(&svg_path).status()?;
+            if st.success() {
+                written.push(png.display().to_string());
+            }
+        }
+    }
+    if !have_rsvg {
+        written.push("(rsvg-convert not found: SVG only; install librsvg2-bin for PNGs)".into());
+    }
+    Ok(written)
+}

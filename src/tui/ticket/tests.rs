@@ -1,0 +1,166 @@
+//! Ticket validation: every message names what is allowed, and a valid
+//! ticket becomes exactly the request the engine expects.
+
+use super::*;
+use crate::model::AssetClass;
+
+fn inst(symbol: &str, open: bool) -> InstrumentView {
+    InstrumentView {
+        symbol: symbol.into(),
+        name: format!("{symbol} Inc."),
+        asset_class: AssetClass::Equity,
+        currency: "USD".into(),
+        tick_size: Price::parse("0.01").unwrap(),
+        lot_size: Qty::from_int(1),
+        adv: Qty::from_int(50_000_000),
+        open_today: open,
+    }
+}
+
+fn universe() -> Vec<InstrumentView> {
+    vec![inst("AAPL", true), inst("AMZN", true), inst("MSFT", true), inst("NESN", false)]
+}
+
+fn market(list: &[InstrumentView]) -> Market<'_> {
+    let mut m = Market { instruments: list, date: NaiveDate::from_ymd_opt(2026, 11, 25), tz: BTreeMap::new() };
+    for i in list {
+        m.tz.insert(&i.symbol, chrono_tz::America::New_York);
+    }
+    m
+}
+
+fn type_str(t: &mut Ticket, s: &str) {
+    for c in s.chars() {
+        t.type_char(c);
+    }
+}
+
+#[test]
+fn an_empty_ticket_says_what_is_required() {
+    let list = universe();
+    let e = Ticket::new().errors(&market(&list));
+    assert_eq!(e[&FieldId::Symbol], "required: a symbol such as AAPL");
+    assert_eq!(e[&FieldId::Qty], "required: a quantity such as 25000 or 25k");
+}
+
+#[test]
+fn symbol_is_upper_cased_completed_and_checked() {
+    let list = universe();
+    let m = market(&list);
+    let mut t = Ticket::new();
+    type_str(&mut t, "a");
+    assert_eq!(t.symbol.value(), "A");
+    let c: Vec<_> = t.completions(&m, 5).iter().map(|i| i.symbol.to_string()).collect();
+    assert_eq!(c, ["AAPL", "AMZN"]);
+    assert!(t.errors(&m)[&FieldId::Symbol].contains("did you mean AAPL, AMZN?"));
+    assert!(t.complete(&m));
+    assert_eq!(t.symbol.value(), "AAPL");
+    assert!(!t.errors(&m).contains_key(&FieldId::Symbol));
+    t.symbol = Input::new("NESN".into());
+    assert_eq!(t.errors(&m)[&FieldId::Symbol], "NESN does not trade today");
+}
+
+#[test]
+fn numeric_fields_refuse_letters_with_a_message_and_take_k_m() {
+    let list = universe();
+    let m = market(&list);
+    let mut t = Ticket::new();
+    t.focus = FieldId::Qty;
+    type_str(&mut t, "25x");
+    assert_eq!(t.qty.value(), "25");
+    assert_eq!(
+        t.message(FieldId::Qty, &t.errors(&m)).unwrap(),
+        "'x' not allowed here: digits, '.', and a k or m suffix"
+    );
+    t.type_char('k');
+    assert_eq!(t.refused, None);
+    t.symbol = Input::new("AAPL".into());
+    let req = t.request(&m).unwrap();
+    assert_eq!(req.qty, Qty::from_int(25_000));
+    t.focus = FieldId::Limit;
+    type_str(&mut t, "19a0.005");
+    assert_eq!(t.limit.value(), "190.005");
+    assert_eq!(t.errors(&m)[&FieldId::Limit], "190.005 is not a multiple of the tick 0.01");
+}
+
+#[test]
+fn times_and_window_are_checked() {
+    let list = universe();
+    let m = market(&list);
+    let mut t = Ticket::new();
+    t.symbol = Input::new("AAPL".into());
+    t.qty = Input::new("1m".into());
+    t.start = Input::new("11:00".into());
+    t.end = Input::new("10:30".into());
+    assert_eq!(t.errors(&m)[&FieldId::End], "10:30 is not after the start 11:00");
+    t.end = Input::new("25:00".into());
+    assert_eq!(t.errors(&m)[&FieldId::End], "'25:00' is not a time; allowed: HH:MM");
+    t.end = Input::new("12:00".into());
+    let req = t.request(&m).unwrap();
+    assert_eq!(req.qty, Qty::from_int(1_000_000));
+    assert_eq!(req.start.unwrap().to_string(), "2026-11-25T16:00:00.000000000Z");
+    assert_eq!(req.end.unwrap().to_string(), "2026-11-25T17:00:00.000000000Z");
+}
+
+#[test]
+fn algorithm_parameters_show_only_for_their_algorithm_and_are_validated() {
+    let list = universe();
+    let m = market(&list);
+    let mut t = Ticket::new();
+    t.symbol = Input::new("MSFT".into());
+    t.qty = Input::new("10k".into());
+    assert!(t.fields().contains(&FieldId::Param("slices")));
+    assert!(!t.fields().contains(&FieldId::Param("rate")));
+    t.focus = FieldId::Algo;
+    t.type_char('p');
+    assert_eq!(t.algo, AlgoKind::Pov);
+    assert!(t.fields().contains(&FieldId::Param("rate")));
+    assert!(!t.fields().contains(&FieldId::Param("slices")));
+    t.focus = FieldId::Param("rate");
+    type_str(&mut t, "0.7");
+    assert_eq!(t.errors(&m)[&FieldId::Param("rate")], "0.7 is out of range; allowed: a number in (0, 0.5]");
+    t.edit(InputRequest::DeletePrevChar);
+    t.type_char('2');
+    let req = t.request(&m).unwrap();
+    assert_eq!(req.params.get("rate").map(String::as_str), Some("0.2"));
+    assert_eq!(req.algo, AlgoKind::Pov);
+    // Switching away keeps the value but no longer sends it.
+    t.algo = AlgoKind::Twap;
+    assert!(t.request(&m).unwrap().params.is_empty());
+}
+
+#[test]
+fn choices_cycle_and_engine_errors_land_next_to_their_field() {
+    let mut t = Ticket::new();
+    t.focus = FieldId::Side;
+    assert!(t.cycle_choice(1));
+    assert_eq!(t.side, Side::Sell);
+    t.focus = FieldId::Param("on_pause");
+    t.algo = AlgoKind::Twap;
+    assert!(t.cycle_choice(1));
+    assert_eq!(t.params["on_pause"].value(), "cancel");
+    t.focus = FieldId::Qty;
+    assert!(!t.cycle_choice(1));
+    let mut e = ClientError::new("invalid_param", "parameter 'slices': 0 is out of range");
+    e.field = Some("params.slices".into());
+    t.set_remote_error(Some(&e));
+    assert_eq!(t.remote_error, Some((FieldId::Param("slices"), e.message.clone())));
+}
+
+#[test]
+fn amend_changes_only_quantity_and_limit() {
+    let list = universe();
+    let m = market(&list);
+    let row = crate::tui::scenario::synthetic_rows(4, 0).0.remove(3);
+    assert!(row.order.filled.is_positive());
+    let mut t = Ticket::amend(&row);
+    assert_eq!(t.fields(), [FieldId::Qty, FieldId::Limit]);
+    assert_eq!(t.amendment(&m).unwrap(), None);
+    t.qty = Input::new("1".into());
+    assert!(t.errors(&m)[&FieldId::Qty].starts_with("below the"));
+    t.qty = Input::new((row.order.qty + Qty::from_int(1_000)).to_string());
+    t.limit = Input::new("150.25".into());
+    let a = t.amendment(&m).unwrap().unwrap();
+    assert_eq!(a.qty, Some(row.order.qty + Qty::from_int(1_000)));
+    assert_eq!(a.limit_px, Some(Some(Price::parse("150.25").unwrap())));
+}

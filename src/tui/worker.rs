@@ -1,0 +1,221 @@
+//! Background work, apart from drawing (gitui's asyncgit idea): client calls
+//! run in tasks and send their results back as `Msg`; a refresher reloads
+//! what the view needs when events say something changed; a ticker polls the
+//! clock and health; the event stream is followed and resumed after a drop.
+//! Generic over the client, so the embedded engine and a sidecar look alike.
+
+use super::app::{Effect, Msg, Snapshot, Want};
+use super::ticket::Preview;
+use crate::client::{Client, ClientError, StreamItem};
+use crate::engine::OrderRequest;
+use crate::engine::view::OrderQuery;
+use futures_util::StreamExt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, mpsc, watch};
+
+/// Shortest interval between two refreshes (events arrive much faster at high speed).
+const REFRESH_EVERY: Duration = Duration::from_millis(150);
+/// Refresh anyway this often, so figures that move without events (mid, slippage) stay live.
+const REFRESH_IDLE: Duration = Duration::from_millis(1_000);
+/// Clock and health polling.
+const TICK: Duration = Duration::from_millis(500);
+
+/// Loads what the view needs in one go.
+pub async fn load<C: Client>(client: &C, want: &Want) -> Result<Snapshot, ClientError> {
+    let orders = client.orders(OrderQuery::default()).await?.items;
+    let mut details = std::collections::HashMap::new();
+    for id in &want.details {
+        // An order can vanish from view (another desk's, after a role change): skip it.
+        if let Ok(d) = client.order(*id).await {
+            details.insert(*id, d);
+        }
+    }
+    let tca = match want.tca {
+        Some(id) => client.tca(id).await.ok().map(|t| (id, t)),
+        None => None,
+    };
+    let (book, venues) = match &want.symbol {
+        Some(s) => (client.book(s).await.ok(), client.venues(s).await.unwrap_or_default()),
+        None => (None, Vec::new()),
+    };
+    Ok(Snapshot { orders, details, tca, book, venues })
+}
+
+/// The ticket's pre-trade data: schedule, per-model estimate and book.
+pub async fn preview<C: Client>(c: &C, req: Option<OrderRequest>, symbol: Option<String>) -> Preview {
+    let (slices, estimate) = match &req {
+        Some(r) => (Some(c.schedule(r.clone()).await), Some(c.estimate(r.clone()).await)),
+        None => (None, None),
+    };
+    let book = match symbol {
+        Some(s) => c.book(&s).await.ok(),
+        None => None,
+    };
+    Preview { request: req, slices, estimate, book }
+}
+
+/// The background side of the app.
+pub struct Worker<C: Client> {
+    client: Arc<C>,
+    tx: mpsc::UnboundedSender<Msg>,
+    dirty: Arc<Notify>,
+}
+
+impl<C: Client> Clone for Worker<C> {
+    fn clone(&self) -> Self {
+        Worker { client: Arc::clone(&self.client), tx: self.tx.clone(), dirty: Arc::clone(&self.dirty) }
+    }
+}
+
+impl<C: Client> Worker<C> {
+    /// Starts the refresher, the ticker and the stream follower.
+    pub fn start(client: Arc<C>, tx: mpsc::UnboundedSender<Msg>, want: watch::Receiver<Want>) -> Worker<C> {
+        let w = Worker { client, tx, dirty: Arc::new(Notify::new()) };
+        tokio::spawn(w.clone().hello());
+        tokio::spawn(w.clone().refresher(want));
+        tokio::spawn(w.clone().ticker());
+        tokio::spawn(w.clone().follow());
+        w
+    }
+
+    /// Asks for a refresh soon.
+    pub fn poke(&self) {
+        self.dirty.notify_one();
+    }
+
+    async fn hello(self) {
+        let id = self.client.whoami().await;
+        let inst = self.client.instruments().await;
+        match (id, inst) {
+            (Ok(id), Ok(inst)) => {
+                let _ = self.tx.send(Msg::Hello(id, inst));
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                let _ = self.tx.send(Msg::Health(Err(e), 0.0));
+            }
+        }
+    }
+
+    async fn refresher(self, mut want: watch::Receiver<Want>) {
+        let mut last = Instant::now() - REFRESH_EVERY;
+        loop {
+            tokio::select! {
+                _ = self.dirty.notified() => {}
+                r = want.changed() => if r.is_err() { return },
+                _ = tokio::time::sleep(REFRESH_IDLE) => {}
+            }
+            let wait = REFRESH_EVERY.saturating_sub(last.elapsed());
+            tokio::time::sleep(wait).await;
+            last = Instant::now();
+            let w = want.borrow_and_update().clone();
+            match load(&*self.client, &w).await {
+                Ok(s) => {
+                    if self.tx.send(Msg::Snapshot(Box::new(s))).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "refresh failed"),
+            }
+        }
+    }
+
+    async fn ticker(self) {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let t0 = Instant::now();
+            let h = self.client.health().await;
+            let ms = t0.elapsed().as_secs_f64() * 1e3;
+            if self.tx.send(Msg::Health(h, ms)).is_err() {
+                return;
+            }
+            if let Ok(c) = self.client.clock().await
+                && self.tx.send(Msg::Clock(c)).is_err()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Follows the event stream; on a drop, says so and resumes after the last sequence seen.
+    async fn follow(self) {
+        let mut after: Option<u64> = None;
+        loop {
+            match self.client.subscribe(after).await {
+                Ok(mut s) => {
+                    while let Some(item) = s.next().await {
+                        if let StreamItem::Event(e) = &item {
+                            after = Some(e.seq);
+                        }
+                        if self.tx.send(Msg::Stream(item)).is_err() {
+                            return;
+                        }
+                        self.dirty.notify_one();
+                    }
+                    let gone = StreamItem::Connection { connected: false, detail: "event stream ended".into() };
+                    if self.tx.send(Msg::Stream(gone)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let gone = StreamItem::Connection { connected: false, detail: e.message };
+                    if self.tx.send(Msg::Stream(gone)).is_err() {
+                        return;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    /// Carries out a client call in the background.
+    pub fn run(&self, e: Effect) {
+        let w = self.clone();
+        tokio::spawn(async move {
+            let c = &*w.client;
+            let (what, r): (String, Result<String, ClientError>) = match e {
+                Effect::Submit(req) => {
+                    let what = format!("{} {} {}", req.side, req.qty, req.symbol);
+                    (
+                        what,
+                        c.submit(req).await.map(|r| {
+                            format!("{} accepted: {} {} {}", r.order.id, r.order.side, r.order.qty, r.order.symbol)
+                        }),
+                    )
+                }
+                Effect::Amend(id, a) => {
+                    (format!("amend {id}"), c.amend(id, a).await.map(|r| format!("{id} amended: qty {}", r.order.qty)))
+                }
+                Effect::Cancel(id) => {
+                    (format!("cancel {id}"), c.cancel(id).await.map(|r| format!("{id} {}", r.order.status)))
+                }
+                Effect::Pause(id) => {
+                    (format!("pause {id}"), c.pause(id).await.map(|r| format!("{id} {}", r.order.status)))
+                }
+                Effect::Resume(id) => {
+                    (format!("resume {id}"), c.resume(id).await.map(|r| format!("{id} {}", r.order.status)))
+                }
+                Effect::KillAll => {
+                    ("kill-all".into(), c.kill_all().await.map(|v| format!("kill-all: {} orders paused", v.len())))
+                }
+                Effect::SetSpeed(s) => match c.set_speed(s).await {
+                    Ok(clock) => {
+                        let _ = w.tx.send(Msg::Clock(clock));
+                        ("speed".into(), Ok(format!("speed {s}x")))
+                    }
+                    Err(e) => ("speed".into(), Err(e)),
+                },
+                Effect::Preview(generation, req, symbol) => {
+                    let p = preview(c, req, symbol).await;
+                    let _ = w.tx.send(Msg::Preview(generation, Box::new(p)));
+                    return;
+                }
+                Effect::Copy(_) => return,
+            };
+            let _ = w.tx.send(Msg::Done(what, r));
+            w.dirty.notify_one();
+        });
+    }
+}

@@ -1,0 +1,84 @@
+//! Snapshots of every pane on a fixed-size TestBackend, from a seeded engine
+//! driven to 10:15 New York (never the wall clock). The `.snap` files are
+//! committed: CI refuses to write new ones.
+
+use blotter::tui::app::{App, Tab};
+use blotter::tui::keymap::Keymap;
+use blotter::tui::scenario::{demo_app, demo_client, press};
+use blotter::tui::screenshots::render;
+use blotter::tui::theme::Theme;
+use ratatui::buffer::Buffer;
+
+const SEED: u64 = 7;
+
+/// The buffer as text, one line per row (styles are covered by the SVG tests).
+fn text(b: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        let line: String = (0..b.area.width).map(|x| b[(x, y)].symbol().to_string()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+async fn app() -> (blotter::client::Embedded, App) {
+    let c = demo_client(SEED).await;
+    let a = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    (c, a)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panes() {
+    let (c, mut a) = app().await;
+    let full = render(&a, 120, 40);
+    let s = text(&full);
+    // Sanity outside the snapshot: the scenario really has fills, a cancel and the PAPER badge.
+    assert!(s.contains("PAPER") && s.contains("P1") && s.contains("cancelled") && s.contains("NBBO"), "{s}");
+    insta::assert_snapshot!("blotter_and_venues", s);
+    insta::assert_snapshot!("status_bar", text(&render(&a, 160, 40)).lines().next().unwrap_or_default());
+
+    a.tab = Tab::Tca;
+    insta::assert_snapshot!("tca", text(&render(&a, 120, 40)));
+    a.tab = Tab::Alerts;
+    insta::assert_snapshot!("alerts", text(&render(&a, 120, 40)));
+    a.tab = Tab::Venues;
+
+    let mut help = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut help, &["?"]).await;
+    insta::assert_snapshot!("help", text(&render(&help, 120, 40)));
+
+    let mut ticket = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(
+        &c,
+        &mut ticket,
+        &[
+            "n", "=AAP", "tab", "tab", "=25x", "=k", "tab", "tab", "=190.5", "tab", "=10:30", "tab", "=12:00", "tab",
+            "=12",
+        ],
+    )
+    .await;
+    insta::assert_snapshot!("ticket", text(&render(&ticket, 120, 40)));
+    press(&c, &mut ticket, &["enter"]).await;
+    insta::assert_snapshot!("ticket_review", text(&render(&ticket, 120, 40)));
+
+    let mut pov = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut pov, &["n", "=MSFT", "tab", "tab", "=1m", "tab", "=p", "tab", "tab", "tab", "tab", "=0.7"]).await;
+    insta::assert_snapshot!("ticket_pov_errors", text(&render(&pov, 120, 40)));
+
+    let mut q = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut q, &["x"]).await;
+    insta::assert_snapshot!("cancel_question", text(&render(&q, 120, 40)));
+    let mut k = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut k, &["K", "=kill", "enter"]).await;
+    insta::assert_snapshot!("kill_all_prompt", text(&render(&k, 120, 40)));
+    let mut f = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut f, &["/", "=status:working", "enter"]).await;
+    insta::assert_snapshot!("filtered", text(&render(&f, 120, 40)));
+    let mut quit = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut quit, &["q"]).await;
+    assert!(!quit.quit, "orders are working: q asks first");
+    insta::assert_snapshot!("quit_question", text(&render(&quit, 120, 40)));
+    insta::assert_snapshot!("too_small", text(&render(&a, 60, 20)));
+    insta::assert_snapshot!("smallest_usable_80x24", text(&render(&a, 80, 24)));
+}
