@@ -164,6 +164,10 @@ pub trait Client: Send + Sync + 'static {
     // The calls below have defaults so that an implementation written before
     // they existed still compiles; `Embedded` and `Remote` implement them all.
 
+    /// The connection's circuit breaker, for the status bar (`None` in-process).
+    fn circuit(&self) -> Option<BreakerView> {
+        None
+    }
     /// Post-trade figures aggregated over finished orders (supervisors).
     fn tca_groups(&self, by: TcaGroupBy) -> impl Reply<Vec<TcaGroup>> {
         let e = unsupported(self.describe(), format!("aggregated TCA by {by:?}").as_str());

@@ -369,6 +369,10 @@ impl Client for Remote {
         super::sse_client::subscribe(self.clone(), after).await
     }
 
+    fn circuit(&self) -> Option<BreakerView> {
+        Some(self.inner.breaker.view())
+    }
+
     async fn estimate(&self, req: OrderRequest) -> Result<Estimate, ClientError> {
         self.post("/v1/estimate", &req).await
     }

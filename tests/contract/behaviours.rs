@@ -50,6 +50,11 @@ pub async fn identity_health_and_mode<T: Transport>(t: &T) {
     assert!(e.message.contains("EXECUTION_LIVE_ENABLED=1") && e.message.contains("paper"), "{}", e.message);
     assert_eq!(admin.set_mode(ModeRequest { mode: TradingMode::Paper }).await.unwrap().mode, TradingMode::Paper);
     assert!(admin.health().await.unwrap().paper_mode);
+    // Only a connection has a circuit breaker; it is closed while the sidecar answers.
+    match alice.circuit() {
+        None => assert_eq!(t.name(), "embedded"),
+        Some(b) => assert_eq!((t.name(), b.state, b.failures), ("remote", blotter::client::BreakerState::Closed, 0)),
+    }
     let persona = t.as_("uhnw_client");
     assert_eq!(persona.whoami().await.unwrap().role, Role::UhnwClient);
 }
