@@ -129,6 +129,45 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
 mod tests {
     use super::*;
     use crate::engine::RejectCode;
+    use axum::routing::get;
+    use std::time::Duration;
+    use tower::ServiceExt;
+
+    async fn call(app: axum::Router, path: &str) -> (StatusCode, ClientError) {
+        let req = Request::builder().uri(path).body(Body::empty()).unwrap();
+        let res = app.oneshot(req).await.unwrap();
+        let status = res.status();
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    async fn boom() -> &'static str {
+        panic!("a bug")
+    }
+
+    #[tokio::test]
+    async fn time_outs_and_panics_become_json_errors() {
+        let app = axum::Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            )
+            .route("/boom", get(boom))
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                Duration::from_millis(20),
+            ))
+            .layer(tower_http::catch_panic::CatchPanicLayer::new())
+            .layer(axum::middleware::from_fn(json_errors));
+        let (s, e) = call(app.clone(), "/slow").await;
+        assert_eq!((s, e.code.as_str()), (StatusCode::REQUEST_TIMEOUT, "timeout"));
+        let (s, e) = call(app, "/boom").await;
+        assert_eq!((s, e.code.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "internal"));
+    }
 
     #[test]
     fn every_engine_refusal_is_a_4xx() {
