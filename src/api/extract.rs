@@ -9,7 +9,8 @@ use crate::model::ParentId;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 /// A JSON request body.
@@ -68,10 +69,44 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// The largest request body accepted (set on every request by the router).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// An over-limit body is still read, and dropped, up to this size: a client
+/// that is still sending then gets its 413 instead of a broken pipe.
+const DRAIN_CAP: usize = 16 << 20;
+
+/// The body, or `payload_too_large` past the limit.
+async fn read_body(req: Request) -> Result<Bytes, ApiError> {
+    let limit = req.extensions().get::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+    let too_large =
+        || ApiError::new("payload_too_large", format!("the request body is over the limit of {limit} bytes"));
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > DRAIN_CAP) {
+        return Err(too_large());
+    }
+    let mut stream = req.into_body().into_data_stream();
+    let (mut buf, mut total) = (BytesMut::new(), 0usize);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::new("malformed_json", format!("the body could not be read: {e}")))?;
+        total += chunk.len();
+        if total <= limit {
+            buf.extend_from_slice(&chunk);
+        } else if total > DRAIN_CAP {
+            break;
+        }
+    }
+    if total > limit {
+        return Err(too_large());
+    }
+    Ok(buf.freeze())
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
         let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
         if let Some(ct) = ct {
             let mime = ct.split(';').next().unwrap_or("").trim().to_string();
@@ -82,14 +117,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ));
             }
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new("payload_too_large", "the request body is over the size limit")
-            } else {
-                ApiError::new("malformed_json", format!("the body could not be read: {}", r.body_text()))
-            }
-        })?;
-        decode_json(&bytes).map(ApiJson)
+        decode_json(&read_body(req).await?).map(ApiJson)
     }
 }
 

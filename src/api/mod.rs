@@ -169,6 +169,7 @@ pub fn router(state: ApiState) -> Router {
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(opts.body_limit))
+        .layer(axum::Extension(extract::BodyLimit(opts.body_limit)))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, opts.timeout))
         .layer(CatchPanicLayer::new())
         .layer(axum::middleware::from_fn(errors::json_errors))

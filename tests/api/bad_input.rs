@@ -152,3 +152,20 @@ async fn bad_input_gets_the_right_4xx_and_changes_nothing() {
     assert_eq!(list["total"], json!(0));
     assert_eq!(d.engine.last_seq(), seq0 + 3, "only the three engine-level refusals were logged");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_always_gets_its_413_not_a_broken_pipe() {
+    let mut o = blotter::api::ApiOptions::default();
+    o.rate.rate = 1e9;
+    o.rate.burst = 1e9;
+    let d = crate::support::desk_with(33, &["AAPL"], 1.0, o, blotter::client::Settings::default()).await;
+    // The server reads (and drops) what the client is still sending, so the
+    // answer arrives instead of a connection reset.
+    for _ in 0..30 {
+        let r = d.http.post(format!("{}/v1/orders", d.server.url())).bearer_auth(&d.tokens["sup"]);
+        let r = r.header("content-type", "application/json").body(vec![b' '; 1 << 20]).send().await;
+        let r = r.expect("an answer, not a transport error");
+        assert_eq!(r.status().as_u16(), 413);
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "payload_too_large");
+    }
+}
