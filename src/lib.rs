@@ -11,5 +11,6 @@ pub mod market;
 pub mod model;
 pub mod risk;
 pub mod router;
+pub mod store;
 pub mod tca;
 pub mod venue;

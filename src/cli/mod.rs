@@ -1,9 +1,14 @@
-//! The command line: `run`, `schedule`, `bench` (and, as later parts land,
-//! the TUI, `serve`, `compare`, `tca`, `history`).
+//! The command line: `run`, `schedule`, `bench`, `demo`, and the ledger's
+//! `history`, `export` and `recover` (and, as later parts land, the TUI,
+//! `serve`, `compare`, `tca`).
 
 mod bench;
 mod demo;
+mod drive;
+mod history;
+pub mod ledger_args;
 mod order_args;
+mod recover;
 mod run;
 mod schedule;
 
@@ -64,6 +69,12 @@ enum Cmd {
     Bench(bench::BenchArgs),
     /// The guided walkthrough of a scripted trading day.
     Demo(demo::DemoArgs),
+    /// Past orders from the ledger: status (including interrupted), filled quantity, TCA.
+    History(history::HistoryArgs),
+    /// Orders and fills from the ledger as CSV or JSON.
+    Export(history::ExportArgs),
+    /// Bring back orders a stopped process left open: report, resume or cancel them.
+    Recover(recover::RecoverArgs),
 }
 
 /// Entry point of the binary.
@@ -74,6 +85,9 @@ pub fn main() -> ExitCode {
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
         Some(Cmd::Demo(a)) => demo::demo(&a),
+        Some(Cmd::History(a)) => history::history(&a),
+        Some(Cmd::Export(a)) => history::export(&a),
+        Some(Cmd::Recover(a)) => recover::recover(&a),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

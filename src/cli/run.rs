@@ -1,14 +1,15 @@
 //! `blotter run`: one parent order on the simulated market, start to finish.
 
+use super::drive::{Drive, Sink, drive};
+use super::ledger_args::store_error;
 use super::{CliError, OrderArgs, group};
-use crate::engine::pace::{Pacer, run_paced};
-use crate::engine::{Actor, Command, Engine, EngineEvent};
+use crate::engine::{Actor, Command, Engine};
 use crate::market::session;
 use crate::model::{ParentId, Role};
+use crate::store::{EngineSpec, Ledger, Recorder};
 use crate::tca;
 use clap::Args;
 use serde::Serialize;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -26,6 +27,10 @@ pub struct RunArgs {
     /// Pace against the wall clock: X simulated seconds per second (default: as fast as possible).
     #[arg(long, value_name = "X")]
     speed: Option<f64>,
+    /// Ledger to record into: sqlite:PATH, postgres://USER@HOST/DB, or `none` to record
+    /// nothing (default: ledger.db in the user's data directory, or $BLOTTER_DATA_DIR).
+    #[arg(long = "db", value_name = "URL", env = "BLOTTER_DB")]
+    db: Option<String>,
 }
 
 /// One order in `run --json`.
@@ -79,73 +84,90 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     }
     let r = a.order.resolve()?;
     let tz = session::tz_of(r.inst.calendar);
+    let config = r.config.clone();
+    let universe_text = match &a.order.universe {
+        Some(p) => {
+            Some(std::fs::read_to_string(p).map_err(|e| CliError::usage(format!("--universe {}: {e}", p.display())))?)
+        }
+        None => None,
+    };
     let mut engine = Engine::new(Arc::new(r.universe), r.config)?;
     let actor = Actor::local(Role::Advisor);
-    let id =
-        engine.apply(&actor, Command::Submit(r.request.clone()))?.ok_or_else(|| CliError::runtime("no order id"))?;
-    let mut events: Vec<EngineEvent> = Vec::new();
-    match a.speed {
-        None => {
-            engine.run_until_idle();
-            events = engine.drain_events();
+    let mut sink = Sink::new(a.events.as_deref())?;
+    let ledger = match a.db.as_deref() {
+        Some(s) if s.trim().eq_ignore_ascii_case("none") => None,
+        other => Some(Ledger::open_arg(other).map_err(store_error)?),
+    };
+    let mut rec = match &ledger {
+        Some(l) => {
+            let spec = EngineSpec::new(&config, universe_text, &actor, engine.now());
+            Some(Recorder::new(l, l.register(&spec).map_err(store_error)?))
         }
-        Some(speed) => {
-            let pacer = Pacer::new(engine.now(), speed);
-            let quiet = a.json;
-            run_paced(
-                &mut engine,
-                &pacer,
-                std::time::Duration::from_millis(50),
-                |e, batch| {
-                    if !quiet && let Some(p) = e.parent(id) {
-                        eprint!(
-                            "\r{} {} filled {} / {} ({:.1}%)   ",
-                            e.now().in_tz(tz).format("%H:%M:%S"),
-                            p.status,
-                            group(p.filled),
-                            group(p.qty),
-                            p.filled.ratio(p.qty) * 100.0
-                        );
-                    }
-                    events.extend(batch);
-                },
-                |e| e.is_idle(),
-            );
-            if !quiet {
-                eprintln!();
-            }
-        }
-    }
-    if let Some(path) = &a.events {
-        write_events(path, &events).map_err(|e| CliError::runtime(format!("--events {}: {e}", path.display())))?;
-    }
+        None => None,
+    };
+    let engine_ref = rec.as_ref().map(|r| r.engine_ref().clone());
+    let outcome = execute(&mut engine, rec.as_mut(), &actor, &r.request, a, tz, &mut sink);
+    // The engine is marked stopped whatever happened, so it is not taken for a crashed one.
+    let finished = match rec {
+        Some(rec) => rec.finish().map_err(store_error),
+        None => Ok(Vec::new()),
+    };
+    let id = outcome?;
+    sink.take(finished?)?;
     let report = order_report(&engine, id).ok_or_else(|| CliError::runtime("order vanished"))?;
+    let recorded = match (&ledger, &engine_ref) {
+        (Some(l), Some(e)) => Some((l.target().to_string(), format!("{e}-{id}"))),
+        _ => None,
+    };
     if a.json {
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "seed": engine.seed(),
             "date": engine.date().to_string(),
             "market_events": engine.market_events(),
             "orders": [report],
-            "events": events,
+            "events": sink.events,
         });
+        if let Some((db, order)) = &recorded {
+            doc["ledger"] = serde_json::json!({ "db": db, "order": order });
+        }
         let text = serde_json::to_string(&doc).map_err(|e| CliError::runtime(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
     print_summary(&report, &engine, tz);
+    if let (Some((db, order)), Some(l)) = (&recorded, &ledger) {
+        println!("  ledger           {order} in {db}");
+        super::recover::note_interrupted(l, &actor, engine_ref.as_ref().map(|e| e.id));
+    }
     Ok(())
 }
 
-fn write_events(path: &std::path::Path, events: &[EngineEvent]) -> std::io::Result<()> {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-    for e in events {
-        serde_json::to_writer(&mut f, e)?;
-        f.write_all(b"\n")?;
-    }
-    f.flush()
+/// Submits the order and runs it to the end; refusals are recorded too.
+fn execute(
+    engine: &mut Engine,
+    mut rec: Option<&mut Recorder<'_>>,
+    actor: &Actor,
+    req: &crate::engine::OrderRequest,
+    a: &RunArgs,
+    tz: chrono_tz::Tz,
+    sink: &mut Sink,
+) -> Result<ParentId, CliError> {
+    let submit = Command::Submit(req.clone());
+    let result = match rec.as_deref_mut() {
+        Some(r) => {
+            let (result, released) = r.apply(engine, actor, submit).map_err(store_error)?;
+            sink.take(released)?;
+            result
+        }
+        None => engine.apply(actor, submit),
+    };
+    let id = result?.ok_or_else(|| CliError::runtime("no order id"))?;
+    let how = Drive { speed: a.speed, progress: (!a.json).then_some((id, tz)), done: &|e: &Engine| e.is_idle() };
+    drive(engine, rec, &how, sink)?;
+    Ok(id)
 }
 
-fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
+pub(super) fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
     let px = |p: Option<crate::model::Price>| p.map_or("-".to_string(), |p| format!("{p:.4}"));
     let bps = |b: Option<f64>| b.map_or("-".to_string(), |b| format!("{b:+.2} bps"));
     println!(

@@ -14,6 +14,7 @@ mod commands;
 mod dispatch;
 pub mod event;
 pub mod pace;
+mod restore;
 mod risk;
 pub mod view;
 
@@ -31,6 +32,7 @@ use std::sync::Arc;
 
 pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
 pub use event::{EngineEvent, EventKind};
+pub use restore::{RestorePoint, RestoreReport, RestoredParent};
 pub use risk::{RiskView, TenantView};
 
 /// How an engine is set up.
@@ -406,4 +408,4 @@ impl Engine {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -16,10 +16,10 @@ use super::universe::{Universe, VenueId};
 use crate::model::{AssetClass, Instrument, Money, Price, Qty, Rounding, Side, Timestamp};
 use rand::RngExt;
 use rand_distr::{Exp1, StandardNormal};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Tunable coefficients of the simulated market (documented in the README).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MarketParams {
     /// Permanent impact: trading the whole ADV moves the mid by this many daily sigmas.
     pub perm_coeff: f64,

@@ -143,8 +143,14 @@ impl Universe {
     pub fn with_overrides(path: &Path) -> Result<Universe, UniverseError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| UniverseError::Io { path: path.display().to_string(), source })?;
+        Self::with_overrides_text(&text, &path.display().to_string())
+    }
+
+    /// Built-in defaults with TOML text merged over them (as `with_overrides`;
+    /// the ledger keeps the text so a restarted engine sees the same universe).
+    pub fn with_overrides_text(text: &str, origin: &str) -> Result<Universe, UniverseError> {
         let mut base = parse(DEFAULTS, "built-in defaults")?;
-        let user = parse(&text, &path.display().to_string())?;
+        let user = parse(text, origin)?;
         for v in user.venue {
             base.venue.retain(|b| b.name != v.name);
             base.venue.push(v);
@@ -153,7 +159,7 @@ impl Universe {
             base.instrument.retain(|b| b.symbol != i.symbol);
             base.instrument.push(i);
         }
-        build(base, &path.display().to_string())
+        build(base, origin)
     }
 
     /// Parses a complete universe from TOML text.
