@@ -103,7 +103,7 @@ pub fn history(a: &HistoryArgs) -> Result<(), CliError> {
     rows.extend(page.items.iter().map(row));
     let widths: Vec<usize> =
         (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = Stdout::default();
     for r in &rows {
         let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         writeln!(out, "{}", cells.join("  ").trim_end()).map_err(|e| CliError::runtime(e.to_string()))?;
@@ -171,7 +171,7 @@ pub fn export(a: &ExportArgs) -> Result<(), CliError> {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).map_err(|e| CliError::usage(format!("--out {}: {e}", p.display())))?,
         )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        None => Box::new(std::io::BufWriter::new(Stdout::default())),
     };
     let n = export::export(&ledger, &filter, format, table, &mut out).map_err(store_error)?;
     out.flush().map_err(|e| CliError::runtime(format!("writing the export: {e}")))?;
@@ -179,4 +179,31 @@ pub fn export(a: &ExportArgs) -> Result<(), CliError> {
         eprintln!("{n} rows written to {}", p.display());
     }
     Ok(())
+}
+
+/// Standard output that goes quiet when the reader leaves (`| head`) instead of failing.
+#[derive(Default)]
+struct Stdout {
+    gone: bool,
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.gone {
+            return Ok(buf.len());
+        }
+        match std::io::stdout().write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(buf.len())
+            }
+            r => r,
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match std::io::stdout().flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            r => r,
+        }
+    }
 }

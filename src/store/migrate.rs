@@ -116,7 +116,22 @@ pub(crate) async fn migrate(pool: &AnyPool, target: &DbTarget) -> Result<(), Sto
         .collect();
     let mut m = Migrator::with_migrations(migrations);
     m.dangerous_set_table_name(HISTORY);
-    m.run(pool).await.map_err(|e| {
+    let result = match target.backend() {
+        // PostgreSQL: the migrator takes an advisory lock itself.
+        Backend::Postgres => m.run(pool).await,
+        // SQLite has no such lock: two processes creating a fresh ledger at
+        // once would both apply version 1. One write transaction around the
+        // whole run makes the second wait, then find it applied.
+        Backend::Sqlite => {
+            let mut conn = pool.acquire().await.map_err(|e| StoreError::db("migrating", e))?;
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(|e| StoreError::db("migrating", e))?;
+            match m.run(&mut *tx).await {
+                Ok(()) => tx.commit().await.map_err(MigrateError::from),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    result.map_err(|e| {
         let message = match e {
             MigrateError::VersionMismatch(v) => format!(
                 "schema version {v} in the database differs from this build's (modified or corrupt); nothing was changed"
