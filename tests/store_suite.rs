@@ -27,6 +27,7 @@ on_both_backends!(
     a_taken_over_engine_cannot_record_and_numbers_cannot_repeat,
     a_newer_schema_is_refused_and_left_untouched,
     two_engines_writing_at_once_do_not_interfere,
+    algo_configuration_is_supervised_and_audited,
 );
 
 fn actor(user: &str, tenant: &str) -> Actor {
@@ -418,4 +419,38 @@ fn two_engines_writing_at_once_do_not_interfere(db: &Db) {
         assert_eq!(n, vec![events as i64]);
         assert_eq!(order.filled, Qty::from_int(30_000));
     }
+}
+
+fn algo_configuration_is_supervised_and_audited(db: &Db) {
+    let ledger = Ledger::open(&db.target).unwrap();
+    let params = |kv: &[(&str, &str)]| kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let boss = Actor { user: "sam".into(), tenant: "ws".into(), role: Role::Supervisor };
+    let err =
+        ledger.set_algo_config(&actor("amy", "ws"), "ws", AlgoKind::Twap, params(&[("slices", "12")])).unwrap_err();
+    assert!(matches!(&err, StoreError::Refused(m) if m.contains("needs the SUPERVISOR or ADMIN role")), "{err}");
+    assert!(ledger.algo_configs("ws").unwrap().is_empty(), "a refusal changes nothing");
+    let err = ledger.set_algo_config(&boss, "ws", AlgoKind::Twap, params(&[("slices", " ")])).unwrap_err();
+    assert_eq!(err.to_string(), "params.slices: key and value must not be empty");
+    ledger.set_algo_config(&boss, "ws", AlgoKind::Twap, params(&[("slices", "12")])).unwrap();
+    ledger.set_algo_config(&boss, "ws", AlgoKind::Twap, params(&[("slices", "6"), ("urgency", "aggressive")])).unwrap();
+    ledger.set_algo_config(&boss, "hk", AlgoKind::Twap, params(&[("slices", "3")])).unwrap();
+    let ws = ledger.algo_configs("ws").unwrap();
+    assert_eq!(ws.len(), 1);
+    assert_eq!(ws[0].params, params(&[("slices", "6"), ("urgency", "aggressive")]));
+    assert_eq!((ws[0].algo, ws[0].updated_by.as_str()), (AlgoKind::Twap, "sam"));
+    let audit = ledger.audit(0).unwrap();
+    let outcomes: Vec<(&str, &str, &str)> =
+        audit.iter().map(|a| (a.user.as_str(), a.role.as_str(), a.outcome.as_str())).collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            ("amy", "ADVISOR", "refused"),
+            ("sam", "SUPERVISOR", "refused"),
+            ("sam", "SUPERVISOR", "ok"),
+            ("sam", "SUPERVISOR", "ok"),
+            ("sam", "SUPERVISOR", "ok")
+        ]
+    );
+    assert!(audit.iter().all(|a| a.action == "set_algo_config"));
+    assert_eq!(audit[0].code.as_deref(), Some("forbidden"));
 }

@@ -1,4 +1,5 @@
-//! `blotter bench`: engine throughput on one full simulated equity day.
+//! `blotter bench`: engine throughput on one full simulated equity day, and
+//! the ledger's: fills persisted per second, and the day with the ledger on.
 
 use super::CliError;
 use crate::bench::{DayRun, bench_date, equity_day};
@@ -18,6 +19,12 @@ pub struct BenchArgs {
     /// Seed of the simulated market.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Measure the ledger against this database (default: fresh SQLite files in a temporary directory).
+    #[arg(long = "db", value_name = "URL")]
+    db: Option<String>,
+    /// Skip the ledger figures.
+    #[arg(long)]
+    no_ledger: bool,
 }
 
 #[derive(Serialize)]
@@ -31,6 +38,8 @@ struct Report {
     seed: u64,
     date: String,
     timezone: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ledger: Option<crate::store::bench::LedgerBench>,
 }
 
 pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
@@ -43,6 +52,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         .min_by(|x, y| x.wall_ms.total_cmp(&y.wall_ms))
         .cloned()
         .ok_or_else(|| CliError::runtime("no run"))?;
+    let ledger = if a.no_ledger { None } else { Some(ledger_figures(a, best.wall_ms)?) };
     let report = Report {
         scenario: "AAPL full day 09:30-16:00 ET, 5 venues, TWAP buy 200,000 running",
         events_per_sec: best.market_events as f64 / (best.wall_ms / 1e3),
@@ -53,6 +63,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         seed: a.seed,
         date: bench_date().to_string(),
         timezone: session::tz_of(crate::model::Calendar::UsEquity).name(),
+        ledger,
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::runtime(e.to_string()))?);
@@ -61,6 +72,44 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         println!("  market events     {}", report.market_events);
         println!("  day wall time     {:.1} ms (best of {})", report.day_wall_ms, report.runs.len());
         println!("  events per second {:.2} million", report.events_per_sec / 1e6);
+        if let Some(l) = &report.ledger {
+            println!("ledger ({}; {})", l.backend, l.durability);
+            println!(
+                "  fills persisted   {:.0} per second with group commit ({} fills, batches of {})",
+                l.fills.fills_per_sec, l.fills.fills, l.fills.batch
+            );
+            println!("  without grouping  {:.0} per second (one commit per batch)", l.fills_ungrouped.fills_per_sec);
+            println!(
+                "  day with ledger   {:.1} ms vs {:.1} ms without ({:.0}% of the throughput)",
+                l.day_with_ledger_ms,
+                l.day_without_ledger_ms,
+                l.day_throughput_ratio * 100.0
+            );
+        }
     }
     Ok(())
+}
+
+/// The ledger benchmarks, on fresh SQLite files in a temporary directory
+/// (removed afterwards) or on the database given with `--db`.
+fn ledger_figures(a: &BenchArgs, day_without_ms: f64) -> Result<crate::store::bench::LedgerBench, CliError> {
+    use crate::store::DbTarget;
+    let err = super::ledger_args::store_error;
+    match &a.db {
+        Some(url) => {
+            let t = DbTarget::parse(url).map_err(err)?;
+            crate::store::bench::ledger_bench(a.seed, a.runs, day_without_ms, || t.clone()).map_err(err)
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("blotter-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).map_err(|e| CliError::runtime(format!("{}: {e}", dir.display())))?;
+            let mut n = 0;
+            let result = crate::store::bench::ledger_bench(a.seed, a.runs, day_without_ms, || {
+                n += 1;
+                DbTarget::Sqlite(dir.join(format!("bench-{n}.db")))
+            });
+            let _ = std::fs::remove_dir_all(&dir);
+            result.map_err(err)
+        }
+    }
 }

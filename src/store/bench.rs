@@ -120,6 +120,16 @@ fn fill_stream(fills: u64, batch: usize) -> Vec<Vec<EngineEvent>> {
 /// Commits `fills` synthetic fills into `target`, handed over `batch` at a
 /// time without waiting (as a running engine does), and times it to the last commit.
 pub fn fill_persistence(target: &DbTarget, fills: u64, batch: usize) -> Result<FillRun, StoreError> {
+    fill_run(target, fills, batch, true)
+}
+
+/// The same, waiting for each batch's commit before handing over the next:
+/// one sync per batch, no grouping (the comparison for group commit).
+pub fn fill_persistence_unpipelined(target: &DbTarget, fills: u64, batch: usize) -> Result<FillRun, StoreError> {
+    fill_run(target, fills, batch, false)
+}
+
+fn fill_run(target: &DbTarget, fills: u64, batch: usize, pipelined: bool) -> Result<FillRun, StoreError> {
     let batch = batch.max(1);
     let stream = fill_stream(fills.max(1), batch);
     let events: u64 = stream.iter().map(|b| b.len() as u64).sum();
@@ -128,9 +138,15 @@ pub fn fill_persistence(target: &DbTarget, fills: u64, batch: usize) -> Result<F
     cfg.symbols = Some(vec!["AAPL".into()]);
     let eref = ledger.register(&EngineSpec::new(&cfg, None, &Actor::local(Role::Advisor), Timestamp(0)))?;
     let t0 = Instant::now();
-    let tickets: Vec<_> = stream.into_iter().map(|events| ledger.submit(Batch::events(&eref, events))).collect();
-    for t in tickets {
-        t.wait()?;
+    if pipelined {
+        let tickets: Vec<_> = stream.into_iter().map(|events| ledger.submit(Batch::events(&eref, events))).collect();
+        for t in tickets {
+            t.wait()?;
+        }
+    } else {
+        for events in stream {
+            ledger.submit(Batch::events(&eref, events)).wait()?;
+        }
     }
     let wall = t0.elapsed().as_secs_f64();
     ledger.stop(&eref)?;
@@ -178,6 +194,62 @@ pub fn equity_day_recorded(seed: u64, target: &DbTarget) -> Result<DayRun, Store
     rec.finish()?;
     let wall = t0.elapsed();
     Ok(DayRun { market_events: e.market_events(), engine_events: e.event_count(), wall_ms: wall.as_secs_f64() * 1e3 })
+}
+
+/// The ledger figures of `blotter bench`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerBench {
+    /// Where it was measured (`sqlite`, `postgres`).
+    pub backend: &'static str,
+    /// Durability: what a commit waits for.
+    pub durability: &'static str,
+    /// Sustained fill persistence with group commit.
+    pub fills: FillRun,
+    /// The same stream committed one batch at a time (no grouping).
+    pub fills_ungrouped: FillRun,
+    /// The benchmark day recorded into the ledger, best of the runs.
+    pub day_with_ledger_ms: f64,
+    /// The benchmark day without the ledger, best of the runs.
+    pub day_without_ledger_ms: f64,
+    /// Day throughput with the ledger over without (1 = no cost).
+    pub day_throughput_ratio: f64,
+    /// Engine events recorded in the day.
+    pub day_engine_events: u64,
+}
+
+/// Runs the ledger benchmarks against `target` (a fresh database each time
+/// for SQLite: `fresh` returns a new target per measurement).
+pub fn ledger_bench(
+    seed: u64,
+    runs: u32,
+    day_without_ms: f64,
+    mut fresh: impl FnMut() -> DbTarget,
+) -> Result<LedgerBench, StoreError> {
+    let target = fresh();
+    let backend = target.backend();
+    let fills = fill_persistence(&target, 200_000, 50)?;
+    let fills_ungrouped = fill_persistence_unpipelined(&fresh(), 20_000, 50)?;
+    let mut best: Option<DayRun> = None;
+    for _ in 0..runs.max(1) {
+        let r = equity_day_recorded(seed, &fresh())?;
+        if best.as_ref().is_none_or(|b| r.wall_ms < b.wall_ms) {
+            best = Some(r);
+        }
+    }
+    let day = best.ok_or_else(|| StoreError::Data("no run".into()))?;
+    Ok(LedgerBench {
+        backend: backend.name(),
+        durability: match backend {
+            super::Backend::Sqlite => "WAL, synchronous=FULL: every commit synced to disk",
+            super::Backend::Postgres => "server defaults (fsync on, synchronous_commit on)",
+        },
+        fills,
+        fills_ungrouped,
+        day_with_ledger_ms: day.wall_ms,
+        day_without_ledger_ms: day_without_ms,
+        day_throughput_ratio: day_without_ms / day.wall_ms,
+        day_engine_events: day.engine_events,
+    })
 }
 
 #[cfg(test)]

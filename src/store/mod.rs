@@ -11,10 +11,12 @@
 //! Layout: `location` (which database), `db` (connections, dialect),
 //! `migrate` (versioned schema), `replica` (events projected onto order rows),
 //! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
-//! `query` (what the UI and API read), `recover` (restart after a crash),
+//! `query` (what the UI and API read), `config` (algorithm defaults),
+//! `recover` (restart after a crash),
 //! `export` (CSV/JSON), `bench` (throughput).
 
 pub mod bench;
+pub mod config;
 mod db;
 pub mod export;
 mod ledger;
@@ -70,6 +72,8 @@ pub enum StoreError {
     Fenced(String),
     /// No such engine or order.
     NotFound(String),
+    /// The caller may not do this, or gave a bad value (recorded in the audit log).
+    Refused(String),
     /// Stored data could not be decoded.
     Data(String),
     /// The writer has stopped.
@@ -84,6 +88,7 @@ impl fmt::Display for StoreError {
             StoreError::Unusable { target, message } => write!(f, "ledger {target}: {message}"),
             StoreError::Db { context, message } => write!(f, "ledger: {context}: {message}"),
             StoreError::Busy(m) | StoreError::Fenced(m) | StoreError::NotFound(m) => write!(f, "ledger: {m}"),
+            StoreError::Refused(m) => f.write_str(m),
             StoreError::Data(m) => write!(f, "ledger: stored data is inconsistent: {m}"),
             StoreError::Closed => f.write_str("ledger: the writer has stopped; nothing more can be recorded"),
         }

@@ -388,7 +388,7 @@ pub(crate) fn kind_of(payload: &str) -> &str {
     payload.find(TAG).map(|i| &payload[i + TAG.len()..]).and_then(|rest| rest.split('"').next()).unwrap_or("unknown")
 }
 
-const AUDIT_COLS: &[&str] = &[
+pub(crate) const AUDIT_COLS: &[&str] = &[
     "engine_id",
     "n",
     "at",
@@ -403,7 +403,7 @@ const AUDIT_COLS: &[&str] = &[
     "detail",
 ];
 
-fn audit_vals(engine: i64, n: u64, a: &AuditEntry) -> Vec<Val> {
+pub(crate) fn audit_vals(engine: i64, n: u64, a: &AuditEntry) -> Vec<Val> {
     vec![
         Val::I(engine),
         Val::I(int(n)),
