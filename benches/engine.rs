@@ -16,3 +16,10 @@ fn main() {
 fn equity_day_twap() -> blotter::bench::DayRun {
     blotter::bench::equity_day(42)
 }
+
+/// TCA of one order with 100,000 fills against a 10-million-trade tape (analysis only).
+#[divan::bench(sample_count = 5)]
+fn tca_100k_fills_10m_trades(b: divan::Bencher) {
+    let s = blotter::bench::tca::TcaScenario::generate(100_000, 10_000_000, 42);
+    b.bench_local(|| s.analyse());
+}

@@ -16,6 +16,7 @@ CREATE TABLE engines (
     trade_date   TEXT NOT NULL,
     symbols      TEXT NOT NULL,
     universe     TEXT,
+    replay       TEXT,
     market       TEXT NOT NULL,
     risk_config  TEXT NOT NULL,
     risk_book    TEXT,

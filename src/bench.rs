@@ -1,5 +1,7 @@
 //! Benchmark scenarios shared by `blotter bench` and `cargo bench`.
 
+pub mod tca;
+
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest};
 use crate::market::Universe;
 use crate::model::{AlgoKind, Qty, Role, Side};

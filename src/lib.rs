@@ -7,6 +7,7 @@ pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod engine;
+pub mod impact;
 pub mod market;
 pub mod model;
 pub mod risk;

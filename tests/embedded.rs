@@ -40,6 +40,13 @@ async fn paced_engine_runs_an_order_and_streams_its_events() {
     assert!(!d.children.is_empty() && !d.fills.is_empty() && !d.plan.is_empty());
     let tca = c.tca(row.order.id).await.unwrap();
     assert!(tca.arrival_px.is_some() && tca.interval_vwap.is_some());
+    let sf = tca.implementation_shortfall.unwrap();
+    assert_eq!(sf.total, sf.delay + sf.trading + sf.opportunity + sf.fees);
+    let est = c.estimate(order("AAPL", Side::Buy, 50_000, AlgoKind::Twap, "10:00", "11:00", &[])).await.unwrap();
+    assert_eq!(est.models.len(), 5);
+    assert!(est.total_bps > 0.0);
+    let bad = c.estimate(order("ZZZ", Side::Buy, 1, AlgoKind::Twap, "10:00", "11:00", &[])).await.unwrap_err();
+    assert_eq!(bad.code, "unknown_symbol");
     let book = c.book("AAPL").await.unwrap();
     assert_eq!(book.venues.len(), 5);
     assert!(c.book("ZZZ").await.is_err());

@@ -208,3 +208,28 @@ fn routing_decisions_are_recorded_with_reasons() {
     let venues: std::collections::BTreeSet<&str> = e.children(id).iter().map(|c| &*c.venue).collect();
     assert!(venues.len() >= 2, "a day of slices uses more than one venue: {venues:?}");
 }
+
+#[test]
+fn amending_the_limit_moves_resting_children_with_latency() {
+    let mut e = engine(12, &["AAPL"]);
+    let id =
+        e.apply(&advisor(), Command::Submit(twap("AAPL", Side::Buy, 2_000_000, "09:30", "10:30"))).unwrap().unwrap();
+    e.run_until(ny("09:31"));
+    assert!(e.working(id).is_positive(), "a passive slice is resting");
+    e.drain_events();
+    let limit = Price::parse("200.00").unwrap();
+    e.apply(&advisor(), Command::Amend { id, change: Amendment { qty: None, limit_px: Some(Some(limit)) } }).unwrap();
+    let sent: Vec<_> =
+        e.drain_events().into_iter().filter(|ev| matches!(ev.kind, EventKind::AmendSent { .. })).collect();
+    assert!(!sent.is_empty(), "resting children above the new limit get an amend");
+    e.run_until(ny("09:32"));
+    let events = e.drain_events();
+    assert!(events.iter().any(|ev| matches!(&ev.kind, EventKind::ChildAmended { px: Some(p), .. } if *p == limit)
+        || matches!(ev.kind, EventKind::AmendRejected { .. } | EventKind::ChildCancelled { .. })));
+    assert!(events.iter().all(|ev| ev.ts > sent[0].ts), "the venue answers after its latency");
+    for c in e.children(id) {
+        if !c.status.is_terminal() {
+            assert!(c.px.unwrap() <= limit, "{} still works at {:?} above the limit", c.id, c.px);
+        }
+    }
+}

@@ -46,7 +46,8 @@ impl<'l> Run<'l> {
         let mut cfg = EngineConfig::new(seed, date());
         cfg.symbols = Some(symbols.iter().map(|s| s.to_string()).collect());
         let engine = Engine::new(Arc::new(Universe::builtin()), cfg.clone()).unwrap();
-        let eref = ledger.register(&EngineSpec::new(&cfg, None, who, engine.now())).unwrap();
+        let eref =
+            ledger.register(&EngineSpec::new(&cfg, blotter::store::Sources::default(), who, engine.now())).unwrap();
         Run { engine, rec: Recorder::new(ledger, eref), released: Vec::new() }
     }
 

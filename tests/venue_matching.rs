@@ -264,3 +264,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn amend_down_keeps_the_queue_amend_price_loses_it() {
+    let (mut m, mut x) = setup("AAPL", 9);
+    let now = m.session.open;
+    let bid = m.venues[0].book.bids.best().unwrap();
+    let mut out = Vec::new();
+    x.arrive(
+        &mut m,
+        0,
+        0,
+        NewOrder { key: 1, side: Side::Buy, qty: q(300), px: Some(bid.px), tif: Tif::Day },
+        now,
+        &mut out,
+    );
+    let ahead = |x: &Exchange| x.orders_at(0, 0).next().map(|o| (o.3, o.4)).unwrap();
+    assert_eq!(ahead(&x), (q(300), bid.qty));
+    // Others trade part of the queue ahead of us; then we shrink: our place holds.
+    x.market_trade(&mut m, 0, TradeDraw { slot: 0, aggressor: Side::Sell, size: q(10) }, now, &mut out);
+    assert_eq!(x.amend(&m, 0, 0, 1, q(200), bid.px), Some(q(200)));
+    assert_eq!(ahead(&x), (q(200), bid.qty - q(10)), "a reduction keeps the queue position");
+    // A new price goes to the back of that level.
+    let lower = m.venues[0].book.bids.levels()[1];
+    assert_eq!(x.amend(&m, 0, 0, 1, q(200), lower.px), Some(q(200)));
+    assert_eq!(ahead(&x), (q(200), lower.qty));
+    assert_eq!(x.amend(&m, 0, 0, 99, q(1), lower.px), None, "unknown order");
+}

@@ -2,6 +2,7 @@
 //! the ledger's: fills persisted per second, and the day with the ledger on.
 
 use super::CliError;
+use crate::bench::tca::{TcaRun, TcaScenario};
 use crate::bench::{DayRun, bench_date, equity_day};
 use crate::market::session;
 use clap::Args;
@@ -19,12 +20,27 @@ pub struct BenchArgs {
     /// Seed of the simulated market.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Fills of the order in the TCA benchmark.
+    #[arg(long = "tca-fills", default_value_t = 100_000)]
+    tca_fills: usize,
+    /// Market trades on the tape in the TCA benchmark.
+    #[arg(long = "tca-trades", default_value_t = 10_000_000)]
+    tca_trades: usize,
     /// Measure the ledger against this database (default: fresh SQLite files in a temporary directory).
     #[arg(long = "db", value_name = "URL")]
     db: Option<String>,
     /// Skip the ledger figures.
     #[arg(long)]
     no_ledger: bool,
+}
+
+#[derive(Serialize)]
+struct TcaReport {
+    scenario: String,
+    wall_ms: f64,
+    fills: usize,
+    tape_prints: usize,
+    runs: Vec<TcaRun>,
 }
 
 #[derive(Serialize)]
@@ -35,6 +51,7 @@ struct Report {
     market_events: u64,
     engine_events: u64,
     runs: Vec<DayRun>,
+    tca: TcaReport,
     seed: u64,
     date: String,
     timezone: &'static str,
@@ -53,6 +70,19 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         .cloned()
         .ok_or_else(|| CliError::runtime("no run"))?;
     let ledger = if a.no_ledger { None } else { Some(ledger_figures(a, best.wall_ms)?) };
+    let scenario = TcaScenario::generate(a.tca_fills, a.tca_trades, a.seed);
+    let tca_runs: Vec<TcaRun> = (0..a.runs).map(|_| scenario.time()).collect();
+    let tca = TcaReport {
+        scenario: format!(
+            "TCA of one order with {} fills against a {}-trade tape (analysis only)",
+            a.tca_fills, a.tca_trades
+        ),
+        wall_ms: tca_runs.iter().map(|r| r.wall_ms).fold(f64::INFINITY, f64::min),
+        fills: scenario.fills.len(),
+        tape_prints: scenario.tape.prints().len(),
+        runs: tca_runs,
+    };
+    drop(scenario);
     let report = Report {
         scenario: "AAPL full day 09:30-16:00 ET, 5 venues, TWAP buy 200,000 running",
         events_per_sec: best.market_events as f64 / (best.wall_ms / 1e3),
@@ -60,6 +90,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         market_events: best.market_events,
         engine_events: best.engine_events,
         runs,
+        tca,
         seed: a.seed,
         date: bench_date().to_string(),
         timezone: session::tz_of(crate::model::Calendar::UsEquity).name(),
@@ -72,6 +103,8 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         println!("  market events     {}", report.market_events);
         println!("  day wall time     {:.1} ms (best of {})", report.day_wall_ms, report.runs.len());
         println!("  events per second {:.2} million", report.events_per_sec / 1e6);
+        println!("{}", report.tca.scenario);
+        println!("  wall time         {:.1} ms (best of {})", report.tca.wall_ms, report.tca.runs.len());
         if let Some(l) = &report.ledger {
             println!("ledger ({}; {})", l.backend, l.durability);
             println!(

@@ -9,13 +9,16 @@ mod history;
 pub mod ledger_args;
 mod order_args;
 mod recover;
+mod replay_args;
 mod run;
 mod schedule;
+mod tca;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-pub use order_args::{OrderArgs, parse_params};
+pub use order_args::{OrderArgs, Resolved, parse_params};
+pub use replay_args::ReplayArgs;
 
 /// A failure to report on one line, with its exit code.
 #[derive(Debug)]
@@ -67,6 +70,8 @@ enum Cmd {
     Schedule(schedule::ScheduleArgs),
     /// Measure engine throughput (market events per second, wall time of a day).
     Bench(bench::BenchArgs),
+    /// Transaction cost analysis of executions done elsewhere (fills, tape and quotes as CSV).
+    Tca(tca::TcaArgs),
     /// The guided walkthrough of a scripted trading day.
     Demo(demo::DemoArgs),
     /// Past orders from the ledger: status (including interrupted), filled quantity, TCA.
@@ -84,6 +89,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
+        Some(Cmd::Tca(a)) => tca::tca(&a),
         Some(Cmd::Demo(a)) => demo::demo(&a),
         Some(Cmd::History(a)) => history::history(&a),
         Some(Cmd::Export(a)) => history::export(&a),

@@ -68,12 +68,28 @@ fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
 }
 
 impl OrderArgs {
+    /// The instruments and venues: `--universe` merged over the built-in defaults.
+    pub fn load_universe(&self) -> Result<Universe, CliError> {
+        match &self.universe {
+            Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}"))),
+            None => Ok(Universe::builtin()),
+        }
+    }
+
+    /// `--date`, when given.
+    pub fn given_date(&self) -> Result<Option<NaiveDate>, CliError> {
+        self.date
+            .as_deref()
+            .map(|d| {
+                NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                    .map_err(|_| usage("date", format!("'{d}' is not a date; allowed: YYYY-MM-DD")))
+            })
+            .transpose()
+    }
+
     /// Validates the flags that do not need the engine and builds the request.
     pub fn resolve(&self) -> Result<Resolved, CliError> {
-        let universe = match &self.universe {
-            Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}")))?,
-            None => Universe::builtin(),
-        };
+        let universe = self.load_universe()?;
         let inst = universe
             .instrument(&self.symbol)
             .cloned()
@@ -97,9 +113,8 @@ impl OrderArgs {
         };
         let params = parse_params(&self.params)?;
         let tz = session::tz_of(inst.calendar);
-        let date = match &self.date {
-            Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                .map_err(|_| usage("date", format!("'{d}' is not a date; allowed: YYYY-MM-DD")))?,
+        let date = match self.given_date()? {
+            Some(d) => d,
             None => session::last_trading_day(inst.calendar, &inst.listing, Utc::now().with_timezone(&tz).date_naive()),
         };
         let sess = session::session(inst.calendar, &inst.listing, date)

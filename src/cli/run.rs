@@ -18,6 +18,8 @@ use std::sync::Arc;
 pub struct RunArgs {
     #[command(flatten)]
     order: OrderArgs,
+    #[command(flatten)]
+    replay: super::ReplayArgs,
     /// Print one JSON document (orders, seed, events) instead of a summary.
     #[arg(long)]
     json: bool,
@@ -27,6 +29,9 @@ pub struct RunArgs {
     /// Pace against the wall clock: X simulated seconds per second (default: as fast as possible).
     #[arg(long, value_name = "X")]
     speed: Option<f64>,
+    /// Decision price for implementation shortfall (default: the arrival mid).
+    #[arg(long = "decision-price", value_name = "PX")]
+    decision_price: Option<String>,
     /// Ledger to record into: sqlite:PATH, postgres://USER@HOST/DB, or `none` to record
     /// nothing (default: ledger.db in the user's data directory, or $BLOTTER_DATA_DIR).
     #[arg(long = "db", value_name = "URL", env = "BLOTTER_DB")]
@@ -51,6 +56,8 @@ pub struct OrderReport {
     end: crate::model::Timestamp,
     #[serde(flatten)]
     summary: tca::Summary,
+    /// Full post-trade analysis (sign: positive = cost).
+    tca: tca::TcaReport,
 }
 
 /// Builds the report of one finished (or running) parent.
@@ -73,6 +80,7 @@ pub fn order_report(engine: &Engine, id: ParentId) -> Option<OrderReport> {
         start: p.start,
         end: p.end,
         summary: tca::summary(p, fills, &m.tape, engine.now()),
+        tca: tca::for_parent(p, fills, &m.tape, &m.mids, m.inst.quote_per, engine.now()),
     })
 }
 
@@ -82,15 +90,10 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     {
         return Err(CliError::usage(format!("--speed: {s} must be a positive number of simulated seconds per second")));
     }
-    let r = a.order.resolve()?;
+    let mut r = a.replay.resolve(&a.order)?;
+    r.request.decision_px = parse_decision(a.decision_price.as_deref())?;
     let tz = session::tz_of(r.inst.calendar);
     let config = r.config.clone();
-    let universe_text = match &a.order.universe {
-        Some(p) => {
-            Some(std::fs::read_to_string(p).map_err(|e| CliError::usage(format!("--universe {}: {e}", p.display())))?)
-        }
-        None => None,
-    };
     let mut engine = Engine::new(Arc::new(r.universe), r.config)?;
     let actor = Actor::local(Role::Advisor);
     let mut sink = Sink::new(a.events.as_deref())?;
@@ -100,7 +103,7 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     };
     let mut rec = match &ledger {
         Some(l) => {
-            let spec = EngineSpec::new(&config, universe_text, &actor, engine.now());
+            let spec = EngineSpec::new(&config, ledger_sources(a)?, &actor, engine.now());
             Some(Recorder::new(l, l.register(&spec).map_err(store_error)?))
         }
         None => None,
@@ -120,16 +123,14 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
         _ => None,
     };
     if a.json {
-        let mut doc = serde_json::json!({
+        // The ledger reference stays out: the same seed gives the same document.
+        let doc = serde_json::json!({
             "seed": engine.seed(),
             "date": engine.date().to_string(),
             "market_events": engine.market_events(),
             "orders": [report],
             "events": sink.events,
         });
-        if let Some((db, order)) = &recorded {
-            doc["ledger"] = serde_json::json!({ "db": db, "order": order });
-        }
         let text = serde_json::to_string(&doc).map_err(|e| CliError::runtime(e.to_string()))?;
         println!("{text}");
         return Ok(());
@@ -142,7 +143,27 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Submits the order and runs it to the end; refusals are recorded too.
+/// What the ledger keeps to rebuild this run's market: the `--universe` text
+/// and the recorded-data flags.
+fn ledger_sources(a: &RunArgs) -> Result<crate::store::Sources, CliError> {
+    let universe = match &a.order.universe {
+        Some(p) => {
+            Some(std::fs::read_to_string(p).map_err(|e| CliError::usage(format!("--universe {}: {e}", p.display())))?)
+        }
+        None => None,
+    };
+    let replay = a.replay.trades.as_ref().map(|trades| crate::store::ReplaySource {
+        symbol: a.order.symbol.trim().to_string(),
+        trades: trades.clone(),
+        quotes: a.replay.quotes.clone(),
+        format: a.replay.data_format.clone(),
+        venue: a.replay.venue.clone(),
+    });
+    Ok(crate::store::Sources { universe, replay: replay.into_iter().collect() })
+}
+
+/// Submits the order and runs it to the end (and the markout horizon past
+/// it); refusals are recorded too.
 fn execute(
     engine: &mut Engine,
     mut rec: Option<&mut Recorder<'_>>,
@@ -163,8 +184,39 @@ fn execute(
     };
     let id = result?.ok_or_else(|| CliError::runtime("no order id"))?;
     let how = Drive { speed: a.speed, progress: (!a.json).then_some((id, tz)), done: &|e: &Engine| e.is_idle() };
-    drive(engine, rec, &how, sink)?;
+    drive(engine, rec.as_deref_mut(), &how, sink)?;
+    // Keep the market running past the end so the 5-minute markouts of the last fills exist.
+    if let Some(done) = engine.parent(id).and_then(|p| p.done_at) {
+        let horizon = *tca::HORIZONS.last().unwrap_or(&crate::model::Duration(0));
+        engine.run_until(done + horizon + crate::model::Duration::secs(1));
+        match rec {
+            Some(r) => {
+                r.push(engine);
+                // The TCA recorded at the end gains the late markouts.
+                r.record_tca(engine, id);
+                sink.take(r.release(true).map_err(store_error)?)?;
+            }
+            None => sink.take(engine.drain_events())?,
+        }
+    }
     Ok(id)
+}
+
+/// Parses `--decision-price`: a positive price.
+pub fn parse_decision(s: Option<&str>) -> Result<Option<crate::model::Price>, CliError> {
+    let Some(s) = s else { return Ok(None) };
+    match crate::model::Price::parse(s) {
+        Ok(p) if p.is_positive() => Ok(Some(p)),
+        Ok(p) => Err(CliError::usage(format!("--decision-price: {p} must be positive"))),
+        Err(e) => Err(CliError::usage(format!("--decision-price: {e}; allowed: a positive price"))),
+    }
+}
+
+/// HH:MM, or HH:MM:SS when the time has seconds (replayed recordings).
+fn hhmm(t: crate::model::Timestamp, tz: chrono_tz::Tz) -> String {
+    let local = t.in_tz(tz);
+    let fmt = if t.0 % 60_000_000_000 == 0 { "%H:%M" } else { "%H:%M:%S" };
+    local.format(fmt).to_string()
 }
 
 pub(super) fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
@@ -177,8 +229,8 @@ pub(super) fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz)
         r.side,
         group(r.qty),
         r.algo.as_str().to_uppercase(),
-        r.start.in_tz(tz).format("%H:%M"),
-        r.end.in_tz(tz).format("%H:%M"),
+        hhmm(r.start, tz),
+        hhmm(r.end, tz),
         tz.name(),
         engine.date(),
         engine.seed()
@@ -199,6 +251,7 @@ pub(super) fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz)
         bps(r.summary.vwap_slippage_bps)
     );
     println!("  participation    {:.1}% of volume in the window", r.summary.participation * 100.0);
+    super::tca::print_shortfall(&r.tca);
     println!("  fees             {} (negative = net rebate)", r.fees);
     println!("  children         {} ({} fills)", r.children, r.fills);
     let venues: Vec<String> = r.summary.venues.iter().map(|v| format!("{} {:.1}%", v.venue, v.share * 100.0)).collect();

@@ -15,12 +15,29 @@ pub struct ScheduleArgs {
     /// Print one JSON document instead of a table.
     #[arg(long)]
     json: bool,
+    /// Impact model coefficient as key=value (repeatable): alpha, gamma, impact_model, adverse_horizon_s, adverse_prior_bps.
+    #[arg(long = "impact", value_name = "KEY=VALUE")]
+    impact: Vec<String>,
+}
+
+/// Parses repeated `--impact key=value` flags over the defaults.
+pub fn coefficients(raw: &[String]) -> Result<crate::impact::Coefficients, CliError> {
+    let mut k = crate::impact::Coefficients::default();
+    for kv in raw {
+        let (key, value) = kv
+            .split_once('=')
+            .ok_or_else(|| CliError::usage(format!("--impact: '{kv}' is not key=value (e.g. --impact alpha=0.7)")))?;
+        k.set(key, value).map_err(|e| CliError::usage(format!("--impact: {e}")))?;
+    }
+    Ok(k)
 }
 
 pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
     let r = a.order.resolve()?;
+    let coeffs = coefficients(&a.impact)?;
     let engine = Engine::new(Arc::new(r.universe), r.config)?;
     let plan = engine.preview(&r.request)?;
+    let estimate = engine.estimate(&r.request, &coeffs)?;
     let tz = session::tz_of(r.inst.calendar);
     if a.json {
         let slices: Vec<_> = plan
@@ -36,6 +53,7 @@ pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
             "timezone": tz.name(),
             "seed": a.order.seed,
             "slices": slices,
+            "estimate": estimate,
         });
         println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| CliError::runtime(e.to_string()))?);
         return Ok(());
@@ -61,5 +79,10 @@ pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
             s.cum.ratio(r.request.qty) * 100.0
         );
     }
+    println!("pre-trade estimate (positive = cost; total = {}):", estimate.total_of.join(" + "));
+    for m in &estimate.models {
+        println!("  {:<18} {:>9.2} bps {:>14.2}   {}", m.model, m.bps, m.cost, m.formula);
+    }
+    println!("  {:<18} {:>9.2} bps {:>14.2}", "total", estimate.total_bps, estimate.total_cost);
     Ok(())
 }

@@ -325,8 +325,13 @@ impl Client for Embedded {
         Ok(before)
     }
 
-    async fn tca(&self, id: ParentId) -> Result<crate::tca::Summary, ClientError> {
-        self.read(|e, _| e.order_tca(&self.actor, id)).ok_or_else(|| ClientError::not_found(format!("no order {id}")))
+    async fn tca(&self, id: ParentId) -> Result<crate::tca::TcaReport, ClientError> {
+        self.read(|e, _| e.order_tca_report(&self.actor, id))
+            .ok_or_else(|| ClientError::not_found(format!("no order {id}")))
+    }
+
+    async fn estimate(&self, req: OrderRequest) -> Result<crate::impact::Estimate, ClientError> {
+        Ok(self.read(|e, _| e.estimate(&req, &crate::impact::Coefficients::default()))?)
     }
 
     async fn subscribe(&self, after: Option<u64>) -> Result<EventStream, ClientError> {

@@ -131,7 +131,9 @@ pub trait Client: Send + Sync + 'static {
     /// Kill switch for one tenant: children cancelled, parents paused, HALTED (supervisors).
     fn kill_tenant(&self, tenant: &str) -> impl Reply<Vec<ParentId>>;
     /// Post-trade analysis of one order (live while it works).
-    fn tca(&self, id: ParentId) -> impl Reply<crate::tca::Summary>;
+    fn tca(&self, id: ParentId) -> impl Reply<crate::tca::TcaReport>;
+    /// Pre-trade cost estimate of an order with every impact model, without submitting it.
+    fn estimate(&self, req: OrderRequest) -> impl Reply<crate::impact::Estimate>;
     /// Live events; with `after`, first every event with a larger sequence number.
     fn subscribe(&self, after: Option<u64>) -> impl Reply<EventStream>;
 }

@@ -39,7 +39,7 @@ pub struct DemoOrder {
     /// Average price.
     pub avg_px: Option<Price>,
     /// Post-trade analysis.
-    pub tca: crate::tca::Summary,
+    pub tca: crate::tca::TcaReport,
 }
 
 /// What a headless run prints.
@@ -93,25 +93,23 @@ pub fn run_headless(script: &Script, universe: Arc<Universe>) -> Result<Headless
     }
     e.run_until_idle();
     collect(&mut e);
+    let everyone = script::presenter();
     let orders = e
         .parents()
-        .map(|p| DemoOrder {
-            id: p.id,
-            user: p.owner.user.clone(),
-            tenant: p.owner.tenant.clone(),
-            symbol: p.symbol.clone(),
-            side: p.side,
-            qty: p.qty,
-            algo: p.algo,
-            status: p.status,
-            filled_qty: p.filled,
-            avg_px: p.avg_px(),
-            tca: crate::tca::summary(
-                p,
-                e.fills(p.id),
-                &e.market(&p.symbol).map(|m| m.tape.clone()).unwrap_or_default(),
-                e.now(),
-            ),
+        .filter_map(|p| {
+            Some(DemoOrder {
+                id: p.id,
+                user: p.owner.user.clone(),
+                tenant: p.owner.tenant.clone(),
+                symbol: p.symbol.clone(),
+                side: p.side,
+                qty: p.qty,
+                algo: p.algo,
+                status: p.status,
+                filled_qty: p.filled,
+                avg_px: p.avg_px(),
+                tca: e.order_tca_report(&everyone, p.id)?,
+            })
         })
         .collect();
     Ok(HeadlessReport {

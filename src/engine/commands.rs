@@ -5,7 +5,7 @@
 use super::{Actor, Command, Engine, EventKind, Job, OrderRequest, ParentSlot, Reject, RejectCode};
 use crate::algo::{self, AlgoSpec, PlannedSlice, params::cancel_on_pause};
 use crate::market::rng::{Stream, stream};
-use crate::model::{AlgoKind, Owner, ParentId, ParentOrder, ParentStatus, Price, Qty, Timestamp};
+use crate::model::{AlgoKind, Owner, ParentId, ParentOrder, ParentStatus, Price, Qty, Tif, Timestamp};
 use std::collections::VecDeque;
 
 /// A validated order, ready to accept.
@@ -327,26 +327,52 @@ impl Engine {
             self.risk_amend(p, q)?;
         }
         let ps = &mut self.parents[p];
-        let mut reprice = false;
         if let Some(q) = qty {
-            reprice |= q < ps.order.filled + ps.working;
             ps.order.qty = q;
         }
         if let Some(l) = limit {
-            reprice |= l != ps.order.limit_px;
             ps.order.limit_px = l;
         }
         let (qty, limit_px) = (ps.order.qty, ps.order.limit_px);
         self.emit(EventKind::Amended { parent: id, qty, limit_px });
-        if reprice {
-            self.cancel_children(p);
-        }
+        self.fit_children(p);
         if self.parents[p].order.leaves().is_zero() {
             self.maybe_finish(p);
         } else if self.parents[p].started {
             self.with_algo(p, |a, ctx| a.on_amend(ctx));
         }
         Ok(())
+    }
+
+    /// After a parent amend: shrink working children (newest first) so that
+    /// filled plus working fits the new quantity, and move children priced
+    /// through the new limit onto it. Reductions keep queue priority.
+    fn fit_children(&mut self, p: usize) {
+        let (qty, filled, limit, side) = {
+            let o = &self.parents[p].order;
+            (o.qty, o.filled, o.limit_px, o.side)
+        };
+        let mut excess = (filled + self.parents[p].working).saturating_sub(qty);
+        for c in self.parents[p].children.clone().into_iter().rev() {
+            let ch = &self.children[c];
+            if ch.order.status.is_terminal() || ch.cancel_sent {
+                continue;
+            }
+            let leaves = ch.order.qty - ch.order.filled;
+            let through = matches!((limit, ch.order.px), (Some(l), Some(px)) if side.better(l, px));
+            let cut = excess.min(leaves);
+            excess -= cut;
+            if cut.is_zero() && !through {
+                continue;
+            }
+            if ch.order.tif != Tif::Day {
+                // IOC and auction orders cannot be amended: cancel them (IOCs close on their own).
+                self.cancel_one(c);
+                continue;
+            }
+            let new_px = if through { limit } else { None };
+            self.amend_child(c, ch.order.qty - cut, new_px);
+        }
     }
 
     fn cancel(&mut self, actor: &Actor, id: ParentId) -> Result<(), Reject> {

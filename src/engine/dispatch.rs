@@ -14,6 +14,7 @@ impl Engine {
             Job::Tick(i) => self.on_tick(i),
             Job::Arrive(c) => self.on_arrive(c),
             Job::CancelArrive(c) => self.on_cancel_arrive(c),
+            Job::AmendArrive(c) => self.on_amend_arrive(c),
             Job::Timer { parent, token, epoch } => {
                 if self.parents[parent].epoch == epoch {
                     self.with_algo(parent, |a, ctx| a.on_timer(ctx, token));
@@ -198,6 +199,7 @@ impl Engine {
                 urgency: intent.urgency,
                 arrive_at,
                 cancel_sent: false,
+                pending_amend: None,
             });
             self.push(arrive_at, Job::Arrive(c));
         }
@@ -207,18 +209,77 @@ impl Engine {
     pub(super) fn cancel_children(&mut self, p: usize) {
         let kids: Vec<usize> = self.parents[p].children.clone();
         for c in kids {
-            let ch = &mut self.children[c];
-            if ch.order.status.is_terminal() || ch.cancel_sent || ch.order.tif == Tif::Ioc {
-                continue;
+            self.cancel_one(c);
+        }
+    }
+
+    /// Sends a cancel for one live child (IOCs close on their own).
+    pub(super) fn cancel_one(&mut self, c: usize) {
+        let ch = &mut self.children[c];
+        if ch.order.status.is_terminal() || ch.cancel_sent || ch.order.tif == Tif::Ioc {
+            return;
+        }
+        ch.cancel_sent = true;
+        let _ = ch.order.transition(ChildStatus::PendingCancel);
+        let venue = self.markets[ch.inst].venues[ch.slot].venue;
+        let arrive_after = ch.arrive_at;
+        let latency = self.exchange.entry_latency(venue);
+        // A cancel cannot overtake the order it cancels.
+        let at = (self.now + latency).max(arrive_after + crate::model::Duration(1));
+        self.push(at, Job::CancelArrive(c));
+    }
+
+    /// Sends an amend of a resting child: a new total quantity and/or price.
+    /// It reaches the venue after the latency; a reduction keeps the queue
+    /// position, a price change goes to the back of the new level.
+    pub(super) fn amend_child(&mut self, c: usize, qty: Qty, px: Option<Price>) {
+        let ch = &mut self.children[c];
+        if ch.order.status.is_terminal() || ch.cancel_sent || ch.order.tif != Tif::Day || ch.pending_amend.is_some() {
+            return;
+        }
+        ch.pending_amend = Some((qty, px));
+        let (id, venue, arrive_after) = (ch.order.id, self.markets[ch.inst].venues[ch.slot].venue, ch.arrive_at);
+        let latency = self.exchange.entry_latency(venue);
+        let at = (self.now + latency).max(arrive_after + crate::model::Duration(1));
+        self.emit(EventKind::AmendSent { child: id, qty, px });
+        self.push(at, Job::AmendArrive(c));
+    }
+
+    fn on_amend_arrive(&mut self, c: usize) {
+        let Some((qty, px)) = self.children[c].pending_amend.take() else { return };
+        let id = self.children[c].order.id;
+        if self.children[c].order.status.is_terminal() {
+            let reason = format!("too late to amend: already {}", self.children[c].order.status);
+            self.emit(EventKind::AmendRejected { child: id, reason });
+            return;
+        }
+        let (inst, slot, filled, old_qty, old_px) = {
+            let ch = &self.children[c];
+            (ch.inst, ch.slot, ch.order.filled, ch.order.qty, ch.order.px)
+        };
+        if qty <= filled {
+            // Nothing left to work: the amend is a cancel.
+            if let Ok(leaves) = self.exchange.cancel(&self.markets[inst], inst, slot, c, self.now) {
+                self.child_cancelled(c, leaves, "amended to its filled quantity".into());
             }
-            ch.cancel_sent = true;
-            let _ = ch.order.transition(ChildStatus::PendingCancel);
-            let venue = self.markets[ch.inst].venues[ch.slot].venue;
-            let arrive_after = ch.arrive_at;
-            let latency = self.exchange.entry_latency(venue);
-            // A cancel cannot overtake the order it cancels.
-            let at = (self.now + latency).max(arrive_after + crate::model::Duration(1));
-            self.push(at, Job::CancelArrive(c));
+            return;
+        }
+        let new_px = px.or(old_px).unwrap_or_default();
+        match self.exchange.amend(&self.markets[inst], inst, slot, c, qty - filled, new_px) {
+            Some(_) => {
+                let ch = &mut self.children[c];
+                ch.order.qty = qty;
+                ch.order.px = Some(new_px);
+                let p = ch.parent;
+                let ps = &mut self.parents[p];
+                ps.working = ps.working + qty - old_qty;
+                self.emit(EventKind::ChildAmended { child: id, qty, px: Some(new_px) });
+                self.with_algo(p, |a, ctx| a.on_child_closed(ctx));
+            }
+            None => self.emit(EventKind::AmendRejected {
+                child: id,
+                reason: "too late to amend: the order is no longer on the book".into(),
+            }),
         }
     }
 

@@ -89,6 +89,31 @@ pub enum EventKind {
         /// Why.
         reason: String,
     },
+    /// An amend of a resting child was sent.
+    AmendSent {
+        /// Child.
+        child: ChildId,
+        /// New total quantity.
+        qty: Qty,
+        /// New price.
+        px: Option<Price>,
+    },
+    /// The venue applied an amend.
+    ChildAmended {
+        /// Child.
+        child: ChildId,
+        /// New total quantity.
+        qty: Qty,
+        /// New price.
+        px: Option<Price>,
+    },
+    /// An amend could not be carried out (the order filled or left the book first).
+    AmendRejected {
+        /// Child.
+        child: ChildId,
+        /// Why.
+        reason: String,
+    },
     /// A cancel could not be carried out (usually: the fill won the race).
     CancelRejected {
         /// Child.
@@ -236,7 +261,10 @@ impl EventKind {
             EventKind::ChildAcked { child, .. }
             | EventKind::ChildRejected { child, .. }
             | EventKind::ChildCancelled { child, .. }
-            | EventKind::CancelRejected { child, .. } => Some(child.parent),
+            | EventKind::CancelRejected { child, .. }
+            | EventKind::AmendSent { child, .. }
+            | EventKind::ChildAmended { child, .. }
+            | EventKind::AmendRejected { child, .. } => Some(child.parent),
             EventKind::Fill { fill } => Some(fill.child.parent),
             EventKind::RiskWarning { parent, .. } => Some(*parent),
             EventKind::KillAll { .. }

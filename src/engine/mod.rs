@@ -9,6 +9,7 @@
 //! The engine does no I/O. Drivers (`pace`) decide how fast simulated time
 //! runs; the ledger and the API consume the events it emits.
 
+mod analytics;
 pub mod command;
 mod commands;
 mod dispatch;
@@ -19,6 +20,7 @@ mod risk;
 pub mod view;
 
 use crate::algo::{Action, ExecAlgo, PlannedSlice};
+use crate::market::replay::Recording;
 use crate::market::rng::SimRng;
 use crate::market::session::{self, Closed};
 use crate::market::{InstrumentMarket, MarketParams, Universe};
@@ -27,7 +29,7 @@ use crate::router::{RouteDecision, Router, Urgency, VenueStats};
 use crate::venue::{Exchange, Execution};
 use chrono::NaiveDate;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
@@ -48,6 +50,8 @@ pub struct EngineConfig {
     pub origin: Option<Timestamp>,
     /// Market model coefficients.
     pub market: MarketParams,
+    /// Recorded data replacing the synthetic market, by symbol.
+    pub recordings: BTreeMap<String, Arc<Recording>>,
     /// Risk controls at start-up.
     pub risk: crate::risk::RiskConfig,
 }
@@ -61,6 +65,7 @@ impl EngineConfig {
             symbols: None,
             origin: None,
             market: MarketParams::default(),
+            recordings: BTreeMap::new(),
             risk: crate::risk::RiskConfig::default(),
         }
     }
@@ -75,6 +80,7 @@ enum Job {
     Auction(usize),
     Arrive(usize),
     CancelArrive(usize),
+    AmendArrive(usize),
     Start(usize),
     End(usize),
     Timer { parent: usize, token: u64, epoch: u32 },
@@ -135,6 +141,8 @@ struct ChildSlot {
     urgency: Urgency,
     arrive_at: Timestamp,
     cancel_sent: bool,
+    /// New total quantity and price of an amend in flight.
+    pending_amend: Option<(Qty, Option<crate::model::Price>)>,
 }
 
 /// The paper execution engine.
@@ -193,14 +201,19 @@ impl Engine {
         }
         let origin = cfg.origin.unwrap_or_else(|| sessions.iter().map(|(_, s)| s.open).min().unwrap_or_default());
         let mut active = vec![None; universe.instruments().len()];
-        let markets: Vec<InstrumentMarket> = sessions
-            .into_iter()
-            .enumerate()
-            .map(|(i, (u, s))| {
-                active[u] = Some(i);
-                InstrumentMarket::new(&universe, u, s, origin, cfg.seed, cfg.market.clone())
-            })
-            .collect();
+        let mut markets: Vec<InstrumentMarket> = Vec::with_capacity(sessions.len());
+        for (i, (u, s)) in sessions.into_iter().enumerate() {
+            active[u] = Some(i);
+            let symbol = universe.instruments()[u].symbol.to_string();
+            let m = match cfg.recordings.get(&symbol) {
+                Some(rec) => {
+                    InstrumentMarket::replay(&universe, u, s, origin, cfg.seed, cfg.market.clone(), rec.clone())
+                        .map_err(|e| Reject::field(RejectCode::InvalidParam, "trades", e))?
+                }
+                None => InstrumentMarket::new(&universe, u, s, origin, cfg.seed, cfg.market.clone()),
+            };
+            markets.push(m);
+        }
         let exchange = Exchange::new(&universe, &markets, cfg.seed);
         let router = Router::new(markets.iter().map(|m| m.venues.len()));
         let n = markets.len();

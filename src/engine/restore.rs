@@ -173,6 +173,7 @@ impl Engine {
                 urgency: Urgency::Passive,
                 arrive_at,
                 cancel_sent: false,
+                pending_amend: None,
             });
         }
         let (wants_trades, wants_quotes) = (algo.wants_trades(), algo.wants_quotes());

@@ -274,16 +274,6 @@ impl Engine {
         })
     }
 
-    /// Post-trade figures of one order (live while it works).
-    pub fn order_tca(&self, actor: &Actor, id: ParentId) -> Option<crate::tca::Summary> {
-        let i = self.parent_index(id)?;
-        let p = &self.parents[i];
-        if !self.visible(actor, &p.order) {
-            return None;
-        }
-        Some(crate::tca::summary(&p.order, &p.fills, &self.markets[p.inst].tape, self.now))
-    }
-
     /// The consolidated and per-venue book of an instrument.
     pub fn book(&self, symbol: &str) -> Option<BookView> {
         let u = self.universe.instrument_index(symbol)?;

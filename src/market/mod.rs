@@ -4,6 +4,7 @@
 
 pub mod book;
 pub mod curve;
+pub mod replay;
 pub mod rng;
 pub mod session;
 pub mod sim;

@@ -15,7 +15,10 @@ use super::tape::{MidSeries, Print, Tape};
 use super::universe::{Universe, VenueId};
 use crate::model::{AssetClass, Instrument, Money, Price, Qty, Rounding, Side, Timestamp};
 use rand::RngExt;
+
+mod replay;
 use rand_distr::{Exp1, StandardNormal};
+pub use replay::ReplayState;
 use serde::{Deserialize, Serialize};
 
 /// Tunable coefficients of the simulated market (documented in the README).
@@ -131,6 +134,8 @@ pub struct InstrumentMarket {
     rng_path: SimRng,
     rng_flow: SimRng,
     rng_book: SimRng,
+    /// Recorded data driving this market instead of the synthetic process.
+    replay: Option<Box<ReplayState>>,
 }
 
 impl InstrumentMarket {
@@ -206,6 +211,7 @@ impl InstrumentMarket {
             rng_path: stream(seed, Stream::Path, idx),
             rng_flow: stream(seed, Stream::Flow, idx),
             rng_book: stream(seed, Stream::Book, idx),
+            replay: None,
             params,
             inst,
             session,
@@ -274,6 +280,9 @@ impl InstrumentMarket {
     /// Quote refresh: advance the random walk one step, refill consumed
     /// liquidity and re-quote every venue. Returns the next refresh time.
     pub fn on_tick(&mut self, now: Timestamp) -> Option<Timestamp> {
+        if self.replay.is_some() {
+            return self.replay_tick(now);
+        }
         let z: f64 = self.rng_path.sample(StandardNormal);
         self.fundamental += self.sigma_tick * z;
         let mid = self.mid(now);
@@ -303,6 +312,9 @@ impl InstrumentMarket {
     /// Draws the market trade due now and schedules the next arrival. The same
     /// draws happen whatever the book looks like.
     pub fn draw_trade(&mut self, now: Timestamp) -> TradeDraw {
+        if self.replay.is_some() {
+            return self.replay_trade(now);
+        }
         let u_venue: f64 = self.rng_flow.random();
         let u_side: f64 = self.rng_flow.random();
         let e: f64 = self.rng_flow.sample(Exp1);

@@ -136,7 +136,12 @@ fn fill_run(target: &DbTarget, fills: u64, batch: usize, pipelined: bool) -> Res
     let ledger = Ledger::open(target)?;
     let mut cfg = EngineConfig::new(1, bench_date());
     cfg.symbols = Some(vec!["AAPL".into()]);
-    let eref = ledger.register(&EngineSpec::new(&cfg, None, &Actor::local(Role::Advisor), Timestamp(0)))?;
+    let eref = ledger.register(&EngineSpec::new(
+        &cfg,
+        super::Sources::default(),
+        &Actor::local(Role::Advisor),
+        Timestamp(0),
+    ))?;
     let t0 = Instant::now();
     if pipelined {
         let tickets: Vec<_> = stream.into_iter().map(|events| ledger.submit(Batch::events(&eref, events))).collect();
@@ -163,7 +168,7 @@ pub fn equity_day_recorded(seed: u64, target: &DbTarget) -> Result<DayRun, Store
     let t0 = Instant::now();
     let mut e = Engine::new(Arc::new(Universe::builtin()), cfg.clone())
         .map_err(|r| StoreError::Data(format!("bench engine: {r}")))?;
-    let eref = ledger.register(&EngineSpec::new(&cfg, None, &actor, e.now()))?;
+    let eref = ledger.register(&EngineSpec::new(&cfg, super::Sources::default(), &actor, e.now()))?;
     let mut rec = Recorder::new(&ledger, eref);
     let s = e.market("AAPL").map(|m| m.session).ok_or_else(|| StoreError::Data("no AAPL market".into()))?;
     let req = OrderRequest {

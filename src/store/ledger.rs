@@ -15,6 +15,7 @@ use crate::model::{ParentId, ParentOrder, Timestamp};
 use crate::risk::{RiskBook, RiskConfig};
 use crate::tca::Summary;
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use sqlx::AnyPool;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -35,6 +36,30 @@ impl std::fmt::Display for EngineRef {
     }
 }
 
+/// A recorded-data file replayed instead of the synthetic market (the `run` flags).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplaySource {
+    /// Instrument it replaces.
+    pub symbol: String,
+    /// Trades file.
+    pub trades: std::path::PathBuf,
+    /// Quotes file.
+    pub quotes: Option<std::path::PathBuf>,
+    /// `auto`, `csv` or `lobster`.
+    pub format: String,
+    /// Venue it is replayed on.
+    pub venue: Option<String>,
+}
+
+/// Where an engine's market came from, beyond seed and date.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sources {
+    /// TOML merged over the built-in universe.
+    pub universe: Option<String>,
+    /// Recorded data replayed, per instrument.
+    pub replay: Vec<ReplaySource>,
+}
+
 /// Everything needed to rebuild an engine after a restart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineSpec {
@@ -50,6 +75,8 @@ pub struct EngineSpec {
     pub symbols: Option<Vec<String>>,
     /// TOML merged over the built-in universe, if any.
     pub universe: Option<String>,
+    /// Recorded data replayed (the files are read again on a restart).
+    pub replay: Vec<ReplaySource>,
     /// Market model coefficients.
     pub market: MarketParams,
     /// Risk configuration at start-up.
@@ -60,27 +87,38 @@ pub struct EngineSpec {
 
 impl EngineSpec {
     /// The spec of an engine built from `cfg`, started by `actor` at simulated time `origin`.
-    pub fn new(cfg: &EngineConfig, universe: Option<String>, actor: &Actor, origin: Timestamp) -> EngineSpec {
+    pub fn new(cfg: &EngineConfig, sources: Sources, actor: &Actor, origin: Timestamp) -> EngineSpec {
         EngineSpec {
             tenant: actor.tenant.to_string(),
             user: actor.user.to_string(),
             seed: cfg.seed,
             date: cfg.date,
             symbols: cfg.symbols.clone(),
-            universe,
+            universe: sources.universe,
+            replay: sources.replay,
             market: cfg.market.clone(),
             risk: cfg.risk.clone(),
             origin,
         }
     }
 
-    /// The engine configuration it describes.
-    pub fn config(&self) -> EngineConfig {
+    /// The engine configuration it describes; recorded data is read again from its files.
+    pub fn config(&self, universe: &crate::market::Universe) -> Result<EngineConfig, String> {
         let mut cfg = EngineConfig::new(self.seed, self.date);
         cfg.symbols = self.symbols.clone();
         cfg.market = self.market.clone();
         cfg.risk = self.risk.clone();
-        cfg
+        for r in &self.replay {
+            use crate::market::replay::{Format, Recording};
+            let inst = universe.instrument(&r.symbol).ok_or_else(|| format!("unknown symbol {}", r.symbol))?;
+            let tz = crate::market::session::tz_of(inst.calendar);
+            let format = Format::parse(&r.format, &r.trades)?;
+            let mut rec = Recording::load(&r.trades, r.quotes.as_deref(), format, Some(self.date), tz)
+                .map_err(|e| format!("recorded data {}: {e}", r.trades.display()))?;
+            rec.venue = r.venue.clone();
+            cfg.recordings.insert(inst.symbol.to_string(), std::sync::Arc::new(rec));
+        }
+        Ok(cfg)
     }
 }
 
@@ -307,6 +345,7 @@ impl Ledger {
     pub fn register(&self, spec: &EngineSpec) -> Result<EngineRef, StoreError> {
         let owner = owner_token();
         let (symbols, market, risk) = (to_json(&spec.symbols), to_json(&spec.market), to_json(&spec.risk));
+        let replay = if spec.replay.is_empty() { None } else { Some(to_json(&spec.replay)) };
         let backend = self.target.backend();
         let id = self.block_on(async {
             // Engine numbers are allocated as MAX + 1; two processes racing for
@@ -318,10 +357,10 @@ impl Ledger {
                     .map_err(|e| StoreError::db("allocating an engine number", e))?;
                 let now = wall_ms();
                 let res = backend
-                    .q("INSERT INTO engines (id, tenant, user_name, seed, trade_date, symbols, universe, market, \
-                        risk_config, risk_book, created_at, owner, host, pid, heartbeat_at, stopped_at, last_seq, \
-                        last_fill, last_audit, sim_now) \
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)")
+                    .q("INSERT INTO engines (id, tenant, user_name, seed, trade_date, symbols, universe, replay, \
+                        market, risk_config, risk_book, created_at, owner, host, pid, heartbeat_at, stopped_at, \
+                        last_seq, last_fill, last_audit, sim_now) \
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)")
                     .bind(next)
                     .bind(spec.tenant.clone())
                     .bind(spec.user.clone())
@@ -330,6 +369,7 @@ impl Ledger {
                     .bind(spec.date.to_string())
                     .bind(symbols.clone())
                     .bind(spec.universe.clone())
+                    .bind(replay.clone())
                     .bind(market.clone())
                     .bind(risk.clone())
                     .bind(now)
@@ -508,8 +548,8 @@ mod tests {
     fn spec_round_trips_its_config() {
         let mut cfg = EngineConfig::new(u64::MAX - 3, NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
         cfg.symbols = Some(vec!["AAPL".into()]);
-        let spec = EngineSpec::new(&cfg, None, &Actor::local(crate::model::Role::Advisor), Timestamp(5));
-        let back = spec.config();
+        let spec = EngineSpec::new(&cfg, Sources::default(), &Actor::local(crate::model::Role::Advisor), Timestamp(5));
+        let back = spec.config(&crate::market::Universe::builtin()).unwrap();
         assert_eq!((back.seed, back.date, back.symbols), (cfg.seed, cfg.date, cfg.symbols));
         assert_eq!(spec.seed as i64 as u64, spec.seed, "the seed survives the signed column");
     }

@@ -31,7 +31,7 @@ mod rows;
 mod writer;
 
 pub use db::Backend;
-pub use ledger::{AuditEntry, Batch, EngineRef, EngineSpec, Ledger, TcaRecord, Ticket};
+pub use ledger::{AuditEntry, Batch, EngineRef, EngineSpec, Ledger, ReplaySource, Sources, TcaRecord, Ticket};
 pub use location::{DbTarget, default_path};
 pub use migrate::SCHEMA_VERSION;
 pub use recorder::Recorder;

@@ -84,6 +84,15 @@ impl<'l> Recorder<'l> {
         self.inflight.push_back(self.ledger.submit(batch));
     }
 
+    /// Records (again) the TCA of an order, e.g. once its late markouts exist.
+    pub fn record_tca(&mut self, engine: &Engine, id: ParentId) {
+        if let Some(t) = tca_of(engine, id) {
+            let mut batch = Batch::events(&self.engine, Vec::new());
+            batch.tca.push(t);
+            self.inflight.push_back(self.ledger.submit(batch));
+        }
+    }
+
     /// The events committed so far, in order. With `wait`, waits for every
     /// batch handed over; otherwise returns what is already durable.
     pub fn release(&mut self, wait: bool) -> Result<Vec<EngineEvent>, StoreError> {

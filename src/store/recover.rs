@@ -65,7 +65,8 @@ fn rebuild<'l>(
             .map_err(|e| StoreError::Data(e.to_string()))?,
         None => Universe::builtin(),
     };
-    let mut engine = Engine::new(Arc::new(universe), stored.spec.config())
+    let cfg = stored.spec.config(&universe).map_err(|e| StoreError::Data(format!("engine E{id}: {e}")))?;
+    let mut engine = Engine::new(Arc::new(universe), cfg)
         .map_err(|e| StoreError::Data(format!("engine E{id} cannot be rebuilt: {e}")))?;
     // The market replays deterministically from the open to where the ledger
     // stops, so prices carry on from where they were (less our own impact).
@@ -85,8 +86,8 @@ fn load(ledger: &Ledger, id: i64) -> Result<Stored, StoreError> {
     let read = |e: sqlx::Error| StoreError::db(format!("reading engine E{id}"), e);
     ledger.block_on(async {
         let r = b
-            .q("SELECT tenant, user_name, seed, trade_date, symbols, universe, market, risk_config, risk_book, \
-                last_seq, last_fill, sim_now FROM engines WHERE id = ?")
+            .q("SELECT tenant, user_name, seed, trade_date, symbols, universe, replay, market, risk_config, \
+                risk_book, last_seq, last_fill, sim_now FROM engines WHERE id = ?")
             .bind(id)
             .fetch_optional(ledger.pool())
             .await
@@ -105,6 +106,10 @@ fn load(ledger: &Ledger, id: i64) -> Result<Stored, StoreError> {
             date: date.parse().map_err(|_| StoreError::Data(format!("engine E{id}: bad date '{date}'")))?,
             symbols: serde_json::from_str(&col::<String>(&r, "symbols")?).map_err(|e| json_err("symbols", e))?,
             universe: col(&r, "universe")?,
+            replay: match col::<Option<String>>(&r, "replay")? {
+                Some(t) => serde_json::from_str(&t).map_err(|e| json_err("recorded data", e))?,
+                None => Vec::new(),
+            },
             market: serde_json::from_str(&col::<String>(&r, "market")?).map_err(|e| json_err("market", e))?,
             risk: serde_json::from_str(&col::<String>(&r, "risk_config")?).map_err(|e| json_err("risk", e))?,
             origin: sim_now,

@@ -47,6 +47,8 @@ pub(crate) fn changes(kind: &EventKind) -> Option<ParentId> {
         | EventKind::Routed { .. }
         | EventKind::Progress { .. }
         | EventKind::RiskWarning { .. }
+        | EventKind::AmendSent { .. }
+        | EventKind::AmendRejected { .. }
         | EventKind::Accepted { .. } => None,
         other => other.parent(),
     }
@@ -122,6 +124,13 @@ impl Replica {
                 let c = self.child(engine, *child)?;
                 if !c.status.is_terminal() {
                     c.status = ChildStatus::Cancelled;
+                }
+            }
+            EventKind::ChildAmended { child, qty, px } => {
+                let c = self.child(engine, *child)?;
+                c.qty = *qty;
+                if px.is_some() {
+                    c.px = *px;
                 }
             }
             EventKind::CancelRejected { child, .. } => {

@@ -1,65 +1,30 @@
-//! Post-trade transaction cost analysis.
+//! Post-trade transaction cost analysis, kept apart the way tcapy does it:
+//! benchmarks (`mids`, interval VWAP in `report`), metrics (`shortfall`,
+//! `markout`, `attribution`) and the result form (`report::TcaReport`).
 //!
 //! Sign convention: a cost is positive when it hurt the order (a buy paid
 //! above the benchmark, a sell received below it).
 
-use crate::market::Tape;
-use crate::model::{Fill, Money, Name, ParentOrder, Price, Qty, Side, Timestamp, vwap};
-use serde::{Deserialize, Serialize};
+pub mod attribution;
+pub mod import;
+pub mod markout;
+pub mod mids;
+pub mod report;
+pub mod shortfall;
 
-/// Per-venue share of an order's executions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VenueShare {
-    /// Venue.
-    pub venue: Name,
-    /// Quantity executed there.
-    pub qty: Qty,
-    /// Fraction of the order's executed quantity.
-    pub share: f64,
-    /// Average price there.
-    pub avg_px: Option<Price>,
-    /// Fees paid there (negative = rebates earned).
-    pub fees: Money,
-    /// Number of fills.
-    pub fills: usize,
-}
+pub use attribution::{AlgoAttribution, VenueAttribution, VenueShare, venue_shares};
+pub use markout::{HORIZONS, Markouts};
+pub use mids::{LastTrade, MidSource, QuoteMids};
+pub use report::{TcaInput, TcaReport, analyse, for_parent};
+pub use shortfall::{Shortfall, ShortfallInput, shortfall};
+
+use crate::market::Tape;
+use crate::model::{Fill, ParentOrder, Price, Side, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// Signed cost in basis points of `px` against `benchmark` for `side`.
 pub fn cost_bps(side: Side, px: Price, benchmark: Price) -> f64 {
     px.bps_from(benchmark) * side.sign() as f64
-}
-
-/// Executions grouped by venue, largest first.
-pub fn venue_shares(fills: &[Fill]) -> Vec<VenueShare> {
-    let total: Qty = fills.iter().map(|f| f.qty).sum();
-    let mut rows: Vec<(Name, Qty, Money, Money, usize)> = Vec::new();
-    for f in fills {
-        let i = match rows.iter().position(|r| r.0 == f.venue) {
-            Some(i) => i,
-            None => {
-                rows.push((f.venue.clone(), Qty::ZERO, Money::ZERO, Money::ZERO, 0));
-                rows.len() - 1
-            }
-        };
-        let r = &mut rows[i];
-        r.1 += f.qty;
-        r.2 += Money::notional(f.px, f.qty);
-        r.3 += f.fee;
-        r.4 += 1;
-    }
-    let mut out: Vec<VenueShare> = rows
-        .into_iter()
-        .map(|(venue, qty, notional, fees, n)| VenueShare {
-            venue,
-            qty,
-            share: qty.ratio(total),
-            avg_px: vwap(notional, qty),
-            fees,
-            fills: n,
-        })
-        .collect();
-    out.sort_by(|a, b| b.qty.cmp(&a.qty).then(a.venue.cmp(&b.venue)));
-    out
 }
 
 /// The headline figures of one order.
@@ -104,21 +69,6 @@ pub fn summary(order: &ParentOrder, fills: &[Fill], tape: &Tape, window_end: Tim
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ChildId, FillId, Liquidity, ParentId};
-
-    fn fill(venue: &str, px: &str, q: i64) -> Fill {
-        Fill {
-            id: FillId(1),
-            child: ChildId { parent: ParentId(1), seq: 1 },
-            venue: venue.into(),
-            side: Side::Buy,
-            px: px.parse().unwrap(),
-            qty: Qty::from_int(q),
-            fee: Money::parse("0.1").unwrap(),
-            liquidity: Liquidity::Maker,
-            ts: Timestamp(0),
-        }
-    }
 
     #[test]
     fn sign_convention() {
@@ -126,15 +76,6 @@ mod tests {
         assert!((cost_bps(Side::Buy, p("100.10"), p("100")) - 10.0).abs() < 1e-9);
         assert!((cost_bps(Side::Sell, p("100.10"), p("100")) + 10.0).abs() < 1e-9);
         assert!((cost_bps(Side::Sell, p("99.90"), p("100")) - 10.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn venues_are_grouped() {
-        let v = venue_shares(&[fill("NYSE", "10", 100), fill("IEX", "11", 300), fill("NYSE", "12", 100)]);
-        assert_eq!(v[0].venue.as_ref(), "IEX");
-        assert_eq!(v[1].qty, Qty::from_int(200));
-        assert_eq!(v[1].avg_px.unwrap().to_string(), "11");
-        assert!((v[0].share - 0.6).abs() < 1e-12);
-        assert_eq!(v[1].fees.to_string(), "0.2");
+        assert!((cost_bps(Side::Buy, p("99.90"), p("100")) + 10.0).abs() < 1e-9);
     }
 }

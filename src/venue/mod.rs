@@ -8,6 +8,7 @@
 //! against a fill. At the close, resting DAY orders are cancelled.
 
 pub mod auction;
+mod replay;
 
 use crate::market::rng::{SimRng, Stream, stream};
 use crate::market::{InstrumentMarket, Print, TradeDraw, Universe, VenueId};
@@ -347,7 +348,8 @@ impl Exchange {
     /// A market trade from the flow arrives at its venue. It fills our resting
     /// orders that are better than the venue's displayed touch first, then
     /// works through the queue at the touch in time priority: others' size ahead
-    /// of us, us, and those behind. It never trades through the touch.
+    /// of us, us, and those behind. It never trades through the touch. A
+    /// recorded trade (replay) is matched by its printed price instead.
     pub fn market_trade(
         &mut self,
         m: &mut InstrumentMarket,
@@ -356,6 +358,9 @@ impl Exchange {
         now: Timestamp,
         out: &mut Vec<Execution>,
     ) {
+        if let Some(px) = m.recorded_print() {
+            return self.recorded_trade(m, inst, d, px, now, out);
+        }
         let slot = d.slot;
         let resting_side = d.aggressor.opposite();
         let touch = m.venues[slot].book.side(resting_side).best();
@@ -438,8 +443,9 @@ impl Exchange {
     }
 
     /// After the venue re-quotes: orders the market moved through fill at their
-    /// price (someone crossed to reach them), and the queue ahead shrinks when
-    /// displayed size at our price drops (orders ahead were cancelled).
+    /// price (someone crossed to reach them; not in a replay, where only
+    /// recorded prints fill), and the queue ahead shrinks when displayed size
+    /// at our price drops (orders ahead were cancelled).
     pub fn on_requote(&mut self, m: &mut InstrumentMarket, inst: usize, now: Timestamp, out: &mut Vec<Execution>) {
         for slot in 0..self.resting[inst].len() {
             if self.resting[inst][slot].is_empty() {
@@ -463,7 +469,8 @@ impl Exchange {
                         .take_while(|l| !side.better(o.px, l.px))
                         .map(|l| l.qty)
                         .sum();
-                    if crossing.is_positive() {
+                    // In a replay only recorded prints fill passive orders (see `replay`).
+                    if crossing.is_positive() && !m.is_replay() {
                         let q = crossing.min(o.leaves);
                         o.leaves -= q;
                         filled += q;

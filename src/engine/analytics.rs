@@ -1,0 +1,136 @@
+//! Analytics of the engine's orders: the pre-trade estimate (the facts the
+//! impact models need, read from the instrument, its market now, the venues
+//! and the session's own passive fills, then `impact::estimate`) and the full
+//! post-trade report of a parent.
+
+use super::{Actor, Engine, OrderRequest, Reject};
+use crate::impact::{self, Coefficients, Estimate, OrderContext};
+use crate::model::ParentId;
+use crate::model::{Duration, Name};
+use crate::tca::TcaReport;
+
+impl Engine {
+    /// Validates `req` and estimates its cost with every model.
+    pub fn estimate(&self, req: &OrderRequest, k: &Coefficients) -> Result<Estimate, Reject> {
+        // The same validation as a submit, and the algorithm's schedule.
+        let plan = self.preview(req)?;
+        let u = self
+            .universe
+            .instrument_index(&req.symbol)
+            .ok_or_else(|| Reject::new(super::RejectCode::UnknownSymbol, "unknown symbol"))?;
+        let Some(i) = self.active[u] else {
+            return Err(Reject::new(super::RejectCode::MarketClosed, format!("{} has no market today", req.symbol)));
+        };
+        let m = &self.markets[i];
+        let inst = &m.inst;
+        let nbbo = m.nbbo();
+        let price = nbbo.mid().unwrap_or_else(|| m.mid(self.now));
+        let spread = nbbo.spread().unwrap_or(price * inst.spread_bps / 1e4);
+        let start = req.start.unwrap_or(self.now).max(self.now).max(m.session.open);
+        let end = req.end.unwrap_or(m.session.close);
+        let session_ms = ((m.session.close.0 - m.session.open.0).max(1) as f64) / 1e6;
+        let shares: Vec<(Name, f64)> =
+            m.venues.iter().map(|v| (self.universe.venue(v.venue).name.clone(), v.share)).collect();
+        let wsum: f64 = shares.iter().map(|s| s.1).sum::<f64>().max(1e-12);
+        let latency_ms = m
+            .venues
+            .iter()
+            .map(|v| {
+                let venue = self.universe.venue(v.venue);
+                v.share / wsum * (venue.latency_us + venue.speed_bump_us) / 1e3
+            })
+            .sum();
+        let aggressive_fraction = if req.params.get("urgency").is_some_and(|u| u == "aggressive") {
+            1.0
+        } else {
+            // What passive posting is not expected to fill crosses later.
+            let p_fill: f64 =
+                (0..m.venues.len()).map(|s| m.venues[s].share / wsum * self.router.passive_fill_prob(m, i, s)).sum();
+            1.0 - p_fill
+        };
+        let horizon = Duration((k.adverse_horizon_s * 1e9) as i64);
+        let fills = self.parents.iter().filter(|p| p.inst == i).flat_map(|p| p.fills.iter());
+        let history = impact::venue_markouts(fills, &m.mids, horizon);
+        let (markout_bps, markout_samples) = impact::expected_markout(&history, &shares, k.adverse_prior_bps);
+        // Each slice trades until the next one starts (the last until the end).
+        let slices: Vec<(f64, f64)> = plan
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                let until = plan.get(k + 1).map_or(end, |n| n.at).max(s.at);
+                (s.qty.to_f64(), m.expected_volume(s.at, until))
+            })
+            .collect();
+        let ctx = OrderContext {
+            qty: req.qty.to_f64(),
+            price,
+            sigma: inst.daily_vol,
+            adv: inst.adv.to_f64(),
+            window_volume: m.expected_volume(start, end),
+            slices,
+            spread,
+            aggressive_fraction,
+            latency_ms,
+            vol_per_ms: inst.daily_vol * price / session_ms.sqrt(),
+            markout_bps,
+            markout_samples,
+        };
+        Ok(impact::estimate(&ctx, k))
+    }
+
+    /// The full post-trade report of one order (live while it works), if `actor` may see it.
+    pub fn order_tca_report(&self, actor: &Actor, id: ParentId) -> Option<TcaReport> {
+        let i = usize::try_from(id.0).ok()?.checked_sub(1)?;
+        let p = self.parents.get(i)?;
+        if !self.visible(actor, &p.order) {
+            return None;
+        }
+        let m = &self.markets[p.inst];
+        Some(crate::tca::for_parent(&p.order, &p.fills, &m.tape, &m.mids, m.inst.quote_per, self.now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{engine, twap};
+    use super::*;
+    use crate::engine::Command;
+    use crate::impact::Coefficients;
+    use crate::model::{Role, Side};
+
+    #[test]
+    fn adverse_selection_learns_from_the_sessions_passive_fills() {
+        let mut e = engine(3, &["AAPL"]);
+        let req = twap("AAPL", Side::Buy, 20_000, "10:00", "10:30");
+        let before = e.estimate(&req, &Coefficients::default()).unwrap();
+        assert_eq!(before.context.markout_samples, 0, "nothing traded yet");
+        let adverse =
+            |est: &crate::impact::Estimate| est.models.iter().find(|m| m.model == "adverse_selection").unwrap().cost;
+        assert_eq!(adverse(&before), 0.0);
+        let actor = Actor::local(Role::Advisor);
+        let id = e.apply(&actor, Command::Submit(req.clone())).unwrap().unwrap();
+        e.run_until_idle();
+        e.run_until(e.now() + crate::model::Duration::secs(10));
+        let passive = e.fills(id).iter().filter(|f| f.liquidity == crate::model::Liquidity::Maker).count();
+        assert!(passive > 0);
+        let next = twap("AAPL", Side::Buy, 20_000, "11:00", "11:30");
+        let after = e.estimate(&next, &Coefficients::default()).unwrap();
+        assert!(after.context.markout_samples > 0, "learned from {passive} passive fills");
+        assert_ne!(adverse(&after), 0.0);
+        assert_eq!(after.models.len(), 5);
+    }
+
+    #[test]
+    fn the_full_report_is_visible_to_its_owner_only() {
+        let mut e = engine(4, &["AAPL"]);
+        let owner = Actor::local(Role::Advisor);
+        let id = e.apply(&owner, Command::Submit(twap("AAPL", Side::Sell, 5_000, "10:00", "10:10"))).unwrap().unwrap();
+        e.run_until_idle();
+        let r = e.order_tca_report(&owner, id).unwrap();
+        assert_eq!(r.filled_qty, e.parent(id).unwrap().filled);
+        let sf = r.implementation_shortfall.unwrap();
+        assert_eq!(sf.total, sf.delay + sf.trading + sf.opportunity + sf.fees);
+        let stranger = Actor { user: "other".into(), tenant: "elsewhere".into(), role: Role::Advisor };
+        assert!(e.order_tca_report(&stranger, id).is_none());
+    }
+}

@@ -1,0 +1,112 @@
+//! Recorded market data that can replace the synthetic market: readers for
+//! the generic CSV (`csv`) and LOBSTER (`lobster`) formats, and the
+//! `Recording` a replay market is driven by (`InstrumentMarket::replay`).
+//!
+//! In a replay the recorded tape drives the algorithms and the fill
+//! simulation, and the recorded quotes are the venue's book:
+//! - a passive child fills when a recorded trade prints at its price (after
+//!   the displayed queue ahead of it) or through it (then in full, up to the
+//!   trade's size); the part of the trade we take is no longer printed as
+//!   someone else's, so total printed volume equals the recording;
+//! - an aggressive child walks the recorded book, shifted by the impact of our
+//!   own fills (the simulator's permanent and transient impact, `MarketParams`)
+//!   and missing the liquidity we already took until it refills over the
+//!   venue's resilience time; when the recording has only the top of book,
+//!   deeper levels are extrapolated one venue step apart with the touch size
+//!   growing by `depth_slope` per level;
+//! - without quotes, the book is the synthetic one quoted around the last
+//!   recorded trade.
+
+pub mod csv;
+pub mod lobster;
+
+use crate::model::Timestamp;
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+pub use csv::{ImportError, RecFill, RecQuote, RecTrade};
+use std::path::Path;
+
+/// File formats of recorded data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Generic CSV (also Binance/Nautilus exports).
+    Csv,
+    /// LOBSTER message + orderbook files.
+    Lobster,
+}
+
+impl Format {
+    /// `auto`, `csv` or `lobster`; auto decides from the trades file name.
+    pub fn parse(s: &str, trades: &Path) -> Result<Format, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(if lobster::looks_like_lobster(trades) { Format::Lobster } else { Format::Csv }),
+            "csv" => Ok(Format::Csv),
+            "lobster" => Ok(Format::Lobster),
+            other => Err(format!("'{other}' is not a format; allowed: auto, csv, lobster")),
+        }
+    }
+}
+
+/// Recorded trades and quotes of one instrument, in time order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recording {
+    /// Where it came from (file names), for reports.
+    pub source: String,
+    /// Venue to replay it on (`None`: the instrument's listing venue).
+    pub venue: Option<String>,
+    /// Trades.
+    pub trades: Vec<RecTrade>,
+    /// Quotes (each a book snapshot, best level first).
+    pub quotes: Vec<RecQuote>,
+}
+
+impl Recording {
+    /// Loads a recording. LOBSTER times are seconds after midnight on `date`
+    /// (default: the date in the file name) in `tz`; without `quotes`, the
+    /// orderbook file beside a LOBSTER message file is used when it exists.
+    pub fn load(
+        trades: &Path,
+        quotes: Option<&Path>,
+        format: Format,
+        date: Option<NaiveDate>,
+        tz: Tz,
+    ) -> Result<Recording, ImportError> {
+        let (t, q) = match format {
+            Format::Csv => {
+                let t = csv::read_trades(trades)?;
+                let q = quotes.map(csv::read_quotes).transpose()?.unwrap_or_default();
+                (t, q)
+            }
+            Format::Lobster => {
+                let date = date.or_else(|| lobster::date_from_name(trades)).ok_or_else(|| {
+                    ImportError::file(
+                        trades,
+                        "LOBSTER times are seconds after midnight: give --date (the file name has none)",
+                    )
+                })?;
+                let sibling = trades
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .map(|n| trades.with_file_name(n.replace("_message_", "_orderbook_")))
+                    .filter(|p| p.as_path() != trades && p.exists());
+                let book = quotes.map(Path::to_path_buf).or(sibling);
+                lobster::read(trades, book.as_deref(), date, tz)?
+            }
+        };
+        if t.is_empty() {
+            return Err(ImportError::file(trades, "has no trades to replay"));
+        }
+        let mut source = trades.display().to_string();
+        if let Some(q) = quotes {
+            source.push_str(&format!(" + {}", q.display()));
+        }
+        Ok(Recording { source, venue: None, trades: t, quotes: q })
+    }
+
+    /// First and last event times.
+    pub fn span(&self) -> Option<(Timestamp, Timestamp)> {
+        let first = self.trades.first().map(|t| t.ts).into_iter().chain(self.quotes.first().map(|q| q.ts)).min()?;
+        let last = self.trades.last().map(|t| t.ts).into_iter().chain(self.quotes.last().map(|q| q.ts)).max()?;
+        Some((first, last))
+    }
+}

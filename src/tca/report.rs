@@ -1,0 +1,190 @@
+//! The full post-trade report of one order: benchmarks, implementation
+//! shortfall and its decomposition, slippage, markouts, venue and algo
+//! attribution. The same function serves orders run by the engine and
+//! executions imported from elsewhere.
+
+use super::attribution::{self, AlgoAttribution, VenueAttribution};
+use super::cost_bps;
+use super::markout::{Direction, Markouts, markouts};
+use super::mids::MidSource;
+use super::shortfall::{Shortfall, ShortfallInput, shortfall};
+use crate::market::Tape;
+use crate::market::tape::WindowStats;
+use crate::model::{AlgoKind, Fill, Money, ParentOrder, Price, Qty, Side, Timestamp, vwap};
+use serde::{Deserialize, Serialize};
+
+/// Everything TCA reads about one order.
+#[derive(Clone, Copy)]
+pub struct TcaInput<'a> {
+    /// Buy or sell.
+    pub side: Side,
+    /// Ordered quantity.
+    pub qty: Qty,
+    /// Decision price (defaults to arrival).
+    pub decision_px: Option<Price>,
+    /// Mid at arrival.
+    pub arrival_px: Option<Price>,
+    /// Start of the order's active window.
+    pub start: Timestamp,
+    /// End of the window (inclusive): when it finished or was cancelled.
+    pub end: Timestamp,
+    /// The algorithm, when known.
+    pub algo: Option<AlgoKind>,
+    /// Prices are per this many units of quantity (bonds: 100).
+    pub quote_per: i64,
+    /// The order's fills in time order.
+    pub fills: &'a [Fill],
+    /// The market tape (our prints flagged `ours`).
+    pub tape: &'a Tape,
+    /// Mid prices over time.
+    pub mids: &'a dyn MidSource,
+}
+
+/// The post-trade report of one order. Costs are positive when they hurt the order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TcaReport {
+    /// Buy or sell.
+    pub side: Side,
+    /// Ordered quantity.
+    pub order_qty: Qty,
+    /// Filled quantity.
+    pub filled_qty: Qty,
+    /// Average fill price.
+    pub avg_px: Option<Price>,
+    /// Mid at arrival.
+    pub arrival_px: Option<Price>,
+    /// Decision price (arrival unless given).
+    pub decision_px: Option<Price>,
+    /// Mid at the end of the window (values the unfilled quantity).
+    pub end_px: Option<Price>,
+    /// Market VWAP over the window, excluding our fills.
+    pub interval_vwap: Option<Price>,
+    /// Market VWAP over the window, including our fills.
+    pub interval_vwap_incl_ours: Option<Price>,
+    /// Others' volume in the window.
+    pub interval_volume: Qty,
+    /// Our share of all volume in the window.
+    pub participation: f64,
+    /// Average price against arrival, bps (positive = cost).
+    pub arrival_slippage_bps: Option<f64>,
+    /// Average price against the interval VWAP excluding ours, bps (positive = cost).
+    pub vwap_slippage_bps: Option<f64>,
+    /// Implementation shortfall and its decomposition (needs a decision price).
+    pub implementation_shortfall: Option<Shortfall>,
+    /// Quantity-weighted markouts after the fills, bps (positive = price moved against us).
+    pub markouts_bps: Markouts,
+    /// Quantity-weighted markouts before the fills (negative windows), bps.
+    pub markouts_before_bps: Markouts,
+    /// Per-venue attribution, largest first.
+    pub venues: Vec<VenueAttribution>,
+    /// Impact versus timing versus opportunity.
+    pub algo: Option<AlgoAttribution>,
+}
+
+/// Computes the report.
+pub fn analyse(i: &TcaInput<'_>) -> TcaReport {
+    let mut filled = Qty::ZERO;
+    let mut notional = Money::ZERO;
+    let mut fees = Money::ZERO;
+    for f in i.fills {
+        filled += f.qty;
+        notional += Money::notional(f.px, f.qty);
+        fees += f.fee;
+    }
+    let avg = vwap(notional, filled);
+    // The window includes prints stamped exactly at its end (the last fill).
+    let end_excl = Timestamp(i.end.0.max(i.start.0) + 1);
+    let (excl, incl) = window_stats(i.tape, i.start, end_excl);
+    let interval_vwap = excl.vwap();
+    let arrival = i.arrival_px;
+    let decision = i.decision_px.or(arrival);
+    // Fall back along end mid -> arrival -> decision so the unfilled part is always valued.
+    let end_px = i.mids.mid_at(i.end).and_then(Price::from_f64);
+    let sf = decision.map(|d| {
+        shortfall(&ShortfallInput {
+            side: i.side,
+            order_qty: i.qty,
+            filled,
+            notional,
+            fees,
+            decision: d,
+            arrival: arrival.unwrap_or(d),
+            end_px: end_px.or(arrival).unwrap_or(d),
+            quote_per: i.quote_per,
+        })
+    });
+    let paper = sf.map(|s| s.paper_notional).unwrap_or(Money::ZERO);
+    let algo = sf.map(|s| {
+        attribution::algo(
+            i.algo,
+            i.side,
+            filled,
+            arrival.or(decision).unwrap_or_default(),
+            interval_vwap,
+            s.trading,
+            s.opportunity,
+            paper,
+            i.quote_per,
+        )
+    });
+    TcaReport {
+        side: i.side,
+        order_qty: i.qty,
+        filled_qty: filled,
+        avg_px: avg,
+        arrival_px: arrival,
+        decision_px: decision,
+        end_px,
+        interval_vwap,
+        interval_vwap_incl_ours: incl.vwap(),
+        interval_volume: excl.qty,
+        participation: filled.ratio(excl.qty + filled),
+        arrival_slippage_bps: avg.zip(arrival).map(|(a, b)| cost_bps(i.side, a, b)),
+        vwap_slippage_bps: avg.zip(interval_vwap).map(|(a, b)| cost_bps(i.side, a, b)),
+        implementation_shortfall: sf,
+        markouts_bps: markouts(i.fills, Direction::After, i.mids),
+        markouts_before_bps: markouts(i.fills, Direction::Before, i.mids),
+        venues: attribution::venues(i.side, i.fills, arrival, paper, i.quote_per, i.mids),
+        algo,
+    }
+}
+
+/// Volume and notional over [t0, t1) excluding and including our prints, in one pass.
+fn window_stats(tape: &Tape, t0: Timestamp, t1: Timestamp) -> (WindowStats, WindowStats) {
+    let (mut excl, mut ours) = (WindowStats::default(), WindowStats::default());
+    for p in tape.window(t0, t1) {
+        let s = if p.ours { &mut ours } else { &mut excl };
+        s.qty += p.qty;
+        s.notional += Money::notional(p.px, p.qty);
+    }
+    let incl = WindowStats { qty: excl.qty + ours.qty, notional: excl.notional + ours.notional };
+    (excl, incl)
+}
+
+/// The report of an engine parent order over its instrument's tape and mids;
+/// `now` closes the window of an order still running.
+pub fn for_parent(
+    order: &ParentOrder,
+    fills: &[Fill],
+    tape: &Tape,
+    mids: &dyn MidSource,
+    quote_per: i64,
+    now: Timestamp,
+) -> TcaReport {
+    analyse(&TcaInput {
+        side: order.side,
+        qty: order.qty,
+        decision_px: order.decision_px,
+        arrival_px: order.arrival_px,
+        start: order.start,
+        end: order.done_at.unwrap_or(now).max(order.start),
+        algo: Some(order.algo),
+        quote_per,
+        fills,
+        tape,
+        mids,
+    })
+}
+
+#[cfg(test)]
+mod tests;
