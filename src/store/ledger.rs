@@ -320,12 +320,22 @@ impl Ledger {
         &self.pool
     }
 
-    /// Runs a future on the ledger's runtime (call from synchronous code only).
-    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        match &self.rt {
-            Some(rt) => rt.block_on(f),
-            None => unreachable!("the runtime lives as long as the ledger"),
+    /// Runs a future on the ledger's runtime and waits for it. From inside an
+    /// async context (which may not block on a runtime) it waits on a helper
+    /// thread instead, so the synchronous API works from anywhere.
+    pub fn block_on<F>(&self, f: F) -> F::Output
+    where
+        F: std::future::Future + Send,
+        F::Output: Send,
+    {
+        let Some(rt) = &self.rt else { unreachable!("the runtime lives as long as the ledger") };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return rt.block_on(f);
         }
+        std::thread::scope(|s| match s.spawn(|| rt.block_on(f)).join() {
+            Ok(out) => out,
+            Err(panic) => std::panic::resume_unwind(panic),
+        })
     }
 
     fn send(&self, msg: Msg) -> Result<(), StoreError> {

@@ -13,7 +13,7 @@
 //! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
 //! `query` (what the UI and API read), `config` (algorithm defaults),
 //! `recover` (restart after a crash),
-//! `export` (CSV/JSON), `bench` (throughput).
+//! `export` (CSV/JSON), `sink` (for the embedded client), `bench` (throughput).
 
 pub mod bench;
 pub mod config;
@@ -28,6 +28,7 @@ pub mod recover;
 mod replica;
 mod risk_state;
 mod rows;
+pub mod sink;
 mod writer;
 
 pub use db::Backend;
