@@ -1,5 +1,6 @@
 //! Benchmark scenarios shared by `blotter bench` and `cargo bench`.
 
+pub mod algos;
 pub mod tca;
 
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest};

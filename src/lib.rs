@@ -5,6 +5,7 @@ pub mod algo;
 pub mod bench;
 pub mod cli;
 pub mod client;
+pub mod compare;
 pub mod demo;
 pub mod engine;
 pub mod impact;

@@ -130,3 +130,41 @@ fn a_replayed_run_is_rebuilt_from_its_recorded_files() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("engine E1") && err.contains("trades.csv"), "{err}");
 }
+
+#[test]
+fn compare_records_each_algorithm_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "compare",
+        "--symbol",
+        "AAPL",
+        "--side",
+        "buy",
+        "--qty",
+        "5000",
+        "--algos",
+        "twap,vwap",
+        "--date",
+        "2026-11-25",
+        "--start",
+        "10:00",
+        "--end",
+        "10:30",
+        "--json",
+    ];
+    let plain = blotter(dir.path()).args(args).output().unwrap();
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    assert!(!dir.path().join("ledger.db").exists(), "a comparison records nothing by default");
+    let db = format!("sqlite:{}", dir.path().join("cmp.db").display());
+    let recorded = blotter(dir.path()).args(args).args(["--db", &db]).output().unwrap();
+    assert!(recorded.status.success(), "{}", String::from_utf8_lossy(&recorded.stderr));
+    assert_eq!(plain.stdout, recorded.stdout, "recording changes nothing in the comparison");
+    let out = blotter(dir.path()).args(["history", "--db", &db, "--json"]).output().unwrap();
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page["total"], 2);
+    let mut algos: Vec<&str> =
+        page["items"].as_array().unwrap().iter().map(|o| o["order"]["algo"].as_str().unwrap()).collect();
+    algos.sort();
+    assert_eq!(algos, vec!["twap", "vwap"]);
+    assert!(page["items"].as_array().unwrap().iter().all(|o| o["order"]["status"] == "done"));
+}

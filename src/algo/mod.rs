@@ -7,8 +7,15 @@
 //! touches venues or the clock itself, and it can never overfill: the engine
 //! clips every intent to the parent's unworked quantity.
 
+pub mod iceberg;
+pub mod is;
+pub mod moc;
 pub mod params;
+pub mod pov;
+pub mod slicer;
+pub mod sniper;
 pub mod twap;
+pub mod vwap;
 
 use crate::market::rng::SimRng;
 use crate::market::{InstrumentMarket, Session, VolumeCurve};
@@ -49,6 +56,8 @@ pub struct AlgoSpec<'a> {
     pub session: &'a Session,
     /// Today's volume curve.
     pub curve: &'a VolumeCurve,
+    /// Average taker fee per unit across the instrument's venues, in price units.
+    pub fee_per_unit: f64,
 }
 
 /// What an algorithm asks the engine to do.
@@ -56,6 +65,9 @@ pub struct AlgoSpec<'a> {
 pub enum Action {
     /// Route and send child orders for this intent.
     Send(Intent),
+    /// An aggressive intent that takes only from venues displaying at least
+    /// this quantity at or inside its limit.
+    Sweep(Intent, Qty),
     /// Cancel every working child.
     CancelAll,
     /// Call `on_timer(token)` at this time.
@@ -104,7 +116,15 @@ impl<'a> AlgoCtx<'a> {
             (a, b) => a.or(b),
         };
         if qty.is_positive() {
-            self.actions.push(Action::Send(Intent { side, qty, limit, urgency }));
+            self.actions.push(Action::Send(Intent::new(side, qty, limit, urgency)));
+        }
+    }
+    /// Sends an aggressive sweep at the parent's limit that takes only from
+    /// venues displaying at least `min_size` at or inside it.
+    pub fn sweep(&mut self, qty: Qty, min_size: Qty) {
+        if qty.is_positive() {
+            let intent = Intent::new(self.parent.side, qty, self.parent.limit_px, Urgency::Aggressive);
+            self.actions.push(Action::Sweep(intent, min_size));
         }
     }
     /// Cancels every working child.
@@ -153,6 +173,14 @@ pub trait ExecAlgo: Send + std::fmt::Debug {
     fn wants_quotes(&self) -> bool {
         false
     }
+    /// One line on how the algorithm will behave (for previews).
+    fn summary(&self) -> Option<String> {
+        None
+    }
+    /// The model behind the plan, for previews (IS: the Almgren-Chriss solution).
+    fn model(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// Builds the algorithm for a parent, validating its parameters. Parameters
@@ -166,9 +194,12 @@ pub fn build(
     let mut p = Params::new(kind, params);
     let algo: Box<dyn ExecAlgo> = match kind {
         AlgoKind::Twap => Box::new(twap::Twap::new(spec, &mut p, rng)?),
-        other => {
-            return Err(ParamError::new("algo", format!("'{other}' is not available in this build; available: twap")));
-        }
+        AlgoKind::Vwap => Box::new(vwap::Vwap::new(spec, &mut p)?),
+        AlgoKind::Pov => Box::new(pov::Pov::new(spec, &mut p)?),
+        AlgoKind::Iceberg => Box::new(iceberg::Iceberg::new(spec, &mut p)?),
+        AlgoKind::Is => Box::new(is::Is::new(spec, &mut p)?),
+        AlgoKind::Sniper => Box::new(sniper::Sniper::new(spec, &mut p)?),
+        AlgoKind::Moc => Box::new(moc::Moc::new(spec, &mut p)?),
     };
     p.finish()?;
     Ok(algo)

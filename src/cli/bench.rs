@@ -1,7 +1,9 @@
-//! `blotter bench`: engine throughput on one full simulated equity day, and
-//! the ledger's: fills persisted per second, and the day with the ledger on.
+//! `blotter bench`: engine throughput on one full simulated equity day, TCA
+//! throughput, the algorithm day (1,000 parents over 50 symbols, every
+//! algorithm), and the ledger (fills persisted per second, the day recorded).
 
 use super::CliError;
+use crate::bench::algos::{AlgoDayRun, algo_day};
 use crate::bench::tca::{TcaRun, TcaScenario};
 use crate::bench::{DayRun, bench_date, equity_day};
 use crate::market::session;
@@ -26,12 +28,14 @@ pub struct BenchArgs {
     /// Market trades on the tape in the TCA benchmark.
     #[arg(long = "tca-trades", default_value_t = 10_000_000)]
     tca_trades: usize,
+    /// Which scenarios: `all`, `day` (one symbol, TWAP), `tca`, `algos`
+    /// (1,000 parents over 50 symbols and every algorithm, run once), or
+    /// `ledger` (fills persisted per second, the day with the ledger on).
+    #[arg(long, default_value = "all")]
+    scenario: String,
     /// Measure the ledger against this database (default: fresh SQLite files in a temporary directory).
     #[arg(long = "db", value_name = "URL")]
     db: Option<String>,
-    /// Skip the ledger figures.
-    #[arg(long)]
-    no_ledger: bool,
 }
 
 #[derive(Serialize)]
@@ -44,6 +48,15 @@ struct TcaReport {
 }
 
 #[derive(Serialize)]
+struct AlgosReport {
+    scenario: &'static str,
+    #[serde(flatten)]
+    run: AlgoDayRun,
+}
+
+const ALGOS_SCENARIO: &str = "1,000 parents over 50 generated US equities, every algorithm, 09:30-16:00 ET";
+
+#[derive(Serialize)]
 struct Report {
     scenario: &'static str,
     events_per_sec: f64,
@@ -51,74 +64,115 @@ struct Report {
     market_events: u64,
     engine_events: u64,
     runs: Vec<DayRun>,
-    tca: TcaReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tca: Option<TcaReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    algos_day: Option<AlgosReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ledger: Option<crate::store::bench::LedgerBench>,
     seed: u64,
     date: String,
     timezone: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ledger: Option<crate::store::bench::LedgerBench>,
 }
 
-pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
-    if a.runs == 0 {
-        return Err(CliError::usage("--runs: must be at least 1"));
-    }
-    let runs: Vec<DayRun> = (0..a.runs).map(|_| equity_day(a.seed)).collect();
-    let best = runs
-        .iter()
-        .min_by(|x, y| x.wall_ms.total_cmp(&y.wall_ms))
-        .cloned()
-        .ok_or_else(|| CliError::runtime("no run"))?;
-    let ledger = if a.no_ledger { None } else { Some(ledger_figures(a, best.wall_ms)?) };
+fn tca_report(a: &BenchArgs) -> TcaReport {
     let scenario = TcaScenario::generate(a.tca_fills, a.tca_trades, a.seed);
-    let tca_runs: Vec<TcaRun> = (0..a.runs).map(|_| scenario.time()).collect();
-    let tca = TcaReport {
+    let runs: Vec<TcaRun> = (0..a.runs).map(|_| scenario.time()).collect();
+    TcaReport {
         scenario: format!(
             "TCA of one order with {} fills against a {}-trade tape (analysis only)",
             a.tca_fills, a.tca_trades
         ),
-        wall_ms: tca_runs.iter().map(|r| r.wall_ms).fold(f64::INFINITY, f64::min),
+        wall_ms: runs.iter().map(|r| r.wall_ms).fold(f64::INFINITY, f64::min),
         fills: scenario.fills.len(),
         tape_prints: scenario.tape.prints().len(),
-        runs: tca_runs,
+        runs,
+    }
+}
+
+/// Runs `blotter bench`.
+pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
+    if a.runs == 0 {
+        return Err(CliError::usage("--runs: must be at least 1"));
+    }
+    let (day, tca, algos, ledger) = match a.scenario.trim() {
+        "all" => (true, true, true, true),
+        "day" => (true, false, false, false),
+        "tca" => (false, true, false, false),
+        "algos" => (false, false, true, false),
+        "ledger" => (true, false, false, true),
+        other => {
+            return Err(CliError::usage(format!("--scenario: '{other}' is not one of: all, day, tca, algos, ledger")));
+        }
     };
-    drop(scenario);
+    let runs: Vec<DayRun> = if day { (0..a.runs).map(|_| equity_day(a.seed)).collect() } else { Vec::new() };
+    let best = runs.iter().min_by(|x, y| x.wall_ms.total_cmp(&y.wall_ms)).cloned();
+    let ledger = match (&best, ledger) {
+        (Some(b), true) => Some(ledger_figures(a, b.wall_ms)?),
+        _ => None,
+    };
+    let tca = tca.then(|| tca_report(a));
+    let algos_day = algos.then(|| AlgosReport { scenario: ALGOS_SCENARIO, run: algo_day(a.seed) });
     let report = Report {
         scenario: "AAPL full day 09:30-16:00 ET, 5 venues, TWAP buy 200,000 running",
-        events_per_sec: best.market_events as f64 / (best.wall_ms / 1e3),
-        day_wall_ms: best.wall_ms,
-        market_events: best.market_events,
-        engine_events: best.engine_events,
+        events_per_sec: best.as_ref().map_or(0.0, |b| b.market_events as f64 / (b.wall_ms / 1e3)),
+        day_wall_ms: best.as_ref().map_or(0.0, |b| b.wall_ms),
+        market_events: best.as_ref().map_or(0, |b| b.market_events),
+        engine_events: best.as_ref().map_or(0, |b| b.engine_events),
         runs,
         tca,
+        algos_day,
+        ledger,
         seed: a.seed,
         date: bench_date().to_string(),
         timezone: session::tz_of(crate::model::Calendar::UsEquity).name(),
-        ledger,
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::runtime(e.to_string()))?);
-    } else {
+        return Ok(());
+    }
+    if day {
         println!("{}", report.scenario);
         println!("  market events     {}", report.market_events);
         println!("  day wall time     {:.1} ms (best of {})", report.day_wall_ms, report.runs.len());
         println!("  events per second {:.2} million", report.events_per_sec / 1e6);
-        println!("{}", report.tca.scenario);
-        println!("  wall time         {:.1} ms (best of {})", report.tca.wall_ms, report.tca.runs.len());
-        if let Some(l) = &report.ledger {
-            println!("ledger ({}; {})", l.backend, l.durability);
+    }
+    if let Some(t) = &report.tca {
+        println!("{}", t.scenario);
+        println!("  wall time         {:.1} ms (best of {})", t.wall_ms, t.runs.len());
+    }
+    if let Some(r) = &report.algos_day {
+        let run = &r.run;
+        println!("{}", r.scenario);
+        println!("  symbols / parents {} / {}", run.symbols, run.parents);
+        println!("  market events     {}", run.market_events);
+        println!("  engine events     {}", run.engine_events);
+        println!("  wall time         {:.2} s", run.wall_ms / 1e3);
+        println!("  events per second {:.2} million (market + engine)", run.events_per_sec / 1e6);
+        for o in &run.by_algo {
             println!(
-                "  fills persisted   {:.0} per second with group commit ({} fills, batches of {})",
-                l.fills.fills_per_sec, l.fills.fills, l.fills.batch
-            );
-            println!("  without grouping  {:.0} per second (one commit per batch)", l.fills_ungrouped.fills_per_sec);
-            println!(
-                "  day with ledger   {:.1} ms vs {:.1} ms without ({:.0}% of the throughput)",
-                l.day_with_ledger_ms,
-                l.day_without_ledger_ms,
-                l.day_throughput_ratio * 100.0
+                "  {:<8} {:>4} parents, {:>4} done, {:>5.1}% of quantity filled, {:>7} children",
+                o.algo.as_str(),
+                o.parents,
+                o.done,
+                o.filled_pct,
+                o.children
             );
         }
+    }
+    if let Some(l) = &report.ledger {
+        println!("ledger ({}; {})", l.backend, l.durability);
+        println!(
+            "  fills persisted   {:.0} per second with group commit ({} fills, batches of {})",
+            l.fills.fills_per_sec, l.fills.fills, l.fills.batch
+        );
+        println!("  without grouping  {:.0} per second (one commit per batch)", l.fills_ungrouped.fills_per_sec);
+        println!(
+            "  day with ledger   {:.1} ms vs {:.1} ms without ({:.0}% of the throughput)",
+            l.day_with_ledger_ms,
+            l.day_without_ledger_ms,
+            l.day_throughput_ratio * 100.0
+        );
     }
     Ok(())
 }

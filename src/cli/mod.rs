@@ -1,11 +1,13 @@
-//! The command line: `run`, `schedule`, `bench`, `demo`, and the ledger's
-//! `history`, `export` and `recover` (and, as later parts land, the TUI,
-//! `serve`, `compare`, `tca`).
+//! The command line: `run`, `schedule`, `compare`, `bench`, `tca`, `demo`,
+//! and the ledger's `history`, `export` and `recover` (and, as later parts
+//! land, the TUI and `serve`).
 
 mod bench;
+mod compare;
 mod demo;
 mod drive;
 mod history;
+mod is_report;
 pub mod ledger_args;
 mod order_args;
 mod recover;
@@ -68,6 +70,8 @@ enum Cmd {
     Run(run::RunArgs),
     /// Print an algorithm's planned schedule without executing it.
     Schedule(schedule::ScheduleArgs),
+    /// Run one order under several algorithms on the same simulated market and compare.
+    Compare(compare::CompareArgs),
     /// Measure engine throughput (market events per second, wall time of a day).
     Bench(bench::BenchArgs),
     /// Transaction cost analysis of executions done elsewhere (fills, tape and quotes as CSV).
@@ -88,6 +92,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
+        Some(Cmd::Compare(a)) => compare::compare(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
         Some(Cmd::Tca(a)) => tca::tca(&a),
         Some(Cmd::Demo(a)) => demo::demo(&a),

@@ -1,10 +1,15 @@
 //! `blotter schedule`: the planned slices of an order, without executing it.
+//! For `--algo is` also the Almgren-Chriss model (holdings, trades, expected
+//! cost, variance, kappa, half-life), optionally over several days
+//! (`--horizon 5d`) and with the efficient frontier (`--frontier`).
 
+use super::is_report::{self, Horizon};
 use super::{CliError, OrderArgs, group};
 use crate::engine::Engine;
 use crate::market::session;
+use crate::model::{AlgoKind, Duration};
 use clap::Args;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Flags of `blotter schedule`.
@@ -15,6 +20,15 @@ pub struct ScheduleArgs {
     /// Print one JSON document instead of a table.
     #[arg(long)]
     json: bool,
+    /// IS only: the horizon, in trading days (`5d`: the model over five
+    /// sessions, with every --param in per-day units; not simulated) or as a
+    /// duration from --start (`90m`, `2h`) instead of --end.
+    #[arg(long, value_name = "5d|2h")]
+    horizon: Option<String>,
+    /// IS only: also print the efficient frontier (expected cost against its
+    /// standard deviation for lambda = 0 and a range around the chosen lambda).
+    #[arg(long)]
+    frontier: bool,
     /// Impact model coefficient as key=value (repeatable): alpha, gamma, impact_model, adverse_horizon_s, adverse_prior_bps.
     #[arg(long = "impact", value_name = "KEY=VALUE")]
     impact: Vec<String>,
@@ -32,19 +46,42 @@ pub fn coefficients(raw: &[String]) -> Result<crate::impact::Coefficients, CliEr
     Ok(k)
 }
 
+/// Runs `blotter schedule`.
 pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
-    let r = a.order.resolve()?;
+    let mut r = a.order.resolve()?;
     let coeffs = coefficients(&a.impact)?;
-    let engine = Engine::new(Arc::new(r.universe), r.config)?;
-    let plan = engine.preview(&r.request)?;
+    let is = r.request.algo == AlgoKind::Is;
+    if !is && (a.horizon.is_some() || a.frontier) {
+        let flag = if a.horizon.is_some() { "horizon" } else { "frontier" };
+        return Err(CliError::usage(format!("--{flag}: only --algo is has a model horizon and frontier")));
+    }
+    match a.horizon.as_deref().map(is_report::parse_horizon).transpose()? {
+        Some(Horizon::Days(days)) => {
+            if a.order.end.is_some() {
+                return Err(CliError::usage("--horizon: give --end or --horizon, not both"));
+            }
+            return is_report::multi_day(&r, days, a.json, a.frontier);
+        }
+        Some(Horizon::Intraday(d)) => {
+            if a.order.end.is_some() {
+                return Err(CliError::usage("--horizon: give --end or --horizon, not both"));
+            }
+            r.request.end = r.request.start.map(|s| s + d);
+        }
+        None => {}
+    }
+    let engine = Engine::new(Arc::new(r.universe.clone()), r.config.clone())?;
+    let algo = engine.preview_algo(&r.request)?;
+    let plan = algo.plan();
     let estimate = engine.estimate(&r.request, &coeffs)?;
     let tz = session::tz_of(r.inst.calendar);
+    let model = algo.model();
     if a.json {
         let slices: Vec<_> = plan
             .iter()
             .map(|s| json!({"time": s.at.in_tz(tz).to_rfc3339(), "ts": s.at, "qty": s.qty, "cum": s.cum}))
             .collect();
-        let doc = json!({
+        let mut doc = json!({
             "symbol": r.inst.symbol,
             "side": r.request.side,
             "qty": r.request.qty,
@@ -52,9 +89,14 @@ pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
             "date": r.date.to_string(),
             "timezone": tz.name(),
             "seed": a.order.seed,
+            "limit": r.request.limit_px,
+            "summary": algo.summary(),
             "slices": slices,
             "estimate": estimate,
         });
+        if let (Some(Value::Object(m)), Value::Object(d)) = (model.clone(), &mut doc) {
+            is_report::merge_model(d, m, r.request.qty.to_f64(), a.frontier, "day")?;
+        }
         println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| CliError::runtime(e.to_string()))?);
         return Ok(());
     }
@@ -68,7 +110,15 @@ pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
         plan.len(),
         tz.name()
     );
-    println!("{:>4}  {:<8}  {:>14}  {:>14}  {:>6}", "#", "time", "qty", "cumulative", "%");
+    if let Some(s) = algo.summary() {
+        println!("{s}");
+    }
+    if let Some(Value::Object(m)) = &model {
+        is_report::print_model_from(m, "day")?;
+    }
+    if !plan.is_empty() {
+        println!("{:>4}  {:<8}  {:>14}  {:>14}  {:>6}", "#", "time", "qty", "cumulative", "%");
+    }
     for (i, s) in plan.iter().enumerate() {
         println!(
             "{:>4}  {:<8}  {:>14}  {:>14}  {:>5.1}%",
@@ -84,5 +134,13 @@ pub fn schedule(a: &ScheduleArgs) -> Result<(), CliError> {
         println!("  {:<18} {:>9.2} bps {:>14.2}   {}", m.model, m.bps, m.cost, m.formula);
     }
     println!("  {:<18} {:>9.2} bps {:>14.2}", "total", estimate.total_bps, estimate.total_cost);
+    if a.frontier
+        && let Some(Value::Object(m)) = algo.model()
+    {
+        is_report::print_frontier_from(&m, r.request.qty.to_f64(), "day")?;
+    }
     Ok(())
 }
+
+/// A horizon shorter than a minute is surely a typo.
+pub(super) const MIN_INTRADAY: Duration = Duration::mins(1);

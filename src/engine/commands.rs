@@ -3,7 +3,8 @@
 //! nothing and leaves a `Rejected` event naming the field and the reason.
 
 use super::{Actor, Command, Engine, EventKind, Job, OrderRequest, ParentSlot, Reject, RejectCode};
-use crate::algo::{self, AlgoSpec, PlannedSlice, params::cancel_on_pause};
+use crate::algo::{self, AlgoSpec, ExecAlgo, PlannedSlice, params::cancel_on_pause};
+use crate::market::Session;
 use crate::market::rng::{Stream, stream};
 use crate::model::{AlgoKind, Owner, ParentId, ParentOrder, ParentStatus, Price, Qty, Tif, Timestamp};
 use std::collections::VecDeque;
@@ -60,9 +61,20 @@ impl Engine {
 
     /// Validates an order and returns the algorithm's planned schedule without accepting it.
     pub fn preview(&self, req: &OrderRequest) -> Result<Vec<PlannedSlice>, Reject> {
+        Ok(self.preview_algo(req)?.plan())
+    }
+
+    /// Validates an order and builds its algorithm without accepting it (for
+    /// previews that want more than the plan).
+    pub fn preview_algo(&self, req: &OrderRequest) -> Result<Box<dyn ExecAlgo>, Reject> {
         let c = self.check(req)?;
+        let mut rng = stream(self.seed, Stream::Algo, self.parents.len() as u64 + 1);
+        algo::build(req.algo, &self.spec(req, &c), &req.params, &mut rng).map_err(param_reject)
+    }
+
+    fn spec<'a>(&'a self, req: &OrderRequest, c: &Checked) -> AlgoSpec<'a> {
         let m = &self.markets[c.inst];
-        let spec = AlgoSpec {
+        AlgoSpec {
             side: req.side,
             qty: req.qty,
             limit: req.limit_px,
@@ -71,10 +83,8 @@ impl Engine {
             inst: &m.inst,
             session: &m.session,
             curve: &m.curve,
-        };
-        let mut rng = stream(self.seed, Stream::Algo, self.parents.len() as u64 + 1);
-        let a = algo::build(req.algo, &spec, &req.params, &mut rng).map_err(param_reject)?;
-        Ok(a.plan())
+            fee_per_unit: algo::is::taker_fee_per_unit(&self.universe, m.uidx),
+        }
     }
 
     fn check(&self, req: &OrderRequest) -> Result<Checked, Reject> {
@@ -170,6 +180,9 @@ impl Engine {
         }
         // Before the open the order waits for it; a start in the past means now.
         let start = start.max(self.now).max(s.open);
+        if req.algo == AlgoKind::Moc {
+            moc_window(s, &i.symbol, start, end)?;
+        }
         cancel_on_pause(&req.params).map_err(param_reject)?;
         Ok(Checked { inst, start, end })
     }
@@ -182,18 +195,8 @@ impl Engine {
         let acknowledged = self.risk_gate(actor, &req, c.inst)?;
         let id = ParentId(self.parents.len() as u64 + 1);
         let mut rng = stream(self.seed, Stream::Algo, id.0);
+        let algo = algo::build(req.algo, &self.spec(&req, &c), &req.params, &mut rng).map_err(param_reject)?;
         let m = &self.markets[c.inst];
-        let spec = AlgoSpec {
-            side: req.side,
-            qty: req.qty,
-            limit: req.limit_px,
-            start: c.start,
-            end: c.end,
-            inst: &m.inst,
-            session: &m.session,
-            curve: &m.curve,
-        };
-        let algo = algo::build(req.algo, &spec, &req.params, &mut rng).map_err(param_reject)?;
         let order = ParentOrder {
             id,
             owner: Owner { user: actor.user.clone(), tenant: actor.tenant.clone() },
@@ -320,6 +323,23 @@ impl Engine {
                 format!("{px} must be positive and a multiple of the tick size {tick}"),
             ));
         }
+        let sess = &self.markets[inst].session;
+        if let (Some(a), Some(q)) = (sess.auction, qty)
+            && o.algo == AlgoKind::Moc
+            && self.now > a.cutoff
+            && q < o.filled + self.parents[p].working
+        {
+            // The venue refuses cancels after the cutoff: a cut would overfill.
+            return Err(Reject::field(
+                RejectCode::StateConflict,
+                "qty",
+                format!(
+                    "closing-auction orders cannot be reduced after the {} cutoff ({} is in the auction)",
+                    sess.local_hhmm(a.cutoff),
+                    self.parents[p].working
+                ),
+            ));
+        }
         if matches!(o.algo, AlgoKind::Iceberg | AlgoKind::Sniper) && limit == Some(None) {
             return Err(Reject::field(RejectCode::InvalidPrice, "limit_px", format!("{} needs a limit price", o.algo)));
         }
@@ -425,7 +445,46 @@ impl Engine {
     }
 }
 
+/// A market-on-close order must reach the auction before its entry cutoff
+/// and stay until the uncross.
+fn moc_window(s: &Session, symbol: &str, start: Timestamp, end: Timestamp) -> Result<(), Reject> {
+    let Some(a) = s.auction else {
+        return Err(Reject::field(
+            RejectCode::InvalidParam,
+            "algo",
+            format!("{symbol} has no closing auction; moc needs one"),
+        ));
+    };
+    if start > a.cutoff {
+        return Err(Reject::field(
+            RejectCode::InvalidWindow,
+            "start",
+            format!(
+                "MOC/LOC entry cutoff {} {} has passed for {symbol} (the order would start at {})",
+                s.local_hhmm(a.cutoff),
+                s.tz.name(),
+                s.local_hhmm(start)
+            ),
+        ));
+    }
+    if end < a.uncross {
+        return Err(Reject::field(
+            RejectCode::InvalidWindow,
+            "end",
+            format!(
+                "a MOC trades in the closing auction at {}; end {} is before it",
+                s.local_hhmm(a.uncross),
+                s.local_hhmm(end)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn param_reject(e: algo::ParamError) -> Reject {
-    let field = if e.param == "algo" { "algo".to_string() } else { format!("params.{}", e.param) };
+    let field = match e.param.as_str() {
+        "algo" | "limit_px" => e.param.clone(),
+        p => format!("params.{p}"),
+    };
     Reject { code: RejectCode::InvalidParam, field: Some(field), message: e.message }
 }

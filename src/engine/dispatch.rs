@@ -83,6 +83,10 @@ impl Engine {
             self.emit(EventKind::Auction { symbol, px: out.px, volume: out.volume, imbalance: out.imbalance });
         }
         self.apply_execs();
+        for (key, leaves) in self.exchange.take_auction_unfilled(i) {
+            let reason = format!("closing auction: {leaves} not executed at the uncross price");
+            self.child_cancelled(key, leaves, reason);
+        }
     }
 
     fn on_start(&mut self, p: usize) {
@@ -135,7 +139,8 @@ impl Engine {
         }
         for a in actions.drain(..) {
             match a {
-                Action::Send(intent) => self.send_intent(p, intent),
+                Action::Send(intent) => self.send_intent(p, intent, None),
+                Action::Sweep(intent, min_size) => self.send_intent(p, intent, Some(min_size)),
                 Action::CancelAll => self.cancel_children(p),
                 Action::Timer(at, token) => {
                     let epoch = self.parents[p].epoch;
@@ -147,7 +152,7 @@ impl Engine {
         self.actions = actions;
     }
 
-    fn send_intent(&mut self, p: usize, mut intent: crate::router::Intent) {
+    fn send_intent(&mut self, p: usize, mut intent: crate::router::Intent, min_size: Option<Qty>) {
         let inst = self.parents[p].inst;
         let lot = self.markets[inst].inst.lot_size;
         let slot = &self.parents[p];
@@ -157,7 +162,8 @@ impl Engine {
         if !intent.qty.is_positive() {
             return;
         }
-        let decision = self.router.route(&self.universe, &self.markets[inst], inst, intent, self.now);
+        let decision =
+            self.router.route_with_min_size(&self.universe, &self.markets[inst], inst, intent, min_size, self.now);
         let parent_id = self.parents[p].order.id;
         let allocations = decision.allocations.clone();
         let slot = &mut self.parents[p];

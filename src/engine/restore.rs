@@ -138,6 +138,7 @@ impl Engine {
                 inst: &m.inst,
                 session: &m.session,
                 curve: &m.curve,
+                fee_per_unit: algo::is::taker_fee_per_unit(&self.universe, m.uidx),
             };
             match algo::build(order.algo, &spec, &order.params, &mut rng) {
                 Ok(a) => a,

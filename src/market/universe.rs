@@ -143,12 +143,12 @@ impl Universe {
     pub fn with_overrides(path: &Path) -> Result<Universe, UniverseError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| UniverseError::Io { path: path.display().to_string(), source })?;
-        Self::with_overrides_text(&text, &path.display().to_string())
+        Self::with_overrides_str(&text, &path.display().to_string())
     }
 
-    /// Built-in defaults with TOML text merged over them (as `with_overrides`;
-    /// the ledger keeps the text so a restarted engine sees the same universe).
-    pub fn with_overrides_text(text: &str, origin: &str) -> Result<Universe, UniverseError> {
+    /// Built-in defaults with TOML text merged over them (entries replace by
+    /// name); `origin` names the text in errors.
+    pub fn with_overrides_str(text: &str, origin: &str) -> Result<Universe, UniverseError> {
         let mut base = parse(DEFAULTS, "built-in defaults")?;
         let user = parse(text, origin)?;
         for v in user.venue {

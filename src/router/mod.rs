@@ -47,6 +47,24 @@ pub struct Intent {
     pub urgency: Urgency,
 }
 
+impl Intent {
+    /// An intent.
+    pub fn new(side: Side, qty: Qty, limit: Option<Price>, urgency: Urgency) -> Intent {
+        Intent { side, qty, limit, urgency }
+    }
+}
+
+/// Quantity a venue displays on the side `side` would take from, at prices at
+/// or inside `limit` (all of it without a limit).
+pub fn takeable(book: &crate::market::L2Book, side: Side, limit: Option<Price>) -> Qty {
+    book.side(side.opposite())
+        .levels()
+        .iter()
+        .take_while(|l| limit.is_none_or(|lim| !side.better(lim, l.px)))
+        .map(|l| l.qty)
+        .sum()
+}
+
 /// One child order the router wants sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Allocation {
@@ -171,8 +189,23 @@ impl Router {
         intent: Intent,
         now: Timestamp,
     ) -> RouteDecision {
+        self.route_with_min_size(u, m, inst, intent, None, now)
+    }
+
+    /// Routes an intent; an aggressive one with `min_size` takes only from
+    /// venues displaying at least that much at or inside its limit (the
+    /// sniper's rule) and leaves the others untouched.
+    pub fn route_with_min_size(
+        &self,
+        u: &Universe,
+        m: &InstrumentMarket,
+        inst: usize,
+        intent: Intent,
+        min_size: Option<Qty>,
+        now: Timestamp,
+    ) -> RouteDecision {
         match intent.urgency {
-            Urgency::Aggressive => self.route_aggressive(u, m, inst, intent, now),
+            Urgency::Aggressive => self.route_aggressive(u, m, inst, intent, min_size, now),
             Urgency::Passive => self.route_passive(u, m, inst, intent, now),
             Urgency::Close => route_close(u, m, intent, now),
         }
@@ -184,6 +217,7 @@ impl Router {
         m: &InstrumentMarket,
         inst: usize,
         intent: Intent,
+        min_size: Option<Qty>,
         now: Timestamp,
     ) -> RouteDecision {
         let side = intent.side;
@@ -194,23 +228,26 @@ impl Router {
         // (effective net price, slot, level) for every level within the limit.
         let mut ladder: Vec<(f64, usize, Level)> = Vec::new();
         let mut scores = Vec::with_capacity(m.venues.len());
+        let mut too_small: Vec<String> = Vec::new();
         for (slot, v) in m.venues.iter().enumerate() {
             let venue = u.venue(v.venue);
             let latency_us = venue.latency_us + venue.speed_bump_us;
             let p_fill = self.aggressive_fill_prob(m, inst, slot);
             let penalty = sigma_per_sqrt_ns * (latency_us * 1e3).sqrt() * 0.1 + (1.0 - p_fill) * tick;
             let levels = v.book.side(side.opposite()).levels();
-            let mut available = Qty::ZERO;
-            for l in levels {
-                if let Some(limit) = intent.limit
-                    && side.better(limit, l.px)
-                {
+            let available = takeable(&v.book, side, intent.limit);
+            // A venue showing less than the minimum size is not touched at all.
+            let qualifies = min_size.is_none_or(|min| available >= min);
+            if !qualifies {
+                too_small.push(format!("{} {}", venue.name, available));
+            }
+            for l in levels.iter().take_while(|l| intent.limit.is_none_or(|lim| !side.better(lim, l.px))) {
+                if !qualifies {
                     break;
                 }
                 let fee = venue.taker_fee.per_unit_in_px(l.px.to_f64(), m.inst.quote_per);
                 let net = l.px.to_f64() + side.sign() as f64 * (fee + penalty);
                 ladder.push((net, slot, *l));
-                available += l.qty;
             }
             let best = levels.first();
             let net_best = best.map(|l| {
@@ -285,6 +322,11 @@ impl Router {
                 let _ = write!(reason, "; {left} short of displayed size");
             }
         }
+        if let Some(min) = min_size
+            && !too_small.is_empty()
+        {
+            let _ = write!(reason, "; skipped (showing less than the minimum size {min}): {}", too_small.join(", "));
+        }
         RouteDecision { ts: now, intent, allocations, scores, reason }
     }
 
@@ -298,18 +340,9 @@ impl Router {
     ) -> RouteDecision {
         let side = intent.side;
         let nbbo = m.nbbo();
-        let mid_now = m.mid(now);
-        let mid = nbbo.mid().unwrap_or(mid_now);
+        let mid = nbbo.mid().unwrap_or_else(|| m.mid(now));
         let half_spread = nbbo.spread().map_or(m.inst.half_spread(), |s| s / 2.0);
-        let tick = m.inst.tick_size;
-        let join = nbbo.near(side).map(|l| l.px).unwrap_or_else(|| {
-            let raw = Price::from_f64(mid - side.sign() as f64 * half_spread).unwrap_or(tick);
-            raw.round_to(tick, if side == Side::Buy { Rounding::Down } else { Rounding::Up })
-        });
-        let px = match intent.limit {
-            Some(l) if side.better(l, join) => l,
-            _ => join,
-        };
+        let px = passive_price(m, side, intent.limit, now);
         let horizon = Timestamp(now.0 + 60_000_000_000);
         let vol_minute = m.expected_volume(now, horizon);
         let taker_avg: f64 = m
@@ -394,6 +427,24 @@ impl Router {
             .collect();
         reason.push_str(&parts.join(", "));
         RouteDecision { ts: now, intent, allocations, scores, reason }
+    }
+}
+
+/// Where a passive order of `side` rests now: the national near touch (or
+/// a half spread from the mid when a side is empty), or the limit when the
+/// limit is the better price for us to wait at.
+pub fn passive_price(m: &InstrumentMarket, side: Side, limit: Option<Price>, now: Timestamp) -> Price {
+    let nbbo = m.nbbo();
+    let tick = m.inst.tick_size;
+    let join = nbbo.near(side).map(|l| l.px).unwrap_or_else(|| {
+        let mid = nbbo.mid().unwrap_or_else(|| m.mid(now));
+        let half_spread = nbbo.spread().map_or(m.inst.half_spread(), |s| s / 2.0);
+        let raw = Price::from_f64(mid - side.sign() as f64 * half_spread).unwrap_or(tick);
+        raw.round_to(tick, if side == Side::Buy { Rounding::Down } else { Rounding::Up })
+    });
+    match limit {
+        Some(l) if side.better(l, join) => l,
+        _ => join,
     }
 }
 

@@ -61,7 +61,7 @@ fn rebuild<'l>(
 ) -> Result<Recovered<'l>, StoreError> {
     let stored = load(ledger, id)?;
     let universe = match &stored.spec.universe {
-        Some(text) => Universe::with_overrides_text(text, &format!("the universe of engine E{id}"))
+        Some(text) => Universe::with_overrides_str(text, &format!("the universe of engine E{id}"))
             .map_err(|e| StoreError::Data(e.to_string()))?,
         None => Universe::builtin(),
     };

@@ -94,6 +94,8 @@ pub struct Exchange {
     auction_orders: Vec<Vec<AuctionOrder>>,
     auction_rng: Vec<SimRng>,
     auction_outcome: Vec<Option<AuctionOutcome>>,
+    /// Per instrument: auction orders left (partly) unexecuted by the uncross.
+    auction_unfilled: Vec<Vec<(usize, Qty)>>,
 }
 
 impl Exchange {
@@ -131,6 +133,7 @@ impl Exchange {
             auction_orders: vec![Vec::new(); markets.len()],
             auction_rng: markets.iter().map(|m| stream(seed, Stream::Auction, m.uidx as u64)).collect(),
             auction_outcome: vec![None; markets.len()],
+            auction_unfilled: vec![Vec::new(); markets.len()],
         }
     }
 
@@ -197,9 +200,24 @@ impl Exchange {
         let orders = std::mem::take(&mut self.auction_orders[inst]);
         let maker = self.rules[m.venues[slot].venue.0 as usize].maker;
         let fee = |mk: &InstrumentMarket, px: Price, q: Qty| maker.charge(mk.inst.notional(px, q), q);
+        let first = out.len();
         let outcome = auction::uncross(m, slot, &orders, &mut self.auction_rng[inst], now, fee, out);
         self.auction_outcome[inst] = Some(outcome);
+        // LOCs the price did not satisfy and pro-rata remainders are done for the day.
+        self.auction_unfilled[inst] = orders
+            .iter()
+            .filter_map(|o| {
+                let got: Qty = out[first..].iter().filter(|e| e.key == o.key).map(|e| e.qty).sum();
+                (got < o.qty).then(|| (o.key, o.qty - got))
+            })
+            .collect();
         Some(outcome)
+    }
+
+    /// Takes the auction orders the uncross left (partly) unexecuted, as
+    /// (key, unexecuted quantity): they are over and must be closed.
+    pub fn take_auction_unfilled(&mut self, inst: usize) -> Vec<(usize, Qty)> {
+        std::mem::take(&mut self.auction_unfilled[inst])
     }
 
     /// One-way latency for the next message to `venue`: mean, uniform jitter

@@ -1,0 +1,408 @@
+//! The executor shared by the schedule-following algorithms (TWAP, VWAP, IS).
+//!
+//! They differ only in *what* the schedule is (equal slices, the volume curve,
+//! the Almgren-Chriss trajectory); *how* a schedule is worked is the same:
+//! each slice is first posted passively at the near touch; whatever is behind
+//! schedule when the next slice starts is cancelled and crossed, so the order
+//! never falls more than one slice behind. A final sweep shortly before `end`
+//! crosses any residual; what still cannot fill by `end` is the residual.
+//!
+//! Two options serve VWAP: `rebalance` spreads a lead or an unrecoverable lag
+//! over the remaining slices in proportion to their weights (instead of idling
+//! or chasing), and a participation cap bounds every slice by a share of the
+//! volume others have traded plus what the curve expects next.
+
+use super::{AlgoCtx, PlannedSlice, split_in_lots};
+use crate::model::{Duration, Qty, Timestamp};
+use crate::router::Urgency;
+
+const FINAL: u64 = u64::MAX;
+const RETRY: u64 = u64::MAX - 1;
+
+/// Builds a plan from slice start times and weights, summing exactly to `qty`.
+pub fn plan_from(times: &[Timestamp], weights: &[f64], qty: Qty, lot: Qty) -> Vec<PlannedSlice> {
+    let sizes = split_in_lots(qty, weights, lot);
+    let mut cum = Qty::ZERO;
+    times
+        .iter()
+        .zip(sizes)
+        .map(|(&at, qty)| {
+            cum += qty;
+            PlannedSlice { at, qty, cum }
+        })
+        .collect()
+}
+
+/// Equally spaced slice start times over [start, end).
+pub fn equal_times(start: Timestamp, end: Timestamp, n: usize) -> Vec<Timestamp> {
+    let interval = (end - start).0 as f64 / n.max(1) as f64;
+    (0..n).map(|k| Timestamp(start.0 + (k as f64 * interval).round() as i64)).collect()
+}
+
+/// Default number of slices: one per five minutes of the window, at least one
+/// and never more slices than lots.
+pub fn default_slices(start: Timestamp, end: Timestamp, qty: Qty, lot: Qty) -> (i64, i64) {
+    let window = end - start;
+    let by_time = ((window.0 as f64 / Duration::mins(5).0 as f64).round() as i64).max(1);
+    let lots = (qty.raw() / lot.raw().max(1)).max(1);
+    (by_time.min(lots), lots)
+}
+
+/// Works a planned schedule on behalf of an algorithm.
+#[derive(Debug, Clone)]
+pub struct Slicer {
+    plan: Vec<PlannedSlice>,
+    weights: Option<Vec<f64>>,
+    end: Timestamp,
+    final_at: Timestamp,
+    aggressive: bool,
+    current: Option<usize>,
+    final_phase: bool,
+    awaiting_cancels: bool,
+    rebalance: bool,
+    max_pct: Option<f64>,
+    vol_at_start: Option<Qty>,
+    /// The slice timer we are waiting for: an amend re-acts at once, and the
+    /// timer it replaced must not fire a second slice on top.
+    armed: Option<u64>,
+}
+
+impl Slicer {
+    /// An executor for `plan` over [start, end]. `weights` (one per slice)
+    /// shape any re-plan; without them the current slice sizes do.
+    pub fn new(
+        plan: Vec<PlannedSlice>,
+        weights: Option<Vec<f64>>,
+        start: Timestamp,
+        end: Timestamp,
+        aggressive: bool,
+    ) -> Slicer {
+        let window = end - start;
+        let interval = window.0 as f64 / plan.len().max(1) as f64;
+        // Long enough before `end` for a sweep and a retry or two.
+        let grace = Duration(((interval / 4.0) as i64).clamp(Duration::secs(1).0, Duration::secs(30).0))
+            .min(Duration(window.0 / 2));
+        Slicer {
+            plan,
+            weights,
+            end,
+            final_at: end - grace,
+            aggressive,
+            current: None,
+            final_phase: false,
+            awaiting_cancels: false,
+            rebalance: false,
+            max_pct: None,
+            vol_at_start: None,
+            armed: None,
+        }
+    }
+
+    /// Spread leads and unrecoverable lags over the remaining slices.
+    pub fn with_rebalance(mut self) -> Slicer {
+        self.rebalance = true;
+        self
+    }
+
+    /// Never exceed `pct` of the volume traded (ours included).
+    pub fn with_max_pct(mut self, pct: Option<f64>) -> Slicer {
+        self.max_pct = pct;
+        self
+    }
+
+    /// The current plan.
+    pub fn plan(&self) -> &[PlannedSlice] {
+        &self.plan
+    }
+
+    fn due_before(&self, k: usize) -> Qty {
+        if k == 0 { Qty::ZERO } else { self.plan[k - 1].cum }
+    }
+
+    /// Quantity the participation cap still allows up to `until`, if capped.
+    fn cap_room(&self, ctx: &AlgoCtx<'_>, until: Timestamp) -> Option<Qty> {
+        let pct = self.max_pct?;
+        let base = self.vol_at_start.unwrap_or(ctx.market.market_volume);
+        let others = (ctx.market.market_volume - base).to_f64() + ctx.market.expected_volume(ctx.now, until);
+        // Our share of all volume <= pct  <=>  ours <= pct / (1 - pct) * others.
+        let allowed = Qty::from_f64(others * pct / (1.0 - pct)).unwrap_or(Qty::ZERO);
+        Some(allowed.saturating_sub(ctx.parent.filled + ctx.working))
+    }
+
+    fn act(&mut self, ctx: &mut AlgoCtx<'_>) {
+        let lot = ctx.market.inst.lot_size;
+        if self.final_phase {
+            let mut left = ctx.unworked();
+            if let Some(room) = self.cap_room(ctx, self.end) {
+                left = left.min(room);
+            }
+            if left.is_positive() {
+                ctx.send(left, Urgency::Aggressive);
+                let retry = ctx.now + Duration::secs(2);
+                if retry < self.end {
+                    ctx.timer(retry, RETRY);
+                }
+            }
+            return;
+        }
+        let Some(k) = self.current else { return };
+        let filled = ctx.parent.filled;
+        if self.rebalance && filled > self.due_before(k) {
+            // Ahead: shrink the rest of the schedule rather than idle.
+            self.replan_from(k, filled, ctx.parent.qty, lot);
+        }
+        let next_at = self.plan.get(k + 1).map_or(self.end, |s| s.at);
+        let mut room = self.cap_room(ctx, next_at);
+        let behind = self.due_before(k).saturating_sub(filled);
+        let catch_up = room.map_or(behind, |r| behind.min(r));
+        ctx.send(catch_up, Urgency::Aggressive);
+        if let Some(r) = room.as_mut() {
+            *r = r.saturating_sub(catch_up);
+        }
+        if self.rebalance && catch_up < behind {
+            // The cap stops us catching up: spread the lag over what is left.
+            self.replan_from(k, filled + catch_up, ctx.parent.qty, lot);
+        }
+        let this_slice = self.plan[k].cum.saturating_sub(self.due_before(k).max(filled + catch_up));
+        let this_slice = room.map_or(this_slice, |r| this_slice.min(r));
+        ctx.send(this_slice, if self.aggressive { Urgency::Aggressive } else { Urgency::Passive });
+        let (at, token) = match self.plan.get(k + 1) {
+            Some(next) if next.at < self.final_at => (next.at, (k + 1) as u64),
+            _ => (self.final_at.max(ctx.now), FINAL),
+        };
+        self.arm(ctx, at, token);
+    }
+
+    fn arm(&mut self, ctx: &mut AlgoCtx<'_>, at: Timestamp, token: u64) {
+        self.armed = Some(token);
+        ctx.timer(at, token);
+    }
+
+    /// Cancels what is working, then acts once every cancel is confirmed.
+    fn refresh(&mut self, ctx: &mut AlgoCtx<'_>) {
+        if ctx.working.is_positive() {
+            ctx.cancel_all();
+            self.awaiting_cancels = true;
+        } else {
+            self.act(ctx);
+        }
+    }
+
+    /// Re-plans slices `from..` so the plan reaches `total`, starting from
+    /// `done` already due by slice `from`, in proportion to the weights.
+    fn replan_from(&mut self, from: usize, done: Qty, total: Qty, lot: Qty) {
+        if from >= self.plan.len() {
+            return;
+        }
+        let done = done.min(total);
+        let weights: Vec<f64> = match &self.weights {
+            Some(w) => w[from..].to_vec(),
+            None => self.plan[from..].iter().map(|s| s.qty.to_f64().max(1.0)).collect(),
+        };
+        let sizes = split_in_lots(total - done, &weights, lot);
+        let mut cum = done;
+        for (s, q) in self.plan[from..].iter_mut().zip(sizes) {
+            cum += q;
+            s.qty = q;
+            s.cum = cum;
+        }
+    }
+
+    /// The window has started.
+    pub fn on_start(&mut self, ctx: &mut AlgoCtx<'_>) {
+        self.vol_at_start = Some(ctx.market.market_volume);
+        let first = self.plan.first().map_or(ctx.now, |s| s.at).max(ctx.now);
+        self.arm(ctx, first, 0);
+    }
+
+    /// A timer set by `act` or `on_start` fired.
+    pub fn on_timer(&mut self, ctx: &mut AlgoCtx<'_>, token: u64) {
+        if token != RETRY && self.armed != Some(token) {
+            return;
+        }
+        match token {
+            FINAL => {
+                self.final_phase = true;
+                self.refresh(ctx);
+            }
+            RETRY => {
+                if self.final_phase && !ctx.working.is_positive() {
+                    self.act(ctx);
+                }
+            }
+            k => {
+                self.current = Some(k as usize);
+                self.refresh(ctx);
+            }
+        }
+    }
+
+    /// A child closed: act once the cancels we waited for are all confirmed.
+    pub fn on_child_closed(&mut self, ctx: &mut AlgoCtx<'_>) {
+        if self.awaiting_cancels && !ctx.working.is_positive() {
+            self.awaiting_cancels = false;
+            self.act(ctx);
+        }
+    }
+
+    /// Amended: the engine has already fitted working children to the new
+    /// quantity and limit (keeping their queue priority), so re-plan the
+    /// remaining slices and top up the current one without cancelling anything.
+    pub fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
+        let lot = ctx.market.inst.lot_size;
+        let k = self.plan.iter().rposition(|s| s.at <= ctx.now).unwrap_or(0);
+        let done = self.due_before(k);
+        self.replan_from(k, done, ctx.parent.qty, lot);
+        if self.final_phase {
+            if !ctx.working.is_positive() {
+                self.act(ctx);
+            }
+        } else if self.current == Some(k) && !self.awaiting_cancels {
+            let top_up = self.plan[k].cum.saturating_sub(ctx.parent.filled + ctx.working);
+            ctx.send(top_up, if self.aggressive { Urgency::Aggressive } else { Urgency::Passive });
+        }
+    }
+
+    /// Resumed: re-plan the remaining slices to the parent's quantity and
+    /// carry on from the current slice (timers set before the pause are void).
+    pub fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
+        let lot = ctx.market.inst.lot_size;
+        let k = self.plan.iter().rposition(|s| s.at <= ctx.now).unwrap_or(0);
+        let done = self.due_before(k);
+        self.replan_from(k, done, ctx.parent.qty, lot);
+        if ctx.now >= self.final_at {
+            self.final_phase = true;
+        } else if self.plan.first().is_some_and(|s| s.at > ctx.now) {
+            // Not started yet: wait for the first slice.
+            self.arm(ctx, self.plan[0].at, 0);
+            return;
+        }
+        self.current = Some(k);
+        self.refresh(ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::Action;
+    use crate::market::rng::{Stream, stream};
+    use crate::market::session::session;
+    use crate::market::{InstrumentMarket, MarketParams, Universe};
+    use crate::model::{AlgoKind, Money, Owner, ParentId, ParentOrder, ParentStatus, Side};
+    use chrono::NaiveDate;
+
+    fn market() -> InstrumentMarket {
+        let u = Universe::builtin();
+        let i = u.instrument_index("AAPL").unwrap();
+        let s = session(u.instruments()[i].calendar, "NASDAQ", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
+        let mut m = InstrumentMarket::new(&u, i, s, s.open, 1, MarketParams::default());
+        m.on_tick(s.open);
+        m
+    }
+
+    fn parent(qty: i64, start: Timestamp, end: Timestamp) -> ParentOrder {
+        ParentOrder {
+            id: ParentId(1),
+            owner: Owner::default(),
+            symbol: "AAPL".into(),
+            side: Side::Buy,
+            qty: Qty::from_int(qty),
+            limit_px: None,
+            algo: AlgoKind::Twap,
+            params: Default::default(),
+            start,
+            end,
+            status: ParentStatus::Working,
+            filled: Qty::ZERO,
+            notional: Money::ZERO,
+            fees: Money::ZERO,
+            arrival_px: None,
+            decision_px: None,
+            created_at: start,
+            done_at: None,
+            children: 0,
+        }
+    }
+
+    /// Calls `f` with a context at `now` (nothing working) and returns the actions.
+    fn call(m: &InstrumentMarket, p: &ParentOrder, now: Timestamp, f: impl FnOnce(&mut AlgoCtx<'_>)) -> Vec<Action> {
+        let mut rng = stream(1, Stream::Algo, 1);
+        let mut actions = Vec::new();
+        let mut ctx = AlgoCtx::new(now, p, Qty::ZERO, m, &mut rng, 0.0, &mut actions);
+        f(&mut ctx);
+        actions
+    }
+
+    fn sends(a: &[Action]) -> usize {
+        a.iter().filter(|a| matches!(a, Action::Send(_))).count()
+    }
+
+    #[test]
+    fn a_superseded_slice_timer_does_not_fire_a_second_slice() {
+        let m = market();
+        let open = m.session.open;
+        let end = open + Duration::mins(60);
+        let plan = plan_from(&equal_times(open, end, 12), &[1.0; 12], Qty::from_int(12_000), Qty::from_int(1));
+        let mut s = Slicer::new(plan, None, open, end, false);
+        let mut p = parent(12_000, open, end);
+        assert!(call(&m, &p, open, |c| s.on_start(c)).contains(&Action::Timer(open, 0)));
+        let a = call(&m, &p, open, |c| s.on_timer(c, 0));
+        assert_eq!(sends(&a), 1);
+        let t1 = open + Duration::mins(5);
+        assert!(a.contains(&Action::Timer(t1, 1)));
+        // The first slice filled; a re-plan two minutes in re-acts and re-arms slice 1.
+        p.filled = Qty::from_int(1_000);
+        p.qty = Qty::from_int(15_000);
+        let a = call(&m, &p, open + Duration::mins(2), |c| s.on_resume(c));
+        assert!(a.contains(&Action::Timer(t1, 1)), "{a:?}");
+        // Both timers for slice 1 fire: only one slice goes out.
+        assert!(sends(&call(&m, &p, t1, |c| s.on_timer(c, 1))) >= 1);
+        assert_eq!(call(&m, &p, t1, |c| s.on_timer(c, 1)), Vec::new(), "a superseded timer acted");
+    }
+
+    #[test]
+    fn an_amend_tops_up_the_current_slice_without_cancelling() {
+        let m = market();
+        let open = m.session.open;
+        let end = open + Duration::mins(60);
+        let plan = plan_from(&equal_times(open, end, 12), &[1.0; 12], Qty::from_int(12_000), Qty::from_int(1));
+        let mut s = Slicer::new(plan, None, open, end, false);
+        let mut p = parent(12_000, open, end);
+        call(&m, &p, open, |c| s.on_start(c));
+        call(&m, &p, open, |c| s.on_timer(c, 0));
+        // 12,000 -> 24,000 with the first 1,000-share slice still working (not filled).
+        p.qty = Qty::from_int(24_000);
+        let mut rng = stream(1, Stream::Algo, 1);
+        let mut actions = Vec::new();
+        let mut ctx = AlgoCtx::new(open + Duration::mins(1), &p, Qty::from_int(1_000), &m, &mut rng, 0.0, &mut actions);
+        s.on_amend(&mut ctx);
+        assert_eq!(actions.len(), 1, "{actions:?}");
+        assert!(matches!(&actions[0], Action::Send(i) if i.qty == Qty::from_int(1_000)), "{actions:?}");
+        assert_eq!(s.plan().last().unwrap().cum, Qty::from_int(24_000));
+        assert!(s.plan().iter().all(|x| x.qty == Qty::from_int(2_000)));
+    }
+
+    #[test]
+    fn the_participation_cap_bounds_what_a_slice_sends() {
+        let m = market();
+        let open = m.session.open;
+        let end = open + Duration::mins(60);
+        let plan = plan_from(&equal_times(open, end, 12), &[1.0; 12], Qty::from_int(1_200_000), Qty::from_int(1));
+        let mut s = Slicer::new(plan, None, open, end, false).with_max_pct(Some(0.05)).with_rebalance();
+        let p = parent(1_200_000, open, end);
+        call(&m, &p, open, |c| s.on_start(c));
+        let a = call(&m, &p, open, |c| s.on_timer(c, 0));
+        // 5% of all volume = 5/95 of what others are expected to trade in the first 5 minutes.
+        let expected = m.expected_volume(open, open + Duration::mins(5)) * 0.05 / 0.95;
+        let sent: f64 = a
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send(i) => Some(i.qty.to_f64()),
+                _ => None,
+            })
+            .sum();
+        assert!(sent > 0.0 && sent <= expected + 1.0, "sent {sent}, cap {expected}");
+        assert!(sent < 100_000.0, "the uncapped slice would be 100,000");
+    }
+}
