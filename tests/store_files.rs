@@ -72,3 +72,17 @@ fn the_cli_reports_an_unusable_ledger_in_one_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--db: 'mysql' databases are not supported"));
 }
+
+#[test]
+fn the_sqlite_ledger_runs_in_wal_mode_with_full_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&DbTarget::Sqlite(dir.path().join("ledger.db"))).unwrap();
+    let (mode, sync): (String, i64) = ledger.block_on(async {
+        let mut c = ledger.pool().acquire().await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *c).await.unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *c).await.unwrap();
+        (mode, sync)
+    });
+    assert_eq!(mode, "wal");
+    assert_eq!(sync, 2, "synchronous=FULL: every commit is synced");
+}

@@ -240,7 +240,7 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::engine::tests::{at, desk, engine, twap};
-    use crate::engine::{Command, EngineEvent};
+    use crate::engine::{Command, EngineEvent, OrderRequest};
     use crate::model::Side;
 
     /// Snapshot of what a ledger would hold for every order of `e`.
@@ -294,6 +294,34 @@ mod tests {
         let added: Qty = new_fills.iter().map(|f| f.qty).sum();
         assert_eq!(added, Qty::from_int(50_000) - filled);
         assert_eq!(new_fills.first().unwrap().id.0, last_fill + 1, "fill numbers continue");
+    }
+
+    #[test]
+    fn every_schedule_algorithm_resumes_to_the_exact_quantity() {
+        for algo in [AlgoKind::Vwap, AlgoKind::Pov, AlgoKind::Is] {
+            let mut e = engine(9, &["AAPL"]);
+            let mut req = OrderRequest { algo, ..twap("AAPL", Side::Buy, 40_000, "09:30", "11:30") };
+            if algo == AlgoKind::Pov {
+                // Slow enough to be mid-order at the crash.
+                req.params.insert("rate".into(), "0.01".into());
+            }
+            let id = e.apply(&desk(), Command::Submit(req)).unwrap().unwrap();
+            e.run_until(at("09:40"));
+            let last_seq = e.drain_events().last().unwrap().seq;
+            let filled = e.parent(id).unwrap().filled;
+            assert!(filled.is_positive() && filled < Qty::from_int(40_000), "{algo}: crashed mid-order ({filled:?})");
+            let last_fill = e.fills(id).last().unwrap().id.0;
+            let mut r = engine(9, &["AAPL"]);
+            r.run_until(at("09:40"));
+            let report = r.restore(snapshot(&e), RestorePoint { last_seq, last_fill, risk: None }).unwrap();
+            assert_eq!(report.interrupted, vec![id], "{algo}");
+            assert!(report.warnings.is_empty(), "{algo}: {:?}", report.warnings);
+            r.apply(&desk(), Command::Resume { id }).unwrap();
+            r.run_until_idle();
+            let p = r.parent(id).unwrap();
+            assert_eq!((p.status, p.filled), (ParentStatus::Done, Qty::from_int(40_000)), "{algo}");
+            assert_eq!(r.fills(id).iter().map(|f| f.qty).sum::<Qty>(), Qty::from_int(40_000), "{algo}");
+        }
     }
 
     #[test]
