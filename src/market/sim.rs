@@ -382,25 +382,29 @@ fn quote_venue(v: &mut VenueMarket, mid: f64, tick: Price, lot: Qty, slope: f64)
     if ask0 <= bid0 {
         ask0 = bid0 + tick;
     }
+    // Sizes are worked out in whole lots: one float-to-int conversion per
+    // level instead of an integer division (this runs for every venue on
+    // every quote refresh).
+    let lot_raw = lot.raw().max(1);
     for (s, first, dir) in [(0usize, bid0, -1i64), (1usize, ask0, 1i64)] {
         let side = if s == 0 { &mut v.book.bids } else { &mut v.book.asks };
         side.clear();
-        let size_factor = (1.0 + v.noise[s]).max(0.2);
-        let mut dep = v.depletion[s];
-        for k in 0..super::book::DEPTH as i64 {
-            let px = Price::from_raw(first.raw() + dir * k * v.step.raw());
-            if !px.is_positive() {
+        let base_lots = v.base_depth / lot_raw as f64 * (1.0 + v.noise[s]).max(0.2);
+        let mut dep_lots = v.depletion[s] / lot_raw as f64;
+        let step = dir * v.step.raw();
+        let mut px = first.raw();
+        for k in 0..super::book::DEPTH {
+            if px <= 0 {
                 break;
             }
-            let target = v.base_depth * (1.0 + slope * k as f64) * size_factor;
-            let mut q = target;
-            if dep > 0.0 {
-                let eaten = dep.min(q);
-                dep -= eaten;
+            let mut q = base_lots * (1.0 + slope * k as f64);
+            if dep_lots > 0.0 {
+                let eaten = dep_lots.min(q);
+                dep_lots -= eaten;
                 q -= eaten;
             }
-            let shown = Qty::from_raw(q as i64).round_down_to(lot);
-            side.push(px, shown);
+            side.push(Price::from_raw(px), Qty::from_raw(q as i64 * lot_raw));
+            px += step;
         }
     }
 }

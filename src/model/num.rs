@@ -118,8 +118,13 @@ macro_rules! fixed_point {
             }
             /// Nearest representable value to a float; `None` if not finite or out of range.
             pub fn from_f64(x: f64) -> Option<Self> {
-                let r = (x * Self::SCALE as f64).round();
-                if r.is_finite() && r.abs() < 9.0e18 { Some(Self(r as i64)) } else { None }
+                // Half away from zero by offset-and-truncate: `f64::round` is a
+                // libm call on baseline x86-64 and this sits on the simulator's hot path.
+                let r = x * Self::SCALE as f64;
+                if !(r.is_finite() && r.abs() < 9.0e18) {
+                    return None;
+                }
+                Some(Self(if r >= 0.0 { (r + 0.5) as i64 } else { (r - 0.5) as i64 }))
             }
             /// The value as a float (for models and display only).
             pub fn to_f64(self) -> f64 {
