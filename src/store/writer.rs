@@ -51,6 +51,7 @@ struct Writer {
     cursors: HashMap<i64, Cursor>,
     active: HashMap<i64, String>,
     last_beat: Instant,
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
 }
 
 type Pending = (Box<Batch>, SyncSender<Result<Vec<EngineEvent>, StoreError>>);
@@ -64,6 +65,7 @@ pub(crate) async fn run(pool: AnyPool, backend: Backend, mut rx: UnboundedReceiv
         cursors: HashMap::new(),
         active: HashMap::new(),
         last_beat: Instant::now(),
+        conn: None,
     };
     loop {
         let first = match tokio::time::timeout(HEARTBEAT, rx.recv()).await {
@@ -153,7 +155,12 @@ impl Writer {
     /// Writes batches in one transaction.
     async fn commit(&mut self, batches: &[&Batch]) -> Result<(), StoreError> {
         let backend = self.backend;
-        let mut conn = self.pool.acquire().await.map_err(|e| StoreError::db("connecting", e))?;
+        // The writer keeps its connection between commits (no pool checkout and
+        // liveness ping per commit); one that failed is dropped, not reused.
+        let mut conn = match self.conn.take() {
+            Some(c) => c,
+            None => self.pool.acquire().await.map_err(|e| StoreError::db("connecting", e))?,
+        };
         let mut tx =
             conn.begin_with(backend.begin_write()).await.map_err(|e| StoreError::db("starting a commit", e))?;
         let mut cursors: HashMap<i64, Cursor> = HashMap::new();
@@ -250,6 +257,7 @@ impl Writer {
             }
         }
         tx.commit().await.map_err(|e| StoreError::db("committing", e))?;
+        self.conn = Some(conn);
         self.cursors.extend(cursors);
         self.replica.evict_finished();
         self.last_beat = Instant::now();
