@@ -28,6 +28,7 @@ on_both_backends!(
     a_newer_schema_is_refused_and_left_untouched,
     two_engines_writing_at_once_do_not_interfere,
     algo_configuration_is_supervised_and_audited,
+    a_tampered_schema_is_refused_and_left_untouched,
 );
 
 fn actor(user: &str, tenant: &str) -> Actor {
@@ -454,4 +455,27 @@ fn algo_configuration_is_supervised_and_audited(db: &Db) {
     );
     assert!(audit.iter().all(|a| a.action == "set_algo_config"));
     assert_eq!(audit[0].code.as_deref(), Some("forbidden"));
+}
+
+fn a_tampered_schema_is_refused_and_left_untouched(db: &Db) {
+    drop(Ledger::open(&db.target).unwrap());
+    let tables = |t: &blotter::store::DbTarget| scalars(t, "SELECT COUNT(*) FROM engines");
+    // The applied migration no longer matches this build's (edited by hand, or corrupt).
+    execute(&db.target, "UPDATE blotter_migrations SET checksum = '\\x0102' WHERE version = 1");
+    let before = tables(&db.target);
+    let err = Ledger::open(&db.target).unwrap_err().to_string();
+    assert!(err.contains("schema version 1 in the database differs") && err.contains("nothing was changed"), "{err}");
+    assert_eq!(tables(&db.target), before);
+    // Ledger tables without their history cannot be trusted either.
+    execute(&db.target, "DROP TABLE blotter_migrations");
+    let err = Ledger::open(&db.target).unwrap_err().to_string();
+    assert!(err.contains("has ledger tables") && err.contains("no schema history"), "{err}");
+    let history = match &db.target {
+        blotter::store::DbTarget::Sqlite(_) => "SELECT COUNT(*) FROM sqlite_master WHERE name = 'blotter_migrations'",
+        blotter::store::DbTarget::Postgres(_) => {
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'blotter_migrations'"
+        }
+    };
+    assert_eq!(scalars(&db.target, history), vec![0], "the refused open did not recreate the history");
+    assert_eq!(tables(&db.target), before);
 }

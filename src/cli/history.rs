@@ -83,6 +83,7 @@ pub struct HistoryArgs {
     json: bool,
 }
 
+/// Runs `blotter history`.
 pub fn history(a: &HistoryArgs) -> Result<(), CliError> {
     if a.limit == 0 {
         return Err(CliError::usage("--limit: must be at least 1"));
@@ -153,6 +154,7 @@ pub struct ExportArgs {
     out: Option<PathBuf>,
 }
 
+/// Runs `blotter export`.
 pub fn export(a: &ExportArgs) -> Result<(), CliError> {
     let format = match a.format.trim().to_ascii_lowercase().as_str() {
         "csv" => Format::Csv,

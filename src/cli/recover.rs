@@ -60,6 +60,7 @@ fn parse_engine(s: &str) -> Result<i64, CliError> {
         .ok_or_else(|| CliError::usage(format!("--engine: '{t}' is not an engine (expected e.g. E3)")))
 }
 
+/// Runs `blotter recover`.
 pub fn recover(a: &RecoverArgs) -> Result<(), CliError> {
     if let Some(s) = a.speed
         && !(s.is_finite() && s > 0.0)
