@@ -267,6 +267,7 @@ mod tests {
         let filled = e.parent(id).unwrap().filled;
         assert!(filled.is_positive() && filled < Qty::from_int(50_000), "{filled:?}");
         let live_children = e.children(id).iter().filter(|c| !c.status.is_terminal()).count();
+        assert!(live_children > 0, "a slice is resting at the venue when the process dies");
 
         let mut r = engine(5, &["AAPL"]);
         r.run_until(at("10:05"));
@@ -279,6 +280,11 @@ mod tests {
         assert!(r.children(id).iter().all(|c| c.status.is_terminal()));
         let ev = r.drain_events();
         assert_eq!(ev.first().unwrap().seq, last_seq + 1, "numbering continues");
+        let cancelled = ev
+            .iter()
+            .filter(|e| matches!(&e.kind, EventKind::ChildCancelled { reason, .. } if reason.contains("unknown at the venue")))
+            .count();
+        assert_eq!(cancelled, live_children, "each child the venue no longer knows is reported cancelled");
         assert!(matches!(ev.last().unwrap().kind, EventKind::Interrupted { parent, .. } if parent == id));
 
         // Nothing happens until the user decides.
