@@ -1,5 +1,6 @@
 //! The embedded client recording into the ledger through its event sink:
-//! what it publishes is already committed, and refusals are audited.
+//! what it publishes is already committed, and every command is audited with
+//! its outcome (refusals included).
 
 mod common;
 mod store_support;
@@ -35,14 +36,22 @@ fn the_embedded_client_publishes_only_what_is_committed(db: &Db) {
         let client_persona = client.as_actor(Actor { user: "cara".into(), tenant: "ws".into(), role: Role::Client });
         let refused = client_persona.cancel(row.order.id).await;
         assert!(refused.is_err());
+        client.cancel(row.order.id).await.unwrap();
     });
     let audit = ledger.audit(eref.id).unwrap();
-    assert_eq!(audit.len(), 1, "{audit:?}");
+    let rows: Vec<(&str, &str, &str, &str)> =
+        audit.iter().map(|a| (a.user.as_str(), a.role.as_str(), a.action.as_str(), a.outcome.as_str())).collect();
     assert_eq!(
-        (audit[0].user.as_str(), audit[0].role.as_str(), audit[0].outcome.as_str()),
-        ("cara", "CLIENT", "refused")
+        rows,
+        vec![
+            ("desk", "ADVISOR", "submit", "ok"),
+            ("cara", "CLIENT", "cancel", "refused"),
+            ("desk", "ADVISOR", "cancel", "ok"),
+        ],
+        "{audit:?}"
     );
-    assert_eq!(audit[0].code.as_deref(), Some("forbidden"));
+    assert_eq!(audit[1].code.as_deref(), Some("forbidden"));
+    assert_eq!(audit[0].parent, Some(blotter::model::ParentId(1)));
     drop(rt);
     ledger.stop(&eref).unwrap();
 }

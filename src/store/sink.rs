@@ -1,12 +1,13 @@
 //! The ledger as the embedded client's event sink: the client hands it every
-//! batch before publishing, and publishes only once it is committed. The sink
-//! sees events alone, so the audit records it writes are those events carry
-//! an actor for (refusals, kill switch, risk changes, acknowledged warnings);
-//! a driver that applies commands itself (`Recorder`) audits every command.
+//! batch before publishing, and publishes only once it is committed. A batch
+//! caused by a command carries that command's audit record (who, what, the
+//! outcome, the refusal code); market-driven batches are audited only for the
+//! events that name an actor.
 
 use super::ledger::{AuditEntry, Batch, EngineRef, Ledger, Outcome};
 use crate::client::embedded::EventSink;
-use crate::engine::{EngineEvent, EventKind};
+use crate::engine::{Actor, Command, EngineEvent, EventKind, Reject};
+use crate::model::{ParentId, Timestamp};
 use std::sync::Arc;
 
 /// Records one engine's events into a ledger for `Embedded::start_with_sink`.
@@ -27,6 +28,25 @@ impl EventSink for LedgerSink {
     fn persist(&mut self, events: &[EngineEvent]) -> Result<(), String> {
         let mut batch = Batch::events(&self.engine, events.to_vec());
         batch.audit = events.iter().filter_map(audit_of).collect();
+        batch.sim_now = events.last().map(|e| e.ts);
+        self.ledger.submit(batch).wait().map(drop).map_err(|e| e.to_string())
+    }
+
+    fn persist_command(
+        &mut self,
+        actor: &Actor,
+        cmd: &Command,
+        result: &Result<Option<ParentId>, Reject>,
+        events: &[EngineEvent],
+    ) -> Result<(), String> {
+        let sim_ts = events.last().map_or(Timestamp::default(), |e| e.ts);
+        let mut batch = Batch::events(&self.engine, events.to_vec());
+        batch.audit = vec![AuditEntry::command(actor, cmd, result, sim_ts)];
+        // The command's own record covers what it did; an acknowledged risk
+        // warning is audited in its own right.
+        batch
+            .audit
+            .extend(events.iter().filter(|e| matches!(e.kind, EventKind::RiskWarning { .. })).filter_map(audit_of));
         batch.sim_now = events.last().map(|e| e.ts);
         self.ledger.submit(batch).wait().map(drop).map_err(|e| e.to_string())
     }
