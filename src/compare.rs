@@ -18,7 +18,7 @@
 
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest, Reject};
 use crate::market::{MidSeries, Universe};
-use crate::model::{AlgoKind, Money, ParentStatus, Price, Qty, Role, Timestamp};
+use crate::model::{AlgoKind, Money, ParentId, ParentStatus, Price, Qty, Role, Timestamp};
 use crate::tca::{self, VenueShare};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -113,6 +113,29 @@ pub fn compare(
     order: &OrderRequest,
     algos: &[(AlgoKind, BTreeMap<String, String>)],
 ) -> Result<Comparison, (AlgoKind, Reject)> {
+    compare_with(universe, config, order, algos, run_plain)
+}
+
+/// Submits one order on a fresh engine and runs it to the end (what `compare` does with each).
+pub fn run_plain(mut e: Engine, actor: &Actor, order: OrderRequest) -> Result<(Engine, ParentId), Reject> {
+    let id = e
+        .apply(actor, Command::Submit(order))?
+        .ok_or_else(|| Reject::new(crate::engine::RejectCode::StateConflict, "submit returned no order id"))?;
+    e.run_until_idle();
+    let _ = e.drain_events();
+    Ok((e, id))
+}
+
+/// `compare` with another way of running each order (the command line records
+/// them into the ledger through it); `run` gets a fresh engine, the actor and
+/// the order, and returns the engine once the order is done.
+pub fn compare_with(
+    universe: Arc<Universe>,
+    config: &EngineConfig,
+    order: &OrderRequest,
+    algos: &[(AlgoKind, BTreeMap<String, String>)],
+    mut run: impl FnMut(Engine, &Actor, OrderRequest) -> Result<(Engine, ParentId), Reject>,
+) -> Result<Comparison, (AlgoKind, Reject)> {
     let requests: Vec<OrderRequest> =
         algos.iter().map(|(a, p)| OrderRequest { algo: *a, params: p.clone(), ..order.clone() }).collect();
     let probe = Engine::new(universe.clone(), config.clone()).map_err(|r| (order.algo, r))?;
@@ -122,13 +145,9 @@ pub fn compare(
     let actor = Actor::local(Role::Advisor);
     let mut runs = Vec::with_capacity(requests.len());
     for r in requests {
-        let mut e = Engine::new(universe.clone(), config.clone()).map_err(|x| (r.algo, x))?;
-        let id = e.apply(&actor, Command::Submit(r.clone())).map_err(|x| (r.algo, x))?.ok_or_else(|| {
-            (r.algo, Reject::new(crate::engine::RejectCode::StateConflict, "submit returned no order id"))
-        })?;
-        e.run_until_idle();
-        let _ = e.drain_events();
-        runs.push((e, id));
+        let algo = r.algo;
+        let e = Engine::new(universe.clone(), config.clone()).map_err(|x| (algo, x))?;
+        runs.push(run(e, &actor, r).map_err(|x| (algo, x))?);
     }
     // The market without us, as far as the last order ran.
     let until = runs.iter().map(|(e, _)| e.now()).max().unwrap_or_default();

@@ -14,6 +14,7 @@ pub mod market;
 pub mod model;
 pub mod risk;
 pub mod router;
+pub mod store;
 pub mod tca;
 pub mod tui;
 pub mod venue;

@@ -4,7 +4,12 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn blotter() -> Command {
-    Command::cargo_bin("blotter").unwrap()
+    // `run` records into the default ledger: keep it in a temporary directory.
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = DATA.get_or_init(|| tempfile::tempdir().unwrap());
+    let mut c = Command::cargo_bin("blotter").unwrap();
+    c.env("BLOTTER_DATA_DIR", dir.path()).env_remove("BLOTTER_DB");
+    c
 }
 
 const BASE: [&str; 9] = ["--symbol", "AAPL", "--side", "buy", "--qty", "20000", "--date", "2026-11-25", "--seed=3"];

@@ -5,7 +5,11 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn blotter() -> Command {
-    Command::cargo_bin("blotter").unwrap()
+    // `run` records into the default ledger: keep it in a temporary directory.
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let mut c = Command::cargo_bin("blotter").unwrap();
+    c.env("BLOTTER_DATA_DIR", DATA.get_or_init(|| tempfile::tempdir().unwrap()).path()).env_remove("BLOTTER_DB");
+    c
 }
 
 const DAY: [&str; 4] = ["--date", "2026-11-25", "--seed", "5"];

@@ -11,8 +11,16 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 
+/// The binary, recording into a ledger in a temporary directory.
+fn blotter() -> Command {
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let mut c = Command::cargo_bin("blotter").unwrap();
+    c.env("BLOTTER_DATA_DIR", DATA.get_or_init(|| tempfile::tempdir().unwrap()).path()).env_remove("BLOTTER_DB");
+    c
+}
+
 fn run_json(args: &[&str]) -> (String, Value) {
-    let out = Command::cargo_bin("blotter").unwrap().args(args).assert().success().get_output().stdout.clone();
+    let out = blotter().args(args).assert().success().get_output().stdout.clone();
     let text = String::from_utf8(out).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     (text, v)
@@ -150,8 +158,7 @@ fn replay_input_errors_name_the_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "timestamp,price,qty\n1795617000000,100,10\n1795617000100,1OO,10\n").unwrap();
-    let out = Command::cargo_bin("blotter")
-        .unwrap()
+    let out = blotter()
         .args(["run", "--symbol", "AAPL", "--side", "buy", "--qty", "100", "--trades", bad.to_str().unwrap()])
         .assert()
         .code(2)
@@ -162,8 +169,7 @@ fn replay_input_errors_name_the_line_and_exit_2() {
     assert!(out.stdout.is_empty());
     // A venue the instrument does not trade on is refused by name.
     let (trades, _) = fixtures::write_csv_market(dir.path());
-    let out = Command::cargo_bin("blotter")
-        .unwrap()
+    let out = blotter()
         .args(["run", "--symbol", "AAPL", "--side", "buy", "--qty", "100", "--replay-venue", "BINANCE"])
         .args(["--trades", trades.to_str().unwrap()])
         .assert()

@@ -7,7 +7,11 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn blotter() -> Command {
-    Command::cargo_bin("blotter").unwrap()
+    // `run` records into the default ledger: keep it in a temporary directory.
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let mut c = Command::cargo_bin("blotter").unwrap();
+    c.env("BLOTTER_DATA_DIR", DATA.get_or_init(|| tempfile::tempdir().unwrap()).path()).env_remove("BLOTTER_DB");
+    c
 }
 
 fn json(cmd: &mut Command) -> Value {

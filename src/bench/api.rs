@@ -143,7 +143,7 @@ async fn server(desk: Embedded, names: &[String], role: Role) -> (crate::api::Ru
 fn order_body(i: usize) -> bytes::Bytes {
     let ny = session::tz_of(Calendar::UsEquity);
     let at = |hhmm: &str| Timestamp::from_local(ny, super::bench_date(), parse_hhmm(hhmm).unwrap_or_default()).0;
-    let side = if i % 2 == 0 { "buy" } else { "sell" };
+    let side = if i.is_multiple_of(2) { "buy" } else { "sell" };
     let (start, end) = (at("15:00"), at("16:00"));
     let body = format!(
         r#"{{"symbol":"AAPL","side":"{side}","qty":100,"algo":"twap","params":{{"slices":"10"}},"start":{start},"end":{end}}}"#
@@ -295,7 +295,7 @@ async fn fanout(cfg: &ApiBenchConfig) -> FanoutRun {
     }
     for i in 0..cfg.day_orders {
         let sym = symbols[i % symbols.len()];
-        let side = if i % 2 == 0 { crate::model::Side::Buy } else { crate::model::Side::Sell };
+        let side = if i.is_multiple_of(2) { crate::model::Side::Buy } else { crate::model::Side::Sell };
         let req = crate::engine::OrderRequest {
             symbol: sym.into(),
             side,

@@ -1,6 +1,7 @@
 //! `blotter bench`: engine throughput on one full simulated equity day, TCA
 //! throughput, the algorithm day (1,000 parents over 50 symbols, every
-//! algorithm), and the terminal UI (frame time, key-to-frame, memory).
+//! algorithm), the ledger (fills persisted per second, the day recorded) and
+//! the terminal UI (frame time, key-to-frame, memory).
 
 use super::CliError;
 use crate::bench::algos::{AlgoDayRun, algo_day};
@@ -54,11 +55,15 @@ pub struct BenchArgs {
     #[arg(long = "api-remote-subscribers")]
     api_remote_subscribers: bool,
     /// Which scenarios: `all`, `day` (one symbol, TWAP), `tca`, `algos`
-    /// (1,000 parents over 50 symbols and every algorithm, run once), `ui`
-    /// (blotter frames with 10,000 parents and 100,000 children), or `api`
-    /// (the HTTP sidecar, as `--api`; not part of `all`).
+    /// (1,000 parents over 50 symbols and every algorithm, run once),
+    /// `ledger` (fills persisted per second, the day with the ledger on),
+    /// `ui` (blotter frames with 10,000 parents and 100,000 children), or
+    /// `api` (the HTTP sidecar, as `--api`; not part of `all`).
     #[arg(long, default_value = "all")]
     scenario: String,
+    /// Measure the ledger against this database (default: fresh SQLite files in a temporary directory).
+    #[arg(long = "db", value_name = "URL")]
+    db: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -91,6 +96,8 @@ struct Report {
     tca: Option<TcaReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     algos_day: Option<AlgosReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ledger: Option<crate::store::bench::LedgerBench>,
     seed: u64,
     date: String,
     timezone: &'static str,
@@ -133,19 +140,26 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
     if a.runs == 0 {
         return Err(CliError::usage("--runs: must be at least 1"));
     }
-    let (day, tca, algos, ui) = match a.scenario.trim() {
-        "all" => (true, true, true, true),
-        "day" => (true, false, false, false),
-        "tca" => (false, true, false, false),
-        "algos" => (false, false, true, false),
-        "ui" => (false, false, false, true),
+    let (day, tca, algos, ledger, ui) = match a.scenario.trim() {
+        "all" => (true, true, true, true, true),
+        "day" => (true, false, false, false, false),
+        "tca" => (false, true, false, false, false),
+        "algos" => (false, false, true, false, false),
+        "ledger" => (true, false, false, true, false),
+        "ui" => (false, false, false, false, true),
         other => {
-            return Err(CliError::usage(format!("--scenario: '{other}' is not one of: all, day, tca, algos, ui, api")));
+            return Err(CliError::usage(format!(
+                "--scenario: '{other}' is not one of: all, day, tca, algos, ledger, ui, api"
+            )));
         }
     };
     let tui = ui.then(|| crate::tui::bench::run(200, true));
     let runs: Vec<DayRun> = if day { (0..a.runs).map(|_| equity_day(a.seed)).collect() } else { Vec::new() };
     let best = runs.iter().min_by(|x, y| x.wall_ms.total_cmp(&y.wall_ms)).cloned();
+    let ledger = match (&best, ledger) {
+        (Some(b), true) => Some(ledger_figures(a, b.wall_ms)?),
+        _ => None,
+    };
     let tca = tca.then(|| tca_report(a));
     let algos_day = algos.then(|| AlgosReport { scenario: ALGOS_SCENARIO, run: algo_day(a.seed) });
     let report = Report {
@@ -157,6 +171,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         runs,
         tca,
         algos_day,
+        ledger,
         seed: a.seed,
         date: bench_date().to_string(),
         timezone: session::tz_of(crate::model::Calendar::UsEquity).name(),
@@ -210,6 +225,20 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
             println!("  memory, 1,000,000 fills held {m:.0} MiB");
         }
     }
+    if let Some(l) = &report.ledger {
+        println!("ledger ({}; {})", l.backend, l.durability);
+        println!(
+            "  fills persisted   {:.0} per second with group commit ({} fills, batches of {})",
+            l.fills.fills_per_sec, l.fills.fills, l.fills.batch
+        );
+        println!("  without grouping  {:.0} per second (one commit per batch)", l.fills_ungrouped.fills_per_sec);
+        println!(
+            "  day with ledger   {:.1} ms vs {:.1} ms without ({:.0}% of the throughput)",
+            l.day_with_ledger_ms,
+            l.day_without_ledger_ms,
+            l.day_throughput_ratio * 100.0
+        );
+    }
     Ok(())
 }
 
@@ -260,4 +289,28 @@ fn api(a: &BenchArgs) -> Result<(), CliError> {
     );
     println!("  ledger: {}", r.ledger);
     Ok(())
+}
+
+/// The ledger benchmarks, on fresh SQLite files in a temporary directory
+/// (removed afterwards) or on the database given with `--db`.
+fn ledger_figures(a: &BenchArgs, day_without_ms: f64) -> Result<crate::store::bench::LedgerBench, CliError> {
+    use crate::store::DbTarget;
+    let err = super::ledger_args::store_error;
+    match &a.db {
+        Some(url) => {
+            let t = DbTarget::parse(url).map_err(err)?;
+            crate::store::bench::ledger_bench(a.seed, a.runs, day_without_ms, || t.clone()).map_err(err)
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("blotter-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).map_err(|e| CliError::runtime(format!("{}: {e}", dir.display())))?;
+            let mut n = 0;
+            let result = crate::store::bench::ledger_bench(a.seed, a.runs, day_without_ms, || {
+                n += 1;
+                DbTarget::Sqlite(dir.join(format!("bench-{n}.db")))
+            });
+            let _ = std::fs::remove_dir_all(&dir);
+            result.map_err(err)
+        }
+    }
 }

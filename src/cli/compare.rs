@@ -1,10 +1,14 @@
 //! `blotter compare`: one order under several algorithms on the same
 //! simulated market (same seed, independent copies), in one table.
 
+use super::drive::{Drive, Sink, drive};
+use super::ledger_args::store_error;
 use super::{CliError, OrderArgs, group};
 use crate::compare::{self, Comparison};
+use crate::engine::Command;
 use crate::market::session;
 use crate::model::AlgoKind;
+use crate::store::{EngineSpec, Ledger, Recorder, Sources};
 use clap::Args;
 use std::sync::Arc;
 
@@ -19,6 +23,10 @@ pub struct CompareArgs {
     /// Print one JSON document instead of the table.
     #[arg(long)]
     json: bool,
+    /// Record each algorithm's run into this ledger (sqlite:PATH or postgres://...; `default` for the
+    /// default one). Without it nothing is recorded: the orders of a comparison are hypothetical.
+    #[arg(long = "db", value_name = "URL", env = "BLOTTER_DB")]
+    db: Option<String>,
 }
 
 /// Parses `--algos`.
@@ -51,11 +59,30 @@ pub fn compare(a: &CompareArgs) -> Result<(), CliError> {
     let per =
         compare::params_per_algo(&algos, &r.request.params).map_err(|e| CliError::usage(format!("--param {e}")))?;
     let runs: Vec<_> = algos.iter().copied().zip(per).collect();
-    let result =
-        compare::compare(Arc::new(r.universe.clone()), &r.config, &r.request, &runs).map_err(|(algo, rej)| {
-            let e = CliError::from(rej);
-            CliError::usage(format!("{algo}: {}", e.message))
-        })?;
+    let ledger = match a.db.as_deref() {
+        None => None,
+        Some(d) if d.trim().eq_ignore_ascii_case("default") => Some(Ledger::open_arg(None).map_err(store_error)?),
+        Some(d) => Some(Ledger::open_arg(Some(d)).map_err(store_error)?),
+    };
+    // A ledger failure inside a run stops the comparison; it is reported instead of the refusal it becomes.
+    let mut failure: Option<CliError> = None;
+    let universe = Arc::new(r.universe.clone());
+    let result = match &ledger {
+        None => compare::compare(universe, &r.config, &r.request, &runs),
+        Some(l) => compare::compare_with(universe, &r.config, &r.request, &runs, |e, actor, order| {
+            recorded(l, &r.config, e, actor, order).map_err(|err| {
+                failure.get_or_insert(err);
+                crate::engine::Reject::new(crate::engine::RejectCode::StateConflict, "the ledger failed")
+            })
+        }),
+    };
+    if let Some(err) = failure {
+        return Err(err);
+    }
+    let result = result.map_err(|(algo, rej)| {
+        let e = CliError::from(rej);
+        CliError::usage(format!("{algo}: {}", e.message))
+    })?;
     if a.json {
         let doc = serde_json::json!({
             "seed": result.seed,
@@ -73,6 +100,34 @@ pub fn compare(a: &CompareArgs) -> Result<(), CliError> {
     }
     print_table(&result, &r, session::tz_of(r.inst.calendar));
     Ok(())
+}
+
+/// Runs one order of the comparison recorded into the ledger, as `run` does.
+fn recorded(
+    ledger: &Ledger,
+    config: &crate::engine::EngineConfig,
+    mut e: crate::engine::Engine,
+    actor: &crate::engine::Actor,
+    order: crate::engine::OrderRequest,
+) -> Result<(crate::engine::Engine, crate::model::ParentId), CliError> {
+    let spec = EngineSpec::new(config, Sources::default(), actor, e.now());
+    let mut rec = Recorder::new(ledger, ledger.register(&spec).map_err(store_error)?);
+    let outcome = (|| {
+        let (result, _) = rec.apply(&mut e, actor, Command::Submit(order)).map_err(store_error)?;
+        let id = result?.ok_or_else(|| CliError::runtime("submit returned no order id"))?;
+        let mut sink = Sink::new(None)?;
+        drive(
+            &mut e,
+            Some(&mut rec),
+            &Drive { speed: None, progress: None, done: &|e: &crate::engine::Engine| e.is_idle() },
+            &mut sink,
+        )?;
+        Ok::<_, CliError>(id)
+    })();
+    let finished = rec.finish().map_err(store_error);
+    let id = outcome?;
+    finished?;
+    Ok((e, id))
 }
 
 fn print_table(c: &Comparison, r: &super::order_args::Resolved, tz: chrono_tz::Tz) {

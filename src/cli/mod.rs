@@ -1,12 +1,16 @@
 //! The command line: the terminal UI (no subcommand), `run`, `schedule`,
 //! `compare`, `bench`, `tca`, `demo`, `screenshots`, `serve`, `token`,
-//! `status` (and, as later parts land, `history`).
+//! `status`, and the ledger's `history`, `export` and `recover`.
 
 mod bench;
 mod compare;
 mod demo;
+mod drive;
+mod history;
 mod is_report;
+pub mod ledger_args;
 mod order_args;
+mod recover;
 mod replay_args;
 mod run;
 mod schedule;
@@ -95,6 +99,12 @@ enum Cmd {
     Tca(tca::TcaArgs),
     /// The guided walkthrough of a scripted trading day.
     Demo(demo::DemoArgs),
+    /// Past orders from the ledger: status (including interrupted), filled quantity, TCA.
+    History(history::HistoryArgs),
+    /// Orders and fills from the ledger as CSV or JSON.
+    Export(history::ExportArgs),
+    /// Bring back orders a stopped process left open: report, resume or cancel them.
+    Recover(recover::RecoverArgs),
 }
 
 /// Entry point of the binary.
@@ -123,6 +133,9 @@ pub fn main() -> ExitCode {
         }),
         Some(Cmd::Tca(a)) => tca::tca(&a),
         Some(Cmd::Demo(a)) => demo::demo(&a),
+        Some(Cmd::History(a)) => history::history(&a),
+        Some(Cmd::Export(a)) => history::export(&a),
+        Some(Cmd::Recover(a)) => recover::recover(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,14 +1,15 @@
 //! `blotter run`: one parent order on the simulated market, start to finish.
 
+use super::drive::{Drive, Sink, drive};
+use super::ledger_args::store_error;
 use super::{CliError, OrderArgs, group};
-use crate::engine::pace::{Pacer, run_paced};
-use crate::engine::{Actor, Command, Engine, EngineEvent};
+use crate::engine::{Actor, Command, Engine};
 use crate::market::session;
 use crate::model::{ParentId, Role};
+use crate::store::{EngineSpec, Ledger, Recorder};
 use crate::tca;
 use clap::Args;
 use serde::Serialize;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -31,6 +32,10 @@ pub struct RunArgs {
     /// Decision price for implementation shortfall (default: the arrival mid).
     #[arg(long = "decision-price", value_name = "PX")]
     decision_price: Option<String>,
+    /// Ledger to record into: sqlite:PATH, postgres://USER@HOST/DB, or `none` to record
+    /// nothing (default: ledger.db in the user's data directory, or $BLOTTER_DATA_DIR).
+    #[arg(long = "db", value_name = "URL", env = "BLOTTER_DB")]
+    db: Option<String>,
 }
 
 /// One order in `run --json`.
@@ -88,66 +93,113 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     let mut r = a.replay.resolve(&a.order)?;
     r.request.decision_px = parse_decision(a.decision_price.as_deref())?;
     let tz = session::tz_of(r.inst.calendar);
+    let config = r.config.clone();
     let mut engine = Engine::new(Arc::new(r.universe), r.config)?;
     let actor = Actor::local(Role::Advisor);
-    let id =
-        engine.apply(&actor, Command::Submit(r.request.clone()))?.ok_or_else(|| CliError::runtime("no order id"))?;
-    let mut events: Vec<EngineEvent> = Vec::new();
-    match a.speed {
-        None => {
-            engine.run_until_idle();
-            events = engine.drain_events();
+    let mut sink = Sink::new(a.events.as_deref())?;
+    let ledger = match a.db.as_deref() {
+        Some(s) if s.trim().eq_ignore_ascii_case("none") => None,
+        other => Some(Ledger::open_arg(other).map_err(store_error)?),
+    };
+    let mut rec = match &ledger {
+        Some(l) => {
+            let spec = EngineSpec::new(&config, ledger_sources(a)?, &actor, engine.now());
+            Some(Recorder::new(l, l.register(&spec).map_err(store_error)?))
         }
-        Some(speed) => {
-            let pacer = Pacer::new(engine.now(), speed);
-            let quiet = a.json;
-            run_paced(
-                &mut engine,
-                &pacer,
-                std::time::Duration::from_millis(50),
-                |e, batch| {
-                    if !quiet && let Some(p) = e.parent(id) {
-                        eprint!(
-                            "\r{} {} filled {} / {} ({:.1}%)   ",
-                            e.now().in_tz(tz).format("%H:%M:%S"),
-                            p.status,
-                            group(p.filled),
-                            group(p.qty),
-                            p.filled.ratio(p.qty) * 100.0
-                        );
-                    }
-                    events.extend(batch);
-                },
-                |e| e.is_idle(),
-            );
-            if !quiet {
-                eprintln!();
-            }
-        }
-    }
-    // Keep the market running past the end so the 5-minute markouts of the last fills exist.
-    if let Some(done) = engine.parent(id).and_then(|p| p.done_at) {
-        let horizon = *tca::HORIZONS.last().unwrap_or(&crate::model::Duration(0));
-        engine.run_until(done + horizon + crate::model::Duration::secs(1));
-    }
-    if let Some(path) = &a.events {
-        write_events(path, &events).map_err(|e| CliError::runtime(format!("--events {}: {e}", path.display())))?;
-    }
+        None => None,
+    };
+    let engine_ref = rec.as_ref().map(|r| r.engine_ref().clone());
+    let outcome = execute(&mut engine, rec.as_mut(), &actor, &r.request, a, tz, &mut sink);
+    // The engine is marked stopped whatever happened, so it is not taken for a crashed one.
+    let finished = match rec {
+        Some(rec) => rec.finish().map_err(store_error),
+        None => Ok(Vec::new()),
+    };
+    let id = outcome?;
+    sink.take(finished?)?;
     let report = order_report(&engine, id).ok_or_else(|| CliError::runtime("order vanished"))?;
+    let recorded = match (&ledger, &engine_ref) {
+        (Some(l), Some(e)) => Some((l.target().to_string(), format!("{e}-{id}"))),
+        _ => None,
+    };
     if a.json {
+        // The ledger reference stays out: the same seed gives the same document.
         let doc = serde_json::json!({
             "seed": engine.seed(),
             "date": engine.date().to_string(),
             "market_events": engine.market_events(),
             "orders": [report],
-            "events": events,
+            "events": sink.events,
         });
         let text = serde_json::to_string(&doc).map_err(|e| CliError::runtime(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
     print_summary(&report, &engine, tz);
+    if let (Some((db, order)), Some(l)) = (&recorded, &ledger) {
+        println!("  ledger           {order} in {db}");
+        super::recover::note_interrupted(l, &actor, engine_ref.as_ref().map(|e| e.id));
+    }
     Ok(())
+}
+
+/// What the ledger keeps to rebuild this run's market: the `--universe` text
+/// and the recorded-data flags.
+fn ledger_sources(a: &RunArgs) -> Result<crate::store::Sources, CliError> {
+    let universe = match &a.order.universe {
+        Some(p) => {
+            Some(std::fs::read_to_string(p).map_err(|e| CliError::usage(format!("--universe {}: {e}", p.display())))?)
+        }
+        None => None,
+    };
+    let replay = a.replay.trades.as_ref().map(|trades| crate::store::ReplaySource {
+        symbol: a.order.symbol.trim().to_string(),
+        trades: trades.clone(),
+        quotes: a.replay.quotes.clone(),
+        format: a.replay.data_format.clone(),
+        venue: a.replay.venue.clone(),
+    });
+    Ok(crate::store::Sources { universe, replay: replay.into_iter().collect() })
+}
+
+/// Submits the order and runs it to the end (and the markout horizon past
+/// it); refusals are recorded too.
+fn execute(
+    engine: &mut Engine,
+    mut rec: Option<&mut Recorder<'_>>,
+    actor: &Actor,
+    req: &crate::engine::OrderRequest,
+    a: &RunArgs,
+    tz: chrono_tz::Tz,
+    sink: &mut Sink,
+) -> Result<ParentId, CliError> {
+    let submit = Command::Submit(req.clone());
+    let result = match rec.as_deref_mut() {
+        Some(r) => {
+            let (result, released) = r.apply(engine, actor, submit).map_err(store_error)?;
+            sink.take(released)?;
+            result
+        }
+        None => engine.apply(actor, submit),
+    };
+    let id = result?.ok_or_else(|| CliError::runtime("no order id"))?;
+    let how = Drive { speed: a.speed, progress: (!a.json).then_some((id, tz)), done: &|e: &Engine| e.is_idle() };
+    drive(engine, rec.as_deref_mut(), &how, sink)?;
+    // Keep the market running past the end so the 5-minute markouts of the last fills exist.
+    if let Some(done) = engine.parent(id).and_then(|p| p.done_at) {
+        let horizon = *tca::HORIZONS.last().unwrap_or(&crate::model::Duration(0));
+        engine.run_until(done + horizon + crate::model::Duration::secs(1));
+        match rec {
+            Some(r) => {
+                r.push(engine);
+                // The TCA recorded at the end gains the late markouts.
+                r.record_tca(engine, id);
+                sink.take(r.release(true).map_err(store_error)?)?;
+            }
+            None => sink.take(engine.drain_events())?,
+        }
+    }
+    Ok(id)
 }
 
 /// Parses `--decision-price`: a positive price.
@@ -160,15 +212,6 @@ pub fn parse_decision(s: Option<&str>) -> Result<Option<crate::model::Price>, Cl
     }
 }
 
-fn write_events(path: &std::path::Path, events: &[EngineEvent]) -> std::io::Result<()> {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-    for e in events {
-        serde_json::to_writer(&mut f, e)?;
-        f.write_all(b"\n")?;
-    }
-    f.flush()
-}
-
 /// HH:MM, or HH:MM:SS when the time has seconds (replayed recordings).
 fn hhmm(t: crate::model::Timestamp, tz: chrono_tz::Tz) -> String {
     let local = t.in_tz(tz);
@@ -176,7 +219,7 @@ fn hhmm(t: crate::model::Timestamp, tz: chrono_tz::Tz) -> String {
     local.format(fmt).to_string()
 }
 
-fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
+pub(super) fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
     let px = |p: Option<crate::model::Price>| p.map_or("-".to_string(), |p| format!("{p:.4}"));
     let bps = |b: Option<f64>| b.map_or("-".to_string(), |b| format!("{b:+.2} bps"));
     println!(

@@ -30,7 +30,21 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 pub trait EventSink: Send {
     /// Makes the events durable.
     fn persist(&mut self, events: &[EngineEvent]) -> Result<(), String>;
+    /// Makes the events a command caused durable, with the command's audit
+    /// record (who asked for what, and whether it was refused).
+    fn persist_command(
+        &mut self,
+        _actor: &Actor,
+        _cmd: &Command,
+        _result: &Result<Option<ParentId>, crate::engine::Reject>,
+        events: &[EngineEvent],
+    ) -> Result<(), String> {
+        self.persist(events)
+    }
 }
+
+/// The command behind a batch of events, for the sink's audit record.
+type Audit<'a> = (&'a Actor, &'a Command, &'a Result<Option<ParentId>, crate::engine::Reject>);
 
 /// How often the background task advances the clock.
 const PUMP_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
@@ -74,13 +88,20 @@ impl Shared {
 
     /// Publishes what the engine emitted: sink first, then history and live.
     fn publish(&self, host: &mut Host) -> Result<(), ClientError> {
+        self.publish_for(host, None)
+    }
+
+    fn publish_for(&self, host: &mut Host, audit: Option<Audit<'_>>) -> Result<(), ClientError> {
         let events = host.engine.drain_events();
-        if events.is_empty() {
+        if events.is_empty() && audit.is_none() {
             return Ok(());
         }
-        if let Some(sink) = host.sink.as_mut()
-            && let Err(e) = sink.persist(&events)
-        {
+        let persisted = match (host.sink.as_mut(), audit) {
+            (None, _) => Ok(()),
+            (Some(sink), Some((actor, cmd, result))) => sink.persist_command(actor, cmd, result, &events),
+            (Some(sink), None) => sink.persist(&events),
+        };
+        if let Err(e) = persisted {
             host.sink_error = Some(e.clone());
             return Err(ClientError::new("ledger_unavailable", format!("events not persisted: {e}")));
         }
@@ -219,8 +240,11 @@ impl Embedded {
         }
         let now = host.pacer.sim_now();
         host.engine.run_until(now);
-        let result = host.engine.apply(&self.actor, cmd);
+        // Events due before the command are published on their own, so the
+        // command's batch holds exactly what it caused.
         self.shared.publish(&mut host)?;
+        let result = host.engine.apply(&self.actor, cmd.clone());
+        self.shared.publish_for(&mut host, Some((&self.actor, &cmd, &result)))?;
         Ok(result?)
     }
 

@@ -430,7 +430,8 @@ impl Engine {
         let p = self.live(actor, id, "resumed")?;
         self.risk_resume(p)?;
         let ps = &mut self.parents[p];
-        if ps.order.status != ParentStatus::Paused {
+        // An interrupted order (rebuilt after a restart) resumes like a paused one.
+        if !matches!(ps.order.status, ParentStatus::Paused | ParentStatus::Interrupted) {
             return Err(Reject::new(RejectCode::StateConflict, format!("{id} is {}, not paused", ps.order.status)));
         }
         ps.epoch += 1;

@@ -172,6 +172,16 @@ pub enum EventKind {
         /// Average fill price.
         avg_px: Option<Price>,
     },
+    /// The process running a working order stopped; the order was rebuilt from
+    /// the ledger and waits for the user to resume or cancel it.
+    Interrupted {
+        /// Parent.
+        parent: ParentId,
+        /// Filled before the interruption.
+        filled: Qty,
+        /// Still to fill.
+        leaves: Qty,
+    },
     /// Kill switch: every working child cancelled, every parent paused, trading HALTED.
     KillAll {
         /// Who pressed it.
@@ -252,7 +262,8 @@ impl EventKind {
             | EventKind::Resumed { parent }
             | EventKind::Amended { parent, .. }
             | EventKind::CancelRequested { parent }
-            | EventKind::Done { parent, .. } => Some(*parent),
+            | EventKind::Done { parent, .. }
+            | EventKind::Interrupted { parent, .. } => Some(*parent),
             EventKind::ChildSent { child } => Some(child.id.parent),
             EventKind::ChildAcked { child, .. }
             | EventKind::ChildRejected { child, .. }

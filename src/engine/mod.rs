@@ -15,6 +15,7 @@ mod commands;
 mod dispatch;
 pub mod event;
 pub mod pace;
+mod restore;
 mod risk;
 pub mod view;
 
@@ -33,6 +34,7 @@ use std::sync::Arc;
 
 pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
 pub use event::{EngineEvent, EventKind};
+pub use restore::{RestorePoint, RestoreReport, RestoredParent};
 pub use risk::{RiskView, TenantView};
 
 /// How an engine is set up.
@@ -419,4 +421,4 @@ impl Engine {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -19,10 +19,10 @@ use rand::RngExt;
 mod replay;
 use rand_distr::{Exp1, StandardNormal};
 pub use replay::ReplayState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Tunable coefficients of the simulated market (documented in the README).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MarketParams {
     /// Permanent impact: trading the whole ADV moves the mid by this many daily sigmas.
     pub perm_coeff: f64,

@@ -225,7 +225,7 @@ impl ParentStatus {
             (Pending, Working | Paused | Cancelled | Expired | Interrupted)
                 | (Working, Paused | Done | Cancelled | Expired | Interrupted)
                 | (Paused, Working | Pending | Done | Cancelled | Expired | Interrupted)
-                | (Interrupted, Working | Paused | Cancelled | Expired | Done)
+                | (Interrupted, Pending | Working | Paused | Cancelled | Expired | Done)
         )
     }
 }

@@ -136,7 +136,7 @@ pub fn read(
         let Some(m) = msgs.get(row) else {
             return Err(row_err(book, line, "-", format!("has more rows than the {} messages", msgs.len())));
         };
-        if rec.len() < 4 || rec.len() % 4 != 0 {
+        if rec.len() < 4 || !rec.len().is_multiple_of(4) {
             return Err(row_err(book, line, "-", format!("{} fields: expected 4 per level", rec.len())));
         }
         let (mut bids, mut asks) = (Vec::new(), Vec::new());

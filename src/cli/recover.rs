@@ -1,0 +1,241 @@
+//! `blotter recover`: bring back the orders a stopped process left open.
+//!
+//! Without `--resume` or `--cancel` it rebuilds each engine this desk left
+//! with open orders, cancels the children the venues no longer know, marks
+//! working orders `interrupted` in the ledger, and reports. `--resume` then
+//! runs the interrupted orders (or those named with `--order`) to the end;
+//! `--cancel` cancels them and reports the residual.
+
+use super::drive::{Drive, Sink, drive};
+use super::ledger_args::{DbArg, store_error};
+use super::run::{order_report, print_summary};
+use super::{CliError, group};
+use crate::engine::{Actor, Command, Engine};
+use crate::market::session;
+use crate::model::{ParentId, Role};
+use crate::store::Ledger;
+use crate::store::query::parse_reference;
+use crate::store::recover::{Recovered, recover as rebuild};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Flags of `blotter recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Engine to recover, e.g. E3 (default: every engine of this desk left with open orders).
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<String>,
+    /// Resume the interrupted orders (or those given with --order) and run them to the end.
+    #[arg(long, conflicts_with = "cancel")]
+    resume: bool,
+    /// Cancel the interrupted orders (or those given with --order) and report the residual.
+    #[arg(long)]
+    cancel: bool,
+    /// Only this order, e.g. E3-P1 (repeatable).
+    #[arg(long = "order", value_name = "REF")]
+    orders: Vec<String>,
+    /// Pace a resumed run against the wall clock: X simulated seconds per second.
+    #[arg(long, value_name = "X")]
+    speed: Option<f64>,
+    /// Take the engine over even if its process looks alive.
+    #[arg(long)]
+    force: bool,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Write the events of this run to FILE as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+}
+
+fn parse_engine(s: &str) -> Result<i64, CliError> {
+    let t = s.trim();
+    t.strip_prefix(['E', 'e'])
+        .unwrap_or(t)
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| CliError::usage(format!("--engine: '{t}' is not an engine (expected e.g. E3)")))
+}
+
+/// Runs `blotter recover`.
+pub fn recover(a: &RecoverArgs) -> Result<(), CliError> {
+    if let Some(s) = a.speed
+        && !(s.is_finite() && s > 0.0)
+    {
+        return Err(CliError::usage(format!("--speed: {s} must be a positive number of simulated seconds per second")));
+    }
+    let refs: Vec<(i64, ParentId)> = a
+        .orders
+        .iter()
+        .map(|r| parse_reference(r).map_err(|e| CliError::usage(format!("--order: {e}"))))
+        .collect::<Result<_, _>>()?;
+    let mut engine_arg = a.engine.as_deref().map(parse_engine).transpose()?;
+    for (e, p) in &refs {
+        match engine_arg {
+            Some(x) if x != *e => {
+                return Err(CliError::usage(format!("--order: E{e}-{p} is not in engine E{x}; one engine at a time")));
+            }
+            _ => engine_arg = Some(*e),
+        }
+    }
+    let ledger = a.db.open()?;
+    let actor = Actor::local(Role::Advisor);
+    let ids: Vec<i64> = match engine_arg {
+        Some(id) => vec![id],
+        None => {
+            let open = ledger.open_engines(Some(&actor.tenant)).map_err(store_error)?;
+            for e in open.iter().filter(|e| e.running.is_some()) {
+                if !a.json {
+                    eprintln!("E{} is still running ({}): left alone", e.id, e.running.as_deref().unwrap_or("?"));
+                }
+            }
+            open.iter().filter(|e| e.running.is_none()).map(|e| e.id).collect()
+        }
+    };
+    if ids.is_empty() {
+        if a.json {
+            println!("{}", serde_json::json!({ "engines": [], "events": [] }));
+        } else {
+            println!("nothing to recover: no stopped engine of tenant '{}' has open orders", actor.tenant);
+        }
+        return Ok(());
+    }
+    if (a.resume || a.cancel) && ids.len() > 1 {
+        let list: Vec<String> = ids.iter().map(|i| format!("E{i}")).collect();
+        return Err(CliError::usage(format!(
+            "--engine: {} engines have open orders ({}); choose one with --engine or --order",
+            ids.len(),
+            list.join(", ")
+        )));
+    }
+    let mut sink = Sink::new(a.events.as_deref())?;
+    let mut docs = Vec::new();
+    for id in ids {
+        docs.push(recover_one(&ledger, id, &actor, a, &refs, &mut sink)?);
+    }
+    if a.json {
+        let doc = serde_json::json!({ "engines": docs, "events": sink.events });
+        println!("{}", serde_json::to_string(&doc).map_err(|e| CliError::runtime(e.to_string()))?);
+    }
+    Ok(())
+}
+
+fn recover_one(
+    ledger: &Ledger,
+    id: i64,
+    actor: &Actor,
+    a: &RecoverArgs,
+    refs: &[(i64, ParentId)],
+    sink: &mut Sink,
+) -> Result<serde_json::Value, CliError> {
+    let Recovered { mut engine, recorder: mut rec, report, released, .. } =
+        rebuild(ledger, id, actor, a.force).map_err(store_error)?;
+    sink.take(released)?;
+    if !a.json {
+        print_restore(id, &engine, &report);
+    }
+    let targets: Vec<ParentId> =
+        if refs.is_empty() { report.interrupted.clone() } else { refs.iter().map(|(_, p)| *p).collect() };
+    let acting = a.resume || a.cancel;
+    let mut refused = Vec::new();
+    if acting {
+        for &p in &targets {
+            let cmd = if a.resume { Command::Resume { id: p } } else { Command::Cancel { id: p } };
+            let (result, released) = rec.apply(&mut engine, actor, cmd).map_err(store_error)?;
+            sink.take(released)?;
+            if let Err(reject) = result {
+                refused.push(format!("E{id}-{p}: {}", reject.message));
+            }
+        }
+        let progress = (!a.json).then(|| targets.first().map(|p| (*p, tz_of(&engine, *p)))).flatten();
+        let done = |e: &Engine| targets.iter().all(|p| e.parent(*p).is_none_or(|o| !is_running(o.status)));
+        drive(&mut engine, Some(&mut rec), &Drive { speed: a.speed, progress, done: &done }, sink)?;
+    }
+    sink.take(rec.finish().map_err(store_error)?)?;
+    let reports: Vec<_> =
+        if acting { targets.iter().filter_map(|p| order_report(&engine, *p)).collect() } else { Vec::new() };
+    if !a.json {
+        for p in targets.iter().filter(|_| acting) {
+            if let Some(rep) = order_report(&engine, *p) {
+                print_summary(&rep, &engine, tz_of(&engine, *p));
+            }
+        }
+        for line in &refused {
+            eprintln!("refused: {line}");
+        }
+    }
+    if !refused.is_empty() {
+        return Err(CliError::usage(format!("{} order(s) refused: {}", refused.len(), refused.join("; "))));
+    }
+    Ok(serde_json::json!({
+        "engine": format!("E{id}"),
+        "interrupted": report.interrupted,
+        "reconciled": report.reconciled.iter().map(|(c, q)| serde_json::json!({ "child": c, "qty": q })).collect::<Vec<_>>(),
+        "cancelled": report.cancelled,
+        "warnings": report.warnings,
+        "orders": reports,
+    }))
+}
+
+/// The exchange time zone of an order's instrument.
+fn tz_of(engine: &Engine, p: ParentId) -> chrono_tz::Tz {
+    engine
+        .parent(p)
+        .and_then(|o| engine.universe().instrument(&o.symbol))
+        .map(|i| session::tz_of(i.calendar))
+        .unwrap_or(chrono_tz::UTC)
+}
+
+/// Still to be acted on by the run (interrupted or paused orders wait for the user).
+fn is_running(s: crate::model::ParentStatus) -> bool {
+    use crate::model::ParentStatus::*;
+    matches!(s, Pending | Working)
+}
+
+fn print_restore(id: i64, engine: &Engine, report: &crate::engine::RestoreReport) {
+    println!("E{id} ({}, seed {}) rebuilt from the ledger", engine.date(), engine.seed());
+    for p in engine.parents().filter(|p| !p.status.is_terminal() || report.cancelled.contains(&p.id)) {
+        println!(
+            "  E{id}-{} {} {} {} {}: {}, filled {} / {} ({:.1}%), residual {}",
+            p.id,
+            p.symbol,
+            p.side,
+            group(p.qty),
+            p.algo.as_str().to_uppercase(),
+            p.status,
+            group(p.filled),
+            group(p.qty),
+            p.filled.ratio(p.qty) * 100.0,
+            group(p.leaves())
+        );
+    }
+    for (c, q) in &report.reconciled {
+        println!("  E{id}-{c} unknown at the venue after the restart: cancelled ({} left)", group(*q));
+    }
+    for w in &report.warnings {
+        println!("  warning: {w}");
+    }
+    if let Some(p) = report.interrupted.first() {
+        println!(
+            "  to resume: blotter recover --resume --order E{id}-{p}   to cancel: blotter recover --cancel --order E{id}-{p}"
+        );
+    }
+}
+
+/// Tells the user about orders other stopped processes left open (after `run`).
+pub(super) fn note_interrupted(ledger: &Ledger, actor: &Actor, except: Option<i64>) {
+    let Ok(open) = ledger.open_engines(Some(&actor.tenant)) else { return };
+    let stale: Vec<_> = open.iter().filter(|e| e.running.is_none() && Some(e.id) != except).collect();
+    if stale.is_empty() {
+        return;
+    }
+    let n: u64 = stale.iter().map(|e| e.open_orders).sum();
+    let list: Vec<String> = stale.iter().map(|e| format!("E{}", e.id)).collect();
+    eprintln!(
+        "note: {n} order(s) left open by a stopped process ({}); `blotter recover` to resume or cancel them",
+        list.join(", ")
+    );
+}

@@ -1,0 +1,112 @@
+//! The ledger: every order, child, fill, event, audit record and TCA result
+//! in a real database, SQLite embedded by default and PostgreSQL for shared
+//! desks, through one code path (sqlx runtime queries over the `Any` driver).
+//!
+//! The engine stays free of I/O. A driver takes each batch the engine emits,
+//! hands it to the ledger's writer, and releases it to anyone else only once
+//! it is committed (`Recorder`). The writer commits whatever batches are
+//! waiting in one transaction (group commit), so durability costs one sync
+//! per group, not one per event.
+//!
+//! Layout: `location` (which database), `db` (connections, dialect),
+//! `migrate` (versioned schema), `replica` (events projected onto order rows),
+//! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
+//! `query` (what the UI and API read), `config` (algorithm defaults),
+//! `recover` (restart after a crash),
+//! `export` (CSV/JSON), `sink` (for the embedded client), `bench` (throughput).
+
+pub mod bench;
+pub mod config;
+mod db;
+pub mod export;
+mod ledger;
+mod location;
+mod migrate;
+pub mod query;
+pub mod recorder;
+pub mod recover;
+mod replica;
+mod risk_state;
+mod rows;
+pub mod sink;
+mod writer;
+
+pub use db::Backend;
+pub use ledger::{AuditEntry, Batch, EngineRef, EngineSpec, Ledger, ReplaySource, Sources, TcaRecord, Ticket};
+pub use location::{DbTarget, default_path};
+pub use migrate::SCHEMA_VERSION;
+pub use recorder::Recorder;
+
+use std::fmt;
+
+/// Why the ledger could not do what was asked. Cloneable so one failed group
+/// commit can be reported to every batch in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The `--db` value is malformed or names an unsupported database.
+    Url(String),
+    /// No connection could be made.
+    Connect {
+        /// The database, password hidden.
+        target: String,
+        /// Why.
+        message: String,
+    },
+    /// The database exists but is not a usable ledger (corrupt, foreign, or
+    /// written by a newer blotter). Nothing was changed.
+    Unusable {
+        /// The database, password hidden.
+        target: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A query or commit failed.
+    Db {
+        /// What was being done.
+        context: String,
+        /// The database's message.
+        message: String,
+    },
+    /// Another live process owns the engine.
+    Busy(String),
+    /// This process lost ownership of the engine (another process recovered it).
+    Fenced(String),
+    /// No such engine or order.
+    NotFound(String),
+    /// The caller may not do this, or gave a bad value (recorded in the audit log).
+    Refused(String),
+    /// Stored data could not be decoded.
+    Data(String),
+    /// The writer has stopped.
+    Closed,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Url(m) => write!(f, "--db: {m}"),
+            StoreError::Connect { target, message } => write!(f, "ledger {target}: cannot connect: {message}"),
+            StoreError::Unusable { target, message } => write!(f, "ledger {target}: {message}"),
+            StoreError::Db { context, message } => write!(f, "ledger: {context}: {message}"),
+            StoreError::Busy(m) | StoreError::Fenced(m) | StoreError::NotFound(m) => write!(f, "ledger: {m}"),
+            StoreError::Refused(m) => f.write_str(m),
+            StoreError::Data(m) => write!(f, "ledger: stored data is inconsistent: {m}"),
+            StoreError::Closed => f.write_str("ledger: the writer has stopped; nothing more can be recorded"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl StoreError {
+    /// A database error while doing `context`.
+    pub(crate) fn db(context: impl Into<String>, e: impl fmt::Display) -> StoreError {
+        StoreError::Db { context: context.into(), message: e.to_string() }
+    }
+}
+
+/// Wall-clock milliseconds since the Unix epoch.
+pub(crate) fn wall_ms() -> i64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

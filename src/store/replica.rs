@@ -1,0 +1,301 @@
+//! Engine events projected onto parent and child rows: a state replica.
+//!
+//! The ledger sees only the events (the engine does no I/O and the event
+//! sink gets nothing else), so the writer rebuilds each order's current row
+//! from them, with the engine's own arithmetic (`Money::notional` per fill),
+//! and writes only the rows a group changed. Orders come back from the
+//! database when an event touches one the replica does not hold.
+
+use crate::engine::{EngineEvent, EventKind};
+use crate::model::{ChildId, ChildOrder, ChildStatus, Fill, Money, ParentId, ParentOrder, ParentStatus, Timestamp};
+use std::collections::{BTreeSet, HashMap};
+
+/// A parent as the ledger stores it: the order plus what only events tell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ParentRow {
+    /// The order with its running totals.
+    pub order: ParentOrder,
+    /// When its window started (the `started` event).
+    pub started_at: Option<Timestamp>,
+    /// A cancel was requested and not yet finished.
+    pub cancel_requested: bool,
+    /// Sequence number of the last event that changed it.
+    pub last_seq: u64,
+}
+
+type PKey = (i64, ParentId);
+/// Changed rows, with their engine: parents, then children.
+pub(crate) type Dirty = (Vec<(i64, ParentRow)>, Vec<(i64, ChildOrder)>);
+type CKey = (i64, ChildId);
+
+/// The current rows of the orders the writer has seen, and which changed.
+#[derive(Debug, Default)]
+pub(crate) struct Replica {
+    parents: HashMap<PKey, ParentRow>,
+    children: HashMap<CKey, ChildOrder>,
+    /// Children per parent, so a finished parent can be dropped with them.
+    kids: HashMap<PKey, Vec<ChildId>>,
+    dirty_parents: BTreeSet<PKey>,
+    dirty_children: BTreeSet<CKey>,
+}
+
+/// The parent whose row an event changes (events that change no row, such as
+/// refusals or routing decisions, need none).
+pub(crate) fn changes(kind: &EventKind) -> Option<ParentId> {
+    match kind {
+        EventKind::Rejected { .. }
+        | EventKind::Routed { .. }
+        | EventKind::Progress { .. }
+        | EventKind::RiskWarning { .. }
+        | EventKind::AmendSent { .. }
+        | EventKind::AmendRejected { .. }
+        | EventKind::Accepted { .. } => None,
+        other => other.parent(),
+    }
+}
+
+impl Replica {
+    /// Whether the parent's row is held.
+    pub fn has(&self, engine: i64, id: ParentId) -> bool {
+        self.parents.contains_key(&(engine, id))
+    }
+
+    /// Adds a parent read back from the database, with its children.
+    pub fn load(&mut self, engine: i64, row: ParentRow, children: Vec<ChildOrder>) {
+        let key = (engine, row.order.id);
+        let ids = children.iter().map(|c| c.id).collect();
+        for c in children {
+            self.children.insert((engine, c.id), c);
+        }
+        self.kids.insert(key, ids);
+        self.parents.insert(key, row);
+    }
+
+    /// Drops everything held for an engine (after a failed commit the rows are
+    /// re-read from the database).
+    pub fn forget(&mut self, engine: i64) {
+        self.parents.retain(|k, _| k.0 != engine);
+        self.children.retain(|k, _| k.0 != engine);
+        self.kids.retain(|k, _| k.0 != engine);
+        self.dirty_parents.retain(|k| k.0 != engine);
+        self.dirty_children.retain(|k| k.0 != engine);
+    }
+
+    /// Applies one event. Returns the fill it carries, if any.
+    pub fn apply(&mut self, engine: i64, ev: &EngineEvent) -> Result<Option<Fill>, String> {
+        let seq = ev.seq;
+        let ts = ev.ts;
+        match &ev.kind {
+            EventKind::Accepted { order } => {
+                let key = (engine, order.id);
+                let row =
+                    ParentRow { order: (**order).clone(), started_at: None, cancel_requested: false, last_seq: seq };
+                self.parents.insert(key, row);
+                self.kids.entry(key).or_default();
+                self.dirty_parents.insert(key);
+            }
+            EventKind::Started { parent, arrival_px } => {
+                let p = self.parent(engine, *parent, seq)?;
+                p.order.arrival_px = *arrival_px;
+                if p.order.decision_px.is_none() {
+                    p.order.decision_px = *arrival_px;
+                }
+                p.started_at = Some(ts);
+                if p.order.status == ParentStatus::Pending {
+                    p.order.status = ParentStatus::Working;
+                }
+            }
+            EventKind::ChildSent { child } => {
+                let p = self.parent(engine, child.id.parent, seq)?;
+                p.order.children = p.order.children.max(child.id.seq);
+                self.kids.entry((engine, child.id.parent)).or_default().push(child.id);
+                self.children.insert((engine, child.id), (**child).clone());
+                self.dirty_children.insert((engine, child.id));
+            }
+            EventKind::ChildAcked { child, .. } => {
+                let c = self.child(engine, *child)?;
+                c.acked_at = Some(ts);
+                if c.status == ChildStatus::PendingNew {
+                    c.status = ChildStatus::New;
+                }
+            }
+            EventKind::ChildRejected { child, .. } => self.child(engine, *child)?.status = ChildStatus::Rejected,
+            EventKind::ChildCancelled { child, .. } => {
+                let c = self.child(engine, *child)?;
+                if !c.status.is_terminal() {
+                    c.status = ChildStatus::Cancelled;
+                }
+            }
+            EventKind::ChildAmended { child, qty, px } => {
+                let c = self.child(engine, *child)?;
+                c.qty = *qty;
+                if px.is_some() {
+                    c.px = *px;
+                }
+            }
+            EventKind::CancelRejected { child, .. } => {
+                // The engine puts a child whose cancel failed back to working;
+                // a child already final stays as it is.
+                let c = self.child(engine, *child)?;
+                if !c.status.is_terminal() {
+                    c.status = if c.filled.is_positive() { ChildStatus::PartiallyFilled } else { ChildStatus::New };
+                }
+            }
+            EventKind::Fill { fill } => {
+                let notional = Money::notional(fill.px, fill.qty);
+                let c = self.child(engine, fill.child)?;
+                c.filled += fill.qty;
+                c.notional += notional;
+                c.status = if c.filled >= c.qty { ChildStatus::Filled } else { ChildStatus::PartiallyFilled };
+                let p = self.parent(engine, fill.child.parent, seq)?;
+                p.order.filled += fill.qty;
+                p.order.notional += notional;
+                p.order.fees += fill.fee;
+                return Ok(Some(fill.clone()));
+            }
+            EventKind::Paused { parent } => self.parent(engine, *parent, seq)?.order.status = ParentStatus::Paused,
+            EventKind::Resumed { parent } => {
+                let p = self.parent(engine, *parent, seq)?;
+                p.order.status = if p.started_at.is_some() { ParentStatus::Working } else { ParentStatus::Pending };
+            }
+            EventKind::Amended { parent, qty, limit_px } => {
+                let p = self.parent(engine, *parent, seq)?;
+                p.order.qty = *qty;
+                p.order.limit_px = *limit_px;
+            }
+            EventKind::CancelRequested { parent } => self.parent(engine, *parent, seq)?.cancel_requested = true,
+            EventKind::Done { parent, status, .. } => {
+                let p = self.parent(engine, *parent, seq)?;
+                p.order.status = *status;
+                p.order.done_at = Some(ts);
+                p.cancel_requested = false;
+            }
+            EventKind::Interrupted { parent, .. } => {
+                self.parent(engine, *parent, seq)?.order.status = ParentStatus::Interrupted;
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    fn parent(&mut self, engine: i64, id: ParentId, seq: u64) -> Result<&mut ParentRow, String> {
+        let key = (engine, id);
+        let p = self.parents.get_mut(&key).ok_or_else(|| format!("event {seq} refers to unknown order {id}"))?;
+        p.last_seq = seq;
+        self.dirty_parents.insert(key);
+        Ok(p)
+    }
+
+    fn child(&mut self, engine: i64, id: ChildId) -> Result<&mut ChildOrder, String> {
+        let key = (engine, id);
+        let c = self.children.get_mut(&key).ok_or_else(|| format!("event refers to unknown child {id}"))?;
+        self.dirty_children.insert(key);
+        Ok(c)
+    }
+
+    /// The rows changed since the last call, parents first (children refer to them).
+    pub fn take_dirty(&mut self) -> Dirty {
+        let parents = std::mem::take(&mut self.dirty_parents)
+            .into_iter()
+            .filter_map(|k| self.parents.get(&k).map(|p| (k.0, p.clone())))
+            .collect();
+        let children = std::mem::take(&mut self.dirty_children)
+            .into_iter()
+            .filter_map(|k| self.children.get(&k).map(|c| (k.0, c.clone())))
+            .collect();
+        (parents, children)
+    }
+
+    /// Drops finished parents and their children once they are committed: a
+    /// late event about one reads it back.
+    pub fn evict_finished(&mut self) {
+        let done: Vec<PKey> =
+            self.parents.iter().filter(|(_, p)| p.order.status.is_terminal()).map(|(k, _)| *k).collect();
+        for k in done {
+            self.parents.remove(&k);
+            for c in self.kids.remove(&k).unwrap_or_default() {
+                self.children.remove(&(k.0, c));
+            }
+        }
+    }
+
+    /// Number of parents held (for tests).
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.parents.len()
+    }
+
+    /// A held parent row (for tests).
+    #[cfg(test)]
+    pub fn get(&self, engine: i64, id: ParentId) -> Option<&ParentRow> {
+        self.parents.get(&(engine, id))
+    }
+
+    /// A held child (for tests).
+    #[cfg(test)]
+    pub fn get_child(&self, engine: i64, id: ChildId) -> Option<&ChildOrder> {
+        self.children.get(&(engine, id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::tests::{desk, engine, twap};
+    use crate::engine::{Amendment, Command};
+    use crate::model::{Qty, Side};
+
+    /// The replica fed the engine's events holds exactly the engine's orders,
+    /// through pause, resume, amend and cancel.
+    #[test]
+    fn replica_matches_the_engine() {
+        let mut e = engine(11, &["AAPL", "MSFT"]);
+        let a = e.apply(&desk(), Command::Submit(twap("AAPL", Side::Buy, 30_000, "09:30", "10:30"))).unwrap().unwrap();
+        let b = e.apply(&desk(), Command::Submit(twap("MSFT", Side::Sell, 20_000, "09:30", "11:00"))).unwrap().unwrap();
+        let mut r = Replica::default();
+        let feed = |e: &mut crate::engine::Engine, r: &mut Replica| {
+            for ev in e.drain_events() {
+                r.apply(7, &ev).unwrap();
+            }
+        };
+        e.run_until(crate::engine::tests::at("09:50"));
+        e.apply(&desk(), Command::Pause { id: a }).unwrap();
+        feed(&mut e, &mut r);
+        e.run_until(crate::engine::tests::at("10:00"));
+        e.apply(&desk(), Command::Resume { id: a }).unwrap();
+        e.apply(
+            &desk(),
+            Command::Amend { id: b, change: Amendment { qty: Some(Qty::from_int(25_000)), limit_px: None } },
+        )
+        .unwrap();
+        feed(&mut e, &mut r);
+        e.run_until(crate::engine::tests::at("10:15"));
+        e.apply(&desk(), Command::Cancel { id: b }).unwrap();
+        e.run_until_idle();
+        feed(&mut e, &mut r);
+        for id in [a, b] {
+            let want = e.parent(id).unwrap();
+            let got = r.get(7, id).unwrap();
+            assert_eq!(&got.order, want, "{id}");
+            assert!(got.started_at.is_some());
+            for c in e.children(id) {
+                assert_eq!(r.get_child(7, c.id).unwrap(), c, "{}", c.id);
+            }
+        }
+        assert_eq!(e.parent(b).unwrap().status, ParentStatus::Cancelled);
+        assert!(e.parent(a).unwrap().filled.is_positive());
+        let (parents, children) = r.take_dirty();
+        assert_eq!(parents.len(), 2);
+        assert!(!children.is_empty());
+        r.evict_finished();
+        assert_eq!(r.len(), 0, "both orders are final");
+    }
+
+    #[test]
+    fn unknown_orders_are_reported() {
+        let mut r = Replica::default();
+        let ev = EngineEvent { seq: 3, ts: Timestamp(0), kind: EventKind::Paused { parent: ParentId(9) } };
+        assert_eq!(r.apply(1, &ev).unwrap_err(), "event 3 refers to unknown order P9");
+        assert_eq!(changes(&ev.kind), Some(ParentId(9)));
+    }
+}

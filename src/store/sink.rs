@@ -1,0 +1,80 @@
+//! The ledger as the embedded client's event sink: the client hands it every
+//! batch before publishing, and publishes only once it is committed. A batch
+//! caused by a command carries that command's audit record (who, what, the
+//! outcome, the refusal code); market-driven batches are audited only for the
+//! events that name an actor.
+
+use super::ledger::{AuditEntry, Batch, EngineRef, Ledger, Outcome};
+use crate::client::embedded::EventSink;
+use crate::engine::{Actor, Command, EngineEvent, EventKind, Reject};
+use crate::model::{ParentId, Timestamp};
+use std::sync::Arc;
+
+/// Records one engine's events into a ledger for `Embedded::start_with_sink`.
+#[derive(Debug)]
+pub struct LedgerSink {
+    ledger: Arc<Ledger>,
+    engine: EngineRef,
+}
+
+impl LedgerSink {
+    /// Records `engine` (registered or taken over by this process) into `ledger`.
+    pub fn new(ledger: Arc<Ledger>, engine: EngineRef) -> LedgerSink {
+        LedgerSink { ledger, engine }
+    }
+}
+
+impl EventSink for LedgerSink {
+    fn persist(&mut self, events: &[EngineEvent]) -> Result<(), String> {
+        let mut batch = Batch::events(&self.engine, events.to_vec());
+        batch.audit = events.iter().filter_map(audit_of).collect();
+        batch.sim_now = events.last().map(|e| e.ts);
+        self.ledger.submit(batch).wait().map(drop).map_err(|e| e.to_string())
+    }
+
+    fn persist_command(
+        &mut self,
+        actor: &Actor,
+        cmd: &Command,
+        result: &Result<Option<ParentId>, Reject>,
+        events: &[EngineEvent],
+    ) -> Result<(), String> {
+        let sim_ts = events.last().map_or(Timestamp::default(), |e| e.ts);
+        let mut batch = Batch::events(&self.engine, events.to_vec());
+        batch.audit = vec![AuditEntry::command(actor, cmd, result, sim_ts)];
+        // The command's own record covers what it did; an acknowledged risk
+        // warning is audited in its own right.
+        batch
+            .audit
+            .extend(events.iter().filter(|e| matches!(e.kind, EventKind::RiskWarning { .. })).filter_map(audit_of));
+        batch.sim_now = events.last().map(|e| e.ts);
+        self.ledger.submit(batch).wait().map(drop).map_err(|e| e.to_string())
+    }
+}
+
+/// The audit record an event implies, when it names who acted.
+fn audit_of(ev: &EngineEvent) -> Option<AuditEntry> {
+    let detail = || serde_json::to_string(&ev.kind).unwrap_or_default();
+    let (actor, action, parent) = match &ev.kind {
+        EventKind::Rejected { actor, parent, code, field, message } => {
+            let mut a = AuditEntry::action(actor, "command", *parent, "");
+            a.outcome = Outcome::Refused;
+            a.code = Some(code.as_str().to_string());
+            a.detail = match field {
+                Some(f) => format!("{f}: {message}"),
+                None => message.clone(),
+            };
+            a.sim_ts = Some(ev.ts);
+            return Some(a);
+        }
+        EventKind::KillAll { actor, .. } => (actor, "kill_all", None),
+        EventKind::TradingState { actor, .. } => (actor, "set_trading_state", None),
+        EventKind::ExecutionEnabled { actor, .. } => (actor, "set_execution", None),
+        EventKind::LimitsChanged { actor, .. } => (actor, "set_limits", None),
+        EventKind::RiskWarning { actor, parent, .. } => (actor, "acknowledge_warnings", Some(*parent)),
+        _ => return None,
+    };
+    let mut a = AuditEntry::action(actor, action, parent, detail());
+    a.sim_ts = Some(ev.ts);
+    Some(a)
+}

@@ -1,0 +1,492 @@
+//! The group-commit writer: one task takes every batch waiting in its queue,
+//! writes them in one transaction and acknowledges each only after the
+//! commit. While a commit is syncing, new batches queue up and go into the
+//! next one, so the number of syncs follows the disk, not the event rate.
+//!
+//! Each commit also checks that this process still owns every engine in it
+//! (fencing) and refuses events whose sequence numbers do not follow the last
+//! committed one, so nothing is recorded twice.
+
+use super::db::Backend;
+use super::ledger::{AuditEntry, Batch, EngineRef, TcaRecord};
+use super::replica::{Replica, changes};
+use super::rows::{self, Val, int};
+use super::{StoreError, wall_ms};
+use crate::engine::{EngineEvent, EventKind};
+use crate::model::{ParentId, Price};
+use sqlx::{AnyConnection, AnyPool, Connection};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::mpsc::SyncSender;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// What the writer is asked to do.
+pub(crate) enum Msg {
+    /// Commit a batch; answer with its events once durable.
+    Batch(Box<Batch>, SyncSender<Result<Vec<EngineEvent>, StoreError>>),
+    /// Keep this engine's heartbeat going.
+    Adopt(EngineRef),
+    /// After everything before it, mark the engine cleanly stopped.
+    Release(EngineRef, SyncSender<Result<(), StoreError>>),
+}
+
+/// How often an idle engine's heartbeat is renewed.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// Most events in one transaction.
+const MAX_GROUP_EVENTS: usize = 200_000;
+
+/// What has been committed per engine.
+#[derive(Debug, Clone)]
+struct Cursor {
+    owner: String,
+    last_seq: u64,
+    last_fill: u64,
+    last_audit: u64,
+}
+
+struct Writer {
+    pool: AnyPool,
+    backend: Backend,
+    replica: Replica,
+    cursors: HashMap<i64, Cursor>,
+    active: HashMap<i64, String>,
+    last_beat: Instant,
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+}
+
+type Pending = (Box<Batch>, SyncSender<Result<Vec<EngineEvent>, StoreError>>);
+
+/// The writer task: runs until the ledger closes its queue, finishing what is queued.
+pub(crate) async fn run(pool: AnyPool, backend: Backend, mut rx: UnboundedReceiver<Msg>) {
+    let mut w = Writer {
+        pool,
+        backend,
+        replica: Replica::default(),
+        cursors: HashMap::new(),
+        active: HashMap::new(),
+        last_beat: Instant::now(),
+        conn: None,
+    };
+    loop {
+        let first = match tokio::time::timeout(HEARTBEAT, rx.recv()).await {
+            Ok(Some(m)) => m,
+            Ok(None) => break,
+            Err(_) => {
+                w.heartbeat().await;
+                continue;
+            }
+        };
+        let mut msgs = vec![first];
+        let mut events = 0;
+        while events < MAX_GROUP_EVENTS {
+            match rx.try_recv() {
+                Ok(m) => {
+                    if let Msg::Batch(b, _) = &m {
+                        events += b.events.len();
+                    }
+                    msgs.push(m);
+                }
+                Err(_) => break,
+            }
+        }
+        let mut group: Vec<Pending> = Vec::new();
+        for m in msgs {
+            match m {
+                Msg::Batch(b, ack) => group.push((b, ack)),
+                Msg::Adopt(e) => {
+                    w.flush(&mut group).await;
+                    w.cursors.remove(&e.id);
+                    w.replica.forget(e.id);
+                    w.active.insert(e.id, e.owner);
+                }
+                Msg::Release(e, ack) => {
+                    w.flush(&mut group).await;
+                    let _ = ack.send(w.release(&e).await);
+                }
+            }
+        }
+        w.flush(&mut group).await;
+        if w.last_beat.elapsed() >= HEARTBEAT {
+            w.heartbeat().await;
+        }
+    }
+}
+
+impl Writer {
+    /// Commits the group and answers every batch in it.
+    async fn flush(&mut self, group: &mut Vec<Pending>) {
+        if group.is_empty() {
+            return;
+        }
+        let all: Vec<Pending> = std::mem::take(group);
+        let engines: BTreeSet<i64> = all.iter().map(|(b, _)| b.engine.id).collect();
+        let refs: Vec<&Batch> = all.iter().map(|(b, _)| &**b).collect();
+        let result = self.commit(&refs).await;
+        if result.is_ok() || engines.len() == 1 {
+            if result.is_err() {
+                self.forget(&engines);
+            }
+            answer(all, &result);
+            return;
+        }
+        // One engine's failure (say it was taken over) must not fail the
+        // others that happened to share the transaction: retry each alone.
+        self.forget(&engines);
+        let mut left = all;
+        while let Some(id) = left.first().map(|(b, _)| b.engine.id) {
+            let (mine, rest): (Vec<Pending>, Vec<Pending>) = left.into_iter().partition(|(b, _)| b.engine.id == id);
+            left = rest;
+            let refs: Vec<&Batch> = mine.iter().map(|(b, _)| &**b).collect();
+            let r = self.commit(&refs).await;
+            if r.is_err() {
+                self.forget(&BTreeSet::from([id]));
+            }
+            answer(mine, &r);
+        }
+    }
+
+    fn forget(&mut self, engines: &BTreeSet<i64>) {
+        for &id in engines {
+            self.replica.forget(id);
+            self.cursors.remove(&id);
+        }
+    }
+
+    /// Writes batches in one transaction.
+    async fn commit(&mut self, batches: &[&Batch]) -> Result<(), StoreError> {
+        let backend = self.backend;
+        // The writer keeps its connection between commits (no pool checkout and
+        // liveness ping per commit); one that failed is dropped, not reused.
+        let mut conn = match self.conn.take() {
+            Some(c) => c,
+            None => self.pool.acquire().await.map_err(|e| StoreError::db("connecting", e))?,
+        };
+        let mut tx =
+            conn.begin_with(backend.begin_write()).await.map_err(|e| StoreError::db("starting a commit", e))?;
+        let mut cursors: HashMap<i64, Cursor> = HashMap::new();
+        for b in batches {
+            let id = b.engine.id;
+            if cursors.contains_key(&id) {
+                continue;
+            }
+            let c = match self.cursors.get(&id) {
+                Some(c) => c.clone(),
+                None => load_cursor(&mut tx, backend, id).await?,
+            };
+            if c.owner != b.engine.owner {
+                return Err(StoreError::Fenced(format!(
+                    "engine E{id} was taken over by another process; this one may not record for it any more"
+                )));
+            }
+            cursors.insert(id, c);
+        }
+        self.load_missing(&mut tx, batches).await?;
+
+        let mut events = Vec::new();
+        let mut fills = Vec::new();
+        let mut audit = Vec::new();
+        let mut tca = Vec::new();
+        for b in batches {
+            let id = b.engine.id;
+            let c = cursors.get_mut(&id).ok_or_else(|| StoreError::Data(format!("no cursor for E{id}")))?;
+            for ev in &b.events {
+                if ev.seq <= c.last_seq {
+                    return Err(StoreError::Data(format!(
+                        "event {} of engine E{id} is not after the last committed one ({}); nothing was recorded",
+                        ev.seq, c.last_seq
+                    )));
+                }
+                if let Some(f) = self.replica.apply(id, ev).map_err(StoreError::Data)? {
+                    c.last_fill = c.last_fill.max(f.id.0);
+                    fills.push(rows::fill_vals(id, &f, ev.seq));
+                }
+                c.last_seq = ev.seq;
+                events.push(event_vals(id, ev)?);
+            }
+            for a in &b.audit {
+                c.last_audit += 1;
+                audit.push(audit_vals(id, c.last_audit, a));
+            }
+            tca.extend(b.tca.iter().map(|t| tca_vals(id, t)));
+        }
+        let (parents, children) = self.replica.take_dirty();
+        let parents = parents.iter().map(|(e, p)| rows::parent_vals(*e, p)).collect();
+        let children = children.iter().map(|(e, c)| rows::child_vals(*e, c)).collect();
+        let write = |what: &'static str| move |e: sqlx::Error| StoreError::db(format!("writing {what}"), e);
+        let c = &mut *tx;
+        rows::insert(c, backend, "parents", rows::PARENT_COLS, rows::PARENT_UPSERT, parents)
+            .await
+            .map_err(write("orders"))?;
+        rows::insert(c, backend, "children", rows::CHILD_COLS, rows::CHILD_UPSERT, children)
+            .await
+            .map_err(write("child orders"))?;
+        rows::insert(c, backend, "fills", rows::FILL_COLS, "", fills).await.map_err(write("fills"))?;
+        rows::insert(c, backend, "events", EVENT_COLS, "", events).await.map_err(write("events"))?;
+        rows::insert(c, backend, "audit", AUDIT_COLS, "", audit).await.map_err(write("the audit log"))?;
+        rows::insert(c, backend, "tca", TCA_COLS, TCA_UPSERT, tca).await.map_err(write("TCA"))?;
+        let now = wall_ms();
+        for (id, cur) in &cursors {
+            let sim_now = batches.iter().filter(|b| b.engine.id == *id).filter_map(|b| b.sim_now).next_back();
+            let risk = batches
+                .iter()
+                .filter(|b| b.engine.id == *id)
+                .filter_map(|b| b.risk.as_ref())
+                .next_back()
+                .map(super::risk_state::to_text)
+                .transpose()
+                .map_err(StoreError::Data)?;
+            let n = backend
+                .q("UPDATE engines SET last_seq = ?, last_fill = ?, last_audit = ?, sim_now = COALESCE(?, sim_now), \
+                    risk_book = COALESCE(?, risk_book), heartbeat_at = ? WHERE id = ? AND owner = ?")
+                .bind(int(cur.last_seq))
+                .bind(int(cur.last_fill))
+                .bind(int(cur.last_audit))
+                .bind(sim_now.map(|t| t.0))
+                .bind(risk)
+                .bind(now)
+                .bind(*id)
+                .bind(cur.owner.clone())
+                .execute(&mut *tx)
+                .await
+                .map_err(write("the engine"))?
+                .rows_affected();
+            if n != 1 {
+                return Err(StoreError::Fenced(format!(
+                    "engine E{id} was taken over by another process; this one may not record for it any more"
+                )));
+            }
+        }
+        tx.commit().await.map_err(|e| StoreError::db("committing", e))?;
+        self.conn = Some(conn);
+        self.cursors.extend(cursors);
+        self.replica.evict_finished();
+        self.last_beat = Instant::now();
+        Ok(())
+    }
+
+    /// Reads back the orders the group's events change that the replica does not hold.
+    async fn load_missing(&mut self, conn: &mut AnyConnection, batches: &[&Batch]) -> Result<(), StoreError> {
+        let mut accepted: BTreeSet<(i64, ParentId)> = BTreeSet::new();
+        let mut wanted: BTreeSet<(i64, ParentId)> = BTreeSet::new();
+        for b in batches {
+            for ev in &b.events {
+                if let EventKind::Accepted { order } = &ev.kind {
+                    accepted.insert((b.engine.id, order.id));
+                } else if let Some(p) = changes(&ev.kind)
+                    && !accepted.contains(&(b.engine.id, p))
+                    && !self.replica.has(b.engine.id, p)
+                {
+                    wanted.insert((b.engine.id, p));
+                }
+            }
+        }
+        let backend = self.backend;
+        let read = |e: sqlx::Error| StoreError::db("reading an order back", e);
+        for (engine, p) in wanted {
+            let sql = format!("SELECT {} FROM parents WHERE engine_id = ? AND id = ?", rows::PARENT_COLS.join(", "));
+            let row = backend
+                .q(&sql)
+                .bind(engine)
+                .bind(int(p.0))
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(read)?
+                .ok_or_else(|| StoreError::Data(format!("an event of engine E{engine} refers to unknown order {p}")))?;
+            let parent = rows::parent_from_row(&row)?;
+            let sql = format!(
+                "SELECT {} FROM children WHERE engine_id = ? AND parent_id = ? ORDER BY seq",
+                rows::CHILD_COLS.join(", ")
+            );
+            let kids = backend.q(&sql).bind(engine).bind(int(p.0)).fetch_all(&mut *conn).await.map_err(read)?;
+            let kids = kids.iter().map(rows::child_from_row).collect::<Result<Vec<_>, _>>()?;
+            self.replica.load(engine, parent, kids);
+        }
+        Ok(())
+    }
+
+    /// Renews the heartbeat of every engine this process runs.
+    async fn heartbeat(&mut self) {
+        self.last_beat = Instant::now();
+        let now = wall_ms();
+        let mut lost = Vec::new();
+        for (id, owner) in &self.active {
+            let r = self
+                .backend
+                .q("UPDATE engines SET heartbeat_at = ? WHERE id = ? AND owner = ?")
+                .bind(now)
+                .bind(*id)
+                .bind(owner.clone())
+                .execute(&self.pool)
+                .await;
+            // A lost engine stops beating; a failed update is retried next time.
+            if matches!(r, Ok(ref q) if q.rows_affected() == 0) {
+                lost.push(*id);
+            }
+        }
+        for id in lost {
+            self.active.remove(&id);
+        }
+    }
+
+    async fn release(&mut self, e: &EngineRef) -> Result<(), StoreError> {
+        self.active.remove(&e.id);
+        self.forget(&BTreeSet::from([e.id]));
+        let now = wall_ms();
+        let n = self
+            .backend
+            .q("UPDATE engines SET stopped_at = ?, heartbeat_at = ? WHERE id = ? AND owner = ?")
+            .bind(now)
+            .bind(now)
+            .bind(e.id)
+            .bind(e.owner.clone())
+            .execute(&self.pool)
+            .await
+            .map_err(|err| StoreError::db("stopping the engine", err))?
+            .rows_affected();
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Fenced(format!("engine {e} was taken over by another process before it stopped")))
+        }
+    }
+}
+
+fn answer(group: Vec<Pending>, result: &Result<(), StoreError>) {
+    for (b, ack) in group {
+        let _ = ack.send(result.clone().map(|()| b.events));
+    }
+}
+
+async fn load_cursor(conn: &mut AnyConnection, backend: Backend, id: i64) -> Result<Cursor, StoreError> {
+    let row = backend
+        .q("SELECT owner, last_seq, last_fill, last_audit FROM engines WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(|e| StoreError::db("reading the engine", e))?
+        .ok_or_else(|| StoreError::NotFound(format!("no engine E{id}")))?;
+    let u = |name: &str| -> Result<u64, StoreError> {
+        u64::try_from(rows::col::<i64>(&row, name)?).map_err(|_| StoreError::Data(format!("engines.{name} < 0")))
+    };
+    Ok(Cursor {
+        owner: rows::col(&row, "owner")?,
+        last_seq: u("last_seq")?,
+        last_fill: u("last_fill")?,
+        last_audit: u("last_audit")?,
+    })
+}
+
+const EVENT_COLS: &[&str] = &["engine_id", "seq", "ts", "kind", "parent_id", "payload"];
+
+fn event_vals(engine: i64, ev: &EngineEvent) -> Result<Vec<Val>, StoreError> {
+    let payload = serde_json::to_string(ev).map_err(|e| StoreError::Data(format!("event {}: {e}", ev.seq)))?;
+    Ok(vec![
+        Val::I(engine),
+        Val::I(int(ev.seq)),
+        Val::I(ev.ts.0),
+        Val::T(kind_of(&payload).to_string()),
+        Val::NI(ev.kind.parent().map(|p| int(p.0))),
+        Val::T(payload),
+    ])
+}
+
+/// The `type` tag of a serialised event (serde writes it right after `seq` and `ts`).
+pub(crate) fn kind_of(payload: &str) -> &str {
+    const TAG: &str = "\"type\":\"";
+    payload.find(TAG).map(|i| &payload[i + TAG.len()..]).and_then(|rest| rest.split('"').next()).unwrap_or("unknown")
+}
+
+pub(crate) const AUDIT_COLS: &[&str] = &[
+    "engine_id",
+    "n",
+    "at",
+    "sim_ts",
+    "user_name",
+    "tenant",
+    "role",
+    "action",
+    "parent_id",
+    "outcome",
+    "code",
+    "detail",
+];
+
+pub(crate) fn audit_vals(engine: i64, n: u64, a: &AuditEntry) -> Vec<Val> {
+    vec![
+        Val::I(engine),
+        Val::I(int(n)),
+        Val::I(a.at),
+        Val::NI(a.sim_ts.map(|t| t.0)),
+        Val::T(a.actor.user.to_string()),
+        Val::T(a.actor.tenant.to_string()),
+        Val::T(a.actor.role.as_str().into()),
+        Val::T(a.action.clone()),
+        Val::NI(a.parent.map(|p| int(p.0))),
+        Val::T(a.outcome.as_str().into()),
+        Val::NT(a.code.clone()),
+        Val::T(a.detail.clone()),
+    ]
+}
+
+const TCA_COLS: &[&str] = &[
+    "engine_id",
+    "parent_id",
+    "algo",
+    "symbol",
+    "side",
+    "tenant",
+    "user_name",
+    "done_at",
+    "filled",
+    "notional",
+    "fees",
+    "arrival_px",
+    "interval_vwap",
+    "arrival_bps",
+    "vwap_bps",
+    "participation",
+    "detail",
+];
+
+const TCA_UPSERT: &str = "ON CONFLICT (engine_id, parent_id) DO UPDATE SET done_at = excluded.done_at, \
+    filled = excluded.filled, notional = excluded.notional, fees = excluded.fees, arrival_px = excluded.arrival_px, \
+    interval_vwap = excluded.interval_vwap, arrival_bps = excluded.arrival_bps, vwap_bps = excluded.vwap_bps, \
+    participation = excluded.participation, detail = excluded.detail";
+
+fn tca_vals(engine: i64, t: &TcaRecord) -> Vec<Val> {
+    let o = &t.order;
+    let s = &t.summary;
+    vec![
+        Val::I(engine),
+        Val::I(int(o.id.0)),
+        Val::T(o.algo.as_str().into()),
+        Val::T(o.symbol.to_string()),
+        Val::T(o.side.as_str().into()),
+        Val::T(o.owner.tenant.to_string()),
+        Val::T(o.owner.user.to_string()),
+        Val::I(o.done_at.unwrap_or(o.created_at).0),
+        Val::I(o.filled.raw()),
+        Val::I(o.notional.raw()),
+        Val::I(o.fees.raw()),
+        Val::NI(s.arrival_px.map(Price::raw)),
+        Val::NI(s.interval_vwap.map(Price::raw)),
+        Val::F(s.arrival_slippage_bps.filter(|x| x.is_finite())),
+        Val::F(s.vwap_slippage_bps.filter(|x| x.is_finite())),
+        Val::F(Some(if s.participation.is_finite() { s.participation } else { 0.0 })),
+        Val::T(super::ledger::to_json(s)),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_kind_comes_from_the_tag() {
+        let ev =
+            EngineEvent { seq: 4, ts: crate::model::Timestamp(9), kind: EventKind::Paused { parent: ParentId(2) } };
+        let payload = serde_json::to_string(&ev).unwrap();
+        assert_eq!(kind_of(&payload), "paused");
+        assert_eq!(kind_of("{}"), "unknown");
+    }
+}
