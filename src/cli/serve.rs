@@ -1,15 +1,20 @@
 //! `blotter serve`: the HTTP sidecar over one shared paper engine.
 
 use super::CliError;
+use super::ledger_args::store_error;
 use crate::api::audit::FileAudit;
 use crate::api::tokens::{FileTokens, TokenStore};
 use crate::api::{ApiOptions, ApiState, check_bind, limit::RateLimit, server::serve_until};
+use crate::client::embedded::EventSink;
 use crate::client::{Embedded, LiveGate, Settings};
 use crate::engine::{Actor, Engine, EngineConfig};
 use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
+use crate::store::sink::LedgerSink;
+use crate::store::{EngineSpec, Ledger, Sources};
 use chrono::{NaiveDate, Utc};
 use clap::Args;
+use futures_util::FutureExt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -61,6 +66,10 @@ pub struct ServeArgs {
     /// Start in live mode: always refused, since this build has no live venue adapters.
     #[arg(long)]
     pub live: bool,
+    /// Ledger database: sqlite:PATH or postgres://USER@HOST/DB; `none` keeps
+    /// events in memory only (default: ledger.db in the user's data directory).
+    #[arg(long = "db", value_name = "URL", env = "BLOTTER_DB")]
+    pub db: Option<String>,
 }
 
 fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
@@ -68,7 +77,7 @@ fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
 }
 
 /// The engine `serve` runs: whole universe (or `--symbols`) on the date, from `--at`.
-pub fn engine(a: &ServeArgs) -> Result<Engine, CliError> {
+pub fn engine(a: &ServeArgs) -> Result<(Engine, EngineConfig), CliError> {
     let ny = session::tz_of(Calendar::UsEquity);
     let date = match &a.date {
         Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
@@ -79,7 +88,21 @@ pub fn engine(a: &ServeArgs) -> Result<Engine, CliError> {
     let mut cfg = EngineConfig::new(a.seed, date);
     cfg.symbols = a.symbols.clone();
     cfg.origin = Some(Timestamp::from_local(ny, date, at));
-    Ok(Engine::new(Arc::new(Universe::builtin()), cfg)?)
+    Ok((Engine::new(Arc::new(Universe::builtin()), cfg.clone())?, cfg))
+}
+
+/// The ledger sink of the served engine (registered under the served desk), or
+/// none with `--db none`. Opened before the server's runtime starts.
+fn ledger(a: &ServeArgs, cfg: &EngineConfig, engine: &Engine, actor: &Actor) -> Result<Option<LedgerSink>, CliError> {
+    let db = match a.db.as_deref() {
+        Some(s) if s.trim().eq_ignore_ascii_case("none") => return Ok(None),
+        other => other,
+    };
+    let ledger = Arc::new(Ledger::open_arg(db).map_err(store_error)?);
+    let spec = EngineSpec::new(cfg, Sources::default(), actor, engine.now());
+    let eref = ledger.register(&spec).map_err(store_error)?;
+    eprintln!("blotter serve: recording into {} as engine {}", ledger.target(), eref.id);
+    Ok(Some(LedgerSink::new(ledger, eref)))
 }
 
 /// Checks the flags that need nothing running.
@@ -107,15 +130,20 @@ fn check(a: &ServeArgs) -> Result<(SocketAddr, Role), CliError> {
 
 pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let (addr, local_role) = check(a)?;
-    let engine = engine(a)?;
+    let tokens = Arc::new(FileTokens::new(&a.tokens));
+    // The file store answers at once; nothing async is running yet.
+    let listed = tokens.list().now_or_never().unwrap_or_else(|| Ok(Vec::new()));
+    let live = listed.map_err(|e| usage("tokens", e))?.into_iter().filter(|r| !r.revoked).count();
+    check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
+    let (engine, cfg) = engine(a)?;
+    let desk_actor = Actor::local(Role::Supervisor);
+    let sink = ledger(a, &cfg, &engine, &desk_actor)?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::runtime(format!("tokio: {e}")))?;
     rt.block_on(async move {
-        let tokens = Arc::new(FileTokens::new(&a.tokens));
-        let live = tokens.list().await.map_err(|e| usage("tokens", e))?.into_iter().filter(|r| !r.revoked).count();
-        check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
         let audit = FileAudit::open(&a.audit).map_err(|e| usage("audit", format!("{}: {e}", a.audit.display())))?;
         let settings = Settings { live_gate: LiveGate::from_env(a.approval.clone()), ..Settings::default() };
-        let desk = Embedded::start_with_settings(engine, a.speed, Actor::local(Role::Supervisor), None, settings);
+        let sink = sink.map(|s| Box::new(s) as Box<dyn EventSink>);
+        let desk = Embedded::start_with_settings(engine, a.speed, desk_actor, sink, settings);
         let open_identity = (live == 0).then(|| Actor::local(local_role));
         let options = ApiOptions {
             body_limit: a.body_limit,

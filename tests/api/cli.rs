@@ -78,9 +78,10 @@ fn serve_answers_and_status_reports_health_and_the_breaker() {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let audit = dir.path().join("audit.jsonl");
+    let db = format!("sqlite:{}", dir.path().join("ledger.db").display());
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_blotter"))
         .args(["serve", "--tokens", f, "--bind", &format!("127.0.0.1:{port}"), "--date", "2026-11-25"])
-        .args(["--symbols", "AAPL", "--audit", audit.to_str().unwrap()])
+        .args(["--symbols", "AAPL", "--audit", audit.to_str().unwrap(), "--db", &db])
         .env_remove("EXECUTION_LIVE_ENABLED")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -94,11 +95,13 @@ fn serve_answers_and_status_reports_health_and_the_breaker() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    let submitted = post_order(port, &token);
     let status = blotter().args(["status", "--connect", &url, "--token", &token]).output().unwrap();
     let json = blotter().args(["status", "--connect", &url, "--json"]).output().unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert!(ok, "the sidecar came up");
+    assert!(submitted.starts_with("HTTP/1.1 201"), "{submitted}");
     let text = String::from_utf8(status.stdout).unwrap();
     assert!(text.contains("PAPER") && text.contains("identity sup@hq SUPERVISOR"), "{text}");
     assert!(text.contains("breaker  closed (0 consecutive failures of 5)"), "{text}");
@@ -110,4 +113,25 @@ fn serve_answers_and_status_reports_health_and_the_breaker() {
     assert_eq!(down.status.code(), Some(1));
     let text = String::from_utf8(down.stdout).unwrap();
     assert!(text.contains("UNREACHABLE") && text.contains("breaker  closed (1 consecutive failures"), "{text}");
+    // The order went into the ledger before it was acknowledged.
+    let history = blotter().args(["history", "--db", &db, "--json"]).output().unwrap();
+    let text = String::from_utf8(history.stdout).unwrap();
+    assert!(history.status.success() && text.contains("AAPL") && text.contains("\"sup\""), "{text}");
+}
+
+/// POST /v1/orders over a plain socket (this test has no async runtime).
+fn post_order(port: u16, token: &str) -> String {
+    use std::io::{Read, Write};
+    let body = r#"{"symbol":"AAPL","side":"buy","qty":300,"algo":"twap"}"#;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "POST /v1/orders HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
 }
