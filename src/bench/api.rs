@@ -10,10 +10,13 @@ use crate::api::audit::MemoryAudit;
 use crate::api::limit::RateLimit;
 use crate::api::tokens::{self, MemoryTokens, TokenStore};
 use crate::api::{ApiOptions, ApiState, spawn};
+use crate::client::embedded::EventSink;
 use crate::client::{Client, Embedded, Remote, StreamItem};
 use crate::engine::{Actor, Engine, EngineConfig};
 use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
+use crate::store::sink::LedgerSink;
+use crate::store::{DbTarget, EngineSpec, Ledger, Sources};
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::sync::Arc;
@@ -38,6 +41,9 @@ pub struct ApiBenchConfig {
     /// Subscribe with the full `Remote` client (decodes every event) rather
     /// than a raw SSE reader (reads ids only, resumes with Last-Event-ID).
     pub remote_subscribers: bool,
+    /// Record every event in a fresh SQLite ledger (in this directory) before
+    /// it is acknowledged or published; `None` keeps events in memory only.
+    pub ledger_dir: Option<std::path::PathBuf>,
     /// Seed of the simulated market.
     pub seed: u64,
 }
@@ -114,13 +120,38 @@ pub struct ApiBench {
     pub ledger: String,
 }
 
-fn engine(seed: u64, symbols: &[&str]) -> Engine {
+/// An engine over `symbols` from 09:30, recording into a fresh ledger named
+/// `name` when the run is durable.
+fn desk(cfg: &ApiBenchConfig, symbols: &[&str], name: &str, speed: f64) -> Embedded {
+    let (e, ecfg) = engine(cfg.seed, symbols);
+    let actor = Actor::local(Role::Supervisor);
+    let sink = cfg.ledger_dir.as_ref().map(|dir| {
+        let target = DbTarget::Sqlite(dir.join(format!("{name}.db")));
+        let spec = EngineSpec::new(&ecfg, Sources::default(), &actor, e.now());
+        // The ledger runs its own runtime: open it on a plain thread.
+        let opened = std::thread::scope(|s| {
+            s.spawn(|| {
+                let l = Ledger::open(&target)?;
+                let r = l.register(&spec)?;
+                Ok::<_, crate::store::StoreError>((l, r))
+            })
+            .join()
+        });
+        let (ledger, eref) = opened.expect("ledger thread").expect("a fresh SQLite ledger");
+        Box::new(LedgerSink::new(Arc::new(ledger), eref)) as Box<dyn EventSink>
+    });
+    Embedded::start_with_sink(e, speed, actor, sink)
+}
+
+fn engine(seed: u64, symbols: &[&str]) -> (Engine, EngineConfig) {
     let date = super::bench_date();
     let mut cfg = EngineConfig::new(seed, date);
     cfg.symbols = Some(symbols.iter().map(|s| s.to_string()).collect());
     let open = parse_hhmm("09:30").unwrap_or_default();
     cfg.origin = Some(Timestamp::from_local(session::tz_of(Calendar::UsEquity), date, open));
-    Engine::new(Arc::new(Universe::builtin()), cfg).expect("the bench symbols are in the built-in universe")
+    let e = Engine::new(Arc::new(Universe::builtin()), cfg.clone())
+        .expect("the bench symbols are in the built-in universe");
+    (e, cfg)
 }
 
 /// A server over `engine` with one token per name, no rate limit in the way.
@@ -164,7 +195,7 @@ fn http() -> reqwest::Client {
 }
 
 async fn closed_loop(cfg: &ApiBenchConfig) -> SubmitRun {
-    let desk = Embedded::start(engine(cfg.seed, &["AAPL"]), 1.0, Actor::local(Role::Supervisor));
+    let desk = desk(cfg, &["AAPL"], "closed", 1.0);
     let names: Vec<String> = (0..cfg.clients).map(|i| format!("c{i}")).collect();
     let (srv, toks) = server(desk, &names, Role::Advisor).await;
     let url = format!("{}/v1/orders", srv.url());
@@ -213,7 +244,7 @@ async fn closed_loop(cfg: &ApiBenchConfig) -> SubmitRun {
 async fn open_loop(cfg: &ApiBenchConfig) -> SubmitRun {
     // Enough senders that each has slack between its scheduled requests.
     const SENDERS: usize = 32;
-    let desk = Embedded::start(engine(cfg.seed, &["AAPL"]), 1.0, Actor::local(Role::Supervisor));
+    let desk = desk(cfg, &["AAPL"], "open", 1.0);
     let names: Vec<String> = (0..SENDERS).map(|i| format!("s{i}")).collect();
     let (srv, toks) = server(desk, &names, Role::Advisor).await;
     let url = format!("{}/v1/orders", srv.url());
@@ -263,7 +294,7 @@ async fn open_loop(cfg: &ApiBenchConfig) -> SubmitRun {
 
 async fn fanout(cfg: &ApiBenchConfig) -> FanoutRun {
     let symbols = ["AAPL", "MSFT", "SPY", "JPM"];
-    let desk = Embedded::start(engine(cfg.seed, &symbols), 1.0, Actor::local(Role::Supervisor));
+    let desk = desk(cfg, &symbols, "fanout", 1.0);
     let _ = desk.set_speed(0.0).await;
     let names: Vec<String> = (0..cfg.subscribers.max(1)).map(|i| format!("sub{i}")).collect();
     let (srv, toks) = server(desk.clone(), &names, Role::Supervisor).await;
@@ -455,7 +486,12 @@ pub fn run(cfg: &ApiBenchConfig) -> ApiBench {
             closed_loop: closed_loop(cfg).await,
             open_loop: open_loop(cfg).await,
             fanout: fanout(cfg).await,
-            ledger: "in-memory event history (no durable ledger on this build)".into(),
+            ledger: match &cfg.ledger_dir {
+                Some(d) => {
+                    format!("SQLite ledger in {} (every event committed before it is acknowledged)", d.display())
+                }
+                None => "none: events in memory only".into(),
+            },
         }
     })
 }

@@ -252,6 +252,12 @@ fn api(a: &BenchArgs) -> Result<(), CliError> {
     if a.api_clients == 0 || a.api_subscribers == 0 || a.api_orders == 0 {
         return Err(CliError::usage("--api-clients, --api-subscribers and --api-orders must be at least 1"));
     }
+    // A fresh SQLite ledger per phase, like `serve` records by default; `--db none` keeps events in memory.
+    let memory = a.db.as_deref().is_some_and(|d| d.trim().eq_ignore_ascii_case("none"));
+    let dir = std::env::temp_dir().join(format!("blotter-bench-api-{}", std::process::id()));
+    if !memory {
+        std::fs::create_dir_all(&dir).map_err(|e| CliError::runtime(format!("{}: {e}", dir.display())))?;
+    }
     let cfg = crate::bench::api::ApiBenchConfig {
         seconds: a.api_seconds,
         rate: a.api_rate,
@@ -260,9 +266,11 @@ fn api(a: &BenchArgs) -> Result<(), CliError> {
         day_orders: a.api_orders,
         day_speed: a.api_speed,
         remote_subscribers: a.api_remote_subscribers,
+        ledger_dir: (!memory).then(|| dir.clone()),
         seed: a.seed,
     };
     let r = crate::bench::api::run(&cfg);
+    let _ = std::fs::remove_dir_all(&dir);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r).map_err(|e| CliError::runtime(e.to_string()))?);
         return Ok(());
