@@ -11,7 +11,7 @@ use crate::engine::{Actor, Engine, EngineConfig};
 use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
 use crate::store::sink::LedgerSink;
-use crate::store::{EngineSpec, Ledger, Sources};
+use crate::store::{EngineRef, EngineSpec, Ledger, Sources};
 use chrono::{NaiveDate, Utc};
 use clap::Args;
 use futures_util::FutureExt;
@@ -91,9 +91,12 @@ pub fn engine(a: &ServeArgs) -> Result<(Engine, EngineConfig), CliError> {
     Ok((Engine::new(Arc::new(Universe::builtin()), cfg.clone())?, cfg))
 }
 
+/// The served engine's registration in the ledger.
+type Recorded = (LedgerSink, Arc<Ledger>, EngineRef);
+
 /// The ledger sink of the served engine (registered under the served desk), or
 /// none with `--db none`. Opened before the server's runtime starts.
-fn ledger(a: &ServeArgs, cfg: &EngineConfig, engine: &Engine, actor: &Actor) -> Result<Option<LedgerSink>, CliError> {
+fn ledger(a: &ServeArgs, cfg: &EngineConfig, engine: &Engine, actor: &Actor) -> Result<Option<Recorded>, CliError> {
     let db = match a.db.as_deref() {
         Some(s) if s.trim().eq_ignore_ascii_case("none") => return Ok(None),
         other => other,
@@ -102,7 +105,7 @@ fn ledger(a: &ServeArgs, cfg: &EngineConfig, engine: &Engine, actor: &Actor) -> 
     let spec = EngineSpec::new(cfg, Sources::default(), actor, engine.now());
     let eref = ledger.register(&spec).map_err(store_error)?;
     eprintln!("blotter serve: recording into {} as engine {}", ledger.target(), eref.id);
-    Ok(Some(LedgerSink::new(ledger, eref)))
+    Ok(Some((LedgerSink::new(Arc::clone(&ledger), eref.clone()), ledger, eref)))
 }
 
 /// Checks the flags that need nothing running.
@@ -137,9 +140,12 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
     let (engine, cfg) = engine(a)?;
     let desk_actor = Actor::local(Role::Supervisor);
-    let sink = ledger(a, &cfg, &engine, &desk_actor)?;
+    let (sink, registered) = match ledger(a, &cfg, &engine, &desk_actor)? {
+        Some((sink, ledger, eref)) => (Some(sink), Some((ledger, eref))),
+        None => (None, None),
+    };
     let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::runtime(format!("tokio: {e}")))?;
-    rt.block_on(async move {
+    let served = rt.block_on(async move {
         let audit = FileAudit::open(&a.audit).map_err(|e| usage("audit", format!("{}: {e}", a.audit.display())))?;
         let settings = Settings { live_gate: LiveGate::from_env(a.approval.clone()), ..Settings::default() };
         let sink = sink.map(|s| Box::new(s) as Box<dyn EventSink>);
@@ -162,7 +168,12 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
         };
         eprintln!("blotter serve: http://{addr}  PAPER mode  {auth}  (Ctrl-C stops)");
         serve_until(listener, state, stop_signal()).await.map_err(|e| CliError::runtime(format!("serve: {e}")))
-    })
+    });
+    // A clean stop releases the engine in the ledger (a crash leaves it to `recover`).
+    if let Some((ledger, eref)) = registered {
+        ledger.stop(&eref).map_err(store_error)?;
+    }
+    served
 }
 
 /// Ctrl-C or, on Unix, SIGTERM (what CI and service managers send).
