@@ -1,4 +1,5 @@
-//! Post-trade analysis aggregated across orders, by algorithm or by venue.
+//! Post-trade analysis aggregated across orders, by algorithm, venue, desk
+//! (tenant) or trading day.
 //!
 //! Computed over the engine's finished orders in memory from the per-order
 //! `TcaReport`; averages are weighted by executed notional. When the
@@ -20,12 +21,16 @@ pub enum TcaGroupBy {
     Algo,
     /// By venue.
     Venue,
+    /// By desk (the owner's tenant).
+    Desk,
+    /// By trading day.
+    Day,
 }
 
-/// Aggregated figures of one algorithm or venue.
+/// Aggregated figures of one algorithm, venue, desk or day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TcaGroup {
-    /// Algorithm or venue name.
+    /// Algorithm or venue name, tenant, or date (YYYY-MM-DD).
     pub key: String,
     /// Finished orders with executions in the group.
     pub orders: usize,
@@ -99,10 +104,18 @@ pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<T
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
     for o in engine.parents().filter(|o| o.status.is_terminal() && o.filled.is_positive()) {
         let Some(s) = engine.order_tca_report(actor, o.id) else { continue };
-        match by {
-            TcaGroupBy::Algo => {
+        // Per order, the key of its group (the venue split is per fill instead).
+        let key = match by {
+            TcaGroupBy::Algo => Some(o.algo.to_string()),
+            TcaGroupBy::Desk => Some(o.owner.tenant.to_string()),
+            // One engine runs one trading day.
+            TcaGroupBy::Day => Some(engine.date().to_string()),
+            TcaGroupBy::Venue => None,
+        };
+        match key {
+            Some(k) => {
                 let fills = engine.fills(o.id).len();
-                groups.entry(o.algo.to_string()).or_default().add(
+                groups.entry(k).or_default().add(
                     fills,
                     o.filled,
                     o.notional,
@@ -111,7 +124,7 @@ pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<T
                     s.vwap_slippage_bps,
                 );
             }
-            TcaGroupBy::Venue => {
+            None => {
                 for v in s.venues.iter().map(|v| &v.exec) {
                     let Some(px) = v.avg_px else { continue };
                     let arrival = o.arrival_px.map(|a| cost_bps(o.side, px, a));
