@@ -7,7 +7,7 @@ use super::keymap::{Context, Keymap};
 use super::table::{RowKey, Table};
 use super::theme::Theme;
 use super::ticket::{Market, Ticket};
-use crate::client::{ClientError, StreamItem};
+use crate::client::{BreakerView, ClientError, StreamItem, TcaGroup, TcaGroupBy};
 use crate::engine::view::{BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderRow, VenueView};
 use crate::engine::{Amendment, EventKind, OrderRequest};
 use crate::market::SessionState;
@@ -48,6 +48,15 @@ impl Tab {
     }
 }
 
+/// What fills the screen between the status and hint bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The desk: blotter and detail pane.
+    Desk,
+    /// Every desk at once, for SUPERVISOR and ADMIN.
+    Supervisor,
+}
+
 /// A yes/no question.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Question {
@@ -60,6 +69,10 @@ pub enum Question {
     },
     /// The engine warned about an order (risk controls): send it anyway?
     Risk(Box<OrderRequest>, String),
+    /// Set a tenant's trading state?
+    TradingState(String, crate::risk::TradingState),
+    /// Enable (true) or disable execution for a tenant?
+    Execution(String, bool),
 }
 
 /// What a one-line prompt is for.
@@ -71,6 +84,8 @@ pub enum PromptKind {
     Jump,
     /// Type KILL to confirm kill-all.
     KillAll,
+    /// Type the tenant's name to confirm its kill switch (the tenant is the prompt's target).
+    KillTenant,
 }
 
 /// A one-line prompt.
@@ -82,6 +97,8 @@ pub struct Prompt {
     pub input: Input,
     /// Why the last attempt was refused.
     pub error: Option<String>,
+    /// What the prompt acts on (the tenant of a tenant kill switch).
+    pub target: Option<String>,
 }
 
 /// What is painted over the panes.
@@ -141,6 +158,16 @@ pub enum Effect {
     Preview(u64, Option<OrderRequest>, Option<String>),
     /// Put text on the clipboard.
     Copy(String),
+    /// Replace a tenant's risk limits.
+    SetLimits(String, crate::risk::Limits),
+    /// Set a tenant's trading state.
+    SetTradingState(String, crate::risk::TradingState),
+    /// Enable or disable execution for a tenant.
+    SetExecution(String, bool),
+    /// Kill switch for one tenant.
+    KillTenant(String),
+    /// Ask the demo's driver for something.
+    Demo(super::demo::DemoCmd),
 }
 
 /// The data a refresh brings back.
@@ -156,6 +183,10 @@ pub struct Snapshot {
     pub book: Option<BookView>,
     /// Venues of the focused symbol.
     pub venues: Vec<VenueView>,
+    /// Every tenant's risk controls (supervisor view only).
+    pub risk: Option<Result<crate::engine::RiskView, ClientError>>,
+    /// Aggregated TCA and its grouping (supervisor view only).
+    pub tca_groups: Option<(TcaGroupBy, Result<Vec<TcaGroup>, ClientError>)>,
 }
 
 /// What the background refresher should load.
@@ -167,6 +198,8 @@ pub struct Want {
     pub tca: Option<ParentId>,
     /// Symbol whose book and venues are needed.
     pub symbol: Option<String>,
+    /// The supervisor view is open: risk controls and TCA aggregated this way.
+    pub supervisor: Option<TcaGroupBy>,
 }
 
 /// A result coming back from the client.
@@ -188,6 +221,14 @@ pub enum Msg {
     Stream(StreamItem),
     /// A submission came back with risk warnings to acknowledge.
     RiskWarning(Box<OrderRequest>, String),
+    /// A submission failed (refused, or the sidecar unreachable): the ticket comes back.
+    SubmitFailed(ClientError),
+    /// The connection's circuit breaker after a health call (`None` in-process).
+    Circuit(Option<BreakerView>),
+    /// Risk controls as changed by a supervisor's action.
+    Risk(Box<crate::engine::RiskView>),
+    /// The demo's caption changed.
+    Demo(Box<super::demo::DemoView>),
 }
 
 /// The market facts a ticket validates against, from the instruments and the clock.
@@ -228,6 +269,8 @@ pub struct App {
     pub connected: bool,
     /// Why not, when not.
     pub connection_note: Option<String>,
+    /// The sidecar connection's circuit breaker (`None` in-process).
+    pub circuit: Option<BreakerView>,
     /// The simulated clock.
     pub clock: Option<ClockView>,
     /// Instruments for the ticket.
@@ -252,8 +295,19 @@ pub struct App {
     pub focus: Pane,
     /// Detail tab.
     pub tab: Tab,
+    /// Desk or supervisor view.
+    pub view: View,
+    /// The supervisor view's data and cursor.
+    pub sup: super::supervisor::Supervisor,
+    /// The demo's caption bar, while `blotter demo` plays.
+    pub demo: Option<super::demo::DemoView>,
+    /// An order to select as soon as the blotter has it (a demo step's `select`).
+    pub pending_select: Option<ParentId>,
     /// The order ticket when open.
     pub ticket: Option<Ticket>,
+    /// The last ticket sent, kept until its submission is answered so a
+    /// failure (a dead sidecar) gives back everything that was typed.
+    pub sent: Option<Ticket>,
     /// Ticket preview generation (answers to older requests are dropped).
     pub preview_gen: u64,
     /// Overlay on top.
@@ -297,6 +351,7 @@ impl App {
             latency_ms: None,
             connected: true,
             connection_note: None,
+            circuit: None,
             clock: None,
             instruments: Vec::new(),
             orders: Vec::new(),
@@ -309,7 +364,12 @@ impl App {
             table: Table::new(),
             focus: Pane::Blotter,
             tab: Tab::Venues,
+            view: View::Desk,
+            sup: super::supervisor::Supervisor::new(Default::default()),
+            demo: None,
+            pending_select: None,
             ticket: None,
+            sent: None,
             preview_gen: 0,
             overlay: None,
             note: None,
@@ -332,9 +392,26 @@ impl App {
             None => match &self.ticket {
                 Some(t) if t.stage == super::ticket::Stage::Review => Context::Confirm,
                 Some(_) => Context::Ticket,
+                None if self.supervising() && self.sup.editor.is_some() => Context::Limits,
+                None if self.supervising() => Context::Supervisor,
                 None => Context::Normal,
             },
         }
+    }
+
+    /// The identity is SUPERVISOR or ADMIN (unknown counts as not: nothing is shown before we know).
+    pub fn is_supervisor(&self) -> bool {
+        self.identity.as_ref().is_some_and(|i| i.role.is_supervisor())
+    }
+
+    /// The supervisor view is on screen (never for anyone but a supervisor).
+    pub fn supervising(&self) -> bool {
+        self.view == View::Supervisor && self.is_supervisor()
+    }
+
+    /// Whether a key for `a` is offered (hint bar, help) and carried out.
+    pub fn offers(&self, a: super::action::Action) -> bool {
+        (!a.needs_supervisor() || self.is_supervisor()) && (!a.needs_demo() || self.demo.is_some())
     }
 
     /// The selected row's parent order.
@@ -374,7 +451,8 @@ impl App {
             details.push(s);
         }
         details.sort();
-        Want { details, tca: selected, symbol: self.focus_symbol() }
+        let supervisor = self.supervising().then_some(self.sup.tca_by);
+        Want { details, tca: selected, symbol: self.focus_symbol(), supervisor }
     }
 
     /// The market facts the ticket validates against.
@@ -448,7 +526,15 @@ impl App {
                 }
             }
             Msg::Stream(item) => self.on_stream(item),
-            Msg::RiskWarning(req, message) => self.overlay = Some(Overlay::Question(Question::Risk(req, message))),
+            Msg::RiskWarning(req, message) => {
+                // The question replaces the ticket; answering no drops the order as before.
+                self.sent = None;
+                self.overlay = Some(Overlay::Question(Question::Risk(req, message)));
+            }
+            Msg::SubmitFailed(e) => self.submit_failed(e),
+            Msg::Circuit(c) => self.circuit = c,
+            Msg::Risk(r) => self.sup.risk = Some(Ok(*r)),
+            Msg::Demo(v) => self.on_demo(*v),
         }
         Vec::new()
     }
@@ -457,7 +543,15 @@ impl App {
         self.tca = s.tca;
         self.book = s.book;
         self.venues = s.venues;
+        if let Some(r) = s.risk {
+            self.sup.risk = Some(r.map_err(|e| e.message));
+        }
+        if let Some((by, r)) = s.tca_groups {
+            self.sup.tca = Some((by, r.map_err(|e| e.message)));
+        }
         self.set_orders(s.orders, s.details);
+        let now = self.clock.as_ref().map_or(Timestamp(0), |c| c.now);
+        self.sup.monitor.on_orders(now, &self.orders);
     }
 
     /// Replaces the orders and details and rebuilds the rows (selection kept).
@@ -471,12 +565,58 @@ impl App {
             }
         }
         self.table.rebuild(&self.orders, &self.details);
+        if let Some(id) = self.pending_select
+            && self.table.select_parent(id, &self.orders, &self.details)
+        {
+            self.pending_select = None;
+        }
+    }
+
+    /// A new demo caption: a newly fired step turns the view to its pane and order
+    /// (unless the presenter is typing in a ticket or a dialog).
+    fn on_demo(&mut self, v: super::demo::DemoView) {
+        use crate::demo::Look;
+        let new_step = self.demo.as_ref().is_none_or(|d| d.fired != v.fired) && v.fired > 0;
+        if new_step && self.ticket.is_none() && self.overlay.is_none() {
+            match v.look {
+                Some(Look::Supervisor) => self.view = View::Supervisor,
+                Some(Look::Blotter) => {
+                    self.view = View::Desk;
+                    self.focus = Pane::Blotter;
+                }
+                Some(Look::Venues) => {
+                    self.view = View::Desk;
+                    self.focus = Pane::Detail;
+                    self.tab = Tab::Venues;
+                }
+                Some(Look::Tca) => {
+                    self.view = View::Desk;
+                    self.focus = Pane::Detail;
+                    self.tab = Tab::Tca;
+                }
+                Some(Look::Ticket) => {
+                    self.view = View::Desk;
+                    self.ticket = Some(super::ticket::Ticket::new());
+                }
+                None => {}
+            }
+            if let Some(id) = v.select {
+                self.pending_select = Some(id);
+                if self.table.select_parent(id, &self.orders, &self.details) {
+                    self.pending_select = None;
+                }
+            }
+        }
+        self.demo = Some(v);
     }
 
     fn on_stream(&mut self, item: StreamItem) {
         match item {
             StreamItem::Event(e) => {
                 self.last_seq = self.last_seq.max(e.seq);
+                // Everyone's monitor runs; only a supervisor's view shows it (an
+                // advisor's stream carries only their own orders anyway).
+                self.sup.monitor.on_event(&e);
                 let alert = match &e.kind {
                     EventKind::Rejected { parent, code, message, .. } => Some((
                         Level::Error,
@@ -506,10 +646,30 @@ impl App {
                 self.push_alert(Level::Warn, format!("event stream lagged: {missed} events skipped, resynced"));
             }
             StreamItem::Connection { connected, detail } => {
+                if connected != self.connected {
+                    let (level, what) =
+                        if connected { (Level::Info, "connection back") } else { (Level::Warn, "connection lost") };
+                    self.push_alert(level, format!("{what}: {detail}"));
+                }
                 self.connected = connected;
                 self.connection_note = (!connected).then_some(detail);
             }
         }
+    }
+
+    /// A submission failed: the ticket comes back as it was typed, in edit,
+    /// with the refusal next to its field (unless another ticket is open).
+    fn submit_failed(&mut self, e: ClientError) {
+        let Some(mut t) = self.sent.take() else { return };
+        if self.ticket.is_some() {
+            return;
+        }
+        t.stage = super::ticket::Stage::Edit;
+        if e.field.is_some() {
+            t.set_remote_error(Some(&e));
+        }
+        self.note = Some((Level::Error, format!("not sent: {}; the ticket is kept: enter to try again", e.message)));
+        self.ticket = Some(t);
     }
 
     /// Adds an alert stamped with the simulated time.

@@ -4,6 +4,7 @@
 //! clock and counts always stay.
 
 use super::super::app::App;
+use crate::client::BreakerState;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -45,14 +46,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("{}x", fmt_speed(speed)), t.text)
         }],
     ));
-    let health = if app.connected {
-        let ms = app.latency_ms.map_or(String::new(), |m| format!(" {}", fmt_ms(m)));
-        Span::styled(format!("● ok{ms}"), t.ok)
-    } else {
-        let why = app.connection_note.clone().unwrap_or_else(|| "disconnected".into());
-        Span::styled(format!("✗ {why}"), t.error)
-    };
-    segs.push((1, vec![Span::styled(format!("{} ", app.engine), t.text), health]));
+    segs.push((1, connection(app)));
     segs.push((
         3,
         vec![match &app.identity {
@@ -83,6 +77,44 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         spans.extend(s);
     }
     Line::from(spans).render(area, buf);
+}
+
+/// Engine, health and, over HTTP, the circuit breaker: its state in words
+/// with a glyph, the consecutive failures against the threshold, and when
+/// the next trial call goes out.
+fn connection(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let mut v = vec![Span::styled(format!("{} ", app.engine), t.text)];
+    let open = app.circuit.as_ref().is_some_and(|c| c.state != BreakerState::Closed);
+    if app.connected && !open {
+        let ms = app.latency_ms.map_or(String::new(), |m| format!(" {}", fmt_ms(m)));
+        v.push(Span::styled(format!("● ok{ms}"), t.ok));
+    } else {
+        // An open breaker's note is its own refusal: the last real failure says more.
+        let why = match app.circuit.as_ref().filter(|_| open).and_then(|c| c.last_error.clone()) {
+            Some(last) => format!("down: {last}"),
+            None => app.connection_note.clone().unwrap_or_else(|| "disconnected".into()),
+        };
+        v.push(Span::styled(format!("✗ {}", shorten(&why, 40)), t.error));
+    }
+    if let Some(c) = &app.circuit {
+        let (glyph, style) = match c.state {
+            BreakerState::Closed => ("●", t.ok),
+            BreakerState::HalfOpen => ("◐", t.warning),
+            BreakerState::Open => ("○", t.error),
+        };
+        let mut text = format!(" · circuit {glyph} {} {}/{} fails", c.state, c.failures, c.threshold);
+        if let Some(ms) = c.retry_in_ms {
+            text.push_str(&format!(", retry in {:.1} s", ms as f64 / 1e3));
+        }
+        v.push(Span::styled(text, style));
+    }
+    v
+}
+
+/// At most `n` characters, with an ellipsis when cut.
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
 }
 
 fn fmt_speed(s: f64) -> String {
