@@ -54,8 +54,13 @@ impl App {
 
     /// A key on the desk (and the desk's keys the supervisor view shares).
     pub(crate) fn normal_key(&mut self, a: Action, out: &mut Vec<Effect>) {
-        // A supervisor's key does nothing for anyone else, as if it were not bound.
+        // A supervisor's key does nothing for anyone else; the view's own key
+        // says why, so an advisor pressing it is not left guessing.
         if !self.offers(a) {
+            if a == Action::SupervisorView {
+                let role = self.identity.as_ref().map_or_else(|| "unknown yet".to_string(), |i| i.role.to_string());
+                self.say(Level::Warn, format!("supervisor role required (SUPERVISOR or ADMIN); you are {role}"));
+            }
             return;
         }
         let page = i64::from(self.table.height.get().max(1));

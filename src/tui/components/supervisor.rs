@@ -186,7 +186,8 @@ fn alerts(app: &App, area: Rect, buf: &mut Buffer) {
             ])
         })
         .collect();
-    Paragraph::new(lines).render(inner, buf);
+    // Wrapped: the explanation (figure, threshold, who) matters more than one line per alert.
+    Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }).render(inner, buf);
 }
 
 fn tca(app: &App, area: Rect, buf: &mut Buffer) {
