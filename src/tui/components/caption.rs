@@ -7,6 +7,7 @@ use super::super::app::App;
 use super::super::demo::DemoView;
 use super::super::keymap::Context;
 use super::{block, strong};
+use crate::demo::Look;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -32,7 +33,20 @@ pub fn render(app: &App, d: &DemoView, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let tz = chrono_tz::America::New_York;
     let step = if d.fired == 0 { "starting".to_string() } else { format!("step {} of {}", d.fired, d.total) };
-    let title = format!(" DEMO · {} · {step} ", d.title);
+    // What to look at, in words as well (the step also turns the view to it).
+    let look = match d.look {
+        Some(Look::Blotter) => " · look at the blotter",
+        Some(Look::Venues) => " · look at the venue view",
+        Some(Look::Tca) => " · look at the TCA panel",
+        Some(Look::Ticket) => " · look at the order ticket",
+        Some(Look::Supervisor) => " · look at the supervisor view",
+        None => "",
+    };
+    let order = match (d.look, d.select) {
+        (Some(_), Some(p)) => format!(", {p}"),
+        _ => String::new(),
+    };
+    let title = format!(" DEMO · {} · {step}{look}{order} ", d.title);
     let b = block(t, Line::from(vec![Span::styled(title, strong(t.accent))]), true);
     let inner = b.inner(area);
     b.render(area, buf);
