@@ -519,7 +519,8 @@ impl App {
                     && let Some(t) = self.ticket.as_mut()
                 {
                     if p.request.is_some() {
-                        let err = p.slices.as_ref().and_then(|r| r.as_ref().err());
+                        // An unreachable sidecar is not the ticket's fault: it must not block review.
+                        let err = p.slices.as_ref().and_then(|r| r.as_ref().err()).filter(|e| !e.is_connection());
                         t.set_remote_error(err);
                     }
                     t.preview = *p;

@@ -13,3 +13,4 @@ mod limits;
 mod roles;
 mod schema_check;
 mod sse;
+mod tui_remote;
