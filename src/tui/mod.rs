@@ -25,6 +25,7 @@ pub mod svg;
 pub mod table;
 pub mod theme;
 pub mod ticket;
+pub mod update;
 pub mod worker;
 
 use crate::client::Embedded;
