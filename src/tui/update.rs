@@ -22,15 +22,11 @@ impl App {
             }
             Msg::Health(h, ms) => match h {
                 Ok(h) => {
-                    self.connected = true;
-                    self.connection_note = None;
+                    self.set_connected(true, "health answered".into());
                     self.latency_ms = Some(ms);
                     self.health = Some(h);
                 }
-                Err(e) => {
-                    self.connected = false;
-                    self.connection_note = Some(e.message);
-                }
+                Err(e) => self.set_connected(false, e.message),
             },
             Msg::Hello(id, inst) => {
                 self.identity = Some(id);
@@ -176,16 +172,20 @@ impl App {
             StreamItem::Lagged { missed } => {
                 self.push_alert(Level::Warn, format!("event stream lagged: {missed} events skipped, resynced"));
             }
-            StreamItem::Connection { connected, detail } => {
-                if connected != self.connected {
-                    let (level, what) =
-                        if connected { (Level::Info, "connection back") } else { (Level::Warn, "connection lost") };
-                    self.push_alert(level, format!("{what}: {detail}"));
-                }
-                self.connected = connected;
-                self.connection_note = (!connected).then_some(detail);
-            }
+            StreamItem::Connection { connected, detail } => self.set_connected(connected, detail),
         }
+    }
+
+    /// Health calls and the event stream both report the connection; the
+    /// first to see a change records it in the alerts (once).
+    fn set_connected(&mut self, connected: bool, detail: String) {
+        if connected != self.connected {
+            let (level, what) =
+                if connected { (Level::Info, "connection back") } else { (Level::Warn, "connection lost") };
+            self.push_alert(level, format!("{what}: {detail}"));
+        }
+        self.connected = connected;
+        self.connection_note = (!connected).then_some(detail);
     }
 
     /// A submission failed: the ticket comes back as it was typed, in edit,

@@ -155,7 +155,10 @@ async fn the_ui_over_a_sidecar_survives_its_loss_and_resyncs() {
     server.stop().await.unwrap();
     ui.until("the loss and an open breaker", 20, |a| !a.connected && breaker(a) == Some(BreakerState::Open)).await;
     let s = ui.status();
-    assert!(s.contains(&url) && s.contains("✗") && s.contains("circuit ○ open"), "{s}");
+    assert!(s.contains(&url) && s.contains("✗ down") && s.contains("circuit ○ open"), "{s}");
+    let narrow = render(&ui.app, 100, 30);
+    let top: String = (0..100).map(|x| narrow[(x, 0)].symbol().to_string()).collect();
+    assert!(top.contains("✗ down") && top.contains("working"), "the loss shows even at 100 columns: {top}");
     assert!(!s.contains("● ok"), "{s}");
     assert_eq!(ui.ticket_text(), Some(("AAPL".into(), "5k".into())), "typing is untouched by the loss");
 
@@ -178,7 +181,14 @@ async fn the_ui_over_a_sidecar_survives_its_loss_and_resyncs() {
     .await;
     let s = ui.status();
     assert!(s.contains("● ok") && s.contains("circuit ● closed 0/2 fails"), "{s}");
-    assert!(ui.app.alerts.iter().any(|a| a.text.contains("connection lost")), "the loss is in the alerts");
+    let alerts: Vec<&str> = ui.app.alerts.iter().map(|a| a.text.as_str()).collect();
+    let lost = alerts.iter().filter(|a| a.starts_with("connection lost")).count();
+    assert_eq!(lost, 1, "the loss is in the alerts once: {alerts:?}");
+    assert!(alerts.iter().any(|a| a.starts_with("connection back")), "{alerts:?}");
+    // A narrow terminal still says the link is fine; a loss is never dropped for width (checked above at 200).
+    let narrow = render(&ui.app, 120, 30);
+    let top: String = (0..120).map(|x| narrow[(x, 0)].symbol().to_string()).collect();
+    assert!(top.contains(&url) && top.contains("● ok"), "{top}");
 
     // The kept ticket goes through now.
     ui.press(&["enter"]);

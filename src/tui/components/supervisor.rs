@@ -286,6 +286,14 @@ fn risk(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Ok(_)) => {}
     }
     let tenants = app.sup.tenants();
+    if tenants.is_empty() {
+        return Paragraph::new(Line::styled(
+            "No desk yet: a tenant appears here once it has traded or been given limits.",
+            t.muted,
+        ))
+        .wrap(ratatui::widgets::Wrap { trim: true })
+        .render(inner, buf);
+    }
     let sel = app.sup.tenant_sel.min(tenants.len().saturating_sub(1));
     let mut lines = vec![Line::styled(
         format!("{:<8} {:<4} {:<11} {:>4} {:>9}", "tenant", "exec", "state", "open", "today"),
