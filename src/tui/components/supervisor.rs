@@ -58,11 +58,11 @@ fn fitting(cols: &[Col], width: u16) -> Vec<usize> {
 
 const ORDER_COLS: [Col; 9] = [
     Col { head: "user", width: 11, keep: 0 },
-    Col { head: "id", width: 5, keep: 0 },
+    Col { head: "id", width: 5, keep: 3 },
     Col { head: "symbol", width: 8, keep: 0 },
     Col { head: "side", width: 6, keep: 1 },
     Col { head: "% done", width: 12, keep: 0 },
-    Col { head: "schedule", width: 13, keep: 0 },
+    Col { head: "schedule", width: 13, keep: 2 },
     Col { head: "slip bps", width: 8, keep: 0 },
     Col { head: "algo", width: 7, keep: 2 },
     Col { head: "status", width: 11, keep: 1 },
