@@ -249,6 +249,24 @@ impl Driver {
     }
 }
 
+/// Plays the first `n` steps of `script` on a frozen `Embedded` client as
+/// the driver fires them (each at its time), without wall-clock pacing: the
+/// screenshots use it for a deterministic demo screen. Returns the refusals.
+pub async fn play_steps(c: &Embedded, script: &Script, n: usize) -> Vec<String> {
+    let mut refused = Vec::new();
+    for step in script.steps.iter().take(n) {
+        if let Some(at) = step.at {
+            c.with_engine(|e| e.run_until(at));
+        }
+        for (actor, cmd) in step.commands.iter().cloned() {
+            if let Err(e) = apply(&c.as_actor(actor), cmd).await {
+                refused.push(e.message);
+            }
+        }
+    }
+    refused
+}
+
 /// Carries out one script command through the client, as the user it names.
 async fn apply(c: &Embedded, cmd: Command) -> Result<(), ClientError> {
     match cmd {
