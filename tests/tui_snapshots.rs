@@ -125,3 +125,18 @@ async fn demo_caption_bar() {
     assert!(!s.contains("next step now"), "no step left to advance to: {s}");
     insta::assert_snapshot!("demo_caption_end", s);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_include_the_supervisor_view_and_the_demo() {
+    let shots = blotter::tui::screenshots::shots(SEED).await;
+    let screen = |name: &str| {
+        let s = shots.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no {name} shot"));
+        text(&render(&s.app, s.width, s.height))
+    };
+    let sup = screen("supervisor");
+    assert!(sup.contains("Working orders · every desk") && sup.contains("bob@az"), "{sup}");
+    let demo = screen("demo");
+    assert!(demo.contains("step 5 of 13 · look at the blotter, P4"), "{demo}");
+    assert!(demo.contains("waiting for the next step (09:45:00)") && demo.contains("‖ paused"), "{demo}");
+    assert!(demo.contains("Implementation shortfall (Almgren-Chriss) buys 200,000 SPY"), "{demo}");
+}
