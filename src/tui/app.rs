@@ -223,6 +223,8 @@ pub enum Msg {
     RiskWarning(Box<OrderRequest>, String),
     /// A submission failed (refused, or the sidecar unreachable): the ticket comes back.
     SubmitFailed(ClientError),
+    /// A submission was accepted: the ticket kept for a failure is dropped.
+    Submitted,
     /// The connection's circuit breaker after a health call (`None` in-process).
     Circuit(Option<BreakerView>),
     /// Risk controls as changed by a supervisor's action.

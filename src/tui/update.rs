@@ -59,6 +59,7 @@ impl App {
                 self.overlay = Some(Overlay::Question(Question::Risk(req, message)));
             }
             Msg::SubmitFailed(e) => self.submit_failed(e),
+            Msg::Submitted => self.sent = None,
             Msg::Circuit(c) => self.circuit = c,
             Msg::Risk(r) => self.sup.risk = Some(Ok(*r)),
             Msg::Demo(v) => self.on_demo(*v),

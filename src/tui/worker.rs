@@ -219,10 +219,16 @@ impl<C: Client> Worker<C> {
                 Effect::Submit(req) => {
                     let what = format!("{} {} {}", req.side, req.qty, req.symbol);
                     match c.submit(req.clone()).await {
-                        Ok(r) => (
-                            what,
-                            Ok(format!("{} accepted: {} {} {}", r.order.id, r.order.side, r.order.qty, r.order.symbol)),
-                        ),
+                        Ok(r) => {
+                            let _ = w.tx.send(Msg::Submitted);
+                            (
+                                what,
+                                Ok(format!(
+                                    "{} accepted: {} {} {}",
+                                    r.order.id, r.order.side, r.order.qty, r.order.symbol
+                                )),
+                            )
+                        }
                         // A warning is a question for the user, not a failure.
                         Err(e) if e.code == "risk_warning" => {
                             let _ = w.tx.send(Msg::RiskWarning(Box::new(req), e.message));

@@ -195,7 +195,7 @@ async fn the_ui_over_a_sidecar_survives_its_loss_and_resyncs() {
     ui.until("the review", 10, |a| a.ticket.as_ref().is_some_and(|t| t.stage == blotter::tui::ticket::Stage::Review))
         .await;
     ui.press(&["y"]);
-    ui.until("the order from the ticket", 20, |a| a.ticket.is_none() && has(a, 3)).await;
+    ui.until("the order from the ticket", 20, |a| a.ticket.is_none() && has(a, 3) && a.sent.is_none()).await;
     let p3 = ui.app.orders.iter().find(|o| o.order.id == ParentId(3)).unwrap();
     assert_eq!((p3.order.qty, p3.order.owner.user.as_ref()), (Qty::from_int(5_000), "sup"));
     back.stop().await.unwrap();
