@@ -34,7 +34,7 @@ impl Tmux {
             if pred(&s) {
                 return s;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}; screen:\n{s}");
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -75,19 +75,19 @@ fn demo_auto_reaches_its_last_caption_and_quit_restores_the_terminal() {
     );
     let t = Tmux { socket: format!("blotter-demo-{}", std::process::id()), session: "demo".into() };
     t.run(&["new-session", "-d", "-s", &t.session, "-x", "160", "-y", "48", &cmd]);
-    let s = t.wait_for("the caption bar", |s| s.contains("DEMO ·") && s.contains("PAPER"), 30);
+    let s = t.wait_for("the caption bar", |s| s.contains("DEMO ·") && s.contains("PAPER"), 90);
     assert!(s.contains("auto") || s.contains(&format!("step {total} of {total}")), "{s}");
     assert_eq!(t.display("#{alternate_on}"), "1", "the UI uses the alternate screen");
 
     let s = t.wait_for(
         "the last step's caption",
         |s| s.contains(&format!("step {total} of {total}")) && s.contains(&last_start),
-        180,
+        400,
     );
     assert!(s.contains("end of the script: the desk is yours"), "{s}");
     // Every order finished by the last step: q quits without a question.
     t.keys(&["q"]);
-    let s = t.wait_for("the exit", |s| s.contains("EXITED="), 20);
+    let s = t.wait_for("the exit", |s| s.contains("EXITED="), 60);
     assert!(s.contains("EXITED=0"), "{s}");
     assert!(!s.contains("DEMO ·") && !s.contains("PAPER"), "the UI is gone from the screen:\n{s}");
     assert_eq!(t.display("#{alternate_on}"), "0", "alternate screen left");
@@ -141,23 +141,23 @@ tenant = "ws"
     );
     let t = Tmux { socket: format!("blotter-demo-key-{}", std::process::id()), session: "demo".into() };
     t.run(&["new-session", "-d", "-s", &t.session, "-x", "160", "-y", "48", &cmd]);
-    let s = t.wait_for("the first caption", |s| s.contains("two steps · step 1 of 2"), 30);
+    let s = t.wait_for("the first caption", |s| s.contains("two steps · step 1 of 2"), 90);
     assert!(s.contains("First: nothing traded yet.") && s.contains("next step (09:40:00)"), "{s}");
     assert!(!s.contains("auto"), "without --auto the presenter advances:\n{s}");
     // Space fires the next step at once, fast-forwarding the clock to 09:40.
     t.keys(&["Space"]);
-    let s = t.wait_for("the second caption", |s| s.contains("step 2 of 2") && s.contains("P1"), 30);
+    let s = t.wait_for("the second caption", |s| s.contains("step 2 of 2") && s.contains("P1"), 90);
     assert!(s.contains("Second: alice buys AAPL.") && s.contains("end of the script"), "{s}");
     // The presenter takes over: the desk's keys work as usual.
     t.keys(&["n"]);
-    t.wait_for("the ticket", |s| s.contains("New order"), 10);
+    t.wait_for("the ticket", |s| s.contains("New order"), 30);
     t.keys(&["Escape"]);
-    t.wait_for("the ticket closed", |s| !s.contains("New order"), 10);
+    t.wait_for("the ticket closed", |s| !s.contains("New order"), 30);
     // P1 works until 15:00: quitting asks first.
     t.keys(&["q"]);
-    t.wait_for("the quit question", |s| s.contains("Quit anyway?"), 10);
+    t.wait_for("the quit question", |s| s.contains("Quit anyway?"), 30);
     t.keys(&["y"]);
-    let s = t.wait_for("the exit", |s| s.contains("EXITED="), 20);
+    let s = t.wait_for("the exit", |s| s.contains("EXITED="), 60);
     assert!(s.contains("EXITED=0"), "{s}");
     assert_eq!(t.display("#{alternate_on}"), "0", "alternate screen left");
     assert_eq!(t.display("#{cursor_flag}"), "1", "cursor visible again");
