@@ -126,3 +126,68 @@ async fn supervisors_manage_risk_through_the_client() {
         "execution_disabled"
     );
 }
+
+/// A sink whose commits complete only when the test says so.
+struct GatedSink {
+    gate: std::sync::Arc<(std::sync::Mutex<usize>, std::sync::Condvar)>,
+    handed: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl blotter::client::embedded::EventSink for GatedSink {
+    fn submit(
+        &mut self,
+        _events: &[blotter::engine::EngineEvent],
+        _audit: Option<blotter::client::embedded::Audit<'_>>,
+    ) -> blotter::client::embedded::Commit {
+        let n = self.handed.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let gate = std::sync::Arc::clone(&self.gate);
+        Box::new(move || {
+            let (lock, cv) = &*gate;
+            let mut open = lock.lock().unwrap();
+            while *open < n {
+                open = cv.wait(open).unwrap();
+            }
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_is_acknowledged_only_after_its_commit_and_others_proceed_meanwhile() {
+    use std::sync::atomic::Ordering;
+    let gate = std::sync::Arc::new((std::sync::Mutex::new(0usize), std::sync::Condvar::new()));
+    let handed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sink = GatedSink { gate: std::sync::Arc::clone(&gate), handed: std::sync::Arc::clone(&handed) };
+    let c = Embedded::start_with_sink(engine(8, &["AAPL"]), 0.0, advisor(), Some(Box::new(sink)));
+    let mut stream = c.subscribe(Some(0)).await.unwrap();
+    let first = tokio::spawn({
+        let c = c.clone();
+        async move { c.submit(order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "10:00", &[])).await }
+    });
+    // The first submit waits for its commit...
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!first.is_finished(), "acknowledged before its batch was durable");
+    assert!(tokio::time::timeout(Duration::from_millis(50), stream.next()).await.is_err(), "published before durable");
+    // ...while the engine stays usable: queries answer and a second command is handed to the sink.
+    assert_eq!(c.orders(OrderQuery::default()).await.unwrap().total, 1);
+    let second = tokio::spawn({
+        let c = c.clone();
+        async move { c.submit(order("AAPL", Side::Sell, 500, AlgoKind::Twap, "09:30", "10:00", &[])).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(handed.load(Ordering::SeqCst) >= 2, "the second batch reached the sink during the first commit");
+    assert!(!second.is_finished());
+    // Open everything: both complete, events arrive in sequence order.
+    {
+        let (lock, cv) = &*gate;
+        *lock.lock().unwrap() = usize::MAX;
+        cv.notify_all();
+    }
+    assert_eq!(first.await.unwrap().unwrap().order.id.to_string(), "P1");
+    assert_eq!(second.await.unwrap().unwrap().order.id.to_string(), "P2");
+    let mut seqs = Vec::new();
+    while let Ok(Some(StreamItem::Event(e))) = tokio::time::timeout(Duration::from_millis(200), stream.next()).await {
+        seqs.push(e.seq);
+    }
+    assert!(seqs.len() >= 2 && seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+}

@@ -110,6 +110,19 @@ fn restricted_symbols_open_orders_and_daily_notional() {
 }
 
 #[test]
+fn a_finished_order_frees_its_open_order_slot() {
+    let mut e = with_limits(Limits { max_open_orders: Some(1), ..Limits::default() });
+    let first = e.apply(&alice(), Command::Submit(buy(100))).unwrap().unwrap();
+    assert_eq!(reject(&mut e, &alice(), buy(100)).1.as_deref(), Some("max_open_orders"));
+    e.run_until(ny("09:45"));
+    e.apply(&alice(), Command::Cancel { id: first }).unwrap();
+    e.run_until(ny("09:50"));
+    assert_eq!(e.parent(first).unwrap().status, ParentStatus::Cancelled);
+    assert!(e.apply(&alice(), Command::Submit(buy(100))).is_ok(), "the cancelled order no longer counts");
+    assert_eq!(reject(&mut e, &alice(), buy(100)).1.as_deref(), Some("max_open_orders"));
+}
+
+#[test]
 fn user_override_beats_tenant_limit() {
     let mut e = with_limits(Limits { max_order_qty: Some(Qty::from_int(100)), ..Limits::default() });
     e.apply(

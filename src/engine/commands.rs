@@ -241,7 +241,7 @@ impl Engine {
         if wants_quotes {
             self.quote_subs[c.inst].push(p);
         }
-        self.open_parents += 1;
+        self.parent_opened(p);
         self.risk_accept(actor, &req, c.inst);
         self.emit(EventKind::Accepted { order: Box::new(order) });
         if !acknowledged.is_empty() {

@@ -474,9 +474,9 @@ impl Engine {
             return;
         }
         ps.order.done_at = Some(now);
-        self.open_parents -= 1;
         let (parent, filled, residual, avg_px, inst) =
             (ps.order.id, ps.order.filled, ps.order.leaves(), ps.order.avg_px(), ps.inst);
+        self.parent_closed(p);
         self.trade_subs[inst].retain(|&x| x != p);
         self.quote_subs[inst].retain(|&x| x != p);
         self.emit(EventKind::Done { parent, status, filled, residual, avg_px });

@@ -24,7 +24,7 @@ use crate::market::replay::Recording;
 use crate::market::rng::SimRng;
 use crate::market::session::{self, Closed};
 use crate::market::{InstrumentMarket, MarketParams, Universe};
-use crate::model::{ChildOrder, Fill, ParentId, ParentOrder, ParentStatus, Qty, Timestamp};
+use crate::model::{ChildOrder, Fill, Name, ParentId, ParentOrder, ParentStatus, Qty, Timestamp};
 use crate::router::{RouteDecision, Router, Urgency, VenueStats};
 use crate::venue::{Exchange, Execution};
 use chrono::NaiveDate;
@@ -173,6 +173,9 @@ pub struct Engine {
     pending_commands: usize,
     /// Parents not yet in a final state.
     open_parents: usize,
+    /// The same, by (tenant, user): the risk gate's max-open-orders check
+    /// runs on every submit and must not scan every parent.
+    open_by_owner: BTreeMap<(Name, Name), usize>,
     risk: crate::risk::RiskBook,
 }
 
@@ -241,6 +244,7 @@ impl Engine {
             quote_subs: vec![Vec::new(); n],
             pending_commands: 0,
             open_parents: 0,
+            open_by_owner: BTreeMap::new(),
             risk: crate::risk::RiskBook::new(cfg.risk.clone()),
         };
         for i in 0..n {

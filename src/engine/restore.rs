@@ -202,7 +202,7 @@ impl Engine {
         if !open {
             return;
         }
-        self.open_parents += 1;
+        self.parent_opened(p);
         if wants_trades {
             self.trade_subs[inst].push(p);
         }

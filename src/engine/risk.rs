@@ -122,10 +122,7 @@ impl Engine {
             notional_usd: self.usd_notional(&m.inst, px, req.qty),
             pct_adv: req.qty.ratio(m.inst.adv) * 100.0,
             limit_distance_bps: req.limit_px.map(|l| ((l.to_f64() - mid) / mid * 1e4).abs()),
-            open_orders: self
-                .parents()
-                .filter(|p| !p.status.is_terminal() && p.owner.user == actor.user && p.owner.tenant == actor.tenant)
-                .count(),
+            open_orders: self.open_orders_of(actor),
             daily_notional_usd: self
                 .risk
                 .daily_notional
@@ -148,6 +145,27 @@ impl Engine {
                 ))
             }
         }
+    }
+
+    /// Counts a parent that is not final (on submit and on restore).
+    pub(super) fn parent_opened(&mut self, p: usize) {
+        let o = &self.parents[p].order.owner;
+        *self.open_by_owner.entry((o.tenant.clone(), o.user.clone())).or_default() += 1;
+        self.open_parents += 1;
+    }
+
+    /// Uncounts a parent that reached a final state.
+    pub(super) fn parent_closed(&mut self, p: usize) {
+        let o = &self.parents[p].order.owner;
+        if let Some(n) = self.open_by_owner.get_mut(&(o.tenant.clone(), o.user.clone())) {
+            *n = n.saturating_sub(1);
+        }
+        self.open_parents -= 1;
+    }
+
+    /// The actor's orders not yet final.
+    fn open_orders_of(&self, actor: &Actor) -> usize {
+        self.open_by_owner.get(&(actor.tenant.clone(), actor.user.clone())).copied().unwrap_or(0)
     }
 
     /// Records an accepted order's notional against the user's daily usage.

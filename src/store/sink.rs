@@ -5,9 +5,9 @@
 //! events that name an actor.
 
 use super::ledger::{AuditEntry, Batch, EngineRef, Ledger, Outcome};
-use crate::client::embedded::EventSink;
-use crate::engine::{Actor, Command, EngineEvent, EventKind, Reject};
-use crate::model::{ParentId, Timestamp};
+use crate::client::embedded::{Audit, Commit, EventSink};
+use crate::engine::{EngineEvent, EventKind};
+use crate::model::Timestamp;
 use std::sync::Arc;
 
 /// Records one engine's events into a ledger for `Embedded::start_with_sink`.
@@ -25,30 +25,25 @@ impl LedgerSink {
 }
 
 impl EventSink for LedgerSink {
-    fn persist(&mut self, events: &[EngineEvent]) -> Result<(), String> {
+    fn submit(&mut self, events: &[EngineEvent], audit: Option<Audit<'_>>) -> Commit {
         let mut batch = Batch::events(&self.engine, events.to_vec());
-        batch.audit = events.iter().filter_map(audit_of).collect();
         batch.sim_now = events.last().map(|e| e.ts);
-        self.ledger.submit(batch).wait().map(drop).map_err(|e| e.to_string())
-    }
-
-    fn persist_command(
-        &mut self,
-        actor: &Actor,
-        cmd: &Command,
-        result: &Result<Option<ParentId>, Reject>,
-        events: &[EngineEvent],
-    ) -> Result<(), String> {
-        let sim_ts = events.last().map_or(Timestamp::default(), |e| e.ts);
-        let mut batch = Batch::events(&self.engine, events.to_vec());
-        batch.audit = vec![AuditEntry::command(actor, cmd, result, sim_ts)];
-        // The command's own record covers what it did; an acknowledged risk
-        // warning is audited in its own right.
-        batch
-            .audit
-            .extend(events.iter().filter(|e| matches!(e.kind, EventKind::RiskWarning { .. })).filter_map(audit_of));
-        batch.sim_now = events.last().map(|e| e.ts);
-        self.ledger.submit(batch).wait().map(drop).map_err(|e| e.to_string())
+        batch.audit = match audit {
+            // The command's own record covers what it did; an acknowledged
+            // risk warning is audited in its own right.
+            Some((actor, cmd, result)) => {
+                let sim_ts = events.last().map_or(Timestamp::default(), |e| e.ts);
+                let mut a = vec![AuditEntry::command(actor, cmd, result, sim_ts)];
+                a.extend(
+                    events.iter().filter(|e| matches!(e.kind, EventKind::RiskWarning { .. })).filter_map(audit_of),
+                );
+                a
+            }
+            None => events.iter().filter_map(audit_of).collect(),
+        };
+        // Handed to the writer now (which fixes the order); waited for later.
+        let ticket = self.ledger.submit(batch);
+        Box::new(move || ticket.wait().map(drop).map_err(|e| e.to_string()))
     }
 }
 

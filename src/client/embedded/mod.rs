@@ -5,8 +5,13 @@
 //! history (so a subscriber can resume from a sequence number without gaps)
 //! and broadcast live through a bounded channel: a consumer that falls too far
 //! behind is told it lagged and resyncs from a snapshot; it never stalls the
-//! engine. An optional sink (the ledger) sees every batch before anyone else,
-//! so nothing is acknowledged before it is durable.
+//! engine. An optional sink (the ledger) makes every batch durable before it
+//! is published (see `host`), so nothing is acknowledged before it is durable.
+
+mod host;
+mod visibility;
+
+pub use host::{Audit, Commit, EventSink};
 
 use super::{
     AlgoConfig, Client, ClientError, EventStream, ModeRequest, ModeView, Settings, StreamItem, TcaGroup, TcaGroupBy,
@@ -17,53 +22,17 @@ use crate::engine::view::{
     BookView, ClockView, Engines, Health, Identity, InstrumentView, LedgerHealth, OrderDetail, OrderQuery, OrderRow,
     Page, VenueView,
 };
-use crate::engine::{Actor, Amendment, Command, Engine, EngineEvent, EventKind, OrderRequest};
-use crate::model::{ParentId, Timestamp};
+use crate::engine::{Actor, Amendment, Command, Engine, EngineEvent, OrderRequest};
+use crate::model::ParentId;
 use futures_util::StreamExt;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
-use tokio::sync::broadcast;
+use host::Shared;
+use std::sync::{Arc, Mutex, Weak};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-
-/// Receives every batch of events before it is published; an error stops the
-/// publication and fails the command that caused it.
-pub trait EventSink: Send {
-    /// Makes the events durable.
-    fn persist(&mut self, events: &[EngineEvent]) -> Result<(), String>;
-    /// Makes the events a command caused durable, with the command's audit
-    /// record (who asked for what, and whether it was refused).
-    fn persist_command(
-        &mut self,
-        _actor: &Actor,
-        _cmd: &Command,
-        _result: &Result<Option<ParentId>, crate::engine::Reject>,
-        events: &[EngineEvent],
-    ) -> Result<(), String> {
-        self.persist(events)
-    }
-}
-
-/// The command behind a batch of events, for the sink's audit record.
-type Audit<'a> = (&'a Actor, &'a Command, &'a Result<Option<ParentId>, crate::engine::Reject>);
+use visibility::Visibility;
 
 /// How often the background task advances the clock.
 const PUMP_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
-/// Most simulated time processed under one lock hold (keeps queries responsive at high speed).
-const MAX_CHUNK_NS: i64 = 2_000_000_000;
-
-struct Host {
-    engine: Engine,
-    pacer: Pacer,
-    history: Vec<EngineEvent>,
-    sink: Option<Box<dyn EventSink>>,
-    sink_error: Option<String>,
-    last_fill_at: Option<Timestamp>,
-}
-
-struct Shared {
-    host: Mutex<Host>,
-    live: broadcast::Sender<EngineEvent>,
-}
 
 /// The in-process engine, as seen by one user.
 #[derive(Clone)]
@@ -76,61 +45,6 @@ pub struct Embedded {
 impl std::fmt::Debug for Embedded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Embedded").field("actor", &self.actor).finish()
-    }
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Host> {
-        // A panic while holding the lock leaves a consistent engine (every
-        // mutation completes before events are drained), so keep going.
-        self.host.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Publishes what the engine emitted: sink first, then history and live.
-    fn publish(&self, host: &mut Host) -> Result<(), ClientError> {
-        self.publish_for(host, None)
-    }
-
-    fn publish_for(&self, host: &mut Host, audit: Option<Audit<'_>>) -> Result<(), ClientError> {
-        let events = host.engine.drain_events();
-        if events.is_empty() && audit.is_none() {
-            return Ok(());
-        }
-        let persisted = match (host.sink.as_mut(), audit) {
-            (None, _) => Ok(()),
-            (Some(sink), Some((actor, cmd, result))) => sink.persist_command(actor, cmd, result, &events),
-            (Some(sink), None) => sink.persist(&events),
-        };
-        if let Err(e) = persisted {
-            host.sink_error = Some(e.clone());
-            return Err(ClientError::new("ledger_unavailable", format!("events not persisted: {e}")));
-        }
-        for e in &events {
-            if let EventKind::Fill { fill } = &e.kind {
-                host.last_fill_at = Some(fill.ts);
-            }
-            // No receiver is fine: nobody is listening yet.
-            let _ = self.live.send(e.clone());
-        }
-        host.history.extend(events);
-        Ok(())
-    }
-
-    /// Advances simulated time to the pacer's clock, in bounded chunks.
-    fn pump(&self) {
-        loop {
-            let mut host = self.lock();
-            if host.sink_error.is_some() {
-                return;
-            }
-            let target = host.pacer.sim_now();
-            let chunk = Timestamp(target.0.min(host.engine.now().0 + MAX_CHUNK_NS));
-            host.engine.run_until(chunk);
-            let _ = self.publish(&mut host);
-            if chunk >= target {
-                return;
-            }
-        }
     }
 }
 
@@ -155,11 +69,7 @@ impl Embedded {
         settings: Settings,
     ) -> Embedded {
         let pacer = Pacer::new(engine.now(), speed);
-        let (live, _) = broadcast::channel(settings.live_buffer.max(1));
-        let shared = Arc::new(Shared {
-            host: Mutex::new(Host { engine, pacer, history: Vec::new(), sink, sink_error: None, last_fill_at: None }),
-            live,
-        });
+        let shared = Shared::new(engine, pacer, sink, settings.live_buffer);
         let weak: Weak<Shared> = Arc::downgrade(&shared);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(PUMP_EVERY);
@@ -181,23 +91,24 @@ impl Embedded {
 
     /// Sequence number of the last event published (0 before the first).
     pub fn last_seq(&self) -> u64 {
-        self.shared.lock().history.last().map_or(0, |e| e.seq)
+        self.shared.published().history.last().map_or(0, |e| e.seq)
     }
 
     /// The ledger's state: durable or memory-only, failed or not, last fill.
     pub fn ledger(&self) -> LedgerHealth {
-        let host = self.shared.lock();
-        let status = match (&host.sink_error, host.sink.is_some()) {
+        let durable = self.shared.lock().sink.is_some();
+        let p = self.shared.published();
+        let status = match (&p.sink_error, durable) {
             (Some(_), _) => "failed",
             (None, true) => "ok",
             (None, false) => "memory",
         };
         LedgerHealth {
             status: status.into(),
-            durable: host.sink.is_some(),
-            last_fill_at: host.last_fill_at,
-            last_seq: host.history.last().map_or(0, |e| e.seq),
-            error: host.sink_error.clone(),
+            durable,
+            last_fill_at: p.last_fill_at,
+            last_seq: p.history.last().map_or(0, |e| e.seq),
+            error: p.sink_error.clone(),
         }
     }
 
@@ -223,28 +134,35 @@ impl Embedded {
         &self.actor
     }
 
-    /// Runs `f` on the engine under the lock, then publishes what it emitted.
+    /// Runs `f` on the engine under the lock, then hands on what it emitted
+    /// (published once durable; not waited for).
     pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
         let mut host = self.shared.lock();
         let now = host.pacer.sim_now();
         host.engine.run_until(now);
         let r = f(&mut host.engine);
-        let _ = self.shared.publish(&mut host);
+        let _ = self.shared.flush(&mut host, None);
         r
     }
 
-    fn command(&self, cmd: Command) -> Result<Option<ParentId>, ClientError> {
-        let mut host = self.shared.lock();
-        if let Some(e) = &host.sink_error {
-            return Err(ClientError::new("ledger_unavailable", format!("the ledger failed: {e}")));
-        }
-        let now = host.pacer.sim_now();
-        host.engine.run_until(now);
-        // Events due before the command are published on their own, so the
-        // command's batch holds exactly what it caused.
-        self.shared.publish(&mut host)?;
-        let result = host.engine.apply(&self.actor, cmd.clone());
-        self.shared.publish_for(&mut host, Some((&self.actor, &cmd, &result)))?;
+    /// Applies a command and returns once what it caused is durable and published.
+    async fn command(&self, cmd: Command) -> Result<Option<ParentId>, ClientError> {
+        let (result, flushed) = {
+            let mut host = self.shared.lock();
+            if let Some(e) = self.shared.sink_error() {
+                return Err(ClientError::new("ledger_unavailable", format!("the ledger failed: {e}")));
+            }
+            let now = host.pacer.sim_now();
+            host.engine.run_until(now);
+            // Events due before the command go on their own, so the command's
+            // batch holds exactly what it caused (and its audit record).
+            let _ = self.shared.flush(&mut host, None);
+            let result = host.engine.apply(&self.actor, cmd.clone());
+            let flushed = self.shared.flush(&mut host, Some((&self.actor, &cmd, &result)));
+            (result, flushed)
+        };
+        // The lock is released while the batch commits; batches publish in order.
+        flushed.wait().await?;
         Ok(result?)
     }
 
@@ -261,8 +179,8 @@ impl Embedded {
         f(&host.engine, &host.pacer)
     }
 
-    fn act(&self, cmd: Command, id: ParentId) -> Result<OrderRow, ClientError> {
-        self.command(cmd)?;
+    async fn act(&self, cmd: Command, id: ParentId) -> Result<OrderRow, ClientError> {
+        self.command(cmd).await?;
         self.row(id)
     }
 }
@@ -316,7 +234,7 @@ impl Client for Embedded {
         }
         let now = host.pacer.sim_now();
         host.engine.run_until(now);
-        let _ = self.shared.publish(&mut host);
+        let _ = self.shared.flush(&mut host, None);
         Ok(host.engine.clock(Some(speed)))
     }
 
@@ -328,31 +246,33 @@ impl Client for Embedded {
         // A client persona is refused before the desk's configuration is read.
         self.executing()?;
         let req = self.configured(req).await?;
-        let id =
-            self.command(Command::Submit(req))?.ok_or_else(|| ClientError::new("internal", "submit returned no id"))?;
+        let id = self
+            .command(Command::Submit(req))
+            .await?
+            .ok_or_else(|| ClientError::new("internal", "submit returned no id"))?;
         self.row(id)
     }
 
     async fn amend(&self, id: ParentId, change: Amendment) -> Result<OrderRow, ClientError> {
-        self.act(Command::Amend { id, change }, id)
+        self.act(Command::Amend { id, change }, id).await
     }
 
     async fn cancel(&self, id: ParentId) -> Result<OrderRow, ClientError> {
-        self.act(Command::Cancel { id }, id)
+        self.act(Command::Cancel { id }, id).await
     }
 
     async fn pause(&self, id: ParentId) -> Result<OrderRow, ClientError> {
-        self.act(Command::Pause { id }, id)
+        self.act(Command::Pause { id }, id).await
     }
 
     async fn resume(&self, id: ParentId) -> Result<OrderRow, ClientError> {
-        self.act(Command::Resume { id }, id)
+        self.act(Command::Resume { id }, id).await
     }
 
     async fn kill_all(&self) -> Result<Vec<ParentId>, ClientError> {
         let before: Vec<ParentId> =
             self.read(|e, _| e.parents().filter(|p| !p.status.is_terminal()).map(|p| p.id).collect());
-        self.command(Command::KillAll)?;
+        self.command(Command::KillAll).await?;
         Ok(before)
     }
 
@@ -398,7 +318,7 @@ impl Client for Embedded {
         user: Option<&str>,
         limits: crate::risk::Limits,
     ) -> Result<crate::engine::RiskView, ClientError> {
-        self.command(Command::SetLimits { tenant: tenant.to_string(), user: user.map(str::to_string), limits })?;
+        self.command(Command::SetLimits { tenant: tenant.to_string(), user: user.map(str::to_string), limits }).await?;
         self.risk().await
     }
 
@@ -407,12 +327,12 @@ impl Client for Embedded {
         tenant: Option<&str>,
         state: crate::risk::TradingState,
     ) -> Result<crate::engine::RiskView, ClientError> {
-        self.command(Command::SetTradingState { tenant: tenant.map(str::to_string), state })?;
+        self.command(Command::SetTradingState { tenant: tenant.map(str::to_string), state }).await?;
         self.risk().await
     }
 
     async fn set_execution(&self, tenant: &str, enabled: bool) -> Result<crate::engine::RiskView, ClientError> {
-        self.command(Command::SetExecution { tenant: tenant.to_string(), enabled })?;
+        self.command(Command::SetExecution { tenant: tenant.to_string(), enabled }).await?;
         self.risk().await
     }
 
@@ -420,7 +340,7 @@ impl Client for Embedded {
         let before: Vec<ParentId> = self.read(|e, _| {
             e.parents().filter(|p| !p.status.is_terminal() && *p.owner.tenant == *tenant).map(|p| p.id).collect()
         });
-        self.command(Command::KillTenant { tenant: tenant.to_string() })?;
+        self.command(Command::KillTenant { tenant: tenant.to_string() }).await?;
         Ok(before)
     }
 
@@ -435,17 +355,18 @@ impl Client for Embedded {
         let actor = self.actor.clone();
         let (backlog, rx, visible) = {
             let host = self.shared.lock();
-            // Subscribing under the lock: nothing can be published between the
-            // backlog copy and the live receiver, so there is no gap.
+            let visible = Visibility::new(&host.engine, &actor);
+            // Subscribing under the history lock: nothing can be published
+            // between the backlog copy and the live receiver, so there is no gap.
+            let published = self.shared.published();
             let rx = self.shared.live.subscribe();
             let backlog: Vec<EngineEvent> = match after {
                 Some(seq) => {
-                    let start = host.history.partition_point(|e| e.seq <= seq);
-                    host.history[start..].to_vec()
+                    let start = published.history.partition_point(|e| e.seq <= seq);
+                    published.history[start..].to_vec()
                 }
                 None => Vec::new(),
             };
-            let visible = Visibility::new(&host.engine, &actor);
             (backlog, rx, visible)
         };
         let last = backlog.last().map(|e| e.seq).or(after).unwrap_or(0);
@@ -506,42 +427,5 @@ impl Client for Embedded {
     async fn set_mode(&self, req: ModeRequest) -> Result<ModeView, ClientError> {
         self.settings.live_gate.decide(self.actor.role, req.mode)?;
         Ok(self.settings.live_gate.view())
-    }
-}
-
-/// Which events a subscriber may see: supervisors everything, others the
-/// events of their own orders plus market-wide ones (auctions).
-struct Visibility {
-    all: bool,
-    actor: Actor,
-    own: std::collections::BTreeSet<ParentId>,
-}
-
-impl Visibility {
-    fn new(engine: &Engine, actor: &Actor) -> Visibility {
-        Visibility {
-            all: actor.role.is_supervisor(),
-            actor: actor.clone(),
-            own: engine.parents().filter(|p| engine.visible(actor, p)).map(|p| p.id).collect(),
-        }
-    }
-
-    fn allows(&mut self, e: &EngineEvent) -> bool {
-        if self.all {
-            return true;
-        }
-        use crate::engine::EventKind;
-        match &e.kind {
-            EventKind::Accepted { order } => {
-                let mine = order.owner.user == self.actor.user && order.owner.tenant == self.actor.tenant;
-                if mine {
-                    self.own.insert(order.id);
-                }
-                mine
-            }
-            EventKind::Rejected { actor, .. } | EventKind::KillAll { actor, .. } => *actor == self.actor,
-            EventKind::Auction { .. } => true,
-            other => other.parent().is_some_and(|p| self.own.contains(&p)),
-        }
     }
 }

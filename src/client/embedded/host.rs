@@ -1,0 +1,214 @@
+//! The engine's host inside the embedded client, and how its events reach
+//! subscribers.
+//!
+//! Without a sink, events are published as soon as the engine emits them.
+//! With a sink (the ledger), each batch is handed to the sink under the engine
+//! lock (which fixes the order), the lock is released, and a publisher thread
+//! waits for the commits in that order before the events reach the history and
+//! the live channel. A command returns once its own batch is published, so it
+//! is never acknowledged before it is durable, while other commands keep using
+//! the engine during the commit and the ledger can group their batches into one
+//! transaction.
+
+use crate::client::ClientError;
+use crate::engine::pace::Pacer;
+use crate::engine::{Actor, Command, Engine, EngineEvent, EventKind, Reject};
+use crate::model::{ParentId, Timestamp};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::{broadcast, oneshot};
+
+/// The command behind a batch of events, for the sink's audit record.
+pub type Audit<'a> = (&'a Actor, &'a Command, &'a Result<Option<ParentId>, Reject>);
+
+/// Waits until a batch handed to a sink is durable.
+pub type Commit = Box<dyn FnOnce() -> Result<(), String> + Send>;
+
+/// Makes batches of events durable before they are published.
+pub trait EventSink: Send {
+    /// Hands a batch over (with the audit record of the command that caused
+    /// it, if any); the returned commit completes once the batch is durable.
+    /// Batches are handed over in event order and must commit in that order.
+    fn submit(&mut self, events: &[EngineEvent], audit: Option<Audit<'_>>) -> Commit;
+}
+
+/// Most simulated time processed under one lock hold (keeps queries responsive at high speed).
+const MAX_CHUNK_NS: i64 = 2_000_000_000;
+
+/// The engine and its clock: what commands and queries lock.
+pub struct Host {
+    /// The engine.
+    pub engine: Engine,
+    /// Its wall-clock pacing.
+    pub pacer: Pacer,
+    /// Where batches go before they are published.
+    pub sink: Option<Box<dyn EventSink>>,
+}
+
+/// What has been published, and whether the sink failed.
+#[derive(Default)]
+pub struct Published {
+    /// Every published event, in sequence order.
+    pub history: Vec<EngineEvent>,
+    /// Time of the last published fill.
+    pub last_fill_at: Option<Timestamp>,
+    /// The sink's failure, after which nothing more is published.
+    pub sink_error: Option<String>,
+}
+
+struct Pending {
+    events: Vec<EngineEvent>,
+    commit: Commit,
+    reply: oneshot::Sender<Result<(), ClientError>>,
+}
+
+/// Shared between every handle of one embedded engine.
+pub struct Shared {
+    host: Mutex<Host>,
+    published: Mutex<Published>,
+    /// Live events for subscribers.
+    pub live: broadcast::Sender<EngineEvent>,
+    publisher: Option<Mutex<mpsc::Sender<Pending>>>,
+}
+
+/// The outcome of handing events on: known now, or once a commit completes.
+pub enum Flushed {
+    /// Published (or failed) already.
+    Now(Result<(), ClientError>),
+    /// Waiting for the sink's commit.
+    Later(oneshot::Receiver<Result<(), ClientError>>),
+}
+
+impl Flushed {
+    /// Waits until the events are published.
+    pub async fn wait(self) -> Result<(), ClientError> {
+        match self {
+            Flushed::Now(r) => r,
+            Flushed::Later(rx) => rx.await.unwrap_or_else(|_| Err(unavailable("the publisher stopped"))),
+        }
+    }
+}
+
+fn unavailable(detail: &str) -> ClientError {
+    ClientError::new("ledger_unavailable", format!("events not persisted: {detail}"))
+}
+
+impl Shared {
+    /// Hosts `engine`; with a sink, starts the thread that publishes in commit order.
+    pub fn new(engine: Engine, pacer: Pacer, sink: Option<Box<dyn EventSink>>, live_buffer: usize) -> Arc<Shared> {
+        let (live, _) = broadcast::channel(live_buffer.max(1));
+        let with_sink = sink.is_some();
+        let (tx, rx) = mpsc::channel::<Pending>();
+        let shared = Arc::new(Shared {
+            host: Mutex::new(Host { engine, pacer, sink }),
+            published: Mutex::new(Published::default()),
+            live,
+            publisher: with_sink.then(|| Mutex::new(tx)),
+        });
+        if with_sink {
+            let weak = Arc::downgrade(&shared);
+            std::thread::Builder::new()
+                .name("blotter-publisher".into())
+                .spawn(move || {
+                    // Ends when every handle (and so every sender) is gone.
+                    for p in rx {
+                        let result = (p.commit)();
+                        let outcome = match weak.upgrade() {
+                            Some(shared) => shared.publish_committed(p.events, result),
+                            None => Err(unavailable("the engine was dropped")),
+                        };
+                        let _ = p.reply.send(outcome);
+                    }
+                })
+                .expect("spawning the publisher thread");
+        }
+        shared
+    }
+
+    /// The engine, locked.
+    pub fn lock(&self) -> MutexGuard<'_, Host> {
+        // A panic while holding the lock leaves a consistent engine (every
+        // mutation completes before events are drained), so keep going.
+        self.host.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The published history, locked (take it after the engine lock, never before).
+    pub fn published(&self) -> MutexGuard<'_, Published> {
+        self.published.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The sink's failure, if it failed.
+    pub fn sink_error(&self) -> Option<String> {
+        self.published().sink_error.clone()
+    }
+
+    fn publish_now(&self, events: Vec<EngineEvent>) {
+        let mut p = self.published();
+        for e in &events {
+            if let EventKind::Fill { fill } = &e.kind {
+                p.last_fill_at = Some(fill.ts);
+            }
+            // No receiver is fine: nobody is listening yet.
+            let _ = self.live.send(e.clone());
+        }
+        p.history.extend(events);
+    }
+
+    fn publish_committed(&self, events: Vec<EngineEvent>, commit: Result<(), String>) -> Result<(), ClientError> {
+        {
+            let mut p = self.published();
+            if let Some(e) = &p.sink_error {
+                // An earlier batch failed: publishing this one would leave a gap.
+                return Err(unavailable(e));
+            }
+            if let Err(e) = commit {
+                p.sink_error = Some(e.clone());
+                return Err(unavailable(&e));
+            }
+        }
+        self.publish_now(events);
+        Ok(())
+    }
+
+    /// Hands on what the engine emitted since the last call, with the audit
+    /// record of the command that caused it.
+    pub fn flush(&self, host: &mut Host, audit: Option<Audit<'_>>) -> Flushed {
+        let events = host.engine.drain_events();
+        if events.is_empty() && audit.is_none() {
+            return Flushed::Now(Ok(()));
+        }
+        let (Some(sink), Some(publisher)) = (host.sink.as_mut(), self.publisher.as_ref()) else {
+            self.publish_now(events);
+            return Flushed::Now(Ok(()));
+        };
+        if let Some(e) = self.sink_error() {
+            return Flushed::Now(Err(unavailable(&e)));
+        }
+        let commit = sink.submit(&events, audit);
+        let (reply, rx) = oneshot::channel();
+        let sent = publisher.lock().unwrap_or_else(|e| e.into_inner()).send(Pending { events, commit, reply });
+        match sent {
+            Ok(()) => Flushed::Later(rx),
+            Err(_) => Flushed::Now(Err(unavailable("the publisher stopped"))),
+        }
+    }
+
+    /// Advances simulated time to the pacer's clock, in bounded chunks.
+    pub fn pump(&self) {
+        loop {
+            let mut host = self.lock();
+            if self.sink_error().is_some() {
+                return;
+            }
+            let target = host.pacer.sim_now();
+            let chunk = Timestamp(target.0.min(host.engine.now().0 + MAX_CHUNK_NS));
+            host.engine.run_until(chunk);
+            // Market-driven batches are not waited for: the publisher
+            // releases them in order once they are committed.
+            let _ = self.flush(&mut host, None);
+            if chunk >= target {
+                return;
+            }
+        }
+    }
+}
