@@ -1,9 +1,10 @@
-//! Post-trade analysis aggregated across orders, by algorithm or by venue.
+//! Post-trade analysis aggregated across orders, by algorithm, venue, desk
+//! or day.
 //!
-//! Computed over the engine's finished orders in memory from the per-order
-//! `TcaReport`; averages are weighted by executed notional. When the
-//! ledger lands, `aggregate` reads the same figures from it instead (so that
-//! orders of earlier sessions count too); the types stay.
+//! Computed here over the engine's finished orders in memory from the
+//! per-order `TcaReport`; averages are weighted by executed notional. A
+//! sidecar with a ledger reads the same figures from it instead
+//! (`store::tca_groups`), so that orders of earlier sessions count too.
 
 use super::ClientError;
 use crate::engine::{Actor, Engine};
@@ -20,12 +21,16 @@ pub enum TcaGroupBy {
     Algo,
     /// By venue.
     Venue,
+    /// By desk (the order's tenant).
+    Desk,
+    /// By trading day (UTC date, simulated time).
+    Day,
 }
 
 /// Aggregated figures of one algorithm or venue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TcaGroup {
-    /// Algorithm or venue name.
+    /// Algorithm, venue, desk (tenant) or day (YYYY-MM-DD).
     pub key: String,
     /// Finished orders with executions in the group.
     pub orders: usize,
@@ -99,10 +104,17 @@ pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<T
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
     for o in engine.parents().filter(|o| o.status.is_terminal() && o.filled.is_positive()) {
         let Some(s) = engine.order_tca_report(actor, o.id) else { continue };
-        match by {
-            TcaGroupBy::Algo => {
+        let whole_order = match by {
+            TcaGroupBy::Algo => Some(o.algo.to_string()),
+            TcaGroupBy::Desk => Some(o.owner.tenant.to_string()),
+            // One engine simulates one trading day; orders finish within it.
+            TcaGroupBy::Day => Some(engine.date().to_string()),
+            TcaGroupBy::Venue => None,
+        };
+        match whole_order {
+            Some(key) => {
                 let fills = engine.fills(o.id).len();
-                groups.entry(o.algo.to_string()).or_default().add(
+                groups.entry(key).or_default().add(
                     fills,
                     o.filled,
                     o.notional,
@@ -111,7 +123,7 @@ pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<T
                     s.vwap_slippage_bps,
                 );
             }
-            TcaGroupBy::Venue => {
+            None => {
                 for v in s.venues.iter().map(|v| &v.exec) {
                     let Some(px) = v.avg_px else { continue };
                     let arrival = o.arrival_px.map(|a| cost_bps(o.side, px, a));

@@ -8,7 +8,7 @@ use super::handle::LedgerHandle;
 use super::ledger::{EngineRef, EngineSpec, Liveness, TcaRecord, to_json};
 use super::rows::{self, col, int};
 use super::{Ledger, StoreError, wall_ms};
-use crate::engine::EngineEvent;
+use crate::engine::{Actor, Engine, EngineEvent, RestoreReport};
 use crate::model::{ParentId, ParentStatus};
 use sqlx::Connection;
 use std::collections::BTreeSet;
@@ -22,7 +22,37 @@ pub struct ServedEngine {
     pub running: Option<String>,
 }
 
+/// The engine a `serve` process runs.
+#[derive(Debug)]
+pub struct Served {
+    /// The engine (resumed: its orders restored, its event sequence continued).
+    pub engine: Engine,
+    /// Its registration, owned by this process.
+    pub eref: EngineRef,
+    /// What the restore changed, when an earlier engine was resumed.
+    pub resumed: Option<RestoreReport>,
+}
+
 impl Ledger {
+    /// The engine `serve` runs on this ledger: the last one served with the
+    /// same market, resumed, when no other process runs it; otherwise `fresh`,
+    /// registered and marked as served. Audited as `actor`.
+    pub fn open_served(&self, fresh: Engine, spec: &EngineSpec, actor: &Actor) -> Result<Served, StoreError> {
+        if let Some(last) = self.last_served(spec)? {
+            match last.running {
+                None => {
+                    let r = super::recover::recover(self, last.id, actor, false)?;
+                    let eref = r.recorder.engine_ref().clone();
+                    return Ok(Served { engine: r.engine, eref, resumed: Some(r.report) });
+                }
+                Some(why) => eprintln!("blotter serve: engine {} is still served ({why}): starting a new one", last.id),
+            }
+        }
+        let eref = self.register(spec)?;
+        self.mark_served(&eref)?;
+        Ok(Served { engine: fresh, eref, resumed: None })
+    }
+
     /// The latest engine `serve` ran with the same market (seed, date,
     /// instruments, built-in universe, model and risk configuration), if any.
     pub fn last_served(&self, spec: &EngineSpec) -> Result<Option<ServedEngine>, StoreError> {

@@ -1,5 +1,6 @@
 //! Aggregated TCA over every finished order with executions the ledger
-//! holds (every engine, every session), by algorithm or by venue, over a
+//! holds (every engine, every session), by algorithm, venue, desk (tenant)
+//! or trading day (UTC date of completion, simulated time), over a
 //! period of completion times: what `GET /v1/tca` serves. The figures are
 //! the sidecar's (`client::TcaGroup`): sums are exact; slippage is weighted
 //! by executed notional; by venue, an order's cost at a venue is its average
@@ -12,10 +13,10 @@ use super::rows::col;
 use crate::model::{Money, Qty};
 use serde::Serialize;
 
-/// Aggregated figures of one algorithm or venue.
+/// Aggregated figures of one algorithm, venue, desk or day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupTca {
-    /// Algorithm or venue.
+    /// Algorithm, venue, desk (tenant) or day (YYYY-MM-DD).
     pub key: String,
     /// Finished orders with executions in the group (by venue: those that traded there).
     pub orders: u64,
@@ -40,7 +41,14 @@ pub enum GroupBy {
     Algo,
     /// By venue.
     Venue,
+    /// By desk (the order's tenant).
+    Desk,
+    /// By UTC date of completion (simulated time).
+    Day,
 }
+
+/// Nanoseconds in a day: `done_at` is simulated time in nanoseconds.
+const DAY_NS: i64 = 86_400_000_000_000;
 
 /// Fills per order (and venue), with their sums.
 const PER_ORDER: &str = "SELECT engine_id, parent_id, COUNT(*) AS n, CAST(SUM(qty) AS BIGINT) AS qty, \
@@ -63,14 +71,20 @@ fn weight(bench: &str) -> String {
 }
 
 impl LedgerHandle {
-    /// TCA of every finished order with executions in `period`, by algorithm or venue, by key.
+    /// TCA of every finished order with executions in `period`, grouped, by key.
     pub async fn tca_groups(&self, by: GroupBy, period: &Period) -> Result<Vec<GroupTca>, StoreError> {
         let mut w = period_where(period, "t");
         w.add("t.filled > 0", []);
+        let key = match by {
+            GroupBy::Algo | GroupBy::Venue => "t.algo".to_string(),
+            GroupBy::Desk => "t.tenant".to_string(),
+            // Integer division of a non-negative BIGINT: the day number in both dialects.
+            GroupBy::Day => format!("CAST(t.done_at / {DAY_NS} AS BIGINT)"),
+        };
         let sql = match by {
             // The order's own figures, weighted by its notional.
-            GroupBy::Algo => format!(
-                "SELECT t.algo AS k, COUNT(*) AS orders, CAST(SUM(COALESCE(v.n, 0)) AS BIGINT) AS fills, \
+            GroupBy::Algo | GroupBy::Desk | GroupBy::Day => format!(
+                "SELECT {key} AS k, COUNT(*) AS orders, CAST(SUM(COALESCE(v.n, 0)) AS BIGINT) AS fills, \
                  CAST(SUM(t.filled) AS BIGINT) AS qty, CAST(SUM(t.notional) AS BIGINT) AS notional, \
                  CAST(SUM(t.fees) AS BIGINT) AS fees, \
                  CAST(SUM(CASE WHEN t.arrival_bps IS NULL THEN 0.0 ELSE t.arrival_bps * t.notional END) AS DOUBLE PRECISION) AS a_num, \
@@ -78,7 +92,7 @@ impl LedgerHandle {
                  CAST(SUM(CASE WHEN t.vwap_bps IS NULL THEN 0.0 ELSE t.vwap_bps * t.notional END) AS DOUBLE PRECISION) AS v_num, \
                  CAST(SUM(CASE WHEN t.vwap_bps IS NULL THEN 0 ELSE t.notional END) AS DOUBLE PRECISION) AS v_den \
                  FROM tca t LEFT JOIN ({PER_ORDER} GROUP BY engine_id, parent_id) v \
-                 ON v.engine_id = t.engine_id AND v.parent_id = t.parent_id {} GROUP BY t.algo ORDER BY t.algo",
+                 ON v.engine_id = t.engine_id AND v.parent_id = t.parent_id {} GROUP BY {key} ORDER BY {key}",
                 w.text()
             ),
             // Each order's fills at each venue, as one average price.
@@ -105,8 +119,12 @@ impl LedgerHandle {
                 .iter()
                 .map(|r| {
                     let u = |name: &str| col::<i64>(r, name).map(|x| u64::try_from(x).unwrap_or(0));
+                    let key = match by {
+                        GroupBy::Day => day(col::<i64>(r, "k")?),
+                        _ => col(r, "k")?,
+                    };
                     Ok(GroupTca {
-                        key: col(r, "k")?,
+                        key,
                         orders: u("orders")?,
                         fills: u("fills")?,
                         filled: Qty::from_raw(col(r, "qty")?),
@@ -120,4 +138,10 @@ impl LedgerHandle {
         })
         .await
     }
+}
+
+/// The date (YYYY-MM-DD) of day number `n` since the Unix epoch.
+fn day(n: i64) -> String {
+    chrono::DateTime::from_timestamp(n.saturating_mul(86_400), 0)
+        .map_or_else(|| n.to_string(), |d| d.date_naive().to_string())
 }
