@@ -6,7 +6,7 @@
 use super::audit::{AuditEntry, AuditLog};
 use super::auth::CALLER;
 use super::tokens::{self, StoreError as TokenError, TOKEN_PREFIX, TokenRecord, TokenStore};
-use crate::client::{AlgoConfig, AlgoConfigStore, AlgoSettings, ClientError, Embedded};
+use crate::client::{AlgoConfig, AlgoConfigStore, AlgoSettings, ClientError};
 use crate::engine::Actor;
 use crate::model::{ParentId, Role};
 use crate::store::config::{AlgoConfig as Entry, Layer};
@@ -228,15 +228,22 @@ impl AlgoConfigStore for LedgerAlgoConfig {
 }
 
 /// Every second, records the TCA of the served engine's newly finished
-/// orders in the ledger (aggregated TCA reads it there). Runs until the
-/// server's runtime stops; an order not yet committed as finished is retried.
-pub fn spawn_tca_recorder(engine: Embedded, ledger: ServedLedger) {
+/// orders in the ledger (aggregated TCA reads it there), until the server
+/// stops (`ApiState::drop_streams`); an order not yet committed as finished is
+/// retried. Nothing without a ledger.
+pub fn spawn_tca_recorder(state: &super::ApiState) {
+    let Some(ledger) = state.ledger().cloned() else { return };
+    let engine = state.engine().clone();
+    let mut stop = state.stream_stop();
     tokio::spawn(async move {
         let mut done: BTreeSet<ParentId> = ledger.handle.tca_recorded(ledger.engine).await.unwrap_or_default();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => break,
+            }
             let (records, without) = engine.with_engine(|e| {
                 let new: Vec<ParentId> =
                     e.parents().filter(|p| p.status.is_terminal() && !done.contains(&p.id)).map(|p| p.id).collect();

@@ -216,10 +216,10 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
             open_identity,
             ..ApiOptions::default()
         };
-        let mut state = ApiState::new(desk.clone(), tokens, audit, options);
+        let mut state = ApiState::new(desk, tokens, audit, options);
         if let Some(l) = ledger {
-            spawn_tca_recorder(desk, l.clone());
             state = state.with_ledger(l);
+            spawn_tca_recorder(&state);
         }
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
