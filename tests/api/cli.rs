@@ -135,3 +135,97 @@ fn post_order(port: u16, token: &str) -> String {
     s.read_to_string(&mut out).unwrap();
     out
 }
+
+/// One HTTP request over a plain socket; the raw response.
+fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// `blotter serve` on `db` (AAPL, 2026-11-25) on `port`, once it answers.
+fn serve_on(db: &str, port: u16) -> std::process::Child {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_blotter"))
+        .args(["serve", "--db", db, "--bind", &format!("127.0.0.1:{port}"), "--date", "2026-11-25"])
+        .args(["--symbols", "AAPL", "--speed", "0"])
+        .env_remove("EXECUTION_LIVE_ENABLED")
+        .env_remove("BLOTTER_TOKENS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if blotter().args(["status", "--connect", &url]).output().unwrap().status.success() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("blotter serve did not come up on {url}");
+}
+
+/// Stops a server as a service manager does (SIGTERM) and waits for it.
+fn terminate(mut child: std::process::Child) {
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success(), "a clean stop");
+}
+
+#[test]
+fn tokens_in_the_ledger_authenticate_serve_and_config_survives_its_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ledger.db").display());
+    let create = |user: &str, role: &str| {
+        let out = blotter()
+            .args(["token", "create", "--db", &db, "--user", user, "--tenant", "ws", "--role", role])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let token = text.strip_suffix('\n').unwrap().to_string();
+        assert!(token.starts_with("blt_") && token.len() == 68 && !token.contains('\n'), "alone on stdout: {text:?}");
+        token
+    };
+    let sup = create("sup", "SUPERVISOR");
+    let alice = create("alice", "ADVISOR");
+    let list = blotter().args(["token", "list", "--db", &db, "--json"]).output().unwrap();
+    let listed = String::from_utf8(list.stdout).unwrap();
+    assert!(listed.contains("\"alice\"") && !listed.contains(&alice[4..]), "no secret listed: {listed}");
+    let v: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let alice_id =
+        v.as_array().unwrap().iter().find(|t| t["user"] == "alice").unwrap()["id"].as_str().unwrap().to_string();
+
+    let port = free_port();
+    let server = serve_on(&db, port);
+    let me = http(port, "GET", "/v1/whoami", &alice, "");
+    let config = r#"{"algos":{"vwap":{"enabled":false,"params":{}}}}"#;
+    let put = http(port, "PUT", "/v1/config/algos", &sup, config);
+    // Revoked in the ledger while the server runs: refused at once.
+    blotter().args(["token", "revoke", "--db", &db, &alice_id]).assert().success();
+    let revoked = http(port, "GET", "/v1/whoami", &alice, "");
+    blotter().args(["token", "revoke", "--db", &db, &alice_id]).assert().code(2);
+    terminate(server);
+    assert!(me.starts_with("HTTP/1.1 200") && me.contains("\"alice\""), "{me}");
+    assert!(put.starts_with("HTTP/1.1 200"), "{put}");
+    assert!(revoked.starts_with("HTTP/1.1 401"), "{revoked}");
+
+    let server = serve_on(&db, port);
+    let got = http(port, "GET", "/v1/config/algos", &sup, "");
+    let audit = http(port, "GET", "/v1/audit?outcome=refused", &sup, "");
+    let vwap = http(port, "POST", "/v1/orders", &sup, r#"{"symbol":"AAPL","side":"buy","qty":100,"algo":"vwap"}"#);
+    terminate(server);
+    assert!(got.ends_with(config), "the configuration survived the restart: {got}");
+    assert!(audit.contains("\"GET /v1/whoami\"") && audit.contains("\"unauthorized\""), "{audit}");
+    assert!(vwap.starts_with("HTTP/1.1 409") && vwap.contains("algo_disabled"), "{vwap}");
+}
