@@ -255,6 +255,7 @@ pub async fn audit(
         until_ms: wall_ms("until", q.until.as_deref())?,
         outcome: q.outcome.map(|o| if o == AuditOutcome::Ok { "ok" } else { "refused" }.to_string()),
         tenant: q.tenant,
+        user: None,
         limit: match q.limit {
             None => 100,
             Some(n @ 1..=10_000) => n as usize,

@@ -119,6 +119,9 @@ fn ledger(
     let ledger = Arc::new(Ledger::open_arg(db).map_err(store_error)?);
     let spec = EngineSpec::new(cfg, Sources::default(), actor, fresh.now());
     let served = ledger.open_served(fresh, &spec, actor).map_err(store_error)?;
+    if let Some((id, why)) = &served.passed_over {
+        eprintln!("blotter serve: engine {id} is still served ({why}): starting a new one");
+    }
     let (engine, eref) = (served.engine, served.eref);
     match &served.resumed {
         Some(r) => eprintln!(

@@ -87,6 +87,8 @@ pub struct AuditFilter {
     pub outcome: Option<String>,
     /// Only this tenant.
     pub tenant: Option<String>,
+    /// Only this user.
+    pub user: Option<String>,
     /// Most records returned (newest first).
     pub limit: usize,
 }
@@ -108,6 +110,9 @@ impl LedgerHandle {
         }
         if let Some(t) = &f.tenant {
             w.add("tenant = ?", [T(t.clone())]);
+        }
+        if let Some(u) = &f.user {
+            w.add("user_name = ?", [T(u.clone())]);
         }
         let sql = format!(
             "SELECT engine_id, n, at, user_name, tenant, role, action, parent_id, outcome, code, detail FROM audit {} \

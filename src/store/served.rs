@@ -31,6 +31,8 @@ pub struct Served {
     pub eref: EngineRef,
     /// What the restore changed, when an earlier engine was resumed.
     pub resumed: Option<RestoreReport>,
+    /// The last served engine, passed over because another process still serves it (id, why).
+    pub passed_over: Option<(i64, String)>,
 }
 
 impl Ledger {
@@ -38,19 +40,20 @@ impl Ledger {
     /// same market, resumed, when no other process runs it; otherwise `fresh`,
     /// registered and marked as served. Audited as `actor`.
     pub fn open_served(&self, fresh: Engine, spec: &EngineSpec, actor: &Actor) -> Result<Served, StoreError> {
+        let mut passed_over = None;
         if let Some(last) = self.last_served(spec)? {
             match last.running {
                 None => {
                     let r = super::recover::recover(self, last.id, actor, false)?;
                     let eref = r.recorder.engine_ref().clone();
-                    return Ok(Served { engine: r.engine, eref, resumed: Some(r.report) });
+                    return Ok(Served { engine: r.engine, eref, resumed: Some(r.report), passed_over });
                 }
-                Some(why) => eprintln!("blotter serve: engine {} is still served ({why}): starting a new one", last.id),
+                Some(why) => passed_over = Some((last.id, why)),
             }
         }
         let eref = self.register(spec)?;
         self.mark_served(&eref)?;
-        Ok(Served { engine: fresh, eref, resumed: None })
+        Ok(Served { engine: fresh, eref, resumed: None, passed_over })
     }
 
     /// The latest engine `serve` ran with the same market (seed, date,

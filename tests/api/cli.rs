@@ -228,4 +228,16 @@ fn tokens_in_the_ledger_authenticate_serve_and_config_survives_its_restart() {
     assert!(got.ends_with(config), "the configuration survived the restart: {got}");
     assert!(audit.contains("\"GET /v1/whoami\"") && audit.contains("\"unauthorized\""), "{audit}");
     assert!(vwap.starts_with("HTTP/1.1 409") && vwap.contains("algo_disabled"), "{vwap}");
+    // The same log from the command line.
+    let refused = blotter().args(["history", "--db", &db, "--audit", "--refused", "--json"]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert!(rows.iter().all(|r| r["outcome"] == "refused"), "{rows:?}");
+    assert!(rows.iter().any(|r| r["action"] == "GET /v1/whoami" && r["code"] == "unauthorized"), "{rows:?}");
+    assert!(rows.iter().any(|r| r["action"] == "POST /v1/orders" && r["code"] == "algo_disabled"), "{rows:?}");
+    let text = blotter().args(["history", "--db", &db, "--audit", "--user", "sup"]).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("set_algo_config") && !text.contains("alice@"), "{text}");
+    blotter().args(["history", "--db", &db, "--refused"]).assert().code(2);
+    blotter().args(["history", "--db", &db, "--audit", "--symbol", "AAPL"]).assert().code(2);
 }
