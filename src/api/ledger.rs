@@ -229,20 +229,23 @@ impl AlgoConfigStore for LedgerAlgoConfig {
 
 /// Every second, records the TCA of the served engine's newly finished
 /// orders in the ledger (aggregated TCA reads it there), until the server
-/// stops (`ApiState::drop_streams`); an order not yet committed as finished is
-/// retried. Nothing without a ledger.
-pub fn spawn_tca_recorder(state: &super::ApiState) {
-    let Some(ledger) = state.ledger().cloned() else { return };
+/// stops (`ApiState::drop_streams`: one last pass then); an order not yet
+/// committed as finished is retried. Nothing without a ledger; the task to
+/// await after the server stopped otherwise.
+pub fn spawn_tca_recorder(state: &super::ApiState) -> Option<tokio::task::JoinHandle<()>> {
+    let ledger = state.ledger().cloned()?;
     let engine = state.engine().clone();
     let mut stop = state.stream_stop();
-    tokio::spawn(async move {
+    Some(tokio::spawn(async move {
         let mut done: BTreeSet<ParentId> = ledger.handle.tca_recorded(ledger.engine).await.unwrap_or_default();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
+        let mut last = false;
+        while !last {
+            // A stopping server records what finished since the last tick, then ends.
             tokio::select! {
                 _ = tick.tick() => {}
-                _ = stop.changed() => break,
+                _ = stop.changed() => last = true,
             }
             let (records, without) = engine.with_engine(|e| {
                 let new: Vec<ParentId> =
@@ -268,5 +271,5 @@ pub fn spawn_tca_recorder(state: &super::ApiState) {
                 Err(e) => eprintln!("blotter serve: recording TCA: {e}"),
             }
         }
-    });
+    }))
 }

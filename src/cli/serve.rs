@@ -220,9 +220,10 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
             ..ApiOptions::default()
         };
         let mut state = ApiState::new(desk, tokens, audit, options);
+        let mut recorder = None;
         if let Some(l) = ledger {
             state = state.with_ledger(l);
-            spawn_tca_recorder(&state);
+            recorder = spawn_tca_recorder(&state);
         }
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
@@ -232,7 +233,12 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
             format!("no tokens: requests act as desk@local ({local_role}); loopback only")
         };
         eprintln!("blotter serve: http://{addr}  PAPER mode  {auth}  (Ctrl-C stops)");
-        serve_until(listener, state, stop_signal()).await.map_err(|e| CliError::runtime(format!("serve: {e}")))
+        let served = serve_until(listener, state, stop_signal()).await;
+        // The recorder's last pass: orders that finished since its last tick.
+        if let Some(r) = recorder {
+            let _ = r.await;
+        }
+        served.map_err(|e| CliError::runtime(format!("serve: {e}")))
     });
     // A clean stop releases the engine in the ledger (a crash leaves it to `recover`).
     if let Some(r) = recorded {

@@ -72,7 +72,7 @@ fn start(db: &Db, seed: u64, speed: f64, tokens: Option<Tokens>) -> Session {
         let audit = Arc::new(LedgerAudit::new(&handle));
         let ledger = ServedLedger { handle, engine: served.eref.id, resumed_at };
         let state = ApiState::new(engine.clone(), store, audit, ApiOptions::default()).with_ledger(ledger);
-        spawn_tca_recorder(&state);
+        let _ = spawn_tca_recorder(&state);
         (spawn(state, "127.0.0.1:0".parse().unwrap()).await.unwrap(), engine, tokens)
     });
     let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).no_proxy().build().unwrap();
