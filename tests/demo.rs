@@ -33,3 +33,15 @@ fn a_bad_script_names_the_step() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("step 1: look: 'everything' is not one of"), "{err}");
 }
+
+#[test]
+fn json_needs_headless_and_a_negative_hold_is_refused() {
+    let out = Command::cargo_bin("blotter").unwrap().args(["demo", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--json prints the headless run's report: add --headless"), "{err}");
+    let out = Command::cargo_bin("blotter").unwrap().args(["demo", "--hold-factor=-1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--hold-factor: -1 must be 0 or more"), "{err}");
+}

@@ -53,6 +53,12 @@ fn bad_theme_names_file_line_and_key() {
 fn config_fixtures() {
     let c = Config::parse("config/valid.toml", &read("config/valid.toml")).unwrap();
     assert_eq!((c.theme.as_str(), c.keymap.as_str(), c.speed, c.seed), ("light", "vim", 60.0, 9));
+    assert_eq!(c.connect.as_deref(), Some("http://127.0.0.1:8898"));
+    assert_eq!(
+        (c.alerts.slippage_bps, c.alerts.behind_schedule_pct),
+        (40.0, 10.0),
+        "a partial [alerts] keeps the rest"
+    );
     let e = Config::parse("config/invalid.toml", &read("config/invalid.toml")).unwrap_err();
     assert!(e.to_string().starts_with("config/invalid.toml: line 3, key 'speed'"), "{e}");
 }
@@ -129,4 +135,14 @@ fn without_a_terminal_the_binary_says_so_instead_of_drawing() {
             predicate::str::contains("cannot open the terminal UI")
                 .and(predicate::str::contains("run it in a terminal")),
         );
+}
+
+#[test]
+fn a_bad_sidecar_url_or_alert_threshold_names_its_line() {
+    let e = Config::parse("c.toml", "speed = 10\nconnect = \"https://desk:8898\"\n").unwrap_err().to_string();
+    assert!(e.contains("line 2, key 'connect'") && e.contains("http://HOST:PORT"), "{e}");
+    let e = Config::parse("c.toml", "[alerts]\nslippage_bps = 0\n").unwrap_err().to_string();
+    assert!(e.contains("line 2, key 'alerts.slippage_bps'") && e.contains("positive"), "{e}");
+    let e = Config::parse("c.toml", "[alerts]\nslipage_bps = 5\n").unwrap_err().to_string();
+    assert!(e.contains("slipage_bps"), "an unknown key is named: {e}");
 }

@@ -82,3 +82,61 @@ async fn panes() {
     insta::assert_snapshot!("too_small", text(&render(&a, 60, 20)));
     insta::assert_snapshot!("smallest_usable_80x24", text(&render(&a, 80, 24)));
 }
+
+/// The demo's caption bar above the desk, as `blotter demo` shows it.
+fn caption(fired: usize, waiting: bool, auto: bool) -> blotter::tui::demo::DemoView {
+    use blotter::tui::scenario::ny;
+    blotter::tui::demo::DemoView {
+        title: "blotter: a day on the paper desk".into(),
+        fired,
+        total: 13,
+        caption: "The open. A VWAP buys 300,000 AAPL over the day, slicing along the U-shaped volume curve: heavy at \
+                  the open and the close, light at lunch. Passive while on schedule, crossing when behind."
+            .into(),
+        look: Some(blotter::demo::Look::Blotter),
+        select: Some(blotter::model::ParentId(1)),
+        next_at: (fired < 13).then(|| ny("09:32")),
+        waiting,
+        auto,
+        auto_in: auto.then_some(2.5),
+        left: false,
+        refused: Vec::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_caption_bar() {
+    use blotter::tui::app::Msg;
+    let (_c, mut a) = app().await;
+    let top = |a: &App| text(&render(a, 120, 40)).lines().take(7).collect::<Vec<_>>().join("\n");
+    a.on_msg(Msg::Demo(Box::new(caption(2, true, false))));
+    let s = top(&a);
+    assert!(s.contains("step 2 of 13") && s.contains("waiting for the next step (09:32:00)"), "{s}");
+    assert!(s.contains("look at the blotter, P1"), "{s}");
+    assert!(s.contains("space") && s.contains("next step now") && s.contains("leave the script"), "{s}");
+    insta::assert_snapshot!("demo_caption_waiting", s);
+    a.on_msg(Msg::Demo(Box::new(caption(2, false, true))));
+    let s = top(&a);
+    assert!(s.contains("auto: next step in 2.5 s") && s.contains("any other key takes over"), "{s}");
+    insta::assert_snapshot!("demo_caption_auto", s);
+    a.on_msg(Msg::Demo(Box::new(caption(13, false, false))));
+    let s = top(&a);
+    assert!(s.contains("step 13 of 13") && s.contains("end of the script: the desk is yours"), "{s}");
+    assert!(!s.contains("next step now"), "no step left to advance to: {s}");
+    insta::assert_snapshot!("demo_caption_end", s);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_include_the_supervisor_view_and_the_demo() {
+    let shots = blotter::tui::screenshots::shots(SEED).await;
+    let screen = |name: &str| {
+        let s = shots.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no {name} shot"));
+        text(&render(&s.app, s.width, s.height))
+    };
+    let sup = screen("supervisor");
+    assert!(sup.contains("Working orders · every desk") && sup.contains("bob@az"), "{sup}");
+    let demo = screen("demo");
+    assert!(demo.contains("step 5 of 13 · look at the blotter, P4"), "{demo}");
+    assert!(demo.contains("waiting for the next step (09:45:00)") && demo.contains("‖ paused"), "{demo}");
+    assert!(demo.contains("Implementation shortfall (Almgren-Chriss) buys 200,000 SPY"), "{demo}");
+}

@@ -10,8 +10,12 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// On a tmux server of this test process only (other tmux users on the
+    /// machine cannot disturb it; it exits with its last session).
     fn run(args: &[&str]) -> String {
-        let out = Command::new("tmux").args(args).output().expect("tmux runs (.ci/run installs it)");
+        let socket = format!("blotter-tui-e2e-{}", std::process::id());
+        let out =
+            Command::new("tmux").args(["-L", &socket]).args(args).output().expect("tmux runs (.ci/run installs it)");
         assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
@@ -46,7 +50,8 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).output();
+        let socket = format!("blotter-tui-e2e-{}", std::process::id());
+        let _ = Command::new("tmux").args(["-L", &socket, "kill-session", "-t", &self.session]).output();
     }
 }
 

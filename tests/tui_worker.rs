@@ -41,7 +41,7 @@ async fn the_worker_greets_acts_follows_and_refreshes() {
     until(&mut rx, "a refresh with the order", |m| matches!(m, Msg::Snapshot(s) if s.orders.len() == 1)).await;
 
     let p1 = ParentId(1);
-    want_tx.send(Want { details: vec![p1], tca: Some(p1), symbol: Some("AAPL".into()) }).unwrap();
+    want_tx.send(Want { details: vec![p1], tca: Some(p1), symbol: Some("AAPL".into()), supervisor: None }).unwrap();
     until(&mut rx, "a refresh with detail, TCA and book", |m| {
         matches!(m, Msg::Snapshot(s) if s.details.contains_key(&p1) && s.tca.is_some() && s.book.is_some() && s.venues.len() == 5)
     })

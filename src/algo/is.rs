@@ -34,7 +34,7 @@
 //! consistent.
 
 use super::slicer::{Slicer, default_slices, equal_times, plan_from};
-use super::{AlgoCtx, AlgoSpec, ExecAlgo, ParamError, Params, PlannedSlice};
+use super::{AlgoSpec, ExecAlgo, ParamError, Params};
 use crate::model::{AlgoKind, Instrument};
 use serde::{Deserialize, Serialize};
 
@@ -253,29 +253,7 @@ impl ExecAlgo for Is {
         AlgoKind::Is
     }
 
-    fn plan(&self) -> Vec<PlannedSlice> {
-        self.slicer.plan().to_vec()
-    }
-
-    fn on_start(&mut self, ctx: &mut AlgoCtx<'_>) {
-        self.slicer.on_start(ctx);
-    }
-
-    fn on_timer(&mut self, ctx: &mut AlgoCtx<'_>, token: u64) {
-        self.slicer.on_timer(ctx, token);
-    }
-
-    fn on_child_closed(&mut self, ctx: &mut AlgoCtx<'_>) {
-        self.slicer.on_child_closed(ctx);
-    }
-
-    fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
-        self.slicer.on_amend(ctx);
-    }
-
-    fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
-        self.slicer.on_resume(ctx);
-    }
+    super::slicer::delegate_to_slicer!();
 
     fn model(&self) -> Option<serde_json::Value> {
         serde_json::to_value(&self.model).ok()

@@ -37,6 +37,27 @@ pub struct PlannedSlice {
     pub cum: Qty,
 }
 
+/// Quantity a plan has due by `now`: each slice's quantity accrues linearly
+/// from its start to the next slice's start (the last one to `end`), so an
+/// order is not "behind" by a whole slice the instant that slice begins.
+pub fn due_by(plan: &[PlannedSlice], end: Timestamp, now: Timestamp) -> f64 {
+    let mut prev = 0.0;
+    for (i, s) in plan.iter().enumerate() {
+        if now < s.at {
+            break;
+        }
+        let until = plan.get(i + 1).map_or(end, |n| n.at);
+        let cum = s.cum.to_f64();
+        if now >= until || until <= s.at {
+            prev = cum;
+            continue;
+        }
+        let f = (now.0 - s.at.0) as f64 / (until.0 - s.at.0) as f64;
+        return prev + (cum - prev) * f;
+    }
+    prev
+}
+
 /// Everything an algorithm needs to build itself.
 #[derive(Debug, Clone, Copy)]
 pub struct AlgoSpec<'a> {
@@ -255,6 +276,23 @@ mod tests {
         assert_eq!(parts.iter().copied().sum::<Qty>(), Qty::from_int(200_000));
         let parts = split_in_lots(Qty::from_int(10), &[1.0, 1.0, 1.0], Qty::from_int(1));
         assert_eq!(parts, vec![Qty::from_int(4), Qty::from_int(3), Qty::from_int(3)]);
+    }
+
+    #[test]
+    fn due_accrues_through_each_slice() {
+        let t = |s: i64| Timestamp(s * 1_000_000_000);
+        let slice = |at, cum| PlannedSlice { at: t(at), qty: Qty::from_int(100), cum: Qty::from_int(cum) };
+        let plan = [slice(100, 100), slice(200, 200), slice(300, 300)];
+        let due = |now| due_by(&plan, t(400), t(now));
+        assert_eq!(due(50), 0.0, "nothing before the first slice");
+        assert_eq!(due(100), 0.0, "a slice is not all due the instant it starts");
+        assert_eq!(due(150), 50.0);
+        assert_eq!(due(200), 100.0);
+        assert_eq!(due(350), 250.0);
+        assert_eq!(due(400), 300.0);
+        assert_eq!(due(999), 300.0);
+        // A one-instant plan (a market-on-close) is due at once.
+        assert_eq!(due_by(&[slice(100, 100)], t(100), t(100)), 100.0);
     }
 
     proptest! {

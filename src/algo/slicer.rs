@@ -13,8 +13,39 @@
 //! volume others have traded plus what the curve expects next.
 
 use super::{AlgoCtx, PlannedSlice, split_in_lots};
+
+/// The `ExecAlgo` hooks of an algorithm whose whole behaviour is a `Slicer`
+/// in its `slicer` field (TWAP, VWAP, IS differ only in how they plan).
+macro_rules! delegate_to_slicer {
+    () => {
+        fn plan(&self) -> Vec<$crate::algo::PlannedSlice> {
+            self.slicer.plan().to_vec()
+        }
+
+        fn on_start(&mut self, ctx: &mut $crate::algo::AlgoCtx<'_>) {
+            self.slicer.on_start(ctx);
+        }
+
+        fn on_timer(&mut self, ctx: &mut $crate::algo::AlgoCtx<'_>, token: u64) {
+            self.slicer.on_timer(ctx, token);
+        }
+
+        fn on_child_closed(&mut self, ctx: &mut $crate::algo::AlgoCtx<'_>) {
+            self.slicer.on_child_closed(ctx);
+        }
+
+        fn on_amend(&mut self, ctx: &mut $crate::algo::AlgoCtx<'_>) {
+            self.slicer.on_amend(ctx);
+        }
+
+        fn on_resume(&mut self, ctx: &mut $crate::algo::AlgoCtx<'_>) {
+            self.slicer.on_resume(ctx);
+        }
+    };
+}
 use crate::model::{Duration, Qty, Timestamp};
 use crate::router::Urgency;
+pub(crate) use delegate_to_slicer;
 
 const FINAL: u64 = u64::MAX;
 const RETRY: u64 = u64::MAX - 1;

@@ -12,7 +12,7 @@
 //! `aggressive` crosses every slice at once).
 
 use super::slicer::{Slicer, default_slices, plan_from};
-use super::{AlgoCtx, AlgoSpec, ExecAlgo, ParamError, Params, PlannedSlice};
+use super::{AlgoSpec, ExecAlgo, ParamError, Params};
 use crate::market::rng::SimRng;
 use crate::model::{AlgoKind, Timestamp};
 use rand::RngExt;
@@ -59,27 +59,5 @@ impl ExecAlgo for Twap {
         AlgoKind::Twap
     }
 
-    fn plan(&self) -> Vec<PlannedSlice> {
-        self.slicer.plan().to_vec()
-    }
-
-    fn on_start(&mut self, ctx: &mut AlgoCtx<'_>) {
-        self.slicer.on_start(ctx);
-    }
-
-    fn on_timer(&mut self, ctx: &mut AlgoCtx<'_>, token: u64) {
-        self.slicer.on_timer(ctx, token);
-    }
-
-    fn on_child_closed(&mut self, ctx: &mut AlgoCtx<'_>) {
-        self.slicer.on_child_closed(ctx);
-    }
-
-    fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
-        self.slicer.on_amend(ctx);
-    }
-
-    fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
-        self.slicer.on_resume(ctx);
-    }
+    super::slicer::delegate_to_slicer!();
 }

@@ -59,6 +59,11 @@ impl ClientError {
         self.field = Some(field.into());
         self
     }
+    /// The sidecar could not be reached (or the breaker is open): says
+    /// nothing about the request itself.
+    pub fn is_connection(&self) -> bool {
+        matches!(self.code.as_str(), "unavailable" | "circuit_open")
+    }
 }
 
 /// The refusal of a transport that does not offer a call.

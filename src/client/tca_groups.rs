@@ -1,5 +1,5 @@
 //! Post-trade analysis aggregated across orders, by algorithm, venue, desk
-//! or day.
+//! (tenant) or trading day.
 //!
 //! Computed here over the engine's finished orders in memory from the
 //! per-order `TcaReport`; averages are weighted by executed notional. A
@@ -21,16 +21,16 @@ pub enum TcaGroupBy {
     Algo,
     /// By venue.
     Venue,
-    /// By desk (the order's tenant).
+    /// By desk (the owner's tenant).
     Desk,
-    /// By trading day (UTC date, simulated time).
+    /// By trading day.
     Day,
 }
 
-/// Aggregated figures of one algorithm or venue.
+/// Aggregated figures of one algorithm, venue, desk or day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TcaGroup {
-    /// Algorithm, venue, desk (tenant) or day (YYYY-MM-DD).
+    /// Algorithm or venue name, tenant, or date (YYYY-MM-DD).
     pub key: String,
     /// Finished orders with executions in the group.
     pub orders: usize,
@@ -104,17 +104,18 @@ pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<T
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
     for o in engine.parents().filter(|o| o.status.is_terminal() && o.filled.is_positive()) {
         let Some(s) = engine.order_tca_report(actor, o.id) else { continue };
-        let whole_order = match by {
+        // Per order, the key of its group (the venue split is per fill instead).
+        let key = match by {
             TcaGroupBy::Algo => Some(o.algo.to_string()),
             TcaGroupBy::Desk => Some(o.owner.tenant.to_string()),
-            // One engine simulates one trading day; orders finish within it.
+            // One engine runs one trading day.
             TcaGroupBy::Day => Some(engine.date().to_string()),
             TcaGroupBy::Venue => None,
         };
-        match whole_order {
-            Some(key) => {
+        match key {
+            Some(k) => {
                 let fills = engine.fills(o.id).len();
-                groups.entry(key).or_default().add(
+                groups.entry(k).or_default().add(
                     fills,
                     o.filled,
                     o.notional,

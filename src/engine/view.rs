@@ -252,8 +252,8 @@ impl Engine {
         let schedule_deviation = if p.started && p.order.qty.is_positive() {
             let plan = p.algo.plan();
             (!plan.is_empty()).then(|| {
-                let due = plan.iter().take_while(|s| s.at <= self.now).last().map_or(Qty::ZERO, |s| s.cum);
-                (p.order.filled.to_f64() - due.to_f64()) / p.order.qty.to_f64()
+                let due = crate::algo::due_by(&plan, p.order.end, self.now);
+                (p.order.filled.to_f64() - due) / p.order.qty.to_f64()
             })
         } else {
             None

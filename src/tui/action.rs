@@ -85,6 +85,48 @@ pub enum Action {
     Confirm,
     /// Close a dialog, prompt, overlay or the ticket.
     Dismiss,
+    /// Show or leave the supervisor view of every desk (SUPERVISOR and ADMIN only).
+    SupervisorView,
+    /// Supervisor view: group the TCA by the next of algo, venue, desk and day.
+    TcaGrouping,
+    /// Supervisor view: edit the selected tenant's risk limits.
+    EditLimits,
+    /// Supervisor view: set the selected tenant ACTIVE (asks first).
+    SetActive,
+    /// Supervisor view: set the selected tenant REDUCING (asks first).
+    SetReducing,
+    /// Supervisor view: set the selected tenant HALTED (asks first).
+    SetHalted,
+    /// Supervisor view: enable or disable execution for the selected tenant (asks first).
+    ToggleExecution,
+    /// Supervisor view: kill switch for the selected tenant (asks for its name typed).
+    KillTenant,
+    /// Demo: show the next step now (fast-forwarding the clock to its time).
+    DemoNext,
+    /// Demo: leave the script (no more steps; the clock runs on).
+    DemoLeave,
     /// Does nothing (unbinds a default key in a user keymap).
     Unbind,
+}
+
+impl Action {
+    /// Only offered while a demo script plays.
+    pub fn needs_demo(self) -> bool {
+        matches!(self, Action::DemoNext | Action::DemoLeave)
+    }
+
+    /// Only SUPERVISOR and ADMIN have it: for anyone else it is neither shown nor carried out.
+    pub fn needs_supervisor(self) -> bool {
+        matches!(
+            self,
+            Action::SupervisorView
+                | Action::TcaGrouping
+                | Action::EditLimits
+                | Action::SetActive
+                | Action::SetReducing
+                | Action::SetHalted
+                | Action::ToggleExecution
+                | Action::KillTenant
+        )
+    }
 }

@@ -1,15 +1,15 @@
 //! The application state: plain data the views borrow. Keys become actions
 //! (`input.rs`), actions change this state and may ask for client calls
-//! (`Effect`); results come back as `Msg` and are applied here. Nothing in
-//! this module does I/O.
+//! (`Effect`); results come back as `Msg` and are applied in `update.rs`.
+//! Nothing in this module does I/O.
 
 use super::keymap::{Context, Keymap};
 use super::table::{RowKey, Table};
 use super::theme::Theme;
 use super::ticket::{Market, Ticket};
-use crate::client::{ClientError, StreamItem};
+use crate::client::{BreakerView, ClientError, StreamItem, TcaGroup, TcaGroupBy};
 use crate::engine::view::{BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderRow, VenueView};
-use crate::engine::{Amendment, EventKind, OrderRequest};
+use crate::engine::{Amendment, OrderRequest};
 use crate::market::SessionState;
 use crate::model::{ChildId, ParentId, Timestamp};
 use std::collections::{BTreeMap, HashMap};
@@ -48,6 +48,15 @@ impl Tab {
     }
 }
 
+/// What fills the screen between the status and hint bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The desk: blotter and detail pane.
+    Desk,
+    /// Every desk at once, for SUPERVISOR and ADMIN.
+    Supervisor,
+}
+
 /// A yes/no question.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Question {
@@ -60,6 +69,10 @@ pub enum Question {
     },
     /// The engine warned about an order (risk controls): send it anyway?
     Risk(Box<OrderRequest>, String),
+    /// Set a tenant's trading state?
+    TradingState(String, crate::risk::TradingState),
+    /// Enable (true) or disable execution for a tenant?
+    Execution(String, bool),
 }
 
 /// What a one-line prompt is for.
@@ -71,6 +84,8 @@ pub enum PromptKind {
     Jump,
     /// Type KILL to confirm kill-all.
     KillAll,
+    /// Type the tenant's name to confirm its kill switch (the tenant is the prompt's target).
+    KillTenant,
 }
 
 /// A one-line prompt.
@@ -82,6 +97,8 @@ pub struct Prompt {
     pub input: Input,
     /// Why the last attempt was refused.
     pub error: Option<String>,
+    /// What the prompt acts on (the tenant of a tenant kill switch).
+    pub target: Option<String>,
 }
 
 /// What is painted over the panes.
@@ -141,6 +158,16 @@ pub enum Effect {
     Preview(u64, Option<OrderRequest>, Option<String>),
     /// Put text on the clipboard.
     Copy(String),
+    /// Replace a tenant's risk limits.
+    SetLimits(String, crate::risk::Limits),
+    /// Set a tenant's trading state.
+    SetTradingState(String, crate::risk::TradingState),
+    /// Enable or disable execution for a tenant.
+    SetExecution(String, bool),
+    /// Kill switch for one tenant.
+    KillTenant(String),
+    /// Ask the demo's driver for something.
+    Demo(super::demo::DemoCmd),
 }
 
 /// The data a refresh brings back.
@@ -156,6 +183,10 @@ pub struct Snapshot {
     pub book: Option<BookView>,
     /// Venues of the focused symbol.
     pub venues: Vec<VenueView>,
+    /// Every tenant's risk controls (supervisor view only).
+    pub risk: Option<Result<crate::engine::RiskView, ClientError>>,
+    /// Aggregated TCA and its grouping (supervisor view only).
+    pub tca_groups: Option<(TcaGroupBy, Result<Vec<TcaGroup>, ClientError>)>,
 }
 
 /// What the background refresher should load.
@@ -167,6 +198,8 @@ pub struct Want {
     pub tca: Option<ParentId>,
     /// Symbol whose book and venues are needed.
     pub symbol: Option<String>,
+    /// The supervisor view is open: risk controls and TCA aggregated this way.
+    pub supervisor: Option<TcaGroupBy>,
 }
 
 /// A result coming back from the client.
@@ -188,6 +221,16 @@ pub enum Msg {
     Stream(StreamItem),
     /// A submission came back with risk warnings to acknowledge.
     RiskWarning(Box<OrderRequest>, String),
+    /// A submission failed (refused, or the sidecar unreachable): the ticket comes back.
+    SubmitFailed(ClientError),
+    /// A submission was accepted: the ticket kept for a failure is dropped.
+    Submitted,
+    /// The connection's circuit breaker after a health call (`None` in-process).
+    Circuit(Option<BreakerView>),
+    /// Risk controls as changed by a supervisor's action.
+    Risk(Box<crate::engine::RiskView>),
+    /// The demo's caption changed.
+    Demo(Box<super::demo::DemoView>),
 }
 
 /// The market facts a ticket validates against, from the instruments and the clock.
@@ -211,7 +254,7 @@ pub fn market_of<'a>(instruments: &'a [InstrumentView], clock: Option<&'a ClockV
 pub const SPEEDS: [f64; 11] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0];
 
 /// Alerts kept.
-const ALERTS_KEPT: usize = 500;
+pub(crate) const ALERTS_KEPT: usize = 500;
 
 /// The whole UI state.
 #[derive(Debug)]
@@ -228,6 +271,8 @@ pub struct App {
     pub connected: bool,
     /// Why not, when not.
     pub connection_note: Option<String>,
+    /// The sidecar connection's circuit breaker (`None` in-process).
+    pub circuit: Option<BreakerView>,
     /// The simulated clock.
     pub clock: Option<ClockView>,
     /// Instruments for the ticket.
@@ -252,8 +297,19 @@ pub struct App {
     pub focus: Pane,
     /// Detail tab.
     pub tab: Tab,
+    /// Desk or supervisor view.
+    pub view: View,
+    /// The supervisor view's data and cursor.
+    pub sup: super::supervisor::Supervisor,
+    /// The demo's caption bar, while `blotter demo` plays.
+    pub demo: Option<super::demo::DemoView>,
+    /// An order to select as soon as the blotter has it (a demo step's `select`).
+    pub pending_select: Option<ParentId>,
     /// The order ticket when open.
     pub ticket: Option<Ticket>,
+    /// The last ticket sent, kept until its submission is answered so a
+    /// failure (a dead sidecar) gives back everything that was typed.
+    pub sent: Option<Ticket>,
     /// Ticket preview generation (answers to older requests are dropped).
     pub preview_gen: u64,
     /// Overlay on top.
@@ -297,6 +353,7 @@ impl App {
             latency_ms: None,
             connected: true,
             connection_note: None,
+            circuit: None,
             clock: None,
             instruments: Vec::new(),
             orders: Vec::new(),
@@ -309,7 +366,12 @@ impl App {
             table: Table::new(),
             focus: Pane::Blotter,
             tab: Tab::Venues,
+            view: View::Desk,
+            sup: super::supervisor::Supervisor::new(Default::default()),
+            demo: None,
+            pending_select: None,
             ticket: None,
+            sent: None,
             preview_gen: 0,
             overlay: None,
             note: None,
@@ -332,9 +394,26 @@ impl App {
             None => match &self.ticket {
                 Some(t) if t.stage == super::ticket::Stage::Review => Context::Confirm,
                 Some(_) => Context::Ticket,
+                None if self.supervising() && self.sup.editor.is_some() => Context::Limits,
+                None if self.supervising() => Context::Supervisor,
                 None => Context::Normal,
             },
         }
+    }
+
+    /// The identity is SUPERVISOR or ADMIN (unknown counts as not: nothing is shown before we know).
+    pub fn is_supervisor(&self) -> bool {
+        self.identity.as_ref().is_some_and(|i| i.role.is_supervisor())
+    }
+
+    /// The supervisor view is on screen (never for anyone but a supervisor).
+    pub fn supervising(&self) -> bool {
+        self.view == View::Supervisor && self.is_supervisor()
+    }
+
+    /// Whether a key for `a` is offered (hint bar, help) and carried out.
+    pub fn offers(&self, a: super::action::Action) -> bool {
+        (!a.needs_supervisor() || self.is_supervisor()) && (!a.needs_demo() || self.demo.is_some())
     }
 
     /// The selected row's parent order.
@@ -374,7 +453,8 @@ impl App {
             details.push(s);
         }
         details.sort();
-        Want { details, tca: selected, symbol: self.focus_symbol() }
+        let supervisor = self.supervising().then_some(self.sup.tca_by);
+        Want { details, tca: selected, symbol: self.focus_symbol(), supervisor }
     }
 
     /// The market facts the ticket validates against.
@@ -400,129 +480,5 @@ impl App {
             .or_else(|| c.sessions.iter().find(|(_, _, tz)| tz == "America/New_York"))
             .or_else(|| c.sessions.first())?;
         Some((s.0.to_string(), s.1))
-    }
-
-    /// Applies a result from the client.
-    pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
-        match msg {
-            Msg::Snapshot(s) => self.apply_snapshot(*s),
-            Msg::Clock(c) => {
-                if let Some(s) = c.speed.filter(|s| *s > 0.0) {
-                    self.speed = s;
-                }
-                self.clock = Some(c);
-            }
-            Msg::Health(h, ms) => match h {
-                Ok(h) => {
-                    self.connected = true;
-                    self.connection_note = None;
-                    self.latency_ms = Some(ms);
-                    self.health = Some(h);
-                }
-                Err(e) => {
-                    self.connected = false;
-                    self.connection_note = Some(e.message);
-                }
-            },
-            Msg::Hello(id, inst) => {
-                self.identity = Some(id);
-                self.instruments = inst;
-            }
-            Msg::Done(what, r) => match r {
-                Ok(text) => self.note = Some((Level::Info, text)),
-                Err(e) => {
-                    let text = format!("{what}: {}", e.message);
-                    self.push_alert(Level::Error, text.clone());
-                    self.note = Some((Level::Error, text));
-                }
-            },
-            Msg::Preview(generation, p) => {
-                if generation == self.preview_gen
-                    && let Some(t) = self.ticket.as_mut()
-                {
-                    if p.request.is_some() {
-                        let err = p.slices.as_ref().and_then(|r| r.as_ref().err());
-                        t.set_remote_error(err);
-                    }
-                    t.preview = *p;
-                }
-            }
-            Msg::Stream(item) => self.on_stream(item),
-            Msg::RiskWarning(req, message) => self.overlay = Some(Overlay::Question(Question::Risk(req, message))),
-        }
-        Vec::new()
-    }
-
-    fn apply_snapshot(&mut self, s: Snapshot) {
-        self.tca = s.tca;
-        self.book = s.book;
-        self.venues = s.venues;
-        self.set_orders(s.orders, s.details);
-    }
-
-    /// Replaces the orders and details and rebuilds the rows (selection kept).
-    pub fn set_orders(&mut self, orders: Vec<OrderRow>, details: HashMap<ParentId, OrderDetail>) {
-        self.orders = orders;
-        self.details = details;
-        self.fill_counts.clear();
-        for d in self.details.values() {
-            for f in &d.fills {
-                *self.fill_counts.entry(f.child).or_default() += 1;
-            }
-        }
-        self.table.rebuild(&self.orders, &self.details);
-    }
-
-    fn on_stream(&mut self, item: StreamItem) {
-        match item {
-            StreamItem::Event(e) => {
-                self.last_seq = self.last_seq.max(e.seq);
-                let alert = match &e.kind {
-                    EventKind::Rejected { parent, code, message, .. } => Some((
-                        Level::Error,
-                        format!(
-                            "{} rejected ({}): {message}",
-                            parent.map_or("order".into(), |p| p.to_string()),
-                            code.as_str()
-                        ),
-                    )),
-                    EventKind::ChildRejected { child, reason } => {
-                        Some((Level::Warn, format!("{child} rejected by venue: {reason}")))
-                    }
-                    EventKind::KillAll { parents, .. } => {
-                        Some((Level::Warn, format!("kill-all: {} orders paused, children cancelled", parents.len())))
-                    }
-                    EventKind::Done { parent, status, residual, .. } if residual.is_positive() => {
-                        Some((Level::Warn, format!("{parent} {status} with {residual} unfilled")))
-                    }
-                    _ => None,
-                };
-                if let Some((level, text)) = alert {
-                    self.alerts.push(Alert { ts: e.ts, level, text });
-                    self.trim_alerts();
-                }
-            }
-            StreamItem::Lagged { missed } => {
-                self.push_alert(Level::Warn, format!("event stream lagged: {missed} events skipped, resynced"));
-            }
-            StreamItem::Connection { connected, detail } => {
-                self.connected = connected;
-                self.connection_note = (!connected).then_some(detail);
-            }
-        }
-    }
-
-    /// Adds an alert stamped with the simulated time.
-    pub fn push_alert(&mut self, level: Level, text: String) {
-        let ts = self.clock.as_ref().map_or(Timestamp(0), |c| c.now);
-        self.alerts.push(Alert { ts, level, text });
-        self.trim_alerts();
-    }
-
-    fn trim_alerts(&mut self) {
-        if self.alerts.len() > ALERTS_KEPT {
-            let extra = self.alerts.len() - ALERTS_KEPT;
-            self.alerts.drain(..extra);
-        }
     }
 }

@@ -37,6 +37,10 @@ pub struct Config {
     pub max_fps: u32,
     /// Mouse: wheel scrolls, click selects (hold shift to select text in most terminals).
     pub mouse: bool,
+    /// Sidecar URL to open the UI on (`--connect` wins); unset = the embedded engine.
+    pub connect: Option<String>,
+    /// When the supervisor view raises an alert (`[alerts]`).
+    pub alerts: super::supervisor::alerts::Thresholds,
 }
 
 impl Default for Config {
@@ -54,6 +58,8 @@ impl Default for Config {
             role: Role::Supervisor.as_str().into(),
             max_fps: 100,
             mouse: true,
+            connect: None,
+            alerts: Default::default(),
         }
     }
 }
@@ -129,6 +135,17 @@ impl Config {
                 "line {}, key 'max_fps': {} is out of range; allowed: 1..=1000",
                 at("max_fps"),
                 c.max_fps
+            )));
+        }
+        if let Err((key, msg)) = c.alerts.validate() {
+            return Err(err(format!("line {}, key 'alerts.{key}': {msg}", at(key))));
+        }
+        if let Some(u) = &c.connect
+            && !u.trim().starts_with("http://")
+        {
+            return Err(err(format!(
+                "line {}, key 'connect': '{u}' is not an http:// URL; allowed: http://HOST:PORT (this build has no TLS)",
+                at("connect")
             )));
         }
         Ok(c)

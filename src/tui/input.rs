@@ -25,12 +25,25 @@ impl App {
         let key = Key::from_event(&ev);
         let action = self.keymap.lookup(ctx, key);
         let mut out = Vec::new();
+        // Any key but the demo's own takes over from an unattended demo.
+        if self.demo.as_ref().is_some_and(|d| d.auto) && !action.is_some_and(Action::needs_demo) {
+            out.push(Effect::Demo(super::demo::DemoCmd::Manual));
+            if let Some(d) = self.demo.as_mut() {
+                d.auto = false;
+            }
+        }
         match ctx {
             Context::Normal | Context::Global => {
                 if let Some(a) = action {
-                    self.normal(a, &mut out);
+                    self.normal_key(a, &mut out);
                 }
             }
+            Context::Supervisor => {
+                if let Some(a) = action.filter(|a| self.offers(*a)) {
+                    self.supervisor_key(a, &mut out);
+                }
+            }
+            Context::Limits => self.limits_key(action, ev, &mut out),
             Context::Help => self.help(action),
             Context::Confirm => self.confirm(action, &mut out),
             Context::Prompt => self.prompt(action, ev, &mut out),
@@ -39,7 +52,17 @@ impl App {
         out
     }
 
-    fn normal(&mut self, a: Action, out: &mut Vec<Effect>) {
+    /// A key on the desk (and the desk's keys the supervisor view shares).
+    pub(crate) fn normal_key(&mut self, a: Action, out: &mut Vec<Effect>) {
+        // A supervisor's key does nothing for anyone else; the view's own key
+        // says why, so an advisor pressing it is not left guessing.
+        if !self.offers(a) {
+            if a == Action::SupervisorView {
+                let role = self.identity.as_ref().map_or_else(|| "unknown yet".to_string(), |i| i.role.to_string());
+                self.say(Level::Warn, format!("supervisor role required (SUPERVISOR or ADMIN); you are {role}"));
+            }
+            return;
+        }
         let page = i64::from(self.table.height.get().max(1));
         match a {
             Action::Quit => self.ask_quit(),
@@ -132,6 +155,12 @@ impl App {
                 None => self.say(Level::Warn, "no order selected".into()),
             },
             Action::CycleTheme => self.cycle_theme(),
+            Action::SupervisorView => self.view = super::app::View::Supervisor,
+            Action::DemoNext => out.push(Effect::Demo(super::demo::DemoCmd::Next)),
+            Action::DemoLeave => {
+                out.push(Effect::Demo(super::demo::DemoCmd::Leave));
+                self.say(Level::Info, "left the demo script: the desk is yours".into());
+            }
             _ => {}
         }
     }
@@ -162,7 +191,7 @@ impl App {
     }
 
     fn open_prompt(&mut self, kind: PromptKind) {
-        self.overlay = Some(Overlay::Prompt(Prompt { kind, input: Input::default(), error: None }));
+        self.overlay = Some(Overlay::Prompt(Prompt { kind, input: Input::default(), error: None, target: None }));
     }
 
     fn open_ticket(&mut self, t: Ticket, out: &mut Vec<Effect>) {
@@ -216,6 +245,10 @@ impl App {
                 self.overlay = None;
                 out.push(Effect::Submit(crate::engine::OrderRequest { acknowledge_warnings: true, ..*req }));
             }
+            (Some(Action::Confirm), Some(q @ (Question::TradingState(..) | Question::Execution(..)))) => {
+                self.overlay = None;
+                out.extend(App::supervisor_answer(&q));
+            }
             (Some(Action::Dismiss), Some(_)) => self.overlay = None,
             (Some(Action::Confirm), None) => self.send_ticket(out),
             (Some(Action::Dismiss), None) => {
@@ -233,7 +266,10 @@ impl App {
         match (t.amending(), t.amending().map(|_| t.amendment(&m)), t.request(&m)) {
             (Some(id), Some(Ok(Some(a))), _) => out.push(Effect::Amend(id, a)),
             (Some(id), Some(Ok(None)), _) => self.say(Level::Info, format!("{id}: nothing changed")),
-            (None, _, Ok(req)) => out.push(Effect::Submit(req)),
+            (None, _, Ok(req)) => {
+                self.sent = Some(t);
+                out.push(Effect::Submit(req));
+            }
             _ => {
                 // Still invalid (data changed under the review): back to editing.
                 let mut t = t;
@@ -268,6 +304,16 @@ impl App {
                             }
                             Ok(id) => p.error = Some(format!("no order {id}")),
                             Err(_) => p.error = Some(format!("'{text}' is not an order id; allowed: P17 or 17")),
+                        }
+                    }
+                    PromptKind::KillTenant => {
+                        let tenant = p.target.clone().unwrap_or_default();
+                        if !tenant.is_empty() && text == tenant {
+                            self.overlay = None;
+                            out.push(Effect::KillTenant(tenant));
+                        } else {
+                            p.error =
+                                Some(format!("type {tenant} exactly to kill desk {tenant}, esc to keep it trading"));
                         }
                     }
                     PromptKind::KillAll => {

@@ -32,12 +32,28 @@ pub enum Context {
     Prompt,
     /// The help overlay.
     Help,
+    /// The supervisor view (SUPERVISOR and ADMIN only).
+    Supervisor,
+    /// The supervisor's risk-limit editor.
+    Limits,
 }
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 6] =
-        [Context::Global, Context::Normal, Context::Ticket, Context::Confirm, Context::Prompt, Context::Help];
+    pub const ALL: [Context; 8] = [
+        Context::Global,
+        Context::Normal,
+        Context::Ticket,
+        Context::Confirm,
+        Context::Prompt,
+        Context::Help,
+        Context::Supervisor,
+        Context::Limits,
+    ];
+    /// Only SUPERVISOR and ADMIN reach it (the help overlay hides it from anyone else).
+    pub fn needs_supervisor(self) -> bool {
+        matches!(self, Context::Supervisor | Context::Limits)
+    }
     /// Heading in the help overlay.
     pub fn title(self) -> &'static str {
         match self {
@@ -47,6 +63,8 @@ impl Context {
             Context::Confirm => "Questions and order review",
             Context::Prompt => "Prompts (filter, jump, kill-all)",
             Context::Help => "This help",
+            Context::Supervisor => "Supervisor view (all desks)",
+            Context::Limits => "Risk limit editor",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod app;
 pub mod bench;
 pub mod components;
 pub mod config;
+pub mod demo;
 pub mod input;
 pub mod keymap;
 pub mod mouse;
@@ -19,10 +20,12 @@ pub mod params;
 pub mod runtime;
 pub mod scenario;
 pub mod screenshots;
+pub mod supervisor;
 pub mod svg;
 pub mod table;
 pub mod theme;
 pub mod ticket;
+pub mod update;
 pub mod worker;
 
 use crate::client::Embedded;
@@ -65,6 +68,12 @@ pub struct TuiArgs {
     /// Log file (default: blotter.log in the platform data directory). Logs never go to the screen.
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// Open the UI on a sidecar (`blotter serve`) instead of the embedded engine, e.g. http://127.0.0.1:8898.
+    #[arg(long, value_name = "URL")]
+    pub connect: Option<String>,
+    /// Bearer token for --connect (a token from `blotter token create`).
+    #[arg(long, value_name = "TOKEN", env = "BLOTTER_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Test hook: panic after drawing N frames (the end-to-end test checks the terminal is restored).
     #[arg(long, value_name = "N", hide = true)]
     pub panic_after_frames: Option<u64>,
@@ -159,37 +168,78 @@ pub fn embedded_engine(c: &Config) -> Result<Engine, TuiError> {
     Engine::new(universe, cfg).map_err(|e| TuiError::Usage(e.to_string()))
 }
 
-/// Opens the terminal UI on the embedded engine until the user quits.
+/// Opens the terminal UI until the user quits: on the sidecar named by
+/// `--connect` (or `connect` in the config), else on the embedded engine.
 pub fn run(a: &TuiArgs) -> Result<(), TuiError> {
     let s = setup(a, Paths::platform())?;
     let log = a.log.clone().unwrap_or_else(|| s.paths.log.clone());
     let _guard = init_logging(&log)?;
+    let opts = |s: &Setup| runtime::Options {
+        max_fps: s.config.max_fps,
+        mouse: s.config.mouse,
+        panic_after: a.panic_after_frames,
+    };
+    if let Some(url) = a.connect.clone().or_else(|| s.config.connect.clone()) {
+        let remote = crate::client::Remote::new(&url, a.token.clone())
+            .map_err(|e| TuiError::Usage(format!("--connect: {}", e.message)))?;
+        tracing::info!(url = %url, token = a.token.is_some(), "starting the terminal UI on a sidecar");
+        let o = opts(&s);
+        let mut app = App::new(remote_name(&url), s.theme, s.keymap, s.config.speed);
+        app.sup.monitor.thresholds = s.config.alerts.clone();
+        return block_on(async move { runtime::run(remote, app, o, None).await });
+    }
     let engine = embedded_engine(&s.config)?;
     let role: Role = s.config.role.parse().map_err(TuiError::Usage)?;
     let actor = Actor { user: s.config.user.as_str().into(), tenant: s.config.tenant.as_str().into(), role };
     tracing::info!(seed = s.config.seed, date = %engine.date(), speed = s.config.speed, "starting the terminal UI on the embedded engine");
+    let o = opts(&s);
+    let speed = s.config.speed;
+    block_on(async move {
+        let client = Embedded::start(engine, speed, actor);
+        let mut app = App::new("embedded".into(), s.theme, s.keymap, speed);
+        app.sup.monitor.thresholds = s.config.alerts.clone();
+        runtime::run(client, app, o, None).await
+    })
+}
+
+/// Opens the terminal UI on a demo script: the scripted day with its caption bar.
+pub fn run_demo(a: &TuiArgs, script: crate::demo::Script, opts: demo::DemoOptions) -> Result<(), TuiError> {
+    let s = setup(a, Paths::platform())?;
+    let log = a.log.clone().unwrap_or_else(|| s.paths.log.clone());
+    let _guard = init_logging(&log)?;
+    let engine = crate::demo::engine_for(&script, Arc::new(Universe::builtin()))
+        .map_err(|e| TuiError::Usage(format!("demo script: {}", e.message)))?;
+    tracing::info!(title = %script.title, steps = script.steps.len(), auto = opts.auto, "starting the demo");
+    let o = runtime::Options { max_fps: s.config.max_fps, mouse: s.config.mouse, panic_after: a.panic_after_frames };
+    block_on(async move {
+        let speed = script.speed;
+        let (client, link) = demo::start(script, engine, opts);
+        let mut app = App::new("demo".into(), s.theme, s.keymap, speed);
+        app.sup.monitor.thresholds = s.config.alerts.clone();
+        runtime::run(client, app, o, Some(link)).await
+    })
+}
+
+/// The sidecar as the status bar names it (the URL without a trailing slash).
+fn remote_name(url: &str) -> String {
+    url.trim().trim_end_matches('/').to_string()
+}
+
+/// Runs the UI's future on a two-thread runtime (the UI, the worker and the client share it).
+pub fn block_on(f: impl std::future::Future<Output = anyhow::Result<()>>) -> Result<(), TuiError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| TuiError::Runtime(e.to_string()))?;
-    let fps = s.config.max_fps;
-    let mouse = s.config.mouse;
-    let panic_after = a.panic_after_frames;
-    let speed = s.config.speed;
-    let result = rt.block_on(async move {
-        let client = Embedded::start(engine, speed, actor);
-        let app = App::new("embedded".into(), s.theme, s.keymap, speed);
-        runtime::run(client, app, runtime::Options { max_fps: fps, mouse, panic_after }).await
-    });
-    result.map_err(|e| {
+    rt.block_on(f).map_err(|e| {
         tracing::error!(error = %e, "the terminal UI stopped");
         TuiError::Runtime(e.to_string())
     })
 }
 
 /// Sends logs to `path` (never the screen); keep the guard alive for the whole run.
-fn init_logging(path: &std::path::Path) -> Result<tracing_appender::non_blocking::WorkerGuard, TuiError> {
+pub fn init_logging(path: &std::path::Path) -> Result<tracing_appender::non_blocking::WorkerGuard, TuiError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| TuiError::Usage(format!("--log: {}: {e}", dir.display())))?;
     let file = std::fs::OpenOptions::new()

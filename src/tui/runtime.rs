@@ -5,6 +5,7 @@
 //! restore it on every other way out.
 
 use super::app::{App, Effect, Msg};
+use super::demo::{DemoCmd, DemoLink};
 use super::worker::Worker;
 use crate::client::Client;
 use crossterm::event::{Event, EventStream, KeyEventKind};
@@ -55,7 +56,7 @@ pub struct Options {
 /// Runs the UI on a real terminal until the user quits. The terminal is
 /// restored whatever happens (ratatui's panic hook restores raw mode and the
 /// screen; ours, chained before it, turns mouse reporting off and logs the panic).
-pub async fn run<C: Client>(client: C, app: App, opts: Options) -> anyhow::Result<()> {
+pub async fn run<C: Client>(client: C, app: App, opts: Options, demo: Option<DemoLink>) -> anyhow::Result<()> {
     let mouse = opts.mouse;
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
@@ -76,7 +77,7 @@ pub async fn run<C: Client>(client: C, app: App, opts: Options) -> anyhow::Resul
     if mouse {
         crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
     }
-    let result = event_loop(&mut terminal, client, app, &opts).await;
+    let result = event_loop(&mut terminal, client, app, &opts, demo).await;
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
@@ -89,6 +90,7 @@ async fn event_loop<B: Backend, C: Client>(
     client: C,
     mut app: App,
     opts: &Options,
+    demo: Option<DemoLink>,
 ) -> anyhow::Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -104,6 +106,10 @@ where
     let mut last_draw = Instant::now() - frame_cap;
     let mut pending_key: Option<Instant> = None;
     let mut latency = LatencyStats::default();
+    let (demo_cmds, mut demo_views) = match demo {
+        Some(l) => (Some(l.cmds), Some(l.views)),
+        None => (None, None),
+    };
     while !app.quit {
         let due = tokio::time::Instant::from_std(last_draw + frame_cap);
         tokio::select! {
@@ -111,7 +117,7 @@ where
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     pending_key.get_or_insert_with(Instant::now);
                     for e in app.on_key(k) {
-                        dispatch(&worker, e);
+                        dispatch(&worker, demo_cmds.as_ref(), e);
                     }
                     dirty = true;
                 }
@@ -123,7 +129,13 @@ where
             },
             Some(msg) = rx.recv() => {
                 for e in app.on_msg(msg) {
-                    dispatch(&worker, e);
+                    dispatch(&worker, demo_cmds.as_ref(), e);
+                }
+                dirty = true;
+            }
+            Some(v) = async { demo_views.as_mut()?.recv().await }, if demo_views.is_some() => {
+                for e in app.on_msg(Msg::Demo(Box::new(v))) {
+                    dispatch(&worker, demo_cmds.as_ref(), e);
                 }
                 dirty = true;
             }
@@ -156,8 +168,15 @@ where
     Ok(())
 }
 
-fn dispatch<C: Client>(worker: &Worker<C>, e: Effect) {
+fn dispatch<C: Client>(worker: &Worker<C>, demo: Option<&mpsc::UnboundedSender<DemoCmd>>, e: Effect) {
     match e {
+        Effect::Demo(cmd) => {
+            // The driver ends only with the UI.
+            if let Some(d) = demo {
+                let _ = d.send(cmd);
+            }
+            worker.poke();
+        }
         Effect::Copy(text) => {
             // OSC 52: the terminal puts it on the system clipboard (works over ssh too).
             let r =

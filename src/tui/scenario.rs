@@ -86,6 +86,45 @@ pub async fn demo_client(seed: u64) -> Embedded {
     c
 }
 
+/// A user of the supervisor scenario.
+pub fn desk_user(user: &str, tenant: &str) -> Actor {
+    Actor { user: user.into(), tenant: tenant.into(), role: Role::Advisor }
+}
+
+/// The supervisor scenario: two desks (`ws`: alice and carol, `az`: bob)
+/// trading on one frozen engine, seen by the demo supervisor. By 10:15 it
+/// has working and finished orders on both desks, a refusal by a risk limit
+/// (bob's order over az's 50,000 maximum), an acknowledged risk warning
+/// (carol's order over her 0.01% of ADV) and desk az set REDUCING.
+/// Needs a tokio runtime.
+pub async fn supervisor_client(seed: u64) -> Embedded {
+    use crate::client::Client;
+    use crate::risk::{Limits, TradingState};
+    let c = Embedded::start(engine(seed), 0.0, actor());
+    let alice = c.as_actor(desk_user("alice", "ws"));
+    let bob = c.as_actor(desk_user("bob", "az"));
+    let carol = c.as_actor(desk_user("carol", "ws"));
+    // The scenario's orders are valid by construction; a refusal shows up as a missing row.
+    let _ = alice.submit(req("AAPL", Side::Buy, 60_000, "09:30", "11:00", &[("slices", "18")])).await;
+    let vwap = OrderRequest { algo: AlgoKind::Vwap, ..req("MSFT", Side::Sell, 25_000, "09:30", "10:00", &[]) };
+    let _ = alice.submit(vwap).await;
+    let _ = bob.submit(req("SPY", Side::Buy, 40_000, "09:35", "12:00", &[("urgency", "aggressive")])).await;
+    let _ = bob.submit(req("BTC-USD", Side::Sell, 4, "09:30", "10:00", &[])).await;
+    let az = Limits { max_order_qty: Some(Qty::from_int(50_000)), ..Limits::default() };
+    let _ = c.set_limits("az", None, az).await;
+    let carol_limits = Limits { warn_adv_pct: Some(0.01), ..Limits::default() };
+    let _ = c.set_limits("ws", Some("carol"), carol_limits).await;
+    c.with_engine(|e| e.run_until(ny("09:50")));
+    // Refused: over desk az's maximum order quantity.
+    let _ = bob.submit(req("SPY", Side::Sell, 80_000, "09:50", "11:00", &[])).await;
+    // Sent past a warning the user acknowledged.
+    let warned = OrderRequest { acknowledge_warnings: true, ..req("AAPL", Side::Sell, 8_000, "09:50", "10:40", &[]) };
+    let _ = carol.submit(warned).await;
+    let _ = c.set_trading_state(Some("az"), TradingState::Reducing).await;
+    c.with_engine(|e| e.run_until(snapshot_time()));
+    c
+}
+
 /// `n` synthetic parents with `children` children each (and one fill per
 /// child), for the benchmark and table tests. Deterministic.
 pub fn synthetic_rows(n: usize, children: usize) -> (Vec<OrderRow>, HashMap<ParentId, OrderDetail>) {
@@ -236,8 +275,10 @@ pub async fn run_previews(c: &Embedded, app: &mut super::app::App, effects: Vec<
 }
 
 /// Presses keys as a user would, described as keymap strings (`"n"`, `"tab"`, `"ctrl-c"`);
-/// plain text is typed character by character when prefixed with `=`.
-pub async fn press(c: &Embedded, app: &mut super::app::App, keys: &[&str]) {
+/// plain text is typed character by character when prefixed with `=`. Previews
+/// are carried out; the other effects are returned, in order, for the caller.
+pub async fn press(c: &Embedded, app: &mut super::app::App, keys: &[&str]) -> Vec<super::app::Effect> {
+    let mut rest = Vec::new();
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     for k in keys {
         let events: Vec<KeyEvent> = match k.strip_prefix('=') {
@@ -248,8 +289,11 @@ pub async fn press(c: &Embedded, app: &mut super::app::App, keys: &[&str]) {
             },
         };
         for ev in events {
-            let effects = app.on_key(ev);
-            run_previews(c, app, effects).await;
+            let (previews, others) =
+                app.on_key(ev).into_iter().partition(|e| matches!(e, super::app::Effect::Preview(..)));
+            rest.extend::<Vec<_>>(others);
+            run_previews(c, app, previews).await;
         }
     }
+    rest
 }

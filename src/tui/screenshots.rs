@@ -86,6 +86,25 @@ pub async fn shots(seed: u64) -> Vec<Shot> {
         venues,
         svg::DARK,
     ));
+    // The supervisor view over the two-desk scenario (its own seeded engine).
+    let sc = scenario::supervisor_client(seed).await;
+    let mut sup = scenario::demo_app(&sc, theme("dark"), km.clone()).await;
+    scenario::press(&sc, &mut sup, &["m"]).await;
+    scenario::reload(&sc, &mut sup).await;
+    out.push(shot(
+        "supervisor",
+        "Supervisor view: every desk's working orders by user, alerts, TCA by algo, risk controls per tenant",
+        sup,
+        svg::DARK,
+    ));
+    if let Some(demo) = demo_screen(&km).await {
+        out.push(shot(
+            "demo",
+            "blotter demo: the caption bar over the desk, waiting for the presenter",
+            demo,
+            svg::DARK,
+        ));
+    }
     out.push(shot("light", "Light theme", scenario::demo_app(&c, theme("light"), km.clone()).await, svg::LIGHT));
     out.push(shot(
         "high-contrast",
@@ -100,6 +119,47 @@ pub async fn shots(seed: u64) -> Vec<Shot> {
         svg::DARK,
     ));
     out
+}
+
+/// The built-in demo after its fifth step, held at the sixth step's time
+/// waiting for the presenter (played without wall-clock pacing).
+async fn demo_screen(km: &Keymap) -> Option<App> {
+    use crate::demo::{BUILTIN, Script, engine_for, script::presenter};
+    let script = Script::parse(BUILTIN, "built-in").ok()?;
+    let engine = engine_for(&script, std::sync::Arc::new(crate::market::Universe::builtin())).ok()?;
+    let c = crate::client::Embedded::start(engine, 0.0, presenter());
+    let shown = 5;
+    let refused = super::demo::play_steps(&c, &script, shown).await;
+    let next_at = script.steps.get(shown).and_then(|s| s.at);
+    if let Some(t) = next_at {
+        c.with_engine(|e| e.run_until(t));
+    }
+    let mut app = scenario::demo_app(&c, theme("dark"), km.clone()).await;
+    app.engine = "demo".into();
+    app.table.expanded.clear();
+    if let Some(clock) = app.clock.as_mut() {
+        // Held at the next step: the demo's clock shows as paused.
+        clock.speed = Some(0.0);
+    }
+    let step = script.steps.get(shown - 1)?;
+    app.on_msg(super::app::Msg::Demo(Box::new(super::demo::DemoView {
+        title: script.title.clone(),
+        fired: shown,
+        total: script.steps.len(),
+        caption: step.caption.clone(),
+        look: step.look,
+        select: step.select,
+        next_at,
+        waiting: true,
+        auto: false,
+        auto_in: None,
+        left: false,
+        refused,
+    })));
+    // The refresher would rebuild the rows (P1 collapsed) and load the selected order's book.
+    scenario::reload(&c, &mut app).await;
+    scenario::reload(&c, &mut app).await;
+    Some(app)
 }
 
 /// Writes every screen as SVG (and PNG when `rsvg-convert` exists) into `dir`; returns the files written.

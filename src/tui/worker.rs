@@ -20,6 +20,10 @@ const REFRESH_EVERY: Duration = Duration::from_millis(150);
 const REFRESH_IDLE: Duration = Duration::from_millis(1_000);
 /// Clock and health polling.
 const TICK: Duration = Duration::from_millis(500);
+/// First retry delay after a failed greeting or subscription (doubles up to `RETRY_MAX`).
+const RETRY_MIN: Duration = Duration::from_millis(200);
+/// Longest retry delay.
+const RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// Loads what the view needs in one go.
 pub async fn load<C: Client>(client: &C, want: &Want) -> Result<Snapshot, ClientError> {
@@ -39,7 +43,11 @@ pub async fn load<C: Client>(client: &C, want: &Want) -> Result<Snapshot, Client
         Some(s) => (client.book(s).await.ok(), client.venues(s).await.unwrap_or_default()),
         None => (None, Vec::new()),
     };
-    Ok(Snapshot { orders, details, tca, book, venues })
+    let (risk, tca_groups) = match want.supervisor {
+        Some(by) => (Some(client.risk().await), Some((by, client.tca_groups(by).await))),
+        None => (None, None),
+    };
+    Ok(Snapshot { orders, details, tca, book, venues, risk, tca_groups })
 }
 
 /// The ticket's pre-trade data: schedule, per-model estimate and book.
@@ -84,16 +92,26 @@ impl<C: Client> Worker<C> {
         self.dirty.notify_one();
     }
 
+    /// Who we are and what we can trade, asked again with backoff until the
+    /// engine answers (a sidecar may be down when the UI starts).
     async fn hello(self) {
-        let id = self.client.whoami().await;
-        let inst = self.client.instruments().await;
-        match (id, inst) {
-            (Ok(id), Ok(inst)) => {
-                let _ = self.tx.send(Msg::Hello(id, inst));
+        let mut delay = RETRY_MIN;
+        loop {
+            let id = self.client.whoami().await;
+            let inst = self.client.instruments().await;
+            match (id, inst) {
+                (Ok(id), Ok(inst)) => {
+                    let _ = self.tx.send(Msg::Hello(id, inst));
+                    return;
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    if self.tx.send(Msg::Health(Err(e), 0.0)).is_err() {
+                        return;
+                    }
+                }
             }
-            (Err(e), _) | (_, Err(e)) => {
-                let _ = self.tx.send(Msg::Health(Err(e), 0.0));
-            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(RETRY_MAX);
         }
     }
 
@@ -128,7 +146,7 @@ impl<C: Client> Worker<C> {
             let t0 = Instant::now();
             let h = self.client.health().await;
             let ms = t0.elapsed().as_secs_f64() * 1e3;
-            if self.tx.send(Msg::Health(h, ms)).is_err() {
+            if self.tx.send(Msg::Health(h, ms)).is_err() || self.tx.send(Msg::Circuit(self.client.circuit())).is_err() {
                 return;
             }
             if let Ok(c) = self.client.clock().await
@@ -139,15 +157,22 @@ impl<C: Client> Worker<C> {
         }
     }
 
-    /// Follows the event stream; on a drop, says so and resumes after the last sequence seen.
+    /// Follows the event stream; on a drop, says so and resubscribes with
+    /// backoff after the last sequence seen. A (re)connection asks for a
+    /// fresh snapshot, so what changed while away is resynced at once.
     async fn follow(self) {
         let mut after: Option<u64> = None;
+        let mut delay = RETRY_MIN;
         loop {
             match self.client.subscribe(after).await {
                 Ok(mut s) => {
+                    delay = RETRY_MIN;
+                    self.dirty.notify_one();
                     while let Some(item) = s.next().await {
-                        if let StreamItem::Event(e) = &item {
-                            after = Some(e.seq);
+                        match &item {
+                            StreamItem::Event(e) => after = Some(e.seq),
+                            StreamItem::Connection { connected: true, .. } | StreamItem::Lagged { .. } => self.resync(),
+                            StreamItem::Connection { .. } => {}
                         }
                         if self.tx.send(Msg::Stream(item)).is_err() {
                             return;
@@ -166,8 +191,23 @@ impl<C: Client> Worker<C> {
                     }
                 }
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(RETRY_MAX);
         }
+    }
+
+    /// Reloads the snapshot and the greeting after a reconnection.
+    fn resync(&self) {
+        self.dirty.notify_one();
+        tokio::spawn(self.clone().hello());
+    }
+
+    /// Passes a changed risk view on to the app and says what was done.
+    fn risk_done(&self, r: Result<crate::engine::RiskView, ClientError>, ok: String) -> Result<String, ClientError> {
+        r.map(|v| {
+            let _ = self.tx.send(Msg::Risk(Box::new(v)));
+            ok
+        })
     }
 
     /// Carries out a client call in the background.
@@ -178,12 +218,30 @@ impl<C: Client> Worker<C> {
             let (what, r): (String, Result<String, ClientError>) = match e {
                 Effect::Submit(req) => {
                     let what = format!("{} {} {}", req.side, req.qty, req.symbol);
-                    (
-                        what,
-                        c.submit(req).await.map(|r| {
-                            format!("{} accepted: {} {} {}", r.order.id, r.order.side, r.order.qty, r.order.symbol)
-                        }),
-                    )
+                    match c.submit(req.clone()).await {
+                        Ok(r) => {
+                            let _ = w.tx.send(Msg::Submitted);
+                            (
+                                what,
+                                Ok(format!(
+                                    "{} accepted: {} {} {}",
+                                    r.order.id, r.order.side, r.order.qty, r.order.symbol
+                                )),
+                            )
+                        }
+                        // A warning is a question for the user, not a failure.
+                        Err(e) if e.code == "risk_warning" => {
+                            let _ = w.tx.send(Msg::RiskWarning(Box::new(req), e.message));
+                            return;
+                        }
+                        Err(e) => {
+                            // After the failure's note, so the note about the kept ticket is the one shown.
+                            let _ = w.tx.send(Msg::Done(what, Err(e.clone())));
+                            let _ = w.tx.send(Msg::SubmitFailed(e));
+                            w.dirty.notify_one();
+                            return;
+                        }
+                    }
                 }
                 Effect::Amend(id, a) => {
                     (format!("amend {id}"), c.amend(id, a).await.map(|r| format!("{id} amended: qty {}", r.order.qty)))
@@ -212,7 +270,27 @@ impl<C: Client> Worker<C> {
                     let _ = w.tx.send(Msg::Preview(generation, Box::new(p)));
                     return;
                 }
-                Effect::Copy(_) => return,
+                Effect::SetLimits(tenant, limits) => {
+                    let r = c.set_limits(&tenant, None, limits).await;
+                    (format!("limits of {tenant}"), w.risk_done(r, format!("limits of desk {tenant} saved")))
+                }
+                Effect::SetTradingState(tenant, state) => {
+                    let r = c.set_trading_state(Some(&tenant), state).await;
+                    (format!("{tenant} {state}"), w.risk_done(r, format!("desk {tenant} is {state}")))
+                }
+                Effect::SetExecution(tenant, on) => {
+                    let r = c.set_execution(&tenant, on).await;
+                    let word = if on { "enabled" } else { "disabled" };
+                    (format!("execution of {tenant}"), w.risk_done(r, format!("execution {word} for desk {tenant}")))
+                }
+                Effect::KillTenant(tenant) => (
+                    format!("kill {tenant}"),
+                    c.kill_tenant(&tenant)
+                        .await
+                        .map(|v| format!("desk {tenant} killed: {} orders paused, HALTED", v.len())),
+                ),
+                // Both are handled by the UI loop, never sent here.
+                Effect::Copy(_) | Effect::Demo(_) => return,
             };
             let _ = w.tx.send(Msg::Done(what, r));
             w.dirty.notify_one();

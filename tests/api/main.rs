@@ -17,3 +17,4 @@ mod limits;
 mod roles;
 pub mod schema_check;
 pub mod sse;
+mod tui_remote;

@@ -349,6 +349,14 @@ pub async fn tca_per_order_and_aggregated<T: Transport>(t: &T) {
     assert_eq!(by_venue.iter().map(|g| g.filled_qty).sum::<Qty>(), total, "venues add up to the orders");
     assert!(by_venue.iter().all(|g| g.fills > 0 && g.orders >= 1));
     assert_eq!(code(alice.tca_groups(TcaGroupBy::Venue).await), "forbidden", "aggregates span desks");
+    // By desk: alice's and bob's tenants apart; by day: this engine's one day.
+    let by_desk = sup.tca_groups(TcaGroupBy::Desk).await.unwrap();
+    let desks: Vec<(&str, usize)> = by_desk.iter().map(|g| (g.key.as_str(), g.orders)).collect();
+    assert_eq!(desks, [("az", 1), ("ws", 1)], "{by_desk:?}");
+    assert_eq!(by_desk.iter().map(|g| g.filled_qty).sum::<Qty>(), total);
+    let by_day = sup.tca_groups(TcaGroupBy::Day).await.unwrap();
+    assert_eq!(by_day.len(), 1);
+    assert_eq!((by_day[0].key.as_str(), by_day[0].orders, by_day[0].filled_qty), ("2026-11-25", 2, total));
 }
 
 async fn collect_until(s: &mut blotter::client::EventStream, done: &mut dyn FnMut(&EventKind) -> bool) -> Vec<u64> {

@@ -17,7 +17,11 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         t.muted,
     )];
     for ctx in Context::ALL {
-        let b = app.keymap.bindings(ctx);
+        // Keys a role cannot use are not listed for it (the supervisor view's, for an advisor).
+        if ctx.needs_supervisor() && !app.is_supervisor() {
+            continue;
+        }
+        let b: Vec<_> = app.keymap.bindings(ctx).iter().filter(|b| app.offers(b.action)).collect();
         if b.is_empty() {
             continue;
         }

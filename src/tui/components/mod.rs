@@ -3,9 +3,11 @@
 //! paints overlays (ticket, prompt, question, help) in z-order on top.
 
 pub mod blotter;
+pub mod caption;
 pub mod detail;
 pub mod help;
 pub mod status;
+pub mod supervisor;
 pub mod tca;
 pub mod ticket;
 pub mod venues;
@@ -34,9 +36,22 @@ impl Widget for &App {
         let [top, body, bottom] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(8), Constraint::Length(1)]).areas(area);
         status::render(self, top, buf);
-        let [blot, detail] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-        blotter::render(self, blot, buf);
-        detail::render(self, detail, buf);
+        let body = match &self.demo {
+            Some(d) => {
+                let h = caption::height(d, body.width).min(body.height / 2);
+                let [cap, rest] = Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(body);
+                caption::render(self, d, cap, buf);
+                rest
+            }
+            None => body,
+        };
+        if self.supervising() {
+            supervisor::render(self, body, buf);
+        } else {
+            let [blot, detail] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+            blotter::render(self, blot, buf);
+            detail::render(self, detail, buf);
+        }
         hint_bar(self, bottom, buf);
         if self.ticket.is_some() {
             ticket::render(self, body, buf);
@@ -101,7 +116,7 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
     let mut used = 0usize;
     let mut seen = Vec::new();
     for b in app.keymap.bindings(ctx).iter().chain(app.keymap.bindings(Context::Global)) {
-        if seen.contains(&b.action) {
+        if seen.contains(&b.action) || !app.offers(b.action) {
             continue;
         }
         seen.push(b.action);
@@ -158,14 +173,37 @@ fn question(app: &App, q: &Question, area: Rect, buf: &mut Buffer) {
                 "Send it anyway (the acknowledgement is recorded)?".into(),
             ],
         ),
+        Question::TradingState(tenant, state) => (
+            "Trading state",
+            vec![
+                format!("Set desk {tenant} {state}?"),
+                match state {
+                    crate::risk::TradingState::Active => "New orders are accepted again; paused orders can be resumed.",
+                    crate::risk::TradingState::Reducing => "Only orders that reduce its positions, and cancels.",
+                    crate::risk::TradingState::Halted => "No new orders, no increases, no resumes; cancels only.",
+                }
+                .into(),
+            ],
+        ),
+        Question::Execution(tenant, on) => (
+            "Execution",
+            vec![
+                format!("{} execution for desk {tenant}?", if *on { "Enable" } else { "Disable" }),
+                if *on {
+                    "Its orders are accepted (subject to its trading state and limits).".into()
+                } else {
+                    "Its new orders are refused with execution_disabled; working orders go on.".into()
+                },
+            ],
+        ),
         Question::Quit { working } => (
             "Quit",
             vec![
                 format!("{working} order(s) are not finished (working, pending or paused)."),
-                if app.engine == "embedded" {
-                    "The embedded engine stops with the app: they will not finish.".into()
-                } else {
+                if app.engine.starts_with("http") {
                     "They keep working on the sidecar.".into()
+                } else {
+                    "The embedded engine stops with the app: they will not finish.".into()
                 },
                 "Quit anyway?".into(),
             ],
@@ -186,14 +224,21 @@ fn question(app: &App, q: &Question, area: Rect, buf: &mut Buffer) {
 
 fn prompt(app: &App, p: &super::app::Prompt, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let (title, help) = match p.kind {
+    let target = p.target.as_deref().unwrap_or("?");
+    let (title, help): (&str, String) = match p.kind {
         PromptKind::Filter => {
-            (" Filter ", "symbol, status, algo or user; or sym:AAPL status:working algo:twap user:desk side:buy")
+            (" Filter ", "symbol, status, algo or user; or sym:AAPL status:working algo:twap user:desk side:buy".into())
         }
-        PromptKind::Jump => (" Jump to order ", "an order id such as P17 (or 17)"),
+        PromptKind::Jump => (" Jump to order ", "an order id such as P17 (or 17)".into()),
         PromptKind::KillAll => {
-            (" KILL ALL ", "cancels every working child and pauses every order. Type KILL and press enter.")
+            (" KILL ALL ", "cancels every working child and pauses every order. Type KILL and press enter.".into())
         }
+        PromptKind::KillTenant => (
+            " KILL DESK ",
+            format!(
+                "cancels every working child of desk {target}, pauses its orders and HALTS it. Type {target} and press enter."
+            ),
+        ),
     };
     let r = centered(area, 72, 7);
     Clear.render(r, buf);
@@ -207,7 +252,8 @@ fn prompt(app: &App, p: &super::app::Prompt, area: Rect, buf: &mut Buffer) {
     if let Some(e) = &p.error {
         lines.push(Line::styled(format!("✗ {e}"), t.error));
     }
-    let focused_style = if p.kind == PromptKind::KillAll { t.error } else { t.border_focus };
+    let focused_style =
+        if matches!(p.kind, PromptKind::KillAll | PromptKind::KillTenant) { t.error } else { t.border_focus };
     Paragraph::new(lines)
         .block(block(t, title, true).border_style(focused_style))
         .wrap(Wrap { trim: false })

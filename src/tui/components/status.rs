@@ -4,37 +4,47 @@
 //! clock and counts always stay.
 
 use super::super::app::App;
+use super::strong;
+use crate::client::BreakerState;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+/// A status segment: its priority (lower stays longer), its spans, and a
+/// shorter form used when even the segments that always stay do not fit.
+type Seg = (u8, Vec<Span<'static>>, Option<Vec<Span<'static>>>);
+
 /// Draws the status bar into one line.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    // (priority: lower stays longer, spans)
-    let mut segs: Vec<(u8, Vec<Span>)> = Vec::new();
+    let mut segs: Vec<Seg> = Vec::new();
     let paper = app.identity.as_ref().is_none_or(|i| i.paper_mode);
     segs.push((
         0,
         vec![if paper { Span::styled(" PAPER ", t.paper_badge) } else { Span::styled(" LIVE ", t.live_badge) }],
+        None,
     ));
     let sym = app.session_state();
     let tz = sym.as_ref().map_or(chrono_tz::America::New_York, |(s, _)| app.tz_of(s));
-    segs.push((
-        0,
-        vec![match &app.clock {
-            Some(c) => Span::styled(c.now.in_tz(tz).format("%a %Y-%m-%d %H:%M:%S %Z").to_string(), t.accent),
-            None => Span::styled("clock …", t.muted),
-        }],
-    ));
+    segs.push(match &app.clock {
+        Some(c) => {
+            let at = c.now.in_tz(tz);
+            (
+                0,
+                vec![Span::styled(at.format("%a %Y-%m-%d %H:%M:%S %Z").to_string(), t.accent)],
+                Some(vec![Span::styled(at.format("%H:%M:%S %Z").to_string(), t.accent)]),
+            )
+        }
+        None => (0, vec![Span::styled("clock …", t.muted)], None),
+    });
     if let Some((sym, state)) = &sym {
         let style = match state {
             crate::market::SessionState::Open => t.ok,
             crate::market::SessionState::Closed => t.muted,
             _ => t.warning,
         };
-        segs.push((2, vec![Span::styled(format!("{sym} "), t.muted), Span::styled(state.label(), style)]));
+        segs.push((2, vec![Span::styled(format!("{sym} "), t.muted), Span::styled(state.label(), style)], None));
     }
     let speed = app.clock.as_ref().and_then(|c| c.speed).unwrap_or(app.speed);
     segs.push((
@@ -44,30 +54,39 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             Span::styled(format!("{}x", fmt_speed(speed)), t.text)
         }],
+        None,
     ));
-    let health = if app.connected {
-        let ms = app.latency_ms.map_or(String::new(), |m| format!(" {}", fmt_ms(m)));
-        Span::styled(format!("● ok{ms}"), t.ok)
-    } else {
-        let why = app.connection_note.clone().unwrap_or_else(|| "disconnected".into());
-        Span::styled(format!("✗ {why}"), t.error)
-    };
-    segs.push((1, vec![Span::styled(format!("{} ", app.engine), t.text), health]));
+    let (down, core, closed, detail) = connection(app);
+    let short = down.then(|| {
+        // The loss and the breaker's state in a word, without the scheme.
+        let host = app.engine.trim_start_matches("http://").to_string();
+        let mut v = vec![Span::styled(format!("{host} "), t.text), Span::styled("✗ down", strong(t.error))];
+        if let Some(c) = &app.circuit {
+            v.push(Span::styled(format!(" · {}", c.state), t.error));
+        }
+        v
+    });
+    segs.push((if down { 0 } else { 1 }, core, short));
+    for extra in [closed, detail] {
+        if !extra.is_empty() {
+            segs.push((2, extra, None));
+        }
+    }
     segs.push((
         3,
         vec![match &app.identity {
             Some(i) => Span::styled(format!("{} / {} / {}", i.user, i.role, i.tenant), t.text),
             None => Span::styled("…", t.muted),
         }],
+        None,
     ));
-    segs.push((0, vec![Span::styled(format!("working {}", app.working_count()), t.working)]));
+    segs.push((0, vec![Span::styled(format!("working {}", app.working_count()), t.working)], None));
     let alerts = app.alerts.len();
-    segs.push((0, vec![Span::styled(format!("alerts {alerts}"), if alerts > 0 { t.warning } else { t.muted })]));
-    let width =
-        |s: &[(u8, Vec<Span>)]| s.iter().map(|(_, v)| v.iter().map(|x| x.width()).sum::<usize>() + 3).sum::<usize>();
+    segs.push((0, vec![Span::styled(format!("alerts {alerts}"), if alerts > 0 { t.warning } else { t.muted })], None));
+    let width = |s: &[Seg]| s.iter().map(|(_, v, _)| v.iter().map(|x| x.width()).sum::<usize>() + 3).sum::<usize>();
     for level in (1..=3).rev() {
         while width(&segs) > usize::from(area.width) {
-            match segs.iter().rposition(|(p, _)| *p == level) {
+            match segs.iter().rposition(|(p, _, _)| *p == level) {
                 Some(i) => {
                     segs.remove(i);
                 }
@@ -75,14 +94,72 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
         }
     }
+    if width(&segs) > usize::from(area.width) {
+        for seg in &mut segs {
+            if let Some(short) = seg.2.take() {
+                seg.1 = short;
+            }
+        }
+    }
     let mut spans = Vec::new();
-    for (i, (_, s)) in segs.into_iter().enumerate() {
+    for (i, (_, s, _)) in segs.into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" │ ", t.muted));
         }
         spans.extend(s);
     }
     Line::from(spans).render(area, buf);
+}
+
+/// Engine, health and, over HTTP, the circuit breaker (its state in words
+/// with a glyph and the consecutive failures against the threshold), as
+/// (down, core, closed breaker, detail). While down the core is never dropped for width (a
+/// loss must show); the detail (why, next trial call) goes first.
+fn connection(app: &App) -> (bool, Vec<Span<'static>>, Vec<Span<'static>>, Vec<Span<'static>>) {
+    let t = &app.theme;
+    let mut core = vec![Span::styled(format!("{} ", app.engine), t.text)];
+    let mut detail = Vec::new();
+    let open = app.circuit.as_ref().is_some_and(|c| c.state != BreakerState::Closed);
+    let down = !app.connected || open;
+    if down {
+        core.push(Span::styled("✗ down", strong(t.error)));
+        // An open breaker's note is its own refusal: the last real failure says more.
+        let why = match app.circuit.as_ref().filter(|_| open).and_then(|c| c.last_error.clone()) {
+            Some(last) => last,
+            None => app.connection_note.clone().unwrap_or_else(|| "disconnected".into()),
+        };
+        if let Some(ms) = app.circuit.as_ref().and_then(|c| c.retry_in_ms) {
+            detail.push(Span::styled(format!("retry in {:.1} s · ", ms as f64 / 1e3), t.warning));
+        }
+        detail.push(Span::styled(shorten(&why, 40), t.error));
+    } else {
+        let ms = app.latency_ms.map_or(String::new(), |m| format!(" {}", fmt_ms(m)));
+        core.push(Span::styled(format!("● ok{ms}"), t.ok));
+    }
+    let circuit = app.circuit.as_ref().map(|c| {
+        let (glyph, style) = match c.state {
+            BreakerState::Closed => ("●", t.ok),
+            BreakerState::HalfOpen => ("◐", t.warning),
+            BreakerState::Open => ("○", t.error),
+        };
+        Span::styled(format!("circuit {glyph} {} {}/{} fails", c.state, c.failures, c.threshold), style)
+    });
+    // A closed breaker is its own, less important segment; an open one belongs with the loss.
+    let mut closed = Vec::new();
+    match circuit {
+        Some(c) if down => {
+            core.push(Span::styled(" · ", t.muted));
+            core.push(c);
+        }
+        Some(c) => closed.push(c),
+        None => {}
+    }
+    (down, core, closed, detail)
+}
+
+/// At most `n` characters, with an ellipsis when cut.
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
 }
 
 fn fmt_speed(s: f64) -> String {

@@ -1,0 +1,120 @@
+//! Keys of the supervisor view and of its limit editor. Every change to a
+//! tenant asks first (a yes/no question, or the tenant's name typed for its
+//! kill switch); the limit editor sends nothing while a field is wrong.
+
+use super::super::action::Action;
+use super::super::app::{App, Effect, Level, Overlay, Prompt, PromptKind, Question, View};
+use super::limits::Editor;
+use crate::risk::TradingState;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
+
+impl App {
+    /// A key in the supervisor view.
+    pub(crate) fn supervisor_key(&mut self, a: Action, out: &mut Vec<Effect>) {
+        let page = 10;
+        match a {
+            Action::SupervisorView | Action::Dismiss => self.view = View::Desk,
+            Action::FocusNext | Action::FocusPrev => self.sup.cycle_section(a == Action::FocusNext),
+            Action::Up => self.sup.move_by(-1, &self.orders),
+            Action::Down => self.sup.move_by(1, &self.orders),
+            Action::PageUp => self.sup.move_by(-page, &self.orders),
+            Action::PageDown => self.sup.move_by(page, &self.orders),
+            Action::Top => self.sup.move_by(i64::MIN / 2, &self.orders),
+            Action::Bottom => self.sup.move_by(i64::MAX / 2, &self.orders),
+            Action::TcaGrouping => {
+                self.sup.next_grouping();
+                let by = super::grouping_name(self.sup.tca_by);
+                self.note = Some((Level::Info, format!("TCA by {by}")));
+            }
+            Action::EditLimits => match self.sup.selected_tenant() {
+                Some(t) => self.sup.editor = Some(Editor::new(&t.tenant, &t.limits)),
+                None => self.note = Some((Level::Warn, "no tenant selected (the risk view is loading)".into())),
+            },
+            Action::SetActive | Action::SetReducing | Action::SetHalted => {
+                let state = match a {
+                    Action::SetActive => TradingState::Active,
+                    Action::SetReducing => TradingState::Reducing,
+                    _ => TradingState::Halted,
+                };
+                match self.sup.selected_tenant() {
+                    Some(t) if t.state == state => {
+                        self.note = Some((Level::Info, format!("{} is already {state}", t.tenant)))
+                    }
+                    Some(t) => self.overlay = Some(Overlay::Question(Question::TradingState(t.tenant.clone(), state))),
+                    None => self.note = Some((Level::Warn, "no tenant selected".into())),
+                }
+            }
+            Action::ToggleExecution => match self.sup.selected_tenant() {
+                Some(t) => {
+                    self.overlay = Some(Overlay::Question(Question::Execution(t.tenant.clone(), !t.execution_enabled)))
+                }
+                None => self.note = Some((Level::Warn, "no tenant selected".into())),
+            },
+            Action::KillTenant => match self.sup.selected_tenant() {
+                Some(t) => {
+                    self.overlay = Some(Overlay::Prompt(Prompt {
+                        kind: PromptKind::KillTenant,
+                        input: Input::default(),
+                        error: None,
+                        target: Some(t.tenant.clone()),
+                    }))
+                }
+                None => self.note = Some((Level::Warn, "no tenant selected".into())),
+            },
+            // The rest are the desk's keys (help, quit, speed, theme, kill-all).
+            other => self.normal_key(other, out),
+        }
+    }
+
+    /// A key in the limit editor.
+    pub(crate) fn limits_key(&mut self, action: Option<Action>, ev: KeyEvent, out: &mut Vec<Effect>) {
+        let instruments = &self.instruments;
+        let Some(ed) = self.sup.editor.as_mut() else { return };
+        match action {
+            Some(Action::Quit) => self.normal_key(Action::Quit, out),
+            Some(Action::Dismiss) => self.sup.editor = None,
+            Some(Action::NextField) => ed.move_focus(1),
+            Some(Action::PrevField) => ed.move_focus(-1),
+            Some(Action::Confirm) => match ed.limits(instruments) {
+                Ok(limits) => {
+                    out.push(Effect::SetLimits(ed.tenant.clone(), limits));
+                    self.note = Some((Level::Info, format!("saving the limits of {}", ed.tenant)));
+                    self.sup.editor = None;
+                }
+                Err(errs) => {
+                    // Nothing is sent: the cursor goes to the first wrong field.
+                    if let Some(f) = errs.keys().next() {
+                        ed.focus = *f;
+                    }
+                    ed.blocked = true;
+                    self.note =
+                        Some((Level::Error, format!("not saved: {} field(s) to fix, each says why", errs.len())));
+                }
+            },
+            _ => {
+                ed.blocked = false;
+                match ev.code {
+                    KeyCode::Char(c) if !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+                        ed.type_char(c)
+                    }
+                    _ => {
+                        if let Some(req) = to_input_request(&Event::Key(ev)) {
+                            ed.edit(req);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The answer to a supervisor's question: the effect it asks for.
+    pub(crate) fn supervisor_answer(q: &Question) -> Option<Effect> {
+        match q {
+            Question::TradingState(t, s) => Some(Effect::SetTradingState(t.clone(), *s)),
+            Question::Execution(t, on) => Some(Effect::SetExecution(t.clone(), *on)),
+            _ => None,
+        }
+    }
+}
