@@ -129,6 +129,7 @@ pub async fn tca_groups(
 pub struct AlgoConfigQuery {
     /// A tenant's own layer alone; without it: GET gives the desk-wide layer
     /// overlaid by the caller's tenant layer, PUT replaces the desk-wide layer.
+    #[param(min_length = 1, max_length = 64, pattern = r"^[^\s\x00-\x1f\x7f]{1,64}$")]
     pub tenant: Option<String>,
 }
 
