@@ -152,7 +152,7 @@ fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> String 
     out
 }
 
-/// `blotter serve` on `db` (AAPL, 2026-11-25) on `port`, once it answers.
+/// `blotter serve` on `db` (AAPL, 2026-11-25, clock stopped) on `port`, once it answers.
 fn serve_on(db: &str, port: u16) -> std::process::Child {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_blotter"))
         .args(["serve", "--db", db, "--bind", &format!("127.0.0.1:{port}"), "--date", "2026-11-25"])
@@ -246,4 +246,60 @@ fn tokens_in_the_ledger_authenticate_serve_and_config_survives_its_restart() {
     assert!(text.contains("set_algo_config") && !text.contains("alice@"), "{text}");
     blotter().args(["history", "--db", &db, "--refused"]).assert().code(2);
     blotter().args(["history", "--db", &db, "--audit", "--symbol", "AAPL"]).assert().code(2);
+}
+
+/// The engine events of an SSE response until none arrives for a second: (id, sequence number) pairs.
+async fn sse_ids(resp: reqwest::Response) -> Vec<(String, u64)> {
+    use eventsource_stream::Eventsource;
+    use futures_util::StreamExt;
+    let mut s = Box::pin(resp.bytes_stream().eventsource());
+    let mut out = Vec::new();
+    while let Ok(Some(Ok(ev))) = tokio::time::timeout(Duration::from_secs(1), s.next()).await {
+        if ev.event == "engine" {
+            let e: blotter::engine::EngineEvent = serde_json::from_str(&ev.data).unwrap();
+            out.push((ev.id, e.seq));
+        }
+    }
+    out
+}
+
+#[test]
+fn serve_killed_outright_resumes_its_engine_and_streams_what_a_client_missed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let db = format!("sqlite:{}", path.display());
+    let out = blotter()
+        .args(["token", "create", "--db", &db, "--user", "sup", "--tenant", "hq", "--role", "SUPERVISOR"])
+        .output()
+        .unwrap();
+    let sup = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let port = free_port();
+    let mut server = serve_on(&db, port);
+    let order = r#"{"symbol":"AAPL","side":"buy","qty":300,"algo":"twap"}"#;
+    let first = http(port, "POST", "/v1/orders", &sup, order);
+    // No clean stop: the process is gone without releasing its engine.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(first.starts_with("HTTP/1.1 201"), "{first}");
+    let target = blotter::store::DbTarget::Sqlite(path.clone());
+    let before = crate::store_support::scalars(&target, "SELECT MAX(seq) FROM events")[0] as u64;
+    assert!(before >= 1, "the order's acceptance was committed before it was acknowledged");
+
+    let server = serve_on(&db, port);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let got = rt.block_on(async {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let r = http.get(format!("http://127.0.0.1:{port}/v1/events")).bearer_auth(&sup).header("Last-Event-ID", "0");
+        sse_ids(r.send().await.unwrap()).await
+    });
+    terminate(server);
+    assert_eq!(crate::store_support::scalars(&target, "SELECT COUNT(*) FROM engines"), [1], "the same engine, resumed");
+    let stored: Vec<u64> = crate::store_support::scalars(&target, "SELECT seq FROM events WHERE seq > 0 ORDER BY seq")
+        .into_iter()
+        .map(|x| x as u64)
+        .collect();
+    assert!(stored.len() as u64 > before, "the restore added events (the order interrupted), removed none");
+    let seqs: Vec<u64> = got.iter().map(|(_, s)| *s).collect();
+    assert_eq!(seqs, stored, "exactly the events after id 0, from before and after the crash, in order");
+    assert!(got.iter().all(|(id, seq)| *id == seq.to_string()), "SSE ids are the ledger sequence");
 }
