@@ -29,6 +29,7 @@ on_both_backends!(
     two_engines_writing_at_once_do_not_interfere,
     algo_configuration_is_supervised_and_audited,
     a_tampered_schema_is_refused_and_left_untouched,
+    a_version_1_ledger_is_upgraded_in_place,
 );
 
 fn actor(user: &str, tenant: &str) -> Actor {
@@ -117,10 +118,11 @@ fn migrations_apply_once_and_reopening_changes_nothing(db: &Db) {
         for h in handles {
             h.join().unwrap().unwrap();
         }
-        assert_eq!(scalars(t, "SELECT COUNT(*) FROM blotter_migrations"), vec![1]);
+        assert_eq!(scalars(t, "SELECT COUNT(*) FROM blotter_migrations"), vec![blotter::store::SCHEMA_VERSION]);
     }
-    assert_eq!(scalars(&db.target, "SELECT COUNT(*) FROM blotter_migrations"), vec![1]);
-    assert_eq!(scalars(&db.target, "SELECT version FROM blotter_migrations"), vec![blotter::store::SCHEMA_VERSION]);
+    // One row per migration, each applied once.
+    let versions: Vec<i64> = (1..=blotter::store::SCHEMA_VERSION).collect();
+    assert_eq!(scalars(&db.target, "SELECT version FROM blotter_migrations ORDER BY version"), versions);
     assert_eq!(scalars(&db.target, "SELECT COUNT(*) FROM engines"), vec![0]);
 }
 
@@ -478,4 +480,44 @@ fn a_tampered_schema_is_refused_and_left_untouched(db: &Db) {
     };
     assert_eq!(scalars(&db.target, history), vec![0], "the refused open did not recreate the history");
     assert_eq!(tables(&db.target), before);
+}
+
+/// A ledger written by a version 1 build (its migration applied alone, as that
+/// build did) is upgraded to this build's schema on open, its rows kept.
+fn a_version_1_ledger_is_upgraded_in_place(db: &Db) {
+    use sqlx::Connection;
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    sqlx::any::install_default_drivers();
+    let url = match &db.target {
+        blotter::store::DbTarget::Sqlite(p) => format!("sqlite://{}?mode=rwc", p.display()),
+        blotter::store::DbTarget::Postgres(u) => u.clone(),
+    };
+    let v1 = include_str!("../migrations/0001_ledger.sql");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let sql = sqlx::SqlSafeStr::into_sql_str(v1);
+        let mut m =
+            Migrator::with_migrations(vec![Migration::new(1, "ledger".into(), MigrationType::Simple, sql, false)]);
+        m.dangerous_set_table_name("blotter_migrations");
+        let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+        m.run(&mut c).await.unwrap();
+        c.close().await.unwrap();
+    });
+    execute(
+        &db.target,
+        "INSERT INTO algo_config (tenant, algo, params, updated_by, updated_at) VALUES ('ws', 'twap', '{\"slices\":\"9\"}', 'sup', 1)",
+    );
+    assert_eq!(scalars(&db.target, "SELECT COUNT(*) FROM blotter_migrations"), [1]);
+    let ledger = Ledger::open(&db.target).unwrap();
+    let versions: Vec<i64> = (1..=blotter::store::SCHEMA_VERSION).collect();
+    assert_eq!(scalars(&db.target, "SELECT version FROM blotter_migrations ORDER BY version"), versions);
+    let kept = ledger.algo_configs("ws").unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].enabled, "rows of version 1 stay enabled");
+    assert_eq!(kept[0].params["slices"], "9");
+    assert_eq!(scalars(&db.target, "SELECT COUNT(*) FROM tokens"), [0]);
+    drop(ledger);
+    // Opening again changes nothing.
+    drop(Ledger::open(&db.target).unwrap());
+    assert_eq!(scalars(&db.target, "SELECT COUNT(*) FROM blotter_migrations"), [blotter::store::SCHEMA_VERSION]);
 }

@@ -1,9 +1,11 @@
-//! The audit log of refusals: every 401, 403 and 429 the server gives, with
-//! who asked (when known), what, and why. In memory for tests and as JSON
-//! lines in a file for `blotter serve --audit FILE`; the ledger implements the
-//! same trait when it lands.
+//! The audit log of refusals: every 401, 403 and 429 the server gives, and
+//! every other 4xx answer to a request that would change something (a
+//! validation error on an execution route), with who asked (when known),
+//! what, and why. In the ledger for `blotter serve` (`api::ledger`), in memory
+//! for tests, and as JSON lines in a file with `blotter serve --audit FILE`.
 
 use crate::model::Role;
+use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::PathBuf;
@@ -32,11 +34,12 @@ pub struct AuditEntry {
     pub message: String,
 }
 
-/// Where refusals are recorded. Recording must not fail the request: an
-/// implementation that cannot write reports it on stderr and carries on.
+/// Where refusals are recorded. The refusal is answered once its record is
+/// written; recording must not fail the request: an implementation that
+/// cannot write reports it on stderr and carries on.
 pub trait AuditLog: Send + Sync {
     /// Records one refusal.
-    fn record(&self, entry: AuditEntry);
+    fn record(&self, entry: AuditEntry) -> BoxFuture<'_, ()>;
 }
 
 /// Refusals kept in memory (bounded: the oldest are dropped past `cap`).
@@ -60,12 +63,13 @@ impl MemoryAudit {
 }
 
 impl AuditLog for MemoryAudit {
-    fn record(&self, entry: AuditEntry) {
+    fn record(&self, entry: AuditEntry) -> BoxFuture<'_, ()> {
         let mut v = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if v.len() >= self.cap {
             v.remove(0);
         }
         v.push(entry);
+        Box::pin(std::future::ready(()))
     }
 }
 
@@ -86,14 +90,16 @@ impl FileAudit {
 }
 
 impl AuditLog for FileAudit {
-    fn record(&self, entry: AuditEntry) {
+    fn record(&self, entry: AuditEntry) -> BoxFuture<'_, ()> {
         let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(f) = guard.as_mut() else { return };
-        let mut line = serde_json::to_vec(&entry).unwrap_or_default();
-        line.push(b'\n');
-        if let Err(e) = f.write_all(&line) {
-            eprintln!("audit log {}: {e}", self.path.display());
+        if let Some(f) = guard.as_mut() {
+            let mut line = serde_json::to_vec(&entry).unwrap_or_default();
+            line.push(b'\n');
+            if let Err(e) = f.write_all(&line) {
+                eprintln!("audit log {}: {e}", self.path.display());
+            }
         }
+        Box::pin(std::future::ready(()))
     }
 }
 
@@ -115,19 +121,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn file_audit_appends_json_lines() {
+    #[tokio::test]
+    async fn file_audit_appends_json_lines() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("audit.jsonl");
         let a = FileAudit::open(&p).unwrap();
-        a.record(entry(403));
-        a.record(entry(401));
+        a.record(entry(403)).await;
+        a.record(entry(401)).await;
         let lines: Vec<AuditEntry> =
             std::fs::read_to_string(&p).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines, vec![entry(403), entry(401)]);
         let m = MemoryAudit { entries: Mutex::new(Vec::new()), cap: 1 };
-        m.record(entry(403));
-        m.record(entry(429));
+        m.record(entry(403)).await;
+        m.record(entry(429)).await;
         assert_eq!(m.entries(), vec![entry(429)], "bounded: the oldest goes");
     }
 }

@@ -1,6 +1,7 @@
 //! The gate in front of every `/v1` route: who is calling (bearer token),
 //! whether they are within their rate, whether their role may use the route;
-//! and the audit of every refusal, including those the engine gives.
+//! and the audit of every refusal, including those the engine gives. The
+//! refusal is answered once its audit record is written.
 
 use super::ApiState;
 use super::audit::AuditEntry;
@@ -43,25 +44,47 @@ async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, Clien
     }
 }
 
-fn audit(state: &ApiState, caller: Option<&Actor>, method: &Method, path: &str, status: StatusCode, e: &ClientError) {
-    state.audit().record(AuditEntry {
-        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        user: caller.map(|a| a.user.to_string()),
-        tenant: caller.map(|a| a.tenant.to_string()),
-        role: caller.map(|a| a.role),
-        method: method.to_string(),
-        path: path.to_string(),
-        status: status.as_u16(),
-        code: e.code.clone(),
-        message: e.message.clone(),
-    });
+tokio::task_local! {
+    /// Who the request being handled acts as, for stores below the client
+    /// contract that need it (the ledger's algo configuration: its tenant
+    /// layer and who changed it) without widening the contract.
+    pub static CALLER: Actor;
 }
 
-fn is_refusal(s: StatusCode) -> bool {
+async fn audit(
+    state: &ApiState,
+    caller: Option<&Actor>,
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    e: &ClientError,
+) {
+    state
+        .audit()
+        .record(AuditEntry {
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            user: caller.map(|a| a.user.to_string()),
+            tenant: caller.map(|a| a.tenant.to_string()),
+            role: caller.map(|a| a.role),
+            method: method.to_string(),
+            path: path.to_string(),
+            status: status.as_u16(),
+            code: e.code.clone(),
+            message: e.message.clone(),
+        })
+        .await;
+}
+
+/// Whether an answer is a refusal to audit: every 401, 403 and 429, and any
+/// other client error to a request that would change something (invalid
+/// input on an execution route, an order in the wrong state, a risk limit).
+fn is_refusal(method: &Method, s: StatusCode) -> bool {
     matches!(s, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS)
+        || (s.is_client_error() && !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS))
 }
 
-/// Authentication, rate limit and role policy; audits every refusal.
+/// Authentication, rate limit and role policy; audits every refusal; runs
+/// the handler with `CALLER` set.
 pub async fn gate(
     State(state): State<ApiState>,
     matched: Option<MatchedPath>,
@@ -71,21 +94,21 @@ pub async fn gate(
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let route = matched.map_or_else(|| path.clone(), |m| m.as_str().to_string());
-    let refuse = |caller: Option<&Actor>, e: ClientError| {
+    let refuse = async |caller: Option<&Actor>, e: ClientError| {
         let err = ApiError::from(e);
-        if is_refusal(err.status) {
-            audit(&state, caller, &method, &path, err.status, &err.body);
+        if is_refusal(&method, err.status) {
+            audit(&state, caller, &method, &path, err.status, &err.body).await;
         }
         err
     };
     let caller = match identify(&state, req.headers()).await {
         Ok(c) => c,
-        Err(e) => return refuse(None, e).into_response(),
+        Err(e) => return refuse(None, e).await.into_response(),
     };
     if let Err(wait) = state.limiter().check(&caller.key) {
         let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
         let e = ClientError::new("rate_limited", format!("over the rate limit for this token; retry in {secs} s"));
-        let mut res = refuse(Some(&caller.actor), e).into_response();
+        let mut res = refuse(Some(&caller.actor), e).await.into_response();
         res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return res;
     }
@@ -94,20 +117,20 @@ pub async fn gate(
         Some(access) if access.allows(role) => {}
         Some(access) => {
             let e = ClientError::new("forbidden", access.refusal(role, &method, &path));
-            return refuse(Some(&caller.actor), e).into_response();
+            return refuse(Some(&caller.actor), e).await.into_response();
         }
         None => {
             let e = ClientError::new("forbidden", format!("{method} {route} is not in the access table"));
-            return refuse(Some(&caller.actor), e).into_response();
+            return refuse(Some(&caller.actor), e).await.into_response();
         }
     }
     req.extensions_mut().insert(caller.clone());
-    let res = next.run(req).await;
-    // Refusals from further down (the engine's ownership and role checks).
-    if is_refusal(res.status())
+    let res = CALLER.scope(caller.actor.clone(), next.run(req)).await;
+    // Refusals from further down (input checks, the engine's ownership, role and risk checks).
+    if is_refusal(&method, res.status())
         && let Some(ErrorInfo(e)) = res.extensions().get::<ErrorInfo>()
     {
-        audit(&state, Some(&caller.actor), &method, &path, res.status(), e);
+        audit(&state, Some(&caller.actor), &method, &path, res.status(), e).await;
     }
     res
 }

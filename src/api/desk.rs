@@ -1,18 +1,23 @@
 //! Desk-wide routes: kill-all, pre-trade estimate and schedule preview,
-//! aggregated TCA, algo configuration and the trading mode.
+//! aggregated TCA, algo configuration, the audit log and the trading mode.
 
 use super::ApiState;
 use super::auth::Caller;
 use super::errors::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
+use super::ledger::LAYER;
 use crate::algo::PlannedSlice;
 use crate::client::wire::KillReport;
-use crate::client::{AlgoConfig, Client, ModeRequest, ModeView, TcaGroup, TcaGroupBy};
+use crate::client::{AlgoConfig, Client, ClientError, ModeRequest, ModeView, TcaGroup, TcaGroupBy};
 use crate::engine::OrderRequest;
 use crate::impact::Estimate;
+use crate::model::{ParentId, Timestamp};
+use crate::store::query::Period;
+use crate::store::refusals::AuditFilter;
+use crate::store::tca_groups::{GroupBy, GroupTca};
 use axum::extract::State;
 use axum::{Extension, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Cancels every working child on every desk and pauses every parent (SUPERVISOR, ADMIN).
 #[utoipa::path(post, path = "/v1/kill", tag = "desk",
@@ -43,41 +48,253 @@ pub async fn schedule(
     Ok(Json(s.client(&c).schedule(req).await?))
 }
 
-/// How to group aggregated TCA.
+/// How to group aggregated TCA, over which period.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TcaQuery {
-    /// `algo` or `venue`.
+    /// `algo`, `venue`, `desk` (tenant) or `day` (UTC date of completion).
     pub group_by: TcaGroupBy,
+    /// Orders finished at or after this instant (RFC 3339, simulated time).
+    #[param(format = DateTime)]
+    pub since: Option<String>,
+    /// Orders finished before this instant (RFC 3339, simulated time).
+    #[param(format = DateTime)]
+    pub until: Option<String>,
 }
 
-/// Post-trade figures over every finished order, by algorithm or venue (SUPERVISOR, ADMIN).
+/// An RFC 3339 query parameter as simulated time.
+fn instant(field: &str, v: Option<&str>) -> Result<Option<Timestamp>, ClientError> {
+    let Some(v) = v else { return Ok(None) };
+    let bad = || {
+        ClientError::new(
+            "invalid_param",
+            format!("{field}: '{v}' is not an RFC 3339 instant such as 2026-11-25T14:30:00Z"),
+        )
+        .with_field(field)
+    };
+    let t = chrono::DateTime::parse_from_rfc3339(v.trim()).map_err(|_| bad())?;
+    Ok(Some(Timestamp(t.timestamp_nanos_opt().ok_or_else(bad)?)))
+}
+
+fn group_tca(g: GroupTca) -> TcaGroup {
+    TcaGroup {
+        key: g.key,
+        orders: usize::try_from(g.orders).unwrap_or(usize::MAX),
+        fills: usize::try_from(g.fills).unwrap_or(usize::MAX),
+        filled_qty: g.filled,
+        notional: g.notional,
+        fees: g.fees,
+        arrival_slippage_bps: g.arrival_bps,
+        vwap_slippage_bps: g.vwap_bps,
+    }
+}
+
+/// Post-trade figures over every finished order (with a ledger: of every
+/// session it holds), by algorithm, venue, desk or day (SUPERVISOR, ADMIN).
 #[utoipa::path(get, path = "/v1/tca", tag = "desk", params(TcaQuery),
-    responses((status = 200, description = "One row per algorithm or venue", body = Vec<TcaGroup>)))]
+    responses((status = 200, description = "One row per group, by key", body = Vec<TcaGroup>)))]
 pub async fn tca_groups(
     State(s): State<ApiState>,
     Extension(c): Extension<Caller>,
     ApiQuery(q): ApiQuery<TcaQuery>,
 ) -> ApiResult<Json<Vec<TcaGroup>>> {
-    Ok(Json(s.client(&c).tca_groups(q.group_by).await?))
+    let since = instant("since", q.since.as_deref())?;
+    let until = instant("until", q.until.as_deref())?;
+    let Some(ledger) = s.ledger() else {
+        if since.is_some() || until.is_some() {
+            return Err(ClientError::new("invalid_param", "since and until need the ledger (serve without --db none)")
+                .with_field(if since.is_some() { "since" } else { "until" })
+                .into());
+        }
+        return Ok(Json(s.client(&c).tca_groups(q.group_by).await?));
+    };
+    let by = match q.group_by {
+        TcaGroupBy::Algo => GroupBy::Algo,
+        TcaGroupBy::Venue => GroupBy::Venue,
+        TcaGroupBy::Desk => GroupBy::Desk,
+        TcaGroupBy::Day => GroupBy::Day,
+    };
+    let period = Period { since, until, tenant: None, user: None };
+    let groups = ledger
+        .handle
+        .tca_groups(by, &period)
+        .await
+        .map_err(|e| ClientError::new("ledger_unavailable", e.to_string()))?;
+    Ok(Json(groups.into_iter().map(group_tca).collect()))
 }
 
-/// The desk's algorithm configuration.
-#[utoipa::path(get, path = "/v1/config/algos", tag = "desk",
+/// Which layer of the algo configuration.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlgoConfigQuery {
+    /// A tenant's own layer alone; without it: GET gives the desk-wide layer
+    /// overlaid by the caller's tenant layer, PUT replaces the desk-wide layer.
+    #[param(min_length = 1, max_length = 64, pattern = r"^[^\s\x00-\x1f\x7f]{1,64}$")]
+    pub tenant: Option<String>,
+}
+
+/// The layer `q` names, checked: a tenant needs the ledger, a valid name, and
+/// (but for supervisors) to be the caller's own.
+fn layer_of(s: &ApiState, c: &Caller, q: AlgoConfigQuery) -> Result<Option<String>, ClientError> {
+    let Some(t) = q.tenant else { return Ok(None) };
+    if t.is_empty() || t.chars().count() > 64 || t.chars().any(|ch| ch.is_control() || ch.is_whitespace()) {
+        return Err(ClientError::new("invalid_param", "tenant: 1 to 64 characters without spaces").with_field("tenant"));
+    }
+    if s.ledger().is_none() {
+        return Err(ClientError::new("invalid_param", "tenant layers need the ledger (serve without --db none)")
+            .with_field("tenant"));
+    }
+    if !c.actor.role.is_supervisor() && *c.actor.tenant != *t {
+        return Err(ClientError::new("forbidden", format!("tenant {t}'s algo configuration is not yours to read")));
+    }
+    Ok(Some(t))
+}
+
+/// The algorithm configuration in effect for the caller's tenant, or one tenant's layer.
+#[utoipa::path(get, path = "/v1/config/algos", tag = "desk", params(AlgoConfigQuery),
     responses((status = 200, description = "The configuration", body = AlgoConfig)))]
-pub async fn get_algos(State(s): State<ApiState>, Extension(c): Extension<Caller>) -> ApiResult<Json<AlgoConfig>> {
-    Ok(Json(s.client(&c).algo_config().await?))
+pub async fn get_algos(
+    State(s): State<ApiState>,
+    Extension(c): Extension<Caller>,
+    ApiQuery(q): ApiQuery<AlgoConfigQuery>,
+) -> ApiResult<Json<AlgoConfig>> {
+    let client = s.client(&c);
+    Ok(Json(match layer_of(&s, &c, q)? {
+        Some(t) => LAYER.scope(t, client.algo_config()).await?,
+        None => client.algo_config().await?,
+    }))
 }
 
-/// Replaces the desk's algorithm configuration; default parameters are checked by the algorithms (SUPERVISOR, ADMIN).
-#[utoipa::path(put, path = "/v1/config/algos", tag = "desk", request_body = AlgoConfig,
-    responses((status = 200, description = "The configuration now", body = AlgoConfig)))]
+/// Replaces the desk-wide algorithm configuration, or one tenant's layer;
+/// default parameters are checked by the algorithms (SUPERVISOR, ADMIN). Kept in the ledger.
+#[utoipa::path(put, path = "/v1/config/algos", tag = "desk", params(AlgoConfigQuery), request_body = AlgoConfig,
+    responses((status = 200, description = "The layer now", body = AlgoConfig)))]
 pub async fn put_algos(
     State(s): State<ApiState>,
     Extension(c): Extension<Caller>,
+    ApiQuery(q): ApiQuery<AlgoConfigQuery>,
     ApiJson(cfg): ApiJson<AlgoConfig>,
 ) -> ApiResult<Json<AlgoConfig>> {
-    Ok(Json(s.client(&c).set_algo_config(cfg).await?))
+    let client = s.client(&c);
+    Ok(Json(match layer_of(&s, &c, q)? {
+        Some(t) => LAYER.scope(t, client.set_algo_config(cfg)).await?,
+        None => client.set_algo_config(cfg).await?,
+    }))
+}
+
+/// Which audit records.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Written at or after this instant (RFC 3339, wall clock).
+    #[param(format = DateTime)]
+    pub since: Option<String>,
+    /// Written before this instant (RFC 3339, wall clock).
+    #[param(format = DateTime)]
+    pub until: Option<String>,
+    /// `ok` or `refused`.
+    pub outcome: Option<AuditOutcome>,
+    /// Only this tenant's records.
+    pub tenant: Option<String>,
+    /// Most records returned, newest first (1 to 10000, default 100).
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<u32>,
+}
+
+/// Outcome of an audited action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditOutcome {
+    /// Done.
+    Ok,
+    /// Refused.
+    Refused,
+}
+
+/// One audit record: a command, a configuration or token change, or a refused request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditRecord {
+    /// Engine that recorded it (0: the server itself: tokens, algo configuration, refused requests).
+    pub engine: i64,
+    /// Number within the engine.
+    pub n: i64,
+    /// When, RFC 3339 UTC (wall clock).
+    pub at: String,
+    /// User ("" when the request had no valid token).
+    pub user: String,
+    /// Tenant ("" when unknown).
+    pub tenant: String,
+    /// Role ("" when unknown).
+    pub role: String,
+    /// What was done or asked (a command, `set_algo_config`, `token_create`, `POST /v1/orders`...).
+    pub action: String,
+    /// Order concerned.
+    pub parent: Option<ParentId>,
+    /// `ok` or `refused`.
+    pub outcome: AuditOutcome,
+    /// Stable code of a refusal.
+    pub code: Option<String>,
+    /// The command, change or refusal in detail (JSON or a message).
+    pub detail: String,
+}
+
+fn wall_ms(field: &str, v: Option<&str>) -> Result<Option<i64>, ClientError> {
+    Ok(instant(field, v)?.map(|t| t.0.div_euclid(1_000_000)))
+}
+
+/// The audit log in the ledger, newest first: every engine's commands and
+/// every refusal and change the server recorded (SUPERVISOR, ADMIN).
+#[utoipa::path(get, path = "/v1/audit", tag = "desk", params(AuditQuery),
+    responses((status = 200, description = "Audit records, newest first", body = Vec<AuditRecord>)))]
+pub async fn audit(
+    State(s): State<ApiState>,
+    Extension(_c): Extension<Caller>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Vec<AuditRecord>>> {
+    let filter = AuditFilter {
+        since_ms: wall_ms("since", q.since.as_deref())?,
+        until_ms: wall_ms("until", q.until.as_deref())?,
+        outcome: q.outcome.map(|o| if o == AuditOutcome::Ok { "ok" } else { "refused" }.to_string()),
+        tenant: q.tenant,
+        user: None,
+        limit: match q.limit {
+            None => 100,
+            Some(n @ 1..=10_000) => n as usize,
+            Some(n) => {
+                return Err(ClientError::new("invalid_param", format!("limit: {n} is not between 1 and 10000"))
+                    .with_field("limit")
+                    .into());
+            }
+        },
+    };
+    let Some(ledger) = s.ledger() else {
+        return Err(ClientError::new(
+            "ledger_unavailable",
+            "the audit log is read from the ledger; this server has none",
+        )
+        .into());
+    };
+    let rows =
+        ledger.handle.audit_records(filter).await.map_err(|e| ClientError::new("ledger_unavailable", e.to_string()))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| AuditRecord {
+                engine: r.engine,
+                n: r.n,
+                at: chrono::DateTime::from_timestamp_millis(r.at)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                    .unwrap_or_default(),
+                user: r.user,
+                tenant: r.tenant,
+                role: r.role,
+                action: r.action,
+                parent: r.parent,
+                outcome: if r.outcome == "ok" { AuditOutcome::Ok } else { AuditOutcome::Refused },
+                code: r.code,
+                detail: r.detail,
+            })
+            .collect(),
+    ))
 }
 
 /// The trading mode: always paper in this build.

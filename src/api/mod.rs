@@ -6,13 +6,16 @@
 //! bearer-token authentication, a per-token rate limit and a role policy
 //! (`auth`, `policy`), JSON errors with stable codes (`errors`, `extract`), a
 //! body size limit and a request time-out, the SSE event stream (`sse`) and
-//! the OpenAPI document (`openapi`).
+//! the OpenAPI document (`openapi`). With a ledger (`ledger`), tokens, the
+//! audit log, the algo configuration, aggregated TCA and the event history
+//! before a restart come from the database.
 
 pub mod audit;
 pub mod auth;
 mod desk;
 pub mod errors;
 pub mod extract;
+pub mod ledger;
 pub mod limit;
 mod market;
 pub mod openapi;
@@ -76,6 +79,7 @@ struct Inner {
     options: ApiOptions,
     stop_streams: tokio::sync::watch::Sender<u64>,
     frames: Arc<sse::FrameCache>,
+    ledger: std::sync::OnceLock<ledger::ServedLedger>,
 }
 
 /// What every handler shares: the engine, tokens, audit log and limits.
@@ -94,7 +98,20 @@ impl ApiState {
         let limiter = RateLimiter::new(options.rate);
         // As many frames as the engine buffers live events for a subscriber.
         let frames = Arc::new(sse::FrameCache::new(crate::client::settings::LIVE_BUFFER));
-        ApiState(Arc::new(Inner { engine, tokens, audit, limiter, options, stop_streams, frames }))
+        let ledger = std::sync::OnceLock::new();
+        ApiState(Arc::new(Inner { engine, tokens, audit, limiter, options, stop_streams, frames, ledger }))
+    }
+
+    /// Serves from `ledger` too: aggregated TCA over every session, the audit
+    /// log, and event history from before this process. Set once, before serving.
+    pub fn with_ledger(self, ledger: ledger::ServedLedger) -> ApiState {
+        let _ = self.0.ledger.set(ledger);
+        self
+    }
+
+    /// The ledger, when the server has one.
+    pub fn ledger(&self) -> Option<&ledger::ServedLedger> {
+        self.0.ledger.get()
     }
 
     /// The shared engine.

@@ -30,10 +30,10 @@ use utoipa_axum::routes;
     modifiers(&Bearer),
     security(("bearer" = [])),
     // Types only query parameters refer to are registered here.
-    components(schemas(ClientError, TcaGroupBy, ParentStatus, AlgoKind)),
+    components(schemas(ClientError, TcaGroupBy, ParentStatus, AlgoKind, desk::AuditOutcome)),
     tags(
         (name = "orders", description = "Parent orders: submit, list, amend, cancel, pause, resume, TCA"),
-        (name = "desk", description = "Kill-all, estimates, schedules, aggregated TCA, algo configuration, mode"),
+        (name = "desk", description = "Kill-all, estimates, schedules, aggregated TCA, algo configuration, audit log, mode"),
         (name = "risk", description = "Risk limits, trading states, execution per tenant, per-tenant kill switch"),
         (name = "market", description = "Books, venues, instruments and the simulated clock"),
         (name = "events", description = "The live event stream (Server-Sent Events)"),
@@ -97,6 +97,7 @@ pub fn routes() -> (Router<ApiState>, Router<ApiState>, Doc) {
         .routes(routes!(desk::schedule))
         .routes(routes!(desk::tca_groups))
         .routes(routes!(desk::get_algos, desk::put_algos))
+        .routes(routes!(desk::audit))
         .routes(routes!(desk::get_mode, desk::put_mode))
         .routes(routes!(risk::view))
         .routes(routes!(risk::limits))
@@ -186,7 +187,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(n, 30, "operations documented");
+        assert_eq!(n, 31, "operations documented");
         let json = serde_json::to_value(&doc).unwrap();
         let order = &json["components"]["schemas"]["OrderRequest"];
         assert_eq!(order["additionalProperties"], false);

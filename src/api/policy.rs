@@ -51,7 +51,7 @@ pub fn required(method: &Method, route: &str) -> Option<Access> {
         ("PUT", "/v1/mode") => Admin,
         ("PUT", "/v1/clock" | "/v1/config/algos" | "/v1/risk/limits" | "/v1/risk/state" | "/v1/risk/execution")
         | ("POST", "/v1/kill" | "/v1/kill/{tenant}")
-        | ("GET", "/v1/tca" | "/v1/risk") => Supervise,
+        | ("GET", "/v1/tca" | "/v1/risk" | "/v1/audit") => Supervise,
         ("POST", "/v1/orders" | "/v1/estimate" | "/v1/schedule")
         | ("GET", "/v1/orders" | "/v1/orders/{id}" | "/v1/orders/{id}/tca" | "/v1/book/{symbol}" | "/v1/venues")
         | ("GET", "/v1/config/algos" | "/v1/events")

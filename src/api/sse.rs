@@ -10,13 +10,18 @@
 //! through the engine's bounded broadcast buffer; a stream that falls further
 //! behind than the buffer gets `event: lagged` and is closed, and its client
 //! reconnects with its last id and is replayed what it missed.
+//!
+//! Ids are the ledger's event sequence: a restarted `serve` resumes the same
+//! engine, so a client reconnecting with an id from before the restart is
+//! sent the events it missed from the ledger, then the live ones.
 
 use super::ApiState;
 use super::auth::Caller;
 use super::errors::{ApiError, ApiResult};
 use super::extract::ApiQuery;
 use crate::client::{Client, ClientError, EventStream, StreamItem};
-use crate::engine::EngineEvent;
+use crate::engine::{Actor, EngineEvent, EventKind};
+use crate::model::ParentId;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -24,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use futures_util::{FutureExt, StreamExt};
 use serde::Deserialize;
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -166,20 +172,90 @@ pub async fn events(
             )
         })?),
     };
-    let last = s.engine().last_seq();
+    // A resumed engine has published nothing in this process yet: its
+    // position starts where the ledger left it.
+    let last = s.engine().last_seq().max(s.ledger().map_or(0, |l| l.resumed_at));
     let start = header.or(q.after).unwrap_or(last);
     if start > last {
         return Err(ClientError::new("invalid_header", format!("event {start} is ahead of the stream (last {last})"))
             .with_field("Last-Event-ID")
             .into());
     }
-    let inner = s.client(&c).subscribe(Some(start)).await?;
+    let client = s.client(&c);
+    let inner = match s.ledger() {
+        // Events before this process took the engine over are in the ledger only.
+        Some(l) if start < l.resumed_at => {
+            let own = s
+                .engine()
+                .with_engine(|e| e.parents().filter(|p| e.visible(&c.actor, p)).map(|p| p.id).collect::<BTreeSet<_>>());
+            let seen = History { actor: c.actor.clone(), own };
+            let live = client.subscribe(Some(l.resumed_at)).await?;
+            Box::pin(from_ledger(l.clone(), start, seen).chain(live))
+        }
+        _ => client.subscribe(Some(start)).await?,
+    };
     let hello =
         format!("event: hello\nid: {start}\ndata: {{\"after\":{start},\"lastSeq\":{last},\"paperMode\":true}}\n\n");
     let body = relay(inner, s.stream_stop(), s.frames(), s.keep_alive());
     let stream = futures_util::stream::once(async move { Ok(Bytes::from(hello)) }).chain(body);
     let headers = [(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")];
     Ok((headers, Body::from_stream(stream)).into_response())
+}
+
+/// Which events of the ledger's history a subscriber may see: as live
+/// (`client::embedded`'s visibility): supervisors everything, others their
+/// own orders' events, their own refusals and kill-alls, and auctions.
+struct History {
+    actor: Actor,
+    own: BTreeSet<ParentId>,
+}
+
+impl History {
+    fn allows(&self, e: &EngineEvent) -> bool {
+        if self.actor.role.is_supervisor() {
+            return true;
+        }
+        match &e.kind {
+            EventKind::Accepted { order } => self.own.contains(&order.id),
+            EventKind::Rejected { actor, .. } | EventKind::KillAll { actor, .. } => *actor == self.actor,
+            EventKind::Auction { .. } => true,
+            other => other.parent().is_some_and(|p| self.own.contains(&p)),
+        }
+    }
+}
+
+/// Events read from the ledger per query.
+const LEDGER_PAGE: usize = 2_000;
+
+/// The served engine's events in `(after, resumed_at]` from the ledger, in
+/// order, those `seen` allows. A read failure ends the stream as a lag does:
+/// the client reconnects from its last id, so nothing is skipped.
+fn from_ledger(
+    l: super::ledger::ServedLedger,
+    after: u64,
+    seen: History,
+) -> impl futures_util::Stream<Item = StreamItem> + Send {
+    let seen = Arc::new(seen);
+    futures_util::stream::unfold(Some(after), move |cursor| {
+        let (l, seen) = (l.clone(), Arc::clone(&seen));
+        async move {
+            let after = cursor?;
+            if after >= l.resumed_at {
+                return None;
+            }
+            match l.handle.events_between(l.engine, after, l.resumed_at, LEDGER_PAGE).await {
+                Ok(page) if page.is_empty() => None,
+                Ok(page) => {
+                    let next = page.last().map(|e| e.seq);
+                    let items: Vec<StreamItem> =
+                        page.into_iter().filter(|e| seen.allows(e)).map(StreamItem::Event).collect();
+                    Some((futures_util::stream::iter(items), next))
+                }
+                Err(_) => Some((futures_util::stream::iter(vec![StreamItem::Lagged { missed: 0 }]), None)),
+            }
+        }
+    })
+    .flatten()
 }
 
 #[cfg(test)]

@@ -6,17 +6,18 @@
 //! for every event in order, with the event-delivery latency (publication in
 //! the engine to arrival at the subscriber).
 
-use crate::api::audit::MemoryAudit;
+use crate::api::audit::{AuditLog, MemoryAudit};
+use crate::api::ledger::{LedgerAlgoConfig, LedgerAudit, LedgerTokens};
 use crate::api::limit::RateLimit;
 use crate::api::tokens::{self, MemoryTokens, TokenStore};
 use crate::api::{ApiOptions, ApiState, spawn};
 use crate::client::embedded::EventSink;
-use crate::client::{Client, Embedded, Remote, StreamItem};
+use crate::client::{Client, Embedded, Remote, Settings, StreamItem};
 use crate::engine::{Actor, Engine, EngineConfig};
 use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
 use crate::store::sink::LedgerSink;
-use crate::store::{DbTarget, EngineSpec, Ledger, Sources};
+use crate::store::{DbTarget, EngineSpec, Ledger, LedgerHandle, Sources};
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::sync::Arc;
@@ -121,8 +122,10 @@ pub struct ApiBench {
 }
 
 /// An engine over `symbols` from 09:30, recording into a fresh ledger named
-/// `name` when the run is durable.
-fn desk(cfg: &ApiBenchConfig, symbols: &[&str], name: &str, speed: f64) -> Embedded {
+/// `name` when the run is durable (then, as `serve` does, its algo
+/// configuration is read from the ledger, and the handle is returned for the
+/// server's tokens and audit log).
+fn desk(cfg: &ApiBenchConfig, symbols: &[&str], name: &str, speed: f64) -> (Embedded, Option<LedgerHandle>) {
     let (e, ecfg) = engine(cfg.seed, symbols);
     let actor = Actor::local(Role::Supervisor);
     let sink = cfg.ledger_dir.as_ref().map(|dir| {
@@ -138,9 +141,15 @@ fn desk(cfg: &ApiBenchConfig, symbols: &[&str], name: &str, speed: f64) -> Embed
             .join()
         });
         let (ledger, eref) = opened.expect("ledger thread").expect("a fresh SQLite ledger");
-        Box::new(LedgerSink::new(Arc::new(ledger), eref)) as Box<dyn EventSink>
+        let ledger = Arc::new(ledger);
+        (ledger.handle(), Box::new(LedgerSink::new(ledger, eref)) as Box<dyn EventSink>)
     });
-    Embedded::start_with_sink(e, speed, actor, sink)
+    let (handle, sink) = sink.unzip();
+    let mut settings = Settings::default();
+    if let Some(h) = &handle {
+        settings.algo_config = Arc::new(LedgerAlgoConfig::new(h.clone()));
+    }
+    (Embedded::start_with_settings(e, speed, actor, sink, settings), handle)
 }
 
 fn engine(seed: u64, symbols: &[&str]) -> (Engine, EngineConfig) {
@@ -154,15 +163,23 @@ fn engine(seed: u64, symbols: &[&str]) -> (Engine, EngineConfig) {
     (e, cfg)
 }
 
-/// A server over `engine` with one token per name, no rate limit in the way.
-async fn server(desk: Embedded, names: &[String], role: Role) -> (crate::api::Running, Vec<String>) {
-    let store = Arc::new(MemoryTokens::default());
+/// A server over `engine` with one token per name, no rate limit in the way;
+/// tokens and refusals in the ledger when there is one, as with `serve`.
+async fn server(
+    (desk, ledger): (Embedded, Option<LedgerHandle>),
+    names: &[String],
+    role: Role,
+) -> (crate::api::Running, Vec<String>) {
+    let (store, audit): (Arc<dyn TokenStore>, Arc<dyn AuditLog>) = match &ledger {
+        Some(h) => (Arc::new(LedgerTokens::new(h.clone(), Actor::local(Role::Admin))), Arc::new(LedgerAudit::new(h))),
+        None => (Arc::new(MemoryTokens::default()), Arc::new(MemoryAudit::default())),
+    };
     let mut toks = Vec::new();
     for n in names {
-        toks.push(tokens::create(store.as_ref() as &dyn TokenStore, n, "bench", role).await.expect("token"));
+        toks.push(tokens::create(store.as_ref(), n, "bench", role).await.expect("token"));
     }
     let options = ApiOptions { rate: RateLimit { rate: 1e9, burst: 1e9 }, ..ApiOptions::default() };
-    let state = ApiState::new(desk, store, Arc::new(MemoryAudit::default()), options);
+    let state = ApiState::new(desk, store, audit, options);
     let running = spawn(state, "127.0.0.1:0".parse().expect("loopback")).await.expect("bind loopback");
     (running, toks)
 }
@@ -294,10 +311,10 @@ async fn open_loop(cfg: &ApiBenchConfig) -> SubmitRun {
 
 async fn fanout(cfg: &ApiBenchConfig) -> FanoutRun {
     let symbols = ["AAPL", "MSFT", "SPY", "JPM"];
-    let desk = desk(cfg, &symbols, "fanout", 1.0);
+    let (desk, ledger) = desk(cfg, &symbols, "fanout", 1.0);
     let _ = desk.set_speed(0.0).await;
     let names: Vec<String> = (0..cfg.subscribers.max(1)).map(|i| format!("sub{i}")).collect();
-    let (srv, toks) = server(desk.clone(), &names, Role::Supervisor).await;
+    let (srv, toks) = server((desk.clone(), ledger), &names, Role::Supervisor).await;
     // When each event was published: an in-process subscriber sees it at once.
     let mut source = desk.subscribe(None).await.expect("in-process stream");
     let published = tokio::spawn(async move {

@@ -1,12 +1,13 @@
 //! `blotter history`: past orders from the ledger with status (including
-//! `interrupted`), filled quantity and TCA; and `blotter export`: orders and
-//! fills as CSV or JSON.
+//! `interrupted`), filled quantity and TCA, or (`--audit`) its audit log; and
+//! `blotter export`: orders and fills as CSV or JSON.
 
 use super::ledger_args::{DbArg, parse_when, store_error};
 use super::{CliError, group};
 use crate::model::ParentStatus;
 use crate::store::export::{self, Format, Table};
-use crate::store::query::{LedgerOrder, OrderFilter};
+use crate::store::query::{AuditRow, LedgerOrder, OrderFilter};
+use crate::store::refusals::AuditFilter;
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -81,12 +82,22 @@ pub struct HistoryArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// The audit log instead of orders, newest first: commands, configuration
+    /// and token changes, refused requests (--since/--until are times written).
+    #[arg(long)]
+    audit: bool,
+    /// With --audit: refusals only.
+    #[arg(long, requires = "audit")]
+    refused: bool,
 }
 
 /// Runs `blotter history`.
 pub fn history(a: &HistoryArgs) -> Result<(), CliError> {
     if a.limit == 0 {
         return Err(CliError::usage("--limit: must be at least 1"));
+    }
+    if a.audit {
+        return audit(a);
     }
     let filter = OrderFilter { offset: a.offset, limit: a.limit, ..a.filters.filter()? };
     let ledger = a.db.open()?;
@@ -114,6 +125,52 @@ pub fn history(a: &HistoryArgs) -> Result<(), CliError> {
     writeln!(out, "{}-{} of {} orders in {}{more}", page.offset + 1, shown_to, page.total, ledger.target())
         .map_err(|e| CliError::runtime(e.to_string()))?;
     Ok(())
+}
+
+/// `blotter history --audit`.
+fn audit(a: &HistoryArgs) -> Result<(), CliError> {
+    let f = &a.filters;
+    if f.status.is_some() || f.symbol.is_some() || a.offset > 0 {
+        return Err(CliError::usage("--audit: filters by --since, --until, --user, --tenant and --limit only"));
+    }
+    let order = f.filter()?;
+    let filter = AuditFilter {
+        since_ms: order.since.map(|t| t.0.div_euclid(1_000_000)),
+        until_ms: order.until.map(|t| t.0.div_euclid(1_000_000)),
+        outcome: a.refused.then(|| "refused".to_string()),
+        tenant: order.tenant,
+        user: order.user,
+        limit: a.limit,
+    };
+    let ledger = a.db.open()?;
+    let h = ledger.handle();
+    let q = h.clone();
+    let rows = h.block(async move { q.audit_records(filter).await }).map_err(store_error)?;
+    if a.json {
+        println!("{}", serde_json::to_string(&rows).map_err(|e| CliError::runtime(e.to_string()))?);
+        return Ok(());
+    }
+    let mut out = Stdout::default();
+    let io = |e: std::io::Error| CliError::runtime(e.to_string());
+    for r in &rows {
+        writeln!(out, "{}", audit_line(r)).map_err(io)?;
+    }
+    writeln!(out, "{} audit record(s) in {}, newest first", rows.len(), ledger.target()).map_err(io)?;
+    Ok(())
+}
+
+/// One audit record on one line: when, where, who, what, the outcome and the detail (shortened).
+fn audit_line(r: &AuditRow) -> String {
+    let at = chrono::DateTime::from_timestamp_millis(r.at)
+        .map_or_else(|| r.at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
+    let who = if r.user.is_empty() { "-".to_string() } else { format!("{}@{} {}", r.user, r.tenant, r.role) };
+    let order = r.parent.map_or(String::new(), |p| format!(" E{}-{p}", r.engine));
+    let outcome = match &r.code {
+        Some(c) => format!("{} {c}", r.outcome),
+        None => r.outcome.clone(),
+    };
+    let detail: String = r.detail.chars().take(100).collect();
+    format!("{at}  E{}#{}  {who}  {}{order}  {outcome}  {detail}", r.engine, r.n, r.action)
 }
 
 fn row(o: &LedgerOrder) -> Vec<String> {

@@ -2,8 +2,9 @@
 
 use super::CliError;
 use super::ledger_args::store_error;
-use crate::api::audit::FileAudit;
-use crate::api::tokens::{FileTokens, TokenStore};
+use crate::api::audit::{AuditEntry, AuditLog, FileAudit, MemoryAudit};
+use crate::api::ledger::{LedgerAlgoConfig, LedgerAudit, LedgerTokens, ServedLedger, spawn_tca_recorder};
+use crate::api::tokens::{FileTokens, MemoryTokens, TokenStore};
 use crate::api::{ApiOptions, ApiState, check_bind, limit::RateLimit, server::serve_until};
 use crate::client::embedded::EventSink;
 use crate::client::{Embedded, LiveGate, Settings};
@@ -14,7 +15,7 @@ use crate::store::sink::LedgerSink;
 use crate::store::{EngineRef, EngineSpec, Ledger, Sources};
 use chrono::{NaiveDate, Utc};
 use clap::Args;
-use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,13 +27,15 @@ pub struct ServeArgs {
     /// Address to listen on (a non-loopback address needs tokens).
     #[arg(long, default_value = "127.0.0.1:8898", env = "BLOTTER_BIND")]
     pub bind: String,
-    /// Token file (hashes only); create tokens with `blotter token create`.
-    /// Without any token, requests act as the local desk (loopback only).
-    #[arg(long, value_name = "FILE", default_value = "blotter-tokens.json", env = "BLOTTER_TOKENS")]
-    pub tokens: PathBuf,
-    /// Audit log of refusals (JSON lines, appended).
-    #[arg(long, value_name = "FILE", default_value = "blotter-audit.jsonl")]
-    pub audit: PathBuf,
+    /// A token file (hashes only) instead of the ledger's tokens (it wins when
+    /// given); create tokens with `blotter token create`. Without any token,
+    /// requests act as the local desk (loopback only).
+    #[arg(long, value_name = "FILE", env = "BLOTTER_TOKENS")]
+    pub tokens: Option<PathBuf>,
+    /// Also append refusals to this file (JSON lines); they always go to the
+    /// ledger's audit log, and with `--db none` to this file only.
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
     /// Role of requests without a token when no token is configured.
     #[arg(long, default_value = "ADVISOR")]
     pub local_role: String,
@@ -92,20 +95,59 @@ pub fn engine(a: &ServeArgs) -> Result<(Engine, EngineConfig), CliError> {
 }
 
 /// The served engine's registration in the ledger.
-type Recorded = (LedgerSink, Arc<Ledger>, EngineRef);
+struct Recorded {
+    sink: Option<LedgerSink>,
+    ledger: Arc<Ledger>,
+    eref: EngineRef,
+    resumed_at: u64,
+}
 
-/// The ledger sink of the served engine (registered under the served desk), or
-/// none with `--db none`. Opened before the server's runtime starts.
-fn ledger(a: &ServeArgs, cfg: &EngineConfig, engine: &Engine, actor: &Actor) -> Result<Option<Recorded>, CliError> {
+/// The engine to serve and, unless `--db none`, its registration: the last
+/// engine served on this ledger with the same market is resumed (its orders,
+/// its event sequence), else `fresh` is registered. Opened before the
+/// server's runtime starts.
+fn ledger(
+    a: &ServeArgs,
+    cfg: &EngineConfig,
+    fresh: Engine,
+    actor: &Actor,
+) -> Result<(Engine, Option<Recorded>), CliError> {
     let db = match a.db.as_deref() {
-        Some(s) if s.trim().eq_ignore_ascii_case("none") => return Ok(None),
+        Some(s) if s.trim().eq_ignore_ascii_case("none") => return Ok((fresh, None)),
         other => other,
     };
     let ledger = Arc::new(Ledger::open_arg(db).map_err(store_error)?);
-    let spec = EngineSpec::new(cfg, Sources::default(), actor, engine.now());
-    let eref = ledger.register(&spec).map_err(store_error)?;
-    eprintln!("blotter serve: recording into {} as engine {}", ledger.target(), eref.id);
-    Ok(Some((LedgerSink::new(Arc::clone(&ledger), eref.clone()), ledger, eref)))
+    let spec = EngineSpec::new(cfg, Sources::default(), actor, fresh.now());
+    let served = ledger.open_served(fresh, &spec, actor).map_err(store_error)?;
+    if let Some((id, why)) = &served.passed_over {
+        eprintln!("blotter serve: engine {id} is still served ({why}): starting a new one");
+    }
+    let (engine, eref) = (served.engine, served.eref);
+    match &served.resumed {
+        Some(r) => eprintln!(
+            "blotter serve: resuming engine {} in {} at event {} ({} order(s) interrupted: resume or cancel them)",
+            eref.id,
+            ledger.target(),
+            engine.event_count(),
+            r.interrupted.len()
+        ),
+        None => eprintln!("blotter serve: recording into {} as engine {}", ledger.target(), eref.id),
+    }
+    let resumed_at = engine.event_count();
+    let sink = LedgerSink::new(Arc::clone(&ledger), eref.clone());
+    Ok((engine, Some(Recorded { sink: Some(sink), ledger, eref, resumed_at })))
+}
+
+/// Refusals to two logs (the ledger and `--audit FILE`).
+struct Both(Arc<dyn AuditLog>, Arc<dyn AuditLog>);
+
+impl AuditLog for Both {
+    fn record(&self, entry: AuditEntry) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            self.1.record(entry.clone()).await;
+            self.0.record(entry).await;
+        })
+    }
 }
 
 /// Checks the flags that need nothing running.
@@ -133,22 +175,41 @@ fn check(a: &ServeArgs) -> Result<(SocketAddr, Role), CliError> {
 
 pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let (addr, local_role) = check(a)?;
-    let tokens = Arc::new(FileTokens::new(&a.tokens));
-    // The file store answers at once; nothing async is running yet.
-    let listed = tokens.list().now_or_never().unwrap_or_else(|| Ok(Vec::new()));
-    let live = listed.map_err(|e| usage("tokens", e))?.into_iter().filter(|r| !r.revoked).count();
-    check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
-    let (engine, cfg) = engine(a)?;
+    let (fresh, cfg) = engine(a)?;
     let desk_actor = Actor::local(Role::Supervisor);
-    let (sink, registered) = match ledger(a, &cfg, &engine, &desk_actor)? {
-        Some((sink, ledger, eref)) => (Some(sink), Some((ledger, eref))),
-        None => (None, None),
-    };
+    let (engine, mut recorded) = ledger(a, &cfg, fresh, &desk_actor)?;
+    let sink = recorded.as_mut().and_then(|r| r.sink.take()).map(|s| Box::new(s) as Box<dyn EventSink>);
+    let ledger = recorded.as_ref().map(|r| ServedLedger {
+        handle: r.ledger.handle(),
+        engine: r.eref.id,
+        resumed_at: r.resumed_at,
+    });
     let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::runtime(format!("tokio: {e}")))?;
-    let served = rt.block_on(async move {
-        let audit = FileAudit::open(&a.audit).map_err(|e| usage("audit", format!("{}: {e}", a.audit.display())))?;
-        let settings = Settings { live_gate: LiveGate::from_env(a.approval.clone()), ..Settings::default() };
-        let sink = sink.map(|s| Box::new(s) as Box<dyn EventSink>);
+    let handle = recorded.as_ref().map(|r| r.ledger.handle());
+    // `--tokens FILE` wins; else the ledger's tokens; with neither, none.
+    let (tokens, place): (Arc<dyn TokenStore>, String) = match (&a.tokens, &handle) {
+        (Some(f), _) => (Arc::new(FileTokens::new(f)), f.display().to_string()),
+        (None, Some(h)) => (Arc::new(LedgerTokens::new(h.clone(), desk_actor.clone())), h.target().to_string()),
+        (None, None) => (Arc::new(MemoryTokens::default()), "memory".into()),
+    };
+    let served = rt.block_on(async {
+        let listed = tokens.list().await.map_err(|e| usage("tokens", e))?;
+        let live = listed.into_iter().filter(|r| !r.revoked).count();
+        check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
+        let file = match &a.audit {
+            Some(p) => Some(Arc::new(FileAudit::open(p).map_err(|e| usage("audit", format!("{}: {e}", p.display())))?)),
+            None => None,
+        };
+        let audit: Arc<dyn AuditLog> = match (&handle, file) {
+            (Some(h), Some(f)) => Arc::new(Both(Arc::new(LedgerAudit::new(h)), f)),
+            (Some(h), None) => Arc::new(LedgerAudit::new(h)),
+            (None, Some(f)) => f,
+            (None, None) => Arc::new(MemoryAudit::default()),
+        };
+        let mut settings = Settings { live_gate: LiveGate::from_env(a.approval.clone()), ..Settings::default() };
+        if let Some(h) = &handle {
+            settings.algo_config = Arc::new(LedgerAlgoConfig::new(h.clone()));
+        }
         let desk = Embedded::start_with_settings(engine, a.speed, desk_actor, sink, settings);
         let open_identity = (live == 0).then(|| Actor::local(local_role));
         let options = ApiOptions {
@@ -158,20 +219,30 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
             open_identity,
             ..ApiOptions::default()
         };
-        let state = ApiState::new(desk, tokens, Arc::new(audit), options);
+        let mut state = ApiState::new(desk, tokens, audit, options);
+        let mut recorder = None;
+        if let Some(l) = ledger {
+            state = state.with_ledger(l);
+            recorder = spawn_tca_recorder(&state);
+        }
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
         let auth = if live > 0 {
-            format!("{live} token(s) in {}", a.tokens.display())
+            format!("{live} token(s) in {place}")
         } else {
             format!("no tokens: requests act as desk@local ({local_role}); loopback only")
         };
         eprintln!("blotter serve: http://{addr}  PAPER mode  {auth}  (Ctrl-C stops)");
-        serve_until(listener, state, stop_signal()).await.map_err(|e| CliError::runtime(format!("serve: {e}")))
+        let served = serve_until(listener, state, stop_signal()).await;
+        // The recorder's last pass: orders that finished since its last tick.
+        if let Some(r) = recorder {
+            let _ = r.await;
+        }
+        served.map_err(|e| CliError::runtime(format!("serve: {e}")))
     });
     // A clean stop releases the engine in the ledger (a crash leaves it to `recover`).
-    if let Some((ledger, eref)) = registered {
-        ledger.stop(&eref).map_err(store_error)?;
+    if let Some(r) = recorded {
+        r.ledger.stop(&r.eref).map_err(store_error)?;
     }
     served
 }

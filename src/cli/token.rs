@@ -1,19 +1,35 @@
-//! `blotter token create|revoke|list`: bearer tokens for `blotter serve`.
+//! `blotter token create|revoke|list`: bearer tokens for `blotter serve`,
+//! kept in the ledger (`--db`, hashes only, every change audited) or, with
+//! `--tokens FILE`, in a file (which then wins over the ledger).
 
 use super::CliError;
+use super::ledger_args::store_error;
+use crate::api::ledger::LedgerTokens;
 use crate::api::tokens::{self, FileTokens, TokenStore};
+use crate::engine::Actor;
 use crate::model::Role;
+use crate::store::Ledger;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 /// Flags of `blotter token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// Token file (hashes only), shared with `blotter serve --tokens`.
-    #[arg(long, value_name = "FILE", default_value = "blotter-tokens.json", env = "BLOTTER_TOKENS", global = true)]
-    tokens: PathBuf,
+    /// Ledger database holding the tokens: sqlite:PATH or postgres://USER@HOST/DB
+    /// (default: ledger.db in the user's data directory), shared with `blotter serve --db`.
+    #[arg(long = "db", value_name = "URL", env = "BLOTTER_DB", global = true)]
+    db: Option<String>,
+    /// A token file (hashes only) instead of the ledger, shared with `blotter serve --tokens`.
+    #[arg(long, value_name = "FILE", env = "BLOTTER_TOKENS", global = true)]
+    tokens: Option<PathBuf>,
     #[command(subcommand)]
     cmd: TokenCmd,
+}
+
+/// Who the command acts as in the ledger's audit log: the operating-system user, as ADMIN.
+pub fn operator() -> Actor {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "desk".into());
+    Actor { user: user.as_str().into(), tenant: "local".into(), role: Role::Admin }
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,7 +66,15 @@ fn block<T>(f: impl std::future::Future<Output = T>) -> Result<T, CliError> {
 }
 
 pub fn token(a: &TokenArgs) -> Result<(), CliError> {
-    let store = FileTokens::new(&a.tokens);
+    // The ledger (when used) lives until the command is done: its runtime runs the queries.
+    let mut ledger = None;
+    let (store, place): (Box<dyn TokenStore>, String) = match &a.tokens {
+        Some(file) => (Box::new(FileTokens::new(file)), file.display().to_string()),
+        None => {
+            let l = ledger.insert(Ledger::open_arg(a.db.as_deref()).map_err(store_error)?);
+            (Box::new(LedgerTokens::new(l.handle(), operator())), l.target().to_string())
+        }
+    };
     let runtime = |e: tokens::StoreError| CliError::runtime(e.to_string());
     match &a.cmd {
         TokenCmd::Create { user, tenant, role } => {
@@ -61,7 +85,7 @@ pub fn token(a: &TokenArgs) -> Result<(), CliError> {
         }
         TokenCmd::Revoke { key } => {
             if !block(store.revoke(key))?.map_err(runtime)? {
-                return Err(CliError::usage(format!("no live token matches '{key}' in {}", a.tokens.display())));
+                return Err(CliError::usage(format!("no live token matches '{key}' in {place}")));
             }
             eprintln!("revoked");
         }

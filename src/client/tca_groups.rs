@@ -1,10 +1,10 @@
 //! Post-trade analysis aggregated across orders, by algorithm, venue, desk
 //! (tenant) or trading day.
 //!
-//! Computed over the engine's finished orders in memory from the per-order
-//! `TcaReport`; averages are weighted by executed notional. When the
-//! ledger lands, `aggregate` reads the same figures from it instead (so that
-//! orders of earlier sessions count too); the types stay.
+//! Computed here over the engine's finished orders in memory from the
+//! per-order `TcaReport`; averages are weighted by executed notional. A
+//! sidecar with a ledger reads the same figures from it instead
+//! (`store::tca_groups`), so that orders of earlier sessions count too.
 
 use super::ClientError;
 use crate::engine::{Actor, Engine};

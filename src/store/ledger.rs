@@ -320,6 +320,13 @@ impl Ledger {
         &self.pool
     }
 
+    /// An async handle on this ledger for servers: its queries run on the
+    /// ledger's own runtime, whatever runtime awaits them.
+    pub fn handle(&self) -> super::handle::LedgerHandle {
+        let Some(rt) = &self.rt else { unreachable!("the runtime lives as long as the ledger") };
+        super::handle::LedgerHandle::new(self.pool.clone(), self.target.clone(), rt.handle().clone())
+    }
+
     /// Runs a future on the ledger's runtime and waits for it. From inside an
     /// async context (which may not block on a runtime) it waits on a helper
     /// thread instead, so the synchronous API works from anywhere.

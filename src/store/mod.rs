@@ -13,25 +13,34 @@
 //! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
 //! `query` (what the UI and API read), `config` (algorithm defaults),
 //! `recover` (restart after a crash),
-//! `export` (CSV/JSON), `sink` (for the embedded client), `bench` (throughput).
+//! `export` (CSV/JSON), `sink` (for the embedded client), `bench` (throughput);
+//! for the HTTP sidecar, `handle` (async access), `tokens`, `refusals` (the
+//! audit of refused requests), `served` (the engine `serve` resumes, its
+//! event log, TCA of its finished orders) and `tca_groups` (aggregated TCA).
 
 pub mod bench;
 pub mod config;
 mod db;
 pub mod export;
+pub mod handle;
 mod ledger;
 mod location;
 mod migrate;
 pub mod query;
 pub mod recorder;
 pub mod recover;
+pub mod refusals;
 mod replica;
 mod risk_state;
 mod rows;
+pub mod served;
 pub mod sink;
+pub mod tca_groups;
+pub mod tokens;
 mod writer;
 
 pub use db::Backend;
+pub use handle::{LedgerHandle, WideRecord};
 pub use ledger::{AuditEntry, Batch, EngineRef, EngineSpec, Ledger, ReplaySource, Sources, TcaRecord, Ticket};
 pub use location::{DbTarget, default_path};
 pub use migrate::SCHEMA_VERSION;

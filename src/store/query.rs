@@ -190,20 +190,20 @@ pub struct OpenEngine {
 
 /// Conditions and their bound values, built up together.
 #[derive(Default)]
-struct Where {
+pub(crate) struct Where {
     parts: Vec<String>,
     vals: Vec<rows::Val>,
 }
 
 impl Where {
-    fn add(&mut self, sql: &str, vals: impl IntoIterator<Item = rows::Val>) {
+    pub(crate) fn add(&mut self, sql: &str, vals: impl IntoIterator<Item = rows::Val>) {
         self.parts.push(sql.to_string());
         self.vals.extend(vals);
     }
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         if self.parts.is_empty() { String::new() } else { format!("WHERE {}", self.parts.join(" AND ")) }
     }
-    fn bind(&self, mut q: super::db::Q) -> super::db::Q {
+    pub(crate) fn bind(&self, mut q: super::db::Q) -> super::db::Q {
         for v in &self.vals {
             q = match v.clone() {
                 rows::Val::I(x) => q.bind(x),
@@ -530,7 +530,7 @@ impl Ledger {
     }
 }
 
-fn period_where(p: &Period, alias: &str) -> Where {
+pub(crate) fn period_where(p: &Period, alias: &str) -> Where {
     use rows::Val::{I, T};
     let mut w = Where::default();
     if let Some(t) = p.since {
@@ -548,7 +548,7 @@ fn period_where(p: &Period, alias: &str) -> Where {
     w
 }
 
-fn ratio(num: f64, den: f64) -> Option<f64> {
+pub(crate) fn ratio(num: f64, den: f64) -> Option<f64> {
     (den > 0.0).then(|| num / den)
 }
 

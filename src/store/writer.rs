@@ -428,7 +428,7 @@ pub(crate) fn audit_vals(engine: i64, n: u64, a: &AuditEntry) -> Vec<Val> {
     ]
 }
 
-const TCA_COLS: &[&str] = &[
+pub(crate) const TCA_COLS: &[&str] = &[
     "engine_id",
     "parent_id",
     "algo",
@@ -448,12 +448,12 @@ const TCA_COLS: &[&str] = &[
     "detail",
 ];
 
-const TCA_UPSERT: &str = "ON CONFLICT (engine_id, parent_id) DO UPDATE SET done_at = excluded.done_at, \
+pub(crate) const TCA_UPSERT: &str = "ON CONFLICT (engine_id, parent_id) DO UPDATE SET done_at = excluded.done_at, \
     filled = excluded.filled, notional = excluded.notional, fees = excluded.fees, arrival_px = excluded.arrival_px, \
     interval_vwap = excluded.interval_vwap, arrival_bps = excluded.arrival_bps, vwap_bps = excluded.vwap_bps, \
     participation = excluded.participation, detail = excluded.detail";
 
-fn tca_vals(engine: i64, t: &TcaRecord) -> Vec<Val> {
+pub(crate) fn tca_vals(engine: i64, t: &TcaRecord) -> Vec<Val> {
     let o = &t.order;
     let s = &t.summary;
     vec![

@@ -132,6 +132,8 @@ async fn bad_input_gets_the_right_4xx_and_changes_nothing() {
         ("/v1/orders?colour=red", 400, "invalid_query", Some("colour")),
         ("/v1/tca", 400, "invalid_query", Some("group_by")),
         ("/v1/tca?group_by=trader", 400, "invalid_query", Some("group_by")),
+        ("/v1/tca?group_by=algo&since=2026-11-25", 400, "invalid_param", Some("since")),
+        ("/v1/audit?limit=0", 400, "invalid_param", Some("limit")),
         ("/v1/venues", 400, "invalid_query", Some("symbol")),
         ("/v1/book/NOPE", 404, "not_found", None),
         ("/v1/events?after=x", 400, "invalid_query", Some("after")),

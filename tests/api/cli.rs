@@ -135,3 +135,171 @@ fn post_order(port: u16, token: &str) -> String {
     s.read_to_string(&mut out).unwrap();
     out
 }
+
+/// One HTTP request over a plain socket; the raw response.
+fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// `blotter serve` on `db` (AAPL, 2026-11-25, clock stopped) on `port`, once it answers.
+fn serve_on(db: &str, port: u16) -> std::process::Child {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_blotter"))
+        .args(["serve", "--db", db, "--bind", &format!("127.0.0.1:{port}"), "--date", "2026-11-25"])
+        .args(["--symbols", "AAPL", "--speed", "0"])
+        .env_remove("EXECUTION_LIVE_ENABLED")
+        .env_remove("BLOTTER_TOKENS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if blotter().args(["status", "--connect", &url]).output().unwrap().status.success() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("blotter serve did not come up on {url}");
+}
+
+/// Stops a server as a service manager does (SIGTERM) and waits for it.
+fn terminate(mut child: std::process::Child) {
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success(), "a clean stop");
+}
+
+#[test]
+fn tokens_in_the_ledger_authenticate_serve_and_config_survives_its_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ledger.db").display());
+    let create = |user: &str, role: &str| {
+        let out = blotter()
+            .args(["token", "create", "--db", &db, "--user", user, "--tenant", "ws", "--role", role])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let token = text.strip_suffix('\n').unwrap().to_string();
+        assert!(token.starts_with("blt_") && token.len() == 68 && !token.contains('\n'), "alone on stdout: {text:?}");
+        token
+    };
+    let sup = create("sup", "SUPERVISOR");
+    let alice = create("alice", "ADVISOR");
+    let list = blotter().args(["token", "list", "--db", &db, "--json"]).output().unwrap();
+    let listed = String::from_utf8(list.stdout).unwrap();
+    assert!(listed.contains("\"alice\"") && !listed.contains(&alice[4..]), "no secret listed: {listed}");
+    let v: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let alice_id =
+        v.as_array().unwrap().iter().find(|t| t["user"] == "alice").unwrap()["id"].as_str().unwrap().to_string();
+
+    let port = free_port();
+    let server = serve_on(&db, port);
+    let me = http(port, "GET", "/v1/whoami", &alice, "");
+    let config = r#"{"algos":{"vwap":{"enabled":false,"params":{}}}}"#;
+    let put = http(port, "PUT", "/v1/config/algos", &sup, config);
+    // Revoked in the ledger while the server runs: refused at once.
+    blotter().args(["token", "revoke", "--db", &db, &alice_id]).assert().success();
+    // Another process revoked it: refused once the server's cache is stale (one second).
+    let mut revoked = http(port, "GET", "/v1/whoami", &alice, "");
+    let since = std::time::Instant::now();
+    while revoked.starts_with("HTTP/1.1 200") && since.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(50));
+        revoked = http(port, "GET", "/v1/whoami", &alice, "");
+    }
+    blotter().args(["token", "revoke", "--db", &db, &alice_id]).assert().code(2);
+    terminate(server);
+    assert!(me.starts_with("HTTP/1.1 200") && me.contains("\"alice\""), "{me}");
+    assert!(put.starts_with("HTTP/1.1 200"), "{put}");
+    assert!(revoked.starts_with("HTTP/1.1 401"), "{revoked}");
+
+    let server = serve_on(&db, port);
+    let got = http(port, "GET", "/v1/config/algos", &sup, "");
+    let audit = http(port, "GET", "/v1/audit?outcome=refused", &sup, "");
+    let vwap = http(port, "POST", "/v1/orders", &sup, r#"{"symbol":"AAPL","side":"buy","qty":100,"algo":"vwap"}"#);
+    terminate(server);
+    assert!(got.ends_with(config), "the configuration survived the restart: {got}");
+    assert!(audit.contains("\"GET /v1/whoami\"") && audit.contains("\"unauthorized\""), "{audit}");
+    assert!(vwap.starts_with("HTTP/1.1 409") && vwap.contains("algo_disabled"), "{vwap}");
+    // The same log from the command line.
+    let refused = blotter().args(["history", "--db", &db, "--audit", "--refused", "--json"]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert!(rows.iter().all(|r| r["outcome"] == "refused"), "{rows:?}");
+    assert!(rows.iter().any(|r| r["action"] == "GET /v1/whoami" && r["code"] == "unauthorized"), "{rows:?}");
+    assert!(rows.iter().any(|r| r["action"] == "POST /v1/orders" && r["code"] == "algo_disabled"), "{rows:?}");
+    let text = blotter().args(["history", "--db", &db, "--audit", "--user", "sup"]).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("set_algo_config") && !text.contains("alice@"), "{text}");
+    blotter().args(["history", "--db", &db, "--refused"]).assert().code(2);
+    blotter().args(["history", "--db", &db, "--audit", "--symbol", "AAPL"]).assert().code(2);
+}
+
+/// The engine events of an SSE response until none arrives for a second: (id, sequence number) pairs.
+async fn sse_ids(resp: reqwest::Response) -> Vec<(String, u64)> {
+    use eventsource_stream::Eventsource;
+    use futures_util::StreamExt;
+    let mut s = Box::pin(resp.bytes_stream().eventsource());
+    let mut out = Vec::new();
+    while let Ok(Some(Ok(ev))) = tokio::time::timeout(Duration::from_secs(1), s.next()).await {
+        if ev.event == "engine" {
+            let e: blotter::engine::EngineEvent = serde_json::from_str(&ev.data).unwrap();
+            out.push((ev.id, e.seq));
+        }
+    }
+    out
+}
+
+#[test]
+fn serve_killed_outright_resumes_its_engine_and_streams_what_a_client_missed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let db = format!("sqlite:{}", path.display());
+    let out = blotter()
+        .args(["token", "create", "--db", &db, "--user", "sup", "--tenant", "hq", "--role", "SUPERVISOR"])
+        .output()
+        .unwrap();
+    let sup = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let port = free_port();
+    let mut server = serve_on(&db, port);
+    let order = r#"{"symbol":"AAPL","side":"buy","qty":300,"algo":"twap"}"#;
+    let first = http(port, "POST", "/v1/orders", &sup, order);
+    // No clean stop: the process is gone without releasing its engine.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(first.starts_with("HTTP/1.1 201"), "{first}");
+    let target = blotter::store::DbTarget::Sqlite(path.clone());
+    let before = crate::store_support::scalars(&target, "SELECT MAX(seq) FROM events")[0] as u64;
+    assert!(before >= 1, "the order's acceptance was committed before it was acknowledged");
+
+    let server = serve_on(&db, port);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let got = rt.block_on(async {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let r = http.get(format!("http://127.0.0.1:{port}/v1/events")).bearer_auth(&sup).header("Last-Event-ID", "0");
+        sse_ids(r.send().await.unwrap()).await
+    });
+    terminate(server);
+    assert_eq!(crate::store_support::scalars(&target, "SELECT COUNT(*) FROM engines"), [1], "the same engine, resumed");
+    let stored: Vec<u64> = crate::store_support::scalars(&target, "SELECT seq FROM events WHERE seq > 0 ORDER BY seq")
+        .into_iter()
+        .map(|x| x as u64)
+        .collect();
+    assert!(stored.len() as u64 > before, "the restore added events (the order interrupted), removed none");
+    let seqs: Vec<u64> = got.iter().map(|(_, s)| *s).collect();
+    assert_eq!(seqs, stored, "exactly the events after id 0, from before and after the crash, in order");
+    assert!(got.iter().all(|(id, seq)| *id == seq.to_string()), "SSE ids are the ledger sequence");
+}

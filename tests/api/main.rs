@@ -1,16 +1,20 @@
 //! The HTTP API against a real in-process server: role x route matrix, bad
 //! input, the event stream, limits, the OpenAPI document against real
-//! responses, the circuit breaker, and the `serve`/`token`/`status` commands.
+//! responses, the circuit breaker, the `serve`/`token`/`status` commands, and
+//! the server over a ledger (SQLite, and PostgreSQL when configured).
 
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../store_support/mod.rs"]
+mod store_support;
 mod support;
 
 mod bad_input;
 mod breaker;
 mod cli;
+mod ledger;
 mod limits;
 mod roles;
-mod schema_check;
-mod sse;
+pub mod schema_check;
+pub mod sse;
 mod tui_remote;

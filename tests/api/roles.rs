@@ -85,6 +85,7 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, Prep, Expect)> {
         ("POST", "/v1/estimate", Some(req.clone()), Nothing, exec),
         ("POST", "/v1/schedule", Some(req), Nothing, exec),
         ("GET", "/v1/tca?group_by=algo", None, Nothing, supervise),
+        ("GET", "/v1/tca?group_by=desk", None, Nothing, supervise),
         ("GET", "/v1/config/algos", None, Nothing, exec),
         ("PUT", "/v1/config/algos", Some(json!({"algos": {}})), Nothing, supervise),
         ("GET", "/v1/book/AAPL", None, Nothing, exec),
@@ -134,7 +135,8 @@ async fn every_role_against_every_route() {
                 }
                 s
             };
-            refusals += matches!(got, 401 | 403) as usize;
+            // Audited: every 401/403, and any client error to a request that would change something.
+            refusals += (matches!(got, 401 | 403) || ((400..500).contains(&got) && method != "GET")) as usize;
             if got != want {
                 wrong.push(format!("{name:>24} {method} {path}: got {got}, want {want}"));
             }

@@ -14,7 +14,8 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-struct Doc<'a>(&'a Value);
+/// The OpenAPI document, with a validator of responses against it.
+pub struct Doc<'a>(pub &'a Value);
 
 impl Doc<'_> {
     fn resolve<'b>(&'b self, s: &'b Value) -> &'b Value {
@@ -29,7 +30,7 @@ impl Doc<'_> {
         }
     }
 
-    fn check(&self, v: &Value, schema: &Value, at: &str, closed: bool) -> Result<(), String> {
+    pub fn check(&self, v: &Value, schema: &Value, at: &str, closed: bool) -> Result<(), String> {
         let s = self.resolve(schema);
         if s == &Value::Bool(false) {
             return Err(format!("{at}: no value allowed"));
@@ -107,7 +108,7 @@ impl Doc<'_> {
         Ok(())
     }
 
-    fn response_schema(&self, method: &str, path: &str, status: u16) -> &Value {
+    pub fn response_schema(&self, method: &str, path: &str, status: u16) -> &Value {
         let op = &self.0["paths"][path][method.to_ascii_lowercase()];
         let r = &op["responses"][status.to_string()]["content"];
         let c = r.get("application/json").or_else(|| r.get("text/event-stream"));

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use std::time::Duration;
 
 /// Reads SSE frames from a raw response until `n` engine events or the end; returns (ids, saw lagged).
-async fn read_ids(resp: reqwest::Response, n: usize, secs: u64) -> (Vec<u64>, bool) {
+pub async fn read_ids(resp: reqwest::Response, n: usize, secs: u64) -> (Vec<u64>, bool) {
     use eventsource_stream::Eventsource;
     let mut s = Box::pin(resp.bytes_stream().eventsource());
     let (mut ids, mut lagged) = (Vec::new(), false);
