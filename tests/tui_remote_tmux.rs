@@ -1,7 +1,9 @@
 //! End to end over a sidecar: the real `blotter serve` (a free port, a
 //! scratch data directory and SQLite ledger, a token made with the real
 //! `blotter token create`) and the real `blotter --connect URL --token T` in
-//! tmux. An order entered with the keyboard shows in the blotter; the sidecar
+//! tmux. The server starts the supervisor's desk with execution disabled: the
+//! first order is refused, the supervisor view names and lists the desk, `E`
+//! enables it. An order entered with the keyboard shows in the blotter; the sidecar
 //! is killed and the status bar says so (down, breaker open); it is started
 //! again on the same port and the UI comes back by itself (health ok, breaker
 //! closed, a new order goes through); `q` quits with the terminal restored.
@@ -65,11 +67,13 @@ impl Drop for Tmux {
 struct Server(Child);
 
 impl Server {
-    fn start(dir: &Path, port: u16, tokens: &Path, run: u32) -> Server {
+    fn start(dir: &Path, port: u16, tokens: &Path, run: u32, extra: &[&str]) -> Server {
         let log = std::fs::File::create(dir.join(format!("serve-{run}.log"))).unwrap();
         let child = Command::new(BIN)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--date", "2026-11-25", "--speed", "0"])
-            .args(["--symbols", "AAPL,MSFT", "--tokens"])
+            .args(["--symbols", "AAPL,MSFT"])
+            .args(extra)
+            .arg("--tokens")
             .arg(tokens)
             .arg("--db")
             .arg(format!("sqlite:{}", dir.join("ledger.db").display()))
@@ -114,11 +118,9 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// The line of the blotter whose first word is the order id.
-fn row<'a>(screen: &'a str, id: &str) -> Option<&'a str> {
-    screen
-        .lines()
-        .find(|l| l.split_whitespace().next().is_some_and(|w| w.trim_start_matches(['┃', '│', '▸', '▾']) == id))
+/// The blotter line of the AAPL buy.
+fn aapl(screen: &str) -> Option<&str> {
+    screen.lines().find(|l| l.contains("AAPL") && l.contains("▲ BUY"))
 }
 
 /// Types an order in the ticket and sends it after the review.
@@ -154,7 +156,8 @@ fn the_ui_over_a_real_sidecar_shows_its_loss_and_comes_back() {
     assert!(token.starts_with("blt_"), "{token}");
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let mut server = Server::start(d, port, &tokens, 1);
+    // A shared server: desk hq may not trade until a supervisor enables it.
+    let mut server = Server::start(d, port, &tokens, 1, &[]);
 
     let cmd = format!(
         "HOME={home} BLOTTER_DATA_DIR={home} {BIN} --connect {url} --token {token} --default-config --log {home}/ui.log; echo EXITED=$?; sleep 60",
@@ -171,14 +174,31 @@ fn the_ui_over_a_real_sidecar_shows_its_loss_and_comes_back() {
     assert_eq!(t.display("#{alternate_on}"), "1", "the UI uses the alternate screen");
 
     // The sidecar's clock waits at 09:30 (speed 0) while the order is typed: a
-    // buy of 5,000 AAPL ending at 10:00, then the keyboard runs the sidecar at
-    // 600x (a supervisor may) and it fills within seconds.
+    // buy of 5,000 AAPL ending at 10:00. Desk hq is new to the server: refused.
     order(&t, "AAPL", false, "5k", "10:00", "Buy 5,000 AAPL");
-    t.wait_for("P1 on the blotter", |s| row(s, "P1").is_some_and(|r| r.contains("AAPL")), 30);
+    t.wait_for("the refusal", |s| s.contains("execution is disabled for tenant 'hq'"), 30);
+    t.keys(&["Escape"]);
+    // The supervisor view names the desk and lists it; E enables it (asking first).
+    t.keys(&["m"]);
+    let s = t.wait_for(
+        "the alert and desk hq listed",
+        |s| s.contains("desk hq: order of sup") && s.lines().any(|l| l.contains("│hq ") && l.contains("OFF")),
+        30,
+    );
+    assert!(s.contains("Risk controls per tenant"), "{s}");
+    t.keys(&["Tab", "Tab", "Tab", "E"]);
+    t.wait_for("the question", |s| s.contains("Enable execution for desk hq?"), 15);
+    t.keys(&["y"]);
+    t.wait_for("hq enabled", |s| s.contains("execution enabled for desk hq"), 30);
+    t.keys(&["m"]);
+    t.wait_for("the desk", |s| s.contains("Blotter"), 15);
+    // The same order goes through now; the keyboard runs the sidecar at 600x (a supervisor may).
+    order(&t, "AAPL", false, "5k", "10:00", "Buy 5,000 AAPL");
+    t.wait_for("the order on the blotter", |s| aapl(s).is_some(), 30);
     t.keys(&["+", "+", "+", "+", "+"]);
-    let s = t.wait_for("P1 to fill", |s| row(s, "P1").is_some_and(|r| r.contains("done")), 60);
-    let p1 = row(&s, "P1").unwrap();
-    assert!(p1.contains("AAPL") && p1.contains("BUY") && p1.contains("5,000") && p1.contains("100%"), "{p1}");
+    let s = t.wait_for("the order to fill", |s| aapl(s).is_some_and(|r| r.contains("done")), 60);
+    let p1 = aapl(&s).unwrap();
+    assert!(p1.contains("5,000") && p1.contains("100%"), "{p1}");
 
     // The sidecar dies: the status bar says so, with the breaker open.
     server.kill();
@@ -187,7 +207,7 @@ fn the_ui_over_a_real_sidecar_shows_its_loss_and_comes_back() {
     assert!(top.contains(&url) && !top.contains("● ok"), "{top}");
 
     // Back on the same port: health ok and the breaker closed again, by itself.
-    let restarted = Server::start(d, port, &tokens, 2);
+    let restarted = Server::start(d, port, &tokens, 2, &["--enable-tenants", "hq"]);
     let s = t.wait_for("the comeback", |s| s.contains("● ok") && s.contains("circuit ● closed 0/5 fails"), 60);
     assert!(!s.lines().next().unwrap_or_default().contains("✗ down"), "{s}");
     // A restarted sidecar runs a new engine (its clock at 09:30 again): an

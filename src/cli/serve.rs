@@ -10,6 +10,7 @@ use crate::client::{Embedded, LiveGate, Settings};
 use crate::engine::{Actor, Engine, EngineConfig};
 use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
+use crate::risk::RiskConfig;
 use crate::store::sink::LedgerSink;
 use crate::store::{EngineRef, EngineSpec, Ledger, Sources};
 use chrono::{NaiveDate, Utc};
@@ -51,6 +52,12 @@ pub struct ServeArgs {
     /// Comma-separated symbols to simulate (default: the whole universe).
     #[arg(long, value_delimiter = ',')]
     pub symbols: Option<Vec<String>>,
+    /// Comma-separated tenants whose orders are accepted from the start. Any
+    /// other tenant starts with execution disabled (its orders refused with
+    /// `execution_disabled`) until a SUPERVISOR or ADMIN enables it. Without
+    /// tokens the local desk is enabled as well.
+    #[arg(long, value_delimiter = ',', value_name = "TENANTS")]
+    pub enable_tenants: Vec<String>,
     /// Requests per second allowed per token (bursts of twice that).
     #[arg(long, default_value_t = 200.0)]
     pub rate_limit: f64,
@@ -76,8 +83,10 @@ fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
     CliError::usage(format!("--{field}: {msg}"))
 }
 
-/// The engine `serve` runs: whole universe (or `--symbols`) on the date, from `--at`.
-pub fn engine(a: &ServeArgs) -> Result<(Engine, EngineConfig), CliError> {
+/// The engine `serve` runs: whole universe (or `--symbols`) on the date, from
+/// `--at`; new tenants start disabled except `--enable-tenants` (and, when
+/// `open` (no tokens), the local desk that tokenless requests act as).
+pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliError> {
     let ny = session::tz_of(Calendar::UsEquity);
     let date = match &a.date {
         Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
@@ -88,6 +97,21 @@ pub fn engine(a: &ServeArgs) -> Result<(Engine, EngineConfig), CliError> {
     let mut cfg = EngineConfig::new(a.seed, date);
     cfg.symbols = a.symbols.clone();
     cfg.origin = Some(Timestamp::from_local(ny, date, at));
+    let mut enabled = Vec::new();
+    for t in &a.enable_tenants {
+        let t = t.trim();
+        if t.is_empty() || t.chars().count() > 64 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(usage(
+                "enable-tenants",
+                format!("'{t}' is not a tenant; allowed: 1-64 characters without spaces"),
+            ));
+        }
+        enabled.push(t.to_string());
+    }
+    if open {
+        enabled.push(Actor::local(Role::Advisor).tenant.to_string());
+    }
+    cfg.risk = RiskConfig { new_tenants_enabled: false, enabled_tenants: enabled, ..RiskConfig::default() };
     Ok((Engine::new(Arc::new(Universe::builtin()), cfg.clone())?, cfg))
 }
 
@@ -138,7 +162,7 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let listed = tokens.list().now_or_never().unwrap_or_else(|| Ok(Vec::new()));
     let live = listed.map_err(|e| usage("tokens", e))?.into_iter().filter(|r| !r.revoked).count();
     check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
-    let (engine, cfg) = engine(a)?;
+    let (engine, cfg) = engine(a, live == 0)?;
     let desk_actor = Actor::local(Role::Supervisor);
     let (sink, registered) = match ledger(a, &cfg, &engine, &desk_actor)? {
         Some((sink, ledger, eref)) => (Some(sink), Some((ledger, eref))),
