@@ -91,13 +91,13 @@ impl App {
         match kind {
             PromptKind::AddTenant => {
                 let name = check_name("desk", text)?;
+                self.sup.section = super::Section::Risk;
                 if !self.sup.add_tenant(&name) {
                     self.sup.select(&name, None);
                     self.note = Some((Level::Info, format!("desk {name} is listed already: selected")));
                     return Ok(None);
                 }
                 self.sup.select(&name, None);
-                self.sup.section = super::Section::Risk;
                 let exec = match self.sup.selected_tenant() {
                     Some(t) if !t.execution_enabled => "its execution is OFF until you enable it (E)",
                     _ => "it may trade as soon as it sends orders",
