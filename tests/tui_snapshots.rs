@@ -140,3 +140,25 @@ async fn screenshots_include_the_supervisor_view_and_the_demo() {
     assert!(demo.contains("waiting for the next step (09:45:00)") && demo.contains("‖ paused"), "{demo}");
     assert!(demo.contains("Implementation shortfall (Almgren-Chriss) buys 200,000 SPY"), "{demo}");
 }
+
+/// The committed screenshots are what `blotter screenshots` draws today: a
+/// change to what the UI shows fails here until they are regenerated (the
+/// SVGs are compared; the PNGs are converted from them by `rsvg-convert`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_committed_screenshots_are_up_to_date() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    let shots = blotter::tui::screenshots::shots(SEED).await;
+    assert!(shots.len() >= 10, "every screen is drawn: {}", shots.len());
+    let mut stale = Vec::new();
+    for s in &shots {
+        let svg = blotter::tui::svg::render(&render(&s.app, s.width, s.height), &s.palette);
+        let file = dir.join(format!("{}.svg", s.name));
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(svg.as_str()) {
+            stale.push(file.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale or missing screenshots (run `cargo run --release -- screenshots` and commit them): {stale:?}"
+    );
+}

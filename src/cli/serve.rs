@@ -11,6 +11,7 @@ use crate::client::{Embedded, LiveGate, Settings};
 use crate::engine::{Actor, Engine, EngineConfig};
 use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
+use crate::risk::RiskConfig;
 use crate::store::sink::LedgerSink;
 use crate::store::{EngineRef, EngineSpec, Ledger, Sources};
 use chrono::{NaiveDate, Utc};
@@ -54,6 +55,12 @@ pub struct ServeArgs {
     /// Comma-separated symbols to simulate (default: the whole universe).
     #[arg(long, value_delimiter = ',')]
     pub symbols: Option<Vec<String>>,
+    /// Comma-separated tenants whose orders are accepted from the start. Any
+    /// other tenant starts with execution disabled (its orders refused with
+    /// `execution_disabled`) until a SUPERVISOR or ADMIN enables it. Without
+    /// tokens the local desk is enabled as well.
+    #[arg(long, value_delimiter = ',', value_name = "TENANTS")]
+    pub enable_tenants: Vec<String>,
     /// Requests per second allowed per token (bursts of twice that).
     #[arg(long, default_value_t = 200.0)]
     pub rate_limit: f64,
@@ -79,8 +86,10 @@ fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
     CliError::usage(format!("--{field}: {msg}"))
 }
 
-/// The engine `serve` runs: whole universe (or `--symbols`) on the date, from `--at`.
-pub fn engine(a: &ServeArgs) -> Result<(Engine, EngineConfig), CliError> {
+/// The engine `serve` runs: whole universe (or `--symbols`) on the date, from
+/// `--at`; new tenants start disabled except `--enable-tenants` (and, when
+/// `open` (no tokens), the local desk that tokenless requests act as).
+pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliError> {
     let ny = session::tz_of(Calendar::UsEquity);
     let date = match &a.date {
         Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
@@ -91,6 +100,21 @@ pub fn engine(a: &ServeArgs) -> Result<(Engine, EngineConfig), CliError> {
     let mut cfg = EngineConfig::new(a.seed, date);
     cfg.symbols = a.symbols.clone();
     cfg.origin = Some(Timestamp::from_local(ny, date, at));
+    let mut enabled = Vec::new();
+    for t in &a.enable_tenants {
+        let t = t.trim();
+        if t.is_empty() || t.chars().count() > 64 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(usage(
+                "enable-tenants",
+                format!("'{t}' is not a tenant; allowed: 1-64 characters without spaces"),
+            ));
+        }
+        enabled.push(t.to_string());
+    }
+    if open {
+        enabled.push(Actor::local(Role::Advisor).tenant.to_string());
+    }
+    cfg.risk = RiskConfig { new_tenants_enabled: false, enabled_tenants: enabled, ..RiskConfig::default() };
     Ok((Engine::new(Arc::new(Universe::builtin()), cfg.clone())?, cfg))
 }
 
@@ -102,21 +126,25 @@ struct Recorded {
     resumed_at: u64,
 }
 
-/// The engine to serve and, unless `--db none`, its registration: the last
+/// The ledger `serve` records into, unless `--db none`.
+fn open_ledger(a: &ServeArgs) -> Result<Option<Arc<Ledger>>, CliError> {
+    match a.db.as_deref() {
+        Some(s) if s.trim().eq_ignore_ascii_case("none") => Ok(None),
+        db => Ok(Some(Arc::new(Ledger::open_arg(db).map_err(store_error)?))),
+    }
+}
+
+/// The engine to serve and, with a ledger, its registration: the last
 /// engine served on this ledger with the same market is resumed (its orders,
-/// its event sequence), else `fresh` is registered. Opened before the
-/// server's runtime starts.
-fn ledger(
-    a: &ServeArgs,
+/// its event sequence), else `fresh` is registered. Done before the server's
+/// runtime starts.
+fn served_engine(
+    ledger: Option<Arc<Ledger>>,
     cfg: &EngineConfig,
     fresh: Engine,
     actor: &Actor,
 ) -> Result<(Engine, Option<Recorded>), CliError> {
-    let db = match a.db.as_deref() {
-        Some(s) if s.trim().eq_ignore_ascii_case("none") => return Ok((fresh, None)),
-        other => other,
-    };
-    let ledger = Arc::new(Ledger::open_arg(db).map_err(store_error)?);
+    let Some(ledger) = ledger else { return Ok((fresh, None)) };
     let spec = EngineSpec::new(cfg, Sources::default(), actor, fresh.now());
     let served = ledger.open_served(fresh, &spec, actor).map_err(store_error)?;
     if let Some((id, why)) = &served.passed_over {
@@ -175,27 +203,30 @@ fn check(a: &ServeArgs) -> Result<(SocketAddr, Role), CliError> {
 
 pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let (addr, local_role) = check(a)?;
-    let (fresh, cfg) = engine(a)?;
     let desk_actor = Actor::local(Role::Supervisor);
-    let (engine, mut recorded) = ledger(a, &cfg, fresh, &desk_actor)?;
-    let sink = recorded.as_mut().and_then(|r| r.sink.take()).map(|s| Box::new(s) as Box<dyn EventSink>);
-    let ledger = recorded.as_ref().map(|r| ServedLedger {
-        handle: r.ledger.handle(),
-        engine: r.eref.id,
-        resumed_at: r.resumed_at,
-    });
+    let opened = open_ledger(a)?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::runtime(format!("tokio: {e}")))?;
-    let handle = recorded.as_ref().map(|r| r.ledger.handle());
+    let handle = opened.as_ref().map(|l| l.handle());
     // `--tokens FILE` wins; else the ledger's tokens; with neither, none.
     let (tokens, place): (Arc<dyn TokenStore>, String) = match (&a.tokens, &handle) {
         (Some(f), _) => (Arc::new(FileTokens::new(f)), f.display().to_string()),
         (None, Some(h)) => (Arc::new(LedgerTokens::new(h.clone(), desk_actor.clone())), h.target().to_string()),
         (None, None) => (Arc::new(MemoryTokens::default()), "memory".into()),
     };
+    // Tokens decide the bind check and whether the local desk may trade
+    // (tokenless requests act as it), so they are read before the engine.
+    let listed = rt.block_on(tokens.list()).map_err(|e| usage("tokens", e))?;
+    let live = listed.into_iter().filter(|r| !r.revoked).count();
+    check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
+    let (fresh, cfg) = engine(a, live == 0)?;
+    let (engine, mut recorded) = served_engine(opened, &cfg, fresh, &desk_actor)?;
+    let sink = recorded.as_mut().and_then(|r| r.sink.take()).map(|s| Box::new(s) as Box<dyn EventSink>);
+    let ledger = recorded.as_ref().map(|r| ServedLedger {
+        handle: r.ledger.handle(),
+        engine: r.eref.id,
+        resumed_at: r.resumed_at,
+    });
     let served = rt.block_on(async {
-        let listed = tokens.list().await.map_err(|e| usage("tokens", e))?;
-        let live = listed.into_iter().filter(|r| !r.revoked).count();
-        check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
         let file = match &a.audit {
             Some(p) => Some(Arc::new(FileAudit::open(p).map_err(|e| usage("audit", format!("{}: {e}", p.display())))?)),
             None => None,

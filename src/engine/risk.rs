@@ -16,6 +16,9 @@ pub struct RiskView {
     pub global_halt: bool,
     /// Limits every tenant starts from.
     pub default_limits: Limits,
+    /// Whether a tenant the engine has not seen yet may trade (false on a shared server).
+    #[serde(default)]
+    pub new_tenants_enabled: bool,
 }
 
 /// One tenant in the risk view.
@@ -344,6 +347,7 @@ impl Engine {
             tenants,
             global_halt: self.risk.global_halt,
             default_limits: self.risk.config.default_limits.clone(),
+            new_tenants_enabled: self.risk.config.new_tenants_enabled,
         })
     }
 }

@@ -101,6 +101,12 @@ pub enum Action {
     ToggleExecution,
     /// Supervisor view: kill switch for the selected tenant (asks for its name typed).
     KillTenant,
+    /// Supervisor view: list a desk by name in the risk pane (one the engine may not know yet).
+    AddTenant,
+    /// Supervisor view: edit a user's override of the selected tenant's limits (asks for the user).
+    UserLimits,
+    /// Supervisor view: set every desk's trading state (asks for the state typed).
+    GlobalState,
     /// Demo: show the next step now (fast-forwarding the clock to its time).
     DemoNext,
     /// Demo: leave the script (no more steps; the clock runs on).
@@ -127,6 +133,9 @@ impl Action {
                 | Action::SetHalted
                 | Action::ToggleExecution
                 | Action::KillTenant
+                | Action::AddTenant
+                | Action::UserLimits
+                | Action::GlobalState
         )
     }
 }

@@ -86,6 +86,12 @@ pub enum PromptKind {
     KillAll,
     /// Type the tenant's name to confirm its kill switch (the tenant is the prompt's target).
     KillTenant,
+    /// The name of a desk to list in the risk pane.
+    AddTenant,
+    /// The user whose override of the target tenant's limits to edit.
+    UserLimits,
+    /// Type ACTIVE, REDUCING or HALTED to set every desk's trading state.
+    GlobalState,
 }
 
 /// A one-line prompt.
@@ -158,8 +164,10 @@ pub enum Effect {
     Preview(u64, Option<OrderRequest>, Option<String>),
     /// Put text on the clipboard.
     Copy(String),
-    /// Replace a tenant's risk limits.
-    SetLimits(String, crate::risk::Limits),
+    /// Replace a tenant's risk limits (with a user: that user's override).
+    SetLimits(String, Option<String>, crate::risk::Limits),
+    /// Set every tenant's trading state.
+    SetGlobalState(crate::risk::TradingState),
     /// Set a tenant's trading state.
     SetTradingState(String, crate::risk::TradingState),
     /// Enable or disable execution for a tenant.

@@ -316,6 +316,20 @@ impl App {
                                 Some(format!("type {tenant} exactly to kill desk {tenant}, esc to keep it trading"));
                         }
                     }
+                    kind @ (PromptKind::AddTenant | PromptKind::UserLimits | PromptKind::GlobalState) => {
+                        let target = p.target.clone();
+                        match self.supervisor_prompt(kind, &text, target.as_deref()) {
+                            Ok(effect) => {
+                                self.overlay = None;
+                                out.extend(effect);
+                            }
+                            Err(e) => {
+                                if let Some(Overlay::Prompt(p)) = &mut self.overlay {
+                                    p.error = Some(e);
+                                }
+                            }
+                        }
+                    }
                     PromptKind::KillAll => {
                         if text == KILL_WORD {
                             self.overlay = None;

@@ -61,7 +61,7 @@ impl App {
             Msg::SubmitFailed(e) => self.submit_failed(e),
             Msg::Submitted => self.sent = None,
             Msg::Circuit(c) => self.circuit = c,
-            Msg::Risk(r) => self.sup.risk = Some(Ok(*r)),
+            Msg::Risk(r) => self.sup.set_risk(Ok(*r)),
             Msg::Demo(v) => self.on_demo(*v),
         }
         Vec::new()
@@ -72,7 +72,7 @@ impl App {
         self.book = s.book;
         self.venues = s.venues;
         if let Some(r) = s.risk {
-            self.sup.risk = Some(r.map_err(|e| e.message));
+            self.sup.set_risk(r.map_err(|e| e.message));
         }
         if let Some((by, r)) = s.tca_groups {
             self.sup.tca = Some((by, r.map_err(|e| e.message)));
@@ -144,7 +144,7 @@ impl App {
                 self.last_seq = self.last_seq.max(e.seq);
                 // Everyone's monitor runs; only a supervisor's view shows it (an
                 // advisor's stream carries only their own orders anyway).
-                self.sup.monitor.on_event(&e);
+                self.sup.on_event(&e);
                 let alert = match &e.kind {
                     EventKind::Rejected { parent, code, message, .. } => Some((
                         Level::Error,

@@ -270,9 +270,17 @@ impl<C: Client> Worker<C> {
                     let _ = w.tx.send(Msg::Preview(generation, Box::new(p)));
                     return;
                 }
-                Effect::SetLimits(tenant, limits) => {
-                    let r = c.set_limits(&tenant, None, limits).await;
-                    (format!("limits of {tenant}"), w.risk_done(r, format!("limits of desk {tenant} saved")))
+                Effect::SetLimits(tenant, user, limits) => {
+                    let r = c.set_limits(&tenant, user.as_deref(), limits).await;
+                    let whose = match &user {
+                        Some(u) => format!("user {u} on desk {tenant}"),
+                        None => format!("desk {tenant}"),
+                    };
+                    (format!("limits of {whose}"), w.risk_done(r, format!("limits of {whose} saved")))
+                }
+                Effect::SetGlobalState(state) => {
+                    let r = c.set_trading_state(None, state).await;
+                    (format!("every desk {state}"), w.risk_done(r, format!("every desk is {state}")))
                 }
                 Effect::SetTradingState(tenant, state) => {
                     let r = c.set_trading_state(Some(&tenant), state).await;

@@ -81,7 +81,7 @@ fn serve_answers_and_status_reports_health_and_the_breaker() {
     let db = format!("sqlite:{}", dir.path().join("ledger.db").display());
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_blotter"))
         .args(["serve", "--tokens", f, "--bind", &format!("127.0.0.1:{port}"), "--date", "2026-11-25"])
-        .args(["--symbols", "AAPL", "--audit", audit.to_str().unwrap(), "--db", &db])
+        .args(["--symbols", "AAPL", "--audit", audit.to_str().unwrap(), "--db", &db, "--enable-tenants", "hq"])
         .env_remove("EXECUTION_LIVE_ENABLED")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -96,12 +96,19 @@ fn serve_answers_and_status_reports_health_and_the_breaker() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let submitted = post_order(port, &token);
+    // Another desk, new to the server, is refused until a supervisor enables it.
+    let ws = blotter()
+        .args(["token", "create", "--tokens", f, "--user", "alice", "--tenant", "ws", "--role", "ADVISOR"])
+        .output()
+        .unwrap();
+    let refused = post_order(port, String::from_utf8(ws.stdout).unwrap().trim());
     let status = blotter().args(["status", "--connect", &url, "--token", &token]).output().unwrap();
     let json = blotter().args(["status", "--connect", &url, "--json"]).output().unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert!(ok, "the sidecar came up");
     assert!(submitted.starts_with("HTTP/1.1 201"), "{submitted}");
+    assert!(refused.starts_with("HTTP/1.1 403") && refused.contains("execution_disabled"), "{refused}");
     let text = String::from_utf8(status.stdout).unwrap();
     assert!(text.contains("PAPER") && text.contains("identity sup@hq SUPERVISOR"), "{text}");
     assert!(text.contains("breaker  closed (0 consecutive failures of 5)"), "{text}");

@@ -200,3 +200,50 @@ async fn the_ui_over_a_sidecar_survives_its_loss_and_resyncs() {
     assert_eq!((p3.order.qty, p3.order.owner.user.as_ref()), (Qty::from_int(5_000), "sup"));
     back.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_supervisor_risk_keys_work_over_the_sidecar() {
+    use blotter::risk::TradingState;
+    let Desk { server, tokens, .. } = desk(72, 1.0).await;
+    let remote = Remote::new(&server.url(), Some(tokens["sup"].clone())).unwrap();
+    let mut ui = Ui::start(remote, server.url());
+    ui.until("the greeting", 20, |a| a.identity.is_some()).await;
+    ui.press(&["m", "tab", "tab", "tab"]);
+    ui.until("the risk view", 20, |a| matches!(&a.sup.risk, Some(Ok(_)))).await;
+
+    // A desk the sidecar has never seen is listed by name, then enabled over HTTP.
+    ui.press(&["n", "=hk", "enter"]);
+    assert!(ui.app.sup.risk_rows().iter().any(|r| r.tenant.tenant == "hk" && r.new), "hk listed as new");
+    let enabled_before = ui.app.sup.selected_tenant().map(|t| t.execution_enabled);
+    ui.press(&["E", "y"]);
+    ui.until(
+        "hk known to the sidecar",
+        20,
+        |a| matches!(&a.sup.risk, Some(Ok(r)) if r.tenants.iter().any(|t| t.tenant == "hk")),
+    )
+    .await;
+    let hk = ui.app.sup.selected_row().expect("hk still selected");
+    assert_eq!((hk.tenant.tenant.as_str(), hk.new), ("hk", false));
+    assert_eq!(Some(hk.tenant.execution_enabled), enabled_before.map(|e| !e), "E toggled it on the sidecar");
+
+    // A user's override from the keyboard, stored by the sidecar.
+    ui.press(&["u", "=dan", "enter", "=2k", "enter"]);
+    ui.until("dan's override", 20, |a| {
+        matches!(&a.sup.risk, Some(Ok(r)) if r.tenants.iter().any(|t| t.tenant == "hk"
+            && t.users.iter().any(|(u, l)| u == "dan" && l.max_order_qty == Some(Qty::from_int(2_000)))))
+    })
+    .await;
+
+    // Every desk HALTED, then ACTIVE again, with the state typed.
+    ui.press(&["F", "=HALTED", "enter"]);
+    ui.until("every desk halted", 20, |a| {
+        matches!(&a.sup.risk, Some(Ok(r)) if r.global_halt && r.tenants.iter().all(|t| t.state == TradingState::Halted))
+    })
+    .await;
+    ui.press(&["F", "=ACTIVE", "enter"]);
+    ui.until("every desk active", 20, |a| {
+        matches!(&a.sup.risk, Some(Ok(r)) if !r.global_halt && r.tenants.iter().all(|t| t.state == TradingState::Active))
+    })
+    .await;
+    server.stop().await.unwrap();
+}

@@ -446,3 +446,29 @@ pub async fn risk_controls_apply_to_every_desk<T: Transport>(t: &T) {
     let az = sup.risk().await.unwrap();
     assert!(az.tenants.iter().any(|t| t.tenant == "az" && t.state == TradingState::Halted));
 }
+
+pub async fn user_overrides_and_every_desk_state<T: Transport>(t: &T) {
+    use blotter::risk::{Limits, TradingState};
+    let (alice, bob, sup) = (t.as_("alice"), t.as_("bob"), t.as_("sup"));
+    let req = |q: i64| order("AAPL", Side::Buy, q, AlgoKind::Twap, "09:30", "16:00", &[]);
+    // One user's override on a desk: alice is held to 200, the rest of ws is not.
+    let tight = Limits { max_order_qty: Some(Qty::from_int(200)), ..Limits::default() };
+    assert_eq!(code(alice.set_limits("ws", Some("alice"), tight.clone()).await), "forbidden");
+    let view = sup.set_limits("ws", Some("alice"), tight.clone()).await.unwrap();
+    let ws = view.tenants.iter().find(|t| t.tenant == "ws").expect("ws in the risk view");
+    assert_eq!(ws.users, vec![("alice".to_string(), tight)]);
+    assert_eq!(ws.limits, Limits::default(), "the desk's own limits are untouched");
+    assert_eq!(code(alice.submit(req(300)).await), "risk_limit");
+    let working = alice.submit(req(150)).await.unwrap().order.id;
+    bob.submit(req(300)).await.unwrap();
+    // Every desk at once: HALTED refuses new orders everywhere without pausing any; ACTIVE lifts it.
+    assert_eq!(code(alice.set_trading_state(None, TradingState::Halted).await), "forbidden");
+    let halted = sup.set_trading_state(None, TradingState::Halted).await.unwrap();
+    assert!(halted.global_halt && halted.tenants.iter().all(|t| t.state == TradingState::Halted), "{halted:?}");
+    assert_eq!(code(alice.submit(req(100)).await), "halted");
+    assert_eq!(code(bob.submit(req(100)).await), "halted");
+    assert_ne!(sup.order(working).await.unwrap().row.order.status, ParentStatus::Paused, "not the kill switch");
+    let active = sup.set_trading_state(None, TradingState::Active).await.unwrap();
+    assert!(!active.global_halt && active.tenants.iter().all(|t| t.state == TradingState::Active), "{active:?}");
+    bob.submit(req(100)).await.unwrap();
+}

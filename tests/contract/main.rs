@@ -100,4 +100,5 @@ contract!(
     tca_per_order_and_aggregated(10, 3_600.0),
     event_stream_is_ordered_visible_and_resumable(11, 3_600.0),
     risk_controls_apply_to_every_desk(12, 1.0),
+    user_overrides_and_every_desk_state(13, 1.0),
 );

@@ -6,6 +6,7 @@ pub mod blotter;
 pub mod caption;
 pub mod detail;
 pub mod help;
+pub mod risk;
 pub mod status;
 pub mod supervisor;
 pub mod tca;
@@ -239,6 +240,18 @@ fn prompt(app: &App, p: &super::app::Prompt, area: Rect, buf: &mut Buffer) {
                 "cancels every working child of desk {target}, pauses its orders and HALTS it. Type {target} and press enter."
             ),
         ),
+        PromptKind::AddTenant => (
+            " Add a desk ",
+            "the tenant's name as its tokens give it (1-64 characters, no spaces); it is listed so you can enable and configure it".into(),
+        ),
+        PromptKind::UserLimits => (
+            " User override ",
+            format!("the user on desk {target} whose limits override the desk's (1-64 characters, no spaces)"),
+        ),
+        PromptKind::GlobalState => (
+            " EVERY DESK ",
+            "sets the trading state of every desk; orders are not cancelled or paused (K is the kill switch). Type ACTIVE, REDUCING or HALTED and press enter.".into(),
+        ),
     };
     let r = centered(area, 72, 7);
     Clear.render(r, buf);
@@ -252,8 +265,11 @@ fn prompt(app: &App, p: &super::app::Prompt, area: Rect, buf: &mut Buffer) {
     if let Some(e) = &p.error {
         lines.push(Line::styled(format!("✗ {e}"), t.error));
     }
-    let focused_style =
-        if matches!(p.kind, PromptKind::KillAll | PromptKind::KillTenant) { t.error } else { t.border_focus };
+    let focused_style = if matches!(p.kind, PromptKind::KillAll | PromptKind::KillTenant | PromptKind::GlobalState) {
+        t.error
+    } else {
+        t.border_focus
+    };
     Paragraph::new(lines)
         .block(block(t, title, true).border_style(focused_style))
         .wrap(Wrap { trim: false })

@@ -6,9 +6,8 @@
 use super::super::app::{App, Level};
 use super::super::supervisor::limits::{Editor, LimitField};
 use super::super::supervisor::{Section, Supervisor, grouping_name};
-use super::{block, bps_span, centered, hms, money_short, progress, qty, side_style, side_word, status_cell, strong};
+use super::{block, bps_span, centered, hms, money_short, progress, side_style, side_word, status_cell, strong};
 use crate::engine::view::OrderRow;
-use crate::risk::{Limits, TradingState};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -23,7 +22,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     orders(app, ord, buf);
     alerts(app, al, buf);
     tca(app, tca_a, buf);
-    risk(app, risk_a, buf);
+    super::risk::render(app, risk_a, buf, is_focused(app, Section::Risk));
     if let Some(ed) = &app.sup.editor {
         editor(app, ed, area, buf);
     }
@@ -257,120 +256,25 @@ fn diverging(app: &App, bps: Option<f64>, scale: f64, width: usize) -> Vec<Span<
     }
 }
 
-fn cut(s: &str, n: usize) -> String {
+/// The first `n` characters of `s`.
+pub(super) fn cut(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
-}
-
-fn state_word(s: TradingState) -> &'static str {
-    match s {
-        TradingState::Active => "● ACTIVE",
-        TradingState::Reducing => "◐ REDUCING",
-        TradingState::Halted => "■ HALTED",
-    }
-}
-
-fn risk(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let halt = matches!(&app.sup.risk, Some(Ok(r)) if r.global_halt);
-    let title = if halt { " Risk controls · GLOBAL HALT " } else { " Risk controls per tenant " };
-    let b = block(t, title, is_focused(app, Section::Risk));
-    let inner = b.inner(area);
-    b.render(area, buf);
-    match &app.sup.risk {
-        None => return Line::styled("loading…", t.muted).render(inner, buf),
-        Some(Err(e)) => {
-            return Paragraph::new(Line::styled(format!("✗ {e}"), t.error))
-                .wrap(ratatui::widgets::Wrap { trim: true })
-                .render(inner, buf);
-        }
-        Some(Ok(_)) => {}
-    }
-    let tenants = app.sup.tenants();
-    if tenants.is_empty() {
-        return Paragraph::new(Line::styled(
-            "No desk yet: a tenant appears here once it has traded or been given limits.",
-            t.muted,
-        ))
-        .wrap(ratatui::widgets::Wrap { trim: true })
-        .render(inner, buf);
-    }
-    let sel = app.sup.tenant_sel.min(tenants.len().saturating_sub(1));
-    let mut lines = vec![Line::styled(
-        format!("{:<8} {:<4} {:<11} {:>4} {:>9}", "tenant", "exec", "state", "open", "today"),
-        t.header,
-    )];
-    for (i, tv) in tenants.iter().enumerate() {
-        let state_style = match tv.state {
-            TradingState::Active => t.ok,
-            TradingState::Reducing => t.warning,
-            TradingState::Halted => t.error,
-        };
-        let today: f64 = tv.daily_notional.iter().map(|(_, v)| v).sum();
-        let mut spans = vec![
-            Span::styled(format!("{:<8} ", cut(&tv.tenant, 8)), t.text),
-            Span::styled(
-                format!("{:<4} ", if tv.execution_enabled { "on" } else { "OFF" }),
-                if tv.execution_enabled { t.text } else { t.error },
-            ),
-            Span::styled(format!("{:<11} ", state_word(tv.state)), state_style),
-            Span::styled(format!("{:>4} {:>9}", tv.open_orders, money_short(today, "USD")), t.text),
-        ];
-        if i == sel && is_focused(app, Section::Risk) {
-            spans = spans.into_iter().map(|s| s.patch_style(Style::new().add_modifier(Modifier::REVERSED))).collect();
-        }
-        lines.push(Line::from(spans));
-    }
-    if let Some(tv) = tenants.get(sel) {
-        let overrides =
-            if tv.users.is_empty() { String::new() } else { format!(" · {} user override(s)", tv.users.len()) };
-        lines.push(Line::styled(format!("limits of {} (e edits){overrides}", tv.tenant), t.accent));
-        let pairs = limit_lines(&tv.limits);
-        let two = inner.width >= 60;
-        if two {
-            for ch in pairs.chunks(2) {
-                let l: Vec<String> = ch.iter().map(|(k, v)| format!("{k:<20}{v:<10}")).collect();
-                lines.push(Line::styled(l.join(" "), t.text));
-            }
-        } else {
-            lines.extend(pairs.iter().map(|(k, v)| Line::styled(format!("{k:<20}{v}"), t.text)));
-        }
-    }
-    Paragraph::new(lines).render(inner, buf);
-}
-
-/// Each limit as (label, value), `none` where it does not apply.
-fn limit_lines(l: &Limits) -> Vec<(&'static str, String)> {
-    let none = || "none".to_string();
-    let num = |x: Option<f64>| x.map_or_else(none, |v| format!("{v}"));
-    let usd = |x: Option<f64>| x.map_or_else(none, |v| money_short(v, "USD"));
-    LimitField::ALL
-        .into_iter()
-        .map(|f| {
-            let v = match f {
-                LimitField::MaxOrderQty => l.max_order_qty.map_or_else(none, qty),
-                LimitField::MaxOrderNotional => usd(l.max_order_notional),
-                LimitField::MaxAdvPct => l.max_adv_pct.map_or_else(none, |v| format!("{v}%")),
-                LimitField::WarnAdvPct => l.warn_adv_pct.map_or_else(none, |v| format!("{v}%")),
-                LimitField::PriceCollarBps => num(l.price_collar_bps),
-                LimitField::RestrictedSymbols if l.restricted_symbols.is_empty() => none(),
-                LimitField::RestrictedSymbols => l.restricted_symbols.iter().cloned().collect::<Vec<_>>().join(","),
-                LimitField::MaxOpenOrders => l.max_open_orders.map_or_else(none, |n| n.to_string()),
-                LimitField::MaxDailyNotional => usd(l.max_daily_notional),
-            };
-            (f.label(), v)
-        })
-        .collect()
 }
 
 fn editor(app: &App, ed: &Editor, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let r = centered(area, 96, LimitField::ALL.len() as u16 + 7);
     Clear.render(r, buf);
-    let b = block(t, format!(" Risk limits of desk {} ", ed.tenant), true);
+    let title = match &ed.user {
+        Some(u) => format!(" Limits of user {u} on desk {} (override) ", ed.tenant),
+        None => format!(" Risk limits of desk {} ", ed.tenant),
+    };
+    let b = block(t, title, true);
     let inner = b.inner(r);
     b.render(r, buf);
     let errors = ed.limits(&app.instruments).err().unwrap_or_default();
-    let mut lines = vec![Line::styled("empty = no limit · enter saves · esc closes without saving", t.muted)];
+    let empty = if ed.user.is_some() { "empty = the desk's limit" } else { "empty = no limit" };
+    let mut lines = vec![Line::styled(format!("{empty} · enter saves · esc closes without saving"), t.muted)];
     let value_w = 18usize;
     let msg_w = usize::from(inner.width).saturating_sub(22 + value_w + 3);
     for f in LimitField::ALL {

@@ -251,13 +251,16 @@ impl Monitor {
                 ) =>
             {
                 let level = if *code == RejectCode::RiskWarning { Level::Warn } else { Level::Error };
-                self.happened(
-                    ts,
-                    Kind::RiskLimit,
-                    level,
-                    actor.tenant.to_string(),
-                    format!("{}@{} refused ({}): {message}", actor.user, actor.tenant, code.as_str()),
-                );
+                // A disabled desk is named first: the supervisor enables it in the risk pane (listed there for it).
+                let text = if *code == RejectCode::ExecutionDisabled {
+                    format!(
+                        "desk {}: order of {} refused, execution disabled (risk controls: select {} and press E to enable)",
+                        actor.tenant, actor.user, actor.tenant
+                    )
+                } else {
+                    format!("{}@{} refused ({}): {message}", actor.user, actor.tenant, code.as_str())
+                };
+                self.happened(ts, Kind::RiskLimit, level, actor.tenant.to_string(), text);
             }
             EventKind::KillAll { actor, tenant, parents } => {
                 let scope = tenant.as_ref().map_or("every desk".to_string(), |t| format!("desk {t}"));

@@ -4,6 +4,7 @@
 
 use super::super::action::Action;
 use super::super::app::{App, Effect, Level, Overlay, Prompt, PromptKind, Question, View};
+use super::check_name;
 use super::limits::Editor;
 use crate::risk::TradingState;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -28,10 +29,24 @@ impl App {
                 let by = super::grouping_name(self.sup.tca_by);
                 self.note = Some((Level::Info, format!("TCA by {by}")));
             }
-            Action::EditLimits => match self.sup.selected_tenant() {
-                Some(t) => self.sup.editor = Some(Editor::new(&t.tenant, &t.limits)),
+            Action::EditLimits => match self.sup.selected_row() {
+                Some(r) => {
+                    self.sup.editor = Some(match &r.user {
+                        Some((u, l)) => Editor::new(&r.tenant.tenant, Some(u), l),
+                        None => Editor::new(&r.tenant.tenant, None, &r.tenant.limits),
+                    })
+                }
                 None => self.note = Some((Level::Warn, "no tenant selected (the risk view is loading)".into())),
             },
+            Action::AddTenant if self.sup.risk.is_none() => {
+                self.note = Some((Level::Warn, "the risk view is loading; add the desk once it shows".into()))
+            }
+            Action::AddTenant => self.open_sup_prompt(PromptKind::AddTenant, None),
+            Action::UserLimits => match self.sup.selected_tenant() {
+                Some(t) => self.open_sup_prompt(PromptKind::UserLimits, Some(t.tenant)),
+                None => self.note = Some((Level::Warn, "no tenant selected".into())),
+            },
+            Action::GlobalState => self.open_sup_prompt(PromptKind::GlobalState, None),
             Action::SetActive | Action::SetReducing | Action::SetHalted => {
                 let state = match a {
                     Action::SetActive => TradingState::Active,
@@ -53,18 +68,58 @@ impl App {
                 None => self.note = Some((Level::Warn, "no tenant selected".into())),
             },
             Action::KillTenant => match self.sup.selected_tenant() {
-                Some(t) => {
-                    self.overlay = Some(Overlay::Prompt(Prompt {
-                        kind: PromptKind::KillTenant,
-                        input: Input::default(),
-                        error: None,
-                        target: Some(t.tenant.clone()),
-                    }))
-                }
+                Some(t) => self.open_sup_prompt(PromptKind::KillTenant, Some(t.tenant)),
                 None => self.note = Some((Level::Warn, "no tenant selected".into())),
             },
             // The rest are the desk's keys (help, quit, speed, theme, kill-all).
             other => self.normal_key(other, out),
+        }
+    }
+
+    fn open_sup_prompt(&mut self, kind: PromptKind, target: Option<String>) {
+        self.overlay = Some(Overlay::Prompt(Prompt { kind, input: Input::default(), error: None, target }));
+    }
+
+    /// Enter in one of the supervisor's prompts: `Ok` closes it (with the
+    /// effect to carry out, if any), `Err` says why it stays open.
+    pub(crate) fn supervisor_prompt(
+        &mut self,
+        kind: PromptKind,
+        text: &str,
+        target: Option<&str>,
+    ) -> Result<Option<Effect>, String> {
+        match kind {
+            PromptKind::AddTenant => {
+                let name = check_name("desk", text)?;
+                self.sup.section = super::Section::Risk;
+                if !self.sup.add_tenant(&name) {
+                    self.sup.select(&name, None);
+                    self.note = Some((Level::Info, format!("desk {name} is listed already: selected")));
+                    return Ok(None);
+                }
+                self.sup.select(&name, None);
+                let exec = match self.sup.selected_tenant() {
+                    Some(t) if !t.execution_enabled => "its execution is OFF until you enable it (E)",
+                    _ => "it may trade as soon as it sends orders",
+                };
+                self.note = Some((Level::Info, format!("desk {name} listed: {exec}")));
+                Ok(None)
+            }
+            PromptKind::UserLimits => {
+                let user = check_name("user", text)?;
+                let tenant = target.unwrap_or_default().to_string();
+                let t = self.sup.tenants().into_iter().find(|t| t.tenant == tenant);
+                let limits = t.and_then(|t| t.users.into_iter().find(|(u, _)| *u == user)).map(|(_, l)| l);
+                self.sup.editor = Some(Editor::new(&tenant, Some(&user), &limits.unwrap_or_default()));
+                Ok(None)
+            }
+            PromptKind::GlobalState => match text {
+                "ACTIVE" => Ok(Some(Effect::SetGlobalState(TradingState::Active))),
+                "REDUCING" => Ok(Some(Effect::SetGlobalState(TradingState::Reducing))),
+                "HALTED" => Ok(Some(Effect::SetGlobalState(TradingState::Halted))),
+                _ => Err("type ACTIVE, REDUCING or HALTED in capitals to set every desk, esc to change nothing".into()),
+            },
+            _ => Ok(None),
         }
     }
 
@@ -79,8 +134,8 @@ impl App {
             Some(Action::PrevField) => ed.move_focus(-1),
             Some(Action::Confirm) => match ed.limits(instruments) {
                 Ok(limits) => {
-                    out.push(Effect::SetLimits(ed.tenant.clone(), limits));
-                    self.note = Some((Level::Info, format!("saving the limits of {}", ed.tenant)));
+                    out.push(Effect::SetLimits(ed.tenant.clone(), ed.user.clone(), limits));
+                    self.note = Some((Level::Info, format!("saving the limits of {}", ed.whose())));
                     self.sup.editor = None;
                 }
                 Err(errs) => {

@@ -96,16 +96,32 @@ impl LimitField {
         }
     }
 
+    /// Whether `l` sets this limit (an override leaves the rest to its desk).
+    pub fn is_set(self, l: &Limits) -> bool {
+        match self {
+            LimitField::MaxOrderQty => l.max_order_qty.is_some(),
+            LimitField::MaxOrderNotional => l.max_order_notional.is_some(),
+            LimitField::MaxAdvPct => l.max_adv_pct.is_some(),
+            LimitField::WarnAdvPct => l.warn_adv_pct.is_some(),
+            LimitField::PriceCollarBps => l.price_collar_bps.is_some(),
+            LimitField::RestrictedSymbols => !l.restricted_symbols.is_empty(),
+            LimitField::MaxOpenOrders => l.max_open_orders.is_some(),
+            LimitField::MaxDailyNotional => l.max_daily_notional.is_some(),
+        }
+    }
+
     fn by_name(name: &str) -> Option<LimitField> {
         LimitField::ALL.into_iter().find(|f| f.name() == name)
     }
 }
 
-/// The editor of one tenant's limits.
+/// The editor of one tenant's limits, or of one user's override of them.
 #[derive(Debug, Clone)]
 pub struct Editor {
     /// Tenant being edited.
     pub tenant: String,
+    /// The user whose override is edited (`None`: the tenant's own limits).
+    pub user: Option<String>,
     /// Focused field.
     pub focus: LimitField,
     /// Text per field.
@@ -138,8 +154,8 @@ fn figure(x: f64) -> String {
 }
 
 impl Editor {
-    /// An editor showing `limits` of `tenant`.
-    pub fn new(tenant: &str, limits: &Limits) -> Editor {
+    /// An editor showing `limits` of `tenant`, or of `user`'s override on it.
+    pub fn new(tenant: &str, user: Option<&str>, limits: &Limits) -> Editor {
         let text = |f: LimitField| -> String {
             match f {
                 LimitField::MaxOrderQty => limits.max_order_qty.map(|q| q.to_string()),
@@ -157,6 +173,7 @@ impl Editor {
         };
         Editor {
             tenant: tenant.to_string(),
+            user: user.map(str::to_string),
             focus: LimitField::MaxOrderQty,
             inputs: LimitField::ALL.into_iter().map(|f| (f, Input::new(text(f)))).collect(),
             refused: None,
@@ -272,6 +289,14 @@ impl Editor {
         if errs.is_empty() { Ok(l) } else { Err(errs) }
     }
 
+    /// Whose limits these are, as the form and notes name them.
+    pub fn whose(&self) -> String {
+        match &self.user {
+            Some(u) => format!("user {u} on desk {}", self.tenant),
+            None => format!("desk {}", self.tenant),
+        }
+    }
+
     /// The message to show next to `f`: a refused character, else what is wrong with it.
     pub fn message(&self, f: LimitField, errors: &BTreeMap<LimitField, String>) -> Option<String> {
         match &self.refused {
@@ -300,10 +325,10 @@ mod tests {
             ..Limits::default()
         };
         l.restricted_symbols.insert("GME".into());
-        let e = Editor::new("ws", &l);
+        let e = Editor::new("ws", None, &l);
         assert_eq!(e.value(LimitField::WarnAdvPct), "2.5");
         assert_eq!(e.limits(&[]).unwrap(), l, "unchanged form gives the same limits");
-        let mut e = Editor::new("ws", &Limits::default());
+        let mut e = Editor::new("ws", None, &Limits::default());
         e.focus = LimitField::MaxOrderNotional;
         typed(&mut e, "$2.5m");
         e.focus = LimitField::MaxDailyNotional;
@@ -317,7 +342,7 @@ mod tests {
 
     #[test]
     fn wrong_input_is_refused_or_named_next_to_its_field() {
-        let mut e = Editor::new("ws", &Limits::default());
+        let mut e = Editor::new("ws", None, &Limits::default());
         e.focus = LimitField::MaxOpenOrders;
         typed(&mut e, "1x");
         let (f, m) = e.refused.clone().unwrap();
@@ -332,7 +357,7 @@ mod tests {
         assert!(errs[&LimitField::MaxAdvPct].contains("at most 100"), "{errs:?}");
         assert!(errs[&LimitField::PriceCollarBps].contains("must be above 0"), "{errs:?}");
         // Across fields: the warning must stay below the hard limit.
-        let mut e = Editor::new("ws", &Limits::default());
+        let mut e = Editor::new("ws", None, &Limits::default());
         e.focus = LimitField::MaxAdvPct;
         typed(&mut e, "5");
         e.focus = LimitField::WarnAdvPct;
