@@ -163,7 +163,7 @@ fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> String 
 fn serve_on(db: &str, port: u16) -> std::process::Child {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_blotter"))
         .args(["serve", "--db", db, "--bind", &format!("127.0.0.1:{port}"), "--date", "2026-11-25"])
-        .args(["--symbols", "AAPL", "--speed", "0"])
+        .args(["--symbols", "AAPL", "--speed", "0", "--enable-tenants", "ws,hq"])
         .env_remove("EXECUTION_LIVE_ENABLED")
         .env_remove("BLOTTER_TOKENS")
         .stdout(Stdio::null())
