@@ -44,13 +44,6 @@ async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, Clien
     }
 }
 
-tokio::task_local! {
-    /// Who the request being handled acts as, for stores below the client
-    /// contract that need it (the ledger's algo configuration: its tenant
-    /// layer and who changed it) without widening the contract.
-    pub static CALLER: Actor;
-}
-
 async fn audit(
     state: &ApiState,
     caller: Option<&Actor>,
@@ -84,7 +77,7 @@ fn is_refusal(method: &Method, s: StatusCode) -> bool {
 }
 
 /// Authentication, rate limit and role policy; audits every refusal; runs
-/// the handler with `CALLER` set.
+/// the handler with the `Caller` in the request's extensions.
 pub async fn gate(
     State(state): State<ApiState>,
     matched: Option<MatchedPath>,
@@ -125,7 +118,7 @@ pub async fn gate(
         }
     }
     req.extensions_mut().insert(caller.clone());
-    let res = CALLER.scope(caller.actor.clone(), next.run(req)).await;
+    let res = next.run(req).await;
     // Refusals from further down (input checks, the engine's ownership, role and risk checks).
     if is_refusal(&method, res.status())
         && let Some(ErrorInfo(e)) = res.extensions().get::<ErrorInfo>()

@@ -5,7 +5,6 @@ use super::ApiState;
 use super::auth::Caller;
 use super::errors::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
-use super::ledger::LAYER;
 use crate::algo::PlannedSlice;
 use crate::client::wire::KillReport;
 use crate::client::{AlgoConfig, Client, ClientError, ModeRequest, ModeView, TcaGroup, TcaGroupBy};
@@ -62,8 +61,8 @@ pub struct TcaQuery {
     pub until: Option<String>,
 }
 
-/// An RFC 3339 query parameter as simulated time.
-fn instant(field: &str, v: Option<&str>) -> Result<Option<Timestamp>, ClientError> {
+/// An RFC 3339 query parameter.
+fn instant(field: &str, v: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>, ClientError> {
     let Some(v) = v else { return Ok(None) };
     let bad = || {
         ClientError::new(
@@ -73,7 +72,14 @@ fn instant(field: &str, v: Option<&str>) -> Result<Option<Timestamp>, ClientErro
         .with_field(field)
     };
     let t = chrono::DateTime::parse_from_rfc3339(v.trim()).map_err(|_| bad())?;
-    Ok(Some(Timestamp(t.timestamp_nanos_opt().ok_or_else(bad)?)))
+    // Only instants that fit simulated time (nanoseconds in an i64).
+    t.timestamp_nanos_opt().ok_or_else(bad)?;
+    Ok(Some(t.with_timezone(&chrono::Utc)))
+}
+
+/// An instant as simulated time (checked to fit by `instant`).
+fn sim(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<Timestamp> {
+    t.and_then(|t| t.timestamp_nanos_opt()).map(Timestamp)
 }
 
 fn group_tca(g: GroupTca) -> TcaGroup {
@@ -101,12 +107,9 @@ pub async fn tca_groups(
     let since = instant("since", q.since.as_deref())?;
     let until = instant("until", q.until.as_deref())?;
     let Some(ledger) = s.ledger() else {
-        if since.is_some() || until.is_some() {
-            return Err(ClientError::new("invalid_param", "since and until need the ledger (serve without --db none)")
-                .with_field(if since.is_some() { "since" } else { "until" })
-                .into());
-        }
-        return Ok(Json(s.client(&c).tca_groups(q.group_by).await?));
+        // Without a ledger: the engine's own finished orders, over the same period.
+        let q = crate::client::TcaQuery { by: q.group_by, since, until };
+        return Ok(Json(s.client(&c).tca_groups(q).await?));
     };
     let by = match q.group_by {
         TcaGroupBy::Algo => GroupBy::Algo,
@@ -114,7 +117,7 @@ pub async fn tca_groups(
         TcaGroupBy::Desk => GroupBy::Desk,
         TcaGroupBy::Day => GroupBy::Day,
     };
-    let period = Period { since, until, tenant: None, user: None };
+    let period = Period { since: sim(since), until: sim(until), tenant: None, user: None };
     let groups = ledger
         .handle
         .tca_groups(by, &period)
@@ -133,23 +136,6 @@ pub struct AlgoConfigQuery {
     pub tenant: Option<String>,
 }
 
-/// The layer `q` names, checked: a tenant needs the ledger, a valid name, and
-/// (but for supervisors) to be the caller's own.
-fn layer_of(s: &ApiState, c: &Caller, q: AlgoConfigQuery) -> Result<Option<String>, ClientError> {
-    let Some(t) = q.tenant else { return Ok(None) };
-    if t.is_empty() || t.chars().count() > 64 || t.chars().any(|ch| ch.is_control() || ch.is_whitespace()) {
-        return Err(ClientError::new("invalid_param", "tenant: 1 to 64 characters without spaces").with_field("tenant"));
-    }
-    if s.ledger().is_none() {
-        return Err(ClientError::new("invalid_param", "tenant layers need the ledger (serve without --db none)")
-            .with_field("tenant"));
-    }
-    if !c.actor.role.is_supervisor() && *c.actor.tenant != *t {
-        return Err(ClientError::new("forbidden", format!("tenant {t}'s algo configuration is not yours to read")));
-    }
-    Ok(Some(t))
-}
-
 /// The algorithm configuration in effect for the caller's tenant, or one tenant's layer.
 #[utoipa::path(get, path = "/v1/config/algos", tag = "desk", params(AlgoConfigQuery),
     responses((status = 200, description = "The configuration", body = AlgoConfig)))]
@@ -158,11 +144,7 @@ pub async fn get_algos(
     Extension(c): Extension<Caller>,
     ApiQuery(q): ApiQuery<AlgoConfigQuery>,
 ) -> ApiResult<Json<AlgoConfig>> {
-    let client = s.client(&c);
-    Ok(Json(match layer_of(&s, &c, q)? {
-        Some(t) => LAYER.scope(t, client.algo_config()).await?,
-        None => client.algo_config().await?,
-    }))
+    Ok(Json(s.client(&c).algo_config(q.tenant.as_deref()).await?))
 }
 
 /// Replaces the desk-wide algorithm configuration, or one tenant's layer;
@@ -175,11 +157,7 @@ pub async fn put_algos(
     ApiQuery(q): ApiQuery<AlgoConfigQuery>,
     ApiJson(cfg): ApiJson<AlgoConfig>,
 ) -> ApiResult<Json<AlgoConfig>> {
-    let client = s.client(&c);
-    Ok(Json(match layer_of(&s, &c, q)? {
-        Some(t) => LAYER.scope(t, client.set_algo_config(cfg)).await?,
-        None => client.set_algo_config(cfg).await?,
-    }))
+    Ok(Json(s.client(&c).set_algo_config(q.tenant.as_deref(), cfg).await?))
 }
 
 /// Which audit records.
@@ -239,7 +217,7 @@ pub struct AuditRecord {
 }
 
 fn wall_ms(field: &str, v: Option<&str>) -> Result<Option<i64>, ClientError> {
-    Ok(instant(field, v)?.map(|t| t.0.div_euclid(1_000_000)))
+    Ok(instant(field, v)?.map(|t| t.timestamp_millis()))
 }
 
 /// The audit log in the ledger, newest first: every engine's commands and

@@ -11,11 +11,11 @@
 //! shared database) takes effect within `FRESH`.
 
 use super::audit::{AuditEntry, AuditLog};
-use super::auth::CALLER;
 use super::tokens::{self, StoreError as TokenError, TOKEN_PREFIX, TokenRecord, TokenStore};
+use crate::client::algo_config::overlay;
 use crate::client::{AlgoConfig, AlgoConfigStore, AlgoSettings, ClientError};
 use crate::engine::Actor;
-use crate::model::{ParentId, Role};
+use crate::model::ParentId;
 use crate::store::config::{AlgoConfig as Entry, Layer};
 use crate::store::refusals::RefusalLog;
 use crate::store::tokens::StoredToken;
@@ -208,8 +208,7 @@ impl AuditLog for LedgerAudit {
 /// per tenant. An order (and `GET /v1/config/algos`) sees the desk layer
 /// overlaid, algorithm by algorithm, by its tenant's layer; `?tenant=T`
 /// reads or replaces tenant T's layer alone, without it the desk layer is
-/// replaced. Who asks comes from the request (`auth::CALLER`, `LAYER`);
-/// outside a request (embedded use) the desk layer is read and written as the local desk.
+/// replaced (`AlgoConfigStore`: who asks and which layer come as arguments).
 /// Layers are cached for `FRESH`.
 #[derive(Debug, Clone)]
 pub struct LedgerAlgoConfig {
@@ -236,11 +235,6 @@ impl LedgerAlgoConfig {
     }
 }
 
-tokio::task_local! {
-    /// The tenant layer a `GET|PUT /v1/config/algos?tenant=T` addresses.
-    pub static LAYER: String;
-}
-
 fn client_error(e: StoreError) -> ClientError {
     match e {
         StoreError::Refused(m) => ClientError::new("invalid_param", m),
@@ -254,43 +248,22 @@ fn to_config(entries: Vec<Entry>) -> AlgoConfig {
     }
 }
 
-/// `over` on top of `base`: an algorithm's tenant entry decides whether it is
-/// enabled (a desk-disabled algorithm stays disabled) and its parameters win.
-fn overlay(base: AlgoConfig, over: AlgoConfig) -> AlgoConfig {
-    let mut out = base;
-    for (algo, s) in over.algos {
-        let merged = match out.algos.remove(&algo) {
-            Some(desk) => {
-                let mut params = desk.params;
-                params.extend(s.params);
-                AlgoSettings { enabled: desk.enabled && s.enabled, params }
-            }
-            None => s,
-        };
-        out.algos.insert(algo, merged);
-    }
-    out
-}
-
 impl AlgoConfigStore for LedgerAlgoConfig {
-    fn load(&self) -> BoxFuture<'_, Result<AlgoConfig, ClientError>> {
-        let layer = LAYER.try_with(Clone::clone).ok();
-        let caller = CALLER.try_with(|a| a.tenant.to_string()).ok();
+    fn load(&self, who: &Actor, layer: Option<&str>) -> BoxFuture<'_, Result<AlgoConfig, ClientError>> {
+        let layer = layer.map(str::to_string);
+        let tenant = who.tenant.to_string();
         Box::pin(async move {
             if let Some(t) = layer {
                 return self.layer(Some(&t)).await;
             }
             let desk = self.layer(None).await?;
-            match caller {
-                Some(t) => Ok(overlay(desk, self.layer(Some(&t)).await?)),
-                None => Ok(desk),
-            }
+            Ok(overlay(desk, self.layer(Some(&tenant)).await?))
         })
     }
 
-    fn save(&self, cfg: AlgoConfig) -> BoxFuture<'_, Result<(), ClientError>> {
-        let layer = LAYER.try_with(Clone::clone).ok();
-        let actor = CALLER.try_with(Clone::clone).unwrap_or_else(|_| Actor::local(Role::Supervisor));
+    fn save(&self, who: &Actor, layer: Option<&str>, cfg: AlgoConfig) -> BoxFuture<'_, Result<(), ClientError>> {
+        let layer = layer.map(str::to_string);
+        let actor = who.clone();
         let entries: Layer = cfg.algos.into_iter().map(|(k, s)| (k, (s.enabled, s.params))).collect();
         Box::pin(async move {
             let saved = self.handle.replace_algo_layer(&actor, layer.as_deref(), entries).await.map_err(client_error);

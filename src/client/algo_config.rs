@@ -1,12 +1,15 @@
 //! The desk's algorithm configuration: which algorithms new orders may use and
 //! the default parameters applied under an order's own.
 //!
-//! Held behind `AlgoConfigStore` so the ledger can persist it: the in-memory
-//! store here is what an engine uses until one is plugged in.
+//! Two layers: the desk-wide one and one per tenant. What an order sees (and
+//! what a plain read gives) is the desk layer overlaid, algorithm by
+//! algorithm, by the caller's tenant layer (`overlay`). Held behind
+//! `AlgoConfigStore` so the ledger can persist it: the in-memory store here
+//! is what an engine uses until one is plugged in; both layer the same way.
 
 use super::ClientError;
 use crate::algo::{self, AlgoSpec};
-use crate::engine::{Engine, OrderRequest};
+use crate::engine::{Actor, Engine, OrderRequest};
 use crate::market::rng::{Stream, stream};
 use crate::model::{AlgoKind, Qty};
 use futures_util::future::BoxFuture;
@@ -61,7 +64,7 @@ impl AlgoConfig {
                 } else {
                     format!("algos.{kind}.params.{}", e.param)
                 };
-                return Err(ClientError { code: "invalid_param".into(), message: e.message, field: Some(field) });
+                return Err(ClientError::in_field("invalid_param", e.message, Some(field)));
             }
         }
         Ok(())
@@ -71,11 +74,8 @@ impl AlgoConfig {
     pub fn apply(&self, req: &mut OrderRequest) -> Result<(), ClientError> {
         let Some(s) = self.algos.get(&req.algo) else { return Ok(()) };
         if !s.enabled {
-            return Err(ClientError {
-                code: "algo_disabled".into(),
-                message: format!("{} is disabled by the desk's algo configuration", req.algo),
-                field: Some("algo".into()),
-            });
+            let message = format!("{} is disabled by the desk's algo configuration", req.algo);
+            return Err(ClientError::in_field("algo_disabled", message, Some("algo".into())));
         }
         for (k, v) in &s.params {
             req.params.entry(k.clone()).or_insert_with(|| v.clone());
@@ -84,30 +84,85 @@ impl AlgoConfig {
     }
 }
 
-/// Where the algo configuration lives (memory now; the ledger plugs in here).
+/// `over` on top of `base`: an algorithm's tenant entry decides whether it is
+/// enabled (a desk-disabled algorithm stays disabled) and its parameters win.
+pub fn overlay(base: AlgoConfig, over: AlgoConfig) -> AlgoConfig {
+    let mut out = base;
+    for (algo, s) in over.algos {
+        let merged = match out.algos.remove(&algo) {
+            Some(desk) => {
+                let mut params = desk.params;
+                params.extend(s.params);
+                AlgoSettings { enabled: desk.enabled && s.enabled, params }
+            }
+            None => s,
+        };
+        out.algos.insert(algo, merged);
+    }
+    out
+}
+
+/// Checks a tenant layer's name: 1 to 64 characters, no spaces or control characters.
+pub fn check_tenant(t: &str) -> Result<(), ClientError> {
+    if t.is_empty() || t.chars().count() > 64 || t.chars().any(|ch| ch.is_control() || ch.is_whitespace()) {
+        return Err(ClientError::new("invalid_param", "tenant: 1 to 64 characters without spaces").with_field("tenant"));
+    }
+    Ok(())
+}
+
+/// Where the algo configuration lives (memory, or the ledger). `layer` is a
+/// tenant's name for that tenant's layer alone; `None` reads what `who`'s
+/// orders see (the desk layer overlaid by `who`'s tenant layer) and replaces
+/// the desk layer. Callers check roles and names first; `who` is recorded as
+/// the author of a change.
 pub trait AlgoConfigStore: Send + Sync {
-    /// The current configuration.
-    fn load(&self) -> BoxFuture<'_, Result<AlgoConfig, ClientError>>;
-    /// Replaces the configuration (already validated).
-    fn save(&self, cfg: AlgoConfig) -> BoxFuture<'_, Result<(), ClientError>>;
+    /// The configuration `who` sees, or one tenant's layer.
+    fn load(&self, who: &Actor, layer: Option<&str>) -> BoxFuture<'_, Result<AlgoConfig, ClientError>>;
+    /// Replaces the desk layer, or one tenant's (already validated).
+    fn save(&self, who: &Actor, layer: Option<&str>, cfg: AlgoConfig) -> BoxFuture<'_, Result<(), ClientError>>;
+}
+
+/// The layers held in memory.
+#[derive(Debug, Default)]
+struct Layers {
+    desk: AlgoConfig,
+    tenants: BTreeMap<String, AlgoConfig>,
 }
 
 /// An algo configuration held in memory, lost on restart.
 #[derive(Debug, Default)]
 pub struct MemoryAlgoConfig {
-    cfg: Mutex<AlgoConfig>,
+    layers: Mutex<Layers>,
+}
+
+impl MemoryAlgoConfig {
+    fn locked(&self) -> std::sync::MutexGuard<'_, Layers> {
+        self.layers.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl AlgoConfigStore for MemoryAlgoConfig {
-    fn load(&self) -> BoxFuture<'_, Result<AlgoConfig, ClientError>> {
-        let cfg = self.cfg.lock().map(|c| c.clone()).unwrap_or_else(|e| e.into_inner().clone());
+    fn load(&self, who: &Actor, layer: Option<&str>) -> BoxFuture<'_, Result<AlgoConfig, ClientError>> {
+        let cfg = {
+            let l = self.locked();
+            let tenant = |t: &str| l.tenants.get(t).cloned().unwrap_or_default();
+            match layer {
+                Some(t) => tenant(t),
+                None => overlay(l.desk.clone(), tenant(&who.tenant)),
+            }
+        };
         Box::pin(async move { Ok(cfg) })
     }
 
-    fn save(&self, cfg: AlgoConfig) -> BoxFuture<'_, Result<(), ClientError>> {
-        match self.cfg.lock() {
-            Ok(mut c) => *c = cfg,
-            Err(e) => *e.into_inner() = cfg,
+    fn save(&self, _who: &Actor, layer: Option<&str>, cfg: AlgoConfig) -> BoxFuture<'_, Result<(), ClientError>> {
+        {
+            let mut l = self.locked();
+            match layer {
+                // An empty layer is no layer, as in the ledger.
+                Some(t) if cfg.algos.is_empty() => drop(l.tenants.remove(t)),
+                Some(t) => drop(l.tenants.insert(t.to_string(), cfg)),
+                None => l.desk = cfg,
+            }
         }
         Box::pin(async { Ok(()) })
     }
@@ -148,5 +203,40 @@ mod tests {
         let mut untouched = req(AlgoKind::Pov);
         cfg.apply(&mut untouched).unwrap();
         assert_eq!(untouched.params.len(), 1);
+    }
+
+    fn settings(enabled: bool, params: &[(&str, &str)]) -> AlgoSettings {
+        AlgoSettings { enabled, params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
+    }
+
+    #[tokio::test]
+    async fn memory_layers_overlay_the_callers_tenant_on_the_desk() {
+        let store = MemoryAlgoConfig::default();
+        let who = |tenant: &str| Actor { user: "u".into(), tenant: tenant.into(), role: crate::model::Role::Advisor };
+        let mut desk = AlgoConfig::default();
+        desk.algos.insert(AlgoKind::Twap, settings(true, &[("slices", "5"), ("on_pause", "keep")]));
+        desk.algos.insert(AlgoKind::Vwap, settings(false, &[]));
+        store.save(&who("hq"), None, desk.clone()).await.unwrap();
+        let mut ws = AlgoConfig::default();
+        ws.algos.insert(AlgoKind::Twap, settings(true, &[("slices", "7")]));
+        ws.algos.insert(AlgoKind::Vwap, settings(true, &[]));
+        ws.algos.insert(AlgoKind::Pov, settings(false, &[]));
+        store.save(&who("hq"), Some("ws"), ws.clone()).await.unwrap();
+        let seen = store.load(&who("ws"), None).await.unwrap();
+        assert_eq!(seen.algos[&AlgoKind::Twap], settings(true, &[("slices", "7"), ("on_pause", "keep")]));
+        assert!(!seen.algos[&AlgoKind::Vwap].enabled, "a desk-disabled algorithm stays disabled");
+        assert!(!seen.algos[&AlgoKind::Pov].enabled, "a tenant may disable one the desk allows");
+        assert_eq!(store.load(&who("az"), None).await.unwrap(), desk, "az has no layer");
+        assert_eq!(store.load(&who("az"), Some("ws")).await.unwrap(), ws, "a layer alone");
+        store.save(&who("hq"), Some("ws"), AlgoConfig::default()).await.unwrap();
+        assert_eq!(store.load(&who("ws"), None).await.unwrap(), desk, "an emptied layer is gone");
+    }
+
+    #[test]
+    fn tenant_names_are_checked() {
+        assert!(check_tenant("ws").is_ok());
+        for bad in ["", "a b", "x\n", &"t".repeat(65)] {
+            assert_eq!(check_tenant(bad).unwrap_err().field.as_deref(), Some("tenant"), "{bad:?}");
+        }
     }
 }

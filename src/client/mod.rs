@@ -30,7 +30,7 @@ pub use embedded::Embedded;
 pub use mode::{LiveGate, ModeRequest, ModeView, TradingMode};
 pub use remote::Remote;
 pub use settings::Settings;
-pub use tca_groups::{TcaGroup, TcaGroupBy};
+pub use tca_groups::{TcaGroup, TcaGroupBy, TcaQuery};
 
 /// A refused or failed client call: a stable code, a message, and the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, utoipa::ToSchema)]
@@ -49,6 +49,10 @@ impl ClientError {
     /// An error with a code and message.
     pub fn new(code: &str, message: impl Into<String>) -> ClientError {
         ClientError { code: code.to_string(), message: message.into(), field: None }
+    }
+    /// An error with a code, message and field.
+    pub fn in_field(code: &str, message: impl Into<String>, field: Option<String>) -> ClientError {
+        ClientError { field, ..ClientError::new(code, message) }
     }
     /// Not found (or not visible to the caller).
     pub fn not_found(what: impl Into<String>) -> ClientError {
@@ -73,7 +77,7 @@ fn unsupported(describe: String, what: &str) -> ClientError {
 
 impl From<Reject> for ClientError {
     fn from(r: Reject) -> Self {
-        ClientError { code: r.code.as_str().to_string(), message: r.message, field: r.field }
+        ClientError::in_field(r.code.as_str(), r.message, r.field)
     }
 }
 
@@ -173,18 +177,22 @@ pub trait Client: Send + Sync + 'static {
     fn circuit(&self) -> Option<BreakerView> {
         None
     }
-    /// Post-trade figures aggregated over finished orders (supervisors).
-    fn tca_groups(&self, by: TcaGroupBy) -> impl Reply<Vec<TcaGroup>> {
-        let e = unsupported(self.describe(), format!("aggregated TCA by {by:?}").as_str());
+    /// Post-trade figures aggregated over the orders finished in a period
+    /// (simulated time of completion), grouped (supervisors).
+    fn tca_groups(&self, q: TcaQuery) -> impl Reply<Vec<TcaGroup>> {
+        let e = unsupported(self.describe(), format!("aggregated TCA by {:?}", q.by).as_str());
         async move { Err(e) }
     }
-    /// The desk's algorithm configuration.
-    fn algo_config(&self) -> impl Reply<AlgoConfig> {
+    /// The algorithm configuration: with `None`, what the caller's orders see
+    /// (the desk layer overlaid by the caller's tenant layer); with a tenant,
+    /// that tenant's layer alone (another tenant's: supervisors).
+    fn algo_config(&self, _tenant: Option<&str>) -> impl Reply<AlgoConfig> {
         let e = unsupported(self.describe(), "algo configuration");
         async move { Err(e) }
     }
-    /// Replaces the desk's algorithm configuration (supervisors).
-    fn set_algo_config(&self, _cfg: AlgoConfig) -> impl Reply<AlgoConfig> {
+    /// Replaces the desk-wide layer (`None`) or one tenant's layer of the
+    /// algorithm configuration, and returns it (supervisors).
+    fn set_algo_config(&self, _tenant: Option<&str>, _cfg: AlgoConfig) -> impl Reply<AlgoConfig> {
         let e = unsupported(self.describe(), "algo configuration");
         async move { Err(e) }
     }

@@ -7,7 +7,7 @@
 
 use super::wire::{ExecutionRequest, KillReport, LimitsRequest, Readiness, SpeedRequest, StateRequest};
 use super::{
-    AlgoConfig, Breaker, BreakerView, Client, ClientError, EventStream, ModeRequest, ModeView, TcaGroup, TcaGroupBy,
+    AlgoConfig, Breaker, BreakerView, Client, ClientError, EventStream, ModeRequest, ModeView, TcaGroup, TcaQuery,
 };
 use crate::algo::PlannedSlice;
 use crate::engine::RiskView;
@@ -253,6 +253,23 @@ fn segment(s: &str) -> String {
     out
 }
 
+/// The query of `GET /v1/tca`.
+#[derive(Serialize)]
+struct TcaParams {
+    group_by: super::TcaGroupBy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<String>,
+}
+
+/// The query naming a layer of the algo configuration (none: the caller's view, or the desk layer).
+#[derive(Serialize)]
+struct LayerParams<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<&'a str>,
+}
+
 fn query<T: Serialize>(q: &T) -> Result<String, ClientError> {
     let s = serde_urlencoded::to_string(q).map_err(|e| ClientError::new("invalid_query", e.to_string()))?;
     Ok(if s.is_empty() { s } else { format!("?{s}") })
@@ -377,16 +394,20 @@ impl Client for Remote {
         self.post("/v1/estimate", &req).await
     }
 
-    async fn tca_groups(&self, by: TcaGroupBy) -> Result<Vec<TcaGroup>, ClientError> {
-        self.get(&format!("/v1/tca{}", query(&[("group_by", by)])?)).await
+    async fn tca_groups(&self, q: TcaQuery) -> Result<Vec<TcaGroup>, ClientError> {
+        let instant = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        };
+        let params = TcaParams { group_by: q.by, since: instant(q.since), until: instant(q.until) };
+        self.get(&format!("/v1/tca{}", query(&params)?)).await
     }
 
-    async fn algo_config(&self) -> Result<AlgoConfig, ClientError> {
-        self.get("/v1/config/algos").await
+    async fn algo_config(&self, tenant: Option<&str>) -> Result<AlgoConfig, ClientError> {
+        self.get(&format!("/v1/config/algos{}", query(&LayerParams { tenant })?)).await
     }
 
-    async fn set_algo_config(&self, cfg: AlgoConfig) -> Result<AlgoConfig, ClientError> {
-        self.call(Method::PUT, "/v1/config/algos", Some(&cfg)).await
+    async fn set_algo_config(&self, tenant: Option<&str>, cfg: AlgoConfig) -> Result<AlgoConfig, ClientError> {
+        self.call(Method::PUT, &format!("/v1/config/algos{}", query(&LayerParams { tenant })?), Some(&cfg)).await
     }
 
     async fn mode(&self) -> Result<ModeView, ClientError> {

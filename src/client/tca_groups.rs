@@ -4,12 +4,14 @@
 //! Computed here over the engine's finished orders in memory from the
 //! per-order `TcaReport`; averages are weighted by executed notional. A
 //! sidecar with a ledger reads the same figures from it instead
-//! (`store::tca_groups`), so that orders of earlier sessions count too.
+//! (`store::tca_groups`), so that orders of earlier sessions count too. Both
+//! bound the period by the simulated time at which an order finished.
 
 use super::ClientError;
 use crate::engine::{Actor, Engine};
-use crate::model::{Money, Qty};
+use crate::model::{Money, Qty, Timestamp};
 use crate::tca::cost_bps;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -25,6 +27,46 @@ pub enum TcaGroupBy {
     Desk,
     /// By trading day.
     Day,
+}
+
+/// Which aggregated TCA: the grouping, and the period of completion.
+///
+/// `since` and `until` bound the simulated time at which an order finished
+/// (its `done_at`), as the ledger does: `since <= done < until`. The
+/// simulated clock is UTC, so `2026-11-25T14:30:00Z` is 09:30 New York on
+/// that trading day whatever the wall clock says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TcaQuery {
+    /// How to group.
+    pub by: TcaGroupBy,
+    /// Orders finished at or after this instant (simulated time).
+    pub since: Option<DateTime<Utc>>,
+    /// Orders finished before this instant (simulated time).
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl TcaQuery {
+    /// Every finished order, grouped `by`.
+    pub fn by(by: TcaGroupBy) -> TcaQuery {
+        TcaQuery { by, since: None, until: None }
+    }
+
+    /// The same query over `[since, until)`.
+    pub fn between(self, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> TcaQuery {
+        TcaQuery { since, until, ..self }
+    }
+
+    /// Whether an order finished at `done` (simulated time) falls in the period.
+    pub fn covers(&self, done: Option<Timestamp>) -> bool {
+        let ns = |t: DateTime<Utc>| t.timestamp_nanos_opt();
+        match done {
+            None => self.since.is_none() && self.until.is_none(),
+            Some(d) => {
+                self.since.is_none_or(|s| ns(s).is_none_or(|s| d.0 >= s))
+                    && self.until.is_none_or(|u| ns(u).is_none_or(|u| d.0 < u))
+            }
+        }
+    }
 }
 
 /// Aggregated figures of one algorithm, venue, desk or day.
@@ -92,9 +134,11 @@ impl Acc {
     }
 }
 
-/// Aggregated TCA over every finished order with executions that `actor` may
-/// see; only supervisors and admins may ask (it spans desks).
-pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<TcaGroup>, ClientError> {
+/// Aggregated TCA over every order with executions that `actor` may see and
+/// that finished in the query's period; only supervisors and admins may ask
+/// (it spans desks).
+pub fn aggregate(engine: &Engine, actor: &Actor, q: TcaQuery) -> Result<Vec<TcaGroup>, ClientError> {
+    let by = q.by;
     if !actor.role.is_supervisor() {
         return Err(ClientError::new(
             "forbidden",
@@ -102,7 +146,8 @@ pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<T
         ));
     }
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
-    for o in engine.parents().filter(|o| o.status.is_terminal() && o.filled.is_positive()) {
+    let finished = engine.parents().filter(|o| o.status.is_terminal() && o.filled.is_positive());
+    for o in finished.filter(|o| q.covers(o.done_at)) {
         let Some(s) = engine.order_tca_report(actor, o.id) else { continue };
         // Per order, the key of its group (the venue split is per fill instead).
         let key = match by {
@@ -136,4 +181,21 @@ pub fn aggregate(engine: &Engine, actor: &Actor, by: TcaGroupBy) -> Result<Vec<T
         }
     }
     Ok(groups.into_iter().map(|(k, a)| a.finish(k)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_period_bounds_the_simulated_time_of_completion() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let done = Some(Timestamp(at("2026-11-25T14:40:00Z").timestamp_nanos_opt().unwrap()));
+        let q = TcaQuery::by(TcaGroupBy::Algo);
+        assert!(q.covers(done) && q.covers(None));
+        assert!(q.between(Some(at("2026-11-25T14:40:00Z")), None).covers(done), "since is inclusive");
+        assert!(!q.between(None, Some(at("2026-11-25T14:40:00Z"))).covers(done), "until is exclusive");
+        assert!(!q.between(Some(at("2026-11-26T00:00:00Z")), None).covers(done));
+        assert!(!q.between(Some(at("2026-11-25T00:00:00Z")), None).covers(None), "no completion time, no period");
+    }
 }

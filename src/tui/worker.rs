@@ -6,7 +6,7 @@
 
 use super::app::{Effect, Msg, Snapshot, Want};
 use super::ticket::Preview;
-use crate::client::{Client, ClientError, StreamItem};
+use crate::client::{Client, ClientError, StreamItem, TcaQuery};
 use crate::engine::OrderRequest;
 use crate::engine::view::OrderQuery;
 use futures_util::StreamExt;
@@ -44,7 +44,7 @@ pub async fn load<C: Client>(client: &C, want: &Want) -> Result<Snapshot, Client
         None => (None, Vec::new()),
     };
     let (risk, tca_groups) = match want.supervisor {
-        Some(by) => (Some(client.risk().await), Some((by, client.tca_groups(by).await))),
+        Some(by) => (Some(client.risk().await), Some((by, client.tca_groups(TcaQuery::by(by)).await))),
         None => (None, None),
     };
     Ok(Snapshot { orders, details, tca, book, venues, risk, tca_groups })

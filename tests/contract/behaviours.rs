@@ -3,7 +3,7 @@
 use crate::Transport;
 use crate::common::{ny, order};
 use blotter::client::{
-    AlgoConfig, AlgoSettings, Client, ClientError, ModeRequest, StreamItem, TcaGroupBy, TradingMode,
+    AlgoConfig, AlgoSettings, Client, ClientError, ModeRequest, StreamItem, TcaGroupBy, TcaQuery, TradingMode,
 };
 use blotter::engine::view::OrderQuery;
 use blotter::engine::{Amendment, EventKind};
@@ -180,9 +180,11 @@ pub async fn client_personas_are_refused_every_execution_call<T: Transport>(t: &
         assert_eq!(code(c.book("AAPL").await), f);
         assert_eq!(code(c.venues("AAPL").await), f);
         assert_eq!(code(c.tca(id).await), f);
-        assert_eq!(code(c.tca_groups(TcaGroupBy::Algo).await), f);
-        assert_eq!(code(c.algo_config().await), f);
-        assert_eq!(code(c.set_algo_config(AlgoConfig::default()).await), f);
+        assert_eq!(code(c.tca_groups(TcaQuery::by(TcaGroupBy::Algo)).await), f);
+        assert_eq!(code(c.algo_config(None).await), f);
+        assert_eq!(code(c.algo_config(Some("ws")).await), f, "{r} reads its own tenant's layer");
+        assert_eq!(code(c.set_algo_config(None, AlgoConfig::default()).await), f);
+        assert_eq!(code(c.set_algo_config(Some("ws"), AlgoConfig::default()).await), f);
         assert_eq!(code(c.set_speed(10.0).await), f);
         assert_eq!(code(c.set_mode(ModeRequest { mode: TradingMode::Paper }).await), f);
         assert_eq!(c.subscribe(None).await.err().map(|e| e.code), Some(f.to_string()), "{r} events");
@@ -290,36 +292,101 @@ pub async fn schedule_and_estimate<T: Transport>(t: &T) {
     assert_eq!(alice.orders(OrderQuery::default()).await.unwrap().total, 0, "previews submit nothing");
 }
 
+/// One algorithm's settings.
+fn settings(enabled: bool, params: &[(&str, &str)]) -> AlgoSettings {
+    AlgoSettings { enabled, params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
+}
+
+/// One algorithm's line of a configuration: enabled, default params.
+type Line<'a> = (AlgoKind, bool, &'a [(&'a str, &'a str)]);
+
+/// A configuration of `(algorithm, enabled, params)`.
+fn config(algos: &[Line<'_>]) -> AlgoConfig {
+    AlgoConfig { algos: algos.iter().map(|(a, on, p)| (*a, settings(*on, p))).collect() }
+}
+
 pub async fn algo_config_round_trip_and_enforcement<T: Transport>(t: &T) {
     let (alice, sup) = (t.as_("alice"), t.as_("sup"));
-    assert_eq!(alice.algo_config().await.unwrap(), AlgoConfig::default());
-    let settings = |enabled: bool, params: &[(&str, &str)]| AlgoSettings {
-        enabled,
-        params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-    };
+    assert_eq!(alice.algo_config(None).await.unwrap(), AlgoConfig::default());
     let mut cfg = AlgoConfig::default();
     cfg.algos.insert(AlgoKind::Twap, settings(true, &[("slices", "6")]));
-    assert_eq!(code(alice.set_algo_config(cfg.clone()).await), "forbidden");
-    assert_eq!(sup.set_algo_config(cfg.clone()).await.unwrap(), cfg);
-    assert_eq!(alice.algo_config().await.unwrap(), cfg);
+    assert_eq!(code(alice.set_algo_config(None, cfg.clone()).await), "forbidden");
+    assert_eq!(sup.set_algo_config(None, cfg.clone()).await.unwrap(), cfg);
+    assert_eq!(alice.algo_config(None).await.unwrap(), cfg);
     let row = alice.submit(order("AAPL", Side::Buy, 6_000, AlgoKind::Twap, "10:00", "11:00", &[])).await.unwrap();
     assert_eq!(row.order.params.get("slices").map(String::as_str), Some("6"), "the desk default applies");
     assert_eq!(alice.order(row.order.id).await.unwrap().plan.len(), 6);
     let mut bad = cfg.clone();
     bad.algos.insert(AlgoKind::Twap, settings(true, &[("slices", "0")]));
     let field = Some("algos.twap.params.slices".to_string());
-    assert_eq!(code_field(sup.set_algo_config(bad).await), ("invalid_param".into(), field));
+    assert_eq!(code_field(sup.set_algo_config(None, bad).await), ("invalid_param".into(), field));
     bad = cfg.clone();
     bad.algos.insert(AlgoKind::Twap, settings(true, &[("bogus", "1")]));
-    assert_eq!(code(sup.set_algo_config(bad).await), "invalid_param");
-    assert_eq!(alice.algo_config().await.unwrap(), cfg, "a refused configuration changes nothing");
+    assert_eq!(code(sup.set_algo_config(None, bad).await), "invalid_param");
+    assert_eq!(alice.algo_config(None).await.unwrap(), cfg, "a refused configuration changes nothing");
     let mut off = AlgoConfig::default();
     off.algos.insert(AlgoKind::Twap, settings(false, &[]));
-    sup.set_algo_config(off).await.unwrap();
+    sup.set_algo_config(None, off).await.unwrap();
     let req = order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "10:00", "11:00", &[]);
     assert_eq!(code_field(alice.submit(req.clone()).await), ("algo_disabled".into(), Some("algo".into())));
     assert_eq!(code(alice.estimate(req.clone()).await), "algo_disabled");
     assert_eq!(code(alice.schedule(req).await), "algo_disabled");
+}
+
+pub async fn algo_config_tenant_layers_overlay_the_desk<T: Transport>(t: &T) {
+    let (alice, bob, rm, sup, admin) = (t.as_("alice"), t.as_("bob"), t.as_("rm"), t.as_("sup"), t.as_("admin"));
+    let desk =
+        config(&[(AlgoKind::Twap, true, &[("slices", "5"), ("on_pause", "keep")]), (AlgoKind::Vwap, false, &[])]);
+    assert_eq!(sup.set_algo_config(None, desk.clone()).await.unwrap(), desk);
+    // ws: its own TWAP slices, VWAP asked for (the desk's "off" wins), POV off for ws alone.
+    let ws =
+        config(&[(AlgoKind::Twap, true, &[("slices", "7")]), (AlgoKind::Vwap, true, &[]), (AlgoKind::Pov, false, &[])]);
+    assert_eq!(code(alice.set_algo_config(Some("ws"), ws.clone()).await), "forbidden", "{}", t.name());
+    assert_eq!(admin.set_algo_config(Some("ws"), ws.clone()).await.unwrap(), ws);
+    let merged = config(&[
+        (AlgoKind::Twap, true, &[("slices", "7"), ("on_pause", "keep")]),
+        (AlgoKind::Vwap, false, &[]),
+        (AlgoKind::Pov, false, &[]),
+    ]);
+    assert_eq!(alice.algo_config(None).await.unwrap(), merged, "desk overlaid by ws's layer");
+    assert_eq!(rm.algo_config(None).await.unwrap(), merged, "every ws member sees it");
+    assert_eq!(bob.algo_config(None).await.unwrap(), desk, "az has no layer of its own");
+    assert_eq!(sup.algo_config(None).await.unwrap(), desk, "hq has none either");
+    // A layer alone: one's own tenant, or any tenant for supervisors.
+    assert_eq!(alice.algo_config(Some("ws")).await.unwrap(), ws);
+    assert_eq!(sup.algo_config(Some("ws")).await.unwrap(), ws);
+    assert_eq!(sup.algo_config(Some("az")).await.unwrap(), AlgoConfig::default());
+    assert_eq!(code(alice.algo_config(Some("az")).await), "forbidden", "another tenant's layer");
+    for bad in ["", "a b", "x\ty"] {
+        let f = Some("tenant".to_string());
+        assert_eq!(code_field(sup.algo_config(Some(bad)).await), ("invalid_param".into(), f.clone()), "{bad:?}");
+        assert_eq!(code_field(sup.set_algo_config(Some(bad), ws.clone()).await), ("invalid_param".into(), f));
+    }
+    let bad = config(&[(AlgoKind::Twap, true, &[("slices", "0")])]);
+    assert_eq!(code(sup.set_algo_config(Some("ws"), bad).await), "invalid_param", "a layer is checked too");
+    assert_eq!(sup.algo_config(Some("ws")).await.unwrap(), ws, "a refused layer changes nothing");
+    // Orders see their tenant's view.
+    let twap = order("AAPL", Side::Buy, 700, AlgoKind::Twap, "10:00", "11:00", &[]);
+    let a = alice.submit(twap.clone()).await.unwrap();
+    assert_eq!(a.order.params.get("slices").map(String::as_str), Some("7"), "ws's params win");
+    assert_eq!(a.order.params.get("on_pause").map(String::as_str), Some("keep"), "the desk's fill in");
+    let b = bob.submit(twap).await.unwrap();
+    assert_eq!(b.order.params.get("slices").map(String::as_str), Some("5"), "az gets the desk's");
+    let pov = order("AAPL", Side::Buy, 700, AlgoKind::Pov, "10:00", "11:00", &[]);
+    assert_eq!(code(alice.submit(pov.clone()).await), "algo_disabled", "off for ws");
+    bob.submit(pov).await.unwrap();
+    let vwap = order("AAPL", Side::Buy, 700, AlgoKind::Vwap, "10:00", "11:00", &[]);
+    assert_eq!(code(alice.submit(vwap).await), "algo_disabled", "the desk's off stays off");
+    // Replacing the desk layer leaves the tenant's; emptying the tenant's removes it.
+    let desk2 = config(&[(AlgoKind::Twap, true, &[("slices", "3")])]);
+    sup.set_algo_config(None, desk2.clone()).await.unwrap();
+    assert_eq!(alice.algo_config(Some("ws")).await.unwrap(), ws);
+    let seen = alice.algo_config(None).await.unwrap();
+    assert_eq!(seen.algos[&AlgoKind::Twap], settings(true, &[("slices", "7")]));
+    assert!(seen.algos[&AlgoKind::Vwap].enabled, "the desk no longer disables VWAP");
+    sup.set_algo_config(Some("ws"), AlgoConfig::default()).await.unwrap();
+    assert_eq!(alice.algo_config(None).await.unwrap(), desk2);
+    assert_eq!(alice.algo_config(Some("ws")).await.unwrap(), AlgoConfig::default());
 }
 
 pub async fn tca_per_order_and_aggregated<T: Transport>(t: &T) {
@@ -340,23 +407,46 @@ pub async fn tca_per_order_and_aggregated<T: Transport>(t: &T) {
     assert_eq!(code(bob.tca(ids[0]).await), "not_found");
     let total: Qty =
         [alice.order(ids[0]).await, bob.order(ids[1]).await].into_iter().map(|d| d.unwrap().row.order.filled).sum();
-    let by_algo = sup.tca_groups(TcaGroupBy::Algo).await.unwrap();
+    let by_algo = sup.tca_groups(TcaQuery::by(TcaGroupBy::Algo)).await.unwrap();
     assert_eq!(by_algo.len(), 1);
     assert_eq!((by_algo[0].key.as_str(), by_algo[0].orders, by_algo[0].filled_qty), ("twap", 2, total));
     assert!(by_algo[0].arrival_slippage_bps.is_some() && by_algo[0].fills > 0);
-    let by_venue = sup.tca_groups(TcaGroupBy::Venue).await.unwrap();
+    let by_venue = sup.tca_groups(TcaQuery::by(TcaGroupBy::Venue)).await.unwrap();
     assert!(!by_venue.is_empty());
     assert_eq!(by_venue.iter().map(|g| g.filled_qty).sum::<Qty>(), total, "venues add up to the orders");
     assert!(by_venue.iter().all(|g| g.fills > 0 && g.orders >= 1));
-    assert_eq!(code(alice.tca_groups(TcaGroupBy::Venue).await), "forbidden", "aggregates span desks");
+    assert_eq!(code(alice.tca_groups(TcaQuery::by(TcaGroupBy::Venue)).await), "forbidden", "aggregates span desks");
     // By desk: alice's and bob's tenants apart; by day: this engine's one day.
-    let by_desk = sup.tca_groups(TcaGroupBy::Desk).await.unwrap();
+    let by_desk = sup.tca_groups(TcaQuery::by(TcaGroupBy::Desk)).await.unwrap();
     let desks: Vec<(&str, usize)> = by_desk.iter().map(|g| (g.key.as_str(), g.orders)).collect();
     assert_eq!(desks, [("az", 1), ("ws", 1)], "{by_desk:?}");
     assert_eq!(by_desk.iter().map(|g| g.filled_qty).sum::<Qty>(), total);
-    let by_day = sup.tca_groups(TcaGroupBy::Day).await.unwrap();
+    let by_day = sup.tca_groups(TcaQuery::by(TcaGroupBy::Day)).await.unwrap();
     assert_eq!(by_day.len(), 1);
     assert_eq!((by_day[0].key.as_str(), by_day[0].orders, by_day[0].filled_qty), ("2026-11-25", 2, total));
+    // The period bounds the simulated time of completion: both ran 09:30-09:40 New York.
+    let at = |s: &str| Some(chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc());
+    let algo = TcaQuery::by(TcaGroupBy::Algo);
+    let around = sup.tca_groups(algo.between(at("2026-11-25T14:30:00Z"), at("2026-11-25T15:00:00Z"))).await;
+    assert_eq!(around.unwrap(), by_algo, "the whole period");
+    let done: Vec<_> = [alice.order(ids[0]).await, bob.order(ids[1]).await]
+        .into_iter()
+        .map(|d| d.unwrap().row.order.done_at.expect("finished"))
+        .collect();
+    let last = *done.iter().max().unwrap();
+    let first = *done.iter().min().unwrap();
+    let utc = |ts: blotter::model::Timestamp| Some(chrono::DateTime::from_timestamp_nanos(ts.0));
+    let only_last = sup.tca_groups(TcaQuery::by(TcaGroupBy::Desk).between(utc(last), None)).await.unwrap();
+    let expect = if first == last { 2 } else { 1 };
+    assert_eq!(only_last.iter().map(|g| g.orders).sum::<usize>(), expect, "since is inclusive: {only_last:?}");
+    let before_last = sup.tca_groups(TcaQuery::by(TcaGroupBy::Desk).between(None, utc(last))).await.unwrap();
+    assert_eq!(before_last.iter().map(|g| g.orders).sum::<usize>(), 2 - expect, "until is exclusive");
+    for (since, until) in [(at("2026-11-26T00:00:00Z"), None), (None, at("2026-11-25T14:30:00Z"))] {
+        let none = sup.tca_groups(algo.between(since, until)).await.unwrap();
+        assert!(none.is_empty(), "{since:?}..{until:?}: {none:?}");
+    }
+    let e = alice.tca_groups(algo.between(at("2026-11-25T14:30:00Z"), None)).await;
+    assert_eq!(code(e), "forbidden");
 }
 
 async fn collect_until(s: &mut blotter::client::EventStream, done: &mut dyn FnMut(&EventKind) -> bool) -> Vec<u64> {

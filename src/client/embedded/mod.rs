@@ -13,8 +13,9 @@ mod visibility;
 
 pub use host::{Audit, Commit, EventSink};
 
+use super::algo_config::check_tenant;
 use super::{
-    AlgoConfig, Client, ClientError, EventStream, ModeRequest, ModeView, Settings, StreamItem, TcaGroup, TcaGroupBy,
+    AlgoConfig, Client, ClientError, EventStream, ModeRequest, ModeView, Settings, StreamItem, TcaGroup, TcaQuery,
 };
 use crate::algo::PlannedSlice;
 use crate::engine::pace::Pacer;
@@ -118,7 +119,7 @@ impl Embedded {
     }
 
     async fn configured(&self, mut req: OrderRequest) -> Result<OrderRequest, ClientError> {
-        self.settings.algo_config.load().await?.apply(&mut req)?;
+        self.settings.algo_config.load(&self.actor, None).await?.apply(&mut req)?;
         Ok(req)
     }
 
@@ -396,16 +397,25 @@ impl Client for Embedded {
         Ok(self.read(|e, _| e.estimate(&req, &crate::impact::Coefficients::default()))?)
     }
 
-    async fn tca_groups(&self, by: TcaGroupBy) -> Result<Vec<TcaGroup>, ClientError> {
-        self.read(|e, _| super::tca_groups::aggregate(e, &self.actor, by))
+    async fn tca_groups(&self, q: TcaQuery) -> Result<Vec<TcaGroup>, ClientError> {
+        self.read(|e, _| super::tca_groups::aggregate(e, &self.actor, q))
     }
 
-    async fn algo_config(&self) -> Result<AlgoConfig, ClientError> {
+    async fn algo_config(&self, tenant: Option<&str>) -> Result<AlgoConfig, ClientError> {
         self.executing()?;
-        self.settings.algo_config.load().await
+        if let Some(t) = tenant {
+            check_tenant(t)?;
+            if !self.actor.role.is_supervisor() && *self.actor.tenant != *t {
+                return Err(ClientError::new(
+                    "forbidden",
+                    format!("tenant {t}'s algo configuration is not yours to read"),
+                ));
+            }
+        }
+        self.settings.algo_config.load(&self.actor, tenant).await
     }
 
-    async fn set_algo_config(&self, cfg: AlgoConfig) -> Result<AlgoConfig, ClientError> {
+    async fn set_algo_config(&self, tenant: Option<&str>, cfg: AlgoConfig) -> Result<AlgoConfig, ClientError> {
         if !self.actor.role.is_supervisor() {
             return Err(ClientError::new(
                 "forbidden",
@@ -415,8 +425,11 @@ impl Client for Embedded {
                 ),
             ));
         }
+        if let Some(t) = tenant {
+            check_tenant(t)?;
+        }
         self.read(|e, _| cfg.validate(e))?;
-        self.settings.algo_config.save(cfg.clone()).await?;
+        self.settings.algo_config.save(&self.actor, tenant, cfg.clone()).await?;
         Ok(cfg)
     }
 

@@ -6,7 +6,7 @@
 
 use crate::algo::PlannedSlice;
 use crate::client::{
-    AlgoConfig, BreakerView, Client, ClientError, Embedded, EventStream, ModeRequest, ModeView, TcaGroup, TcaGroupBy,
+    AlgoConfig, BreakerView, Client, ClientError, Embedded, EventStream, ModeRequest, ModeView, TcaGroup, TcaQuery,
 };
 use crate::engine::view::{
     BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderQuery, OrderRow, Page, VenueView,
@@ -209,14 +209,14 @@ impl Client for DemoClient {
     fn circuit(&self) -> Option<BreakerView> {
         None
     }
-    async fn tca_groups(&self, by: TcaGroupBy) -> Result<Vec<TcaGroup>, ClientError> {
-        self.engine.tca_groups(by).await
+    async fn tca_groups(&self, q: TcaQuery) -> Result<Vec<TcaGroup>, ClientError> {
+        self.engine.tca_groups(q).await
     }
-    async fn algo_config(&self) -> Result<AlgoConfig, ClientError> {
-        self.engine.algo_config().await
+    async fn algo_config(&self, tenant: Option<&str>) -> Result<AlgoConfig, ClientError> {
+        self.engine.algo_config(tenant).await
     }
-    async fn set_algo_config(&self, cfg: AlgoConfig) -> Result<AlgoConfig, ClientError> {
-        self.engine.set_algo_config(cfg).await
+    async fn set_algo_config(&self, tenant: Option<&str>, cfg: AlgoConfig) -> Result<AlgoConfig, ClientError> {
+        self.engine.set_algo_config(tenant, cfg).await
     }
     async fn mode(&self) -> Result<ModeView, ClientError> {
         self.engine.mode().await
