@@ -32,6 +32,10 @@ pub struct AuditEntry {
     pub code: String,
     /// Why.
     pub message: String,
+    /// The engine's ledger sink recorded this refusal already (with the
+    /// command): the ledger's log skips it, a file or memory log keeps it.
+    #[serde(skip)]
+    pub engine_audited: bool,
 }
 
 /// Where refusals are recorded. The refusal is answered once its record is
@@ -118,6 +122,7 @@ mod tests {
             status: n,
             code: "forbidden".into(),
             message: "no".into(),
+            engine_audited: false,
         }
     }
 

@@ -1,7 +1,10 @@
 //! The gate in front of every `/v1` route: who is calling (bearer token),
 //! whether they are within their rate, whether their role may use the route;
 //! and the audit of every refusal, including those the engine gives. The
-//! refusal is answered once its audit record is written.
+//! refusal is answered once its audit record is written. A refusal of the
+//! engine's command layer is marked (`ClientError::engine_audited`) when the
+//! engine's ledger sink recorded it with the command: the ledger's log then
+//! leaves it out, so each refusal is one row there.
 
 use super::ApiState;
 use super::audit::AuditEntry;
@@ -64,6 +67,7 @@ async fn audit(
             status: status.as_u16(),
             code: e.code.clone(),
             message: e.message.clone(),
+            engine_audited: e.engine_audited(),
         })
         .await;
 }

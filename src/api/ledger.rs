@@ -164,7 +164,9 @@ impl TokenStore for LedgerTokens {
     }
 }
 
-/// Refusals written to the ledger's audit log (engine 0, outcome `refused`).
+/// Refusals written to the ledger's audit log (engine 0, outcome `refused`),
+/// but for those the engine's command layer gave: its ledger sink recorded
+/// them with the command (under the engine's number), so they are not written twice.
 #[derive(Debug, Clone)]
 pub struct LedgerAudit {
     log: RefusalLog,
@@ -197,6 +199,10 @@ pub fn wide_record(e: &AuditEntry) -> WideRecord {
 impl AuditLog for LedgerAudit {
     fn record(&self, entry: AuditEntry) -> BoxFuture<'_, ()> {
         Box::pin(async move {
+            // The engine wrote it with the refused command: one row per refusal.
+            if entry.engine_audited {
+                return;
+            }
             if let Err(e) = self.log.record(wide_record(&entry)).await {
                 eprintln!("audit log: could not record a refusal ({} {}): {e}", entry.method, entry.path);
             }

@@ -33,7 +33,7 @@ pub use settings::Settings;
 pub use tca_groups::{TcaGroup, TcaGroupBy, TcaQuery};
 
 /// A refused or failed client call: a stable code, a message, and the field at fault.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, thiserror::Error, utoipa::ToSchema)]
 #[error("{message}")]
 pub struct ClientError {
     /// Stable machine-readable code (`invalid_qty`, `unknown_order`, `forbidden`, `unavailable`, ...).
@@ -43,16 +43,39 @@ pub struct ClientError {
     /// Field at fault, when there is one.
     #[serde(default)]
     pub field: Option<String>,
+    /// The engine's command layer refused it and its ledger sink has already
+    /// audited the refusal (never sent over the wire).
+    #[serde(skip)]
+    engine_audited: bool,
 }
+
+/// Equal when code, message and field are: where the refusal was audited is not part of it.
+impl PartialEq for ClientError {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.code, &self.message, &self.field) == (&other.code, &other.message, &other.field)
+    }
+}
+
+impl Eq for ClientError {}
 
 impl ClientError {
     /// An error with a code and message.
     pub fn new(code: &str, message: impl Into<String>) -> ClientError {
-        ClientError { code: code.to_string(), message: message.into(), field: None }
+        ClientError { code: code.to_string(), message: message.into(), field: None, engine_audited: false }
     }
     /// An error with a code, message and field.
     pub fn in_field(code: &str, message: impl Into<String>, field: Option<String>) -> ClientError {
         ClientError { field, ..ClientError::new(code, message) }
+    }
+    /// Whether the engine's ledger sink has recorded this refusal in the
+    /// audit log already (so the server must not record it again).
+    pub fn engine_audited(&self) -> bool {
+        self.engine_audited
+    }
+    /// The same error, marked as audited by the engine's ledger sink.
+    pub(crate) fn audited_by_engine(mut self) -> ClientError {
+        self.engine_audited = true;
+        self
     }
     /// Not found (or not visible to the caller).
     pub fn not_found(what: impl Into<String>) -> ClientError {

@@ -211,7 +211,11 @@ fn refusals_are_in_the_ledger_audit_log_for_supervisors(db: &Db) {
     };
     assert!(has("GET /v1/orders", "unauthorized", ""), "{log}");
     assert!(has("POST /v1/orders", "forbidden", "client"), "{log}");
-    assert!(has("POST /v1/orders", "invalid_qty", "alice"), "{log}");
+    // The engine refused the quantity: its own record of the command, not the server's.
+    let engine = engine_of(db);
+    let by_engine = |r: &&Value| r["engine"] == engine && r["action"] == "submit" && r["user"] == "alice";
+    assert!(rows.iter().filter(by_engine).any(|r| r["code"] == "invalid_qty"), "{log}");
+    assert!(!has("POST /v1/orders", "invalid_qty", "alice"), "not twice: {log}");
     assert!(has("GET /v1/audit", "forbidden", "alice"), "{log}");
     // Newest first.
     let at: Vec<&str> = rows.iter().map(|r| r["at"].as_str().unwrap()).collect();
@@ -219,6 +223,46 @@ fn refusals_are_in_the_ledger_audit_log_for_supervisors(db: &Db) {
     let (_, since_tomorrow) = s.send(Some("sup"), "GET", "/v1/audit?since=2200-01-01T00:00:00Z", None);
     assert_eq!(since_tomorrow, json!([]));
     assert_eq!(scalars(&db.target, "SELECT COUNT(*) FROM parents"), [0], "nothing refused reached the book");
+    s.stop();
+}
+
+/// Refused rows in the audit table with `code`: (the engine's, the server's).
+fn refused_rows(db: &Db, code: &str) -> (i64, i64) {
+    let count = |engine: &str| {
+        let sql = format!("SELECT COUNT(*) FROM audit WHERE outcome = 'refused' AND code = '{code}' AND {engine}");
+        scalars(&db.target, &sql)[0]
+    };
+    (count("engine_id <> 0"), count("engine_id = 0"))
+}
+
+fn each_refusal_is_one_audit_row(db: &Db) {
+    let s = start(db, 67, 0.0, None);
+    // Refused by the engine's command layer: recorded once, by the engine, with the command.
+    let neg = json!({"symbol": "AAPL", "side": "buy", "qty": -5, "algo": "twap"});
+    let (status, e) = s.send(Some("alice"), "POST", "/v1/orders", Some(neg));
+    assert_eq!((status, e["code"].as_str()), (400, Some("invalid_qty")), "{e}");
+    assert_eq!(refused_rows(db, "invalid_qty"), (1, 0));
+    let (status, e) = s.send(Some("alice"), "POST", "/v1/orders/P99/cancel", None);
+    assert_eq!((status, e["code"].as_str()), (404, Some("unknown_order")), "{e}");
+    assert_eq!(refused_rows(db, "unknown_order"), (1, 0));
+    // Refused before the engine saw anything: recorded once, by the server.
+    let no_token = s.rt().block_on(async { s.http.post(s.url("/v1/orders")).send().await.unwrap().status().as_u16() });
+    assert_eq!(no_token, 401);
+    assert_eq!(refused_rows(db, "unauthorized"), (0, 1));
+    let ord = json!({"symbol": "AAPL", "side": "buy", "qty": 100, "algo": "twap"});
+    assert_eq!(s.send(Some("client"), "POST", "/v1/orders", Some(ord)).0, 403, "a client persona, by role");
+    assert_eq!(refused_rows(db, "forbidden"), (0, 1));
+    let (status, e) = s.send(Some("alice"), "POST", "/v1/orders", Some(json!({"symbol": "AAPL"})));
+    assert_eq!((status, e["code"].as_str()), (422, Some("invalid_body")), "{e}");
+    assert_eq!(refused_rows(db, "invalid_body"), (0, 1));
+    // Refused by the desk's configuration before the command: the server's record.
+    let off = json!({"algos": {"vwap": {"enabled": false, "params": {}}}});
+    assert_eq!(s.send(Some("sup"), "PUT", "/v1/config/algos", Some(off)).0, 200);
+    let vwap = json!({"symbol": "AAPL", "side": "buy", "qty": 100, "algo": "vwap"});
+    assert_eq!(s.send(Some("alice"), "POST", "/v1/orders", Some(vwap)).0, 409);
+    assert_eq!(refused_rows(db, "algo_disabled"), (0, 1));
+    let total = scalars(&db.target, "SELECT COUNT(*) FROM audit WHERE outcome = 'refused'")[0];
+    assert_eq!(total, 6, "one row per refusal");
     s.stop();
 }
 
@@ -389,6 +433,10 @@ mod on_sqlite {
         super::refusals_are_in_the_ledger_audit_log_for_supervisors(&sqlite());
     }
     #[test]
+    fn each_refusal_is_one_audit_row() {
+        super::each_refusal_is_one_audit_row(&sqlite());
+    }
+    #[test]
     fn algo_config_survives_a_restart_and_tenant_layers_apply() {
         super::algo_config_survives_a_restart_and_tenant_layers_apply(&sqlite());
     }
@@ -414,6 +462,12 @@ mod on_postgres {
     fn refusals_are_in_the_ledger_audit_log_for_supervisors() {
         if let Some(db) = postgres() {
             super::refusals_are_in_the_ledger_audit_log_for_supervisors(&db);
+        }
+    }
+    #[test]
+    fn each_refusal_is_one_audit_row() {
+        if let Some(db) = postgres() {
+            super::each_refusal_is_one_audit_row(&db);
         }
     }
     #[test]

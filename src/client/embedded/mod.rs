@@ -160,11 +160,12 @@ impl Embedded {
             let _ = self.shared.flush(&mut host, None);
             let result = host.engine.apply(&self.actor, cmd.clone());
             let flushed = self.shared.flush(&mut host, Some((&self.actor, &cmd, &result)));
-            (result, flushed)
+            (result.map_err(|r| (r, host.sink.is_some())), flushed)
         };
         // The lock is released while the batch commits; batches publish in order.
         flushed.wait().await?;
-        Ok(result?)
+        // A refusal committed with the batch is in the ledger's audit log already.
+        result.map_err(|(r, sunk)| if sunk { ClientError::from(r).audited_by_engine() } else { r.into() })
     }
 
     fn row(&self, id: ParentId) -> Result<OrderRow, ClientError> {
