@@ -5,7 +5,8 @@
 //! per-order `TcaReport`; averages are weighted by executed notional. A
 //! sidecar with a ledger reads the same figures from it instead
 //! (`store::tca_groups`), so that orders of earlier sessions count too. Both
-//! bound the period by the simulated time at which an order finished.
+//! bound the period by the simulated time at which an order finished, and
+//! both take its UTC date as its day.
 
 use super::ClientError;
 use crate::engine::{Actor, Engine};
@@ -25,7 +26,7 @@ pub enum TcaGroupBy {
     Venue,
     /// By desk (the owner's tenant).
     Desk,
-    /// By trading day.
+    /// By day: the UTC date of completion (simulated time).
     Day,
 }
 
@@ -134,6 +135,11 @@ impl Acc {
     }
 }
 
+/// The UTC date of a simulated instant.
+fn day_of(t: Option<Timestamp>) -> Option<chrono::NaiveDate> {
+    t.map(|t| DateTime::from_timestamp_nanos(t.0).date_naive())
+}
+
 /// Aggregated TCA over every order with executions that `actor` may see and
 /// that finished in the query's period; only supervisors and admins may ask
 /// (it spans desks).
@@ -153,8 +159,8 @@ pub fn aggregate(engine: &Engine, actor: &Actor, q: TcaQuery) -> Result<Vec<TcaG
         let key = match by {
             TcaGroupBy::Algo => Some(o.algo.to_string()),
             TcaGroupBy::Desk => Some(o.owner.tenant.to_string()),
-            // One engine runs one trading day.
-            TcaGroupBy::Day => Some(engine.date().to_string()),
+            // The UTC date of completion (simulated time), as the ledger groups.
+            TcaGroupBy::Day => Some(day_of(o.done_at).unwrap_or_else(|| engine.date()).to_string()),
             TcaGroupBy::Venue => None,
         };
         match key {
@@ -197,5 +203,14 @@ mod tests {
         assert!(!q.between(None, Some(at("2026-11-25T14:40:00Z"))).covers(done), "until is exclusive");
         assert!(!q.between(Some(at("2026-11-26T00:00:00Z")), None).covers(done));
         assert!(!q.between(Some(at("2026-11-25T00:00:00Z")), None).covers(None), "no completion time, no period");
+    }
+
+    #[test]
+    fn a_day_is_the_utc_date_of_completion() {
+        let ns = |s: &str| Timestamp(DateTime::parse_from_rfc3339(s).unwrap().timestamp_nanos_opt().unwrap());
+        let day = |s: &str| day_of(Some(ns(s))).unwrap().to_string();
+        assert_eq!(day("2026-11-25T20:59:59Z"), "2026-11-25", "16:00 New York is still the 25th");
+        assert_eq!(day("2026-11-26T00:30:00Z"), "2026-11-26", "19:30 New York is the 26th in UTC");
+        assert_eq!(day_of(None), None);
     }
 }
