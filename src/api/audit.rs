@@ -133,9 +133,12 @@ mod tests {
         let a = FileAudit::open(&p).unwrap();
         a.record(entry(403)).await;
         a.record(entry(401)).await;
+        // A refusal the engine's ledger sink recorded too: the file keeps every refusal.
+        a.record(AuditEntry { engine_audited: true, ..entry(400) }).await;
         let lines: Vec<AuditEntry> =
             std::fs::read_to_string(&p).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        assert_eq!(lines, vec![entry(403), entry(401)]);
+        assert_eq!(lines, vec![entry(403), entry(401), entry(400)]);
+        assert!(!std::fs::read_to_string(&p).unwrap().contains("engine_audited"), "not a field of the file");
         let m = MemoryAudit { entries: Mutex::new(Vec::new()), cap: 1 };
         m.record(entry(403)).await;
         m.record(entry(429)).await;

@@ -193,4 +193,20 @@ mod tests {
         assert_eq!(order["additionalProperties"], false);
         assert!(order["required"].as_array().unwrap().iter().any(|v| v == "qty"));
     }
+
+    #[test]
+    fn errors_show_code_message_field_only_and_tca_and_layers_take_their_queries() {
+        let json = serde_json::to_value(document()).unwrap();
+        let props = json["components"]["schemas"]["ClientError"]["properties"].as_object().unwrap();
+        let mut names: Vec<&str> = props.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["code", "field", "message"], "where a refusal was audited stays in-process");
+        let params = |path: &str, m: &str| -> Vec<String> {
+            let ps = json["paths"][path][m]["parameters"].as_array().cloned().unwrap_or_default();
+            ps.iter().map(|p| p["name"].as_str().unwrap_or_default().to_string()).collect()
+        };
+        assert_eq!(params("/v1/tca", "get"), ["group_by", "since", "until"]);
+        assert_eq!(params("/v1/config/algos", "get"), ["tenant"]);
+        assert_eq!(params("/v1/config/algos", "put"), ["tenant"]);
+    }
 }
