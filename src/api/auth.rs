@@ -13,10 +13,11 @@ use super::policy;
 use super::tokens;
 use crate::client::ClientError;
 use crate::engine::Actor;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -100,7 +101,26 @@ pub async fn gate(
     };
     let caller = match identify(&state, req.headers()).await {
         Ok(c) => c,
-        Err(e) => return refuse(None, e).await.into_response(),
+        Err(e) => {
+            // Failed authentications are audited up to a budget per peer
+            // address; past it the answer is 429 and nothing is written, so a
+            // flood of made-up tokens cannot grow the audit log without bound.
+            // A valid token from the same address is never held back.
+            let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+            if e.code == "unauthorized"
+                && let Some(Err(wait)) = peer.map(|p| state.auth_failures().check(&p))
+            {
+                let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+                let e = ClientError::new(
+                    "rate_limited",
+                    format!("too many failed authentications from this address; retry in {secs} s"),
+                );
+                let mut res = ApiError::from(e).into_response();
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                return res;
+            }
+            return refuse(None, e).await.into_response();
+        }
     };
     if let Err(wait) = state.limiter().check(&caller.key) {
         let secs = wait.as_secs_f64().ceil().max(1.0) as u64;

@@ -53,6 +53,10 @@ pub struct ApiOptions {
     pub timeout: Duration,
     /// Per-token rate limit.
     pub rate: RateLimit,
+    /// Failed authentications audited per peer address: past it a failure is
+    /// answered 429 without an audit row, so a flood of made-up tokens cannot
+    /// grow the audit log without bound.
+    pub auth_failures: RateLimit,
     /// Interval of SSE keep-alive comments.
     pub keep_alive: Duration,
     /// Who a request without a token acts as; `None` requires a token on every `/v1` route.
@@ -65,6 +69,8 @@ impl Default for ApiOptions {
             body_limit: 64 * 1024,
             timeout: Duration::from_secs(10),
             rate: RateLimit::default(),
+            // A burst for a person retyping a token, then one every two seconds.
+            auth_failures: RateLimit { rate: 0.5, burst: 20.0 },
             keep_alive: Duration::from_secs(15),
             open_identity: None,
         }
@@ -76,6 +82,8 @@ struct Inner {
     tokens: Arc<dyn TokenStore>,
     audit: Arc<dyn AuditLog>,
     limiter: RateLimiter,
+    /// Failed authentications per peer address.
+    auth_failures: RateLimiter,
     options: ApiOptions,
     stop_streams: tokio::sync::watch::Sender<u64>,
     frames: Arc<sse::FrameCache>,
@@ -96,10 +104,21 @@ impl ApiState {
     ) -> ApiState {
         let (stop_streams, _) = tokio::sync::watch::channel(0);
         let limiter = RateLimiter::new(options.rate);
+        let auth_failures = RateLimiter::new(options.auth_failures);
         // As many frames as the engine buffers live events for a subscriber.
         let frames = Arc::new(sse::FrameCache::new(crate::client::settings::LIVE_BUFFER));
         let ledger = std::sync::OnceLock::new();
-        ApiState(Arc::new(Inner { engine, tokens, audit, limiter, options, stop_streams, frames, ledger }))
+        ApiState(Arc::new(Inner {
+            engine,
+            tokens,
+            audit,
+            limiter,
+            auth_failures,
+            options,
+            stop_streams,
+            frames,
+            ledger,
+        }))
     }
 
     /// Serves from `ledger` too: aggregated TCA over every session, the audit
@@ -136,6 +155,10 @@ impl ApiState {
 
     fn limiter(&self) -> &RateLimiter {
         &self.0.limiter
+    }
+
+    fn auth_failures(&self) -> &RateLimiter {
+        &self.0.auth_failures
     }
 
     fn open_identity(&self) -> Option<&Actor> {

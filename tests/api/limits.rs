@@ -1,5 +1,6 @@
 //! Per-token rate limit (429 with Retry-After, audited, other tokens
-//! unaffected) and the open loopback mode without tokens.
+//! unaffected), the budget of audited failed authentications per address,
+//! and the open loopback mode without tokens.
 
 use crate::support::{desk_with, order_json};
 use blotter::api::ApiOptions;
@@ -27,6 +28,30 @@ async fn each_token_has_its_own_rate_limit() {
     assert_eq!(d.send(Some("sup"), "GET", "/v1/orders", None).await.1["total"], 0);
     let audit = d.audit.entries();
     assert_eq!(audit.iter().filter(|e| e.status == 429 && e.user.as_deref() == Some("alice")).count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_made_up_tokens_is_audited_only_up_to_a_budget() {
+    let options = ApiOptions { auth_failures: RateLimit { rate: 0.01, burst: 5.0 }, ..ApiOptions::default() };
+    let d = desk_with(53, &["AAPL"], 1.0, options, Settings::default()).await;
+    let url = format!("{}/v1/orders", d.server.url());
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let r = d.http.get(&url).bearer_auth(format!("blt_forged{i}")).send().await.unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status().as_u16() == 429 {
+            assert!(r.headers().contains_key("retry-after"));
+            let v: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(v["code"], "rate_limited");
+            assert!(v["message"].as_str().unwrap().contains("failed authentications"), "{v}");
+        }
+    }
+    assert_eq!(statuses, [[401; 5].as_slice(), &[429; 7]].concat());
+    let unauthorized = d.audit.entries().iter().filter(|e| e.status == 401).count();
+    let limited = d.audit.entries().iter().filter(|e| e.status == 429).count();
+    assert_eq!((unauthorized, limited), (5, 0), "the budget's failures are audited, the flood past it is not");
+    // A valid token from the same address is not held back.
+    assert_eq!(d.send(Some("alice"), "GET", "/v1/orders", None).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

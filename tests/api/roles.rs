@@ -1,7 +1,10 @@
 //! Every role against every route, with the status each must get; every
 //! refusal lands in the audit log.
 
-use crate::support::{Desk, actor, desk, order_json};
+use crate::support::{Desk, actor, desk_with, order_json};
+use blotter::api::ApiOptions;
+use blotter::api::limit::RateLimit;
+use blotter::client::Settings;
 use blotter::model::Role;
 use serde_json::{Value, json};
 
@@ -115,7 +118,9 @@ async fn prepare(d: &Desk, prep: Prep, path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_role_against_every_route() {
-    let d = desk(21, 1.0).await;
+    // The matrix makes a failed authentication per route from one address.
+    let options = ApiOptions { auth_failures: RateLimit { rate: 1.0, burst: 1e6 }, ..ApiOptions::default() };
+    let d = desk_with(21, &["AAPL"], 1.0, options, Settings::default()).await;
     let roles = ["alice", "rm", "sup", "admin", "client", "prospect", "retail_client"];
     let roles = roles.into_iter().chain(["affluent_client", "uhnw_client", "family_office_principal"]);
     let roles: Vec<&str> = roles.collect();
