@@ -37,6 +37,10 @@ pub(crate) struct Replica {
     kids: HashMap<PKey, Vec<ChildId>>,
     dirty_parents: BTreeSet<PKey>,
     dirty_children: BTreeSet<CKey>,
+    /// Held parents that reached a final state since the last eviction: the
+    /// writer evicts after every commit, and scanning every held (working)
+    /// parent each time cost more than the commit with thousands working.
+    finished: Vec<PKey>,
 }
 
 /// The parent whose row an event changes (events that change no row, such as
@@ -68,6 +72,9 @@ impl Replica {
             self.children.insert((engine, c.id), c);
         }
         self.kids.insert(key, ids);
+        if row.order.status.is_terminal() {
+            self.finished.push(key);
+        }
         self.parents.insert(key, row);
     }
 
@@ -79,6 +86,7 @@ impl Replica {
         self.kids.retain(|k, _| k.0 != engine);
         self.dirty_parents.retain(|k| k.0 != engine);
         self.dirty_children.retain(|k| k.0 != engine);
+        self.finished.retain(|k| k.0 != engine);
     }
 
     /// Applies one event. Returns the fill it carries, if any.
@@ -90,6 +98,9 @@ impl Replica {
                 let key = (engine, order.id);
                 let row =
                     ParentRow { order: (**order).clone(), started_at: None, cancel_requested: false, last_seq: seq };
+                if row.order.status.is_terminal() {
+                    self.finished.push(key);
+                }
                 self.parents.insert(key, row);
                 self.kids.entry(key).or_default();
                 self.dirty_parents.insert(key);
@@ -169,6 +180,9 @@ impl Replica {
                 p.order.status = *status;
                 p.order.done_at = Some(ts);
                 p.cancel_requested = false;
+                if status.is_terminal() {
+                    self.finished.push((engine, *parent));
+                }
             }
             EventKind::Interrupted { parent, .. } => {
                 self.parent(engine, *parent, seq)?.order.status = ParentStatus::Interrupted;
@@ -209,9 +223,10 @@ impl Replica {
     /// Drops finished parents and their children once they are committed: a
     /// late event about one reads it back.
     pub fn evict_finished(&mut self) {
-        let done: Vec<PKey> =
-            self.parents.iter().filter(|(_, p)| p.order.status.is_terminal()).map(|(k, _)| *k).collect();
-        for k in done {
+        for k in std::mem::take(&mut self.finished) {
+            if !self.parents.get(&k).is_some_and(|p| p.order.status.is_terminal()) {
+                continue;
+            }
             self.parents.remove(&k);
             for c in self.kids.remove(&k).unwrap_or_default() {
                 self.children.remove(&(k.0, c));
@@ -261,6 +276,8 @@ mod tests {
         e.run_until(crate::engine::tests::at("09:50"));
         e.apply(&desk(), Command::Pause { id: a }).unwrap();
         feed(&mut e, &mut r);
+        r.evict_finished();
+        assert_eq!(r.len(), 2, "working and paused orders stay held");
         e.run_until(crate::engine::tests::at("10:00"));
         e.apply(&desk(), Command::Resume { id: a }).unwrap();
         e.apply(
