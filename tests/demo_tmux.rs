@@ -2,56 +2,9 @@
 //! built-in script to its last caption by itself, then quits on `q` and
 //! gives the terminal back. Skipped, saying why, only when tmux is missing.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod tmux;
 
-/// A tmux session on a private server socket, so other tmux users on the
-/// machine (and their `kill-server`) cannot disturb it.
-struct Tmux {
-    socket: String,
-    session: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").args(["-L", &self.socket]).args(args).output().expect("tmux runs");
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", "-t", &self.session, k]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", &self.session])
-    }
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-    fn display(&self, fmt: &str) -> String {
-        self.run(&["display-message", "-p", "-t", &self.session, fmt]).trim().to_string()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
-    }
-}
-
-fn tmux_present() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
-}
+use tmux::{Tmux, tmux_present};
 
 #[test]
 fn demo_auto_reaches_its_last_caption_and_quit_restores_the_terminal() {
@@ -73,8 +26,7 @@ fn demo_auto_reaches_its_last_caption_and_quit_restores_the_terminal() {
         home = dir.path().display(),
         log = log.display()
     );
-    let t = Tmux { socket: format!("blotter-demo-{}", std::process::id()), session: "demo".into() };
-    t.run(&["new-session", "-d", "-s", &t.session, "-x", "160", "-y", "48", &cmd]);
+    let t = Tmux::start(&format!("blotter-demo-{}", std::process::id()), "demo", 160, 48, &cmd);
     let s = t.wait_for("the caption bar", |s| s.contains("DEMO ·") && s.contains("PAPER"), 90);
     assert!(s.contains("auto") || s.contains(&format!("step {total} of {total}")), "{s}");
     assert_eq!(t.display("#{alternate_on}"), "1", "the UI uses the alternate screen");
@@ -139,8 +91,7 @@ tenant = "ws"
         home = dir.path().display(),
         script = script.display()
     );
-    let t = Tmux { socket: format!("blotter-demo-key-{}", std::process::id()), session: "demo".into() };
-    t.run(&["new-session", "-d", "-s", &t.session, "-x", "160", "-y", "48", &cmd]);
+    let t = Tmux::start(&format!("blotter-demo-key-{}", std::process::id()), "demo", 160, 48, &cmd);
     let s = t.wait_for("the first caption", |s| s.contains("two steps · step 1 of 2"), 90);
     assert!(s.contains("First: nothing traded yet.") && s.contains("next step (09:40:00)"), "{s}");
     assert!(!s.contains("auto"), "without --auto the presenter advances:\n{s}");

@@ -9,59 +9,14 @@
 //! closed, a new order goes through); `q` quits with the terminal restored.
 //! Skipped, saying why, only when tmux is missing (CI installs it).
 
+mod tmux;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use tmux::{Tmux, tmux_present};
 
 const BIN: &str = env!("CARGO_BIN_EXE_blotter");
-
-/// A tmux session on a private server socket, so other tmux users on the
-/// machine (and their `kill-server`) cannot disturb it.
-struct Tmux {
-    socket: String,
-    session: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").args(["-L", &self.socket]).args(args).output().expect("tmux runs");
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", "-t", &self.session, k]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-    fn text(&self, text: &str) {
-        self.run(&["send-keys", "-t", &self.session, "-l", text]);
-        std::thread::sleep(Duration::from_millis(60));
-    }
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", &self.session])
-    }
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-    fn display(&self, fmt: &str) -> String {
-        self.run(&["display-message", "-p", "-t", &self.session, fmt]).trim().to_string()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
-    }
-}
 
 /// The sidecar process, killed when the test ends however it ends.
 struct Server(Child);
@@ -107,10 +62,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-fn tmux_present() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
 }
 
 /// A port nothing listens on now (the OS picks it; freed for the sidecar).
@@ -163,8 +114,7 @@ fn the_ui_over_a_real_sidecar_shows_its_loss_and_comes_back() {
         "HOME={home} BLOTTER_DATA_DIR={home} {BIN} --connect {url} --token {token} --default-config --log {home}/ui.log; echo EXITED=$?; sleep 60",
         home = d.display(),
     );
-    let t = Tmux { socket: format!("blotter-remote-{}", std::process::id()), session: "remote".into() };
-    t.run(&["new-session", "-d", "-s", &t.session, "-x", "160", "-y", "48", &cmd]);
+    let t = Tmux::start(&format!("blotter-remote-{}", std::process::id()), "remote", 160, 48, &cmd);
     let s = t.wait_for(
         "the status bar on the sidecar",
         |s| s.contains(&url) && s.contains("● ok") && s.contains("circuit ● closed"),

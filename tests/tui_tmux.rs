@@ -3,61 +3,13 @@
 //! cancel another, quit, and check the terminal was restored. Skipped, saying
 //! why, only when tmux is missing (CI installs it).
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod tmux;
 
-struct Tmux {
-    session: String,
-}
+use tmux::{Tmux, tmux_present};
 
-impl Tmux {
-    /// On a tmux server of this test process only (other tmux users on the
-    /// machine cannot disturb it; it exits with its last session).
-    fn run(args: &[&str]) -> String {
-        let socket = format!("blotter-tui-e2e-{}", std::process::id());
-        let out =
-            Command::new("tmux").args(["-L", &socket]).args(args).output().expect("tmux runs (.ci/run installs it)");
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            Tmux::run(&["send-keys", "-t", &self.session, k]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-    fn text(&self, text: &str) {
-        Tmux::run(&["send-keys", "-t", &self.session, "-l", text]);
-        std::thread::sleep(Duration::from_millis(60));
-    }
-    fn screen(&self) -> String {
-        Tmux::run(&["capture-pane", "-p", "-t", &self.session])
-    }
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-    fn display(&self, fmt: &str) -> String {
-        Tmux::run(&["display-message", "-p", "-t", &self.session, fmt]).trim().to_string()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let socket = format!("blotter-tui-e2e-{}", std::process::id());
-        let _ = Command::new("tmux").args(["-L", &socket, "kill-session", "-t", &self.session]).output();
-    }
-}
-
-fn tmux_present() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+/// One tmux server for this test process, shared by its tests' sessions.
+fn socket() -> String {
+    format!("blotter-tui-e2e-{}", std::process::id())
 }
 
 fn row<'a>(screen: &'a str, id: &str) -> Option<&'a str> {
@@ -81,8 +33,7 @@ fn keyboard_order_entry_fills_cancel_and_quit_restore_the_terminal() {
         home = dir.path().display(),
         log = log.display()
     );
-    Tmux::run(&["new-session", "-d", "-s", &session, "-x", "160", "-y", "48", &cmd]);
-    let t = Tmux { session };
+    let t = Tmux::start(&socket(), &session, 160, 48, &cmd);
     t.wait_for("the status bar", |s| s.contains("PAPER") && s.contains("ok"), 30);
     assert_eq!(t.display("#{alternate_on}"), "1", "the UI uses the alternate screen");
     assert_eq!(t.display("#{mouse_any_flag}"), "1", "the UI reports the mouse");
@@ -145,8 +96,7 @@ fn a_panic_still_restores_the_terminal() {
         "HOME={home} RUST_BACKTRACE=0 {bin} --default-config --date 2026-11-25 --panic-after-frames 3 --log {home}/ui.log; echo EXITED=$?; sleep 60",
         home = dir.path().display()
     );
-    Tmux::run(&["new-session", "-d", "-s", &session, "-x", "120", "-y", "40", &cmd]);
-    let t = Tmux { session };
+    let t = Tmux::start(&socket(), &session, 120, 40, &cmd);
     let s = t.wait_for("the exit", |s| s.contains("EXITED="), 30);
     assert!(s.contains("EXITED=101"), "a panic exits with 101:\n{s}");
     assert!(s.contains("panicking after 3 frames"), "the panic message reaches the restored screen:\n{s}");
