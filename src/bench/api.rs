@@ -239,6 +239,14 @@ async fn closed_loop(cfg: &ApiBenchConfig) -> SubmitRun {
             })
         })
         .collect();
+    let (lat, errors) = joined(tasks).await;
+    let seconds = t0.elapsed().as_secs_f64();
+    let _ = srv.stop().await;
+    SubmitRun::new(format!("closed loop, {} concurrent clients", cfg.clients), lat, errors, seconds)
+}
+
+/// Every sender's latencies (ms) and error count, together.
+async fn joined(tasks: Vec<tokio::task::JoinHandle<(Vec<f64>, usize)>>) -> (Vec<f64>, usize) {
     let (mut lat, mut errors) = (Vec::new(), 0);
     for t in tasks {
         if let Ok((l, e)) = t.await {
@@ -246,15 +254,19 @@ async fn closed_loop(cfg: &ApiBenchConfig) -> SubmitRun {
             errors += e;
         }
     }
-    let seconds = t0.elapsed().as_secs_f64();
-    let _ = srv.stop().await;
-    SubmitRun {
-        mode: format!("closed loop, {} concurrent clients", cfg.clients),
-        accepted: lat.len(),
-        errors,
-        seconds,
-        per_sec: lat.len() as f64 / seconds,
-        latency: Latency::of(lat),
+    (lat, errors)
+}
+
+impl SubmitRun {
+    fn new(mode: String, lat: Vec<f64>, errors: usize, seconds: f64) -> SubmitRun {
+        SubmitRun {
+            mode,
+            accepted: lat.len(),
+            errors,
+            seconds,
+            per_sec: lat.len() as f64 / seconds,
+            latency: Latency::of(lat),
+        }
     }
 }
 
@@ -290,23 +302,10 @@ async fn open_loop(cfg: &ApiBenchConfig) -> SubmitRun {
             })
         })
         .collect();
-    let (mut lat, mut errors) = (Vec::new(), 0);
-    for t in tasks {
-        if let Ok((l, e)) = t.await {
-            lat.extend(l);
-            errors += e;
-        }
-    }
+    let (lat, errors) = joined(tasks).await;
     let seconds = t0.elapsed().as_secs_f64();
     let _ = srv.stop().await;
-    SubmitRun {
-        mode: format!("open loop at {} submissions/s for {} s", cfg.rate, cfg.seconds),
-        accepted: lat.len(),
-        errors,
-        seconds,
-        per_sec: lat.len() as f64 / seconds,
-        latency: Latency::of(lat),
-    }
+    SubmitRun::new(format!("open loop at {} submissions/s for {} s", cfg.rate, cfg.seconds), lat, errors, seconds)
 }
 
 async fn fanout(cfg: &ApiBenchConfig) -> FanoutRun {
