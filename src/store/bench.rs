@@ -5,7 +5,7 @@
 use super::ledger::{Batch, EngineSpec, Ledger};
 use super::{DbTarget, Recorder, StoreError};
 use crate::bench::{DayRun, bench_date};
-use crate::engine::{Actor, Command, Engine, EngineConfig, EngineEvent, EventKind, OrderRequest};
+use crate::engine::{Actor, Command, Engine, EngineConfig, EngineEvent, EventKind};
 use crate::market::Universe;
 use crate::model::{
     AlgoKind, ChildId, ChildOrder, ChildStatus, Fill, FillId, Liquidity, Money, OrderType, Owner, ParentId,
@@ -171,19 +171,7 @@ pub fn equity_day_recorded(seed: u64, target: &DbTarget) -> Result<DayRun, Store
     let eref = ledger.register(&EngineSpec::new(&cfg, super::Sources::default(), &actor, e.now()))?;
     let mut rec = Recorder::new(&ledger, eref);
     let s = e.market("AAPL").map(|m| m.session).ok_or_else(|| StoreError::Data("no AAPL market".into()))?;
-    let req = OrderRequest {
-        symbol: "AAPL".into(),
-        side: Side::Buy,
-        qty: Qty::from_int(200_000),
-        algo: AlgoKind::Twap,
-        params: Default::default(),
-        start: Some(s.open),
-        end: Some(s.close),
-        limit_px: None,
-        decision_px: None,
-        acknowledge_warnings: false,
-    };
-    let (result, _) = rec.apply(&mut e, &actor, Command::Submit(req))?;
+    let (result, _) = rec.apply(&mut e, &actor, Command::Submit(crate::bench::day_order(&s)))?;
     result.map_err(|r| StoreError::Data(format!("bench order refused: {r}")))?;
     let mut steps = 0u64;
     let mut pushed = e.event_count();
