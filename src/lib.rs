@@ -1,5 +1,5 @@
 //! blotter: a keyboard-driven execution blotter over a deterministic paper
-//! execution engine. See the README for the architecture.
+//! execution engine. See docs/architecture.md for the architecture.
 
 pub mod algo;
 pub mod api;

@@ -15,7 +15,7 @@ pub use models::ModelCost;
 
 use serde::{Deserialize, Serialize};
 
-/// Coefficients of the models, with documented defaults (see the README).
+/// Coefficients of the models, with documented defaults (docs/market-model.md).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Coefficients {
     /// Linear (Kissell-Glantz) scale `alpha`.

@@ -21,7 +21,7 @@ use rand_distr::{Exp1, StandardNormal};
 pub use replay::ReplayState;
 use serde::{Deserialize, Serialize};
 
-/// Tunable coefficients of the simulated market (documented in the README).
+/// Tunable coefficients of the simulated market (documented in docs/market-model.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MarketParams {
     /// Permanent impact: trading the whole ADV moves the mid by this many daily sigmas.

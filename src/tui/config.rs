@@ -175,10 +175,10 @@ mod tests {
 
     #[test]
     fn the_readme_example_is_a_valid_config() {
-        let readme = include_str!("../../README.md");
-        let start = readme.find("```toml\ntheme = ").expect("README has the config example") + 8;
+        let readme = include_str!("../../docs/user-guide.md");
+        let start = readme.find("```toml\ntheme = ").expect("the user guide has the config example") + 8;
         let end = start + readme[start..].find("```").unwrap();
-        let c = Config::parse("README.md", &readme[start..end]).unwrap();
+        let c = Config::parse("docs/user-guide.md", &readme[start..end]).unwrap();
         assert_eq!(c.symbols.as_deref().map(<[String]>::len), Some(3));
     }
 

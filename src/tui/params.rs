@@ -1,6 +1,6 @@
 //! The ticket's per-algorithm parameter fields, as one table: a new algorithm
 //! or parameter is one entry here. Names match `--param` on the command line
-//! (see the README's algorithm table); the engine validates them again at
+//! (see docs/algorithms.md); the engine validates them again at
 //! submission, and its message is shown next to the field if it disagrees.
 
 use crate::model::{AlgoKind, Duration, Price, Qty};

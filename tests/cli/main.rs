@@ -1,0 +1,9 @@
+//! The command line: run, compare, the algorithm commands, demo and tca, through the real binary.
+
+#[path = "../fixtures/mod.rs"]
+mod fixtures;
+
+mod cli;
+mod cli_algos;
+mod demo;
+mod tca_cli;
