@@ -37,7 +37,7 @@ const FILLS_PER_CHILD: u64 = 10;
 fn fill_stream(fills: u64, batch: usize) -> Vec<Vec<EngineEvent>> {
     let lot = Qty::from_int(100);
     let t0 = Timestamp(1_795_000_000_000_000_000);
-    let id = ParentId(1);
+    let id = ParentId::local(1);
     let order = ParentOrder {
         id,
         owner: Owner::default(),
