@@ -282,7 +282,7 @@ fn plan(pass: &mut MarketPass, index: usize, o: OrderSpec, fs: Vec<FillSpec>) ->
             let venue = venues.entry(venue).or_insert_with_key(|v| Name::from(v.as_str())).clone();
             Fill {
                 id: FillId(k as u64 + 1),
-                child: ChildId { parent: ParentId(index as u64 + 1), seq: 1 },
+                child: ChildId { parent: ParentId::local(index as u64 + 1), seq: 1 },
                 venue,
                 side: o.side,
                 px: f.px,
