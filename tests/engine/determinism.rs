@@ -24,7 +24,10 @@ fn scripted(seed: u64) -> (Vec<u8>, Engine) {
     e.schedule(
         ny("10:00"),
         a.clone(),
-        Command::Amend { id: ParentId(2), change: Amendment { qty: Some(Qty::from_int(30_000)), limit_px: None } },
+        Command::Amend {
+            id: ParentId(2),
+            change: Amendment { qty: Some(Qty::from_int(30_000)), limit_px: None, ..Default::default() },
+        },
     );
     e.schedule(ny("10:15"), a.clone(), Command::Cancel { id: ParentId(2) });
     // A refused command is part of the log too.
