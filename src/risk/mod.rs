@@ -227,16 +227,7 @@ pub fn check(l: &Limits, f: &OrderFacts) -> Verdict {
 }
 
 fn group_f64(x: f64) -> String {
-    let whole = x.round() as i64;
-    let s = whole.abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if whole < 0 { format!("-{out}") } else { out }
+    crate::model::human::fixed(x, 0)
 }
 
 /// One tenant's controls.

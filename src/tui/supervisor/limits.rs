@@ -134,17 +134,9 @@ pub struct Editor {
 
 /// A dollar amount with an optional `k`/`m`/`bn` suffix, `$` and commas.
 fn amount(s: &str) -> Result<f64, String> {
-    let t = s.trim().trim_start_matches('$').replace(',', "").to_ascii_lowercase();
-    let (body, mult) = if let Some(b) = t.strip_suffix("bn") {
-        (b, 1e9)
-    } else if let Some(b) = t.strip_suffix('m') {
-        (b, 1e6)
-    } else if let Some(b) = t.strip_suffix('k') {
-        (b, 1e3)
-    } else {
-        (t.as_str(), 1.0)
-    };
-    body.parse::<f64>().map(|x| x * mult).map_err(|_| format!("'{}' is not an amount", s.trim()))
+    let t = s.trim().trim_start_matches('$').replace(',', "");
+    let (body, mult) = crate::model::human::split_suffix(&t);
+    body.parse::<f64>().map(|x| x * mult as f64).map_err(|_| format!("'{}' is not an amount", s.trim()))
 }
 
 /// A figure without a trailing `.0` (`5`, `2.5`).
