@@ -121,7 +121,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
 /// An order id as typed: `P17`, `17`, or a global id the parser knows.
 fn order_id(s: &str) -> Option<ParentId> {
     let t = s.trim();
-    t.parse::<ParentId>().ok().or_else(|| t.parse::<u64>().ok().map(ParentId))
+    t.parse::<ParentId>().ok().or_else(|| t.parse::<u64>().ok().map(ParentId::local))
 }
 
 fn names() -> String {
@@ -154,9 +154,9 @@ mod tests {
 
     #[test]
     fn ids_jump_and_words_run_commands() {
-        assert_eq!(parse("P17"), Ok(Command::Jump(ParentId(17))));
-        assert_eq!(parse("17"), Ok(Command::Jump(ParentId(17))));
-        assert_eq!(parse("jump p3"), Ok(Command::Jump(ParentId(3))));
+        assert_eq!(parse("P17"), Ok(Command::Jump(ParentId::local(17))));
+        assert_eq!(parse("17"), Ok(Command::Jump(ParentId::local(17))));
+        assert_eq!(parse("jump p3"), Ok(Command::Jump(ParentId::local(3))));
         assert_eq!(parse("filter sym:AAPL"), Ok(Command::Filter("sym:AAPL".into())));
         assert_eq!(parse("f"), Ok(Command::Filter(String::new())));
         assert_eq!(parse("speed 60"), Ok(Command::Speed(60.0)));

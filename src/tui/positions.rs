@@ -257,7 +257,7 @@ mod tests {
 
     fn order(id: u64, tenant: &str, symbol: &str, side: Side, filled: i64, notional: &str, fees: &str) -> OrderRow {
         let order = ParentOrder {
-            id: ParentId(id),
+            id: ParentId::local(id),
             owner: Owner { user: "u".into(), tenant: tenant.into() },
             symbol: symbol.into(),
             side,
