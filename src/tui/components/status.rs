@@ -54,8 +54,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         segs.push((2, vec![Span::styled(format!("{sym} "), t.muted), Span::styled(state.label(), style)], None));
     }
     let speed = app.clock.as_ref().and_then(|c| c.speed).unwrap_or(app.speed);
+    // While down, how long and when the next try goes matter more than the speed.
     segs.push((
-        1,
+        if app.stale() { 2 } else { 1 },
         vec![if speed == 0.0 {
             Span::styled("‖ paused", t.warning)
         } else {
@@ -74,10 +75,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         v
     });
     segs.push((if down { 0 } else { 1 }, core, short));
-    for extra in [closed, detail] {
-        if !extra.is_empty() {
-            segs.push((2, extra, None));
-        }
+    if !closed.is_empty() {
+        segs.push((2, closed, None));
+    }
+    // How long and when the next try goes stay longer than why (the alerts and the log keep why).
+    let mut detail = detail;
+    let why = detail.pop();
+    if !detail.is_empty() {
+        segs.push((1, detail, None));
+    }
+    if let Some(w) = why {
+        segs.push((2, vec![w], None));
     }
     segs.push((
         3,
@@ -138,13 +146,13 @@ fn connection(app: &App) -> (bool, Vec<Span<'static>>, Vec<Span<'static>>, Vec<S
         // Honest about time: how long it has been down, and when the next attempt really goes out.
         if let Some(since) = app.down_since {
             let secs = app.wall.saturating_duration_since(since).as_secs();
-            detail.push(Span::styled(format!("down {} · ", super::super::format::span(secs)), t.warning));
+            detail.push(Span::styled(format!("down {}", super::super::format::span(secs)), t.warning));
         }
         if let Some(at) = app.retry_at {
             let left = at.saturating_duration_since(app.wall);
             let word =
                 if left.is_zero() { "trying now".to_string() } else { format!("next try in {} s", left.as_secs() + 1) };
-            detail.push(Span::styled(format!("{word} · "), t.warning));
+            detail.push(Span::styled(format!(" · {word}"), t.warning));
         }
         detail.push(Span::styled(shorten(&why, 40), t.error));
     } else {
