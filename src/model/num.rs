@@ -390,15 +390,11 @@ impl Qty {
         lot.0 <= 0 || self.0 % lot.0 == 0
     }
 
-    /// Parses a quantity with an optional `k`/`m` suffix (`250k` = 250,000) and
+    /// Parses a quantity with an optional `k`/`m`/`bn` suffix (`250k` = 250,000) and
     /// thousands separators (`1,000`).
     pub fn parse_human(s: &str) -> Result<Qty, NumError> {
         let t = s.trim().replace(',', "");
-        let (body, mult) = match t.chars().last() {
-            Some('k' | 'K') => (&t[..t.len() - 1], 1_000),
-            Some('m' | 'M') => (&t[..t.len() - 1], 1_000_000),
-            _ => (t.as_str(), 1),
-        };
+        let (body, mult) = super::human::split_suffix(&t);
         let base = Qty::parse(body).map_err(|e| match e {
             NumError::NotANumber(_) => NumError::NotANumber(s.to_string()),
             other => other,
