@@ -7,6 +7,8 @@
 
 pub mod attribution;
 pub mod batch;
+pub mod group;
+pub mod impact_fit;
 pub mod import;
 pub mod markout;
 pub mod mids;

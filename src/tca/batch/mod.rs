@@ -448,4 +448,4 @@ fn analyse(pass: &MarketPass, p: Planned) -> Result<OrderTca, Box<Issue>> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
