@@ -58,7 +58,7 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     };
     let mut rec = match &ledger {
         Some(l) => {
-            let spec = EngineSpec::new(&config, ledger_sources(a)?, &actor, engine.now());
+            let spec = EngineSpec::new(&config, a.replay.sources(&a.order)?, &actor, engine.now());
             Some(Recorder::new(l, l.register(&spec).map_err(store_error)?))
         }
         None => None,
@@ -96,25 +96,6 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
         super::ledger_args::note_interrupted(l, &actor, engine_ref.as_ref().map(|e| e.id));
     }
     Ok(())
-}
-
-/// What the ledger keeps to rebuild this run's market: the `--universe` text
-/// and the recorded-data flags.
-fn ledger_sources(a: &RunArgs) -> Result<crate::store::Sources, CliError> {
-    let universe = match &a.order.universe {
-        Some(p) => {
-            Some(std::fs::read_to_string(p).map_err(|e| CliError::usage(format!("--universe {}: {e}", p.display())))?)
-        }
-        None => None,
-    };
-    let replay = a.replay.trades.as_ref().map(|trades| crate::store::ReplaySource {
-        symbol: a.order.symbol.trim().to_string(),
-        trades: trades.clone(),
-        quotes: a.replay.quotes.clone(),
-        format: a.replay.data_format.clone(),
-        venue: a.replay.venue.clone(),
-    });
-    Ok(crate::store::Sources { universe, replay: replay.into_iter().collect() })
 }
 
 /// Submits the order and runs it to the end (and the markout horizon past

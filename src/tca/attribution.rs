@@ -183,7 +183,7 @@ mod tests {
     fn fill(venue: &str, px: &str, q: i64, liq: Liquidity) -> Fill {
         Fill {
             id: FillId(1),
-            child: ChildId { parent: ParentId(1), seq: 1 },
+            child: ChildId { parent: ParentId::local(1), seq: 1 },
             venue: venue.into(),
             side: Side::Buy,
             px: px.parse().unwrap(),

@@ -133,7 +133,7 @@ mod tests {
     fn fill(side: Side, px: &str, q: i64, t: i64) -> Fill {
         Fill {
             id: FillId(1),
-            child: ChildId { parent: ParentId(1), seq: 1 },
+            child: ChildId { parent: ParentId::local(1), seq: 1 },
             venue: "NYSE".into(),
             side,
             px: px.parse().unwrap(),
