@@ -10,7 +10,7 @@ pub mod time;
 
 pub use ids::{ChildId, FillId, ParentId};
 pub use instrument::{AssetClass, Calendar, Fee, Instrument, Name, Venue};
-pub use num::{Money, NumError, Price, Qty, Rounding, vwap};
+pub use num::{Money, NumError, Price, Qty, Rounding, grouped, vwap};
 pub use order::{
     AlgoKind, ChildOrder, ChildStatus, Fill, IllegalTransition, Liquidity, OrderType, Owner, ParentOrder, ParentStatus,
     Side, Tif,

@@ -32,7 +32,8 @@ const fn pow10(n: u32) -> i64 {
 
 /// Parses a plain decimal (`-12.345`) into a raw integer with `decimals` places.
 fn parse_decimal(s: &str, decimals: u32) -> Result<i64, NumError> {
-    let t = s.trim().replace('_', "");
+    // Digit separators are rare: only they pay for a copy (this parses every field of a tape).
+    let t: std::borrow::Cow<'_, str> = if s.contains('_') { s.trim().replace('_', "").into() } else { s.trim().into() };
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, t.strip_prefix('+').unwrap_or(&t)),
@@ -382,6 +383,28 @@ impl Money {
     }
 }
 
+/// A decimal number's text with thousands separators in its whole part
+/// (`-1234567.5` -> `-1,234,567.5`); anything else is returned as it is.
+pub fn grouped(s: &str) -> String {
+    let (int, frac) = s.split_once('.').map_or((s, None), |(a, b)| (a, Some(b)));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return s.to_string();
+    }
+    let mut out = String::from(sign);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
 /// Volume-weighted average price of a money/quantity pair, exact to the price grid.
 pub fn vwap(notional: Money, qty: Qty) -> Option<Price> {
     if qty.0 == 0 {
@@ -395,6 +418,15 @@ pub fn vwap(notional: Money, qty: Qty) -> Option<Price> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(grouped("1234567.25"), "1,234,567.25");
+        assert_eq!(grouped("-1000"), "-1,000");
+        assert_eq!(grouped("999"), "999");
+        assert_eq!(grouped("0.5"), "0.5");
+        assert_eq!(grouped("n/a"), "n/a");
+    }
 
     #[test]
     fn parses_and_prints_exactly() {

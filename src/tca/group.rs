@@ -129,7 +129,7 @@ pub struct Outlier {
 }
 
 /// The aggregate of one group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GroupRow {
     /// The group's value for each dimension (`-` when an order does not say).
     pub key: Vec<String>,
@@ -349,4 +349,4 @@ pub fn group(orders: &[OrderTca], dims: &[Dim], tz: Tz, outlier_sd: f64) -> Grou
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

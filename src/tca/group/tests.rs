@@ -32,7 +32,7 @@ fn with_venue(mut f: FillSpec, v: &str) -> FillSpec {
 ///    800 @ 20.05 NYSE fee 2. paper 19,900; delay 0.05 x 800 = 40;
 ///    trading 16,040 - 15,960 = 80; opportunity 0.20 x 200 = 40; fees 2;
 ///    total 162 = 81.41 bps.
-fn batch() -> BatchReport {
+pub(crate) fn batch() -> BatchReport {
     let mk = |id: &str, sym: &str, side, qty, a: &str, e: &str, d: Option<&str>, broker: &str, algo: &str| {
         let mut o = order(id, sym, side, qty, &format!("2026-11-25T{a}:00Z"), &format!("2026-11-25T{e}:00Z"));
         o.decision_px = d.map(|d| d.parse().unwrap());
