@@ -32,7 +32,8 @@ const fn pow10(n: u32) -> i64 {
 
 /// Parses a plain decimal (`-12.345`) into a raw integer with `decimals` places.
 fn parse_decimal(s: &str, decimals: u32) -> Result<i64, NumError> {
-    let t = s.trim().replace('_', "");
+    // Digit separators are rare: only they pay for a copy (this parses every field of a tape).
+    let t: std::borrow::Cow<'_, str> = if s.contains('_') { s.trim().replace('_', "").into() } else { s.trim().into() };
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, t.strip_prefix('+').unwrap_or(&t)),

@@ -6,4 +6,5 @@ mod fixtures;
 mod cli;
 mod cli_algos;
 mod demo;
+mod tca_batch;
 mod tca_cli;
