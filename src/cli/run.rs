@@ -122,20 +122,27 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
         (Some(l), Some(e)) => Some((l.target().to_string(), format!("{e}-{id}"))),
         _ => None,
     };
+    let replay = engine.market(&report.symbol).and_then(|m| m.replay_report(report.start));
     if a.json {
         // The ledger reference stays out: the same seed gives the same document.
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "seed": engine.seed(),
             "date": engine.date().to_string(),
             "market_events": engine.market_events(),
             "orders": [report],
             "events": sink.events,
         });
+        if let Some(r) = &replay {
+            doc["replay"] = serde_json::to_value(r).map_err(|e| CliError::runtime(e.to_string()))?;
+        }
         let text = serde_json::to_string(&doc).map_err(|e| CliError::runtime(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
     print_summary(&report, &engine, tz);
+    if let Some(r) = &replay {
+        print_replay(r, tz);
+    }
     if let (Some((db, order)), Some(l)) = (&recorded, &ledger) {
         println!("  ledger           {order} in {db}");
         super::recover::note_interrupted(l, &actor, engine_ref.as_ref().map(|e| e.id));
@@ -256,4 +263,36 @@ pub(super) fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz)
     println!("  children         {} ({} fills)", r.children, r.fills);
     let venues: Vec<String> = r.summary.venues.iter().map(|v| format!("{} {:.1}%", v.venue, v.share * 100.0)).collect();
     println!("  venues           {}", if venues.is_empty() { "-".to_string() } else { venues.join(", ") });
+}
+
+/// The replay lines of the summary: what the market ran on, where the arrival
+/// came from, and how far our impact moved the recorded prices.
+fn print_replay(r: &crate::market::ReplayReport, tz: chrono_tz::Tz) {
+    let s = &r.summary;
+    println!("  replay           {} on {} ({} trades, {} quotes)", s.source, s.venue, s.trades, s.quotes);
+    if let Some(a) = &r.arrival {
+        let from = match a.from {
+            crate::market::replay::RefKind::Quote => "quote mid",
+            crate::market::replay::RefKind::Print => "print",
+        };
+        let when = format!("{} {}", a.at.in_tz(tz).format("%H:%M:%S%.3f"), tz.name());
+        if a.look_ahead {
+            println!(
+                "  arrival from     {from} {:.4} at {when}: LOOK-AHEAD, nothing was recorded before the start",
+                a.px
+            );
+        } else {
+            println!("  arrival from     {from} {:.4} at {when}", a.px);
+        }
+    }
+    let figures: Vec<String> = s
+        .coefficients
+        .iter()
+        .map(|c| format!("{} {}{}", c.name, c.value, if c.from == "universe" { " (universe)" } else { "" }))
+        .collect();
+    println!("  market figures   {}", figures.join(", "));
+    println!(
+        "  our impact       up to {} ({:+.2} bps) on the recorded prices, {} at the end",
+        r.impact.max_shift, r.impact.max_shift_bps, r.impact.final_shift
+    );
 }

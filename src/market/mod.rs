@@ -4,6 +4,7 @@
 
 pub mod book;
 pub mod curve;
+pub mod profile;
 pub mod replay;
 pub mod rng;
 pub mod session;
@@ -14,6 +15,6 @@ pub mod universe;
 pub use book::{Bbo, BookSide, L2Book, Level};
 pub use curve::VolumeCurve;
 pub use session::{Session, SessionState};
-pub use sim::{InstrumentMarket, MarketParams, TradeDraw};
+pub use sim::{ImpactReport, InstrumentMarket, MarketParams, ReplayReport, ReplaySummary, TradeDraw};
 pub use tape::{MidSeries, Print, Tape};
 pub use universe::{Universe, VenueId};
