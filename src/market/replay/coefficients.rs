@@ -102,7 +102,11 @@ pub fn recorded_instrument(inst: &Instrument, est: &Estimates) -> (Instrument, V
         None => list.push(kept(
             "spread_bps",
             inst.spread_bps,
-            "no quotes, and consecutive prints do not bounce (Roll's estimator needs a negative covariance)",
+            if est.from_bars {
+                "bars carry no spread"
+            } else {
+                "no quotes, and consecutive prints do not bounce (Roll's estimator needs a negative covariance)"
+            },
         )),
     }
 
@@ -163,7 +167,8 @@ mod tests {
                 aggressor: Some(Side::Buy),
             })
             .collect();
-        let est = estimate(&trades, &[], Calendar::Crypto, "BINANCE").unwrap();
+        let rec = crate::market::replay::Recording { trades, ..Default::default() };
+        let est = estimate(&rec, Calendar::Crypto, "BINANCE").unwrap();
         let (inst, list) = recorded_instrument(btc, &est);
         // VWAP: 61 prints at 39,400.00 and 60 at 39,400.40, equal sizes:
         // 39,400 + 0.40 x 60/121 = 39,400.198347 -> 39,400.20 on the cent.

@@ -20,7 +20,7 @@
 //! - **Touch depth**: the time-weighted median of the mean of the best bid and
 //!   offer sizes.
 
-use super::{RecQuote, RecTrade};
+use super::{RecQuote, RecTrade, Recording};
 use crate::market::session::{self, Session};
 use crate::model::{Calendar, Duration, Money, Price, Qty, Timestamp, vwap};
 use chrono::Duration as ChronoDuration;
@@ -100,6 +100,8 @@ pub struct Estimates {
     pub spread: Option<Spread>,
     /// Typical best-level size, when there are quotes.
     pub touch_depth: Option<Qty>,
+    /// The prints were made from bars.
+    pub from_bars: bool,
 }
 
 /// Why nothing could be estimated.
@@ -153,14 +155,10 @@ fn session_of(sessions: &[Session], t: Timestamp) -> Option<usize> {
     sessions.get(i).filter(|s| s.open <= t).map(|_| i)
 }
 
-/// Estimates the market of an instrument on `cal`/`listing` from recorded
-/// trades and quotes (each in time order).
-pub fn estimate(
-    trades: &[RecTrade],
-    quotes: &[RecQuote],
-    cal: Calendar,
-    listing: &str,
-) -> Result<Estimates, EstimateError> {
+/// Estimates the market of an instrument on `cal`/`listing` from a
+/// recording (trades and quotes in time order).
+pub fn estimate(rec: &Recording, cal: Calendar, listing: &str) -> Result<Estimates, EstimateError> {
+    let (trades, quotes) = (rec.trades.as_slice(), rec.quotes.as_slice());
     let none = || EstimateError::NoPrintsInSession { trades: trades.len(), calendar: calendar_name(cal) };
     let (Some(t0), Some(t1)) = (trades.first(), trades.last()) else { return Err(none()) };
     let sessions = sessions_between(cal, listing, t0.ts, t1.ts);
@@ -215,7 +213,13 @@ pub fn estimate(
         (m > 0.0).then(|| (a - b) / m * 1e4)
     })
     .map(|bps| Spread { bps, source: SpreadSource::Quotes })
-    .or_else(|| roll_spread(&inside, vwap.to_f64()).map(|bps| Spread { bps, source: SpreadSource::Roll }));
+    .or_else(|| {
+        let bounce = !rec.from_bars;
+        bounce
+            .then(|| roll_spread(&inside, vwap.to_f64()))
+            .flatten()
+            .map(|bps| Spread { bps, source: SpreadSource::Roll })
+    });
     let touch_depth =
         weighted(&|q| Some((q.bids.first()?.1.to_f64() + q.asks.first()?.1.to_f64()) / 2.0)).and_then(Qty::from_f64);
     Ok(Estimates {
@@ -235,6 +239,7 @@ pub fn estimate(
         volatility,
         spread,
         touch_depth,
+        from_bars: rec.from_bars,
     })
 }
 

@@ -109,8 +109,7 @@ impl InstrumentMarket {
         rec: Arc<Recording>,
     ) -> Result<InstrumentMarket, String> {
         let base = &universe.instruments()[uidx];
-        let est = estimate(&rec.trades, &rec.quotes, base.calendar, &base.listing)
-            .map_err(|e| format!("{}: {e}", rec.source))?;
+        let est = estimate(&rec, base.calendar, &base.listing).map_err(|e| format!("{}: {e}", rec.source))?;
         let (inst, coefficients) = recorded_instrument(base, &est);
         let session = Session { auction: None, ..session };
         let mut m = InstrumentMarket::with_instrument(universe, uidx, inst, session, origin, seed, params);
@@ -205,6 +204,17 @@ impl InstrumentMarket {
     /// first fill).
     pub fn replay_shifts(&self) -> &[(Timestamp, Price)] {
         self.replay.as_ref().map_or(&[], |r| &r.shifts)
+    }
+
+    /// Every shift our impact added to the recording at some point during
+    /// the instant `t`: the one in force before it, and any that took over at
+    /// `t` (several events share an instant, e.g. a burst of prints with our
+    /// fill in between).
+    pub fn replay_shifts_at(&self, t: Timestamp) -> Vec<Price> {
+        let s = self.replay_shifts();
+        let (a, b) = (s.partition_point(|x| x.0 < t), s.partition_point(|x| x.0 <= t));
+        let before = a.checked_sub(1).map_or(Price::ZERO, |i| s[i].1);
+        std::iter::once(before).chain(s[a..b].iter().map(|x| x.1)).collect()
     }
 
     /// In a replay, the price of the trade drawn last, with our impact: the

@@ -9,6 +9,10 @@ fn ts(date: (i32, u32, u32), h: u32, m: u32, s: u32) -> Timestamp {
 
 const DAY: (i32, u32, u32) = (2021, 1, 8);
 
+fn rec(trades: Vec<RecTrade>, quotes: Vec<RecQuote>) -> Recording {
+    Recording { trades, quotes, ..Recording::default() }
+}
+
 /// One print a minute from 00:00 to 01:00 UTC: 100 for 1 on even minutes,
 /// 101 for 3 on odd ones.
 fn trades() -> Vec<RecTrade> {
@@ -48,7 +52,7 @@ fn quotes() -> Vec<RecQuote> {
 
 #[test]
 fn figures_from_prints_alone_match_the_hand_calculation() {
-    let e = estimate(&trades(), &[], Calendar::Crypto, "BINANCE").unwrap();
+    let e = estimate(&rec(trades(), Vec::new()), Calendar::Crypto, "BINANCE").unwrap();
     assert_eq!((e.trades, e.outside_sessions, e.quotes), (61, 0, 0));
     // 31 prints of 1 and 30 of 3.
     assert_eq!(e.volume, Qty::from_int(121));
@@ -77,7 +81,7 @@ fn figures_from_prints_alone_match_the_hand_calculation() {
 
 #[test]
 fn quotes_give_the_volatility_spread_and_depth() {
-    let e = estimate(&trades(), &quotes(), Calendar::Crypto, "BINANCE").unwrap();
+    let e = estimate(&rec(trades(), quotes()), Calendar::Crypto, "BINANCE").unwrap();
     assert_eq!(e.quotes, 121);
     // Mids alternate 100 and 102: daily = ln(1.02) x sqrt(1,440) = 0.751456871.
     let v = e.volatility.unwrap();
@@ -101,7 +105,7 @@ fn prints_outside_the_sessions_are_left_out() {
     // 14:00 UTC is 09:00 New York: before the open.
     let mk = |t, px: i64, q: i64| RecTrade { ts: t, px: Price::from_int(px), qty: Qty::from_int(q), aggressor: None };
     let t = vec![mk(at(14, 0), 50, 1_000), mk(at(14, 30), 100, 10), mk(at(15, 0), 102, 30)];
-    let e = estimate(&t, &[], Calendar::UsEquity, "NASDAQ").unwrap();
+    let e = estimate(&rec(t, Vec::new()), Calendar::UsEquity, "NASDAQ").unwrap();
     assert_eq!((e.trades, e.outside_sessions), (2, 1));
     // 40 shares over the 30 minutes 09:30-10:00 of a 6.5-hour session: 40 x 13 = 520.
     assert_eq!(e.volume, Qty::from_int(40));
@@ -111,6 +115,6 @@ fn prints_outside_the_sessions_are_left_out() {
     assert_eq!((e.volatility, e.spread), (None, None));
     // Only a Saturday: nothing inside a session.
     let sat = vec![mk(ts((2026, 11, 28), 15, 0, 0), 100, 1)];
-    let err = estimate(&sat, &[], Calendar::UsEquity, "NASDAQ").unwrap_err();
+    let err = estimate(&rec(sat, Vec::new()), Calendar::UsEquity, "NASDAQ").unwrap_err();
     assert_eq!(err.to_string(), "none of the 1 prints falls inside a US equity session");
 }

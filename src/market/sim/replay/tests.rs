@@ -18,6 +18,7 @@ fn market(size: impl Fn(i64) -> Qty, origin_ns: i64) -> InstrumentMarket {
     let rec = Recording {
         source: "test".into(),
         venue: None,
+        from_bars: false,
         trades: (0..=120)
             .map(|k| RecTrade {
                 ts: Timestamp(T0 + k * SEC),
