@@ -11,7 +11,7 @@ const SEC: i64 = 1_000_000_000;
 /// 40,000.40 in turn; `size(k)` BTC each) and a quote a second (40,000.00 bid
 /// for 2, 40,000.40 offered for 2).
 fn market(size: impl Fn(i64) -> Qty, origin_ns: i64) -> InstrumentMarket {
-    let u = Universe::builtin();
+    let u = flat_btc_universe();
     let i = u.instrument_index("BTC-USD").unwrap();
     let s = session(u.instruments()[i].calendar, "BINANCE", NaiveDate::from_ymd_opt(2021, 1, 8).unwrap()).unwrap();
     let px = |k: i64| Price::from_raw(40_000 * Price::SCALE + (k % 2) * 400_000_000);
@@ -36,6 +36,30 @@ fn market(size: impl Fn(i64) -> Qty, origin_ns: i64) -> InstrumentMarket {
             .collect(),
     };
     InstrumentMarket::replay(&u, i, s, Timestamp(T0 + origin_ns), 1, MarketParams::default(), Arc::new(rec)).unwrap()
+}
+
+/// The built-in universe with BTC-USD's intraday curve flat, so two minutes
+/// of prints are 1/720 of a day's volume.
+fn flat_btc_universe() -> Universe {
+    let entry = r#"
+[[instrument]]
+symbol = "BTC-USD"
+asset_class = "crypto"
+calendar = "crypto"
+listing = "BINANCE"
+currency = "USD"
+tick_size = "0.01"
+lot_size = "0.00001"
+ref_price = "95000.00"
+daily_vol = 0.030
+adv = "30000"
+avg_trade_size = "0.05"
+spread_bps = 0.5
+touch_depth = "3"
+venues = ["BINANCE", "COINBASE", "KRAKEN", "BITSTAMP", "OKX"]
+volume_curve = [1.0]
+"#;
+    Universe::with_overrides_str(entry, "test").unwrap()
 }
 
 /// Replays every market event up to and including `t`.
@@ -65,7 +89,7 @@ fn the_market_runs_on_the_recordings_figures() {
     assert_eq!(m.inst.adv, Qty::from_int(87_120));
     assert_eq!(m.inst.ref_price.to_string(), "40000.2");
     // Mids never move (the quote stands still): too few returns, the universe's volatility stays.
-    assert_eq!(m.inst.daily_vol, Universe::builtin().instrument("BTC-USD").unwrap().daily_vol);
+    assert_eq!(m.inst.daily_vol, 0.030);
     let s = m.replay_summary().unwrap();
     let from = |n: &str| s.coefficients.iter().find(|c| c.name == n).unwrap().from;
     assert_eq!((from("ref_price"), from("adv"), from("daily_vol")), ("recording", "recording", "universe"));
