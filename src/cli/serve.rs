@@ -103,12 +103,7 @@ pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliEr
     let mut enabled = Vec::new();
     for t in &a.enable_tenants {
         let t = t.trim();
-        if t.is_empty() || t.chars().count() > 64 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(usage(
-                "enable-tenants",
-                format!("'{t}' is not a tenant; allowed: 1-64 characters without spaces"),
-            ));
-        }
+        crate::model::check_name("tenant", t).map_err(|e| usage("enable-tenants", e))?;
         enabled.push(t.to_string());
     }
     if open {

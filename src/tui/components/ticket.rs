@@ -287,6 +287,44 @@ fn placeholder(f: FieldId) -> String {
     }
 }
 
+/// The fat-finger controls and the desk's state the order will meet, when
+/// any apply; a limit price past the collar is flagged before sending.
+fn controls_line(app: &App, tk: &Ticket) -> Option<Line<'static>> {
+    let th = &app.theme;
+    let c = app.identity.as_ref()?.controls.as_ref()?;
+    let mut parts = Vec::new();
+    if !c.execution_enabled {
+        parts.push("execution DISABLED".to_string());
+    }
+    if c.state != crate::risk::TradingState::Active {
+        parts.push(c.state.to_string());
+    }
+    if let Some(b) = c.limits.price_collar_bps {
+        parts.push(format!("collar ±{b} bps"));
+    }
+    if let Some(n) = c.limits.max_order_notional {
+        parts.push(format!("≤ {} /order", money_short(n.to_f64(), "USD")));
+    }
+    if let Some(q) = c.limits.max_order_qty {
+        parts.push(format!("≤ {} units", qty_short(q.to_f64())));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let over_collar = match (c.limits.price_collar_bps, Price::parse(tk.limit.value().trim()), &tk.preview.book) {
+        (Some(collar), Ok(l), Some(b)) if b.mid > 0.0 => ((l.to_f64() - b.mid) / b.mid * 1e4).abs() > collar,
+        _ => false,
+    };
+    let blocked = over_collar || !c.execution_enabled || c.state == crate::risk::TradingState::Halted;
+    if over_collar {
+        parts.push("limit past the collar: will be refused".into());
+    }
+    Some(Line::from(vec![
+        Span::styled(format!(" {:<13}", "controls"), th.muted),
+        Span::styled(parts.join(" · "), if blocked { th.error } else { th.text }),
+    ]))
+}
+
 fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     let th = &app.theme;
     let b =
@@ -333,6 +371,9 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     }
     lines.push(kv("notional", pt.notional.map_or("-".into(), |n| money_short(n, ccy))));
     lines.push(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format!("{:.3}%", a * 100.0))));
+    if let Some(line) = controls_line(app, tk) {
+        lines.push(line);
+    }
     let slices = match &tk.preview.slices {
         Some(Ok(s)) if !s.is_empty() => {
             let tz = inst.map_or(chrono_tz::America::New_York, |i| app.tz_of(&i.symbol));
