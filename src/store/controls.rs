@@ -276,7 +276,7 @@ mod tests {
         let ev = |seq, kind| EngineEvent { seq, ts: Timestamp(seq as i64), kind };
         let events = vec![
             ev(1, EventKind::KillAll { actor: actor.clone(), tenant: Some("ws".into()), parents: vec![] }),
-            ev(2, EventKind::Paused { parent: crate::model::ParentId(1) }),
+            ev(2, EventKind::Paused { parent: crate::model::ParentId::local(1) }),
             ev(3, EventKind::ExecutionEnabled { actor: actor.clone(), tenant: "az".into(), enabled: false }),
         ];
         let r = records(&events);

@@ -66,7 +66,9 @@ impl Ledger {
         let (mut engine, eref, resumed) = match opened {
             Some(o) => o,
             None => {
+                let mut fresh = fresh;
                 let eref = self.register(spec)?;
+                fresh.set_number(super::rows::engine_number(eref.id)?).map_err(|e| StoreError::Data(e.to_string()))?;
                 self.mark_served(&eref)?;
                 (fresh, eref, None)
             }
@@ -165,7 +167,7 @@ impl LedgerHandle {
                 .fetch_all(&pool)
                 .await
                 .map_err(|e| StoreError::db("reading recorded TCA", e))?;
-            found.iter().map(|r| Ok(ParentId(u64::try_from(col::<i64>(r, "parent_id")?).unwrap_or(0)))).collect()
+            found.iter().map(|r| rows::parent_id(engine, col(r, "parent_id")?)).collect()
         })
         .await
     }
@@ -184,7 +186,7 @@ impl LedgerHandle {
                 let status: Option<String> = b
                     .q("SELECT status FROM parents WHERE engine_id = ? AND id = ?")
                     .bind(engine)
-                    .bind(int(r.order.id.0))
+                    .bind(int(r.order.id.n))
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(db)?
