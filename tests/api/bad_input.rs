@@ -210,3 +210,24 @@ async fn tenant_names_follow_one_rule_on_every_risk_route() {
         d.send(Some("sup"), "PUT", "/v1/risk/execution", Some(json!({"tenant": "zürich-2", "enabled": true}))).await;
     assert_eq!(s, 200, "{v}");
 }
+
+/// Finding 12 of issue 14 over HTTP: a quantity of the wrong JSON type says
+/// what is allowed (not serde's "untagged enum"), and a window time that is
+/// not on the trading day is refused instead of read as "now".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_types_and_absurd_times_are_named() {
+    let d = desk(38, 1.0).await;
+    let body = json!({"symbol": "AAPL", "side": "buy", "qty": true, "algo": "twap"});
+    let (s, v) = d.send(Some("alice"), "POST", "/v1/orders", Some(body)).await;
+    assert_eq!((s, v["field"].as_str()), (422, Some("qty")), "{v}");
+    let msg = v["message"].as_str().unwrap();
+    assert!(msg.contains("expected a number or a decimal string") && !msg.contains("untagged"), "{msg}");
+    for (field, t) in [("start", -1_i64), ("end", 4_102_444_800_000_000_000)] {
+        let body = json!({"symbol": "AAPL", "side": "buy", "qty": 100, "algo": "twap", field: t});
+        let (s, v) = d.send(Some("alice"), "POST", "/v1/orders", Some(body)).await;
+        assert_eq!((s, v["code"].as_str(), v["field"].as_str()), (400, Some("invalid_window"), Some(field)), "{v}");
+        assert!(v["message"].as_str().unwrap().contains("is not on this trading day"), "{v}");
+    }
+    let (_, orders) = d.send(Some("alice"), "GET", "/v1/orders", None).await;
+    assert_eq!(orders["total"], 0, "nothing accepted: {orders}");
+}

@@ -6,4 +6,5 @@ mod fixtures;
 mod cli;
 mod cli_algos;
 mod demo;
+mod errors;
 mod tca_cli;

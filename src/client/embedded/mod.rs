@@ -228,7 +228,7 @@ impl Client for Embedded {
 
     async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
         self.executing()?;
-        if !(speed.is_finite() && (0.0..=100_000.0).contains(&speed)) {
+        if !(speed.is_finite() && (0.0..=crate::engine::pace::MAX_SPEED).contains(&speed)) {
             let mut e =
                 ClientError::new("invalid_speed", format!("{speed} is not a speed; allowed: 0 (pause) to 100000"));
             e.field = Some("speed".into());

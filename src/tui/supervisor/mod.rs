@@ -335,6 +335,6 @@ mod tests {
         assert_eq!(check_name("desk", "  az ").as_deref(), Ok("az"));
         assert!(check_name("desk", " ").unwrap_err().contains("type a desk name"));
         assert!(check_name("desk", "a z").unwrap_err().contains("without spaces"));
-        assert!(check_name("user", &"x".repeat(65)).unwrap_err().contains("at most 64"));
+        assert!(check_name("user", &"x".repeat(65)).unwrap_err().contains("65 characters is too long"));
     }
 }
