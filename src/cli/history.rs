@@ -96,6 +96,11 @@ pub fn history(a: &HistoryArgs) -> Result<(), CliError> {
     if a.limit == 0 {
         return Err(CliError::usage("--limit: must be at least 1"));
     }
+    for (flag, v) in [("limit", a.limit), ("offset", a.offset)] {
+        if i64::try_from(v).is_err() {
+            return Err(CliError::usage(format!("--{flag}: {v} is too large; allowed: at most {}", i64::MAX)));
+        }
+    }
     if a.audit {
         return audit(a);
     }

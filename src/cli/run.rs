@@ -40,10 +40,14 @@ pub struct RunArgs {
 }
 
 pub fn run(a: &RunArgs) -> Result<(), CliError> {
+    use crate::engine::pace::MAX_SPEED;
     if let Some(s) = a.speed
-        && !(s.is_finite() && s > 0.0)
+        && !(s.is_finite() && s > 0.0 && s <= MAX_SPEED)
     {
-        return Err(CliError::usage(format!("--speed: {s} must be a positive number of simulated seconds per second")));
+        return Err(CliError::usage(format!(
+            "--speed: {s} is not a speed; allowed: more than 0 and at most {MAX_SPEED} simulated seconds per second \
+             (leave it out to run as fast as possible)"
+        )));
     }
     let mut r = a.replay.resolve(&a.order)?;
     r.request.decision_px = parse_decision(a.decision_price.as_deref())?;

@@ -14,7 +14,7 @@ use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
 use crate::risk::RiskConfig;
 use crate::store::sink::LedgerSink;
 use crate::store::{EngineRef, EngineSpec, Ledger, Sources};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use clap::Args;
 use futures_util::future::BoxFuture;
 use std::net::SocketAddr;
@@ -92,8 +92,7 @@ fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
 pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliError> {
     let ny = session::tz_of(Calendar::UsEquity);
     let date = match &a.date {
-        Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-            .map_err(|_| usage("date", format!("'{d}' is not a date; allowed: YYYY-MM-DD")))?,
+        Some(d) => crate::model::time::parse_date(d).map_err(|e| usage("date", e))?,
         None => session::last_trading_day(Calendar::UsEquity, "NYSE", Utc::now().with_timezone(&ny).date_naive()),
     };
     let at = parse_hhmm(&a.at).ok_or_else(|| usage("at", format!("'{}' is not a time; allowed: HH:MM", a.at)))?;
@@ -103,19 +102,19 @@ pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliEr
     let mut enabled = Vec::new();
     for t in &a.enable_tenants {
         let t = t.trim();
-        if t.is_empty() || t.chars().count() > 64 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(usage(
-                "enable-tenants",
-                format!("'{t}' is not a tenant; allowed: 1-64 characters without spaces"),
-            ));
-        }
+        crate::model::check_name("tenant", t).map_err(|e| usage("enable-tenants", e))?;
         enabled.push(t.to_string());
     }
     if open {
         enabled.push(Actor::local(Role::Advisor).tenant.to_string());
     }
     cfg.risk = RiskConfig { new_tenants_enabled: false, enabled_tenants: enabled, ..RiskConfig::desk() };
-    Ok((Engine::new(Arc::new(Universe::builtin()), cfg.clone())?, cfg))
+    // The engine names the field `symbol`; here the flag is `--symbols`.
+    let engine = Engine::new(Arc::new(Universe::builtin()), cfg.clone()).map_err(|r| match r.field.as_deref() {
+        Some("symbol") => usage("symbols", r.message),
+        _ => r.into(),
+    })?;
+    Ok((engine, cfg))
 }
 
 /// The served engine's registration in the ledger.
@@ -190,14 +189,21 @@ fn check(a: &ServeArgs) -> Result<(SocketAddr, Role), CliError> {
         .trim()
         .parse()
         .map_err(|_| usage("bind", format!("'{}' is not an address such as 127.0.0.1:8898", a.bind)))?;
-    if !(a.speed.is_finite() && (0.0..=100_000.0).contains(&a.speed)) {
-        return Err(usage("speed", format!("{} is not a speed; allowed: 0 to 100000", a.speed)));
+    use crate::engine::pace::MAX_SPEED;
+    if !(a.speed.is_finite() && (0.0..=MAX_SPEED).contains(&a.speed)) {
+        return Err(usage("speed", format!("{} is not a speed; allowed: 0 to {MAX_SPEED}", a.speed)));
     }
     if !(a.rate_limit.is_finite() && a.rate_limit > 0.0) {
         return Err(usage("rate-limit", "must be a positive number of requests per second"));
     }
-    if !(a.timeout.is_finite() && a.timeout > 0.0) || a.body_limit == 0 {
-        return Err(usage("timeout", "--timeout and --body-limit must be positive"));
+    if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 3_600.0) {
+        return Err(usage(
+            "timeout",
+            format!("{} is not a time-out; allowed: more than 0 and at most 3600 seconds", a.timeout),
+        ));
+    }
+    if !(1..=64 * 1024 * 1024).contains(&a.body_limit) {
+        return Err(usage("body-limit", format!("{} is not a body limit; allowed: 1 to 67108864 bytes", a.body_limit)));
     }
     let role: Role = a.local_role.parse().map_err(|e| usage("local-role", e))?;
     Ok((addr, role))

@@ -204,12 +204,33 @@ pub struct Identity {
     pub role: Role,
     /// Always true in this build: no live venue adapters exist.
     pub paper_mode: bool,
+    /// The risk controls the caller's orders meet (roles that can trade).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controls: Option<ControlsInForce>,
+}
+
+/// What a user's next order will be checked against: shown in the ticket
+/// before it is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ControlsInForce {
+    /// The limits in force: the user's overrides over the tenant's over the desk's.
+    pub limits: crate::risk::Limits,
+    /// The tenant's trading state.
+    pub state: crate::risk::TradingState,
+    /// Whether the tenant's orders are accepted.
+    pub execution_enabled: bool,
 }
 
 impl Identity {
     /// The identity of an actor.
     pub fn of(actor: &Actor) -> Identity {
-        Identity { user: actor.user.clone(), tenant: actor.tenant.clone(), role: actor.role, paper_mode: true }
+        Identity {
+            user: actor.user.clone(),
+            tenant: actor.tenant.clone(),
+            role: actor.role,
+            paper_mode: true,
+            controls: None,
+        }
     }
 }
 
@@ -250,10 +271,38 @@ fn one() -> i64 {
     1
 }
 
+/// True if `actor` may see an order of `owner`: the one rule, for orders
+/// and for their events.
+pub fn owns(actor: &Actor, owner: &crate::model::Owner) -> bool {
+    actor.role.is_supervisor() || (owner.user == actor.user && owner.tenant == actor.tenant)
+}
+
+/// True if `actor` may see an event, given the orders they may see (`own`):
+/// supervisors everything; others their own orders' events, their own
+/// refusals and kill switches, changes to their own tenant's or the whole
+/// desk's controls, and auctions. Used by the live stream and by the history
+/// read back from the ledger alike.
+pub fn event_visible(actor: &Actor, own: &std::collections::BTreeSet<ParentId>, kind: &super::EventKind) -> bool {
+    use super::EventKind;
+    if actor.role.is_supervisor() {
+        return true;
+    }
+    match kind {
+        EventKind::Accepted { order } => owns(actor, &order.owner),
+        EventKind::Rejected { actor: a, .. } => a == actor,
+        EventKind::Auction { .. } => true,
+        EventKind::ControlsRestored { .. } => false,
+        other => match super::control_of(other) {
+            Some((a, c)) => a == actor || c.tenant().is_none_or(|t| *t == actor.tenant),
+            None => other.parent().is_some_and(|p| own.contains(&p)),
+        },
+    }
+}
+
 impl Engine {
     /// True if `actor` may see the order.
     pub fn visible(&self, actor: &Actor, order: &ParentOrder) -> bool {
-        actor.role.is_supervisor() || (order.owner.user == actor.user && order.owner.tenant == actor.tenant)
+        owns(actor, &order.owner)
     }
 
     fn row(&self, p: &super::ParentSlot) -> OrderRow {

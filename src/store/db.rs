@@ -121,6 +121,14 @@ pub(crate) fn unusable_reason(e: &sqlx::Error) -> Option<String> {
     if text.contains("not a database") || text.contains("file is encrypted") {
         return Some("the file is not an SQLite database (corrupt or something else); nothing was changed".into());
     }
+    if text.contains("readonly database") || text.contains("read-only") {
+        return Some(
+            "is read-only for this process; blotter writes to a ledger even to read it (the schema check, \
+             SQLite's write-ahead log beside the file): give it write access to the file and its directory, \
+             or work on a copy; nothing was changed"
+                .into(),
+        );
+    }
     if text.contains("malformed") || text.contains("corrupt") {
         return Some(format!("the database is damaged ({e}); nothing was changed; restore it from a backup"));
     }
@@ -135,6 +143,13 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_only_ledger_is_explained() {
+        let e = sqlx::Error::Protocol("attempt to write a readonly database".into());
+        let why = unusable_reason(&e).unwrap();
+        assert!(why.starts_with("is read-only for this process") && why.contains("write access"), "{why}");
+    }
 
     #[test]
     fn placeholders_follow_the_dialect() {

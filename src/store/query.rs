@@ -325,10 +325,13 @@ impl Ledger {
             let total: i64 = sqlx::Row::try_get(&row, 0).map_err(read)?;
             let mut sql =
                 format!("{} {} ORDER BY p.created_at DESC, p.engine_id DESC, p.id DESC", order_select(), w.text());
+            // The databases take signed 64-bit counts: larger ones mean "all".
+            let (limit, offset) =
+                (i64::try_from(f.limit).unwrap_or(i64::MAX), i64::try_from(f.offset).unwrap_or(i64::MAX));
             if f.limit > 0 {
-                sql.push_str(&format!(" LIMIT {} OFFSET {}", f.limit, f.offset));
+                sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
             } else if f.offset > 0 {
-                sql.push_str(&format!(" LIMIT {} OFFSET {}", i64::MAX, f.offset));
+                sql.push_str(&format!(" LIMIT {} OFFSET {offset}", i64::MAX));
             }
             let found = w.bind(b.q(&sql)).fetch_all(self.pool()).await.map_err(read)?;
             let items = found.iter().map(|r| order_from_row(r, stale)).collect::<Result<Vec<_>, _>>()?;
