@@ -7,6 +7,7 @@
 
 pub mod attribution;
 pub mod batch;
+pub mod fix;
 pub mod group;
 pub mod html;
 pub mod impact_fit;

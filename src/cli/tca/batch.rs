@@ -60,10 +60,22 @@ pub fn run(a: &TcaArgs) -> Result<(), CliError> {
         .map(|g| parse_dims(g).map_err(|e| CliError::usage(format!("--group-by: {e}"))))
         .collect::<Result<_, _>>()?;
     let charts = parse_charts(&a.report_charts)?;
-    let orders_path = a.orders.as_ref().ok_or_else(|| CliError::usage("--orders: required"))?;
-    let fills_path = a.fills.as_ref().ok_or_else(|| CliError::usage("--fills: required with --orders"))?;
-    let orders = read_orders(orders_path).map_err(|e| CliError::usage(format!("--orders: {e}")))?;
-    let fills = read_order_fills(fills_path).map_err(|e| CliError::usage(format!("--fills: {e}")))?;
+    let (orders, fills, drop_copy) = match &a.fix {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| CliError::usage(format!("--fix {}: {e}", path.display())))?;
+            let d = crate::tca::fix::read(&path.display().to_string(), &text, !a.fix_no_checksum)
+                .map_err(|e| CliError::usage(format!("--fix: {e}")))?;
+            (d.orders, d.fills, Some(d.stats))
+        }
+        None => {
+            let orders_path = a.orders.as_ref().ok_or_else(|| CliError::usage("--orders: required"))?;
+            let fills_path = a.fills.as_ref().ok_or_else(|| CliError::usage("--fills: required with --orders"))?;
+            let orders = read_orders(orders_path).map_err(|e| CliError::usage(format!("--orders: {e}")))?;
+            let fills = read_order_fills(fills_path).map_err(|e| CliError::usage(format!("--fills: {e}")))?;
+            (orders, fills, None)
+        }
+    };
     let mut batch = Batch::new(orders, fills).map_err(|e| CliError::usage(e.to_string()))?;
     for (flag, kind, files) in [("--trades", Kind::Trades, &a.trades), ("--quotes", Kind::Quotes, &a.quotes)] {
         for f in files {
@@ -81,9 +93,18 @@ pub fn run(a: &TcaArgs) -> Result<(), CliError> {
         std::fs::write(path, html).map_err(|e| CliError::runtime(format!("--report {}: {e}", path.display())))?;
     }
     if a.json {
-        let text = serde_json::to_string(&review).map_err(|e| CliError::runtime(e.to_string()))?;
-        println!("{text}");
+        let mut doc = serde_json::to_value(&review).map_err(|e| CliError::runtime(e.to_string()))?;
+        if let (Some(stats), Some(map)) = (drop_copy, doc.as_object_mut()) {
+            map.insert("drop_copy".into(), serde_json::to_value(stats).map_err(|e| CliError::runtime(e.to_string()))?);
+        }
+        println!("{doc}");
         return Ok(());
+    }
+    if let Some(s) = drop_copy {
+        println!(
+            "FIX drop copy: {} messages, {} orders ({} rejected, left out), {} executions, {} busted, {} corrected, {} resent and skipped",
+            s.messages, s.orders, s.rejected, s.executions, s.busts, s.corrections, s.duplicates
+        );
     }
     super::text::print(&review, tz);
     if let Some(path) = &a.report {
