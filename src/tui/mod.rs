@@ -23,6 +23,7 @@ pub mod screenshots;
 pub mod supervisor;
 pub mod svg;
 pub mod table;
+pub mod tca_review;
 pub mod theme;
 pub mod ticket;
 pub mod update;

@@ -92,6 +92,9 @@ pub fn run(a: &TcaArgs) -> Result<(), CliError> {
         let html = crate::tca::html::page(&review, charts_for(charts));
         std::fs::write(path, html).map_err(|e| CliError::runtime(format!("--report {}: {e}", path.display())))?;
     }
+    if a.tui {
+        return crate::tui::tca_review::run(review).map_err(|e| CliError::runtime(format!("--tui: {e}")));
+    }
     if a.json {
         let mut doc = serde_json::to_value(&review).map_err(|e| CliError::runtime(e.to_string()))?;
         if let (Some(stats), Some(map)) = (drop_copy, doc.as_object_mut()) {

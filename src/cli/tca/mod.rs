@@ -79,6 +79,9 @@ pub struct TcaArgs {
     /// Per-order price charts in the report: the N costliest orders and every outlier, or `all`.
     #[arg(long = "report-charts", value_name = "N|all", default_value = "200")]
     report_charts: String,
+    /// Browse the analysis in the terminal, by group (Tab: grouping, Enter: a group's orders, then an order).
+    #[arg(long, conflicts_with = "json")]
+    tui: bool,
 }
 
 /// Runs `blotter tca`.
