@@ -6,7 +6,7 @@
 //! FIX drop copy), trades and quotes of many symbols, grouped figures, the
 //! HTML report and the TUI view.
 
-mod batch;
+pub(super) mod batch;
 mod market_files;
 mod order_files;
 mod single;
