@@ -341,6 +341,10 @@ pub struct App {
     pub demo: Option<super::demo::DemoView>,
     /// An order to select as soon as the blotter has it (a demo step's `select`).
     pub pending_select: Option<ParentId>,
+    /// A desk to select in the risk pane as soon as it is listed (a demo step's kill switch).
+    pub pending_desk: Option<String>,
+    /// A demo step to tell the driver about once it is on screen.
+    pub demo_ack: Option<usize>,
     /// The order ticket when open.
     pub ticket: Option<Ticket>,
     /// The last ticket sent, kept until its submission is answered so a
@@ -431,6 +435,8 @@ impl App {
             sup: super::supervisor::Supervisor::new(Default::default()),
             demo: None,
             pending_select: None,
+            pending_desk: None,
+            demo_ack: None,
             ticket: None,
             sent: None,
             preview_gen: 0,
