@@ -178,7 +178,7 @@ fn the_ui_over_a_real_sidecar_shows_its_loss_and_comes_back() {
     let restarted = Server::start(d, port, &tokens, 2, &[]);
     let s = t.wait_for("the comeback", |s| s.contains("● ok") && s.contains("circuit ● closed 0/5 fails"), 60);
     assert!(!s.lines().next().unwrap_or_default().contains("✗ down"), "{s}");
-    let s = t.wait_for("STALE to clear", |s| !s.contains("STALE") && !s.contains("not answering"), 15);
+    t.wait_for("STALE to clear", |s| !s.contains("STALE") && !s.contains("not answering"), 15);
     // The MSFT order the kill interrupted is offered for resumption in one key.
     let s = t.wait_for("the resume offer", |s| s.contains("interrupted by the engine's restart"), 30);
     assert!(s.contains("resume them all"), "{s}");
