@@ -38,9 +38,9 @@ impl App {
             }
         }
         if super::components::too_small(self.area_hint()) && ctx == Context::Normal {
-            // Nothing is drawn but the size message: only quitting makes sense, and it is immediate.
+            // Nothing is drawn but the size message: only quitting makes sense (the question shows there too).
             if action == Some(Action::Quit) {
-                self.quit = true;
+                self.ask_quit();
             }
             return out;
         }
