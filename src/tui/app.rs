@@ -376,6 +376,8 @@ pub struct App {
     pub recent: Vec<String>,
     /// The blotter's columns: which are shown, and the horizontal scroll.
     pub columns: super::columns::Columns,
+    /// The focused pane has the whole screen (`z`).
+    pub zoom: bool,
     /// Colours.
     pub theme: Theme,
     /// Theme names the cycle key goes through.
@@ -452,6 +454,7 @@ impl App {
             killed: Vec::new(),
             recent: Vec::new(),
             columns: Default::default(),
+            zoom: false,
             theme,
             themes: super::theme::BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
             keymap,

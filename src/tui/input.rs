@@ -185,6 +185,7 @@ impl App {
             Action::TabTca => self.tab = Tab::Tca,
             Action::TabAlerts => self.tab = Tab::Alerts,
             Action::TabPositions => self.tab = Tab::Positions,
+            Action::Zoom => self.zoom = !self.zoom,
             Action::Up => self.table.move_by(-1, &self.orders, &self.details),
             Action::Down => self.table.move_by(1, &self.orders, &self.details),
             Action::PageUp => self.table.move_by(-page, &self.orders, &self.details),

@@ -185,3 +185,23 @@ fn bulk_actions_need_marks_or_the_filter_and_ask_first() {
     key(&mut a, "esc");
     assert!(a.table.marked.is_empty(), "esc clears the marks");
 }
+
+#[test]
+fn zoom_gives_the_focused_pane_the_screen() {
+    let mut a = app();
+    let rows = |a: &App| {
+        let b = crate::tui::screenshots::render(a, 80, 24);
+        (0..24).filter(|&y| (0..80).map(|x| b[(x, y)].symbol()).collect::<String>().contains("└C")).count()
+    };
+    let shared = rows(&a);
+    a.table.expanded.extend(a.orders.iter().map(|o| o.order.id));
+    a.table.rebuild(&a.orders, &a.details);
+    let shared_expanded = rows(&a);
+    key(&mut a, "z");
+    assert!(a.zoom);
+    assert!(rows(&a) > shared_expanded && shared_expanded >= shared, "more rows zoomed");
+    key(&mut a, "tab");
+    let b = crate::tui::screenshots::render(&a, 80, 24);
+    let text: String = (0..24).map(|y| (0..80).map(|x| b[(x, y)].symbol()).collect::<String>() + "\n").collect();
+    assert!(!text.contains("Blotter") && text.contains("1 Venues"), "the detail pane zoomed: {text}");
+}
