@@ -392,7 +392,7 @@ mod tests {
 
     fn parent(qty: i64, start: Timestamp, end: Timestamp) -> ParentOrder {
         ParentOrder {
-            id: ParentId(1),
+            id: ParentId::local(1),
             owner: Owner::default(),
             symbol: "AAPL".into(),
             side: Side::Buy,

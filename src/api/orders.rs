@@ -38,7 +38,7 @@ pub async fn list(
 
 /// One order with its children, fills, routing decisions and plan.
 #[utoipa::path(get, path = "/v1/orders/{id}", tag = "orders",
-    params(("id" = ParentId, Path, description = "Parent order id, e.g. P17", example = "P1")),
+    params(("id" = ParentId, Path, description = "Parent order id: E1-P17, or P17 where unambiguous", example = "E1-P1")),
     responses((status = 200, description = "The order", body = OrderDetail)))]
 pub async fn detail(
     State(s): State<ApiState>,
@@ -50,7 +50,7 @@ pub async fn detail(
 
 /// Changes a working order's quantity and/or limit (`"limit_px": null` removes the limit).
 #[utoipa::path(patch, path = "/v1/orders/{id}", tag = "orders", request_body = Amendment,
-    params(("id" = ParentId, Path, description = "Parent order id", example = "P1")),
+    params(("id" = ParentId, Path, description = "Parent order id: E1-P17, or P17 where unambiguous", example = "E1-P1")),
     responses((status = 200, description = "The amended order", body = OrderRow)))]
 pub async fn amend(
     State(s): State<ApiState>,
@@ -63,7 +63,7 @@ pub async fn amend(
 
 /// Cancels an order: working children are cancelled, the residual reported.
 #[utoipa::path(post, path = "/v1/orders/{id}/cancel", tag = "orders",
-    params(("id" = ParentId, Path, description = "Parent order id", example = "P1")),
+    params(("id" = ParentId, Path, description = "Parent order id: E1-P17, or P17 where unambiguous", example = "E1-P1")),
     responses((status = 200, description = "The order, cancelling", body = OrderRow)))]
 pub async fn cancel(
     State(s): State<ApiState>,
@@ -75,7 +75,7 @@ pub async fn cancel(
 
 /// Pauses an order (no new children; working ones cancelled unless `on_pause=keep`).
 #[utoipa::path(post, path = "/v1/orders/{id}/pause", tag = "orders",
-    params(("id" = ParentId, Path, description = "Parent order id", example = "P1")),
+    params(("id" = ParentId, Path, description = "Parent order id: E1-P17, or P17 where unambiguous", example = "E1-P1")),
     responses((status = 200, description = "The paused order", body = OrderRow)))]
 pub async fn pause(
     State(s): State<ApiState>,
@@ -87,7 +87,7 @@ pub async fn pause(
 
 /// Resumes a paused order.
 #[utoipa::path(post, path = "/v1/orders/{id}/resume", tag = "orders",
-    params(("id" = ParentId, Path, description = "Parent order id", example = "P1")),
+    params(("id" = ParentId, Path, description = "Parent order id: E1-P17, or P17 where unambiguous", example = "E1-P1")),
     responses((status = 200, description = "The resumed order", body = OrderRow)))]
 pub async fn resume(
     State(s): State<ApiState>,
@@ -99,7 +99,7 @@ pub async fn resume(
 
 /// Post-trade analysis of one order (live while it works).
 #[utoipa::path(get, path = "/v1/orders/{id}/tca", tag = "orders",
-    params(("id" = ParentId, Path, description = "Parent order id", example = "P1")),
+    params(("id" = ParentId, Path, description = "Parent order id: E1-P17, or P17 where unambiguous", example = "E1-P1")),
     responses((status = 200, description = "TCA report", body = crate::tca::TcaReport)))]
 pub async fn tca(
     State(s): State<ApiState>,

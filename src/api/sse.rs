@@ -265,7 +265,7 @@ mod tests {
     use crate::model::{ParentId, Timestamp};
 
     fn ev(seq: u64) -> StreamItem {
-        StreamItem::Event(EngineEvent { seq, ts: Timestamp(0), kind: EventKind::Paused { parent: ParentId(1) } })
+        StreamItem::Event(EngineEvent { seq, ts: Timestamp(0), kind: EventKind::Paused { parent: ParentId::local(1) } })
     }
 
     async fn body_of(items: Vec<StreamItem>, stop: watch::Receiver<u64>) -> String {

@@ -67,7 +67,7 @@ impl TcaScenario {
             if ours {
                 fills.push(Fill {
                     id: FillId(fills.len() as u64 + 1),
-                    child: ChildId { parent: ParentId(1), seq: fills.len() as u32 + 1 },
+                    child: ChildId { parent: ParentId::local(1), seq: fills.len() as u32 + 1 },
                     venue: venues[fills.len() % venues.len()].clone(),
                     side: Side::Buy,
                     px,

@@ -315,7 +315,7 @@ fn order(
 fn action(a: &ActionFile, place: &str, orders_so_far: u64, err: &ErrFn<'_>) -> Result<Command, ScriptError> {
     let id = |s: &str| -> Result<ParentId, ScriptError> {
         let id: ParentId = s.parse().map_err(|e: crate::model::ids::IdError| err(place.to_string(), e.to_string()))?;
-        if id.0 == 0 || id.0 > orders_so_far {
+        if id.n == 0 || id.n > orders_so_far {
             return Err(err(
                 place.to_string(),
                 format!("{id} is not one of the {orders_so_far} orders submitted so far"),

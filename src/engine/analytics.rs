@@ -80,8 +80,7 @@ impl Engine {
 
     /// The full post-trade report of one order (live while it works), if `actor` may see it.
     pub fn order_tca_report(&self, actor: &Actor, id: ParentId) -> Option<TcaReport> {
-        let i = usize::try_from(id.0).ok()?.checked_sub(1)?;
-        let p = self.parents.get(i)?;
+        let p = self.parents.get(self.parent_index(id)?)?;
         if !self.visible(actor, &p.order) {
             return None;
         }

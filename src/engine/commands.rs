@@ -193,8 +193,10 @@ impl Engine {
         }
         let c = self.check(&req)?;
         let acknowledged = self.risk_gate(actor, &req, c.inst)?;
-        let id = ParentId(self.parents.len() as u64 + 1);
-        let mut rng = stream(self.seed, Stream::Algo, id.0);
+        let id = ParentId::new(self.number, self.parents.len() as u64 + 1);
+        // The stream depends on the order's number alone, so an engine
+        // replays identically whatever number its ledger gave it.
+        let mut rng = stream(self.seed, Stream::Algo, id.n);
         let algo = algo::build(req.algo, &self.spec(&req, &c), &req.params, &mut rng).map_err(param_reject)?;
         let m = &self.markets[c.inst];
         let order = ParentOrder {

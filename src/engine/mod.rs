@@ -177,6 +177,8 @@ pub struct Engine {
     /// runs on every submit and must not scan every parent.
     open_by_owner: BTreeMap<(Name, Name), usize>,
     risk: crate::risk::RiskBook,
+    /// This engine's number in its ledger (0: not recorded): the `E3` of `E3-P17`.
+    number: u32,
 }
 
 impl Engine {
@@ -246,6 +248,7 @@ impl Engine {
             open_parents: 0,
             open_by_owner: BTreeMap::new(),
             risk: crate::risk::RiskBook::new(cfg.risk.clone()),
+            number: 0,
         };
         for i in 0..n {
             let m = &e.markets[i];
@@ -367,8 +370,27 @@ impl Engine {
     }
 
     fn parent_index(&self, id: ParentId) -> Option<usize> {
-        let i = usize::try_from(id.0).ok()?.checked_sub(1)?;
+        // Another engine's order is not this engine's order of the same number.
+        if !id.matches(ParentId::new(self.number, id.n)) {
+            return None;
+        }
+        let i = usize::try_from(id.n).ok()?.checked_sub(1)?;
         (i < self.parents.len()).then_some(i)
+    }
+
+    /// This engine's number in its ledger (0 when it is not recorded).
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// Numbers this engine as its ledger does, so its order ids name it
+    /// (`E3-P17`). Only before its first order: ids never change once given.
+    pub fn set_number(&mut self, number: u32) -> Result<(), Reject> {
+        if !self.parents.is_empty() && number != self.number {
+            return Err(Reject::new(RejectCode::StateConflict, "an engine with orders cannot be renumbered"));
+        }
+        self.number = number;
+        Ok(())
     }
 
     /// Every parent order, oldest first.

@@ -87,13 +87,14 @@ impl Engine {
             return Err(Reject::new(RejectCode::StateConflict, "orders can only be restored into a fresh engine"));
         }
         for (i, r) in parents.iter().enumerate() {
-            if r.order.id != ParentId(i as u64 + 1) {
+            if r.order.id != ParentId::new(self.number, i as u64 + 1) {
                 return Err(Reject::field(
                     RejectCode::UnknownOrder,
                     "id",
                     format!(
-                        "orders must be P1..P{} in order; found {} at position {}",
-                        parents.len(),
+                        "orders must be {}..{} in order; found {} at position {}",
+                        ParentId::new(self.number, 1),
+                        ParentId::new(self.number, parents.len() as u64),
                         r.order.id,
                         i + 1
                     ),
@@ -126,7 +127,7 @@ impl Engine {
         let id = order.id;
         let inst = self.universe.instrument_index(&order.symbol).and_then(|u| self.active[u]).unwrap_or(0);
         let open = !order.status.is_terminal();
-        let mut rng = stream(self.seed, Stream::Algo, id.0);
+        let mut rng = stream(self.seed, Stream::Algo, id.n);
         let algo: Box<dyn ExecAlgo> = if open {
             let m = &self.markets[inst];
             let spec = AlgoSpec {
@@ -358,7 +359,7 @@ mod tests {
         let snap = snapshot(&e);
         assert_eq!(e.restore(snap.clone(), RestorePoint::default()).unwrap_err().code, RejectCode::StateConflict);
         let mut gap = snap;
-        gap[0].order.id = ParentId(2);
+        gap[0].order.id = ParentId::local(2);
         let err = engine(7, &["AAPL"]).restore(gap, RestorePoint::default()).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("id"));
     }

@@ -74,7 +74,7 @@ mod tests {
     fn fill(venue: &str, side: Side, px: &str, q: i64, t: i64, liq: Liquidity) -> Fill {
         Fill {
             id: FillId(1),
-            child: ChildId { parent: ParentId(1), seq: 1 },
+            child: ChildId { parent: ParentId::local(1), seq: 1 },
             venue: venue.into(),
             side,
             px: px.parse::<Price>().unwrap(),

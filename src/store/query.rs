@@ -343,7 +343,7 @@ impl Ledger {
         let read = |e: sqlx::Error| StoreError::db("reading an order", e);
         self.block_on(async {
             let sql = format!("{} WHERE p.engine_id = ? AND p.id = ?", order_select());
-            let Some(r) = b.q(&sql).bind(engine).bind(int(id.0)).fetch_optional(self.pool()).await.map_err(read)?
+            let Some(r) = b.q(&sql).bind(engine).bind(int(id.n)).fetch_optional(self.pool()).await.map_err(read)?
             else {
                 return Ok(None);
             };
@@ -352,12 +352,12 @@ impl Ledger {
                 "SELECT {} FROM children WHERE engine_id = ? AND parent_id = ? ORDER BY seq",
                 rows::CHILD_COLS.join(", ")
             );
-            let kids = b.q(&sql).bind(engine).bind(int(id.0)).fetch_all(self.pool()).await.map_err(read)?;
+            let kids = b.q(&sql).bind(engine).bind(int(id.n)).fetch_all(self.pool()).await.map_err(read)?;
             let sql = format!(
                 "SELECT {} FROM fills WHERE engine_id = ? AND parent_id = ? ORDER BY id",
                 rows::FILL_COLS.join(", ")
             );
-            let fills = b.q(&sql).bind(engine).bind(int(id.0)).fetch_all(self.pool()).await.map_err(read)?;
+            let fills = b.q(&sql).bind(engine).bind(int(id.n)).fetch_all(self.pool()).await.map_err(read)?;
             Ok(Some(OrderDetail {
                 order,
                 children: kids.iter().map(rows::child_from_row).collect::<Result<_, _>>()?,
@@ -479,7 +479,9 @@ impl Ledger {
                     tenant: col(r, "tenant")?,
                     role: col(r, "role")?,
                     action: col(r, "action")?,
-                    parent: col::<Option<i64>>(r, "parent_id")?.map(|p| ParentId(u(p))),
+                    parent: col::<Option<i64>>(r, "parent_id")?
+                        .map(|p| rows::parent_id(col(r, "engine_id")?, p))
+                        .transpose()?,
                     outcome: col(r, "outcome")?,
                     code: col(r, "code")?,
                     detail: col(r, "detail")?,
@@ -558,8 +560,8 @@ mod tests {
 
     #[test]
     fn references_parse() {
-        assert_eq!(parse_reference("E3-P17").unwrap(), (3, ParentId(17)));
-        assert_eq!(parse_reference(" e1-p2 ").unwrap(), (1, ParentId(2)));
+        assert_eq!(parse_reference("E3-P17").unwrap(), (3, ParentId::local(17)));
+        assert_eq!(parse_reference(" e1-p2 ").unwrap(), (1, ParentId::local(2)));
         for bad in ["P1", "E0-P1", "E1-C1", "E-P1", "3-P1"] {
             assert!(parse_reference(bad).unwrap_err().contains("expected e.g. E3-P1"), "{bad}");
         }

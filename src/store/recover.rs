@@ -68,6 +68,8 @@ fn rebuild<'l>(
     let cfg = stored.spec.config(&universe).map_err(|e| StoreError::Data(format!("engine E{id}: {e}")))?;
     let mut engine = Engine::new(Arc::new(universe), cfg)
         .map_err(|e| StoreError::Data(format!("engine E{id} cannot be rebuilt: {e}")))?;
+    // Its orders come back from the ledger as E{id}-P..., and new ones follow suit.
+    engine.set_number(rows::engine_number(id)?).map_err(|e| StoreError::Data(e.to_string()))?;
     // The market replays deterministically from the open to where the ledger
     // stops, so prices carry on from where they were (less our own impact).
     engine.run_until(stored.sim_now);

@@ -10,8 +10,7 @@ use super::StoreError;
 use super::db::is_unique_violation;
 use super::handle::{LedgerHandle, RETRIES, WideRecord, append_wide};
 use super::query::{AuditRow, Where};
-use super::rows::col;
-use crate::model::ParentId;
+use super::rows::{self, col};
 use sqlx::{AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -134,7 +133,9 @@ impl LedgerHandle {
                         tenant: col(r, "tenant")?,
                         role: col(r, "role")?,
                         action: col(r, "action")?,
-                        parent: col::<Option<i64>>(r, "parent_id")?.map(|p| ParentId(u64::try_from(p).unwrap_or(0))),
+                        parent: col::<Option<i64>>(r, "parent_id")?
+                            .map(|p| rows::parent_id(col(r, "engine_id")?, p))
+                            .transpose()?,
                         outcome: col(r, "outcome")?,
                         code: col(r, "code")?,
                         detail: col(r, "detail")?,

@@ -23,10 +23,21 @@ pub(crate) struct ParentRow {
     pub last_seq: u64,
 }
 
-type PKey = (i64, ParentId);
+/// Orders are keyed by engine and number: an engine that was not numbered
+/// when it emitted an event (`P17`) and the row read back for it (`E3-P17`)
+/// are the same order.
+type PKey = (i64, u64);
 /// Changed rows, with their engine: parents, then children.
 pub(crate) type Dirty = (Vec<(i64, ParentRow)>, Vec<(i64, ChildOrder)>);
-type CKey = (i64, ChildId);
+type CKey = (i64, u64, u32);
+
+fn pk(engine: i64, id: ParentId) -> PKey {
+    (engine, id.n)
+}
+
+fn ck(engine: i64, id: ChildId) -> CKey {
+    (engine, id.parent.n, id.seq)
+}
 
 /// The current rows of the orders the writer has seen, and which changed.
 #[derive(Debug, Default)]
@@ -61,15 +72,15 @@ pub(crate) fn changes(kind: &EventKind) -> Option<ParentId> {
 impl Replica {
     /// Whether the parent's row is held.
     pub fn has(&self, engine: i64, id: ParentId) -> bool {
-        self.parents.contains_key(&(engine, id))
+        self.parents.contains_key(&pk(engine, id))
     }
 
     /// Adds a parent read back from the database, with its children.
     pub fn load(&mut self, engine: i64, row: ParentRow, children: Vec<ChildOrder>) {
-        let key = (engine, row.order.id);
+        let key = pk(engine, row.order.id);
         let ids = children.iter().map(|c| c.id).collect();
         for c in children {
-            self.children.insert((engine, c.id), c);
+            self.children.insert(ck(engine, c.id), c);
         }
         self.kids.insert(key, ids);
         if row.order.status.is_terminal() {
@@ -95,7 +106,7 @@ impl Replica {
         let ts = ev.ts;
         match &ev.kind {
             EventKind::Accepted { order } => {
-                let key = (engine, order.id);
+                let key = pk(engine, order.id);
                 let row =
                     ParentRow { order: (**order).clone(), started_at: None, cancel_requested: false, last_seq: seq };
                 if row.order.status.is_terminal() {
@@ -119,9 +130,9 @@ impl Replica {
             EventKind::ChildSent { child } => {
                 let p = self.parent(engine, child.id.parent, seq)?;
                 p.order.children = p.order.children.max(child.id.seq);
-                self.kids.entry((engine, child.id.parent)).or_default().push(child.id);
-                self.children.insert((engine, child.id), (**child).clone());
-                self.dirty_children.insert((engine, child.id));
+                self.kids.entry(pk(engine, child.id.parent)).or_default().push(child.id);
+                self.children.insert(ck(engine, child.id), (**child).clone());
+                self.dirty_children.insert(ck(engine, child.id));
             }
             EventKind::ChildAcked { child, .. } => {
                 let c = self.child(engine, *child)?;
@@ -181,7 +192,7 @@ impl Replica {
                 p.order.done_at = Some(ts);
                 p.cancel_requested = false;
                 if status.is_terminal() {
-                    self.finished.push((engine, *parent));
+                    self.finished.push(pk(engine, *parent));
                 }
             }
             EventKind::Interrupted { parent, .. } => {
@@ -193,7 +204,7 @@ impl Replica {
     }
 
     fn parent(&mut self, engine: i64, id: ParentId, seq: u64) -> Result<&mut ParentRow, String> {
-        let key = (engine, id);
+        let key = pk(engine, id);
         let p = self.parents.get_mut(&key).ok_or_else(|| format!("event {seq} refers to unknown order {id}"))?;
         p.last_seq = seq;
         self.dirty_parents.insert(key);
@@ -201,7 +212,7 @@ impl Replica {
     }
 
     fn child(&mut self, engine: i64, id: ChildId) -> Result<&mut ChildOrder, String> {
-        let key = (engine, id);
+        let key = ck(engine, id);
         let c = self.children.get_mut(&key).ok_or_else(|| format!("event refers to unknown child {id}"))?;
         self.dirty_children.insert(key);
         Ok(c)
@@ -229,7 +240,7 @@ impl Replica {
             }
             self.parents.remove(&k);
             for c in self.kids.remove(&k).unwrap_or_default() {
-                self.children.remove(&(k.0, c));
+                self.children.remove(&ck(k.0, c));
             }
         }
     }
@@ -243,13 +254,13 @@ impl Replica {
     /// A held parent row (for tests).
     #[cfg(test)]
     pub fn get(&self, engine: i64, id: ParentId) -> Option<&ParentRow> {
-        self.parents.get(&(engine, id))
+        self.parents.get(&pk(engine, id))
     }
 
     /// A held child (for tests).
     #[cfg(test)]
     pub fn get_child(&self, engine: i64, id: ChildId) -> Option<&ChildOrder> {
-        self.children.get(&(engine, id))
+        self.children.get(&ck(engine, id))
     }
 }
 
@@ -311,8 +322,8 @@ mod tests {
     #[test]
     fn unknown_orders_are_reported() {
         let mut r = Replica::default();
-        let ev = EngineEvent { seq: 3, ts: Timestamp(0), kind: EventKind::Paused { parent: ParentId(9) } };
+        let ev = EngineEvent { seq: 3, ts: Timestamp(0), kind: EventKind::Paused { parent: ParentId::local(9) } };
         assert_eq!(r.apply(1, &ev).unwrap_err(), "event 3 refers to unknown order P9");
-        assert_eq!(changes(&ev.kind), Some(ParentId(9)));
+        assert_eq!(changes(&ev.kind), Some(ParentId::local(9)));
     }
 }

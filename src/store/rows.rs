@@ -141,7 +141,7 @@ pub(crate) fn parent_vals(engine: i64, p: &ParentRow) -> Vec<Val> {
     let o = &p.order;
     vec![
         Val::I(engine),
-        Val::I(int(o.id.0)),
+        Val::I(int(o.id.n)),
         Val::T(o.owner.user.to_string()),
         Val::T(o.owner.tenant.to_string()),
         Val::T(o.symbol.to_string()),
@@ -167,9 +167,25 @@ pub(crate) fn parent_vals(engine: i64, p: &ParentRow) -> Vec<Val> {
     ]
 }
 
+/// The engine number of a row holding `engine_id`: ids read back from the
+/// ledger always name their engine (`E3-P17`).
+fn engine_no(r: &AnyRow) -> Result<u32, StoreError> {
+    engine_number(col(r, "engine_id")?)
+}
+
+/// An engine's number as order ids carry it.
+pub(crate) fn engine_number(engine: i64) -> Result<u32, StoreError> {
+    u32::try_from(engine).map_err(|_| StoreError::Data(format!("engine number {engine} is out of range")))
+}
+
+/// Order `n` of `engine` as stored (engine 0, outside any engine: the short form).
+pub(crate) fn parent_id(engine: i64, n: i64) -> Result<ParentId, StoreError> {
+    Ok(ParentId::new(engine_number(engine)?, uint(n, "order id")?))
+}
+
 /// A parent read back from a row holding `PARENT_COLS`.
 pub(crate) fn parent_from_row(r: &AnyRow) -> Result<ParentRow, StoreError> {
-    let id = ParentId(uint(col(r, "id")?, "order id")?);
+    let id = ParentId::new(engine_no(r)?, uint(col(r, "id")?, "order id")?);
     let s = |name: &str| col::<String>(r, name);
     let params: std::collections::BTreeMap<String, String> = serde_json::from_str(&s("params")?)
         .map_err(|e| StoreError::Data(format!("{id}: params are not a JSON object of strings: {e}")))?;
@@ -229,7 +245,7 @@ pub(crate) const CHILD_UPSERT: &str = "ON CONFLICT (engine_id, parent_id, seq) D
 pub(crate) fn child_vals(engine: i64, c: &ChildOrder) -> Vec<Val> {
     vec![
         Val::I(engine),
-        Val::I(int(c.id.parent.0)),
+        Val::I(int(c.id.parent.n)),
         Val::I(i64::from(c.id.seq)),
         Val::T(c.venue.to_string()),
         Val::T(c.side.as_str().into()),
@@ -247,7 +263,7 @@ pub(crate) fn child_vals(engine: i64, c: &ChildOrder) -> Vec<Val> {
 
 /// A child read back from a row holding `CHILD_COLS`.
 pub(crate) fn child_from_row(r: &AnyRow) -> Result<ChildOrder, StoreError> {
-    let parent = ParentId(uint(col(r, "parent_id")?, "order id")?);
+    let parent = ParentId::new(engine_no(r)?, uint(col(r, "parent_id")?, "order id")?);
     let seq = u32::try_from(col::<i64>(r, "seq")?).map_err(|_| StoreError::Data("child number out of range".into()))?;
     let s = |name: &str| col::<String>(r, name);
     Ok(ChildOrder {
@@ -288,7 +304,7 @@ pub(crate) fn fill_vals(engine: i64, f: &Fill, seq: u64) -> Vec<Val> {
     vec![
         Val::I(engine),
         Val::I(int(f.id.0)),
-        Val::I(int(f.child.parent.0)),
+        Val::I(int(f.child.parent.n)),
         Val::I(i64::from(f.child.seq)),
         Val::T(f.venue.to_string()),
         Val::T(f.side.as_str().into()),
@@ -305,7 +321,7 @@ pub(crate) fn fill_vals(engine: i64, f: &Fill, seq: u64) -> Vec<Val> {
 
 /// A fill read back from a row holding `FILL_COLS`.
 pub(crate) fn fill_from_row(r: &AnyRow) -> Result<Fill, StoreError> {
-    let parent = ParentId(uint(col(r, "parent_id")?, "order id")?);
+    let parent = ParentId::new(engine_no(r)?, uint(col(r, "parent_id")?, "order id")?);
     let seq =
         u32::try_from(col::<i64>(r, "child_seq")?).map_err(|_| StoreError::Data("child number out of range".into()))?;
     let s = |name: &str| col::<String>(r, name);

@@ -51,7 +51,9 @@ impl Ledger {
                 Some(why) => passed_over = Some((last.id, why)),
             }
         }
+        let mut fresh = fresh;
         let eref = self.register(spec)?;
+        fresh.set_number(super::rows::engine_number(eref.id)?).map_err(|e| StoreError::Data(e.to_string()))?;
         self.mark_served(&eref)?;
         Ok(Served { engine: fresh, eref, resumed: None, passed_over })
     }
@@ -144,7 +146,7 @@ impl LedgerHandle {
                 .fetch_all(&pool)
                 .await
                 .map_err(|e| StoreError::db("reading recorded TCA", e))?;
-            found.iter().map(|r| Ok(ParentId(u64::try_from(col::<i64>(r, "parent_id")?).unwrap_or(0)))).collect()
+            found.iter().map(|r| rows::parent_id(engine, col(r, "parent_id")?)).collect()
         })
         .await
     }
@@ -163,7 +165,7 @@ impl LedgerHandle {
                 let status: Option<String> = b
                     .q("SELECT status FROM parents WHERE engine_id = ? AND id = ?")
                     .bind(engine)
-                    .bind(int(r.order.id.0))
+                    .bind(int(r.order.id.n))
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(db)?

@@ -287,7 +287,7 @@ impl Writer {
             let row = backend
                 .q(&sql)
                 .bind(engine)
-                .bind(int(p.0))
+                .bind(int(p.n))
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(read)?
@@ -297,7 +297,7 @@ impl Writer {
                 "SELECT {} FROM children WHERE engine_id = ? AND parent_id = ? ORDER BY seq",
                 rows::CHILD_COLS.join(", ")
             );
-            let kids = backend.q(&sql).bind(engine).bind(int(p.0)).fetch_all(&mut *conn).await.map_err(read)?;
+            let kids = backend.q(&sql).bind(engine).bind(int(p.n)).fetch_all(&mut *conn).await.map_err(read)?;
             let kids = kids.iter().map(rows::child_from_row).collect::<Result<Vec<_>, _>>()?;
             self.replica.load(engine, parent, kids);
         }
@@ -385,7 +385,7 @@ fn event_vals(engine: i64, ev: &EngineEvent) -> Result<Vec<Val>, StoreError> {
         Val::I(int(ev.seq)),
         Val::I(ev.ts.0),
         Val::T(kind_of(&payload).to_string()),
-        Val::NI(ev.kind.parent().map(|p| int(p.0))),
+        Val::NI(ev.kind.parent().map(|p| int(p.n))),
         Val::T(payload),
     ])
 }
@@ -421,7 +421,7 @@ pub(crate) fn audit_vals(engine: i64, n: u64, a: &AuditEntry) -> Vec<Val> {
         Val::T(a.actor.tenant.to_string()),
         Val::T(a.actor.role.as_str().into()),
         Val::T(a.action.clone()),
-        Val::NI(a.parent.map(|p| int(p.0))),
+        Val::NI(a.parent.map(|p| int(p.n))),
         Val::T(a.outcome.as_str().into()),
         Val::NT(a.code.clone()),
         Val::T(a.detail.clone()),
@@ -458,7 +458,7 @@ pub(crate) fn tca_vals(engine: i64, t: &TcaRecord) -> Vec<Val> {
     let s = &t.summary;
     vec![
         Val::I(engine),
-        Val::I(int(o.id.0)),
+        Val::I(int(o.id.n)),
         Val::T(o.algo.as_str().into()),
         Val::T(o.symbol.to_string()),
         Val::T(o.side.as_str().into()),
@@ -483,8 +483,11 @@ mod tests {
 
     #[test]
     fn event_kind_comes_from_the_tag() {
-        let ev =
-            EngineEvent { seq: 4, ts: crate::model::Timestamp(9), kind: EventKind::Paused { parent: ParentId(2) } };
+        let ev = EngineEvent {
+            seq: 4,
+            ts: crate::model::Timestamp(9),
+            kind: EventKind::Paused { parent: ParentId::local(2) },
+        };
         let payload = serde_json::to_string(&ev).unwrap();
         assert_eq!(kind_of(&payload), "paused");
         assert_eq!(kind_of("{}"), "unknown");

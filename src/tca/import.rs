@@ -30,7 +30,7 @@ pub fn to_fills(side: Side, rows: &[RecFill]) -> Vec<Fill> {
         .enumerate()
         .map(|(i, r)| Fill {
             id: FillId(i as u64 + 1),
-            child: ChildId { parent: ParentId(0), seq: 0 },
+            child: ChildId { parent: ParentId::local(0), seq: 0 },
             venue: r.venue.as_deref().unwrap_or("EXTERNAL").into(),
             side,
             px: r.px,

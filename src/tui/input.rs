@@ -296,7 +296,7 @@ impl App {
                         Err(e) => p.error = Some(e),
                     },
                     PromptKind::Jump => {
-                        let parsed = text.parse::<ParentId>().or_else(|_| text.parse::<u64>().map(ParentId));
+                        let parsed = text.parse::<ParentId>().or_else(|_| text.parse::<u64>().map(ParentId::local));
                         match parsed {
                             Ok(id) if self.table.select_parent(id, &self.orders, &self.details) => self.overlay = None,
                             Ok(id) if self.orders.iter().any(|o| o.order.id == id) => {
@@ -491,18 +491,18 @@ mod tests {
         key(&mut a, ":");
         typed(&mut a, "P3");
         key(&mut a, "enter");
-        assert_eq!(a.table.selected, Some(RowKey::Parent(ParentId(3))));
+        assert_eq!(a.table.selected, Some(RowKey::Parent(ParentId::local(3))));
         key(&mut a, ":");
         typed(&mut a, "P99");
         key(&mut a, "enter");
         assert!(matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref() == Some("no order P99")));
         key(&mut a, "esc");
         key(&mut a, "enter");
-        assert!(a.table.expanded.contains(&ParentId(3)));
+        assert!(a.table.expanded.contains(&ParentId::local(3)));
         key(&mut a, "down");
-        assert!(matches!(a.table.selected, Some(RowKey::Child(c)) if c.parent == ParentId(3)));
+        assert!(matches!(a.table.selected, Some(RowKey::Child(c)) if c.parent == ParentId::local(3)));
         key(&mut a, "left");
-        assert_eq!(a.table.selected, Some(RowKey::Parent(ParentId(3))));
+        assert_eq!(a.table.selected, Some(RowKey::Parent(ParentId::local(3))));
         key(&mut a, "/");
         typed(&mut a, "venue:X");
         key(&mut a, "enter");

@@ -81,7 +81,7 @@ pub async fn demo_client(seed: u64) -> Embedded {
         let _ = c.submit(r).await;
     }
     c.with_engine(|e| e.run_until(ny("10:05")));
-    let _ = c.cancel(ParentId(4)).await;
+    let _ = c.cancel(ParentId::local(4)).await;
     c.with_engine(|e| e.run_until(snapshot_time()));
     c
 }
@@ -133,7 +133,7 @@ pub fn synthetic_rows(n: usize, children: usize) -> (Vec<OrderRow>, HashMap<Pare
     let mut orders = Vec::with_capacity(n);
     let mut details = HashMap::with_capacity(n);
     for i in 0..n {
-        let id = ParentId(i as u64 + 1);
+        let id = ParentId::local(i as u64 + 1);
         let qty = Qty::from_int(1_000 * (1 + (i as i64 * 7919) % 97));
         let filled = Qty::from_int(qty.to_f64() as i64 * ((i as i64 * 31) % 101) / 100);
         let px = Price::parse(&format!("{}.{:02}", 100 + i % 300, i % 100)).unwrap_or_default();
@@ -212,7 +212,7 @@ pub fn synthetic_rows(n: usize, children: usize) -> (Vec<OrderRow>, HashMap<Pare
 /// One fill of a synthetic child.
 pub fn synthetic_fill(c: &ChildOrder, px: Price) -> Fill {
     Fill {
-        id: FillId(u64::from(c.id.seq) + c.id.parent.0 * 1_000),
+        id: FillId(u64::from(c.id.seq) + c.id.parent.n * 1_000),
         child: c.id,
         venue: c.venue.clone(),
         side: c.side,
@@ -248,8 +248,8 @@ pub async fn demo_app(c: &Embedded, theme: super::theme::Theme, keymap: super::k
             app.on_msg(Msg::Stream(item));
         }
     }
-    app.table.selected = Some(super::table::RowKey::Parent(ParentId(1)));
-    app.table.expanded.insert(ParentId(1));
+    app.table.selected = Some(super::table::RowKey::Parent(ParentId::local(1)));
+    app.table.expanded.insert(ParentId::local(1));
     // The first load brings the orders; the second what the selection needs (book, venues).
     reload(c, &mut app).await;
     reload(c, &mut app).await;

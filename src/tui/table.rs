@@ -326,7 +326,7 @@ mod tests {
         let chosen = t.selected.unwrap();
         // A new order arrives at the top (newest first): the selection stays on its order.
         let mut newer = orders[0].clone();
-        newer.order.id = ParentId(999);
+        newer.order.id = ParentId::local(999);
         orders.push(newer);
         t.rebuild(&orders, &details);
         assert_eq!(t.selected, Some(chosen));

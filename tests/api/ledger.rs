@@ -404,7 +404,7 @@ fn sse_resumes_across_a_restart_from_the_ledger(db: &Db) {
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
     let parents: BTreeSet<ParentId> = alice_events.iter().filter_map(|e| e.kind.parent()).collect();
     assert!(parents.contains(&mine), "{parents:?}");
-    assert!(parents.iter().all(|p| *p != ParentId(2)), "bob's order is not hers: {parents:?}");
+    assert!(parents.iter().all(|p| *p != ParentId::local(2)), "bob's order is not hers: {parents:?}");
     s.stop();
 }
 

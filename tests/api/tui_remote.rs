@@ -98,7 +98,7 @@ impl Ui {
 
 /// The app has order `P{id}`.
 fn has(app: &App, id: u64) -> bool {
-    app.orders.iter().any(|o| o.order.id == ParentId(id))
+    app.orders.iter().any(|o| o.order.id == ParentId::local(id))
 }
 
 fn breaker(app: &App) -> Option<BreakerState> {
@@ -196,7 +196,7 @@ async fn the_ui_over_a_sidecar_survives_its_loss_and_resyncs() {
         .await;
     ui.press(&["y"]);
     ui.until("the order from the ticket", 20, |a| a.ticket.is_none() && has(a, 3) && a.sent.is_none()).await;
-    let p3 = ui.app.orders.iter().find(|o| o.order.id == ParentId(3)).unwrap();
+    let p3 = ui.app.orders.iter().find(|o| o.order.id == ParentId::local(3)).unwrap();
     assert_eq!((p3.order.qty, p3.order.owner.user.as_ref()), (Qty::from_int(5_000), "sup"));
     back.stop().await.unwrap();
 }

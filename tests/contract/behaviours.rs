@@ -91,7 +91,7 @@ pub async fn submit_list_detail_and_paging<T: Transport>(t: &T) {
     assert_eq!(d.plan.last().map(|s| s.cum), Some(Qty::from_int(1_000)), "the plan covers the order");
     assert_eq!(code(bob.order(ids[0]).await), "not_found", "another desk's order does not exist for bob");
     assert_eq!(sup.order(ids[0]).await.unwrap().row.order.id, ids[0]);
-    assert_eq!(code(alice.order(ParentId(99)).await), "not_found");
+    assert_eq!(code(alice.order(ParentId::local(99)).await), "not_found");
 }
 
 pub async fn order_life_cycle_amend_pause_resume_cancel<T: Transport>(t: &T) {
@@ -165,7 +165,7 @@ pub async fn client_personas_are_refused_every_execution_call<T: Transport>(t: &
     let req = || order("AAPL", Side::Buy, 100, AlgoKind::Twap, "09:30", "16:00", &[]);
     for r in Role::ALL.into_iter().filter(|r| !r.can_execute()) {
         let c = t.as_(&r.as_str().to_ascii_lowercase());
-        let id = ParentId(1);
+        let id = ParentId::local(1);
         let f = "forbidden";
         assert_eq!(code(c.submit(req()).await), f, "{r} submit on {}", t.name());
         assert_eq!(code(c.orders(OrderQuery::default()).await), f, "{r} orders");
@@ -393,6 +393,8 @@ pub async fn tca_per_order_and_aggregated<T: Transport>(t: &T) {
     let (alice, bob, sup) = (t.as_("alice"), t.as_("bob"), t.as_("sup"));
     let a = alice.submit(order("AAPL", Side::Buy, 3_000, AlgoKind::Twap, "09:30", "09:40", &[])).await.unwrap();
     let b = bob.submit(order("AAPL", Side::Sell, 2_000, AlgoKind::Twap, "09:30", "09:40", &[])).await.unwrap();
+    // The clock crawled (1x) until both orders were in, so a loaded machine cannot see their window pass; now it runs.
+    sup.set_speed(3_600.0).await.unwrap();
     let ids = [a.order.id, b.order.id];
     eventually("both orders to finish", 30, || async {
         let rows = sup.orders(OrderQuery { active: true, ..Default::default() }).await.unwrap();
@@ -469,6 +471,8 @@ pub async fn event_stream_is_ordered_visible_and_resumable<T: Transport>(t: &T) 
     let mut bobs = bob.subscribe(None).await.unwrap();
     let a = alice.submit(order("AAPL", Side::Buy, 3_000, AlgoKind::Twap, "09:30", "09:35", &[])).await.unwrap();
     let b = bob.submit(order("AAPL", Side::Sell, 2_000, AlgoKind::Twap, "09:30", "09:35", &[])).await.unwrap();
+    // The clock crawled (1x) until both orders were in; now it runs.
+    sup.set_speed(3_600.0).await.unwrap();
     let (aid, bid) = (a.order.id, b.order.id);
     let mut finished = 0;
     let seqs = collect_until(&mut all, &mut |k| {

@@ -155,8 +155,8 @@ fn all_algos(seed: u64) -> (Vec<u8>, Engine) {
         }
         e.schedule(ny("09:45"), a.clone(), Command::Submit(r));
     }
-    e.schedule(ny("10:20"), a.clone(), Command::Pause { id: ParentId(2) });
-    e.schedule(ny("10:25"), a, Command::Resume { id: ParentId(2) });
+    e.schedule(ny("10:20"), a.clone(), Command::Pause { id: ParentId::local(2) });
+    e.schedule(ny("10:25"), a, Command::Resume { id: ParentId::local(2) });
     e.run_until_idle();
     (log_bytes(&e.drain_events()), e)
 }

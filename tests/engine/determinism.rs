@@ -19,16 +19,19 @@ fn scripted(seed: u64) -> (Vec<u8>, Engine) {
         a.clone(),
         Command::Submit(order("MSFT", Side::Sell, 20_000, AlgoKind::Twap, "09:31", "10:30", &[("slices", "12")])),
     );
-    e.schedule(ny("09:45"), a.clone(), Command::Pause { id: ParentId(1) });
-    e.schedule(ny("09:50"), a.clone(), Command::Resume { id: ParentId(1) });
+    e.schedule(ny("09:45"), a.clone(), Command::Pause { id: ParentId::local(1) });
+    e.schedule(ny("09:50"), a.clone(), Command::Resume { id: ParentId::local(1) });
     e.schedule(
         ny("10:00"),
         a.clone(),
-        Command::Amend { id: ParentId(2), change: Amendment { qty: Some(Qty::from_int(30_000)), limit_px: None } },
+        Command::Amend {
+            id: ParentId::local(2),
+            change: Amendment { qty: Some(Qty::from_int(30_000)), limit_px: None },
+        },
     );
-    e.schedule(ny("10:15"), a.clone(), Command::Cancel { id: ParentId(2) });
+    e.schedule(ny("10:15"), a.clone(), Command::Cancel { id: ParentId::local(2) });
     // A refused command is part of the log too.
-    e.schedule(ny("10:16"), a, Command::Resume { id: ParentId(2) });
+    e.schedule(ny("10:16"), a, Command::Resume { id: ParentId::local(2) });
     e.run_until_idle();
     (log_bytes(&e.drain_events()), e)
 }
@@ -52,7 +55,7 @@ fn same_seed_same_commands_same_bytes() {
     ] {
         assert!(text.contains(&format!("\"type\":{kind}")), "log has no {kind} event");
     }
-    assert_eq!(ea.parent(ParentId(1)).unwrap().filled, Qty::from_int(50_000));
+    assert_eq!(ea.parent(ParentId::local(1)).unwrap().filled, Qty::from_int(50_000));
 }
 
 #[test]

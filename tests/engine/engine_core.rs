@@ -193,7 +193,7 @@ fn advisors_see_only_their_own_orders_and_clients_cannot_trade() {
     assert_eq!(err.code, RejectCode::Forbidden);
     e.apply(&boss, Command::KillAll).unwrap();
     assert_eq!(e.parent(id).unwrap().status, ParentStatus::Paused);
-    assert_eq!(e.parent(ParentId(2)), None);
+    assert_eq!(e.parent(ParentId::local(2)), None);
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn sigkill_mid_order_then_recover_and_resume(db: &Db) {
     // Every acknowledged event is in the ledger, as acknowledged.
     {
         let ledger = Ledger::open(&db.target).unwrap();
-        let o = ledger.order(1, ParentId(1)).unwrap().expect("the order is in the ledger");
+        let o = ledger.order(1, ParentId::local(1)).unwrap().expect("the order is in the ledger");
         assert!(o.order.order.filled < Qty::from_int(qty));
         let stored: std::collections::BTreeMap<u64, _> = o.fills.iter().map(|f| (f.id.0, f)).collect();
         for e in acked.iter().filter_map(|e| match &e.kind {
@@ -115,7 +115,7 @@ fn sigkill_mid_order_then_recover_and_resume(db: &Db) {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["engines"][0]["orders"][0]["status"], "done");
     let ledger = Ledger::open(&db.target).unwrap();
-    let o = ledger.order(1, ParentId(1)).unwrap().unwrap();
+    let o = ledger.order(1, ParentId::local(1)).unwrap().unwrap();
     assert_eq!(o.order.order.status, ParentStatus::Done);
     assert_eq!(o.order.order.filled, Qty::from_int(qty));
     assert_eq!(o.fills.iter().map(|f| f.qty).sum::<Qty>(), Qty::from_int(qty), "never more than the order");

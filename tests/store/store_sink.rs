@@ -51,7 +51,7 @@ fn the_embedded_client_publishes_only_what_is_committed(db: &Db) {
         "{audit:?}"
     );
     assert_eq!(audit[1].code.as_deref(), Some("forbidden"));
-    assert_eq!(audit[0].parent, Some(blotter::model::ParentId(1)));
+    assert_eq!(audit[0].parent, Some(blotter::model::ParentId::local(1)));
     drop(rt);
     ledger.stop(&eref).unwrap();
 }

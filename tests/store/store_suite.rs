@@ -176,7 +176,7 @@ fn refusals_are_audited_and_leave_no_order(db: &Db) {
     let mut run = Run::start(&ledger, 4, &["AAPL"], &desk);
     let err = run.apply(&client, Command::Submit(twap("AAPL", Side::Buy, 1_000, "10:00", "10:30"))).unwrap_err();
     assert_eq!(err.code.as_str(), "forbidden");
-    let err = run.apply(&desk, Command::Cancel { id: ParentId(9) }).unwrap_err();
+    let err = run.apply(&desk, Command::Cancel { id: ParentId::local(9) }).unwrap_err();
     assert_eq!(err.code.as_str(), "unknown_order");
     let eid = run.id();
     run.finish();
@@ -186,7 +186,7 @@ fn refusals_are_audited_and_leave_no_order(db: &Db) {
     assert_eq!((audit[0].user.as_str(), audit[0].role.as_str()), ("cara", "CLIENT"));
     assert_eq!((audit[0].outcome.as_str(), audit[0].code.as_deref()), ("refused", Some("forbidden")));
     assert!(audit[0].detail.contains("may not submit"), "{}", audit[0].detail);
-    assert_eq!((audit[1].action.as_str(), audit[1].parent), ("cancel", Some(ParentId(9))));
+    assert_eq!((audit[1].action.as_str(), audit[1].parent), ("cancel", Some(ParentId::local(9))));
     assert_eq!(audit[1].code.as_deref(), Some("unknown_order"));
     let rejected =
         scalars(&db.target, &format!("SELECT COUNT(*) FROM events WHERE engine_id = {eid} AND kind = 'rejected'"));
@@ -293,7 +293,7 @@ fn a_crashed_engine_comes_back_interrupted_and_finishes_exactly(db: &Db) {
                 _ => None,
             })
             .collect();
-        let filled = run.engine.parent(ParentId(1)).unwrap().filled;
+        let filled = run.engine.parent(ParentId::local(1)).unwrap().filled;
         // The process dies here: no clean stop, children still at the venues.
         (run.id(), acked, filled)
     };
@@ -303,8 +303,8 @@ fn a_crashed_engine_comes_back_interrupted_and_finishes_exactly(db: &Db) {
     let err = recover(&ledger, eid, &desk, false).unwrap_err();
     assert!(matches!(err, StoreError::Busy(_)), "this very process still holds it: {err}");
     let mut r = recover(&ledger, eid, &desk, true).unwrap();
-    assert_eq!(r.report.interrupted, vec![ParentId(1)]);
-    let o = ledger.order(eid, ParentId(1)).unwrap().unwrap();
+    assert_eq!(r.report.interrupted, vec![ParentId::local(1)]);
+    let o = ledger.order(eid, ParentId::local(1)).unwrap().unwrap();
     assert_eq!(o.order.order.status, ParentStatus::Interrupted);
     assert_eq!(o.order.order.filled, filled_before, "nothing acknowledged is lost");
     for f in &acked {
@@ -313,12 +313,12 @@ fn a_crashed_engine_comes_back_interrupted_and_finishes_exactly(db: &Db) {
     }
     assert!(o.children.iter().all(|c| c.status.is_terminal()), "children unknown at the venue were cancelled");
 
-    let (result, _) = r.recorder.apply(&mut r.engine, &desk, Command::Resume { id: ParentId(1) }).unwrap();
+    let (result, _) = r.recorder.apply(&mut r.engine, &desk, Command::Resume { id: ParentId::local(1) }).unwrap();
     result.unwrap();
     while !r.engine.is_idle() && r.engine.step() {}
     r.recorder.push(&mut r.engine);
     r.recorder.finish().unwrap();
-    let o = ledger.order(eid, ParentId(1)).unwrap().unwrap();
+    let o = ledger.order(eid, ParentId::local(1)).unwrap().unwrap();
     assert_eq!(o.order.order.status, ParentStatus::Done);
     assert_eq!(o.order.order.filled, Qty::from_int(60_000), "the remaining quantity completes, no more");
     assert_eq!(o.fills.iter().map(|f| f.qty).sum::<Qty>(), Qty::from_int(60_000));

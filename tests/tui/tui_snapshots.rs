@@ -94,7 +94,7 @@ fn caption(fired: usize, waiting: bool, auto: bool) -> blotter::tui::demo::DemoV
                   the open and the close, light at lunch. Passive while on schedule, crossing when behind."
             .into(),
         look: Some(blotter::demo::Look::Blotter),
-        select: Some(blotter::model::ParentId(1)),
+        select: Some(blotter::model::ParentId::local(1)),
         next_at: (fired < 13).then(|| ny("09:32")),
         waiting,
         auto,

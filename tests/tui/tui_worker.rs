@@ -40,7 +40,7 @@ async fn the_worker_greets_acts_follows_and_refreshes() {
     .await;
     until(&mut rx, "a refresh with the order", |m| matches!(m, Msg::Snapshot(s) if s.orders.len() == 1)).await;
 
-    let p1 = ParentId(1);
+    let p1 = ParentId::local(1);
     want_tx.send(Want { details: vec![p1], tca: Some(p1), symbol: Some("AAPL".into()), supervisor: None }).unwrap();
     until(&mut rx, "a refresh with detail, TCA and book", |m| {
         matches!(m, Msg::Snapshot(s) if s.details.contains_key(&p1) && s.tca.is_some() && s.book.is_some() && s.venues.len() == 5)
@@ -56,7 +56,7 @@ async fn the_worker_greets_acts_follows_and_refreshes() {
 
     w.run(Effect::SetSpeed(0.0));
     until(&mut rx, "the frozen clock", |m| matches!(m, Msg::Clock(c) if c.speed == Some(0.0))).await;
-    w.run(Effect::Cancel(ParentId(42)));
+    w.run(Effect::Cancel(ParentId::local(42)));
     until(
         &mut rx,
         "the refusal",
@@ -69,7 +69,7 @@ async fn the_worker_greets_acts_follows_and_refreshes() {
 async fn order_detail_carries_the_market_path_for_the_tca_chart() {
     use blotter::client::Client;
     let c = blotter::tui::scenario::demo_client(7).await;
-    let d = c.order(ParentId(1)).await.unwrap();
+    let d = c.order(ParentId::local(1)).await.unwrap();
     let m = &d.market;
     assert!(m.len() > 100 && m.len() <= 241, "{} samples", m.len());
     assert!(m.windows(2).all(|w| w[0].ts < w[1].ts), "in time order");

@@ -52,8 +52,25 @@ leaf!(
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
         .description(Some("Simulated time: nanoseconds since the Unix epoch, UTC."))
 );
-leaf!(ParentId, "ParentId", id("A parent order id.", "^[Pp][0-9]{1,18}$", "P17"));
-leaf!(ChildId, "ChildId", id("A child order id: its parent's id and a sequence.", "^[Pp][0-9]+-[Cc][0-9]+$", "P17-C3"));
+leaf!(
+    ParentId,
+    "ParentId",
+    id(
+        "A parent order id: ledger-wide `E3-P17` (order 17 of engine 3); the short form `P17` is accepted where \
+         only one order of the desk visible to the caller has that number.",
+        "^([Ee][1-9][0-9]{0,9}-)?[Pp][0-9]{1,18}$",
+        "E1-P17"
+    )
+);
+leaf!(
+    ChildId,
+    "ChildId",
+    id(
+        "A child order id: its parent's id and a sequence.",
+        "^([Ee][1-9][0-9]{0,9}-)?[Pp][0-9]+-[Cc][0-9]+$",
+        "E1-P17-C3"
+    )
+);
 leaf!(FillId, "FillId", id("A fill id.", "^[Ff][0-9]+$", "F42"));
 
 /// Mirror of `algo::PlannedSlice` for the document (that module is owned elsewhere).

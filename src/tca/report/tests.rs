@@ -11,7 +11,7 @@ fn px(s: &str) -> Price {
 fn fill(side: Side, venue: &str, p: &str, q: i64, t: i64, fee: &str) -> Fill {
     Fill {
         id: FillId(1),
-        child: ChildId { parent: ParentId(1), seq: 1 },
+        child: ChildId { parent: ParentId::local(1), seq: 1 },
         venue: venue.into(),
         side,
         px: px(p),

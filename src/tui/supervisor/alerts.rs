@@ -425,7 +425,7 @@ mod tests {
     fn a_slow_venue_is_flagged_on_its_average_not_one_ack() {
         let mut m = Monitor::new(Thresholds { venue_latency_ms: 10.0, ..Thresholds::default() });
         let ack = |ms: f64| EventKind::ChildAcked {
-            child: ChildId { parent: ParentId(1), seq: 1 },
+            child: ChildId { parent: ParentId::local(1), seq: 1 },
             venue: "OKX".into(),
             latency_ns: (ms * 1e6) as i64,
         };

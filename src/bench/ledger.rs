@@ -2,15 +2,14 @@
 //! fill persistence with durability on (every commit synced, group commit),
 //! and the engine's simulated day with and without the ledger recording it.
 
-use super::ledger::{Batch, EngineSpec, Ledger};
-use super::{DbTarget, Recorder, StoreError};
-use crate::bench::{DayRun, bench_date};
+use super::{DayRun, bench_date};
 use crate::engine::{Actor, Command, Engine, EngineConfig, EngineEvent, EventKind};
 use crate::market::Universe;
 use crate::model::{
     AlgoKind, ChildId, ChildOrder, ChildStatus, Fill, FillId, Liquidity, Money, OrderType, Owner, ParentId,
     ParentOrder, ParentStatus, Price, Qty, Role, Side, Tif, Timestamp,
 };
+use crate::store::{Batch, DbTarget, EngineSpec, Ledger, Recorder, StoreError};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -38,7 +37,7 @@ const FILLS_PER_CHILD: u64 = 10;
 fn fill_stream(fills: u64, batch: usize) -> Vec<Vec<EngineEvent>> {
     let lot = Qty::from_int(100);
     let t0 = Timestamp(1_795_000_000_000_000_000);
-    let id = ParentId(1);
+    let id = ParentId::local(1);
     let order = ParentOrder {
         id,
         owner: Owner::default(),
@@ -138,7 +137,7 @@ fn fill_run(target: &DbTarget, fills: u64, batch: usize, pipelined: bool) -> Res
     cfg.symbols = Some(vec!["AAPL".into()]);
     let eref = ledger.register(&EngineSpec::new(
         &cfg,
-        super::Sources::default(),
+        crate::store::Sources::default(),
         &Actor::local(Role::Advisor),
         Timestamp(0),
     ))?;
@@ -168,7 +167,7 @@ pub fn equity_day_recorded(seed: u64, target: &DbTarget) -> Result<DayRun, Store
     let t0 = Instant::now();
     let mut e = Engine::new(Arc::new(Universe::builtin()), cfg.clone())
         .map_err(|r| StoreError::Data(format!("bench engine: {r}")))?;
-    let eref = ledger.register(&EngineSpec::new(&cfg, super::Sources::default(), &actor, e.now()))?;
+    let eref = ledger.register(&EngineSpec::new(&cfg, crate::store::Sources::default(), &actor, e.now()))?;
     let mut rec = Recorder::new(&ledger, eref);
     let s = e.market("AAPL").map(|m| m.session).ok_or_else(|| StoreError::Data("no AAPL market".into()))?;
     let (result, _) = rec.apply(&mut e, &actor, Command::Submit(crate::bench::day_order(&s)))?;
@@ -233,8 +232,8 @@ pub fn ledger_bench(
     Ok(LedgerBench {
         backend: backend.name(),
         durability: match backend {
-            super::Backend::Sqlite => "WAL, synchronous=FULL: every commit synced to disk",
-            super::Backend::Postgres => "server defaults (fsync on, synchronous_commit on)",
+            crate::store::Backend::Sqlite => "WAL, synchronous=FULL: every commit synced to disk",
+            crate::store::Backend::Postgres => "server defaults (fsync on, synchronous_commit on)",
         },
         fills,
         fills_ungrouped,
