@@ -362,7 +362,7 @@ fn controls_line(app: &App, tk: &Ticket) -> Option<Line<'static>> {
         parts.push(format!("≤ {} /order", money_short(n.to_f64(), "USD")));
     }
     if let Some(q) = c.limits.max_order_qty {
-        parts.push(format!("≤ {} units", qty_short(q.to_f64())));
+        parts.push(format!("≤ {} units", format::compact(q.to_f64())));
     }
     if parts.is_empty() {
         return None;

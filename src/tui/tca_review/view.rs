@@ -2,10 +2,11 @@
 //! visible rows are built, so ten thousand orders draw like fifty.
 
 use super::{Level, ReviewView};
-use crate::model::grouped;
+use crate::model::human::group as grouped;
 use crate::tca::batch::OrderTca;
 use crate::tca::group::GroupRow;
-use crate::tui::components::{bps_span, price_dp, px};
+use crate::tui::components::bps_span;
+use crate::tui::format::{price_dp, px};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -247,7 +248,7 @@ impl ReviewView {
         let t = &self.theme;
         let [left, right] = Layout::horizontal([Constraint::Length(44), Constraint::Fill(1)]).areas(area);
         let r = &o.tca;
-        let dp = price_dp(r.arrival_px.map_or(100.0, |p| p.to_f64()));
+        let dp = price_dp(None, r.arrival_px.map_or(100.0, |p| p.to_f64()));
         let tz = self.tz();
         let kv = |k: &str, v: Span<'static>| Line::from(vec![Span::styled(format!("{k:<18}"), t.muted), v]);
         let text = |s: String| Span::styled(s, t.text);
@@ -317,7 +318,7 @@ impl ReviewView {
             return;
         }
         let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-5);
-        let dp = price_dp(hi);
+        let dp = price_dp(None, hi);
         let tz = self.tz();
         let at = |s: f64| crate::model::Timestamp(t0 + (s * 1e9) as i64).in_tz(tz).format("%H:%M:%S").to_string();
         let title = Line::from(vec![
