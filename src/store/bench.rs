@@ -2,7 +2,8 @@
 //! fill persistence with durability on (every commit synced, group commit),
 //! and the engine's simulated day with and without the ledger recording it.
 
-use super::ledger::{Batch, EngineSpec, Ledger};
+use super::ledger::Ledger;
+use super::record::{Batch, EngineSpec};
 use super::{DbTarget, Recorder, StoreError};
 use crate::bench::{DayRun, bench_date};
 use crate::engine::{Actor, Command, Engine, EngineConfig, EngineEvent, EventKind};

@@ -159,5 +159,5 @@ pub(crate) async fn append_wide(tx: &mut AnyConnection, b: Backend, records: &[W
     let first: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(n), 0) + 1 FROM audit WHERE engine_id = 0").fetch_one(&mut *tx).await?;
     let vals = records.iter().zip(first..).map(|(r, n)| r.vals(n)).collect();
-    rows::insert(tx, b, "audit", super::writer::AUDIT_COLS, "", vals).await
+    rows::insert(tx, b, "audit", super::rows::AUDIT_COLS, "", vals).await
 }

@@ -23,10 +23,12 @@ pub mod config;
 mod db;
 pub mod export;
 pub mod handle;
+mod lease;
 mod ledger;
 mod location;
 mod migrate;
 pub mod query;
+mod record;
 pub mod recorder;
 pub mod recover;
 pub mod refusals;
@@ -41,9 +43,11 @@ mod writer;
 
 pub use db::Backend;
 pub use handle::{LedgerHandle, WideRecord};
-pub use ledger::{AuditEntry, Batch, EngineRef, EngineSpec, Ledger, ReplaySource, Sources, TcaRecord, Ticket};
+pub use lease::LEASE_MS;
+pub use ledger::{Ledger, Ticket};
 pub use location::{DbTarget, default_path};
 pub use migrate::SCHEMA_VERSION;
+pub use record::{AuditEntry, Batch, EngineRef, EngineSpec, Outcome, ReplaySource, Sources, TcaRecord};
 pub use recorder::Recorder;
 
 use std::fmt;

@@ -7,7 +7,7 @@
 //! (stopped, or no heartbeat within the lease) is reported `interrupted`: that
 //! is what a restart will make of it.
 
-use super::ledger::{LEASE_MS, Liveness};
+use super::lease::{LEASE_MS, Liveness};
 use super::rows::{self, col, int};
 use super::{Backend, Ledger, StoreError, wall_ms};
 use crate::model::{ChildOrder, Fill, Money, ParentId, ParentOrder, ParentStatus, Price, Qty, Timestamp};

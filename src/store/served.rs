@@ -5,7 +5,8 @@
 //! (the event sink sees events only).
 
 use super::handle::LedgerHandle;
-use super::ledger::{EngineRef, EngineSpec, Liveness, TcaRecord, to_json};
+use super::lease::Liveness;
+use super::record::{EngineRef, EngineSpec, TcaRecord, to_json};
 use super::rows::{self, col, int};
 use super::{Ledger, StoreError, wall_ms};
 use crate::engine::{Actor, Engine, EngineEvent, RestoreReport};
@@ -174,12 +175,10 @@ impl LedgerHandle {
                 let finished = status.and_then(|s| s.parse::<ParentStatus>().ok());
                 if finished.is_some_and(ParentStatus::is_terminal) {
                     done.push(r.order.id);
-                    vals.push(super::writer::tca_vals(engine, r));
+                    vals.push(super::rows::tca_vals(engine, r));
                 }
             }
-            rows::insert(&mut tx, b, "tca", super::writer::TCA_COLS, super::writer::TCA_UPSERT, vals)
-                .await
-                .map_err(db)?;
+            rows::insert(&mut tx, b, "tca", super::rows::TCA_COLS, super::rows::TCA_UPSERT, vals).await.map_err(db)?;
             tx.commit().await.map_err(db)?;
             Ok(done)
         })
