@@ -36,10 +36,10 @@ const FILLS_PER_CHILD: u64 = 10;
 
 /// Synthetic events: one parent, children of ten fills each, a progress
 /// event after every `batch` fills. Returned as the batches a driver would hand over.
-fn fill_stream(fills: u64, batch: usize) -> Vec<Vec<EngineEvent>> {
+fn fill_stream(engine: u32, fills: u64, batch: usize) -> Vec<Vec<EngineEvent>> {
     let lot = Qty::from_int(100);
     let t0 = Timestamp(1_795_000_000_000_000_000);
-    let id = ParentId::local(1);
+    let id = ParentId::new(engine, 1);
     let order = ParentOrder {
         id,
         owner: Owner::default(),
@@ -132,8 +132,6 @@ pub fn fill_persistence_unpipelined(target: &DbTarget, fills: u64, batch: usize)
 
 fn fill_run(target: &DbTarget, fills: u64, batch: usize, pipelined: bool) -> Result<FillRun, StoreError> {
     let batch = batch.max(1);
-    let stream = fill_stream(fills.max(1), batch);
-    let events: u64 = stream.iter().map(|b| b.len() as u64).sum();
     let ledger = Ledger::open(target)?;
     let mut cfg = EngineConfig::new(1, bench_date());
     cfg.symbols = Some(vec!["AAPL".into()]);
@@ -143,6 +141,8 @@ fn fill_run(target: &DbTarget, fills: u64, batch: usize, pipelined: bool) -> Res
         &Actor::local(Role::Advisor),
         Timestamp(0),
     ))?;
+    let stream = fill_stream(eref.number(), fills.max(1), batch);
+    let events: u64 = stream.iter().map(|b| b.len() as u64).sum();
     let t0 = Instant::now();
     if pipelined {
         let tickets: Vec<_> = stream.into_iter().map(|events| ledger.submit(Batch::events(&eref, events))).collect();
@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn the_synthetic_stream_is_consistent() {
-        let s = fill_stream(25, 10);
+        let s = fill_stream(1, 25, 10);
         assert_eq!(s.len(), 3, "batches of 10, 10 and 5 fills");
         let all: Vec<&EngineEvent> = s.iter().flatten().collect();
         assert!(all.windows(2).all(|w| w[1].seq == w[0].seq + 1));

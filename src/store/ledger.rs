@@ -7,7 +7,7 @@
 //! carries a heartbeat. Every commit checks the owner, so a process that lost
 //! its engine to a recovery elsewhere cannot write another event for it.
 
-use super::lease::{Liveness, host, owner_token};
+use super::lease::{LEASE_MS, Liveness, host, liveness_cols, machine, owner_token};
 use super::record::{Batch, EngineRef, EngineSpec, to_json};
 use super::writer::{self, Msg};
 use super::{DbTarget, StoreError, db, migrate, wall_ms};
@@ -45,6 +45,10 @@ pub struct Ledger {
     target: DbTarget,
     tx: Option<UnboundedSender<Msg>>,
     writer: Option<tokio::task::JoinHandle<()>>,
+    /// The lease this process keeps on the engines it registers or takes over.
+    lease_ms: std::sync::atomic::AtomicI64,
+    /// Engines this process lost to another (a forced takeover elsewhere).
+    fenced: tokio::sync::watch::Sender<std::collections::BTreeSet<i64>>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -52,6 +56,10 @@ impl std::fmt::Debug for Ledger {
         f.debug_struct("Ledger").field("target", &self.target).finish()
     }
 }
+
+/// The shortest lease: heartbeats go out four times per lease, and more
+/// often than every 50 ms would only load the database.
+pub const MIN_LEASE_MS: i64 = 200;
 
 impl Ledger {
     /// Opens the ledger named by a `--db` value, or the default one (creating
@@ -85,13 +93,43 @@ impl Ledger {
             Ok::<_, StoreError>(pool)
         })?;
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let writer = rt.spawn(writer::run(pool.clone(), target.backend(), rx));
-        Ok(Ledger { rt: Some(rt), pool, target: target.clone(), tx: Some(tx), writer: Some(writer) })
+        let (fenced, _) = tokio::sync::watch::channel(std::collections::BTreeSet::new());
+        let writer = rt.spawn(writer::run(pool.clone(), target.backend(), rx, fenced.clone()));
+        Ok(Ledger {
+            rt: Some(rt),
+            pool,
+            target: target.clone(),
+            tx: Some(tx),
+            writer: Some(writer),
+            lease_ms: std::sync::atomic::AtomicI64::new(LEASE_MS),
+            fenced,
+        })
     }
 
     /// The database.
     pub fn target(&self) -> &DbTarget {
         &self.target
+    }
+
+    /// The lease this process keeps on the engines it registers or takes
+    /// over from now on (default `LEASE_MS`): another process may take an
+    /// engine over once its heartbeat is older than that. Heartbeats go out
+    /// four times per lease.
+    pub fn set_lease(&self, lease: std::time::Duration) {
+        let ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX).max(MIN_LEASE_MS);
+        self.lease_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The engines this process has lost to another process since it opened
+    /// the ledger (their commits and heartbeats were refused): whoever runs
+    /// them must stop.
+    pub fn fenced(&self) -> tokio::sync::watch::Receiver<std::collections::BTreeSet<i64>> {
+        self.fenced.subscribe()
+    }
+
+    /// The lease given to the engines this process registers or takes over, in milliseconds.
+    pub fn lease_ms(&self) -> i64 {
+        self.lease_ms.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The connection pool, for async callers (queries run on any tokio runtime).
@@ -140,6 +178,7 @@ impl Ledger {
     /// Registers a new engine owned by this process.
     pub fn register(&self, spec: &EngineSpec) -> Result<EngineRef, StoreError> {
         let owner = owner_token();
+        let lease_ms = self.lease_ms();
         let (symbols, market, risk) = (to_json(&spec.symbols), to_json(&spec.market), to_json(&spec.risk));
         let replay = if spec.replay.is_empty() { None } else { Some(to_json(&spec.replay)) };
         let backend = self.target.backend();
@@ -151,12 +190,15 @@ impl Ledger {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(|e| StoreError::db("allocating an engine number", e))?;
-                let now = wall_ms();
+                let sql = format!(
+                    "INSERT INTO engines (id, tenant, user_name, seed, trade_date, symbols, universe, replay, \
+                     market, risk_config, risk_book, created_at, owner, host, machine, pid, heartbeat_at, lease_ms, \
+                     stopped_at, last_seq, last_fill, last_audit, sim_now) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, {}, ?, NULL, 0, 0, 0, ?)",
+                    backend.now_ms()
+                );
                 let res = backend
-                    .q("INSERT INTO engines (id, tenant, user_name, seed, trade_date, symbols, universe, replay, \
-                        market, risk_config, risk_book, created_at, owner, host, pid, heartbeat_at, stopped_at, \
-                        last_seq, last_fill, last_audit, sim_now) \
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)")
+                    .q(&sql)
                     .bind(next)
                     .bind(spec.tenant.clone())
                     .bind(spec.user.clone())
@@ -168,11 +210,12 @@ impl Ledger {
                     .bind(replay.clone())
                     .bind(market.clone())
                     .bind(risk.clone())
-                    .bind(now)
+                    .bind(wall_ms())
                     .bind(owner.clone())
                     .bind(host())
+                    .bind(machine())
                     .bind(i64::from(std::process::id()))
-                    .bind(now)
+                    .bind(lease_ms)
                     .bind(spec.origin.0)
                     .execute(&self.pool)
                     .await;
@@ -184,43 +227,48 @@ impl Ledger {
             }
             Err(StoreError::Busy("could not allocate an engine number after 20 attempts".into()))
         })?;
-        let eref = EngineRef { id, owner };
+        let eref = EngineRef { id, owner, lease_ms };
         self.send(Msg::Adopt(eref.clone()))?;
         Ok(eref)
     }
 
-    /// Takes over an engine whose process is gone (`force`: even if it looks alive).
+    /// Takes over an engine whose process is gone (`force`: even if it looks
+    /// alive, which fences the process still running it out: its next write
+    /// is refused).
     pub fn take_over(&self, id: i64, force: bool) -> Result<EngineRef, StoreError> {
         let backend = self.target.backend();
+        let lease_ms = self.lease_ms();
         let eref = self.block_on(async {
+            let sql = format!("SELECT owner, {} FROM engines WHERE id = ?", liveness_cols(backend));
             let row = backend
-                .q("SELECT owner, host, pid, heartbeat_at, stopped_at FROM engines WHERE id = ?")
+                .q(&sql)
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(|e| StoreError::db("reading the engine", e))?
                 .ok_or_else(|| StoreError::NotFound(format!("no engine E{id}")))?;
-            let col = super::rows::col::<String>;
-            let old = col(&row, "owner")?;
-            let liveness = Liveness {
-                host: col(&row, "host")?,
-                pid: super::rows::col(&row, "pid")?,
-                heartbeat_at: super::rows::col(&row, "heartbeat_at")?,
-                stopped: super::rows::col::<Option<i64>>(&row, "stopped_at")?.is_some(),
-            };
-            if !force && let Some(why) = liveness.running(wall_ms()) {
+            let old: String = super::rows::col(&row, "owner")?;
+            let (liveness, now) = Liveness::from_row(&row)?;
+            if !force && let Some(why) = liveness.running(now) {
                 return Err(StoreError::Busy(format!(
                     "engine E{id} is still running ({why}); stop it first, or pass --force if it is gone"
                 )));
             }
             let owner = owner_token();
+            // Only if nobody else took it since it was read: two processes
+            // racing for a dead engine cannot both win.
+            let sql = format!(
+                "UPDATE engines SET owner = ?, host = ?, machine = ?, pid = ?, heartbeat_at = {}, lease_ms = ?, \
+                 stopped_at = NULL WHERE id = ? AND owner = ?",
+                backend.now_ms()
+            );
             let n = backend
-                .q("UPDATE engines SET owner = ?, host = ?, pid = ?, heartbeat_at = ?, stopped_at = NULL \
-                    WHERE id = ? AND owner = ?")
+                .q(&sql)
                 .bind(owner.clone())
                 .bind(host())
+                .bind(machine())
                 .bind(i64::from(std::process::id()))
-                .bind(wall_ms())
+                .bind(lease_ms)
                 .bind(id)
                 .bind(old)
                 .execute(&self.pool)
@@ -230,7 +278,7 @@ impl Ledger {
             if n != 1 {
                 return Err(StoreError::Busy(format!("another process took over engine E{id} at the same time")));
             }
-            Ok(EngineRef { id, owner })
+            Ok(EngineRef { id, owner, lease_ms })
         })?;
         self.send(Msg::Adopt(eref.clone()))?;
         Ok(eref)

@@ -46,7 +46,7 @@ pub use handle::{LedgerHandle, WideRecord};
 pub use lease::LEASE_MS;
 pub use ledger::{Ledger, Ticket};
 pub use location::{DbTarget, default_path};
-pub use migrate::SCHEMA_VERSION;
+pub use migrate::{SCHEMA_VERSION, versions as schema_versions};
 pub use record::{AuditEntry, Batch, EngineRef, EngineSpec, Outcome, ReplaySource, Sources, TcaRecord};
 pub use recorder::Recorder;
 

@@ -19,6 +19,18 @@ pub struct EngineRef {
     pub id: i64,
     /// This process's claim on it.
     pub(crate) owner: String,
+    /// The lease this process keeps on it, in milliseconds.
+    pub(crate) lease_ms: i64,
+}
+
+impl EngineRef {
+    /// The number its orders carry (`E3-P17`): an engine recorded in a
+    /// ledger is numbered (`Engine::set_number`) before its first order.
+    pub fn number(&self) -> u32 {
+        // Engine numbers are allocated from 1 upwards; one past u32 would take
+        // four billion registrations.
+        u32::try_from(self.id).unwrap_or(u32::MAX)
+    }
 }
 
 impl std::fmt::Display for EngineRef {

@@ -5,10 +5,10 @@
 //! (the event sink sees events only).
 
 use super::handle::LedgerHandle;
-use super::lease::Liveness;
+use super::lease::{Liveness, liveness_cols};
 use super::record::{EngineRef, EngineSpec, TcaRecord, to_json};
 use super::rows::{self, col, int};
-use super::{Ledger, StoreError, wall_ms};
+use super::{Ledger, StoreError};
 use crate::engine::{Actor, Engine, EngineEvent, RestoreReport};
 use crate::model::{ParentId, ParentStatus};
 use sqlx::Connection;
@@ -70,25 +70,23 @@ impl Ledger {
         let b = self.target().backend();
         let row = self
             .block_on(
-                b.q("SELECT id, host, pid, heartbeat_at, stopped_at FROM engines WHERE kind = 'serve' AND seed = ? \
+                b.q(&format!(
+                    "SELECT id, {} FROM engines WHERE kind = 'serve' AND seed = ? \
                      AND trade_date = ? AND symbols = ? AND universe IS NULL AND replay IS NULL AND market = ? \
-                     AND risk_config = ? ORDER BY id DESC LIMIT 1")
-                    .bind(seed)
-                    .bind(date)
-                    .bind(symbols)
-                    .bind(market)
-                    .bind(risk)
-                    .fetch_optional(self.pool()),
+                     AND risk_config = ? ORDER BY id DESC LIMIT 1",
+                    liveness_cols(b)
+                ))
+                .bind(seed)
+                .bind(date)
+                .bind(symbols)
+                .bind(market)
+                .bind(risk)
+                .fetch_optional(self.pool()),
             )
             .map_err(|e| StoreError::db("looking for the served engine", e))?;
         let Some(r) = row else { return Ok(None) };
-        let live = Liveness {
-            host: col(&r, "host")?,
-            pid: col(&r, "pid")?,
-            heartbeat_at: col(&r, "heartbeat_at")?,
-            stopped: col::<Option<i64>>(&r, "stopped_at")?.is_some(),
-        };
-        Ok(Some(ServedEngine { id: col(&r, "id")?, running: live.running(wall_ms()) }))
+        let (live, now) = Liveness::from_row(&r)?;
+        Ok(Some(ServedEngine { id: col(&r, "id")?, running: live.running(now) }))
     }
 
     /// Marks an engine as run by `serve`.
