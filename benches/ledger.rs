@@ -3,8 +3,8 @@
 //! recorded into the ledger. Prints the figures; `blotter bench --json` has
 //! the same under `ledger`.
 
+use blotter::bench::ledger::{equity_day_recorded, fill_persistence, fill_persistence_unpipelined};
 use blotter::store::DbTarget;
-use blotter::store::bench::{equity_day_recorded, fill_persistence, fill_persistence_unpipelined};
 
 fn main() {
     let dir = tempfile::tempdir().expect("a temporary directory");

@@ -2,6 +2,7 @@
 
 pub mod algos;
 pub mod api;
+pub mod ledger;
 pub mod tca;
 
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest};

@@ -97,7 +97,7 @@ struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     algos_day: Option<AlgosReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    ledger: Option<crate::store::bench::LedgerBench>,
+    ledger: Option<crate::bench::ledger::LedgerBench>,
     seed: u64,
     date: String,
     timezone: &'static str,
@@ -301,19 +301,19 @@ fn api(a: &BenchArgs) -> Result<(), CliError> {
 
 /// The ledger benchmarks, on fresh SQLite files in a temporary directory
 /// (removed afterwards) or on the database given with `--db`.
-fn ledger_figures(a: &BenchArgs, day_without_ms: f64) -> Result<crate::store::bench::LedgerBench, CliError> {
+fn ledger_figures(a: &BenchArgs, day_without_ms: f64) -> Result<crate::bench::ledger::LedgerBench, CliError> {
     use crate::store::DbTarget;
     let err = super::ledger_args::store_error;
     match &a.db {
         Some(url) => {
             let t = DbTarget::parse(url).map_err(err)?;
-            crate::store::bench::ledger_bench(a.seed, a.runs, day_without_ms, || t.clone()).map_err(err)
+            crate::bench::ledger::ledger_bench(a.seed, a.runs, day_without_ms, || t.clone()).map_err(err)
         }
         None => {
             let dir = std::env::temp_dir().join(format!("blotter-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir).map_err(|e| CliError::runtime(format!("{}: {e}", dir.display())))?;
             let mut n = 0;
-            let result = crate::store::bench::ledger_bench(a.seed, a.runs, day_without_ms, || {
+            let result = crate::bench::ledger::ledger_bench(a.seed, a.runs, day_without_ms, || {
                 n += 1;
                 DbTarget::Sqlite(dir.join(format!("bench-{n}.db")))
             });

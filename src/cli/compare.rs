@@ -1,5 +1,5 @@
 //! `blotter compare`: one order under several algorithms on the same
-//! simulated market (same seed, independent copies), in one table.
+//! simulated or replayed market (same seed, independent copies), in one table.
 
 use super::drive::{Drive, Sink, drive};
 use super::ledger_args::store_error;
@@ -17,6 +17,8 @@ use std::sync::Arc;
 pub struct CompareArgs {
     #[command(flatten)]
     order: OrderArgs,
+    #[command(flatten)]
+    replay: super::ReplayArgs,
     /// Comma-separated algorithms to compare, or `all` (iceberg and sniper need --limit).
     #[arg(long, default_value = "twap,vwap,pov,is")]
     algos: String,
@@ -55,7 +57,7 @@ pub fn compare(a: &CompareArgs) -> Result<(), CliError> {
         return Err(CliError::usage("--algo: compare takes a list: --algos twap,vwap,pov,is"));
     }
     let algos = parse_algos(&a.algos)?;
-    let r = a.order.resolve()?;
+    let r = a.replay.resolve(&a.order)?;
     let per =
         compare::params_per_algo(&algos, &r.request.params).map_err(|e| CliError::usage(format!("--param {e}")))?;
     let runs: Vec<_> = algos.iter().copied().zip(per).collect();
@@ -66,11 +68,12 @@ pub fn compare(a: &CompareArgs) -> Result<(), CliError> {
     };
     // A ledger failure inside a run stops the comparison; it is reported instead of the refusal it becomes.
     let mut failure: Option<CliError> = None;
+    let sources = a.replay.sources(&a.order)?;
     let universe = Arc::new(r.universe.clone());
     let result = match &ledger {
         None => compare::compare(universe, &r.config, &r.request, &runs),
         Some(l) => compare::compare_with(universe, &r.config, &r.request, &runs, |e, actor, order| {
-            recorded(l, &r.config, e, actor, order).map_err(|err| {
+            recorded(l, &r.config, &sources, e, actor, order).map_err(|err| {
                 failure.get_or_insert(err);
                 crate::engine::Reject::new(crate::engine::RejectCode::StateConflict, "the ledger failed")
             })
@@ -106,11 +109,12 @@ pub fn compare(a: &CompareArgs) -> Result<(), CliError> {
 fn recorded(
     ledger: &Ledger,
     config: &crate::engine::EngineConfig,
+    sources: &Sources,
     mut e: crate::engine::Engine,
     actor: &crate::engine::Actor,
     order: crate::engine::OrderRequest,
 ) -> Result<(crate::engine::Engine, crate::model::ParentId), CliError> {
-    let spec = EngineSpec::new(config, Sources::default(), actor, e.now());
+    let spec = EngineSpec::new(config, sources.clone(), actor, e.now());
     let mut rec = Recorder::new(ledger, ledger.register(&spec).map_err(store_error)?);
     let outcome = (|| {
         let (result, _) = rec.apply(&mut e, actor, Command::Submit(order)).map_err(store_error)?;

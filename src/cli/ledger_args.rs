@@ -55,6 +55,21 @@ fn bad_when(flag: &str, s: &str) -> CliError {
     CliError::usage(format!("--{flag}: '{s}' is not a time; allowed: YYYY-MM-DD, an RFC 3339 time, or an age like 7d"))
 }
 
+/// Tells the user about orders other stopped processes left open (after `run`).
+pub fn note_interrupted(ledger: &Ledger, actor: &crate::engine::Actor, except: Option<i64>) {
+    let Ok(open) = ledger.open_engines(Some(&actor.tenant)) else { return };
+    let stale: Vec<_> = open.iter().filter(|e| e.running.is_none() && Some(e.id) != except).collect();
+    if stale.is_empty() {
+        return;
+    }
+    let n: u64 = stale.iter().map(|e| e.open_orders).sum();
+    let list: Vec<String> = stale.iter().map(|e| format!("E{}", e.id)).collect();
+    eprintln!(
+        "note: {n} order(s) left open by a stopped process ({}); `blotter recover` to resume or cancel them",
+        list.join(", ")
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

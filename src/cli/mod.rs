@@ -10,6 +10,7 @@ mod history;
 mod is_report;
 pub mod ledger_args;
 mod order_args;
+mod order_report;
 mod recover;
 mod replay_args;
 mod run;

@@ -177,3 +177,13 @@ pub fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, CliError
     }
     Ok(out)
 }
+
+/// Parses `--decision-price`: a positive price.
+pub fn parse_decision(s: Option<&str>) -> Result<Option<crate::model::Price>, CliError> {
+    let Some(s) = s else { return Ok(None) };
+    match crate::model::Price::parse(s) {
+        Ok(p) if p.is_positive() => Ok(Some(p)),
+        Ok(p) => Err(CliError::usage(format!("--decision-price: {p} must be positive"))),
+        Err(e) => Err(CliError::usage(format!("--decision-price: {e}; allowed: a positive price"))),
+    }
+}

@@ -8,7 +8,7 @@
 
 use super::drive::{Drive, Sink, drive};
 use super::ledger_args::{DbArg, store_error};
-use super::run::{order_report, print_summary};
+use super::order_report::{order_report, print_summary};
 use super::{CliError, group};
 use crate::engine::{Actor, Command, Engine};
 use crate::market::session;
@@ -221,19 +221,4 @@ fn print_restore(id: i64, engine: &Engine, report: &crate::engine::RestoreReport
     if let Some(p) = report.interrupted.first() {
         println!("  to resume: blotter recover --resume --order {p}   to cancel: blotter recover --cancel --order {p}");
     }
-}
-
-/// Tells the user about orders other stopped processes left open (after `run`).
-pub(super) fn note_interrupted(ledger: &Ledger, actor: &Actor, except: Option<i64>) {
-    let Ok(open) = ledger.open_engines(Some(&actor.tenant)) else { return };
-    let stale: Vec<_> = open.iter().filter(|e| e.running.is_none() && Some(e.id) != except).collect();
-    if stale.is_empty() {
-        return;
-    }
-    let n: u64 = stale.iter().map(|e| e.open_orders).sum();
-    let list: Vec<String> = stale.iter().map(|e| format!("E{}", e.id)).collect();
-    eprintln!(
-        "note: {n} order(s) left open by a stopped process ({}); `blotter recover` to resume or cancel them",
-        list.join(", ")
-    );
 }

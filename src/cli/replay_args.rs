@@ -1,6 +1,6 @@
 //! The flags that replace the synthetic market with recorded data, shared by
-//! `run` and `compare`: `--trades FILE [--quotes FILE] [--data-format F]
-//! [--replay-venue V]`.
+//! `run` and `compare`: `--trades FILE [--quotes FILE] [--data-format F]` or
+//! `--bars FILE`, and `[--replay-venue V]`.
 
 use super::order_args::Resolved;
 use super::{CliError, OrderArgs};
@@ -15,8 +15,12 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Default, Args)]
 pub struct ReplayArgs {
     /// Recorded trades: CSV (timestamp, price, qty[, side]) or a LOBSTER message file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "bars")]
     pub trades: Option<PathBuf>,
+    /// Recorded OHLCV bars as CSV (timestamp, open, high, low, close, volume; ISO-8601 or epoch ms),
+    /// each bar replayed as prints inside its high and low (see docs/market-model.md).
+    #[arg(long, value_name = "FILE")]
+    pub bars: Option<PathBuf>,
     /// Recorded quotes: CSV (timestamp, bid, bid_size, ask, ask_size) or a LOBSTER orderbook file.
     #[arg(long, value_name = "FILE", requires = "trades")]
     pub quotes: Option<PathBuf>,
@@ -24,28 +28,66 @@ pub struct ReplayArgs {
     #[arg(long = "data-format", value_name = "F", default_value = "auto")]
     pub data_format: String,
     /// Venue the recording is replayed on (default: the instrument's listing venue).
-    #[arg(long = "replay-venue", value_name = "VENUE", requires = "trades")]
+    #[arg(long = "replay-venue", value_name = "VENUE")]
     pub venue: Option<String>,
 }
 
 impl ReplayArgs {
+    /// The recorded file and its format (`bars` for `--bars`), if any.
+    pub fn source(&self) -> Option<(&PathBuf, &str)> {
+        match (&self.bars, &self.trades) {
+            (Some(b), _) => Some((b, "bars")),
+            (None, Some(t)) => Some((t, self.data_format.as_str())),
+            (None, None) => None,
+        }
+    }
+
+    /// What the ledger keeps to rebuild the market: the `--universe` text and
+    /// the recorded-data flags.
+    pub fn sources(&self, order: &OrderArgs) -> Result<crate::store::Sources, CliError> {
+        let universe = match &order.universe {
+            Some(p) => Some(
+                std::fs::read_to_string(p).map_err(|e| CliError::usage(format!("--universe {}: {e}", p.display())))?,
+            ),
+            None => None,
+        };
+        let replay = self.source().map(|(file, format)| crate::store::ReplaySource {
+            symbol: order.symbol.trim().to_string(),
+            trades: file.clone(),
+            quotes: self.quotes.clone(),
+            format: format.to_string(),
+            venue: self.venue.clone(),
+        });
+        Ok(crate::store::Sources { universe, replay: replay.into_iter().collect() })
+    }
+
+    /// The flag naming the recorded file, for messages.
+    fn flag(&self) -> &'static str {
+        if self.bars.is_some() { "--bars" } else { "--trades" }
+    }
+
     /// Loads the recording (if any) and resolves the order on it: the date
     /// defaults to the recording's, and the window to its span.
     pub fn resolve(&self, order: &OrderArgs) -> Result<Resolved, CliError> {
-        let Some(trades) = &self.trades else { return order.resolve() };
+        let Some((trades, format)) = self.source() else {
+            if self.venue.is_some() {
+                return Err(CliError::usage("--replay-venue: give the recorded data with --trades or --bars"));
+            }
+            return order.resolve();
+        };
+        let flag = self.flag();
         let universe = order.load_universe()?;
         let inst = universe
             .instrument(&order.symbol)
             .cloned()
             .ok_or_else(|| CliError::usage(format!("--symbol: {}", universe.unknown_symbol(&order.symbol))))?;
         let tz = session::tz_of(inst.calendar);
-        let format =
-            Format::parse(&self.data_format, trades).map_err(|e| CliError::usage(format!("--data-format: {e}")))?;
+        let format = Format::parse(format, trades).map_err(|e| CliError::usage(format!("--data-format: {e}")))?;
         let date_flag = order.given_date()?;
         let mut rec = Recording::load(trades, self.quotes.as_deref(), format, date_flag, tz)
-            .map_err(|e| CliError::usage(format!("--trades: {e}")))?;
+            .map_err(|e| CliError::usage(format!("{flag}: {e}")))?;
         rec.venue = self.venue.clone();
-        let (first, last) = rec.span().ok_or_else(|| CliError::usage("--trades: the recording is empty"))?;
+        let (first, last) = rec.span().ok_or_else(|| CliError::usage(format!("{flag}: the recording is empty")))?;
         let mut args = order.clone();
         let date = date_flag.unwrap_or_else(|| first.in_tz(tz).date_naive());
         args.date = Some(date.to_string());
@@ -54,7 +96,7 @@ impl ReplayArgs {
             .map_err(|e| CliError::usage(format!("--date: {}: {e}", inst.symbol)))?;
         if last < sess.open || first >= sess.close {
             return Err(CliError::usage(format!(
-                "--trades: the recording ({} to {}) is outside {}'s session on {date} ({})",
+                "{flag}: the recording ({} to {}) is outside {}'s session on {date} ({})",
                 first.to_utc().to_rfc3339(),
                 last.to_utc().to_rfc3339(),
                 inst.symbol,

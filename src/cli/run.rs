@@ -2,14 +2,15 @@
 
 use super::drive::{Drive, Sink, drive};
 use super::ledger_args::store_error;
-use super::{CliError, OrderArgs, group};
+use super::order_args::parse_decision;
+use super::order_report::{order_report, print_summary};
+use super::{CliError, OrderArgs};
 use crate::engine::{Actor, Command, Engine};
 use crate::market::session;
 use crate::model::{ParentId, Role};
 use crate::store::{EngineSpec, Ledger, Recorder};
 use crate::tca;
 use clap::Args;
-use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,52 +39,6 @@ pub struct RunArgs {
     db: Option<String>,
 }
 
-/// One order in `run --json`.
-#[derive(Debug, Serialize)]
-pub struct OrderReport {
-    id: ParentId,
-    symbol: String,
-    side: crate::model::Side,
-    qty: crate::model::Qty,
-    filled_qty: crate::model::Qty,
-    avg_px: Option<crate::model::Price>,
-    algo: crate::model::AlgoKind,
-    status: crate::model::ParentStatus,
-    children: u32,
-    fills: usize,
-    fees: crate::model::Money,
-    start: crate::model::Timestamp,
-    end: crate::model::Timestamp,
-    #[serde(flatten)]
-    summary: tca::Summary,
-    /// Full post-trade analysis (sign: positive = cost).
-    tca: tca::TcaReport,
-}
-
-/// Builds the report of one finished (or running) parent.
-pub fn order_report(engine: &Engine, id: ParentId) -> Option<OrderReport> {
-    let p = engine.parent(id)?;
-    let m = engine.market(&p.symbol)?;
-    let fills = engine.fills(id);
-    Some(OrderReport {
-        id,
-        symbol: p.symbol.to_string(),
-        side: p.side,
-        qty: p.qty,
-        filled_qty: p.filled,
-        avg_px: p.avg_px(),
-        algo: p.algo,
-        status: p.status,
-        children: p.children,
-        fills: fills.len(),
-        fees: p.fees,
-        start: p.start,
-        end: p.end,
-        summary: tca::summary(p, fills, &m.tape, engine.now()),
-        tca: tca::for_parent(p, fills, &m.tape, &m.mids, m.inst.quote_per, engine.now()),
-    })
-}
-
 pub fn run(a: &RunArgs) -> Result<(), CliError> {
     if let Some(s) = a.speed
         && !(s.is_finite() && s > 0.0)
@@ -103,7 +58,7 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     };
     let mut rec = match &ledger {
         Some(l) => {
-            let spec = EngineSpec::new(&config, ledger_sources(a)?, &actor, engine.now());
+            let spec = EngineSpec::new(&config, a.replay.sources(&a.order)?, &actor, engine.now());
             Some(Recorder::new(l, l.register(&spec).map_err(store_error)?))
         }
         None => None,
@@ -138,28 +93,9 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     print_summary(&report, &engine, tz);
     if let (Some((db, order)), Some(l)) = (&recorded, &ledger) {
         println!("  ledger           {order} in {db}");
-        super::recover::note_interrupted(l, &actor, engine_ref.as_ref().map(|e| e.id));
+        super::ledger_args::note_interrupted(l, &actor, engine_ref.as_ref().map(|e| e.id));
     }
     Ok(())
-}
-
-/// What the ledger keeps to rebuild this run's market: the `--universe` text
-/// and the recorded-data flags.
-fn ledger_sources(a: &RunArgs) -> Result<crate::store::Sources, CliError> {
-    let universe = match &a.order.universe {
-        Some(p) => {
-            Some(std::fs::read_to_string(p).map_err(|e| CliError::usage(format!("--universe {}: {e}", p.display())))?)
-        }
-        None => None,
-    };
-    let replay = a.replay.trades.as_ref().map(|trades| crate::store::ReplaySource {
-        symbol: a.order.symbol.trim().to_string(),
-        trades: trades.clone(),
-        quotes: a.replay.quotes.clone(),
-        format: a.replay.data_format.clone(),
-        venue: a.replay.venue.clone(),
-    });
-    Ok(crate::store::Sources { universe, replay: replay.into_iter().collect() })
 }
 
 /// Submits the order and runs it to the end (and the markout horizon past
@@ -200,60 +136,4 @@ fn execute(
         }
     }
     Ok(id)
-}
-
-/// Parses `--decision-price`: a positive price.
-pub fn parse_decision(s: Option<&str>) -> Result<Option<crate::model::Price>, CliError> {
-    let Some(s) = s else { return Ok(None) };
-    match crate::model::Price::parse(s) {
-        Ok(p) if p.is_positive() => Ok(Some(p)),
-        Ok(p) => Err(CliError::usage(format!("--decision-price: {p} must be positive"))),
-        Err(e) => Err(CliError::usage(format!("--decision-price: {e}; allowed: a positive price"))),
-    }
-}
-
-/// HH:MM, or HH:MM:SS when the time has seconds (replayed recordings).
-fn hhmm(t: crate::model::Timestamp, tz: chrono_tz::Tz) -> String {
-    let local = t.in_tz(tz);
-    let fmt = if t.0 % 60_000_000_000 == 0 { "%H:%M" } else { "%H:%M:%S" };
-    local.format(fmt).to_string()
-}
-
-pub(super) fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
-    let px = |p: Option<crate::model::Price>| p.map_or("-".to_string(), |p| format!("{p:.4}"));
-    let bps = |b: Option<f64>| b.map_or("-".to_string(), |b| format!("{b:+.2} bps"));
-    println!(
-        "{} {} {} {} {} {}-{} {} on {} (seed {})",
-        r.id,
-        r.symbol,
-        r.side,
-        group(r.qty),
-        r.algo.as_str().to_uppercase(),
-        hhmm(r.start, tz),
-        hhmm(r.end, tz),
-        tz.name(),
-        engine.date(),
-        engine.seed()
-    );
-    println!("  status           {}", r.status);
-    println!(
-        "  filled           {} / {} ({:.1}%)",
-        group(r.filled_qty),
-        group(r.qty),
-        r.filled_qty.ratio(r.qty) * 100.0
-    );
-    println!("  avg px           {}", px(r.avg_px));
-    println!("  arrival px       {}", px(r.summary.arrival_px));
-    println!("  interval VWAP    {} (market, excluding our fills)", px(r.summary.interval_vwap));
-    println!(
-        "  slippage         {} vs arrival, {} vs interval VWAP (positive = cost)",
-        bps(r.summary.arrival_slippage_bps),
-        bps(r.summary.vwap_slippage_bps)
-    );
-    println!("  participation    {:.1}% of volume in the window", r.summary.participation * 100.0);
-    super::tca::print_shortfall(&r.tca);
-    println!("  fees             {} (negative = net rebate)", r.fees);
-    println!("  children         {} ({} fills)", r.children, r.fills);
-    let venues: Vec<String> = r.summary.venues.iter().map(|v| format!("{} {:.1}%", v.venue, v.share * 100.0)).collect();
-    println!("  venues           {}", if venues.is_empty() { "-".to_string() } else { venues.join(", ") });
 }

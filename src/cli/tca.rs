@@ -2,10 +2,10 @@
 //! text form of a report shared with `blotter run`.
 
 use super::CliError;
+use super::order_report::print_shortfall;
 use crate::market::replay::csv::{read_fills, read_quotes, read_trades};
 use crate::model::{Qty, Side};
 use crate::tca::import::{ImportedOrder, analyse_imported};
-use crate::tca::{Markouts, TcaReport};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -42,7 +42,7 @@ pub fn tca(a: &TcaArgs) -> Result<(), CliError> {
     if !qty.is_positive() {
         return Err(CliError::usage(format!("--qty: {qty} must be positive")));
     }
-    let decision_px = super::run::parse_decision(a.decision_price.as_deref())?;
+    let decision_px = super::order_args::parse_decision(a.decision_price.as_deref())?;
     // Read and check everything before computing anything: nothing half-done is printed.
     let fills = read_fills(&a.fills).map_err(|e| CliError::usage(format!("--fills: {e}")))?;
     let trades = read_trades(&a.trades).map_err(|e| CliError::usage(format!("--trades: {e}")))?;
@@ -81,38 +81,4 @@ pub fn tca(a: &TcaArgs) -> Result<(), CliError> {
     );
     print_shortfall(&report);
     Ok(())
-}
-
-fn markout_line(m: &Markouts) -> String {
-    let f = |v: Option<f64>| v.map_or("-".to_string(), |b| format!("{b:+.2}"));
-    format!("1s {}  5s {}  30s {}  5m {} bps", f(m.s1), f(m.s5), f(m.s30), f(m.m5))
-}
-
-/// Prints implementation shortfall, markouts and attribution lines.
-pub fn print_shortfall(r: &TcaReport) {
-    if let Some(sf) = &r.implementation_shortfall {
-        println!(
-            "  impl. shortfall  {:.2} ({:+.2} bps of {:.2} paper) = delay {:.2} + trading {:.2} + opportunity {:.2} + fees {:.2}",
-            sf.total, sf.total_bps, sf.paper_notional, sf.delay, sf.trading, sf.opportunity, sf.fees
-        );
-    }
-    if let Some(a) = &r.algo {
-        println!(
-            "  attribution      impact {:+.2} bps, timing {:+.2} bps, opportunity {:+.2} bps",
-            a.impact_bps, a.timing_bps, a.opportunity_bps
-        );
-    }
-    println!("  markouts after   {}", markout_line(&r.markouts_bps));
-    println!("  markouts before  {}", markout_line(&r.markouts_before_bps));
-    for v in &r.venues {
-        println!(
-            "  venue {:<10} {} ({:.1}%), avg px {}, fees {:.2}, cost {}",
-            v.exec.venue,
-            super::group(v.exec.qty),
-            v.exec.share * 100.0,
-            v.exec.avg_px.map_or("-".to_string(), |p| format!("{p:.4}")),
-            v.exec.fees,
-            v.cost_bps.map_or("-".to_string(), |b| format!("{b:+.2} bps")),
-        );
-    }
 }

@@ -9,7 +9,6 @@ pub mod embedded;
 pub mod mode;
 pub mod remote;
 pub mod settings;
-mod sse_client;
 pub mod tca_groups;
 pub mod wire;
 

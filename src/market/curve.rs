@@ -1,9 +1,9 @@
 //! Intraday volume curves: what share of a day's continuous volume trades in
 //! each part of the session. Drives the simulated trade arrival rate and the
-//! VWAP algorithm's slicing.
+//! VWAP algorithm's slicing; `profile` learns them or gives the defaults.
 
 use super::session::Session;
-use crate::model::{AssetClass, Instrument, Timestamp};
+use crate::model::{Instrument, Timestamp};
 use serde::Serialize;
 
 /// Default U-shape for equities: median volume per half hour of the regular
@@ -49,13 +49,13 @@ impl VolumeCurve {
         VolumeCurve { open, close, shares, cum }
     }
 
-    /// The instrument's curve for a session: its own if configured, else the
-    /// U-shape for equities and a flat profile elsewhere.
+    /// The instrument's curve for a session: its own if configured (a
+    /// learned profile written by `blotter profile`), else its asset class's
+    /// default (`profile::default_weights`).
     pub fn for_instrument(inst: &Instrument, session: &Session) -> VolumeCurve {
-        let weights: Vec<f64> = match (&inst.volume_curve, inst.asset_class) {
-            (Some(c), _) => c.clone(),
-            (None, AssetClass::Equity) => US_EQUITY_HALF_HOURS.to_vec(),
-            (None, _) => vec![1.0; 24],
+        let weights: Vec<f64> = match &inst.volume_curve {
+            Some(c) => c.clone(),
+            None => super::profile::default_weights(inst.asset_class, session),
         };
         VolumeCurve::new(session.open, session.close, &weights)
     }

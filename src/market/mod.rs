@@ -1,9 +1,11 @@
 //! The market simulator: instruments and venues (`universe`), sessions and
-//! calendars, intraday volume curves, L2 books, the synthetic price and order
+//! calendars, intraday volume curves and the profiles they are learned
+//! from or default to, L2 books, the synthetic price and order
 //! flow process (`sim`), and the tape.
 
 pub mod book;
 pub mod curve;
+pub mod profile;
 pub mod replay;
 pub mod rng;
 pub mod session;
@@ -13,6 +15,7 @@ pub mod universe;
 
 pub use book::{Bbo, BookSide, L2Book, Level};
 pub use curve::VolumeCurve;
+pub use profile::VolumeProfile;
 pub use session::{Session, SessionState};
 pub use sim::{InstrumentMarket, MarketParams, TradeDraw};
 pub use tape::{MidSeries, Print, Tape};

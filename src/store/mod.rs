@@ -13,12 +13,11 @@
 //! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
 //! `query` (what the UI and API read), `config` (algorithm defaults),
 //! `recover` (restart after a crash),
-//! `export` (CSV/JSON), `sink` (for the embedded client), `bench` (throughput);
+//! `export` (CSV/JSON), `sink` (for the embedded client);
 //! for the HTTP sidecar, `handle` (async access), `tokens`, `refusals` (the
 //! audit of refused requests), `served` (the engine `serve` resumes, its
 //! event log, TCA of its finished orders) and `tca_groups` (aggregated TCA).
 
-pub mod bench;
 pub mod config;
 mod db;
 pub mod export;

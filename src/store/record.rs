@@ -48,7 +48,7 @@ pub struct ReplaySource {
     pub trades: std::path::PathBuf,
     /// Quotes file.
     pub quotes: Option<std::path::PathBuf>,
-    /// `auto`, `csv` or `lobster`.
+    /// `auto`, `csv`, `lobster` or `bars`.
     pub format: String,
     /// Venue it is replayed on.
     pub venue: Option<String>,

@@ -1,7 +1,6 @@
 //! Attribution: where the cost came from, by venue and by cause.
 
-use super::markout::{Direction, MarkoutAcc, Markouts};
-use super::mids::MidSource;
+use super::markout::{MarkoutAcc, Markouts};
 use super::shortfall::{bps_of, notional, scale};
 use crate::model::{AlgoKind, Fill, Money, Name, Price, Qty, Side, vwap};
 use serde::{Deserialize, Serialize};
@@ -92,14 +91,15 @@ pub struct VenueAttribution {
     pub markouts_bps: Markouts,
 }
 
-/// Venue attribution against the arrival mid, in bps of `paper`.
+/// Venue attribution against the arrival mid, in bps of `paper`; `after`
+/// holds each fill's markouts (`HORIZONS` order).
 pub fn venues(
     side: Side,
     fills: &[Fill],
     arrival: Option<Price>,
     paper: Money,
     quote_per: i64,
-    mids: &dyn MidSource,
+    after: &[[Option<f64>; 4]],
 ) -> Vec<VenueAttribution> {
     group(fills)
         .into_iter()
@@ -109,7 +109,7 @@ pub fn venues(
             });
             let mut acc = MarkoutAcc::default();
             for &k in &g.idx {
-                acc.add(&fills[k], Direction::After, mids);
+                acc.add_values(fills[k].qty.to_f64(), after.get(k).copied().unwrap_or_default());
             }
             VenueAttribution {
                 passive_share: g.maker.ratio(g.share.qty),
@@ -174,7 +174,6 @@ pub fn algo(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::market::MidSeries;
     use crate::model::{ChildId, FillId, Liquidity, ParentId, Timestamp};
 
     fn fill(venue: &str, px: &str, q: i64, liq: Liquidity) -> Fill {
@@ -216,7 +215,7 @@ mod tests {
             fill("NYSE", "12", 100, Liquidity::Taker),
         ];
         let paper = Money::from_int(10_000);
-        let v = venues(Side::Buy, &fills, Some("10".parse().unwrap()), paper, 1, &MidSeries::default());
+        let v = venues(Side::Buy, &fills, Some("10".parse().unwrap()), paper, 1, &[[None; 4]; 3]);
         assert_eq!(v[0].cost, Some(Money::parse("300.1").unwrap()));
         assert_eq!(v[1].cost, Some(Money::parse("200.2").unwrap()));
         assert!((v[1].cost_bps.unwrap() - 200.2).abs() < 1e-9);

@@ -72,9 +72,18 @@ pub fn markout_bps(
         }
         Direction::Before => t - h,
     };
-    let m = mids.mid_at(at)?;
+    markout_against(side, px, mids.mid_at(at)?)
+}
+
+/// The markout of a fill at `px` against the mid `m` found at the horizon, in bps.
+pub fn markout_against(side: Side, px: Price, m: f64) -> Option<f64> {
     let p = px.to_f64();
     (p > 0.0).then(|| side.sign() as f64 * (p - m) / p * 1e4)
+}
+
+/// One fill's markouts at every horizon (`HORIZONS` order).
+pub fn fill_markouts(f: &Fill, dir: Direction, mids: &dyn MidSource) -> [Option<f64>; 4] {
+    HORIZONS.map(|h| markout_bps(f.side, f.px, f.ts, h, dir, mids))
 }
 
 /// Accumulates quantity-weighted markouts fill by fill.
@@ -87,9 +96,12 @@ pub struct MarkoutAcc {
 impl MarkoutAcc {
     /// Adds one fill.
     pub fn add(&mut self, f: &Fill, dir: Direction, mids: &dyn MidSource) {
-        let q = f.qty.to_f64();
-        for (k, h) in HORIZONS.iter().enumerate() {
-            if let Some(b) = markout_bps(f.side, f.px, f.ts, *h, dir, mids) {
+        self.add_values(f.qty.to_f64(), fill_markouts(f, dir, mids));
+    }
+    /// Adds one fill of quantity `q` whose markouts are already known.
+    pub fn add_values(&mut self, q: f64, values: [Option<f64>; 4]) {
+        for (k, v) in values.iter().enumerate() {
+            if let Some(b) = v {
                 self.sum[k] += b * q;
                 self.qty[k] += q;
             }

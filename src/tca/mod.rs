@@ -6,6 +6,7 @@
 //! above the benchmark, a sell received below it).
 
 pub mod attribution;
+pub mod batch;
 pub mod import;
 pub mod markout;
 pub mod mids;

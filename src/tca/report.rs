@@ -5,7 +5,7 @@
 
 use super::attribution::{self, AlgoAttribution, VenueAttribution};
 use super::cost_bps;
-use super::markout::{Direction, Markouts, markouts};
+use super::markout::{Direction, MarkoutAcc, Markouts, fill_markouts};
 use super::mids::MidSource;
 use super::shortfall::{Shortfall, ShortfallInput, shortfall};
 use crate::market::Tape;
@@ -81,70 +81,128 @@ pub struct TcaReport {
     pub algo: Option<AlgoAttribution>,
 }
 
-/// Computes the report.
+/// What the market said about one order, however it was found: from a tape
+/// and mids held in memory (`analyse`) or from one pass over recorded files
+/// (`tca::batch`).
+#[derive(Clone, Copy)]
+pub struct Measured<'a> {
+    /// Buy or sell.
+    pub side: Side,
+    /// Ordered quantity.
+    pub qty: Qty,
+    /// Decision price (defaults to arrival).
+    pub decision_px: Option<Price>,
+    /// Price at arrival.
+    pub arrival_px: Option<Price>,
+    /// Price when the order ended: values the unfilled quantity.
+    pub end_px: Option<Price>,
+    /// The algorithm, when known.
+    pub algo: Option<AlgoKind>,
+    /// Prices are per this many units of quantity (bonds: 100).
+    pub quote_per: i64,
+    /// The order's fills in time order.
+    pub fills: &'a [Fill],
+    /// Others' volume and notional over the window.
+    pub market: WindowStats,
+    /// The same including our fills.
+    pub market_incl_ours: WindowStats,
+    /// Each fill's markouts after it, `HORIZONS` order.
+    pub after: &'a [[Option<f64>; 4]],
+    /// Each fill's markouts before it.
+    pub before: &'a [[Option<f64>; 4]],
+}
+
+/// Computes the report from the order's tape and mids.
 pub fn analyse(i: &TcaInput<'_>) -> TcaReport {
+    // The window includes prints stamped exactly at its end (the last fill).
+    let end_excl = Timestamp(i.end.0.max(i.start.0) + 1);
+    let (excl, incl) = window_stats(i.tape, i.start, end_excl);
+    let after: Vec<_> = i.fills.iter().map(|f| fill_markouts(f, Direction::After, i.mids)).collect();
+    let before: Vec<_> = i.fills.iter().map(|f| fill_markouts(f, Direction::Before, i.mids)).collect();
+    assemble(&Measured {
+        side: i.side,
+        qty: i.qty,
+        decision_px: i.decision_px,
+        arrival_px: i.arrival_px,
+        end_px: i.mids.mid_at(i.end).and_then(Price::from_f64),
+        algo: i.algo,
+        quote_per: i.quote_per,
+        fills: i.fills,
+        market: excl,
+        market_incl_ours: incl,
+        after: &after,
+        before: &before,
+    })
+}
+
+/// The report from what was measured.
+pub fn assemble(m: &Measured<'_>) -> TcaReport {
     let mut filled = Qty::ZERO;
     let mut notional = Money::ZERO;
     let mut fees = Money::ZERO;
-    for f in i.fills {
+    for f in m.fills {
         filled += f.qty;
         notional += Money::notional(f.px, f.qty);
         fees += f.fee;
     }
     let avg = vwap(notional, filled);
-    // The window includes prints stamped exactly at its end (the last fill).
-    let end_excl = Timestamp(i.end.0.max(i.start.0) + 1);
-    let (excl, incl) = window_stats(i.tape, i.start, end_excl);
-    let interval_vwap = excl.vwap();
-    let arrival = i.arrival_px;
-    let decision = i.decision_px.or(arrival);
-    // Fall back along end mid -> arrival -> decision so the unfilled part is always valued.
-    let end_px = i.mids.mid_at(i.end).and_then(Price::from_f64);
+    let interval_vwap = m.market.vwap();
+    let arrival = m.arrival_px;
+    let decision = m.decision_px.or(arrival);
+    // Fall back along end price -> arrival -> decision so the unfilled part is always valued.
+    let end_px = m.end_px;
     let sf = decision.map(|d| {
         shortfall(&ShortfallInput {
-            side: i.side,
-            order_qty: i.qty,
+            side: m.side,
+            order_qty: m.qty,
             filled,
             notional,
             fees,
             decision: d,
             arrival: arrival.unwrap_or(d),
             end_px: end_px.or(arrival).unwrap_or(d),
-            quote_per: i.quote_per,
+            quote_per: m.quote_per,
         })
     });
     let paper = sf.map(|s| s.paper_notional).unwrap_or(Money::ZERO);
     let algo = sf.map(|s| {
         attribution::algo(
-            i.algo,
-            i.side,
+            m.algo,
+            m.side,
             filled,
             arrival.or(decision).unwrap_or_default(),
             interval_vwap,
             s.trading,
             s.opportunity,
             paper,
-            i.quote_per,
+            m.quote_per,
         )
     });
+    let weighted = |values: &[[Option<f64>; 4]]| {
+        let mut acc = MarkoutAcc::default();
+        for (f, v) in m.fills.iter().zip(values) {
+            acc.add_values(f.qty.to_f64(), *v);
+        }
+        acc.finish()
+    };
     TcaReport {
-        side: i.side,
-        order_qty: i.qty,
+        side: m.side,
+        order_qty: m.qty,
         filled_qty: filled,
         avg_px: avg,
         arrival_px: arrival,
         decision_px: decision,
         end_px,
         interval_vwap,
-        interval_vwap_incl_ours: incl.vwap(),
-        interval_volume: excl.qty,
-        participation: filled.ratio(excl.qty + filled),
-        arrival_slippage_bps: avg.zip(arrival).map(|(a, b)| cost_bps(i.side, a, b)),
-        vwap_slippage_bps: avg.zip(interval_vwap).map(|(a, b)| cost_bps(i.side, a, b)),
+        interval_vwap_incl_ours: m.market_incl_ours.vwap(),
+        interval_volume: m.market.qty,
+        participation: filled.ratio(m.market.qty + filled),
+        arrival_slippage_bps: avg.zip(arrival).map(|(a, b)| cost_bps(m.side, a, b)),
+        vwap_slippage_bps: avg.zip(interval_vwap).map(|(a, b)| cost_bps(m.side, a, b)),
         implementation_shortfall: sf,
-        markouts_bps: markouts(i.fills, Direction::After, i.mids),
-        markouts_before_bps: markouts(i.fills, Direction::Before, i.mids),
-        venues: attribution::venues(i.side, i.fills, arrival, paper, i.quote_per, i.mids),
+        markouts_bps: weighted(m.after),
+        markouts_before_bps: weighted(m.before),
+        venues: attribution::venues(m.side, m.fills, arrival, paper, m.quote_per, m.after),
         algo,
     }
 }

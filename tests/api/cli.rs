@@ -6,8 +6,12 @@ use std::process::Stdio;
 use std::time::Duration;
 
 fn blotter() -> Command {
+    // `serve` opens the default ledger: never the one in the home directory.
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = DATA.get_or_init(|| tempfile::tempdir().unwrap());
     let mut c = Command::cargo_bin("blotter").unwrap();
     c.env_remove("EXECUTION_LIVE_ENABLED").env_remove("BLOTTER_TOKENS").env_remove("BLOTTER_TOKEN");
+    c.env("BLOTTER_DATA_DIR", dir.path()).env_remove("BLOTTER_DB");
     c
 }
 

@@ -34,12 +34,14 @@ pub async fn read_ids(resp: reqwest::Response, n: usize, secs: u64) -> (Vec<u64>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn last_event_id_resumes_after_a_forced_disconnect_without_gap_or_duplicate() {
-    let d = desk(41, 1_800.0).await;
+    // The clock crawls until the order is in (a loaded machine must not see its window pass), then runs.
+    let d = desk(41, 1.0).await;
     let url = format!("{}/v1/events", d.server.url());
     let first = d.http.get(&url).bearer_auth(&d.tokens["sup"]).send().await.unwrap();
     assert_eq!(first.status().as_u16(), 200);
     let alice = d.remote("alice");
-    alice.submit(order("AAPL", Side::Buy, 4_000, AlgoKind::Twap, "09:30", "09:40", &[])).await.unwrap();
+    alice.submit(order("AAPL", Side::Buy, 4_000, AlgoKind::Twap, "09:30", "10:00", &[])).await.unwrap();
+    d.engine.set_speed(1_800.0).await.unwrap();
     let (part1, _) = read_ids(first, 15, 20).await;
     assert_eq!(part1.len(), 15);
     // The connection is gone (dropped above); the order keeps running meanwhile.
@@ -58,10 +60,11 @@ async fn last_event_id_resumes_after_a_forced_disconnect_without_gap_or_duplicat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remote_reconnects_after_the_server_drops_streams_and_resumes() {
-    let d = desk(42, 1_800.0).await;
+    let d = desk(42, 1.0).await;
     let sup = d.remote("sup");
     let mut s = sup.subscribe(None).await.unwrap();
-    d.remote("alice").submit(order("AAPL", Side::Buy, 4_000, AlgoKind::Twap, "09:30", "09:40", &[])).await.unwrap();
+    d.remote("alice").submit(order("AAPL", Side::Buy, 4_000, AlgoKind::Twap, "09:30", "10:00", &[])).await.unwrap();
+    d.engine.set_speed(1_800.0).await.unwrap();
     let (mut seqs, mut states) = (Vec::new(), Vec::new());
     let mut dropped = false;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -93,14 +96,15 @@ async fn remote_reconnects_after_the_server_drops_streams_and_resumes() {
 async fn a_consumer_behind_the_bounded_buffer_is_told_and_resyncs_without_stalling_the_engine() {
     // A tiny buffer: a subscriber that does not read falls behind at once.
     let settings = Settings { live_buffer: 4, ..Settings::default() };
-    let d = desk_with(43, &["AAPL"], 3_600.0, ApiOptions::default(), settings).await;
+    let d = desk_with(43, &["AAPL"], 1.0, ApiOptions::default(), settings).await;
     let sup = d.engine.as_actor(crate::support::actor("sup"));
     let mut idle = sup.subscribe(None).await.unwrap();
     let remote = d.remote("sup");
     let mut live = remote.subscribe(None).await.unwrap();
     let alice = d.remote("alice");
-    alice.submit(order("AAPL", Side::Sell, 5_000, AlgoKind::Twap, "09:30", "09:45", &[])).await.unwrap();
-    alice.submit(order("AAPL", Side::Buy, 6_000, AlgoKind::Twap, "09:30", "09:50", &[])).await.unwrap();
+    alice.submit(order("AAPL", Side::Sell, 5_000, AlgoKind::Twap, "09:30", "10:15", &[])).await.unwrap();
+    alice.submit(order("AAPL", Side::Buy, 6_000, AlgoKind::Twap, "09:30", "10:20", &[])).await.unwrap();
+    d.engine.set_speed(3_600.0).await.unwrap();
     // The engine runs the order to the end although `idle` reads nothing.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let mut seqs = Vec::new();

@@ -393,6 +393,8 @@ pub async fn tca_per_order_and_aggregated<T: Transport>(t: &T) {
     let (alice, bob, sup) = (t.as_("alice"), t.as_("bob"), t.as_("sup"));
     let a = alice.submit(order("AAPL", Side::Buy, 3_000, AlgoKind::Twap, "09:30", "09:40", &[])).await.unwrap();
     let b = bob.submit(order("AAPL", Side::Sell, 2_000, AlgoKind::Twap, "09:30", "09:40", &[])).await.unwrap();
+    // The clock crawled (1x) until both orders were in, so a loaded machine cannot see their window pass; now it runs.
+    sup.set_speed(3_600.0).await.unwrap();
     let ids = [a.order.id, b.order.id];
     eventually("both orders to finish", 30, || async {
         let rows = sup.orders(OrderQuery { active: true, ..Default::default() }).await.unwrap();
@@ -469,6 +471,8 @@ pub async fn event_stream_is_ordered_visible_and_resumable<T: Transport>(t: &T) 
     let mut bobs = bob.subscribe(None).await.unwrap();
     let a = alice.submit(order("AAPL", Side::Buy, 3_000, AlgoKind::Twap, "09:30", "09:35", &[])).await.unwrap();
     let b = bob.submit(order("AAPL", Side::Sell, 2_000, AlgoKind::Twap, "09:30", "09:35", &[])).await.unwrap();
+    // The clock crawled (1x) until both orders were in; now it runs.
+    sup.set_speed(3_600.0).await.unwrap();
     let (aid, bid) = (a.order.id, b.order.id);
     let mut finished = 0;
     let seqs = collect_until(&mut all, &mut |k| {

@@ -98,8 +98,8 @@ contract!(
     schedule_and_estimate(8, 1.0),
     algo_config_round_trip_and_enforcement(9, 1.0),
     algo_config_tenant_layers_overlay_the_desk(14, 1.0),
-    tca_per_order_and_aggregated(10, 3_600.0),
-    event_stream_is_ordered_visible_and_resumable(11, 3_600.0),
+    tca_per_order_and_aggregated(10, 1.0),
+    event_stream_is_ordered_visible_and_resumable(11, 1.0),
     risk_controls_apply_to_every_desk(12, 1.0),
     user_overrides_and_every_desk_state(13, 1.0),
 );

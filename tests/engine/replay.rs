@@ -90,8 +90,13 @@ fn csv_replay_runs_end_to_end_and_is_reproducible() {
 fn replay_prints_exactly_the_recorded_volume() {
     let dir = tempfile::tempdir().unwrap();
     let (trades, quotes) = fixtures::write_csv_market(dir.path());
-    let replay =
-        ReplayArgs { trades: Some(trades.clone()), quotes: Some(quotes), data_format: "auto".into(), venue: None };
+    let replay = ReplayArgs {
+        trades: Some(trades.clone()),
+        quotes: Some(quotes),
+        data_format: "auto".into(),
+        venue: None,
+        bars: None,
+    };
     let r = replay.resolve(&order_args("AAPL", "sell", "20000")).unwrap();
     let mut e = Engine::new(Arc::new(r.universe), r.config).unwrap();
     let id = e.apply(&Actor::local(Role::Advisor), EngineCommand::Submit(r.request)).unwrap().unwrap();
@@ -106,6 +111,67 @@ fn replay_prints_exactly_the_recorded_volume() {
         e.fills(id).iter().filter(|f| f.liquidity == blotter::model::Liquidity::Taker).map(|f| f.qty).sum();
     assert_eq!(printed, recorded + aggressive);
     assert!(e.parent(id).unwrap().filled.is_positive());
+}
+
+/// Each bar's volume is printed in full inside its minute, ours included:
+/// what our passive children take comes out of the bar's prints, so others'
+/// prints plus our passive fills add up to the bar; our aggressive fills add
+/// volume of their own (they take displayed liquidity, not a print).
+#[test]
+fn bar_replay_conserves_each_bars_volume_with_an_order_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixtures::write_bars(dir.path(), 120);
+    let bars = blotter::market::replay::bars::read(&path).unwrap();
+    let replay = ReplayArgs { bars: Some(path), ..ReplayArgs::default() };
+    let mut order = order_args("BTC-USD", "buy", "8");
+    order.algo = "vwap".into();
+    order.params = vec!["urgency=passive".into()];
+    let r = replay.resolve(&order).unwrap();
+    // Without --start the order starts at the first print: a twelfth of a minute into the first bar, at its middle.
+    assert_eq!(r.request.start.unwrap().as_millis(), fixtures::BINANCE_DAY_MS + 10 * 3_600_000 + 2_500);
+    let mut e = Engine::new(Arc::new(r.universe), r.config).unwrap();
+    let id = e.apply(&Actor::local(Role::Advisor), EngineCommand::Submit(r.request)).unwrap().unwrap();
+    e.run_to_end();
+    let fills = e.fills(id);
+    let passive = fills.iter().filter(|f| f.liquidity == blotter::model::Liquidity::Maker).count();
+    assert!(passive > 0 && e.parent(id).unwrap().filled.is_positive(), "{passive} passive fills");
+    let m = e.market("BTC-USD").unwrap();
+    let minute = 60_000_000_000i64;
+    for b in &bars {
+        let window = m.tape.window(b.ts, blotter::model::Timestamp(b.ts.0 + minute));
+        let aggressive: Qty = fills
+            .iter()
+            .filter(|f| f.liquidity == blotter::model::Liquidity::Taker && f.ts >= b.ts && f.ts.0 < b.ts.0 + minute)
+            .map(|f| f.qty)
+            .sum();
+        let printed: Qty = window.iter().map(|p| p.qty).sum();
+        assert_eq!(printed - aggressive, b.volume, "bar at {}", b.ts);
+        for p in window.iter().filter(|p| !p.ours) {
+            assert!(p.px >= b.low && p.px <= b.high, "{p:?} outside [{}, {}]", b.low, b.high);
+        }
+    }
+}
+
+#[test]
+fn malformed_bars_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bars.csv");
+    std::fs::write(
+        &bad,
+        "timestamp,open,high,low,close,volume\n1610100000000,10,11,9,10,1\n1610100060000,10,9,11,10,1\n",
+    )
+    .unwrap();
+    let out = blotter()
+        .args(["run", "--symbol", "BTC-USD", "--side", "buy", "--qty", "1", "--bars", bad.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("--bars") && err.contains("bars.csv:3: column 'high'") && err.contains("below the low"),
+        "{err}"
+    );
 }
 
 #[test]

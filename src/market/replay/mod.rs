@@ -1,6 +1,7 @@
 //! Recorded market data that can replace the synthetic market: readers for
-//! the generic CSV (`csv`) and LOBSTER (`lobster`) formats, and the
-//! `Recording` a replay market is driven by (`InstrumentMarket::replay`).
+//! the generic CSV (`csv`) and LOBSTER (`lobster`) formats, OHLCV bars turned
+//! into prints (`bars`), and the `Recording` a replay market is driven by
+//! (`InstrumentMarket::replay`).
 //!
 //! In a replay the recorded tape drives the algorithms and the fill
 //! simulation, and the recorded quotes are the venue's book:
@@ -17,6 +18,7 @@
 //! - without quotes, the book is the synthetic one quoted around the last
 //!   recorded trade.
 
+pub mod bars;
 pub mod csv;
 pub mod lobster;
 
@@ -33,16 +35,19 @@ pub enum Format {
     Csv,
     /// LOBSTER message + orderbook files.
     Lobster,
+    /// OHLCV bars (timestamp, open, high, low, close, volume), each turned into prints.
+    Bars,
 }
 
 impl Format {
-    /// `auto`, `csv` or `lobster`; auto decides from the trades file name.
+    /// `auto`, `csv`, `lobster` or `bars`; auto decides between CSV and LOBSTER from the trades file name.
     pub fn parse(s: &str, trades: &Path) -> Result<Format, String> {
         match s.trim().to_ascii_lowercase().as_str() {
             "auto" => Ok(if lobster::looks_like_lobster(trades) { Format::Lobster } else { Format::Csv }),
             "csv" => Ok(Format::Csv),
             "lobster" => Ok(Format::Lobster),
-            other => Err(format!("'{other}' is not a format; allowed: auto, csv, lobster")),
+            "bars" => Ok(Format::Bars),
+            other => Err(format!("'{other}' is not a format; allowed: auto, csv, lobster, bars")),
         }
     }
 }
@@ -64,6 +69,7 @@ impl Recording {
     /// Loads a recording. LOBSTER times are seconds after midnight on `date`
     /// (default: the date in the file name) in `tz`; without `quotes`, the
     /// orderbook file beside a LOBSTER message file is used when it exists.
+    /// Bars become prints on the file's own price and volume grids.
     pub fn load(
         trades: &Path,
         quotes: Option<&Path>,
@@ -92,9 +98,16 @@ impl Recording {
                 let book = quotes.map(Path::to_path_buf).or(sibling);
                 lobster::read(trades, book.as_deref(), date, tz)?
             }
+            Format::Bars => {
+                let b = bars::read(trades)?;
+                let t = bars::to_trades(&b, bars::bar_length(&b), bars::price_grid(&b), bars::volume_grid(&b));
+                (t, quotes.map(csv::read_quotes).transpose()?.unwrap_or_default())
+            }
         };
         if t.is_empty() {
-            return Err(ImportError::file(trades, "has no trades to replay"));
+            let what =
+                if format == Format::Bars { "has no bars with volume to replay" } else { "has no trades to replay" };
+            return Err(ImportError::file(trades, what));
         }
         let mut source = trades.display().to_string();
         if let Some(q) = quotes {

@@ -5,6 +5,9 @@
 //! server's `{code, message, field}` unchanged, transport failures as
 //! `unavailable`, and fast refusals of an open breaker as `circuit_open`.
 
+mod errors;
+mod events;
+
 use super::wire::{ExecutionRequest, KillReport, LimitsRequest, Readiness, SpeedRequest, StateRequest};
 use super::{
     AlgoConfig, Breaker, BreakerView, Client, ClientError, EventStream, ModeRequest, ModeView, TcaGroup, TcaQuery,
@@ -17,6 +20,7 @@ use crate::engine::view::{
 use crate::engine::{Amendment, OrderRequest};
 use crate::impact::Estimate;
 use crate::model::ParentId;
+use errors::{error_from, transport_error};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -204,42 +208,6 @@ impl Remote {
     }
 }
 
-/// A transport error in one line, without the URL reqwest repeats.
-pub(super) fn transport_error(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else {
-        "transport error"
-    };
-    let mut detail = String::new();
-    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(s) = src {
-        detail = s.to_string();
-        src = s.source();
-    }
-    if detail.is_empty() { kind.to_string() } else { format!("{kind} ({detail})") }
-}
-
-/// The server's JSON error, or one made from the status when the body is not one.
-pub(super) fn error_from(status: StatusCode, body: &[u8]) -> ClientError {
-    serde_json::from_slice::<ClientError>(body).unwrap_or_else(|_| {
-        let code = match status.as_u16() {
-            401 => "unauthorized",
-            403 => "forbidden",
-            404 => "not_found",
-            409 => "state_conflict",
-            413 => "payload_too_large",
-            429 => "rate_limited",
-            503 => "unavailable",
-            s if s >= 500 => "internal",
-            _ => "bad_request",
-        };
-        ClientError::new(code, format!("HTTP {status}: {}", String::from_utf8_lossy(body).trim()))
-    })
-}
-
 /// Percent-encodes one path segment (symbols such as `EUR/USD`).
 fn segment(s: &str) -> String {
     let mut out = String::new();
@@ -383,7 +351,7 @@ impl Client for Remote {
     }
 
     async fn subscribe(&self, after: Option<u64>) -> Result<EventStream, ClientError> {
-        super::sse_client::subscribe(self.clone(), after).await
+        events::subscribe(self.clone(), after).await
     }
 
     fn circuit(&self) -> Option<BreakerView> {

@@ -2,16 +2,14 @@
 //! fill persistence with durability on (every commit synced, group commit),
 //! and the engine's simulated day with and without the ledger recording it.
 
-use super::ledger::Ledger;
-use super::record::{Batch, EngineSpec};
-use super::{DbTarget, Recorder, StoreError};
-use crate::bench::{DayRun, bench_date};
+use super::{DayRun, bench_date};
 use crate::engine::{Actor, Command, Engine, EngineConfig, EngineEvent, EventKind};
 use crate::market::Universe;
 use crate::model::{
     AlgoKind, ChildId, ChildOrder, ChildStatus, Fill, FillId, Liquidity, Money, OrderType, Owner, ParentId,
     ParentOrder, ParentStatus, Price, Qty, Role, Side, Tif, Timestamp,
 };
+use crate::store::{Batch, DbTarget, EngineSpec, Ledger, Recorder, StoreError};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,10 +34,10 @@ const FILLS_PER_CHILD: u64 = 10;
 
 /// Synthetic events: one parent, children of ten fills each, a progress
 /// event after every `batch` fills. Returned as the batches a driver would hand over.
-fn fill_stream(engine: u32, fills: u64, batch: usize) -> Vec<Vec<EngineEvent>> {
+fn fill_stream(fills: u64, batch: usize) -> Vec<Vec<EngineEvent>> {
     let lot = Qty::from_int(100);
     let t0 = Timestamp(1_795_000_000_000_000_000);
-    let id = ParentId::new(engine, 1);
+    let id = ParentId::local(1);
     let order = ParentOrder {
         id,
         owner: Owner::default(),
@@ -132,17 +130,17 @@ pub fn fill_persistence_unpipelined(target: &DbTarget, fills: u64, batch: usize)
 
 fn fill_run(target: &DbTarget, fills: u64, batch: usize, pipelined: bool) -> Result<FillRun, StoreError> {
     let batch = batch.max(1);
+    let stream = fill_stream(fills.max(1), batch);
+    let events: u64 = stream.iter().map(|b| b.len() as u64).sum();
     let ledger = Ledger::open(target)?;
     let mut cfg = EngineConfig::new(1, bench_date());
     cfg.symbols = Some(vec!["AAPL".into()]);
     let eref = ledger.register(&EngineSpec::new(
         &cfg,
-        super::Sources::default(),
+        crate::store::Sources::default(),
         &Actor::local(Role::Advisor),
         Timestamp(0),
     ))?;
-    let stream = fill_stream(eref.number(), fills.max(1), batch);
-    let events: u64 = stream.iter().map(|b| b.len() as u64).sum();
     let t0 = Instant::now();
     if pipelined {
         let tickets: Vec<_> = stream.into_iter().map(|events| ledger.submit(Batch::events(&eref, events))).collect();
@@ -169,7 +167,7 @@ pub fn equity_day_recorded(seed: u64, target: &DbTarget) -> Result<DayRun, Store
     let t0 = Instant::now();
     let mut e = Engine::new(Arc::new(Universe::builtin()), cfg.clone())
         .map_err(|r| StoreError::Data(format!("bench engine: {r}")))?;
-    let eref = ledger.register(&EngineSpec::new(&cfg, super::Sources::default(), &actor, e.now()))?;
+    let eref = ledger.register(&EngineSpec::new(&cfg, crate::store::Sources::default(), &actor, e.now()))?;
     let mut rec = Recorder::new(&ledger, eref);
     let s = e.market("AAPL").map(|m| m.session).ok_or_else(|| StoreError::Data("no AAPL market".into()))?;
     let (result, _) = rec.apply(&mut e, &actor, Command::Submit(crate::bench::day_order(&s)))?;
@@ -234,8 +232,8 @@ pub fn ledger_bench(
     Ok(LedgerBench {
         backend: backend.name(),
         durability: match backend {
-            super::Backend::Sqlite => "WAL, synchronous=FULL: every commit synced to disk",
-            super::Backend::Postgres => "server defaults (fsync on, synchronous_commit on)",
+            crate::store::Backend::Sqlite => "WAL, synchronous=FULL: every commit synced to disk",
+            crate::store::Backend::Postgres => "server defaults (fsync on, synchronous_commit on)",
         },
         fills,
         fills_ungrouped,
@@ -252,7 +250,7 @@ mod tests {
 
     #[test]
     fn the_synthetic_stream_is_consistent() {
-        let s = fill_stream(1, 25, 10);
+        let s = fill_stream(25, 10);
         assert_eq!(s.len(), 3, "batches of 10, 10 and 5 fills");
         let all: Vec<&EngineEvent> = s.iter().flatten().collect();
         assert!(all.windows(2).all(|w| w[1].seq == w[0].seq + 1));

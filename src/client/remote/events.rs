@@ -8,8 +8,9 @@
 //! was missed, so the consumer sees every event once, in order. Connection
 //! changes are reported as `StreamItem::Connection`.
 
-use super::remote::{Remote, error_from, transport_error};
-use super::{ClientError, EventStream, StreamItem};
+use super::Remote;
+use super::errors::{error_from, transport_error};
+use crate::client::{ClientError, EventStream, StreamItem};
 use crate::engine::EngineEvent;
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;

@@ -1,0 +1,134 @@
+//! The text and JSON forms of one order's report, shared by `run`,
+//! `recover` and `tca` (kept apart from the commands so none imports another).
+
+use super::group;
+use crate::engine::Engine;
+use crate::model::ParentId;
+use crate::tca::{self, Markouts, TcaReport};
+use serde::Serialize;
+
+/// One order in `run --json`.
+#[derive(Debug, Serialize)]
+pub struct OrderReport {
+    id: ParentId,
+    symbol: String,
+    side: crate::model::Side,
+    qty: crate::model::Qty,
+    filled_qty: crate::model::Qty,
+    avg_px: Option<crate::model::Price>,
+    algo: crate::model::AlgoKind,
+    status: crate::model::ParentStatus,
+    children: u32,
+    fills: usize,
+    fees: crate::model::Money,
+    start: crate::model::Timestamp,
+    end: crate::model::Timestamp,
+    #[serde(flatten)]
+    summary: tca::Summary,
+    /// Full post-trade analysis (sign: positive = cost).
+    tca: tca::TcaReport,
+}
+
+/// Builds the report of one finished (or running) parent.
+pub fn order_report(engine: &Engine, id: ParentId) -> Option<OrderReport> {
+    let p = engine.parent(id)?;
+    let m = engine.market(&p.symbol)?;
+    let fills = engine.fills(id);
+    Some(OrderReport {
+        id,
+        symbol: p.symbol.to_string(),
+        side: p.side,
+        qty: p.qty,
+        filled_qty: p.filled,
+        avg_px: p.avg_px(),
+        algo: p.algo,
+        status: p.status,
+        children: p.children,
+        fills: fills.len(),
+        fees: p.fees,
+        start: p.start,
+        end: p.end,
+        summary: tca::summary(p, fills, &m.tape, engine.now()),
+        tca: tca::for_parent(p, fills, &m.tape, &m.mids, m.inst.quote_per, engine.now()),
+    })
+}
+
+/// HH:MM, or HH:MM:SS when the time has seconds (replayed recordings).
+fn hhmm(t: crate::model::Timestamp, tz: chrono_tz::Tz) -> String {
+    let local = t.in_tz(tz);
+    let fmt = if t.0 % 60_000_000_000 == 0 { "%H:%M" } else { "%H:%M:%S" };
+    local.format(fmt).to_string()
+}
+
+pub fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
+    let px = |p: Option<crate::model::Price>| p.map_or("-".to_string(), |p| format!("{p:.4}"));
+    let bps = |b: Option<f64>| b.map_or("-".to_string(), |b| format!("{b:+.2} bps"));
+    println!(
+        "{} {} {} {} {} {}-{} {} on {} (seed {})",
+        r.id,
+        r.symbol,
+        r.side,
+        group(r.qty),
+        r.algo.as_str().to_uppercase(),
+        hhmm(r.start, tz),
+        hhmm(r.end, tz),
+        tz.name(),
+        engine.date(),
+        engine.seed()
+    );
+    println!("  status           {}", r.status);
+    println!(
+        "  filled           {} / {} ({:.1}%)",
+        group(r.filled_qty),
+        group(r.qty),
+        r.filled_qty.ratio(r.qty) * 100.0
+    );
+    println!("  avg px           {}", px(r.avg_px));
+    println!("  arrival px       {}", px(r.summary.arrival_px));
+    println!("  interval VWAP    {} (market, excluding our fills)", px(r.summary.interval_vwap));
+    println!(
+        "  slippage         {} vs arrival, {} vs interval VWAP (positive = cost)",
+        bps(r.summary.arrival_slippage_bps),
+        bps(r.summary.vwap_slippage_bps)
+    );
+    println!("  participation    {:.1}% of volume in the window", r.summary.participation * 100.0);
+    print_shortfall(&r.tca);
+    println!("  fees             {} (negative = net rebate)", r.fees);
+    println!("  children         {} ({} fills)", r.children, r.fills);
+    let venues: Vec<String> = r.summary.venues.iter().map(|v| format!("{} {:.1}%", v.venue, v.share * 100.0)).collect();
+    println!("  venues           {}", if venues.is_empty() { "-".to_string() } else { venues.join(", ") });
+}
+
+fn markout_line(m: &Markouts) -> String {
+    let f = |v: Option<f64>| v.map_or("-".to_string(), |b| format!("{b:+.2}"));
+    format!("1s {}  5s {}  30s {}  5m {} bps", f(m.s1), f(m.s5), f(m.s30), f(m.m5))
+}
+
+/// Prints implementation shortfall, markouts and attribution lines.
+pub fn print_shortfall(r: &TcaReport) {
+    if let Some(sf) = &r.implementation_shortfall {
+        println!(
+            "  impl. shortfall  {:.2} ({:+.2} bps of {:.2} paper) = delay {:.2} + trading {:.2} + opportunity {:.2} + fees {:.2}",
+            sf.total, sf.total_bps, sf.paper_notional, sf.delay, sf.trading, sf.opportunity, sf.fees
+        );
+    }
+    if let Some(a) = &r.algo {
+        println!(
+            "  attribution      impact {:+.2} bps, timing {:+.2} bps, opportunity {:+.2} bps",
+            a.impact_bps, a.timing_bps, a.opportunity_bps
+        );
+    }
+    println!("  markouts after   {}", markout_line(&r.markouts_bps));
+    println!("  markouts before  {}", markout_line(&r.markouts_before_bps));
+    for v in &r.venues {
+        println!(
+            "  venue {:<10} {} ({:.1}%), avg px {}, fees {:.2}, cost {}",
+            v.exec.venue,
+            group(v.exec.qty),
+            v.exec.share * 100.0,
+            v.exec.avg_px.map_or("-".to_string(), |p| format!("{p:.4}")),
+            v.exec.fees,
+            v.cost_bps.map_or("-".to_string(), |b| format!("{b:+.2} bps")),
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! HTTP failures as client errors: the server's JSON error when it sent one,
+//! otherwise a code made from the status or the transport's own failure.
+
+use crate::client::ClientError;
+use reqwest::StatusCode;
+
+/// A transport error in one line, without the URL reqwest repeats.
+pub(crate) fn transport_error(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "transport error"
+    };
+    let mut detail = String::new();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        detail = s.to_string();
+        src = s.source();
+    }
+    if detail.is_empty() { kind.to_string() } else { format!("{kind} ({detail})") }
+}
+
+/// The server's JSON error, or one made from the status when the body is not one.
+pub(crate) fn error_from(status: StatusCode, body: &[u8]) -> ClientError {
+    serde_json::from_slice::<ClientError>(body).unwrap_or_else(|_| {
+        let code = match status.as_u16() {
+            401 => "unauthorized",
+            403 => "forbidden",
+            404 => "not_found",
+            409 => "state_conflict",
+            413 => "payload_too_large",
+            429 => "rate_limited",
+            503 => "unavailable",
+            s if s >= 500 => "internal",
+            _ => "bad_request",
+        };
+        ClientError::new(code, format!("HTTP {status}: {}", String::from_utf8_lossy(body).trim()))
+    })
+}
