@@ -13,7 +13,7 @@ use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
 use crate::risk::RiskConfig;
 use crate::store::sink::LedgerSink;
-use crate::store::{EngineRef, EngineSpec, Ledger, Sources};
+use crate::store::{DbTarget, EngineRef, EngineSpec, Ledger, MIN_LEASE_MS, ServeLock, Sources, StoreError};
 use chrono::{NaiveDate, Utc};
 use clap::Args;
 use futures_util::future::BoxFuture;
@@ -78,8 +78,18 @@ pub struct ServeArgs {
     pub live: bool,
     /// Ledger database: sqlite:PATH or postgres://USER@HOST/DB; `none` keeps
     /// events in memory only (default: ledger.db in the user's data directory).
+    /// An SQLite ledger is served by one instance; several instances share a
+    /// PostgreSQL database as one desk.
     #[arg(long = "db", value_name = "URL", env = "BLOTTER_DB")]
     pub db: Option<String>,
+    /// Seconds this instance's engines count as running after their last
+    /// heartbeat: another instance takes them over once it runs out.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub lease: f64,
+    /// Start a new engine even when the desk already runs another market on
+    /// the same trading day (otherwise refused, naming that engine).
+    #[arg(long)]
+    pub new_engine: bool,
 }
 
 fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
@@ -126,44 +136,64 @@ struct Recorded {
     resumed_at: u64,
 }
 
-/// The ledger `serve` records into, unless `--db none`.
-fn open_ledger(a: &ServeArgs) -> Result<Option<Arc<Ledger>>, CliError> {
-    match a.db.as_deref() {
-        Some(s) if s.trim().eq_ignore_ascii_case("none") => Ok(None),
-        db => Ok(Some(Arc::new(Ledger::open_arg(db).map_err(store_error)?))),
+/// An open ledger and, for SQLite, the lock that keeps it to this instance.
+type Opened = (Arc<Ledger>, Option<ServeLock>);
+
+/// The ledger `serve` records into, unless `--db none`, with its
+/// single-instance lock when it is an SQLite file (taken before anything is
+/// written: a second server on the file is refused with nothing changed).
+fn open_ledger(a: &ServeArgs) -> Result<Option<Opened>, CliError> {
+    let db = match a.db.as_deref() {
+        Some(s) if s.trim().eq_ignore_ascii_case("none") => return Ok(None),
+        db => db,
+    };
+    let target = DbTarget::resolve(db).map_err(store_error)?;
+    if db.is_none()
+        && let Some(dir) = target.sqlite_path().and_then(|p| p.parent())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::runtime(format!("{}: {e}", dir.display())))?;
     }
+    let lock = target.lock_for_serve().map_err(store_error)?;
+    let ledger = Ledger::open(&target).map_err(store_error)?;
+    ledger.set_lease(Duration::from_secs_f64(a.lease));
+    Ok(Some((Arc::new(ledger), lock)))
 }
 
-/// The engine to serve and, with a ledger, its registration: the last
-/// engine served on this ledger with the same market is resumed (its orders,
-/// its event sequence), else `fresh` is registered. Done before the server's
-/// runtime starts.
+/// The engine to serve and, with a ledger, its registration (see
+/// `Ledger::start_desk`): the desk's free engine with the same market
+/// resumed (its orders, its event sequence), else `fresh` registered; what
+/// was done said on the terminal. Done before the server's runtime starts,
+/// after everything that could refuse the start.
 fn served_engine(
     ledger: Option<Arc<Ledger>>,
     cfg: &EngineConfig,
     fresh: Engine,
     actor: &Actor,
+    new_engine: bool,
 ) -> Result<(Engine, Option<Recorded>), CliError> {
     let Some(ledger) = ledger else { return Ok((fresh, None)) };
     let spec = EngineSpec::new(cfg, Sources::default(), actor, fresh.now());
-    let served = ledger.open_served(fresh, &spec, actor).map_err(store_error)?;
-    if let Some((id, why)) = &served.passed_over {
-        eprintln!("blotter serve: engine {id} is still served ({why}): starting a new one");
+    let started = ledger.start_desk(fresh, &spec, actor, new_engine, false).map_err(|e| match e {
+        StoreError::Refused(m) => CliError::usage(format!("blotter serve: {m}")),
+        other => store_error(other),
+    })?;
+    for note in &started.notes {
+        eprintln!("blotter serve: {note}");
     }
+    let served = started.home;
     let (engine, eref) = (served.engine, served.eref);
     match &served.resumed {
         Some(r) => eprintln!(
             "blotter serve: resuming engine {} in {} at event {} ({} order(s) interrupted: resume or cancel them)",
             eref.id,
             ledger.target(),
-            engine.event_count(),
+            served.resumed_at,
             r.interrupted.len()
         ),
         None => eprintln!("blotter serve: recording into {} as engine {}", ledger.target(), eref.id),
     }
-    let resumed_at = engine.event_count();
     let sink = LedgerSink::new(Arc::clone(&ledger), eref.clone());
-    Ok((engine, Some(Recorded { sink: Some(sink), ledger, eref, resumed_at })))
+    Ok((engine, Some(Recorded { sink: Some(sink), ledger, eref, resumed_at: served.resumed_at })))
 }
 
 /// Refusals to two logs (the ledger and `--audit FILE`).
@@ -197,16 +227,31 @@ fn check(a: &ServeArgs) -> Result<(SocketAddr, Role), CliError> {
     if !(a.timeout.is_finite() && a.timeout > 0.0) || a.body_limit == 0 {
         return Err(usage("timeout", "--timeout and --body-limit must be positive"));
     }
+    let min_lease = MIN_LEASE_MS as f64 / 1e3;
+    if !(a.lease.is_finite() && (min_lease..=3_600.0).contains(&a.lease)) {
+        return Err(usage("lease", format!("{} is not a lease; allowed: {min_lease} to 3600 seconds", a.lease)));
+    }
     let role: Role = a.local_role.parse().map_err(|e| usage("local-role", e))?;
     Ok((addr, role))
+}
+
+/// The address, listening: bound before any engine is registered, so a
+/// port in use stops the start with nothing left behind.
+fn listen(addr: SocketAddr) -> Result<std::net::TcpListener, CliError> {
+    let l = std::net::TcpListener::bind(addr).map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
+    l.set_nonblocking(true).map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
+    Ok(l)
 }
 
 pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let (addr, local_role) = check(a)?;
     let desk_actor = Actor::local(Role::Supervisor);
+    // Everything that can refuse the start comes before the engine is
+    // registered: a failed start leaves no new engine to hide the desk's.
+    let socket = listen(addr)?;
     let opened = open_ledger(a)?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::runtime(format!("tokio: {e}")))?;
-    let handle = opened.as_ref().map(|l| l.handle());
+    let handle = opened.as_ref().map(|(l, _)| l.handle());
     // `--tokens FILE` wins; else the ledger's tokens; with neither, none.
     let (tokens, place): (Arc<dyn TokenStore>, String) = match (&a.tokens, &handle) {
         (Some(f), _) => (Arc::new(FileTokens::new(f)), f.display().to_string()),
@@ -218,8 +263,13 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let listed = rt.block_on(tokens.list()).map_err(|e| usage("tokens", e))?;
     let live = listed.into_iter().filter(|r| !r.revoked).count();
     check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
+    let file_audit = match &a.audit {
+        Some(p) => Some(Arc::new(FileAudit::open(p).map_err(|e| usage("audit", format!("{}: {e}", p.display())))?)),
+        None => None,
+    };
     let (fresh, cfg) = engine(a, live == 0)?;
-    let (engine, mut recorded) = served_engine(opened, &cfg, fresh, &desk_actor)?;
+    let (ledger, _lock) = opened.unzip();
+    let (engine, mut recorded) = served_engine(ledger, &cfg, fresh, &desk_actor, a.new_engine)?;
     let sink = recorded.as_mut().and_then(|r| r.sink.take()).map(|s| Box::new(s) as Box<dyn EventSink>);
     let ledger = recorded.as_ref().map(|r| ServedLedger {
         handle: r.ledger.handle(),
@@ -227,11 +277,7 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
         resumed_at: r.resumed_at,
     });
     let served = rt.block_on(async {
-        let file = match &a.audit {
-            Some(p) => Some(Arc::new(FileAudit::open(p).map_err(|e| usage("audit", format!("{}: {e}", p.display())))?)),
-            None => None,
-        };
-        let audit: Arc<dyn AuditLog> = match (&handle, file) {
+        let audit: Arc<dyn AuditLog> = match (&handle, file_audit) {
             (Some(h), Some(f)) => Arc::new(Both(Arc::new(LedgerAudit::new(h)), f)),
             (Some(h), None) => Arc::new(LedgerAudit::new(h)),
             (None, Some(f)) => f,
@@ -257,7 +303,7 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
             recorder = spawn_tca_recorder(&state);
         }
         let listener =
-            tokio::net::TcpListener::bind(addr).await.map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
+            tokio::net::TcpListener::from_std(socket).map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
         let auth = if live > 0 {
             format!("{live} token(s) in {place}")
         } else {

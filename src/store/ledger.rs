@@ -284,6 +284,13 @@ impl Ledger {
         Ok(eref)
     }
 
+    /// Stops keeping an engine whose row this process removed.
+    pub(crate) fn forget(&self, engine: &EngineRef) -> Result<(), StoreError> {
+        let (ack, rx) = mpsc::sync_channel(1);
+        self.send(Msg::Forget(engine.clone(), ack))?;
+        rx.recv().unwrap_or(Err(StoreError::Closed))
+    }
+
     /// Marks an engine cleanly stopped once everything submitted before is committed.
     pub fn stop(&self, engine: &EngineRef) -> Result<(), StoreError> {
         let (ack, rx) = mpsc::sync_channel(1);

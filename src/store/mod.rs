@@ -20,6 +20,7 @@
 
 pub mod config;
 mod db;
+pub mod desk;
 pub mod export;
 pub mod handle;
 mod lease;
@@ -34,6 +35,7 @@ pub mod refusals;
 mod replica;
 mod risk_state;
 mod rows;
+mod serve_lock;
 pub mod served;
 pub mod sink;
 pub mod tca_groups;
@@ -43,11 +45,12 @@ mod writer;
 pub use db::Backend;
 pub use handle::{LedgerHandle, WideRecord};
 pub use lease::LEASE_MS;
-pub use ledger::{Ledger, Ticket};
+pub use ledger::{Ledger, MIN_LEASE_MS, Ticket};
 pub use location::{DbTarget, default_path};
 pub use migrate::{SCHEMA_VERSION, versions as schema_versions};
 pub use record::{AuditEntry, Batch, EngineRef, EngineSpec, Outcome, ReplaySource, Sources, TcaRecord};
 pub use recorder::Recorder;
+pub use serve_lock::ServeLock;
 
 use std::fmt;
 

@@ -28,6 +28,8 @@ pub(crate) enum Msg {
     Adopt(EngineRef),
     /// After everything before it, mark the engine cleanly stopped.
     Release(EngineRef, SyncSender<Result<(), StoreError>>),
+    /// After everything before it, stop keeping the engine (its row is gone).
+    Forget(EngineRef, SyncSender<Result<(), StoreError>>),
 }
 
 /// How often an idle engine's heartbeat is renewed at most: a quarter of the
@@ -114,6 +116,12 @@ pub(crate) async fn run(
                 Msg::Release(e, ack) => {
                     w.flush(&mut group).await;
                     let _ = ack.send(w.release(&e).await);
+                }
+                Msg::Forget(e, ack) => {
+                    w.flush(&mut group).await;
+                    w.active.remove(&e.id);
+                    w.forget(&BTreeSet::from([e.id]));
+                    let _ = ack.send(Ok(()));
                 }
             }
         }
