@@ -6,12 +6,14 @@ use crate::api::audit::{AuditEntry, AuditLog, FileAudit, MemoryAudit};
 use crate::api::ledger::{LedgerAlgoConfig, LedgerAudit, LedgerTokens, ServedLedger, spawn_tca_recorder};
 use crate::api::tokens::{FileTokens, MemoryTokens, TokenStore};
 use crate::api::{ApiOptions, ApiState, check_bind, limit::RateLimit, server::serve_until};
-use crate::client::embedded::EventSink;
-use crate::client::{Embedded, LiveGate, Settings};
+use crate::client::desk::keeper::{self, Keeping};
+use crate::client::desk::{DeskLedger, Hosted, relay};
+use crate::client::{Desk, Embedded, LiveGate, Settings};
 use crate::engine::{Actor, Engine, EngineConfig};
 use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
 use crate::risk::RiskConfig;
+use crate::store::served::Served;
 use crate::store::sink::LedgerSink;
 use crate::store::{DbTarget, EngineRef, EngineSpec, Ledger, MIN_LEASE_MS, ServeLock, Sources, StoreError};
 use chrono::{NaiveDate, Utc};
@@ -128,12 +130,14 @@ pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliEr
     Ok((Engine::new(Arc::new(Universe::builtin()), cfg.clone())?, cfg))
 }
 
-/// The served engine's registration in the ledger.
+/// The served engines' registrations in the ledger.
 struct Recorded {
-    sink: Option<LedgerSink>,
     ledger: Arc<Ledger>,
+    /// The home engine (new orders go to it).
     eref: EngineRef,
     resumed_at: u64,
+    /// Engines with open orders that nobody ran, taken over at start.
+    adopted: Vec<Served>,
 }
 
 /// An open ledger and, for SQLite, the lock that keeps it to this instance.
@@ -173,7 +177,7 @@ fn served_engine(
 ) -> Result<(Engine, Option<Recorded>), CliError> {
     let Some(ledger) = ledger else { return Ok((fresh, None)) };
     let spec = EngineSpec::new(cfg, Sources::default(), actor, fresh.now());
-    let started = ledger.start_desk(fresh, &spec, actor, new_engine, false).map_err(|e| match e {
+    let started = ledger.start_desk(fresh, &spec, actor, new_engine, true).map_err(|e| match e {
         StoreError::Refused(m) => CliError::usage(format!("blotter serve: {m}")),
         other => store_error(other),
     })?;
@@ -192,8 +196,7 @@ fn served_engine(
         ),
         None => eprintln!("blotter serve: recording into {} as engine {}", ledger.target(), eref.id),
     }
-    let sink = LedgerSink::new(Arc::clone(&ledger), eref.clone());
-    Ok((engine, Some(Recorded { sink: Some(sink), ledger, eref, resumed_at: served.resumed_at })))
+    Ok((engine, Some(Recorded { ledger, eref, resumed_at: served.resumed_at, adopted: started.adopted })))
 }
 
 /// Refusals to two logs (the ledger and `--audit FILE`).
@@ -270,12 +273,7 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let (fresh, cfg) = engine(a, live == 0)?;
     let (ledger, _lock) = opened.unzip();
     let (engine, mut recorded) = served_engine(ledger, &cfg, fresh, &desk_actor, a.new_engine)?;
-    let sink = recorded.as_mut().and_then(|r| r.sink.take()).map(|s| Box::new(s) as Box<dyn EventSink>);
-    let ledger = recorded.as_ref().map(|r| ServedLedger {
-        handle: r.ledger.handle(),
-        engine: r.eref.id,
-        resumed_at: r.resumed_at,
-    });
+    let lease = Duration::from_secs_f64(a.lease);
     let served = rt.block_on(async {
         let audit: Arc<dyn AuditLog> = match (&handle, file_audit) {
             (Some(h), Some(f)) => Arc::new(Both(Arc::new(LedgerAudit::new(h)), f)),
@@ -287,7 +285,10 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
         if let Some(h) = &handle {
             settings.algo_config = Arc::new(LedgerAlgoConfig::new(h.clone()));
         }
-        let desk = Embedded::start_with_settings(engine, a.speed, desk_actor, sink, settings);
+        let desk = match &mut recorded {
+            Some(r) => served_desk(r, engine, a.speed, &desk_actor, &settings, lease),
+            None => Desk::single(Embedded::start_with_settings(engine, a.speed, desk_actor, None, settings)),
+        };
         let open_identity = (live == 0).then(|| Actor::local(local_role));
         let options = ApiOptions {
             body_limit: a.body_limit,
@@ -296,9 +297,10 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
             open_identity,
             ..ApiOptions::default()
         };
-        let mut state = ApiState::new(desk, tokens, audit, options);
+        let mut state = ApiState::new(desk.clone(), tokens, audit, options);
         let mut recorder = None;
-        if let Some(l) = ledger {
+        if let Some(r) = &recorded {
+            let l = ServedLedger { handle: r.ledger.handle(), engine: r.eref.id, resumed_at: r.resumed_at };
             state = state.with_ledger(l);
             recorder = spawn_tca_recorder(&state);
         }
@@ -315,13 +317,59 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
         if let Some(r) = recorder {
             let _ = r.await;
         }
-        served.map_err(|e| CliError::runtime(format!("serve: {e}")))
+        served.map_err(|e| CliError::runtime(format!("serve: {e}"))).map(|()| desk)
     });
-    // A clean stop releases the engine in the ledger (a crash leaves it to `recover`).
-    if let Some(r) = recorded {
-        r.ledger.stop(&r.eref).map_err(store_error)?;
+    // A clean stop releases the engines in the ledger (a crash leaves them to
+    // be taken over once their lease runs out).
+    if let (Some(r), Ok(desk)) = (&recorded, &served) {
+        for h in desk.all_hosted() {
+            let Some(eref) = &h.eref else { continue };
+            match r.ledger.stop(eref) {
+                Ok(()) => {}
+                // Lost to another process meanwhile: not ours to stop.
+                Err(StoreError::Fenced(m)) => eprintln!("blotter serve: {m}"),
+                Err(e) => return Err(store_error(e)),
+            }
+        }
     }
-    served
+    served.map(drop)
+}
+
+/// The desk this instance serves over its ledger: the home engine and those
+/// taken over at start, each recording into the ledger, with the tasks that
+/// carry out what other instances forward and take over engines whose
+/// instance died (`client::desk`).
+fn served_desk(
+    r: &mut Recorded,
+    home: Engine,
+    speed: f64,
+    actor: &Actor,
+    settings: &Settings,
+    lease: Duration,
+) -> Desk {
+    let date = home.date();
+    let start = |engine: Engine, eref: &EngineRef| {
+        let sink = LedgerSink::new(Arc::clone(&r.ledger), eref.clone());
+        Embedded::start_with_settings(engine, speed, actor.clone(), Some(Box::new(sink)), settings.clone())
+    };
+    let hosted = Hosted { engine: start(home, &r.eref), eref: Some(r.eref.clone()), resumed_at: r.resumed_at };
+    let ledger = DeskLedger { ledger: Arc::clone(&r.ledger), handle: r.ledger.handle(), date };
+    let desk = Desk::new(hosted, ledger);
+    for s in std::mem::take(&mut r.adopted) {
+        let interrupted = s.resumed.as_ref().map_or(0, |x| x.interrupted.len());
+        eprintln!(
+            "blotter serve: took engine E{} over ({interrupted} order(s) interrupted: resume or cancel them)",
+            s.eref.id
+        );
+        desk.add(Hosted { engine: start(s.engine, &s.eref), eref: Some(s.eref), resumed_at: s.resumed_at });
+    }
+    tokio::spawn(relay::serve_forwarded(desk.clone()));
+    // Looked at twice per lease, at least every second: an engine whose
+    // instance died is taken over within its lease and a second.
+    let every = (lease / 2).min(Duration::from_secs(1));
+    let keeping = Keeping { every, speed, actor: actor.clone(), settings: settings.clone() };
+    tokio::spawn(keeper::keep(desk.clone(), keeping));
+    desk
 }
 
 /// Ctrl-C or, on Unix, SIGTERM (what CI and service managers send).

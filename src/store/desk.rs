@@ -13,11 +13,14 @@
 //! unless asked to (`--new-engine`). The decision is a pure function of the
 //! desk's engines (`plan`), so it is tested without a database.
 
+use super::handle::LedgerHandle;
 use super::lease::{Liveness, liveness_cols};
+use super::query::{LedgerOrder, ORDER_FROM, OrderDetail, Where, order_columns, order_detail, order_from_row};
 use super::record::EngineSpec;
-use super::rows::col;
+use super::rows::{Val, col, int};
 use super::{Ledger, StoreError};
 use crate::market::MarketParams;
+use crate::model::Qty;
 use chrono::NaiveDate;
 
 /// What makes two engines simulate the same market: seed, date, instruments
@@ -208,6 +211,162 @@ impl Ledger {
                 })
             })
             .collect()
+    }
+}
+
+/// An order of an engine this instance does not run, as the ledger holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeskOrder {
+    /// The order (its status `interrupted` once its engine stopped running).
+    pub order: LedgerOrder,
+    /// Quantity working at venues (children not final).
+    pub working: Qty,
+}
+
+/// Where an engine of the desk is run from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runner {
+    /// Not an engine of this desk.
+    Unknown,
+    /// Run by another process (why it counts as running).
+    Elsewhere(String),
+    /// Nobody runs it (stopped, or its lease ran out): read from the ledger
+    /// until an instance takes it over.
+    Nobody,
+}
+
+/// Children still at a venue.
+const LIVE_CHILDREN: &str = "('pending_new', 'new', 'partially_filled', 'pending_cancel')";
+
+impl LedgerHandle {
+    /// The orders of the desk's engines other than `except` that a desk on
+    /// `date` shows: engines of that trading day, and any engine with open
+    /// orders; only `owner`'s (tenant, user) when given. Newest first.
+    pub async fn desk_orders(
+        &self,
+        except: Vec<i64>,
+        date: NaiveDate,
+        owner: Option<(String, String)>,
+    ) -> Result<Vec<DeskOrder>, StoreError> {
+        self.run(move |pool, b| async move {
+            let mut w = Where::default();
+            w.add(
+                &format!(
+                    "p.engine_id IN (SELECT d.id FROM engines d WHERE d.kind = 'serve' AND (d.trade_date = ? OR \
+                     EXISTS (SELECT 1 FROM parents o WHERE o.engine_id = d.id AND o.status IN {OPEN_STATUSES})))"
+                ),
+                [Val::T(date.to_string())],
+            );
+            if !except.is_empty() {
+                let list = except.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                w.add(&format!("p.engine_id NOT IN ({list})"), []);
+            }
+            if let Some((tenant, user)) = owner {
+                w.add("p.tenant = ? AND p.user_name = ?", [Val::T(tenant), Val::T(user)]);
+            }
+            let sql = format!(
+                "SELECT {}, (SELECT CAST(COALESCE(SUM(c.qty - c.filled), 0) AS BIGINT) FROM children c \
+                 WHERE c.engine_id = p.engine_id AND c.parent_id = p.id AND c.status IN {LIVE_CHILDREN}) AS working \
+                 {ORDER_FROM} {} ORDER BY p.created_at DESC, p.engine_id DESC, p.id DESC",
+                order_columns(b),
+                w.text()
+            );
+            let found =
+                w.bind(b.q(&sql)).fetch_all(&pool).await.map_err(|e| StoreError::db("listing the desk's orders", e))?;
+            found
+                .iter()
+                .map(|r| Ok(DeskOrder { order: order_from_row(r)?, working: Qty::from_raw(col(r, "working")?) }))
+                .collect()
+        })
+        .await
+    }
+
+    /// Order `n` of `engine` with its children and fills, from the ledger.
+    pub async fn desk_order(&self, engine: i64, n: u64) -> Result<Option<OrderDetail>, StoreError> {
+        self.run(move |pool, b| async move { order_detail(&pool, b, engine, n).await }).await
+    }
+
+    /// The desk's engines that hold an order numbered `n` (of `owner` when
+    /// given): what a short id such as `P3` may mean.
+    pub async fn engines_with_order(&self, n: u64, owner: Option<(String, String)>) -> Result<Vec<i64>, StoreError> {
+        self.run(move |pool, b| async move {
+            let mut w = Where::default();
+            w.add("p.id = ? AND e.kind = 'serve'", [Val::I(int(n))]);
+            if let Some((tenant, user)) = owner {
+                w.add("p.tenant = ? AND p.user_name = ?", [Val::T(tenant), Val::T(user)]);
+            }
+            let sql = format!(
+                "SELECT p.engine_id AS engine_id FROM parents p JOIN engines e ON e.id = p.engine_id {} \
+                 ORDER BY p.engine_id",
+                w.text()
+            );
+            let found =
+                w.bind(b.q(&sql)).fetch_all(&pool).await.map_err(|e| StoreError::db("looking up an order", e))?;
+            found.iter().map(|r| col(r, "engine_id")).collect()
+        })
+        .await
+    }
+
+    /// Who runs engine `id` of the desk.
+    pub async fn runner(&self, id: i64) -> Result<Runner, StoreError> {
+        self.run(move |pool, b| async move {
+            let sql = format!("SELECT kind, {} FROM engines WHERE id = ?", liveness_cols(b));
+            let Some(r) =
+                b.q(&sql).bind(id).fetch_optional(&pool).await.map_err(|e| StoreError::db("reading an engine", e))?
+            else {
+                return Ok(Runner::Unknown);
+            };
+            if col::<String>(&r, "kind")? != "serve" {
+                return Ok(Runner::Unknown);
+            }
+            let (live, now) = Liveness::from_row(&r)?;
+            Ok(live.running(now).map_or(Runner::Nobody, Runner::Elsewhere))
+        })
+        .await
+    }
+
+    /// The desk's engines some process runs (by their leases).
+    pub async fn running_engines(&self) -> Result<Vec<i64>, StoreError> {
+        self.run(move |pool, b| async move {
+            let sql = format!(
+                "SELECT id, {} FROM engines WHERE kind = 'serve' AND stopped_at IS NULL ORDER BY id",
+                liveness_cols(b)
+            );
+            let found = b.q(&sql).fetch_all(&pool).await.map_err(|e| StoreError::db("listing running engines", e))?;
+            let mut out = Vec::new();
+            for r in &found {
+                let (live, now) = Liveness::from_row(r)?;
+                if live.running(now).is_some() {
+                    out.push(col(r, "id")?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The desk's engines nobody runs that still have open orders: for an
+    /// instance to take over. Judged by the lease of each and the
+    /// database's clock; an owner on this machine that is gone is seen at once.
+    pub async fn orphaned_engines(&self) -> Result<Vec<i64>, StoreError> {
+        self.run(move |pool, b| async move {
+            let sql = format!(
+                "SELECT e.id AS id, {} FROM engines e WHERE e.kind = 'serve' AND EXISTS \
+                 (SELECT 1 FROM parents p WHERE p.engine_id = e.id AND p.status IN {OPEN_STATUSES}) ORDER BY e.id",
+                liveness_cols(b)
+            );
+            let found =
+                b.q(&sql).fetch_all(&pool).await.map_err(|e| StoreError::db("looking for orphaned engines", e))?;
+            let mut out = Vec::new();
+            for r in &found {
+                let (live, now) = Liveness::from_row(r)?;
+                if live.running(now).is_none() {
+                    out.push(col(r, "id")?);
+                }
+            }
+            Ok(out)
+        })
+        .await
     }
 }
 

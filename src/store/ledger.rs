@@ -49,6 +49,10 @@ pub struct Ledger {
     lease_ms: std::sync::atomic::AtomicI64,
     /// Engines this process lost to another (a forced takeover elsewhere).
     fenced: tokio::sync::watch::Sender<std::collections::BTreeSet<i64>>,
+    /// The desk's notices, shared by every handle (`relay`).
+    notices: std::sync::Arc<std::sync::OnceLock<tokio::sync::broadcast::Sender<super::relay::Notice>>>,
+    /// Connections holding the desk's control lock, shared by every handle (`guard`).
+    holds: std::sync::Arc<std::sync::OnceLock<AnyPool>>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -103,6 +107,8 @@ impl Ledger {
             writer: Some(writer),
             lease_ms: std::sync::atomic::AtomicI64::new(LEASE_MS),
             fenced,
+            notices: std::sync::Arc::default(),
+            holds: std::sync::Arc::default(),
         })
     }
 
@@ -141,7 +147,13 @@ impl Ledger {
     /// ledger's own runtime, whatever runtime awaits them.
     pub fn handle(&self) -> super::handle::LedgerHandle {
         let Some(rt) = &self.rt else { unreachable!("the runtime lives as long as the ledger") };
-        super::handle::LedgerHandle::new(self.pool.clone(), self.target.clone(), rt.handle().clone())
+        super::handle::LedgerHandle::new(
+            self.pool.clone(),
+            self.target.clone(),
+            rt.handle().clone(),
+            std::sync::Arc::clone(&self.notices),
+            std::sync::Arc::clone(&self.holds),
+        )
     }
 
     /// Runs a future on the ledger's runtime and waits for it. From inside an

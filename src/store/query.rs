@@ -260,18 +260,25 @@ fn order_where(f: &OrderFilter, b: Backend) -> Where {
     w
 }
 
-fn order_select(b: Backend) -> String {
+/// What `order_from_row` reads, from `ORDER_FROM`.
+pub(crate) fn order_columns(b: Backend) -> String {
     format!(
-        "SELECT {}, CASE WHEN {} THEN 1 ELSE 0 END AS e_gone, t.interval_vwap AS t_vwap, \
-         t.arrival_bps AS t_arrival, t.vwap_bps AS t_vwap_bps, t.participation AS t_part \
-         FROM parents p JOIN engines e ON e.id = p.engine_id \
-         LEFT JOIN tca t ON t.engine_id = p.engine_id AND t.parent_id = p.id",
+        "{}, CASE WHEN {} THEN 1 ELSE 0 END AS e_gone, t.interval_vwap AS t_vwap, \
+         t.arrival_bps AS t_arrival, t.vwap_bps AS t_vwap_bps, t.participation AS t_part",
         rows::select_list("p", rows::PARENT_COLS),
         engine_gone(b)
     )
 }
 
-fn order_from_row(r: &AnyRow) -> Result<LedgerOrder, StoreError> {
+/// Orders with their engine and TCA.
+pub(crate) const ORDER_FROM: &str = "FROM parents p JOIN engines e ON e.id = p.engine_id \
+     LEFT JOIN tca t ON t.engine_id = p.engine_id AND t.parent_id = p.id";
+
+fn order_select(b: Backend) -> String {
+    format!("SELECT {} {ORDER_FROM}", order_columns(b))
+}
+
+pub(crate) fn order_from_row(r: &AnyRow) -> Result<LedgerOrder, StoreError> {
     let row = rows::parent_from_row(r)?;
     let engine: i64 = col(r, "engine_id")?;
     let mut order = row.order;
@@ -296,6 +303,34 @@ fn order_from_row(r: &AnyRow) -> Result<LedgerOrder, StoreError> {
         started_at: row.started_at,
         tca,
     })
+}
+
+/// Order `n` of `engine` with its children and fills.
+pub(crate) async fn order_detail(
+    pool: &sqlx::AnyPool,
+    b: Backend,
+    engine: i64,
+    n: u64,
+) -> Result<Option<OrderDetail>, StoreError> {
+    let read = |e: sqlx::Error| StoreError::db("reading an order", e);
+    let sql = format!("{} WHERE p.engine_id = ? AND p.id = ?", order_select(b));
+    let Some(r) = b.q(&sql).bind(engine).bind(int(n)).fetch_optional(pool).await.map_err(read)? else {
+        return Ok(None);
+    };
+    let order = order_from_row(&r)?;
+    let sql = format!(
+        "SELECT {} FROM children WHERE engine_id = ? AND parent_id = ? ORDER BY seq",
+        rows::CHILD_COLS.join(", ")
+    );
+    let kids = b.q(&sql).bind(engine).bind(int(n)).fetch_all(pool).await.map_err(read)?;
+    let sql =
+        format!("SELECT {} FROM fills WHERE engine_id = ? AND parent_id = ? ORDER BY id", rows::FILL_COLS.join(", "));
+    let fills = b.q(&sql).bind(engine).bind(int(n)).fetch_all(pool).await.map_err(read)?;
+    Ok(Some(OrderDetail {
+        order,
+        children: kids.iter().map(rows::child_from_row).collect::<Result<_, _>>()?,
+        fills: fills.iter().map(rows::fill_from_row).collect::<Result<_, _>>()?,
+    }))
 }
 
 /// Parses an order reference `E3-P1`.
@@ -340,31 +375,7 @@ impl Ledger {
 
     /// One order with its children and fills.
     pub fn order(&self, engine: i64, id: ParentId) -> Result<Option<OrderDetail>, StoreError> {
-        let b = self.backend();
-        let read = |e: sqlx::Error| StoreError::db("reading an order", e);
-        self.block_on(async {
-            let sql = format!("{} WHERE p.engine_id = ? AND p.id = ?", order_select(b));
-            let Some(r) = b.q(&sql).bind(engine).bind(int(id.n)).fetch_optional(self.pool()).await.map_err(read)?
-            else {
-                return Ok(None);
-            };
-            let order = order_from_row(&r)?;
-            let sql = format!(
-                "SELECT {} FROM children WHERE engine_id = ? AND parent_id = ? ORDER BY seq",
-                rows::CHILD_COLS.join(", ")
-            );
-            let kids = b.q(&sql).bind(engine).bind(int(id.n)).fetch_all(self.pool()).await.map_err(read)?;
-            let sql = format!(
-                "SELECT {} FROM fills WHERE engine_id = ? AND parent_id = ? ORDER BY id",
-                rows::FILL_COLS.join(", ")
-            );
-            let fills = b.q(&sql).bind(engine).bind(int(id.n)).fetch_all(self.pool()).await.map_err(read)?;
-            Ok(Some(OrderDetail {
-                order,
-                children: kids.iter().map(rows::child_from_row).collect::<Result<_, _>>()?,
-                fills: fills.iter().map(rows::fill_from_row).collect::<Result<_, _>>()?,
-            }))
-        })
+        self.block_on(order_detail(self.pool(), self.backend(), engine, id.n))
     }
 
     /// Every fill of the orders matching `f` (same filters), oldest first.

@@ -109,6 +109,8 @@ pub(crate) async fn run(
                 Msg::Batch(b, ack) => group.push((b, ack)),
                 Msg::Adopt(e) => {
                     w.flush(&mut group).await;
+                    // Taken (back) by this process: no longer lost.
+                    w.fenced.send_if_modified(|set| set.remove(&e.id));
                     w.cursors.remove(&e.id);
                     w.replica.forget(e.id);
                     w.active.insert(e.id, (e.owner, e.lease_ms));
