@@ -126,7 +126,7 @@ pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliEr
     if open {
         enabled.push(Actor::local(Role::Advisor).tenant.to_string());
     }
-    cfg.risk = RiskConfig { new_tenants_enabled: false, enabled_tenants: enabled, ..RiskConfig::default() };
+    cfg.risk = RiskConfig { new_tenants_enabled: false, enabled_tenants: enabled, ..RiskConfig::desk() };
     Ok((Engine::new(Arc::new(Universe::builtin()), cfg.clone())?, cfg))
 }
 
@@ -185,6 +185,9 @@ fn served_engine(
         eprintln!("blotter serve: {note}");
     }
     let served = started.home;
+    if served.controls > 0 {
+        eprintln!("blotter serve: {} risk control(s) restored from the ledger", served.controls);
+    }
     let (engine, eref) = (served.engine, served.eref);
     match &served.resumed {
         Some(r) => eprintln!(

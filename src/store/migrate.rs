@@ -26,13 +26,28 @@ const HISTORY: &str = "blotter_migrations";
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "ledger", include_str!("../../migrations/0001_ledger.sql")),
     (2, "sidecar", include_str!("../../migrations/0002_sidecar.sql")),
+    (3, "risk controls", include_str!("../../migrations/0003_risk_controls.sql")),
     (4, "desk", include_str!("../../migrations/0004_desk.sql")),
 ];
 
 /// Tables the ledger creates; finding any of them without a history means the
 /// database was tampered with or half-created by something else.
-const OURS: &[&str] =
-    &["engines", "parents", "children", "fills", "events", "audit", "tca", "algo_config", "tokens", "desk_commands"];
+const OURS: &[&str] = &[
+    "engines",
+    "parents",
+    "children",
+    "fills",
+    "events",
+    "audit",
+    "tca",
+    "algo_config",
+    "tokens",
+    "risk_version",
+    "risk_tenants",
+    "risk_limits",
+    "risk_changes",
+    "desk_commands",
+];
 
 /// Refuses a database that is not empty and not a ledger this build can use,
 /// without modifying it.

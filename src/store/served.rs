@@ -26,6 +26,8 @@ pub struct Served {
     /// Its last event sequence number when this process took it over (0 for
     /// a new engine): events up to it are read back from the ledger.
     pub resumed_at: u64,
+    /// How many of the desk's risk controls were applied to it from the ledger.
+    pub controls: usize,
 }
 
 /// What a starting `serve` runs on its desk.
@@ -57,6 +59,9 @@ impl Ledger {
         adopt: bool,
     ) -> Result<DeskStart, StoreError> {
         let want = MarketKey::of(spec);
+        // Read before anything is taken over: a ledger whose controls cannot
+        // be read is not served at all rather than served without them.
+        let controls = self.desk_controls()?.controls;
         let mut plan = desk::plan(&self.desk_engines()?, &want, new_engine).map_err(StoreError::Refused)?;
         let mut notes = plan.notes;
         if !adopt {
@@ -85,7 +90,7 @@ impl Ledger {
                 )),
             }
         }
-        let home = match home {
+        let mut home = match home {
             Some(h) => h,
             None => {
                 let mut fresh = fresh;
@@ -95,9 +100,14 @@ impl Ledger {
                     return Err(e);
                 }
                 notes.push(format!("engine E{} started: {}", eref.id, want.describe()));
-                Served { engine: fresh, eref, resumed: None, resumed_at: 0 }
+                Served { engine: fresh, eref, resumed: None, resumed_at: 0, controls: 0 }
             }
         };
+        if home.resumed.is_none() {
+            // The desk's controls over the new engine's start-up configuration.
+            home.controls = controls.len();
+            home.engine.restore_controls(controls);
+        }
         Ok(DeskStart { home, adopted, notes })
     }
 
@@ -106,6 +116,7 @@ impl Ledger {
     /// orders that nobody runs are left to the next `serve` or `recover`.
     pub fn open_served(&self, fresh: Engine, spec: &EngineSpec, actor: &Actor) -> Result<Served, StoreError> {
         let want = MarketKey::of(spec);
+        let controls = self.desk_controls()?.controls;
         let free_same = self.desk_engines()?.into_iter().filter(|e| e.running.is_none() && e.market.same(&want));
         if let Some(id) = free_same.map(|e| e.id).max() {
             return self.resume(id, actor);
@@ -116,15 +127,24 @@ impl Ledger {
             let _ = self.discard(&eref);
             return Err(e);
         }
-        Ok(Served { engine: fresh, eref, resumed: None, resumed_at: 0 })
+        fresh.restore_controls(controls.clone());
+        Ok(Served { engine: fresh, eref, resumed: None, resumed_at: 0, controls: controls.len() })
     }
 
-    /// Takes engine `id` over from a process that is gone and rebuilds it.
+    /// Takes engine `id` over from a process that is gone, rebuilds it, and
+    /// applies the desk's risk controls as supervisors last set them (a
+    /// restart or a takeover never loosens one; the engine records that it
+    /// did, `ControlsRestored`).
     pub fn resume(&self, id: i64, actor: &Actor) -> Result<Served, StoreError> {
-        let r = super::recover::recover(self, id, actor, false)?;
+        // Read before the engine is taken over: one whose controls cannot be
+        // read is left alone rather than run without them.
+        let controls = self.desk_controls()?.controls;
+        let mut r = super::recover::recover(self, id, actor, false)?;
         let eref = r.recorder.engine_ref().clone();
         let resumed_at = r.engine.event_count();
-        Ok(Served { engine: r.engine, eref, resumed: Some(r.report), resumed_at })
+        let n = controls.len();
+        r.engine.restore_controls(controls);
+        Ok(Served { engine: r.engine, eref, resumed: Some(r.report), resumed_at, controls: n })
     }
 
     /// Numbers a new engine as its registration.

@@ -309,6 +309,9 @@ impl Writer {
         rows::insert(c, backend, "events", EVENT_COLS, "", events).await.map_err(write("events"))?;
         rows::insert(c, backend, "audit", AUDIT_COLS, "", audit).await.map_err(write("the audit log"))?;
         rows::insert(c, backend, "tca", TCA_COLS, TCA_UPSERT, tca).await.map_err(write("TCA"))?;
+        for b in batches.iter().filter(|b| !b.controls.is_empty()) {
+            super::controls::write(c, backend, b.engine.id, &b.controls).await?;
+        }
         tx.commit().await.map_err(|e| StoreError::db("committing", e))?;
         self.conn = Some(conn);
         self.cursors.extend(cursors);

@@ -378,6 +378,17 @@ impl Client for DeskClient {
         views.into_iter().next().ok_or_else(|| ClientError::new("internal", "no engine answered"))
     }
 
+    async fn set_desk_limits(&self, limits: crate::risk::Limits) -> Result<crate::engine::RiskView, ClientError> {
+        let fwd = Forward::SetDeskLimits { limits: limits.clone() };
+        let views = self
+            .everywhere(fwd, |e| {
+                let limits = limits.clone();
+                async move { e.set_desk_limits(limits).await }
+            })
+            .await?;
+        views.into_iter().next().ok_or_else(|| ClientError::new("internal", "no engine answered"))
+    }
+
     async fn set_trading_state(
         &self,
         tenant: Option<&str>,

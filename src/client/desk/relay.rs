@@ -90,6 +90,11 @@ pub enum Forward {
         /// Limits.
         limits: crate::risk::Limits,
     },
+    /// `Client::set_desk_limits` on that engine.
+    SetDeskLimits {
+        /// Limits.
+        limits: crate::risk::Limits,
+    },
 }
 
 impl Forward {
@@ -123,6 +128,7 @@ impl Forward {
             Forward::SetTradingState { tenant, state } => json(e.set_trading_state(tenant.as_deref(), state).await?),
             Forward::SetExecution { tenant, enabled } => json(e.set_execution(&tenant, enabled).await?),
             Forward::SetLimits { tenant, user, limits } => json(e.set_limits(&tenant, user.as_deref(), limits).await?),
+            Forward::SetDeskLimits { limits } => json(e.set_desk_limits(limits).await?),
         }
     }
 }
