@@ -35,6 +35,7 @@
 pub mod frame;
 
 use super::batch::{FillSpec, OrderSpec, Source};
+use crate::market::replay::csv::RecFill;
 use crate::model::{Money, Price, Qty, Side, Timestamp};
 use chrono::NaiveDateTime;
 use frame::{Field, Message, parse_line};
@@ -321,7 +322,7 @@ impl Reader {
                 let qty = self.decimal(m, 32, "LastQty", line, crate::market::replay::csv::parse_qty)?;
                 let fee = self.fees(m, px, qty, line)?;
                 if let Some(f) = self.fills[k].as_mut() {
-                    (f.px, f.qty, f.fee) = (px, qty, fee);
+                    (f.exec.px, f.exec.qty, f.exec.fee) = (px, qty, fee);
                 }
                 self.stats.corrections += 1;
             }
@@ -345,12 +346,7 @@ impl Reader {
             let order_id = self.orders[order].spec.id.clone();
             self.fills.push(Some(FillSpec {
                 order_id,
-                ts: at,
-                px,
-                qty,
-                venue,
-                fee,
-                maker: None,
+                exec: RecFill { ts: at, px, qty, venue, fee, maker: None },
                 source: Source { file: self.file.clone(), line },
             }));
             self.execs.insert(exec_id.to_string(), self.fills.len() - 1);
