@@ -1,6 +1,7 @@
 //! The domain model: exact numbers, ids, time, instruments, venues, orders,
 //! fills and roles. Plain data; everything else depends on it.
 
+pub mod human;
 pub mod ids;
 pub mod instrument;
 pub mod num;
@@ -10,7 +11,7 @@ pub mod time;
 
 pub use ids::{ChildId, FillId, ParentId};
 pub use instrument::{AssetClass, Calendar, Fee, Instrument, Name, Venue};
-pub use num::{Money, NumError, Price, Qty, Rounding, grouped, vwap};
+pub use num::{Money, NumError, Price, Qty, Rounding, vwap};
 pub use order::{
     AlgoKind, ChildOrder, ChildStatus, Fill, IllegalTransition, Liquidity, OrderType, Owner, ParentOrder, ParentStatus,
     Side, Tif,

@@ -1,7 +1,8 @@
 //! The text form of a batch review: the total, one table per grouping with
 //! its outliers, the costliest orders, and every issue.
 
-use crate::model::{Money, grouped};
+use crate::model::Money;
+use crate::model::human::group as grouped;
 use crate::tca::batch::{Excluded, OrderTca};
 use crate::tca::group::{GroupRow, Grouping, Stat};
 use crate::tca::review::Review;

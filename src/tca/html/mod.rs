@@ -9,7 +9,8 @@ use super::batch::{Excluded, OrderTca, when};
 use super::group::{GroupRow, Grouping, Stat};
 use super::impact_fit::size_points;
 use super::review::Review;
-use crate::model::{Money, Price, grouped};
+use crate::model::human::group as grouped;
+use crate::model::{Money, Price};
 use chrono_tz::Tz;
 use std::fmt::Write;
 
