@@ -150,6 +150,13 @@ fn broken_logs_name_the_line_and_what_to_fix() {
     );
     let e = read("x.log", &short_group, true).unwrap_err();
     assert!(e.message.contains("453 declares 2 entries but 1 follow"), "{e}");
+    // A count that is not a number is an error with its line (fefix 0.7 and hotfix-encoding panic here).
+    let bad_count = f(
+        "35=D|49=US|56=B|34=1|52=20261125-14:30:00|11=A|55=IBM|54=1|38=100|60=20261125-14:30:00|453=x|448=GS|447=D|452=1|",
+    );
+    let e = read("x.log", &format!("\n\n{bad_count}"), true).unwrap_err();
+    assert_eq!(e.at.line, 3);
+    assert!(e.message.contains("group 453 must declare a count of entries, not 'x'"), "{e}");
 
     let dup = format!("{d}\n{d}");
     assert!(read("x.log", &dup, true).unwrap_err().message.contains("ClOrdID (11) 'A' was already used"));
