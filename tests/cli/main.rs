@@ -9,3 +9,4 @@ mod cli_algos;
 mod demo;
 mod tca_batch;
 mod tca_cli;
+mod volume;
