@@ -3,6 +3,7 @@
 pub mod algos;
 pub mod api;
 pub mod ledger;
+pub mod replay;
 pub mod tca;
 
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest};
