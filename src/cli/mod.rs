@@ -153,18 +153,5 @@ pub fn main() -> ExitCode {
 
 /// Formats a quantity with thousands separators (`200,000`, `0.5`).
 pub fn group(q: crate::model::Qty) -> String {
-    let s = q.to_string();
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(a, b)| (a, Some(b)));
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
+    crate::model::human::qty(q)
 }

@@ -7,4 +7,5 @@ mod calibrate;
 mod cli;
 mod cli_algos;
 mod demo;
+mod tca_batch;
 mod tca_cli;

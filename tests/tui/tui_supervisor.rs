@@ -103,7 +103,7 @@ async fn an_advisor_cannot_reach_the_supervisor_view() {
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(a.view, View::Desk);
     assert!(!a.supervising());
-    let note = a.note.clone().map(|(_, n)| n).unwrap_or_default();
+    let note = a.note.clone().map(|n| n.text).unwrap_or_default();
     assert!(note.contains("supervisor role required") && note.contains("ADVISOR"), "{note}");
     assert_eq!(a.want().supervisor, None, "nothing of the other desks is even asked for");
     assert!(!a.orders.is_empty() && a.orders.iter().all(|o| o.order.owner.user.as_ref() == "alice"));

@@ -6,7 +6,7 @@
 //! acknowledged risk warning, a refusal by the risk controls, the kill
 //! switch, trading-state changes). Pure state: no I/O, unit-tested.
 
-use super::super::app::Level;
+use super::super::note::Level;
 use crate::engine::view::OrderRow;
 use crate::engine::{EngineEvent, EventKind, RejectCode};
 use crate::model::{ChildId, Name, ParentId, ParentStatus, Timestamp};
@@ -299,6 +299,23 @@ impl Monitor {
                     actor.tenant
                 ),
             ),
+            EventKind::DeskLimitsChanged { actor, .. } => self.happened(
+                ts,
+                Kind::Controls,
+                Level::Info,
+                "all".to_string(),
+                format!("desk limits (every desk's defaults) changed by {}@{}", actor.user, actor.tenant),
+            ),
+            EventKind::ControlsRestored { controls } => {
+                let list: Vec<String> = controls.iter().map(|c| c.describe()).collect();
+                self.happened(
+                    ts,
+                    Kind::Controls,
+                    Level::Warn,
+                    "all".to_string(),
+                    format!("risk controls restored after a restart: {}", list.join("; ")),
+                );
+            }
             EventKind::LimitsChanged { actor, tenant, user, .. } => self.happened(
                 ts,
                 Kind::Controls,
