@@ -6,8 +6,8 @@ use super::ApiState;
 use super::auth::Caller;
 use super::errors::ApiResult;
 use super::extract::ApiJson;
-use crate::client::Client;
 use crate::client::wire::{ExecutionRequest, KillReport, LimitsRequest, StateRequest};
+use crate::client::{Client, ClientError};
 use crate::engine::RiskView;
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
@@ -19,7 +19,7 @@ pub async fn view(State(s): State<ApiState>, Extension(c): Extension<Caller>) ->
     Ok(Json(s.client(&c).risk().await?))
 }
 
-/// Replaces a tenant's (or one user's) risk limits.
+/// Replaces the desk's risk limits (without `tenant`), a tenant's, or one user's.
 #[utoipa::path(put, path = "/v1/risk/limits", tag = "risk", request_body = LimitsRequest,
     responses((status = 200, description = "The risk view after the change", body = RiskView)))]
 pub async fn limits(
@@ -27,7 +27,17 @@ pub async fn limits(
     Extension(c): Extension<Caller>,
     ApiJson(r): ApiJson<LimitsRequest>,
 ) -> ApiResult<Json<RiskView>> {
-    Ok(Json(s.client(&c).set_limits(&r.tenant, r.user.as_deref(), r.limits).await?))
+    let client = s.client(&c);
+    match (r.tenant.as_deref(), r.user.as_deref()) {
+        (None, None) => Ok(Json(client.set_desk_limits(r.limits).await?)),
+        (None, Some(_)) => Err(ClientError::in_field(
+            "invalid_param",
+            "a user's override needs its tenant; without tenant and user the desk's limits are replaced",
+            Some("tenant".into()),
+        )
+        .into()),
+        (Some(t), user) => Ok(Json(client.set_limits(t, user, r.limits).await?)),
+    }
 }
 
 /// Sets a tenant's trading state (every tenant's without `tenant`).

@@ -3,6 +3,7 @@
 //! `status`, and the ledger's `history`, `export` and `recover`.
 
 mod bench;
+mod calibrate;
 mod compare;
 mod demo;
 mod drive;
@@ -79,6 +80,8 @@ enum Cmd {
     Schedule(schedule::ScheduleArgs),
     /// Run one order under several algorithms on the same simulated market and compare.
     Compare(compare::CompareArgs),
+    /// Estimate an instrument's market figures from a recording (and its impact from the ledger) as a universe entry.
+    Calibrate(calibrate::CalibrateArgs),
     /// Measure engine throughput (market events per second, wall time of a day) and UI frame time.
     Bench(bench::BenchArgs),
     /// Serve the engine over HTTP (the sidecar several desks share).
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Compare(a)) => compare::compare(&a),
+        Some(Cmd::Calibrate(a)) => calibrate::calibrate(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
         Some(Cmd::Serve(a)) => serve::serve(&a),
         Some(Cmd::Token(a)) => token::token(&a),

@@ -114,7 +114,7 @@ pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliEr
     if open {
         enabled.push(Actor::local(Role::Advisor).tenant.to_string());
     }
-    cfg.risk = RiskConfig { new_tenants_enabled: false, enabled_tenants: enabled, ..RiskConfig::default() };
+    cfg.risk = RiskConfig { new_tenants_enabled: false, enabled_tenants: enabled, ..RiskConfig::desk() };
     Ok((Engine::new(Arc::new(Universe::builtin()), cfg.clone())?, cfg))
 }
 
@@ -150,18 +150,20 @@ fn served_engine(
     if let Some((id, why)) = &served.passed_over {
         eprintln!("blotter serve: engine {id} is still served ({why}): starting a new one");
     }
-    let (engine, eref) = (served.engine, served.eref);
+    if served.controls > 0 {
+        eprintln!("blotter serve: {} risk control(s) restored from the ledger", served.controls);
+    }
+    let (engine, eref, resumed_at) = (served.engine, served.eref, served.resumed_at);
     match &served.resumed {
         Some(r) => eprintln!(
             "blotter serve: resuming engine {} in {} at event {} ({} order(s) interrupted: resume or cancel them)",
             eref.id,
             ledger.target(),
-            engine.event_count(),
+            resumed_at,
             r.interrupted.len()
         ),
         None => eprintln!("blotter serve: recording into {} as engine {}", ledger.target(), eref.id),
     }
-    let resumed_at = engine.event_count();
     let sink = LedgerSink::new(Arc::clone(&ledger), eref.clone());
     Ok((engine, Some(Recorded { sink: Some(sink), ledger, eref, resumed_at })))
 }

@@ -175,6 +175,8 @@ pub trait Client: Send + Sync + 'static {
         user: Option<&str>,
         limits: crate::risk::Limits,
     ) -> impl Reply<crate::engine::RiskView>;
+    /// Replaces the desk's risk limits, every tenant's unless overridden (supervisors).
+    fn set_desk_limits(&self, limits: crate::risk::Limits) -> impl Reply<crate::engine::RiskView>;
     /// Sets a tenant's trading state, or every tenant's with `None` (supervisors).
     fn set_trading_state(
         &self,

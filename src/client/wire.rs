@@ -28,11 +28,12 @@ pub struct SpeedRequest {
     pub speed: f64,
 }
 
-/// New risk limits for a tenant, or for one of its users.
+/// New risk limits for the desk, a tenant, or one of a tenant's users.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LimitsRequest {
-    /// Tenant.
-    pub tenant: String,
+    /// Tenant; absent for the desk's limits (every tenant's unless overridden).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
     /// User, for a per-user override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,

@@ -68,6 +68,9 @@ pub struct Amendment {
     #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Price>)]
     pub limit_px: Option<Option<Price>>,
+    /// The user has seen the risk warnings the amended order raises and accepts them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub acknowledge_warnings: bool,
 }
 
 mod double_option {
@@ -133,6 +136,11 @@ pub enum Command {
         tenant: String,
         /// Whether its orders are accepted.
         enabled: bool,
+    },
+    /// Replace the desk's risk limits (every tenant's unless overridden).
+    SetDeskLimits {
+        /// The limits.
+        limits: crate::risk::Limits,
     },
     /// Replace a tenant's (or one of its users') risk limits.
     SetLimits {

@@ -2,11 +2,12 @@
 //! amend, cancel, pause, resume and kill-all. A refused command changes
 //! nothing and leaves a `Rejected` event naming the field and the reason.
 
-use super::{Actor, Command, Engine, EventKind, Job, OrderRequest, ParentSlot, Reject, RejectCode};
+use super::risk::{Change, Proposal};
+use super::{Actor, Amendment, Command, Engine, EventKind, Job, OrderRequest, ParentSlot, Reject, RejectCode};
 use crate::algo::{self, AlgoSpec, ExecAlgo, PlannedSlice, params::cancel_on_pause};
 use crate::market::Session;
 use crate::market::rng::{Stream, stream};
-use crate::model::{AlgoKind, Owner, ParentId, ParentOrder, ParentStatus, Price, Qty, Tif, Timestamp};
+use crate::model::{AlgoKind, Owner, ParentId, ParentOrder, ParentStatus, Qty, Tif, Timestamp};
 use std::collections::VecDeque;
 
 /// A validated order, ready to accept.
@@ -27,7 +28,7 @@ impl Engine {
         };
         let result = match cmd {
             Command::Submit(req) => self.submit(actor, req).map(Some),
-            Command::Amend { id, change } => self.amend(actor, id, change.qty, change.limit_px).map(|_| Some(id)),
+            Command::Amend { id, change } => self.amend(actor, id, change).map(|_| Some(id)),
             Command::Cancel { id } => self.cancel(actor, id).map(|_| Some(id)),
             Command::Pause { id } => self.pause(actor, id).map(|_| Some(id)),
             Command::Resume { id } => self.resume(actor, id).map(|_| Some(id)),
@@ -37,6 +38,7 @@ impl Engine {
                 self.set_trading_state(actor, tenant.as_deref(), state).map(|_| None)
             }
             Command::SetExecution { tenant, enabled } => self.set_execution(actor, &tenant, enabled).map(|_| None),
+            Command::SetDeskLimits { limits } => self.set_desk_limits(actor, limits).map(|_| None),
             Command::SetLimits { tenant, user, limits } => {
                 self.set_limits(actor, &tenant, user.as_deref(), limits).map(|_| None)
             }
@@ -136,6 +138,7 @@ impl Engine {
                 format!("{} needs a limit price", req.algo),
             ));
         }
+        self.within_bounds(inst, req.qty, req.limit_px)?;
         let s = &m.session;
         let hhmm = |t: Timestamp| s.local_hhmm(t);
         let close = match (req.algo, s.auction) {
@@ -192,7 +195,20 @@ impl Engine {
             return Err(Reject::new(RejectCode::Forbidden, format!("role {} may not submit orders", actor.role)));
         }
         let c = self.check(&req)?;
-        let acknowledged = self.risk_gate(actor, &req, c.inst)?;
+        let proposal = Proposal {
+            change: Change::Submit,
+            tenant: &actor.tenant,
+            user: &actor.user,
+            inst: c.inst,
+            side: req.side,
+            qty: req.qty,
+            leaves: req.qty,
+            limit_px: req.limit_px,
+            adds: req.qty,
+            counted: false,
+            acknowledge: req.acknowledge_warnings,
+        };
+        let acknowledged = self.pre_trade(&proposal)?;
         let id = ParentId::new(self.number, self.parents.len() as u64 + 1);
         // The stream depends on the order's number alone, so an engine
         // replays identically whatever number its ledger gave it.
@@ -244,7 +260,7 @@ impl Engine {
             self.quote_subs[c.inst].push(p);
         }
         self.parent_opened(p);
-        self.risk_accept(actor, &req, c.inst);
+        self.risk_use(&proposal);
         self.emit(EventKind::Accepted { order: Box::new(order) });
         if !acknowledged.is_empty() {
             self.emit(EventKind::RiskWarning { parent: id, actor: actor.clone(), findings: acknowledged });
@@ -286,13 +302,8 @@ impl Engine {
         Ok(p)
     }
 
-    fn amend(
-        &mut self,
-        actor: &Actor,
-        id: ParentId,
-        qty: Option<Qty>,
-        limit: Option<Option<Price>>,
-    ) -> Result<(), Reject> {
+    fn amend(&mut self, actor: &Actor, id: ParentId, change: Amendment) -> Result<(), Reject> {
+        let Amendment { qty, limit_px: limit, acknowledge_warnings } = change;
         let p = self.live(actor, id, "amended")?;
         let inst = self.parents[p].inst;
         let (lot, tick) = (self.markets[inst].inst.lot_size, self.markets[inst].inst.tick_size);
@@ -345,18 +356,39 @@ impl Engine {
         if matches!(o.algo, AlgoKind::Iceberg | AlgoKind::Sniper) && limit == Some(None) {
             return Err(Reject::field(RejectCode::InvalidPrice, "limit_px", format!("{} needs a limit price", o.algo)));
         }
-        if let Some(q) = qty {
-            self.risk_amend(p, q)?;
+        let new_qty = qty.unwrap_or(o.qty);
+        let new_limit = limit.unwrap_or(o.limit_px);
+        // Only a pure reduction skips the gate: more quantity or another
+        // limit (moved, or removed) is checked against every control.
+        let proposal = (new_qty > o.qty || new_limit != o.limit_px)
+            .then(|| (o.owner.clone(), o.side, new_qty.saturating_sub(o.filled), new_qty.saturating_sub(o.qty)));
+        let mut acknowledged = Vec::new();
+        if let Some((owner, side, leaves, adds)) = &proposal {
+            self.within_bounds(inst, new_qty, new_limit)?;
+            let gate = Proposal {
+                change: Change::Amend,
+                tenant: &owner.tenant,
+                user: &owner.user,
+                inst,
+                side: *side,
+                qty: new_qty,
+                leaves: *leaves,
+                limit_px: new_limit,
+                adds: *adds,
+                counted: true,
+                acknowledge: acknowledge_warnings,
+            };
+            acknowledged = self.pre_trade(&gate)?;
+            self.risk_use(&gate);
         }
         let ps = &mut self.parents[p];
-        if let Some(q) = qty {
-            ps.order.qty = q;
-        }
-        if let Some(l) = limit {
-            ps.order.limit_px = l;
-        }
+        ps.order.qty = new_qty;
+        ps.order.limit_px = new_limit;
         let (qty, limit_px) = (ps.order.qty, ps.order.limit_px);
         self.emit(EventKind::Amended { parent: id, qty, limit_px });
+        if !acknowledged.is_empty() {
+            self.emit(EventKind::RiskWarning { parent: id, actor: actor.clone(), findings: acknowledged });
+        }
         self.fit_children(p);
         if self.parents[p].order.leaves().is_zero() {
             self.maybe_finish(p);
@@ -430,12 +462,27 @@ impl Engine {
 
     fn resume(&mut self, actor: &Actor, id: ParentId) -> Result<(), Reject> {
         let p = self.live(actor, id, "resumed")?;
-        self.risk_resume(p)?;
-        let ps = &mut self.parents[p];
+        let o = &self.parents[p].order;
         // An interrupted order (rebuilt after a restart) resumes like a paused one.
-        if !matches!(ps.order.status, ParentStatus::Paused | ParentStatus::Interrupted) {
-            return Err(Reject::new(RejectCode::StateConflict, format!("{id} is {}, not paused", ps.order.status)));
+        if !matches!(o.status, ParentStatus::Paused | ParentStatus::Interrupted) {
+            return Err(Reject::new(RejectCode::StateConflict, format!("{id} is {}, not paused", o.status)));
         }
+        let owner = o.owner.clone();
+        let gate = Proposal {
+            change: Change::Resume,
+            tenant: &owner.tenant,
+            user: &owner.user,
+            inst: self.parents[p].inst,
+            side: o.side,
+            qty: o.qty,
+            leaves: o.leaves(),
+            limit_px: o.limit_px,
+            adds: Qty::ZERO,
+            counted: true,
+            acknowledge: false,
+        };
+        self.pre_trade(&gate)?;
+        let ps = &mut self.parents[p];
         ps.epoch += 1;
         let started = ps.started;
         let _ = ps.order.transition(if started { ParentStatus::Working } else { ParentStatus::Pending });

@@ -235,6 +235,19 @@ pub enum EventKind {
         /// The new limits.
         limits: crate::risk::Limits,
     },
+    /// The desk's limits (every tenant's unless overridden) changed.
+    DeskLimitsChanged {
+        /// Who changed them.
+        actor: Actor,
+        /// The new limits.
+        limits: crate::risk::Limits,
+    },
+    /// The engine started with the risk controls supervisors had set, read
+    /// back from the ledger (they override the start-up configuration).
+    ControlsRestored {
+        /// Each control as it was last set, desk-wide ones first.
+        controls: Vec<crate::risk::Control>,
+    },
     /// A closing auction uncrossed.
     Auction {
         /// Instrument.
@@ -278,7 +291,9 @@ impl EventKind {
             | EventKind::Auction { .. }
             | EventKind::TradingState { .. }
             | EventKind::ExecutionEnabled { .. }
-            | EventKind::LimitsChanged { .. } => None,
+            | EventKind::LimitsChanged { .. }
+            | EventKind::DeskLimitsChanged { .. }
+            | EventKind::ControlsRestored { .. } => None,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod event;
 pub mod pace;
 mod restore;
 mod risk;
+mod risk_view;
 pub mod view;
 
 use crate::algo::{Action, ExecAlgo, PlannedSlice};
@@ -35,7 +36,8 @@ use std::sync::Arc;
 pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
 pub use event::{EngineEvent, EventKind};
 pub use restore::{RestorePoint, RestoreReport, RestoredParent};
-pub use risk::{RiskView, TenantView};
+pub use risk::{MAX_ORDER_NOTIONAL, MAX_ORDER_QTY, control_of};
+pub use risk_view::{RiskView, TenantView};
 
 /// How an engine is set up.
 #[derive(Debug, Clone)]

@@ -1,45 +1,67 @@
-//! The engine's side of pre-trade risk: gates on submit, amend and resume,
-//! the supervisor commands that change limits and trading states, and the
-//! kill switch. The checks themselves are pure (`crate::risk`).
+//! The engine's side of pre-trade risk: one gate every order goes through on
+//! submit, on every amend that adds risk (quantity up, limit moved) and on
+//! resume; the bounds that keep every figure of an order on the money grid;
+//! the supervisor commands that change controls; the kill switch. The
+//! checks themselves are pure (`crate::risk`).
 
-use super::{Actor, Engine, EventKind, OrderRequest, Reject, RejectCode};
-use crate::model::{Instrument, ParentStatus, Price, Qty};
-use crate::risk::{Finding, Limits, OrderFacts, RiskBook, TradingState, Verdict, check};
-use serde::{Deserialize, Serialize};
+use super::{Actor, Engine, EventKind, Reject, RejectCode};
+use crate::model::{Instrument, Money, Name, ParentStatus, Price, Qty, Side};
+use crate::risk::{Control, Finding, Limits, OrderFacts, RiskBook, Stamp, TradingState, Verdict, check};
 
-/// The risk picture for the supervisor view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct RiskView {
-    /// Tenants with their controls.
-    pub tenants: Vec<TenantView>,
-    /// True after a global kill.
-    pub global_halt: bool,
-    /// Limits every tenant starts from.
-    pub default_limits: Limits,
-    /// Whether a tenant the engine has not seen yet may trade (false on a shared server).
-    #[serde(default)]
-    pub new_tenants_enabled: bool,
+/// The largest quantity of one order, in units (shares, coins, face value).
+/// With `MAX_ORDER_NOTIONAL` it keeps every figure derived from an order
+/// (fills, notional, positions, daily usage, TCA) far inside the grid of
+/// `Money` and `Qty` (about 9.2e12), so none of them can overflow.
+pub const MAX_ORDER_QTY: Qty = Qty::from_int(1_000_000_000_000);
+
+/// The largest notional of one order, in the instrument's currency.
+pub const MAX_ORDER_NOTIONAL: Money = Money::from_int(1_000_000_000_000);
+
+/// Which change to an order is being checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Change {
+    /// A new order.
+    Submit,
+    /// A working order with a larger quantity and/or another limit.
+    Amend,
+    /// A paused or interrupted order sending again.
+    Resume,
 }
 
-/// One tenant in the risk view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TenantView {
-    /// Tenant.
-    pub tenant: String,
-    /// Whether its orders are accepted.
-    pub execution_enabled: bool,
-    /// Trading state.
-    pub state: TradingState,
-    /// Tenant-wide limits.
-    pub limits: Limits,
-    /// Per-user overrides.
-    pub users: Vec<(String, Limits)>,
-    /// Net positions by symbol.
-    pub positions: Vec<(String, Qty)>,
-    /// Notional submitted today by user, USD.
-    pub daily_notional: Vec<(String, f64)>,
-    /// Orders not yet final.
-    pub open_orders: usize,
+impl Change {
+    fn verb(self) -> &'static str {
+        match self {
+            Change::Submit => "accepted",
+            Change::Amend => "increased or re-priced",
+            Change::Resume => "resumed",
+        }
+    }
+}
+
+/// An order as the change would leave it: what the gate checks.
+#[derive(Debug, Clone)]
+pub(super) struct Proposal<'a> {
+    pub change: Change,
+    pub tenant: &'a Name,
+    pub user: &'a Name,
+    /// Index of the instrument's market.
+    pub inst: usize,
+    pub side: Side,
+    /// Total quantity after the change.
+    pub qty: Qty,
+    /// Quantity still to trade after the change.
+    pub leaves: Qty,
+    pub limit_px: Option<Price>,
+    /// Quantity this change adds to the day's usage.
+    pub adds: Qty,
+    /// Whether the order is already counted among the user's open orders.
+    pub counted: bool,
+    /// The user has seen the warnings and accepts them.
+    pub acknowledge: bool,
+}
+
+fn stamp(actor: &Actor, at: crate::model::Timestamp) -> Stamp {
+    Stamp { by: format!("{}@{} {}", actor.user, actor.tenant, actor.role), at }
 }
 
 fn supervisor(actor: &Actor, what: &str) -> Result<(), Reject> {
@@ -53,17 +75,46 @@ fn supervisor(actor: &Actor, what: &str) -> Result<(), Reject> {
     }
 }
 
+/// The control an event records a change of, with who changed it.
+pub fn control_of(kind: &EventKind) -> Option<(&Actor, Control)> {
+    match kind {
+        EventKind::KillAll { actor, tenant, .. } => {
+            Some((actor, Control::State { tenant: tenant.clone(), state: TradingState::Halted }))
+        }
+        EventKind::TradingState { actor, tenant, state } => {
+            Some((actor, Control::State { tenant: tenant.clone(), state: *state }))
+        }
+        EventKind::ExecutionEnabled { actor, tenant, enabled } => {
+            Some((actor, Control::Execution { tenant: tenant.clone(), enabled: *enabled }))
+        }
+        EventKind::LimitsChanged { actor, tenant, user, limits } => {
+            Some((actor, Control::Limits { tenant: tenant.clone(), user: user.clone(), limits: limits.clone() }))
+        }
+        EventKind::DeskLimitsChanged { actor, limits } => Some((actor, Control::DeskLimits { limits: limits.clone() })),
+        _ => None,
+    }
+}
+
 impl Engine {
     /// The risk book (limits, states, positions).
     pub fn risk(&self) -> &RiskBook {
         &self.risk
     }
 
-    /// Value of `qty` in USD at the instrument's price, using the simulated FX
-    /// rates (or the FX reference prices when FX is not simulated).
-    pub(super) fn usd_notional(&self, inst: &Instrument, px: Price, qty: Qty) -> f64 {
-        let local = inst.notional(px, qty).to_f64();
-        local * self.usd_per(&inst.currency)
+    /// The mid used for risk: the NBBO mid, else the simulated mid.
+    pub(super) fn risk_mid(&self, inst: usize) -> f64 {
+        let m = &self.markets[inst];
+        m.nbbo().mid().unwrap_or_else(|| m.mid(self.now))
+    }
+
+    /// Value of `qty` in USD at `px`, exact for USD instruments and through
+    /// the simulated FX rate otherwise; `None` when it does not fit.
+    pub(super) fn usd_notional(&self, inst: &Instrument, px: Price, qty: Qty) -> Option<Money> {
+        let local = inst.checked_notional(px, qty)?;
+        if inst.currency.as_ref() == "USD" {
+            return Some(local);
+        }
+        Money::from_f64(local.to_f64() * self.usd_per(&inst.currency))
     }
 
     fn usd_per(&self, ccy: &str) -> f64 {
@@ -86,59 +137,95 @@ impl Engine {
         1.0
     }
 
-    /// Trading state, enablement and limits for a new order. Returns the
-    /// warnings the user acknowledged (empty if none).
-    pub(super) fn risk_gate(&self, actor: &Actor, req: &OrderRequest, inst: usize) -> Result<Vec<Finding>, Reject> {
-        let t = self.risk.tenant(&actor.tenant);
+    /// The price an order is valued at: its limit, else the mid.
+    fn valuation_px(&self, inst: usize, limit: Option<Price>) -> Price {
+        limit.unwrap_or_else(|| Price::from_f64(self.risk_mid(inst)).unwrap_or(self.markets[inst].inst.ref_price))
+    }
+
+    /// Refuses an order past the bounds every order must fit: `MAX_ORDER_QTY`
+    /// and `MAX_ORDER_NOTIONAL` in its currency, at its limit or the mid.
+    pub(super) fn within_bounds(&self, inst: usize, qty: Qty, limit: Option<Price>) -> Result<(), Reject> {
+        let i = &self.markets[inst].inst;
+        if qty > MAX_ORDER_QTY {
+            return Err(Reject::field(
+                RejectCode::InvalidQty,
+                "qty",
+                format!("{qty} is more than the largest order quantity this engine accepts, {MAX_ORDER_QTY}"),
+            ));
+        }
+        let px = self.valuation_px(inst, limit);
+        if i.checked_notional(px, qty).is_none_or(|n| n > MAX_ORDER_NOTIONAL) {
+            let worth = i.checked_notional(px, qty).map_or("more than 9,223,372,036,854".into(), |n| format!("{n:.0}"));
+            return Err(Reject::field(
+                RejectCode::InvalidQty,
+                "qty",
+                format!(
+                    "{qty} {} at {px} is worth {worth} {}; the largest order this engine accepts is worth {MAX_ORDER_NOTIONAL} {}",
+                    i.symbol, i.currency, i.currency
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The one pre-trade gate: enablement, trading state and every limit,
+    /// for a new order or a working one as the change would leave it.
+    /// Returns the warnings the user acknowledged (empty if none).
+    pub(super) fn pre_trade(&self, o: &Proposal<'_>) -> Result<Vec<Finding>, Reject> {
+        let t = self.risk.tenant(o.tenant);
+        let what = o.change.verb();
         if !t.execution_enabled {
             return Err(Reject::new(
                 RejectCode::ExecutionDisabled,
-                format!("execution is disabled for tenant '{}'; a SUPERVISOR or ADMIN must enable it", actor.tenant),
+                format!(
+                    "execution is disabled for tenant '{}': no order can be {what}; a SUPERVISOR or ADMIN must enable it",
+                    o.tenant
+                ),
             ));
         }
-        let m = &self.markets[inst];
+        let m = &self.markets[o.inst];
         match t.state {
             TradingState::Halted => {
                 return Err(Reject::new(
                     RejectCode::Halted,
-                    format!("tenant '{}' is HALTED: no new orders; a supervisor must set it ACTIVE", actor.tenant),
+                    format!("tenant '{}' is HALTED: no order can be {what}; a supervisor must set it ACTIVE", o.tenant),
                 ));
             }
-            TradingState::Reducing if !self.risk.reduces(&actor.tenant, &m.inst.symbol, req.side, req.qty) => {
-                let pos = self.risk.position(&actor.tenant, &m.inst.symbol);
+            TradingState::Reducing if !self.risk.reduces(o.tenant, &m.inst.symbol, o.side, o.leaves) => {
+                let pos = self.risk.position(o.tenant, &m.inst.symbol);
                 return Err(Reject::new(
                     RejectCode::Reducing,
                     format!(
-                        "tenant '{}' is REDUCING: only orders that reduce exposure are accepted; position in {} is {pos}, this {} of {} would not reduce it",
-                        actor.tenant, m.inst.symbol, req.side, req.qty
+                        "tenant '{}' is REDUCING: only orders that reduce exposure are accepted; position in {} is {pos}, \
+                         this {} of {} would not reduce it",
+                        o.tenant, m.inst.symbol, o.side, o.leaves
                     ),
                 ));
             }
             _ => {}
         }
-        let limits = self.risk.effective(&actor.tenant, &actor.user);
-        let mid = m.nbbo().mid().unwrap_or_else(|| m.mid(self.now));
-        let px = req.limit_px.unwrap_or_else(|| Price::from_f64(mid).unwrap_or(m.inst.ref_price));
+        let limits = self.risk.effective(o.tenant, o.user);
+        let px = self.valuation_px(o.inst, o.limit_px);
+        let mid = self.risk_mid(o.inst);
+        let open = self.open_by_owner.get(&(o.tenant.clone(), o.user.clone())).copied().unwrap_or(0);
         let facts = OrderFacts {
             symbol: m.inst.symbol.to_string(),
-            qty: req.qty,
-            notional_usd: self.usd_notional(&m.inst, px, req.qty),
-            pct_adv: req.qty.ratio(m.inst.adv) * 100.0,
-            limit_distance_bps: req.limit_px.map(|l| ((l.to_f64() - mid) / mid * 1e4).abs()),
-            open_orders: self.open_orders_of(actor),
-            daily_notional_usd: self
-                .risk
-                .daily_notional
-                .get(&(actor.tenant.clone(), actor.user.clone()))
-                .copied()
-                .unwrap_or(0.0),
+            qty: o.qty,
+            notional_usd: self.usd_notional(&m.inst, px, o.qty),
+            pct_adv: o.qty.ratio(m.inst.adv) * 100.0,
+            limit_distance_bps: o.limit_px.filter(|_| mid > 0.0).map(|l| ((l.to_f64() - mid) / mid * 1e4).abs()),
+            open_orders: if o.counted { open.saturating_sub(1) } else { open },
+            daily_notional_usd: self.risk.used_today(o.tenant, o.user),
+            adds_usd: self.usd_notional(&m.inst, px, o.adds),
         };
         match check(&limits, &facts) {
             Verdict::Pass => Ok(Vec::new()),
             Verdict::Breach(f) => {
-                Err(Reject::field(RejectCode::RiskLimit, &f.limit.clone(), format!("risk limit breached: {f}")))
+                let field = f.limit.clone();
+                Err(Reject::field(RejectCode::RiskLimit, &field, format!("risk limit breached: {f}")))
             }
-            Verdict::Warn(w) if req.acknowledge_warnings => Ok(w),
+            // A resume changes nothing the user acknowledged when the order was accepted.
+            Verdict::Warn(w) if o.acknowledge || o.change == Change::Resume => Ok(w),
             Verdict::Warn(w) => {
                 let list: Vec<String> = w.iter().map(|f| f.to_string()).collect();
                 Err(Reject::field(
@@ -166,68 +253,32 @@ impl Engine {
         self.open_parents -= 1;
     }
 
-    /// The actor's orders not yet final.
-    fn open_orders_of(&self, actor: &Actor) -> usize {
-        self.open_by_owner.get(&(actor.tenant.clone(), actor.user.clone())).copied().unwrap_or(0)
+    /// Records what an accepted change adds to the user's daily usage.
+    pub(super) fn risk_use(&mut self, o: &Proposal<'_>) {
+        let px = self.valuation_px(o.inst, o.limit_px);
+        // Bounded by `within_bounds`; a value off the grid would only saturate.
+        let usd = self.usd_notional(&self.markets[o.inst].inst, px, o.adds).unwrap_or(Money::MAX);
+        let (tenant, user) = (o.tenant.clone(), o.user.clone());
+        self.risk.use_notional(&tenant, &user, usd);
     }
 
-    /// Records an accepted order's notional against the user's daily usage.
-    pub(super) fn risk_accept(&mut self, actor: &Actor, req: &OrderRequest, inst: usize) {
-        let m = &self.markets[inst];
-        let mid = m.nbbo().mid().unwrap_or_else(|| m.mid(self.now));
-        let px = req.limit_px.unwrap_or_else(|| Price::from_f64(mid).unwrap_or(m.inst.ref_price));
-        let usd = self.usd_notional(&self.markets[inst].inst.clone(), px, req.qty);
-        *self.risk.daily_notional.entry((actor.tenant.clone(), actor.user.clone())).or_default() += usd;
+    /// Applies a supervisor's change to a control and records it.
+    fn change_control(&mut self, actor: &Actor, control: Control, event: EventKind) {
+        self.risk.apply(&control, stamp(actor, self.now));
+        self.emit(event);
     }
 
-    /// Refuses an increase of an order's size while the tenant is not ACTIVE,
-    /// and re-checks hard limits on the new size.
-    pub(super) fn risk_amend(&self, p: usize, new_qty: Qty) -> Result<(), Reject> {
-        let o = &self.parents[p].order;
-        if new_qty <= o.qty {
-            return Ok(());
+    /// Applies the controls the ledger holds (as supervisors last set them)
+    /// over the start-up configuration, and records that it did, so the
+    /// supervisor sees which controls a restart brought back.
+    pub fn restore_controls(&mut self, controls: Vec<(Control, Stamp)>) {
+        if controls.is_empty() {
+            return;
         }
-        let t = self.risk.tenant(&o.owner.tenant);
-        if t.state != TradingState::Active {
-            return Err(Reject::new(
-                if t.state == TradingState::Halted { RejectCode::Halted } else { RejectCode::Reducing },
-                format!("tenant '{}' is {}: an order cannot be increased", o.owner.tenant, t.state),
-            ));
+        for (c, s) in &controls {
+            self.risk.apply(c, s.clone());
         }
-        let limits = self.risk.effective(&o.owner.tenant, &o.owner.user);
-        let m = &self.markets[self.parents[p].inst];
-        if let Some(max) = limits.max_order_qty
-            && new_qty > max
-        {
-            return Err(Reject::field(
-                RejectCode::RiskLimit,
-                "max_order_qty",
-                format!("risk limit breached: max_order_qty: limit {max}, order {new_qty}"),
-            ));
-        }
-        if let Some(max) = limits.max_adv_pct {
-            let pct = new_qty.ratio(m.inst.adv) * 100.0;
-            if pct > max {
-                return Err(Reject::field(
-                    RejectCode::RiskLimit,
-                    "max_adv_pct",
-                    format!("risk limit breached: max_adv_pct: limit {max:.2}% of ADV, order {pct:.2}% of ADV"),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Refuses to resume an order of a tenant that is HALTED.
-    pub(super) fn risk_resume(&self, p: usize) -> Result<(), Reject> {
-        let tenant = &self.parents[p].order.owner.tenant;
-        if self.risk.tenant(tenant).state == TradingState::Halted {
-            return Err(Reject::new(
-                RejectCode::Halted,
-                format!("tenant '{tenant}' is HALTED; a supervisor must set it ACTIVE before orders resume"),
-            ));
-        }
-        Ok(())
+        self.emit(EventKind::ControlsRestored { controls: controls.into_iter().map(|(c, _)| c).collect() });
     }
 
     /// Cancels working children and pauses the parents of one tenant (or all).
@@ -245,16 +296,9 @@ impl Engine {
                 self.pause_index(p);
             }
         }
-        match tenant {
-            Some(t) => self.risk.tenant_mut(t).state = TradingState::Halted,
-            None => {
-                self.risk.global_halt = true;
-                for t in self.risk.tenants.values_mut() {
-                    t.state = TradingState::Halted;
-                }
-            }
-        }
-        self.emit(EventKind::KillAll { actor: actor.clone(), tenant: tenant.map(Into::into), parents: hit });
+        let tenant: Option<Name> = tenant.map(Into::into);
+        let control = Control::State { tenant: tenant.clone(), state: TradingState::Halted };
+        self.change_control(actor, control, EventKind::KillAll { actor: actor.clone(), tenant, parents: hit });
         Ok(())
     }
 
@@ -265,23 +309,17 @@ impl Engine {
         state: TradingState,
     ) -> Result<(), Reject> {
         supervisor(actor, "changing a trading state")?;
-        match tenant {
-            Some(t) => self.risk.tenant_mut(t).state = state,
-            None => {
-                self.risk.global_halt = state == TradingState::Halted;
-                for t in self.risk.tenants.values_mut() {
-                    t.state = state;
-                }
-            }
-        }
-        self.emit(EventKind::TradingState { actor: actor.clone(), tenant: tenant.map(Into::into), state });
+        let tenant: Option<Name> = tenant.map(Into::into);
+        let control = Control::State { tenant: tenant.clone(), state };
+        self.change_control(actor, control, EventKind::TradingState { actor: actor.clone(), tenant, state });
         Ok(())
     }
 
     pub(super) fn set_execution(&mut self, actor: &Actor, tenant: &str, enabled: bool) -> Result<(), Reject> {
         supervisor(actor, "enabling execution")?;
-        self.risk.tenant_mut(tenant).execution_enabled = enabled;
-        self.emit(EventKind::ExecutionEnabled { actor: actor.clone(), tenant: tenant.into(), enabled });
+        let control = Control::Execution { tenant: tenant.into(), enabled };
+        let event = EventKind::ExecutionEnabled { actor: actor.clone(), tenant: tenant.into(), enabled };
+        self.change_control(actor, control, event);
         Ok(())
     }
 
@@ -294,60 +332,17 @@ impl Engine {
     ) -> Result<(), Reject> {
         supervisor(actor, "changing risk limits")?;
         limits.validate().map_err(|(field, msg)| Reject::field(RejectCode::InvalidParam, &field, msg))?;
-        let t = self.risk.tenant_mut(tenant);
-        match user {
-            Some(u) => {
-                t.users.insert(u.into(), limits.clone());
-            }
-            None => t.limits = limits.clone(),
-        }
-        self.emit(EventKind::LimitsChanged {
-            actor: actor.clone(),
-            tenant: tenant.into(),
-            user: user.map(Into::into),
-            limits,
-        });
+        let (tenant, user): (Name, Option<Name>) = (tenant.into(), user.map(Into::into));
+        let control = Control::Limits { tenant: tenant.clone(), user: user.clone(), limits: limits.clone() };
+        self.change_control(actor, control, EventKind::LimitsChanged { actor: actor.clone(), tenant, user, limits });
         Ok(())
     }
 
-    /// Every tenant's controls, positions and usage (supervisors only).
-    pub fn risk_view(&self, actor: &Actor) -> Result<RiskView, Reject> {
-        supervisor(actor, "the risk view")?;
-        let mut names: std::collections::BTreeSet<String> = self.risk.tenants.keys().map(|t| t.to_string()).collect();
-        names.extend(self.parents().map(|p| p.owner.tenant.to_string()));
-        let tenants = names
-            .into_iter()
-            .map(|name| {
-                let t = self.risk.tenant(&name);
-                TenantView {
-                    execution_enabled: t.execution_enabled,
-                    state: t.state,
-                    limits: t.limits.clone(),
-                    users: t.users.iter().map(|(u, l)| (u.to_string(), l.clone())).collect(),
-                    positions: self
-                        .risk
-                        .positions
-                        .iter()
-                        .filter(|((tn, _), _)| **tn == *name)
-                        .map(|((_, s), q)| (s.to_string(), *q))
-                        .collect(),
-                    daily_notional: self
-                        .risk
-                        .daily_notional
-                        .iter()
-                        .filter(|((tn, _), _)| **tn == *name)
-                        .map(|((_, u), v)| (u.to_string(), *v))
-                        .collect(),
-                    open_orders: self.parents().filter(|p| *p.owner.tenant == *name && !p.status.is_terminal()).count(),
-                    tenant: name,
-                }
-            })
-            .collect();
-        Ok(RiskView {
-            tenants,
-            global_halt: self.risk.global_halt,
-            default_limits: self.risk.config.default_limits.clone(),
-            new_tenants_enabled: self.risk.config.new_tenants_enabled,
-        })
+    pub(super) fn set_desk_limits(&mut self, actor: &Actor, limits: Limits) -> Result<(), Reject> {
+        supervisor(actor, "changing the desk's risk limits")?;
+        limits.validate().map_err(|(field, msg)| Reject::field(RejectCode::InvalidParam, &field, msg))?;
+        let control = Control::DeskLimits { limits: limits.clone() };
+        self.change_control(actor, control, EventKind::DeskLimitsChanged { actor: actor.clone(), limits });
+        Ok(())
     }
 }

@@ -92,10 +92,20 @@ pub struct Instrument {
 }
 
 impl Instrument {
-    /// Exact notional of `qty` at `px`, honouring `quote_per`.
+    /// Exact notional of `qty` at `px`, honouring `quote_per`; `None` when it
+    /// does not fit the money grid.
+    pub fn checked_notional(&self, px: Price, qty: Qty) -> Option<Money> {
+        Money::checked_notional_per(px, qty, self.quote_per.max(1))
+    }
+
+    /// Exact notional of `qty` at `px`, honouring `quote_per` (saturating:
+    /// the engine bounds orders far below the money grid's range).
     pub fn notional(&self, px: Price, qty: Qty) -> Money {
-        let n = Money::notional(px, qty);
-        if self.quote_per <= 1 { n } else { Money::from_raw((n.raw() as f64 / self.quote_per as f64).round() as i64) }
+        self.checked_notional(px, qty).unwrap_or(if px.is_negative() != qty.is_negative() {
+            -Money::MAX
+        } else {
+            Money::MAX
+        })
     }
     /// Notional as a float for models.
     pub fn notional_f64(&self, px: f64, qty: f64) -> f64 {

@@ -32,7 +32,8 @@ const fn pow10(n: u32) -> i64 {
 
 /// Parses a plain decimal (`-12.345`) into a raw integer with `decimals` places.
 fn parse_decimal(s: &str, decimals: u32) -> Result<i64, NumError> {
-    let t = s.trim().replace('_', "");
+    // Digit separators are rare: only they pay for a copy (this parses every field of a tape).
+    let t: std::borrow::Cow<'_, str> = if s.contains('_') { s.trim().replace('_', "").into() } else { s.trim().into() };
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, t.strip_prefix('+').unwrap_or(&t)),
@@ -88,6 +89,53 @@ fn format_decimal(raw: i64, decimals: u32, f: &mut fmt::Formatter<'_>) -> fmt::R
     }
 }
 
+/// What the JSON reader needs of each fixed-point type.
+trait FixedPoint: Sized {
+    const SCALE: i64;
+    fn from_raw_unchecked(raw: i64) -> Self;
+    fn parse_str(s: &str) -> Result<Self, NumError>;
+}
+
+/// Reads a number or a decimal string; anything else (a boolean, an object)
+/// is refused with what was found and what is allowed.
+struct NumVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T: FixedPoint> NumVisitor<T> {
+    fn int<E: serde::de::Error>(i: i128) -> Result<T, E> {
+        i.checked_mul(i128::from(T::SCALE))
+            .and_then(|r| i64::try_from(r).ok())
+            .map(T::from_raw_unchecked)
+            .ok_or_else(|| E::custom(format!("{i} is out of range")))
+    }
+}
+
+impl<'de, T: FixedPoint> serde::de::Visitor<'de> for NumVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number or a decimal string such as 100 or \"0.5\"")
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<T, E> {
+        Self::int(i128::from(v))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<T, E> {
+        Self::int(i128::from(v))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<T, E> {
+        if !x.is_finite() {
+            return Err(E::custom("number is not finite"));
+        }
+        T::parse_str(&format!("{x}")).map_err(E::custom)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        T::parse_str(v).map_err(E::custom)
+    }
+}
+
 macro_rules! fixed_point {
     ($(#[$doc:meta])* $name:ident, $decimals:expr) => {
         $(#[$doc])*
@@ -112,9 +160,9 @@ macro_rules! fixed_point {
             pub const fn raw(self) -> i64 {
                 self.0
             }
-            /// A whole number of units.
+            /// A whole number of units (saturating at the representable range).
             pub const fn from_int(units: i64) -> Self {
-                Self(units * Self::SCALE)
+                Self(units.saturating_mul(Self::SCALE))
             }
             /// Nearest representable value to a float; `None` if not finite or out of range.
             pub fn from_f64(x: f64) -> Option<Self> {
@@ -142,21 +190,29 @@ macro_rules! fixed_point {
             pub const fn is_negative(self) -> bool {
                 self.0 < 0
             }
-            /// Absolute value.
+            /// Absolute value (saturating: the most negative value gives `MAX`).
             pub const fn abs(self) -> Self {
-                Self(self.0.abs())
+                Self(self.0.saturating_abs())
             }
             /// Subtraction that stops at zero.
             pub fn saturating_sub(self, o: Self) -> Self {
-                Self((self.0 - o.0).max(0))
+                Self(self.0.saturating_sub(o.0).max(0))
             }
             /// Addition that reports overflow.
             pub fn checked_add(self, o: Self) -> Option<Self> {
                 self.0.checked_add(o.0).map(Self)
             }
-            /// Multiplies by an integer.
+            /// Subtraction that reports overflow.
+            pub fn checked_sub(self, o: Self) -> Option<Self> {
+                self.0.checked_sub(o.0).map(Self)
+            }
+            /// Multiplication by an integer that reports overflow.
+            pub fn checked_mul_int(self, k: i64) -> Option<Self> {
+                self.0.checked_mul(k).map(Self)
+            }
+            /// Multiplies by an integer (saturating at the representable range).
             pub fn mul_int(self, k: i64) -> Self {
-                Self(self.0 * k)
+                Self(self.0.saturating_mul(k))
             }
             /// Parses a plain decimal string exactly.
             pub fn parse(s: &str) -> Result<Self, NumError> {
@@ -183,37 +239,41 @@ macro_rules! fixed_point {
             }
         }
 
+        // The operators saturate at the representable range instead of
+        // wrapping (release) or panicking (debug): a sum that would pass
+        // i64::MAX stays above every limit it is compared with. Where an
+        // overflow must be refused rather than absorbed, use `checked_*`.
         impl Add for $name {
             type Output = Self;
             fn add(self, o: Self) -> Self {
-                Self(self.0 + o.0)
+                Self(self.0.saturating_add(o.0))
             }
         }
         impl Sub for $name {
             type Output = Self;
             fn sub(self, o: Self) -> Self {
-                Self(self.0 - o.0)
+                Self(self.0.saturating_sub(o.0))
             }
         }
         impl AddAssign for $name {
             fn add_assign(&mut self, o: Self) {
-                self.0 += o.0;
+                *self = *self + o;
             }
         }
         impl SubAssign for $name {
             fn sub_assign(&mut self, o: Self) {
-                self.0 -= o.0;
+                *self = *self - o;
             }
         }
         impl Neg for $name {
             type Output = Self;
             fn neg(self) -> Self {
-                Self(-self.0)
+                Self(self.0.saturating_neg())
             }
         }
         impl std::iter::Sum for $name {
             fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
-                Self(iter.map(|x| x.0).sum())
+                iter.fold(Self::ZERO, |a, b| a + b)
             }
         }
 
@@ -228,26 +288,17 @@ macro_rules! fixed_point {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                #[derive(Deserialize)]
-                #[serde(untagged)]
-                enum Repr {
-                    Int(i64),
-                    Float(f64),
-                    Text(String),
-                }
-                match Repr::deserialize(d)? {
-                    Repr::Int(i) => i
-                        .checked_mul(Self::SCALE)
-                        .map(Self)
-                        .ok_or_else(|| serde::de::Error::custom("number out of range")),
-                    Repr::Float(x) => {
-                        if !x.is_finite() {
-                            return Err(serde::de::Error::custom("number is not finite"));
-                        }
-                        Self::parse(&format!("{x}")).map_err(serde::de::Error::custom)
-                    }
-                    Repr::Text(t) => Self::parse(&t).map_err(serde::de::Error::custom),
-                }
+                d.deserialize_any(NumVisitor::<Self>(std::marker::PhantomData))
+            }
+        }
+
+        impl FixedPoint for $name {
+            const SCALE: i64 = pow10($decimals);
+            fn from_raw_unchecked(raw: i64) -> Self {
+                Self(raw)
+            }
+            fn parse_str(s: &str) -> Result<Self, NumError> {
+                Self::parse(s)
             }
         }
     };
@@ -358,34 +409,66 @@ impl Qty {
     }
 }
 
+/// Narrows an exact wide result to the raw grid, `None` when it does not fit.
+fn narrow(n: i128) -> Option<i64> {
+    i64::try_from(n).ok()
+}
+
+/// Narrows an exact wide result, saturating at the representable range.
+fn saturate(n: i128) -> i64 {
+    narrow(n).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX })
+}
+
 impl Money {
-    /// `price * qty`, rounded half away from zero to the money grid.
+    /// `price * qty / per`, rounded half away from zero to the money grid,
+    /// computed in 128 bits; `None` when the result does not fit (or `per`
+    /// is not positive). `per` is how many units a price is quoted for
+    /// (100 for bonds priced per 100 of face value, else 1).
+    pub fn checked_notional_per(px: Price, qty: Qty, per: i64) -> Option<Money> {
+        if per <= 0 {
+            return None;
+        }
+        let n = i128::from(px.0) * i128::from(qty.0);
+        // price scale 1e9 * qty scale 1e6 -> money scale 1e6: divide by 1e9 (and by `per`).
+        narrow(div_round(n, i128::from(Price::SCALE) * i128::from(per))).map(Money)
+    }
+
+    /// `price * qty`, exact, `None` when it does not fit.
+    pub fn checked_notional(px: Price, qty: Qty) -> Option<Money> {
+        Self::checked_notional_per(px, qty, 1)
+    }
+
+    /// `price * qty`, rounded half away from zero to the money grid. Saturates
+    /// at the representable range; the engine bounds every order's notional
+    /// (`engine::MAX_ORDER_NOTIONAL`) far below it, and risk checks use
+    /// `checked_notional`.
     pub fn notional(px: Price, qty: Qty) -> Money {
-        let n = px.0 as i128 * qty.0 as i128;
-        // price scale 1e9 * qty scale 1e6 -> money scale 1e6: divide by 1e9.
-        Money(div_round(n, Price::SCALE as i128) as i64)
+        let n = i128::from(px.0) * i128::from(qty.0);
+        Money(saturate(div_round(n, i128::from(Price::SCALE))))
     }
 
-    /// A per-unit rate (money per unit of quantity) applied to a quantity.
+    /// A per-unit rate (money per unit of quantity) applied to a quantity (saturating).
     pub fn per_unit(rate: Money, qty: Qty) -> Money {
-        let n = rate.0 as i128 * qty.0 as i128;
-        Money(div_round(n, Qty::SCALE as i128) as i64)
+        let n = i128::from(rate.0) * i128::from(qty.0);
+        Money(saturate(div_round(n, i128::from(Qty::SCALE))))
     }
 
-    /// `bps` basis points of this amount, rounded to the money grid.
+    /// `bps` basis points of this amount, rounded to the money grid (saturating).
     pub fn bps(self, bps: f64) -> Money {
-        Money((self.0 as f64 * bps / 1e4).round() as i64)
+        let x = self.to_f64() * bps / 1e4;
+        Money::from_f64(x).unwrap_or(if x < 0.0 { Money(i64::MIN) } else { Money::MAX })
     }
 }
 
-/// Volume-weighted average price of a money/quantity pair, exact to the price grid.
+/// Volume-weighted average price of a money/quantity pair, exact to the price
+/// grid (`None` without quantity, or when the average does not fit a price).
 pub fn vwap(notional: Money, qty: Qty) -> Option<Price> {
     if qty.0 == 0 {
         return None;
     }
     // money scale 1e6 / qty scale 1e6 = unitless; times price scale 1e9.
-    let n = notional.0 as i128 * Price::SCALE as i128;
-    Some(Price(div_round(n, qty.0 as i128) as i64))
+    let n = i128::from(notional.0) * i128::from(Price::SCALE);
+    narrow(div_round(n, i128::from(qty.0))).map(Price)
 }
 
 #[cfg(test)]

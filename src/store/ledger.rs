@@ -225,12 +225,23 @@ pub struct Batch {
     pub sim_now: Option<Timestamp>,
     /// The engine's risk state, when the driver can see it.
     pub risk: Option<RiskBook>,
+    /// Changes to the desk's risk controls among the events, recorded in
+    /// the desk's tables (only the desk's own engines, `serve`, fill it).
+    pub controls: Vec<super::controls::ControlRecord>,
 }
 
 impl Batch {
     /// A batch of events alone.
     pub fn events(engine: &EngineRef, events: Vec<EngineEvent>) -> Batch {
-        Batch { engine: engine.clone(), events, audit: Vec::new(), tca: Vec::new(), sim_now: None, risk: None }
+        Batch {
+            engine: engine.clone(),
+            events,
+            audit: Vec::new(),
+            tca: Vec::new(),
+            sim_now: None,
+            risk: None,
+            controls: Vec::new(),
+        }
     }
 }
 

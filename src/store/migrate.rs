@@ -11,7 +11,7 @@ use sqlx::migrate::{MigrateError, Migration, MigrationType, Migrator};
 use sqlx::{AnyConnection, AnyPool, Connection, Row, SqlSafeStr};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Our migration history table (not sqlx's default, so a shared PostgreSQL
 /// database used by another sqlx application does not mix histories).
@@ -21,11 +21,26 @@ const HISTORY: &str = "blotter_migrations";
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "ledger", include_str!("../../migrations/0001_ledger.sql")),
     (2, "sidecar", include_str!("../../migrations/0002_sidecar.sql")),
+    (3, "risk controls", include_str!("../../migrations/0003_risk_controls.sql")),
 ];
 
 /// Tables the ledger creates; finding any of them without a history means the
 /// database was tampered with or half-created by something else.
-const OURS: &[&str] = &["engines", "parents", "children", "fills", "events", "audit", "tca", "algo_config", "tokens"];
+const OURS: &[&str] = &[
+    "engines",
+    "parents",
+    "children",
+    "fills",
+    "events",
+    "audit",
+    "tca",
+    "algo_config",
+    "tokens",
+    "risk_version",
+    "risk_tenants",
+    "risk_limits",
+    "risk_changes",
+];
 
 /// Refuses a database that is not empty and not a ledger this build can use,
 /// without modifying it.

@@ -11,6 +11,7 @@
 //! Layout: `location` (which database), `db` (connections, dialect),
 //! `migrate` (versioned schema), `replica` (events projected onto order rows),
 //! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
+//! `controls` (the desk's risk controls, restored on start),
 //! `query` (what the UI and API read), `config` (algorithm defaults),
 //! `recover` (restart after a crash),
 //! `export` (CSV/JSON), `sink` (for the embedded client);
@@ -19,6 +20,7 @@
 //! event log, TCA of its finished orders) and `tca_groups` (aggregated TCA).
 
 pub mod config;
+pub mod controls;
 mod db;
 pub mod export;
 pub mod handle;

@@ -80,6 +80,7 @@ impl<'l> Recorder<'l> {
             tca,
             sim_now: Some(engine.now()),
             risk: Some(engine.risk().clone()),
+            controls: Vec::new(),
         };
         self.inflight.push_back(self.ledger.submit(batch));
     }

@@ -293,7 +293,10 @@ mod tests {
         e.apply(&desk(), Command::Resume { id: a }).unwrap();
         e.apply(
             &desk(),
-            Command::Amend { id: b, change: Amendment { qty: Some(Qty::from_int(25_000)), limit_px: None } },
+            Command::Amend {
+                id: b,
+                change: Amendment { qty: Some(Qty::from_int(25_000)), limit_px: None, ..Default::default() },
+            },
         )
         .unwrap();
         feed(&mut e, &mut r);

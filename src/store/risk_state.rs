@@ -2,8 +2,8 @@
 //! (tenant, symbol) pairs, which JSON objects cannot hold, so they are
 //! written as lists of entries here.
 
-use crate::model::{Name, Qty};
-use crate::risk::{RiskBook, RiskConfig, TenantRisk};
+use crate::model::{Money, Name, Qty};
+use crate::risk::{RiskBook, RiskConfig, Stamp, TenantRisk, TradingState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -12,20 +12,23 @@ struct Stored {
     config: RiskConfig,
     tenants: BTreeMap<Name, TenantRisk>,
     positions: Vec<(Name, Name, Qty)>,
-    daily_notional: Vec<(Name, Name, f64)>,
-    global_halt: bool,
+    daily_notional: Vec<(Name, Name, Money)>,
+    desk_state: TradingState,
+    #[serde(default)]
+    desk_changed: Option<Stamp>,
 }
 
 /// The risk state as JSON text.
 pub(crate) fn to_text(b: &RiskBook) -> Result<String, String> {
     // A struct literal (not `..`), so a field added to RiskBook fails to compile here.
-    let RiskBook { config, tenants, positions, daily_notional, global_halt } = b.clone();
+    let RiskBook { config, tenants, positions, daily_notional, desk_state, desk_changed } = b.clone();
     let stored = Stored {
         config,
         tenants,
         positions: positions.into_iter().map(|((t, s), q)| (t, s, q)).collect(),
         daily_notional: daily_notional.into_iter().map(|((t, u), x)| (t, u, x)).collect(),
-        global_halt,
+        desk_state,
+        desk_changed,
     };
     serde_json::to_string(&stored).map_err(|e| format!("risk state: {e}"))
 }
@@ -38,7 +41,8 @@ pub(crate) fn from_text(s: &str) -> Result<RiskBook, String> {
         tenants: st.tenants,
         positions: st.positions.into_iter().map(|(t, s, q)| ((t, s), q)).collect(),
         daily_notional: st.daily_notional.into_iter().map(|(t, u, x)| ((t, u), x)).collect(),
-        global_halt: st.global_halt,
+        desk_state: st.desk_state,
+        desk_changed: st.desk_changed,
     })
 }
 
@@ -52,8 +56,8 @@ mod tests {
         let mut b = RiskBook::new(RiskConfig::default());
         b.tenant_mut("ws");
         b.on_fill(&"ws".into(), &"AAPL".into(), Side::Buy, Qty::from_int(300));
-        b.daily_notional.insert(("ws".into(), "amy".into()), 1.5e6);
-        b.global_halt = true;
+        b.daily_notional.insert(("ws".into(), "amy".into()), Money::from_int(1_500_000));
+        b.desk_state = TradingState::Halted;
         let back = from_text(&to_text(&b).unwrap()).unwrap();
         assert_eq!(back, b);
         assert!(from_text("{}").unwrap_err().starts_with("risk state:"));

@@ -33,29 +33,50 @@ pub struct Served {
     pub resumed: Option<RestoreReport>,
     /// The last served engine, passed over because another process still serves it (id, why).
     pub passed_over: Option<(i64, String)>,
+    /// The engine's last event sequence number in the ledger when this
+    /// process took it over: events up to it are read back from the ledger.
+    pub resumed_at: u64,
+    /// How many risk controls were brought back from the ledger.
+    pub controls: usize,
 }
 
 impl Ledger {
     /// The engine `serve` runs on this ledger: the last one served with the
     /// same market, resumed, when no other process runs it; otherwise `fresh`,
-    /// registered and marked as served. Audited as `actor`.
+    /// registered and marked as served. Audited as `actor`. Either way the
+    /// desk's risk controls, as supervisors last set them, are applied over
+    /// the start-up configuration (a restart never loosens a control), and
+    /// the engine records that it did (`ControlsRestored`, an alert).
     pub fn open_served(&self, fresh: Engine, spec: &EngineSpec, actor: &Actor) -> Result<Served, StoreError> {
+        // Read before anything is taken over: a ledger whose controls cannot
+        // be read is not served at all rather than served without them.
+        let controls = self.desk_controls()?.controls;
         let mut passed_over = None;
+        let mut opened = None;
         if let Some(last) = self.last_served(spec)? {
             match last.running {
                 None => {
                     let r = super::recover::recover(self, last.id, actor, false)?;
                     let eref = r.recorder.engine_ref().clone();
-                    return Ok(Served { engine: r.engine, eref, resumed: Some(r.report), passed_over });
+                    opened = Some((r.engine, eref, Some(r.report)));
                 }
                 Some(why) => passed_over = Some((last.id, why)),
             }
         }
-        let mut fresh = fresh;
-        let eref = self.register(spec)?;
-        fresh.set_number(super::rows::engine_number(eref.id)?).map_err(|e| StoreError::Data(e.to_string()))?;
-        self.mark_served(&eref)?;
-        Ok(Served { engine: fresh, eref, resumed: None, passed_over })
+        let (mut engine, eref, resumed) = match opened {
+            Some(o) => o,
+            None => {
+                let mut fresh = fresh;
+                let eref = self.register(spec)?;
+                fresh.set_number(super::rows::engine_number(eref.id)?).map_err(|e| StoreError::Data(e.to_string()))?;
+                self.mark_served(&eref)?;
+                (fresh, eref, None)
+            }
+        };
+        let resumed_at = engine.event_count();
+        let n = controls.len();
+        engine.restore_controls(controls);
+        Ok(Served { engine, eref, resumed, passed_over, resumed_at, controls: n })
     }
 
     /// The latest engine `serve` ran with the same market (seed, date,

@@ -8,6 +8,7 @@ use super::ledger::{AuditEntry, Batch, EngineRef, Ledger, Outcome};
 use crate::client::embedded::{Audit, Commit, EventSink};
 use crate::engine::{EngineEvent, EventKind};
 use crate::model::Timestamp;
+use crate::risk::RiskBook;
 use std::sync::Arc;
 
 /// Records one engine's events into a ledger for `Embedded::start_with_sink`.
@@ -25,9 +26,13 @@ impl LedgerSink {
 }
 
 impl EventSink for LedgerSink {
-    fn submit(&mut self, events: &[EngineEvent], audit: Option<Audit<'_>>) -> Commit {
+    fn submit(&mut self, events: &[EngineEvent], audit: Option<Audit<'_>>, risk: Option<&RiskBook>) -> Commit {
         let mut batch = Batch::events(&self.engine, events.to_vec());
         batch.sim_now = events.last().map(|e| e.ts);
+        // Positions and daily usage come back with the engine after a restart;
+        // the controls go to the desk's tables, which every engine of the desk reads.
+        batch.risk = risk.cloned();
+        batch.controls = super::controls::records(events);
         batch.audit = match audit {
             // The command's own record covers what it did; an acknowledged
             // risk warning is audited in its own right.
@@ -66,6 +71,7 @@ fn audit_of(ev: &EngineEvent) -> Option<AuditEntry> {
         EventKind::TradingState { actor, .. } => (actor, "set_trading_state", None),
         EventKind::ExecutionEnabled { actor, .. } => (actor, "set_execution", None),
         EventKind::LimitsChanged { actor, .. } => (actor, "set_limits", None),
+        EventKind::DeskLimitsChanged { actor, .. } => (actor, "set_desk_limits", None),
         EventKind::RiskWarning { actor, parent, .. } => (actor, "acknowledge_warnings", Some(*parent)),
         _ => return None,
     };

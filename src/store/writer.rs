@@ -224,6 +224,9 @@ impl Writer {
         rows::insert(c, backend, "events", EVENT_COLS, "", events).await.map_err(write("events"))?;
         rows::insert(c, backend, "audit", AUDIT_COLS, "", audit).await.map_err(write("the audit log"))?;
         rows::insert(c, backend, "tca", TCA_COLS, TCA_UPSERT, tca).await.map_err(write("TCA"))?;
+        for b in batches.iter().filter(|b| !b.controls.is_empty()) {
+            super::controls::write(c, backend, b.engine.id, &b.controls).await?;
+        }
         let now = wall_ms();
         for (id, cur) in &cursors {
             let sim_now = batches.iter().filter(|b| b.engine.id == *id).filter_map(|b| b.sim_now).next_back();

@@ -74,9 +74,14 @@ pub struct Shortfall {
     pub end_px: Price,
 }
 
-/// Exact notional honouring `quote_per`.
+/// Exact notional honouring `quote_per`, rounded once (saturating: the
+/// engine bounds every order's notional far below the money grid's range).
 pub(crate) fn notional(px: Price, q: Qty, quote_per: i64) -> Money {
-    scale(Money::notional(px, q), quote_per)
+    Money::checked_notional_per(px, q, quote_per.max(1)).unwrap_or(if px.is_negative() != q.is_negative() {
+        -Money::MAX
+    } else {
+        Money::MAX
+    })
 }
 
 /// Divides a money amount computed per unit of price by `quote_per` (half away from zero).
@@ -84,11 +89,12 @@ pub(crate) fn scale(m: Money, quote_per: i64) -> Money {
     if quote_per <= 1 {
         return m;
     }
-    let (n, d) = (m.raw() as i128, quote_per as i128);
+    let (n, d) = (i128::from(m.raw()), i128::from(quote_per));
     let q = n / d;
     let r = n % d;
     let q = if 2 * r.abs() >= d { q + n.signum() } else { q };
-    Money::from_raw(q as i64)
+    // |q| <= |n| / 2 since d >= 2: it always fits.
+    Money::from_raw(i64::try_from(q).unwrap_or(m.raw()))
 }
 
 /// `x` in basis points of `base` (0 when `base` is zero).

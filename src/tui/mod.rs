@@ -186,6 +186,8 @@ pub fn embedded_engine(c: &Config) -> Result<Engine, TuiError> {
     };
     let mut cfg = EngineConfig::new(c.seed, date);
     cfg.symbols = c.symbols.clone();
+    // Orders are typed by hand here: the desk's fat-finger limits apply.
+    cfg.risk = crate::risk::RiskConfig::desk();
     let start = parse_hhmm(&c.start).ok_or_else(|| TuiError::Usage(format!("start: '{}' is not HH:MM", c.start)))?;
     cfg.origin = Some(Timestamp::from_local(ny, date, start));
     Engine::new(universe, cfg).map_err(|e| TuiError::Usage(e.to_string()))

@@ -594,7 +594,7 @@ impl Ticket {
         let qty = Qty::parse_human(self.qty.value()).ok().filter(|q| *q != r.order.qty);
         let limit = Price::parse(self.limit.value().trim()).ok();
         let limit_px = (limit != r.order.limit_px).then_some(limit);
-        Ok((qty.is_some() || limit_px.is_some()).then_some(Amendment { qty, limit_px }))
+        Ok((qty.is_some() || limit_px.is_some()).then_some(Amendment { qty, limit_px, acknowledge_warnings: false }))
     }
 
     /// Records the engine's refusal of the previewed request next to its field:

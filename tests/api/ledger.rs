@@ -50,7 +50,7 @@ fn start(db: &Db, seed: u64, speed: f64, tokens: Option<Tokens>) -> Session {
     let desk = Actor::local(Role::Supervisor);
     let spec = EngineSpec::new(&cfg, Sources::default(), &desk, fresh.now());
     let served = ledger.open_served(fresh, &spec, &desk).unwrap();
-    let resumed_at = served.engine.event_count();
+    let resumed_at = served.resumed_at;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let handle = ledger.handle();
     let sink = LedgerSink::new(Arc::clone(&ledger), served.eref.clone());

@@ -3,7 +3,9 @@
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
 
+mod calibrate;
 mod cli;
 mod cli_algos;
 mod demo;
+mod tca_batch;
 mod tca_cli;

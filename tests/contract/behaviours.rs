@@ -100,12 +100,13 @@ pub async fn order_life_cycle_amend_pause_resume_cancel<T: Transport>(t: &T) {
         alice.submit(order("AAPL", Side::Buy, 10_000, AlgoKind::Twap, "09:30", "16:00", &[])).await.unwrap().order.id;
     let other =
         alice.submit(order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "16:00", &[])).await.unwrap().order.id;
-    let qty = |q: i64| Amendment { qty: Some(Qty::from_int(q)), limit_px: None };
+    let qty = |q: i64| Amendment { qty: Some(Qty::from_int(q)), limit_px: None, ..Default::default() };
     assert_eq!(alice.amend(id, qty(12_000)).await.unwrap().order.qty, Qty::from_int(12_000));
     let px = Price::parse("150").unwrap();
-    let limited = alice.amend(id, Amendment { qty: None, limit_px: Some(Some(px)) }).await.unwrap();
+    let limited =
+        alice.amend(id, Amendment { qty: None, limit_px: Some(Some(px)), ..Default::default() }).await.unwrap();
     assert_eq!(limited.order.limit_px, Some(px));
-    let cleared = alice.amend(id, Amendment { qty: None, limit_px: Some(None) }).await.unwrap();
+    let cleared = alice.amend(id, Amendment { qty: None, limit_px: Some(None), ..Default::default() }).await.unwrap();
     assert_eq!(cleared.order.limit_px, None);
     assert_eq!(code_field(alice.amend(id, qty(0)).await), ("invalid_qty".into(), Some("qty".into())));
     assert_eq!(code(alice.amend(id, Amendment::default()).await), "invalid_qty");

@@ -31,7 +31,8 @@ fn sent_between(e: &mut Engine, id: ParentId, from: Timestamp, to: Timestamp) ->
 }
 
 fn amend(e: &mut Engine, id: ParentId, qty: Option<Qty>, limit: Option<Option<Price>>) {
-    e.apply(&advisor(), Command::Amend { id, change: Amendment { qty, limit_px: limit } }).unwrap();
+    e.apply(&advisor(), Command::Amend { id, change: Amendment { qty, limit_px: limit, ..Default::default() } })
+        .unwrap();
 }
 
 #[test]

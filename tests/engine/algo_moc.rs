@@ -71,7 +71,7 @@ fn can_be_cut_before_the_cutoff_but_not_after() {
     let mut e = engine(2, &["JPM"]);
     let id = e.apply(&advisor(), Command::Submit(moc("JPM", 10_000, &[]))).unwrap().unwrap();
     e.run_until(ny("15:47"));
-    let change = Amendment { qty: Some(Qty::from_int(6_000)), limit_px: None };
+    let change = Amendment { qty: Some(Qty::from_int(6_000)), limit_px: None, ..Default::default() };
     e.apply(&advisor(), Command::Amend { id, change }).unwrap();
     e.run_until_idle();
     let p = e.parent(id).unwrap();
@@ -81,7 +81,7 @@ fn can_be_cut_before_the_cutoff_but_not_after() {
     let mut e = engine(2, &["JPM"]);
     let id = e.apply(&advisor(), Command::Submit(moc("JPM", 10_000, &[]))).unwrap().unwrap();
     e.run_until(ny("15:52"));
-    let change = Amendment { qty: Some(Qty::from_int(5_000)), limit_px: None };
+    let change = Amendment { qty: Some(Qty::from_int(5_000)), limit_px: None, ..Default::default() };
     let r = e.apply(&advisor(), Command::Amend { id, change }).unwrap_err();
     assert!(r.message.contains("15:50"), "{}", r.message);
     e.run_until_idle();

@@ -18,7 +18,7 @@ fn sends_nothing_until_a_venue_qualifies_then_fills_at_once() {
     e.run_until(ny("10:30"));
     assert_eq!(e.children(id).len(), 0, "nothing shown or sent below the market");
     assert_eq!(e.parent(id).unwrap().status, ParentStatus::Working);
-    let change = Amendment { qty: None, limit_px: Some(Some(px("232.00"))) };
+    let change = Amendment { qty: None, limit_px: Some(Some(px("232.00"))), ..Default::default() };
     e.apply(&advisor(), Command::Amend { id, change }).unwrap();
     e.run_until_idle();
     let p = e.parent(id).unwrap();

@@ -26,7 +26,7 @@ fn scripted(seed: u64) -> (Vec<u8>, Engine) {
         a.clone(),
         Command::Amend {
             id: ParentId::local(2),
-            change: Amendment { qty: Some(Qty::from_int(30_000)), limit_px: None },
+            change: Amendment { qty: Some(Qty::from_int(30_000)), limit_px: None, ..Default::default() },
         },
     );
     e.schedule(ny("10:15"), a.clone(), Command::Cancel { id: ParentId::local(2) });

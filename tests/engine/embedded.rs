@@ -138,6 +138,7 @@ impl blotter::client::embedded::EventSink for GatedSink {
         &mut self,
         _events: &[blotter::engine::EngineEvent],
         _audit: Option<blotter::client::embedded::Audit<'_>>,
+        _risk: Option<&blotter::risk::RiskBook>,
     ) -> blotter::client::embedded::Commit {
         let n = self.handed.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         let gate = std::sync::Arc::clone(&self.gate);

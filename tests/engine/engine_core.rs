@@ -165,13 +165,22 @@ fn amend_changes_the_target() {
     let err = e
         .apply(
             &advisor(),
-            Command::Amend { id, change: Amendment { qty: Some(filled - Qty::from_int(1)), limit_px: None } },
+            Command::Amend {
+                id,
+                change: Amendment { qty: Some(filled - Qty::from_int(1)), limit_px: None, ..Default::default() },
+            },
         )
         .unwrap_err();
     assert_eq!(err.field.as_deref(), Some("qty"));
     assert!(err.message.contains("below"), "{}", err.message);
-    e.apply(&advisor(), Command::Amend { id, change: Amendment { qty: Some(Qty::from_int(30_000)), limit_px: None } })
-        .unwrap();
+    e.apply(
+        &advisor(),
+        Command::Amend {
+            id,
+            change: Amendment { qty: Some(Qty::from_int(30_000)), limit_px: None, ..Default::default() },
+        },
+    )
+    .unwrap();
     e.run_until_idle();
     let p = e.parent(id).unwrap();
     assert_eq!((p.status, p.filled), (ParentStatus::Done, Qty::from_int(30_000)));
@@ -218,7 +227,11 @@ fn amending_the_limit_moves_resting_children_with_latency() {
     assert!(e.working(id).is_positive(), "a passive slice is resting");
     e.drain_events();
     let limit = Price::parse("200.00").unwrap();
-    e.apply(&advisor(), Command::Amend { id, change: Amendment { qty: None, limit_px: Some(Some(limit)) } }).unwrap();
+    e.apply(
+        &advisor(),
+        Command::Amend { id, change: Amendment { qty: None, limit_px: Some(Some(limit)), ..Default::default() } },
+    )
+    .unwrap();
     let sent: Vec<_> =
         e.drain_events().into_iter().filter(|ev| matches!(ev.kind, EventKind::AmendSent { .. })).collect();
     assert!(!sent.is_empty(), "resting children above the new limit get an amend");

@@ -6,7 +6,7 @@ use crate::common;
 
 use blotter::engine::{Actor, Command, Engine, EngineConfig, EventKind, OrderRequest, RejectCode};
 use blotter::market::Universe;
-use blotter::model::{AlgoKind, ParentStatus, Price, Qty, Role, Side};
+use blotter::model::{AlgoKind, Money, ParentStatus, Price, Qty, Role, Side};
 use blotter::risk::{Limits, RiskConfig, TradingState};
 use common::*;
 use std::sync::Arc;
@@ -48,7 +48,7 @@ fn max_order_qty_at_and_over() {
 #[test]
 fn max_order_notional_names_limit_and_order_value() {
     // AAPL opens at 230.00 +/- a spread: 4,000 shares is ~920,000 USD.
-    let mut e = with_limits(Limits { max_order_notional: Some(1_000_000.0), ..Limits::default() });
+    let mut e = with_limits(Limits { max_order_notional: Some(Money::from_int(1_000_000)), ..Limits::default() });
     assert!(e.apply(&alice(), Command::Submit(buy(4_000))).is_ok());
     let (code, field, msg) = reject(&mut e, &alice(), buy(5_000));
     assert_eq!((code, field.as_deref()), (RejectCode::RiskLimit, Some("max_order_notional")));
@@ -92,7 +92,8 @@ fn price_collar() {
 
 #[test]
 fn restricted_symbols_open_orders_and_daily_notional() {
-    let mut l = Limits { max_open_orders: Some(2), max_daily_notional: Some(700_000.0), ..Limits::default() };
+    let mut l =
+        Limits { max_open_orders: Some(2), max_daily_notional: Some(Money::from_int(700_000)), ..Limits::default() };
     l.restricted_symbols.insert("MSFT".into());
     let mut e = with_limits(l);
     let (code, field, _) =
@@ -178,7 +179,7 @@ fn halted_refuses_new_and_increase_allows_cancel() {
     e.run_until(ny("09:45"));
     e.apply(&sup(), Command::SetTradingState { tenant: Some("ws".into()), state: TradingState::Halted }).unwrap();
     assert_eq!(reject(&mut e, &alice(), buy(100)).0, RejectCode::Halted);
-    let up = blotter::engine::Amendment { qty: Some(Qty::from_int(3_000)), limit_px: None };
+    let up = blotter::engine::Amendment { qty: Some(Qty::from_int(3_000)), limit_px: None, ..Default::default() };
     assert_eq!(e.apply(&alice(), Command::Amend { id, change: up }).unwrap_err().code, RejectCode::Halted);
     // Other tenants still trade.
     assert!(e.apply(&bob(), Command::Submit(buy(100))).is_ok());

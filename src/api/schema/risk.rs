@@ -1,8 +1,8 @@
 //! Mirrors of the pre-trade risk controls (`crate::risk`).
 
 use super::mirrored;
-use crate::model::Qty;
-use crate::risk::{Finding, Limits, TradingState};
+use crate::model::{Money, Qty, Timestamp};
+use crate::risk::{Control, Finding, Limits, Stamp, TradingState};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -30,7 +30,7 @@ struct LimitsDoc {
     max_order_qty: Option<Qty>,
     /// Largest notional of one order, USD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    max_order_notional: Option<f64>,
+    max_order_notional: Option<Money>,
     /// Largest order as a percentage of ADV.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max_adv_pct: Option<f64>,
@@ -48,7 +48,7 @@ struct LimitsDoc {
     max_open_orders: Option<usize>,
     /// Most notional submitted in a day, USD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    max_daily_notional: Option<f64>,
+    max_daily_notional: Option<Money>,
 }
 
 #[allow(dead_code)]
@@ -64,6 +64,57 @@ struct FindingDoc {
     order_value: String,
 }
 
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Stamp)]
+/// Who last changed a control, and when.
+struct StampDoc {
+    /// `user@tenant ROLE`.
+    by: String,
+    /// When, in simulated time.
+    at: Timestamp,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(tag = "control", rename_all = "snake_case")]
+#[schema(as = Control)]
+/// A change to one risk control.
+enum ControlDoc {
+    /// The desk's limits (every tenant's unless overridden).
+    DeskLimits {
+        /// The limits.
+        limits: Limits,
+    },
+    /// A tenant's limits, or one of its users' overrides.
+    Limits {
+        /// Tenant.
+        tenant: String,
+        /// User, for a per-user override.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<String>,
+        /// The limits.
+        limits: Limits,
+    },
+    /// One tenant's trading state, or every tenant's without one.
+    State {
+        /// Tenant, or every tenant.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tenant: Option<String>,
+        /// The state.
+        state: TradingState,
+    },
+    /// Whether a tenant's orders are accepted.
+    Execution {
+        /// Tenant.
+        tenant: String,
+        /// Accepted or not.
+        enabled: bool,
+    },
+}
+
 mirrored!(TradingState, TradingStateDoc);
+mirrored!(Stamp, StampDoc);
+mirrored!(Control, ControlDoc);
 mirrored!(Limits, LimitsDoc);
 mirrored!(Finding, FindingDoc);

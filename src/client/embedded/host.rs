@@ -14,6 +14,7 @@ use crate::client::ClientError;
 use crate::engine::pace::Pacer;
 use crate::engine::{Actor, Command, Engine, EngineEvent, EventKind, Reject};
 use crate::model::{ParentId, Timestamp};
+use crate::risk::RiskBook;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{broadcast, oneshot};
@@ -27,9 +28,17 @@ pub type Commit = Box<dyn FnOnce() -> Result<(), String> + Send>;
 /// Makes batches of events durable before they are published.
 pub trait EventSink: Send {
     /// Hands a batch over (with the audit record of the command that caused
-    /// it, if any); the returned commit completes once the batch is durable.
-    /// Batches are handed over in event order and must commit in that order.
-    fn submit(&mut self, events: &[EngineEvent], audit: Option<Audit<'_>>) -> Commit;
+    /// it, if any, and the engine's risk state when the batch changed it:
+    /// positions, daily usage or controls); the returned commit completes
+    /// once the batch is durable. Batches are handed over in event order and
+    /// must commit in that order.
+    fn submit(&mut self, events: &[EngineEvent], audit: Option<Audit<'_>>, risk: Option<&RiskBook>) -> Commit;
+}
+
+/// True for events after which the risk state differs (what a restart must get back).
+fn changes_risk(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::Accepted { .. } | EventKind::Amended { .. } | EventKind::Fill { .. })
+        || crate::engine::control_of(kind).is_some()
 }
 
 /// Most simulated time processed under one lock hold (keeps queries responsive at high speed).
@@ -184,7 +193,8 @@ impl Shared {
         if let Some(e) = self.sink_error() {
             return Flushed::Now(Err(unavailable(&e)));
         }
-        let commit = sink.submit(&events, audit);
+        let risk = events.iter().any(|e| changes_risk(&e.kind)).then(|| host.engine.risk());
+        let commit = sink.submit(&events, audit, risk);
         let (reply, rx) = oneshot::channel();
         let sent = publisher.lock().unwrap_or_else(|e| e.into_inner()).send(Pending { events, commit, reply });
         match sent {

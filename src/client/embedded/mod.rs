@@ -324,6 +324,11 @@ impl Client for Embedded {
         self.risk().await
     }
 
+    async fn set_desk_limits(&self, limits: crate::risk::Limits) -> Result<crate::engine::RiskView, ClientError> {
+        self.command(Command::SetDeskLimits { limits }).await?;
+        self.risk().await
+    }
+
     async fn set_trading_state(
         &self,
         tenant: Option<&str>,

@@ -327,7 +327,12 @@ impl Client for Remote {
         user: Option<&str>,
         limits: crate::risk::Limits,
     ) -> Result<RiskView, ClientError> {
-        let body = LimitsRequest { tenant: tenant.to_string(), user: user.map(str::to_string), limits };
+        let body = LimitsRequest { tenant: Some(tenant.to_string()), user: user.map(str::to_string), limits };
+        self.call(Method::PUT, "/v1/risk/limits", Some(&body)).await
+    }
+
+    async fn set_desk_limits(&self, limits: crate::risk::Limits) -> Result<RiskView, ClientError> {
+        let body = LimitsRequest { tenant: None, user: None, limits };
         self.call(Method::PUT, "/v1/risk/limits", Some(&body)).await
     }
 

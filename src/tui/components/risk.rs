@@ -87,7 +87,7 @@ fn row_spans(app: &App, r: &RiskRow) -> Vec<Span<'static>> {
         TradingState::Reducing => t.warning,
         TradingState::Halted => t.error,
     };
-    let today: f64 = tv.daily_notional.iter().map(|(_, v)| v).sum();
+    let today: f64 = tv.daily_notional.iter().map(|(_, v)| *v).sum::<crate::model::Money>().to_f64();
     let mut spans = vec![
         Span::styled(format!("{:<10} ", cut(&tv.tenant, 10)), t.text),
         Span::styled(
@@ -161,7 +161,7 @@ fn detail_lines(app: &App, r: &RiskRow, two: bool) -> Vec<Line<'static>> {
 fn limit_values(l: &Limits) -> Vec<(LimitField, String)> {
     let none = || "none".to_string();
     let num = |x: Option<f64>| x.map_or_else(none, |v| format!("{v}"));
-    let usd = |x: Option<f64>| x.map_or_else(none, |v| money_short(v, "USD"));
+    let usd = |x: Option<crate::model::Money>| x.map_or_else(none, |v| money_short(v.to_f64(), "USD"));
     LimitField::ALL
         .into_iter()
         .map(|f| {

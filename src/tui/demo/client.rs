@@ -184,6 +184,9 @@ impl Client for DemoClient {
     ) -> Result<RiskView, ClientError> {
         self.engine.set_limits(tenant, user, limits).await
     }
+    async fn set_desk_limits(&self, limits: crate::risk::Limits) -> Result<RiskView, ClientError> {
+        self.engine.set_desk_limits(limits).await
+    }
     async fn set_trading_state(
         &self,
         tenant: Option<&str>,

@@ -323,5 +323,6 @@ async fn apply(c: &Embedded, cmd: Command) -> Result<(), ClientError> {
         Command::SetTradingState { tenant, state } => c.set_trading_state(tenant.as_deref(), state).await.map(drop),
         Command::SetExecution { tenant, enabled } => c.set_execution(&tenant, enabled).await.map(drop),
         Command::SetLimits { tenant, user, limits } => c.set_limits(&tenant, user.as_deref(), limits).await.map(drop),
+        Command::SetDeskLimits { limits } => c.set_desk_limits(limits).await.map(drop),
     }
 }

@@ -299,6 +299,23 @@ impl Monitor {
                     actor.tenant
                 ),
             ),
+            EventKind::DeskLimitsChanged { actor, .. } => self.happened(
+                ts,
+                Kind::Controls,
+                Level::Info,
+                "all".to_string(),
+                format!("desk limits (every desk's defaults) changed by {}@{}", actor.user, actor.tenant),
+            ),
+            EventKind::ControlsRestored { controls } => {
+                let list: Vec<String> = controls.iter().map(|c| c.describe()).collect();
+                self.happened(
+                    ts,
+                    Kind::Controls,
+                    Level::Warn,
+                    "all".to_string(),
+                    format!("risk controls restored after a restart: {}", list.join("; ")),
+                );
+            }
             EventKind::LimitsChanged { actor, tenant, user, .. } => self.happened(
                 ts,
                 Kind::Controls,

@@ -4,7 +4,7 @@
 //! is wrong. An empty field means "no limit".
 
 use crate::engine::view::InstrumentView;
-use crate::model::Qty;
+use crate::model::{Money, Qty};
 use crate::risk::Limits;
 use std::collections::{BTreeMap, BTreeSet};
 use tui_input::{Input, InputRequest};
@@ -133,10 +133,24 @@ pub struct Editor {
 }
 
 /// A dollar amount with an optional `k`/`m`/`bn` suffix, `$` and commas.
-fn amount(s: &str) -> Result<f64, String> {
-    let t = s.trim().trim_start_matches('$').replace(',', "");
-    let (body, mult) = crate::model::human::split_suffix(&t);
-    body.parse::<f64>().map(|x| x * mult as f64).map_err(|_| format!("'{}' is not an amount", s.trim()))
+fn amount(s: &str) -> Result<Money, String> {
+    let t = s.trim().trim_start_matches('$').replace(',', "").to_ascii_lowercase();
+    let (body, mult) = if let Some(b) = t.strip_suffix("bn") {
+        (b, 1_000_000_000)
+    } else if let Some(b) = t.strip_suffix('m') {
+        (b, 1_000_000)
+    } else if let Some(b) = t.strip_suffix('k') {
+        (b, 1_000)
+    } else {
+        (t.as_str(), 1)
+    };
+    let base = Money::parse(body).map_err(|_| format!("'{}' is not an amount", s.trim()))?;
+    // Checked: a figure past the money grid is refused, not wrapped.
+    base.checked_mul_int(mult).ok_or_else(|| format!("'{}' is more than the largest amount, {}", s.trim(), Money::MAX))
+}
+
+fn positive_money(m: Money) -> Result<Money, String> {
+    if m.is_positive() { Ok(m) } else { Err(format!("{m} must be above 0")) }
 }
 
 /// A figure without a trailing `.0` (`5`, `2.5`).
@@ -151,7 +165,7 @@ impl Editor {
         let text = |f: LimitField| -> String {
             match f {
                 LimitField::MaxOrderQty => limits.max_order_qty.map(|q| q.to_string()),
-                LimitField::MaxOrderNotional => limits.max_order_notional.map(figure),
+                LimitField::MaxOrderNotional => limits.max_order_notional.map(|m| m.to_string()),
                 LimitField::MaxAdvPct => limits.max_adv_pct.map(figure),
                 LimitField::WarnAdvPct => limits.warn_adv_pct.map(figure),
                 LimitField::PriceCollarBps => limits.price_collar_bps.map(figure),
@@ -159,7 +173,7 @@ impl Editor {
                     Some(limits.restricted_symbols.iter().cloned().collect::<Vec<_>>().join(", "))
                 }
                 LimitField::MaxOpenOrders => limits.max_open_orders.map(|n| n.to_string()),
-                LimitField::MaxDailyNotional => limits.max_daily_notional.map(figure),
+                LimitField::MaxDailyNotional => limits.max_daily_notional.map(|m| m.to_string()),
             }
             .unwrap_or_default()
         };
@@ -230,8 +244,12 @@ impl Editor {
                     .map_err(|e| e.to_string())
                     .and_then(|q| if q.is_positive() { Ok(q) } else { Err(format!("{q} must be above 0")) })
                     .map(|q| l.max_order_qty = Some(q)),
-                LimitField::MaxOrderNotional => amount(v).and_then(positive).map(|x| l.max_order_notional = Some(x)),
-                LimitField::MaxDailyNotional => amount(v).and_then(positive).map(|x| l.max_daily_notional = Some(x)),
+                LimitField::MaxOrderNotional => {
+                    amount(v).and_then(positive_money).map(|x| l.max_order_notional = Some(x))
+                }
+                LimitField::MaxDailyNotional => {
+                    amount(v).and_then(positive_money).map(|x| l.max_daily_notional = Some(x))
+                }
                 LimitField::MaxAdvPct => pct(v).map(|x| l.max_adv_pct = Some(x)),
                 LimitField::WarnAdvPct => pct(v).map(|x| l.warn_adv_pct = Some(x)),
                 LimitField::PriceCollarBps => v
@@ -328,7 +346,10 @@ mod tests {
         e.focus = LimitField::RestrictedSymbols;
         typed(&mut e, "gme, amc");
         let got = e.limits(&[]).unwrap();
-        assert_eq!((got.max_order_notional, got.max_daily_notional), (Some(2.5e6), Some(1e9)));
+        assert_eq!(
+            (got.max_order_notional, got.max_daily_notional),
+            (Some(Money::from_int(2_500_000)), Some(Money::from_int(1_000_000_000)))
+        );
         assert_eq!(got.restricted_symbols.into_iter().collect::<Vec<_>>(), ["AMC", "GME"]);
     }
 

@@ -9,7 +9,7 @@ pub mod limits;
 use crate::client::{TcaGroup, TcaGroupBy};
 use crate::engine::view::OrderRow;
 use crate::engine::{EngineEvent, EventKind, RejectCode, RiskView, TenantView};
-use crate::risk::{Limits, TradingState};
+use crate::risk::Limits;
 
 /// The panes of the supervisor view, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,12 +243,13 @@ fn new_tenant(r: &RiskView, name: &str) -> TenantView {
     TenantView {
         tenant: name.to_string(),
         execution_enabled: r.new_tenants_enabled,
-        state: if r.global_halt { TradingState::Halted } else { TradingState::Active },
+        state: r.desk_state,
         limits: Limits::default(),
         users: Vec::new(),
         positions: Vec::new(),
         daily_notional: Vec::new(),
         open_orders: 0,
+        changed: None,
     }
 }
 
@@ -257,12 +258,15 @@ mod tests {
     use super::*;
     use crate::engine::Actor;
     use crate::model::{Qty, Role, Timestamp};
+    use crate::risk::TradingState;
 
     fn view(names: &[&str], new_enabled: bool) -> RiskView {
         let mut r = RiskView {
             tenants: Vec::new(),
             global_halt: false,
+            desk_state: TradingState::Active,
             default_limits: Limits::default(),
+            desk_changed: None,
             new_tenants_enabled: new_enabled,
         };
         for n in names {
