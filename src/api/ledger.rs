@@ -146,6 +146,19 @@ impl TokenStore for LedgerTokens {
         })
     }
 
+    fn lookup_fresh(&self, hash: &str) -> BoxFuture<'_, Result<Option<TokenRecord>, TokenError>> {
+        let hash = hash.to_string();
+        Box::pin(async move {
+            let found = self.handle.token_by_hash(&hash).await.map_err(token_error)?.map(record_of);
+            match &found {
+                Some(r) => self.valid.put(&hash, r.clone()),
+                // Revoked elsewhere: the next request is refused too, not served from the cache.
+                None => self.valid.clear(),
+            }
+            Ok(found)
+        })
+    }
+
     fn revoke(&self, key: &str) -> BoxFuture<'_, Result<bool, TokenError>> {
         let key = key.trim().to_string();
         // The token itself is matched by its hash: it is never stored.

@@ -173,6 +173,9 @@ impl App {
             StreamItem::Lagged { missed } => {
                 self.push_alert(Level::Warn, format!("event stream lagged: {missed} events skipped, resynced"));
             }
+            StreamItem::Gap { missed } => {
+                self.push_alert(Level::Warn, format!("{missed} events no longer held by the engine, resynced"));
+            }
             StreamItem::Connection { connected, detail } => self.set_connected(connected, detail),
         }
     }

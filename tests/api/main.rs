@@ -20,4 +20,5 @@ mod roles;
 pub mod schema_check;
 pub mod served;
 pub mod sse;
+mod streams;
 mod tui_remote;
