@@ -1,12 +1,13 @@
 //! POV: hold a target share of the market's volume.
 //!
 //! The rate `r` is our share of all volume traded, ours included, so we may
-//! trade `r / (1 - r)` times what others print. Every print on the tape by
-//! someone else (our own fills excluded) adds that much to an *allowance*;
-//! whenever the allowance exceeds what is filled or working by at least
-//! `min_child`, a child of up to `max_child` is sent (crossing by default, one
-//! sweep at a time, so the order keeps pace with the tape; `urgency=passive`
-//! posts at the touch instead).
+//! trade `r / (1 - r)` times what others print. Participation is measured on
+//! the prints as they happen: every print by someone else (our own fills
+//! excluded) adds that much to an *allowance*; whenever the allowance exceeds
+//! what is filled or working by at least `min_child`, a child of up to
+//! `max_child` is sent (crossing by default, one sweep at a time, so the
+//! order keeps pace with the tape; `urgency=passive` posts at the touch
+//! instead).
 //!
 //! The guarantee: the allowance may never run more than `burst` (default
 //! `max_child`) ahead of what is filled, and filled plus working never exceed
@@ -14,9 +15,21 @@
 //! `our fills <= r / (1 - r) * others' volume in the window + burst`.
 //! Over a 5-minute window of a liquid name (AAPL trades ~80,000 shares a
 //! minute even at midday) the default burst (10 x 110 = 1,100 shares for
-//! AAPL) moves the realised participation by under 0.3 percentage point. Volume missed
-//! while unable to fill (a child short of liquidity) is forgiven rather than
-//! chased; the order stops at its quantity and expires at `end` with the rest.
+//! AAPL) moves the realised participation by under 0.3 percentage point.
+//!
+//! It never stalls. Volume it could not take (a sweep that came back short,
+//! nothing displayed on the far side) stays owed, up to `burst`, and is
+//! taken on the next print or as soon as liquidity returns:
+//! - a sweep that comes back short is retried on the next print;
+//! - with nothing to take on the far side (an empty or one-sided book, or
+//!   nothing inside the limit) it posts at the near touch instead (at a half
+//!   spread from the last price when that side is empty too), and cancels
+//!   those posts to cross again as soon as the far side shows liquidity;
+//! - a resting child the touch has moved away from for `PEG_AFTER` is
+//!   cancelled and posted again at the new touch.
+//!
+//! The order stops at its quantity, and expires at `end` with the rest when
+//! the volume did not allow more.
 //!
 //! Parameters: `rate` (0 < r <= 0.5, default 0.1), `min_child` (default the
 //! instrument's average trade size), `max_child` (default 10 x `min_child`),
@@ -25,8 +38,11 @@
 
 use super::slicer::equal_times;
 use super::{AlgoCtx, AlgoSpec, ExecAlgo, ParamError, Params, PlannedSlice};
-use crate::model::{AlgoKind, Price, Qty};
-use crate::router::Urgency;
+use crate::model::{AlgoKind, Duration, Price, Qty, Timestamp};
+use crate::router::{Urgency, passive_price};
+
+/// How long a posted child may rest behind a touch that moved away before it is re-posted there.
+pub const PEG_AFTER: Duration = Duration::secs(5);
 
 /// The POV algorithm.
 #[derive(Debug, Clone)]
@@ -40,6 +56,12 @@ pub struct Pov {
     allowance: f64,
     /// Crossing: one sweep at a time; what it should bring `filled` to.
     in_flight: Option<Qty>,
+    /// Where and since when our posted children rest (the latest post).
+    posted: Option<(Price, Timestamp)>,
+    /// Posts made only because there was nothing to cross against.
+    fallback: bool,
+    /// Cancels sent to re-post or cross; act again once they are confirmed.
+    refreshing: bool,
     preview: Vec<PlannedSlice>,
 }
 
@@ -77,24 +99,57 @@ impl Pov {
             urgency,
             allowance: 0.0,
             in_flight: None,
+            posted: None,
+            fallback: false,
+            refreshing: false,
             preview: indicative_plan(spec, ratio),
         })
     }
 
     fn top_up(&mut self, ctx: &mut AlgoCtx<'_>) {
-        if self.in_flight.is_some() {
+        if self.refreshing {
             return;
+        }
+        if self.in_flight.is_some() {
+            if ctx.working.is_positive() {
+                return;
+            }
+            // The sweep is over, or nothing left for want of liquidity: what it missed stays owed.
+            self.in_flight = None;
         }
         let committed = (ctx.parent.filled + ctx.working).raw() as f64;
         let free = Qty::from_raw((self.allowance - committed).max(0.0) as i64).round_down_to(ctx.market.inst.lot_size);
         let q = free.min(self.max_child).min(ctx.unworked());
-        if free >= self.min_child && q.is_positive() {
-            ctx.send(q, self.urgency);
-            if self.urgency == Urgency::Aggressive {
-                self.in_flight = Some(ctx.parent.filled + q);
-            }
+        if free < self.min_child || !q.is_positive() {
+            return;
+        }
+        if self.urgency == Urgency::Aggressive && can_take(ctx) {
+            ctx.send(q, Urgency::Aggressive);
+            self.in_flight = Some(ctx.parent.filled + q);
+        } else {
+            self.fallback = self.urgency == Urgency::Aggressive;
+            let px = passive_price(ctx.market, ctx.parent.side, ctx.parent.limit_px, ctx.now);
+            ctx.send(q, Urgency::Passive);
+            self.posted = Some((px, ctx.now));
         }
     }
+
+    /// Cancels what rests, to act again once the cancels are confirmed.
+    fn refresh(&mut self, ctx: &mut AlgoCtx<'_>) {
+        self.refreshing = true;
+        self.posted = None;
+        self.fallback = false;
+        ctx.cancel_all();
+    }
+}
+
+/// Whether the far side displays liquidity at or inside the parent's limit.
+fn can_take(ctx: &AlgoCtx<'_>) -> bool {
+    let side = ctx.parent.side;
+    ctx.market
+        .nbbo()
+        .far(side)
+        .is_some_and(|l| l.qty.is_positive() && ctx.parent.limit_px.is_none_or(|limit| !side.better(limit, l.px)))
 }
 
 /// What the order is expected to trade per 5 minutes if the curve's volume
@@ -140,29 +195,51 @@ impl ExecAlgo for Pov {
     }
 
     fn on_child_closed(&mut self, ctx: &mut AlgoCtx<'_>) {
-        if let Some(target) = self.in_flight
-            && !ctx.working.is_positive()
-        {
-            // A sweep that came back short (no liquidity at the limit) forgives
-            // the shortfall instead of chasing it on every print.
-            self.in_flight = None;
-            let short = target.saturating_sub(ctx.parent.filled).raw() as f64;
-            self.allowance = (self.allowance - short).max(ctx.parent.filled.raw() as f64);
+        if ctx.working.is_positive() {
+            return;
+        }
+        self.in_flight = None;
+        self.refreshing = false;
+        self.posted = None;
+        self.fallback = false;
+        self.top_up(ctx);
+    }
+
+    fn on_quote(&mut self, ctx: &mut AlgoCtx<'_>) {
+        if self.refreshing || !ctx.working.is_positive() {
+            return;
+        }
+        let Some((px, since)) = self.posted else { return };
+        if self.fallback && can_take(ctx) {
+            // Liquidity is back: cross instead of waiting.
+            self.refresh(ctx);
+            return;
+        }
+        let side = ctx.parent.side;
+        let touch = passive_price(ctx.market, side, ctx.parent.limit_px, ctx.now);
+        if side.better(touch, px) && ctx.now - since >= PEG_AFTER {
+            self.refresh(ctx);
         }
     }
 
     fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
-        // Volume printed while paused earns nothing; a sweep cancelled while
-        // paused is no longer in flight.
+        // Volume printed while paused earns nothing; children cancelled while
+        // paused are no longer in flight.
         let cap = (ctx.parent.filled + self.burst).raw() as f64;
         self.allowance = self.allowance.min(cap);
         if !ctx.working.is_positive() {
             self.in_flight = None;
+            self.refreshing = false;
+            self.posted = None;
         }
         self.top_up(ctx);
     }
 
     fn wants_trades(&self) -> bool {
+        true
+    }
+
+    fn wants_quotes(&self) -> bool {
         true
     }
 

@@ -3,6 +3,7 @@
 //! `status`, and the ledger's `history`, `export` and `recover`.
 
 mod bench;
+mod calibrate;
 mod compare;
 mod demo;
 mod drive;
@@ -79,6 +80,8 @@ enum Cmd {
     Schedule(schedule::ScheduleArgs),
     /// Run one order under several algorithms on the same simulated market and compare.
     Compare(compare::CompareArgs),
+    /// Estimate an instrument's market figures from a recording (and its impact from the ledger) as a universe entry.
+    Calibrate(calibrate::CalibrateArgs),
     /// Measure engine throughput (market events per second, wall time of a day) and UI frame time.
     Bench(bench::BenchArgs),
     /// Serve the engine over HTTP (the sidecar several desks share).
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Compare(a)) => compare::compare(&a),
+        Some(Cmd::Calibrate(a)) => calibrate::calibrate(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
         Some(Cmd::Serve(a)) => serve::serve(&a),
         Some(Cmd::Token(a)) => token::token(&a),
@@ -149,18 +153,5 @@ pub fn main() -> ExitCode {
 
 /// Formats a quantity with thousands separators (`200,000`, `0.5`).
 pub fn group(q: crate::model::Qty) -> String {
-    let s = q.to_string();
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(a, b)| (a, Some(b)));
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
+    crate::model::human::qty(q)
 }

@@ -132,3 +132,38 @@ pub fn print_shortfall(r: &TcaReport) {
         );
     }
 }
+
+/// The replay lines of the summary: what the market ran on, where the arrival
+/// came from, and how far our impact moved the recorded prices.
+pub fn print_replay(r: &crate::market::ReplayReport, tz: chrono_tz::Tz) {
+    use crate::market::replay::RefKind;
+    let s = &r.summary;
+    println!("  replay           {} on {} ({} trades, {} quotes)", s.source, s.venue, s.trades, s.quotes);
+    if let Some(a) = &r.arrival {
+        let from = match a.from {
+            RefKind::Quote => "quote mid",
+            RefKind::Print => "print",
+        };
+        let when = format!("{} {}", a.at.in_tz(tz).format("%H:%M:%S%.3f"), tz.name());
+        let flag = if a.look_ahead { ": LOOK-AHEAD, nothing was recorded before the start" } else { "" };
+        println!("  arrival from     {from} {:.4} at {when}{flag}", a.px);
+    }
+    let figures: Vec<String> = s
+        .coefficients
+        .iter()
+        .map(|c| {
+            let v = match c.name {
+                "daily_vol" => format!("{:.2}%", c.value * 100.0),
+                "spread_bps" => format!("{:.4} bps", c.value),
+                _ => format!("{}", c.value),
+            };
+            let from = if c.from == "universe" { " (universe)" } else { "" };
+            format!("{} {v}{from}", c.name)
+        })
+        .collect();
+    println!("  market figures   {} (from the recording)", figures.join(", "));
+    println!(
+        "  our impact       up to {} ({:+.2} bps) on the recorded prices, {} at the end",
+        r.impact.max_shift, r.impact.max_shift_bps, r.impact.final_shift
+    );
+}

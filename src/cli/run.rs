@@ -3,7 +3,7 @@
 use super::drive::{Drive, Sink, drive};
 use super::ledger_args::store_error;
 use super::order_args::parse_decision;
-use super::order_report::{order_report, print_summary};
+use super::order_report::{order_report, print_replay, print_summary};
 use super::{CliError, OrderArgs};
 use crate::engine::{Actor, Command, Engine};
 use crate::market::session;
@@ -81,20 +81,27 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
         (Some(l), Some(e)) => Some((l.target().to_string(), format!("{e}-{id}"))),
         _ => None,
     };
+    let replay = engine.parent(id).and_then(|p| engine.market(&p.symbol).and_then(|m| m.replay_report(p.start)));
     if a.json {
         // The ledger reference stays out: the same seed gives the same document.
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "seed": engine.seed(),
             "date": engine.date().to_string(),
             "market_events": engine.market_events(),
             "orders": [report],
             "events": sink.events,
         });
+        if let Some(r) = &replay {
+            doc["replay"] = serde_json::to_value(r).map_err(|e| CliError::runtime(e.to_string()))?;
+        }
         let text = serde_json::to_string(&doc).map_err(|e| CliError::runtime(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
     print_summary(&report, &engine, tz);
+    if let Some(r) = &replay {
+        print_replay(r, tz);
+    }
     if let (Some((db, order)), Some(l)) = (&recorded, &ledger) {
         println!("  ledger           {order} in {db}");
         super::ledger_args::note_interrupted(l, &actor, engine_ref.as_ref().map(|e| e.id));

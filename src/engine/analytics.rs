@@ -75,7 +75,16 @@ impl Engine {
             markout_bps,
             markout_samples,
         };
-        Ok(impact::estimate(&ctx, k))
+        let mut est = impact::estimate(&ctx, k);
+        // Bonds are priced per 100 face: amounts in currency are price x qty / 100 (bps do not change).
+        let per = inst.quote_per.max(1) as f64;
+        if per > 1.0 {
+            for m in &mut est.models {
+                m.cost /= per;
+            }
+            est.total_cost /= per;
+        }
+        Ok(est)
     }
 
     /// The full post-trade report of one order (live while it works), if `actor` may see it.
@@ -117,6 +126,22 @@ mod tests {
         assert!(after.context.markout_samples > 0, "learned from {passive} passive fills");
         assert_ne!(adverse(&after), 0.0);
         assert_eq!(after.models.len(), 5);
+    }
+
+    #[test]
+    fn a_bond_estimate_is_in_currency_per_100_face() {
+        // 50m face of UST10Y near 98.50 per 100 is about $49m of notional: the
+        // spread cost is half the quoted spread times the crossing quantity, per 100.
+        let e = engine(5, &["UST10Y"]);
+        let req = twap("UST10Y", Side::Buy, 50_000_000, "10:00", "11:00");
+        let est = e.estimate(&req, &Coefficients::default()).unwrap();
+        let c = &est.context;
+        let spread = est.models.iter().find(|m| m.model == "spread").unwrap();
+        let crossing = c.qty * c.aggressive_fraction;
+        let by_hand = 0.5 * c.spread * crossing / 100.0;
+        assert!((spread.cost - by_hand).abs() <= 1e-6 * by_hand.abs().max(1.0), "{} vs {by_hand}", spread.cost);
+        let notional = c.qty * c.price / 100.0;
+        assert!((est.total_cost - est.total_bps / 1e4 * notional).abs() <= 1e-6 * notional, "bps of $49m");
     }
 
     #[test]

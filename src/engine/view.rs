@@ -255,6 +255,20 @@ pub struct InstrumentView {
     pub adv: Qty,
     /// Whether it trades today (false on its holidays).
     pub open_today: bool,
+    /// Prices are quoted per this many units (bonds: per 100 face; otherwise 1).
+    #[serde(default = "one")]
+    pub quote_per: i64,
+    /// Trading calendar (sessions and holidays), when the engine says.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub calendar: Option<crate::model::Calendar>,
+    /// Primary listing (decides the closing-auction cutoff).
+    #[serde(default)]
+    pub listing: String,
+}
+
+fn one() -> i64 {
+    1
 }
 
 /// True if `actor` may see an order of `owner`: the one rule, for orders
@@ -455,6 +469,9 @@ impl Engine {
                 lot_size: i.lot_size,
                 adv: i.adv,
                 open_today: self.active[u].is_some(),
+                quote_per: i.quote_per,
+                calendar: Some(i.calendar),
+                listing: i.listing.to_string(),
             })
             .collect()
     }

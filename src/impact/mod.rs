@@ -8,6 +8,7 @@
 //! both added.
 
 pub mod adverse;
+pub mod fit;
 pub mod models;
 
 pub use adverse::{VenueMarkout, expected_markout, venue_markouts};

@@ -17,6 +17,6 @@ pub use book::{Bbo, BookSide, L2Book, Level};
 pub use curve::VolumeCurve;
 pub use profile::VolumeProfile;
 pub use session::{Session, SessionState};
-pub use sim::{InstrumentMarket, MarketParams, TradeDraw};
+pub use sim::{ImpactReport, InstrumentMarket, MarketParams, ReplayReport, ReplaySummary, TradeDraw};
 pub use tape::{MidSeries, Print, Tape};
 pub use universe::{Universe, VenueId};

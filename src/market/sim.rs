@@ -18,7 +18,7 @@ use rand::RngExt;
 
 mod replay;
 use rand_distr::{Exp1, StandardNormal};
-pub use replay::ReplayState;
+pub use replay::{ImpactReport, ReplayReport, ReplayState, ReplaySummary};
 use serde::{Deserialize, Serialize};
 
 /// Tunable coefficients of the simulated market (documented in docs/market-model.md).
@@ -149,6 +149,20 @@ impl InstrumentMarket {
         params: MarketParams,
     ) -> InstrumentMarket {
         let inst = universe.instruments()[uidx].clone();
+        Self::with_instrument(universe, uidx, inst, session, origin, seed, params)
+    }
+
+    /// The same with the instrument's figures given (a replay takes them
+    /// from its recording rather than the universe).
+    pub(crate) fn with_instrument(
+        universe: &Universe,
+        uidx: usize,
+        inst: Instrument,
+        session: Session,
+        origin: Timestamp,
+        seed: u64,
+        params: MarketParams,
+    ) -> InstrumentMarket {
         let curve = VolumeCurve::for_instrument(&inst, &session);
         let (tick_ns, temp_tau_s) = class_timing(inst.asset_class);
         let session_ns = (session.close.0 - session.open.0).max(1) as f64;
@@ -248,10 +262,19 @@ impl InstrumentMarket {
         None
     }
 
-    /// The latent mid now (fundamental plus permanent and decayed transient impact).
+    /// The latent mid now (fundamental plus our impact).
     pub fn mid(&self, now: Timestamp) -> f64 {
+        (self.fundamental + self.impact(now)).max(self.inst.tick_size.to_f64())
+    }
+
+    /// Our own trading's impact on the price now (permanent plus decayed
+    /// transient), in price units: what a replay adds to the recorded prices.
+    pub fn impact(&self, now: Timestamp) -> f64 {
+        if self.temp == 0.0 {
+            return self.perm;
+        }
         let decay = (-((now.0 - self.temp_t.0).max(0) as f64) / self.temp_tau_ns).exp();
-        (self.fundamental + self.perm + self.temp * decay).max(self.inst.tick_size.to_f64())
+        self.perm + self.temp * decay
     }
 
     /// Permanent impact accumulated so far, in price units.
@@ -266,7 +289,7 @@ impl InstrumentMarket {
         self.decay_temp(now);
         self.perm += self.gamma * q;
         if aggressive {
-            self.temp += self.eta * q;
+            self.temp += self.eta * q * self.replay_participation_scale(now);
         }
     }
 

@@ -1,6 +1,7 @@
 //! The domain model: exact numbers, ids, time, instruments, venues, orders,
 //! fills and roles. Plain data; everything else depends on it.
 
+pub mod human;
 pub mod ids;
 pub mod instrument;
 pub mod names;

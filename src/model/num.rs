@@ -32,7 +32,8 @@ const fn pow10(n: u32) -> i64 {
 
 /// Parses a plain decimal (`-12.345`) into a raw integer with `decimals` places.
 fn parse_decimal(s: &str, decimals: u32) -> Result<i64, NumError> {
-    let t = s.trim().replace('_', "");
+    // Digit separators are rare: only they pay for a copy (this parses every field of a tape).
+    let t: std::borrow::Cow<'_, str> = if s.contains('_') { s.trim().replace('_', "").into() } else { s.trim().into() };
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, t.strip_prefix('+').unwrap_or(&t)),
@@ -390,15 +391,11 @@ impl Qty {
         lot.0 <= 0 || self.0 % lot.0 == 0
     }
 
-    /// Parses a quantity with an optional `k`/`m` suffix (`250k` = 250,000) and
+    /// Parses a quantity with an optional `k`/`m`/`bn` suffix (`250k` = 250,000) and
     /// thousands separators (`1,000`).
     pub fn parse_human(s: &str) -> Result<Qty, NumError> {
         let t = s.trim().replace(',', "");
-        let (body, mult) = match t.chars().last() {
-            Some('k' | 'K') => (&t[..t.len() - 1], 1_000),
-            Some('m' | 'M') => (&t[..t.len() - 1], 1_000_000),
-            _ => (t.as_str(), 1),
-        };
+        let (body, mult) = super::human::split_suffix(&t);
         let base = Qty::parse(body).map_err(|e| match e {
             NumError::NotANumber(_) => NumError::NotANumber(s.to_string()),
             other => other,

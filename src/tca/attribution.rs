@@ -16,6 +16,8 @@ pub struct VenueShare {
     pub share: f64,
     /// Average price there.
     pub avg_px: Option<Price>,
+    /// Sum of price times quantity there (before any `quote_per`).
+    pub notional: Money,
     /// Fees paid there (negative = rebates earned).
     pub fees: Money,
     /// Number of fills.
@@ -47,6 +49,7 @@ fn group(fills: &[Fill]) -> Vec<Group> {
                         qty: Qty::ZERO,
                         share: 0.0,
                         avg_px: None,
+                        notional: Money::ZERO,
                         fees: Money::ZERO,
                         fills: 0,
                     },
@@ -70,6 +73,7 @@ fn group(fills: &[Fill]) -> Vec<Group> {
     for r in &mut rows {
         r.share.share = r.share.qty.ratio(total);
         r.share.avg_px = vwap(r.notional, r.share.qty);
+        r.share.notional = r.notional;
     }
     rows.sort_by(|a, b| b.share.qty.cmp(&a.share.qty).then(a.share.venue.cmp(&b.share.venue)));
     rows

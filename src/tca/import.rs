@@ -5,7 +5,9 @@
 //! Without an arrival time, the order is taken to arrive just before its
 //! first fill: the arrival price is the last mid (from the quotes, else the
 //! last market trade) before it, and the window runs from the first fill to
-//! the last. The trades file is the market's tape without our fills.
+//! the last. Given `arrival`, `end` and `decision_time`, they mean what they
+//! mean for many orders (`tca::batch`): the price at or before each, the
+//! window `[arrival, end]`. The trades file is the market's tape without our fills.
 
 use super::mids::{LastTrade, MidSource, QuoteMids};
 use super::report::{TcaInput, TcaReport, analyse};
@@ -20,8 +22,14 @@ pub struct ImportedOrder {
     pub side: Side,
     /// Ordered quantity (at least the filled quantity).
     pub qty: Qty,
-    /// Decision price (default: arrival).
+    /// Decision price (default: the price at `decision_time`, else arrival).
     pub decision_px: Option<Price>,
+    /// When the order arrived (default: just before the first fill).
+    pub arrival: Option<Timestamp>,
+    /// When it ended (default: the last fill).
+    pub end: Option<Timestamp>,
+    /// When the decision was taken.
+    pub decision_time: Option<Timestamp>,
 }
 
 /// Turns imported rows into engine fills (venue `EXTERNAL` when not given).
@@ -90,14 +98,49 @@ pub fn analyse_imported(
         Some(q) if !q.is_empty() => q,
         _ => &last_trade,
     };
-    let arrival = mids.mid_at(Timestamp(first.0 - 1)).or_else(|| mids.mid_at(first)).and_then(Price::from_f64);
+    let fmt = |t: Timestamp| t.to_string();
+    let start = order.arrival.unwrap_or(first);
+    let end = order.end.unwrap_or(last);
+    if first < start {
+        return Err(format!(
+            "--arrival: {} is after the first fill at {}; fills must lie in [arrival, end]",
+            fmt(start),
+            fmt(first)
+        ));
+    }
+    if end < last {
+        return Err(format!(
+            "--end: {} is before the last fill at {}; fills must lie in [arrival, end]",
+            fmt(end),
+            fmt(last)
+        ));
+    }
+    let price_at = |t: Timestamp| mids.mid_at(t).and_then(Price::from_f64);
+    let arrival = match order.arrival {
+        Some(a) => Some(price_at(a).ok_or_else(|| format!("--arrival: no market price at or before {}", fmt(a)))?),
+        None => mids.mid_at(Timestamp(first.0 - 1)).or_else(|| mids.mid_at(first)).and_then(Price::from_f64),
+    };
+    let decision_px = match (order.decision_px, order.decision_time) {
+        (Some(d), _) => Some(d),
+        (None, Some(t)) if t > start => {
+            return Err(format!(
+                "--decision-time: {} is after the arrival {}; a decision comes first",
+                fmt(t),
+                fmt(start)
+            ));
+        }
+        (None, Some(t)) => {
+            Some(price_at(t).ok_or_else(|| format!("--decision-time: no market price at or before {}", fmt(t)))?)
+        }
+        (None, None) => None,
+    };
     Ok(analyse(&TcaInput {
         side: order.side,
         qty: order.qty,
-        decision_px: order.decision_px,
+        decision_px,
         arrival_px: arrival,
-        start: first,
-        end: last,
+        start,
+        end,
         algo: None,
         quote_per: 1,
         fills: &fills,
@@ -127,12 +170,23 @@ mod tests {
         }
     }
 
+    fn order() -> ImportedOrder {
+        ImportedOrder {
+            side: Side::Buy,
+            qty: Qty::from_int(1),
+            decision_px: None,
+            arrival: None,
+            end: None,
+            decision_time: None,
+        }
+    }
+
     #[test]
     fn an_order_that_bought_exactly_the_tape_has_zero_vwap_slippage() {
         let trades = [trade(0, "10", 100), trade(1_000, "10.5", 300), trade(2_000, "9.9", 50)];
         let fills: Vec<RecFill> =
             trades.iter().map(|t| rfill(t.ts.0 / MS, &t.px.to_string(), t.qty.to_f64() as i64)).collect();
-        let order = ImportedOrder { side: Side::Buy, qty: Qty::from_int(450), decision_px: None };
+        let order = ImportedOrder { side: Side::Buy, qty: Qty::from_int(450), ..order() };
         let r = analyse_imported(&order, &fills, &trades, None).unwrap();
         assert_eq!(r.vwap_slippage_bps, Some(0.0));
         assert_eq!(r.interval_vwap, r.interval_vwap_incl_ours);
@@ -154,8 +208,7 @@ mod tests {
             },
         ];
         let fills = [rfill(3_000, "10.3", 100)];
-        let order =
-            ImportedOrder { side: Side::Buy, qty: Qty::from_int(200), decision_px: Some("9.5".parse().unwrap()) };
+        let order = ImportedOrder { qty: Qty::from_int(200), decision_px: Some("9.5".parse().unwrap()), ..order() };
         let r = analyse_imported(&order, &fills, &trades, Some(&quotes)).unwrap();
         assert_eq!(r.arrival_px.unwrap().to_string(), "10");
         assert_eq!(r.decision_px.unwrap().to_string(), "9.5");
@@ -172,9 +225,42 @@ mod tests {
     #[test]
     fn bad_orders_are_refused() {
         let trades = [trade(0, "10", 100)];
-        let order = ImportedOrder { side: Side::Buy, qty: Qty::from_int(10), decision_px: None };
+        let order = ImportedOrder { qty: Qty::from_int(10), ..order() };
         assert!(analyse_imported(&order, &[rfill(0, "10", 11)], &trades, None).unwrap_err().contains("--qty"));
         assert!(analyse_imported(&order, &[], &trades, None).unwrap_err().contains("--fills"));
         assert!(analyse_imported(&order, &[rfill(0, "10", 1)], &[], None).unwrap_err().contains("--trades"));
+    }
+
+    /// Arrival at 1 s takes the 0 s print (10); end at 6 s takes the 5 s print (10.2)
+    /// for the unfilled 100; the decision at 0 s is 10 too. Buy 200, 100 filled at 10.1:
+    /// delay 0, trading 10, opportunity (10.2 - 10) x 100 = 20; the window [1 s, 6 s]
+    /// holds the 5 s print only: interval VWAP 10.2.
+    #[test]
+    fn explicit_arrival_end_and_decision_time() {
+        let trades = [trade(0, "10", 100), trade(5_000, "10.2", 100), trade(9_000, "11", 100)];
+        let order = ImportedOrder {
+            qty: Qty::from_int(200),
+            arrival: Some(Timestamp(1_000 * MS)),
+            end: Some(Timestamp(6_000 * MS)),
+            decision_time: Some(Timestamp(0)),
+            ..order()
+        };
+        let r = analyse_imported(&order, &[rfill(3_000, "10.1", 100)], &trades, None).unwrap();
+        let sf = r.implementation_shortfall.unwrap();
+        assert_eq!((sf.delay, sf.trading, sf.opportunity), (Money::ZERO, Money::from_int(10), Money::from_int(20)));
+        assert_eq!(r.interval_vwap.unwrap().to_string(), "10.2");
+        let late = ImportedOrder { end: Some(Timestamp(2_000 * MS)), ..order };
+        assert!(
+            analyse_imported(&late, &[rfill(3_000, "10.1", 100)], &trades, None).unwrap_err().starts_with("--end:")
+        );
+        let early = ImportedOrder { arrival: Some(Timestamp(3_500 * MS)), ..order };
+        assert!(
+            analyse_imported(&early, &[rfill(3_000, "10.1", 100)], &trades, None)
+                .unwrap_err()
+                .starts_with("--arrival:")
+        );
+        let undecided = ImportedOrder { decision_time: Some(Timestamp(-5)), ..order };
+        let e = analyse_imported(&undecided, &[rfill(3_000, "10.1", 100)], &trades, None).unwrap_err();
+        assert!(e.contains("--decision-time: no market price"), "{e}");
     }
 }

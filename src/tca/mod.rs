@@ -7,10 +7,14 @@
 
 pub mod attribution;
 pub mod batch;
+pub mod group;
+pub mod html;
+pub mod impact_fit;
 pub mod import;
 pub mod markout;
 pub mod mids;
 pub mod report;
+pub mod review;
 pub mod shortfall;
 
 pub use attribution::{AlgoAttribution, VenueAttribution, VenueShare, venue_shares};

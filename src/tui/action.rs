@@ -63,8 +63,32 @@ pub enum Action {
     SortReverse,
     /// Filter the blotter by symbol, status, algo or user.
     Filter,
-    /// Jump to an order by id.
+    /// Jump to an order by id (the command palette; kept for existing keymaps).
     Jump,
+    /// The command palette (`:`): an order id to jump to, or filter, theme, speed, tz, export, cancel...
+    Command,
+    /// Mark or unmark the selected order for a bulk action.
+    ToggleMark,
+    /// Visual mode: mark the rows from here to where the cursor goes.
+    Visual,
+    /// Mark every order the filter shows.
+    MarkShown,
+    /// Drop every mark.
+    ClearMarks,
+    /// Resume every paused or interrupted order shown (asks first).
+    ResumeAll,
+    /// A new ticket filled in from the selected order.
+    CloneOrder,
+    /// Choose the blotter's columns.
+    Columns,
+    /// Scroll the blotter's columns left.
+    ScrollLeft,
+    /// Scroll the blotter's columns right.
+    ScrollRight,
+    /// The log of every message.
+    MessageLog,
+    /// Show the positions tab.
+    TabPositions,
     /// Copy the selected order id to the clipboard.
     CopyId,
     /// Switch to the next theme.

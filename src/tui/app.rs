@@ -4,6 +4,8 @@
 //! Nothing in this module does I/O.
 
 use super::keymap::{Context, Keymap};
+pub use super::note::Level;
+use super::note::{Cause, Entry, Log, Note};
 use super::table::{RowKey, Table};
 use super::theme::Theme;
 use super::ticket::{Market, Ticket};
@@ -12,7 +14,8 @@ use crate::engine::view::{BookView, ClockView, Health, Identity, InstrumentView,
 use crate::engine::{Amendment, OrderRequest};
 use crate::market::SessionState;
 use crate::model::{ChildId, ParentId, Timestamp};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::time::Instant;
 use tui_input::Input;
 
 /// Panes that take the focus.
@@ -33,17 +36,20 @@ pub enum Tab {
     Tca,
     /// Rejects and failures.
     Alerts,
+    /// Net positions and P&L per desk and symbol.
+    Positions,
 }
 
 impl Tab {
     /// Tab order.
-    pub const ALL: [Tab; 3] = [Tab::Venues, Tab::Tca, Tab::Alerts];
+    pub const ALL: [Tab; 4] = [Tab::Venues, Tab::Tca, Tab::Alerts, Tab::Positions];
     /// Title.
     pub fn title(self) -> &'static str {
         match self {
             Tab::Venues => "Venues",
             Tab::Tca => "TCA",
             Tab::Alerts => "Alerts",
+            Tab::Positions => "Positions",
         }
     }
 }
@@ -62,6 +68,8 @@ pub enum View {
 pub enum Question {
     /// Cancel this order?
     Cancel(ParentId),
+    /// Do this to these orders (a marked set, or every order the filter shows)?
+    Bulk(Bulk, Vec<ParentId>),
     /// Quit while orders work?
     Quit {
         /// Orders still working.
@@ -75,13 +83,35 @@ pub enum Question {
     Execution(String, bool),
 }
 
+/// An action on several orders at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bulk {
+    /// Cancel them.
+    Cancel,
+    /// Pause them.
+    Pause,
+    /// Resume them.
+    Resume,
+}
+
+impl Bulk {
+    /// The verb, for questions and notes.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Bulk::Cancel => "cancel",
+            Bulk::Pause => "pause",
+            Bulk::Resume => "resume",
+        }
+    }
+}
+
 /// What a one-line prompt is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
-    /// Blotter filter.
+    /// Blotter filter (applied as it is typed).
     Filter,
-    /// Jump to an order id.
-    Jump,
+    /// The command palette (`:`): an order id to jump to, or a command.
+    Command,
     /// Type KILL to confirm kill-all.
     KillAll,
     /// Type the tenant's name to confirm its kill switch (the tenant is the prompt's target).
@@ -119,28 +149,16 @@ pub enum Overlay {
     Question(Question),
     /// A one-line prompt.
     Prompt(Prompt),
-}
-
-/// How serious a note is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// Information.
-    Info,
-    /// Something to look at.
-    Warn,
-    /// A failure.
-    Error,
-}
-
-/// A line for the alerts tab.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Alert {
-    /// Simulated time.
-    pub ts: Timestamp,
-    /// Severity.
-    pub level: Level,
-    /// What happened.
-    pub text: String,
+    /// The log of every message (`L`).
+    Log {
+        /// Lines scrolled up from the newest.
+        scroll: u16,
+    },
+    /// The blotter's column chooser.
+    Columns {
+        /// The highlighted column.
+        cursor: usize,
+    },
 }
 
 /// A client call the app wants made.
@@ -176,6 +194,8 @@ pub enum Effect {
     KillTenant(String),
     /// Ask the demo's driver for something.
     Demo(super::demo::DemoCmd),
+    /// Write a file (the blotter exported as CSV): path and contents.
+    Export(std::path::PathBuf, String),
 }
 
 /// The data a refresh brings back.
@@ -242,27 +262,33 @@ pub enum Msg {
 }
 
 /// The market facts a ticket validates against, from the instruments and the clock.
-pub fn market_of<'a>(instruments: &'a [InstrumentView], clock: Option<&'a ClockView>) -> Market<'a> {
-    let mut m = Market {
+pub fn market_of<'a>(
+    instruments: &'a [InstrumentView],
+    clock: Option<&'a ClockView>,
+    desk: chrono_tz::Tz,
+) -> Market<'a> {
+    Market {
         instruments,
         date: clock.and_then(|c| chrono::NaiveDate::parse_from_str(&c.date, "%Y-%m-%d").ok()),
-        tz: BTreeMap::new(),
-    };
-    if let Some(c) = clock {
-        for (sym, _, tz) in &c.sessions {
-            if let Ok(tz) = tz.parse() {
-                m.tz.insert(sym, tz);
-            }
-        }
+        desk,
+        now: clock.map(|c| c.now),
     }
-    m
 }
 
 /// Simulation speeds offered by speed up/down.
 pub const SPEEDS: [f64; 11] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0];
 
-/// Alerts kept.
-pub(crate) const ALERTS_KEPT: usize = 500;
+/// Orders offered for resumption in one key (`R`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    /// Why they stopped, in words (`interrupted by the sidecar's restart`).
+    pub why: String,
+    /// The orders.
+    pub orders: Vec<ParentId>,
+}
+
+/// Recent symbols kept for the ticket.
+pub const RECENT_KEPT: usize = 6;
 
 /// The whole UI state.
 #[derive(Debug)]
@@ -297,8 +323,10 @@ pub struct App {
     pub book: Option<BookView>,
     /// Venues of the focused symbol.
     pub venues: Vec<VenueView>,
-    /// Rejects and failures, newest last.
-    pub alerts: Vec<Alert>,
+    /// Rejects and failures, one line per kind and subject.
+    pub alerts: super::alerts::Alerts,
+    /// Net positions and P&L per desk and symbol, from the orders.
+    pub positions: super::positions::Book,
     /// Blotter rows and selection.
     pub table: Table,
     /// Focused pane.
@@ -322,8 +350,28 @@ pub struct App {
     pub preview_gen: u64,
     /// Overlay on top.
     pub overlay: Option<Overlay>,
-    /// Last note for the user.
-    pub note: Option<(Level, String)>,
+    /// The footer's message, while its situation lasts.
+    pub note: Option<Note>,
+    /// Every message said (`L`).
+    pub log: Log,
+    /// The desk's time zone: every time is shown in it, labelled.
+    pub tz: chrono_tz::Tz,
+    /// Wall clock of the last tick (drives countdowns and note expiry).
+    pub wall: Instant,
+    /// Since when the engine has not answered (wall clock).
+    pub down_since: Option<Instant>,
+    /// When the next reconnection attempt goes out (wall clock), when known.
+    pub retry_at: Option<Instant>,
+    /// Orders offered for resumption in one key, and why.
+    pub offer: Option<Offer>,
+    /// The connection came back (or orders were interrupted): offer them after the next load.
+    pub offer_after_reconnect: bool,
+    /// Orders a kill switch paused, offered for resumption when trading is active again.
+    pub killed: Vec<ParentId>,
+    /// Symbols ordered in this session, newest first.
+    pub recent: Vec<String>,
+    /// The blotter's columns: which are shown, and the horizontal scroll.
+    pub columns: super::columns::Columns,
     /// Colours.
     pub theme: Theme,
     /// Theme names the cycle key goes through.
@@ -349,6 +397,10 @@ pub struct HitAreas {
     pub detail: std::cell::Cell<ratatui::layout::Rect>,
     /// The detail pane's tab bar.
     pub tabs: std::cell::Cell<ratatui::layout::Rect>,
+    /// The whole screen.
+    pub screen: std::cell::Cell<ratatui::layout::Rect>,
+    /// Blotter columns off screen on the right (sideways scrolling stops at 0).
+    pub hidden_right: std::cell::Cell<usize>,
 }
 
 impl App {
@@ -370,7 +422,8 @@ impl App {
             tca: None,
             book: None,
             venues: Vec::new(),
-            alerts: Vec::new(),
+            alerts: Default::default(),
+            positions: Default::default(),
             table: Table::new(),
             focus: Pane::Blotter,
             tab: Tab::Venues,
@@ -383,6 +436,16 @@ impl App {
             preview_gen: 0,
             overlay: None,
             note: None,
+            log: Log::default(),
+            tz: chrono_tz::America::New_York,
+            wall: Instant::now(),
+            down_since: None,
+            retry_at: None,
+            offer: None,
+            offer_after_reconnect: false,
+            killed: Vec::new(),
+            recent: Vec::new(),
+            columns: Default::default(),
             theme,
             themes: super::theme::BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
             keymap,
@@ -399,6 +462,8 @@ impl App {
             Some(Overlay::Help { .. }) => Context::Help,
             Some(Overlay::Question(_)) => Context::Confirm,
             Some(Overlay::Prompt(_)) => Context::Prompt,
+            Some(Overlay::Log { .. }) => Context::Help,
+            Some(Overlay::Columns { .. }) => Context::Columns,
             None => match &self.ticket {
                 Some(t) if t.stage == super::ticket::Stage::Review => Context::Confirm,
                 Some(_) => Context::Ticket,
@@ -467,10 +532,71 @@ impl App {
 
     /// The market facts the ticket validates against.
     pub fn market(&self) -> Market<'_> {
-        market_of(&self.instruments, self.clock.as_ref())
+        market_of(&self.instruments, self.clock.as_ref(), self.tz)
     }
 
-    /// The time zone of a symbol (New York if unknown).
+    /// Says something in the footer (and the log) about the last action.
+    pub fn say(&mut self, level: Level, text: String) {
+        self.say_because(level, text, Cause::Action);
+    }
+
+    /// Says something that lasts as long as `cause` does.
+    pub fn say_because(&mut self, level: Level, text: String, cause: Cause) {
+        self.log.push(Entry { sim: self.clock.as_ref().map(|c| c.now), level, text: text.clone() });
+        self.note = Some(Note { level, text, cause, at: self.wall });
+    }
+
+    /// Clears the note if it is about `cause` (its situation ended).
+    pub fn clear_note(&mut self, cause: Cause) {
+        if self.note.as_ref().is_some_and(|n| n.cause == cause) {
+            self.note = None;
+        }
+    }
+
+    /// The wall clock moved: notes that outlived their situation go.
+    pub fn tick(&mut self, now: Instant) {
+        self.wall = now;
+        if self.note.as_ref().is_some_and(|n| n.expired(now)) {
+            self.note = None;
+        }
+    }
+
+    /// Records an alert (deduplicated by kind and subject) stamped with the simulated time.
+    pub fn alert(&mut self, kind: super::alerts::Kind, subject: &str, level: Level, text: String) {
+        let ts = self.clock.as_ref().map_or(Timestamp(0), |c| c.now);
+        self.log.push(Entry { sim: Some(ts), level, text: text.clone() });
+        self.alerts.push(ts, kind, subject, level, text);
+    }
+
+    /// The engine is not answering: what is shown is as of the last update.
+    pub fn stale(&self) -> bool {
+        !self.connected || self.circuit.as_ref().is_some_and(|c| c.state != crate::client::BreakerState::Closed)
+    }
+
+    /// A time of day in the desk's zone (`10:15:02`); the zone is in the header or label.
+    pub fn hms(&self, ts: Timestamp) -> String {
+        ts.in_tz(self.tz).format("%H:%M:%S").to_string()
+    }
+
+    /// The desk zone's abbreviation at the simulated time (`EST`, `CET`, `UTC`).
+    pub fn zone(&self) -> String {
+        let now = self.clock.as_ref().map_or(Timestamp(0), |c| c.now);
+        now.in_tz(self.tz).format("%Z").to_string()
+    }
+
+    /// Remembers a symbol for the ticket's recent list.
+    pub fn remember_symbol(&mut self, symbol: &str) {
+        self.recent.retain(|s| s != symbol);
+        self.recent.insert(0, symbol.to_string());
+        self.recent.truncate(RECENT_KEPT);
+    }
+
+    /// The instrument of a symbol, when known.
+    pub fn instrument(&self, symbol: &str) -> Option<&InstrumentView> {
+        self.instruments.iter().find(|i| *i.symbol == *symbol)
+    }
+
+    /// The time zone of a symbol's exchange (New York if unknown): for labelled instrument-local times only.
     pub fn tz_of(&self, symbol: &str) -> chrono_tz::Tz {
         self.clock
             .as_ref()

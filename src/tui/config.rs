@@ -39,6 +39,8 @@ pub struct Config {
     pub mouse: bool,
     /// Sidecar URL to open the UI on (`--connect` wins); unset = the embedded engine.
     pub connect: Option<String>,
+    /// The desk's time zone: every time on screen is shown in it, labelled (IANA name).
+    pub tz: String,
     /// When the supervisor view raises an alert (`[alerts]`).
     pub alerts: super::supervisor::alerts::Thresholds,
 }
@@ -59,6 +61,7 @@ impl Default for Config {
             max_fps: 100,
             mouse: true,
             connect: None,
+            tz: "America/New_York".into(),
             alerts: Default::default(),
         }
     }
@@ -135,6 +138,13 @@ impl Config {
                 "line {}, key 'max_fps': {} is out of range; allowed: 1..=1000",
                 at("max_fps"),
                 c.max_fps
+            )));
+        }
+        if c.tz.parse::<chrono_tz::Tz>().is_err() {
+            return Err(err(format!(
+                "line {}, key 'tz': '{}' is not a time zone; allowed: an IANA name such as America/New_York, Europe/Zurich, UTC",
+                at("tz"),
+                c.tz
             )));
         }
         if let Err((key, msg)) = c.alerts.validate() {

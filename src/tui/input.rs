@@ -1,16 +1,17 @@
 //! Keys to actions to state changes. The keymap decides what a key means in
 //! the current context; keys it does not bind go to the focused text field
-//! (ticket or prompt), never lost and never doubled.
+//! (ticket or prompt), never lost and never doubled. Prompts and the
+//! command palette are in `prompt.rs`, the ticket's keys in `ticket/keys.rs`.
 
 use super::action::Action;
-use super::app::{App, Effect, Level, Overlay, Pane, Prompt, PromptKind, Question, SPEEDS, Tab};
+use super::app::{App, Bulk, Effect, Level, Overlay, Pane, Prompt, PromptKind, Question, SPEEDS, Tab};
 use super::keymap::{Context, Key};
-use super::table::{Filter, RowKey};
+use super::note::Cause;
+use super::table::RowKey;
 use super::ticket::{Stage, Ticket};
-use crate::model::ParentId;
-use crossterm::event::{Event, KeyEvent, KeyEventKind};
+use crate::model::{ParentId, ParentStatus};
+use crossterm::event::{KeyEvent, KeyEventKind};
 use tui_input::Input;
-use tui_input::backend::crossterm::to_input_request;
 
 /// Words the kill-all prompt wants typed.
 pub const KILL_WORD: &str = "KILL";
@@ -23,7 +24,11 @@ impl App {
         }
         let ctx = self.context();
         let key = Key::from_event(&ev);
-        let action = self.keymap.lookup(ctx, key);
+        // While a demo plays its own keys come first on the desk and the supervisor view.
+        let demo_key = (self.demo.is_some() && matches!(ctx, Context::Normal | Context::Supervisor))
+            .then(|| self.keymap.lookup(Context::Demo, key))
+            .flatten();
+        let action = demo_key.or_else(|| self.keymap.lookup(ctx, key));
         let mut out = Vec::new();
         // Any key but the demo's own takes over from an unattended demo.
         if self.demo.as_ref().is_some_and(|d| d.auto) && !action.is_some_and(Action::needs_demo) {
@@ -32,8 +37,15 @@ impl App {
                 d.auto = false;
             }
         }
+        if super::components::too_small(self.area_hint()) && ctx == Context::Normal {
+            // Nothing is drawn but the size message: only quitting makes sense, and it is immediate.
+            if action == Some(Action::Quit) {
+                self.quit = true;
+            }
+            return out;
+        }
         match ctx {
-            Context::Normal | Context::Global => {
+            Context::Normal | Context::Global | Context::Demo => {
                 if let Some(a) = action {
                     self.normal_key(a, &mut out);
                 }
@@ -45,11 +57,18 @@ impl App {
             }
             Context::Limits => self.limits_key(action, ev, &mut out),
             Context::Help => self.help(action),
+            Context::Columns => self.columns_key(action),
             Context::Confirm => self.confirm(action, &mut out),
             Context::Prompt => self.prompt(action, ev, &mut out),
             Context::Ticket => self.ticket_key(action, ev, &mut out),
         }
         out
+    }
+
+    /// The size of the last frame (80x24 before the first).
+    fn area_hint(&self) -> ratatui::layout::Rect {
+        let a = self.hit.screen.get();
+        if a.width == 0 { ratatui::layout::Rect::new(0, 0, 80, 24) } else { a }
     }
 
     /// A key on the desk (and the desk's keys the supervisor view shares).
@@ -67,7 +86,17 @@ impl App {
         match a {
             Action::Quit => self.ask_quit(),
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::MessageLog => self.overlay = Some(Overlay::Log { scroll: 0 }),
             Action::NewOrder => self.open_ticket(Ticket::new(), out),
+            Action::CloneOrder => match self.selected_order() {
+                Some(o) => {
+                    let t = Ticket::clone_of(o, self.tz);
+                    let id = o.order.id;
+                    self.open_ticket(t, out);
+                    self.say(Level::Info, format!("ticket filled in from {id}: change what differs, enter reviews"));
+                }
+                None => self.say(Level::Warn, "no order selected to clone".into()),
+            },
             Action::Amend => match self.selected_order() {
                 Some(o) if !o.order.status.is_terminal() => {
                     let t = Ticket::amend(o);
@@ -76,19 +105,67 @@ impl App {
                 Some(o) => self.say(Level::Warn, format!("{} is {}: nothing to amend", o.order.id, o.order.status)),
                 None => self.say(Level::Warn, "no order selected".into()),
             },
-            Action::Cancel => match self.selected_order() {
-                Some(o) if !o.order.status.is_terminal() => {
-                    self.overlay = Some(Overlay::Question(Question::Cancel(o.order.id)))
+            Action::Cancel | Action::Pause | Action::Resume => {
+                let bulk = match a {
+                    Action::Cancel => Bulk::Cancel,
+                    Action::Pause => Bulk::Pause,
+                    _ => Bulk::Resume,
+                };
+                let marked = self.table.marked_orders(&self.orders);
+                if marked.is_empty() {
+                    self.single(bulk, out);
+                } else {
+                    self.ask_bulk(bulk, marked);
                 }
-                Some(o) => self.say(Level::Warn, format!("{} is already {}", o.order.id, o.order.status)),
-                None => self.say(Level::Warn, "no order selected".into()),
-            },
-            Action::Pause | Action::Resume => match self.selected_order() {
-                Some(o) => {
-                    out.push(if a == Action::Pause { Effect::Pause(o.order.id) } else { Effect::Resume(o.order.id) })
+            }
+            Action::ResumeAll => {
+                let ids: Vec<ParentId> = self
+                    .table
+                    .shown_orders(&self.orders)
+                    .into_iter()
+                    .filter(|id| self.status_of(*id).is_some_and(resumable))
+                    .collect();
+                if ids.is_empty() {
+                    self.say(Level::Info, "no paused or interrupted order shown: nothing to resume".into());
+                } else {
+                    self.ask_bulk(Bulk::Resume, ids);
                 }
-                None => self.say(Level::Warn, "no order selected".into()),
-            },
+            }
+            Action::ToggleMark => {
+                if let Some(id) = self.table.toggle_mark(&self.orders) {
+                    let n = self.table.marked.len();
+                    let word = if self.table.marked.contains(&id) { "marked" } else { "unmarked" };
+                    self.say(Level::Info, format!("{id} {word}: {n} marked; x p r act on them, esc clears"));
+                }
+                self.table.move_by(1, &self.orders, &self.details);
+            }
+            Action::Visual => {
+                let was = self.table.anchor.is_some();
+                self.table.toggle_visual(&self.orders);
+                let n = self.table.marked.len();
+                self.say(
+                    Level::Info,
+                    if was {
+                        format!("{n} marked; x p r act on them, esc clears")
+                    } else {
+                        "visual mode: move to mark a range, v again keeps it".into()
+                    },
+                );
+            }
+            Action::MarkShown => {
+                let ids = self.table.shown_orders(&self.orders);
+                let n = ids.len();
+                self.table.marked.extend(ids);
+                self.say(Level::Info, format!("{n} orders shown marked; x p r act on them, esc clears"));
+            }
+            Action::ClearMarks => {
+                if self.offer.take().is_some() {
+                    self.say(Level::Info, "offer dismissed: R still resumes what is shown".into());
+                } else if !self.table.marked.is_empty() || self.table.anchor.is_some() {
+                    self.table.clear_marks();
+                    self.say(Level::Info, "marks cleared".into());
+                }
+            }
             Action::KillAll => self.open_prompt(PromptKind::KillAll),
             Action::SpeedUp | Action::SpeedDown => {
                 let i = SPEEDS.iter().position(|s| *s >= self.speed).unwrap_or(SPEEDS.len() - 1);
@@ -107,6 +184,7 @@ impl App {
             Action::TabVenues => self.tab = Tab::Venues,
             Action::TabTca => self.tab = Tab::Tca,
             Action::TabAlerts => self.tab = Tab::Alerts,
+            Action::TabPositions => self.tab = Tab::Positions,
             Action::Up => self.table.move_by(-1, &self.orders, &self.details),
             Action::Down => self.table.move_by(1, &self.orders, &self.details),
             Action::PageUp => self.table.move_by(-page, &self.orders, &self.details),
@@ -130,19 +208,25 @@ impl App {
             Action::Sort => {
                 self.table.sort = self.table.sort.next();
                 self.table.rebuild(&self.orders, &self.details);
-                self.say(Level::Info, format!("sorted by {}", self.table.sort.label()));
+                let dir = if self.table.descending { "descending" } else { "ascending" };
+                self.say(Level::Info, format!("sorted by {} ({dir}); S reverses", self.table.sort.label()));
             }
             Action::SortReverse => {
                 self.table.descending = !self.table.descending;
                 self.table.rebuild(&self.orders, &self.details);
             }
+            Action::Columns => self.overlay = Some(Overlay::Columns { cursor: 0 }),
+            Action::ScrollLeft => self.columns.scroll(-1),
+            Action::ScrollRight if self.hit.hidden_right.get() > 0 => self.columns.scroll(1),
             Action::Filter => {
                 self.open_prompt(PromptKind::Filter);
                 if let Some(Overlay::Prompt(p)) = &mut self.overlay {
                     p.input = Input::new(self.table.filter.text.clone());
+                    // Esc puts back the filter the prompt started from.
+                    p.target = Some(self.table.filter.text.clone());
                 }
             }
-            Action::Jump => self.open_prompt(PromptKind::Jump),
+            Action::Jump | Action::Command => self.open_prompt(PromptKind::Command),
             Action::CopyId => match self.table.selected {
                 Some(k) => {
                     let id = match k {
@@ -154,7 +238,7 @@ impl App {
                 }
                 None => self.say(Level::Warn, "no order selected".into()),
             },
-            Action::CycleTheme => self.cycle_theme(),
+            Action::CycleTheme => self.cycle_theme(None),
             Action::SupervisorView => self.view = super::app::View::Supervisor,
             Action::DemoNext => out.push(Effect::Demo(super::demo::DemoCmd::Next)),
             Action::DemoLeave => {
@@ -165,11 +249,62 @@ impl App {
         }
     }
 
-    fn say(&mut self, level: Level, text: String) {
-        self.note = Some((level, text));
+    /// The status of an order by id.
+    pub(crate) fn status_of(&self, id: ParentId) -> Option<ParentStatus> {
+        self.orders.iter().find(|o| o.order.id == id).map(|o| o.order.status)
     }
 
-    fn ask_quit(&mut self) {
+    /// Cancel, pause or resume the selected order.
+    fn single(&mut self, bulk: Bulk, out: &mut Vec<Effect>) {
+        let Some(o) = self.selected_order() else {
+            self.say(Level::Warn, "no order selected".into());
+            return;
+        };
+        let (id, status) = (o.order.id, o.order.status);
+        match bulk {
+            Bulk::Cancel if status.is_terminal() => self.say(Level::Warn, format!("{id} is already {status}")),
+            Bulk::Cancel => self.overlay = Some(Overlay::Question(Question::Cancel(id))),
+            Bulk::Pause => out.push(Effect::Pause(id)),
+            Bulk::Resume => out.push(Effect::Resume(id)),
+        }
+    }
+
+    /// Asks before acting on several orders; those the action cannot apply to are left out and said so.
+    pub(crate) fn ask_bulk(&mut self, bulk: Bulk, ids: Vec<ParentId>) {
+        let applies = |s: ParentStatus| match bulk {
+            Bulk::Cancel => !s.is_terminal(),
+            Bulk::Pause => matches!(s, ParentStatus::Working | ParentStatus::Pending),
+            Bulk::Resume => resumable(s),
+        };
+        let (ok, skipped): (Vec<ParentId>, Vec<ParentId>) =
+            ids.into_iter().partition(|id| self.status_of(*id).is_some_and(applies));
+        if ok.is_empty() {
+            self.say(Level::Warn, format!("none of the {} orders can be {}d now", skipped.len(), bulk.verb()));
+            return;
+        }
+        if !skipped.is_empty() {
+            self.say(Level::Info, format!("{} of them cannot be {}d now and are left out", skipped.len(), bulk.verb()));
+        }
+        self.overlay = Some(Overlay::Question(Question::Bulk(bulk, ok)));
+    }
+
+    /// Carries out a confirmed bulk action: one call per order.
+    pub(crate) fn run_bulk(&mut self, bulk: Bulk, ids: &[ParentId], out: &mut Vec<Effect>) {
+        for id in ids {
+            out.push(match bulk {
+                Bulk::Cancel => Effect::Cancel(*id),
+                Bulk::Pause => Effect::Pause(*id),
+                Bulk::Resume => Effect::Resume(*id),
+            });
+        }
+        self.table.clear_marks();
+        if bulk == Bulk::Resume {
+            self.offer = None;
+        }
+        self.say(Level::Info, format!("{} {} orders: the alerts say if any is refused", bulk.verb(), ids.len()));
+    }
+
+    pub(crate) fn ask_quit(&mut self) {
         let working = self.open_count();
         if working == 0 || matches!(self.overlay, Some(Overlay::Question(Question::Quit { .. }))) {
             self.quit = true;
@@ -178,23 +313,31 @@ impl App {
         }
     }
 
-    fn cycle_theme(&mut self) {
-        let i = self.themes.iter().position(|n| *n == self.theme.name).map_or(0, |i| i + 1);
-        let name = self.themes[i % self.themes.len()].clone();
+    /// Switches to `name`, or to the next built-in theme. With `NO_COLOR` set
+    /// there is nothing to switch: it says so instead of pretending.
+    pub(crate) fn cycle_theme(&mut self, name: Option<String>) {
+        if super::theme::no_color_requested() || self.theme.name.ends_with("(NO_COLOR)") {
+            self.say(Level::Warn, "NO_COLOR is set: colours are off (monochrome); unset it for themes".into());
+            return;
+        }
+        let name = name.unwrap_or_else(|| {
+            let i = self.themes.iter().position(|n| *n == self.theme.name).map_or(0, |i| i + 1);
+            self.themes[i % self.themes.len()].clone()
+        });
         match super::theme::Theme::builtin(&name) {
             Some(t) => {
                 self.theme = t;
                 self.say(Level::Info, format!("theme {name}"));
             }
-            None => self.say(Level::Warn, format!("theme {name} is not built in")),
+            None => self.say(Level::Warn, format!("theme {name} is not built in; allowed: {}", self.themes.join(", "))),
         }
     }
 
-    fn open_prompt(&mut self, kind: PromptKind) {
+    pub(crate) fn open_prompt(&mut self, kind: PromptKind) {
         self.overlay = Some(Overlay::Prompt(Prompt { kind, input: Input::default(), error: None, target: None }));
     }
 
-    fn open_ticket(&mut self, t: Ticket, out: &mut Vec<Effect>) {
+    pub(crate) fn open_ticket(&mut self, t: Ticket, out: &mut Vec<Effect>) {
         self.ticket = Some(t);
         self.refresh_preview(out);
     }
@@ -218,11 +361,33 @@ impl App {
     }
 
     fn help(&mut self, action: Option<Action>) {
-        let Some(Overlay::Help { scroll }) = &mut self.overlay else { return };
+        let page = 10u16;
+        let scroll = match &mut self.overlay {
+            Some(Overlay::Help { scroll }) | Some(Overlay::Log { scroll }) => scroll,
+            _ => return,
+        };
         match action {
             Some(Action::Down) => *scroll = scroll.saturating_add(1),
             Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+            Some(Action::PageDown) => *scroll = scroll.saturating_add(page),
+            Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
             Some(Action::Dismiss) | Some(Action::Help) => self.overlay = None,
+            Some(Action::Quit) => self.ask_quit(),
+            _ => {}
+        }
+    }
+
+    fn columns_key(&mut self, action: Option<Action>) {
+        let Some(Overlay::Columns { cursor }) = &mut self.overlay else { return };
+        let n = super::columns::Col::ALL.len();
+        match action {
+            Some(Action::Down) => *cursor = (*cursor + 1).min(n - 1),
+            Some(Action::Up) => *cursor = cursor.saturating_sub(1),
+            Some(Action::ToggleMark) => {
+                let c = super::columns::Col::ALL[*cursor];
+                self.columns.toggle(c);
+            }
+            Some(Action::Dismiss) => self.overlay = None,
             Some(Action::Quit) => self.ask_quit(),
             _ => {}
         }
@@ -239,6 +404,10 @@ impl App {
             (Some(Action::Confirm), Some(Question::Cancel(id))) => {
                 self.overlay = None;
                 out.push(Effect::Cancel(id));
+            }
+            (Some(Action::Confirm), Some(Question::Bulk(bulk, ids))) => {
+                self.overlay = None;
+                self.run_bulk(bulk, &ids, out);
             }
             (Some(Action::Confirm), Some(Question::Quit { .. })) => self.quit = true,
             (Some(Action::Confirm), Some(Question::Risk(req, _))) => {
@@ -267,6 +436,8 @@ impl App {
             (Some(id), Some(Ok(Some(a))), _) => out.push(Effect::Amend(id, a)),
             (Some(id), Some(Ok(None)), _) => self.say(Level::Info, format!("{id}: nothing changed")),
             (None, _, Ok(req)) => {
+                self.remember_symbol(&req.symbol);
+                self.clear_note(Cause::Submission);
                 self.sent = Some(t);
                 out.push(Effect::Submit(req));
             }
@@ -278,281 +449,12 @@ impl App {
             }
         }
     }
+}
 
-    fn prompt(&mut self, action: Option<Action>, ev: KeyEvent, out: &mut Vec<Effect>) {
-        let Some(Overlay::Prompt(p)) = &mut self.overlay else { return };
-        match action {
-            Some(Action::Quit) => self.ask_quit(),
-            Some(Action::Dismiss) => self.overlay = None,
-            Some(Action::Confirm) => {
-                let text = p.input.value().trim().to_string();
-                match p.kind {
-                    PromptKind::Filter => match Filter::parse(&text) {
-                        Ok(f) => {
-                            self.table.filter = f;
-                            self.overlay = None;
-                            self.table.rebuild(&self.orders, &self.details);
-                        }
-                        Err(e) => p.error = Some(e),
-                    },
-                    PromptKind::Jump => {
-                        let parsed = text.parse::<ParentId>().or_else(|_| text.parse::<u64>().map(ParentId::local));
-                        match parsed {
-                            Ok(id) if self.table.select_parent(id, &self.orders, &self.details) => self.overlay = None,
-                            Ok(id) if self.orders.iter().any(|o| o.order.id == id) => {
-                                p.error = Some(format!("{id} is hidden by the filter '{}'", self.table.filter.text))
-                            }
-                            Ok(id) => p.error = Some(format!("no order {id}")),
-                            Err(_) => p.error = Some(format!("'{text}' is not an order id; allowed: P17 or 17")),
-                        }
-                    }
-                    PromptKind::KillTenant => {
-                        let tenant = p.target.clone().unwrap_or_default();
-                        if !tenant.is_empty() && text == tenant {
-                            self.overlay = None;
-                            out.push(Effect::KillTenant(tenant));
-                        } else {
-                            p.error =
-                                Some(format!("type {tenant} exactly to kill desk {tenant}, esc to keep it trading"));
-                        }
-                    }
-                    kind @ (PromptKind::AddTenant | PromptKind::UserLimits | PromptKind::GlobalState) => {
-                        let target = p.target.clone();
-                        match self.supervisor_prompt(kind, &text, target.as_deref()) {
-                            Ok(effect) => {
-                                self.overlay = None;
-                                out.extend(effect);
-                            }
-                            Err(e) => {
-                                if let Some(Overlay::Prompt(p)) = &mut self.overlay {
-                                    p.error = Some(e);
-                                }
-                            }
-                        }
-                    }
-                    PromptKind::KillAll => {
-                        if text == KILL_WORD {
-                            self.overlay = None;
-                            out.push(Effect::KillAll);
-                        } else {
-                            p.error = Some(format!("type {KILL_WORD} in capitals to kill all, esc to keep trading"));
-                        }
-                    }
-                }
-            }
-            _ => {
-                if let Some(req) = to_input_request(&Event::Key(ev)) {
-                    p.input.handle(req);
-                    p.error = None;
-                }
-            }
-        }
-    }
-
-    fn ticket_key(&mut self, action: Option<Action>, ev: KeyEvent, out: &mut Vec<Effect>) {
-        let m_has_completion = {
-            let m = self.market();
-            self.ticket.as_ref().is_some_and(|t| {
-                t.focus == super::ticket::FieldId::Symbol
-                    && m.instrument(t.symbol.value()).is_none()
-                    && !t.symbol.value().is_empty()
-            })
-        };
-        let Some(t) = self.ticket.as_mut() else { return };
-        let before =
-            (t.symbol.value().to_string(), t.side, t.qty.value().to_string(), t.algo, t.limit.value().to_string());
-        let before_params: Vec<String> = t.params.values().map(|i| i.value().to_string()).collect();
-        let before_times = (t.start.value().to_string(), t.end.value().to_string());
-        match action {
-            Some(Action::Quit) => {
-                self.ask_quit();
-                return;
-            }
-            Some(Action::Dismiss) => {
-                self.ticket = None;
-                return;
-            }
-            Some(Action::NextField) if m_has_completion => {
-                let m = super::app::market_of(&self.instruments, self.clock.as_ref());
-                // Tab accepts the first completion and moves on, like a shell.
-                if let Some(t) = self.ticket.as_mut() {
-                    t.complete(&m);
-                    t.move_focus(1);
-                }
-            }
-            Some(Action::Complete) => {
-                let m = super::app::market_of(&self.instruments, self.clock.as_ref());
-                if let Some(t) = self.ticket.as_mut() {
-                    t.complete(&m);
-                }
-            }
-            Some(Action::NextField) => t.move_focus(1),
-            Some(Action::PrevField) => t.move_focus(-1),
-            Some(Action::ChoiceNext | Action::ChoicePrev)
-                if t.cycle_choice(if action == Some(Action::ChoiceNext) { 1 } else { -1 }) => {}
-            Some(Action::Review) => {
-                let m = super::app::market_of(&self.instruments, self.clock.as_ref());
-                if let Some(t) = self.ticket.as_mut() {
-                    let errs = t.errors(&m);
-                    if let Some(f) = errs.keys().next() {
-                        t.focus = *f;
-                    } else if let (Some((f, _)), None) = (&t.remote_error, t.amending()) {
-                        t.focus = *f;
-                    } else {
-                        t.stage = Stage::Review;
-                    }
-                }
-                return;
-            }
-            _ => {
-                if let crossterm::event::KeyCode::Char(c) = ev.code
-                    && !ev
-                        .modifiers
-                        .intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT)
-                {
-                    t.type_char(c);
-                } else if let Some(req) = to_input_request(&Event::Key(ev)) {
-                    t.edit(req);
-                }
-            }
-        }
-        let Some(t) = self.ticket.as_ref() else { return };
-        let after =
-            (t.symbol.value().to_string(), t.side, t.qty.value().to_string(), t.algo, t.limit.value().to_string());
-        let after_params: Vec<String> = t.params.values().map(|i| i.value().to_string()).collect();
-        let after_times = (t.start.value().to_string(), t.end.value().to_string());
-        if before != after || before_params != after_params || before_times != after_times {
-            self.refresh_preview(out);
-        }
-    }
+/// An order `R` can resume: paused by a user or a kill switch, or interrupted by a restart.
+pub fn resumable(s: ParentStatus) -> bool {
+    matches!(s, ParentStatus::Paused | ParentStatus::Interrupted)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::tui::keymap::Keymap;
-    use crate::tui::scenario::synthetic_rows;
-    use crate::tui::theme::Theme;
-    use crossterm::event::{KeyCode, KeyModifiers};
-
-    fn app() -> App {
-        let mut a = App::new("embedded".into(), Theme::dark(), Keymap::defaults(), 10.0);
-        let (orders, details) = synthetic_rows(12, 3);
-        a.set_orders(orders, details);
-        a.table.height.set(5);
-        a
-    }
-
-    fn key(a: &mut App, k: &str) -> Vec<Effect> {
-        let k: super::super::keymap::Key = k.parse().unwrap();
-        a.on_key(KeyEvent::new(k.code, k.mods))
-    }
-
-    fn typed(a: &mut App, s: &str) {
-        for c in s.chars() {
-            a.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-        }
-    }
-
-    #[test]
-    fn kill_all_needs_the_word_typed() {
-        let mut a = app();
-        key(&mut a, "K");
-        typed(&mut a, "kill");
-        assert!(key(&mut a, "enter").is_empty());
-        assert!(
-            matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("KILL")))
-        );
-        key(&mut a, "esc");
-        key(&mut a, "K");
-        typed(&mut a, KILL_WORD);
-        assert_eq!(key(&mut a, "enter"), vec![Effect::KillAll]);
-        assert!(a.overlay.is_none());
-    }
-
-    #[test]
-    fn cancel_asks_first_and_quit_warns_while_orders_work() {
-        let mut a = app();
-        let id = a.selected_order().unwrap().order.id;
-        assert!(key(&mut a, "x").is_empty());
-        assert_eq!(key(&mut a, "y"), vec![Effect::Cancel(id)]);
-        key(&mut a, "q");
-        assert!(!a.quit && matches!(a.overlay, Some(Overlay::Question(Question::Quit { .. }))));
-        key(&mut a, "n");
-        assert!(a.overlay.is_none() && !a.quit);
-        key(&mut a, "ctrl-c");
-        key(&mut a, "ctrl-c");
-        assert!(a.quit, "ctrl-c twice quits even with orders working");
-    }
-
-    #[test]
-    fn jump_filter_expand_and_speed() {
-        let mut a = app();
-        key(&mut a, ":");
-        typed(&mut a, "P3");
-        key(&mut a, "enter");
-        assert_eq!(a.table.selected, Some(RowKey::Parent(ParentId::local(3))));
-        key(&mut a, ":");
-        typed(&mut a, "P99");
-        key(&mut a, "enter");
-        assert!(matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref() == Some("no order P99")));
-        key(&mut a, "esc");
-        key(&mut a, "enter");
-        assert!(a.table.expanded.contains(&ParentId::local(3)));
-        key(&mut a, "down");
-        assert!(matches!(a.table.selected, Some(RowKey::Child(c)) if c.parent == ParentId::local(3)));
-        key(&mut a, "left");
-        assert_eq!(a.table.selected, Some(RowKey::Parent(ParentId::local(3))));
-        key(&mut a, "/");
-        typed(&mut a, "venue:X");
-        key(&mut a, "enter");
-        assert!(
-            matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("not a filter field")))
-        );
-        assert_eq!(key(&mut a, "esc"), vec![]);
-        assert_eq!(key(&mut a, "+"), vec![Effect::SetSpeed(30.0)]);
-        assert_eq!(key(&mut a, "-"), vec![Effect::SetSpeed(10.0)]);
-        assert!(matches!(key(&mut a, "y").as_slice(), [Effect::Copy(id)] if id == "P3"));
-    }
-
-    #[test]
-    fn a_risk_warning_is_sent_again_only_when_acknowledged() {
-        let mut a = app();
-        let req = crate::tui::scenario::demo_orders().remove(0);
-        a.on_msg(super::super::app::Msg::RiskWarning(Box::new(req.clone()), "pct_adv 12% above 10%".into()));
-        assert_eq!(a.context(), Context::Confirm);
-        assert!(key(&mut a, "n").is_empty() && a.overlay.is_none(), "no: nothing is sent");
-        a.on_msg(super::super::app::Msg::RiskWarning(Box::new(req.clone()), "pct_adv 12% above 10%".into()));
-        let sent = key(&mut a, "y");
-        assert_eq!(sent, vec![Effect::Submit(crate::engine::OrderRequest { acknowledge_warnings: true, ..req })]);
-    }
-
-    #[test]
-    fn the_ticket_sends_only_after_the_review() {
-        let mut a = app();
-        a.instruments = vec![crate::engine::view::InstrumentView {
-            symbol: "AAPL".into(),
-            name: "Apple Inc.".into(),
-            asset_class: crate::model::AssetClass::Equity,
-            currency: "USD".into(),
-            tick_size: crate::model::Price::parse("0.01").unwrap(),
-            lot_size: crate::model::Qty::from_int(1),
-            adv: crate::model::Qty::from_int(55_000_000),
-            open_today: true,
-        }];
-        key(&mut a, "n");
-        typed(&mut a, "AA");
-        key(&mut a, "tab");
-        assert_eq!(a.ticket.as_ref().unwrap().symbol.value(), "AAPL", "tab completes");
-        key(&mut a, "tab");
-        typed(&mut a, "2k");
-        let review = key(&mut a, "enter");
-        assert!(review.iter().all(|e| matches!(e, Effect::Preview(..))), "nothing is sent before the review");
-        assert_eq!(a.context(), Context::Confirm);
-        let sent = key(&mut a, "y");
-        assert!(
-            matches!(sent.as_slice(), [Effect::Submit(r)] if r.qty == crate::model::Qty::from_int(2_000) && &*r.symbol == "AAPL")
-        );
-        assert!(a.ticket.is_none());
-    }
-}
+mod tests;

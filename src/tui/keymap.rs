@@ -36,16 +36,22 @@ pub enum Context {
     Supervisor,
     /// The supervisor's risk-limit editor.
     Limits,
+    /// The blotter's column chooser.
+    Columns,
+    /// While `blotter demo` plays: looked up before the desk's and the supervisor view's keys.
+    Demo,
 }
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Normal,
+        Context::Demo,
         Context::Ticket,
         Context::Confirm,
         Context::Prompt,
+        Context::Columns,
         Context::Help,
         Context::Supervisor,
         Context::Limits,
@@ -61,8 +67,10 @@ impl Context {
             Context::Normal => "Blotter and panes",
             Context::Ticket => "Order ticket",
             Context::Confirm => "Questions and order review",
-            Context::Prompt => "Prompts (filter, jump, kill-all)",
-            Context::Help => "This help",
+            Context::Prompt => "Prompts (filter, command palette, kill-all)",
+            Context::Help => "This help and the message log",
+            Context::Columns => "Column chooser",
+            Context::Demo => "Demo (while the script plays)",
             Context::Supervisor => "Supervisor view (all desks)",
             Context::Limits => "Risk limit editor",
         }
@@ -322,7 +330,13 @@ mod tests {
             Action::SpeedUp,
             Action::FocusNext,
             Action::NextTab,
-            Action::Jump,
+            Action::Command,
+            Action::ToggleMark,
+            Action::ResumeAll,
+            Action::CloneOrder,
+            Action::Columns,
+            Action::MessageLog,
+            Action::TabPositions,
             Action::CopyId,
             Action::Quit,
             Action::Help,

@@ -8,19 +8,28 @@
 //! engine and a sidecar are the same to it.
 
 pub mod action;
+pub mod alerts;
 pub mod app;
 pub mod bench;
+pub mod columns;
 pub mod components;
 pub mod config;
 pub mod demo;
+pub mod export;
+pub mod format;
 pub mod input;
 pub mod keymap;
 pub mod mouse;
+pub mod note;
+pub mod palette;
 pub mod params;
+pub mod positions;
+pub mod prompt;
 pub mod runtime;
 pub mod scenario;
 pub mod screenshots;
 pub mod supervisor;
+pub mod supervisor_keys;
 pub mod svg;
 pub mod table;
 pub mod theme;
@@ -71,6 +80,9 @@ pub struct TuiArgs {
     /// Open the UI on a sidecar (`blotter serve`) instead of the embedded engine, e.g. http://127.0.0.1:8898.
     #[arg(long, value_name = "URL")]
     pub connect: Option<String>,
+    /// The desk's time zone: every time is shown in it, labelled (default America/New_York).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
     /// Bearer token for --connect (a token from `blotter token create`).
     #[arg(long, value_name = "TOKEN", env = "BLOTTER_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -98,6 +110,8 @@ pub struct Setup {
     pub theme: Theme,
     /// Keymap (preset plus the user's file).
     pub keymap: Keymap,
+    /// The desk's time zone.
+    pub tz: chrono_tz::Tz,
     /// Where the files are.
     pub paths: Paths,
 }
@@ -130,6 +144,15 @@ pub fn setup(a: &TuiArgs, paths: Paths) -> Result<Setup, TuiError> {
     if let Some(d) = &a.date {
         config.date = Some(d.clone());
     }
+    if let Some(z) = &a.tz {
+        config.tz = z.clone();
+    }
+    let tz: chrono_tz::Tz = config.tz.parse().map_err(|_| {
+        usage(format!(
+            "--tz: '{}' is not a time zone; allowed: an IANA name such as America/New_York, Europe/Zurich, UTC",
+            config.tz
+        ))
+    })?;
     let theme = Theme::load(&config.theme, Some(&paths.themes)).map_err(|e| usage(format!("theme: {e}")))?;
     let theme = if theme::no_color_requested() { theme.without_colour() } else { theme };
     let mut keymap = Keymap::preset(&config.keymap).map_err(|e| usage(format!("keymap: {e}")))?;
@@ -140,7 +163,7 @@ pub fn setup(a: &TuiArgs, paths: Paths) -> Result<Setup, TuiError> {
             .merge(&paths.keymap.display().to_string(), &text)
             .map_err(|e| usage(format!("{e}\n  fix the file, or start with the defaults: blotter --default-config")))?;
     }
-    Ok(Setup { config, theme, keymap, paths })
+    Ok(Setup { config, theme, keymap, paths, tz })
 }
 
 /// The embedded engine the config describes.
@@ -187,6 +210,7 @@ pub fn run(a: &TuiArgs) -> Result<(), TuiError> {
         let o = opts(&s);
         let mut app = App::new(remote_name(&url), s.theme, s.keymap, s.config.speed);
         app.sup.monitor.thresholds = s.config.alerts.clone();
+        app.tz = s.tz;
         return block_on(async move { runtime::run(remote, app, o, None).await });
     }
     let engine = embedded_engine(&s.config)?;
@@ -199,6 +223,7 @@ pub fn run(a: &TuiArgs) -> Result<(), TuiError> {
         let client = Embedded::start(engine, speed, actor);
         let mut app = App::new("embedded".into(), s.theme, s.keymap, speed);
         app.sup.monitor.thresholds = s.config.alerts.clone();
+        app.tz = s.tz;
         runtime::run(client, app, o, None).await
     })
 }
@@ -217,6 +242,7 @@ pub fn run_demo(a: &TuiArgs, script: crate::demo::Script, opts: demo::DemoOption
         let (client, link) = demo::start(script, engine, opts);
         let mut app = App::new("demo".into(), s.theme, s.keymap, speed);
         app.sup.monitor.thresholds = s.config.alerts.clone();
+        app.tz = s.tz;
         runtime::run(client, app, o, Some(link)).await
     })
 }

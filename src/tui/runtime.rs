@@ -111,6 +111,7 @@ where
         None => (None, None),
     };
     while !app.quit {
+        app.tick(Instant::now());
         let due = tokio::time::Instant::from_std(last_draw + frame_cap);
         tokio::select! {
             ev = keys.next() => match ev {

@@ -86,6 +86,48 @@ pub async fn demo_client(seed: u64) -> Embedded {
     c
 }
 
+/// The mixed desk's instruments: US equities, a Swiss stock (Zurich hours),
+/// crypto (UTC days), FX and a Treasury priced per 100 face.
+pub const DESK_SYMBOLS: [&str; 6] = ["AAPL", "SPY", "NESN", "BTC-USD", "EUR/USD", "UST10Y"];
+
+/// A seeded engine over the mixed desk's instruments, starting at 09:30 New York.
+pub fn desk_engine(seed: u64) -> Engine {
+    let mut cfg = EngineConfig::new(seed, date());
+    cfg.symbols = Some(DESK_SYMBOLS.iter().map(|s| s.to_string()).collect());
+    cfg.origin = Some(ny("09:30"));
+    Engine::new(Arc::new(Universe::builtin()), cfg).expect("desk symbols are in the built-in universe")
+}
+
+/// The mixed desk's orders: 10m EUR/USD, 50m UST10Y, BTC, NESN, and an AAPL
+/// buy then a smaller sell (a realised P&L in the positions).
+pub fn desk_orders() -> Vec<OrderRequest> {
+    vec![
+        req("EUR/USD", Side::Buy, 10_000_000, "09:30", "11:00", &[]),
+        req("UST10Y", Side::Sell, 50_000_000, "09:30", "12:00", &[]),
+        req("BTC-USD", Side::Sell, 15, "09:30", "10:30", &[]),
+        req("NESN", Side::Buy, 100_000, "09:30", "11:15", &[]),
+        req("AAPL", Side::Buy, 60_000, "09:30", "10:00", &[("urgency", "aggressive")]),
+        req("AAPL", Side::Sell, 20_000, "09:45", "10:10", &[("urgency", "aggressive")]),
+        req("SPY", Side::Buy, 12_000_000, "09:35", "15:30", &[]),
+    ]
+}
+
+/// A frozen `Embedded` client with the mixed desk's orders at 09:30 New
+/// York and the market run to 10:15. The desk's limits are cleared first, so
+/// whatever default controls a new desk gets, these figures stay the same.
+/// Needs a tokio runtime.
+pub async fn desk_client(seed: u64) -> Embedded {
+    use crate::client::Client;
+    let c = Embedded::start(desk_engine(seed), 0.0, actor());
+    let _ = c.set_limits(&actor().tenant, None, crate::risk::Limits::default()).await;
+    for r in desk_orders() {
+        // The scenario's orders are valid by construction; a refusal shows up as a missing row.
+        let _ = c.submit(r).await;
+    }
+    c.with_engine(|e| e.run_until(snapshot_time()));
+    c
+}
+
 /// A user of the supervisor scenario.
 pub fn desk_user(user: &str, tenant: &str) -> Actor {
     Actor { user: user.into(), tenant: tenant.into(), role: Role::Advisor }

@@ -40,17 +40,70 @@ fn theme(name: &str) -> Theme {
     Theme::builtin(name).unwrap_or_else(Theme::dark)
 }
 
-/// Every screen, built from the seeded scenario at 10:15 New York.
+/// The mixed desk (FX, a bond, crypto, a Swiss stock, equities) at 10:15
+/// New York with the bond order selected and expanded.
+pub async fn desk_app(c: &crate::client::Embedded, theme: Theme, km: &Keymap) -> App {
+    let mut app = scenario::demo_app(c, theme, km.clone()).await;
+    app.table.expanded.clear();
+    let bond = crate::model::ParentId::local(2);
+    app.table.expanded.insert(bond);
+    app.table.selected = Some(super::table::RowKey::Parent(bond));
+    scenario::reload(c, &mut app).await;
+    scenario::reload(c, &mut app).await;
+    app
+}
+
+/// The mixed desk as it looks while its sidecar is down: rows and clock
+/// greyed, the STALE badge, how long it has been down and when the next try goes.
+pub async fn disconnected_app(c: &crate::client::Embedded, km: &Keymap) -> App {
+    use super::app::Msg;
+    use crate::client::{BreakerState, BreakerView, ClientError};
+    let mut app = desk_app(c, theme("dark"), km).await;
+    app.engine = "http://127.0.0.1:8898".into();
+    let t0 = app.wall;
+    let refused = ClientError::new("unavailable", "connection refused (os error 111)");
+    app.on_msg(Msg::Health(Err(refused), 0.0));
+    app.tick(t0 + std::time::Duration::from_secs(11));
+    app.on_msg(Msg::Circuit(Some(BreakerView {
+        state: BreakerState::Open,
+        failures: 5,
+        threshold: 5,
+        retry_in_ms: Some(3_400),
+        last_error: Some("connection refused (os error 111)".into()),
+    })));
+    app
+}
+
+/// Every screen, built from the seeded scenarios at 10:15 New York.
 pub async fn shots(seed: u64) -> Vec<Shot> {
     let c = scenario::demo_client(seed).await;
+    let desk = scenario::desk_client(seed).await;
     let km = Keymap::defaults();
     let base = || scenario::demo_app(&c, theme("dark"), km.clone());
     let mut out = Vec::new();
     let shot = |name, caption, app, palette| Shot { name, caption, width: 160, height: 48, app, palette };
     out.push(shot(
         "blotter",
-        "The whole screen mid-execution: blotter with P1's children, venue routing view",
-        base().await,
+        "The desk mid-execution: FX, a Treasury, crypto, a Swiss stock and equities; the bond's children and venues",
+        desk_app(&desk, theme("dark"), &km).await,
+        svg::DARK,
+    ));
+    let mut small =
+        shot("blotter-80x24", "The same desk at 80x24", desk_app(&desk, theme("dark"), &km).await, svg::DARK);
+    (small.width, small.height) = (80, 24);
+    out.push(small);
+    let mut pos = desk_app(&desk, theme("dark"), &km).await;
+    pos.tab = Tab::Positions;
+    out.push(shot(
+        "positions",
+        "Positions per desk and symbol: net, average cost, P&L against the mid",
+        pos,
+        svg::DARK,
+    ));
+    out.push(shot(
+        "disconnected",
+        "The sidecar is down: STALE, greyed rows and clock, how long, and when the next try goes",
+        disconnected_app(&desk, &km).await,
         svg::DARK,
     ));
     let mut tca = base().await;

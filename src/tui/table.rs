@@ -6,7 +6,7 @@
 use crate::engine::view::{OrderDetail, OrderRow};
 use crate::model::{ChildId, ParentId};
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A row of the flattened blotter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +56,15 @@ pub enum SortKey {
     Status,
     /// Algorithm.
     Algo,
+    /// Desk, then user.
+    Desk,
+    /// Filled notional.
+    Notional,
 }
 
 impl SortKey {
     /// Cycle order.
-    pub const ALL: [SortKey; 8] = [
+    pub const ALL: [SortKey; 10] = [
         SortKey::Time,
         SortKey::Symbol,
         SortKey::Side,
@@ -69,6 +73,8 @@ impl SortKey {
         SortKey::Slippage,
         SortKey::Status,
         SortKey::Algo,
+        SortKey::Desk,
+        SortKey::Notional,
     ];
     /// Column header it sorts.
     pub fn label(self) -> &'static str {
@@ -81,6 +87,8 @@ impl SortKey {
             SortKey::Slippage => "slip bps",
             SortKey::Status => "status",
             SortKey::Algo => "algo",
+            SortKey::Desk => "desk/user",
+            SortKey::Notional => "notional",
         }
     }
     /// The next column.
@@ -106,7 +114,7 @@ pub struct Filter {
 }
 
 /// Field names a filter term may use.
-pub const FILTER_FIELDS: [&str; 5] = ["sym", "status", "algo", "user", "side"];
+pub const FILTER_FIELDS: [&str; 6] = ["sym", "status", "algo", "user", "desk", "side"];
 
 impl Filter {
     /// Parses a filter; an unknown `field:` is an error naming the allowed fields.
@@ -144,12 +152,14 @@ impl Filter {
                 Some("status") => has(o.status.as_str()),
                 Some("algo") => has(o.algo.as_str()),
                 Some("user") => has(&o.owner.user),
+                Some("desk") => has(&o.owner.tenant),
                 Some("side") => has(o.side.as_str()),
                 _ => {
                     has(&o.symbol)
                         || has(o.status.as_str())
                         || has(o.algo.as_str())
                         || has(&o.owner.user)
+                        || has(&o.owner.tenant)
                         || o.id.to_string().eq_ignore_ascii_case(&t.value)
                 }
             }
@@ -178,6 +188,12 @@ pub struct Table {
     pub expanded: HashSet<ParentId>,
     /// Body height at the last draw (for paging).
     pub height: Cell<u16>,
+    /// Orders marked for a bulk action (space), by id: marks survive refreshes.
+    pub marked: BTreeSet<ParentId>,
+    /// Where visual mode (`v`) started: the rows from it to the cursor are marked too.
+    pub anchor: Option<ParentId>,
+    /// The anchor's row (found again at every rebuild, as rows move).
+    anchor_row: usize,
 }
 
 fn cmp_f(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
@@ -207,6 +223,8 @@ impl Table {
                 SortKey::Slippage => cmp_f(x.slippage_bps, y.slippage_bps),
                 SortKey::Status => p.status.as_str().cmp(q.status.as_str()),
                 SortKey::Algo => p.algo.as_str().cmp(q.algo.as_str()),
+                SortKey::Desk => (&p.owner.tenant, &p.owner.user).cmp(&(&q.owner.tenant, &q.owner.user)),
+                SortKey::Notional => p.notional.cmp(&q.notional),
             };
             // Ties fall back to the id so the order never jitters between refreshes.
             let ord = ord.then(p.id.cmp(&q.id));
@@ -223,6 +241,13 @@ impl Table {
             }
         }
         self.reselect(orders, details);
+        if let Some(a) = self.anchor {
+            match self.rows.iter().position(|r| matches!(*r, RowRef::Parent(p) if orders[p as usize].order.id == a)) {
+                Some(i) => self.anchor_row = i,
+                // The anchor left the view (filtered out): visual mode ends.
+                None => self.anchor = None,
+            }
+        }
     }
 
     /// The key of a row.
@@ -281,6 +306,90 @@ impl Table {
             }
             None => false,
         }
+    }
+
+    /// The parent of row `i`.
+    pub fn parent_at(&self, i: usize, orders: &[OrderRow]) -> Option<ParentId> {
+        match *self.rows.get(i)? {
+            RowRef::Parent(p) | RowRef::Child(p, _) => orders.get(p as usize).map(|o| o.order.id),
+        }
+    }
+
+    /// Whether an order is marked (by space, or inside the visual range).
+    pub fn is_marked(&self, id: ParentId, row: usize) -> bool {
+        self.marked.contains(&id) || self.visual_range().is_some_and(|r| r.contains(&row))
+    }
+
+    /// The rows of the visual range, while visual mode is on.
+    pub fn visual_range(&self) -> Option<std::ops::RangeInclusive<usize>> {
+        self.anchor.map(|_| self.anchor_row.min(self.index)..=self.anchor_row.max(self.index))
+    }
+
+    /// The orders a bulk action applies to: the marked ones and the visual range, in display order.
+    pub fn marked_orders(&self, orders: &[OrderRow]) -> Vec<ParentId> {
+        let mut out: Vec<ParentId> = Vec::new();
+        for (i, r) in self.rows.iter().enumerate() {
+            if let RowRef::Parent(p) = *r
+                && let Some(o) = orders.get(p as usize)
+                && self.is_marked(o.order.id, i)
+                && !out.contains(&o.order.id)
+            {
+                out.push(o.order.id);
+            }
+        }
+        // Marked orders hidden by the filter still count: they were chosen.
+        for id in &self.marked {
+            if !out.contains(id) && orders.iter().any(|o| o.order.id == *id) {
+                out.push(*id);
+            }
+        }
+        out
+    }
+
+    /// Every order the filter shows, in display order.
+    pub fn shown_orders(&self, orders: &[OrderRow]) -> Vec<ParentId> {
+        self.rows
+            .iter()
+            .filter_map(|r| match *r {
+                RowRef::Parent(p) => orders.get(p as usize).map(|o| o.order.id),
+                RowRef::Child(..) => None,
+            })
+            .collect()
+    }
+
+    /// Marks or unmarks the selected row's order.
+    pub fn toggle_mark(&mut self, orders: &[OrderRow]) -> Option<ParentId> {
+        let id = self.parent_at(self.index, orders)?;
+        if !self.marked.remove(&id) {
+            self.marked.insert(id);
+        }
+        Some(id)
+    }
+
+    /// Starts visual mode at the cursor, or ends it keeping the range marked.
+    pub fn toggle_visual(&mut self, orders: &[OrderRow]) {
+        match self.visual_range() {
+            Some(range) => {
+                for i in range {
+                    if let Some(RowRef::Parent(_)) = self.rows.get(i)
+                        && let Some(id) = self.parent_at(i, orders)
+                    {
+                        self.marked.insert(id);
+                    }
+                }
+                self.anchor = None;
+            }
+            None => {
+                self.anchor = self.parent_at(self.index, orders);
+                self.anchor_row = self.index;
+            }
+        }
+    }
+
+    /// Drops every mark and leaves visual mode.
+    pub fn clear_marks(&mut self) {
+        self.marked.clear();
+        self.anchor = None;
     }
 
     /// Keeps the selection inside the last drawn window.
@@ -357,7 +466,7 @@ mod tests {
         t.rebuild(&orders, &details);
         assert!(!t.rows.is_empty() && t.rows.len() < 30);
         assert!(t.rows.iter().all(|r| matches!(r, RowRef::Parent(i) if &*orders[*i as usize].order.symbol == "MSFT")));
-        assert!(Filter::parse("venue:NYSE").unwrap_err().contains("sym, status, algo, user, side"));
+        assert!(Filter::parse("venue:NYSE").unwrap_err().contains("sym, status, algo, user, desk, side"));
         t.filter = Filter::default();
         t.sort = SortKey::Qty;
         t.descending = false;

@@ -4,6 +4,10 @@
 //! be partial: it is merged over the built-in dark theme and overrides only
 //! what it names (gitui's rule). `NO_COLOR` turns any theme into the
 //! monochrome one, where meaning rests on words, glyphs and attributes.
+//!
+//! The coloured themes paint their own background (set on `text`) in exact
+//! RGB, so they read the same on light and dark terminals, and every
+//! foreground/background pair they use is tested against WCAG AA contrast.
 
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
@@ -38,6 +42,12 @@ macro_rules! roles {
                     _ => false,
                 }
             }
+            fn get(&self, role: &str) -> Option<Style> {
+                match role {
+                    $(stringify!($name) => Some(self.$name),)*
+                    _ => None,
+                }
+            }
             fn blank(name: &str) -> Theme {
                 Theme { name: name.to_string(), $($name: Style::default(),)* }
             }
@@ -69,6 +79,7 @@ roles! {
     ok: "Healthy connection, valid field.",
     paper_badge: "The PAPER badge.",
     live_badge: "The LIVE badge (never shown in this build).",
+    stale_badge: "The STALE badge while the engine does not answer.",
     nbbo: "National best bid/offer rows.",
     chart_plan: "Planned schedule line.",
     chart_exec: "Executed quantity line.",
@@ -269,6 +280,30 @@ pub fn no_color_requested() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
+/// WCAG relative luminance of an sRGB colour.
+pub fn luminance(r: u8, g: u8, b: u8) -> f64 {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+/// WCAG contrast ratio of two colours (1 to 21), when both are exact RGB.
+pub fn contrast(a: Color, b: Color) -> Option<f64> {
+    let (Color::Rgb(r1, g1, b1), Color::Rgb(r2, g2, b2)) = (a, b) else { return None };
+    let (x, y) = (luminance(r1, g1, b1), luminance(r2, g2, b2));
+    let (hi, lo) = if x > y { (x, y) } else { (y, x) };
+    Some((hi + 0.05) / (lo + 0.05))
+}
+
+impl Theme {
+    /// Every role with its style, for checks over the whole theme.
+    pub fn roles(&self) -> Vec<(&'static str, Style)> {
+        ROLE_NAMES.iter().filter_map(|n| self.get(n).map(|s| (*n, s))).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +334,44 @@ mod tests {
         assert!(e.message.contains("line 3") && e.message.contains("'sel'"), "{e}");
         let e = Theme::merge(&Theme::dark(), "x.toml", "[styles]\nbuy = \"reddish\"\n").unwrap_err();
         assert!(e.message.contains("line 2") && e.message.contains("reddish"), "{e}");
+    }
+
+    /// Roles drawn as graphics rather than text: WCAG 1.4.11 asks 3:1 of them.
+    const GRAPHICS: [&str; 6] = ["border", "chart_plan", "chart_exec", "chart_mid", "chart_vwap", "chart_fill"];
+
+    #[test]
+    fn every_pair_each_theme_uses_meets_wcag_aa() {
+        // The reference figures: black on white is 21:1, #777777 on white 4.48:1 (just under AA).
+        let white = Color::Rgb(255, 255, 255);
+        assert!((contrast(Color::Rgb(0, 0, 0), white).unwrap() - 21.0).abs() < 1e-9);
+        assert!((contrast(Color::Rgb(0x77, 0x77, 0x77), white).unwrap() - 4.48).abs() < 0.01);
+        for (name, _) in BUILTIN.iter().filter(|(n, _)| *n != "monochrome") {
+            let t = Theme::builtin(name).unwrap();
+            let (Some(base_fg), Some(base_bg)) = (t.text.fg, t.text.bg) else {
+                panic!("{name}: text must set fg and bg: the theme paints its own background");
+            };
+            let mut worst = (f64::MAX, "");
+            for (role, s) in t.roles() {
+                let fg = s.fg.unwrap_or(base_fg);
+                let bg = s.bg.unwrap_or(base_bg);
+                let ratio = contrast(fg, bg).unwrap_or_else(|| {
+                    panic!("{name}.{role}: {fg:?} on {bg:?} is not exact RGB, so its contrast depends on the terminal")
+                });
+                let min = if GRAPHICS.contains(&role) { 3.0 } else { 4.5 };
+                assert!(ratio >= min, "{name}.{role}: {fg:?} on {bg:?} is {ratio:.2}:1, below {min}:1");
+                if ratio < worst.0 {
+                    worst = (ratio, role);
+                }
+            }
+            assert!(worst.0 >= 3.0, "{name}: worst {worst:?}");
+        }
+        // Monochrome sets no colour at all: the terminal's own pair, whatever it is.
+        let m = Theme::builtin("monochrome").unwrap();
+        for (role, s) in m.roles() {
+            for c in [s.fg, s.bg].into_iter().flatten() {
+                assert_eq!(c, Color::Reset, "monochrome.{role} names a colour");
+            }
+        }
     }
 
     #[test]

@@ -9,8 +9,7 @@ use crate::algo::PlannedSlice;
 use crate::client::ClientError;
 use crate::engine::view::{BookView, InstrumentView, OrderRow};
 use crate::engine::{Amendment, OrderRequest};
-use crate::model::{AlgoKind, ParentId, Price, Qty, Side, Timestamp, time::parse_hhmm};
-use chrono::NaiveDate;
+use crate::model::{AlgoKind, ParentId, Price, Qty, Side, time::parse_hhmm};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
 use tui_input::{Input, InputRequest};
@@ -81,24 +80,6 @@ pub enum Stage {
     Edit,
     /// Confirmation in words.
     Review,
-}
-
-/// What the ticket needs to know about the market to validate.
-#[derive(Debug, Clone, Default)]
-pub struct Market<'a> {
-    /// Every instrument.
-    pub instruments: &'a [InstrumentView],
-    /// Trading date.
-    pub date: Option<NaiveDate>,
-    /// Time zone per symbol.
-    pub tz: BTreeMap<&'a str, Tz>,
-}
-
-impl<'a> Market<'a> {
-    /// Instrument by symbol (case-insensitive).
-    pub fn instrument(&self, s: &str) -> Option<&'a InstrumentView> {
-        self.instruments.iter().find(|i| i.symbol.eq_ignore_ascii_case(s.trim()))
-    }
 }
 
 /// The schedule preview and the book behind the pre-trade panel.
@@ -185,6 +166,27 @@ impl Ticket {
         t.limit = Input::new(o.limit_px.map(|p| p.to_string()).unwrap_or_default());
         t.focus = FieldId::Qty;
         t.mode = Mode::Amend(Box::new(row.clone()));
+        t
+    }
+
+    /// A new ticket filled in from an existing order (any status): same
+    /// symbol, side, quantity, algorithm, limit and parameters; it starts now
+    /// and keeps the original end when that is still ahead.
+    pub fn clone_of(row: &OrderRow, desk: Tz) -> Ticket {
+        let o = &row.order;
+        let mut t = Ticket::new();
+        t.symbol = Input::new(o.symbol.to_string());
+        t.side = o.side;
+        t.algo = o.algo;
+        t.qty = Input::new(o.qty.to_string());
+        t.limit = Input::new(o.limit_px.map(|p| p.to_string()).unwrap_or_default());
+        t.end = Input::new(o.end.in_tz(desk).format("%H:%M").to_string());
+        for s in params::for_algo(o.algo) {
+            if let Some(v) = o.params.get(s.name) {
+                t.params.insert(s.name, Input::new(v.clone()));
+            }
+        }
+        t.focus = FieldId::Qty;
         t
     }
 
@@ -341,6 +343,27 @@ impl Ticket {
             FieldId::Param(_) => {
                 let kind = Ticket::param_spec(f).map(|s| s.kind);
                 match kind {
+                    // A word parameter is chosen from its list: a letter picks the next choice starting with it.
+                    Some(ParamKind::Choice(opts)) => {
+                        let l = c.to_ascii_lowercase();
+                        let cur = self.input(f).map(|i| i.value().to_string()).unwrap_or_default();
+                        let starting: Vec<&str> = opts.iter().copied().filter(|o| o.starts_with(l)).collect();
+                        let next = match starting.iter().position(|o| *o == cur) {
+                            Some(i) => starting.get((i + 1) % starting.len()).copied(),
+                            None => starting.first().copied(),
+                        };
+                        match next {
+                            Some(v) => {
+                                if let Some(inp) = self.input_mut(f) {
+                                    *inp = Input::new(v.to_string());
+                                }
+                            }
+                            None => {
+                                self.refused = Some((f, format!("'{c}': choose {} with ←/→", opts.join(" or "))));
+                            }
+                        }
+                        return;
+                    }
                     Some(k) if k.accepts_char(c) => Ok(c),
                     Some(k) => {
                         self.refused = Some((f, format!("'{c}' not allowed here: {}", k.allowed())));
@@ -360,12 +383,41 @@ impl Ticket {
         }
     }
 
-    /// Passes an editing request (backspace, cursor moves) to the focused text field.
+    /// Passes an editing request (backspace, cursor moves) to the focused text field;
+    /// on a word parameter, backspace goes back to the default.
     pub fn edit(&mut self, req: InputRequest) {
         self.refused = None;
+        let choice = matches!(Ticket::param_spec(self.focus).map(|s| s.kind), Some(ParamKind::Choice(_)));
         if let Some(i) = self.input_mut(self.focus) {
-            i.handle(req);
+            if choice {
+                if matches!(req, InputRequest::DeletePrevChar | InputRequest::DeleteNextChar) {
+                    *i = Input::default();
+                }
+            } else {
+                i.handle(req);
+            }
         }
+    }
+
+    /// Every value typed or chosen, to tell whether the preview is out of date.
+    pub fn snapshot(&self) -> Vec<String> {
+        let mut v = vec![
+            self.symbol.value().to_string(),
+            self.side.as_str().to_string(),
+            self.qty.value().to_string(),
+            self.algo.as_str().to_string(),
+            self.limit.value().to_string(),
+            self.start.value().to_string(),
+            self.end.value().to_string(),
+        ];
+        v.extend(self.params.iter().map(|(k, i)| format!("{k}={}", i.value())));
+        v
+    }
+
+    /// Whether a field is chosen from a list rather than typed.
+    pub fn is_choice(f: FieldId) -> bool {
+        matches!(f, FieldId::Side | FieldId::Algo)
+            || matches!(Ticket::param_spec(f).map(|s| s.kind), Some(ParamKind::Choice(_)))
     }
 
     /// Symbols starting with what is typed, tradable ones first (at most `n`).
@@ -470,6 +522,15 @@ impl Ticket {
             {
                 e.insert(FieldId::End, format!("{} is not after the start {}", b.format("%H:%M"), a.format("%H:%M")));
             }
+            // Said plainly, on the symbol: not as a window whose end precedes a start after the close.
+            if let Some(i) = inst
+                && i.open_today
+                && !e.contains_key(&FieldId::Start)
+                && !e.contains_key(&FieldId::End)
+                && let Some(why) = m.closed(i, m.at(self.start.value()), m.at(self.end.value()))
+            {
+                e.insert(FieldId::Symbol, format!("{}: {why}", i.symbol));
+            }
             for spec in params::for_algo(self.algo) {
                 if let Some(inp) = self.params.get(spec.name)
                     && let Err(msg) = spec.kind.check(inp.value())
@@ -501,8 +562,7 @@ impl Ticket {
             return Err(errors);
         }
         let inst = m.instrument(self.symbol.value()).ok_or_else(BTreeMap::new)?;
-        let tz = m.tz.get(&*inst.symbol).copied().unwrap_or(chrono_tz::America::New_York);
-        let at = |s: &str| -> Option<Timestamp> { Some(Timestamp::from_local(tz, m.date?, parse_hhmm(s)?)) };
+        let at = |s: &str| m.at(s);
         let params = params::for_algo(self.algo)
             .filter_map(|s| {
                 let v = self.params.get(s.name)?.value().trim();
@@ -537,19 +597,30 @@ impl Ticket {
         Ok((qty.is_some() || limit_px.is_some()).then_some(Amendment { qty, limit_px, acknowledge_warnings: false }))
     }
 
-    /// Records the engine's refusal of the previewed request next to its field.
+    /// Records the engine's refusal of the previewed request next to its field:
+    /// a risk limit on what it limits (`max_order_qty` on the quantity,
+    /// `price_collar_bps` on the limit), a window on its time.
     pub fn set_remote_error(&mut self, e: Option<&ClientError>) {
         self.remote_error = e.map(|e| {
             let field = e.field.as_deref().unwrap_or("");
-            let f = self
-                .fields()
-                .into_iter()
-                .find(|f| f.engine_name() == field || (field == "limit" && *f == FieldId::Limit))
-                .unwrap_or(if field.starts_with("params") { FieldId::Algo } else { FieldId::Symbol });
+            let by_name = self.fields().into_iter().find(|f| f.engine_name() == field);
+            let f = by_name.unwrap_or(match field {
+                "limit" | "price_collar_bps" | "limit_px" => FieldId::Limit,
+                "max_order_qty" | "max_order_notional" | "max_adv_pct" | "warn_adv_pct" | "max_daily_notional"
+                | "notional" => FieldId::Qty,
+                "start" => FieldId::Start,
+                "end" => FieldId::End,
+                f if f.starts_with("params") => FieldId::Algo,
+                _ => FieldId::Symbol,
+            });
             (f, e.message.clone())
         });
     }
 }
+
+mod keys;
+mod market;
+pub use market::Market;
 
 #[cfg(test)]
 mod tests;

@@ -1,13 +1,18 @@
 //! How results from the client change the app: snapshots, the event
-//! stream, connection changes, a failed submission (the ticket comes back)
-//! and the demo's captions. Pure state changes, no I/O.
+//! stream, connection changes (stale data, the honest countdown, notes that
+//! end with their cause, interrupted orders offered for resumption), a
+//! failed submission (the ticket comes back) and the demo's captions. Pure
+//! state changes, no I/O.
 
-use super::app::{ALERTS_KEPT, Alert, App, Effect, Level, Msg, Overlay, Pane, Question, Snapshot, Tab, View};
+use super::alerts::Kind;
+use super::app::{App, Effect, Level, Msg, Offer, Overlay, Pane, Question, Snapshot, Tab, View};
+use super::note::Cause;
 use crate::client::{ClientError, StreamItem};
 use crate::engine::EventKind;
 use crate::engine::view::{OrderDetail, OrderRow};
-use crate::model::{ParentId, Timestamp};
+use crate::model::{ParentId, ParentStatus, Timestamp, human};
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 impl App {
     /// Applies a result from the client.
@@ -22,6 +27,12 @@ impl App {
             }
             Msg::Health(h, ms) => match h {
                 Ok(h) => {
+                    // The clock moves on while we were away: stamp the return with the engine's time.
+                    if let Some(c) = self.clock.as_mut()
+                        && h.now > c.now
+                    {
+                        c.now = h.now;
+                    }
                     self.set_connected(true, "health answered".into());
                     self.latency_ms = Some(ms);
                     self.health = Some(h);
@@ -33,11 +44,15 @@ impl App {
                 self.instruments = inst;
             }
             Msg::Done(what, r) => match r {
-                Ok(text) => self.note = Some((Level::Info, text)),
+                Ok(text) => self.say(Level::Info, text),
                 Err(e) => {
                     let text = format!("{what}: {}", e.message);
-                    self.push_alert(Level::Error, text.clone());
-                    self.note = Some((Level::Error, text));
+                    // An engine refusal comes back on the event stream as well: one alert, not two.
+                    if e.is_connection() {
+                        self.alert(Kind::Failed, &what, Level::Error, text.clone());
+                    }
+                    let cause = if e.is_connection() { Cause::Connection } else { Cause::Action };
+                    self.say_because(Level::Error, text, cause);
                 }
             },
             Msg::Preview(generation, p) => {
@@ -59,8 +74,15 @@ impl App {
                 self.overlay = Some(Overlay::Question(Question::Risk(req, message)));
             }
             Msg::SubmitFailed(e) => self.submit_failed(e),
-            Msg::Submitted => self.sent = None,
-            Msg::Circuit(c) => self.circuit = c,
+            Msg::Submitted => {
+                self.sent = None;
+                self.clear_note(Cause::Submission);
+            }
+            Msg::Circuit(c) => {
+                self.retry_at = c.as_ref().and_then(|c| c.retry_in_ms).map(|ms| self.wall + Duration::from_millis(ms));
+                self.circuit = c;
+                self.note_connection();
+            }
             Msg::Risk(r) => self.sup.set_risk(Ok(*r)),
             Msg::Demo(v) => self.on_demo(*v),
         }
@@ -80,6 +102,8 @@ impl App {
         self.set_orders(s.orders, s.details);
         let now = self.clock.as_ref().map_or(Timestamp(0), |c| c.now);
         self.sup.monitor.on_orders(now, &self.orders);
+        self.after_reload();
+        self.refresh_offer();
     }
 
     /// Replaces the orders and details and rebuilds the rows (selection kept).
@@ -93,10 +117,32 @@ impl App {
             }
         }
         self.table.rebuild(&self.orders, &self.details);
+        self.positions = super::positions::Book::from_orders(&self.orders, &self.instruments);
         if let Some(id) = self.pending_select
             && self.table.select_parent(id, &self.orders, &self.details)
         {
             self.pending_select = None;
+        }
+    }
+
+    /// Keeps the resume offer to orders still waiting (resumed or cancelled ones leave it).
+    fn refresh_offer(&mut self) {
+        let Some(o) = self.offer.as_mut() else { return };
+        let waiting = |id: &ParentId, orders: &[OrderRow]| {
+            orders.iter().any(|r| r.order.id == *id && super::input::resumable(r.order.status))
+        };
+        o.orders.retain(|id| waiting(id, &self.orders));
+        if o.orders.is_empty() {
+            self.offer = None;
+        }
+    }
+
+    /// Offers every order stopped for `why` (interrupted, or paused by a kill switch) for resumption.
+    fn offer_stopped(&mut self, why: &str, statuses: &[ParentStatus]) {
+        let ids: Vec<ParentId> =
+            self.orders.iter().filter(|r| statuses.contains(&r.order.status)).map(|r| r.order.id).collect();
+        if !ids.is_empty() {
+            self.offer = Some(Offer { why: why.to_string(), orders: ids });
         }
     }
 
@@ -145,33 +191,51 @@ impl App {
                 // Everyone's monitor runs; only a supervisor's view shows it (an
                 // advisor's stream carries only their own orders anyway).
                 self.sup.on_event(&e);
-                let alert = match &e.kind {
-                    EventKind::Rejected { parent, code, message, .. } => Some((
-                        Level::Error,
-                        format!(
-                            "{} rejected ({}): {message}",
-                            parent.map_or("order".into(), |p| p.to_string()),
-                            code.as_str()
-                        ),
-                    )),
+                if let Some(c) = self.clock.as_mut()
+                    && e.ts > c.now
+                {
+                    c.now = e.ts;
+                }
+                match &e.kind {
+                    EventKind::Rejected { parent, code, message, .. } => {
+                        let subject = parent.map_or_else(|| "order".to_string(), |p| p.to_string());
+                        let text = format!("{subject} refused ({}): {message}", code.as_str());
+                        self.alert(Kind::Refused, &subject, Level::Error, text);
+                    }
                     EventKind::ChildRejected { child, reason } => {
-                        Some((Level::Warn, format!("{child} rejected by venue: {reason}")))
+                        let text = format!("{child} refused by the venue: {reason}");
+                        self.alert(Kind::VenueReject, &child.parent.to_string(), Level::Warn, text);
                     }
-                    EventKind::KillAll { parents, .. } => {
-                        Some((Level::Warn, format!("kill-all: {} orders paused, children cancelled", parents.len())))
+                    EventKind::KillAll { parents, tenant, .. } => {
+                        let whom =
+                            tenant.as_ref().map_or_else(|| "kill-all".to_string(), |t| format!("desk {t} killed"));
+                        let text = format!("{whom}: {} orders paused, children cancelled", parents.len());
+                        self.alert(Kind::Kill, &whom, Level::Warn, text);
+                        self.killed.extend(parents.iter().copied());
                     }
+                    EventKind::TradingState { state: crate::risk::TradingState::Active, .. }
+                        if !self.killed.is_empty() =>
+                    {
+                        // The kill switch is lifted: what it paused may go on, in one key.
+                        let killed = std::mem::take(&mut self.killed);
+                        let ids: Vec<ParentId> =
+                            killed.into_iter().filter(|id| self.status_of(*id) == Some(ParentStatus::Paused)).collect();
+                        if !ids.is_empty() {
+                            self.offer =
+                                Some(Offer { why: "paused by the kill switch, now lifted".into(), orders: ids });
+                        }
+                    }
+                    EventKind::Interrupted { .. } => self.offer_after_reconnect = true,
                     EventKind::Done { parent, status, residual, .. } if residual.is_positive() => {
-                        Some((Level::Warn, format!("{parent} {status} with {residual} unfilled")))
+                        let text = format!("{parent} {status} with {} unfilled", human::qty(*residual));
+                        self.alert(Kind::Residual, &parent.to_string(), Level::Warn, text);
                     }
-                    _ => None,
-                };
-                if let Some((level, text)) = alert {
-                    self.alerts.push(Alert { ts: e.ts, level, text });
-                    self.trim_alerts();
+                    _ => {}
                 }
             }
             StreamItem::Lagged { missed } => {
-                self.push_alert(Level::Warn, format!("event stream lagged: {missed} events skipped, resynced"));
+                let text = format!("event stream lagged: {missed} events skipped, resynced");
+                self.alert(Kind::Lagged, "stream", Level::Warn, text);
             }
             StreamItem::Gap { missed } => {
                 self.push_alert(Level::Warn, format!("{missed} events no longer held by the engine, resynced"));
@@ -181,15 +245,52 @@ impl App {
     }
 
     /// Health calls and the event stream both report the connection; the
-    /// first to see a change records it in the alerts (once).
+    /// first to see a change records it in the alerts (once). While it is
+    /// down the footer says so; when it is back that note goes, and orders
+    /// the outage interrupted are offered for resumption.
     fn set_connected(&mut self, connected: bool, detail: String) {
         if connected != self.connected {
             let (level, what) =
                 if connected { (Level::Info, "connection back") } else { (Level::Warn, "connection lost") };
-            self.push_alert(level, format!("{what}: {detail}"));
+            let since = self.down_since.map(|t| self.wall.saturating_duration_since(t).as_secs());
+            let text = match (connected, since) {
+                (true, Some(s)) => format!("{what} after {}: {detail}", super::format::span(s)),
+                _ => format!("{what}: {detail}"),
+            };
+            self.alert(Kind::Connection, "connection", level, text);
+            if connected {
+                self.down_since = None;
+                self.retry_at = None;
+                self.clear_note(Cause::Connection);
+                // Interrupted orders are found once the orders are reloaded (refresh_offer keeps it current).
+                self.offer_after_reconnect = true;
+            } else {
+                self.down_since = Some(self.wall);
+            }
         }
         self.connected = connected;
         self.connection_note = (!connected).then_some(detail);
+        self.note_connection();
+    }
+
+    /// While down, the footer says so (once; the status bar carries the detail).
+    fn note_connection(&mut self) {
+        if self.stale() {
+            let already = self.note.as_ref().is_some_and(|n| n.cause == Cause::Connection);
+            if !already {
+                let text = format!("{} is not answering: what is shown is as of the last update", self.engine);
+                self.say_because(Level::Warn, text, Cause::Connection);
+            }
+        } else {
+            self.clear_note(Cause::Connection);
+        }
+    }
+
+    /// After a reconnection and a fresh load: offer the interrupted orders.
+    pub(crate) fn after_reload(&mut self) {
+        if std::mem::take(&mut self.offer_after_reconnect) {
+            self.offer_stopped("interrupted by the engine's restart", &[ParentStatus::Interrupted]);
+        }
     }
 
     /// A submission failed: the ticket comes back as it was typed, in edit,
@@ -200,24 +301,25 @@ impl App {
             return;
         }
         t.stage = super::ticket::Stage::Edit;
-        if e.field.is_some() {
+        if e.field.is_some() || e.code == "risk_limit" {
             t.set_remote_error(Some(&e));
         }
-        self.note = Some((Level::Error, format!("not sent: {}; the ticket is kept: enter to try again", e.message)));
+        let cause = if e.is_connection() { Cause::Connection } else { Cause::Submission };
+        self.say_because(
+            Level::Error,
+            format!("not sent: {}; the ticket is kept: enter to try again", e.message),
+            cause,
+        );
         self.ticket = Some(t);
     }
 
-    /// Adds an alert stamped with the simulated time.
+    /// Adds an alert about the connection or an action (kept for callers outside the stream).
     pub fn push_alert(&mut self, level: Level, text: String) {
-        let ts = self.clock.as_ref().map_or(Timestamp(0), |c| c.now);
-        self.alerts.push(Alert { ts, level, text });
-        self.trim_alerts();
+        self.alert(Kind::Failed, "ui", level, text);
     }
 
-    fn trim_alerts(&mut self) {
-        if self.alerts.len() > ALERTS_KEPT {
-            let extra = self.alerts.len() - ALERTS_KEPT;
-            self.alerts.drain(..extra);
-        }
+    /// The wall clock of the last tick, for tests that drive time.
+    pub fn wall_now(&self) -> Instant {
+        self.wall
     }
 }

@@ -9,6 +9,7 @@ use super::ticket::Preview;
 use crate::client::{Client, ClientError, StreamItem, TcaQuery};
 use crate::engine::OrderRequest;
 use crate::engine::view::OrderQuery;
+use crate::model::human;
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -224,7 +225,7 @@ impl<C: Client> Worker<C> {
             let c = &*w.client;
             let (what, r): (String, Result<String, ClientError>) = match e {
                 Effect::Submit(req) => {
-                    let what = format!("{} {} {}", req.side, req.qty, req.symbol);
+                    let what = format!("{} {} {}", req.side, human::qty(req.qty), req.symbol);
                     match c.submit(req.clone()).await {
                         Ok(r) => {
                             let _ = w.tx.send(Msg::Submitted);
@@ -232,7 +233,10 @@ impl<C: Client> Worker<C> {
                                 what,
                                 Ok(format!(
                                     "{} accepted: {} {} {}",
-                                    r.order.id, r.order.side, r.order.qty, r.order.symbol
+                                    r.order.id,
+                                    r.order.side,
+                                    human::qty(r.order.qty),
+                                    r.order.symbol
                                 )),
                             )
                         }
@@ -250,9 +254,10 @@ impl<C: Client> Worker<C> {
                         }
                     }
                 }
-                Effect::Amend(id, a) => {
-                    (format!("amend {id}"), c.amend(id, a).await.map(|r| format!("{id} amended: qty {}", r.order.qty)))
-                }
+                Effect::Amend(id, a) => (
+                    format!("amend {id}"),
+                    c.amend(id, a).await.map(|r| format!("{id} amended: qty {}", human::qty(r.order.qty))),
+                ),
                 Effect::Cancel(id) => {
                     (format!("cancel {id}"), c.cancel(id).await.map(|r| format!("{id} {}", r.order.status)))
                 }
@@ -304,6 +309,16 @@ impl<C: Client> Worker<C> {
                         .await
                         .map(|v| format!("desk {tenant} killed: {} orders paused, HALTED", v.len())),
                 ),
+                Effect::Export(path, csv) => {
+                    let shown = path.display().to_string();
+                    let r = tokio::task::spawn_blocking(move || std::fs::write(&path, csv)).await;
+                    let r = match r {
+                        Ok(Ok(())) => Ok(format!("exported to {shown}")),
+                        Ok(Err(e)) => Err(ClientError::new("export_failed", format!("{shown}: {e}"))),
+                        Err(e) => Err(ClientError::new("export_failed", e.to_string())),
+                    };
+                    ("export".into(), r)
+                }
                 // Both are handled by the UI loop, never sent here.
                 Effect::Copy(_) | Effect::Demo(_) => return,
             };

@@ -106,6 +106,7 @@ mod tests {
                 .iter()
                 .map(|&(q, p)| RecTrade { ts: s.open, px: px(p), qty: Qty::from_int(q), aggressor: Some(Side::Sell) })
                 .collect(),
+            from_bars: false,
             quotes: vec![RecQuote {
                 ts: s.open,
                 bids: vec![(px("100"), Qty::from_int(500))],

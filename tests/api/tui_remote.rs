@@ -87,7 +87,7 @@ impl Ui {
 
     /// The ticket's stage and what it finds wrong, for failure messages.
     fn ticket_state(&self) -> Option<String> {
-        let m = blotter::tui::app::market_of(&self.app.instruments, self.app.clock.as_ref());
+        let m = blotter::tui::app::market_of(&self.app.instruments, self.app.clock.as_ref(), self.app.tz);
         self.app.ticket.as_ref().map(|t| format!("{:?} {:?} {:?}", t.stage, t.errors(&m), t.remote_error))
     }
 
@@ -169,7 +169,7 @@ async fn the_ui_over_a_sidecar_survives_its_loss_and_resyncs() {
     ui.press(&["y"]);
     ui.until("the ticket back", 20, |a| a.ticket.is_some() && a.sent.is_none()).await;
     assert_eq!(ui.ticket_text(), Some(("AAPL".into(), "5k".into())), "nothing typed is lost");
-    let note = ui.app.note.clone().map(|(_, n)| n).unwrap_or_default();
+    let note = ui.app.note.clone().map(|n| n.text).unwrap_or_default();
     assert!(note.contains("the ticket is kept"), "{note}");
 
     // Meanwhile the desk trades on; the sidecar comes back on the same port and the UI catches up.
@@ -181,10 +181,15 @@ async fn the_ui_over_a_sidecar_survives_its_loss_and_resyncs() {
     .await;
     let s = ui.status();
     assert!(s.contains("● ok") && s.contains("circuit ● closed 0/2 fails"), "{s}");
-    let alerts: Vec<&str> = ui.app.alerts.iter().map(|a| a.text.as_str()).collect();
-    let lost = alerts.iter().filter(|a| a.starts_with("connection lost")).count();
-    assert_eq!(lost, 1, "the loss is in the alerts once: {alerts:?}");
-    assert!(alerts.iter().any(|a| a.starts_with("connection back")), "{alerts:?}");
+    let log: Vec<&str> = ui.app.log.entries().map(|e| e.text.as_str()).collect();
+    let lost = log.iter().filter(|a| a.starts_with("connection lost")).count();
+    assert_eq!(lost, 1, "the loss is in the log once: {log:?}");
+    assert!(log.iter().any(|a| a.starts_with("connection back")), "{log:?}");
+    // The alerts keep one line for the connection: the latest, with how often it changed.
+    let conn: Vec<_> = ui.app.alerts.iter().filter(|a| a.kind == blotter::tui::alerts::Kind::Connection).collect();
+    assert_eq!(conn.len(), 1, "{conn:?}");
+    assert!(conn[0].text.starts_with("connection back") && conn[0].count == 2, "{conn:?}");
+    assert!(ui.app.note.as_ref().is_none_or(|n| !n.text.contains("not answering")), "the outage note went with it");
     // A narrow terminal still says the link is fine; a loss is never dropped for width (checked above at 200).
     let narrow = render(&ui.app, 120, 30);
     let top: String = (0..120).map(|x| narrow[(x, 0)].symbol().to_string()).collect();

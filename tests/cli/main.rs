@@ -3,8 +3,10 @@
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
 
+mod calibrate;
 mod cli;
 mod cli_algos;
 mod demo;
 mod errors;
+mod tca_batch;
 mod tca_cli;

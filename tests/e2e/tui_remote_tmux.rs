@@ -3,10 +3,16 @@
 //! `blotter token create`) and the real `blotter --connect URL --token T` in
 //! tmux. The server starts the supervisor's desk with execution disabled: the
 //! first order is refused, the supervisor view names and lists the desk, `E`
-//! enables it. An order entered with the keyboard shows in the blotter; the sidecar
-//! is killed and the status bar says so (down, breaker open); it is started
-//! again on the same port and the UI comes back by itself (health ok, breaker
-//! closed, a new order goes through); `q` quits with the terminal restored.
+//! enables it. An order entered with the keyboard shows in the blotter and
+//! fills; a second one is working when the sidecar is killed (SIGKILL): the
+//! status bar says so (down, breaker open), the clock and the blotter are
+//! marked STALE, the footer says why and the bar counts how long it has been
+//! down. Started again on the same port once the dead instance's lease has
+//! run out, it resumes its engine from the ledger: the UI comes back by itself
+//! (health ok, breaker closed, STALE and the note gone), offers the
+//! interrupted order for resumption, `R` and `y` resume it and it trades to
+//! the end; the alerts keep one connection line (×2) and the message log both
+//! changes; `q` quits with the terminal restored.
 //! Skipped, saying why, only when tmux is missing (CI installs it).
 
 use crate::tmux;
@@ -149,33 +155,59 @@ fn the_ui_over_a_real_sidecar_shows_its_loss_and_comes_back() {
     let s = t.wait_for("the order to fill", |s| aapl(s).is_some_and(|r| r.contains("done")), 60);
     let p1 = aapl(&s).unwrap();
     assert!(p1.contains("5,000") && p1.contains("100%"), "{p1}");
+    // A long order is still working when the sidecar dies.
+    order(&t, "MSFT", false, "20k", "15:30", "Buy 20,000 MSFT");
+    t.wait_for("the MSFT order working", |s| s.lines().any(|l| l.contains("MSFT") && l.contains("working")), 30);
 
-    // The sidecar dies: the status bar says so, with the breaker open.
+    // The sidecar dies: the status bar says so, with the breaker open; what is shown is marked stale.
     server.kill();
     let s = t.wait_for("the loss", |s| s.contains("✗ down") && s.contains("circuit ○ open"), 30);
     let top = s.lines().next().unwrap_or_default();
     assert!(top.contains(&url) && !top.contains("● ok"), "{top}");
+    let s = t.wait_for("the STALE marker", |s| s.lines().next().unwrap_or_default().contains("STALE"), 15);
+    assert!(s.contains("· STALE"), "the blotter says its rows are stale:\n{s}");
+    assert!(s.contains("not answering"), "the footer says why:\n{s}");
+    let s = t.wait_for("how long it has been down", |s| s.contains("down ") && s.contains(" s ·"), 15);
+    assert!(s.lines().next().unwrap_or_default().contains("next try") || s.contains("trying now"), "{s}");
 
-    // Back on the same port: health ok and the breaker closed again, by itself.
-    let restarted = Server::start(d, port, &tokens, 2, &["--enable-tenants", "hq"]);
+    // The dead instance's engine lease (5 s) runs out, so the restarted sidecar resumes its engine.
+    t.wait_for("six seconds down", |s| s.contains("down 6 s") || s.contains("down 7 s"), 30);
+
+    // Back on the same port: health ok and the breaker closed again, by itself; STALE and the note go.
+    // The same flags: the same market, so the engine is resumed from the ledger.
+    let restarted = Server::start(d, port, &tokens, 2, &[]);
     let s = t.wait_for("the comeback", |s| s.contains("● ok") && s.contains("circuit ● closed 0/5 fails"), 60);
     assert!(!s.lines().next().unwrap_or_default().contains("✗ down"), "{s}");
-    // A restarted sidecar runs a new engine (its clock at 09:30 again): an
-    // order entered now goes through it once the keyboard sets it to 300x.
-    order(&t, "MSFT", true, "3k", "10:00", "Sell 3,000 MSFT");
-    t.wait_for("the MSFT order on the blotter", |s| s.lines().any(|l| l.contains("MSFT") && l.contains("SELL")), 30);
-    t.keys(&["-"]);
-    let s = t.wait_for(
-        "the MSFT order to fill",
-        |s| s.lines().any(|l| l.contains("MSFT") && l.contains("SELL") && l.contains("done")),
-        60,
+    t.wait_for("STALE to clear", |s| !s.contains("STALE") && !s.contains("not answering"), 15);
+    // The MSFT order the kill interrupted is offered for resumption in one key.
+    let s = t.wait_for("the resume offer", |s| s.contains("interrupted by the engine's restart"), 30);
+    assert!(s.contains("resume them all"), "{s}");
+    t.keys(&["R"]);
+    t.wait_for("the question", |s| s.contains("Resume these 1 orders?"), 15);
+    t.keys(&["y"]);
+    t.wait_for(
+        "MSFT working again",
+        |s| s.lines().any(|l| l.contains("MSFT") && l.contains("working")) && !s.contains("interrupted by"),
+        30,
     );
-    assert!(s.lines().any(|l| l.contains("3,000") && l.contains("MSFT")), "{s}");
+    // The resumed engine waits (speed 0); the keyboard runs it at 1800x and the resumed order trades to the end.
+    t.keys(&["+"]);
+    let s = t.wait_for(
+        "the resumed MSFT order to fill",
+        |s| s.lines().any(|l| l.contains("MSFT") && l.contains("BUY") && l.contains("done")),
+        90,
+    );
+    assert!(s.lines().any(|l| l.contains("20,000") && l.contains("MSFT")), "{s}");
     let alerts = {
         t.keys(&["3"]);
         t.wait_for("the alerts tab", |s| s.contains("connection back"), 15)
     };
-    assert!(alerts.contains("connection lost"), "the loss is in the alerts:\n{alerts}");
+    // One alert line for the connection, with how often it changed; the message log keeps both.
+    assert!(alerts.lines().any(|l| l.contains("connection back after") && l.contains("×2")), "{alerts}");
+    t.keys(&["L"]);
+    let log = t.wait_for("the message log", |s| s.contains("Messages ·"), 15);
+    assert!(log.contains("connection lost") && log.contains("connection back"), "{log}");
+    t.keys(&["Escape"]);
 
     // Nothing works any more on the sidecar: q quits at once and the shell gets its terminal back.
     t.keys(&["q"]);

@@ -74,3 +74,57 @@ fn stops_exactly_at_the_parent_quantity() {
     assert_eq!(e.fills(id).iter().map(|f| f.qty).sum::<Qty>(), p.filled);
     assert!(p.done_at.unwrap() < ny("12:00"), "20,000 JPM at 20% takes well under two hours");
 }
+
+/// A replayed BTC-USD market whose book goes one-sided (no offers) for two
+/// minutes, then empty on both sides for one, then comes back: a buyer at 10%
+/// keeps trading through all of it (posting when there is nothing to cross,
+/// crossing again when offers return) and its realised participation stays
+/// within a percentage point of the target.
+#[test]
+fn recovers_after_an_empty_and_a_one_sided_book() {
+    use blotter::market::replay::{RecQuote, RecTrade, Recording};
+    use blotter::model::{Liquidity, Timestamp};
+    let t0 = Timestamp::from_utc(chrono::DateTime::parse_from_rfc3339("2021-01-08T10:00:00Z").unwrap().to_utc());
+    let sec = |s: i64| Timestamp(t0.0 + s * 1_000_000_000);
+    let (mut trades, mut quotes) = (Vec::new(), Vec::new());
+    for s in 0..360 {
+        let minute = s / 60;
+        let (bids, asks) = match minute {
+            1 | 2 => (vec![(px("40000.00"), Qty::from_int(1))], vec![]),
+            3 => (vec![], vec![]),
+            _ => (vec![(px("40000.00"), Qty::from_int(1))], vec![(px("40000.10"), Qty::from_int(1))]),
+        };
+        quotes.push(RecQuote { ts: sec(s), bids, asks });
+        // Each second a half-coin print: sellers hitting below the bid, buyers lifting the offer.
+        let (price, side) = match (minute, s % 2) {
+            (3, _) => ("39990.00", Side::Sell),
+            (_, 0) => ("39999.90", Side::Sell),
+            _ => ("40000.10", Side::Buy),
+        };
+        let ts = Timestamp(sec(s).0 + 500_000_000);
+        trades.push(RecTrade { ts, px: px(price), qty: "0.5".parse().unwrap(), aggressor: Some(side) });
+    }
+    let rec = Recording { source: "constructed".into(), venue: None, trades, quotes, from_bars: false };
+    let date = chrono::NaiveDate::from_ymd_opt(2021, 1, 8).unwrap();
+    let mut cfg = blotter::engine::EngineConfig::new(9, date);
+    cfg.symbols = Some(vec!["BTC-USD".into()]);
+    cfg.recordings.insert("BTC-USD".into(), std::sync::Arc::new(rec));
+    let mut e = blotter::engine::Engine::new(std::sync::Arc::new(blotter::market::Universe::builtin()), cfg).unwrap();
+    let mut req = order("BTC-USD", Side::Buy, 100, AlgoKind::Pov, "09:30", "09:31", &[("rate", "0.1")]);
+    (req.start, req.end) = (Some(sec(0)), Some(sec(360)));
+    let id = run_one(&mut e, req);
+    let p = e.parent(id).unwrap().clone();
+    assert_eq!(p.status, ParentStatus::Expired, "six minutes at 10% of 180 coins is far less than 100");
+    let fills = e.fills(id);
+    for minute in 0..6 {
+        let in_minute: Vec<_> = fills.iter().filter(|f| (f.ts.0 - t0.0) / 60_000_000_000 == minute).collect();
+        let qty: Qty = in_minute.iter().map(|f| f.qty).sum();
+        assert!(qty.is_positive(), "minute {minute}: no fills while the tape printed 30 coins");
+        let takes = in_minute.iter().any(|f| f.liquidity == Liquidity::Taker);
+        // Crossing needs offers: none in minutes 1-3, and it crosses again once they return.
+        assert_eq!(takes, !(1..=3).contains(&minute), "minute {minute}: {in_minute:?}");
+    }
+    let m = e.market("BTC-USD").unwrap();
+    let s = blotter::tca::summary(&p, fills, &m.tape, e.now());
+    assert!((s.participation - 0.1).abs() < 0.01, "realised {:.4}", s.participation);
+}

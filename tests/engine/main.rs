@@ -19,6 +19,7 @@ mod determinism;
 mod embedded;
 mod engine_core;
 mod replay;
+mod replay_fidelity;
 mod risk_controls;
 mod routing;
 mod venue_matching;

@@ -2,6 +2,7 @@
 
 mod demo_tui;
 mod tui_config;
+mod tui_desk;
 mod tui_snapshots;
 mod tui_supervisor;
 mod tui_worker;

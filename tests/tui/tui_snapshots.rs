@@ -111,7 +111,7 @@ async fn demo_caption_bar() {
     let top = |a: &App| text(&render(a, 120, 40)).lines().take(7).collect::<Vec<_>>().join("\n");
     a.on_msg(Msg::Demo(Box::new(caption(2, true, false))));
     let s = top(&a);
-    assert!(s.contains("step 2 of 13") && s.contains("waiting for the next step (09:32:00)"), "{s}");
+    assert!(s.contains("step 2 of 13") && s.contains("waiting for the next step (09:32:00 EST)"), "{s}");
     assert!(s.contains("look at the blotter, P1"), "{s}");
     assert!(s.contains("space") && s.contains("next step now") && s.contains("leave the script"), "{s}");
     insta::assert_snapshot!("demo_caption_waiting", s);
@@ -137,7 +137,7 @@ async fn screenshots_include_the_supervisor_view_and_the_demo() {
     assert!(sup.contains("Working orders · every desk") && sup.contains("bob@az"), "{sup}");
     let demo = screen("demo");
     assert!(demo.contains("step 5 of 13 · look at the blotter, P4"), "{demo}");
-    assert!(demo.contains("waiting for the next step (09:45:00)") && demo.contains("‖ paused"), "{demo}");
+    assert!(demo.contains("waiting for the next step (09:45:00 EST)") && demo.contains("‖ paused"), "{demo}");
     assert!(demo.contains("Implementation shortfall (Almgren-Chriss) buys 200,000 SPY"), "{demo}");
 }
 

@@ -103,7 +103,7 @@ async fn an_advisor_cannot_reach_the_supervisor_view() {
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(a.view, View::Desk);
     assert!(!a.supervising());
-    let note = a.note.clone().map(|(_, n)| n).unwrap_or_default();
+    let note = a.note.clone().map(|n| n.text).unwrap_or_default();
     assert!(note.contains("supervisor role required") && note.contains("ADVISOR"), "{note}");
     assert_eq!(a.want().supervisor, None, "nothing of the other desks is even asked for");
     assert!(!a.orders.is_empty() && a.orders.iter().all(|o| o.order.owner.user.as_ref() == "alice"));
@@ -222,7 +222,7 @@ async fn a_new_desk_is_added_by_name_and_enabled_and_a_refused_one_is_named() {
     // n asks for the desk's name; a name with a space is refused, saying why.
     press(&c, &mut a, &["n", "=h k", "enter"]).await;
     let s = text(&render(&a, 160, 48));
-    assert!(s.contains("Add a desk") && s.contains("without spaces"), "{s}");
+    assert!(s.contains("Add a desk") && s.contains("' ' is not allowed in a desk name"), "{s}");
     let effects = press(&c, &mut a, &["ctrl-u", "=hk", "enter"]).await;
     assert!(effects.is_empty(), "listing a desk sends nothing: {effects:?}");
     assert!(a.overlay.is_none());

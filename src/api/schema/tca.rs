@@ -19,6 +19,8 @@ struct VenueShareDoc {
     share: f64,
     /// Average price there.
     avg_px: Option<Price>,
+    /// Sum of price times quantity there (before any quote_per).
+    notional: Money,
     /// Fees paid there (negative = rebates earned).
     fees: Money,
     /// Number of fills.

@@ -163,6 +163,7 @@ fn lenient<T>(
 }
 
 /// One column: its accepted header names.
+#[derive(Clone, Copy)]
 pub(crate) struct Col {
     /// Name used in error messages.
     pub name: &'static str,
@@ -198,28 +199,34 @@ fn open(path: &Path, cols: &[Col]) -> Result<(csv::Reader<std::fs::File>, Layout
     }
     let has_header = parse_time(first.get(0).unwrap_or("")).is_err();
     let layout = if has_header {
-        let names: Vec<String> = first.iter().map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
-        let mut ix = Vec::new();
-        for c in cols {
-            let found = c.aliases.iter().find_map(|a| names.iter().position(|n| n == a));
-            if found.is_none() && c.required {
-                return Err(ImportError::Row {
-                    path: path.display().to_string(),
-                    line: 1,
-                    column: c.name.into(),
-                    message: format!("missing from the header; accepted names: {}", c.aliases.join(", ")),
-                });
-            }
-            ix.push(found);
-        }
-        let names = ix.iter().map(|i| i.map(|i| names[i].clone())).collect();
-        Layout { ix, names }
+        header_layout(path, &first, cols)?
     } else {
         Layout { ix: (0..cols.len()).map(Some).collect(), names: vec![None; cols.len()] }
     };
     // Re-open so that, without a header, the first row is read again as data.
     let rdr = builder(has_header)?;
     Ok((rdr, layout))
+}
+
+/// Maps `cols` to the fields of a header row (names matched case-insensitively against each column's aliases).
+pub(crate) fn header_layout(path: &Path, header: &csv::StringRecord, cols: &[Col]) -> Result<Layout, ImportError> {
+    let names: Vec<String> =
+        header.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase()).collect();
+    let mut ix = Vec::new();
+    for c in cols {
+        let found = c.aliases.iter().find_map(|a| names.iter().position(|n| n == a));
+        if found.is_none() && c.required {
+            return Err(ImportError::Row {
+                path: path.display().to_string(),
+                line: 1,
+                column: c.name.into(),
+                message: format!("missing from the header; accepted names: {}", c.aliases.join(", ")),
+            });
+        }
+        ix.push(found);
+    }
+    let names = ix.iter().map(|i| i.map(|i| names[i].clone())).collect();
+    Ok(Layout { ix, names })
 }
 
 pub(crate) fn csv_error(path: &Path, e: csv::Error) -> ImportError {
@@ -297,19 +304,19 @@ fn positive<T: Copy + std::fmt::Display>(
     move |v| if is_pos(&v) { Ok(v) } else { Err(format!("{v} is not a positive {what}")) }
 }
 
-fn price_pos(s: &str) -> Result<Price, String> {
+pub(crate) fn price_pos(s: &str) -> Result<Price, String> {
     parse_price(s).and_then(positive("price", |p: &Price| p.is_positive()))
 }
-fn qty_pos(s: &str) -> Result<Qty, String> {
+pub(crate) fn qty_pos(s: &str) -> Result<Qty, String> {
     parse_qty(s).and_then(positive("quantity", |q: &Qty| q.is_positive()))
 }
-fn qty_nonneg(s: &str) -> Result<Qty, String> {
+pub(crate) fn qty_nonneg(s: &str) -> Result<Qty, String> {
     parse_qty(s).and_then(|q| if q.is_negative() { Err(format!("{q} is negative")) } else { Ok(q) })
 }
 
-const TS_ALIASES: &[&str] = &["timestamp", "ts", "time", "datetime", "ts_event", "ts_ms", "date"];
+pub(crate) const TS_ALIASES: &[&str] = &["timestamp", "ts", "time", "datetime", "ts_event", "ts_ms", "date"];
 
-const TRADE_COLS: [Col; 4] = [
+pub(crate) const TRADE_COLS: [Col; 4] = [
     Col { name: "timestamp", aliases: TS_ALIASES, required: true },
     Col { name: "price", aliases: &["price", "px", "trade_price"], required: true },
     Col { name: "qty", aliases: &["qty", "quantity", "size", "volume", "amount", "shares"], required: true },
@@ -356,7 +363,7 @@ pub fn read_trades(path: &Path) -> Result<Vec<RecTrade>, ImportError> {
     Ok(out)
 }
 
-const QUOTE_COLS: [Col; 5] = [
+pub(crate) const QUOTE_COLS: [Col; 5] = [
     Col { name: "timestamp", aliases: TS_ALIASES, required: true },
     Col { name: "bid", aliases: &["bid", "bid_px", "bid_price", "bid_px_00"], required: true },
     Col { name: "bid_size", aliases: &["bid_size", "bid_qty", "bid_sz", "bid_sz_00"], required: true },
@@ -384,7 +391,7 @@ pub fn read_quotes(path: &Path) -> Result<Vec<RecQuote>, ImportError> {
     Ok(out)
 }
 
-const FILL_COLS: [Col; 6] = [
+pub(crate) const FILL_COLS: [Col; 6] = [
     Col { name: "timestamp", aliases: TS_ALIASES, required: true },
     Col { name: "price", aliases: &["price", "px", "fill_price", "last_px"], required: true },
     Col { name: "qty", aliases: &["qty", "quantity", "size", "shares", "last_qty", "amount"], required: true },
@@ -393,26 +400,28 @@ const FILL_COLS: [Col; 6] = [
     Col { name: "liquidity", aliases: &["liquidity", "liq", "maker_taker"], required: false },
 ];
 
+/// One row of a fills file, with `ix` the field of each of `FILL_COLS`.
+pub(crate) fn fill_row(r: &Row<'_>, ix: &[Option<usize>]) -> Result<RecFill, ImportError> {
+    let maker = r.parse_opt(&FILL_COLS[5], ix[5], |s| match s.to_ascii_lowercase().as_str() {
+        "maker" | "m" | "passive" | "add" => Ok(true),
+        "taker" | "t" | "aggressive" | "remove" => Ok(false),
+        _ => Err(format!("'{s}' is not a liquidity flag; allowed: maker, taker")),
+    })?;
+    Ok(RecFill {
+        ts: r.parse(&FILL_COLS[0], ix[0], parse_time)?,
+        px: r.parse(&FILL_COLS[1], ix[1], price_pos)?,
+        qty: r.parse(&FILL_COLS[2], ix[2], qty_pos)?,
+        venue: r.opt(ix[3]).map(str::to_string),
+        fee: r.parse_opt(&FILL_COLS[4], ix[4], |s| Money::parse(s).map_err(|e| e.to_string()))?.unwrap_or_default(),
+        maker,
+    })
+}
+
 /// Reads a fills file (sorted by time on return).
 pub fn read_fills(path: &Path) -> Result<Vec<RecFill>, ImportError> {
     let mut out = Vec::new();
     rows(path, &FILL_COLS, |r, l| {
-        let map = &l.ix;
-        let maker = r.parse_opt(&FILL_COLS[5], map[5], |s| match s.to_ascii_lowercase().as_str() {
-            "maker" | "m" | "passive" | "add" => Ok(true),
-            "taker" | "t" | "aggressive" | "remove" => Ok(false),
-            _ => Err(format!("'{s}' is not a liquidity flag; allowed: maker, taker")),
-        })?;
-        out.push(RecFill {
-            ts: r.parse(&FILL_COLS[0], map[0], parse_time)?,
-            px: r.parse(&FILL_COLS[1], map[1], price_pos)?,
-            qty: r.parse(&FILL_COLS[2], map[2], qty_pos)?,
-            venue: r.opt(map[3]).map(str::to_string),
-            fee: r
-                .parse_opt(&FILL_COLS[4], map[4], |s| Money::parse(s).map_err(|e| e.to_string()))?
-                .unwrap_or_default(),
-            maker,
-        });
+        out.push(fill_row(r, &l.ix)?);
         Ok(())
     })?;
     out.sort_by_key(|f| f.ts);

@@ -19,13 +19,16 @@
 //!   recorded trade.
 
 pub mod bars;
+pub mod coefficients;
 pub mod csv;
+pub mod estimate;
 pub mod lobster;
 
 use crate::model::Timestamp;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 pub use csv::{ImportError, RecFill, RecQuote, RecTrade};
+use serde::Serialize;
 use std::path::Path;
 
 /// File formats of recorded data.
@@ -52,6 +55,30 @@ impl Format {
     }
 }
 
+/// What a reference price was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefKind {
+    /// The mid of a recorded quote.
+    Quote,
+    /// A recorded print.
+    Print,
+}
+
+/// The recorded price known at some moment (see [`Recording::reference_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Reference {
+    /// When it was recorded.
+    pub at: Timestamp,
+    /// The price (a mid may fall between ticks).
+    pub px: f64,
+    /// Quote mid or print.
+    pub from: RefKind,
+    /// True when it was recorded after the moment asked about (nothing was
+    /// recorded before it): a look-ahead the report flags.
+    pub look_ahead: bool,
+}
+
 /// Recorded trades and quotes of one instrument, in time order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recording {
@@ -63,6 +90,9 @@ pub struct Recording {
     pub trades: Vec<RecTrade>,
     /// Quotes (each a book snapshot, best level first).
     pub quotes: Vec<RecQuote>,
+    /// True when the trades were made from OHLCV bars (their prices walk the
+    /// bar's range: no bid-ask bounce to read a spread from).
+    pub from_bars: bool,
 }
 
 impl Recording {
@@ -113,7 +143,33 @@ impl Recording {
         if let Some(q) = quotes {
             source.push_str(&format!(" + {}", q.display()));
         }
-        Ok(Recording { source, venue: None, trades: t, quotes: q })
+        Ok(Recording { source, venue: None, trades: t, quotes: q, from_bars: format == Format::Bars })
+    }
+
+    /// The price a replay starting at `t` knows: the mid of the last two-sided
+    /// quote at or before `t`, else the last print at or before `t`. Before
+    /// the recording's first event there is none: then the first quote or
+    /// print, whichever came first, marked as looked ahead.
+    pub fn reference_at(&self, t: Timestamp) -> Option<Reference> {
+        let two_sided = |q: &RecQuote| Some((q.bid()?.to_f64() + q.ask()?.to_f64()) / 2.0);
+        let before = self.quotes.partition_point(|q| q.ts <= t);
+        let quote = self.quotes[..before].iter().rev().find_map(|q| Some((q.ts, two_sided(q)?)));
+        let print = self.trades[..self.trades.partition_point(|x| x.ts <= t)].last().map(|x| (x.ts, x.px.to_f64()));
+        let (at, px, from, look_ahead) = match (quote, print) {
+            (Some((at, px)), _) => (at, px, RefKind::Quote, false),
+            (None, Some((at, px))) => (at, px, RefKind::Print, false),
+            (None, None) => {
+                let q = self.quotes.iter().find_map(|q| Some((q.ts, two_sided(q)?)));
+                let p = self.trades.first().map(|x| (x.ts, x.px.to_f64()));
+                match (q, p) {
+                    (Some(q), Some(p)) if p.0 < q.0 => (p.0, p.1, RefKind::Print, true),
+                    (Some(q), _) => (q.0, q.1, RefKind::Quote, true),
+                    (None, Some(p)) => (p.0, p.1, RefKind::Print, true),
+                    (None, None) => return None,
+                }
+            }
+        };
+        Some(Reference { at, px, from, look_ahead })
     }
 
     /// First and last event times.

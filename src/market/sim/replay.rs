@@ -1,15 +1,61 @@
 //! The replay source of an `InstrumentMarket`: recorded quotes become the
-//! venue's book and recorded trades its flow, with our own impact on top
-//! (see `market::replay` for the rules). The engine, venues, router and
-//! algorithms see the same market interface as with the synthetic process.
+//! venue's book and recorded trades its flow, shifted by our own impact (see
+//! `market::replay` for the rules). The engine, venues, router and algorithms
+//! see the same market interface as with the synthetic process.
 
 use super::{InstrumentMarket, MarketParams, TradeDraw, VenueMarket, quote_venue};
 use crate::market::book::DEPTH;
+use crate::market::replay::coefficients::{Coefficient, recorded_instrument};
+use crate::market::replay::estimate::estimate;
 use crate::market::replay::{RecQuote, Recording};
 use crate::market::session::Session;
 use crate::market::universe::Universe;
 use crate::model::{Price, Qty, Rounding, Side, Timestamp};
+use serde::Serialize;
 use std::sync::Arc;
+
+/// What a replay runs on, for reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplaySummary {
+    /// The recorded files.
+    pub source: String,
+    /// The venue it is replayed on.
+    pub venue: String,
+    /// Recorded trades and quotes.
+    pub trades: usize,
+    /// Recorded quotes.
+    pub quotes: usize,
+    /// The instrument figures the market runs on, each with its source.
+    pub coefficients: Vec<Coefficient>,
+    /// Our participation is measured against the recorded volume of this
+    /// trailing window (the transient impact's decay time), seconds.
+    pub participation_window_s: f64,
+}
+
+/// What a replay did to one order's market, for its report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayReport {
+    /// What the replay runs on.
+    #[serde(flatten)]
+    pub summary: ReplaySummary,
+    /// The recorded price the order's arrival was taken from.
+    pub arrival: Option<crate::market::replay::Reference>,
+    /// Our impact on the recorded prices.
+    pub impact: ImpactReport,
+}
+
+/// Our impact as a replay applied it to the recorded prices and book.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ImpactReport {
+    /// The largest shift (in absolute value) added to the recording.
+    pub max_shift: Price,
+    /// The same in bps of the recording's price level.
+    pub max_shift_bps: f64,
+    /// The shift in force at the end of the run.
+    pub final_shift: Price,
+    /// Times the shift changed.
+    pub changes: usize,
+}
 
 /// Where a replay stands in its recording.
 #[derive(Debug, Clone)]
@@ -20,18 +66,39 @@ pub struct ReplayState {
     /// The quote in force.
     quote: Option<usize>,
     last_px: Option<Price>,
-    last_tick: Timestamp,
-    /// Price of the recorded trade drawn last (what the venue matches it at).
+    last_quoted: Timestamp,
+    /// Price of the recorded trade drawn last, with our impact (what the venue matches it at).
     printing: Option<Price>,
+    /// Recorded volume (raw units) printed inside the participation window.
+    window_vol: f64,
+    /// First recorded trade still inside the window.
+    window_tail: usize,
+    window_ns: i64,
+    /// Recorded volume a window holds at the recording's average pace.
+    window_expected: f64,
+    /// The same at the pace of the instrument's ADV (auction included), the
+    /// pace the transient coefficient is stated against.
+    window_adv: f64,
+    /// Our impact on the recorded prices from each time on (an entry per change).
+    shifts: Vec<(Timestamp, Price)>,
+    /// The shift the venue's book was last quoted with.
+    book_shift: Price,
+    summary: ReplaySummary,
 }
 
 fn mid_of(q: &RecQuote) -> Option<f64> {
     Some((q.bid()?.to_f64() + q.ask()?.to_f64()) / 2.0)
 }
 
+/// A window's recorded volume never counts for less than this share of its
+/// average, so a silent stretch of tape does not make one fill's impact unbounded.
+const WINDOW_FLOOR: f64 = 0.1;
+
 impl InstrumentMarket {
     /// A market of `universe` instrument `uidx` that replays `rec` on one venue
-    /// (the recording's, else the instrument's listing venue).
+    /// (the recording's, else the instrument's listing venue). Its figures
+    /// (price level, volume, volatility, spread, trade size, depth) come from
+    /// the recording; a replay has no closing auction (recordings carry none).
     pub fn replay(
         universe: &Universe,
         uidx: usize,
@@ -41,7 +108,11 @@ impl InstrumentMarket {
         params: MarketParams,
         rec: Arc<Recording>,
     ) -> Result<InstrumentMarket, String> {
-        let mut m = InstrumentMarket::new(universe, uidx, session, origin, seed, params);
+        let base = &universe.instruments()[uidx];
+        let est = estimate(&rec, base).map_err(|e| format!("{}: {e}", rec.source))?;
+        let (inst, coefficients) = recorded_instrument(base, &est);
+        let session = Session { auction: None, ..session };
+        let mut m = InstrumentMarket::with_instrument(universe, uidx, inst, session, origin, seed, params);
         let want = rec.venue.clone().unwrap_or_else(|| m.inst.listing.to_string());
         let names: Vec<String> = m.venues.iter().map(|v| universe.venue(v.venue).name.to_string()).collect();
         let slot = names.iter().position(|n| n.eq_ignore_ascii_case(&want)).ok_or_else(|| {
@@ -49,34 +120,50 @@ impl InstrumentMarket {
         })?;
         let mut v: VenueMarket = m.venues.swap_remove(slot);
         v.share = 1.0;
+        // The depth estimated from the recording is this venue's own.
+        v.base_depth = m.inst.touch_depth.raw() as f64;
         m.venues = vec![v];
         m.cum_share = vec![1.0];
         let start = origin.max(session.open);
         let next_trade = rec.trades.partition_point(|t| t.ts < start);
         let next_quote = rec.quotes.partition_point(|q| q.ts <= start);
-        let quote = next_quote.checked_sub(1);
-        let first_mid = quote
-            .or((!rec.quotes.is_empty()).then_some(0))
-            .and_then(|i| mid_of(&rec.quotes[i]))
-            .or_else(|| rec.trades.get(next_trade).map(|t| t.px.to_f64()));
-        if let Some(mid) = first_mid {
-            m.fundamental = mid;
+        // Nothing recorded after the start is known at the start (a reference
+        // from later is flagged in reports, see `Recording::reference_at`).
+        if let Some(r) = rec.reference_at(start) {
+            m.fundamental = r.px;
         }
         let open = |t: Timestamp| (t < session.close).then_some(t);
         m.next_trade = rec.trades.get(next_trade).and_then(|t| open(t.ts));
-        m.next_tick = if rec.quotes.is_empty() || quote.is_some() {
-            open(start)
-        } else {
-            rec.quotes.get(next_quote).and_then(|q| open(q.ts))
+        m.next_tick = open(start);
+        let window_ns = m.temp_tau_ns as i64;
+        let window_tail = rec.trades.partition_point(|t| t.ts.0 <= start.0 - window_ns);
+        let window_vol = rec.trades[window_tail..next_trade].iter().map(|t| t.qty.raw() as f64).sum();
+        let session_ns = (session.close.0 - session.open.0).max(1) as f64;
+        let continuous = m.inst.adv.raw() as f64 * (1.0 - m.inst.auction_share);
+        let summary = ReplaySummary {
+            source: rec.source.clone(),
+            venue: universe.venue(m.venues[0].venue).name.to_string(),
+            trades: rec.trades.len(),
+            quotes: rec.quotes.len(),
+            coefficients,
+            participation_window_s: window_ns as f64 / 1e9,
         };
         m.replay = Some(Box::new(ReplayState {
-            rec,
             next_quote,
             next_trade,
-            quote,
-            last_px: None,
-            last_tick: start,
+            quote: next_quote.checked_sub(1),
+            last_px: next_trade.checked_sub(1).map(|i| rec.trades[i].px),
+            last_quoted: start,
             printing: None,
+            window_vol,
+            window_tail,
+            window_ns,
+            window_expected: continuous * window_ns as f64 / session_ns,
+            window_adv: m.inst.adv.raw() as f64 * window_ns as f64 / session_ns,
+            shifts: Vec::new(),
+            book_shift: Price::ZERO,
+            summary,
+            rec,
         }));
         Ok(m)
     }
@@ -86,40 +173,141 @@ impl InstrumentMarket {
         self.replay.is_some()
     }
 
-    /// In a replay, the recorded price of the trade drawn last: the venue
-    /// matches that trade by its printed price rather than against the touch.
+    /// What a replay runs on (`None` for the synthetic market).
+    pub fn replay_summary(&self) -> Option<&ReplaySummary> {
+        self.replay.as_ref().map(|r| &r.summary)
+    }
+
+    /// A replay's report for an order that started at `start`.
+    pub fn replay_report(&self, start: Timestamp) -> Option<ReplayReport> {
+        let st = self.replay.as_deref()?;
+        let max = st.shifts.iter().map(|s| s.1).max_by_key(|p| p.raw().unsigned_abs()).unwrap_or_default();
+        Some(ReplayReport {
+            summary: st.summary.clone(),
+            arrival: st.rec.reference_at(start),
+            impact: ImpactReport {
+                max_shift: max,
+                max_shift_bps: max.to_f64() / self.inst.ref_price.to_f64() * 1e4,
+                final_shift: st.shifts.last().map_or(Price::ZERO, |s| s.1),
+                changes: st.shifts.len(),
+            },
+        })
+    }
+
+    /// The recording a replay runs on.
+    pub fn recording(&self) -> Option<&Arc<Recording>> {
+        self.replay.as_ref().map(|r| &r.rec)
+    }
+
+    /// Our impact as added to the recorded prices and book: (from, shift),
+    /// one entry each time it changed (on the tick grid; none before our
+    /// first fill).
+    pub fn replay_shifts(&self) -> &[(Timestamp, Price)] {
+        self.replay.as_ref().map_or(&[], |r| &r.shifts)
+    }
+
+    /// Every shift our impact added to the recording at some point during
+    /// the instant `t`: the one in force before it, and any that took over at
+    /// `t` (several events share an instant, e.g. a burst of prints with our
+    /// fill in between).
+    pub fn replay_shifts_at(&self, t: Timestamp) -> Vec<Price> {
+        let s = self.replay_shifts();
+        let (a, b) = (s.partition_point(|x| x.0 < t), s.partition_point(|x| x.0 <= t));
+        let before = a.checked_sub(1).map_or(Price::ZERO, |i| s[i].1);
+        std::iter::once(before).chain(s[a..b].iter().map(|x| x.1)).collect()
+    }
+
+    /// In a replay, the price of the trade drawn last, with our impact: the
+    /// venue matches that trade by this price rather than against the touch.
     pub fn recorded_print(&self) -> Option<Price> {
         self.replay.as_ref().and_then(|r| r.printing)
     }
 
+    /// In a replay, how much an aggressive fill's transient impact is scaled
+    /// (1 outside a replay): the coefficient is stated against the ADV's pace,
+    /// a replay measures our participation against the volume the recording
+    /// printed over the trailing window instead, so a fill of `q` adds
+    /// `temp_coeff * sigma * price * q / V_window`. Before the recording has
+    /// run a whole window, its average pace stands in for the part not yet
+    /// seen.
+    pub(super) fn replay_participation_scale(&mut self, now: Timestamp) -> f64 {
+        let Some(st) = self.replay.as_deref_mut() else { return 1.0 };
+        if st.window_expected <= 0.0 {
+            return 1.0;
+        }
+        st.advance_window(now);
+        let first = st.rec.trades.first().map_or(now, |t| t.ts);
+        let seen = ((now.0 - first.0) as f64 / st.window_ns as f64).clamp(0.0, 1.0);
+        let volume = st.window_vol + st.window_expected * (1.0 - seen);
+        st.window_adv / volume.max(WINDOW_FLOOR * st.window_expected)
+    }
+
+    /// Our impact now on the tick grid, noted in the shift path when it changed.
+    fn replay_shift(&mut self, now: Timestamp) -> Price {
+        let tick = self.inst.tick_size;
+        let raw = self.impact(now);
+        let shift = if raw == 0.0 {
+            Price::ZERO
+        } else {
+            Price::from_f64(raw).unwrap_or_default().round_to(tick, Rounding::Nearest)
+        };
+        if let Some(st) = self.replay.as_deref_mut()
+            && st.shifts.last().map_or(!shift.is_zero(), |l| l.1 != shift)
+        {
+            st.shifts.push((now, shift));
+        }
+        shift
+    }
+
     /// Applies the recorded quotes due by `now`, re-quotes the venue and returns the next update time.
     pub(super) fn replay_tick(&mut self, now: Timestamp) -> Option<Timestamp> {
-        let tick_ns = self.tick_ns as f64;
-        let (tick, lot, slope, close) =
-            (self.inst.tick_size, self.inst.lot_size, self.params.depth_slope, self.session.close);
+        let (tick_ns, close) = (self.tick_ns, self.session.close);
         let st = self.replay.as_deref_mut()?;
         let rec = Arc::clone(&st.rec);
         while st.next_quote < rec.quotes.len() && rec.quotes[st.next_quote].ts <= now {
             st.quote = Some(st.next_quote);
             st.next_quote += 1;
         }
-        let dt = (now.0 - st.last_tick.0).max(0) as f64;
-        st.last_tick = now;
-        let quote = st.quote.map(|i| &rec.quotes[i]);
-        let recorded = quote.and_then(mid_of).or(st.last_px.map(|p| p.to_f64()));
-        let next = if rec.quotes.is_empty() {
-            // Nothing is known after the last trade: stop there, so markouts beyond the data are not made up.
-            let stop = rec.trades.last().map_or(now, |t| t.ts);
-            let t = Timestamp(now.0 + self.tick_ns);
-            (t <= stop).then_some(t)
+        let next_quote = rec.quotes.get(st.next_quote).map(|q| q.ts);
+        let next = if st.quote.is_some() {
+            next_quote
         } else {
-            rec.quotes.get(st.next_quote).map(|q| q.ts)
+            // No quote yet: a book quoted around the last print, refreshed
+            // when the next print is due (at most once a tick: a sparse tape
+            // costs one refresh a print, not ten a second), and never after the
+            // last print (nothing is known beyond the data, so markouts there
+            // are not made up).
+            let stop = rec.trades.last().map_or(now, |t| t.ts);
+            let due = rec.trades.get(st.next_trade).map_or(now, |t| t.ts);
+            let t = Timestamp((now.0 + tick_ns).max(due.0));
+            let synthetic = (t <= stop).then_some(t);
+            match (synthetic, next_quote) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
         };
-        if let Some(mid) = recorded {
-            self.fundamental = mid;
+        self.replay_requote(now);
+        self.next_tick = next.filter(|t| *t < close && *t > now);
+        self.next_tick
+    }
+
+    /// Rebuilds the venue's book from the recorded quote in force (or around
+    /// the last print before the first quote), shifted by our impact now and
+    /// missing the liquidity we took that has not refilled.
+    fn replay_requote(&mut self, now: Timestamp) {
+        let shift = self.replay_shift(now);
+        let (tick, lot, slope, tick_ns) =
+            (self.inst.tick_size, self.inst.lot_size, self.params.depth_slope, self.tick_ns as f64);
+        let Some(st) = self.replay.as_deref_mut() else { return };
+        let rec = Arc::clone(&st.rec);
+        let dt = (now.0 - st.last_quoted.0).max(0) as f64;
+        st.last_quoted = now;
+        st.book_shift = shift;
+        let quote = st.quote.map(|i| &rec.quotes[i]);
+        if let Some(recorded) = quote.and_then(mid_of).or(st.last_px.map(|p| p.to_f64())) {
+            self.fundamental = recorded;
         }
         let mid = self.mid(now);
-        let shift = Price::from_f64(mid - self.fundamental).unwrap_or_default().round_to(tick, Rounding::Nearest);
         for v in &mut self.venues {
             for s in 0..2 {
                 // Liquidity we took refills over the venue's resilience time, whatever the recording says.
@@ -136,34 +324,56 @@ impl InstrumentMarket {
         }
         self.events += self.venues.len() as u64;
         self.mids.record(now, mid);
-        self.next_tick = next.filter(|t| *t < close && *t > now);
-        self.next_tick
     }
 
     /// The recorded trade due now, and the time of the next one.
     pub(super) fn replay_trade(&mut self, now: Timestamp) -> TradeDraw {
-        let close = self.session.close;
+        let shift = self.replay_shift(now);
+        if self.replay.as_deref().is_some_and(|st| st.book_shift != shift) {
+            // Our impact moved since the book was last quoted: the book moves with the prints.
+            self.replay_requote(now);
+        }
+        let (close, tick) = (self.session.close, self.inst.tick_size);
         let fundamental = self.fundamental;
         let none = TradeDraw { slot: 0, aggressor: Side::Buy, size: Qty::ZERO };
         let Some(st) = self.replay.as_deref_mut() else { return none };
         let Some(t) = st.rec.trades.get(st.next_trade).copied() else { return none };
         st.next_trade += 1;
+        st.window_vol += t.qty.raw() as f64;
         st.last_px = Some(t.px);
-        st.printing = Some(t.px);
+        // Our impact moves the recorded print, as it moves the recorded book.
+        st.printing = Some(if shift.is_zero() { t.px } else { (t.px + shift).max(tick) });
         let next = st.rec.trades.get(st.next_trade).map(|t| t.ts.max(now));
         self.next_trade = next.filter(|t| *t < close);
         self.events += 1;
-        // Without a recorded side, a trade at or above the mid was bought.
+        // Without a recorded side, a trade at or above the recorded mid was bought.
         let aggressor = t.aggressor.unwrap_or(if t.px.to_f64() >= fundamental { Side::Buy } else { Side::Sell });
         TradeDraw { slot: 0, aggressor, size: t.qty }
     }
 }
 
+impl ReplayState {
+    /// Drops recorded trades older than the window from its volume.
+    fn advance_window(&mut self, now: Timestamp) {
+        let trades = &self.rec.trades;
+        while self.window_tail < self.next_trade && trades[self.window_tail].ts.0 <= now.0 - self.window_ns {
+            self.window_vol -= trades[self.window_tail].qty.raw() as f64;
+            self.window_tail += 1;
+        }
+        if self.window_tail == self.next_trade {
+            // Exactly zero, not a float residue.
+            self.window_vol = 0.0;
+        }
+    }
+}
+
 /// Quotes one venue from a recorded book shifted by our impact, with the
 /// liquidity we took still missing from the top. A top-of-book-only
-/// recording gets deeper levels one venue step apart, the touch size growing
-/// by `slope` per level.
+/// recording gets deeper levels one venue step apart, sized like the
+/// recording's typical touch (a momentarily thin touch says nothing about the
+/// book behind it) growing by `slope` per level.
 fn quote_recorded(v: &mut VenueMarket, q: &RecQuote, shift: Price, lot: Qty, slope: f64) {
+    let typical = v.base_depth;
     for (s, levels, dir) in [(0usize, &q.bids, -1i64), (1usize, &q.asks, 1i64)] {
         let side = if s == 0 { &mut v.book.bids } else { &mut v.book.asks };
         side.clear();
@@ -172,17 +382,20 @@ fn quote_recorded(v: &mut VenueMarket, q: &RecQuote, shift: Price, lot: Qty, slo
             let eaten = dep.min(size);
             dep -= eaten;
             if px.is_positive() {
-                side.push(px, Qty::from_raw((size - eaten) as i64).round_down_to(lot));
+                side.push(px, Qty::from_f64((size - eaten) / Qty::SCALE as f64).unwrap_or_default().round_down_to(lot));
             }
         };
         for &(px, size) in levels.iter().take(DEPTH) {
             push(px + shift, size.raw() as f64);
         }
-        if let [(px, size)] = levels.as_slice() {
+        if let [(px, _)] = levels.as_slice() {
             for k in 1..DEPTH as i64 {
                 let p = Price::from_raw(px.raw() + shift.raw() + dir * k * v.step.raw());
-                push(p, size.raw() as f64 * (1.0 + slope * k as f64));
+                push(p, typical * (1.0 + slope * k as f64));
             }
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -30,6 +30,18 @@ use market_pass::{CumQ, Level, LevelQ};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// A time as an issue shows it: UTC, to the precision it has (`2026-11-25T11:00:01Z`, `...:01.5Z`).
+pub fn when(t: Timestamp) -> String {
+    let s = t.to_string();
+    match s.strip_suffix('Z').and_then(|b| b.split_once('.')) {
+        Some((whole, frac)) => {
+            let frac = frac.trim_end_matches('0');
+            if frac.is_empty() { format!("{whole}Z") } else { format!("{whole}.{frac}Z") }
+        }
+        None => s,
+    }
+}
+
 /// Buckets of each order's price chart.
 pub const CHART_BUCKETS: usize = 48;
 
@@ -83,7 +95,8 @@ pub struct OrderTca {
     pub size_pct: Option<f64>,
     /// The full report (positive = cost).
     pub tca: TcaReport,
-    /// The market over the window, for charts.
+    /// The market over the window, for charts (not in JSON: the figures are).
+    #[serde(skip)]
     pub chart: Vec<Bucket>,
     /// The fills analysed, in time order.
     #[serde(skip)]
@@ -133,13 +146,16 @@ fn structure(o: &OrderSpec) -> Result<(), InputError> {
     if o.end < o.arrival {
         return Err(err(
             "end",
-            format!("{} is before the arrival {}; the end must be at or after it", o.end, o.arrival),
+            format!("{} is before the arrival {}; the end must be at or after it", when(o.end), when(o.arrival)),
         ));
     }
     if let Some(d) = o.decision_time
         && d > o.arrival
     {
-        return Err(err("decision_time", format!("{d} is after the arrival {}; a decision comes first", o.arrival)));
+        return Err(err(
+            "decision_time",
+            format!("{} is after the arrival {}; a decision comes first", when(d), when(o.arrival)),
+        ));
     }
     if o.quote_per < 1 {
         return Err(err("quote_per", format!("{} must be a positive whole number (1, or 100 for bonds)", o.quote_per)));
@@ -207,7 +223,7 @@ impl Batch {
                 issues.push(Issue {
                     kind: IssueKind::FillOutsideWindow,
                     order_id: o.id.clone(),
-                    message: format!("fill at {} is {rel} the order's {col} {edge}", f.ts),
+                    message: format!("fill at {} is {rel} the order's {col} {}", when(f.ts), when(edge)),
                     fix: format!("correct the fill's time or the order's {col} ({})", o.source),
                     excluded: Excluded::Fill,
                     source: f.source,
@@ -355,14 +371,19 @@ fn analyse(pass: &MarketPass, p: Planned) -> Result<OrderTca, Box<Issue>> {
     let Some(arrival) = arrival else {
         return Err(no_data(
             &p,
-            format!("no {what} of {} at or before the arrival {} (its data starts at {first})", o.symbol, o.arrival),
+            format!(
+                "no {what} of {} at or before the arrival {} (its data starts at {})",
+                o.symbol,
+                when(o.arrival),
+                when(first)
+            ),
             "give market data from before the arrival, or correct the order's arrival".into(),
         ));
     };
     if last < o.arrival {
         return Err(no_data(
             &p,
-            format!("{}'s data ends at {last}, before the order's arrival {}", o.symbol, o.arrival),
+            format!("{}'s data ends at {}, before the order's arrival {}", o.symbol, when(last), when(o.arrival)),
             "give market data covering the order's window, or correct its arrival".into(),
         ));
     }
@@ -374,9 +395,10 @@ fn analyse(pass: &MarketPass, p: Planned) -> Result<OrderTca, Box<Issue>> {
                 return Err(no_data(
                     &p,
                     format!(
-                        "no {what} of {} at or before the decision time {} (its data starts at {first})",
+                        "no {what} of {} at or before the decision time {} (its data starts at {})",
                         o.symbol,
-                        o.decision_time.unwrap_or_default()
+                        when(o.decision_time.unwrap_or_default()),
+                        when(first)
                     ),
                     "give market data from before the decision, or a decision_px".into(),
                 ));
@@ -448,4 +470,4 @@ fn analyse(pass: &MarketPass, p: Planned) -> Result<OrderTca, Box<Issue>> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -299,3 +299,9 @@ fn bonds_priced_per_hundred() {
     assert_eq!(o.tca.implementation_shortfall.unwrap().trading, money("2500"));
     assert_eq!(o.executed_notional, money("987500"));
 }
+
+#[test]
+fn times_in_messages_keep_only_the_precision_they_have() {
+    assert_eq!(when(t("2026-11-25T11:00:01Z")), "2026-11-25T11:00:01Z");
+    assert_eq!(when(t("2026-11-25T11:00:01.250Z")), "2026-11-25T11:00:01.25Z");
+}

@@ -1,79 +1,110 @@
 //! The parent/child blotter. Only the rows in the visible window are built
-//! each frame (bottom's rule), so 100,000 children cost what 50 do. Columns
-//! drop from the right by priority when the terminal is narrow.
+//! each frame (bottom's rule), so 100,000 children cost what 50 do. Column
+//! widths come from the figures on screen (`columns::layout`): every digit
+//! shows, compact units (`12.3m`) only when the terminal is too narrow for
+//! the exact figures, and sideways scrolling (`<` `>`) rather than columns
+//! silently dropped. While the engine does not answer, rows are greyed.
 
 use super::super::app::{App, Pane};
+use super::super::columns::{Col, Want, layout};
+use super::super::format;
 use super::super::table::RowRef;
-use super::{block, bps_span, focused, hms, progress, px, qty, side_style, side_word, status_cell};
+use super::{block, bps_span, focused, progress, side_style, side_word, status_cell};
 use crate::engine::view::OrderRow;
-use crate::model::ChildOrder;
+use crate::model::{ChildOrder, human};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, StatefulWidget, Table, TableState, Widget};
 
-/// A column: header, width, and the priority with which it stays when space is short (lower stays longer).
-struct Col {
-    head: &'static str,
-    width: u16,
-    keep: u8,
+/// One cell before layout: its exact text, a compact form for figures, its style.
+struct Text {
+    exact: Span<'static>,
+    compact: Option<String>,
+    right: bool,
 }
 
-const COLS: [Col; 14] = [
-    Col { head: "id", width: 7, keep: 0 },
-    Col { head: "time", width: 8, keep: 3 },
-    Col { head: "symbol", width: 8, keep: 0 },
-    Col { head: "side", width: 6, keep: 0 },
-    Col { head: "qty", width: 9, keep: 1 },
-    Col { head: "filled", width: 9, keep: 2 },
-    Col { head: "% done", width: 13, keep: 0 },
-    Col { head: "leaves", width: 9, keep: 4 },
-    Col { head: "avg px", width: 9, keep: 1 },
-    Col { head: "arrival", width: 9, keep: 4 },
-    Col { head: "slip bps", width: 8, keep: 1 },
-    Col { head: "algo", width: 7, keep: 2 },
-    Col { head: "status", width: 12, keep: 0 },
-    Col { head: "schedule", width: 13, keep: 3 },
-];
-
-/// Which columns fit in `width` (1 space between columns, 2 borders).
-fn fitting(width: u16) -> Vec<usize> {
-    let mut shown: Vec<usize> = (0..COLS.len()).collect();
-    let total = |s: &[usize]| s.iter().map(|&i| COLS[i].width + 1).sum::<u16>() + 2;
-    for level in (1..=4).rev() {
-        while total(&shown) > width {
-            match shown.iter().rposition(|&i| COLS[i].keep == level) {
-                Some(p) => {
-                    shown.remove(p);
-                }
-                None => break,
-            }
-        }
+impl Text {
+    fn left(s: impl Into<String>, style: Style) -> Text {
+        Text { exact: Span::styled(s.into(), style), compact: None, right: false }
     }
-    shown
+    fn right(s: impl Into<String>, style: Style) -> Text {
+        Text { exact: Span::styled(s.into(), style), compact: None, right: true }
+    }
+    fn figure(q: crate::model::Qty, style: Style) -> Text {
+        Text { exact: Span::styled(human::qty(q), style), compact: Some(human::compact(q.to_f64())), right: true }
+    }
+    fn width(&self) -> u16 {
+        self.exact.width() as u16
+    }
+    fn compact_width(&self) -> u16 {
+        self.compact.as_ref().map_or(self.width(), |c| c.chars().count() as u16)
+    }
+}
+
+/// Header text of a column: the time column names the desk's zone, the sorted one shows its direction.
+fn head(app: &App, c: Col) -> String {
+    let base = match c {
+        Col::Time => format!("time {}", app.zone()),
+        _ => c.head().to_string(),
+    };
+    let sorted = c.sort() == Some(app.table.sort) && !(c == Col::Id && app.columns.shown.contains(&Col::Time));
+    if sorted { format!("{base} {}", if app.table.descending { "▼" } else { "▲" }) } else { base }
 }
 
 /// Draws the blotter.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let tbl = &app.table;
-    let sort = format!("{}{}", tbl.sort.label(), if tbl.descending { " ↓" } else { " ↑" });
-    let filter = if tbl.filter.is_empty() { String::new() } else { format!(" · filter: {}", tbl.filter.text) };
-    let parents = tbl.rows.iter().filter(|r| matches!(r, RowRef::Parent(_))).count();
-    let title = format!(" Blotter · {parents} orders · {} rows · sort {sort}{filter} ", tbl.rows.len());
-    let b = block(t, title, focused(app, Pane::Blotter));
+    let stale = app.stale();
+    let b = block(t, title(app, None), focused(app, Pane::Blotter));
     let inner = b.inner(area);
-    b.render(area, buf);
     let body_h = usize::from(inner.height.saturating_sub(1));
     tbl.height.set(body_h as u16);
     app.hit.blotter_rows.set(Rect { y: inner.y + 1, height: inner.height.saturating_sub(1), ..inner });
-    let shown = fitting(area.width);
-    let header = Row::new(shown.iter().map(|&i| {
-        let c = &COLS[i];
-        let marked = c.head == tbl.sort.label() || (c.head == "time" && tbl.sort.label() == "time");
-        Cell::from(c.head).style(if marked { t.header.add_modifier(Modifier::UNDERLINED) } else { t.header })
+    let cols = &app.columns.shown;
+    let start = tbl.window_start(body_h);
+    let end = (start + body_h).min(tbl.rows.len());
+    // Build only the visible window.
+    let cells: Vec<(usize, Vec<Text>)> = (start..end)
+        .map(|i| {
+            let texts = match tbl.rows[i] {
+                RowRef::Parent(p) => parent_cells(app, &app.orders[p as usize], i, cols),
+                RowRef::Child(p, c) => {
+                    let o = &app.orders[p as usize];
+                    match app.details.get(&o.order.id).and_then(|d| d.children.get(c as usize)) {
+                        Some(k) => child_cells(app, o, k, app.fill_counts.get(&k.id).copied().unwrap_or(0), cols),
+                        None => cols.iter().map(|_| Text::left("…", t.muted)).collect(),
+                    }
+                }
+            };
+            (i, texts)
+        })
+        .collect();
+    let heads: Vec<String> = cols.iter().map(|c| head(app, *c)).collect();
+    let wants: Vec<Want> = cols
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            let hw = heads[j].chars().count() as u16;
+            let exact = cells.iter().map(|(_, r)| r[j].width()).max().unwrap_or(0).max(hw);
+            let compact = cells.iter().map(|(_, r)| r[j].compact_width()).max().unwrap_or(0).max(hw);
+            Want { col: *c, exact, compact }
+        })
+        .collect();
+    let lay = layout(&wants, inner.width, app.columns.offset);
+    app.hit.hidden_right.set(lay.hidden_right);
+    let b = block(t, title(app, Some(&lay)), focused(app, Pane::Blotter));
+    b.render(area, buf);
+    let index_of = |c: Col| cols.iter().position(|x| *x == c).unwrap_or(0);
+    let header = Row::new(lay.cols.iter().map(|(c, _)| {
+        let h = &heads[index_of(*c)];
+        let style = if c.sort() == Some(tbl.sort) { t.header.add_modifier(Modifier::UNDERLINED) } else { t.header };
+        let line = if c.numeric() { Line::from(h.clone()).right_aligned() } else { Line::from(h.clone()) };
+        Cell::from(line).style(style)
     }));
+    let widths: Vec<Constraint> = lay.cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
     if tbl.rows.is_empty() {
         let msg = if app.orders.is_empty() {
             "No orders yet: press n for a new order ticket."
@@ -81,46 +112,71 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             "No order matches the filter: press / to change it."
         };
         Line::styled(msg, t.muted).render(Rect { y: inner.y + 1, height: 1, ..inner }, buf);
-        Widget::render(Table::new(Vec::<Row>::new(), widths(&shown)).header(header), inner, buf);
+        Widget::render(Table::new(Vec::<Row>::new(), widths).header(header), inner, buf);
         return;
     }
-    let start = tbl.window_start(body_h);
-    let end = (start + body_h).min(tbl.rows.len());
-    // Build only the visible window.
-    let rows: Vec<Row> = tbl.rows[start..end]
-        .iter()
-        .map(|r| match *r {
-            RowRef::Parent(i) => parent_row(app, &app.orders[i as usize], &shown),
-            RowRef::Child(i, c) => {
-                let o = &app.orders[i as usize];
-                match app.details.get(&o.order.id).and_then(|d| d.children.get(c as usize).map(|k| (d, k))) {
-                    Some((_, k)) => child_row(app, o, k, app.fill_counts.get(&k.id).copied().unwrap_or(0), &shown),
-                    None => Row::new(vec![Cell::from("…")]),
-                }
-            }
+    let rows: Vec<Row> = cells
+        .into_iter()
+        .map(|(_, texts)| {
+            let mut texts: Vec<Option<Text>> = texts.into_iter().map(Some).collect();
+            Row::new(lay.cols.iter().map(|(col, _)| {
+                let x = texts[index_of(*col)].take().unwrap_or_else(|| Text::left("", t.text));
+                let style = if stale { t.muted } else { x.exact.style };
+                // A compact column writes every figure compact, so its figures read evenly.
+                let span = match x.compact {
+                    Some(c) if lay.compact.contains(col) => Span::styled(c, style),
+                    _ => Span::styled(x.exact.content, style),
+                };
+                let line = if x.right { Line::from(span).right_aligned() } else { Line::from(span) };
+                Cell::from(line)
+            }))
         })
         .collect();
     let mut state = TableState::default().with_selected(Some(tbl.index - start));
     StatefulWidget::render(
-        Table::new(rows, widths(&shown))
+        Table::new(rows, widths)
             .header(header)
             .column_spacing(1)
-            .row_highlight_style(ratatui::style::Style::new().add_modifier(Modifier::REVERSED)),
+            .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED)),
         inner,
         buf,
         &mut state,
     );
 }
 
-fn widths(shown: &[usize]) -> Vec<Constraint> {
-    shown.iter().map(|&i| Constraint::Length(COLS[i].width)).collect()
+/// The pane's title: counts, sort, filter, marks, columns off screen, STALE.
+fn title(app: &App, lay: Option<&super::super::columns::Layout>) -> String {
+    let tbl = &app.table;
+    let parents = tbl.rows.iter().filter(|r| matches!(r, RowRef::Parent(_))).count();
+    let mut s = format!(" Blotter · {parents} orders");
+    if !tbl.filter.is_empty() {
+        s.push_str(&format!(" · filter: {}", tbl.filter.text));
+    }
+    let marked = tbl.marked.len();
+    if tbl.anchor.is_some() {
+        s.push_str(" · VISUAL");
+    } else if marked > 0 {
+        s.push_str(&format!(" · {marked} marked"));
+    }
+    if let Some(l) = lay
+        && (l.hidden_left > 0 || l.hidden_right > 0)
+    {
+        let left = if l.hidden_left > 0 { format!("◀ {} ", l.hidden_left) } else { String::new() };
+        let right = if l.hidden_right > 0 { format!(" {} ▶", l.hidden_right) } else { String::new() };
+        s.push_str(&format!(" · {left}more columns{right} (< > C)"));
+    }
+    if app.stale() {
+        s.push_str(" · STALE");
+    }
+    s.push(' ');
+    s
 }
 
-fn parent_row<'a>(app: &App, r: &'a OrderRow, shown: &[usize]) -> Row<'a> {
+fn parent_cells(app: &App, r: &OrderRow, row: usize, cols: &[Col]) -> Vec<Text> {
     let t = &app.theme;
     let o = &r.order;
-    let tz = app.tz_of(&o.symbol);
-    let dp = super::price_dp(r.mid.unwrap_or(100.0));
+    let inst = app.instrument(&o.symbol);
+    let adp = format::avg_dp(inst, r.mid.unwrap_or(100.0));
     let (status, st) = status_cell(t, o.status);
     let open = app.table.expanded.contains(&o.id);
     let glyph = if o.children == 0 {
@@ -130,42 +186,60 @@ fn parent_row<'a>(app: &App, r: &'a OrderRow, shown: &[usize]) -> Row<'a> {
     } else {
         "▸"
     };
-    let dev = match r.schedule_deviation.filter(|_| !o.status.is_terminal()) {
-        Some(d) if d > 0.005 => Span::styled(format!("{:+.1}% ahead", d * 100.0), t.warning),
-        Some(d) if d < -0.005 => Span::styled(format!("{:+.1}% behind", d * 100.0), t.warning),
-        Some(_) => Span::styled("on plan", t.ok),
-        None => Span::styled("-", t.muted),
-    };
-    let muted = o.status.is_terminal();
-    let base = if muted { t.muted } else { t.text };
-    let cells: Vec<Cell> = shown
-        .iter()
-        .map(|&i| match i {
-            0 => Cell::from(format!("{glyph}{}", o.id)).style(base),
-            1 => Cell::from(hms(o.created_at, tz)).style(base),
-            2 => Cell::from(o.symbol.to_string()).style(base),
-            3 => Cell::from(side_word(o.side)).style(side_style(t, o.side)),
-            4 => Cell::from(Line::from(qty(o.qty)).right_aligned()).style(base),
-            5 => Cell::from(Line::from(qty(o.filled)).right_aligned()).style(base),
-            6 => Cell::from(progress(o.filled.ratio(o.qty), 7)).style(t.progress),
-            7 => Cell::from(Line::from(qty(o.leaves())).right_aligned()).style(base),
-            8 => Cell::from(Line::from(px(o.avg_px(), dp)).right_aligned()).style(base),
-            9 => Cell::from(Line::from(px(o.arrival_px, dp)).right_aligned()).style(base),
-            10 => Cell::from(Line::from(bps_span(t, r.slippage_bps)).right_aligned()),
-            11 => Cell::from(o.algo.as_str().to_uppercase()).style(base),
-            12 => Cell::from(status.clone()).style(st),
-            _ => Cell::from(dev.clone()),
+    let mark = if app.table.is_marked(o.id, row) { "✓" } else { " " };
+    let base = if o.status.is_terminal() { t.muted } else { t.text };
+    let quote_per = inst.map_or(1, |i| i.quote_per);
+    cols.iter()
+        .map(|c| match c {
+            Col::Id => Text::left(format!("{mark}{glyph}{}", o.id), base),
+            Col::Time => Text::left(app.hms(o.created_at), base),
+            Col::Desk => Text::left(format!("{}/{}", o.owner.tenant, o.owner.user), base),
+            Col::Symbol => Text::left(o.symbol.to_string(), base),
+            Col::Side => Text::left(side_word(o.side), side_style(t, o.side)),
+            Col::Qty => Text::figure(o.qty, base),
+            Col::Filled => Text::figure(o.filled, base),
+            Col::Done => Text::left(progress(o.filled.ratio(o.qty), 7), t.progress),
+            // A final order has nothing left to do: its unfilled quantity is the residual, not leaves.
+            Col::Leaves if o.status.is_terminal() => Text::right("-", t.muted),
+            Col::Leaves => Text::figure(o.leaves(), base),
+            Col::AvgPx => Text::right(format::px(o.avg_px(), adp), base),
+            Col::Arrival => Text::right(format::px(o.arrival_px, adp), base),
+            Col::Slip => {
+                let s = bps_span(t, r.slippage_bps);
+                Text { exact: s, compact: None, right: true }
+            }
+            Col::Notional => {
+                let n = format::notional_f64(o.notional, quote_per);
+                let ccy = inst.map_or("", |i| &i.currency);
+                Text {
+                    exact: Span::styled(format!("{} {ccy}", human::fixed(n, 0)), base),
+                    compact: Some(format!("{} {ccy}", human::compact(n))),
+                    right: true,
+                }
+            }
+            Col::Algo => Text::left(o.algo.as_str().to_uppercase(), base),
+            Col::Status => Text::left(status.clone(), st),
+            Col::Schedule => {
+                let span = match r.schedule_deviation.filter(|_| !o.status.is_terminal()) {
+                    Some(d) if d > 0.005 => Span::styled(format!("{:+.1}% ahead", d * 100.0), t.warning),
+                    Some(d) if d < -0.005 => Span::styled(format!("{:+.1}% behind", d * 100.0), t.warning),
+                    Some(_) => Span::styled("on plan", t.ok),
+                    None => Span::styled("-", t.muted),
+                };
+                Text { exact: span, compact: None, right: false }
+            }
         })
-        .collect();
-    Row::new(cells)
+        .collect()
 }
 
-fn child_row<'a>(app: &App, parent: &OrderRow, c: &'a ChildOrder, fills: usize, shown: &[usize]) -> Row<'a> {
+fn child_cells(app: &App, parent: &OrderRow, c: &ChildOrder, fills: usize, cols: &[Col]) -> Vec<Text> {
     let t = &app.theme;
-    let tz = app.tz_of(&parent.order.symbol);
-    let dp = super::price_dp(parent.mid.unwrap_or(100.0));
+    let inst = app.instrument(&parent.order.symbol);
+    let ref_px = parent.mid.unwrap_or(100.0);
+    let dp = format::price_dp(inst, ref_px);
+    let adp = format::avg_dp(inst, ref_px);
     let style = if c.status.is_terminal() { t.muted } else { t.text };
-    let lat = c.acked_at.map_or("-".to_string(), |a| format!("{:.2}ms", (a.0 - c.sent_at.0) as f64 / 1e6));
+    let lat = c.acked_at.map_or("-".to_string(), |a| format::latency_us((a.0 - c.sent_at.0) as f64 / 1e3));
     let kind = format!(
         "{} {}",
         match c.order_type {
@@ -184,43 +258,31 @@ fn child_row<'a>(app: &App, parent: &OrderRow, c: &'a ChildOrder, fills: usize, 
         crate::model::ChildStatus::Cancelled => t.cancelled,
         _ => t.working,
     };
-    let cells: Vec<Cell> = shown
-        .iter()
-        .map(|&i| match i {
-            0 => Cell::from(format!(" └C{}", c.id.seq)),
-            1 => Cell::from(hms(c.sent_at, tz)),
-            2 => Cell::from(c.venue.to_string()),
-            3 => Cell::from(side_word(c.side)).style(side_style(t, c.side)),
-            4 => Cell::from(Line::from(qty(c.qty)).right_aligned()),
-            5 => Cell::from(Line::from(qty(c.filled)).right_aligned()),
-            6 => Cell::from(progress(c.filled.ratio(c.qty), 7)).style(t.progress),
-            7 => Cell::from(Line::from(qty(c.leaves())).right_aligned()),
-            8 => Cell::from(Line::from(px(c.avg_px(), dp)).right_aligned()),
-            9 => {
-                Cell::from(Line::from(c.px.map_or("MKT".into(), |p| format!("@{:.*}", dp, p.to_f64()))).right_aligned())
+    let quote_per = inst.map_or(1, |i| i.quote_per);
+    cols.iter()
+        .map(|col| match col {
+            Col::Id => Text::left(format!("  └C{}", c.id.seq), style),
+            Col::Time => Text::left(app.hms(c.sent_at), style),
+            Col::Desk => Text::left("", style),
+            Col::Symbol => Text::left(c.venue.to_string(), style),
+            Col::Side => Text::left(side_word(c.side), side_style(t, c.side)),
+            Col::Qty => Text::figure(c.qty, style),
+            Col::Filled => Text::figure(c.filled, style),
+            Col::Done => Text::left(progress(c.filled.ratio(c.qty), 7), t.progress),
+            Col::Leaves if c.status.is_terminal() => Text::right("-", t.muted),
+            Col::Leaves => Text::figure(c.leaves(), style),
+            Col::AvgPx => Text::right(format::px(c.avg_px(), adp), style),
+            Col::Arrival => {
+                Text::right(c.px.map_or_else(|| "MKT".into(), |p| format!("@{}", format::px(Some(p), dp))), style)
             }
-            10 => Cell::from(Line::from(lat.clone()).right_aligned()),
-            11 => Cell::from(kind.clone()),
-            12 => Cell::from(c.status.as_str().replace('_', " ")).style(status_style),
-            _ => Cell::from(format!("{fills} fill{}", if fills == 1 { "" } else { "s" })),
+            Col::Slip => Text::right(lat.clone(), style),
+            Col::Notional => {
+                let n = format::notional_f64(c.notional, quote_per);
+                Text { exact: Span::styled(human::fixed(n, 0), style), compact: Some(human::compact(n)), right: true }
+            }
+            Col::Algo => Text::left(kind.clone(), style),
+            Col::Status => Text::left(c.status.as_str().replace('_', " "), status_style),
+            Col::Schedule => Text::left(format!("{fills} fill{}", if fills == 1 { "" } else { "s" }), style),
         })
-        .collect();
-    Row::new(cells).style(style)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn columns_drop_by_priority_but_keep_the_essentials() {
-        let all = fitting(400);
-        assert_eq!(all.len(), COLS.len());
-        let narrow = fitting(80);
-        let names: Vec<&str> = narrow.iter().map(|&i| COLS[i].head).collect();
-        for must in ["id", "symbol", "side", "% done", "status"] {
-            assert!(names.contains(&must), "{must} dropped at 80 columns: {names:?}");
-        }
-        assert!(narrow.iter().map(|&i| COLS[i].width + 1).sum::<u16>() + 2 <= 80);
-    }
+        .collect()
 }

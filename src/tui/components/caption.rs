@@ -25,13 +25,13 @@ pub fn height(d: &DemoView, width: u16) -> u16 {
 }
 
 fn key(app: &App, a: Action) -> String {
-    app.keymap.key_for(Context::Normal, a).map_or_else(|| "?".into(), |k| k.to_string())
+    app.keymap.key_for(Context::Demo, a).map_or_else(|| "?".into(), |k| k.to_string())
 }
 
 /// Draws the caption bar.
 pub fn render(app: &App, d: &DemoView, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let tz = chrono_tz::America::New_York;
+    let tz = app.tz;
     let step = if d.fired == 0 { "starting".to_string() } else { format!("step {} of {}", d.fired, d.total) };
     // What to look at, in words as well (the step also turns the view to it).
     let look = match d.look {
@@ -55,7 +55,9 @@ pub fn render(app: &App, d: &DemoView, area: Rect, buf: &mut Buffer) {
     Paragraph::new(Line::styled(d.caption.clone(), t.text)).wrap(Wrap { trim: true }).render(cap, buf);
     let next = key(app, Action::DemoNext);
     let leave = key(app, Action::DemoLeave);
-    let at = |ts: Option<crate::model::Timestamp>| ts.map_or(String::new(), |x| format!(" ({})", super::hms(x, tz)));
+    let at = |ts: Option<crate::model::Timestamp>| {
+        ts.map_or(String::new(), |x| format!(" ({} {})", super::hms(x, tz), app.zone()))
+    };
     let mut spans: Vec<Span> = Vec::new();
     if !d.refused.is_empty() {
         spans.push(Span::styled(format!("✗ refused: {} · ", d.refused.join("; ")), t.error));

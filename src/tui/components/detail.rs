@@ -1,7 +1,9 @@
-//! The tabbed detail pane under the blotter: venues, TCA, alerts.
+//! The tabbed detail pane under the blotter: venues, TCA, alerts (grouped
+//! by kind, one line per subject with its count) and positions.
 
-use super::super::app::{App, Level, Pane, Tab};
-use super::{block, focused, hms};
+use super::super::app::{App, Pane, Tab};
+use super::super::note::Level;
+use super::{block, focused};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -43,7 +45,53 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Tab::Venues => super::venues::render(app, body, buf),
         Tab::Tca => super::tca::render(app, body, buf),
         Tab::Alerts => alerts(app, body, buf),
+        Tab::Positions => super::positions::render(app, body, buf),
     }
+}
+
+/// The alert lines as shown: a group heading when a kind has several
+/// subjects, then one line per subject (newest first) with its count.
+pub fn alert_lines(app: &App, height: usize) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let style = |l: Level| match l {
+        Level::Info => t.ok,
+        Level::Warn => t.warning,
+        Level::Error => t.error,
+    };
+    let mut lines = Vec::new();
+    let groups = app.alerts.groups();
+    // Each group gets a fair share of the lines, so one noisy kind cannot hide the others.
+    let share = (height / groups.len().max(1)).max(2);
+    for g in &groups {
+        if g.items.len() > 1 {
+            let worst = g.items.iter().map(|a| a.level).max().unwrap_or(Level::Info);
+            let times: u32 = g.items.iter().map(|a| a.count).sum();
+            lines.push(Line::from(vec![
+                Span::styled(format!("▾ {} ", g.kind.title()), super::strong(style(worst))),
+                Span::styled(
+                    format!("· {} subjects, {times} times · latest {}", g.items.len(), app.hms(g.items[0].ts)),
+                    t.muted,
+                ),
+            ]));
+        }
+        let room = if g.items.len() > 1 { share.saturating_sub(1) } else { share };
+        for a in g.items.iter().take(room) {
+            let count = if a.count > 1 { format!(" ×{}", a.count) } else { String::new() };
+            lines.push(Line::from(vec![
+                Span::styled(app.hms(a.ts), t.muted),
+                Span::raw(" "),
+                Span::styled(format!("{:<5}", a.level.word()), style(a.level)),
+                Span::raw(" "),
+                Span::styled(a.text.clone(), t.text),
+                Span::styled(count, super::strong(t.warning)),
+            ]));
+        }
+        if g.items.len() > room {
+            lines
+                .push(Line::styled(format!("  … {} more (L: the message log has all)", g.items.len() - room), t.muted));
+        }
+    }
+    lines
 }
 
 fn alerts(app: &App, area: Rect, buf: &mut Buffer) {
@@ -53,26 +101,7 @@ fn alerts(app: &App, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     }
-    let tz = chrono_tz::America::New_York;
-    let lines: Vec<Line> = app
-        .alerts
-        .iter()
-        .rev()
-        .take(usize::from(area.height))
-        .map(|a| {
-            let (word, style) = match a.level {
-                Level::Info => ("info ", t.ok),
-                Level::Warn => ("warn ", t.warning),
-                Level::Error => ("ERROR", t.error),
-            };
-            Line::from(vec![
-                Span::styled(hms(a.ts, tz), t.muted),
-                Span::raw(" "),
-                Span::styled(word, style),
-                Span::raw(" "),
-                Span::styled(a.text.clone(), t.text),
-            ])
-        })
-        .collect();
+    let mut lines = vec![Line::styled(format!("times {} · newest first", app.zone()), t.muted)];
+    lines.extend(alert_lines(app, usize::from(area.height.saturating_sub(1))));
     Paragraph::new(lines).render(area, buf);
 }

@@ -7,7 +7,7 @@ use super::{block, centered};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 /// The lines of the help overlay.
 pub fn lines(app: &App) -> Vec<Line<'static>> {
@@ -40,7 +40,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 /// Draws the help overlay.
 pub fn render(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
     let r = centered(area, 64, area.height.saturating_sub(2));
-    Clear.render(r, buf);
+    super::clear(&app.theme, r, buf);
     let l = lines(app);
     let max = (l.len() as u16).saturating_sub(r.height.saturating_sub(2));
     Paragraph::new(l).block(block(&app.theme, " Keys ", true)).scroll((scroll.min(max), 0)).render(r, buf);

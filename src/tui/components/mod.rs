@@ -1,11 +1,14 @@
 //! Views: pure functions of `&App` into a buffer. The root lays out the
-//! status bar, the blotter, the tabbed detail pane and the hint bar, then
-//! paints overlays (ticket, prompt, question, help) in z-order on top.
+//! status bar, an offer line when orders wait to be resumed, the blotter,
+//! the tabbed detail pane and the footer, then paints overlays (ticket,
+//! prompt, question, help, log, column chooser) in z-order on top.
 
 pub mod blotter;
 pub mod caption;
 pub mod detail;
 pub mod help;
+pub mod overlays;
+pub mod positions;
 pub mod risk;
 pub mod status;
 pub mod supervisor;
@@ -13,30 +16,48 @@ pub mod tca;
 pub mod ticket;
 pub mod venues;
 
-use super::app::{App, Level, Overlay, Pane, PromptKind, Question};
+pub use super::format::{compact as qty_short, money as money_short, px, qty};
+
+use super::app::{App, Overlay, Pane};
 use super::keymap::Context;
+use super::note::Level;
 use super::theme::Theme;
-use crate::model::{ParentStatus, Price, Qty, Side, Timestamp};
+use crate::model::{ParentStatus, Side, Timestamp};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
 
 /// Smallest terminal the UI draws in.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
 
+/// Whether `area` is below the smallest usable size.
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1
+}
+
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = &self.theme;
+        self.hit.screen.set(area);
         buf.set_style(area, t.text);
-        if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-            too_small(area, buf, t);
+        if too_small(area) {
+            draw_too_small(self, area, buf);
             return;
         }
-        let [top, body, bottom] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(8), Constraint::Length(1)]).areas(area);
+        let offer_h = u16::from(self.offer.is_some() && !self.supervising());
+        let [top, offer, body, bottom] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(offer_h),
+            Constraint::Min(8),
+            Constraint::Length(1),
+        ])
+        .areas(area);
         status::render(self, top, buf);
+        if let Some(o) = self.offer.as_ref().filter(|_| offer_h > 0) {
+            offer_line(self, o, offer, buf);
+        }
         let body = match &self.demo {
             Some(d) => {
                 let h = caption::height(d, body.width).min(body.height / 2);
@@ -53,28 +74,51 @@ impl Widget for &App {
             blotter::render(self, blot, buf);
             detail::render(self, detail, buf);
         }
-        hint_bar(self, bottom, buf);
+        footer(self, bottom, buf);
         if self.ticket.is_some() {
             ticket::render(self, body, buf);
         }
         match &self.overlay {
             Some(Overlay::Help { scroll }) => help::render(self, *scroll, body, buf),
-            Some(Overlay::Question(q)) => question(self, q, body, buf),
-            Some(Overlay::Prompt(p)) => prompt(self, p, body, buf),
+            Some(Overlay::Log { scroll }) => overlays::log(self, *scroll, body, buf),
+            Some(Overlay::Columns { cursor }) => overlays::columns(self, *cursor, body, buf),
+            Some(Overlay::Question(q)) => overlays::question(self, q, body, buf),
+            Some(Overlay::Prompt(p)) => overlays::prompt(self, p, body, buf),
             None => {}
         }
     }
 }
 
-fn too_small(area: Rect, buf: &mut Buffer, t: &Theme) {
-    let lines = vec![
+/// Below the smallest size: what is needed, and the pending question if
+/// there is one (so `q` never opens a dialog nobody can see).
+fn draw_too_small(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let mut lines = vec![
         Line::styled("Terminal too small", t.warning),
         Line::styled(format!("need {}x{}, have {}x{}", MIN_SIZE.0, MIN_SIZE.1, area.width, area.height), t.text),
-        Line::styled("enlarge the window or reduce the font; q quits", t.muted),
     ];
-    let h = (lines.len() as u16).min(area.height);
+    match &app.overlay {
+        Some(Overlay::Question(super::app::Question::Quit { working })) => {
+            lines.push(Line::styled(format!("{working} order(s) not finished. Quit anyway? y / n"), t.warning));
+        }
+        _ => lines.push(Line::styled("enlarge the window or reduce the font; q quits", t.muted)),
+    }
+    let h = (lines.len() as u16 + 2).min(area.height);
     let y = area.y + area.height.saturating_sub(h) / 2;
     Paragraph::new(lines).centered().wrap(Wrap { trim: true }).render(Rect { y, height: h, ..area }, buf);
+}
+
+fn offer_line(app: &App, o: &super::app::Offer, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let key = |a| app.keymap.key_for(Context::Normal, a).map_or_else(|| "?".into(), |k| k.to_string());
+    Line::from(vec![
+        Span::styled(format!(" ⟳ {} order(s) {}: ", o.orders.len(), o.why), strong(t.warning)),
+        Span::styled(format!(" {} ", key(super::action::Action::ResumeAll)), t.hint_key),
+        Span::styled(" resume them all ", t.hint_desc),
+        Span::styled(format!(" {} ", key(super::action::Action::ClearMarks)), t.hint_key),
+        Span::styled(" dismiss ", t.hint_desc),
+    ])
+    .render(area, buf);
 }
 
 /// A bordered block titled `title`, highlighted when focused.
@@ -91,23 +135,40 @@ pub fn focused(app: &App, p: Pane) -> bool {
     app.focus == p && app.ticket.is_none() && app.overlay.is_none()
 }
 
-fn hint_bar(app: &App, area: Rect, buf: &mut Buffer) {
+/// The footer: the note (whole if it fits, else cut with a pointer to the
+/// log), the context's keys in what is left, and `? help` always at the right.
+fn footer(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    if let Some((level, text)) = &app.note {
-        let style = match level {
-            Level::Info => t.ok,
-            Level::Warn => t.warning,
-            Level::Error => t.error,
-        };
-        // The note takes the right part; keys keep the left.
-        let w = (text.chars().count() as u16 + 2).min(area.width / 2);
-        let note = Rect { x: area.right() - w, width: w, ..area };
-        Paragraph::new(Line::styled(text.clone(), style)).right_aligned().render(note, buf);
-        hints(app, Rect { width: area.width - w, ..area }, buf);
-    } else {
-        hints(app, area, buf);
+    let help = app.keymap.key_for(Context::Normal, super::action::Action::Help).map(|k| format!(" {k} "));
+    let help_w = help.as_ref().map_or(0, |h| h.chars().count() as u16 + 6);
+    let [left, right] = Layout::horizontal([Constraint::Min(0), Constraint::Length(help_w)]).areas(area);
+    if let Some(h) = help {
+        Line::from(vec![Span::styled(h, t.hint_key), Span::styled(" help ", t.hint_desc)])
+            .right_aligned()
+            .render(right, buf);
     }
-    let _ = t;
+    let Some(note) = &app.note else {
+        hints(app, left, buf);
+        return;
+    };
+    let style = match note.level {
+        Level::Info => t.ok,
+        Level::Warn => t.warning,
+        Level::Error => t.error,
+    };
+    let room = usize::from(left.width.saturating_sub(1));
+    let n = note.text.chars().count();
+    let text = if n <= room {
+        note.text.clone()
+    } else {
+        let tail = " … (L: whole)";
+        let keep = room.saturating_sub(tail.chars().count());
+        format!("{}{tail}", note.text.chars().take(keep).collect::<String>())
+    };
+    let w = (text.chars().count() as u16 + 1).min(left.width);
+    let note_area = Rect { x: left.right() - w, width: w, ..left };
+    Paragraph::new(Line::styled(text, style)).right_aligned().render(note_area, buf);
+    hints(app, Rect { width: left.width - w, ..left }, buf);
 }
 
 fn hints(app: &App, area: Rect, buf: &mut Buffer) {
@@ -115,8 +176,9 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
     let ctx = app.context();
     let mut spans: Vec<Span> = Vec::new();
     let mut used = 0usize;
-    let mut seen = Vec::new();
-    for b in app.keymap.bindings(ctx).iter().chain(app.keymap.bindings(Context::Global)) {
+    let mut seen = vec![super::action::Action::Help];
+    let demo = if app.demo.is_some() { app.keymap.bindings(Context::Demo) } else { &[] };
+    for b in demo.iter().chain(app.keymap.bindings(ctx)).chain(app.keymap.bindings(Context::Global)) {
         if seen.contains(&b.action) || !app.offers(b.action) {
             continue;
         }
@@ -134,146 +196,17 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
+/// Clears an overlay's area to the theme's own background, never the terminal's.
+pub fn clear(t: &Theme, area: Rect, buf: &mut Buffer) {
+    ratatui::widgets::Clear.render(area, buf);
+    buf.set_style(area, t.text);
+}
+
 /// A centred rectangle of at most `w` x `h` inside `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
-}
-
-fn question(app: &App, q: &Question, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let (title, text) = match q {
-        Question::Cancel(id) => {
-            let what = app
-                .orders
-                .iter()
-                .find(|o| o.order.id == *id)
-                .map(|o| {
-                    format!(
-                        "{} {} {} of {} ({} filled, {} left)",
-                        side_word(o.order.side),
-                        qty(o.order.qty),
-                        o.order.symbol,
-                        o.order.algo.as_str().to_uppercase(),
-                        qty(o.order.filled),
-                        qty(o.order.leaves())
-                    )
-                })
-                .unwrap_or_default();
-            (
-                "Cancel order",
-                vec![format!("Cancel {id}?"), what, "Working children are cancelled; the residual is reported.".into()],
-            )
-        }
-        Question::Risk(req, message) => (
-            "Risk warning",
-            vec![
-                format!("{} {} {}: the risk controls warn:", req.side, qty(req.qty), req.symbol),
-                message.clone(),
-                "Send it anyway (the acknowledgement is recorded)?".into(),
-            ],
-        ),
-        Question::TradingState(tenant, state) => (
-            "Trading state",
-            vec![
-                format!("Set desk {tenant} {state}?"),
-                match state {
-                    crate::risk::TradingState::Active => "New orders are accepted again; paused orders can be resumed.",
-                    crate::risk::TradingState::Reducing => "Only orders that reduce its positions, and cancels.",
-                    crate::risk::TradingState::Halted => "No new orders, no increases, no resumes; cancels only.",
-                }
-                .into(),
-            ],
-        ),
-        Question::Execution(tenant, on) => (
-            "Execution",
-            vec![
-                format!("{} execution for desk {tenant}?", if *on { "Enable" } else { "Disable" }),
-                if *on {
-                    "Its orders are accepted (subject to its trading state and limits).".into()
-                } else {
-                    "Its new orders are refused with execution_disabled; working orders go on.".into()
-                },
-            ],
-        ),
-        Question::Quit { working } => (
-            "Quit",
-            vec![
-                format!("{working} order(s) are not finished (working, pending or paused)."),
-                if app.engine.starts_with("http") {
-                    "They keep working on the sidecar.".into()
-                } else {
-                    "The embedded engine stops with the app: they will not finish.".into()
-                },
-                "Quit anyway?".into(),
-            ],
-        ),
-    };
-    let r = centered(area, 64, 8);
-    Clear.render(r, buf);
-    let mut lines: Vec<Line> = text.into_iter().map(|s| Line::styled(s, t.text)).collect();
-    lines.push(Line::default());
-    lines.push(Line::from(vec![
-        Span::styled(" y ", t.hint_key),
-        Span::styled(" yes   ", t.hint_desc),
-        Span::styled(" n ", t.hint_key),
-        Span::styled(" no ", t.hint_desc),
-    ]));
-    Paragraph::new(lines).block(block(t, format!(" {title} "), true)).wrap(Wrap { trim: true }).render(r, buf);
-}
-
-fn prompt(app: &App, p: &super::app::Prompt, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let target = p.target.as_deref().unwrap_or("?");
-    let (title, help): (&str, String) = match p.kind {
-        PromptKind::Filter => {
-            (" Filter ", "symbol, status, algo or user; or sym:AAPL status:working algo:twap user:desk side:buy".into())
-        }
-        PromptKind::Jump => (" Jump to order ", "an order id such as P17 (or 17)".into()),
-        PromptKind::KillAll => {
-            (" KILL ALL ", "cancels every working child and pauses every order. Type KILL and press enter.".into())
-        }
-        PromptKind::KillTenant => (
-            " KILL DESK ",
-            format!(
-                "cancels every working child of desk {target}, pauses its orders and HALTS it. Type {target} and press enter."
-            ),
-        ),
-        PromptKind::AddTenant => (
-            " Add a desk ",
-            "the tenant's name as its tokens give it (1-64 characters, no spaces); it is listed so you can enable and configure it".into(),
-        ),
-        PromptKind::UserLimits => (
-            " User override ",
-            format!("the user on desk {target} whose limits override the desk's (1-64 characters, no spaces)"),
-        ),
-        PromptKind::GlobalState => (
-            " EVERY DESK ",
-            "sets the trading state of every desk; orders are not cancelled or paused (K is the kill switch). Type ACTIVE, REDUCING or HALTED and press enter.".into(),
-        ),
-    };
-    let r = centered(area, 72, 7);
-    Clear.render(r, buf);
-    let inner_w = usize::from(r.width.saturating_sub(4));
-    let scroll = p.input.visual_scroll(inner_w);
-    let value: String = p.input.value().chars().skip(scroll).collect();
-    let mut lines = vec![
-        Line::styled(help, t.muted),
-        Line::from(vec![Span::styled("> ", t.accent), Span::styled(value, t.input), Span::styled("█", t.accent)]),
-    ];
-    if let Some(e) = &p.error {
-        lines.push(Line::styled(format!("✗ {e}"), t.error));
-    }
-    let focused_style = if matches!(p.kind, PromptKind::KillAll | PromptKind::KillTenant | PromptKind::GlobalState) {
-        t.error
-    } else {
-        t.border_focus
-    };
-    Paragraph::new(lines)
-        .block(block(t, title, true).border_style(focused_style))
-        .wrap(Wrap { trim: false })
-        .render(r, buf);
 }
 
 /// `BUY`/`SELL` with an arrow glyph: the side never rests on colour alone.
@@ -307,71 +240,12 @@ pub fn status_cell(t: &Theme, s: ParentStatus) -> (String, Style) {
     (format!("{g} {s}"), st)
 }
 
-/// A quantity with thousands separators (`200,000`, `0.5`).
-pub fn qty(q: Qty) -> String {
-    let s = q.to_string();
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(a, b)| (a, Some(b)));
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    let mut out = String::from(sign);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    match frac {
-        Some(f) => format!("{out}.{f}"),
-        None => out,
-    }
-}
-
-/// A quantity in short form (`25.0k`, `1.20m`).
-pub fn qty_short(q: f64) -> String {
-    let a = q.abs();
-    if a >= 1e6 {
-        format!("{:.2}m", q / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.1}k", q / 1e3)
-    } else {
-        format!("{q:.0}")
-    }
-}
-
-/// A price with up to `dp` decimals, or `-`.
-pub fn px(p: Option<Price>, dp: usize) -> String {
-    p.map_or("-".into(), |p| format!("{:.*}", dp, p.to_f64()))
-}
-
-/// Decimals to show for prices of this size.
-pub fn price_dp(reference: f64) -> usize {
-    // FX and sub-$10 prices need pips; everything else reads in cents.
-    if reference >= 10.0 { 2 } else { 4 }
-}
-
-/// Money in short form (`$1.25m`).
-pub fn money_short(x: f64, ccy: &str) -> String {
-    let sym = if ccy == "USD" { "$" } else { "" };
-    let tail = if sym.is_empty() { format!(" {ccy}") } else { String::new() };
-    let a = x.abs();
-    let body = if a >= 1e9 {
-        format!("{:.2}bn", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.2}m", a / 1e6)
-    } else if a >= 1e3 {
-        format!("{:.1}k", a / 1e3)
-    } else {
-        format!("{a:.2}")
-    };
-    let sign = if x < 0.0 { "-" } else { "" };
-    format!("{sign}{sym}{body}{tail}")
-}
-
-/// Time of day in a zone.
+/// Time of day in a zone (`10:15:02`); the caller labels the zone.
 pub fn hms(ts: Timestamp, tz: chrono_tz::Tz) -> String {
     ts.in_tz(tz).format("%H:%M:%S").to_string()
 }
 
-/// A cost in bps with its sign and a word, styled: positive is a cost.
+/// A cost in bps with its sign, styled: positive is a cost.
 pub fn bps_span(t: &Theme, b: Option<f64>) -> Span<'static> {
     match b {
         Some(b) if b > 0.005 => Span::styled(format!("{b:+.1}"), t.loss),
@@ -396,6 +270,7 @@ pub fn strong(s: Style) -> Style {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Qty;
 
     #[test]
     fn numbers_read_as_a_desk_writes_them() {
@@ -403,7 +278,7 @@ mod tests {
         assert_eq!(money_short(4_762_500.0, "USD"), "$4.76m");
         assert_eq!(money_short(12.5, "CHF"), "12.50 CHF");
         assert_eq!(qty(Qty::from_int(1_234_567)), "1,234,567");
-        assert_eq!(qty_short(25_000.0), "25.0k");
+        assert_eq!(qty_short(25_000.0), "25k");
         assert_eq!(progress(0.5, 4), "██░░  50%");
         assert_eq!(side_word(Side::Sell), "▼ SELL");
     }

@@ -26,15 +26,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         None,
     ));
     let sym = app.session_state();
-    let tz = sym.as_ref().map_or(chrono_tz::America::New_York, |(s, _)| app.tz_of(s));
+    // One desk clock: the desk's zone, labelled, whatever order is selected.
+    let stale = app.stale();
+    let clock_style = if stale { t.muted } else { t.accent };
+    let stale_badge = || Span::styled(" STALE ", t.stale_badge);
     segs.push(match &app.clock {
         Some(c) => {
-            let at = c.now.in_tz(tz);
-            (
-                0,
-                vec![Span::styled(at.format("%a %Y-%m-%d %H:%M:%S %Z").to_string(), t.accent)],
-                Some(vec![Span::styled(at.format("%H:%M:%S %Z").to_string(), t.accent)]),
-            )
+            let at = c.now.in_tz(app.tz);
+            let mut long = vec![Span::styled(at.format("%a %Y-%m-%d %H:%M:%S %Z").to_string(), clock_style)];
+            let mut short = vec![Span::styled(at.format("%H:%M:%S %Z").to_string(), clock_style)];
+            if stale {
+                long.insert(0, stale_badge());
+                long.insert(1, Span::raw(" "));
+                short.insert(0, stale_badge());
+                short.insert(1, Span::raw(" "));
+            }
+            (0, long, Some(short))
         }
         None => (0, vec![Span::styled("clock …", t.muted)], None),
     });
@@ -47,8 +54,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         segs.push((2, vec![Span::styled(format!("{sym} "), t.muted), Span::styled(state.label(), style)], None));
     }
     let speed = app.clock.as_ref().and_then(|c| c.speed).unwrap_or(app.speed);
+    // While down, how long and when the next try goes matter more than the speed.
     segs.push((
-        1,
+        if app.stale() { 2 } else { 1 },
         vec![if speed == 0.0 {
             Span::styled("‖ paused", t.warning)
         } else {
@@ -67,10 +75,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         v
     });
     segs.push((if down { 0 } else { 1 }, core, short));
-    for extra in [closed, detail] {
-        if !extra.is_empty() {
-            segs.push((2, extra, None));
-        }
+    if !closed.is_empty() {
+        segs.push((2, closed, None));
+    }
+    // How long and when the next try goes stay longer than why (the alerts and the log keep why).
+    let mut detail = detail;
+    let why = detail.pop();
+    if !detail.is_empty() {
+        segs.push((1, detail, None));
+    }
+    if let Some(w) = why {
+        segs.push((2, vec![w], None));
     }
     segs.push((
         3,
@@ -128,12 +143,20 @@ fn connection(app: &App) -> (bool, Vec<Span<'static>>, Vec<Span<'static>>, Vec<S
             Some(last) => last,
             None => app.connection_note.clone().unwrap_or_else(|| "disconnected".into()),
         };
-        if let Some(ms) = app.circuit.as_ref().and_then(|c| c.retry_in_ms) {
-            detail.push(Span::styled(format!("retry in {:.1} s · ", ms as f64 / 1e3), t.warning));
+        // Honest about time: how long it has been down, and when the next attempt really goes out.
+        if let Some(since) = app.down_since {
+            let secs = app.wall.saturating_duration_since(since).as_secs();
+            detail.push(Span::styled(format!("down {}", super::super::format::span(secs)), t.warning));
+        }
+        if let Some(at) = app.retry_at {
+            let left = at.saturating_duration_since(app.wall);
+            let word =
+                if left.is_zero() { "trying now".to_string() } else { format!("next try in {} s", left.as_secs() + 1) };
+            detail.push(Span::styled(format!(" · {word}"), t.warning));
         }
         detail.push(Span::styled(shorten(&why, 40), t.error));
     } else {
-        let ms = app.latency_ms.map_or(String::new(), |m| format!(" {}", fmt_ms(m)));
+        let ms = app.latency_ms.map_or(String::new(), |m| format!(" {}", super::super::format::latency_us(m * 1e3)));
         core.push(Span::styled(format!("● ok{ms}"), t.ok));
     }
     let circuit = app.circuit.as_ref().map(|c| {
@@ -164,8 +187,4 @@ fn shorten(s: &str, n: usize) -> String {
 
 fn fmt_speed(s: f64) -> String {
     if s.fract() == 0.0 { format!("{s:.0}") } else { format!("{s:.1}") }
-}
-
-fn fmt_ms(ms: f64) -> String {
-    if ms < 1.0 { format!("{:.0} µs", ms * 1e3) } else { format!("{ms:.1} ms") }
 }

@@ -3,7 +3,8 @@
 //! a chart, and each tenant's trading state and risk limits (with the limit
 //! editor on top when open). Drawn only for SUPERVISOR and ADMIN.
 
-use super::super::app::{App, Level};
+use super::super::app::App;
+use super::super::note::Level;
 use super::super::supervisor::limits::{Editor, LimitField};
 use super::super::supervisor::{Section, Supervisor, grouping_name};
 use super::{block, bps_span, centered, hms, money_short, progress, side_style, side_word, status_cell, strong};
@@ -12,7 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
 
 /// Draws the supervisor view into the body area.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -162,7 +163,7 @@ fn alerts(app: &App, area: Rect, buf: &mut Buffer) {
         .render(inner, buf);
         return;
     }
-    let tz = chrono_tz::America::New_York;
+    let tz = app.tz;
     let start = app.sup.alert_scroll.min(list.len() - 1);
     let lines: Vec<Line> = list
         .iter()
@@ -264,7 +265,7 @@ pub(super) fn cut(s: &str, n: usize) -> String {
 fn editor(app: &App, ed: &Editor, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let r = centered(area, 96, LimitField::ALL.len() as u16 + 7);
-    Clear.render(r, buf);
+    super::clear(&app.theme, r, buf);
     let title = match &ed.user {
         Some(u) => format!(" Limits of user {u} on desk {} (override) ", ed.tenant),
         None => format!(" Risk limits of desk {} ", ed.tenant),

@@ -25,13 +25,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     // Narrow terminals keep the metrics and one chart at a readable width.
     let price_share = if area.width >= 110 { 50 } else { 0 };
+    let summary = app.tca.as_ref().filter(|(id, _)| *id == o.order.id).map(|(_, s)| s);
+    // The metrics column is as wide as its widest figure (every digit of 10,000,000 of 50,000,000).
+    let widest = metric_lines(app, o, summary).iter().map(|(_, v)| v.width()).max().unwrap_or(0) as u16;
+    let m_w = (17 + widest).clamp(37, area.width / 2);
     let [m, exec, prices] = Layout::horizontal([
-        Constraint::Length(37),
+        Constraint::Length(m_w),
         Constraint::Percentage(100 - price_share),
         Constraint::Percentage(price_share),
     ])
     .areas(area);
-    let summary = app.tca.as_ref().filter(|(id, _)| *id == o.order.id).map(|(_, s)| s);
     metrics(app, o, summary, m, buf);
     match app.details.get(&o.order.id) {
         Some(d) => {
@@ -47,7 +50,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 /// Label/value lines of the metrics column.
 pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>) -> Vec<(String, Span<'static>)> {
     let t = &app.theme;
-    let dp = super::price_dp(o.mid.unwrap_or(100.0));
+    let dp = super::super::format::avg_dp(app.instrument(&o.order.symbol), o.mid.unwrap_or(100.0));
     let p = |x| Span::styled(px(x, dp), t.text);
     let ord = &o.order;
     let mut v: Vec<(String, Span<'static>)> = vec![
@@ -126,7 +129,7 @@ fn secs(d: &OrderDetail, ts: crate::model::Timestamp) -> f64 {
 }
 
 fn x_axis<'a>(app: &App, d: &OrderDetail, x_max: f64, style: Style) -> Axis<'a> {
-    let tz = app.tz_of(&d.row.order.symbol);
+    let tz = app.tz;
     let at = |s: f64| hms(crate::model::Timestamp(d.row.order.start.0 + (s * 1e9) as i64), tz)[..5].to_string();
     Axis::default().bounds([0.0, x_max.max(1.0)]).labels([at(0.0), at(x_max / 2.0), at(x_max)]).style(style)
 }
@@ -166,8 +169,16 @@ fn executed_chart(app: &App, d: &OrderDetail, area: Rect, buf: &mut Buffer) {
 fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let mid: Vec<(f64, f64)> = d.market.iter().map(|p| (secs(d, p.ts), p.mid)).collect();
-    let vwap: Vec<(f64, f64)> = d.market.iter().filter_map(|p| Some((secs(d, p.ts), p.interval_vwap?))).collect();
-    let fills: Vec<(f64, f64)> = d.fills.iter().map(|f| (secs(d, f.ts), f.px.to_f64())).collect();
+    let x_max = mid.iter().map(|p| p.0).chain(d.fills.iter().map(|f| secs(d, f.ts))).fold(1.0, f64::max);
+    // Legible at any fill count: the interval VWAP as a dotted line every few
+    // columns, and the fills as one marker per two columns (their VWAP there).
+    let cols = usize::from(area.width.saturating_sub(10)).max(4);
+    let vwap: Vec<(f64, f64)> = {
+        let all: Vec<(f64, f64)> = d.market.iter().filter_map(|p| Some((secs(d, p.ts), p.interval_vwap?))).collect();
+        let step = all.len().div_ceil(cols / 3).max(1);
+        all.into_iter().step_by(step).collect()
+    };
+    let fills = bucket_fills(d, x_max, cols / 2);
     let ys = mid.iter().chain(&vwap).chain(&fills).map(|p| p.1);
     let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
     if !lo.is_finite() {
@@ -175,11 +186,10 @@ fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf:
         return;
     }
     let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-5);
-    let x_max = mid.iter().chain(&fills).map(|p| p.0).fold(1.0, f64::max);
-    let dp = super::price_dp(hi);
+    let dp = super::super::format::avg_dp(app.instrument(&d.row.order.symbol), hi);
     let vwap_now = s.and_then(|s| s.interval_vwap).map_or(String::new(), |v| format!(" {:.*}", dp, v.to_f64()));
     let title = Line::from(vec![
-        Span::styled(" fills ", t.title),
+        Span::styled(" fills (VWAP per step) ", t.title),
         Span::styled("▪", t.chart_fill),
         Span::styled(" · mid ", t.title),
         Span::styled("⣿", t.chart_mid),
@@ -202,4 +212,20 @@ fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf:
                 .style(t.muted),
         )
         .render(area, buf);
+}
+
+/// Fills merged into `n` time buckets over `[0, x_max]`: each bucket's
+/// quantity-weighted price at its quantity-weighted time.
+fn bucket_fills(d: &OrderDetail, x_max: f64, n: usize) -> Vec<(f64, f64)> {
+    let n = n.max(1);
+    let mut b = vec![(0.0f64, 0.0f64, 0.0f64); n];
+    for f in &d.fills {
+        let x = secs(d, f.ts);
+        let i = ((x / x_max.max(1e-9)) * n as f64).floor().clamp(0.0, (n - 1) as f64) as usize;
+        let q = f.qty.to_f64();
+        b[i].0 += q;
+        b[i].1 += q * x;
+        b[i].2 += q * f.px.to_f64();
+    }
+    b.into_iter().filter(|(q, _, _)| *q > 0.0).map(|(q, x, p)| (x / q, p / q)).collect()
 }

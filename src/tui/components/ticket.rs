@@ -1,15 +1,19 @@
 //! The order ticket overlay: fields with their messages on the left, the
-//! live pre-trade panel on the right, and the review in words before sending.
+//! live pre-trade panel on the right (below it on narrow screens' share),
+//! and the review in words before sending. Times are the desk's, labelled;
+//! bond notionals are price per 100 face times face value.
 
 use super::super::app::App;
+use super::super::format;
 use super::super::ticket::{FieldId, Stage, Ticket};
-use super::{block, centered, money_short, qty, qty_short, strong};
+use super::{block, centered, money_short, qty, strong};
+use crate::algo::PlannedSlice;
 use crate::engine::view::InstrumentView;
-use crate::model::{Price, Qty};
+use crate::model::{AlgoKind, Price, Qty};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Bar, BarChart, Block, Borders, Paragraph, Widget, Wrap};
 
 /// One cost model's figure in the pre-trade panel.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +33,7 @@ pub struct CostRow {
 pub struct PreTrade {
     /// Price used for notional (limit, else mid).
     pub ref_px: Option<f64>,
-    /// Quantity times reference price.
+    /// Quantity times reference price, per unit quoted (bonds: per 100 face).
     pub notional: Option<f64>,
     /// Quantity over average daily volume.
     pub pct_adv: Option<f64>,
@@ -41,16 +45,15 @@ pub struct PreTrade {
     pub total: Option<(f64, f64, String)>,
 }
 
-/// A model input in a few characters (`0.0123`, `55.0m`).
-fn short_num(v: f64) -> String {
-    if v.abs() >= 1e4 {
-        qty_short(v)
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.4}")
+/// Short names for model inputs, so each fits its line (`volatility_per_ms` -> `vol/ms`).
+fn input_name(k: &str) -> String {
+    match k {
+        "vol_per_ms" | "volatility_per_ms" => "vol/ms".into(),
+        "aggressive_qty" => "crossing".into(),
+        "markout_bps" => "markout bps".into(),
+        "latency_ms" => "latency ms".into(),
+        "samples" => "fills seen".into(),
+        other => other.replace('_', " "),
     }
 }
 
@@ -62,9 +65,10 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
     let limit = Price::parse(t.limit.value().trim()).ok().map(|p| p.to_f64());
     let ref_px = limit.or(mid);
     let spread = book.and_then(|b| b.nbbo.spread());
+    let per = inst.map_or(1, |i| i.quote_per.max(1)) as f64;
     let mut p = PreTrade {
         ref_px,
-        notional: q.zip(ref_px).map(|(q, p)| q * p),
+        notional: q.zip(ref_px).map(|(q, p)| q * p / per),
         pct_adv: q.zip(inst.map(|i| i.adv.to_f64())).filter(|(_, a)| *a > 0.0).map(|(q, a)| q / a),
         spread_bps: spread.zip(mid).map(|(s, m)| s / m * 1e4),
         rows: Vec::new(),
@@ -85,22 +89,38 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
                     // Price and quantity are on the ticket already.
                     .filter(|(k, _)| !matches!(k.as_str(), "price" | "qty"))
                     .take(4)
-                    .map(|(k, v)| format!("{k} {}", short_num(*v)))
+                    .map(|(k, v)| format!("{} {}", input_name(k), format::model_input(*v)))
                     .collect::<Vec<_>>()
                     .join(", "),
             })
             .collect();
         p.total = Some((e.total_bps, e.total_cost, e.total_of.join(" + ")));
     } else if let (Some(q), Some(s), Some(m)) = (q, spread, mid) {
-        // Spread cross (issue 4's model): 0.5 * spread * qty if every share crossed.
+        // Spread cross: 0.5 * spread * qty if every unit crossed.
         p.rows.push(CostRow {
             model: "spread cross".into(),
             bps: 0.5 * s / m * 1e4,
-            amount: 0.5 * s * q,
-            inputs: format!("½ × spread {s:.4} × {}", qty_short(q)),
+            amount: 0.5 * s * q / per,
+            inputs: format!("½ × spread {} × {}", format::model_input(s), format::compact(q)),
         });
     }
     p
+}
+
+/// The schedule in words: reactive algorithms have no fixed slices.
+fn schedule_words(app: &App, algo: AlgoKind, s: &[PlannedSlice]) -> String {
+    let z = app.zone();
+    match algo {
+        AlgoKind::Pov => return "reactive: trades with the market's prints at its rate".into(),
+        AlgoKind::Sniper => return "reactive: takes liquidity when it shows at the limit".into(),
+        AlgoKind::Iceberg => return "reactive: a tip refilled as it fills".into(),
+        _ => {}
+    }
+    match s {
+        [] => "none planned".into(),
+        [one] => format!("one order at {} {z}", app.hms(one.at)),
+        _ => format!("{} slices {}-{} {z}", s.len(), app.hms(s[0].at), app.hms(s[s.len() - 1].at)),
+    }
 }
 
 /// The order in words, for the review step.
@@ -130,7 +150,6 @@ pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
     };
     let q = Qty::parse_human(t.qty.value()).map_or(t.qty.value().to_string(), qty);
     let sym = t.symbol.value().trim().to_uppercase();
-    let tz = inst.map_or("".into(), |i| app.tz_of(&i.symbol).name().to_string());
     let from = if t.start.value().trim().is_empty() { "now".to_string() } else { t.start.value().trim().to_string() };
     let to = if t.end.value().trim().is_empty() { "the close".to_string() } else { t.end.value().trim().to_string() };
     let params: Vec<String> = super::super::params::for_algo(t.algo)
@@ -140,12 +159,15 @@ pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
     let pt = pre_trade(t, inst);
     let mut out = vec![
         format!("{side} {q} {sym}{name}"),
-        format!("with {} from {from} to {to} {tz}", t.algo.as_str().to_uppercase()),
+        format!("with {} from {from} to {to} ({} desk time)", t.algo.as_str().to_uppercase(), app.zone()),
         match t.limit.value().trim() {
             "" => "no limit price".to_string(),
             l => format!("limit {l}: nothing executes {} it", if side == "Buy" { "above" } else { "below" }),
         },
     ];
+    if inst.is_some_and(|i| i.quote_per > 1) {
+        out.push(format!("priced per {} face", inst.map_or(100, |i| i.quote_per)));
+    }
     if !params.is_empty() {
         out.push(format!("parameters: {}", params.join(", ")));
     }
@@ -163,8 +185,8 @@ pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(tk) = &app.ticket else { return };
     let th = &app.theme;
-    let r = centered(area, 118, 32);
-    Clear.render(r, buf);
+    let r = centered(area, 118, 34);
+    super::clear(&app.theme, r, buf);
     let title = match tk.amending() {
         Some(id) => format!(" Amend {id} "),
         None => " New order ".to_string(),
@@ -172,7 +194,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let b = block(th, title, true);
     let inner = b.inner(r);
     b.render(r, buf);
-    let [left, right] = Layout::horizontal([Constraint::Length(58), Constraint::Min(30)]).areas(inner);
+    // The fields keep what they need; the pre-trade panel takes the rest (its columns fit in 36).
+    let left_w = (inner.width / 2).clamp(40, 58);
+    let [left, right] = Layout::horizontal([Constraint::Length(left_w), Constraint::Min(30)]).areas(inner);
     if tk.stage == Stage::Review {
         let mut lines: Vec<Line> = vec![Line::styled("Review", th.header), Line::default()];
         lines.extend(review_lines(app, tk).into_iter().map(|s| Line::styled(s, th.text)));
@@ -194,7 +218,7 @@ fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     let th = &app.theme;
     let m = app.market();
     let errors = tk.errors(&m);
-    let value_w = 18usize;
+    let value_w = usize::from(area.width.saturating_sub(16)).clamp(8, 24);
     let mut lines: Vec<Line> = Vec::new();
     let read_only = |label: &str, v: String| {
         Line::from(vec![Span::styled(format!("  {label:<10} "), th.muted), Span::styled(v, th.muted)])
@@ -212,13 +236,22 @@ fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         ));
         lines.push(read_only("filled", qty(r.order.filled)));
     }
+    let zone = app.zone();
     for f in tk.fields() {
         let focused = f == tk.focus;
         let label_style = if focused { th.field_focus } else { th.muted };
         let marker = if focused { "▶ " } else { "  " };
+        let label = match f {
+            FieldId::Start | FieldId::End => format!("{} {zone}", f.label()),
+            _ => f.label().to_string(),
+        };
         let value: Vec<Span> = match f {
             FieldId::Side => vec![choice(th, focused, super::side_word(tk.side))],
             FieldId::Algo => vec![choice(th, focused, &tk.algo.as_str().to_uppercase())],
+            f if Ticket::is_choice(f) => {
+                let v = tk.input(f).map(|i| i.value().to_string()).filter(|v| !v.is_empty());
+                vec![choice(th, focused, v.as_deref().unwrap_or("default"))]
+            }
             _ => {
                 let inp = tk.input(f);
                 let text = inp.map(|i| i.value().to_string()).unwrap_or_default();
@@ -248,27 +281,50 @@ fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
             Some(_) => Span::styled(" ✗", th.error),
             None => Span::styled(" ✓", th.ok),
         };
-        let mut spans = vec![Span::styled(format!("{marker}{:<10} ", f.label()), label_style)];
+        let mut spans = vec![Span::styled(format!("{marker}{label:<10} "), label_style)];
         spans.extend(value);
         spans.push(verdict);
         lines.push(Line::from(spans));
         if let Some(msg) = msg {
             lines.push(Line::styled(format!("    {msg}"), th.error));
         } else if focused {
-            if f == FieldId::Symbol {
-                let c: Vec<String> = tk.completions(&m, 5).iter().map(|i| i.symbol.to_string()).collect();
-                if !c.is_empty() && m.instrument(tk.symbol.value()).is_none() {
-                    lines.push(Line::styled(format!("    tab completes: {}", c.join(" · ")), th.accent));
-                }
-            }
-            if let Some(s) = Ticket::param_spec(f) {
-                lines.push(Line::styled(format!("    {}", s.help), th.muted));
-            }
+            focus_help(app, tk, f, &mut lines);
         }
     }
     lines.push(Line::default());
     lines.push(Line::styled("enter reviews · tab/↑↓ move · ←/→ choose · esc closes", th.muted));
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+}
+
+/// What the focused field takes: completions or recent symbols, the session's hours, the choices.
+fn focus_help(app: &App, tk: &Ticket, f: FieldId, lines: &mut Vec<Line<'static>>) {
+    let th = &app.theme;
+    let m = app.market();
+    match f {
+        FieldId::Symbol if tk.symbol.value().trim().is_empty() && !app.recent.is_empty() => {
+            lines
+                .push(Line::styled(format!("    recent: {} (tab takes the first)", app.recent.join(" · ")), th.accent));
+        }
+        FieldId::Symbol => {
+            let c: Vec<String> = tk.completions(&m, 5).iter().map(|i| i.symbol.to_string()).collect();
+            if !c.is_empty() && m.instrument(tk.symbol.value()).is_none() {
+                lines.push(Line::styled(format!("    tab completes: {}", c.join(" · ")), th.accent));
+            }
+        }
+        FieldId::Start | FieldId::End => {
+            if let Some(h) = m.instrument(tk.symbol.value()).and_then(|i| m.hours(i)) {
+                lines.push(Line::styled(format!("    HH:MM desk time; today {h}"), th.muted));
+            }
+        }
+        _ => {}
+    }
+    if let Some(s) = Ticket::param_spec(f) {
+        let list = match s.kind {
+            super::super::params::ParamKind::Choice(opts) => format!(" ({}; ←/→)", opts.join(" · ")),
+            _ => String::new(),
+        };
+        lines.push(Line::styled(format!("    {}{list}", s.help), th.muted));
+    }
 }
 
 fn choice<'a>(th: &super::super::theme::Theme, focused: bool, v: &str) -> Span<'a> {
@@ -306,7 +362,7 @@ fn controls_line(app: &App, tk: &Ticket) -> Option<Line<'static>> {
         parts.push(format!("≤ {} /order", money_short(n.to_f64(), "USD")));
     }
     if let Some(q) = c.limits.max_order_qty {
-        parts.push(format!("≤ {} units", qty_short(q.to_f64())));
+        parts.push(format!("≤ {} units", format::compact(q.to_f64())));
     }
     if parts.is_empty() {
         return None;
@@ -346,14 +402,14 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         None => lines.push(Line::styled(" type a symbol to see its market", th.muted)),
     }
     if let Some(b) = &tk.preview.book {
-        let dp = super::price_dp(b.mid);
+        let dp = format::price_dp(inst, b.mid);
         lines.push(kv(
             "mid / spread",
-            format!("{:.*} / {}", dp, b.mid, pt.spread_bps.map_or("-".into(), |s| format!("{s:.1} bp"))),
+            format!("{} / {}", format::px_f64(b.mid, dp), pt.spread_bps.map_or("-".into(), |s| format!("{s:.1} bp"))),
         ));
     }
     if let Some(i) = inst {
-        lines.push(kv("ADV", qty_short(i.adv.to_f64())));
+        lines.push(kv("ADV", format::compact(i.adv.to_f64())));
     }
     if let (Some(l), Some(b)) = (Price::parse(tk.limit.value().trim()).ok(), &tk.preview.book) {
         // A limit far through or away from the market is legal but worth seeing before sending.
@@ -369,44 +425,42 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("{away:+.2}% ({note})"), style),
         ]));
     }
-    lines.push(kv("notional", pt.notional.map_or("-".into(), |n| money_short(n, ccy))));
+    let per = inst.filter(|i| i.quote_per > 1).map_or(String::new(), |i| format!(" (px per {})", i.quote_per));
+    lines.push(kv("notional", pt.notional.map_or("-".into(), |n| format!("{}{per}", money_short(n, ccy)))));
     lines.push(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format!("{:.3}%", a * 100.0))));
     if let Some(line) = controls_line(app, tk) {
         lines.push(line);
     }
-    let slices = match &tk.preview.slices {
-        Some(Ok(s)) if !s.is_empty() => {
-            let tz = inst.map_or(chrono_tz::America::New_York, |i| app.tz_of(&i.symbol));
-            let (a, z) = (s[0].at, s[s.len() - 1].at);
-            Some(format!("{} from {} to {}", s.len(), super::hms(a, tz), super::hms(z, tz)))
-        }
-        Some(Ok(_)) => Some("none planned (reactive algorithm)".to_string()),
-        Some(Err(e)) => {
-            lines.push(Line::styled(format!(" ✗ engine: {}", e.message), th.error));
-            None
-        }
-        None => None,
-    };
-    if let Some(s) = slices {
-        lines.push(kv("slices", s));
+    match &tk.preview.slices {
+        Some(Ok(s)) => lines.push(kv("schedule", schedule_words(app, tk.algo, s))),
+        Some(Err(e)) => lines.push(Line::styled(format!(" ✗ engine: {}", e.message), th.error)),
+        None => {}
     }
     lines.push(Line::default());
-    lines.push(Line::from(vec![Span::styled(format!(" {:<20}{:>8}{:>11}", "cost model", "bps", ccy), th.header)]));
+    lines.push(Line::from(vec![Span::styled(format!(" {:<14}{:>7}{:>11}", "cost model", "bps", ccy), th.header)]));
     if pt.rows.is_empty() {
         lines.push(Line::styled(" needs a symbol, a quantity and the book", th.muted));
     }
-    for r in &pt.rows {
+    // Each model's inputs explain it; on a short screen they give way so the total always shows.
+    let w = usize::from(inner.width.max(1));
+    let rows_of = |l: &Line| l.width().max(1).div_ceil(w);
+    let inputs: Vec<Line> = pt.rows.iter().map(|r| Line::styled(format!("   {}", r.inputs), th.muted)).collect();
+    let fixed: usize = lines.iter().map(rows_of).sum::<usize>() + pt.rows.len() + 4;
+    let with_inputs = fixed + inputs.iter().map(rows_of).sum::<usize>() <= usize::from(inner.height);
+    for (r, input) in pt.rows.iter().zip(inputs) {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<20}", r.model), th.text),
-            Span::styled(format!("{:>8.2}", r.bps), th.loss),
+            Span::styled(format!(" {:<14}", r.model), th.text),
+            Span::styled(format!("{:>7.2}", r.bps), th.loss),
             Span::styled(format!("{:>11}", money_short(r.amount, ccy)), th.loss),
         ]));
-        lines.push(Line::styled(format!("   {}", r.inputs), th.muted));
+        if with_inputs {
+            lines.push(input);
+        }
     }
     if let Some((bps, amount, of)) = &pt.total {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<20}", "total"), strong(th.text)),
-            Span::styled(format!("{bps:>8.2}"), strong(th.loss)),
+            Span::styled(format!(" {:<14}", "total"), strong(th.text)),
+            Span::styled(format!("{bps:>7.2}"), strong(th.loss)),
             Span::styled(format!("{:>11}", money_short(*amount, ccy)), strong(th.loss)),
         ]));
         lines.push(Line::styled(format!("   {of}"), th.muted));
@@ -414,18 +468,20 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     if let Some(Err(e)) = &tk.preview.estimate {
         lines.push(Line::styled(format!(" ✗ estimate: {}", e.message), th.error));
     }
-    let n = lines.len() as u16;
-    let [text, chart] = Layout::vertical([Constraint::Length(n), Constraint::Min(0)]).areas(inner);
-    Paragraph::new(lines).render(text, buf);
+    // Wrapped, the panel needs more rows than lines: measure before giving the chart the rest.
+    let n = (lines.iter().map(rows_of).sum::<usize>() as u16).min(inner.height);
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let [top, chart] = Layout::vertical([Constraint::Length(n), Constraint::Min(0)]).areas(inner);
+    text.render(top, buf);
     if let Some(Ok(s)) = &tk.preview.slices
-        && !s.is_empty()
+        && s.len() > 1
         && chart.height >= 3
     {
         schedule_chart(app, s, chart, buf);
     }
 }
 
-fn schedule_chart(app: &App, s: &[crate::algo::PlannedSlice], area: Rect, buf: &mut Buffer) {
+fn schedule_chart(app: &App, s: &[PlannedSlice], area: Rect, buf: &mut Buffer) {
     let th = &app.theme;
     let b = Block::default()
         .borders(Borders::TOP)
@@ -440,13 +496,14 @@ fn schedule_chart(app: &App, s: &[crate::algo::PlannedSlice], area: Rect, buf: &
     let n = s.len().div_ceil(per);
     let width = (cols / n.max(1)).clamp(1, 8);
     let gap = u16::from(width >= 3);
-    let bars: Vec<Bar> = s
-        .chunks(per)
-        .map(|c| {
-            Bar::default()
-                .value(c.iter().map(|x| x.qty.to_f64()).sum::<f64>().round() as u64)
-                .text_value(String::new())
-                .style(th.chart_plan)
+    let sums: Vec<f64> = s.chunks(per).map(|c| c.iter().map(|x| x.qty.to_f64()).sum::<f64>()).collect();
+    // Bars are relative: scaled to the largest, so 0.3 BTC slices draw as well as 30,000 shares.
+    let top = sums.iter().copied().fold(0.0, f64::max);
+    let bars: Vec<Bar> = sums
+        .iter()
+        .map(|q| {
+            let v = if top > 0.0 { (q / top * 1_000.0).round() as u64 } else { 0 };
+            Bar::default().value(v).text_value(String::new()).style(th.chart_plan)
         })
         .collect();
     BarChart::vertical(bars).bar_width(width as u16 - gap).bar_gap(gap).render(inner, buf);

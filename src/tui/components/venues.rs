@@ -43,10 +43,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 fn book_table(app: &App, book: &BookView, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let dp = super::price_dp(book.mid);
+    let dp = super::super::format::price_dp(app.instrument(&book.symbol), book.mid);
     let bid = book.nbbo.bid;
     let ask = book.nbbo.ask;
-    let p = |x: Option<crate::model::Price>| x.map_or("-".to_string(), |x| format!("{:.*}", dp, x.to_f64()));
+    let p = |x: Option<crate::model::Price>| super::px(x, dp);
     let venue_of = |name: &str| -> Option<&VenueView> { app.venues.iter().find(|v| &*v.venue == name) };
 
     let spread_bps = book.nbbo.spread().map(|s| s / book.mid * 1e4);
@@ -69,7 +69,7 @@ fn book_table(app: &App, book: &BookView, area: Rect, buf: &mut Buffer) {
         let mark = |on: bool, s: String| if on { format!("*{s}") } else { s };
         let info = venue_of(&v.venue);
         let fees = info.map_or("-".into(), |i| fees(&i.maker_fee, &i.taker_fee));
-        let lat = info.map_or("-".into(), |i| format!("{:.0}µs", i.latency_us));
+        let lat = info.map_or("-".into(), |i| super::super::format::latency_us(i.latency_us));
         let prob = info.map_or("-".into(), |i| format!("{:.0}%", i.fill_prob * 100.0));
         let ours = if v.ours.is_empty() { "" } else { "◆" };
         let price_style = |on: bool| if on { t.nbbo.add_modifier(Modifier::UNDERLINED) } else { t.text };
@@ -141,7 +141,7 @@ fn decisions(app: &App, area: Rect, buf: &mut Buffer) {
         Line::styled("no routing decision yet", t.muted).render(inner, buf);
         return;
     }
-    let tz = app.tz_of(&o.order.symbol);
+    let tz = app.tz;
     let lines: Vec<Line> = d
         .decisions
         .iter()

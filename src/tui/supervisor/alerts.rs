@@ -6,7 +6,7 @@
 //! acknowledged risk warning, a refusal by the risk controls, the kill
 //! switch, trading-state changes). Pure state: no I/O, unit-tested.
 
-use super::super::app::Level;
+use super::super::note::Level;
 use crate::engine::view::OrderRow;
 use crate::engine::{EngineEvent, EventKind, RejectCode};
 use crate::model::{ChildId, Name, ParentId, ParentStatus, Timestamp};

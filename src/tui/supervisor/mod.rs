@@ -4,7 +4,6 @@
 //! reach it; the server refuses its routes to anyone else as well.
 
 pub mod alerts;
-pub mod keys;
 pub mod limits;
 
 use crate::client::{TcaGroup, TcaGroupBy};

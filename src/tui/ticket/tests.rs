@@ -14,6 +14,9 @@ fn inst(symbol: &str, open: bool) -> InstrumentView {
         lot_size: Qty::from_int(1),
         adv: Qty::from_int(50_000_000),
         open_today: open,
+        quote_per: 1,
+        calendar: Some(crate::model::Calendar::UsEquity),
+        listing: "NASDAQ".into(),
     }
 }
 
@@ -22,11 +25,43 @@ fn universe() -> Vec<InstrumentView> {
 }
 
 fn market(list: &[InstrumentView]) -> Market<'_> {
-    let mut m = Market { instruments: list, date: NaiveDate::from_ymd_opt(2026, 11, 25), tz: BTreeMap::new() };
-    for i in list {
-        m.tz.insert(&i.symbol, chrono_tz::America::New_York);
+    Market {
+        instruments: list,
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, 25),
+        desk: chrono_tz::America::New_York,
+        now: None,
     }
-    m
+}
+
+#[test]
+fn a_closed_market_is_said_plainly_with_the_next_open() {
+    // NESN trades on SIX 09:00-17:20 Zurich: 03:00-11:20 in New York on 2026-11-25.
+    let mut nesn = inst("NESN", true);
+    nesn.calendar = Some(crate::model::Calendar::SwissEquity);
+    nesn.listing = "SIX".into();
+    let list = vec![nesn];
+    let mut m = market(&list);
+    m.now = Some(crate::model::Timestamp::from_local(
+        chrono_tz::America::New_York,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        parse_hhmm("12:56").unwrap(),
+    ));
+    let mut t = Ticket::new();
+    type_str(&mut t, "NESN");
+    t.move_focus(2);
+    type_str(&mut t, "1000");
+    let e = t.errors(&m);
+    assert_eq!(
+        e.get(&FieldId::Symbol).map(String::as_str),
+        Some("NESN: market closed: SIX closed at 11:20 EST (17:20 CET); next open Thu 26 Nov 03:00 EST (09:00 CET)"),
+        "{e:?}"
+    );
+    assert!(!e.contains_key(&FieldId::End), "not a window whose end precedes its start: {e:?}");
+    // In the morning the same order is fine, and its window is typed in desk time.
+    m.now = m.at("04:00");
+    assert!(t.errors(&m).is_empty(), "{:?}", t.errors(&m));
+    let req = t.request(&m).unwrap();
+    assert_eq!(req.start, None);
 }
 
 fn type_str(t: &mut Ticket, s: &str) {

@@ -1,11 +1,13 @@
 //! Keys of the supervisor view and of its limit editor. Every change to a
 //! tenant asks first (a yes/no question, or the tenant's name typed for its
 //! kill switch); the limit editor sends nothing while a field is wrong.
+//! Input code lives beside `input.rs`, so the view's state (`supervisor/`)
+//! sits below the app and never imports it.
 
-use super::super::action::Action;
-use super::super::app::{App, Effect, Level, Overlay, Prompt, PromptKind, Question, View};
-use super::check_name;
-use super::limits::Editor;
+use super::action::Action;
+use super::app::{App, Effect, Level, Overlay, Prompt, PromptKind, Question, View};
+use super::supervisor::limits::Editor;
+use super::supervisor::{Section, check_name, grouping_name};
 use crate::risk::TradingState;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
@@ -26,8 +28,8 @@ impl App {
             Action::Bottom => self.sup.move_by(i64::MAX / 2, &self.orders),
             Action::TcaGrouping => {
                 self.sup.next_grouping();
-                let by = super::grouping_name(self.sup.tca_by);
-                self.note = Some((Level::Info, format!("TCA by {by}")));
+                let by = grouping_name(self.sup.tca_by);
+                self.say(Level::Info, format!("TCA by {by}"));
             }
             Action::EditLimits => match self.sup.selected_row() {
                 Some(r) => {
@@ -36,15 +38,15 @@ impl App {
                         None => Editor::new(&r.tenant.tenant, None, &r.tenant.limits),
                     })
                 }
-                None => self.note = Some((Level::Warn, "no tenant selected (the risk view is loading)".into())),
+                None => self.say(Level::Warn, "no tenant selected (the risk view is loading)".into()),
             },
             Action::AddTenant if self.sup.risk.is_none() => {
-                self.note = Some((Level::Warn, "the risk view is loading; add the desk once it shows".into()))
+                self.say(Level::Warn, "the risk view is loading; add the desk once it shows".into())
             }
             Action::AddTenant => self.open_sup_prompt(PromptKind::AddTenant, None),
             Action::UserLimits => match self.sup.selected_tenant() {
                 Some(t) => self.open_sup_prompt(PromptKind::UserLimits, Some(t.tenant)),
-                None => self.note = Some((Level::Warn, "no tenant selected".into())),
+                None => self.say(Level::Warn, "no tenant selected".into()),
             },
             Action::GlobalState => self.open_sup_prompt(PromptKind::GlobalState, None),
             Action::SetActive | Action::SetReducing | Action::SetHalted => {
@@ -54,22 +56,20 @@ impl App {
                     _ => TradingState::Halted,
                 };
                 match self.sup.selected_tenant() {
-                    Some(t) if t.state == state => {
-                        self.note = Some((Level::Info, format!("{} is already {state}", t.tenant)))
-                    }
+                    Some(t) if t.state == state => self.say(Level::Info, format!("{} is already {state}", t.tenant)),
                     Some(t) => self.overlay = Some(Overlay::Question(Question::TradingState(t.tenant.clone(), state))),
-                    None => self.note = Some((Level::Warn, "no tenant selected".into())),
+                    None => self.say(Level::Warn, "no tenant selected".into()),
                 }
             }
             Action::ToggleExecution => match self.sup.selected_tenant() {
                 Some(t) => {
                     self.overlay = Some(Overlay::Question(Question::Execution(t.tenant.clone(), !t.execution_enabled)))
                 }
-                None => self.note = Some((Level::Warn, "no tenant selected".into())),
+                None => self.say(Level::Warn, "no tenant selected".into()),
             },
             Action::KillTenant => match self.sup.selected_tenant() {
                 Some(t) => self.open_sup_prompt(PromptKind::KillTenant, Some(t.tenant)),
-                None => self.note = Some((Level::Warn, "no tenant selected".into())),
+                None => self.say(Level::Warn, "no tenant selected".into()),
             },
             // The rest are the desk's keys (help, quit, speed, theme, kill-all).
             other => self.normal_key(other, out),
@@ -91,10 +91,10 @@ impl App {
         match kind {
             PromptKind::AddTenant => {
                 let name = check_name("desk", text)?;
-                self.sup.section = super::Section::Risk;
+                self.sup.section = Section::Risk;
                 if !self.sup.add_tenant(&name) {
                     self.sup.select(&name, None);
-                    self.note = Some((Level::Info, format!("desk {name} is listed already: selected")));
+                    self.say(Level::Info, format!("desk {name} is listed already: selected"));
                     return Ok(None);
                 }
                 self.sup.select(&name, None);
@@ -102,7 +102,7 @@ impl App {
                     Some(t) if !t.execution_enabled => "its execution is OFF until you enable it (E)",
                     _ => "it may trade as soon as it sends orders",
                 };
-                self.note = Some((Level::Info, format!("desk {name} listed: {exec}")));
+                self.say(Level::Info, format!("desk {name} listed: {exec}"));
                 Ok(None)
             }
             PromptKind::UserLimits => {
@@ -135,8 +135,9 @@ impl App {
             Some(Action::Confirm) => match ed.limits(instruments) {
                 Ok(limits) => {
                     out.push(Effect::SetLimits(ed.tenant.clone(), ed.user.clone(), limits));
-                    self.note = Some((Level::Info, format!("saving the limits of {}", ed.whose())));
+                    let whose = ed.whose();
                     self.sup.editor = None;
+                    self.say(Level::Info, format!("saving the limits of {whose}"));
                 }
                 Err(errs) => {
                     // Nothing is sent: the cursor goes to the first wrong field.
@@ -144,8 +145,7 @@ impl App {
                         ed.focus = *f;
                     }
                     ed.blocked = true;
-                    self.note =
-                        Some((Level::Error, format!("not saved: {} field(s) to fix, each says why", errs.len())));
+                    self.say(Level::Error, format!("not saved: {} field(s) to fix, each says why", errs.len()));
                 }
             },
             _ => {

@@ -1,0 +1,91 @@
+//! `blotter tca`: post-trade analysis of executions done elsewhere.
+//!
+//! One order: `--fills`, `--trades` (`--quotes`), `--side`, `--qty`, with
+//! optional `--arrival`, `--end`, `--decision-time`, `--decision-price`.
+//! Many orders: `--orders ORDERS.csv --fills FILLS.csv` (or `--fix LOG`, a
+//! FIX drop copy), trades and quotes of many symbols, grouped figures, the
+//! HTML report and the TUI view.
+
+mod batch;
+mod market_files;
+mod order_files;
+mod single;
+mod text;
+
+use super::CliError;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Flags of `blotter tca`.
+#[derive(Debug, Args)]
+pub struct TcaArgs {
+    /// Executions: CSV with timestamp, price, qty[, venue][, fee][, liquidity] (and order_id with --orders).
+    #[arg(long, value_name = "FILE")]
+    fills: Option<PathBuf>,
+    /// Market tape without our fills: FILE (timestamp, [symbol,] price, qty) or SYMBOL=FILE; repeatable.
+    #[arg(long, value_name = "FILE|SYMBOL=FILE", required = true)]
+    trades: Vec<String>,
+    /// Quotes for mids: FILE (timestamp, [symbol,] bid, bid_size, ask, ask_size) or SYMBOL=FILE; repeatable.
+    #[arg(long, value_name = "FILE|SYMBOL=FILE")]
+    quotes: Vec<String>,
+    /// One order: buy or sell.
+    #[arg(long, required_unless_present_any = ["orders"], conflicts_with_all = ["orders"])]
+    side: Option<String>,
+    /// One order: ordered quantity (at least what was filled); accepts k/m suffixes.
+    #[arg(long, required_unless_present_any = ["orders"], conflicts_with_all = ["orders"])]
+    qty: Option<String>,
+    /// One order: decision price (default: the price at --decision-time, else the arrival price).
+    #[arg(long = "decision-price", value_name = "PX", conflicts_with_all = ["orders"])]
+    decision_price: Option<String>,
+    /// One order: when it arrived, ISO-8601 or epoch ms (default: just before the first fill).
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["orders"])]
+    arrival: Option<String>,
+    /// One order: when it ended (default: the last fill); values the unfilled part.
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["orders"])]
+    end: Option<String>,
+    /// One order: when the decision was taken (its price is the decision price).
+    #[arg(long = "decision-time", value_name = "TIME", conflicts_with_all = ["orders", "decision_price"])]
+    decision_time: Option<String>,
+    /// Many orders: CSV with order_id, symbol, side, qty, arrival, end[, decision_px, decision_time,
+    /// broker, algo, trader, desk, limit_px, quote_per].
+    #[arg(long, value_name = "FILE")]
+    orders: Option<PathBuf>,
+    /// Group by these dimensions (broker, algo, venue, trader, desk, symbol, day), e.g. broker,algo;
+    /// repeatable (default: each dimension the orders fill in, one at a time).
+    #[arg(long = "group-by", value_name = "DIMS")]
+    group_by: Vec<String>,
+    /// List orders further than N standard deviations from their group's mean shortfall.
+    #[arg(long, value_name = "N", default_value_t = 3.0)]
+    outliers: f64,
+    /// Time zone of days and of the times shown, e.g. America/New_York.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    tz: String,
+    /// Fail (exit 2) when any fill or order had to be left out, instead of listing it.
+    #[arg(long)]
+    strict: bool,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Write a self-contained HTML report (tables and inline SVG charts, no network) to FILE.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Per-order price charts in the report: the N costliest orders and every outlier, or `all`.
+    #[arg(long = "report-charts", value_name = "N|all", default_value = "200")]
+    report_charts: String,
+}
+
+/// Runs `blotter tca`.
+pub fn tca(a: &TcaArgs) -> Result<(), CliError> {
+    if a.orders.is_some() {
+        batch::run(a)
+    } else {
+        for (flag, given) in
+            [("--report", a.report.is_some()), ("--group-by", !a.group_by.is_empty()), ("--strict", a.strict)]
+        {
+            if given {
+                return Err(CliError::usage(format!("{flag}: needs --orders (the analysis of many orders)")));
+            }
+        }
+        single::run(a)
+    }
+}

@@ -1,0 +1,363 @@
+//! What a recording says about its instrument: price level, daily volume,
+//! daily volatility, spread, trade size and displayed depth. Pure functions
+//! over recorded trades and quotes: `blotter calibrate` prints them and
+//! writes them as a universe entry, and a replay takes its market's
+//! coefficients from them instead of the built-in instrument.
+//!
+//! - **Volume**: only prints inside the instrument's sessions count. A
+//!   session's volume is the recorded volume divided by the share of a
+//!   session's volume the instrument's intraday curve expects in the stretches
+//!   recorded (the first half hour of a US equity day holds 12% of it, not
+//!   1/13), so a partial recording extrapolates the way the simulator and the
+//!   algorithms expect volume to come. Continuous trading only: a closing
+//!   auction is not in a trades file.
+//! - **Volatility**: realised, from log returns of the mid (the quotes, else
+//!   the last print) sampled on a regular grid inside sessions: the coarsest
+//!   of 5 minutes, 1 minute, 10 seconds and 1 second that gives at least
+//!   [`MIN_RETURNS`] returns, scaled to a session by the square root of time.
+//!   Mids rather than prints, where there are quotes, so the bid-ask bounce
+//!   does not read as volatility.
+//! - **Spread**: the time-weighted median of the quoted spread in bps of the
+//!   mid; without quotes, Roll's estimator `2 sqrt(-cov(dp_t, dp_t-1))` on
+//!   consecutive prints, when their price changes are negatively correlated.
+//! - **Touch depth**: the time-weighted median of the mean of the best bid and
+//!   offer sizes.
+
+use super::{RecQuote, RecTrade, Recording};
+use crate::market::curve::VolumeCurve;
+use crate::market::session::{self, Session};
+use crate::model::{Calendar, Duration, Instrument, Money, Price, Qty, Timestamp, vwap};
+use chrono::Duration as ChronoDuration;
+use serde::Serialize;
+
+/// Fewest grid returns a volatility estimate is made from.
+pub const MIN_RETURNS: usize = 30;
+
+/// Sampling intervals tried for the volatility, coarsest first.
+const GRID: [Duration; 4] = [Duration::mins(5), Duration::mins(1), Duration::secs(10), Duration::secs(1)];
+
+/// A realised volatility estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Volatility {
+    /// Daily (per session) return volatility as a fraction.
+    pub daily: f64,
+    /// Grid interval the returns were sampled on.
+    pub interval: Duration,
+    /// Grid returns with a new observation in them (steps without one are
+    /// zero returns and count in the variance, not here).
+    pub returns: usize,
+    /// True when sampled from quote mids, false when from prints.
+    pub from_mids: bool,
+}
+
+/// Where a spread estimate comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpreadSource {
+    /// Time-weighted median of the recorded quotes.
+    Quotes,
+    /// Roll's estimator over consecutive prints.
+    Roll,
+}
+
+/// A spread estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spread {
+    /// Spread in bps of the mid.
+    pub bps: f64,
+    /// How it was estimated.
+    pub source: SpreadSource,
+}
+
+/// Everything estimated from one recording.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Estimates {
+    /// Prints inside the instrument's sessions.
+    pub trades: usize,
+    /// Prints outside every session (ignored).
+    pub outside_sessions: usize,
+    /// Quotes inside the sessions.
+    pub quotes: usize,
+    /// First print inside a session.
+    pub first: Timestamp,
+    /// Last print inside a session.
+    pub last: Timestamp,
+    /// Time from the first to the last print that lies inside sessions
+    /// (from the open, or to the close, when the recording starts or ends
+    /// within two average print intervals of it).
+    pub observed: Duration,
+    /// Length of a whole session (the longest one the recording touches).
+    pub session: Duration,
+    /// Sessions the recording touches.
+    pub sessions: Vec<Session>,
+    /// Volume of the prints inside sessions.
+    pub volume: Qty,
+    /// Their notional.
+    pub notional: Money,
+    /// Their volume-weighted average price.
+    pub vwap: Price,
+    /// Continuous volume of a whole session: the recorded volume over the
+    /// share of a session's volume the instrument's intraday curve expects in
+    /// the stretches recorded.
+    pub session_volume: f64,
+    /// That share (in sessions: 0.5 is half a session's expected volume).
+    pub curve_share: f64,
+    /// Mean print size.
+    pub avg_trade_size: Qty,
+    /// Realised volatility, when the recording is long enough.
+    pub volatility: Option<Volatility>,
+    /// Spread, when quotes (or negatively correlated price changes) give one.
+    pub spread: Option<Spread>,
+    /// Typical best-level size, when there are quotes.
+    pub touch_depth: Option<Qty>,
+    /// The prints were made from bars.
+    pub from_bars: bool,
+}
+
+/// Why nothing could be estimated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EstimateError {
+    /// No print falls inside a session of the instrument's calendar.
+    #[error("none of the {trades} prints falls inside a {calendar} session")]
+    NoPrintsInSession {
+        /// Prints in the recording.
+        trades: usize,
+        /// The calendar's name.
+        calendar: &'static str,
+    },
+    /// Volume or notional does not fit the fixed-point range.
+    #[error("the recorded volume overflows the quantity range")]
+    Overflow,
+}
+
+fn calendar_name(c: Calendar) -> &'static str {
+    match c {
+        Calendar::UsEquity => "US equity",
+        Calendar::SwissEquity => "Swiss equity",
+        Calendar::Crypto => "crypto (24-hour UTC)",
+        Calendar::Fx => "FX",
+        Calendar::UsBond => "US bond",
+    }
+}
+
+/// The sessions of `cal` that overlap `first..=last`, in order.
+pub fn sessions_between(cal: Calendar, listing: &str, first: Timestamp, last: Timestamp) -> Vec<Session> {
+    let tz = session::tz_of(cal);
+    let (d0, d1) = (first.in_tz(tz).date_naive(), last.in_tz(tz).date_naive());
+    // An FX value date opens the evening before; one day either side covers every calendar.
+    let mut d = d0 - ChronoDuration::days(1);
+    let mut out = Vec::new();
+    while d <= d1 + ChronoDuration::days(1) {
+        if let Ok(s) = session::session(cal, listing, d)
+            && s.close > first
+            && s.open <= last
+        {
+            out.push(s);
+        }
+        d += ChronoDuration::days(1);
+    }
+    out
+}
+
+/// The session containing `t`, if any (sessions in order).
+fn session_of(sessions: &[Session], t: Timestamp) -> Option<usize> {
+    let i = sessions.partition_point(|s| s.close <= t);
+    sessions.get(i).filter(|s| s.open <= t).map(|_| i)
+}
+
+/// Estimates the market of `inst` (its calendar, listing and intraday volume
+/// curve) from a recording (trades and quotes in time order).
+pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, EstimateError> {
+    let (cal, listing) = (inst.calendar, &*inst.listing);
+    let (trades, quotes) = (rec.trades.as_slice(), rec.quotes.as_slice());
+    let none = || EstimateError::NoPrintsInSession { trades: trades.len(), calendar: calendar_name(cal) };
+    let (Some(t0), Some(t1)) = (trades.first(), trades.last()) else { return Err(none()) };
+    let sessions = sessions_between(cal, listing, t0.ts, t1.ts);
+    let inside: Vec<&RecTrade> = trades.iter().filter(|t| session_of(&sessions, t.ts).is_some()).collect();
+    let (Some(first), Some(last)) = (inside.first().map(|t| t.ts), inside.last().map(|t| t.ts)) else {
+        return Err(none());
+    };
+    let mut volume = Qty::ZERO;
+    let mut notional = Money::ZERO;
+    for t in &inside {
+        volume = volume.checked_add(t.qty).ok_or(EstimateError::Overflow)?;
+        notional = notional.checked_add(Money::notional(t.px, t.qty)).ok_or(EstimateError::Overflow)?;
+    }
+    let vwap = vwap(notional, volume).ok_or_else(none)?;
+    // A recording that starts or ends within two average print intervals of
+    // the open or the close covers it: a whole recorded day is a whole
+    // session even if nothing printed in its last minutes.
+    let reach = 2 * (last.0 - first.0) / i64::try_from(inside.len().max(2) - 1).unwrap_or(i64::MAX);
+    let stretch = |s: &Session| {
+        let a = s.open.max(first);
+        let b = s.close.min(last);
+        let a = if a.0 - s.open.0 <= reach { s.open } else { a };
+        let b = if s.close.0 - b.0 <= reach { s.close } else { b };
+        (a, b)
+    };
+    let segments: Vec<(Timestamp, Timestamp)> = sessions.iter().map(stretch).filter(|(a, b)| b >= a).collect();
+    let observed = Duration(segments.iter().map(|(a, b)| b.0 - a.0).sum());
+    let session = Duration(sessions.iter().map(|s| s.close.0 - s.open.0).max().unwrap_or(0));
+    // The share of a session's volume the instrument's curve expects in the
+    // recorded stretches: half an hour after the open weighs more than half
+    // an hour at lunch. A recording of one instant (no share) keeps the
+    // plain pace over at least one nanosecond.
+    let expected_share: f64 = sessions
+        .iter()
+        .filter_map(|s| {
+            let (a, b) = stretch(s);
+            (b > a).then(|| VolumeCurve::for_instrument(inst, s).share_between(a, b))
+        })
+        .sum();
+    let session_volume = if expected_share > 0.0 {
+        volume.to_f64() / expected_share
+    } else {
+        volume.to_f64() * session.0 as f64 / observed.0.max(1) as f64
+    };
+    let n = i64::try_from(inside.len()).map_err(|_| EstimateError::Overflow)?;
+    let avg_trade_size = Qty::from_raw(volume.raw() / n);
+    let q_inside: Vec<&RecQuote> = quotes.iter().filter(|q| session_of(&sessions, q.ts).is_some()).collect();
+    let volatility = if q_inside.iter().any(|q| mid(q).is_some()) {
+        realised_vol(&segments, session, |t| {
+            let i = q_inside.partition_point(|q| q.ts <= t);
+            i.checked_sub(1).and_then(|i| Some((i, mid(q_inside[i])?)))
+        })
+        .map(|(daily, interval, returns)| Volatility { daily, interval, returns, from_mids: true })
+    } else {
+        realised_vol(&segments, session, |t| {
+            let i = inside.partition_point(|x| x.ts <= t);
+            i.checked_sub(1).map(|i| (i, inside[i].px.to_f64()))
+        })
+        .map(|(daily, interval, returns)| Volatility { daily, interval, returns, from_mids: false })
+    };
+    let weighted = |f: &dyn Fn(&RecQuote) -> Option<f64>| -> Option<f64> {
+        let pts: Vec<(f64, f64)> = q_inside
+            .iter()
+            .enumerate()
+            .filter_map(|(i, q)| {
+                let s = session_of(&sessions, q.ts).map(|s| sessions[s].close.min(last.max(q.ts)))?;
+                let until = q_inside.get(i + 1).map_or(s, |n| n.ts.min(s));
+                Some((f(q)?, (until.0 - q.ts.0).max(0) as f64))
+            })
+            .collect();
+        weighted_median(pts)
+    };
+    let spread = weighted(&|q| {
+        let (b, a) = (q.bid()?.to_f64(), q.ask()?.to_f64());
+        let m = (a + b) / 2.0;
+        (m > 0.0).then(|| (a - b) / m * 1e4)
+    })
+    .map(|bps| Spread { bps, source: SpreadSource::Quotes })
+    .or_else(|| {
+        let bounce = !rec.from_bars;
+        bounce
+            .then(|| roll_spread(&inside, vwap.to_f64()))
+            .flatten()
+            .map(|bps| Spread { bps, source: SpreadSource::Roll })
+    });
+    let touch_depth =
+        weighted(&|q| Some((q.bids.first()?.1.to_f64() + q.asks.first()?.1.to_f64()) / 2.0)).and_then(Qty::from_f64);
+    Ok(Estimates {
+        trades: inside.len(),
+        outside_sessions: trades.len() - inside.len(),
+        quotes: q_inside.len(),
+        first,
+        last,
+        observed,
+        session,
+        sessions,
+        volume,
+        notional,
+        vwap,
+        session_volume,
+        curve_share: expected_share,
+        avg_trade_size,
+        volatility,
+        spread,
+        touch_depth,
+        from_bars: rec.from_bars,
+    })
+}
+
+fn mid(q: &RecQuote) -> Option<f64> {
+    Some((q.bid()?.to_f64() + q.ask()?.to_f64()) / 2.0)
+}
+
+/// Realised volatility per session over grid points inside `segments`:
+/// (daily, interval, returns), on the coarsest grid with enough returns that
+/// saw a new observation (`value_at` gives the index of the observation in
+/// force and its value; a grid step without one is a zero return that tells
+/// nothing, so it does not count towards the minimum).
+fn realised_vol(
+    segments: &[(Timestamp, Timestamp)],
+    session: Duration,
+    value_at: impl Fn(Timestamp) -> Option<(usize, f64)>,
+) -> Option<(f64, Duration, usize)> {
+    GRID.into_iter().find_map(|dt| {
+        let (mut sum_sq, mut n, mut informative) = (0.0, 0usize, 0usize);
+        for &(a, b) in segments {
+            let mut prev = value_at(a);
+            let mut t = a + dt;
+            while t <= b {
+                let v = value_at(t);
+                if let (Some((i, p)), Some((j, v))) = (prev, v)
+                    && p > 0.0
+                    && v > 0.0
+                {
+                    let r = (v / p).ln();
+                    sum_sq += r * r;
+                    n += 1;
+                    informative += usize::from(i != j);
+                }
+                prev = v;
+                t = t + dt;
+            }
+        }
+        (informative >= MIN_RETURNS)
+            .then(|| ((sum_sq / n as f64 * session.0 as f64 / dt.0 as f64).sqrt(), dt, informative))
+    })
+}
+
+/// Roll's spread estimate in bps of `level`: `2 sqrt(-cov)` of consecutive
+/// price changes, when that covariance is negative.
+fn roll_spread(trades: &[&RecTrade], level: f64) -> Option<f64> {
+    let d: Vec<f64> = trades.windows(2).map(|w| w[1].px.to_f64() - w[0].px.to_f64()).collect();
+    if d.len() < MIN_RETURNS || level <= 0.0 {
+        return None;
+    }
+    let pairs = d.len() - 1;
+    let (mut sx, mut sy, mut sxy) = (0.0, 0.0, 0.0);
+    for w in d.windows(2) {
+        sx += w[0];
+        sy += w[1];
+        sxy += w[0] * w[1];
+    }
+    let n = pairs as f64;
+    let cov = sxy / n - (sx / n) * (sy / n);
+    (cov < 0.0).then(|| 2.0 * (-cov).sqrt() / level * 1e4)
+}
+
+/// Median of values weighted by the time each stood; the plain median when no
+/// time passed at all.
+fn weighted_median(mut pts: Vec<(f64, f64)>) -> Option<f64> {
+    pts.retain(|(v, _)| v.is_finite());
+    if pts.is_empty() {
+        return None;
+    }
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = pts.iter().map(|p| p.1).sum();
+    if total <= 0.0 {
+        return Some(pts[pts.len() / 2].0);
+    }
+    let mut acc = 0.0;
+    for (v, w) in &pts {
+        acc += w;
+        if acc >= total / 2.0 {
+            return Some(*v);
+        }
+    }
+    pts.last().map(|p| p.0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,134 @@
+use super::*;
+use crate::market::Universe;
+use crate::model::Side;
+use chrono::NaiveDate;
+
+/// BTC-USD with a flat intraday curve: an hour is 1/24 of the day's volume.
+fn flat_btc() -> Instrument {
+    let mut i = Universe::builtin().instrument("BTC-USD").unwrap().clone();
+    i.volume_curve = Some(vec![1.0]);
+    i
+}
+
+fn aapl() -> Instrument {
+    Universe::builtin().instrument("AAPL").unwrap().clone()
+}
+
+fn ts(date: (i32, u32, u32), h: u32, m: u32, s: u32) -> Timestamp {
+    let d = NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap();
+    Timestamp::from_utc(d.and_hms_opt(h, m, s).unwrap().and_utc())
+}
+
+const DAY: (i32, u32, u32) = (2021, 1, 8);
+
+fn rec(trades: Vec<RecTrade>, quotes: Vec<RecQuote>) -> Recording {
+    Recording { trades, quotes, ..Recording::default() }
+}
+
+/// One print a minute from 00:00 to 01:00 UTC: 100 for 1 on even minutes,
+/// 101 for 3 on odd ones.
+fn trades() -> Vec<RecTrade> {
+    (0..=60)
+        .map(|k| {
+            let even = k % 2 == 0;
+            RecTrade {
+                ts: ts(DAY, k / 60, k % 60, 0),
+                px: Price::from_int(if even { 100 } else { 101 }),
+                qty: Qty::from_int(if even { 1 } else { 3 }),
+                aggressor: Some(Side::Buy),
+            }
+        })
+        .collect()
+}
+
+fn quote(t: Timestamp, mid: i64, half_cents: i64, bid_size: i64, ask_size: i64) -> RecQuote {
+    let m = Price::from_int(mid);
+    let h = Price::from_raw(half_cents * Price::SCALE / 100);
+    RecQuote { ts: t, bids: vec![(m - h, Qty::from_int(bid_size))], asks: vec![(m + h, Qty::from_int(ask_size))] }
+}
+
+/// Each minute k: mid 100 (even k) or 102 (odd k); a tight quote (0.10 wide,
+/// sizes 2 and 4) at k:00 for 20 s, then a wide one (0.30 wide, sizes 6 and
+/// 8) at k:20 for 40 s; the last quote at 01:00.
+fn quotes() -> Vec<RecQuote> {
+    let mut out = Vec::new();
+    for k in 0..=60u32 {
+        let mid = if k % 2 == 0 { 100 } else { 102 };
+        out.push(quote(ts(DAY, k / 60, k % 60, 0), mid, 5, 2, 4));
+        if k < 60 {
+            out.push(quote(ts(DAY, 0, k, 20), mid, 15, 6, 8));
+        }
+    }
+    out
+}
+
+#[test]
+fn figures_from_prints_alone_match_the_hand_calculation() {
+    let e = estimate(&rec(trades(), Vec::new()), &flat_btc()).unwrap();
+    assert_eq!((e.trades, e.outside_sessions, e.quotes), (61, 0, 0));
+    // 31 prints of 1 and 30 of 3.
+    assert_eq!(e.volume, Qty::from_int(121));
+    // 31 x 100 x 1 + 30 x 101 x 3 = 12,190; / 121 = 100.743801652 (9 decimals, half up).
+    assert_eq!(e.notional, Money::from_int(12_190));
+    assert_eq!(e.vwap.to_string(), "100.743801653");
+    // One hour observed of a 24-hour session: 121 x 24 = 2,904 a session.
+    assert_eq!(e.observed, Duration::mins(60));
+    assert_eq!(e.session, Duration::mins(24 * 60));
+    assert!((e.session_volume - 2_904.0).abs() < 1e-9, "{}", e.session_volume);
+    // 121 / 61 = 1.983606557 -> 1.983606 on the 6-decimal grid (rounded down).
+    assert_eq!(e.avg_trade_size.to_string(), "1.983606");
+    // Five-minute grid: 12 returns (< 30); one-minute grid: 60 returns of
+    // +-ln(1.01); daily = ln(1.01) x sqrt(1,440) = 0.377588508.
+    let v = e.volatility.unwrap();
+    assert_eq!((v.interval, v.returns, v.from_mids), (Duration::mins(1), 60, false));
+    assert!((v.daily - 0.377_588_507_6).abs() < 1e-9, "{}", v.daily);
+    // Roll: price changes alternate +1, -1; over the 59 pairs the covariance
+    // is -1 + 1/59^2 = -0.999712726; spread 2 sqrt(0.999712726) = 1.999713
+    // on a level of 100.743802: 198.494862 bps.
+    let s = e.spread.unwrap();
+    assert_eq!(s.source, SpreadSource::Roll);
+    assert!((s.bps - 198.494_862_491).abs() < 1e-6, "{}", s.bps);
+    assert_eq!(e.touch_depth, None);
+}
+
+#[test]
+fn quotes_give_the_volatility_spread_and_depth() {
+    let e = estimate(&rec(trades(), quotes()), &flat_btc()).unwrap();
+    assert_eq!(e.quotes, 121);
+    // Mids alternate 100 and 102: daily = ln(1.02) x sqrt(1,440) = 0.751456871.
+    let v = e.volatility.unwrap();
+    assert!(v.from_mids);
+    assert!((v.daily - 0.751_456_870_9).abs() < 1e-9, "{}", v.daily);
+    // Time-weighted: tight quotes stand 20 s of each minute (1,200 s in all:
+    // 10 bps at 100, 9.80 bps at 102), wide ones 40 s (2,400 s: 30 bps at 100,
+    // 29.41 bps at 102). Sorted by spread the 1,800 s midpoint falls in the
+    // wide quotes at 102: 0.30 / 102 = 29.411765 bps.
+    let s = e.spread.unwrap();
+    assert_eq!(s.source, SpreadSource::Quotes);
+    assert!((s.bps - 29.411_764_706).abs() < 1e-6, "{}", s.bps);
+    // Touch: tight (2 + 4) / 2 = 3 for 1,200 s, wide (6 + 8) / 2 = 7 for 2,400 s: median 7.
+    assert_eq!(e.touch_depth, Some(Qty::from_int(7)));
+}
+
+#[test]
+fn prints_outside_the_sessions_are_left_out() {
+    let day = (2026, 11, 25);
+    let at = |h, m| ts(day, h, m, 0);
+    // 14:00 UTC is 09:00 New York: before the open.
+    let mk = |t, px: i64, q: i64| RecTrade { ts: t, px: Price::from_int(px), qty: Qty::from_int(q), aggressor: None };
+    let t = vec![mk(at(14, 0), 50, 1_000), mk(at(14, 30), 100, 10), mk(at(15, 0), 102, 30)];
+    let e = estimate(&rec(t, Vec::new()), &aapl()).unwrap();
+    assert_eq!((e.trades, e.outside_sessions), (2, 1));
+    // 40 shares over 09:30-10:00, which the US equity U-shape expects to hold
+    // 242,978 / 2,033,461 = 11.949% of the day: 40 / 0.11949 = 334.756 a day
+    // (not 40 x 13 = 520 at an even pace).
+    assert_eq!(e.volume, Qty::from_int(40));
+    assert!((e.session_volume - 334.756_397_698_557).abs() < 1e-6, "{}", e.session_volume);
+    assert_eq!(e.vwap.to_string(), "101.5");
+    // Two prints: too few returns for a volatility or a Roll spread.
+    assert_eq!((e.volatility, e.spread), (None, None));
+    // Only a Saturday: nothing inside a session.
+    let sat = vec![mk(ts((2026, 11, 28), 15, 0, 0), 100, 1)];
+    let err = estimate(&rec(sat, Vec::new()), &aapl()).unwrap_err();
+    assert_eq!(err.to_string(), "none of the 1 prints falls inside a US equity session");
+}

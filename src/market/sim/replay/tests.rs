@@ -1,0 +1,170 @@
+use super::*;
+use crate::market::replay::RecTrade;
+use crate::market::session::session;
+use chrono::NaiveDate;
+
+/// 2021-01-08 00:00:00 UTC.
+const T0: i64 = 1_610_064_000_000_000_000;
+const SEC: i64 = 1_000_000_000;
+
+/// BTC-USD on BINANCE replaying one print a second for 120 s (40,000.00 and
+/// 40,000.40 in turn; `size(k)` BTC each) and a quote a second (40,000.00 bid
+/// for 2, 40,000.40 offered for 2).
+fn market(size: impl Fn(i64) -> Qty, origin_ns: i64) -> InstrumentMarket {
+    let u = flat_btc_universe();
+    let i = u.instrument_index("BTC-USD").unwrap();
+    let s = session(u.instruments()[i].calendar, "BINANCE", NaiveDate::from_ymd_opt(2021, 1, 8).unwrap()).unwrap();
+    let px = |k: i64| Price::from_raw(40_000 * Price::SCALE + (k % 2) * 400_000_000);
+    let rec = Recording {
+        source: "test".into(),
+        venue: None,
+        from_bars: false,
+        trades: (0..=120)
+            .map(|k| RecTrade {
+                ts: Timestamp(T0 + k * SEC),
+                px: px(k),
+                qty: size(k),
+                aggressor: Some(if k % 2 == 0 { Side::Sell } else { Side::Buy }),
+            })
+            .collect(),
+        quotes: (0..=120)
+            .map(|k| RecQuote {
+                ts: Timestamp(T0 + k * SEC),
+                bids: vec![(px(0), Qty::from_int(2))],
+                asks: vec![(px(1), Qty::from_int(2))],
+            })
+            .collect(),
+    };
+    InstrumentMarket::replay(&u, i, s, Timestamp(T0 + origin_ns), 1, MarketParams::default(), Arc::new(rec)).unwrap()
+}
+
+/// The built-in universe with BTC-USD's intraday curve flat, so two minutes
+/// of prints are 1/720 of a day's volume.
+fn flat_btc_universe() -> Universe {
+    let entry = r#"
+[[instrument]]
+symbol = "BTC-USD"
+asset_class = "crypto"
+calendar = "crypto"
+listing = "BINANCE"
+currency = "USD"
+tick_size = "0.01"
+lot_size = "0.00001"
+ref_price = "95000.00"
+daily_vol = 0.030
+adv = "30000"
+avg_trade_size = "0.05"
+spread_bps = 0.5
+touch_depth = "3"
+venues = ["BINANCE", "COINBASE", "KRAKEN", "BITSTAMP", "OKX"]
+volume_curve = [1.0]
+"#;
+    Universe::with_overrides_str(entry, "test").unwrap()
+}
+
+/// Replays every market event up to and including `t`.
+fn run_to(m: &mut InstrumentMarket, t: i64) {
+    loop {
+        let tick = m.next_tick.filter(|x| x.0 <= T0 + t * SEC);
+        let trade = m.next_trade.filter(|x| x.0 <= T0 + t * SEC);
+        match (tick, trade) {
+            (Some(a), Some(b)) if a <= b => {
+                m.on_tick(a);
+            }
+            (_, Some(b)) => {
+                m.draw_trade(b);
+            }
+            (Some(a), None) => {
+                m.on_tick(a);
+            }
+            (None, None) => return,
+        }
+    }
+}
+
+#[test]
+fn the_market_runs_on_the_recordings_figures() {
+    let m = market(|_| Qty::from_int(1), 0);
+    // 121 BTC in 120 s: 121 x 720 = 87,120 a day; VWAP 40,000 + 0.40 x 60/121 -> 40,000.20.
+    assert_eq!(m.inst.adv, Qty::from_int(87_120));
+    assert_eq!(m.inst.ref_price.to_string(), "40000.2");
+    // Mids never move (the quote stands still): too few returns, the universe's volatility stays.
+    assert_eq!(m.inst.daily_vol, 0.030);
+    let s = m.replay_summary().unwrap();
+    let from = |n: &str| s.coefficients.iter().find(|c| c.name == n).unwrap().from;
+    assert_eq!((from("ref_price"), from("adv"), from("daily_vol")), ("recording", "recording", "universe"));
+    assert_eq!(s.participation_window_s, 60.0);
+    assert!(m.session.auction.is_none());
+}
+
+#[test]
+fn our_impact_shifts_the_recorded_prints_and_book() {
+    let mut m = market(|_| Qty::from_int(1), 0);
+    run_to(&mut m, 60);
+    assert!(m.replay_shifts().is_empty(), "no impact before our first fill");
+    let t = Timestamp(T0 + 60 * SEC);
+    // An aggressive buy of 10 BTC at 60 s. The window (the last 60 s)
+    // holds the prints at 1..60 s: 60 BTC.
+    // permanent = 0.5 x sigma x P x 10 / 87,120; transient = 0.5 x sigma x P x 10 / 60.
+    let (sigma, p) = (m.inst.daily_vol, m.inst.ref_price.to_f64());
+    let perm = 0.5 * sigma * p * 10.0 / 87_120.0;
+    let temp = 0.5 * sigma * p * 10.0 / 60.0;
+    m.apply_impact(Side::Buy, Qty::from_int(10), true, t);
+    assert!((m.impact(t) - (perm + temp)).abs() < 1e-9, "{} vs {}", m.impact(t), perm + temp);
+    // One second later the transient part has decayed by exp(-1/60).
+    let t1 = Timestamp(t.0 + SEC);
+    let expected = perm + temp * (-1.0f64 / 60.0).exp();
+    assert!((m.impact(t1) - expected).abs() < 1e-9);
+    let shift = Price::from_f64(expected).unwrap().round_to(m.inst.tick_size, Rounding::Nearest);
+    assert!(shift.is_positive());
+    // The print recorded at 61 s (40,000.40) comes out shifted, and so does the book.
+    run_to(&mut m, 61);
+    assert_eq!(m.recorded_print(), Some(Price::from_raw(40_000 * Price::SCALE + 400_000_000) + shift));
+    assert_eq!(m.venues[0].book.bids.best().unwrap().px, Price::from_int(40_000) + shift);
+    assert_eq!(m.replay_shifts().first(), Some(&(t1, shift)));
+}
+
+#[test]
+fn participation_is_measured_against_the_volume_printing() {
+    // Half-size prints for the 60 s before the fill: the window holds 30 BTC,
+    // so the same fill's transient impact is 0.5 x sigma x P x 10 / 30.
+    let mut m = market(|k| if k > 0 && k <= 60 { Qty::from_raw(500_000) } else { Qty::from_int(1) }, 0);
+    run_to(&mut m, 60);
+    let t = Timestamp(T0 + 60 * SEC);
+    let (sigma, p, adv) = (m.inst.daily_vol, m.inst.ref_price.to_f64(), m.inst.adv.to_f64());
+    m.apply_impact(Side::Buy, Qty::from_int(10), true, t);
+    let expected = 0.5 * sigma * p * 10.0 / adv + 0.5 * sigma * p * 10.0 / 30.0;
+    assert!((m.impact(t) - expected).abs() < 1e-9, "{} vs {expected}", m.impact(t));
+}
+
+#[test]
+fn before_a_whole_window_the_average_pace_fills_in() {
+    // Starting at the recording's first print, 20 s in: the 21 BTC printed at
+    // 0..20 s in the window, plus 2/3 of a window at the average pace
+    // (87,120 / 86,400 x 60 = 60.5 BTC) for the 40 s not yet seen: 61.333 BTC.
+    let mut m = market(|_| Qty::from_int(1), 0);
+    run_to(&mut m, 20);
+    let t = Timestamp(T0 + 20 * SEC);
+    let (sigma, p) = (m.inst.daily_vol, m.inst.ref_price.to_f64());
+    m.apply_impact(Side::Sell, Qty::from_int(10), true, t);
+    let window = 21.0 + 60.5 * 40.0 / 60.0;
+    let expected = -(0.5 * sigma * p * 10.0 / 87_120.0 + 0.5 * sigma * p * 10.0 / window);
+    assert!((m.impact(t) - expected).abs() < 1e-9, "{} vs {expected}", m.impact(t));
+}
+
+#[test]
+fn nothing_recorded_after_the_start_is_known_at_the_start() {
+    // Starting 30.5 s in: the book is the quote recorded at 30 s, the
+    // reference is its mid, and the print at 31 s has not happened.
+    let start = Timestamp(T0 + 30 * SEC + SEC / 2);
+    let mut m = market(|_| Qty::from_int(1), 30 * SEC + SEC / 2);
+    assert_eq!(m.next_tick, Some(start));
+    assert_eq!(m.next_trade, Some(Timestamp(T0 + 31 * SEC)));
+    m.on_tick(start);
+    assert_eq!(m.nbbo().mid(), Some(40_000.2));
+    let r = m.recording().unwrap().reference_at(start).unwrap();
+    assert_eq!((r.at, r.px, r.look_ahead), (Timestamp(T0 + 30 * SEC), 40_000.2, false));
+    // Before the first event the first one is used, and flagged.
+    let r = m.recording().unwrap().reference_at(Timestamp(T0 - SEC)).unwrap();
+    assert_eq!((r.at, r.look_ahead), (Timestamp(T0), true));
+}

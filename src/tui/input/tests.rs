@@ -1,0 +1,129 @@
+//! Keys on the desk: tickets, questions, prompts, the palette, bulk actions.
+
+use super::*;
+use crate::tui::keymap::Keymap;
+use crate::tui::scenario::synthetic_rows;
+use crate::tui::theme::Theme;
+use crossterm::event::{KeyCode, KeyModifiers};
+
+fn app() -> App {
+    let mut a = App::new("embedded".into(), Theme::dark(), Keymap::defaults(), 10.0);
+    let (orders, details) = synthetic_rows(12, 3);
+    a.set_orders(orders, details);
+    a.table.height.set(5);
+    a
+}
+
+fn key(a: &mut App, k: &str) -> Vec<Effect> {
+    let k: super::super::keymap::Key = k.parse().unwrap();
+    a.on_key(KeyEvent::new(k.code, k.mods))
+}
+
+fn typed(a: &mut App, s: &str) {
+    for c in s.chars() {
+        a.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+#[test]
+fn kill_all_needs_the_word_typed() {
+    let mut a = app();
+    key(&mut a, "K");
+    typed(&mut a, "kill");
+    assert!(key(&mut a, "enter").is_empty());
+    assert!(matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("KILL"))));
+    key(&mut a, "esc");
+    key(&mut a, "K");
+    typed(&mut a, KILL_WORD);
+    assert_eq!(key(&mut a, "enter"), vec![Effect::KillAll]);
+    assert!(a.overlay.is_none());
+}
+
+#[test]
+fn cancel_asks_first_and_quit_warns_while_orders_work() {
+    let mut a = app();
+    let id = a.selected_order().unwrap().order.id;
+    assert!(key(&mut a, "x").is_empty());
+    assert_eq!(key(&mut a, "y"), vec![Effect::Cancel(id)]);
+    key(&mut a, "q");
+    assert!(!a.quit && matches!(a.overlay, Some(Overlay::Question(Question::Quit { .. }))));
+    key(&mut a, "n");
+    assert!(a.overlay.is_none() && !a.quit);
+    key(&mut a, "ctrl-c");
+    key(&mut a, "ctrl-c");
+    assert!(a.quit, "ctrl-c twice quits even with orders working");
+}
+
+#[test]
+fn jump_filter_expand_and_speed() {
+    let mut a = app();
+    key(&mut a, ":");
+    typed(&mut a, "P3");
+    key(&mut a, "enter");
+    assert_eq!(a.table.selected, Some(RowKey::Parent(ParentId::local(3))));
+    key(&mut a, ":");
+    typed(&mut a, "P99");
+    key(&mut a, "enter");
+    assert!(matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref() == Some("no order P99")));
+    key(&mut a, "esc");
+    key(&mut a, "enter");
+    assert!(a.table.expanded.contains(&ParentId::local(3)));
+    key(&mut a, "down");
+    assert!(matches!(a.table.selected, Some(RowKey::Child(c)) if c.parent == ParentId::local(3)));
+    key(&mut a, "left");
+    assert_eq!(a.table.selected, Some(RowKey::Parent(ParentId::local(3))));
+    key(&mut a, "/");
+    typed(&mut a, "venue:X");
+    key(&mut a, "enter");
+    assert!(
+        matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref().is_some_and(|e| e.contains("not a filter field")))
+    );
+    assert_eq!(key(&mut a, "esc"), vec![]);
+    assert_eq!(key(&mut a, "+"), vec![Effect::SetSpeed(30.0)]);
+    assert_eq!(key(&mut a, "-"), vec![Effect::SetSpeed(10.0)]);
+    assert!(matches!(key(&mut a, "y").as_slice(), [Effect::Copy(id)] if id == "P3"));
+}
+
+#[test]
+fn a_risk_warning_is_sent_again_only_when_acknowledged() {
+    let mut a = app();
+    let req = crate::tui::scenario::demo_orders().remove(0);
+    a.on_msg(super::super::app::Msg::RiskWarning(Box::new(req.clone()), "pct_adv 12% above 10%".into()));
+    assert_eq!(a.context(), Context::Confirm);
+    assert!(key(&mut a, "n").is_empty() && a.overlay.is_none(), "no: nothing is sent");
+    a.on_msg(super::super::app::Msg::RiskWarning(Box::new(req.clone()), "pct_adv 12% above 10%".into()));
+    let sent = key(&mut a, "y");
+    assert_eq!(sent, vec![Effect::Submit(crate::engine::OrderRequest { acknowledge_warnings: true, ..req })]);
+}
+
+#[test]
+fn the_ticket_sends_only_after_the_review() {
+    let mut a = app();
+    a.instruments = vec![crate::engine::view::InstrumentView {
+        symbol: "AAPL".into(),
+        name: "Apple Inc.".into(),
+        asset_class: crate::model::AssetClass::Equity,
+        currency: "USD".into(),
+        tick_size: crate::model::Price::parse("0.01").unwrap(),
+        lot_size: crate::model::Qty::from_int(1),
+        adv: crate::model::Qty::from_int(55_000_000),
+        open_today: true,
+        quote_per: 1,
+        calendar: Some(crate::model::Calendar::UsEquity),
+        listing: "NASDAQ".into(),
+    }];
+    key(&mut a, "n");
+    typed(&mut a, "AA");
+    key(&mut a, "tab");
+    assert_eq!(a.ticket.as_ref().unwrap().symbol.value(), "AAPL", "tab completes");
+    key(&mut a, "tab");
+    typed(&mut a, "2k");
+    let review = key(&mut a, "enter");
+    assert!(review.iter().all(|e| matches!(e, Effect::Preview(..))), "nothing is sent before the review");
+    assert_eq!(a.context(), Context::Confirm);
+    let sent = key(&mut a, "y");
+    assert!(
+        matches!(sent.as_slice(), [Effect::Submit(r)] if r.qty == crate::model::Qty::from_int(2_000) && &*r.symbol == "AAPL")
+    );
+    assert!(a.ticket.is_none());
+}

@@ -1,0 +1,107 @@
+//! The market facts a ticket validates against: instruments, the trading
+//! date, each exchange's zone, the desk's zone (times are typed in it) and
+//! the simulated time, from which "market closed" is said plainly with the
+//! next open, in the desk's time and the exchange's own.
+
+use crate::engine::view::InstrumentView;
+use crate::market::session;
+use crate::model::Timestamp;
+use chrono::{Duration, NaiveDate};
+use chrono_tz::Tz;
+
+/// What the ticket needs to know about the market to validate.
+#[derive(Debug, Clone)]
+pub struct Market<'a> {
+    /// Every instrument.
+    pub instruments: &'a [InstrumentView],
+    /// Trading date.
+    pub date: Option<NaiveDate>,
+    /// The desk's zone: start and end are typed in it.
+    pub desk: Tz,
+    /// Simulated time now, when known.
+    pub now: Option<Timestamp>,
+}
+
+impl Default for Market<'_> {
+    fn default() -> Self {
+        Market { instruments: &[], date: None, desk: chrono_tz::America::New_York, now: None }
+    }
+}
+
+impl<'a> Market<'a> {
+    /// Instrument by symbol (case-insensitive).
+    pub fn instrument(&self, s: &str) -> Option<&'a InstrumentView> {
+        self.instruments.iter().find(|i| i.symbol.eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// `HH:MM` typed in the desk's zone, on the trading date (None when empty or not a time).
+    pub fn at(&self, hhmm: &str) -> Option<Timestamp> {
+        Some(Timestamp::from_local(self.desk, self.date?, crate::model::time::parse_hhmm(hhmm.trim())?))
+    }
+
+    /// A time in the desk's zone with its label (`11:20 EST`).
+    fn desk_hm(&self, t: Timestamp) -> String {
+        t.in_tz(self.desk).format("%H:%M %Z").to_string()
+    }
+
+    /// A time in the desk's zone and, when it differs, the exchange's (`03:00 EST (09:00 CET)`).
+    fn both(&self, t: Timestamp, tz: Tz) -> String {
+        let desk = self.desk_hm(t);
+        let local = t.in_tz(tz).format("%H:%M %Z").to_string();
+        if tz.name() == self.desk.name() || desk == local { desk } else { format!("{desk} ({local})") }
+    }
+
+    /// The next session that opens after `after`, within two weeks.
+    fn next_open(&self, inst: &InstrumentView, after: Timestamp) -> Option<session::Session> {
+        let cal = inst.calendar?;
+        let date = self.date?;
+        (0..15)
+            .filter_map(|d| session::session(cal, &inst.listing, date + Duration::days(d)).ok())
+            .find(|s| s.open > after)
+    }
+
+    /// Why an order in `inst` over [start, end] cannot trade, said plainly:
+    /// the market is closed for the rest of the day (with the next open), or
+    /// the window ends before it opens or starts after it closes.
+    pub fn closed(&self, inst: &InstrumentView, start: Option<Timestamp>, end: Option<Timestamp>) -> Option<String> {
+        let (cal, date, now) = (inst.calendar?, self.date?, self.now?);
+        let tz = session::tz_of(cal);
+        let s = match session::session(cal, &inst.listing, date) {
+            Ok(s) => s,
+            Err(c) => {
+                let next = self.next_open(inst, now).map_or_else(String::new, |n| {
+                    format!("; next open {} {}", n.open.in_tz(self.desk).format("%a %d %b"), self.both(n.open, tz))
+                });
+                return Some(format!("market closed today ({}){next}", c.reason));
+            }
+        };
+        let next = |after: Timestamp| {
+            self.next_open(inst, after).map_or_else(String::new, |n| {
+                format!("; next open {} {}", n.open.in_tz(self.desk).format("%a %d %b"), self.both(n.open, tz))
+            })
+        };
+        let start = start.unwrap_or(now).max(now);
+        if start >= s.close {
+            return Some(format!(
+                "market closed: {} closed at {}{}",
+                inst.listing,
+                self.both(s.close, tz),
+                next(start)
+            ));
+        }
+        if let Some(e) = end
+            && e <= s.open
+        {
+            return Some(format!("the window ends before {} opens at {}", inst.listing, self.both(s.open, tz)));
+        }
+        None
+    }
+
+    /// The session hours of `inst` today in the desk's zone (and the exchange's).
+    pub fn hours(&self, inst: &InstrumentView) -> Option<String> {
+        let cal = inst.calendar?;
+        let s = session::session(cal, &inst.listing, self.date?).ok()?;
+        let tz = session::tz_of(cal);
+        Some(format!("{} {}-{}", inst.listing, self.both(s.open, tz), self.both(s.close, tz)))
+    }
+}

@@ -1,0 +1,187 @@
+//! The desk through a day on the mixed scenario (10m EUR/USD, 50m UST10Y
+//! priced per 100 face, BTC, NESN on Zurich hours, 12m SPY, an AAPL round
+//! trip), frozen at 10:15 New York: snapshots at 80x24 and 200x60 where no
+//! digit is lost, bulk cancel by filter, and the positions against the fills.
+
+use blotter::client::{Client, Embedded};
+use blotter::model::{ParentId, ParentStatus, Side};
+use blotter::tui::app::{App, Effect, Overlay, Question, Tab};
+use blotter::tui::keymap::Keymap;
+use blotter::tui::scenario::{desk_client, press, reload};
+use blotter::tui::screenshots::{desk_app, disconnected_app, render};
+use blotter::tui::theme::Theme;
+use ratatui::buffer::Buffer;
+
+const SEED: u64 = 7;
+
+fn text(b: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        let line: String = (0..b.area.width).map(|x| b[(x, y)].symbol().to_string()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The blotter line of an order (its id and symbol).
+fn line_of<'a>(screen: &'a str, id: &str, symbol: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(&format!("{id} ")) && l.contains(symbol))
+        .unwrap_or_else(|| panic!("no line for {id} {symbol}:\n{screen}"))
+}
+
+async fn desk() -> (Embedded, App) {
+    let c = desk_client(SEED).await;
+    let a = desk_app(&c, Theme::dark(), &Keymap::defaults()).await;
+    (c, a)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_digit_shows_at_200x60_and_nothing_is_cut_at_80x24() {
+    let (_c, mut a) = desk().await;
+    let wide = text(&render(&a, 200, 60));
+    // Exact figures: the 50m bond and the 10m FX order keep every digit, with separators.
+    assert!(line_of(&wide, "P2", "UST10Y").contains("50,000,000"), "{wide}");
+    assert!(line_of(&wide, "P1", "EUR/USD").contains("10,000,000"), "{wide}");
+    assert!(line_of(&wide, "P7", "SPY").contains("12,000,000"), "{wide}");
+    assert!(!wide.contains(" 0,000,000"), "a leading digit lost:\n{wide}");
+    // One clock: the time column and the status bar name the desk's zone, whatever the instrument.
+    assert!(wide.contains("time EST") && wide.lines().next().unwrap().contains("EST"), "{wide}");
+    insta::assert_snapshot!("desk_200x60", wide);
+
+    let narrow = text(&render(&a, 80, 24));
+    // Compact units, never cut digits: 50m, 10m, 12m; the columns that do not fit are announced.
+    assert!(line_of(&narrow, "P2", "UST10Y").contains("50m"), "{narrow}");
+    assert!(line_of(&narrow, "P7", "SPY").contains("12m"), "{narrow}");
+    assert!(narrow.contains("more columns") && narrow.contains("? "), "{narrow}");
+    assert!(!narrow.contains("0,000,000") || narrow.contains("10,000,000"), "{narrow}");
+    insta::assert_snapshot!("desk_80x24", narrow);
+
+    // Sideways: `>` brings the hidden columns in, `<` goes back; id, symbol, side and status stay.
+    a.on_key(key(">"));
+    a.on_key(key(">"));
+    let scrolled = text(&render(&a, 80, 24));
+    assert!(scrolled.contains("◀ 2"), "{scrolled}");
+    assert!(line_of(&scrolled, "P2", "UST10Y").contains("working"), "{scrolled}");
+
+    a.tab = Tab::Positions;
+    let pos = text(&render(&a, 200, 60));
+    assert!(pos.contains("-") && pos.contains("UST10Y") && pos.contains("CHF"), "{pos}");
+    insta::assert_snapshot!("desk_positions_200x60", pos);
+    insta::assert_snapshot!("desk_positions_80x24", text(&render(&a, 80, 24)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disconnected_sidecar_greys_the_desk_and_says_so() {
+    let c = desk_client(SEED).await;
+    let a = disconnected_app(&c, &Keymap::defaults()).await;
+    let s = text(&render(&a, 160, 48));
+    let top = s.lines().next().unwrap();
+    assert!(top.contains("STALE") && top.contains("✗ down"), "{top}");
+    assert!(top.contains("down 11 s") && top.contains("next try in 4 s"), "an honest countdown: {top}");
+    assert!(s.contains("Blotter · 7 orders · STALE"), "{s}");
+    assert!(s.contains("not answering: what is shown is as of the last update"), "{s}");
+    insta::assert_snapshot!("desk_disconnected", s);
+}
+
+fn key(k: &str) -> crossterm::event::KeyEvent {
+    let k: blotter::tui::keymap::Key = k.parse().unwrap();
+    crossterm::event::KeyEvent::new(k.code, k.mods)
+}
+
+/// Carries out cancels as the UI's worker would.
+async fn carry_out(c: &Embedded, effects: Vec<Effect>) -> Vec<ParentId> {
+    let mut done = Vec::new();
+    for e in effects {
+        if let Effect::Cancel(id) = e {
+            c.cancel(id).await.unwrap();
+            done.push(id);
+        }
+    }
+    done
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_cancel_by_filter_cancels_what_the_filter_shows_and_nothing_else() {
+    let (c, mut a) = desk().await;
+    // What should go, worked out from the engine's own listing: working sells.
+    let before = c.orders(Default::default()).await.unwrap().items;
+    let mut want: Vec<ParentId> = before
+        .iter()
+        .filter(|o| o.order.side == Side::Sell && o.order.status == ParentStatus::Working)
+        .map(|o| o.order.id)
+        .collect();
+    want.sort();
+    assert_eq!(want.len(), 2, "the bond and the bitcoin sells work at 10:15: {want:?}");
+    let untouched: Vec<ParentId> = before
+        .iter()
+        .filter(|o| !o.order.status.is_terminal() && !want.contains(&o.order.id))
+        .map(|o| o.order.id)
+        .collect();
+
+    // The filter narrows as it is typed; enter keeps it; `*` marks what it shows; `x` asks first.
+    press(&c, &mut a, &["/", "=side:sell status:work"]).await;
+    assert_eq!(a.table.shown_orders(&a.orders).len(), 2, "live: narrowed before enter");
+    press(&c, &mut a, &["enter", "*"]).await;
+    assert!(press(&c, &mut a, &["x"]).await.is_empty(), "nothing is cancelled before the answer");
+    let Some(Overlay::Question(Question::Bulk(_, asked))) = &a.overlay else { panic!("no question: {:?}", a.overlay) };
+    assert_eq!(asked.len(), 2);
+    let effects = press(&c, &mut a, &["y"]).await;
+    let mut cancelled = carry_out(&c, effects).await;
+    cancelled.sort();
+    assert_eq!(cancelled, want);
+    assert!(a.table.marked.is_empty(), "marks go once used");
+
+    // The venues acknowledge the children's cancels after their latency.
+    c.with_engine(|e| e.run_until(e.now() + blotter::model::Duration::secs(1)));
+    reload(&c, &mut a).await;
+    for id in &want {
+        assert_eq!(a.orders.iter().find(|o| o.order.id == *id).unwrap().order.status, ParentStatus::Cancelled);
+    }
+    for id in &untouched {
+        let o = a.orders.iter().find(|o| o.order.id == *id).unwrap();
+        assert!(!o.order.status.is_terminal(), "{id} was not shown by the filter and stays {}", o.order.status);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_palette_cancels_every_order_the_filter_shows_after_asking() {
+    let (c, mut a) = desk().await;
+    press(&c, &mut a, &["/", "=sym:EUR", "enter", ":", "=cancel", "enter"]).await;
+    let Some(Overlay::Question(Question::Bulk(_, ids))) = &a.overlay else { panic!("{:?}", a.overlay) };
+    assert_eq!(ids, &vec![ParentId::local(1)], "only the EUR/USD order is shown");
+    let effects = press(&c, &mut a, &["y"]).await;
+    assert_eq!(effects, vec![Effect::Cancel(ParentId::local(1))]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn positions_match_the_fills() {
+    let (c, a) = desk().await;
+    // Independently of the positions code: net and realised P&L from the raw fills.
+    let orders = c.orders(Default::default()).await.unwrap().items;
+    let mut aapl = (0.0, 0.0, 0.0, 0.0); // bought, buy px x qty, sold, sell px x qty
+    for o in &orders {
+        let d = c.order(o.order.id).await.unwrap();
+        let (q, n): (f64, f64) =
+            d.fills.iter().fold((0.0, 0.0), |(q, n), f| (q + f.qty.to_f64(), n + f.qty.to_f64() * f.px.to_f64()));
+        let p = a.positions.rows.iter().find(|p| p.symbol == *o.order.symbol).unwrap();
+        if o.order.symbol.as_ref() == "AAPL" {
+            match o.order.side {
+                Side::Buy => (aapl.0, aapl.1) = (aapl.0 + q, aapl.1 + n),
+                Side::Sell => (aapl.2, aapl.3) = (aapl.2 + q, aapl.3 + n),
+            }
+        } else {
+            let net = p.net_raw() as f64 / 1e6;
+            let want = if o.order.side == Side::Buy { q } else { -q };
+            assert!((net - want).abs() < 1e-6, "{}: {net} vs fills {want}", o.order.symbol);
+        }
+    }
+    let p = a.positions.rows.iter().find(|p| p.symbol == "AAPL").unwrap();
+    assert!((p.net_raw() as f64 / 1e6 - (aapl.0 - aapl.2)).abs() < 1e-6);
+    // Realised on the matched quantity at the average prices of each side.
+    let realised = aapl.2.min(aapl.0) * (aapl.3 / aapl.2 - aapl.1 / aapl.0);
+    assert!((p.realised() - realised).abs() < 1e-6 * realised.abs().max(1.0), "{} vs {realised}", p.realised());
+    assert!(aapl.2 > 0.0 && aapl.0 > aapl.2, "bought 60k, sold 20k by 10:15: {aapl:?}");
+}
