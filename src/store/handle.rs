@@ -23,6 +23,7 @@ pub struct LedgerHandle {
     pool: AnyPool,
     target: DbTarget,
     rt: tokio::runtime::Handle,
+    outage: std::sync::Arc<super::outage::Outage>,
 }
 
 impl std::fmt::Debug for LedgerHandle {
@@ -35,8 +36,24 @@ impl std::fmt::Debug for LedgerHandle {
 pub(crate) const RETRIES: usize = 20;
 
 impl LedgerHandle {
-    pub(crate) fn new(pool: AnyPool, target: DbTarget, rt: tokio::runtime::Handle) -> LedgerHandle {
-        LedgerHandle { pool, target, rt }
+    pub(crate) fn new(
+        pool: AnyPool,
+        target: DbTarget,
+        rt: tokio::runtime::Handle,
+        outage: std::sync::Arc<super::outage::Outage>,
+    ) -> LedgerHandle {
+        LedgerHandle { pool, target, rt, outage }
+    }
+
+    /// Whether the database is reachable: callers that would wait on it
+    /// answer at once during an outage.
+    pub fn outage(&self) -> &super::outage::Outage {
+        &self.outage
+    }
+
+    /// The outage being waited out, shared with background tasks.
+    pub(crate) fn outage_arc(&self) -> std::sync::Arc<super::outage::Outage> {
+        std::sync::Arc::clone(&self.outage)
     }
 
     /// The database.

@@ -274,6 +274,7 @@ pub struct Ledger {
     target: DbTarget,
     tx: Option<UnboundedSender<Msg>>,
     writer: Option<tokio::task::JoinHandle<()>>,
+    outage: std::sync::Arc<super::outage::Outage>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -317,8 +318,9 @@ impl Ledger {
             Ok::<_, StoreError>(pool)
         })?;
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let writer = rt.spawn(writer::run(pool.clone(), target.backend(), rx));
-        Ok(Ledger { rt: Some(rt), pool, target: target.clone(), tx: Some(tx), writer: Some(writer) })
+        let outage = std::sync::Arc::default();
+        let writer = rt.spawn(writer::run(pool.clone(), target.backend(), rx, std::sync::Arc::clone(&outage)));
+        Ok(Ledger { rt: Some(rt), pool, target: target.clone(), tx: Some(tx), writer: Some(writer), outage })
     }
 
     /// The database.
@@ -335,7 +337,17 @@ impl Ledger {
     /// ledger's own runtime, whatever runtime awaits them.
     pub fn handle(&self) -> super::handle::LedgerHandle {
         let Some(rt) = &self.rt else { unreachable!("the runtime lives as long as the ledger") };
-        super::handle::LedgerHandle::new(self.pool.clone(), self.target.clone(), rt.handle().clone())
+        super::handle::LedgerHandle::new(
+            self.pool.clone(),
+            self.target.clone(),
+            rt.handle().clone(),
+            std::sync::Arc::clone(&self.outage),
+        )
+    }
+
+    /// Whether the database is reachable (an outage the writer is waiting out).
+    pub fn outage(&self) -> &super::outage::Outage {
+        &self.outage
     }
 
     /// Runs a future on the ledger's runtime and waits for it. From inside an

@@ -14,6 +14,7 @@ mod breaker;
 mod cli;
 mod ledger;
 mod limits;
+mod outage;
 mod restart;
 mod risk_gate;
 mod roles;

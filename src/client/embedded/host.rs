@@ -33,6 +33,13 @@ pub trait EventSink: Send {
     /// once the batch is durable. Batches are handed over in event order and
     /// must commit in that order.
     fn submit(&mut self, events: &[EngineEvent], audit: Option<Audit<'_>>, risk: Option<&RiskBook>) -> Commit;
+
+    /// Why nothing can be made durable right now (the database is
+    /// unreachable and being reconnected to), if so: commands are refused
+    /// before they change anything, and the clock waits, until it returns.
+    fn outage(&self) -> Option<String> {
+        None
+    }
 }
 
 /// True for events after which the risk state differs (what a restart must get back).
@@ -107,6 +114,13 @@ impl Flushed {
 
 fn unavailable(detail: &str) -> ClientError {
     ClientError::new("ledger_unavailable", format!("events not persisted: {detail}"))
+}
+
+impl Host {
+    /// The sink's outage, if it is waiting one out.
+    pub fn outage(&self) -> Option<String> {
+        self.sink.as_ref().and_then(|s| s.outage())
+    }
 }
 
 impl Shared {
@@ -220,10 +234,13 @@ impl Shared {
     }
 
     /// Advances simulated time to the pacer's clock, in bounded chunks.
+    /// During a ledger outage the engine waits (nothing it did could be made
+    /// durable) and catches up when it returns, event for event as it would
+    /// have run.
     pub fn pump(&self) {
         loop {
             let mut host = self.lock();
-            if self.sink_error().is_some() {
+            if self.sink_error().is_some() || host.outage().is_some() {
                 return;
             }
             let target = host.pacer.sim_now();

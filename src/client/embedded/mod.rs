@@ -71,6 +71,15 @@ fn backlog(shared: Arc<Shared>, after: u64, upto: u64) -> impl futures_util::Str
     .flat_map(futures_util::stream::iter)
 }
 
+/// Refuses a command during a ledger outage, before it changes anything:
+/// what it did could not be made durable.
+fn reachable(host: &host::Host) -> Result<(), ClientError> {
+    match host.outage() {
+        Some(why) => Err(ClientError::new("ledger_unavailable", format!("{why}; nothing was done, try again"))),
+        None => Ok(()),
+    }
+}
+
 /// How often the background task advances the clock.
 const PUMP_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
 
@@ -149,19 +158,23 @@ impl Embedded {
 
     /// The ledger's state: durable or memory-only, failed or not, last fill.
     pub fn ledger(&self) -> LedgerHealth {
-        let durable = self.shared.lock().sink.is_some();
+        let (durable, outage) = {
+            let host = self.shared.lock();
+            (host.sink.is_some(), host.outage())
+        };
         let p = self.shared.published();
-        let status = match (&p.sink_error, durable) {
-            (Some(_), _) => "failed",
-            (None, true) => "ok",
-            (None, false) => "memory",
+        let status = match (&p.sink_error, &outage, durable) {
+            (Some(_), _, _) => "failed",
+            (None, Some(_), _) => "unreachable",
+            (None, None, true) => "ok",
+            (None, None, false) => "memory",
         };
         LedgerHealth {
             status: status.into(),
             durable,
             last_fill_at: p.last_fill_at,
             last_seq: p.last_seq,
-            error: p.sink_error.clone(),
+            error: p.sink_error.clone().or(outage),
         }
     }
 
@@ -205,6 +218,7 @@ impl Embedded {
             if let Some(e) = self.shared.sink_error() {
                 return Err(ClientError::new("ledger_unavailable", format!("the ledger failed: {e}")));
             }
+            reachable(&host)?;
             let now = host.pacer.sim_now();
             host.engine.run_until(now);
             // Events due before the command go on their own, so the command's
@@ -254,9 +268,8 @@ impl Client for Embedded {
 
     async fn health(&self) -> Result<Health, ClientError> {
         let ledger = self.ledger();
-        let failed = ledger.error.is_some();
         Ok(self.read(|e, p| Health {
-            status: if failed { "degraded" } else { "ok" }.into(),
+            status: if ledger.error.is_some() { "degraded" } else { "ok" }.into(),
             version: env!("CARGO_PKG_VERSION").into(),
             paper_mode: true,
             engine: "embedded".into(),
@@ -264,7 +277,12 @@ impl Client for Embedded {
             open_orders: e.parents().filter(|p| !p.status.is_terminal()).count(),
             last_seq: ledger.last_seq,
             engines: Engines {
-                paper: if failed { "stopped" } else { "running" }.into(),
+                paper: match ledger.status.as_str() {
+                    "failed" => "stopped",
+                    "unreachable" => "waiting for the ledger",
+                    _ => "running",
+                }
+                .into(),
                 live: "unavailable".into(),
                 date: e.date().to_string(),
                 speed: if p.is_frozen() { 0.0 } else { p.speed() },
@@ -305,6 +323,7 @@ impl Client for Embedded {
     async fn submit(&self, req: OrderRequest) -> Result<OrderRow, ClientError> {
         // A client persona is refused before the desk's configuration is read.
         self.executing()?;
+        reachable(&self.shared.lock())?;
         let req = self.configured(req).await?;
         let id = self
             .command(Command::Submit(req))
