@@ -30,12 +30,18 @@ const PROBE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 pub async fn readyz(State(s): State<ApiState>) -> (StatusCode, Json<Readiness>) {
     let mut checks = std::collections::BTreeMap::new();
     let ledger = s.engine().ledger();
-    let engine = match ledger.status.as_str() {
-        "failed" => "stopped",
-        "unreachable" => "waiting for the ledger",
-        _ => "ok",
+    let home = s.desk().home_number();
+    let engine = if s.desk().is_fenced(home) {
+        format!("engine E{home} was taken over by another process: this instance takes no orders until it has it back")
+    } else {
+        match ledger.status.as_str() {
+            "failed" => "stopped",
+            "unreachable" => "waiting for the ledger",
+            _ => "ok",
+        }
+        .to_string()
     };
-    checks.insert("engine".to_string(), engine.to_string());
+    checks.insert("engine".to_string(), engine);
     let down = ledger.status == "unreachable";
     let ledger_check = match (ledger.status.as_str(), ledger.error) {
         ("unreachable", Some(e)) => format!("unreachable: {e}"),

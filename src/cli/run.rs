@@ -78,7 +78,7 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     sink.take(finished?)?;
     let report = order_report(&engine, id).ok_or_else(|| CliError::runtime("order vanished"))?;
     let recorded = match (&ledger, &engine_ref) {
-        (Some(l), Some(e)) => Some((l.target().to_string(), format!("{e}-{id}"))),
+        (Some(l), Some(e)) => Some((l.target().to_string(), id.on(e.number()).to_string())),
         _ => None,
     };
     let replay = engine.parent(id).and_then(|p| engine.market(&p.symbol).and_then(|m| m.replay_report(p.start)));

@@ -253,7 +253,7 @@ impl Script {
                 look,
                 speed: s.speed,
                 select,
-                hold_secs: s.hold_secs.unwrap_or(4.0).max(0.0),
+                hold_secs: s.hold_secs.unwrap_or_else(|| reading_secs(&s.caption)).max(0.0),
                 commands,
             });
         }
@@ -262,6 +262,13 @@ impl Script {
 }
 
 type ErrFn<'a> = dyn Fn(String, String) -> ScriptError + 'a;
+
+/// How long a caption needs on screen when the script does not say: three
+/// seconds to look at the screen, then the words at 200 a minute (a
+/// presenter's pace, read aloud or silently), so a 40-word caption stays 15 s.
+pub fn reading_secs(caption: &str) -> f64 {
+    3.0 + caption.split_whitespace().count() as f64 / (200.0 / 60.0)
+}
 
 fn order(
     o: &OrderFile,

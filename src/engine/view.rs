@@ -299,6 +299,24 @@ pub fn event_visible(actor: &Actor, own: &std::collections::BTreeSet<ParentId>, 
     }
 }
 
+/// True if `actor` may see `order`: supervisors every order, others their own.
+pub fn may_see(actor: &Actor, order: &ParentOrder) -> bool {
+    owns(actor, &order.owner)
+}
+
+impl OrderQuery {
+    /// Whether `order` is one this query asks for (visibility apart).
+    pub fn matches(&self, order: &ParentOrder) -> bool {
+        let eq = |a: &str, b: &Option<String>| b.as_ref().is_none_or(|b| a.eq_ignore_ascii_case(b));
+        self.status.is_none_or(|s| order.status == s)
+            && (!self.active || !order.status.is_terminal())
+            && eq(&order.symbol, &self.symbol)
+            && eq(&order.owner.user, &self.user)
+            && eq(&order.owner.tenant, &self.tenant)
+            && self.algo.is_none_or(|a| order.algo == a)
+    }
+}
+
 impl Engine {
     /// True if `actor` may see the order.
     pub fn visible(&self, actor: &Actor, order: &ParentOrder) -> bool {
@@ -326,21 +344,8 @@ impl Engine {
 
     /// Orders visible to `actor` matching `q`, newest first.
     pub fn orders(&self, actor: &Actor, q: &OrderQuery) -> Page<OrderRow> {
-        let eq = |a: &str, b: &Option<String>| b.as_ref().is_none_or(|b| a.eq_ignore_ascii_case(b));
-        let matching: Vec<&super::ParentSlot> = self
-            .parents
-            .iter()
-            .rev()
-            .filter(|p| self.visible(actor, &p.order))
-            .filter(|p| q.status.is_none_or(|s| p.order.status == s))
-            .filter(|p| !q.active || !p.order.status.is_terminal())
-            .filter(|p| {
-                eq(&p.order.symbol, &q.symbol)
-                    && eq(&p.order.owner.user, &q.user)
-                    && eq(&p.order.owner.tenant, &q.tenant)
-            })
-            .filter(|p| q.algo.is_none_or(|a| p.order.algo == a))
-            .collect();
+        let matching: Vec<&super::ParentSlot> =
+            self.parents.iter().rev().filter(|p| self.visible(actor, &p.order) && q.matches(&p.order)).collect();
         let total = matching.len();
         let limit = if q.limit == 0 { usize::MAX } else { q.limit };
         let items = matching.into_iter().skip(q.offset).take(limit).map(|p| self.row(p)).collect();

@@ -62,6 +62,15 @@ impl Backend {
         sqlx::query(AssertSqlSafe(self.sql(sql)))
     }
 
+    /// SQL for the database's clock in Unix milliseconds: leases are judged
+    /// by one clock, whatever the hosts' clocks say.
+    pub(crate) fn now_ms(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS BIGINT)",
+            Backend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)",
+        }
+    }
+
     /// The statement that opens a write transaction. SQLite takes the write
     /// lock at once so two writers wait for each other instead of failing.
     pub(crate) fn begin_write(self) -> &'static str {

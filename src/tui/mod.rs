@@ -32,6 +32,7 @@ pub mod supervisor;
 pub mod supervisor_keys;
 pub mod svg;
 pub mod table;
+pub mod tca_review;
 pub mod theme;
 pub mod ticket;
 pub mod update;

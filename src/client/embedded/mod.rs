@@ -183,6 +183,16 @@ impl Embedded {
         &self.settings
     }
 
+    /// The engine's number in its ledger (0 when it is not recorded).
+    pub fn number(&self) -> u32 {
+        self.shared.lock().engine.number()
+    }
+
+    /// Order `id` as the engine holds it now, whoever may see it.
+    pub fn parent(&self, id: ParentId) -> Option<crate::model::ParentOrder> {
+        self.shared.lock().engine.parent(id).cloned()
+    }
+
     async fn configured(&self, mut req: OrderRequest) -> Result<OrderRequest, ClientError> {
         self.settings.algo_config.load(&self.actor, None).await?.apply(&mut req)?;
         Ok(req)

@@ -94,7 +94,7 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
                     .join(", "),
             })
             .collect();
-        p.total = Some((e.total_bps, e.total_cost, e.total_of.join(" + ")));
+        p.total = Some((e.total_bps, e.total_cost, e.total_of.join(" + ").replace('_', " ")));
     } else if let (Some(q), Some(s), Some(m)) = (q, spread, mid) {
         // Spread cross: 0.5 * spread * qty if every unit crossed.
         p.rows.push(CostRow {
@@ -437,7 +437,7 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         None => {}
     }
     lines.push(Line::default());
-    lines.push(Line::from(vec![Span::styled(format!(" {:<14}{:>7}{:>11}", "cost model", "bps", ccy), th.header)]));
+    lines.push(Line::from(vec![Span::styled(format!(" {:<17}{:>7}{:>11}", "cost model", "bps", ccy), th.header)]));
     if pt.rows.is_empty() {
         lines.push(Line::styled(" needs a symbol, a quantity and the book", th.muted));
     }
@@ -449,7 +449,7 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     let with_inputs = fixed + inputs.iter().map(rows_of).sum::<usize>() <= usize::from(inner.height);
     for (r, input) in pt.rows.iter().zip(inputs) {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<14}", r.model), th.text),
+            Span::styled(format!(" {:<17}", r.model), th.text),
             Span::styled(format!("{:>7.2}", r.bps), th.loss),
             Span::styled(format!("{:>11}", money_short(r.amount, ccy)), th.loss),
         ]));
@@ -459,7 +459,7 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     }
     if let Some((bps, amount, of)) = &pt.total {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<14}", "total"), strong(th.text)),
+            Span::styled(format!(" {:<17}", "total"), strong(th.text)),
             Span::styled(format!("{bps:>7.2}"), strong(th.loss)),
             Span::styled(format!("{:>11}", money_short(*amount, ccy)), strong(th.loss)),
         ]));
