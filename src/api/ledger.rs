@@ -49,6 +49,11 @@ impl<V: Clone> Recent<V> {
         map.get(key).filter(|(at, _)| at.elapsed() < FRESH).map(|(_, v)| v.clone())
     }
 
+    /// The last value read, however old.
+    fn last(&self, key: &str) -> Option<V> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(key).map(|(_, v)| v.clone())
+    }
+
     fn put(&self, key: &str, v: V) {
         let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= CACHE_CAP {
@@ -138,9 +143,30 @@ impl TokenStore for LedgerTokens {
             if let Some(r) = self.valid.get(&hash) {
                 return Ok(Some(r));
             }
+            // While the database is down nobody can revoke a token in it: one
+            // valid when it was last reached still is; others wait for it.
+            if let Some(down) = self.handle.outage().down() {
+                return self.valid.last(&hash).map(Some).ok_or_else(|| TokenError(down.describe()));
+            }
             let found = self.handle.token_by_hash(&hash).await.map_err(token_error)?.map(record_of);
             if let Some(r) = &found {
                 self.valid.put(&hash, r.clone());
+            }
+            Ok(found)
+        })
+    }
+
+    fn lookup_fresh(&self, hash: &str) -> BoxFuture<'_, Result<Option<TokenRecord>, TokenError>> {
+        let hash = hash.to_string();
+        Box::pin(async move {
+            if let Some(down) = self.handle.outage().down() {
+                return Err(TokenError(down.describe()));
+            }
+            let found = self.handle.token_by_hash(&hash).await.map_err(token_error)?.map(record_of);
+            match &found {
+                Some(r) => self.valid.put(&hash, r.clone()),
+                // Revoked elsewhere: the next request is refused too, not served from the cache.
+                None => self.valid.clear(),
             }
             Ok(found)
         })
@@ -234,6 +260,10 @@ impl LedgerAlgoConfig {
         let key = tenant.unwrap_or("");
         if let Some(c) = self.layers.get(key) {
             return Ok(c);
+        }
+        // Nobody can change it while the database is down: the last one read holds.
+        if let Some(down) = self.handle.outage().down() {
+            return self.layers.last(key).ok_or_else(|| ClientError::new("ledger_unavailable", down.describe()));
         }
         let c = to_config(self.handle.algo_layer(tenant).await.map_err(client_error)?);
         self.layers.put(key, c.clone());

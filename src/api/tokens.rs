@@ -60,6 +60,11 @@ pub trait TokenStore: Send + Sync {
     fn revoke(&self, id_or_token: &str) -> BoxFuture<'_, Result<bool, StoreError>>;
     /// Every record, revoked ones included.
     fn list(&self) -> BoxFuture<'_, Result<Vec<TokenRecord>, StoreError>>;
+    /// Like `lookup`, from the store itself, never a cache (to notice a
+    /// revocation made elsewhere at once).
+    fn lookup_fresh(&self, hash: &str) -> BoxFuture<'_, Result<Option<TokenRecord>, StoreError>> {
+        self.lookup(hash)
+    }
 }
 
 /// SHA-256 of a token, hex.

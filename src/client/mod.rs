@@ -116,6 +116,13 @@ pub enum StreamItem {
         /// Events skipped.
         missed: u64,
     },
+    /// Events asked for are no longer held (memory keeps a window, and there
+    /// is no ledger to read older ones from): they were skipped, the stream
+    /// goes on; resync from a snapshot.
+    Gap {
+        /// Events skipped.
+        missed: u64,
+    },
     /// The connection state changed (remote only).
     Connection {
         /// Connected or not.

@@ -540,7 +540,9 @@ pub struct Engines {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerHealth {
-    /// `ok`, `memory` (no durable ledger attached) or `failed`.
+    /// `ok`, `memory` (no durable ledger attached), `unreachable` (its
+    /// database is down and being reconnected to: commands are refused) or
+    /// `failed` (stopped for good).
     pub status: String,
     /// Whether events are persisted before they are acknowledged.
     pub durable: bool,
@@ -548,6 +550,6 @@ pub struct LedgerHealth {
     pub last_fill_at: Option<Timestamp>,
     /// Last event sequence number recorded.
     pub last_seq: u64,
-    /// Why the ledger failed, if it did.
+    /// Why the ledger failed or is unreachable, if it is.
     pub error: Option<String>,
 }

@@ -28,6 +28,7 @@ pub struct LedgerHandle {
     notices: Arc<OnceLock<tokio::sync::broadcast::Sender<super::relay::Notice>>>,
     /// Connections holding the desk's control lock (`guard`), once needed.
     holds: Arc<OnceLock<AnyPool>>,
+    outage: Arc<super::outage::Outage>,
 }
 
 impl std::fmt::Debug for LedgerHandle {
@@ -46,8 +47,20 @@ impl LedgerHandle {
         rt: tokio::runtime::Handle,
         notices: Arc<OnceLock<tokio::sync::broadcast::Sender<super::relay::Notice>>>,
         holds: Arc<OnceLock<AnyPool>>,
+        outage: Arc<super::outage::Outage>,
     ) -> LedgerHandle {
-        LedgerHandle { pool, target, rt, notices, holds }
+        LedgerHandle { pool, target, rt, notices, holds, outage }
+    }
+
+    /// Whether the database is reachable: callers that would wait on it
+    /// answer at once during an outage.
+    pub fn outage(&self) -> &super::outage::Outage {
+        &self.outage
+    }
+
+    /// The outage being waited out, shared with background tasks.
+    pub(crate) fn outage_arc(&self) -> Arc<super::outage::Outage> {
+        Arc::clone(&self.outage)
     }
 
     /// Where the desk's control lock is held from (`guard`).

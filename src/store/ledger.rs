@@ -53,6 +53,8 @@ pub struct Ledger {
     notices: std::sync::Arc<std::sync::OnceLock<tokio::sync::broadcast::Sender<super::relay::Notice>>>,
     /// Connections holding the desk's control lock, shared by every handle (`guard`).
     holds: std::sync::Arc<std::sync::OnceLock<AnyPool>>,
+    /// Whether the database is reachable (`outage`), shared by every handle.
+    outage: std::sync::Arc<super::outage::Outage>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -98,7 +100,9 @@ impl Ledger {
         })?;
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let (fenced, _) = tokio::sync::watch::channel(std::collections::BTreeSet::new());
-        let writer = rt.spawn(writer::run(pool.clone(), target.backend(), rx, fenced.clone()));
+        let outage = std::sync::Arc::default();
+        let writer =
+            rt.spawn(writer::run(pool.clone(), target.backend(), rx, fenced.clone(), std::sync::Arc::clone(&outage)));
         Ok(Ledger {
             rt: Some(rt),
             pool,
@@ -109,6 +113,7 @@ impl Ledger {
             fenced,
             notices: std::sync::Arc::default(),
             holds: std::sync::Arc::default(),
+            outage,
         })
     }
 
@@ -153,7 +158,13 @@ impl Ledger {
             rt.handle().clone(),
             std::sync::Arc::clone(&self.notices),
             std::sync::Arc::clone(&self.holds),
+            std::sync::Arc::clone(&self.outage),
         )
+    }
+
+    /// Whether the database is reachable (an outage the writer is waiting out).
+    pub fn outage(&self) -> &super::outage::Outage {
+        &self.outage
     }
 
     /// Runs a future on the ledger's runtime and waits for it. From inside an

@@ -13,7 +13,7 @@
 //! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
 //! `controls` (the desk's risk controls, restored on start),
 //! `query` (what the UI and API read), `config` (algorithm defaults),
-//! `recover` (restart after a crash),
+//! `recover` (restart after a crash), `outage` (waiting out a database outage),
 //! `export` (CSV/JSON), `sink` (for the embedded client);
 //! for the HTTP sidecar, `handle` (async access), `tokens`, `refusals` (the
 //! audit of refused requests), `served` (the engine `serve` resumes, its
@@ -30,6 +30,7 @@ mod lease;
 mod ledger;
 mod location;
 mod migrate;
+pub mod outage;
 pub mod query;
 mod record;
 pub mod recorder;

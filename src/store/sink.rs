@@ -51,6 +51,10 @@ impl EventSink for LedgerSink {
         let ticket = self.ledger.submit(batch);
         Box::new(move || ticket.wait().map(drop).map_err(|e| e.to_string()))
     }
+
+    fn outage(&self) -> Option<String> {
+        self.ledger.outage().down().map(|d| d.describe())
+    }
 }
 
 /// The audit record an event implies, when it names who acted.

@@ -6,8 +6,13 @@
 //! Each commit also checks that this process still owns every engine in it
 //! (fencing) and refuses events whose sequence numbers do not follow the last
 //! committed one, so nothing is recorded twice.
+//!
+//! A database outage does not fail the group: the writer keeps it and tries
+//! again with backoff until the database answers (`outage`), so a restart of
+//! PostgreSQL delays acknowledgements instead of stopping the engine for good.
 
 use super::db::Backend;
+use super::outage::{self, Backoff, Outage};
 use super::record::{Batch, EngineRef};
 use super::replica::{Replica, changes};
 use super::rows::{self, AUDIT_COLS, EVENT_COLS, TCA_COLS, TCA_UPSERT, audit_vals, event_vals, int, tca_vals};
@@ -60,6 +65,7 @@ struct Writer {
     conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
     /// Engines this process lost to another (fenced out), for whoever runs them.
     fenced: tokio::sync::watch::Sender<BTreeSet<i64>>,
+    outage: std::sync::Arc<Outage>,
 }
 
 type Pending = (Box<Batch>, SyncSender<Result<Vec<EngineEvent>, StoreError>>);
@@ -70,9 +76,11 @@ pub(crate) async fn run(
     backend: Backend,
     mut rx: UnboundedReceiver<Msg>,
     fenced: tokio::sync::watch::Sender<BTreeSet<i64>>,
+    outage: std::sync::Arc<Outage>,
 ) {
     let mut w = Writer {
         fenced,
+        outage,
         pool,
         backend,
         replica: Replica::default(),
@@ -150,7 +158,7 @@ impl Writer {
         let all: Vec<Pending> = std::mem::take(group);
         let engines: BTreeSet<i64> = all.iter().map(|(b, _)| b.engine.id).collect();
         let refs: Vec<&Batch> = all.iter().map(|(b, _)| &**b).collect();
-        let result = self.commit(&refs).await;
+        let result = self.commit_through_outage(&refs).await;
         if result.is_ok() || engines.len() == 1 {
             if let Err(e) = &result {
                 self.failed(&engines, e);
@@ -166,7 +174,7 @@ impl Writer {
             let (mine, rest): (Vec<Pending>, Vec<Pending>) = left.into_iter().partition(|(b, _)| b.engine.id == id);
             left = rest;
             let refs: Vec<&Batch> = mine.iter().map(|(b, _)| &**b).collect();
-            let r = self.commit(&refs).await;
+            let r = self.commit_through_outage(&refs).await;
             if let Err(e) = &r {
                 self.failed(&BTreeSet::from([id]), e);
             }
@@ -185,6 +193,61 @@ impl Writer {
         }
     }
 
+    /// Commits, waiting out a database outage: the same batches are tried
+    /// again with backoff until the database answers. A commit whose answer
+    /// was lost with the connection may have gone through: the engines'
+    /// committed sequence numbers say so before it is written again.
+    async fn commit_through_outage(&mut self, batches: &[&Batch]) -> Result<(), StoreError> {
+        let engines: BTreeSet<i64> = batches.iter().map(|b| b.engine.id).collect();
+        let mut backoff = Backoff::default();
+        loop {
+            let r = self.commit(batches).await;
+            self.outage.note(&r);
+            match r {
+                Err(e) if outage::is_outage(&e) => {
+                    // What the failed attempt applied in memory is read again.
+                    self.conn = None;
+                    self.forget(&engines);
+                    backoff.wait().await;
+                    if self.committed_already(batches).await {
+                        self.outage.mark_up();
+                        return Ok(());
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// True when every engine's last committed event is at or past the last
+    /// of its events in `batches` (one transaction: all of them or none).
+    async fn committed_already(&mut self, batches: &[&Batch]) -> bool {
+        let mut last: HashMap<i64, u64> = HashMap::new();
+        for b in batches {
+            if let Some(e) = b.events.last() {
+                let l = last.entry(b.engine.id).or_default();
+                *l = (*l).max(e.seq);
+            }
+        }
+        if last.is_empty() {
+            return false;
+        }
+        let pool = self.pool.clone();
+        let backend = self.backend;
+        for (id, seq) in last {
+            let got = outage::within("reading the engine", async {
+                let mut conn = pool.acquire().await.map_err(|e| StoreError::db("connecting", e))?;
+                load_cursor(&mut conn, backend, id).await
+            })
+            .await;
+            match got {
+                Ok(c) if c.last_seq >= seq => {}
+                _ => return false,
+            }
+        }
+        true
+    }
+
     fn forget(&mut self, engines: &BTreeSet<i64>) {
         for &id in engines {
             self.replica.forget(id);
@@ -199,7 +262,13 @@ impl Writer {
         // liveness ping per commit); one that failed is dropped, not reused.
         let mut conn = match self.conn.take() {
             Some(c) => c,
-            None => self.pool.acquire().await.map_err(|e| StoreError::db("connecting", e))?,
+            None => {
+                let pool = self.pool.clone();
+                outage::within("connecting", async move {
+                    pool.acquire().await.map_err(|e| StoreError::db("connecting", e))
+                })
+                .await?
+            }
         };
         let mut tx =
             conn.begin_with(backend.begin_write()).await.map_err(|e| StoreError::db("starting a commit", e))?;
@@ -366,7 +435,14 @@ impl Writer {
         let sql = format!("UPDATE engines SET heartbeat_at = {} WHERE id = ? AND owner = ?", self.backend.now_ms());
         let mut lost = Vec::new();
         for (id, (owner, _)) in &self.active {
-            let r = self.backend.q(&sql).bind(*id).bind(owner.clone()).execute(&self.pool).await;
+            let q = self.backend.q(&sql).bind(*id).bind(owner.clone());
+            let pool = self.pool.clone();
+            // Bounded, and noted: an idle writer notices an outage (and its end) here.
+            let r = outage::within("renewing the heartbeat", async move {
+                q.execute(&pool).await.map_err(|e| StoreError::db("renewing the heartbeat", e))
+            })
+            .await;
+            self.outage.note(&r);
             // A lost engine stops beating; a failed update is retried next time.
             if matches!(r, Ok(ref q) if q.rows_affected() == 0) {
                 lost.push(*id);

@@ -274,6 +274,9 @@ impl App {
                 let text = format!("event stream lagged: {missed} events skipped, resynced");
                 self.alert(Kind::Lagged, "stream", Level::Warn, text);
             }
+            StreamItem::Gap { missed } => {
+                self.push_alert(Level::Warn, format!("{missed} events no longer held by the engine, resynced"));
+            }
             StreamItem::Connection { connected, detail } => self.set_connected(connected, detail),
         }
     }

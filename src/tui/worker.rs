@@ -187,7 +187,9 @@ impl<C: Client> Worker<C> {
                                 tokio::spawn(self.clone().hello());
                             }
                             StreamItem::Event(e) => after = Some(e.seq),
-                            StreamItem::Connection { connected: true, .. } | StreamItem::Lagged { .. } => self.resync(),
+                            StreamItem::Connection { connected: true, .. }
+                            | StreamItem::Lagged { .. }
+                            | StreamItem::Gap { .. } => self.resync(),
                             StreamItem::Connection { .. } => {}
                         }
                         if self.tx.send(Msg::Stream(item)).is_err() {

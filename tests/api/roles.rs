@@ -118,7 +118,8 @@ async fn prepare(d: &Desk, prep: Prep, path: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_role_against_every_route() {
     // The matrix makes a failed authentication per route from one address.
-    let options = ApiOptions { auth_failures: RateLimit { rate: 1.0, burst: 1e6 }, ..ApiOptions::default() };
+    let wide = RateLimit { rate: 1.0, burst: 1e6 };
+    let options = ApiOptions { auth_failures: wide, auth_failures_global: wide, ..ApiOptions::default() };
     let d = desk_with(21, &["AAPL"], 1.0, options, Settings::default()).await;
     let roles = ["alice", "rm", "sup", "admin", "client", "prospect", "retail_client"];
     let roles = roles.into_iter().chain(["affluent_client", "uhnw_client", "family_office_principal"]);

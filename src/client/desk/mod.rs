@@ -120,6 +120,13 @@ impl Desk {
             HereHold::Shared(lock.read_owned().await)
         };
         let desk = match self.ledger() {
+            // During a database outage the lock cannot be had: refused at once, not after its timeout.
+            Some(l) if let Some(down) = l.handle.outage().down() => {
+                return Err(ClientError::new(
+                    "ledger_unavailable",
+                    format!("{}; nothing was done, try again", down.describe()),
+                ));
+            }
             Some(l) => Some(l.handle.hold(exclusive).await.map_err(|e| ClientError::new("desk_busy", e.to_string()))?),
             None => None,
         };
