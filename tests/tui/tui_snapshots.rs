@@ -163,3 +163,42 @@ async fn the_committed_screenshots_are_up_to_date() {
         "stale or missing screenshots (run `cargo run --release -- screenshots` and commit them): {stale:?}"
     );
 }
+
+/// A VWAP order's tracking per bucket shows under the metrics when it fits:
+/// each bucket's start and its planned, forecast, market and executed shares.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tca_tab_shows_vwap_tracking_when_it_fits() {
+    use blotter::model::Timestamp;
+    use blotter::tca::BucketTracking;
+    let (_c, mut a) = app().await;
+    a.tab = Tab::Tca;
+    let (_, report) = a.tca.as_mut().expect("the selected order's report is loaded");
+    // 2026-11-25 14:30 UTC = 09:30 New York; two half hours.
+    let t0 = Timestamp(1_795_617_000_000_000_000);
+    let half = 1_800_000_000_000i64;
+    report.vwap_tracking = Some(vec![
+        BucketTracking {
+            start: t0,
+            end: Timestamp(t0.0 + half),
+            planned: 0.25,
+            forecast: 0.3,
+            market: 0.35,
+            executed: 0.4,
+        },
+        BucketTracking {
+            start: Timestamp(t0.0 + half),
+            end: Timestamp(t0.0 + 2 * half),
+            planned: 0.75,
+            forecast: 0.7,
+            market: 0.65,
+            executed: 0.6,
+        },
+    ]);
+    let tall = text(&render(&a, 120, 60));
+    assert!(tall.contains("from    plan   fcst    mkt   exec"), "{tall}");
+    assert!(tall.contains("09:30  25.0%  30.0%  35.0%  40.0%"), "{tall}");
+    assert!(tall.contains("10:00  75.0%  70.0%  65.0%  60.0%"), "{tall}");
+    // Where it does not all fit, none of it is shown.
+    let short = text(&render(&a, 120, 40));
+    assert!(!short.contains("fcst"), "{short}");
+}

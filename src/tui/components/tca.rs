@@ -1,7 +1,8 @@
 //! The TCA panel for the selected order: the report's metrics (prices,
 //! slippage, implementation shortfall and its decomposition, markouts, algo
-//! and venue attribution), cumulative executed quantity against the planned
-//! schedule, and fill prices against the mid and the running interval VWAP.
+//! and venue attribution, a VWAP order's tracking per bucket), cumulative
+//! executed quantity against the planned schedule, and fill prices against
+//! the mid and the running interval VWAP.
 //! Live orders update as fills arrive (every refresh reloads the report).
 
 use super::super::app::App;
@@ -128,6 +129,27 @@ fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut B
             let cost = v.cost_bps.map_or("-".into(), |c| format!("{c:+.2}"));
             lines.push(Line::styled(
                 format!("{:<8}{:>5.1}% {:>8} {:>9.2}", v.exec.venue, v.exec.share * 100.0, cost, v.exec.fees.to_f64()),
+                t.text,
+            ));
+        }
+    }
+    // A VWAP order's tracking per bucket when all of it fits: planned, forecast, market, executed shares.
+    if let Some(track) = s.and_then(|s| s.vwap_tracking.as_deref()).filter(|t| !t.is_empty())
+        && usize::from(inner.height) > lines.len() + track.len() + 1
+    {
+        let tz = app.tz_of(&o.order.symbol);
+        lines.push(Line::styled(format!("{:<5}{:>7}{:>7}{:>7}{:>7}", "from", "plan", "fcst", "mkt", "exec"), t.header));
+        for b in track {
+            let pct = |x: f64| format!("{:>6.1}%", x * 100.0);
+            lines.push(Line::styled(
+                format!(
+                    "{:<5}{}{}{}{}",
+                    &hms(b.start, tz)[..5],
+                    pct(b.planned),
+                    pct(b.forecast),
+                    pct(b.market),
+                    pct(b.executed)
+                ),
                 t.text,
             ));
         }
