@@ -43,6 +43,9 @@ pub struct ReplayRun {
     pub filled_pct: f64,
     /// Wall time of the replay (engine built from the recording, order run to the end), ms.
     pub wall_ms: f64,
+    /// CPU time the replay's thread spent on a core, ms (less sensitive than
+    /// the wall time to other processes sharing the machine; Linux only).
+    pub cpu_ms: Option<f64>,
 }
 
 /// A generated tape of `n` trades over 2021-01-08 (UTC), shaped like the sample.
@@ -85,7 +88,7 @@ pub fn generate(n: usize, seed: u64) -> Recording {
 
 /// A VWAP buy of 5% of the tape's volume over the whole recording, replayed on BTC-USD.
 pub fn run(rec: &Arc<Recording>, seed: u64) -> ReplayRun {
-    let t0 = Instant::now();
+    let (t0, c0) = (Instant::now(), thread_cpu_ns());
     let volume: Qty = rec.trades.iter().map(|t| t.qty).sum();
     let (first, last) = rec.span().unwrap_or((DAY_START, DAY_START));
     let date = NaiveDate::from_ymd_opt(2021, 1, 8).unwrap_or_default();
@@ -109,8 +112,16 @@ pub fn run(rec: &Arc<Recording>, seed: u64) -> ReplayRun {
         acknowledge_warnings: true,
     };
     let id = e.apply(&Actor::local(Role::Advisor), Command::Submit(req)).expect("bench order is valid");
-    e.run_to_end();
+    // Hand the events over a simulated minute at a time, as a ledger or a
+    // client would (a run keeps no event it has delivered).
+    let mut t = first;
+    while e.next_time().is_some() {
+        t = t + crate::model::Duration::mins(1);
+        e.run_until(t);
+        drop(e.drain_events());
+    }
     let wall = t0.elapsed();
+    let cpu_ms = thread_cpu_ns().zip(c0).map(|(b, a)| b.saturating_sub(a) as f64 / 1e6);
     let id = id.expect("an order id");
     let p = e.parent(id).expect("the order");
     ReplayRun {
@@ -120,7 +131,21 @@ pub fn run(rec: &Arc<Recording>, seed: u64) -> ReplayRun {
         fills: e.fills(id).len(),
         filled_pct: p.filled.ratio(p.qty) * 100.0,
         wall_ms: wall.as_secs_f64() * 1e3,
+        cpu_ms,
     }
+}
+
+/// CPU time of the calling thread so far, ns (Linux `schedstat`).
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// Starts measuring peak memory afresh from the current resident size (so
+/// the replay's peak is not the tape generator's).
+pub fn reset_peak_rss() {
+    // Writing 5 to clear_refs resets VmHWM (Linux 4.0 and later); elsewhere the peak stays the process's.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), MiB.

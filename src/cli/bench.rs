@@ -104,8 +104,14 @@ struct ReplayReport {
     wall_ms: f64,
     /// Generating the tape (not timed above), ms.
     generate_ms: f64,
-    /// Peak resident memory of the process (the tape held, the replay run), MiB.
+    /// Least CPU time of the replay's thread over the runs, ms.
+    cpu_ms: Option<f64>,
+    /// Peak resident memory while generating the tape (as reading a file would), MiB.
+    generate_peak_rss_mib: Option<f64>,
+    /// Peak resident memory from the generated tape held to the end of the replays, MiB.
     peak_rss_mib: Option<f64>,
+    /// Bytes the recorded trades take in memory.
+    recording_bytes: usize,
     runs: Vec<crate::bench::replay::ReplayRun>,
 }
 
@@ -427,13 +433,15 @@ fn tca_batch(a: &BenchArgs) -> Result<(), CliError> {
 
 /// The replay benchmark: the tape generated once, the replay timed `--runs` times.
 fn replay(a: &BenchArgs) -> Result<(), CliError> {
-    use crate::bench::replay::{generate, peak_rss_mib, run};
+    use crate::bench::replay::{generate, peak_rss_mib, reset_peak_rss, run};
     if a.replay_trades == 0 {
         return Err(CliError::usage("--replay-trades: must be at least 1"));
     }
     let t0 = std::time::Instant::now();
     let rec = std::sync::Arc::new(generate(a.replay_trades, a.seed));
     let generate_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let generate_peak_rss_mib = peak_rss_mib();
+    reset_peak_rss();
     let runs: Vec<_> = (0..a.runs).map(|_| run(&rec, a.seed)).collect();
     let r = ReplayReport {
         scenario: format!(
@@ -442,7 +450,10 @@ fn replay(a: &BenchArgs) -> Result<(), CliError> {
         ),
         wall_ms: runs.iter().map(|r| r.wall_ms).fold(f64::INFINITY, f64::min),
         generate_ms,
+        cpu_ms: runs.iter().filter_map(|r| r.cpu_ms).reduce(f64::min),
+        generate_peak_rss_mib,
         peak_rss_mib: peak_rss_mib(),
+        recording_bytes: rec.trades.encoded_bytes(),
         runs,
     };
     if a.json {
@@ -462,8 +473,15 @@ fn replay(a: &BenchArgs) -> Result<(), CliError> {
         r.runs.len(),
         r.generate_ms
     );
+    if let Some(c) = r.cpu_ms {
+        println!("  CPU time          {c:.1} ms (the replay's thread, best of {})", r.runs.len());
+    }
+    println!("  recorded trades   {:.1} MiB in memory", r.recording_bytes as f64 / 1_048_576.0);
     if let Some(m) = r.peak_rss_mib {
-        println!("  peak memory       {m:.0} MiB (the whole process: tape, engine, tape of prints)");
+        println!("  peak memory       {m:.0} MiB (the process while replaying: recording, engine, tape of prints)");
+    }
+    if let Some(m) = r.generate_peak_rss_mib {
+        println!("  generating        {m:.0} MiB peak (before the replay)");
     }
     Ok(())
 }
