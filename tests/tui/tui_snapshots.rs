@@ -120,6 +120,13 @@ async fn demo_caption_bar() {
     let s = top(&a);
     assert!(s.contains("auto: next step in 2.5 s") && s.contains("any other key takes over"), "{s}");
     insta::assert_snapshot!("demo_caption_auto", s);
+    // Unattended with the clock held at the step's time, the countdown still shows; at 80
+    // columns the keys that do not fit whole are left to the footer, none is cut.
+    a.on_msg(Msg::Demo(Box::new(caption(2, true, true))));
+    let s = text(&render(&a, 80, 24));
+    let state = s.lines().find(|l| l.contains("▶ auto: next step in 2.5 s")).unwrap_or_else(|| panic!("{s}"));
+    assert!(state.trim_end_matches(['┃', ' ']).ends_with("leave the script"), "{state}");
+    assert!(!state.contains("waiting") && !state.contains("any other key"), "{state}");
     a.on_msg(Msg::Demo(Box::new(caption(13, false, false))));
     let s = top(&a);
     assert!(s.contains("step 13 of 13") && s.contains("end of the script: the desk is yours"), "{s}");

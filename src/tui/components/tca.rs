@@ -222,15 +222,28 @@ fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf:
     let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-5);
     let dp = super::super::format::avg_dp(app.instrument(&d.row.order.symbol), hi);
     let vwap_now = s.and_then(|s| s.interval_vwap).map_or(String::new(), |v| format!(" {:.*}", dp, v.to_f64()));
-    let title = Line::from(vec![
-        Span::styled(" fills (VWAP per step) ", t.title),
-        Span::styled("▪", t.chart_fill),
-        Span::styled(" · mid ", t.title),
-        Span::styled("⣿", t.chart_mid),
-        Span::styled(" · int. VWAP ", t.title),
-        Span::styled("•", t.chart_vwap),
-        Span::styled(format!("{vwap_now} "), t.title),
-    ]);
+    // The title is the legend: on a narrow chart it says less rather than lose a glyph's meaning.
+    let legend = |fills: &'static str, vwap: &'static str, now: &str| {
+        Line::from(vec![
+            Span::styled(fills, t.title),
+            Span::styled("▪", t.chart_fill),
+            Span::styled(" · mid ", t.title),
+            Span::styled("⣿", t.chart_mid),
+            Span::styled(vwap, t.title),
+            Span::styled("•", t.chart_vwap),
+            Span::styled(format!("{now} "), t.title),
+        ])
+    };
+    let fits = |l: &Line| l.width() < usize::from(area.width);
+    let full = legend(" fills (VWAP per step) ", " · int. VWAP ", &vwap_now);
+    let short = legend(" fills ", " · VWAP ", &vwap_now);
+    let title = if fits(&full) {
+        full
+    } else if fits(&short) {
+        short
+    } else {
+        legend(" fills ", " · VWAP ", "")
+    };
     let datasets = vec![
         Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.chart_mid).data(&mid),
         Dataset::default().marker(Marker::Dot).graph_type(GraphType::Scatter).style(t.chart_vwap).data(&vwap),
