@@ -112,14 +112,14 @@ impl Plan<'_> {
         col: &Col,
         line: u64,
     ) -> Result<&'r str, ImportError> {
-        let raw = i.and_then(|i| rec.get(i)).filter(|f| !f.is_empty());
+        let raw = i.and_then(|i| rec.get(i)).map(<[u8]>::trim_ascii).filter(|f| !f.is_empty());
         let raw = raw.ok_or_else(|| row_err(self.path, line, col.name, "is missing or empty"))?;
         std::str::from_utf8(raw).map_err(|_| row_err(self.path, line, col.name, "is not valid UTF-8 text"))
     }
 
     fn parse_block(&self, block: &[u8], first_line: u64) -> Result<Chunk, ImportError> {
-        let mut rdr =
-            csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(block);
+        // Fields are trimmed where read: the csv crate's own trimming builds a new record per row.
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(block);
         let mut rec = csv::ByteRecord::new();
         let mut out = Chunk { recs: Vec::with_capacity(block.len() / 32), skipped: 0 };
         let cs = cols(self.kind);
@@ -136,7 +136,7 @@ impl Plan<'_> {
             let sym = match self.fixed {
                 Some(s) => s,
                 None => {
-                    let name = self.symbol_ix.and_then(|i| rec.get(i)).unwrap_or_default();
+                    let name = self.symbol_ix.and_then(|i| rec.get(i)).unwrap_or_default().trim_ascii();
                     if name.is_empty() {
                         return Err(row_err(self.path, line, "symbol", "is missing or empty"));
                     }
@@ -405,6 +405,13 @@ mod tests {
         feed(&MarketFile::parse(path.to_str().unwrap()), Kind::Quotes, &mut p).unwrap();
         p.finish();
         assert_eq!(p.level(SymId(0), qs[0]).mid, Some(10.0));
+        // Spaces around fields (hand-made or spreadsheet files) are read past, the symbol's too.
+        std::fs::write(&path, "timestamp, symbol, bid,bid_size,ask,ask_size\n1700000000000 , A ,9.8 , 1, 10.0,2\n")
+            .unwrap();
+        let (mut p, qs) = pass_for(&["A"], &[1_700_000_000_001]);
+        assert_eq!(feed(&MarketFile::parse(path.to_str().unwrap()), Kind::Quotes, &mut p).unwrap().used, 1);
+        p.finish();
+        assert_eq!(p.level(SymId(0), qs[0]).mid, Some(9.9));
         std::fs::write(&path, "timestamp,symbol,bid,bid_size,ask,ask_size\n1700000000000,A,10.2,1,10.1,2\n").unwrap();
         let (mut p, _) = pass_for(&["A"], &[]);
         let e = feed(&MarketFile::parse(path.to_str().unwrap()), Kind::Quotes, &mut p).unwrap_err().to_string();
