@@ -211,10 +211,10 @@ pub fn summarise(rows: &[&WindowResult], target: f64) -> Summary {
 
 /// Volume and VWAP of the recorded prints in [t0, t1).
 fn recorded_window(rec: &Recording, t0: Timestamp, t1: Timestamp) -> (Qty, Option<Price>) {
-    let a = rec.trades.partition_point(|t| t.ts < t0);
-    let b = rec.trades.partition_point(|t| t.ts < t1);
+    let a = rec.trades.partition_point_ts(|ts| ts < t0);
+    let b = rec.trades.partition_point_ts(|ts| ts < t1);
     let (mut q, mut n) = (Qty::ZERO, Money::ZERO);
-    for t in &rec.trades[a..b.max(a)] {
+    for t in rec.trades.iter_from(a).take(b.saturating_sub(a)) {
         q += t.qty;
         n += Money::notional(t.px, t.qty);
     }

@@ -138,7 +138,13 @@ fn dynamic_vwap_tracks_a_volume_surge_better_than_the_static_curve() {
             trades.push(RecTrade { ts, px, qty: Qty::from_raw(per_min * Qty::SCALE / 10), aggressor: Some(side) });
         }
     }
-    let rec = Arc::new(Recording { source: "surge".into(), venue: None, trades, quotes: Vec::new(), from_bars: false });
+    let rec = Arc::new(Recording {
+        source: "surge".into(),
+        venue: None,
+        trades: blotter::market::replay::RecTrades::new(&trades),
+        quotes: Vec::new(),
+        from_bars: false,
+    });
     let run = |forecast: &str| {
         let mut cfg = EngineConfig::new(3, chrono::NaiveDate::from_ymd_opt(2021, 1, 8).unwrap());
         cfg.symbols = Some(vec!["SURGE".into()]);
