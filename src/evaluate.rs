@@ -81,6 +81,12 @@ pub struct WindowResult {
     pub interval_vwap: Option<Price>,
     /// Average price against the interval VWAP, bps (positive = cost).
     pub slippage_bps: Option<f64>,
+    /// VWAP of others' prints in the window as the replay printed them,
+    /// carrying our impact (what a desk's own TCA of the order would show).
+    pub market_vwap: Option<Price>,
+    /// Average price against `market_vwap`, bps (positive = cost); the
+    /// difference from `slippage_bps` is our impact on the window's prices.
+    pub market_slippage_bps: Option<f64>,
     /// Ours over all volume printed in the window (ours included).
     pub participation: f64,
     /// Filled over ordered.
@@ -121,6 +127,10 @@ pub struct Summary {
     pub worst_bps: Option<f64>,
     /// Mean signed slippage, bps.
     pub mean_bps: Option<f64>,
+    /// Median absolute slippage against the replayed market's VWAP (our impact in it), bps.
+    pub market_median_abs_bps: Option<f64>,
+    /// 90th percentile of that, bps.
+    pub market_p90_abs_bps: Option<f64>,
     /// Median realised participation.
     pub median_participation: Option<f64>,
     /// Largest distance of a window's participation from the target, among completed orders.
@@ -175,6 +185,8 @@ pub fn summarise(rows: &[&WindowResult], target: f64) -> Summary {
     let mut abs: Vec<f64> = rows.iter().filter_map(|r| r.slippage_bps.map(f64::abs)).collect();
     abs.sort_by(f64::total_cmp);
     let signed: Vec<f64> = rows.iter().filter_map(|r| r.slippage_bps).collect();
+    let mut market: Vec<f64> = rows.iter().filter_map(|r| r.market_slippage_bps.map(f64::abs)).collect();
+    market.sort_by(f64::total_cmp);
     let mut parts: Vec<f64> = rows.iter().filter(|r| r.filled.is_positive()).map(|r| r.participation).collect();
     parts.sort_by(f64::total_cmp);
     let n = rows.len();
@@ -186,6 +198,8 @@ pub fn summarise(rows: &[&WindowResult], target: f64) -> Summary {
         p90_abs_bps: percentile(&abs, 0.9),
         worst_bps: signed.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())),
         mean_bps: (!signed.is_empty()).then(|| signed.iter().sum::<f64>() / signed.len() as f64),
+        market_median_abs_bps: percentile(&market, 0.5),
+        market_p90_abs_bps: percentile(&market, 0.9),
         median_participation: percentile(&parts, 0.5),
         max_participation_gap: completed.iter().map(|r| (r.participation - target).abs()).max_by(f64::total_cmp),
         within_1pp: rows.iter().filter(|r| (r.participation - target).abs() <= 0.01).count(),
@@ -438,6 +452,7 @@ fn run_one(universe: &Universe, rec: &Arc<Recording>, opts: &Options, job: &Job)
     let p = engine.parent(id).ok_or("the order vanished")?;
     let m = engine.market(&job.inst.symbol).ok_or("the market vanished")?;
     let all = m.tape.stats(job.start, job.end + Duration(1), true);
+    let market_vwap = m.tape.stats(job.start, job.end + Duration(1), false).vwap();
     let avg = p.avg_px();
     Ok(WindowResult {
         start: job.start,
@@ -449,6 +464,8 @@ fn run_one(universe: &Universe, rec: &Arc<Recording>, opts: &Options, job: &Job)
         avg_px: avg,
         interval_vwap: job.interval_vwap,
         slippage_bps: avg.zip(job.interval_vwap).map(|(a, v)| crate::tca::cost_bps(job.side, a, v)),
+        market_vwap,
+        market_slippage_bps: avg.zip(market_vwap).map(|(a, v)| crate::tca::cost_bps(job.side, a, v)),
         participation: p.filled.ratio(all.qty),
         completion: p.filled.ratio(job.qty),
         window_volume: job.window_volume,
@@ -473,6 +490,8 @@ mod tests {
             avg_px: None,
             interval_vwap: None,
             slippage_bps: slip,
+            market_vwap: None,
+            market_slippage_bps: slip.map(|x| x / 2.0),
             participation,
             completion: filled as f64 / 10.0,
             window_volume: Qty::from_int(200),
@@ -492,6 +511,8 @@ mod tests {
         assert_eq!((s.median_abs_bps, s.p90_abs_bps, s.worst_bps), (Some(5.0), Some(9.0), Some(-10.0)));
         // Signed mean: (1 - 2 + 3 - ... - 10) / 10 = -0.5.
         assert_eq!(s.mean_bps, Some(-0.5));
+        // The market slippage of each row is half its slippage here: median 2.5, p90 4.5.
+        assert_eq!((s.market_median_abs_bps, s.market_p90_abs_bps), (Some(2.5), Some(4.5)));
         assert_eq!((s.completed, s.within_1pp, s.zero_fills), (10, 10, 0));
         let none = row(None, 0.0, 0);
         let s = summarise(&[&none], 0.05);

@@ -176,14 +176,17 @@ fn bps(x: Option<f64>) -> String {
 }
 
 fn print_summary(label: &str, s: &Summary, target: f64) {
+    let abs = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
     let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.2}%", v * 100.0));
     println!(
-        "{label:<8} orders {:>3}  |slippage| median {} p90 {} worst {} mean {}  participation median {} (target {:.2}%, {} within 1 pp)  completed {}/{}  no fills {}",
+        "{label:<8} orders {:>3}  |slippage| median {} p90 {} worst {} mean {} (vs market: median {} p90 {})  participation median {} (target {:.2}%, {} within 1 pp)  completed {}/{}  no fills {}",
         s.orders,
-        s.median_abs_bps.map_or("-".into(), |v| format!("{v:.2}")),
-        s.p90_abs_bps.map_or("-".into(), |v| format!("{v:.2}")),
+        abs(s.median_abs_bps),
+        abs(s.p90_abs_bps),
         bps(s.worst_bps),
         bps(s.mean_bps),
+        abs(s.market_median_abs_bps),
+        abs(s.market_p90_abs_bps),
         pct(s.median_participation),
         target * 100.0,
         s.within_1pp,
@@ -219,13 +222,13 @@ fn print_table(ev: &Evaluation, source: String) {
         );
     }
     println!(
-        "{:<17} {:<5} {:>14} {:>8} {:>13} {:>13} {:>9} {:>7} {:>5}",
-        "window (UTC)", "side", "qty", "filled", "avg px", "VWAP", "slip bps", "part.", "days"
+        "{:<17} {:<5} {:>14} {:>8} {:>13} {:>13} {:>9} {:>8} {:>7} {:>5}",
+        "window (UTC)", "side", "qty", "filled", "avg px", "VWAP", "slip bps", "vs mkt", "part.", "days"
     );
     for w in &ev.windows {
         let px = |p: Option<crate::model::Price>| p.map_or("-".to_string(), |p| p.to_string());
         println!(
-            "{} {:<5} {:>14} {:>7.1}% {:>13} {:>13} {:>9} {:>6.2}% {:>5}",
+            "{} {:<5} {:>14} {:>7.1}% {:>13} {:>13} {:>9} {:>8} {:>6.2}% {:>5}",
             w.start.to_utc().format("%Y-%m-%d %H:%M"),
             w.side.to_string(),
             super::group(w.qty),
@@ -233,6 +236,7 @@ fn print_table(ev: &Evaluation, source: String) {
             px(w.avg_px),
             px(w.interval_vwap),
             bps(w.slippage_bps),
+            bps(w.market_slippage_bps),
             w.participation * 100.0,
             w.profile_days
         );
@@ -241,7 +245,8 @@ fn print_table(ev: &Evaluation, source: String) {
         println!("not evaluated: {} ({})", s.start.to_utc().format("%Y-%m-%d %H:%M UTC"), s.reason);
     }
     println!(
-        "slippage against the window's VWAP of the recorded prints, bps, positive = cost; participation = ours over all volume"
+        "slippage against the window's VWAP of the recorded prints, bps, positive = cost; vs mkt: against others' prints as \
+         replayed, our impact in them; participation = ours over all volume"
     );
     for (side, s) in &ev.by_side {
         print_summary(side, s, ev.participation);
