@@ -3,6 +3,7 @@
 pub mod algos;
 pub mod api;
 pub mod ledger;
+pub mod replay;
 pub mod tca;
 pub mod tca_batch;
 

@@ -29,6 +29,9 @@ pub struct BenchArgs {
     /// Market trades on the tape in the TCA benchmark.
     #[arg(long = "tca-trades", default_value_t = 10_000_000)]
     tca_trades: usize,
+    /// Recorded trades of the replay benchmark's generated tape.
+    #[arg(long = "replay-trades", default_value_t = 10_000_000)]
+    replay_trades: usize,
     /// Benchmark the HTTP sidecar over loopback instead: order submissions
     /// per second and their latency, SSE fan-out and event-delivery latency.
     #[arg(long)]
@@ -74,8 +77,10 @@ pub struct BenchArgs {
     /// `ledger` (fills persisted per second, the day with the ledger on),
     /// `ui` (blotter frames with 10,000 parents and 100,000 children),
     /// `tca-batch` (`blotter tca --orders` over 10,000 orders, 1,000,000 fills and
-    /// 50,000,000 prints of 20 symbols, files generated first; not part of `all`), or
-    /// `api` (the HTTP sidecar, as `--api`; not part of `all`).
+    /// 50,000,000 prints of 20 symbols, files generated first; not part of `all`),
+    /// `replay` (a VWAP order over a generated 10-million-trade tape; not part
+    /// of `all`: its peak memory is the process's), or `api` (the HTTP
+    /// sidecar, as `--api`; not part of `all`).
     #[arg(long, default_value = "all")]
     scenario: String,
     /// Measure the ledger against this database (default: fresh SQLite files in a temporary directory).
@@ -90,6 +95,18 @@ struct TcaReport {
     fills: usize,
     tape_prints: usize,
     runs: Vec<TcaRun>,
+}
+
+#[derive(Serialize)]
+struct ReplayReport {
+    scenario: String,
+    /// Best wall time of the replay, ms.
+    wall_ms: f64,
+    /// Generating the tape (not timed above), ms.
+    generate_ms: f64,
+    /// Peak resident memory of the process (the tape held, the replay run), MiB.
+    peak_rss_mib: Option<f64>,
+    runs: Vec<crate::bench::replay::ReplayRun>,
 }
 
 #[derive(Serialize)]
@@ -160,6 +177,9 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
     if a.scenario.trim() == "tca-batch" {
         return tca_batch(a);
     }
+    if a.scenario.trim() == "replay" {
+        return replay(a);
+    }
     let (day, tca, algos, ledger, ui) = match a.scenario.trim() {
         "all" => (true, true, true, true, true),
         "day" => (true, false, false, false, false),
@@ -169,7 +189,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         "ui" => (false, false, false, false, true),
         other => {
             return Err(CliError::usage(format!(
-                "--scenario: '{other}' is not one of: all, day, tca, algos, ledger, ui, tca-batch, api"
+                "--scenario: '{other}' is not one of: all, day, tca, algos, ledger, ui, tca-batch, replay, api"
             )));
         }
     };
@@ -401,6 +421,49 @@ fn tca_batch(a: &BenchArgs) -> Result<(), CliError> {
             "  peak memory       {m:.0} MiB (after generating the files: {:.0} MiB)",
             r.peak_rss_after_generation_mib.unwrap_or(0.0)
         );
+    }
+    Ok(())
+}
+
+/// The replay benchmark: the tape generated once, the replay timed `--runs` times.
+fn replay(a: &BenchArgs) -> Result<(), CliError> {
+    use crate::bench::replay::{generate, peak_rss_mib, run};
+    if a.replay_trades == 0 {
+        return Err(CliError::usage("--replay-trades: must be at least 1"));
+    }
+    let t0 = std::time::Instant::now();
+    let rec = std::sync::Arc::new(generate(a.replay_trades, a.seed));
+    let generate_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let runs: Vec<_> = (0..a.runs).map(|_| run(&rec, a.seed)).collect();
+    let r = ReplayReport {
+        scenario: format!(
+            "VWAP buy of 5% of the volume over a generated {}-trade BTC-USD tape shaped like the Binance sample (one UTC day)",
+            a.replay_trades
+        ),
+        wall_ms: runs.iter().map(|r| r.wall_ms).fold(f64::INFINITY, f64::min),
+        generate_ms,
+        peak_rss_mib: peak_rss_mib(),
+        runs,
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| CliError::runtime(e.to_string()))?);
+        return Ok(());
+    }
+    println!("{}", r.scenario);
+    if let Some(first) = r.runs.first() {
+        println!(
+            "  market events     {} ({} fills, {:.1}% filled)",
+            first.market_events, first.fills, first.filled_pct
+        );
+    }
+    println!(
+        "  wall time         {:.1} ms (best of {}; generating the tape {:.0} ms)",
+        r.wall_ms,
+        r.runs.len(),
+        r.generate_ms
+    );
+    if let Some(m) = r.peak_rss_mib {
+        println!("  peak memory       {m:.0} MiB (the whole process: tape, engine, tape of prints)");
     }
     Ok(())
 }
