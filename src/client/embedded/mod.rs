@@ -214,8 +214,11 @@ impl Embedded {
     /// (published once durable; not waited for).
     pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
         let mut host = self.shared.lock();
-        let now = host.pacer.sim_now();
-        host.engine.run_until(now);
+        // During a ledger outage the clock waits, as in `pump`.
+        if host.outage().is_none() {
+            let now = host.pacer.sim_now();
+            host.engine.run_until(now);
+        }
         let r = f(&mut host.engine);
         let _ = self.shared.flush(&mut host, None);
         r
