@@ -71,6 +71,10 @@ pub struct TakeoverRun {
     pub answered_s: f64,
     /// Every acknowledged order in the ledger exactly once, no fill twice.
     pub all_once: bool,
+    /// Another instance frozen (SIGSTOP: alive, silent, as a machine cut
+    /// off the network) to its engine's row naming another process: the
+    /// lease path, where SIGKILL on this machine is seen at once.
+    pub frozen_taken_over_s: f64,
 }
 
 /// Everything `blotter bench --scenario desk` reports.
@@ -414,13 +418,57 @@ async fn takeover(cfg: &DeskBenchConfig, d: &mut Desk) -> Result<TakeoverRun, St
     }
     let fills = format!("SELECT COUNT(*) - COUNT(DISTINCT id) FROM fills WHERE engine_id = {engine}");
     all_once &= scalar(&d.db.url, &fills).await? == Some(0);
+    let frozen_taken_over_s = frozen(d).await?;
     Ok(TakeoverRun {
         lease_s: cfg.lease,
         acknowledged: ids.len(),
         taken_over_s: taken.as_secs_f64(),
         answered_s: answered.as_secs_f64(),
         all_once,
+        frozen_taken_over_s,
     })
+}
+
+/// The second-to-last instance frozen (SIGSTOP) with an order working: the
+/// time until another instance runs its engine (then it is killed).
+async fn frozen(d: &mut Desk) -> Result<f64, String> {
+    let n = d.servers.len();
+    if n < 3 {
+        return Ok(f64::NAN);
+    }
+    let victim = &mut d.servers[n - 2];
+    let c = http();
+    let r = c
+        .post(format!("{}/v1/orders", victim.url()))
+        .bearer_auth(&d.clients[0])
+        .header("content-type", "application/json")
+        .body(order_body(0))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let v: serde_json::Value = r.json().await.map_err(|e| e.to_string())?;
+    let id = v["order"]["id"].as_str().ok_or_else(|| format!("an order on the instance to freeze: {v}"))?;
+    let engine = id.strip_prefix('E').and_then(|x| x.split_once('-')).and_then(|(e, _)| e.parse::<u32>().ok());
+    let engine = engine.ok_or_else(|| format!("{id} names no engine"))?;
+    let pid = victim.child.as_ref().map(Child::id).ok_or("the instance is gone")?;
+    let stopped = Command::new("kill").args(["-STOP", &pid.to_string()]).status().map_err(|e| e.to_string())?;
+    if !stopped.success() {
+        return Err("kill -STOP failed".into());
+    }
+    let frozen = Instant::now();
+    let taken = loop {
+        let now = scalar(&d.db.url, &format!("SELECT CAST(pid AS BIGINT) FROM engines WHERE id = {engine}")).await?;
+        if now.is_some_and(|p| p != i64::from(pid)) {
+            break frozen.elapsed();
+        }
+        if frozen.elapsed() > Duration::from_secs(120) {
+            victim.kill();
+            return Err(format!("engine E{engine} of a frozen instance was not taken over within 120 s"));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    victim.kill();
+    Ok(taken.as_secs_f64())
 }
 
 /// Runs every phase on a fresh multi-threaded runtime; the instances and

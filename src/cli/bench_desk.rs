@@ -82,5 +82,6 @@ pub(super) fn desk(a: &BenchArgs) -> Result<(), CliError> {
         t.answered_s,
         if t.all_once { "yes" } else { "NO" }
     );
+    println!("another frozen (SIGSTOP, as a machine cut off): taken over after {:.2} s", t.frozen_taken_over_s);
     Ok(())
 }
