@@ -2,6 +2,7 @@
 
 pub mod algos;
 pub mod api;
+pub mod desk;
 pub mod ledger;
 pub mod replay;
 pub mod tca;

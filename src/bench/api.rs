@@ -63,7 +63,7 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn of(mut v: Vec<f64>) -> Latency {
+    pub(super) fn of(mut v: Vec<f64>) -> Latency {
         v.sort_by(f64::total_cmp);
         let at = |q: f64| if v.is_empty() { 0.0 } else { v[((v.len() - 1) as f64 * q).round() as usize] };
         Latency { n: v.len(), p50_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1.0) }
@@ -188,7 +188,7 @@ async fn server(
 /// and logged now, working later, so the phase measures the command path
 /// rather than tens of thousands of children queued at one price (the engine
 /// benchmark measures matching).
-fn order_body(i: usize) -> bytes::Bytes {
+pub(super) fn order_body(i: usize) -> bytes::Bytes {
     let ny = session::tz_of(Calendar::UsEquity);
     let at = |hhmm: &str| Timestamp::from_local(ny, super::bench_date(), parse_hhmm(hhmm).unwrap_or_default()).0;
     let side = if i.is_multiple_of(2) { "buy" } else { "sell" };
@@ -199,7 +199,7 @@ fn order_body(i: usize) -> bytes::Bytes {
     bytes::Bytes::from(body)
 }
 
-async fn post(http: &reqwest::Client, url: &str, token: &str, body: bytes::Bytes) -> bool {
+pub(super) async fn post(http: &reqwest::Client, url: &str, token: &str, body: bytes::Bytes) -> bool {
     let r = http.post(url).bearer_auth(token).header("content-type", "application/json").body(body).send().await;
     match r {
         Ok(r) => r.status().as_u16() == 201 && r.bytes().await.is_ok(),
@@ -207,7 +207,7 @@ async fn post(http: &reqwest::Client, url: &str, token: &str, body: bytes::Bytes
     }
 }
 
-fn http() -> reqwest::Client {
+pub(super) fn http() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().tcp_nodelay(true).build().expect("HTTP client")
 }
 
@@ -246,7 +246,7 @@ async fn closed_loop(cfg: &ApiBenchConfig) -> SubmitRun {
 }
 
 /// Every sender's latencies (ms) and error count, together.
-async fn joined(tasks: Vec<tokio::task::JoinHandle<(Vec<f64>, usize)>>) -> (Vec<f64>, usize) {
+pub(super) async fn joined(tasks: Vec<tokio::task::JoinHandle<(Vec<f64>, usize)>>) -> (Vec<f64>, usize) {
     let (mut lat, mut errors) = (Vec::new(), 0);
     for t in tasks {
         if let Ok((l, e)) = t.await {
@@ -258,7 +258,7 @@ async fn joined(tasks: Vec<tokio::task::JoinHandle<(Vec<f64>, usize)>>) -> (Vec<
 }
 
 impl SubmitRun {
-    fn new(mode: String, lat: Vec<f64>, errors: usize, seconds: f64) -> SubmitRun {
+    pub(super) fn new(mode: String, lat: Vec<f64>, errors: usize, seconds: f64) -> SubmitRun {
         SubmitRun {
             mode,
             accepted: lat.len(),

@@ -16,13 +16,13 @@ use serde::Serialize;
 pub struct BenchArgs {
     /// Print one JSON object.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
     /// Repetitions (the best is reported; all are listed).
     #[arg(long, default_value_t = 3)]
     runs: u32,
     /// Seed of the simulated market.
     #[arg(long, default_value_t = 42)]
-    seed: u64,
+    pub(super) seed: u64,
     /// Fills of the order in the TCA benchmark.
     #[arg(long = "tca-fills", default_value_t = 100_000)]
     tca_fills: usize,
@@ -79,13 +79,31 @@ pub struct BenchArgs {
     /// `tca-batch` (`blotter tca --orders` over 10,000 orders, 1,000,000 fills and
     /// 50,000,000 prints of 20 symbols, files generated first; not part of `all`),
     /// `replay` (a VWAP order over a generated 10-million-trade tape; not part
-    /// of `all`: its peak memory is the process's), or `api` (the HTTP
-    /// sidecar, as `--api`; not part of `all`).
+    /// of `all`: its peak memory is the process's), `api` (the HTTP sidecar, as
+    /// `--api`; not part of `all`), or `desk` (several `serve` processes on one
+    /// PostgreSQL server, `--db`; not part of `all`).
     #[arg(long, default_value = "all")]
     scenario: String,
-    /// Measure the ledger against this database (default: fresh SQLite files in a temporary directory).
+    /// Measure the ledger against this database (default: fresh SQLite files
+    /// in a temporary directory); for `desk`, the PostgreSQL server to create
+    /// the desk's databases on.
     #[arg(long = "db", value_name = "URL")]
-    db: Option<String>,
+    pub(super) db: Option<String>,
+    /// Largest desk of `--scenario desk`: phases with 1, 2, ... instances.
+    #[arg(long = "desk-instances", default_value_t = 3)]
+    pub(super) desk_instances: usize,
+    /// Concurrent clients per instance in `--scenario desk`.
+    #[arg(long = "desk-clients", default_value_t = 4)]
+    pub(super) desk_clients: usize,
+    /// Seconds of each submission phase of `--scenario desk`.
+    #[arg(long = "desk-seconds", default_value_t = 10.0)]
+    pub(super) desk_seconds: f64,
+    /// The instances' `--lease` in `--scenario desk`, seconds.
+    #[arg(long = "desk-lease", default_value_t = 5.0)]
+    pub(super) desk_lease: f64,
+    /// HALTs issued in `--scenario desk`.
+    #[arg(long = "desk-halts", default_value_t = 10)]
+    pub(super) desk_halts: usize,
 }
 
 #[derive(Serialize)]
@@ -177,6 +195,9 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
     if a.api || a.scenario.trim() == "api" {
         return api(a);
     }
+    if a.scenario.trim() == "desk" {
+        return super::bench_desk::desk(a);
+    }
     if a.runs == 0 {
         return Err(CliError::usage("--runs: must be at least 1"));
     }
@@ -195,7 +216,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         "ui" => (false, false, false, false, true),
         other => {
             return Err(CliError::usage(format!(
-                "--scenario: '{other}' is not one of: all, day, tca, algos, ledger, ui, tca-batch, replay, api"
+                "--scenario: '{other}' is not one of: all, day, tca, algos, ledger, ui, tca-batch, replay, api, desk"
             )));
         }
     };

@@ -3,6 +3,7 @@
 //! `status`, and the ledger's `history`, `export` and `recover`.
 
 mod bench;
+mod bench_desk;
 mod calibrate;
 mod compare;
 mod demo;

@@ -107,3 +107,20 @@ fn holiday_names_the_holiday() {
         .code(2)
         .stderr(predicate::str::contains("Thanksgiving"));
 }
+
+#[test]
+fn the_desk_benchmark_says_what_it_needs() {
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "--db: --scenario desk needs a PostgreSQL server URL"),
+        (&["--db", "sqlite:/tmp/x.db"], "--db: --scenario desk needs a PostgreSQL server URL"),
+        (&["--db", "postgres://u@h/db", "--desk-instances", "1"], "--desk-instances: allowed 2 to 16"),
+        (&["--db", "postgres://u@h/db", "--desk-lease", "0.1"], "--desk-lease: allowed 0.5 to 3600"),
+        (&["--db", "postgres://u@h/db", "--desk-seconds=-1"], "--desk-seconds: must be positive"),
+    ];
+    for (args, expected) in cases {
+        let out = blotter().args(["bench", "--scenario", "desk"]).args(*args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+}
