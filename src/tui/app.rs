@@ -341,6 +341,10 @@ pub struct App {
     pub demo: Option<super::demo::DemoView>,
     /// An order to select as soon as the blotter has it (a demo step's `select`).
     pub pending_select: Option<ParentId>,
+    /// A desk to select in the risk pane as soon as it is listed (a demo step's kill switch).
+    pub pending_desk: Option<String>,
+    /// A demo step to tell the driver about once it is on screen.
+    pub demo_ack: Option<usize>,
     /// The order ticket when open.
     pub ticket: Option<Ticket>,
     /// The last ticket sent, kept until its submission is answered so a
@@ -372,6 +376,8 @@ pub struct App {
     pub recent: Vec<String>,
     /// The blotter's columns: which are shown, and the horizontal scroll.
     pub columns: super::columns::Columns,
+    /// The focused pane has the whole screen (`z`).
+    pub zoom: bool,
     /// Colours.
     pub theme: Theme,
     /// Theme names the cycle key goes through.
@@ -431,6 +437,8 @@ impl App {
             sup: super::supervisor::Supervisor::new(Default::default()),
             demo: None,
             pending_select: None,
+            pending_desk: None,
+            demo_ack: None,
             ticket: None,
             sent: None,
             preview_gen: 0,
@@ -446,6 +454,7 @@ impl App {
             killed: Vec::new(),
             recent: Vec::new(),
             columns: Default::default(),
+            zoom: false,
             theme,
             themes: super::theme::BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
             keymap,

@@ -17,6 +17,18 @@ use std::time::{Duration, Instant};
 impl App {
     /// Applies a result from the client.
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
+        self.apply(msg);
+        // A demo step is on screen once its order is in the blotter: its hold may begin.
+        match self.demo_ack {
+            Some(n) if self.pending_select.is_none() => {
+                self.demo_ack = None;
+                vec![Effect::Demo(super::demo::DemoCmd::Shown(n))]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn apply(&mut self, msg: Msg) {
         match msg {
             Msg::Snapshot(s) => self.apply_snapshot(*s),
             Msg::Clock(c) => {
@@ -86,7 +98,6 @@ impl App {
             Msg::Risk(r) => self.sup.set_risk(Ok(*r)),
             Msg::Demo(v) => self.on_demo(*v),
         }
-        Vec::new()
     }
 
     fn apply_snapshot(&mut self, s: Snapshot) {
@@ -95,6 +106,11 @@ impl App {
         self.venues = s.venues;
         if let Some(r) = s.risk {
             self.sup.set_risk(r.map_err(|e| e.message));
+            if let Some(d) = self.pending_desk.take()
+                && !self.sup.select(&d, None)
+            {
+                self.pending_desk = Some(d);
+            }
         }
         if let Some((by, r)) = s.tca_groups {
             self.sup.tca = Some((by, r.map_err(|e| e.message)));
@@ -180,6 +196,16 @@ impl App {
                     self.pending_select = None;
                 }
             }
+            // A step acting on a desk (its kill switch, its state) shows it in the risk pane.
+            if let (Some(Look::Supervisor), Some(d)) = (v.look, &v.desk) {
+                self.sup.section = super::supervisor::Section::Risk;
+                if !self.sup.select(d, None) {
+                    self.pending_desk = Some(d.clone());
+                }
+            }
+        }
+        if new_step {
+            self.demo_ack = Some(v.fired);
         }
         self.demo = Some(v);
     }

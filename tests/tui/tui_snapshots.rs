@@ -101,6 +101,7 @@ fn caption(fired: usize, waiting: bool, auto: bool) -> blotter::tui::demo::DemoV
         auto_in: auto.then_some(2.5),
         left: false,
         refused: Vec::new(),
+        desk: None,
     }
 }
 
@@ -136,7 +137,7 @@ async fn screenshots_include_the_supervisor_view_and_the_demo() {
     let sup = screen("supervisor");
     assert!(sup.contains("Working orders · every desk") && sup.contains("bob@az"), "{sup}");
     let demo = screen("demo");
-    assert!(demo.contains("step 5 of 13 · look at the blotter, P4"), "{demo}");
+    assert!(demo.contains("step 5 of 14 · look at the blotter, P4"), "{demo}");
     assert!(demo.contains("waiting for the next step (09:45:00 EST)") && demo.contains("‖ paused"), "{demo}");
     assert!(demo.contains("Implementation shortfall (Almgren-Chriss) buys 200,000 SPY"), "{demo}");
 }

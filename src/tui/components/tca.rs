@@ -153,7 +153,7 @@ fn executed_chart(app: &App, d: &OrderDetail, area: Rect, buf: &mut Buffer) {
         Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.chart_exec).data(&exec),
     ];
     let title = Line::from(vec![
-        Span::styled(" executed ", t.title),
+        Span::styled(format!(" {} · executed ", app.zone()), t.title),
         Span::styled("⣿", t.chart_exec),
         Span::styled(" vs planned ", t.title),
         Span::styled("•", t.chart_plan),

@@ -127,3 +127,81 @@ fn the_ticket_sends_only_after_the_review() {
     );
     assert!(a.ticket.is_none());
 }
+
+#[test]
+fn below_the_smallest_size_q_asks_where_it_can_be_seen() {
+    let mut a = app();
+    let small = crate::tui::screenshots::render(&a, 60, 20);
+    let text: String = (0..20).map(|y| (0..60).map(|x| small[(x, y)].symbol()).collect::<String>()).collect();
+    assert!(text.contains("Terminal too small") && text.contains("q quits"), "{text}");
+    key(&mut a, "n");
+    assert!(a.ticket.is_none(), "nothing but quitting works where nothing can be seen");
+    key(&mut a, "q");
+    assert!(matches!(a.overlay, Some(Overlay::Question(Question::Quit { .. }))), "orders work: it asks");
+    let small = crate::tui::screenshots::render(&a, 60, 20);
+    let text: String = (0..20).map(|y| (0..60).map(|x| small[(x, y)].symbol()).collect::<String>()).collect();
+    assert!(text.contains("Quit anyway? y / n"), "the question is on the small screen: {text}");
+    key(&mut a, "y");
+    assert!(a.quit);
+}
+
+#[test]
+fn bulk_actions_need_marks_or_the_filter_and_ask_first() {
+    let mut a = app();
+    // Marks: space marks and moves down; x asks about the marked orders only.
+    let first = a.selected_order().unwrap().order.id;
+    key(&mut a, "space");
+    let second = a.selected_order().unwrap().order.id;
+    key(&mut a, "space");
+    assert_eq!(a.table.marked.len(), 2);
+    assert!(key(&mut a, "x").is_empty());
+    let Some(Overlay::Question(Question::Bulk(Bulk::Cancel, ids))) = a.overlay.clone() else {
+        panic!("{:?}", a.overlay)
+    };
+    // Orders already final cannot be cancelled: left out (synthetic row 0 of every 7 is done, 2 cancelled).
+    let open: Vec<ParentId> = [first, second]
+        .into_iter()
+        .filter(|id| a.orders.iter().any(|o| o.order.id == *id && !o.order.status.is_terminal()))
+        .collect();
+    assert_eq!(ids, open);
+    let sent = key(&mut a, "y");
+    assert_eq!(sent, open.iter().map(|id| Effect::Cancel(*id)).collect::<Vec<_>>());
+    assert!(a.table.marked.is_empty());
+    // R resumes every paused order the filter shows, after asking.
+    key(&mut a, "R");
+    let Some(Overlay::Question(Question::Bulk(Bulk::Resume, ids))) = a.overlay.clone() else {
+        panic!("{:?}", a.overlay)
+    };
+    let paused = a.orders.iter().filter(|o| o.order.status == crate::model::ParentStatus::Paused).count();
+    assert_eq!(ids.len(), paused);
+    key(&mut a, "n");
+    // Visual mode marks a range.
+    key(&mut a, "home");
+    key(&mut a, "v");
+    key(&mut a, "down");
+    key(&mut a, "down");
+    key(&mut a, "v");
+    assert_eq!(a.table.marked.len(), 3);
+    key(&mut a, "esc");
+    assert!(a.table.marked.is_empty(), "esc clears the marks");
+}
+
+#[test]
+fn zoom_gives_the_focused_pane_the_screen() {
+    let mut a = app();
+    let rows = |a: &App| {
+        let b = crate::tui::screenshots::render(a, 80, 24);
+        (0..24).filter(|&y| (0..80).map(|x| b[(x, y)].symbol()).collect::<String>().contains("└C")).count()
+    };
+    let shared = rows(&a);
+    a.table.expanded.extend(a.orders.iter().map(|o| o.order.id));
+    a.table.rebuild(&a.orders, &a.details);
+    let shared_expanded = rows(&a);
+    key(&mut a, "z");
+    assert!(a.zoom);
+    assert!(rows(&a) > shared_expanded && shared_expanded >= shared, "more rows zoomed");
+    key(&mut a, "tab");
+    let b = crate::tui::screenshots::render(&a, 80, 24);
+    let text: String = (0..24).map(|y| (0..80).map(|x| b[(x, y)].symbol()).collect::<String>() + "\n").collect();
+    assert!(!text.contains("Blotter") && text.contains("1 Venues"), "the detail pane zoomed: {text}");
+}
