@@ -43,9 +43,8 @@
 use super::slicer::{Slicer, default_slices, equal_times, plan_from};
 use super::tracker::{Targets, Tracker};
 use super::{AlgoCtx, AlgoSpec, ExecAlgo, ParamError, Params, PlannedSlice};
-use crate::market::forecast::{VolumeForecast, default_half_life};
-use crate::model::{AlgoKind, Duration, Price, Qty, Timestamp};
-use std::collections::BTreeMap;
+use crate::market::forecast::{VolumeForecast, default_half_life, prior_volume};
+use crate::model::{AlgoKind, Duration, Price, Qty};
 
 /// The VWAP algorithm.
 #[derive(Debug, Clone)]
@@ -63,22 +62,6 @@ pub struct Dynamic {
     tracker: Tracker,
     preview: Vec<PlannedSlice>,
     step: Duration,
-}
-
-/// The half-life of an order's volume forecast from its parameters (as the
-/// algorithm reads it; the TCA replays the forecast with the same).
-pub fn half_life(params: &BTreeMap<String, String>, start: Timestamp, end: Timestamp) -> Duration {
-    params.get("half_life").and_then(|s| Duration::parse(s)).unwrap_or_else(|| default_half_life(start, end))
-}
-
-/// Others' volume the market expects over [start, end) (the forecast's prior).
-pub fn prior_volume(
-    inst: &crate::model::Instrument,
-    curve: &crate::market::VolumeCurve,
-    start: Timestamp,
-    end: Timestamp,
-) -> f64 {
-    inst.adv.to_f64() * (1.0 - inst.auction_share) * curve.share_between(start, end)
 }
 
 impl Vwap {

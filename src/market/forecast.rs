@@ -27,6 +27,22 @@ pub fn default_half_life(start: Timestamp, end: Timestamp) -> Duration {
     Duration(((end - start).0 / 2).clamp(Duration::mins(10).0, Duration::mins(240).0))
 }
 
+/// The half-life of an order's forecast from its `half_life` parameter (the
+/// default when absent or unreadable: the algorithm refuses those).
+pub fn half_life_param(
+    params: &std::collections::BTreeMap<String, String>,
+    start: Timestamp,
+    end: Timestamp,
+) -> Duration {
+    params.get("half_life").and_then(|s| Duration::parse(s)).unwrap_or_else(|| default_half_life(start, end))
+}
+
+/// Others' continuous volume `inst` is expected to trade over [start, end)
+/// (the forecast's prior): its ADV without the auction, shaped by the curve.
+pub fn prior_volume(inst: &crate::model::Instrument, curve: &VolumeCurve, start: Timestamp, end: Timestamp) -> f64 {
+    inst.adv.to_f64() * (1.0 - inst.auction_share) * curve.share_between(start, end)
+}
+
 /// The forecast of one window's volume, updated with each print.
 #[derive(Debug, Clone)]
 pub struct VolumeForecast {

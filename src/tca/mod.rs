@@ -17,12 +17,14 @@ pub mod mids;
 pub mod report;
 pub mod review;
 pub mod shortfall;
+pub mod tracking;
 
 pub use attribution::{AlgoAttribution, VenueAttribution, VenueShare, venue_shares};
 pub use markout::{HORIZONS, Markouts};
 pub use mids::{LastTrade, MidSource, QuoteMids};
 pub use report::{TcaInput, TcaReport, analyse, for_parent};
 pub use shortfall::{Shortfall, ShortfallInput, shortfall};
+pub use tracking::BucketTracking;
 
 use crate::market::Tape;
 use crate::model::{Fill, ParentOrder, Price, Side, Timestamp};

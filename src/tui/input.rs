@@ -170,8 +170,7 @@ impl App {
             Action::SpeedUp | Action::SpeedDown => {
                 let i = SPEEDS.iter().position(|s| *s >= self.speed).unwrap_or(SPEEDS.len() - 1);
                 let j = if a == Action::SpeedUp { (i + 1).min(SPEEDS.len() - 1) } else { i.saturating_sub(1) };
-                self.speed = SPEEDS[j];
-                out.push(Effect::SetSpeed(self.speed));
+                out.push(self.ask_speed(SPEEDS[j]));
             }
             Action::FocusNext | Action::FocusPrev => {
                 self.focus = if self.focus == Pane::Blotter { Pane::Detail } else { Pane::Blotter }

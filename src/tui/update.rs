@@ -5,7 +5,7 @@
 //! state changes, no I/O.
 
 use super::alerts::Kind;
-use super::app::{App, Effect, Level, Msg, Offer, Overlay, Pane, Question, Snapshot, Tab, View};
+use super::app::{App, Effect, Level, Msg, Offer, Overlay, Pane, Question, SPEED, Snapshot, Tab, View};
 use super::note::Cause;
 use crate::client::{ClientError, StreamItem};
 use crate::engine::EventKind;
@@ -33,7 +33,12 @@ impl App {
             Msg::Snapshot(s) => self.apply_snapshot(*s),
             Msg::Clock(c) => {
                 if let Some(s) = c.speed.filter(|s| *s > 0.0) {
-                    self.speed = s;
+                    match self.speed_asked {
+                        Some(a) if a == s => self.speed_asked = None,
+                        // Read before the asked change landed: the next read will say.
+                        Some(_) => {}
+                        None => self.speed = s,
+                    }
                 }
                 self.clock = Some(c);
             }
@@ -55,18 +60,24 @@ impl App {
                 self.identity = Some(id);
                 self.instruments = inst;
             }
-            Msg::Done(what, r) => match r {
-                Ok(text) => self.say(Level::Info, text),
-                Err(e) => {
-                    let text = format!("{what}: {}", e.message);
-                    // An engine refusal comes back on the event stream as well: one alert, not two.
-                    if e.is_connection() {
-                        self.alert(Kind::Failed, &what, Level::Error, text.clone());
-                    }
-                    let cause = if e.is_connection() { Cause::Connection } else { Cause::Action };
-                    self.say_because(Level::Error, text, cause);
+            Msg::Done(what, r) => {
+                if what == SPEED && r.is_err() {
+                    // Refused or unreachable: the engine's clock says which speed runs.
+                    self.speed_asked = None;
                 }
-            },
+                match r {
+                    Ok(text) => self.say(Level::Info, text),
+                    Err(e) => {
+                        let text = format!("{what}: {}", e.message);
+                        // An engine refusal comes back on the event stream as well: one alert, not two.
+                        if e.is_connection() {
+                            self.alert(Kind::Failed, &what, Level::Error, text.clone());
+                        }
+                        let cause = if e.is_connection() { Cause::Connection } else { Cause::Action };
+                        self.say_because(Level::Error, text, cause);
+                    }
+                }
+            }
             Msg::Preview(generation, p) => {
                 if generation == self.preview_gen
                     && let Some(t) = self.ticket.as_mut()

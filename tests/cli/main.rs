@@ -10,3 +10,4 @@ mod demo;
 mod errors;
 mod tca_batch;
 mod tca_cli;
+mod volume;

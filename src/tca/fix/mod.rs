@@ -23,18 +23,18 @@
 //!   order; the desk DeskID (284); the algo TargetStrategy (847).
 //! - A resent execution (an ExecID already seen) is counted, not applied twice.
 //!
-//! No FIX crate is used: the maintained ones on crates.io either pull a whole
-//! session engine (fixer: tokio-rustls, sonic-rs, quick-xml, ...), depend on
-//! sqlx 0.5 next to our 0.9 (fefix 0.7, unmaintained since 2021), or decode
-//! only SOH-delimited frames with checksum validation fixed at compile time
-//! and group boundaries found heuristically (fixlite). Drop-copy logs come
-//! with `|` or `^A` delimiters, need a way past a hand-edited checksum, and
-//! use two repeating groups here (Parties, MiscFees), read below with their
-//! declared counts checked.
+//! No FIX crate is used: fefix and its successor hotfix-encoding panic on a
+//! malformed group count and fefix needs sqlx 0.5; fixer and the QuickFIX
+//! bindings are session engines; ironfix-tagvalue and fixlite split SOH
+//! frames only, without groups. Drop-copy logs come with `|` or `^A`
+//! delimiters, need a way past a hand-edited checksum, and use two repeating
+//! groups here (Parties, MiscFees), read below with their declared counts
+//! checked. docs/tca.md has the comparison.
 
 pub mod frame;
 
 use super::batch::{FillSpec, OrderSpec, Source};
+use crate::market::replay::csv::RecFill;
 use crate::model::{Money, Price, Qty, Side, Timestamp};
 use chrono::NaiveDateTime;
 use frame::{Field, Message, parse_line};
@@ -132,7 +132,9 @@ fn strategy(s: &str) -> String {
 /// starting at `first`, while the tags belong to `members`.
 fn group<'a>(m: &Message<'a>, count_tag: u32, first: u32, members: &[u32]) -> Result<Vec<Vec<Field<'a>>>, String> {
     let Some(at) = m.fields.iter().position(|f| f.tag == count_tag) else { return Ok(Vec::new()) };
-    let declared: usize = m.fields[at].value.trim().parse().map_err(|_| format!("tag {count_tag} must be a count"))?;
+    let declared: usize = m.fields[at].value.trim().parse().map_err(|_| {
+        format!("the repeating group {count_tag} must declare a count of entries, not '{}'", m.fields[at].value)
+    })?;
     let mut entries: Vec<Vec<Field<'a>>> = Vec::new();
     for f in &m.fields[at + 1..] {
         if f.tag == first {
@@ -321,7 +323,7 @@ impl Reader {
                 let qty = self.decimal(m, 32, "LastQty", line, crate::market::replay::csv::parse_qty)?;
                 let fee = self.fees(m, px, qty, line)?;
                 if let Some(f) = self.fills[k].as_mut() {
-                    (f.px, f.qty, f.fee) = (px, qty, fee);
+                    (f.exec.px, f.exec.qty, f.exec.fee) = (px, qty, fee);
                 }
                 self.stats.corrections += 1;
             }
@@ -345,12 +347,7 @@ impl Reader {
             let order_id = self.orders[order].spec.id.clone();
             self.fills.push(Some(FillSpec {
                 order_id,
-                ts: at,
-                px,
-                qty,
-                venue,
-                fee,
-                maker: None,
+                exec: RecFill { ts: at, px, qty, venue, fee, maker: None },
                 source: Source { file: self.file.clone(), line },
             }));
             self.execs.insert(exec_id.to_string(), self.fills.len() - 1);

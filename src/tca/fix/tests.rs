@@ -73,19 +73,19 @@ fn a_day_of_drop_copies_with_a_correction_and_a_bust() {
     assert_eq!(fa.len(), 2, "E4 was busted and E2's resend skipped");
     // E1 as corrected: 300 @ 191.25, its time and venue the original's, commission 0.01 x 300.
     assert_eq!(
-        (fa[0].px, fa[0].qty, fa[0].ts),
+        (fa[0].exec.px, fa[0].exec.qty, fa[0].exec.ts),
         ("191.25".parse().unwrap(), Qty::from_int(300), t("2026-11-25T14:35:00Z"))
     );
-    assert_eq!((fa[0].venue.as_deref(), fa[0].fee), (Some("XNAS"), Money::parse("3").unwrap()));
+    assert_eq!((fa[0].exec.venue.as_deref(), fa[0].exec.fee), (Some("XNAS"), Money::parse("3").unwrap()));
     // E2: 2.50 commission + 0.10 exchange fee.
     assert_eq!(
-        (fa[1].px, fa[1].fee, fa[1].venue.as_deref()),
+        (fa[1].exec.px, fa[1].exec.fee, fa[1].exec.venue.as_deref()),
         ("191.3".parse().unwrap(), Money::parse("2.6").unwrap(), Some("ARCX"))
     );
     let b = &d.orders[1];
     assert_eq!((b.side, b.broker.as_deref(), b.end), (Side::Sell, Some("MSCO"), t("2026-11-25T15:11:00Z")));
     let fb: Vec<&FillSpec> = d.fills.iter().filter(|f| f.order_id == "B1").collect();
-    assert_eq!(fb.iter().map(|f| f.qty).collect::<Vec<_>>(), vec![Qty::from_int(400)]);
+    assert_eq!(fb.iter().map(|f| f.exec.qty).collect::<Vec<_>>(), vec![Qty::from_int(400)]);
     let c = &d.orders[2];
     assert_eq!((c.id.as_str(), c.qty, c.broker.as_deref()), ("C1", Qty::from_int(50), Some("JPMS")));
     assert_eq!(c.arrival, t("2026-11-25T15:30:00Z"));
@@ -150,6 +150,13 @@ fn broken_logs_name_the_line_and_what_to_fix() {
     );
     let e = read("x.log", &short_group, true).unwrap_err();
     assert!(e.message.contains("453 declares 2 entries but 1 follow"), "{e}");
+    // A count that is not a number is an error with its line (fefix 0.7 and hotfix-encoding panic here).
+    let bad_count = f(
+        "35=D|49=US|56=B|34=1|52=20261125-14:30:00|11=A|55=IBM|54=1|38=100|60=20261125-14:30:00|453=x|448=GS|447=D|452=1|",
+    );
+    let e = read("x.log", &format!("\n\n{bad_count}"), true).unwrap_err();
+    assert_eq!(e.at.line, 3);
+    assert!(e.message.contains("group 453 must declare a count of entries, not 'x'"), "{e}");
 
     let dup = format!("{d}\n{d}");
     assert!(read("x.log", &dup, true).unwrap_err().message.contains("ClOrdID (11) 'A' was already used"));

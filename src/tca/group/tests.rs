@@ -8,7 +8,7 @@ fn money(s: &str) -> Money {
 }
 
 fn with_venue(mut f: FillSpec, v: &str) -> FillSpec {
-    f.venue = Some(v.into());
+    f.exec.venue = Some(v.into());
     f
 }
 

@@ -5,7 +5,7 @@
 //! Live orders update as fills arrive (every refresh reloads the report).
 
 use super::super::app::App;
-use super::{bps_span, hms, px, qty};
+use super::{bps_span, hms, px, qty, qty_short};
 use crate::engine::view::{OrderDetail, OrderRow};
 use crate::tca::TcaReport as Summary;
 use ratatui::buffer::Buffer;
@@ -26,9 +26,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     // Narrow terminals keep the metrics and one chart at a readable width.
     let price_share = if area.width >= 110 { 50 } else { 0 };
     let summary = app.tca.as_ref().filter(|(id, _)| *id == o.order.id).map(|(_, s)| s);
-    // The metrics column is as wide as its widest figure (every digit of 10,000,000 of 50,000,000).
-    let widest = metric_lines(app, o, summary).iter().map(|(_, v)| v.width()).max().unwrap_or(0) as u16;
-    let m_w = (17 + widest).clamp(37, area.width / 2);
+    // The metrics column is as wide as its widest figure (every digit of 10,000,000 of 50,000,000)
+    // up to half the panel; past that, figures go compact or onto their own lines (never cut).
+    let widest = metric_lines(app, o, summary, usize::MAX).iter().map(|(_, v)| v.width()).max().unwrap_or(0) as u16;
+    let m_w = (LABEL as u16 + widest).clamp(37, area.width / 2);
     let [m, exec, prices] = Layout::horizontal([
         Constraint::Length(m_w),
         Constraint::Percentage(100 - price_share),
@@ -47,19 +48,29 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// Label/value lines of the metrics column.
-pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>) -> Vec<(String, Span<'static>)> {
+/// Width of the metrics' labels.
+const LABEL: usize = 17;
+
+/// Label/value lines of the metrics column, each value at most `room` wide
+/// where it can be said shorter: quantities in compact units (`1.8m of 50m`),
+/// the average and arrival prices on a line each.
+pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>, room: usize) -> Vec<(String, Span<'static>)> {
     let t = &app.theme;
     let dp = super::super::format::avg_dp(app.instrument(&o.order.symbol), o.mid.unwrap_or(100.0));
     let p = |x| Span::styled(px(x, dp), t.text);
     let ord = &o.order;
-    let mut v: Vec<(String, Span<'static>)> = vec![
-        ("filled".into(), Span::styled(format!("{} of {}", qty(ord.filled), qty(ord.qty)), t.text)),
-        (
-            "avg / arrival".into(),
-            Span::styled(format!("{} / {}", px(ord.avg_px(), dp), px(ord.arrival_px, dp)), t.text),
-        ),
-    ];
+    let mut filled = format!("{} of {}", qty(ord.filled), qty(ord.qty));
+    if filled.chars().count() > room {
+        filled = format!("{} of {}", qty_short(ord.filled.to_f64()), qty_short(ord.qty.to_f64()));
+    }
+    let mut v: Vec<(String, Span<'static>)> = vec![("filled".into(), Span::styled(filled, t.text))];
+    let (avg, arrival) = (px(ord.avg_px(), dp), px(ord.arrival_px, dp));
+    if avg.chars().count() + 3 + arrival.chars().count() <= room {
+        v.push(("avg / arrival".into(), Span::styled(format!("{avg} / {arrival}"), t.text)));
+    } else {
+        v.push(("avg px".into(), Span::styled(avg, t.text)));
+        v.push(("arrival px".into(), Span::styled(arrival, t.text)));
+    }
     let Some(s) = s else {
         v.push(("analysis".into(), Span::styled("loading…", t.muted)));
         return v;
@@ -103,9 +114,10 @@ fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut B
         .title(Span::styled(" metrics (+ = cost) ", t.title));
     let inner = b.inner(area);
     b.render(area, buf);
-    let mut lines: Vec<Line> = metric_lines(app, o, s)
+    let room = usize::from(inner.width).saturating_sub(LABEL);
+    let mut lines: Vec<Line> = metric_lines(app, o, s, room)
         .into_iter()
-        .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<17}"), t.muted), v]))
+        .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<LABEL$}"), t.muted), v]))
         .collect();
     // Venue attribution when there is room: share, cost contribution and fees per venue.
     if let Some(s) = s.filter(|s| !s.venues.is_empty())

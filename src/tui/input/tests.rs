@@ -85,6 +85,33 @@ fn jump_filter_expand_and_speed() {
 }
 
 #[test]
+fn speed_keys_pressed_quickly_are_not_undone_by_an_older_clock() {
+    use crate::engine::view::ClockView;
+    use crate::model::Timestamp;
+    let clock = |speed| {
+        super::super::app::Msg::Clock(ClockView {
+            now: Timestamp(0),
+            date: "2026-11-25".into(),
+            speed: Some(speed),
+            sessions: Vec::new(),
+        })
+    };
+    let mut a = app();
+    // 10x -> 30x -> 60x; the ticker's clock, read before either change, still says 10x.
+    assert_eq!(key(&mut a, "+"), vec![Effect::SetSpeed(30.0)]);
+    assert_eq!(key(&mut a, "+"), vec![Effect::SetSpeed(60.0)]);
+    a.on_msg(clock(10.0));
+    assert_eq!(key(&mut a, "+"), vec![Effect::SetSpeed(120.0)], "the third press counts from 60x, not 10x");
+    a.on_msg(clock(60.0));
+    assert_eq!(a.speed_asked, Some(120.0), "an earlier change landing does not end the wait for the last");
+    a.on_msg(clock(120.0));
+    assert_eq!(a.speed_asked, None);
+    // With nothing asked, the engine's clock is the truth (another client changed it).
+    a.on_msg(clock(600.0));
+    assert_eq!(key(&mut a, "-"), vec![Effect::SetSpeed(300.0)]);
+}
+
+#[test]
 fn a_risk_warning_is_sent_again_only_when_acknowledged() {
     let mut a = app();
     let req = crate::tui::scenario::demo_orders().remove(0);

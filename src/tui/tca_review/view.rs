@@ -2,11 +2,11 @@
 //! visible rows are built, so ten thousand orders draw like fifty.
 
 use super::{Level, ReviewView};
-use crate::model::human::group as grouped;
+use crate::model::human;
 use crate::tca::batch::OrderTca;
 use crate::tca::group::GroupRow;
-use crate::tui::components::bps_span;
-use crate::tui::format::{price_dp, px};
+use crate::tui::components::{bps_span, px};
+use crate::tui::format::price_dp;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Widget};
 
 fn money(m: crate::model::Money) -> String {
-    grouped(&format!("{m:.0}"))
+    human::group(&format!("{m:.0}"))
 }
 
 fn cell(s: &str, w: usize, right: bool) -> String {
@@ -223,8 +223,8 @@ impl ReviewView {
                 Span::styled(
                     format!(
                         "{}{}{}",
-                        cell(&grouped(&r.order_qty.to_string()), 11, true),
-                        cell(&grouped(&r.filled_qty.to_string()), 11, true),
+                        cell(&human::qty(r.order_qty), 11, true),
+                        cell(&human::qty(r.filled_qty), 11, true),
                         cell(&o.order.arrival.in_tz(tz).format("%Y-%m-%d %H:%M:%S").to_string(), 19, false)
                     ),
                     t.text,
@@ -262,10 +262,7 @@ impl ReviewView {
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
         .collect();
         let mut lines = vec![
-            Line::styled(
-                format!("{} {} {} {}", o.order.id, o.order.symbol, r.side, grouped(&r.order_qty.to_string())),
-                t.accent,
-            ),
+            Line::styled(format!("{} {} {} {}", o.order.id, o.order.symbol, r.side, human::qty(r.order_qty)), t.accent),
             Line::styled(if who.is_empty() { "-".into() } else { who.join(", ") }, t.muted),
             kv(
                 "window",
@@ -275,7 +272,7 @@ impl ReviewView {
                     o.order.end.in_tz(tz).format("%H:%M:%S %Z")
                 )),
             ),
-            kv("filled", text(format!("{} in {} fills", grouped(&r.filled_qty.to_string()), o.fill_count))),
+            kv("filled", text(format!("{} in {} fills", human::qty(r.filled_qty), o.fill_count))),
             kv("avg / arrival", text(format!("{} / {}", px(r.avg_px, dp), px(r.arrival_px, dp)))),
             kv("decision / end", text(format!("{} / {}", px(r.decision_px, dp), px(r.end_px, dp)))),
             kv("interval VWAP", text(px(r.interval_vwap, dp))),
@@ -289,7 +286,7 @@ impl ReviewView {
             lines.push(kv(" trading", bps_span(t, Some(sf.trading_bps))));
             lines.push(kv(" opportunity", bps_span(t, Some(sf.opportunity_bps))));
             lines.push(kv(" fees", bps_span(t, Some(sf.fees_bps))));
-            lines.push(kv("IS", text(grouped(&format!("{:.2}", sf.total)))));
+            lines.push(kv("IS", text(human::group(&format!("{:.2}", sf.total)))));
         }
         let m: Vec<String> =
             r.markouts_bps.values().iter().map(|x| x.map_or("-".into(), |b| format!("{b:+.1}"))).collect();
