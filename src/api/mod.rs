@@ -28,7 +28,7 @@ mod sse;
 mod system;
 pub mod tokens;
 
-use crate::client::Embedded;
+use crate::client::{Desk, DeskClient, Embedded};
 use crate::engine::Actor;
 use audit::AuditLog;
 use auth::Caller;
@@ -78,7 +78,7 @@ impl Default for ApiOptions {
 }
 
 struct Inner {
-    engine: Embedded,
+    desk: Desk,
     tokens: Arc<dyn TokenStore>,
     audit: Arc<dyn AuditLog>,
     limiter: RateLimiter,
@@ -95,9 +95,10 @@ struct Inner {
 pub struct ApiState(Arc<Inner>);
 
 impl ApiState {
-    /// The state of a server over `engine` (any handle: requests act as their caller).
+    /// The state of a server over a desk (an engine, or the desk's engines
+    /// this instance runs; requests act as their caller).
     pub fn new(
-        engine: Embedded,
+        desk: impl Into<Desk>,
         tokens: Arc<dyn TokenStore>,
         audit: Arc<dyn AuditLog>,
         options: ApiOptions,
@@ -109,7 +110,7 @@ impl ApiState {
         let frames = Arc::new(sse::FrameCache::new(crate::client::settings::LIVE_BUFFER));
         let ledger = std::sync::OnceLock::new();
         ApiState(Arc::new(Inner {
-            engine,
+            desk: desk.into(),
             tokens,
             audit,
             limiter,
@@ -133,14 +134,19 @@ impl ApiState {
         self.0.ledger.get()
     }
 
-    /// The shared engine.
-    pub fn engine(&self) -> &Embedded {
-        &self.0.engine
+    /// The home engine: where this instance's new orders go.
+    pub fn engine(&self) -> Embedded {
+        self.0.desk.home()
     }
 
-    /// The engine acting as the caller.
-    pub fn client(&self, caller: &Caller) -> Embedded {
-        self.0.engine.as_actor(caller.actor.clone())
+    /// The desk this instance serves.
+    pub fn desk(&self) -> &Desk {
+        &self.0.desk
+    }
+
+    /// The desk acting as the caller.
+    pub fn client(&self, caller: &Caller) -> DeskClient {
+        self.0.desk.as_actor(caller.actor.clone())
     }
 
     /// The token store.

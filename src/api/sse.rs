@@ -20,7 +20,7 @@ use super::auth::Caller;
 use super::errors::{ApiError, ApiResult};
 use super::extract::ApiQuery;
 use crate::client::{Client, ClientError, EventStream, StreamItem};
-use crate::engine::{Actor, EngineEvent, EventKind};
+use crate::engine::{Actor, EngineEvent};
 use crate::model::ParentId;
 use axum::body::Body;
 use axum::extract::State;
@@ -202,9 +202,8 @@ pub async fn events(
     Ok((headers, Body::from_stream(stream)).into_response())
 }
 
-/// Which events of the ledger's history a subscriber may see: as live
-/// (`client::embedded`'s visibility): supervisors everything, others their
-/// own orders' events, their own refusals and kill-alls, and auctions.
+/// Which events of the ledger's history a subscriber may see: the same rule
+/// as live (`engine::view::event_visible`).
 struct History {
     actor: Actor,
     own: BTreeSet<ParentId>,
@@ -212,15 +211,7 @@ struct History {
 
 impl History {
     fn allows(&self, e: &EngineEvent) -> bool {
-        if self.actor.role.is_supervisor() {
-            return true;
-        }
-        match &e.kind {
-            EventKind::Accepted { order } => self.own.contains(&order.id),
-            EventKind::Rejected { actor, .. } | EventKind::KillAll { actor, .. } => *actor == self.actor,
-            EventKind::Auction { .. } => true,
-            other => other.parent().is_some_and(|p| self.own.contains(&p)),
-        }
+        crate::engine::view::event_visible(&self.actor, &self.own, &e.kind)
     }
 }
 

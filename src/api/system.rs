@@ -25,7 +25,15 @@ pub async fn healthz(State(s): State<ApiState>) -> ApiResult<Json<Health>> {
 pub async fn readyz(State(s): State<ApiState>) -> (StatusCode, Json<Readiness>) {
     let mut checks = std::collections::BTreeMap::new();
     let ledger = s.engine().ledger();
-    checks.insert("engine".to_string(), if ledger.error.is_some() { "stopped" } else { "ok" }.to_string());
+    let home = s.desk().home_number();
+    let engine = if s.desk().is_fenced(home) {
+        format!("engine E{home} was taken over by another process: this instance takes no orders until it has it back")
+    } else if ledger.error.is_some() {
+        "stopped".to_string()
+    } else {
+        "ok".to_string()
+    };
+    checks.insert("engine".to_string(), engine);
     checks.insert("ledger".to_string(), ledger.error.map_or_else(|| "ok".to_string(), |e| format!("failed: {e}")));
     let tokens = match s.tokens().lookup("readiness-probe").await {
         Ok(_) => "ok".to_string(),

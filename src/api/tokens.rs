@@ -70,9 +70,7 @@ pub fn hash(token: &str) -> String {
 /// A new random token (256 bits from the operating system) and its record.
 pub fn generate(user: &str, tenant: &str, role: Role) -> Result<(String, TokenRecord), StoreError> {
     for (what, v) in [("user", user), ("tenant", tenant)] {
-        if v.trim().is_empty() || v.len() > 64 || v.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(StoreError(format!("--{what}: '{v}' must be 1-64 characters without spaces")));
-        }
+        crate::model::check_name(what, v).map_err(|e| StoreError(format!("--{what}: {e}")))?;
     }
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| StoreError(format!("no randomness from the OS: {e}")))?;

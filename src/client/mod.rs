@@ -5,6 +5,7 @@
 
 pub mod algo_config;
 pub mod breaker;
+pub mod desk;
 pub mod embedded;
 pub mod mode;
 pub mod remote;
@@ -25,6 +26,7 @@ use std::pin::Pin;
 
 pub use algo_config::{AlgoConfig, AlgoConfigStore, AlgoSettings};
 pub use breaker::{Breaker, BreakerState, BreakerView};
+pub use desk::{Desk, DeskClient};
 pub use embedded::Embedded;
 pub use mode::{LiveGate, ModeRequest, ModeView, TradingMode};
 pub use remote::Remote;

@@ -172,8 +172,7 @@ impl Script {
         let err = |place: String, message: String| ScriptError { origin: origin.to_string(), place, message };
         let f: ScriptFile = toml::from_str(text).map_err(|e| err(String::new(), e.to_string()))?;
         let date = match &f.date {
-            Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                .map_err(|_| err("date: ".into(), format!("'{d}' is not YYYY-MM-DD")))?,
+            Some(d) => crate::model::time::parse_date(d).map_err(|e| err("date: ".into(), e))?,
             None => NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date"),
         };
         let at = |place: &str, s: &str| -> Result<Timestamp, ScriptError> {

@@ -5,6 +5,7 @@
 
 pub mod book;
 pub mod curve;
+pub mod forecast;
 pub mod profile;
 pub mod replay;
 pub mod rng;

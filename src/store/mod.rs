@@ -22,18 +22,24 @@
 pub mod config;
 pub mod controls;
 mod db;
+pub mod desk;
 pub mod export;
+pub mod guard;
 pub mod handle;
+mod lease;
 mod ledger;
 mod location;
 mod migrate;
 pub mod query;
+mod record;
 pub mod recorder;
 pub mod recover;
 pub mod refusals;
+pub mod relay;
 mod replica;
 mod risk_state;
 mod rows;
+mod serve_lock;
 pub mod served;
 pub mod sink;
 pub mod tca_groups;
@@ -42,10 +48,13 @@ mod writer;
 
 pub use db::Backend;
 pub use handle::{LedgerHandle, WideRecord};
-pub use ledger::{AuditEntry, Batch, EngineRef, EngineSpec, Ledger, ReplaySource, Sources, TcaRecord, Ticket};
+pub use lease::LEASE_MS;
+pub use ledger::{Ledger, MIN_LEASE_MS, Ticket};
 pub use location::{DbTarget, default_path};
-pub use migrate::SCHEMA_VERSION;
+pub use migrate::{SCHEMA_VERSION, versions as schema_versions};
+pub use record::{AuditEntry, Batch, EngineRef, EngineSpec, Outcome, ReplaySource, Sources, TcaRecord};
 pub use recorder::Recorder;
+pub use serve_lock::ServeLock;
 
 use std::fmt;
 

@@ -4,7 +4,8 @@
 //! outcome, the refusal code); market-driven batches are audited only for the
 //! events that name an actor.
 
-use super::ledger::{AuditEntry, Batch, EngineRef, Ledger, Outcome};
+use super::ledger::Ledger;
+use super::record::{AuditEntry, Batch, EngineRef, Outcome};
 use crate::client::embedded::{Audit, Commit, EventSink};
 use crate::engine::{EngineEvent, EventKind};
 use crate::model::Timestamp;

@@ -181,6 +181,11 @@ impl<C: Client> Worker<C> {
                     self.dirty.notify_one();
                     while let Some(item) = s.next().await {
                         match &item {
+                            // The controls the ticket shows changed: greet again to read them.
+                            StreamItem::Event(e) if crate::engine::control_of(&e.kind).is_some() => {
+                                after = Some(e.seq);
+                                tokio::spawn(self.clone().hello());
+                            }
                             StreamItem::Event(e) => after = Some(e.seq),
                             StreamItem::Connection { connected: true, .. } | StreamItem::Lagged { .. } => self.resync(),
                             StreamItem::Connection { .. } => {}

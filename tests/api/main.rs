@@ -6,12 +6,16 @@
 #[path = "../common/mod.rs"]
 mod common;
 #[path = "../store_support/mod.rs"]
+#[macro_use]
 mod store_support;
 mod support;
 
 mod bad_input;
 mod breaker;
 mod cli;
+mod desk_instances;
+mod desk_start;
+mod instances;
 mod ledger;
 mod limits;
 mod restart;

@@ -118,6 +118,16 @@ impl Embedded {
         &self.settings
     }
 
+    /// The engine's number in its ledger (0 when it is not recorded).
+    pub fn number(&self) -> u32 {
+        self.shared.lock().engine.number()
+    }
+
+    /// Order `id` as the engine holds it now, whoever may see it.
+    pub fn parent(&self, id: ParentId) -> Option<crate::model::ParentOrder> {
+        self.shared.lock().engine.parent(id).cloned()
+    }
+
     async fn configured(&self, mut req: OrderRequest) -> Result<OrderRequest, ClientError> {
         self.settings.algo_config.load(&self.actor, None).await?.apply(&mut req)?;
         Ok(req)
@@ -193,7 +203,11 @@ impl Client for Embedded {
     }
 
     async fn whoami(&self) -> Result<Identity, ClientError> {
-        Ok(Identity::of(&self.actor))
+        // Client personas are refused everything but health.
+        self.executing()?;
+        let mut id = Identity::of(&self.actor);
+        id.controls = Some(self.read(|e, _| e.controls_for(&self.actor)));
+        Ok(id)
     }
 
     async fn health(&self) -> Result<Health, ClientError> {
@@ -218,12 +232,13 @@ impl Client for Embedded {
     }
 
     async fn clock(&self) -> Result<ClockView, ClientError> {
+        self.executing()?;
         Ok(self.read(|e, p| e.clock(Some(if p.is_frozen() { 0.0 } else { p.speed() }))))
     }
 
     async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
         self.executing()?;
-        if !(speed.is_finite() && (0.0..=100_000.0).contains(&speed)) {
+        if !(speed.is_finite() && (0.0..=crate::engine::pace::MAX_SPEED).contains(&speed)) {
             let mut e =
                 ClientError::new("invalid_speed", format!("{speed} is not a speed; allowed: 0 (pause) to 100000"));
             e.field = Some("speed".into());
@@ -241,6 +256,7 @@ impl Client for Embedded {
     }
 
     async fn instruments(&self) -> Result<Vec<InstrumentView>, ClientError> {
+        self.executing()?;
         Ok(self.read(|e, _| e.instruments()))
     }
 
@@ -440,6 +456,7 @@ impl Client for Embedded {
     }
 
     async fn mode(&self) -> Result<ModeView, ClientError> {
+        self.executing()?;
         Ok(self.settings.live_gate.view())
     }
 
