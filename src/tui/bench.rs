@@ -1,8 +1,9 @@
 //! UI benchmarks for `blotter bench`: frame build + render of a blotter of
-//! 10,000 parents with 100,000 children, key-press-to-frame time, and the
-//! memory the UI state takes to hold 1,000,000 fills.
+//! 10,000 parents with 100,000 children and every column shown, key-press-to-frame
+//! time, and the memory the UI state takes to hold 1,000,000 fills.
 
 use super::app::App;
+use super::columns::Col;
 use super::keymap::Keymap;
 use super::scenario::synthetic_rows;
 use super::theme::Theme;
@@ -48,6 +49,8 @@ pub fn rss_bytes() -> Option<u64> {
 
 fn app_with(parents: usize, children: usize) -> App {
     let mut app = App::new("embedded".into(), Theme::dark(), Keymap::defaults(), 10.0);
+    // Every column the chooser offers (desk and notional too): the widest layout to work out.
+    app.columns.shown = Col::ALL.to_vec();
     let (orders, details) = synthetic_rows(parents, children);
     app.table.expanded = orders.iter().map(|o| o.order.id).collect();
     app.set_orders(orders, details);

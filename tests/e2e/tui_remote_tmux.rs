@@ -121,9 +121,10 @@ fn the_ui_over_a_real_sidecar_shows_its_loss_and_comes_back() {
         home = d.display(),
     );
     let t = Tmux::start(&format!("blotter-remote-{}", std::process::id()), "remote", 160, 48, &cmd);
+    // Health answers before the first clock read lands (`clock …` until then): wait for both.
     let s = t.wait_for(
-        "the status bar on the sidecar",
-        |s| s.contains(&url) && s.contains("● ok") && s.contains("circuit ● closed"),
+        "the status bar on the sidecar with its clock",
+        |s| s.contains(&url) && s.contains("● ok") && s.contains("circuit ● closed") && !s.contains("clock …"),
         30,
     );
     assert!(s.contains("PAPER") && s.contains("‖ paused"), "the sidecar's clock waits: {s}");
