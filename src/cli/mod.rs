@@ -1,8 +1,9 @@
 //! The command line: the terminal UI (no subcommand), `run`, `schedule`,
-//! `compare`, `bench`, `tca`, `demo`, `screenshots`, `serve`, `token`,
+//! `compare`, `bench`, `calibrate`, `tca`, `demo`, `screenshots`, `serve`, `token`,
 //! `status`, and the ledger's `history`, `export` and `recover`.
 
 mod bench;
+mod calibrate;
 mod compare;
 mod demo;
 mod drive;
@@ -81,6 +82,8 @@ enum Cmd {
     Compare(compare::CompareArgs),
     /// Measure engine throughput (market events per second, wall time of a day) and UI frame time.
     Bench(bench::BenchArgs),
+    /// Fit the pre-trade estimate to a market and print estimate against realised.
+    Calibrate(calibrate::CalibrateArgs),
     /// Serve the engine over HTTP (the sidecar several desks share).
     Serve(serve::ServeArgs),
     /// Create, revoke or list the sidecar's bearer tokens.
@@ -116,6 +119,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Compare(a)) => compare::compare(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
+        Some(Cmd::Calibrate(a)) => calibrate::calibrate(&a),
         Some(Cmd::Serve(a)) => serve::serve(&a),
         Some(Cmd::Token(a)) => token::token(&a),
         Some(Cmd::Status(a)) => status::status(&a),

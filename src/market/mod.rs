@@ -5,6 +5,9 @@
 
 pub mod book;
 pub mod curve;
+pub mod flow;
+pub mod impact;
+pub mod intraday;
 pub mod profile;
 pub mod replay;
 pub mod rng;

@@ -6,6 +6,7 @@ pub mod ids;
 pub mod instrument;
 pub mod num;
 pub mod order;
+pub mod queue;
 pub mod role;
 pub mod time;
 
@@ -16,5 +17,6 @@ pub use order::{
     AlgoKind, ChildOrder, ChildStatus, Fill, IllegalTransition, Liquidity, OrderType, Owner, ParentOrder, ParentStatus,
     Side, Tif,
 };
+pub use queue::QueueModel;
 pub use role::Role;
 pub use time::{Duration, Timestamp};
