@@ -1,5 +1,5 @@
 //! The command line: the terminal UI (no subcommand), `run`, `schedule`,
-//! `compare`, `bench`, `calibrate`, `tca`, `demo`, `screenshots`, `serve`, `token`,
+//! `compare`, `calibrate`, `bench`, `tca`, `demo`, `screenshots`, `serve`, `token`,
 //! `status`, and the ledger's `history`, `export` and `recover`.
 
 mod bench;
@@ -80,10 +80,10 @@ enum Cmd {
     Schedule(schedule::ScheduleArgs),
     /// Run one order under several algorithms on the same simulated market and compare.
     Compare(compare::CompareArgs),
+    /// Estimate an instrument's market figures from a recording (and its impact from the ledger) as a universe entry, or (--simulated) fit the pre-trade estimate to the simulated market.
+    Calibrate(calibrate::CalibrateArgs),
     /// Measure engine throughput (market events per second, wall time of a day) and UI frame time.
     Bench(bench::BenchArgs),
-    /// Fit the pre-trade estimate to a market and print estimate against realised.
-    Calibrate(calibrate::CalibrateArgs),
     /// Serve the engine over HTTP (the sidecar several desks share).
     Serve(serve::ServeArgs),
     /// Create, revoke or list the sidecar's bearer tokens.
@@ -118,8 +118,8 @@ pub fn main() -> ExitCode {
         Some(Cmd::Run(a)) => run::run(&a),
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Compare(a)) => compare::compare(&a),
-        Some(Cmd::Bench(a)) => bench::bench(&a),
         Some(Cmd::Calibrate(a)) => calibrate::calibrate(&a),
+        Some(Cmd::Bench(a)) => bench::bench(&a),
         Some(Cmd::Serve(a)) => serve::serve(&a),
         Some(Cmd::Token(a)) => token::token(&a),
         Some(Cmd::Status(a)) => status::status(&a),

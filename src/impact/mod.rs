@@ -8,6 +8,7 @@
 //! views of the same market impact and are all shown, never added up.
 
 pub mod adverse;
+pub mod fit;
 pub mod models;
 
 pub use adverse::{VenueMarkout, expected_markout, venue_markouts};

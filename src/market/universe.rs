@@ -229,6 +229,45 @@ impl Universe {
     }
 }
 
+/// One instrument as a `[[instrument]]` entry of a universe file (what
+/// `--universe` reads), every field written out so the entry replaces the
+/// built-in one whole; `notes` adds a comment after the fields it names.
+pub fn instrument_toml(inst: &Instrument, notes: &BTreeMap<&str, String>) -> String {
+    let text = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let enum_name = |v: Result<toml::Value, toml::ser::Error>| v.map(|v| v.to_string()).unwrap_or_default();
+    let list = |xs: &[String]| format!("[{}]", xs.join(", "));
+    let mut fields: Vec<(&str, String)> = vec![
+        ("symbol", text(&inst.symbol)),
+        ("name", text(&inst.name)),
+        ("asset_class", text(inst.asset_class.as_str())),
+        ("calendar", enum_name(toml::Value::try_from(inst.calendar))),
+        ("listing", text(&inst.listing)),
+        ("currency", text(&inst.currency)),
+        ("tick_size", text(&inst.tick_size.to_string())),
+        ("lot_size", text(&inst.lot_size.to_string())),
+        ("ref_price", text(&inst.ref_price.to_string())),
+        ("daily_vol", format!("{}", inst.daily_vol)),
+        ("adv", text(&inst.adv.to_string())),
+        ("avg_trade_size", text(&inst.avg_trade_size.to_string())),
+        ("spread_bps", format!("{}", inst.spread_bps)),
+        ("touch_depth", text(&inst.touch_depth.to_string())),
+        ("auction_share", format!("{}", inst.auction_share)),
+        ("venues", list(&inst.venues.iter().map(|v| text(v)).collect::<Vec<_>>())),
+        ("quote_per", inst.quote_per.to_string()),
+    ];
+    if let Some(c) = &inst.volume_curve {
+        fields.push(("volume_curve", list(&c.iter().map(|x| format!("{x}")).collect::<Vec<_>>())));
+    }
+    let mut out = String::from("[[instrument]]\n");
+    for (k, v) in fields {
+        match notes.get(k) {
+            Some(n) => out.push_str(&format!("{k} = {v}  # {}\n", n.replace('\n', " "))),
+            None => out.push_str(&format!("{k} = {v}\n")),
+        }
+    }
+    out
+}
+
 fn parse(text: &str, origin: &str) -> Result<UniverseFile, UniverseError> {
     toml::from_str(text).map_err(|e| UniverseError::Parse { path: origin.to_string(), message: e.to_string() })
 }
@@ -451,6 +490,22 @@ mod tests {
         );
         let e = Universe::from_toml_str(&text, "z.toml").unwrap_err().to_string();
         assert!(e.contains("EUR/USD") && e.contains("not a fx venue"), "{e}");
+    }
+
+    #[test]
+    fn an_instrument_written_out_reads_back_the_same() {
+        let u = Universe::builtin();
+        for sym in ["AAPL", "BTC-USD", "UST10Y", "EUR/USD"] {
+            let mut inst = u.instrument(sym).unwrap().clone();
+            inst.name = "A \"quoted\" name".into();
+            inst.volume_curve = Some(vec![0.25, 0.5, 0.25]);
+            let notes = BTreeMap::from([("adv", "from a recording\nover two lines".to_string())]);
+            let text = instrument_toml(&inst, &notes);
+            assert!(text.contains("# from a recording over two lines"), "{text}");
+            let back = Universe::with_overrides_str(&text, "written").unwrap();
+            let b = back.instrument(sym).unwrap();
+            assert_eq!(format!("{b:?}"), format!("{inst:?}"), "{text}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
 
+mod calibrate;
 mod cli;
 mod cli_algos;
 mod demo;

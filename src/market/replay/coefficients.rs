@@ -56,10 +56,10 @@ pub fn recorded_instrument(inst: &Instrument, est: &Estimates) -> (Instrument, V
                 "adv",
                 q.to_f64(),
                 format!(
-                    "{} traded in {:.0} s of session time, at that pace over a {:.0} s session{auction}",
+                    "{} traded in {:.0} s of session time, where the intraday curve expects {:.4}% of a session's volume{auction}",
                     est.volume,
                     est.observed.as_secs_f64(),
-                    est.session.as_secs_f64()
+                    est.curve_share * 100.0
                 ),
             ));
         }
@@ -150,12 +150,15 @@ mod tests {
     use crate::market::Universe;
     use crate::market::replay::RecTrade;
     use crate::market::replay::estimate::estimate;
-    use crate::model::{Calendar, Side, Timestamp};
+    use crate::model::{Side, Timestamp};
 
     #[test]
     fn the_recording_replaces_the_universe_figures() {
         let u = Universe::builtin();
-        let btc = u.instrument("BTC-USD").unwrap();
+        // A flat intraday curve: two minutes are 1/720 of the day's volume.
+        let mut flat = u.instrument("BTC-USD").unwrap().clone();
+        flat.volume_curve = Some(vec![1.0]);
+        let btc = &flat;
         // 2021-01-08 00:00 UTC, then one print a second for two minutes:
         // 0.5 BTC at 39,400.00 and 39,400.40 in turn.
         let t0 = 1_610_064_000_000_000_000i64;
@@ -168,7 +171,7 @@ mod tests {
             })
             .collect();
         let rec = crate::market::replay::Recording { trades, ..Default::default() };
-        let est = estimate(&rec, Calendar::Crypto, "BINANCE").unwrap();
+        let est = estimate(&rec, btc).unwrap();
         let (inst, list) = recorded_instrument(btc, &est);
         // VWAP: 61 prints at 39,400.00 and 60 at 39,400.40, equal sizes:
         // 39,400 + 0.40 x 60/121 = 39,400.198347 -> 39,400.20 on the cent.

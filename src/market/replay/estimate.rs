@@ -4,10 +4,13 @@
 //! writes them as a universe entry, and a replay takes its market's
 //! coefficients from them instead of the built-in instrument.
 //!
-//! - **Volume**: only prints inside the instrument's sessions count, over the
-//!   time the recording spans inside sessions; the session volume is that pace
-//!   over a whole session (continuous trading only: a closing auction is not
-//!   in a trades file).
+//! - **Volume**: only prints inside the instrument's sessions count. A
+//!   session's volume is the recorded volume divided by the share of a
+//!   session's volume the instrument's intraday curve expects in the stretches
+//!   recorded (the first half hour of a US equity day holds 12% of it, not
+//!   1/13), so a partial recording extrapolates the way the simulator and the
+//!   algorithms expect volume to come. Continuous trading only: a closing
+//!   auction is not in a trades file.
 //! - **Volatility**: realised, from log returns of the mid (the quotes, else
 //!   the last print) sampled on a regular grid inside sessions: the coarsest
 //!   of 5 minutes, 1 minute, 10 seconds and 1 second that gives at least
@@ -21,8 +24,9 @@
 //!   offer sizes.
 
 use super::{RecQuote, RecTrade, Recording};
+use crate::market::curve::VolumeCurve;
 use crate::market::session::{self, Session};
-use crate::model::{Calendar, Duration, Money, Price, Qty, Timestamp, vwap};
+use crate::model::{Calendar, Duration, Instrument, Money, Price, Qty, Timestamp, vwap};
 use chrono::Duration as ChronoDuration;
 use serde::Serialize;
 
@@ -78,7 +82,9 @@ pub struct Estimates {
     pub first: Timestamp,
     /// Last print inside a session.
     pub last: Timestamp,
-    /// Time from the first to the last print that lies inside sessions.
+    /// Time from the first to the last print that lies inside sessions
+    /// (from the open, or to the close, when the recording starts or ends
+    /// within two average print intervals of it).
     pub observed: Duration,
     /// Length of a whole session (the longest one the recording touches).
     pub session: Duration,
@@ -90,8 +96,12 @@ pub struct Estimates {
     pub notional: Money,
     /// Their volume-weighted average price.
     pub vwap: Price,
-    /// Continuous volume of a whole session at the recorded pace.
+    /// Continuous volume of a whole session: the recorded volume over the
+    /// share of a session's volume the instrument's intraday curve expects in
+    /// the stretches recorded.
     pub session_volume: f64,
+    /// That share (in sessions: 0.5 is half a session's expected volume).
+    pub curve_share: f64,
     /// Mean print size.
     pub avg_trade_size: Qty,
     /// Realised volatility, when the recording is long enough.
@@ -155,9 +165,10 @@ fn session_of(sessions: &[Session], t: Timestamp) -> Option<usize> {
     sessions.get(i).filter(|s| s.open <= t).map(|_| i)
 }
 
-/// Estimates the market of an instrument on `cal`/`listing` from a
-/// recording (trades and quotes in time order).
-pub fn estimate(rec: &Recording, cal: Calendar, listing: &str) -> Result<Estimates, EstimateError> {
+/// Estimates the market of `inst` (its calendar, listing and intraday volume
+/// curve) from a recording (trades and quotes in time order).
+pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, EstimateError> {
+    let (cal, listing) = (inst.calendar, &*inst.listing);
     let (trades, quotes) = (rec.trades.as_slice(), rec.quotes.as_slice());
     let none = || EstimateError::NoPrintsInSession { trades: trades.len(), calendar: calendar_name(cal) };
     let (Some(t0), Some(t1)) = (trades.first(), trades.last()) else { return Err(none()) };
@@ -173,12 +184,36 @@ pub fn estimate(rec: &Recording, cal: Calendar, listing: &str) -> Result<Estimat
         notional = notional.checked_add(Money::notional(t.px, t.qty)).ok_or(EstimateError::Overflow)?;
     }
     let vwap = vwap(notional, volume).ok_or_else(none)?;
-    let segments: Vec<(Timestamp, Timestamp)> =
-        sessions.iter().map(|s| (s.open.max(first), s.close.min(last))).filter(|(a, b)| b >= a).collect();
+    // A recording that starts or ends within two average print intervals of
+    // the open or the close covers it: a whole recorded day is a whole
+    // session even if nothing printed in its last minutes.
+    let reach = 2 * (last.0 - first.0) / i64::try_from(inside.len().max(2) - 1).unwrap_or(i64::MAX);
+    let stretch = |s: &Session| {
+        let a = s.open.max(first);
+        let b = s.close.min(last);
+        let a = if a.0 - s.open.0 <= reach { s.open } else { a };
+        let b = if s.close.0 - b.0 <= reach { s.close } else { b };
+        (a, b)
+    };
+    let segments: Vec<(Timestamp, Timestamp)> = sessions.iter().map(stretch).filter(|(a, b)| b >= a).collect();
     let observed = Duration(segments.iter().map(|(a, b)| b.0 - a.0).sum());
     let session = Duration(sessions.iter().map(|s| s.close.0 - s.open.0).max().unwrap_or(0));
-    // At least one nanosecond: a recording of one instant still has a pace.
-    let session_volume = volume.to_f64() * session.0 as f64 / observed.0.max(1) as f64;
+    // The share of a session's volume the instrument's curve expects in the
+    // recorded stretches: half an hour after the open weighs more than half
+    // an hour at lunch. A recording of one instant (no share) keeps the
+    // plain pace over at least one nanosecond.
+    let expected_share: f64 = sessions
+        .iter()
+        .filter_map(|s| {
+            let (a, b) = stretch(s);
+            (b > a).then(|| VolumeCurve::for_instrument(inst, s).share_between(a, b))
+        })
+        .sum();
+    let session_volume = if expected_share > 0.0 {
+        volume.to_f64() / expected_share
+    } else {
+        volume.to_f64() * session.0 as f64 / observed.0.max(1) as f64
+    };
     let n = i64::try_from(inside.len()).map_err(|_| EstimateError::Overflow)?;
     let avg_trade_size = Qty::from_raw(volume.raw() / n);
     let q_inside: Vec<&RecQuote> = quotes.iter().filter(|q| session_of(&sessions, q.ts).is_some()).collect();
@@ -235,6 +270,7 @@ pub fn estimate(rec: &Recording, cal: Calendar, listing: &str) -> Result<Estimat
         notional,
         vwap,
         session_volume,
+        curve_share: expected_share,
         avg_trade_size,
         volatility,
         spread,

@@ -109,7 +109,7 @@ impl InstrumentMarket {
         rec: Arc<Recording>,
     ) -> Result<InstrumentMarket, String> {
         let base = &universe.instruments()[uidx];
-        let est = estimate(&rec, base.calendar, &base.listing).map_err(|e| format!("{}: {e}", rec.source))?;
+        let est = estimate(&rec, base).map_err(|e| format!("{}: {e}", rec.source))?;
         let (inst, coefficients) = recorded_instrument(base, &est);
         let session = Session { auction: None, ..session };
         let mut m = InstrumentMarket::with_instrument(universe, uidx, inst, session, origin, seed, params);
@@ -272,11 +272,14 @@ impl InstrumentMarket {
         let next = if st.quote.is_some() {
             next_quote
         } else {
-            // No quote yet: a book quoted around the last print, refreshed every
-            // tick until the first quote, and never after the last print (nothing
-            // is known beyond the data, so markouts there are not made up).
+            // No quote yet: a book quoted around the last print, refreshed
+            // when the next print is due (at most once a tick: a sparse tape
+            // costs one refresh a print, not ten a second), and never after the
+            // last print (nothing is known beyond the data, so markouts there
+            // are not made up).
             let stop = rec.trades.last().map_or(now, |t| t.ts);
-            let t = Timestamp(now.0 + tick_ns);
+            let due = rec.trades.get(st.next_trade).map_or(now, |t| t.ts);
+            let t = Timestamp((now.0 + tick_ns).max(due.0));
             let synthetic = (t <= stop).then_some(t);
             match (synthetic, next_quote) {
                 (Some(a), Some(b)) => Some(a.min(b)),

@@ -1,6 +1,18 @@
 use super::*;
+use crate::market::Universe;
 use crate::model::Side;
 use chrono::NaiveDate;
+
+/// BTC-USD with a flat intraday curve: an hour is 1/24 of the day's volume.
+fn flat_btc() -> Instrument {
+    let mut i = Universe::builtin().instrument("BTC-USD").unwrap().clone();
+    i.volume_curve = Some(vec![1.0]);
+    i
+}
+
+fn aapl() -> Instrument {
+    Universe::builtin().instrument("AAPL").unwrap().clone()
+}
 
 fn ts(date: (i32, u32, u32), h: u32, m: u32, s: u32) -> Timestamp {
     let d = NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap();
@@ -52,7 +64,7 @@ fn quotes() -> Vec<RecQuote> {
 
 #[test]
 fn figures_from_prints_alone_match_the_hand_calculation() {
-    let e = estimate(&rec(trades(), Vec::new()), Calendar::Crypto, "BINANCE").unwrap();
+    let e = estimate(&rec(trades(), Vec::new()), &flat_btc()).unwrap();
     assert_eq!((e.trades, e.outside_sessions, e.quotes), (61, 0, 0));
     // 31 prints of 1 and 30 of 3.
     assert_eq!(e.volume, Qty::from_int(121));
@@ -81,7 +93,7 @@ fn figures_from_prints_alone_match_the_hand_calculation() {
 
 #[test]
 fn quotes_give_the_volatility_spread_and_depth() {
-    let e = estimate(&rec(trades(), quotes()), Calendar::Crypto, "BINANCE").unwrap();
+    let e = estimate(&rec(trades(), quotes()), &flat_btc()).unwrap();
     assert_eq!(e.quotes, 121);
     // Mids alternate 100 and 102: daily = ln(1.02) x sqrt(1,440) = 0.751456871.
     let v = e.volatility.unwrap();
@@ -105,16 +117,18 @@ fn prints_outside_the_sessions_are_left_out() {
     // 14:00 UTC is 09:00 New York: before the open.
     let mk = |t, px: i64, q: i64| RecTrade { ts: t, px: Price::from_int(px), qty: Qty::from_int(q), aggressor: None };
     let t = vec![mk(at(14, 0), 50, 1_000), mk(at(14, 30), 100, 10), mk(at(15, 0), 102, 30)];
-    let e = estimate(&rec(t, Vec::new()), Calendar::UsEquity, "NASDAQ").unwrap();
+    let e = estimate(&rec(t, Vec::new()), &aapl()).unwrap();
     assert_eq!((e.trades, e.outside_sessions), (2, 1));
-    // 40 shares over the 30 minutes 09:30-10:00 of a 6.5-hour session: 40 x 13 = 520.
+    // 40 shares over 09:30-10:00, which the US equity U-shape expects to hold
+    // 242,978 / 2,033,461 = 11.949% of the day: 40 / 0.11949 = 334.756 a day
+    // (not 40 x 13 = 520 at an even pace).
     assert_eq!(e.volume, Qty::from_int(40));
-    assert!((e.session_volume - 520.0).abs() < 1e-9);
+    assert!((e.session_volume - 334.756_397_698_557).abs() < 1e-6, "{}", e.session_volume);
     assert_eq!(e.vwap.to_string(), "101.5");
     // Two prints: too few returns for a volatility or a Roll spread.
     assert_eq!((e.volatility, e.spread), (None, None));
     // Only a Saturday: nothing inside a session.
     let sat = vec![mk(ts((2026, 11, 28), 15, 0, 0), 100, 1)];
-    let err = estimate(&rec(sat, Vec::new()), Calendar::UsEquity, "NASDAQ").unwrap_err();
+    let err = estimate(&rec(sat, Vec::new()), &aapl()).unwrap_err();
     assert_eq!(err.to_string(), "none of the 1 prints falls inside a US equity session");
 }
