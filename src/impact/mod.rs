@@ -14,25 +14,6 @@ pub mod models;
 pub use adverse::{VenueMarkout, expected_markout, venue_markouts};
 pub use models::ModelCost;
 
-/// The realised counterpart of an estimate, shown beside it in TCA: the
-/// order's cost split against the market without it, bps of the arrival
-/// price per filled unit (positive = cost).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct EstimateCheck {
-    /// What the estimate said in total, bps.
-    pub estimate_bps: f64,
-    /// Its impact model, bps.
-    pub estimate_impact_bps: f64,
-    /// Its spread, latency and adverse-selection models, bps.
-    pub estimate_spread_bps: f64,
-    /// Realised spread + impact, bps.
-    pub realised_bps: f64,
-    /// Realised impact, bps.
-    pub realised_impact_bps: f64,
-    /// Realised spread (fill against the mid with us at the fill), bps.
-    pub realised_spread_bps: f64,
-}
-
 use serde::{Deserialize, Serialize};
 
 /// Which impact model enters the estimate's total.

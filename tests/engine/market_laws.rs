@@ -75,14 +75,15 @@ fn sd(x: &[f64]) -> f64 {
 }
 
 /// Spread + impact of a full-day TWAP at 0.5, 1, 2, 5, 10 and 20% of ADV,
-/// 20 seeds each (120 days of `LAW`, ~25 s of CPU in a debug build): the
-/// exponent of cost in size is 0.5 +- 0.1 (Almgren et al. 2005 find 0.6,
-/// Toth et al. 2011 and Zarinelli et al. 2015 0.4-0.6). The permanent part
-/// alone costs (2/3) Y sigma sqrt(Q/V) whatever the schedule, 0.6667 x 0.6
-/// x 160 bps x sqrt(Q/V): 4.53 bps at 0.5% and 28.6 bps at 20%; the
-/// transient part and the spread can only add to it, and by construction
-/// (transient weight 1.25, peak 1.5 times what stays) not more than half
-/// again on a day-long schedule.
+/// 20 seeds each (120 days of `LAW`: 52 s of CPU in a debug build, on two
+/// threads): the exponent of cost in size is 0.5 +- 0.1 (Almgren et al.
+/// 2005 find 0.6, Toth et al. 2011 and Zarinelli et al. 2015 0.4-0.6). The
+/// permanent part alone costs (2/3) Y sigma sqrt(Q/V) whatever the
+/// schedule, 0.6667 x 0.6 x 160 bps x sqrt(Q/V): 4.53 bps at 0.5% and 28.6
+/// bps at 20%. The transient part adds to it, by construction (transient
+/// weight 1.25, peak 1.5 times what stays) less than half again on a
+/// day-long schedule; passive fills earn back part of the spread (hence
+/// 0.9 below, not 1).
 #[test]
 fn twap_cost_follows_the_square_root_law() {
     let sizes = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2];
