@@ -3,7 +3,9 @@
 pub mod algos;
 pub mod api;
 pub mod ledger;
+pub mod replay;
 pub mod tca;
+pub mod tca_batch;
 
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest};
 use crate::market::Universe;

@@ -10,6 +10,7 @@ pub mod client;
 pub mod compare;
 pub mod demo;
 pub mod engine;
+pub mod evaluate;
 pub mod impact;
 pub mod market;
 pub mod model;

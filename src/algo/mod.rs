@@ -14,6 +14,7 @@ pub mod params;
 pub mod pov;
 pub mod slicer;
 pub mod sniper;
+pub mod tracker;
 pub mod twap;
 pub mod vwap;
 

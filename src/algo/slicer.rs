@@ -7,10 +7,15 @@
 //! never falls more than one slice behind. A final sweep shortly before `end`
 //! crosses any residual; what still cannot fill by `end` is the residual.
 //!
-//! Two options serve VWAP: `rebalance` spreads a lead or an unrecoverable lag
+//! Options that serve VWAP: `rebalance` spreads a lead or an unrecoverable lag
 //! over the remaining slices in proportion to their weights (instead of idling
-//! or chasing), and a participation cap bounds every slice by a share of the
-//! volume others have traded plus what the curve expects next.
+//! or chasing); a participation cap bounds every slice by a share of the
+//! volume others have traded plus what is expected next (the curve's
+//! expectation, or a forecast the algorithm hands over with
+//! `set_expected_next`), and a floor keeps every slice at a minimum share of
+//! it; `retarget` moves what is due by a slice when a dynamic schedule
+//! re-forecasts. By default the cap holds to the end and what it stops
+//! expires; `finish_on_time` lifts it for the final sweep instead.
 
 use super::{AlgoCtx, PlannedSlice, split_in_lots};
 
@@ -96,6 +101,10 @@ pub struct Slicer {
     awaiting_cancels: bool,
     rebalance: bool,
     max_pct: Option<f64>,
+    min_pct: Option<f64>,
+    finish_on_time: bool,
+    /// Others' volume expected until the next slice, when the algorithm forecasts it.
+    expected_next: Option<f64>,
     vol_at_start: Option<Qty>,
     /// The slice timer we are waiting for: an amend re-acts at once, and the
     /// timer it replaced must not fire a second slice on top.
@@ -128,6 +137,9 @@ impl Slicer {
             awaiting_cancels: false,
             rebalance: false,
             max_pct: None,
+            min_pct: None,
+            finish_on_time: false,
+            expected_next: None,
             vol_at_start: None,
             armed: None,
         }
@@ -145,6 +157,38 @@ impl Slicer {
         self
     }
 
+    /// Never less than `pct` of the volume traded in a slice, while quantity is left.
+    pub fn with_min_pct(mut self, pct: Option<f64>) -> Slicer {
+        self.min_pct = pct;
+        self
+    }
+
+    /// Lift the participation cap for the final sweep, so the order finishes on time.
+    pub fn with_finish_on_time(mut self, on: bool) -> Slicer {
+        self.finish_on_time = on;
+        self
+    }
+
+    /// Others' volume expected until the next slice (replaces the curve's expectation).
+    pub fn set_expected_next(&mut self, volume: f64) {
+        self.expected_next = Some(volume);
+    }
+
+    /// Makes `due_now` the quantity due by the start of slice `k` and spreads
+    /// the rest of `total` over slices `k..` in proportion to the weights.
+    pub fn retarget(&mut self, k: usize, due_now: Qty, total: Qty, lot: Qty) {
+        if k >= self.plan.len() {
+            return;
+        }
+        let due_now = due_now.min(total);
+        if k > 0 {
+            let before = if k > 1 { self.plan[k - 2].cum } else { Qty::ZERO };
+            self.plan[k - 1].cum = due_now;
+            self.plan[k - 1].qty = due_now.saturating_sub(before);
+        }
+        self.replan_from(k, due_now, total, lot);
+    }
+
     /// The current plan.
     pub fn plan(&self) -> &[PlannedSlice] {
         &self.plan
@@ -159,21 +203,34 @@ impl Slicer {
         if k == 0 { Qty::ZERO } else { self.plan[k - 1].cum }
     }
 
+    /// Others' volume expected from now until `until`.
+    fn expected(&self, ctx: &AlgoCtx<'_>, until: Timestamp) -> f64 {
+        self.expected_next.unwrap_or_else(|| ctx.market.expected_volume(ctx.now, until))
+    }
+
     /// Quantity the participation cap still allows up to `until`, if capped.
     fn cap_room(&self, ctx: &AlgoCtx<'_>, until: Timestamp) -> Option<Qty> {
         let pct = self.max_pct?;
         let base = self.vol_at_start.unwrap_or(ctx.market.market_volume);
-        let others = (ctx.market.market_volume - base).to_f64() + ctx.market.expected_volume(ctx.now, until);
+        let others = (ctx.market.market_volume - base).to_f64() + self.expected(ctx, until);
         // Our share of all volume <= pct  <=>  ours <= pct / (1 - pct) * others.
         let allowed = Qty::from_f64(others * pct / (1.0 - pct)).unwrap_or(Qty::ZERO);
         Some(allowed.saturating_sub(ctx.parent.filled + ctx.working))
+    }
+
+    /// The least a slice ending at `until` sends under the participation floor.
+    fn floor(&self, ctx: &AlgoCtx<'_>, until: Timestamp, lot: Qty) -> Qty {
+        let Some(pct) = self.min_pct else { return Qty::ZERO };
+        Qty::from_f64(self.expected(ctx, until) * pct / (1.0 - pct)).unwrap_or(Qty::ZERO).round_down_to(lot)
     }
 
     fn act(&mut self, ctx: &mut AlgoCtx<'_>) {
         let lot = ctx.market.inst.lot_size;
         if self.final_phase {
             let mut left = ctx.unworked();
-            if let Some(room) = self.cap_room(ctx, self.end) {
+            if !self.finish_on_time
+                && let Some(room) = self.cap_room(ctx, self.end)
+            {
                 left = left.min(room);
             }
             if left.is_positive() {
@@ -204,6 +261,7 @@ impl Slicer {
             self.replan_from(k, filled + catch_up, ctx.parent.qty, lot);
         }
         let this_slice = self.plan[k].cum.saturating_sub(self.due_before(k).max(filled + catch_up));
+        let this_slice = this_slice.max(self.floor(ctx, next_at, lot).saturating_sub(catch_up));
         let this_slice = room.map_or(this_slice, |r| this_slice.min(r));
         ctx.send(this_slice, if self.aggressive { Urgency::Aggressive } else { Urgency::Passive });
         let (at, token) = match self.plan.get(k + 1) {

@@ -1,27 +1,67 @@
-//! VWAP: slices proportional to the intraday volume curve over [start, end].
+//! VWAP: trade in step with the market's volume over [start, end].
 //!
-//! The schedule follows the instrument's `VolumeCurve` (the U-shape by
-//! default, or the instrument's own `volume_curve` from the universe file):
-//! slice k gets the curve's share of [t_k, t_k+1) out of the window's share.
-//! Worked by the shared [`Slicer`] with re-balancing on: each slice is posted
-//! passively while time allows; at the next slice whatever is behind the curve
-//! is crossed; when ahead (after an amend or a resume) or when the optional
-//! participation cap stops a catch-up, the remaining quantity is re-planned
-//! over the rest of the curve. With `max_pct` no slice takes the order above
-//! that share of the volume traded (ours included), counting what others have
-//! printed since the start plus what the curve expects until the next slice.
+//! The schedule starts from the instrument's `VolumeCurve` (a profile
+//! learned by `blotter profile`, the instrument's own `volume_curve`, or its
+//! asset class's default): slice k of the plan gets the curve's share of
+//! [t_k, t_k+1) out of the window's share.
 //!
-//! Parameters: `slices` (default one per 5 minutes), `max_pct` (0 < p <= 0.5,
-//! default none), `urgency` (`passive` posts first, `aggressive` crosses).
+//! **Dynamic** (the default, `forecast=dynamic`): the order watches every
+//! print and re-forecasts the window's volume (`market::forecast`: the
+//! curve's shape, re-scaled by the pace at which volume has been printing
+//! against it). What is due is the forecast fraction of the window's volume
+//! printed so far, `qty x realised / (realised + forecast remaining)`, and
+//! the [`Tracker`] keeps the fills on it as the prints come: a child rests
+//! at the touch for what will be due a step (`step`, default one minute)
+//! ahead, so prints that trade through it fill it in step with the volume;
+//! a burst that outruns it is crossed at once; a child the market moved
+//! away from is cancelled and its shortfall crossed at the next step. On a
+//! day busier than the profile expects the order speeds up with the volume,
+//! on a quiet day it slows down, and where the volume comes in a burst it
+//! trades in the burst.
+//!
+//! **Static** (`forecast=static`): the plan's slices as they are, worked by
+//! the shared [`Slicer`]: each slice posted passively while time allows,
+//! whatever is behind at the next slice crossed, a lead re-spread over the
+//! rest of the curve.
+//!
+//! Participation: `max_pct` caps our share of the volume traded since the
+//! start (ours included); `min_pct` keeps it at least that while quantity
+//! is left. When the cap stops the order, `priority` decides:
+//! `participation` (the default) keeps the cap to the end and lets the rest
+//! expire; `completion` lifts it for the final sweep so the order finishes
+//! on time.
+//!
+//! Parameters: `slices` (the plan's, default one per 5 minutes), `forecast`
+//! (`dynamic` | `static`), `half_life` (how fast the pace forgets, default
+//! half the window within 10m-4h), `step` (dynamic: 10s-30m, default 1m),
+//! `min_child` (dynamic: the smallest quantity crossed to catch up, default
+//! the instrument's average trade size), `max_pct` and `min_pct`
+//! (0 < p <= 0.5, default none), `priority` (`participation` |
+//! `completion`), `urgency` (static: `passive` posts first, `aggressive`
+//! crosses).
 
 use super::slicer::{Slicer, default_slices, equal_times, plan_from};
-use super::{AlgoSpec, ExecAlgo, ParamError, Params};
-use crate::model::AlgoKind;
+use super::tracker::{Targets, Tracker};
+use super::{AlgoCtx, AlgoSpec, ExecAlgo, ParamError, Params, PlannedSlice};
+use crate::market::forecast::{VolumeForecast, default_half_life, prior_volume};
+use crate::model::{AlgoKind, Duration, Price, Qty};
 
 /// The VWAP algorithm.
 #[derive(Debug, Clone)]
-pub struct Vwap {
-    slicer: Slicer,
+pub enum Vwap {
+    /// The curve's plan as it is.
+    Static(Slicer),
+    /// Re-forecast from the prints, tracked on a volume clock.
+    Dynamic(Box<Dynamic>),
+}
+
+/// The dynamic VWAP's state.
+#[derive(Debug, Clone)]
+pub struct Dynamic {
+    forecast: VolumeForecast,
+    tracker: Tracker,
+    preview: Vec<PlannedSlice>,
+    step: Duration,
 }
 
 impl Vwap {
@@ -31,6 +71,23 @@ impl Vwap {
         let (default_n, lots) = default_slices(spec.start, spec.end, spec.qty, lot);
         let slices = p.int_in("slices", default_n, 1, lots.min(10_000))? as usize;
         let max_pct = p.opt_f64_in("max_pct", 0.0, 0.5, true)?;
+        let min_pct = p.opt_f64_in("min_pct", 0.0, 0.5, true)?;
+        if let (Some(lo), Some(hi)) = (min_pct, max_pct)
+            && lo > hi
+        {
+            return Err(ParamError::new("min_pct", format!("{lo} is above max_pct {hi}; allowed: <= {hi}")));
+        }
+        let dynamic = p.choice("forecast", "dynamic", &["dynamic", "static"])? == "dynamic";
+        let hl = p.duration(
+            "half_life",
+            default_half_life(spec.start, spec.end),
+            Duration::mins(1),
+            Duration::mins(24 * 60),
+        )?;
+        let step = p.duration("step", Duration::mins(1), Duration::secs(10), Duration::mins(30))?;
+        let min_child =
+            p.qty("min_child", lot)?.unwrap_or_else(|| spec.inst.avg_trade_size.round_down_to(lot).max(lot));
+        let completion = p.choice("priority", "participation", &["participation", "completion"])? == "completion";
         let aggressive = p.choice("urgency", "passive", &["passive", "aggressive"])? == "aggressive";
         let times = equal_times(spec.start, spec.end, slices);
         let mut weights: Vec<f64> = times
@@ -43,9 +100,33 @@ impl Vwap {
             weights = vec![1.0; slices];
         }
         let plan = plan_from(&times, &weights, spec.qty, lot);
-        let slicer =
-            Slicer::new(plan, Some(weights), spec.start, spec.end, aggressive).with_rebalance().with_max_pct(max_pct);
-        Ok(Vwap { slicer })
+        if !dynamic {
+            let slicer = Slicer::new(plan, Some(weights), spec.start, spec.end, aggressive)
+                .with_rebalance()
+                .with_max_pct(max_pct)
+                .with_min_pct(min_pct)
+                .with_finish_on_time(completion);
+            return Ok(Vwap::Static(slicer));
+        }
+        let prior = prior_volume(spec.inst, spec.curve, spec.start, spec.end);
+        let forecast = VolumeForecast::new(spec.curve, spec.start, spec.end, prior, hl);
+        let tracker =
+            Tracker::new(spec.start, spec.end, step, min_child).with_participation(min_pct, max_pct, completion);
+        Ok(Vwap::Dynamic(Box::new(Dynamic { forecast, tracker, preview: plan, step })))
+    }
+}
+
+impl Dynamic {
+    /// What is due now and a step ahead, from the forecast brought to now.
+    fn targets(&mut self, ctx: &AlgoCtx<'_>) -> Targets {
+        let f = &mut self.forecast;
+        f.advance(ctx.now);
+        let (lot, qty) = (ctx.market.inst.lot_size, ctx.parent.qty.to_f64());
+        let total = f.total();
+        let step_volume = f.forecast(ctx.now, ctx.now + self.step);
+        let share = |done: f64| if total > 0.0 { (done / total).min(1.0) } else { 0.0 };
+        let q = |x: f64| Qty::from_f64(qty * x).unwrap_or(Qty::ZERO).round_down_to(lot);
+        Targets { now: q(share(f.realised())), ahead: q(share(f.realised() + step_volume)), step_volume }
     }
 }
 
@@ -54,5 +135,89 @@ impl ExecAlgo for Vwap {
         AlgoKind::Vwap
     }
 
-    super::slicer::delegate_to_slicer!();
+    fn plan(&self) -> Vec<PlannedSlice> {
+        match self {
+            Vwap::Static(s) => s.plan().to_vec(),
+            Vwap::Dynamic(d) => d.preview.clone(),
+        }
+    }
+
+    fn on_start(&mut self, ctx: &mut AlgoCtx<'_>) {
+        match self {
+            Vwap::Static(s) => s.on_start(ctx),
+            Vwap::Dynamic(d) => {
+                let t = d.targets(ctx);
+                d.tracker.on_start(ctx, t);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut AlgoCtx<'_>, token: u64) {
+        match self {
+            Vwap::Static(s) => s.on_timer(ctx, token),
+            Vwap::Dynamic(d) => {
+                let t = d.targets(ctx);
+                d.tracker.on_timer(ctx, token, t);
+            }
+        }
+    }
+
+    fn on_trade(&mut self, ctx: &mut AlgoCtx<'_>, _px: Price, qty: Qty) {
+        if let Vwap::Dynamic(d) = self {
+            d.forecast.observe(ctx.now, qty.to_f64());
+            let t = d.targets(ctx);
+            d.tracker.act(ctx, t);
+        }
+    }
+
+    fn on_quote(&mut self, ctx: &mut AlgoCtx<'_>) {
+        if let Vwap::Dynamic(d) = self {
+            d.tracker.on_quote(ctx);
+        }
+    }
+
+    fn on_child_closed(&mut self, ctx: &mut AlgoCtx<'_>) {
+        match self {
+            Vwap::Static(s) => s.on_child_closed(ctx),
+            Vwap::Dynamic(d) => {
+                let t = d.targets(ctx);
+                d.tracker.on_child_closed(ctx, t);
+            }
+        }
+    }
+
+    fn on_amend(&mut self, ctx: &mut AlgoCtx<'_>) {
+        match self {
+            Vwap::Static(s) => s.on_amend(ctx),
+            Vwap::Dynamic(d) => {
+                let t = d.targets(ctx);
+                d.tracker.on_resume(ctx, t);
+            }
+        }
+    }
+
+    fn on_resume(&mut self, ctx: &mut AlgoCtx<'_>) {
+        match self {
+            Vwap::Static(s) => s.on_resume(ctx),
+            Vwap::Dynamic(d) => {
+                let t = d.targets(ctx);
+                d.tracker.on_resume(ctx, t);
+            }
+        }
+    }
+
+    fn wants_trades(&self) -> bool {
+        matches!(self, Vwap::Dynamic(_))
+    }
+
+    fn wants_quotes(&self) -> bool {
+        matches!(self, Vwap::Dynamic(_))
+    }
+
+    fn summary(&self) -> Option<String> {
+        Some(match self {
+            Vwap::Dynamic(_) => "re-forecasts the window's volume from the prints and trades with them".to_string(),
+            Vwap::Static(_) => "follows the volume curve as planned".to_string(),
+        })
+    }
 }

@@ -9,6 +9,7 @@
 use super::ApiState;
 use super::audit::AuditEntry;
 use super::errors::{ApiError, ErrorInfo};
+use super::limit::{RateLimit, RateLimiter};
 use super::policy;
 use super::tokens;
 use crate::client::ClientError;
@@ -17,7 +18,8 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::net::SocketAddr;
+use std::net::IpAddr;
+use std::time::Duration;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -26,13 +28,68 @@ pub struct Caller {
     pub actor: Actor,
     /// Rate-limit and audit key: the token's public id, or `local`.
     pub key: String,
+    /// The token's hash (none for the local desk without tokens).
+    pub hash: Option<String>,
+}
+
+/// The budget of audited failed authentications: per peer network, per
+/// presented token prefix and in all. A failure past any of them is
+/// answered 429 and not audited; a valid token is never held back.
+#[derive(Debug)]
+pub struct FailureBudget {
+    network: RateLimiter,
+    prefix: RateLimiter,
+    global: RateLimiter,
+}
+
+/// Characters of a presented token that key its budget (`blt_` and 8 more).
+const PREFIX_CHARS: usize = 12;
+
+impl FailureBudget {
+    /// Budgets of `each` per network and per token prefix, `all` in all.
+    pub fn new(each: RateLimit, all: RateLimit) -> FailureBudget {
+        FailureBudget { network: RateLimiter::new(each), prefix: RateLimiter::new(each), global: RateLimiter::new(all) }
+    }
+
+    /// Takes one failure; `Err((wait, from where))` when a budget is spent.
+    pub fn check(&self, peer: Option<IpAddr>, token: Option<&str>) -> Result<(), (Duration, &'static str)> {
+        if let Some(ip) = peer {
+            self.network.check(&network_of(ip)).map_err(|w| (w, "from this address"))?;
+        }
+        if let Some(t) = token {
+            let prefix: String = t.chars().take(PREFIX_CHARS).collect();
+            self.prefix.check(&prefix).map_err(|w| (w, "with tokens like this one"))?;
+        }
+        self.global.check("all").map_err(|w| (w, "on this server"))
+    }
+}
+
+/// The network an address counts under: itself for IPv4, its /64 for IPv6
+/// (one subscriber's allocation: billions of addresses to rotate through).
+fn network_of(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// The token a request presents, if any.
+fn presented(headers: &HeaderMap) -> Option<&str> {
+    let text = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    text.split_once(' ').map(|(_, t)| t.trim()).filter(|t| !t.is_empty())
 }
 
 /// Resolves the caller from the `Authorization: Bearer` header.
 async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, ClientError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return match state.open_identity() {
-            Some(actor) => Ok(Caller { actor: actor.clone(), key: "local".into() }),
+            Some(actor) => Ok(Caller { actor: actor.clone(), key: "local".into(), hash: None }),
             None => Err(ClientError::new("unauthorized", "a bearer token is required (Authorization: Bearer ...)")),
         };
     };
@@ -41,8 +98,9 @@ async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, Clien
         Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => t.trim(),
         _ => return Err(ClientError::new("unauthorized", "the Authorization header must be 'Bearer <token>'")),
     };
-    match state.tokens().lookup(&tokens::hash(token)).await {
-        Ok(Some(r)) => Ok(Caller { actor: r.actor(), key: r.id }),
+    let hash = tokens::hash(token);
+    match state.tokens().lookup(&hash).await {
+        Ok(Some(r)) => Ok(Caller { actor: r.actor(), key: r.id, hash: Some(hash) }),
         Ok(None) => Err(ClientError::new("unauthorized", "the token is not valid (unknown or revoked)")),
         Err(e) => Err(ClientError::new("unavailable", e.to_string())),
     }
@@ -106,14 +164,14 @@ pub async fn gate(
             // address; past it the answer is 429 and nothing is written, so a
             // flood of made-up tokens cannot grow the audit log without bound.
             // A valid token from the same address is never held back.
-            let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+            let peer = req.extensions().get::<ConnectInfo<super::conn::Peer>>().map(|c| c.0.0.ip());
             if e.code == "unauthorized"
-                && let Some(Err(wait)) = peer.map(|p| state.auth_failures().check(&p))
+                && let Err((wait, why)) = state.auth_failures().check(peer, presented(req.headers()))
             {
                 let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
                 let e = ClientError::new(
                     "rate_limited",
-                    format!("too many failed authentications from this address; retry in {secs} s"),
+                    format!("too many failed authentications {why}; retry in {secs} s"),
                 );
                 let mut res = ApiError::from(e).into_response();
                 res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
@@ -150,4 +208,24 @@ pub async fn gate(
         audit(&state, Some(&caller.actor), &method, &path, res.status(), e).await;
     }
     res
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_network_is_one_budget_and_so_is_a_token_prefix() {
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:0:0:9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network_of(a), network_of(b), "same /64");
+        assert_ne!(network_of(a), network_of(c));
+        assert_eq!(network_of("::ffff:10.0.0.7".parse().unwrap()), "10.0.0.7");
+        let budget = FailureBudget::new(RateLimit { rate: 1e-6, burst: 2.0 }, RateLimit { rate: 1e-6, burst: 1e9 });
+        assert!(budget.check(Some(a), None).is_ok() && budget.check(Some(b), None).is_ok());
+        assert_eq!(budget.check(Some(a), None).unwrap_err().1, "from this address", "a /64 rotates in vain");
+        assert!(budget.check(None, Some("blt_aaaaaaaa1")).is_ok() && budget.check(None, Some("blt_aaaaaaaa2")).is_ok());
+        assert_eq!(budget.check(None, Some("blt_aaaaaaaa3")).unwrap_err().1, "with tokens like this one");
+    }
 }

@@ -39,7 +39,10 @@ pub fn status_of(code: &str) -> StatusCode {
         "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "invalid_body" | "unknown_field" => StatusCode::UNPROCESSABLE_ENTITY,
         "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
-        "unavailable" | "ledger_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+        // Retry: the engine is being taken over, or was, and the next try reaches its owner.
+        "unavailable" | "ledger_unavailable" | "engine_unavailable" | "engine_fenced" | "desk_busy" => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         "internal" => StatusCode::INTERNAL_SERVER_ERROR,
         // Validation: malformed_json, invalid_qty, invalid_price, invalid_window,
         // market_closed, invalid_param, unknown_symbol, invalid_id, invalid_query,

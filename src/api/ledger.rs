@@ -49,6 +49,11 @@ impl<V: Clone> Recent<V> {
         map.get(key).filter(|(at, _)| at.elapsed() < FRESH).map(|(_, v)| v.clone())
     }
 
+    /// The last value read, however old.
+    fn last(&self, key: &str) -> Option<V> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(key).map(|(_, v)| v.clone())
+    }
+
     fn put(&self, key: &str, v: V) {
         let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= CACHE_CAP {
@@ -138,9 +143,30 @@ impl TokenStore for LedgerTokens {
             if let Some(r) = self.valid.get(&hash) {
                 return Ok(Some(r));
             }
+            // While the database is down nobody can revoke a token in it: one
+            // valid when it was last reached still is; others wait for it.
+            if let Some(down) = self.handle.outage().down() {
+                return self.valid.last(&hash).map(Some).ok_or_else(|| TokenError(down.describe()));
+            }
             let found = self.handle.token_by_hash(&hash).await.map_err(token_error)?.map(record_of);
             if let Some(r) = &found {
                 self.valid.put(&hash, r.clone());
+            }
+            Ok(found)
+        })
+    }
+
+    fn lookup_fresh(&self, hash: &str) -> BoxFuture<'_, Result<Option<TokenRecord>, TokenError>> {
+        let hash = hash.to_string();
+        Box::pin(async move {
+            if let Some(down) = self.handle.outage().down() {
+                return Err(TokenError(down.describe()));
+            }
+            let found = self.handle.token_by_hash(&hash).await.map_err(token_error)?.map(record_of);
+            match &found {
+                Some(r) => self.valid.put(&hash, r.clone()),
+                // Revoked elsewhere: the next request is refused too, not served from the cache.
+                None => self.valid.clear(),
             }
             Ok(found)
         })
@@ -235,6 +261,10 @@ impl LedgerAlgoConfig {
         if let Some(c) = self.layers.get(key) {
             return Ok(c);
         }
+        // Nobody can change it while the database is down: the last one read holds.
+        if let Some(down) = self.handle.outage().down() {
+            return self.layers.last(key).ok_or_else(|| ClientError::new("ledger_unavailable", down.describe()));
+        }
         let c = to_config(self.handle.algo_layer(tenant).await.map_err(client_error)?);
         self.layers.put(key, c.clone());
         Ok(c)
@@ -279,17 +309,18 @@ impl AlgoConfigStore for LedgerAlgoConfig {
     }
 }
 
-/// Every second, records the TCA of the served engine's newly finished
-/// orders in the ledger (aggregated TCA reads it there), until the server
-/// stops (`ApiState::drop_streams`: one last pass then); an order not yet
-/// committed as finished is retried. Nothing without a ledger; the task to
-/// await after the server stopped otherwise.
+/// Every second, records the TCA of the newly finished orders of every
+/// engine this instance runs in the ledger (aggregated TCA reads it there),
+/// until the server stops (`ApiState::drop_streams`: one last pass then); an
+/// order not yet committed as finished is retried. Nothing without a ledger;
+/// the task to await after the server stopped otherwise.
 pub fn spawn_tca_recorder(state: &super::ApiState) -> Option<tokio::task::JoinHandle<()>> {
     let ledger = state.ledger().cloned()?;
-    let engine = state.engine().clone();
+    let desk = state.desk().clone();
     let mut stop = state.stream_stop();
     Some(tokio::spawn(async move {
-        let mut done: BTreeSet<ParentId> = ledger.handle.tca_recorded(ledger.engine).await.unwrap_or_default();
+        // Per engine: the orders whose TCA is recorded (or that never get one).
+        let mut done: HashMap<u32, BTreeSet<ParentId>> = HashMap::new();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last = false;
@@ -299,28 +330,39 @@ pub fn spawn_tca_recorder(state: &super::ApiState) -> Option<tokio::task::JoinHa
                 _ = tick.tick() => {}
                 _ = stop.changed() => last = true,
             }
-            let (records, without) = engine.with_engine(|e| {
-                let new: Vec<ParentId> =
-                    e.parents().filter(|p| p.status.is_terminal() && !done.contains(&p.id)).map(|p| p.id).collect();
-                let mut records = Vec::new();
-                let mut without = Vec::new();
-                for id in new {
-                    match crate::store::recorder::tca_of(e, id) {
-                        Some(r) => records.push(r),
-                        None => without.push(id),
+            for hosted in desk.hosted() {
+                let n = hosted.engine.number();
+                // A desk of one engine built without its registration records as the served engine.
+                let engine = hosted.eref.as_ref().map_or(ledger.engine, |e| e.id);
+                let seen = match done.entry(n) {
+                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(ledger.handle.tca_recorded(engine).await.unwrap_or_default())
                     }
+                };
+                let (records, without) = hosted.engine.with_engine(|e| {
+                    let new: Vec<ParentId> =
+                        e.parents().filter(|p| p.status.is_terminal() && !seen.contains(&p.id)).map(|p| p.id).collect();
+                    let mut records = Vec::new();
+                    let mut without = Vec::new();
+                    for id in new {
+                        match crate::store::recorder::tca_of(e, id) {
+                            Some(r) => records.push(r),
+                            None => without.push(id),
+                        }
+                    }
+                    (records, without)
+                });
+                // Orders without a TCA record (no market) never get one: not asked again.
+                seen.extend(without);
+                if records.is_empty() {
+                    continue;
                 }
-                (records, without)
-            });
-            // Orders without a TCA record (no market) never get one: not asked again.
-            done.extend(without);
-            if records.is_empty() {
-                continue;
-            }
-            match ledger.handle.record_tca(ledger.engine, records).await {
-                Ok(ids) => done.extend(ids),
-                Err(StoreError::Closed) => break,
-                Err(e) => eprintln!("blotter serve: recording TCA: {e}"),
+                match ledger.handle.record_tca(engine, records).await {
+                    Ok(ids) => seen.extend(ids),
+                    Err(StoreError::Closed) => return,
+                    Err(e) => eprintln!("blotter serve: recording TCA of engine E{engine}: {e}"),
+                }
             }
         }
     }))

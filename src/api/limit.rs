@@ -53,6 +53,11 @@ impl RateLimiter {
         if map.len() >= MAX_KEYS && !map.contains_key(key) {
             // A full bucket is the same as no bucket: forget those.
             map.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst);
+            if map.len() >= MAX_KEYS {
+                // Every key is busy: a new one waits rather than growing the map
+                // (a flood of made-up keys cannot take the memory).
+                return Err(Duration::from_secs_f64(1.0 / rate.max(1e-9)));
+            }
         }
         let b = map.entry(key.to_string()).or_insert(Bucket { tokens: burst, at: now });
         b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(burst);

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod conn;
 mod desk;
 pub mod errors;
 pub mod extract;
@@ -21,6 +22,7 @@ mod market;
 pub mod openapi;
 mod orders;
 pub mod policy;
+pub mod revoke;
 mod risk;
 mod schema;
 pub mod server;
@@ -28,7 +30,7 @@ mod sse;
 mod system;
 pub mod tokens;
 
-use crate::client::Embedded;
+use crate::client::{Desk, DeskClient, Embedded};
 use crate::engine::Actor;
 use audit::AuditLog;
 use auth::Caller;
@@ -53,14 +55,20 @@ pub struct ApiOptions {
     pub timeout: Duration,
     /// Per-token rate limit.
     pub rate: RateLimit,
-    /// Failed authentications audited per peer address: past it a failure is
+    /// Failed authentications audited per peer network (an IPv4 address, an
+    /// IPv6 /64) and per presented token prefix: past either a failure is
     /// answered 429 without an audit row, so a flood of made-up tokens cannot
     /// grow the audit log without bound.
     pub auth_failures: RateLimit,
+    /// Failed authentications audited in all, whatever their origin.
+    pub auth_failures_global: RateLimit,
     /// Interval of SSE keep-alive comments.
     pub keep_alive: Duration,
     /// Who a request without a token acts as; `None` requires a token on every `/v1` route.
     pub open_identity: Option<Actor>,
+    /// A connection whose peer reads nothing for this long is closed (a
+    /// stalled event-stream subscriber, with everything queued for it).
+    pub write_stall: Duration,
 }
 
 impl Default for ApiOptions {
@@ -71,23 +79,27 @@ impl Default for ApiOptions {
             rate: RateLimit::default(),
             // A burst for a person retyping a token, then one every two seconds.
             auth_failures: RateLimit { rate: 0.5, burst: 20.0 },
+            // Many sources at once: still at most about 5 rows a second.
+            auth_failures_global: RateLimit { rate: 5.0, burst: 100.0 },
             keep_alive: Duration::from_secs(15),
             open_identity: None,
+            write_stall: Duration::from_secs(30),
         }
     }
 }
 
 struct Inner {
-    engine: Embedded,
+    desk: Desk,
     tokens: Arc<dyn TokenStore>,
     audit: Arc<dyn AuditLog>,
     limiter: RateLimiter,
-    /// Failed authentications per peer address.
-    auth_failures: RateLimiter,
+    /// Failed authentications per peer network, per token prefix and in all.
+    auth_failures: auth::FailureBudget,
     options: ApiOptions,
     stop_streams: tokio::sync::watch::Sender<u64>,
     frames: Arc<sse::FrameCache>,
     ledger: std::sync::OnceLock<ledger::ServedLedger>,
+    streams: Arc<revoke::TokenStreams>,
 }
 
 /// What every handler shares: the engine, tokens, audit log and limits.
@@ -95,21 +107,22 @@ struct Inner {
 pub struct ApiState(Arc<Inner>);
 
 impl ApiState {
-    /// The state of a server over `engine` (any handle: requests act as their caller).
+    /// The state of a server over a desk (an engine, or the desk's engines
+    /// this instance runs; requests act as their caller).
     pub fn new(
-        engine: Embedded,
+        desk: impl Into<Desk>,
         tokens: Arc<dyn TokenStore>,
         audit: Arc<dyn AuditLog>,
         options: ApiOptions,
     ) -> ApiState {
         let (stop_streams, _) = tokio::sync::watch::channel(0);
         let limiter = RateLimiter::new(options.rate);
-        let auth_failures = RateLimiter::new(options.auth_failures);
+        let auth_failures = auth::FailureBudget::new(options.auth_failures, options.auth_failures_global);
         // As many frames as the engine buffers live events for a subscriber.
         let frames = Arc::new(sse::FrameCache::new(crate::client::settings::LIVE_BUFFER));
         let ledger = std::sync::OnceLock::new();
         ApiState(Arc::new(Inner {
-            engine,
+            desk: desk.into(),
             tokens,
             audit,
             limiter,
@@ -118,6 +131,7 @@ impl ApiState {
             stop_streams,
             frames,
             ledger,
+            streams: Arc::default(),
         }))
     }
 
@@ -133,19 +147,33 @@ impl ApiState {
         self.0.ledger.get()
     }
 
-    /// The shared engine.
-    pub fn engine(&self) -> &Embedded {
-        &self.0.engine
+    /// The home engine: where this instance's new orders go.
+    pub fn engine(&self) -> Embedded {
+        self.0.desk.home()
     }
 
-    /// The engine acting as the caller.
-    pub fn client(&self, caller: &Caller) -> Embedded {
-        self.0.engine.as_actor(caller.actor.clone())
+    /// The desk this instance serves.
+    pub fn desk(&self) -> &Desk {
+        &self.0.desk
+    }
+
+    /// The desk acting as the caller.
+    pub fn client(&self, caller: &Caller) -> DeskClient {
+        self.0.desk.as_actor(caller.actor.clone())
     }
 
     /// The token store.
     pub fn tokens(&self) -> &dyn TokenStore {
         self.0.tokens.as_ref()
+    }
+
+    fn tokens_arc(&self) -> Arc<dyn TokenStore> {
+        Arc::clone(&self.0.tokens)
+    }
+
+    /// The tokens with open event streams, whose revocation ends them.
+    pub fn token_streams(&self) -> &Arc<revoke::TokenStreams> {
+        &self.0.streams
     }
 
     /// The audit log.
@@ -157,12 +185,16 @@ impl ApiState {
         &self.0.limiter
     }
 
-    fn auth_failures(&self) -> &RateLimiter {
+    fn auth_failures(&self) -> &auth::FailureBudget {
         &self.0.auth_failures
     }
 
     fn open_identity(&self) -> Option<&Actor> {
         self.0.options.open_identity.as_ref()
+    }
+
+    fn write_stall(&self) -> Duration {
+        self.0.options.write_stall
     }
 
     fn keep_alive(&self) -> Duration {

@@ -40,13 +40,19 @@ pub async fn serve_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state.clone());
+    let listener = super::conn::GuardedListener::new(listener, state.write_stall());
+    // Ends the streams of revoked tokens while the server runs.
+    let watcher =
+        tokio::spawn(super::revoke::watch_tokens(state.tokens_arc(), std::sync::Arc::downgrade(state.token_streams())));
     // The peer address bounds failed authentication per address (`auth::gate`).
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<super::conn::Peer>())
         .with_graceful_shutdown(async move {
             shutdown.await;
             state.drop_streams();
         })
-        .await
+        .await;
+    watcher.abort();
+    served
 }
 
 /// A server on a background task.

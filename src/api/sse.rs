@@ -13,14 +13,17 @@
 //!
 //! Ids are the ledger's event sequence: a restarted `serve` resumes the same
 //! engine, so a client reconnecting with an id from before the restart is
-//! sent the events it missed from the ledger, then the live ones.
+//! sent the events it missed from the ledger, then the live ones. Memory
+//! holds only a window of recent events: older ones come from the ledger
+//! too; without a ledger the stream says `event: gap` (how many are gone)
+//! and goes on.
 
 use super::ApiState;
 use super::auth::Caller;
 use super::errors::{ApiError, ApiResult};
 use super::extract::ApiQuery;
 use crate::client::{Client, ClientError, EventStream, StreamItem};
-use crate::engine::{Actor, EngineEvent, EventKind};
+use crate::engine::{Actor, EngineEvent};
 use crate::model::ParentId;
 use axum::body::Body;
 use axum::extract::State;
@@ -75,6 +78,13 @@ impl FrameCache {
     }
 }
 
+/// `event: gap`: events no longer held (and no ledger to read them from).
+fn gap_frame(missed: u64, which: &str) -> String {
+    format!(
+        "event: gap\ndata: {{\"missed\":{missed},\"detail\":\"{which}no longer held (no ledger): resync from a snapshot\"}}\n\n"
+    )
+}
+
 /// `event: engine`, `id: <seq>`, the event as one line of JSON.
 fn encode(e: &EngineEvent) -> Bytes {
     let json = serde_json::to_string(e).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"));
@@ -87,6 +97,18 @@ struct Relay {
     cache: Arc<FrameCache>,
     keep_alive: tokio::time::Interval,
     done: bool,
+    /// The token's registration: it turns revoked when the token is.
+    token: Option<super::revoke::Registration>,
+}
+
+/// Resolves once the stream's token is revoked (never without a token).
+async fn revoked(token: &mut Option<super::revoke::Registration>) {
+    let Some(reg) = token else { return std::future::pending().await };
+    while !*reg.revoked.borrow_and_update() {
+        if reg.revoked.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+    }
 }
 
 impl Relay {
@@ -111,6 +133,11 @@ impl Relay {
                 buf.extend_from_slice(format!(": {}\n\n", detail.replace('\n', " ")).as_bytes());
                 false
             }
+            // Gone from memory and not in a ledger: reconnecting cannot bring them back.
+            StreamItem::Gap { missed } => {
+                buf.extend_from_slice(gap_frame(missed, "").as_bytes());
+                false
+            }
         }
     }
 }
@@ -123,10 +150,11 @@ fn relay(
     stop: watch::Receiver<u64>,
     cache: Arc<FrameCache>,
     keep_alive: Duration,
+    token: Option<super::revoke::Registration>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Send {
     let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);
     keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let r = Relay { inner, stop, cache, keep_alive, done: false };
+    let r = Relay { inner, stop, cache, keep_alive, done: false, token };
     futures_util::stream::unfold(r, |mut r| async move {
         if r.done {
             return None;
@@ -134,6 +162,11 @@ fn relay(
         let first = tokio::select! {
             item = r.inner.next() => item?,
             _ = r.stop.changed() => return None,
+            _ = revoked(&mut r.token) => {
+                r.done = true;
+                let bye = "event: revoked\ndata: {\"detail\":\"the token of this stream was revoked\"}\n\n";
+                return Some((Ok(Bytes::from_static(bye.as_bytes())), r));
+            }
             _ = r.keep_alive.tick() => return Some((Ok(Bytes::from_static(b":\n\n")), r)),
         };
         let mut buf = BytesMut::new();
@@ -182,29 +215,41 @@ pub async fn events(
             .into());
     }
     let client = s.client(&c);
+    // Memory holds only the latest events (a window); older ones, and those
+    // from before this process took the engine over, are in the ledger.
+    let held = s.engine().first_held_seq();
+    let mut gap = String::new();
     let inner = match s.ledger() {
-        // Events before this process took the engine over are in the ledger only.
-        Some(l) if start < l.resumed_at => {
+        Some(l) if start < l.resumed_at.max(held.saturating_sub(1)) => {
+            let floor = l.resumed_at.max(held.saturating_sub(1));
             let own = s
                 .engine()
                 .with_engine(|e| e.parents().filter(|p| e.visible(&c.actor, p)).map(|p| p.id).collect::<BTreeSet<_>>());
             let seen = History { actor: c.actor.clone(), own };
-            let live = client.subscribe(Some(l.resumed_at)).await?;
-            Box::pin(from_ledger(l.clone(), start, seen).chain(live))
+            let live = client.subscribe(Some(floor)).await?;
+            Box::pin(from_ledger(l.clone(), start, floor, seen).chain(live))
         }
-        _ => client.subscribe(Some(start)).await?,
+        Some(_) => client.subscribe(Some(start)).await?,
+        // Without a ledger, what left memory is gone: say so once and go on
+        // from what is held (reconnecting could not bring it back).
+        None if start + 1 < held => {
+            gap = gap_frame(held - 1 - start, &format!("events {}..{} ", start + 1, held - 1));
+            client.subscribe(Some(held - 1)).await?
+        }
+        None => client.subscribe(Some(start)).await?,
     };
-    let hello =
-        format!("event: hello\nid: {start}\ndata: {{\"after\":{start},\"lastSeq\":{last},\"paperMode\":true}}\n\n");
-    let body = relay(inner, s.stream_stop(), s.frames(), s.keep_alive());
+    let hello = format!(
+        "event: hello\nid: {start}\ndata: {{\"after\":{start},\"lastSeq\":{last},\"paperMode\":true}}\n\n{gap}"
+    );
+    let token = c.hash.as_deref().map(|h| s.token_streams().open(h));
+    let body = relay(inner, s.stream_stop(), s.frames(), s.keep_alive(), token);
     let stream = futures_util::stream::once(async move { Ok(Bytes::from(hello)) }).chain(body);
     let headers = [(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")];
     Ok((headers, Body::from_stream(stream)).into_response())
 }
 
-/// Which events of the ledger's history a subscriber may see: as live
-/// (`client::embedded`'s visibility): supervisors everything, others their
-/// own orders' events, their own refusals and kill-alls, and auctions.
+/// Which events of the ledger's history a subscriber may see: the same rule
+/// as live (`engine::view::event_visible`).
 struct History {
     actor: Actor,
     own: BTreeSet<ParentId>,
@@ -212,27 +257,21 @@ struct History {
 
 impl History {
     fn allows(&self, e: &EngineEvent) -> bool {
-        if self.actor.role.is_supervisor() {
-            return true;
-        }
-        match &e.kind {
-            EventKind::Accepted { order } => self.own.contains(&order.id),
-            EventKind::Rejected { actor, .. } | EventKind::KillAll { actor, .. } => *actor == self.actor,
-            EventKind::Auction { .. } => true,
-            other => other.parent().is_some_and(|p| self.own.contains(&p)),
-        }
+        crate::engine::view::event_visible(&self.actor, &self.own, &e.kind)
     }
 }
 
 /// Events read from the ledger per query.
 const LEDGER_PAGE: usize = 2_000;
 
-/// The served engine's events in `(after, resumed_at]` from the ledger, in
-/// order, those `seen` allows. A read failure ends the stream as a lag does:
-/// the client reconnects from its last id, so nothing is skipped.
+/// The served engine's events in `(after, upto]` from the ledger, in order,
+/// those `seen` allows, a page at a time as the client reads. A read failure
+/// ends the stream as a lag does: the client reconnects from its last id, so
+/// nothing is skipped.
 fn from_ledger(
     l: super::ledger::ServedLedger,
     after: u64,
+    upto: u64,
     seen: History,
 ) -> impl futures_util::Stream<Item = StreamItem> + Send {
     let seen = Arc::new(seen);
@@ -240,10 +279,10 @@ fn from_ledger(
         let (l, seen) = (l.clone(), Arc::clone(&seen));
         async move {
             let after = cursor?;
-            if after >= l.resumed_at {
+            if after >= upto {
                 return None;
             }
-            match l.handle.events_between(l.engine, after, l.resumed_at, LEDGER_PAGE).await {
+            match l.handle.events_between(l.engine, after, upto, LEDGER_PAGE).await {
                 Ok(page) if page.is_empty() => None,
                 Ok(page) => {
                     let next = page.last().map(|e| e.seq);
@@ -271,7 +310,8 @@ mod tests {
     async fn body_of(items: Vec<StreamItem>, stop: watch::Receiver<u64>) -> String {
         let inner: EventStream = Box::pin(futures_util::stream::iter(items).chain(futures_util::stream::pending()));
         let cache = Arc::new(FrameCache::new(8));
-        let chunks: Vec<Result<Bytes, Infallible>> = relay(inner, stop, cache, Duration::from_secs(60)).collect().await;
+        let chunks: Vec<Result<Bytes, Infallible>> =
+            relay(inner, stop, cache, Duration::from_secs(60), None).collect().await;
         let bytes: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap().to_vec()).collect();
         String::from_utf8(bytes).unwrap()
     }
@@ -289,7 +329,7 @@ mod tests {
     async fn an_idle_stream_gets_keep_alive_comments() {
         let (_tx, rx) = watch::channel(0);
         let inner: EventStream = Box::pin(futures_util::stream::pending());
-        let chunks: Vec<Bytes> = relay(inner, rx, Arc::new(FrameCache::new(4)), Duration::from_millis(10))
+        let chunks: Vec<Bytes> = relay(inner, rx, Arc::new(FrameCache::new(4)), Duration::from_millis(10), None)
             .take(2)
             .map(|c| c.unwrap())
             .collect()

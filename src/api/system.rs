@@ -18,18 +18,45 @@ pub async fn healthz(State(s): State<ApiState>) -> ApiResult<Json<Health>> {
     Ok(Json(s.engine().health().await?))
 }
 
-/// Readiness: the engine runs, the ledger accepts writes, the token store answers (no token needed).
+/// How long the token store is given to answer a readiness probe.
+const PROBE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Readiness: the engine runs, the ledger accepts writes, the token store
+/// answers (no token needed). It answers at once: during a ledger outage it
+/// says so without waiting on the database.
 #[utoipa::path(get, path = "/readyz", tag = "system", security(()),
     responses((status = 200, description = "Ready", body = Readiness),
               (status = 503, description = "Not ready: see the failing check", body = Readiness)))]
 pub async fn readyz(State(s): State<ApiState>) -> (StatusCode, Json<Readiness>) {
     let mut checks = std::collections::BTreeMap::new();
     let ledger = s.engine().ledger();
-    checks.insert("engine".to_string(), if ledger.error.is_some() { "stopped" } else { "ok" }.to_string());
-    checks.insert("ledger".to_string(), ledger.error.map_or_else(|| "ok".to_string(), |e| format!("failed: {e}")));
-    let tokens = match s.tokens().lookup("readiness-probe").await {
-        Ok(_) => "ok".to_string(),
-        Err(e) => format!("failed: {e}"),
+    let home = s.desk().home_number();
+    let engine = if s.desk().is_fenced(home) {
+        format!("engine E{home} was taken over by another process: this instance takes no orders until it has it back")
+    } else {
+        match ledger.status.as_str() {
+            "failed" => "stopped",
+            "unreachable" => "waiting for the ledger",
+            _ => "ok",
+        }
+        .to_string()
+    };
+    checks.insert("engine".to_string(), engine);
+    let down = ledger.status == "unreachable";
+    let ledger_check = match (ledger.status.as_str(), ledger.error) {
+        ("unreachable", Some(e)) => format!("unreachable: {e}"),
+        (_, Some(e)) => format!("failed: {e}"),
+        (_, None) => "ok".to_string(),
+    };
+    checks.insert("ledger".to_string(), ledger_check);
+    let tokens = if down {
+        "unavailable: the ledger is unreachable".to_string()
+    } else {
+        match tokio::time::timeout(PROBE_WAIT, s.tokens().lookup("readiness-probe")).await {
+            Ok(Ok(_)) => "ok".to_string(),
+            Ok(Err(e)) => format!("failed: {e}"),
+            Err(_) => format!("failed: no answer within {} s", PROBE_WAIT.as_secs()),
+        }
     };
     checks.insert("tokens".to_string(), tokens);
     let ready = checks.values().all(|v| v == "ok");

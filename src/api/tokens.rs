@@ -60,6 +60,11 @@ pub trait TokenStore: Send + Sync {
     fn revoke(&self, id_or_token: &str) -> BoxFuture<'_, Result<bool, StoreError>>;
     /// Every record, revoked ones included.
     fn list(&self) -> BoxFuture<'_, Result<Vec<TokenRecord>, StoreError>>;
+    /// Like `lookup`, from the store itself, never a cache (to notice a
+    /// revocation made elsewhere at once).
+    fn lookup_fresh(&self, hash: &str) -> BoxFuture<'_, Result<Option<TokenRecord>, StoreError>> {
+        self.lookup(hash)
+    }
 }
 
 /// SHA-256 of a token, hex.
@@ -70,9 +75,7 @@ pub fn hash(token: &str) -> String {
 /// A new random token (256 bits from the operating system) and its record.
 pub fn generate(user: &str, tenant: &str, role: Role) -> Result<(String, TokenRecord), StoreError> {
     for (what, v) in [("user", user), ("tenant", tenant)] {
-        if v.trim().is_empty() || v.len() > 64 || v.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(StoreError(format!("--{what}: '{v}' must be 1-64 characters without spaces")));
-        }
+        crate::model::check_name(what, v).map_err(|e| StoreError(format!("--{what}: {e}")))?;
     }
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| StoreError(format!("no randomness from the OS: {e}")))?;

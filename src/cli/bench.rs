@@ -29,6 +29,9 @@ pub struct BenchArgs {
     /// Market trades on the tape in the TCA benchmark.
     #[arg(long = "tca-trades", default_value_t = 10_000_000)]
     tca_trades: usize,
+    /// Recorded trades of the replay benchmark's generated tape.
+    #[arg(long = "replay-trades", default_value_t = 10_000_000)]
+    replay_trades: usize,
     /// Benchmark the HTTP sidecar over loopback instead: order submissions
     /// per second and their latency, SSE fan-out and event-delivery latency.
     #[arg(long)]
@@ -54,11 +57,30 @@ pub struct BenchArgs {
     /// Subscribe with the full Remote client (decodes every event) instead of raw SSE readers.
     #[arg(long = "api-remote-subscribers")]
     api_remote_subscribers: bool,
+    /// Orders of the `tca-batch` scenario.
+    #[arg(long = "tca-batch-orders", default_value_t = 10_000)]
+    tca_batch_orders: usize,
+    /// Fills per order of the `tca-batch` scenario.
+    #[arg(long = "tca-batch-fills-per-order", default_value_t = 100)]
+    tca_batch_fills_per_order: usize,
+    /// Market prints of the `tca-batch` scenario (over all its symbols).
+    #[arg(long = "tca-batch-prints", default_value_t = 50_000_000)]
+    tca_batch_prints: u64,
+    /// Symbols of the `tca-batch` scenario.
+    #[arg(long = "tca-batch-symbols", default_value_t = 20)]
+    tca_batch_symbols: usize,
+    /// Keep the `tca-batch` files in DIR and reuse them when they were made with the same sizes and seed.
+    #[arg(long = "tca-batch-dir", value_name = "DIR")]
+    tca_batch_dir: Option<std::path::PathBuf>,
     /// Which scenarios: `all`, `day` (one symbol, TWAP), `tca`, `algos`
     /// (1,000 parents over 50 symbols and every algorithm, run once),
     /// `ledger` (fills persisted per second, the day with the ledger on),
-    /// `ui` (blotter frames with 10,000 parents and 100,000 children), or
-    /// `api` (the HTTP sidecar, as `--api`; not part of `all`).
+    /// `ui` (blotter frames with 10,000 parents and 100,000 children),
+    /// `tca-batch` (`blotter tca --orders` over 10,000 orders, 1,000,000 fills and
+    /// 50,000,000 prints of 20 symbols, files generated first; not part of `all`),
+    /// `replay` (a VWAP order over a generated 10-million-trade tape; not part
+    /// of `all`: its peak memory is the process's), or `api` (the HTTP
+    /// sidecar, as `--api`; not part of `all`).
     #[arg(long, default_value = "all")]
     scenario: String,
     /// Measure the ledger against this database (default: fresh SQLite files in a temporary directory).
@@ -73,6 +95,24 @@ struct TcaReport {
     fills: usize,
     tape_prints: usize,
     runs: Vec<TcaRun>,
+}
+
+#[derive(Serialize)]
+struct ReplayReport {
+    scenario: String,
+    /// Best wall time of the replay, ms.
+    wall_ms: f64,
+    /// Generating the tape (not timed above), ms.
+    generate_ms: f64,
+    /// Least CPU time of the replay's thread over the runs, ms.
+    cpu_ms: Option<f64>,
+    /// Peak resident memory while generating the tape (as reading a file would), MiB.
+    generate_peak_rss_mib: Option<f64>,
+    /// Peak resident memory from the generated tape held to the end of the replays, MiB.
+    peak_rss_mib: Option<f64>,
+    /// Bytes the recorded trades take in memory.
+    recording_bytes: usize,
+    runs: Vec<crate::bench::replay::ReplayRun>,
 }
 
 #[derive(Serialize)]
@@ -140,6 +180,12 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
     if a.runs == 0 {
         return Err(CliError::usage("--runs: must be at least 1"));
     }
+    if a.scenario.trim() == "tca-batch" {
+        return tca_batch(a);
+    }
+    if a.scenario.trim() == "replay" {
+        return replay(a);
+    }
     let (day, tca, algos, ledger, ui) = match a.scenario.trim() {
         "all" => (true, true, true, true, true),
         "day" => (true, false, false, false, false),
@@ -149,7 +195,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
         "ui" => (false, false, false, false, true),
         other => {
             return Err(CliError::usage(format!(
-                "--scenario: '{other}' is not one of: all, day, tca, algos, ledger, ui, api"
+                "--scenario: '{other}' is not one of: all, day, tca, algos, ledger, ui, tca-batch, replay, api"
             )));
         }
     };
@@ -238,6 +284,204 @@ pub fn bench(a: &BenchArgs) -> Result<(), CliError> {
             l.day_without_ledger_ms,
             l.day_throughput_ratio * 100.0
         );
+    }
+    Ok(())
+}
+
+/// The figures of `--scenario tca-batch`.
+#[derive(Serialize)]
+struct TcaBatchReport {
+    scenario: String,
+    size: crate::bench::tca_batch::BatchSize,
+    fills: u64,
+    trades_file_mib: f64,
+    /// The best run: reading orders and fills, the market pass, the analysis.
+    best: crate::cli::tca::batch::Timings,
+    /// Total of the best run (the three steps), ms.
+    total_ms: f64,
+    /// Prints read per second in the best run's market pass.
+    prints_per_sec: f64,
+    runs_ms: Vec<f64>,
+    /// Writing the HTML report with the default 200 order charts.
+    html_ms: f64,
+    html_bytes: usize,
+    /// The same with a chart for every order.
+    html_all_charts_bytes: usize,
+    /// Peak resident memory of the process after generating the files, then after the runs, MiB.
+    peak_rss_after_generation_mib: Option<f64>,
+    peak_rss_mib: Option<f64>,
+    cpus: usize,
+}
+
+fn tca_batch(a: &BenchArgs) -> Result<(), CliError> {
+    use crate::bench::tca_batch::{BatchSize, peak_rss_mib, write};
+    use crate::cli::tca::batch::{Charts, Inputs, Source, analyse, write_report};
+    let size = BatchSize {
+        orders: a.tca_batch_orders,
+        fills_per_order: a.tca_batch_fills_per_order,
+        prints: a.tca_batch_prints,
+        symbols: a.tca_batch_symbols,
+    };
+    if size.orders == 0 || size.symbols == 0 || size.prints == 0 {
+        return Err(CliError::usage(
+            "--tca-batch-orders, --tca-batch-symbols and --tca-batch-prints must be at least 1",
+        ));
+    }
+    let temp = a.tca_batch_dir.is_none();
+    let dir = a
+        .tca_batch_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("blotter-bench-tca-{}", std::process::id())));
+    std::fs::create_dir_all(&dir).map_err(|e| CliError::runtime(format!("{}: {e}", dir.display())))?;
+    let stamp = dir.join("params.json");
+    let want = serde_json::json!({ "size": size, "seed": a.seed }).to_string();
+    let files = if std::fs::read_to_string(&stamp).ok().as_deref() == Some(want.as_str()) {
+        let f = |n: &str| dir.join(n);
+        let bytes = std::fs::metadata(f("trades.csv")).map_err(|e| CliError::runtime(e.to_string()))?.len();
+        crate::bench::tca_batch::BatchFiles {
+            orders: f("orders.csv"),
+            fills: f("fills.csv"),
+            trades: f("trades.csv"),
+            trades_bytes: bytes,
+            fills_written: (size.orders * size.fills_per_order) as u64,
+        }
+    } else {
+        eprintln!("writing {} prints, {} orders and their fills to {} ...", size.prints, size.orders, dir.display());
+        let f = write(&dir, size, a.seed).map_err(CliError::runtime)?;
+        std::fs::write(&stamp, &want).map_err(|e| CliError::runtime(e.to_string()))?;
+        f
+    };
+    let after_generation = peak_rss_mib();
+    let inputs = Inputs {
+        source: Source::Csv { orders: files.orders.clone(), fills: files.fills.clone() },
+        trades: vec![files.trades.display().to_string()],
+        quotes: Vec::new(),
+        dims: Vec::new(),
+        tz: chrono_tz::America::New_York,
+        outlier_sd: 3.0,
+        strict: true,
+    };
+    let mut best: Option<crate::cli::tca::batch::Timings> = None;
+    let mut runs_ms = Vec::new();
+    let mut review = None;
+    for _ in 0..a.runs {
+        let (r, _, t) = analyse(&inputs)?;
+        let total = t.orders_ms + t.market_ms + t.analysis_ms;
+        runs_ms.push(total);
+        if best.is_none_or(|b| total < b.orders_ms + b.market_ms + b.analysis_ms) {
+            best = Some(t);
+        }
+        review = Some(r);
+    }
+    let (Some(best), Some(review)) = (best, review) else { return Err(CliError::runtime("no run")) };
+    let clock = std::time::Instant::now();
+    let html_bytes = write_report(&review, Charts::Top(200), &dir.join("report.html"))?;
+    let html_ms = clock.elapsed().as_secs_f64() * 1e3;
+    let html_all_charts_bytes = write_report(&review, Charts::All, &dir.join("report-all.html"))?;
+    let total_ms = best.orders_ms + best.market_ms + best.analysis_ms;
+    let r = TcaBatchReport {
+        scenario: format!(
+            "blotter tca --orders: {} orders with {} fills each, {} prints of {} symbols in one trades file (epoch-ms times), groupings by broker, algo, venue, trader, desk, symbol, day",
+            size.orders, size.fills_per_order, size.prints, size.symbols
+        ),
+        size,
+        fills: files.fills_written,
+        trades_file_mib: files.trades_bytes as f64 / (1 << 20) as f64,
+        best,
+        total_ms,
+        prints_per_sec: size.prints as f64 / (best.market_ms / 1e3),
+        runs_ms,
+        html_ms,
+        html_bytes,
+        html_all_charts_bytes,
+        peak_rss_after_generation_mib: after_generation,
+        peak_rss_mib: peak_rss_mib(),
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    if temp {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| CliError::runtime(e.to_string()))?);
+        return Ok(());
+    }
+    println!("{}", r.scenario);
+    println!("  trades file       {:.0} MiB", r.trades_file_mib);
+    println!(
+        "  best of {}         {:.2} s = orders and fills {:.2} s + market pass {:.2} s ({:.1} million prints/s) + analysis {:.2} s",
+        r.runs_ms.len(),
+        total_ms / 1e3,
+        best.orders_ms / 1e3,
+        best.market_ms / 1e3,
+        r.prints_per_sec / 1e6,
+        best.analysis_ms / 1e3
+    );
+    println!(
+        "  HTML report       {:.1} MB in {:.2} s (200 order charts); {:.1} MB with every order charted",
+        r.html_bytes as f64 / 1e6,
+        html_ms / 1e3,
+        r.html_all_charts_bytes as f64 / 1e6
+    );
+    if let Some(m) = r.peak_rss_mib {
+        println!(
+            "  peak memory       {m:.0} MiB (after generating the files: {:.0} MiB)",
+            r.peak_rss_after_generation_mib.unwrap_or(0.0)
+        );
+    }
+    Ok(())
+}
+
+/// The replay benchmark: the tape generated once, the replay timed `--runs` times.
+fn replay(a: &BenchArgs) -> Result<(), CliError> {
+    use crate::bench::replay::{generate, peak_rss_mib, reset_peak_rss, run};
+    if a.replay_trades == 0 {
+        return Err(CliError::usage("--replay-trades: must be at least 1"));
+    }
+    let t0 = std::time::Instant::now();
+    let rec = std::sync::Arc::new(generate(a.replay_trades, a.seed));
+    let generate_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let generate_peak_rss_mib = peak_rss_mib();
+    reset_peak_rss();
+    let runs: Vec<_> = (0..a.runs).map(|_| run(&rec, a.seed)).collect();
+    let r = ReplayReport {
+        scenario: format!(
+            "VWAP buy of 5% of the volume over a generated {}-trade BTC-USD tape shaped like the Binance sample (one UTC day)",
+            a.replay_trades
+        ),
+        wall_ms: runs.iter().map(|r| r.wall_ms).fold(f64::INFINITY, f64::min),
+        generate_ms,
+        cpu_ms: runs.iter().filter_map(|r| r.cpu_ms).reduce(f64::min),
+        generate_peak_rss_mib,
+        peak_rss_mib: peak_rss_mib(),
+        recording_bytes: rec.trades.encoded_bytes(),
+        runs,
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| CliError::runtime(e.to_string()))?);
+        return Ok(());
+    }
+    println!("{}", r.scenario);
+    if let Some(first) = r.runs.first() {
+        println!(
+            "  market events     {} ({} fills, {:.1}% filled)",
+            first.market_events, first.fills, first.filled_pct
+        );
+    }
+    println!(
+        "  wall time         {:.1} ms (best of {}; generating the tape {:.0} ms)",
+        r.wall_ms,
+        r.runs.len(),
+        r.generate_ms
+    );
+    if let Some(c) = r.cpu_ms {
+        println!("  CPU time          {c:.1} ms (the replay's thread, best of {})", r.runs.len());
+    }
+    println!("  recorded trades   {:.1} MiB in memory", r.recording_bytes as f64 / 1_048_576.0);
+    if let Some(m) = r.peak_rss_mib {
+        println!("  peak memory       {m:.0} MiB (the process while replaying: recording, engine, tape of prints)");
+    }
+    if let Some(m) = r.generate_peak_rss_mib {
+        println!("  generating        {m:.0} MiB peak (before the replay)");
     }
     Ok(())
 }

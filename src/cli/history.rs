@@ -96,6 +96,11 @@ pub fn history(a: &HistoryArgs) -> Result<(), CliError> {
     if a.limit == 0 {
         return Err(CliError::usage("--limit: must be at least 1"));
     }
+    for (flag, v) in [("limit", a.limit), ("offset", a.offset)] {
+        if i64::try_from(v).is_err() {
+            return Err(CliError::usage(format!("--{flag}: {v} is too large; allowed: at most {}", i64::MAX)));
+        }
+    }
     if a.audit {
         return audit(a);
     }
@@ -164,7 +169,7 @@ fn audit_line(r: &AuditRow) -> String {
     let at = chrono::DateTime::from_timestamp_millis(r.at)
         .map_or_else(|| r.at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
     let who = if r.user.is_empty() { "-".to_string() } else { format!("{}@{} {}", r.user, r.tenant, r.role) };
-    let order = r.parent.map_or(String::new(), |p| format!(" E{}-{p}", r.engine));
+    let order = r.parent.map_or(String::new(), |p| format!(" {p}"));
     let outcome = match &r.code {
         Some(c) => format!("{} {c}", r.outcome),
         None => r.outcome.clone(),

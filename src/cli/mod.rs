@@ -1,5 +1,5 @@
 //! The command line: the terminal UI (no subcommand), `run`, `schedule`,
-//! `compare`, `calibrate`, `bench`, `tca`, `demo`, `screenshots`, `serve`, `token`,
+//! `compare`, `calibrate`, `evaluate`, `profile`, `bench`, `tca`, `demo`, `screenshots`, `serve`, `token`,
 //! `status`, and the ledger's `history`, `export` and `recover`.
 
 mod bench;
@@ -7,11 +7,13 @@ mod calibrate;
 mod compare;
 mod demo;
 mod drive;
+mod evaluate;
 mod history;
 mod is_report;
 pub mod ledger_args;
 mod order_args;
 mod order_report;
+mod profile;
 mod recover;
 mod replay_args;
 mod run;
@@ -82,6 +84,10 @@ enum Cmd {
     Compare(compare::CompareArgs),
     /// Estimate an instrument's market figures from a recording (and its impact from the ledger) as a universe entry, or (--simulated) fit the pre-trade estimate to the simulated market.
     Calibrate(calibrate::CalibrateArgs),
+    /// Run an algorithm over every window of a recording: slippage to each window's VWAP, participation, completion.
+    Evaluate(evaluate::EvaluateArgs),
+    /// The intraday volume profile a recording shows (buckets, shares, days used); --out writes it for --universe.
+    Profile(profile::ProfileArgs),
     /// Measure engine throughput (market events per second, wall time of a day) and UI frame time.
     Bench(bench::BenchArgs),
     /// Serve the engine over HTTP (the sidecar several desks share).
@@ -119,6 +125,8 @@ pub fn main() -> ExitCode {
         Some(Cmd::Schedule(a)) => schedule::schedule(&a),
         Some(Cmd::Compare(a)) => compare::compare(&a),
         Some(Cmd::Calibrate(a)) => calibrate::calibrate(&a),
+        Some(Cmd::Profile(a)) => profile::profile(&a),
+        Some(Cmd::Evaluate(a)) => evaluate::evaluate(&a),
         Some(Cmd::Bench(a)) => bench::bench(&a),
         Some(Cmd::Serve(a)) => serve::serve(&a),
         Some(Cmd::Token(a)) => token::token(&a),

@@ -87,13 +87,7 @@ impl OrderArgs {
 
     /// `--date`, when given.
     pub fn given_date(&self) -> Result<Option<NaiveDate>, CliError> {
-        self.date
-            .as_deref()
-            .map(|d| {
-                NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                    .map_err(|_| usage("date", format!("'{d}' is not a date; allowed: YYYY-MM-DD")))
-            })
-            .transpose()
+        self.date.as_deref().map(|d| crate::model::time::parse_date(d).map_err(|e| usage("date", e))).transpose()
     }
 
     /// Validates the flags that do not need the engine and builds the request.

@@ -49,7 +49,10 @@ pub fn order_report(engine: &Engine, id: ParentId) -> Option<OrderReport> {
         start: p.start,
         end: p.end,
         summary: tca::summary(p, fills, &m.tape, engine.now()),
-        tca: tca::for_parent(p, fills, &m.tape, &m.mids, m.inst.quote_per, engine.now()),
+        tca: tca::TcaReport {
+            vwap_tracking: tca::tracking::for_parent(p, fills, m),
+            ..tca::for_parent(p, fills, &m.tape, &m.mids, m.inst.quote_per, engine.now())
+        },
     })
 }
 
@@ -97,6 +100,25 @@ pub fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
     println!("  children         {} ({} fills)", r.children, r.fills);
     let venues: Vec<String> = r.summary.venues.iter().map(|v| format!("{} {:.1}%", v.venue, v.share * 100.0)).collect();
     println!("  venues           {}", if venues.is_empty() { "-".to_string() } else { venues.join(", ") });
+    if let Some(t) = &r.tca.vwap_tracking {
+        print_tracking(t, tz);
+    }
+}
+
+/// A VWAP order's tracking, one line per bucket.
+fn print_tracking(t: &[tca::BucketTracking], tz: chrono_tz::Tz) {
+    println!("  tracking         bucket ({})    planned forecast  market executed (shares)", tz.name());
+    for b in t {
+        println!(
+            "                   {}-{}   {:>6.2}%  {:>6.2}%  {:>6.2}%  {:>6.2}%",
+            hhmm(b.start, tz),
+            hhmm(b.end, tz),
+            b.planned * 100.0,
+            b.forecast * 100.0,
+            b.market * 100.0,
+            b.executed * 100.0
+        );
+    }
 }
 
 fn markout_line(m: &Markouts) -> String {

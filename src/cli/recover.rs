@@ -76,7 +76,7 @@ pub fn recover(a: &RecoverArgs) -> Result<(), CliError> {
     for (e, p) in &refs {
         match engine_arg {
             Some(x) if x != *e => {
-                return Err(CliError::usage(format!("--order: E{e}-{p} is not in engine E{x}; one engine at a time")));
+                return Err(CliError::usage(format!("--order: {p} is not in engine E{x}; one engine at a time")));
             }
             _ => engine_arg = Some(*e),
         }
@@ -147,7 +147,7 @@ fn recover_one(
             let (result, released) = rec.apply(&mut engine, actor, cmd).map_err(store_error)?;
             sink.take(released)?;
             if let Err(reject) = result {
-                refused.push(format!("E{id}-{p}: {}", reject.message));
+                refused.push(format!("{p}: {}", reject.message));
             }
         }
         let progress = (!a.json).then(|| targets.first().map(|p| (*p, tz_of(&engine, *p)))).flatten();
@@ -199,7 +199,7 @@ fn print_restore(id: i64, engine: &Engine, report: &crate::engine::RestoreReport
     println!("E{id} ({}, seed {}) rebuilt from the ledger", engine.date(), engine.seed());
     for p in engine.parents().filter(|p| !p.status.is_terminal() || report.cancelled.contains(&p.id)) {
         println!(
-            "  E{id}-{} {} {} {} {}: {}, filled {} / {} ({:.1}%), residual {}",
+            "  {} {} {} {} {}: {}, filled {} / {} ({:.1}%), residual {}",
             p.id,
             p.symbol,
             p.side,
@@ -213,14 +213,12 @@ fn print_restore(id: i64, engine: &Engine, report: &crate::engine::RestoreReport
         );
     }
     for (c, q) in &report.reconciled {
-        println!("  E{id}-{c} unknown at the venue after the restart: cancelled ({} left)", group(*q));
+        println!("  {c} unknown at the venue after the restart: cancelled ({} left)", group(*q));
     }
     for w in &report.warnings {
         println!("  warning: {w}");
     }
     if let Some(p) = report.interrupted.first() {
-        println!(
-            "  to resume: blotter recover --resume --order E{id}-{p}   to cancel: blotter recover --cancel --order E{id}-{p}"
-        );
+        println!("  to resume: blotter recover --resume --order {p}   to cancel: blotter recover --cancel --order {p}");
     }
 }

@@ -84,8 +84,11 @@ impl ReplayArgs {
         let tz = session::tz_of(inst.calendar);
         let format = Format::parse(format, trades).map_err(|e| CliError::usage(format!("--data-format: {e}")))?;
         let date_flag = order.given_date()?;
-        let mut rec = Recording::load(trades, self.quotes.as_deref(), format, date_flag, tz)
-            .map_err(|e| CliError::usage(format!("{flag}: {e}")))?;
+        let mut rec = Recording::load(trades, self.quotes.as_deref(), format, date_flag, tz).map_err(|e| {
+            // Named by the flag that gave the file at fault.
+            let quotes = self.quotes.as_ref().is_some_and(|q| q.display().to_string() == e.path());
+            CliError::usage(format!("{}: {e}", if quotes { "--quotes" } else { flag }))
+        })?;
         rec.venue = self.venue.clone();
         let (first, last) = rec.span().ok_or_else(|| CliError::usage(format!("{flag}: the recording is empty")))?;
         let mut args = order.clone();

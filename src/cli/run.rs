@@ -40,10 +40,14 @@ pub struct RunArgs {
 }
 
 pub fn run(a: &RunArgs) -> Result<(), CliError> {
+    use crate::engine::pace::MAX_SPEED;
     if let Some(s) = a.speed
-        && !(s.is_finite() && s > 0.0)
+        && !(s.is_finite() && s > 0.0 && s <= MAX_SPEED)
     {
-        return Err(CliError::usage(format!("--speed: {s} must be a positive number of simulated seconds per second")));
+        return Err(CliError::usage(format!(
+            "--speed: {s} is not a speed; allowed: more than 0 and at most {MAX_SPEED} simulated seconds per second \
+             (leave it out to run as fast as possible)"
+        )));
     }
     let mut r = a.replay.resolve(&a.order)?;
     r.request.decision_px = parse_decision(a.decision_price.as_deref())?;
@@ -74,7 +78,7 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
     sink.take(finished?)?;
     let report = order_report(&engine, id).ok_or_else(|| CliError::runtime("order vanished"))?;
     let recorded = match (&ledger, &engine_ref) {
-        (Some(l), Some(e)) => Some((l.target().to_string(), format!("{e}-{id}"))),
+        (Some(l), Some(e)) => Some((l.target().to_string(), id.on(e.number()).to_string())),
         _ => None,
     };
     let replay = engine.parent(id).and_then(|p| engine.market(&p.symbol).and_then(|m| m.replay_report(p.start)));

@@ -6,15 +6,17 @@ use crate::api::audit::{AuditEntry, AuditLog, FileAudit, MemoryAudit};
 use crate::api::ledger::{LedgerAlgoConfig, LedgerAudit, LedgerTokens, ServedLedger, spawn_tca_recorder};
 use crate::api::tokens::{FileTokens, MemoryTokens, TokenStore};
 use crate::api::{ApiOptions, ApiState, check_bind, limit::RateLimit, server::serve_until};
-use crate::client::embedded::EventSink;
-use crate::client::{Embedded, LiveGate, Settings};
+use crate::client::desk::keeper::{self, Keeping};
+use crate::client::desk::{DeskLedger, Hosted, relay};
+use crate::client::{Desk, Embedded, LiveGate, Settings};
 use crate::engine::{Actor, Engine, EngineConfig};
 use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
 use crate::risk::RiskConfig;
+use crate::store::served::Served;
 use crate::store::sink::LedgerSink;
-use crate::store::{EngineRef, EngineSpec, Ledger, Sources};
-use chrono::{NaiveDate, Utc};
+use crate::store::{DbTarget, EngineRef, EngineSpec, Ledger, MIN_LEASE_MS, ServeLock, Sources, StoreError};
+use chrono::Utc;
 use clap::Args;
 use futures_util::future::BoxFuture;
 use std::net::SocketAddr;
@@ -82,8 +84,18 @@ pub struct ServeArgs {
     pub live: bool,
     /// Ledger database: sqlite:PATH or postgres://USER@HOST/DB; `none` keeps
     /// events in memory only (default: ledger.db in the user's data directory).
+    /// An SQLite ledger is served by one instance; several instances share a
+    /// PostgreSQL database as one desk.
     #[arg(long = "db", value_name = "URL", env = "BLOTTER_DB")]
     pub db: Option<String>,
+    /// Seconds this instance's engines count as running after their last
+    /// heartbeat: another instance takes them over once it runs out.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub lease: f64,
+    /// Start a new engine even when the desk already runs another market on
+    /// the same trading day (otherwise refused, naming that engine).
+    #[arg(long)]
+    pub new_engine: bool,
 }
 
 fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
@@ -96,8 +108,7 @@ fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
 pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliError> {
     let ny = session::tz_of(Calendar::UsEquity);
     let date = match &a.date {
-        Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-            .map_err(|_| usage("date", format!("'{d}' is not a date; allowed: YYYY-MM-DD")))?,
+        Some(d) => crate::model::time::parse_date(d).map_err(|e| usage("date", e))?,
         None => session::last_trading_day(Calendar::UsEquity, "NYSE", Utc::now().with_timezone(&ny).date_naive()),
     };
     let at = parse_hhmm(&a.at).ok_or_else(|| usage("at", format!("'{}' is not a time; allowed: HH:MM", a.at)))?;
@@ -108,69 +119,91 @@ pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliEr
     let mut enabled = Vec::new();
     for t in &a.enable_tenants {
         let t = t.trim();
-        if t.is_empty() || t.chars().count() > 64 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(usage(
-                "enable-tenants",
-                format!("'{t}' is not a tenant; allowed: 1-64 characters without spaces"),
-            ));
-        }
+        crate::model::check_name("tenant", t).map_err(|e| usage("enable-tenants", e))?;
         enabled.push(t.to_string());
     }
     if open {
         enabled.push(Actor::local(Role::Advisor).tenant.to_string());
     }
     cfg.risk = RiskConfig { new_tenants_enabled: false, enabled_tenants: enabled, ..RiskConfig::desk() };
-    Ok((Engine::new(Arc::new(Universe::builtin()), cfg.clone())?, cfg))
+    // The engine names the field `symbol`; here the flag is `--symbols`.
+    let engine = Engine::new(Arc::new(Universe::builtin()), cfg.clone()).map_err(|r| match r.field.as_deref() {
+        Some("symbol") => usage("symbols", r.message),
+        _ => r.into(),
+    })?;
+    Ok((engine, cfg))
 }
 
-/// The served engine's registration in the ledger.
+/// The served engines' registrations in the ledger.
 struct Recorded {
-    sink: Option<LedgerSink>,
     ledger: Arc<Ledger>,
+    /// The home engine (new orders go to it).
     eref: EngineRef,
     resumed_at: u64,
+    /// Engines with open orders that nobody ran, taken over at start.
+    adopted: Vec<Served>,
 }
 
-/// The ledger `serve` records into, unless `--db none`.
-fn open_ledger(a: &ServeArgs) -> Result<Option<Arc<Ledger>>, CliError> {
-    match a.db.as_deref() {
-        Some(s) if s.trim().eq_ignore_ascii_case("none") => Ok(None),
-        db => Ok(Some(Arc::new(Ledger::open_arg(db).map_err(store_error)?))),
+/// An open ledger and, for SQLite, the lock that keeps it to this instance.
+type Opened = (Arc<Ledger>, Option<ServeLock>);
+
+/// The ledger `serve` records into, unless `--db none`, with its
+/// single-instance lock when it is an SQLite file (taken before anything is
+/// written: a second server on the file is refused with nothing changed).
+fn open_ledger(a: &ServeArgs) -> Result<Option<Opened>, CliError> {
+    let db = match a.db.as_deref() {
+        Some(s) if s.trim().eq_ignore_ascii_case("none") => return Ok(None),
+        db => db,
+    };
+    let target = DbTarget::resolve(db).map_err(store_error)?;
+    if db.is_none()
+        && let Some(dir) = target.sqlite_path().and_then(|p| p.parent())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::runtime(format!("{}: {e}", dir.display())))?;
     }
+    let lock = target.lock_for_serve().map_err(store_error)?;
+    let ledger = Ledger::open(&target).map_err(store_error)?;
+    ledger.set_lease(Duration::from_secs_f64(a.lease));
+    Ok(Some((Arc::new(ledger), lock)))
 }
 
-/// The engine to serve and, with a ledger, its registration: the last
-/// engine served on this ledger with the same market is resumed (its orders,
-/// its event sequence), else `fresh` is registered. Done before the server's
-/// runtime starts.
+/// The engine to serve and, with a ledger, its registration (see
+/// `Ledger::start_desk`): the desk's free engine with the same market
+/// resumed (its orders, its event sequence), else `fresh` registered; what
+/// was done said on the terminal. Done before the server's runtime starts,
+/// after everything that could refuse the start.
 fn served_engine(
     ledger: Option<Arc<Ledger>>,
     cfg: &EngineConfig,
     fresh: Engine,
     actor: &Actor,
+    new_engine: bool,
 ) -> Result<(Engine, Option<Recorded>), CliError> {
     let Some(ledger) = ledger else { return Ok((fresh, None)) };
     let spec = EngineSpec::new(cfg, Sources::default(), actor, fresh.now());
-    let served = ledger.open_served(fresh, &spec, actor).map_err(store_error)?;
-    if let Some((id, why)) = &served.passed_over {
-        eprintln!("blotter serve: engine {id} is still served ({why}): starting a new one");
+    let started = ledger.start_desk(fresh, &spec, actor, new_engine, true).map_err(|e| match e {
+        StoreError::Refused(m) => CliError::usage(format!("blotter serve: {m}")),
+        other => store_error(other),
+    })?;
+    for note in &started.notes {
+        eprintln!("blotter serve: {note}");
     }
+    let served = started.home;
     if served.controls > 0 {
         eprintln!("blotter serve: {} risk control(s) restored from the ledger", served.controls);
     }
-    let (engine, eref, resumed_at) = (served.engine, served.eref, served.resumed_at);
+    let (engine, eref) = (served.engine, served.eref);
     match &served.resumed {
         Some(r) => eprintln!(
             "blotter serve: resuming engine {} in {} at event {} ({} order(s) interrupted: resume or cancel them)",
             eref.id,
             ledger.target(),
-            resumed_at,
+            served.resumed_at,
             r.interrupted.len()
         ),
         None => eprintln!("blotter serve: recording into {} as engine {}", ledger.target(), eref.id),
     }
-    let sink = LedgerSink::new(Arc::clone(&ledger), eref.clone());
-    Ok((engine, Some(Recorded { sink: Some(sink), ledger, eref, resumed_at })))
+    Ok((engine, Some(Recorded { ledger, eref, resumed_at: served.resumed_at, adopted: started.adopted })))
 }
 
 /// Refusals to two logs (the ledger and `--audit FILE`).
@@ -195,25 +228,47 @@ fn check(a: &ServeArgs) -> Result<(SocketAddr, Role), CliError> {
         .trim()
         .parse()
         .map_err(|_| usage("bind", format!("'{}' is not an address such as 127.0.0.1:8898", a.bind)))?;
-    if !(a.speed.is_finite() && (0.0..=100_000.0).contains(&a.speed)) {
-        return Err(usage("speed", format!("{} is not a speed; allowed: 0 to 100000", a.speed)));
+    use crate::engine::pace::MAX_SPEED;
+    if !(a.speed.is_finite() && (0.0..=MAX_SPEED).contains(&a.speed)) {
+        return Err(usage("speed", format!("{} is not a speed; allowed: 0 to {MAX_SPEED}", a.speed)));
     }
     if !(a.rate_limit.is_finite() && a.rate_limit > 0.0) {
         return Err(usage("rate-limit", "must be a positive number of requests per second"));
     }
-    if !(a.timeout.is_finite() && a.timeout > 0.0) || a.body_limit == 0 {
-        return Err(usage("timeout", "--timeout and --body-limit must be positive"));
+    if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 3_600.0) {
+        return Err(usage(
+            "timeout",
+            format!("{} is not a time-out; allowed: more than 0 and at most 3600 seconds", a.timeout),
+        ));
+    }
+    if !(1..=64 * 1024 * 1024).contains(&a.body_limit) {
+        return Err(usage("body-limit", format!("{} is not a body limit; allowed: 1 to 67108864 bytes", a.body_limit)));
+    }
+    let min_lease = MIN_LEASE_MS as f64 / 1e3;
+    if !(a.lease.is_finite() && (min_lease..=3_600.0).contains(&a.lease)) {
+        return Err(usage("lease", format!("{} is not a lease; allowed: {min_lease} to 3600 seconds", a.lease)));
     }
     let role: Role = a.local_role.parse().map_err(|e| usage("local-role", e))?;
     Ok((addr, role))
 }
 
+/// The address, listening: bound before any engine is registered, so a
+/// port in use stops the start with nothing left behind.
+fn listen(addr: SocketAddr) -> Result<std::net::TcpListener, CliError> {
+    let l = std::net::TcpListener::bind(addr).map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
+    l.set_nonblocking(true).map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
+    Ok(l)
+}
+
 pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let (addr, local_role) = check(a)?;
     let desk_actor = Actor::local(Role::Supervisor);
+    // Everything that can refuse the start comes before the engine is
+    // registered: a failed start leaves no new engine to hide the desk's.
+    let socket = listen(addr)?;
     let opened = open_ledger(a)?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::runtime(format!("tokio: {e}")))?;
-    let handle = opened.as_ref().map(|l| l.handle());
+    let handle = opened.as_ref().map(|(l, _)| l.handle());
     // `--tokens FILE` wins; else the ledger's tokens; with neither, none.
     let (tokens, place): (Arc<dyn TokenStore>, String) = match (&a.tokens, &handle) {
         (Some(f), _) => (Arc::new(FileTokens::new(f)), f.display().to_string()),
@@ -225,20 +280,16 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let listed = rt.block_on(tokens.list()).map_err(|e| usage("tokens", e))?;
     let live = listed.into_iter().filter(|r| !r.revoked).count();
     check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
+    let file_audit = match &a.audit {
+        Some(p) => Some(Arc::new(FileAudit::open(p).map_err(|e| usage("audit", format!("{}: {e}", p.display())))?)),
+        None => None,
+    };
     let (fresh, cfg) = engine(a, live == 0)?;
-    let (engine, mut recorded) = served_engine(opened, &cfg, fresh, &desk_actor)?;
-    let sink = recorded.as_mut().and_then(|r| r.sink.take()).map(|s| Box::new(s) as Box<dyn EventSink>);
-    let ledger = recorded.as_ref().map(|r| ServedLedger {
-        handle: r.ledger.handle(),
-        engine: r.eref.id,
-        resumed_at: r.resumed_at,
-    });
+    let (ledger, _lock) = opened.unzip();
+    let (engine, mut recorded) = served_engine(ledger, &cfg, fresh, &desk_actor, a.new_engine)?;
+    let lease = Duration::from_secs_f64(a.lease);
     let served = rt.block_on(async {
-        let file = match &a.audit {
-            Some(p) => Some(Arc::new(FileAudit::open(p).map_err(|e| usage("audit", format!("{}: {e}", p.display())))?)),
-            None => None,
-        };
-        let audit: Arc<dyn AuditLog> = match (&handle, file) {
+        let audit: Arc<dyn AuditLog> = match (&handle, file_audit) {
             (Some(h), Some(f)) => Arc::new(Both(Arc::new(LedgerAudit::new(h)), f)),
             (Some(h), None) => Arc::new(LedgerAudit::new(h)),
             (None, Some(f)) => f,
@@ -248,7 +299,10 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
         if let Some(h) = &handle {
             settings.algo_config = Arc::new(LedgerAlgoConfig::new(h.clone()));
         }
-        let desk = Embedded::start_with_settings(engine, a.speed, desk_actor, sink, settings);
+        let desk = match &mut recorded {
+            Some(r) => served_desk(r, engine, a.speed, &desk_actor, &settings, lease),
+            None => Desk::single(Embedded::start_with_settings(engine, a.speed, desk_actor, None, settings)),
+        };
         let open_identity = (live == 0).then(|| Actor::local(local_role));
         let options = ApiOptions {
             body_limit: a.body_limit,
@@ -257,14 +311,15 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
             open_identity,
             ..ApiOptions::default()
         };
-        let mut state = ApiState::new(desk, tokens, audit, options);
+        let mut state = ApiState::new(desk.clone(), tokens, audit, options);
         let mut recorder = None;
-        if let Some(l) = ledger {
+        if let Some(r) = &recorded {
+            let l = ServedLedger { handle: r.ledger.handle(), engine: r.eref.id, resumed_at: r.resumed_at };
             state = state.with_ledger(l);
             recorder = spawn_tca_recorder(&state);
         }
         let listener =
-            tokio::net::TcpListener::bind(addr).await.map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
+            tokio::net::TcpListener::from_std(socket).map_err(|e| CliError::runtime(format!("--bind {addr}: {e}")))?;
         let auth = if live > 0 {
             format!("{live} token(s) in {place}")
         } else {
@@ -276,13 +331,59 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
         if let Some(r) = recorder {
             let _ = r.await;
         }
-        served.map_err(|e| CliError::runtime(format!("serve: {e}")))
+        served.map_err(|e| CliError::runtime(format!("serve: {e}"))).map(|()| desk)
     });
-    // A clean stop releases the engine in the ledger (a crash leaves it to `recover`).
-    if let Some(r) = recorded {
-        r.ledger.stop(&r.eref).map_err(store_error)?;
+    // A clean stop releases the engines in the ledger (a crash leaves them to
+    // be taken over once their lease runs out).
+    if let (Some(r), Ok(desk)) = (&recorded, &served) {
+        for h in desk.all_hosted() {
+            let Some(eref) = &h.eref else { continue };
+            match r.ledger.stop(eref) {
+                Ok(()) => {}
+                // Lost to another process meanwhile: not ours to stop.
+                Err(StoreError::Fenced(m)) => eprintln!("blotter serve: {m}"),
+                Err(e) => return Err(store_error(e)),
+            }
+        }
     }
-    served
+    served.map(drop)
+}
+
+/// The desk this instance serves over its ledger: the home engine and those
+/// taken over at start, each recording into the ledger, with the tasks that
+/// carry out what other instances forward and take over engines whose
+/// instance died (`client::desk`).
+fn served_desk(
+    r: &mut Recorded,
+    home: Engine,
+    speed: f64,
+    actor: &Actor,
+    settings: &Settings,
+    lease: Duration,
+) -> Desk {
+    let date = home.date();
+    let start = |engine: Engine, eref: &EngineRef| {
+        let sink = LedgerSink::new(Arc::clone(&r.ledger), eref.clone());
+        Embedded::start_with_settings(engine, speed, actor.clone(), Some(Box::new(sink)), settings.clone())
+    };
+    let hosted = Hosted { engine: start(home, &r.eref), eref: Some(r.eref.clone()), resumed_at: r.resumed_at };
+    let ledger = DeskLedger { ledger: Arc::clone(&r.ledger), handle: r.ledger.handle(), date };
+    let desk = Desk::new(hosted, ledger);
+    for s in std::mem::take(&mut r.adopted) {
+        let interrupted = s.resumed.as_ref().map_or(0, |x| x.interrupted.len());
+        eprintln!(
+            "blotter serve: took engine E{} over ({interrupted} order(s) interrupted: resume or cancel them)",
+            s.eref.id
+        );
+        desk.add(Hosted { engine: start(s.engine, &s.eref), eref: Some(s.eref), resumed_at: s.resumed_at });
+    }
+    tokio::spawn(relay::serve_forwarded(desk.clone()));
+    // Looked at twice per lease, at least every second: an engine whose
+    // instance died is taken over within its lease and a second.
+    let every = (lease / 2).min(Duration::from_secs(1));
+    let keeping = Keeping { every, speed, actor: actor.clone(), settings: settings.clone() };
+    tokio::spawn(keeper::keep(desk.clone(), keeping));
+    desk
 }
 
 /// Ctrl-C or, on Unix, SIGTERM (what CI and service managers send).

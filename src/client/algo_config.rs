@@ -104,10 +104,7 @@ pub fn overlay(base: AlgoConfig, over: AlgoConfig) -> AlgoConfig {
 
 /// Checks a tenant layer's name: 1 to 64 characters, no spaces or control characters.
 pub fn check_tenant(t: &str) -> Result<(), ClientError> {
-    if t.is_empty() || t.chars().count() > 64 || t.chars().any(|ch| ch.is_control() || ch.is_whitespace()) {
-        return Err(ClientError::new("invalid_param", "tenant: 1 to 64 characters without spaces").with_field("tenant"));
-    }
-    Ok(())
+    crate::model::check_name("tenant", t).map_err(|e| ClientError::new("invalid_param", e).with_field("tenant"))
 }
 
 /// Where the algo configuration lives (memory, or the ledger). `layer` is a

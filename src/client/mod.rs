@@ -5,6 +5,7 @@
 
 pub mod algo_config;
 pub mod breaker;
+pub mod desk;
 pub mod embedded;
 pub mod mode;
 pub mod remote;
@@ -25,6 +26,7 @@ use std::pin::Pin;
 
 pub use algo_config::{AlgoConfig, AlgoConfigStore, AlgoSettings};
 pub use breaker::{Breaker, BreakerState, BreakerView};
+pub use desk::{Desk, DeskClient};
 pub use embedded::Embedded;
 pub use mode::{LiveGate, ModeRequest, ModeView, TradingMode};
 pub use remote::Remote;
@@ -111,6 +113,13 @@ pub enum StreamItem {
     Event(EngineEvent),
     /// The consumer fell behind and events were dropped: resync from a snapshot.
     Lagged {
+        /// Events skipped.
+        missed: u64,
+    },
+    /// Events asked for are no longer held (memory keeps a window, and there
+    /// is no ledger to read older ones from): they were skipped, the stream
+    /// goes on; resync from a snapshot.
+    Gap {
         /// Events skipped.
         missed: u64,
     },

@@ -14,10 +14,17 @@ pub struct Settings {
     pub live_gate: LiveGate,
     /// Live events buffered for subscribers; one further behind is told it lagged.
     pub live_buffer: usize,
+    /// Published events kept in memory for subscribers resuming from a
+    /// sequence number; older ones are read from the ledger (or, without
+    /// one, reported as a gap).
+    pub history_window: usize,
 }
 
 /// Default of `Settings::live_buffer`.
 pub const LIVE_BUFFER: usize = 16_384;
+
+/// Default of `Settings::history_window`: about 30 MB of events.
+pub const HISTORY_WINDOW: usize = 100_000;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -25,6 +32,7 @@ impl Default for Settings {
             algo_config: Arc::new(MemoryAlgoConfig::default()),
             live_gate: LiveGate::default(),
             live_buffer: LIVE_BUFFER,
+            history_window: HISTORY_WINDOW,
         }
     }
 }
@@ -34,6 +42,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("live_gate", &self.live_gate)
             .field("live_buffer", &self.live_buffer)
+            .field("history_window", &self.history_window)
             .finish_non_exhaustive()
     }
 }

@@ -126,12 +126,24 @@ pub fn run_headless(script: &Script, universe: Arc<Universe>) -> Result<Headless
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Command;
 
     #[test]
     fn builtin_script_parses() {
         let s = Script::parse(BUILTIN, "built-in").unwrap();
         assert!(s.steps.len() >= 5);
         assert!(s.steps.iter().any(|st| !st.commands.is_empty()));
+        // A caption stays long enough to read: 3 s to look, then 200 words a minute.
+        for st in &s.steps {
+            let words = st.caption.split_whitespace().count() as f64;
+            assert!(st.hold_secs >= 3.0 + words * 0.3 - 1e-9, "{} s for {words} words", st.hold_secs);
+        }
+        assert!((script::reading_secs(&"word ".repeat(40)) - 15.0).abs() < 1e-9, "40 words: 15 s");
+        // The kill switch fires with the supervisor view already on screen, naming the desk.
+        let kill =
+            s.steps.iter().position(|st| st.commands.iter().any(|(_, c)| matches!(c, Command::KillTenant { .. })));
+        let kill = kill.expect("the built-in day shows the kill switch");
+        assert_eq!(s.steps[kill - 1].look, Some(Look::Supervisor), "the view is turned before the kill");
     }
 
     #[test]

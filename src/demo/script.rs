@@ -172,8 +172,7 @@ impl Script {
         let err = |place: String, message: String| ScriptError { origin: origin.to_string(), place, message };
         let f: ScriptFile = toml::from_str(text).map_err(|e| err(String::new(), e.to_string()))?;
         let date = match &f.date {
-            Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                .map_err(|_| err("date: ".into(), format!("'{d}' is not YYYY-MM-DD")))?,
+            Some(d) => crate::model::time::parse_date(d).map_err(|e| err("date: ".into(), e))?,
             None => NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date"),
         };
         let at = |place: &str, s: &str| -> Result<Timestamp, ScriptError> {
@@ -254,7 +253,7 @@ impl Script {
                 look,
                 speed: s.speed,
                 select,
-                hold_secs: s.hold_secs.unwrap_or(4.0).max(0.0),
+                hold_secs: s.hold_secs.unwrap_or_else(|| reading_secs(&s.caption)).max(0.0),
                 commands,
             });
         }
@@ -263,6 +262,13 @@ impl Script {
 }
 
 type ErrFn<'a> = dyn Fn(String, String) -> ScriptError + 'a;
+
+/// How long a caption needs on screen when the script does not say: three
+/// seconds to look at the screen, then the words at 200 a minute (a
+/// presenter's pace, read aloud or silently), so a 40-word caption stays 15 s.
+pub fn reading_secs(caption: &str) -> f64 {
+    3.0 + caption.split_whitespace().count() as f64 / (200.0 / 60.0)
+}
 
 fn order(
     o: &OrderFile,

@@ -106,7 +106,9 @@ impl Engine {
             return None;
         }
         let m = &self.markets[p.inst];
-        Some(crate::tca::for_parent(&p.order, &p.fills, &m.tape, &m.mids, m.inst.quote_per, self.now))
+        let mut report = crate::tca::for_parent(&p.order, &p.fills, &m.tape, &m.mids, m.inst.quote_per, self.now);
+        report.vwap_tracking = crate::tca::tracking::for_parent(&p.order, &p.fills, m);
+        Some(report)
     }
 }
 

@@ -145,6 +145,24 @@ impl Engine {
             (AlgoKind::Moc, Some(a)) => a.uncross.max(s.close),
             _ => s.close,
         };
+        // A time a day or more from the session is not this trading day's
+        // (a start in the past otherwise means "now"): refused, not guessed.
+        const DAY_NS: i64 = 86_400_000_000_000;
+        for (field, t) in [("start", req.start), ("end", req.end)] {
+            if let Some(t) = t
+                && (t.0 < s.open.0.saturating_sub(DAY_NS) || t.0 > close.0.saturating_add(DAY_NS))
+            {
+                return Err(Reject::field(
+                    RejectCode::InvalidWindow,
+                    field,
+                    format!(
+                        "{t} is not on this trading day; allowed: a time (UTC nanoseconds) in {}'s session {}",
+                        i.symbol,
+                        s.describe()
+                    ),
+                ));
+            }
+        }
         let start = req.start.unwrap_or(self.now);
         let end = req.end.unwrap_or(close);
         if end <= start {

@@ -7,6 +7,10 @@ use super::{Engine, EngineEvent};
 use crate::model::Timestamp;
 use std::time::Instant;
 
+/// The fastest pace anything accepts (`run --speed`, `serve --speed`, the
+/// clock route, the UI): simulated seconds per wall second.
+pub const MAX_SPEED: f64 = 100_000.0;
+
 /// Simulated time as a function of wall time: `origin + elapsed * speed`.
 #[derive(Debug, Clone)]
 pub struct Pacer {
@@ -26,8 +30,10 @@ impl Pacer {
         if self.paused {
             return self.sim_origin;
         }
+        // Saturating: a pace past MAX_SPEED or a very long run stops at the
+        // end of representable time instead of wrapping into the past.
         let elapsed = self.wall_origin.elapsed().as_nanos() as f64 * self.speed;
-        Timestamp(self.sim_origin.0 + elapsed as i64)
+        Timestamp(self.sim_origin.0.saturating_add(elapsed as i64))
     }
     /// Current speed factor.
     pub fn speed(&self) -> f64 {

@@ -64,6 +64,11 @@ fn stamp(actor: &Actor, at: crate::model::Timestamp) -> Stamp {
     Stamp { by: format!("{}@{} {}", actor.user, actor.tenant, actor.role), at }
 }
 
+/// Refuses a tenant or user name outside the one rule (`model::check_name`).
+fn named(what: &str, name: &str) -> Result<(), Reject> {
+    crate::model::check_name(what, name).map_err(|e| Reject::field(RejectCode::InvalidParam, what, e))
+}
+
 fn supervisor(actor: &Actor, what: &str) -> Result<(), Reject> {
     if actor.role.is_supervisor() {
         Ok(())
@@ -284,6 +289,9 @@ impl Engine {
     /// Cancels working children and pauses the parents of one tenant (or all).
     pub(super) fn kill(&mut self, actor: &Actor, tenant: Option<&str>) -> Result<(), Reject> {
         supervisor(actor, "the kill switch")?;
+        if let Some(t) = tenant {
+            named("tenant", t)?;
+        }
         let mut hit = Vec::new();
         for p in 0..self.parents.len() {
             let o = &self.parents[p].order;
@@ -309,6 +317,9 @@ impl Engine {
         state: TradingState,
     ) -> Result<(), Reject> {
         supervisor(actor, "changing a trading state")?;
+        if let Some(t) = tenant {
+            named("tenant", t)?;
+        }
         let tenant: Option<Name> = tenant.map(Into::into);
         let control = Control::State { tenant: tenant.clone(), state };
         self.change_control(actor, control, EventKind::TradingState { actor: actor.clone(), tenant, state });
@@ -317,6 +328,7 @@ impl Engine {
 
     pub(super) fn set_execution(&mut self, actor: &Actor, tenant: &str, enabled: bool) -> Result<(), Reject> {
         supervisor(actor, "enabling execution")?;
+        named("tenant", tenant)?;
         let control = Control::Execution { tenant: tenant.into(), enabled };
         let event = EventKind::ExecutionEnabled { actor: actor.clone(), tenant: tenant.into(), enabled };
         self.change_control(actor, control, event);
@@ -331,6 +343,10 @@ impl Engine {
         limits: Limits,
     ) -> Result<(), Reject> {
         supervisor(actor, "changing risk limits")?;
+        named("tenant", tenant)?;
+        if let Some(u) = user {
+            named("user", u)?;
+        }
         limits.validate().map_err(|(field, msg)| Reject::field(RejectCode::InvalidParam, &field, msg))?;
         let (tenant, user): (Name, Option<Name>) = (tenant.into(), user.map(Into::into));
         let control = Control::Limits { tenant: tenant.clone(), user: user.clone(), limits: limits.clone() };

@@ -52,6 +52,16 @@ pub struct TenantView {
 }
 
 impl Engine {
+    /// The controls `actor`'s next order meets.
+    pub fn controls_for(&self, actor: &Actor) -> super::view::ControlsInForce {
+        let t = self.risk.tenant(&actor.tenant);
+        super::view::ControlsInForce {
+            limits: self.risk.effective(&actor.tenant, &actor.user),
+            state: t.state,
+            execution_enabled: t.execution_enabled,
+        }
+    }
+
     /// Every tenant's controls, positions and usage (supervisors only).
     pub fn risk_view(&self, actor: &Actor) -> Result<RiskView, Reject> {
         if !actor.role.is_supervisor() {

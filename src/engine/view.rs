@@ -204,12 +204,33 @@ pub struct Identity {
     pub role: Role,
     /// Always true in this build: no live venue adapters exist.
     pub paper_mode: bool,
+    /// The risk controls the caller's orders meet (roles that can trade).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controls: Option<ControlsInForce>,
+}
+
+/// What a user's next order will be checked against: shown in the ticket
+/// before it is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ControlsInForce {
+    /// The limits in force: the user's overrides over the tenant's over the desk's.
+    pub limits: crate::risk::Limits,
+    /// The tenant's trading state.
+    pub state: crate::risk::TradingState,
+    /// Whether the tenant's orders are accepted.
+    pub execution_enabled: bool,
 }
 
 impl Identity {
     /// The identity of an actor.
     pub fn of(actor: &Actor) -> Identity {
-        Identity { user: actor.user.clone(), tenant: actor.tenant.clone(), role: actor.role, paper_mode: true }
+        Identity {
+            user: actor.user.clone(),
+            tenant: actor.tenant.clone(),
+            role: actor.role,
+            paper_mode: true,
+            controls: None,
+        }
     }
 }
 
@@ -250,10 +271,56 @@ fn one() -> i64 {
     1
 }
 
+/// True if `actor` may see an order of `owner`: the one rule, for orders
+/// and for their events.
+pub fn owns(actor: &Actor, owner: &crate::model::Owner) -> bool {
+    actor.role.is_supervisor() || (owner.user == actor.user && owner.tenant == actor.tenant)
+}
+
+/// True if `actor` may see an event, given the orders they may see (`own`):
+/// supervisors everything; others their own orders' events, their own
+/// refusals and kill switches, changes to their own tenant's or the whole
+/// desk's controls, and auctions. Used by the live stream and by the history
+/// read back from the ledger alike.
+pub fn event_visible(actor: &Actor, own: &std::collections::BTreeSet<ParentId>, kind: &super::EventKind) -> bool {
+    use super::EventKind;
+    if actor.role.is_supervisor() {
+        return true;
+    }
+    match kind {
+        EventKind::Accepted { order } => owns(actor, &order.owner),
+        EventKind::Rejected { actor: a, .. } => a == actor,
+        EventKind::Auction { .. } => true,
+        EventKind::ControlsRestored { .. } => false,
+        other => match super::control_of(other) {
+            Some((a, c)) => a == actor || c.tenant().is_none_or(|t| *t == actor.tenant),
+            None => other.parent().is_some_and(|p| own.contains(&p)),
+        },
+    }
+}
+
+/// True if `actor` may see `order`: supervisors every order, others their own.
+pub fn may_see(actor: &Actor, order: &ParentOrder) -> bool {
+    owns(actor, &order.owner)
+}
+
+impl OrderQuery {
+    /// Whether `order` is one this query asks for (visibility apart).
+    pub fn matches(&self, order: &ParentOrder) -> bool {
+        let eq = |a: &str, b: &Option<String>| b.as_ref().is_none_or(|b| a.eq_ignore_ascii_case(b));
+        self.status.is_none_or(|s| order.status == s)
+            && (!self.active || !order.status.is_terminal())
+            && eq(&order.symbol, &self.symbol)
+            && eq(&order.owner.user, &self.user)
+            && eq(&order.owner.tenant, &self.tenant)
+            && self.algo.is_none_or(|a| order.algo == a)
+    }
+}
+
 impl Engine {
     /// True if `actor` may see the order.
     pub fn visible(&self, actor: &Actor, order: &ParentOrder) -> bool {
-        actor.role.is_supervisor() || (order.owner.user == actor.user && order.owner.tenant == actor.tenant)
+        owns(actor, &order.owner)
     }
 
     fn row(&self, p: &super::ParentSlot) -> OrderRow {
@@ -277,21 +344,8 @@ impl Engine {
 
     /// Orders visible to `actor` matching `q`, newest first.
     pub fn orders(&self, actor: &Actor, q: &OrderQuery) -> Page<OrderRow> {
-        let eq = |a: &str, b: &Option<String>| b.as_ref().is_none_or(|b| a.eq_ignore_ascii_case(b));
-        let matching: Vec<&super::ParentSlot> = self
-            .parents
-            .iter()
-            .rev()
-            .filter(|p| self.visible(actor, &p.order))
-            .filter(|p| q.status.is_none_or(|s| p.order.status == s))
-            .filter(|p| !q.active || !p.order.status.is_terminal())
-            .filter(|p| {
-                eq(&p.order.symbol, &q.symbol)
-                    && eq(&p.order.owner.user, &q.user)
-                    && eq(&p.order.owner.tenant, &q.tenant)
-            })
-            .filter(|p| q.algo.is_none_or(|a| p.order.algo == a))
-            .collect();
+        let matching: Vec<&super::ParentSlot> =
+            self.parents.iter().rev().filter(|p| self.visible(actor, &p.order) && q.matches(&p.order)).collect();
         let total = matching.len();
         let limit = if q.limit == 0 { usize::MAX } else { q.limit };
         let items = matching.into_iter().skip(q.offset).take(limit).map(|p| self.row(p)).collect();
@@ -486,7 +540,9 @@ pub struct Engines {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerHealth {
-    /// `ok`, `memory` (no durable ledger attached) or `failed`.
+    /// `ok`, `memory` (no durable ledger attached), `unreachable` (its
+    /// database is down and being reconnected to: commands are refused) or
+    /// `failed` (stopped for good).
     pub status: String,
     /// Whether events are persisted before they are acknowledged.
     pub durable: bool,
@@ -494,6 +550,6 @@ pub struct LedgerHealth {
     pub last_fill_at: Option<Timestamp>,
     /// Last event sequence number recorded.
     pub last_seq: u64,
-    /// Why the ledger failed, if it did.
+    /// Why the ledger failed or is unreachable, if it is.
     pub error: Option<String>,
 }

@@ -6,6 +6,7 @@
 pub mod book;
 pub mod curve;
 pub mod flow;
+pub mod forecast;
 pub mod impact;
 pub mod intraday;
 pub mod profile;

@@ -222,6 +222,37 @@ impl Universe {
     pub fn routes(&self, instrument_index: usize) -> &[(VenueId, f64)] {
         &self.routes[instrument_index]
     }
+    /// This universe with `inst` in it: replacing the instrument of the same
+    /// symbol, or added. Its venues must be in the universe and of its asset class.
+    pub fn with_instrument(&self, inst: Instrument) -> Result<Universe, String> {
+        let mut route = Vec::with_capacity(inst.venues.len());
+        for name in &inst.venues {
+            let id = self.venue_id(name).ok_or_else(|| format!("{}: unknown venue '{name}'", inst.symbol))?;
+            let v = self.venue(id);
+            if v.asset_class != inst.asset_class {
+                return Err(format!("{}: venue '{name}' is not a {} venue", inst.symbol, inst.asset_class.as_str()));
+            }
+            route.push((id, v.market_share));
+        }
+        let total: f64 = route.iter().map(|r| r.1).sum();
+        if route.is_empty() || total <= 0.0 {
+            return Err(format!("{}: no venue with a market share to trade on", inst.symbol));
+        }
+        route.iter_mut().for_each(|r| r.1 /= total);
+        let mut out = self.clone();
+        match out.instrument_index(&inst.symbol) {
+            Some(i) => {
+                out.instruments[i] = inst;
+                out.routes[i] = route;
+            }
+            None => {
+                out.instruments.push(inst);
+                out.routes.push(route);
+            }
+        }
+        Ok(out)
+    }
+
     /// The error message for an unknown symbol, listing what is known.
     pub fn unknown_symbol(&self, symbol: &str) -> String {
         let known: Vec<&str> = self.instruments.iter().map(|i| &*i.symbol).collect();

@@ -4,6 +4,7 @@
 pub mod human;
 pub mod ids;
 pub mod instrument;
+pub mod names;
 pub mod num;
 pub mod order;
 pub mod queue;
@@ -12,6 +13,7 @@ pub mod time;
 
 pub use ids::{ChildId, FillId, ParentId};
 pub use instrument::{AssetClass, Calendar, Fee, Instrument, Name, Venue};
+pub use names::check_name;
 pub use num::{Money, NumError, Price, Qty, Rounding, vwap};
 pub use order::{
     AlgoKind, ChildOrder, ChildStatus, Fill, IllegalTransition, Liquidity, OrderType, Owner, ParentOrder, ParentStatus,

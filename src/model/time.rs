@@ -76,6 +76,11 @@ impl Timestamp {
     pub fn from_utc(dt: DateTime<Utc>) -> Self {
         Timestamp(dt.timestamp_nanos_opt().unwrap_or(0))
     }
+    /// A UTC time, `None` outside what nanoseconds in an i64 can hold
+    /// (1677-09-21 to 2262-04-11).
+    pub fn checked_from_utc(dt: DateTime<Utc>) -> Option<Self> {
+        dt.timestamp_nanos_opt().map(Timestamp)
+    }
     /// Exchange-local date and time in `tz` to UTC. Ambiguous local times (DST
     /// fall-back) take the earlier instant; nonexistent ones (spring-forward) the later.
     pub fn from_local(tz: Tz, date: NaiveDate, time: NaiveTime) -> Self {
@@ -139,6 +144,24 @@ impl Sub for Timestamp {
     }
 }
 
+/// Parses a trading date written `YYYY-MM-DD` with a four-digit year
+/// between 1970 and 2261 (simulated time is nanoseconds in an i64); the
+/// error says what is allowed. `26-11-25` is refused, not read as year 26.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let t = s.trim();
+    let bad = || format!("'{s}' is not a date; allowed: YYYY-MM-DD with a year from 1970 to 2261");
+    let shaped = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    if !shaped {
+        return Err(bad());
+    }
+    let d = NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| bad())?;
+    if !(1970..=2261).contains(&chrono::Datelike::year(&d)) {
+        return Err(bad());
+    }
+    Ok(d)
+}
+
 /// Parses `HH:MM` or `HH:MM:SS` as a local wall-clock time.
 pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M").or_else(|_| NaiveTime::parse_from_str(s.trim(), "%H:%M:%S")).ok()
@@ -147,6 +170,14 @@ pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_need_four_digit_years_in_range() {
+        assert_eq!(parse_date(" 2026-11-25 ").unwrap(), NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
+        for bad in ["26-11-25", "2026-11-31", "2026-1-5", "0026-11-25", "2300-01-01", "2026/11/25", ""] {
+            assert!(parse_date(bad).unwrap_err().contains("allowed: YYYY-MM-DD"), "{bad}");
+        }
+    }
 
     #[test]
     fn new_york_open_is_explicit_about_dst() {

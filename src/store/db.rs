@@ -62,6 +62,15 @@ impl Backend {
         sqlx::query(AssertSqlSafe(self.sql(sql)))
     }
 
+    /// SQL for the database's clock in Unix milliseconds: leases are judged
+    /// by one clock, whatever the hosts' clocks say.
+    pub(crate) fn now_ms(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS BIGINT)",
+            Backend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)",
+        }
+    }
+
     /// The statement that opens a write transaction. SQLite takes the write
     /// lock at once so two writers wait for each other instead of failing.
     pub(crate) fn begin_write(self) -> &'static str {
@@ -121,6 +130,14 @@ pub(crate) fn unusable_reason(e: &sqlx::Error) -> Option<String> {
     if text.contains("not a database") || text.contains("file is encrypted") {
         return Some("the file is not an SQLite database (corrupt or something else); nothing was changed".into());
     }
+    if text.contains("readonly database") || text.contains("read-only") {
+        return Some(
+            "is read-only for this process; blotter writes to a ledger even to read it (the schema check, \
+             SQLite's write-ahead log beside the file): give it write access to the file and its directory, \
+             or work on a copy; nothing was changed"
+                .into(),
+        );
+    }
     if text.contains("malformed") || text.contains("corrupt") {
         return Some(format!("the database is damaged ({e}); nothing was changed; restore it from a backup"));
     }
@@ -135,6 +152,13 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_only_ledger_is_explained() {
+        let e = sqlx::Error::Protocol("attempt to write a readonly database".into());
+        let why = unusable_reason(&e).unwrap();
+        assert!(why.starts_with("is read-only for this process") && why.contains("write access"), "{why}");
+    }
 
     #[test]
     fn placeholders_follow_the_dialect() {

@@ -92,7 +92,7 @@ fn order_cells(o: &LedgerOrder) -> Vec<String> {
 fn fill_cells(o: &LedgerOrder, f: &Fill) -> Vec<String> {
     vec![
         format!("E{}-{}", o.engine, f.id),
-        format!("E{}-{}", o.engine, f.child),
+        f.child.to_string(),
         f.venue.to_string(),
         f.side.to_string(),
         f.px.to_string(),

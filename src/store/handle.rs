@@ -16,6 +16,7 @@ use super::{Backend, DbTarget, StoreError, wall_ms};
 use crate::engine::Actor;
 use sqlx::{AnyConnection, AnyPool};
 use std::future::Future;
+use std::sync::{Arc, OnceLock};
 
 /// A cheap, cloneable async handle on an open ledger (`Ledger::handle`).
 #[derive(Clone)]
@@ -23,6 +24,11 @@ pub struct LedgerHandle {
     pool: AnyPool,
     target: DbTarget,
     rt: tokio::runtime::Handle,
+    /// The desk's notices, once someone listens (one connection per ledger).
+    notices: Arc<OnceLock<tokio::sync::broadcast::Sender<super::relay::Notice>>>,
+    /// Connections holding the desk's control lock (`guard`), once needed.
+    holds: Arc<OnceLock<AnyPool>>,
+    outage: Arc<super::outage::Outage>,
 }
 
 impl std::fmt::Debug for LedgerHandle {
@@ -35,8 +41,36 @@ impl std::fmt::Debug for LedgerHandle {
 pub(crate) const RETRIES: usize = 20;
 
 impl LedgerHandle {
-    pub(crate) fn new(pool: AnyPool, target: DbTarget, rt: tokio::runtime::Handle) -> LedgerHandle {
-        LedgerHandle { pool, target, rt }
+    pub(crate) fn new(
+        pool: AnyPool,
+        target: DbTarget,
+        rt: tokio::runtime::Handle,
+        notices: Arc<OnceLock<tokio::sync::broadcast::Sender<super::relay::Notice>>>,
+        holds: Arc<OnceLock<AnyPool>>,
+        outage: Arc<super::outage::Outage>,
+    ) -> LedgerHandle {
+        LedgerHandle { pool, target, rt, notices, holds, outage }
+    }
+
+    /// Whether the database is reachable: callers that would wait on it
+    /// answer at once during an outage.
+    pub fn outage(&self) -> &super::outage::Outage {
+        &self.outage
+    }
+
+    /// The outage being waited out, shared with background tasks.
+    pub(crate) fn outage_arc(&self) -> Arc<super::outage::Outage> {
+        Arc::clone(&self.outage)
+    }
+
+    /// Where the desk's control lock is held from (`guard`).
+    pub(crate) fn hold_pool(&self) -> &OnceLock<AnyPool> {
+        &self.holds
+    }
+
+    /// Where the desk's notices are relayed from (`relay`).
+    pub(crate) fn listener(&self) -> &OnceLock<tokio::sync::broadcast::Sender<super::relay::Notice>> {
+        &self.notices
     }
 
     /// The database.
@@ -159,5 +193,5 @@ pub(crate) async fn append_wide(tx: &mut AnyConnection, b: Backend, records: &[W
     let first: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(n), 0) + 1 FROM audit WHERE engine_id = 0").fetch_one(&mut *tx).await?;
     let vals = records.iter().zip(first..).map(|(r, n)| r.vals(n)).collect();
-    rows::insert(tx, b, "audit", super::writer::AUDIT_COLS, "", vals).await
+    rows::insert(tx, b, "audit", super::rows::AUDIT_COLS, "", vals).await
 }

@@ -7,243 +7,14 @@
 //! carries a heartbeat. Every commit checks the owner, so a process that lost
 //! its engine to a recovery elsewhere cannot write another event for it.
 
+use super::lease::{LEASE_MS, Liveness, host, liveness_cols, machine, owner_token};
+use super::record::{Batch, EngineRef, EngineSpec, to_json};
 use super::writer::{self, Msg};
 use super::{DbTarget, StoreError, db, migrate, wall_ms};
-use crate::engine::{Actor, Command, EngineConfig, EngineEvent, Reject};
-use crate::market::MarketParams;
-use crate::model::{ParentId, ParentOrder, Timestamp};
-use crate::risk::{RiskBook, RiskConfig};
-use crate::tca::Summary;
-use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use crate::engine::EngineEvent;
 use sqlx::AnyPool;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use tokio::sync::mpsc::UnboundedSender;
-
-/// An engine registered in the ledger, as the process writing it knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineRef {
-    /// Ledger-wide engine number (`E3`).
-    pub id: i64,
-    /// This process's claim on it.
-    pub(crate) owner: String,
-}
-
-impl std::fmt::Display for EngineRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "E{}", self.id)
-    }
-}
-
-/// A recorded-data file replayed instead of the synthetic market (the `run` flags).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplaySource {
-    /// Instrument it replaces.
-    pub symbol: String,
-    /// Trades file.
-    pub trades: std::path::PathBuf,
-    /// Quotes file.
-    pub quotes: Option<std::path::PathBuf>,
-    /// `auto`, `csv`, `lobster` or `bars`.
-    pub format: String,
-    /// Venue it is replayed on.
-    pub venue: Option<String>,
-}
-
-/// Where an engine's market came from, beyond seed and date.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Sources {
-    /// TOML merged over the built-in universe.
-    pub universe: Option<String>,
-    /// Recorded data replayed, per instrument.
-    pub replay: Vec<ReplaySource>,
-}
-
-/// Everything needed to rebuild an engine after a restart.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EngineSpec {
-    /// Tenant that started it.
-    pub tenant: String,
-    /// User that started it.
-    pub user: String,
-    /// Seed of the simulated market.
-    pub seed: u64,
-    /// Trading date.
-    pub date: NaiveDate,
-    /// Instruments simulated (`None` = the whole universe).
-    pub symbols: Option<Vec<String>>,
-    /// TOML merged over the built-in universe, if any.
-    pub universe: Option<String>,
-    /// Recorded data replayed (the files are read again on a restart).
-    pub replay: Vec<ReplaySource>,
-    /// Market model coefficients.
-    pub market: MarketParams,
-    /// Risk configuration at start-up.
-    pub risk: RiskConfig,
-    /// Simulated time when it started.
-    pub origin: Timestamp,
-}
-
-impl EngineSpec {
-    /// The spec of an engine built from `cfg`, started by `actor` at simulated time `origin`.
-    pub fn new(cfg: &EngineConfig, sources: Sources, actor: &Actor, origin: Timestamp) -> EngineSpec {
-        EngineSpec {
-            tenant: actor.tenant.to_string(),
-            user: actor.user.to_string(),
-            seed: cfg.seed,
-            date: cfg.date,
-            symbols: cfg.symbols.clone(),
-            universe: sources.universe,
-            replay: sources.replay,
-            market: cfg.market.clone(),
-            risk: cfg.risk.clone(),
-            origin,
-        }
-    }
-
-    /// The engine configuration it describes; recorded data is read again from its files.
-    pub fn config(&self, universe: &crate::market::Universe) -> Result<EngineConfig, String> {
-        let mut cfg = EngineConfig::new(self.seed, self.date);
-        cfg.symbols = self.symbols.clone();
-        cfg.market = self.market.clone();
-        cfg.risk = self.risk.clone();
-        for r in &self.replay {
-            use crate::market::replay::{Format, Recording};
-            let inst = universe.instrument(&r.symbol).ok_or_else(|| format!("unknown symbol {}", r.symbol))?;
-            let tz = crate::market::session::tz_of(inst.calendar);
-            let format = Format::parse(&r.format, &r.trades)?;
-            let mut rec = Recording::load(&r.trades, r.quotes.as_deref(), format, Some(self.date), tz)
-                .map_err(|e| format!("recorded data {}: {e}", r.trades.display()))?;
-            rec.venue = r.venue.clone();
-            cfg.recordings.insert(inst.symbol.to_string(), std::sync::Arc::new(rec));
-        }
-        Ok(cfg)
-    }
-}
-
-/// Whether an audited action went through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Done.
-    Ok,
-    /// Refused (permissions, validation, state).
-    Refused,
-}
-
-impl Outcome {
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::Refused => "refused",
-        }
-    }
-}
-
-/// One audit record: who did what to which order, and how it ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditEntry {
-    /// Wall-clock milliseconds.
-    pub at: i64,
-    /// Simulated time, when an engine was involved.
-    pub sim_ts: Option<Timestamp>,
-    /// Who.
-    pub actor: Actor,
-    /// What (`submit`, `cancel`, `recover`...).
-    pub action: String,
-    /// Which order.
-    pub parent: Option<ParentId>,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// Refusal code.
-    pub code: Option<String>,
-    /// The command as JSON, or the refusal message.
-    pub detail: String,
-}
-
-impl AuditEntry {
-    /// The record of a command applied to an engine at `sim_ts`.
-    pub fn command(
-        actor: &Actor,
-        cmd: &Command,
-        result: &Result<Option<ParentId>, Reject>,
-        sim_ts: Timestamp,
-    ) -> AuditEntry {
-        let json = serde_json::to_value(cmd).unwrap_or_default();
-        let action = json.get("cmd").and_then(|v| v.as_str()).unwrap_or("command").to_string();
-        let target = match cmd {
-            Command::Amend { id, .. } | Command::Cancel { id } | Command::Pause { id } | Command::Resume { id } => {
-                Some(*id)
-            }
-            _ => None,
-        };
-        let (outcome, code, detail, parent) = match result {
-            Ok(id) => (Outcome::Ok, None, json.to_string(), id.or(target)),
-            Err(r) => (Outcome::Refused, Some(r.code.as_str().to_string()), r.to_string(), target),
-        };
-        AuditEntry { at: wall_ms(), sim_ts: Some(sim_ts), actor: actor.clone(), action, parent, outcome, code, detail }
-    }
-
-    /// A record of something done outside the engine's commands (recover, stop...).
-    pub fn action(actor: &Actor, action: &str, parent: Option<ParentId>, detail: impl Into<String>) -> AuditEntry {
-        AuditEntry {
-            at: wall_ms(),
-            sim_ts: None,
-            actor: actor.clone(),
-            action: action.to_string(),
-            parent,
-            outcome: Outcome::Ok,
-            code: None,
-            detail: detail.into(),
-        }
-    }
-}
-
-/// Post-trade figures of a finished order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TcaRecord {
-    /// The order as it finished.
-    pub order: ParentOrder,
-    /// Its figures.
-    pub summary: Summary,
-}
-
-/// What one commit covers for one engine: the events the engine emitted, in
-/// order, and what the driver adds about them.
-#[derive(Debug, Clone)]
-pub struct Batch {
-    /// The engine.
-    pub engine: EngineRef,
-    /// Events, in sequence order.
-    pub events: Vec<EngineEvent>,
-    /// Audit records.
-    pub audit: Vec<AuditEntry>,
-    /// TCA of orders that finished.
-    pub tca: Vec<TcaRecord>,
-    /// The engine's simulated clock (where a restart resumes).
-    pub sim_now: Option<Timestamp>,
-    /// The engine's risk state, when the driver can see it.
-    pub risk: Option<RiskBook>,
-    /// Changes to the desk's risk controls among the events, recorded in
-    /// the desk's tables (only the desk's own engines, `serve`, fill it).
-    pub controls: Vec<super::controls::ControlRecord>,
-}
-
-impl Batch {
-    /// A batch of events alone.
-    pub fn events(engine: &EngineRef, events: Vec<EngineEvent>) -> Batch {
-        Batch {
-            engine: engine.clone(),
-            events,
-            audit: Vec::new(),
-            tca: Vec::new(),
-            sim_now: None,
-            risk: None,
-            controls: Vec::new(),
-        }
-    }
-}
 
 /// The promise of a commit: resolves to the batch's events once they are
 /// durable (or to the error that stopped them).
@@ -274,6 +45,16 @@ pub struct Ledger {
     target: DbTarget,
     tx: Option<UnboundedSender<Msg>>,
     writer: Option<tokio::task::JoinHandle<()>>,
+    /// The lease this process keeps on the engines it registers or takes over.
+    lease_ms: std::sync::atomic::AtomicI64,
+    /// Engines this process lost to another (a forced takeover elsewhere).
+    fenced: tokio::sync::watch::Sender<std::collections::BTreeSet<i64>>,
+    /// The desk's notices, shared by every handle (`relay`).
+    notices: std::sync::Arc<std::sync::OnceLock<tokio::sync::broadcast::Sender<super::relay::Notice>>>,
+    /// Connections holding the desk's control lock, shared by every handle (`guard`).
+    holds: std::sync::Arc<std::sync::OnceLock<AnyPool>>,
+    /// Whether the database is reachable (`outage`), shared by every handle.
+    outage: std::sync::Arc<super::outage::Outage>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -282,8 +63,9 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
-/// How long an engine counts as running after its last heartbeat.
-pub const LEASE_MS: i64 = 5_000;
+/// The shortest lease: heartbeats go out four times per lease, and more
+/// often than every 50 ms would only load the database.
+pub const MIN_LEASE_MS: i64 = 200;
 
 impl Ledger {
     /// Opens the ledger named by a `--db` value, or the default one (creating
@@ -317,13 +99,48 @@ impl Ledger {
             Ok::<_, StoreError>(pool)
         })?;
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let writer = rt.spawn(writer::run(pool.clone(), target.backend(), rx));
-        Ok(Ledger { rt: Some(rt), pool, target: target.clone(), tx: Some(tx), writer: Some(writer) })
+        let (fenced, _) = tokio::sync::watch::channel(std::collections::BTreeSet::new());
+        let outage = std::sync::Arc::default();
+        let writer =
+            rt.spawn(writer::run(pool.clone(), target.backend(), rx, fenced.clone(), std::sync::Arc::clone(&outage)));
+        Ok(Ledger {
+            rt: Some(rt),
+            pool,
+            target: target.clone(),
+            tx: Some(tx),
+            writer: Some(writer),
+            lease_ms: std::sync::atomic::AtomicI64::new(LEASE_MS),
+            fenced,
+            notices: std::sync::Arc::default(),
+            holds: std::sync::Arc::default(),
+            outage,
+        })
     }
 
     /// The database.
     pub fn target(&self) -> &DbTarget {
         &self.target
+    }
+
+    /// The lease this process keeps on the engines it registers or takes
+    /// over from now on (default `LEASE_MS`): another process may take an
+    /// engine over once its heartbeat is older than that. Heartbeats go out
+    /// four times per lease.
+    pub fn set_lease(&self, lease: std::time::Duration) {
+        let ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX).max(MIN_LEASE_MS);
+        self.lease_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The engines this process has lost to another process since it opened
+    /// the ledger (their commits and heartbeats were refused): whoever runs
+    /// them must stop.
+    pub fn fenced(&self) -> tokio::sync::watch::Receiver<std::collections::BTreeSet<i64>> {
+        self.fenced.subscribe()
+    }
+
+    /// The lease given to the engines this process registers or takes over, in milliseconds.
+    pub fn lease_ms(&self) -> i64 {
+        self.lease_ms.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The connection pool, for async callers (queries run on any tokio runtime).
@@ -335,7 +152,19 @@ impl Ledger {
     /// ledger's own runtime, whatever runtime awaits them.
     pub fn handle(&self) -> super::handle::LedgerHandle {
         let Some(rt) = &self.rt else { unreachable!("the runtime lives as long as the ledger") };
-        super::handle::LedgerHandle::new(self.pool.clone(), self.target.clone(), rt.handle().clone())
+        super::handle::LedgerHandle::new(
+            self.pool.clone(),
+            self.target.clone(),
+            rt.handle().clone(),
+            std::sync::Arc::clone(&self.notices),
+            std::sync::Arc::clone(&self.holds),
+            std::sync::Arc::clone(&self.outage),
+        )
+    }
+
+    /// Whether the database is reachable (an outage the writer is waiting out).
+    pub fn outage(&self) -> &super::outage::Outage {
+        &self.outage
     }
 
     /// Runs a future on the ledger's runtime and waits for it. From inside an
@@ -372,6 +201,7 @@ impl Ledger {
     /// Registers a new engine owned by this process.
     pub fn register(&self, spec: &EngineSpec) -> Result<EngineRef, StoreError> {
         let owner = owner_token();
+        let lease_ms = self.lease_ms();
         let (symbols, market, risk) = (to_json(&spec.symbols), to_json(&spec.market), to_json(&spec.risk));
         let replay = if spec.replay.is_empty() { None } else { Some(to_json(&spec.replay)) };
         let backend = self.target.backend();
@@ -383,12 +213,15 @@ impl Ledger {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(|e| StoreError::db("allocating an engine number", e))?;
-                let now = wall_ms();
+                let sql = format!(
+                    "INSERT INTO engines (id, tenant, user_name, seed, trade_date, symbols, universe, replay, \
+                     market, risk_config, risk_book, created_at, owner, host, machine, pid, heartbeat_at, lease_ms, \
+                     stopped_at, last_seq, last_fill, last_audit, sim_now) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, {}, ?, NULL, 0, 0, 0, ?)",
+                    backend.now_ms()
+                );
                 let res = backend
-                    .q("INSERT INTO engines (id, tenant, user_name, seed, trade_date, symbols, universe, replay, \
-                        market, risk_config, risk_book, created_at, owner, host, pid, heartbeat_at, stopped_at, \
-                        last_seq, last_fill, last_audit, sim_now) \
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)")
+                    .q(&sql)
                     .bind(next)
                     .bind(spec.tenant.clone())
                     .bind(spec.user.clone())
@@ -400,11 +233,12 @@ impl Ledger {
                     .bind(replay.clone())
                     .bind(market.clone())
                     .bind(risk.clone())
-                    .bind(now)
+                    .bind(wall_ms())
                     .bind(owner.clone())
                     .bind(host())
+                    .bind(machine())
                     .bind(i64::from(std::process::id()))
-                    .bind(now)
+                    .bind(lease_ms)
                     .bind(spec.origin.0)
                     .execute(&self.pool)
                     .await;
@@ -416,43 +250,48 @@ impl Ledger {
             }
             Err(StoreError::Busy("could not allocate an engine number after 20 attempts".into()))
         })?;
-        let eref = EngineRef { id, owner };
+        let eref = EngineRef { id, owner, lease_ms };
         self.send(Msg::Adopt(eref.clone()))?;
         Ok(eref)
     }
 
-    /// Takes over an engine whose process is gone (`force`: even if it looks alive).
+    /// Takes over an engine whose process is gone (`force`: even if it looks
+    /// alive, which fences the process still running it out: its next write
+    /// is refused).
     pub fn take_over(&self, id: i64, force: bool) -> Result<EngineRef, StoreError> {
         let backend = self.target.backend();
+        let lease_ms = self.lease_ms();
         let eref = self.block_on(async {
+            let sql = format!("SELECT owner, {} FROM engines WHERE id = ?", liveness_cols(backend));
             let row = backend
-                .q("SELECT owner, host, pid, heartbeat_at, stopped_at FROM engines WHERE id = ?")
+                .q(&sql)
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(|e| StoreError::db("reading the engine", e))?
                 .ok_or_else(|| StoreError::NotFound(format!("no engine E{id}")))?;
-            let col = super::rows::col::<String>;
-            let old = col(&row, "owner")?;
-            let liveness = Liveness {
-                host: col(&row, "host")?,
-                pid: super::rows::col(&row, "pid")?,
-                heartbeat_at: super::rows::col(&row, "heartbeat_at")?,
-                stopped: super::rows::col::<Option<i64>>(&row, "stopped_at")?.is_some(),
-            };
-            if !force && let Some(why) = liveness.running(wall_ms()) {
+            let old: String = super::rows::col(&row, "owner")?;
+            let (liveness, now) = Liveness::from_row(&row)?;
+            if !force && let Some(why) = liveness.running(now) {
                 return Err(StoreError::Busy(format!(
                     "engine E{id} is still running ({why}); stop it first, or pass --force if it is gone"
                 )));
             }
             let owner = owner_token();
+            // Only if nobody else took it since it was read: two processes
+            // racing for a dead engine cannot both win.
+            let sql = format!(
+                "UPDATE engines SET owner = ?, host = ?, machine = ?, pid = ?, heartbeat_at = {}, lease_ms = ?, \
+                 stopped_at = NULL WHERE id = ? AND owner = ?",
+                backend.now_ms()
+            );
             let n = backend
-                .q("UPDATE engines SET owner = ?, host = ?, pid = ?, heartbeat_at = ?, stopped_at = NULL \
-                    WHERE id = ? AND owner = ?")
+                .q(&sql)
                 .bind(owner.clone())
                 .bind(host())
+                .bind(machine())
                 .bind(i64::from(std::process::id()))
-                .bind(wall_ms())
+                .bind(lease_ms)
                 .bind(id)
                 .bind(old)
                 .execute(&self.pool)
@@ -462,10 +301,17 @@ impl Ledger {
             if n != 1 {
                 return Err(StoreError::Busy(format!("another process took over engine E{id} at the same time")));
             }
-            Ok(EngineRef { id, owner })
+            Ok(EngineRef { id, owner, lease_ms })
         })?;
         self.send(Msg::Adopt(eref.clone()))?;
         Ok(eref)
+    }
+
+    /// Stops keeping an engine whose row this process removed.
+    pub(crate) fn forget(&self, engine: &EngineRef) -> Result<(), StoreError> {
+        let (ack, rx) = mpsc::sync_channel(1);
+        self.send(Msg::Forget(engine.clone(), ack))?;
+        rx.recv().unwrap_or(Err(StoreError::Closed))
     }
 
     /// Marks an engine cleanly stopped once everything submitted before is committed.
@@ -492,93 +338,5 @@ impl Drop for Ledger {
             }
             rt.block_on(self.pool.close());
         }
-    }
-}
-
-/// What the ledger knows about whether an engine's process is alive.
-#[derive(Debug, Clone)]
-pub(crate) struct Liveness {
-    pub host: String,
-    pub pid: i64,
-    pub heartbeat_at: i64,
-    pub stopped: bool,
-}
-
-impl Liveness {
-    /// Why the engine counts as running at wall time `now`, or `None` if it does not.
-    pub fn running(&self, now: i64) -> Option<String> {
-        if self.stopped || now - self.heartbeat_at > LEASE_MS {
-            return None;
-        }
-        if self.host == host() && !pid_alive(self.pid) {
-            return None;
-        }
-        Some(format!(
-            "pid {} on {}, heartbeat {:.1} s ago",
-            self.pid,
-            self.host,
-            (now - self.heartbeat_at).max(0) as f64 / 1e3
-        ))
-    }
-}
-
-/// This machine's name.
-pub(crate) fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".into())
-}
-
-/// Whether a local process is alive (zombies count as gone). Without /proc
-/// the heartbeat lease alone decides.
-fn pid_alive(pid: i64) -> bool {
-    let stat = format!("/proc/{pid}/stat");
-    if !std::path::Path::new("/proc/self/stat").exists() {
-        return true;
-    }
-    match std::fs::read_to_string(stat) {
-        // The state letter follows the command name in parentheses.
-        Ok(s) => s.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()).is_some_and(|st| st != "Z"),
-        Err(_) => false,
-    }
-}
-
-fn owner_token() -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!("{}:{}:{}:{}", host(), std::process::id(), wall_ms(), N.fetch_add(1, Ordering::Relaxed))
-}
-
-/// JSON text of a value that always serialises (plain data).
-pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn liveness_needs_a_fresh_heartbeat_and_a_live_process() {
-        let now = wall_ms();
-        let me = Liveness { host: host(), pid: i64::from(std::process::id()), heartbeat_at: now, stopped: false };
-        assert!(me.running(now).is_some(), "this process is alive");
-        assert!(Liveness { stopped: true, ..me.clone() }.running(now).is_none());
-        assert!(Liveness { heartbeat_at: now - LEASE_MS - 1, ..me.clone() }.running(now).is_none());
-        assert!(Liveness { pid: i64::from(u32::MAX), ..me.clone() }.running(now).is_none(), "no such pid");
-        let elsewhere = Liveness { host: "another-host".into(), pid: 1, ..me };
-        assert!(elsewhere.running(now).unwrap().contains("another-host"));
-    }
-
-    #[test]
-    fn spec_round_trips_its_config() {
-        let mut cfg = EngineConfig::new(u64::MAX - 3, NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
-        cfg.symbols = Some(vec!["AAPL".into()]);
-        let spec = EngineSpec::new(&cfg, Sources::default(), &Actor::local(crate::model::Role::Advisor), Timestamp(5));
-        let back = spec.config(&crate::market::Universe::builtin()).unwrap();
-        assert_eq!((back.seed, back.date, back.symbols), (cfg.seed, cfg.date, cfg.symbols));
-        assert_eq!(spec.seed as i64 as u64, spec.seed, "the seed survives the signed column");
     }
 }

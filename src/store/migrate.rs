@@ -11,7 +11,12 @@ use sqlx::migrate::{MigrateError, Migration, MigrationType, Migrator};
 use sqlx::{AnyConnection, AnyPool, Connection, Row, SqlSafeStr};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
+
+/// The version of every migration this build applies, oldest first.
+pub fn versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.0).collect()
+}
 
 /// Our migration history table (not sqlx's default, so a shared PostgreSQL
 /// database used by another sqlx application does not mix histories).
@@ -22,6 +27,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "ledger", include_str!("../../migrations/0001_ledger.sql")),
     (2, "sidecar", include_str!("../../migrations/0002_sidecar.sql")),
     (3, "risk controls", include_str!("../../migrations/0003_risk_controls.sql")),
+    (4, "desk", include_str!("../../migrations/0004_desk.sql")),
 ];
 
 /// Tables the ledger creates; finding any of them without a history means the
@@ -40,6 +46,7 @@ const OURS: &[&str] = &[
     "risk_tenants",
     "risk_limits",
     "risk_changes",
+    "desk_commands",
 ];
 
 /// Refuses a database that is not empty and not a ledger this build can use,

@@ -13,7 +13,7 @@
 //! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
 //! `controls` (the desk's risk controls, restored on start),
 //! `query` (what the UI and API read), `config` (algorithm defaults),
-//! `recover` (restart after a crash),
+//! `recover` (restart after a crash), `outage` (waiting out a database outage),
 //! `export` (CSV/JSON), `sink` (for the embedded client);
 //! for the HTTP sidecar, `handle` (async access), `tokens`, `refusals` (the
 //! audit of refused requests), `served` (the engine `serve` resumes, its
@@ -22,18 +22,25 @@
 pub mod config;
 pub mod controls;
 mod db;
+pub mod desk;
 pub mod export;
+pub mod guard;
 pub mod handle;
+mod lease;
 mod ledger;
 mod location;
 mod migrate;
+pub mod outage;
 pub mod query;
+mod record;
 pub mod recorder;
 pub mod recover;
 pub mod refusals;
+pub mod relay;
 mod replica;
 mod risk_state;
 mod rows;
+mod serve_lock;
 pub mod served;
 pub mod sink;
 pub mod tca_groups;
@@ -42,10 +49,13 @@ mod writer;
 
 pub use db::Backend;
 pub use handle::{LedgerHandle, WideRecord};
-pub use ledger::{AuditEntry, Batch, EngineRef, EngineSpec, Ledger, ReplaySource, Sources, TcaRecord, Ticket};
+pub use lease::LEASE_MS;
+pub use ledger::{Ledger, MIN_LEASE_MS, Ticket};
 pub use location::{DbTarget, default_path};
-pub use migrate::SCHEMA_VERSION;
+pub use migrate::{SCHEMA_VERSION, versions as schema_versions};
+pub use record::{AuditEntry, Batch, EngineRef, EngineSpec, Outcome, ReplaySource, Sources, TcaRecord};
 pub use recorder::Recorder;
+pub use serve_lock::ServeLock;
 
 use std::fmt;
 

@@ -7,9 +7,9 @@
 //! (stopped, or no heartbeat within the lease) is reported `interrupted`: that
 //! is what a restart will make of it.
 
-use super::ledger::{LEASE_MS, Liveness};
+use super::lease::Liveness;
 use super::rows::{self, col, int};
-use super::{Backend, Ledger, StoreError, wall_ms};
+use super::{Backend, Ledger, StoreError};
 use crate::model::{ChildOrder, Fill, Money, ParentId, ParentOrder, ParentStatus, Price, Qty, Timestamp};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -219,20 +219,23 @@ impl Where {
 
 const OPEN: &str = "('pending', 'working')";
 
-fn order_where(f: &OrderFilter, stale_before: i64) -> Where {
+/// SQL true when the order's engine is no longer running: stopped, or its
+/// lease run out by the database's clock.
+fn engine_gone(b: Backend) -> String {
+    format!("(e.stopped_at IS NOT NULL OR e.heartbeat_at + e.lease_ms < {})", b.now_ms())
+}
+
+fn order_where(f: &OrderFilter, b: Backend) -> Where {
     use rows::Val::{I, T};
     let mut w = Where::default();
+    let gone = engine_gone(b);
     match f.status {
-        Some(ParentStatus::Interrupted) => w.add(
-            &format!(
-                "(p.status = 'interrupted' OR (p.status IN {OPEN} AND (e.stopped_at IS NOT NULL OR e.heartbeat_at < ?)))"
-            ),
-            [I(stale_before)],
-        ),
-        Some(s @ (ParentStatus::Working | ParentStatus::Pending)) => w.add(
-            "p.status = ? AND e.stopped_at IS NULL AND e.heartbeat_at >= ?",
-            [T(s.as_str().into()), I(stale_before)],
-        ),
+        Some(ParentStatus::Interrupted) => {
+            w.add(&format!("(p.status = 'interrupted' OR (p.status IN {OPEN} AND {gone}))"), [])
+        }
+        Some(s @ (ParentStatus::Working | ParentStatus::Pending)) => {
+            w.add(&format!("p.status = ? AND NOT {gone}"), [T(s.as_str().into())])
+        }
         Some(s) => w.add("p.status = ?", [T(s.as_str().into())]),
         None => {}
     }
@@ -257,21 +260,29 @@ fn order_where(f: &OrderFilter, stale_before: i64) -> Where {
     w
 }
 
-fn order_select() -> String {
+/// What `order_from_row` reads, from `ORDER_FROM`.
+pub(crate) fn order_columns(b: Backend) -> String {
     format!(
-        "SELECT {}, e.stopped_at AS e_stopped, e.heartbeat_at AS e_beat, t.interval_vwap AS t_vwap, \
-         t.arrival_bps AS t_arrival, t.vwap_bps AS t_vwap_bps, t.participation AS t_part \
-         FROM parents p JOIN engines e ON e.id = p.engine_id \
-         LEFT JOIN tca t ON t.engine_id = p.engine_id AND t.parent_id = p.id",
-        rows::select_list("p", rows::PARENT_COLS)
+        "{}, CASE WHEN {} THEN 1 ELSE 0 END AS e_gone, t.interval_vwap AS t_vwap, \
+         t.arrival_bps AS t_arrival, t.vwap_bps AS t_vwap_bps, t.participation AS t_part",
+        rows::select_list("p", rows::PARENT_COLS),
+        engine_gone(b)
     )
 }
 
-fn order_from_row(r: &AnyRow, stale_before: i64) -> Result<LedgerOrder, StoreError> {
+/// Orders with their engine and TCA.
+pub(crate) const ORDER_FROM: &str = "FROM parents p JOIN engines e ON e.id = p.engine_id \
+     LEFT JOIN tca t ON t.engine_id = p.engine_id AND t.parent_id = p.id";
+
+fn order_select(b: Backend) -> String {
+    format!("SELECT {} {ORDER_FROM}", order_columns(b))
+}
+
+pub(crate) fn order_from_row(r: &AnyRow) -> Result<LedgerOrder, StoreError> {
     let row = rows::parent_from_row(r)?;
     let engine: i64 = col(r, "engine_id")?;
     let mut order = row.order;
-    let dead = col::<Option<i64>>(r, "e_stopped")?.is_some() || col::<i64>(r, "e_beat")? < stale_before;
+    let dead = col::<i64>(r, "e_gone")? != 0;
     if dead && matches!(order.status, ParentStatus::Working | ParentStatus::Pending) {
         order.status = ParentStatus::Interrupted;
     }
@@ -286,7 +297,7 @@ fn order_from_row(r: &AnyRow, stale_before: i64) -> Result<LedgerOrder, StoreErr
     };
     Ok(LedgerOrder {
         engine,
-        reference: format!("E{engine}-{}", order.id),
+        reference: order.id.to_string(),
         avg_px: order.avg_px(),
         order,
         started_at: row.started_at,
@@ -294,14 +305,41 @@ fn order_from_row(r: &AnyRow, stale_before: i64) -> Result<LedgerOrder, StoreErr
     })
 }
 
+/// Order `n` of `engine` with its children and fills.
+pub(crate) async fn order_detail(
+    pool: &sqlx::AnyPool,
+    b: Backend,
+    engine: i64,
+    n: u64,
+) -> Result<Option<OrderDetail>, StoreError> {
+    let read = |e: sqlx::Error| StoreError::db("reading an order", e);
+    let sql = format!("{} WHERE p.engine_id = ? AND p.id = ?", order_select(b));
+    let Some(r) = b.q(&sql).bind(engine).bind(int(n)).fetch_optional(pool).await.map_err(read)? else {
+        return Ok(None);
+    };
+    let order = order_from_row(&r)?;
+    let sql = format!(
+        "SELECT {} FROM children WHERE engine_id = ? AND parent_id = ? ORDER BY seq",
+        rows::CHILD_COLS.join(", ")
+    );
+    let kids = b.q(&sql).bind(engine).bind(int(n)).fetch_all(pool).await.map_err(read)?;
+    let sql =
+        format!("SELECT {} FROM fills WHERE engine_id = ? AND parent_id = ? ORDER BY id", rows::FILL_COLS.join(", "));
+    let fills = b.q(&sql).bind(engine).bind(int(n)).fetch_all(pool).await.map_err(read)?;
+    Ok(Some(OrderDetail {
+        order,
+        children: kids.iter().map(rows::child_from_row).collect::<Result<_, _>>()?,
+        fills: fills.iter().map(rows::fill_from_row).collect::<Result<_, _>>()?,
+    }))
+}
+
 /// Parses an order reference `E3-P1`.
 pub fn parse_reference(s: &str) -> Result<(i64, ParentId), String> {
     let t = s.trim();
-    let err = || format!("'{t}' is not an order reference (expected e.g. E3-P1)");
-    let (e, p) = t.split_once('-').ok_or_else(err)?;
-    let engine = e.strip_prefix(['E', 'e']).and_then(|n| n.parse::<i64>().ok()).filter(|n| *n > 0).ok_or_else(err)?;
-    let parent: ParentId = p.parse().map_err(|_| err())?;
-    Ok((engine, parent))
+    match t.parse::<ParentId>() {
+        Ok(id) if id.is_qualified() => Ok((i64::from(id.engine), id)),
+        _ => Err(format!("'{t}' is not an order reference (expected e.g. E3-P1)")),
+    }
 }
 
 fn u(x: i64) -> u64 {
@@ -315,55 +353,32 @@ impl Ledger {
 
     /// Orders matching `f`, newest first.
     pub fn orders(&self, f: &OrderFilter) -> Result<Page<LedgerOrder>, StoreError> {
-        let stale = wall_ms() - LEASE_MS;
-        let w = order_where(f, stale);
         let b = self.backend();
+        let w = order_where(f, b);
         let read = |e: sqlx::Error| StoreError::db("listing orders", e);
         self.block_on(async {
             let count_sql = format!("SELECT COUNT(*) FROM parents p JOIN engines e ON e.id = p.engine_id {}", w.text());
             let row = w.bind(b.q(&count_sql)).fetch_one(self.pool()).await.map_err(read)?;
             let total: i64 = sqlx::Row::try_get(&row, 0).map_err(read)?;
             let mut sql =
-                format!("{} {} ORDER BY p.created_at DESC, p.engine_id DESC, p.id DESC", order_select(), w.text());
+                format!("{} {} ORDER BY p.created_at DESC, p.engine_id DESC, p.id DESC", order_select(b), w.text());
+            // The databases take signed 64-bit counts: larger ones mean "all".
+            let (limit, offset) =
+                (i64::try_from(f.limit).unwrap_or(i64::MAX), i64::try_from(f.offset).unwrap_or(i64::MAX));
             if f.limit > 0 {
-                sql.push_str(&format!(" LIMIT {} OFFSET {}", f.limit, f.offset));
+                sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
             } else if f.offset > 0 {
-                sql.push_str(&format!(" LIMIT {} OFFSET {}", i64::MAX, f.offset));
+                sql.push_str(&format!(" LIMIT {} OFFSET {offset}", i64::MAX));
             }
             let found = w.bind(b.q(&sql)).fetch_all(self.pool()).await.map_err(read)?;
-            let items = found.iter().map(|r| order_from_row(r, stale)).collect::<Result<Vec<_>, _>>()?;
+            let items = found.iter().map(order_from_row).collect::<Result<Vec<_>, _>>()?;
             Ok(Page { items, total: usize::try_from(total).unwrap_or(0), offset: f.offset })
         })
     }
 
     /// One order with its children and fills.
     pub fn order(&self, engine: i64, id: ParentId) -> Result<Option<OrderDetail>, StoreError> {
-        let stale = wall_ms() - LEASE_MS;
-        let b = self.backend();
-        let read = |e: sqlx::Error| StoreError::db("reading an order", e);
-        self.block_on(async {
-            let sql = format!("{} WHERE p.engine_id = ? AND p.id = ?", order_select());
-            let Some(r) = b.q(&sql).bind(engine).bind(int(id.n)).fetch_optional(self.pool()).await.map_err(read)?
-            else {
-                return Ok(None);
-            };
-            let order = order_from_row(&r, stale)?;
-            let sql = format!(
-                "SELECT {} FROM children WHERE engine_id = ? AND parent_id = ? ORDER BY seq",
-                rows::CHILD_COLS.join(", ")
-            );
-            let kids = b.q(&sql).bind(engine).bind(int(id.n)).fetch_all(self.pool()).await.map_err(read)?;
-            let sql = format!(
-                "SELECT {} FROM fills WHERE engine_id = ? AND parent_id = ? ORDER BY id",
-                rows::FILL_COLS.join(", ")
-            );
-            let fills = b.q(&sql).bind(engine).bind(int(id.n)).fetch_all(self.pool()).await.map_err(read)?;
-            Ok(Some(OrderDetail {
-                order,
-                children: kids.iter().map(rows::child_from_row).collect::<Result<_, _>>()?,
-                fills: fills.iter().map(rows::fill_from_row).collect::<Result<_, _>>()?,
-            }))
-        })
+        self.block_on(order_detail(self.pool(), self.backend(), engine, id.n))
     }
 
     /// Every fill of the orders matching `f` (same filters), oldest first.
@@ -500,25 +515,21 @@ impl Ledger {
         }
         let sql = format!(
             "SELECT e.id AS id, e.tenant AS tenant, e.user_name AS user_name, e.trade_date AS trade_date, \
-             e.host AS host, e.pid AS pid, e.heartbeat_at AS heartbeat_at, e.stopped_at AS stopped_at, \
+             e.host AS host, e.machine AS machine, e.pid AS pid, e.heartbeat_at AS heartbeat_at, \
+             e.lease_ms AS lease_ms, e.stopped_at AS stopped_at, {} AS db_now, \
              COUNT(*) AS open_orders FROM engines e JOIN parents p ON p.engine_id = e.id {} \
-             GROUP BY e.id, e.tenant, e.user_name, e.trade_date, e.host, e.pid, e.heartbeat_at, e.stopped_at \
-             ORDER BY e.id",
+             GROUP BY e.id, e.tenant, e.user_name, e.trade_date, e.host, e.machine, e.pid, e.heartbeat_at, \
+             e.lease_ms, e.stopped_at ORDER BY e.id",
+            b.now_ms(),
             w.text()
         );
         let found = self
             .block_on(w.bind(b.q(&sql)).fetch_all(self.pool()))
             .map_err(|e| StoreError::db("listing engines with open orders", e))?;
-        let now = wall_ms();
         found
             .iter()
             .map(|r| {
-                let live = Liveness {
-                    host: col(r, "host")?,
-                    pid: col(r, "pid")?,
-                    heartbeat_at: col(r, "heartbeat_at")?,
-                    stopped: col::<Option<i64>>(r, "stopped_at")?.is_some(),
-                };
+                let (live, now) = Liveness::from_row(r)?;
                 Ok(OpenEngine {
                     id: col(r, "id")?,
                     tenant: col(r, "tenant")?,
@@ -560,8 +571,8 @@ mod tests {
 
     #[test]
     fn references_parse() {
-        assert_eq!(parse_reference("E3-P17").unwrap(), (3, ParentId::local(17)));
-        assert_eq!(parse_reference(" e1-p2 ").unwrap(), (1, ParentId::local(2)));
+        assert_eq!(parse_reference("E3-P17").unwrap(), (3, ParentId::new(3, 17)));
+        assert_eq!(parse_reference(" e1-p2 ").unwrap(), (1, ParentId::new(1, 2)));
         for bad in ["P1", "E0-P1", "E1-C1", "E-P1", "3-P1"] {
             assert!(parse_reference(bad).unwrap_err().contains("expected e.g. E3-P1"), "{bad}");
         }

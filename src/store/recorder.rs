@@ -7,7 +7,8 @@
 //! batches commit (the writer groups whatever is waiting).
 
 use super::StoreError;
-use super::ledger::{AuditEntry, Batch, EngineRef, Ledger, TcaRecord, Ticket};
+use super::ledger::{Ledger, Ticket};
+use super::record::{AuditEntry, Batch, EngineRef, TcaRecord};
 use crate::engine::{Actor, Command, Engine, EngineEvent, EventKind, Reject};
 use crate::model::ParentId;
 use std::collections::VecDeque;

@@ -5,7 +5,7 @@
 //! interrupted) before anyone sees the engine. The user then resumes or
 //! cancels each interrupted order through the ordinary commands.
 
-use super::ledger::{AuditEntry, EngineSpec};
+use super::record::{AuditEntry, EngineSpec};
 use super::replica::ParentRow;
 use super::rows::{self, col};
 use super::{Ledger, Recorder, StoreError};

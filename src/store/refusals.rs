@@ -5,13 +5,18 @@
 //! commit), so a flood of rate-limited requests costs one sync per group, not
 //! one per request. The whole log (every engine's and engine 0's) is read
 //! back here for supervisors (`GET /v1/audit`).
+//!
+//! During a database outage refusals are kept in memory and written, in
+//! order, when it ends; the request is answered at once meanwhile.
 
 use super::StoreError;
 use super::db::is_unique_violation;
 use super::handle::{LedgerHandle, RETRIES, WideRecord, append_wide};
+use super::outage::{self, Backoff, Outage};
 use super::query::{AuditRow, Where};
 use super::rows::{self, col};
 use sqlx::{AnyPool, Connection};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most refusals in one transaction.
@@ -23,13 +28,18 @@ type Waiting = (WideRecord, oneshot::Sender<Result<(), StoreError>>);
 #[derive(Debug, Clone)]
 pub struct RefusalLog {
     tx: mpsc::UnboundedSender<Waiting>,
+    outage: Arc<Outage>,
 }
 
 impl RefusalLog {
-    /// Records one refusal; resolves once it is committed.
+    /// Records one refusal; resolves once it is committed, or at once while
+    /// the database is unreachable (it is kept and written when it returns).
     pub async fn record(&self, record: WideRecord) -> Result<(), StoreError> {
         let (ack, done) = oneshot::channel();
         self.tx.send((record, ack)).map_err(|_| StoreError::Closed)?;
+        if self.outage.down().is_some() {
+            return Ok(());
+        }
         done.await.map_err(|_| StoreError::Closed)?
     }
 }
@@ -39,12 +49,12 @@ impl LedgerHandle {
     /// every `RefusalLog` clone is dropped or the ledger closes.
     pub fn refusal_log(&self) -> RefusalLog {
         let (tx, rx) = mpsc::unbounded_channel();
-        self.spawn_task(write(self.pool(), self.backend(), rx));
-        RefusalLog { tx }
+        self.spawn_task(write(self.pool(), self.backend(), rx, self.outage_arc()));
+        RefusalLog { tx, outage: self.outage_arc() }
     }
 }
 
-async fn write(pool: AnyPool, b: super::Backend, mut rx: mpsc::UnboundedReceiver<Waiting>) {
+async fn write(pool: AnyPool, b: super::Backend, mut rx: mpsc::UnboundedReceiver<Waiting>, down: Arc<Outage>) {
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -54,7 +64,21 @@ async fn write(pool: AnyPool, b: super::Backend, mut rx: mpsc::UnboundedReceiver
             }
         }
         let records: Vec<WideRecord> = group.iter().map(|(r, _)| r.clone()).collect();
-        let result = commit(&pool, b, &records).await;
+        let mut backoff = Backoff::default();
+        let result = loop {
+            let r = commit(&pool, b, &records).await;
+            down.note(&r);
+            match r {
+                // Kept: the same records are tried again until the database returns.
+                Err(e) if outage::is_outage(&e) => {
+                    for (_, ack) in group.drain(..) {
+                        let _ = ack.send(Ok(()));
+                    }
+                    backoff.wait().await;
+                }
+                r => break r,
+            }
+        };
         for (_, ack) in group {
             let _ = ack.send(result.clone());
         }
@@ -64,7 +88,7 @@ async fn write(pool: AnyPool, b: super::Backend, mut rx: mpsc::UnboundedReceiver
 async fn commit(pool: &AnyPool, b: super::Backend, records: &[WideRecord]) -> Result<(), StoreError> {
     let db = |e: sqlx::Error| StoreError::db("writing the audit log", e);
     for _ in 0..RETRIES {
-        let mut conn = pool.acquire().await.map_err(db)?;
+        let mut conn = outage::within("writing the audit log", async { pool.acquire().await.map_err(db) }).await?;
         let mut tx = conn.begin_with(b.begin_write()).await.map_err(db)?;
         match append_wide(&mut tx, b, records).await {
             Ok(()) => return tx.commit().await.map_err(db),

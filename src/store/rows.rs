@@ -4,7 +4,9 @@
 
 use super::StoreError;
 use super::db::Backend;
+use super::record::{AuditEntry, TcaRecord};
 use super::replica::ParentRow;
+use crate::engine::EngineEvent;
 use crate::model::{ChildId, ChildOrder, Fill, FillId, Money, Owner, ParentId, ParentOrder, Price, Qty, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -343,6 +345,107 @@ pub(crate) fn select_list(alias: &str, cols: &[&str]) -> String {
     cols.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
 }
 
+pub(crate) const EVENT_COLS: &[&str] = &["engine_id", "seq", "ts", "kind", "parent_id", "payload"];
+
+pub(crate) fn event_vals(engine: i64, ev: &EngineEvent) -> Result<Vec<Val>, StoreError> {
+    let payload = serde_json::to_string(ev).map_err(|e| StoreError::Data(format!("event {}: {e}", ev.seq)))?;
+    Ok(vec![
+        Val::I(engine),
+        Val::I(int(ev.seq)),
+        Val::I(ev.ts.0),
+        Val::T(kind_of(&payload).to_string()),
+        Val::NI(ev.kind.parent().map(|p| int(p.n))),
+        Val::T(payload),
+    ])
+}
+
+/// The `type` tag of a serialised event (serde writes it right after `seq` and `ts`).
+pub(crate) fn kind_of(payload: &str) -> &str {
+    const TAG: &str = "\"type\":\"";
+    payload.find(TAG).map(|i| &payload[i + TAG.len()..]).and_then(|rest| rest.split('"').next()).unwrap_or("unknown")
+}
+
+pub(crate) const AUDIT_COLS: &[&str] = &[
+    "engine_id",
+    "n",
+    "at",
+    "sim_ts",
+    "user_name",
+    "tenant",
+    "role",
+    "action",
+    "parent_id",
+    "outcome",
+    "code",
+    "detail",
+];
+
+pub(crate) fn audit_vals(engine: i64, n: u64, a: &AuditEntry) -> Vec<Val> {
+    vec![
+        Val::I(engine),
+        Val::I(int(n)),
+        Val::I(a.at),
+        Val::NI(a.sim_ts.map(|t| t.0)),
+        Val::T(a.actor.user.to_string()),
+        Val::T(a.actor.tenant.to_string()),
+        Val::T(a.actor.role.as_str().into()),
+        Val::T(a.action.clone()),
+        Val::NI(a.parent.map(|p| int(p.n))),
+        Val::T(a.outcome.as_str().into()),
+        Val::NT(a.code.clone()),
+        Val::T(a.detail.clone()),
+    ]
+}
+
+pub(crate) const TCA_COLS: &[&str] = &[
+    "engine_id",
+    "parent_id",
+    "algo",
+    "symbol",
+    "side",
+    "tenant",
+    "user_name",
+    "done_at",
+    "filled",
+    "notional",
+    "fees",
+    "arrival_px",
+    "interval_vwap",
+    "arrival_bps",
+    "vwap_bps",
+    "participation",
+    "detail",
+];
+
+pub(crate) const TCA_UPSERT: &str = "ON CONFLICT (engine_id, parent_id) DO UPDATE SET done_at = excluded.done_at, \
+    filled = excluded.filled, notional = excluded.notional, fees = excluded.fees, arrival_px = excluded.arrival_px, \
+    interval_vwap = excluded.interval_vwap, arrival_bps = excluded.arrival_bps, vwap_bps = excluded.vwap_bps, \
+    participation = excluded.participation, detail = excluded.detail";
+
+pub(crate) fn tca_vals(engine: i64, t: &TcaRecord) -> Vec<Val> {
+    let o = &t.order;
+    let s = &t.summary;
+    vec![
+        Val::I(engine),
+        Val::I(int(o.id.n)),
+        Val::T(o.algo.as_str().into()),
+        Val::T(o.symbol.to_string()),
+        Val::T(o.side.as_str().into()),
+        Val::T(o.owner.tenant.to_string()),
+        Val::T(o.owner.user.to_string()),
+        Val::I(o.done_at.unwrap_or(o.created_at).0),
+        Val::I(o.filled.raw()),
+        Val::I(o.notional.raw()),
+        Val::I(o.fees.raw()),
+        Val::NI(s.arrival_px.map(Price::raw)),
+        Val::NI(s.interval_vwap.map(Price::raw)),
+        Val::F(s.arrival_slippage_bps.filter(|x| x.is_finite())),
+        Val::F(s.vwap_slippage_bps.filter(|x| x.is_finite())),
+        Val::F(Some(if s.participation.is_finite() { s.participation } else { 0.0 })),
+        Val::T(super::record::to_json(s)),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,5 +459,17 @@ mod tests {
         assert_eq!(enum_parse::<Tif>("ioc", "tif").unwrap(), Tif::Ioc);
         let e = enum_parse::<Tif>("gtc", "time in force").unwrap_err();
         assert_eq!(e.to_string(), "ledger: stored data is inconsistent: 'gtc' is not a valid time in force");
+    }
+
+    #[test]
+    fn event_kind_comes_from_the_tag() {
+        let ev = EngineEvent {
+            seq: 4,
+            ts: Timestamp(9),
+            kind: crate::engine::EventKind::Paused { parent: ParentId::local(2) },
+        };
+        let payload = serde_json::to_string(&ev).unwrap();
+        assert_eq!(kind_of(&payload), "paused");
+        assert_eq!(kind_of("{}"), "unknown");
     }
 }

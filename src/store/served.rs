@@ -4,25 +4,17 @@
 //! restart, and the TCA of its finished orders, recorded beside the events
 //! (the event sink sees events only).
 
+use super::desk::{self, MarketKey};
 use super::handle::LedgerHandle;
-use super::ledger::{EngineRef, EngineSpec, Liveness, TcaRecord, to_json};
+use super::record::{EngineRef, EngineSpec, TcaRecord};
 use super::rows::{self, col, int};
-use super::{Ledger, StoreError, wall_ms};
+use super::{Ledger, StoreError};
 use crate::engine::{Actor, Engine, EngineEvent, RestoreReport};
 use crate::model::{ParentId, ParentStatus};
 use sqlx::Connection;
 use std::collections::BTreeSet;
 
-/// The last engine served with a given set-up.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServedEngine {
-    /// Engine number.
-    pub id: i64,
-    /// Why it counts as running, if it does (then it is not resumed).
-    pub running: Option<String>,
-}
-
-/// The engine a `serve` process runs.
+/// An engine a `serve` process runs, and how it came to run it.
 #[derive(Debug)]
 pub struct Served {
     /// The engine (resumed: its orders restored, its event sequence continued).
@@ -31,84 +23,157 @@ pub struct Served {
     pub eref: EngineRef,
     /// What the restore changed, when an earlier engine was resumed.
     pub resumed: Option<RestoreReport>,
-    /// The last served engine, passed over because another process still serves it (id, why).
-    pub passed_over: Option<(i64, String)>,
-    /// The engine's last event sequence number in the ledger when this
-    /// process took it over: events up to it are read back from the ledger.
+    /// Its last event sequence number when this process took it over (0 for
+    /// a new engine): events up to it are read back from the ledger.
     pub resumed_at: u64,
-    /// How many risk controls were brought back from the ledger.
+    /// How many of the desk's risk controls were applied to it from the ledger.
     pub controls: usize,
 }
 
+/// What a starting `serve` runs on its desk.
+#[derive(Debug)]
+pub struct DeskStart {
+    /// Where its new orders go: resumed, or new.
+    pub home: Served,
+    /// Engines nobody ran that still had open orders, taken over.
+    pub adopted: Vec<Served>,
+    /// What was started, resumed or left, and why.
+    pub notes: Vec<String>,
+}
+
 impl Ledger {
-    /// The engine `serve` runs on this ledger: the last one served with the
-    /// same market, resumed, when no other process runs it; otherwise `fresh`,
-    /// registered and marked as served. Audited as `actor`. Either way the
-    /// desk's risk controls, as supervisors last set them, are applied over
-    /// the start-up configuration (a restart never loosens a control), and
-    /// the engine records that it did (`ControlsRestored`, an alert).
-    pub fn open_served(&self, fresh: Engine, spec: &EngineSpec, actor: &Actor) -> Result<Served, StoreError> {
+    /// The engines a `serve` process runs on this ledger's desk (see
+    /// `store::desk`): the latest free engine with the market `spec`
+    /// describes, resumed, or `fresh`, registered as a new engine last (so a
+    /// refusal or failure before leaves none behind); and every other free
+    /// engine with open orders, taken over. Another market beside the same
+    /// day's engines is refused naming the engine, unless `new_engine`.
+    /// Without `adopt`, the engines with open orders are named, not taken
+    /// over. Audited as `actor`.
+    pub fn start_desk(
+        &self,
+        fresh: Engine,
+        spec: &EngineSpec,
+        actor: &Actor,
+        new_engine: bool,
+        adopt: bool,
+    ) -> Result<DeskStart, StoreError> {
+        let want = MarketKey::of(spec);
         // Read before anything is taken over: a ledger whose controls cannot
         // be read is not served at all rather than served without them.
         let controls = self.desk_controls()?.controls;
-        let mut passed_over = None;
-        let mut opened = None;
-        if let Some(last) = self.last_served(spec)? {
-            match last.running {
-                None => {
-                    let r = super::recover::recover(self, last.id, actor, false)?;
-                    let eref = r.recorder.engine_ref().clone();
-                    opened = Some((r.engine, eref, Some(r.report)));
-                }
-                Some(why) => passed_over = Some((last.id, why)),
+        let mut plan = desk::plan(&self.desk_engines()?, &want, new_engine).map_err(StoreError::Refused)?;
+        let mut notes = plan.notes;
+        if !adopt {
+            notes.retain(|n| !n.contains("taken over"));
+            for id in std::mem::take(&mut plan.adopt) {
+                notes.push(format!("engine E{id} has open orders and nobody runs it: blotter recover --engine E{id}"));
             }
         }
-        let (mut engine, eref, resumed) = match opened {
-            Some(o) => o,
+        let mut home = None;
+        if let Some(id) = plan.home {
+            match self.resume(id, actor) {
+                Ok(s) => home = Some(s),
+                // Taken by another instance starting at the same moment: start a new one.
+                Err(StoreError::Busy(why)) => notes.push(format!("engine E{id} was taken meanwhile ({why})")),
+                Err(e) => return Err(e),
+            }
+        }
+        let mut adopted = Vec::new();
+        for id in plan.adopt {
+            match self.resume(id, actor) {
+                Ok(s) => adopted.push(s),
+                Err(StoreError::Busy(why)) => notes.push(format!("engine E{id} was taken meanwhile ({why})")),
+                // One engine that cannot be rebuilt does not keep the desk down.
+                Err(e) => notes.push(format!(
+                    "engine E{id} could not be taken over ({e}); its orders stay in the ledger (blotter recover)"
+                )),
+            }
+        }
+        let mut home = match home {
+            Some(h) => h,
             None => {
                 let mut fresh = fresh;
                 let eref = self.register(spec)?;
-                fresh.set_number(super::rows::engine_number(eref.id)?).map_err(|e| StoreError::Data(e.to_string()))?;
-                self.mark_served(&eref)?;
-                (fresh, eref, None)
+                if let Err(e) = self.numbered(&mut fresh, &eref).and_then(|()| self.mark_served(&eref)) {
+                    let _ = self.discard(&eref);
+                    return Err(e);
+                }
+                notes.push(format!("engine E{} started: {}", eref.id, want.describe()));
+                Served { engine: fresh, eref, resumed: None, resumed_at: 0, controls: 0 }
             }
         };
-        let resumed_at = engine.event_count();
-        let n = controls.len();
-        engine.restore_controls(controls);
-        Ok(Served { engine, eref, resumed, passed_over, resumed_at, controls: n })
+        if home.resumed.is_none() {
+            // The desk's controls over the new engine's start-up configuration.
+            home.controls = controls.len();
+            home.engine.restore_controls(controls);
+        }
+        Ok(DeskStart { home, adopted, notes })
     }
 
-    /// The latest engine `serve` ran with the same market (seed, date,
-    /// instruments, built-in universe, model and risk configuration), if any.
-    pub fn last_served(&self, spec: &EngineSpec) -> Result<Option<ServedEngine>, StoreError> {
-        if spec.universe.is_some() || !spec.replay.is_empty() {
-            return Ok(None);
+    /// The engine `serve` runs on this ledger: the desk's home engine as
+    /// `start_desk` picks it, a new market allowed; engines with open
+    /// orders that nobody runs are left to the next `serve` or `recover`.
+    pub fn open_served(&self, fresh: Engine, spec: &EngineSpec, actor: &Actor) -> Result<Served, StoreError> {
+        let want = MarketKey::of(spec);
+        let controls = self.desk_controls()?.controls;
+        let free_same = self.desk_engines()?.into_iter().filter(|e| e.running.is_none() && e.market.same(&want));
+        if let Some(id) = free_same.map(|e| e.id).max() {
+            return self.resume(id, actor);
         }
-        let (symbols, market, risk) = (to_json(&spec.symbols), to_json(&spec.market), to_json(&spec.risk));
-        let (seed, date) = (spec.seed as i64, spec.date.to_string());
+        let mut fresh = fresh;
+        let eref = self.register(spec)?;
+        if let Err(e) = self.numbered(&mut fresh, &eref).and_then(|()| self.mark_served(&eref)) {
+            let _ = self.discard(&eref);
+            return Err(e);
+        }
+        fresh.restore_controls(controls.clone());
+        Ok(Served { engine: fresh, eref, resumed: None, resumed_at: 0, controls: controls.len() })
+    }
+
+    /// Takes engine `id` over from a process that is gone, rebuilds it, and
+    /// applies the desk's risk controls as supervisors last set them (a
+    /// restart or a takeover never loosens one; the engine records that it
+    /// did, `ControlsRestored`).
+    pub fn resume(&self, id: i64, actor: &Actor) -> Result<Served, StoreError> {
+        // Read before the engine is taken over: one whose controls cannot be
+        // read is left alone rather than run without them.
+        let controls = self.desk_controls()?.controls;
+        let mut r = super::recover::recover(self, id, actor, false)?;
+        let eref = r.recorder.engine_ref().clone();
+        let resumed_at = r.engine.event_count();
+        let n = controls.len();
+        r.engine.restore_controls(controls);
+        Ok(Served { engine: r.engine, eref, resumed: Some(r.report), resumed_at, controls: n })
+    }
+
+    /// Numbers a new engine as its registration.
+    fn numbered(&self, engine: &mut Engine, eref: &EngineRef) -> Result<(), StoreError> {
+        engine.set_number(rows::engine_number(eref.id)?).map_err(|e| StoreError::Data(e.to_string()))
+    }
+
+    /// Removes an engine this process registered and that never recorded
+    /// anything (a `serve` that failed to start): nothing is left to resume
+    /// in its place. An engine with any event or order is kept.
+    pub fn discard(&self, engine: &EngineRef) -> Result<bool, StoreError> {
         let b = self.target().backend();
-        let row = self
+        let n = self
             .block_on(
-                b.q("SELECT id, host, pid, heartbeat_at, stopped_at FROM engines WHERE kind = 'serve' AND seed = ? \
-                     AND trade_date = ? AND symbols = ? AND universe IS NULL AND replay IS NULL AND market = ? \
-                     AND risk_config = ? ORDER BY id DESC LIMIT 1")
-                    .bind(seed)
-                    .bind(date)
-                    .bind(symbols)
-                    .bind(market)
-                    .bind(risk)
-                    .fetch_optional(self.pool()),
+                b.q("DELETE FROM engines WHERE id = ? AND owner = ? AND last_seq = 0 \
+                     AND NOT EXISTS (SELECT 1 FROM parents WHERE engine_id = ?) \
+                     AND NOT EXISTS (SELECT 1 FROM audit WHERE engine_id = ?)")
+                    .bind(engine.id)
+                    .bind(engine.owner.clone())
+                    .bind(engine.id)
+                    .bind(engine.id)
+                    .execute(self.pool()),
             )
-            .map_err(|e| StoreError::db("looking for the served engine", e))?;
-        let Some(r) = row else { return Ok(None) };
-        let live = Liveness {
-            host: col(&r, "host")?,
-            pid: col(&r, "pid")?,
-            heartbeat_at: col(&r, "heartbeat_at")?,
-            stopped: col::<Option<i64>>(&r, "stopped_at")?.is_some(),
-        };
-        Ok(Some(ServedEngine { id: col(&r, "id")?, running: live.running(wall_ms()) }))
+            .map_err(|e| StoreError::db("removing the engine that did not start", e))?
+            .rows_affected();
+        if n == 1 {
+            self.forget(engine)?;
+        }
+        Ok(n == 1)
     }
 
     /// Marks an engine as run by `serve`.
@@ -195,12 +260,10 @@ impl LedgerHandle {
                 let finished = status.and_then(|s| s.parse::<ParentStatus>().ok());
                 if finished.is_some_and(ParentStatus::is_terminal) {
                     done.push(r.order.id);
-                    vals.push(super::writer::tca_vals(engine, r));
+                    vals.push(super::rows::tca_vals(engine, r));
                 }
             }
-            rows::insert(&mut tx, b, "tca", super::writer::TCA_COLS, super::writer::TCA_UPSERT, vals)
-                .await
-                .map_err(db)?;
+            rows::insert(&mut tx, b, "tca", super::rows::TCA_COLS, super::rows::TCA_UPSERT, vals).await.map_err(db)?;
             tx.commit().await.map_err(db)?;
             Ok(done)
         })

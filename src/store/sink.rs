@@ -4,7 +4,8 @@
 //! outcome, the refusal code); market-driven batches are audited only for the
 //! events that name an actor.
 
-use super::ledger::{AuditEntry, Batch, EngineRef, Ledger, Outcome};
+use super::ledger::Ledger;
+use super::record::{AuditEntry, Batch, EngineRef, Outcome};
 use crate::client::embedded::{Audit, Commit, EventSink};
 use crate::engine::{EngineEvent, EventKind};
 use crate::model::Timestamp;
@@ -49,6 +50,10 @@ impl EventSink for LedgerSink {
         // Handed to the writer now (which fixes the order); waited for later.
         let ticket = self.ledger.submit(batch);
         Box::new(move || ticket.wait().map(drop).map_err(|e| e.to_string()))
+    }
+
+    fn outage(&self) -> Option<String> {
+        self.ledger.outage().down().map(|d| d.describe())
     }
 }
 

@@ -6,14 +6,19 @@
 //! Each commit also checks that this process still owns every engine in it
 //! (fencing) and refuses events whose sequence numbers do not follow the last
 //! committed one, so nothing is recorded twice.
+//!
+//! A database outage does not fail the group: the writer keeps it and tries
+//! again with backoff until the database answers (`outage`), so a restart of
+//! PostgreSQL delays acknowledgements instead of stopping the engine for good.
 
 use super::db::Backend;
-use super::ledger::{AuditEntry, Batch, EngineRef, TcaRecord};
+use super::outage::{self, Backoff, Outage};
+use super::record::{Batch, EngineRef};
 use super::replica::{Replica, changes};
-use super::rows::{self, Val, int};
+use super::rows::{self, AUDIT_COLS, EVENT_COLS, TCA_COLS, TCA_UPSERT, audit_vals, event_vals, int, tca_vals};
 use super::{StoreError, wall_ms};
 use crate::engine::{EngineEvent, EventKind};
-use crate::model::{ParentId, Price};
+use crate::model::ParentId;
 use sqlx::{AnyConnection, AnyPool, Connection};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::SyncSender;
@@ -28,10 +33,15 @@ pub(crate) enum Msg {
     Adopt(EngineRef),
     /// After everything before it, mark the engine cleanly stopped.
     Release(EngineRef, SyncSender<Result<(), StoreError>>),
+    /// After everything before it, stop keeping the engine (its row is gone).
+    Forget(EngineRef, SyncSender<Result<(), StoreError>>),
 }
 
-/// How often an idle engine's heartbeat is renewed.
+/// How often an idle engine's heartbeat is renewed at most: a quarter of the
+/// shortest lease held, so one late beat never loses an engine.
 const HEARTBEAT: Duration = Duration::from_secs(1);
+/// ... and at least.
+const MIN_HEARTBEAT: Duration = Duration::from_millis(50);
 /// Most events in one transaction.
 const MAX_GROUP_EVENTS: usize = 200_000;
 
@@ -49,16 +59,28 @@ struct Writer {
     backend: Backend,
     replica: Replica,
     cursors: HashMap<i64, Cursor>,
-    active: HashMap<i64, String>,
+    /// Engines this process runs: their owner claim and lease.
+    active: HashMap<i64, (String, i64)>,
     last_beat: Instant,
     conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    /// Engines this process lost to another (fenced out), for whoever runs them.
+    fenced: tokio::sync::watch::Sender<BTreeSet<i64>>,
+    outage: std::sync::Arc<Outage>,
 }
 
 type Pending = (Box<Batch>, SyncSender<Result<Vec<EngineEvent>, StoreError>>);
 
 /// The writer task: runs until the ledger closes its queue, finishing what is queued.
-pub(crate) async fn run(pool: AnyPool, backend: Backend, mut rx: UnboundedReceiver<Msg>) {
+pub(crate) async fn run(
+    pool: AnyPool,
+    backend: Backend,
+    mut rx: UnboundedReceiver<Msg>,
+    fenced: tokio::sync::watch::Sender<BTreeSet<i64>>,
+    outage: std::sync::Arc<Outage>,
+) {
     let mut w = Writer {
+        fenced,
+        outage,
         pool,
         backend,
         replica: Replica::default(),
@@ -68,7 +90,7 @@ pub(crate) async fn run(pool: AnyPool, backend: Backend, mut rx: UnboundedReceiv
         conn: None,
     };
     loop {
-        let first = match tokio::time::timeout(HEARTBEAT, rx.recv()).await {
+        let first = match tokio::time::timeout(w.beat_every(), rx.recv()).await {
             Ok(Some(m)) => m,
             Ok(None) => break,
             Err(_) => {
@@ -95,24 +117,39 @@ pub(crate) async fn run(pool: AnyPool, backend: Backend, mut rx: UnboundedReceiv
                 Msg::Batch(b, ack) => group.push((b, ack)),
                 Msg::Adopt(e) => {
                     w.flush(&mut group).await;
+                    // Taken (back) by this process: no longer lost.
+                    w.fenced.send_if_modified(|set| set.remove(&e.id));
                     w.cursors.remove(&e.id);
                     w.replica.forget(e.id);
-                    w.active.insert(e.id, e.owner);
+                    w.active.insert(e.id, (e.owner, e.lease_ms));
                 }
                 Msg::Release(e, ack) => {
                     w.flush(&mut group).await;
                     let _ = ack.send(w.release(&e).await);
                 }
+                Msg::Forget(e, ack) => {
+                    w.flush(&mut group).await;
+                    w.active.remove(&e.id);
+                    w.forget(&BTreeSet::from([e.id]));
+                    let _ = ack.send(Ok(()));
+                }
             }
         }
         w.flush(&mut group).await;
-        if w.last_beat.elapsed() >= HEARTBEAT {
+        if w.last_beat.elapsed() >= w.beat_every() {
             w.heartbeat().await;
         }
     }
 }
 
 impl Writer {
+    /// How often heartbeats go out: a quarter of the shortest lease held.
+    fn beat_every(&self) -> Duration {
+        let shortest = self.active.values().map(|(_, lease)| *lease).min();
+        let quarter = shortest.map_or(HEARTBEAT, |ms| Duration::from_millis(u64::try_from(ms / 4).unwrap_or(0)));
+        quarter.clamp(MIN_HEARTBEAT, HEARTBEAT)
+    }
+
     /// Commits the group and answers every batch in it.
     async fn flush(&mut self, group: &mut Vec<Pending>) {
         if group.is_empty() {
@@ -121,10 +158,10 @@ impl Writer {
         let all: Vec<Pending> = std::mem::take(group);
         let engines: BTreeSet<i64> = all.iter().map(|(b, _)| b.engine.id).collect();
         let refs: Vec<&Batch> = all.iter().map(|(b, _)| &**b).collect();
-        let result = self.commit(&refs).await;
+        let result = self.commit_through_outage(&refs).await;
         if result.is_ok() || engines.len() == 1 {
-            if result.is_err() {
-                self.forget(&engines);
+            if let Err(e) = &result {
+                self.failed(&engines, e);
             }
             answer(all, &result);
             return;
@@ -137,12 +174,78 @@ impl Writer {
             let (mine, rest): (Vec<Pending>, Vec<Pending>) = left.into_iter().partition(|(b, _)| b.engine.id == id);
             left = rest;
             let refs: Vec<&Batch> = mine.iter().map(|(b, _)| &**b).collect();
-            let r = self.commit(&refs).await;
-            if r.is_err() {
-                self.forget(&BTreeSet::from([id]));
+            let r = self.commit_through_outage(&refs).await;
+            if let Err(e) = &r {
+                self.failed(&BTreeSet::from([id]), e);
             }
             answer(mine, &r);
         }
+    }
+
+    /// A commit of `engines` alone failed with `e`: what is held for them is
+    /// read again next time; one that was taken over is lost for good.
+    fn failed(&mut self, engines: &BTreeSet<i64>, e: &StoreError) {
+        self.forget(engines);
+        if matches!(e, StoreError::Fenced(_)) {
+            for &id in engines {
+                self.lose(id);
+            }
+        }
+    }
+
+    /// Commits, waiting out a database outage: the same batches are tried
+    /// again with backoff until the database answers. A commit whose answer
+    /// was lost with the connection may have gone through: the engines'
+    /// committed sequence numbers say so before it is written again.
+    async fn commit_through_outage(&mut self, batches: &[&Batch]) -> Result<(), StoreError> {
+        let engines: BTreeSet<i64> = batches.iter().map(|b| b.engine.id).collect();
+        let mut backoff = Backoff::default();
+        loop {
+            let r = self.commit(batches).await;
+            self.outage.note(&r);
+            match r {
+                Err(e) if outage::is_outage(&e) => {
+                    // What the failed attempt applied in memory is read again.
+                    self.conn = None;
+                    self.forget(&engines);
+                    backoff.wait().await;
+                    if self.committed_already(batches).await {
+                        self.outage.mark_up();
+                        return Ok(());
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// True when every engine's last committed event is at or past the last
+    /// of its events in `batches` (one transaction: all of them or none).
+    async fn committed_already(&mut self, batches: &[&Batch]) -> bool {
+        let mut last: HashMap<i64, u64> = HashMap::new();
+        for b in batches {
+            if let Some(e) = b.events.last() {
+                let l = last.entry(b.engine.id).or_default();
+                *l = (*l).max(e.seq);
+            }
+        }
+        if last.is_empty() {
+            return false;
+        }
+        let pool = self.pool.clone();
+        let backend = self.backend;
+        for (id, seq) in last {
+            let got = outage::within("reading the engine", async {
+                let mut conn = pool.acquire().await.map_err(|e| StoreError::db("connecting", e))?;
+                load_cursor(&mut conn, backend, id).await
+            })
+            .await;
+            match got {
+                Ok(c) if c.last_seq >= seq => {}
+                _ => return false,
+            }
+        }
+        true
     }
 
     fn forget(&mut self, engines: &BTreeSet<i64>) {
@@ -159,7 +262,13 @@ impl Writer {
         // liveness ping per commit); one that failed is dropped, not reused.
         let mut conn = match self.conn.take() {
             Some(c) => c,
-            None => self.pool.acquire().await.map_err(|e| StoreError::db("connecting", e))?,
+            None => {
+                let pool = self.pool.clone();
+                outage::within("connecting", async move {
+                    pool.acquire().await.map_err(|e| StoreError::db("connecting", e))
+                })
+                .await?
+            }
         };
         let mut tx =
             conn.begin_with(backend.begin_write()).await.map_err(|e| StoreError::db("starting a commit", e))?;
@@ -174,9 +283,7 @@ impl Writer {
                 None => load_cursor(&mut tx, backend, id).await?,
             };
             if c.owner != b.engine.owner {
-                return Err(StoreError::Fenced(format!(
-                    "engine E{id} was taken over by another process; this one may not record for it any more"
-                )));
+                return Err(fenced(&mut tx, backend, id).await);
             }
             cursors.insert(id, c);
         }
@@ -189,7 +296,19 @@ impl Writer {
         for b in batches {
             let id = b.engine.id;
             let c = cursors.get_mut(&id).ok_or_else(|| StoreError::Data(format!("no cursor for E{id}")))?;
+            let number = b.engine.number();
             for ev in &b.events {
+                // An engine's orders carry its number, or none (a standalone
+                // run keeps the short form; the ledger qualifies it on reading).
+                if let Some(p) = changed(&ev.kind)
+                    && p.engine != 0
+                    && p.engine != number
+                {
+                    return Err(StoreError::Data(format!(
+                        "event {} of engine E{id} changes order {p} of another engine; nothing was recorded",
+                        ev.seq
+                    )));
+                }
                 if ev.seq <= c.last_seq {
                     return Err(StoreError::Data(format!(
                         "event {} of engine E{id} is not after the last committed one ({}); nothing was recorded",
@@ -209,6 +328,41 @@ impl Writer {
             }
             tca.extend(b.tca.iter().map(|t| tca_vals(id, t)));
         }
+        // The engine row first: it checks this process still owns each engine
+        // (and, on PostgreSQL, locks the row against a takeover until the
+        // commit), so a process fenced out is told so before it writes a
+        // single row, never with another engine's constraint violation.
+        for (id, cur) in &cursors {
+            let sim_now = batches.iter().filter(|b| b.engine.id == *id).filter_map(|b| b.sim_now).next_back();
+            let risk = batches
+                .iter()
+                .filter(|b| b.engine.id == *id)
+                .filter_map(|b| b.risk.as_ref())
+                .next_back()
+                .map(super::risk_state::to_text)
+                .transpose()
+                .map_err(StoreError::Data)?;
+            let n = backend
+                .q(&format!(
+                    "UPDATE engines SET last_seq = ?, last_fill = ?, last_audit = ?, sim_now = COALESCE(?, sim_now), \
+                     risk_book = COALESCE(?, risk_book), heartbeat_at = {} WHERE id = ? AND owner = ?",
+                    backend.now_ms()
+                ))
+                .bind(int(cur.last_seq))
+                .bind(int(cur.last_fill))
+                .bind(int(cur.last_audit))
+                .bind(sim_now.map(|t| t.0))
+                .bind(risk)
+                .bind(*id)
+                .bind(cur.owner.clone())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::db("writing the engine", e))?
+                .rows_affected();
+            if n != 1 {
+                return Err(fenced(&mut tx, backend, *id).await);
+            }
+        }
         let (parents, children) = self.replica.take_dirty();
         let parents = parents.iter().map(|(e, p)| rows::parent_vals(*e, p)).collect();
         let children = children.iter().map(|(e, c)| rows::child_vals(*e, c)).collect();
@@ -226,38 +380,6 @@ impl Writer {
         rows::insert(c, backend, "tca", TCA_COLS, TCA_UPSERT, tca).await.map_err(write("TCA"))?;
         for b in batches.iter().filter(|b| !b.controls.is_empty()) {
             super::controls::write(c, backend, b.engine.id, &b.controls).await?;
-        }
-        let now = wall_ms();
-        for (id, cur) in &cursors {
-            let sim_now = batches.iter().filter(|b| b.engine.id == *id).filter_map(|b| b.sim_now).next_back();
-            let risk = batches
-                .iter()
-                .filter(|b| b.engine.id == *id)
-                .filter_map(|b| b.risk.as_ref())
-                .next_back()
-                .map(super::risk_state::to_text)
-                .transpose()
-                .map_err(StoreError::Data)?;
-            let n = backend
-                .q("UPDATE engines SET last_seq = ?, last_fill = ?, last_audit = ?, sim_now = COALESCE(?, sim_now), \
-                    risk_book = COALESCE(?, risk_book), heartbeat_at = ? WHERE id = ? AND owner = ?")
-                .bind(int(cur.last_seq))
-                .bind(int(cur.last_fill))
-                .bind(int(cur.last_audit))
-                .bind(sim_now.map(|t| t.0))
-                .bind(risk)
-                .bind(now)
-                .bind(*id)
-                .bind(cur.owner.clone())
-                .execute(&mut *tx)
-                .await
-                .map_err(write("the engine"))?
-                .rows_affected();
-            if n != 1 {
-                return Err(StoreError::Fenced(format!(
-                    "engine E{id} was taken over by another process; this one may not record for it any more"
-                )));
-            }
         }
         tx.commit().await.map_err(|e| StoreError::db("committing", e))?;
         self.conn = Some(conn);
@@ -310,36 +432,46 @@ impl Writer {
     /// Renews the heartbeat of every engine this process runs.
     async fn heartbeat(&mut self) {
         self.last_beat = Instant::now();
-        let now = wall_ms();
+        let sql = format!("UPDATE engines SET heartbeat_at = {} WHERE id = ? AND owner = ?", self.backend.now_ms());
         let mut lost = Vec::new();
-        for (id, owner) in &self.active {
-            let r = self
-                .backend
-                .q("UPDATE engines SET heartbeat_at = ? WHERE id = ? AND owner = ?")
-                .bind(now)
-                .bind(*id)
-                .bind(owner.clone())
-                .execute(&self.pool)
-                .await;
+        for (id, (owner, _)) in &self.active {
+            let q = self.backend.q(&sql).bind(*id).bind(owner.clone());
+            let pool = self.pool.clone();
+            // Bounded, and noted: an idle writer notices an outage (and its end) here.
+            let r = outage::within("renewing the heartbeat", async move {
+                q.execute(&pool).await.map_err(|e| StoreError::db("renewing the heartbeat", e))
+            })
+            .await;
+            self.outage.note(&r);
             // A lost engine stops beating; a failed update is retried next time.
             if matches!(r, Ok(ref q) if q.rows_affected() == 0) {
                 lost.push(*id);
             }
         }
         for id in lost {
-            self.active.remove(&id);
+            self.lose(id);
         }
+    }
+
+    /// Another process took `id` over: stop beating for it and say so.
+    fn lose(&mut self, id: i64) {
+        self.active.remove(&id);
+        self.fenced.send_modify(|set| {
+            set.insert(id);
+        });
     }
 
     async fn release(&mut self, e: &EngineRef) -> Result<(), StoreError> {
         self.active.remove(&e.id);
         self.forget(&BTreeSet::from([e.id]));
-        let now = wall_ms();
+        let sql = format!(
+            "UPDATE engines SET stopped_at = ?, heartbeat_at = {} WHERE id = ? AND owner = ?",
+            self.backend.now_ms()
+        );
         let n = self
             .backend
-            .q("UPDATE engines SET stopped_at = ?, heartbeat_at = ? WHERE id = ? AND owner = ?")
-            .bind(now)
-            .bind(now)
+            .q(&sql)
+            .bind(wall_ms())
             .bind(e.id)
             .bind(e.owner.clone())
             .execute(&self.pool)
@@ -351,6 +483,35 @@ impl Writer {
         } else {
             Err(StoreError::Fenced(format!("engine {e} was taken over by another process before it stopped")))
         }
+    }
+}
+
+/// The refusal of a commit for an engine this process no longer owns,
+/// naming who owns it now.
+async fn fenced(conn: &mut AnyConnection, backend: Backend, id: i64) -> StoreError {
+    let now = backend
+        .q("SELECT host, pid FROM engines WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| Some((rows::col::<String>(&r, "host").ok()?, rows::col::<i64>(&r, "pid").ok()?)));
+    let who = match now {
+        Some((host, pid)) => format!("pid {pid} on {host}"),
+        None => "another process".into(),
+    };
+    StoreError::Fenced(format!(
+        "engine E{id} was taken over by {who} (a forced recover, or another instance after this one's lease ran \
+         out); this process may not record for it any more, and nothing of this request was recorded"
+    ))
+}
+
+/// The order an event creates or changes.
+fn changed(kind: &EventKind) -> Option<ParentId> {
+    match kind {
+        EventKind::Accepted { order } => Some(order.id),
+        other => changes(other),
     }
 }
 
@@ -377,122 +538,4 @@ async fn load_cursor(conn: &mut AnyConnection, backend: Backend, id: i64) -> Res
         last_fill: u("last_fill")?,
         last_audit: u("last_audit")?,
     })
-}
-
-const EVENT_COLS: &[&str] = &["engine_id", "seq", "ts", "kind", "parent_id", "payload"];
-
-fn event_vals(engine: i64, ev: &EngineEvent) -> Result<Vec<Val>, StoreError> {
-    let payload = serde_json::to_string(ev).map_err(|e| StoreError::Data(format!("event {}: {e}", ev.seq)))?;
-    Ok(vec![
-        Val::I(engine),
-        Val::I(int(ev.seq)),
-        Val::I(ev.ts.0),
-        Val::T(kind_of(&payload).to_string()),
-        Val::NI(ev.kind.parent().map(|p| int(p.n))),
-        Val::T(payload),
-    ])
-}
-
-/// The `type` tag of a serialised event (serde writes it right after `seq` and `ts`).
-pub(crate) fn kind_of(payload: &str) -> &str {
-    const TAG: &str = "\"type\":\"";
-    payload.find(TAG).map(|i| &payload[i + TAG.len()..]).and_then(|rest| rest.split('"').next()).unwrap_or("unknown")
-}
-
-pub(crate) const AUDIT_COLS: &[&str] = &[
-    "engine_id",
-    "n",
-    "at",
-    "sim_ts",
-    "user_name",
-    "tenant",
-    "role",
-    "action",
-    "parent_id",
-    "outcome",
-    "code",
-    "detail",
-];
-
-pub(crate) fn audit_vals(engine: i64, n: u64, a: &AuditEntry) -> Vec<Val> {
-    vec![
-        Val::I(engine),
-        Val::I(int(n)),
-        Val::I(a.at),
-        Val::NI(a.sim_ts.map(|t| t.0)),
-        Val::T(a.actor.user.to_string()),
-        Val::T(a.actor.tenant.to_string()),
-        Val::T(a.actor.role.as_str().into()),
-        Val::T(a.action.clone()),
-        Val::NI(a.parent.map(|p| int(p.n))),
-        Val::T(a.outcome.as_str().into()),
-        Val::NT(a.code.clone()),
-        Val::T(a.detail.clone()),
-    ]
-}
-
-pub(crate) const TCA_COLS: &[&str] = &[
-    "engine_id",
-    "parent_id",
-    "algo",
-    "symbol",
-    "side",
-    "tenant",
-    "user_name",
-    "done_at",
-    "filled",
-    "notional",
-    "fees",
-    "arrival_px",
-    "interval_vwap",
-    "arrival_bps",
-    "vwap_bps",
-    "participation",
-    "detail",
-];
-
-pub(crate) const TCA_UPSERT: &str = "ON CONFLICT (engine_id, parent_id) DO UPDATE SET done_at = excluded.done_at, \
-    filled = excluded.filled, notional = excluded.notional, fees = excluded.fees, arrival_px = excluded.arrival_px, \
-    interval_vwap = excluded.interval_vwap, arrival_bps = excluded.arrival_bps, vwap_bps = excluded.vwap_bps, \
-    participation = excluded.participation, detail = excluded.detail";
-
-pub(crate) fn tca_vals(engine: i64, t: &TcaRecord) -> Vec<Val> {
-    let o = &t.order;
-    let s = &t.summary;
-    vec![
-        Val::I(engine),
-        Val::I(int(o.id.n)),
-        Val::T(o.algo.as_str().into()),
-        Val::T(o.symbol.to_string()),
-        Val::T(o.side.as_str().into()),
-        Val::T(o.owner.tenant.to_string()),
-        Val::T(o.owner.user.to_string()),
-        Val::I(o.done_at.unwrap_or(o.created_at).0),
-        Val::I(o.filled.raw()),
-        Val::I(o.notional.raw()),
-        Val::I(o.fees.raw()),
-        Val::NI(s.arrival_px.map(Price::raw)),
-        Val::NI(s.interval_vwap.map(Price::raw)),
-        Val::F(s.arrival_slippage_bps.filter(|x| x.is_finite())),
-        Val::F(s.vwap_slippage_bps.filter(|x| x.is_finite())),
-        Val::F(Some(if s.participation.is_finite() { s.participation } else { 0.0 })),
-        Val::T(super::ledger::to_json(s)),
-    ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn event_kind_comes_from_the_tag() {
-        let ev = EngineEvent {
-            seq: 4,
-            ts: crate::model::Timestamp(9),
-            kind: EventKind::Paused { parent: ParentId::local(2) },
-        };
-        let payload = serde_json::to_string(&ev).unwrap();
-        assert_eq!(kind_of(&payload), "paused");
-        assert_eq!(kind_of("{}"), "unknown");
-    }
 }

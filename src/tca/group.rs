@@ -348,5 +348,21 @@ pub fn group(orders: &[OrderTca], dims: &[Dim], tz: Tz, outlier_sd: f64) -> Grou
     Grouping { dims: dims.to_vec(), rows }
 }
 
+/// The orders (indices into `orders`) that belong to the group `key` of a grouping by `dims`;
+/// grouped by venue, an order belongs to every venue it executed at.
+pub fn members(orders: &[OrderTca], dims: &[Dim], tz: Tz, key: &[String]) -> Vec<usize> {
+    let matches = |u: &Unit<'_>| dims.iter().zip(key).all(|(d, k)| key_of(u, *d, tz) == *k);
+    orders
+        .iter()
+        .enumerate()
+        .filter(
+            |(_, o)| {
+                if dims.contains(&Dim::Venue) { venue_units(o).any(|u| matches(&u)) } else { matches(&order_unit(o)) }
+            },
+        )
+        .map(|(i, _)| i)
+        .collect()
+}
+
 #[cfg(test)]
 pub(crate) mod tests;

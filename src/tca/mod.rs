@@ -7,6 +7,7 @@
 
 pub mod attribution;
 pub mod batch;
+pub mod fix;
 pub mod group;
 pub mod html;
 pub mod impact_fit;
@@ -16,12 +17,14 @@ pub mod mids;
 pub mod report;
 pub mod review;
 pub mod shortfall;
+pub mod tracking;
 
 pub use attribution::{AlgoAttribution, VenueAttribution, VenueShare, venue_shares};
 pub use markout::{HORIZONS, Markouts};
 pub use mids::{LastTrade, MidSource, QuoteMids};
 pub use report::{TcaInput, TcaReport, analyse, for_parent};
 pub use shortfall::{Shortfall, ShortfallInput, shortfall};
+pub use tracking::BucketTracking;
 
 use crate::market::Tape;
 use crate::model::{Fill, ParentOrder, Price, Side, Timestamp};
@@ -29,7 +32,8 @@ use serde::{Deserialize, Serialize};
 
 /// Signed cost in basis points of `px` against `benchmark` for `side`.
 pub fn cost_bps(side: Side, px: Price, benchmark: Price) -> f64 {
-    px.bps_from(benchmark) * side.sign() as f64
+    // `+ 0.0` turns the -0.0 of a sell at its benchmark into 0.
+    px.bps_from(benchmark) * side.sign() as f64 + 0.0
 }
 
 /// The headline figures of one order.

@@ -79,6 +79,9 @@ pub struct TcaReport {
     pub venues: Vec<VenueAttribution>,
     /// Impact versus timing versus opportunity.
     pub algo: Option<AlgoAttribution>,
+    /// A VWAP order's tracking per bucket of its window (planned, forecast, market and executed shares).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vwap_tracking: Option<Vec<super::BucketTracking>>,
 }
 
 /// What the market said about one order, however it was found: from a tape
@@ -204,6 +207,7 @@ pub fn assemble(m: &Measured<'_>) -> TcaReport {
         markouts_before_bps: weighted(m.before),
         venues: attribution::venues(m.side, m.fills, arrival, paper, m.quote_per, m.after),
         algo,
+        vwap_tracking: None,
     }
 }
 

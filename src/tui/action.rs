@@ -89,6 +89,8 @@ pub enum Action {
     MessageLog,
     /// Show the positions tab.
     TabPositions,
+    /// Give the focused pane the whole screen, or share it again.
+    Zoom,
     /// Copy the selected order id to the clipboard.
     CopyId,
     /// Switch to the next theme.

@@ -275,6 +275,9 @@ pub fn market_of<'a>(
     }
 }
 
+/// What a speed change's result is reported as (`Msg::Done`).
+pub const SPEED: &str = "speed";
+
 /// Simulation speeds offered by speed up/down.
 pub const SPEEDS: [f64; 11] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0];
 
@@ -341,6 +344,10 @@ pub struct App {
     pub demo: Option<super::demo::DemoView>,
     /// An order to select as soon as the blotter has it (a demo step's `select`).
     pub pending_select: Option<ParentId>,
+    /// A desk to select in the risk pane as soon as it is listed (a demo step's kill switch).
+    pub pending_desk: Option<String>,
+    /// A demo step to tell the driver about once it is on screen.
+    pub demo_ack: Option<usize>,
     /// The order ticket when open.
     pub ticket: Option<Ticket>,
     /// The last ticket sent, kept until its submission is answered so a
@@ -372,6 +379,8 @@ pub struct App {
     pub recent: Vec<String>,
     /// The blotter's columns: which are shown, and the horizontal scroll.
     pub columns: super::columns::Columns,
+    /// The focused pane has the whole screen (`z`).
+    pub zoom: bool,
     /// Colours.
     pub theme: Theme,
     /// Theme names the cycle key goes through.
@@ -380,6 +389,9 @@ pub struct App {
     pub keymap: Keymap,
     /// Speed requested.
     pub speed: f64,
+    /// A speed asked of the engine that its clock has not reported yet: until it
+    /// does, a clock read before the change cannot undo the key that asked for it.
+    pub speed_asked: Option<f64>,
     /// Set when the user has quit.
     pub quit: bool,
     /// The last event sequence seen.
@@ -431,6 +443,8 @@ impl App {
             sup: super::supervisor::Supervisor::new(Default::default()),
             demo: None,
             pending_select: None,
+            pending_desk: None,
+            demo_ack: None,
             ticket: None,
             sent: None,
             preview_gen: 0,
@@ -446,10 +460,12 @@ impl App {
             killed: Vec::new(),
             recent: Vec::new(),
             columns: Default::default(),
+            zoom: false,
             theme,
             themes: super::theme::BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
             keymap,
             speed,
+            speed_asked: None,
             quit: false,
             last_seq: 0,
             hit: HitAreas::default(),
@@ -533,6 +549,14 @@ impl App {
     /// The market facts the ticket validates against.
     pub fn market(&self) -> Market<'_> {
         market_of(&self.instruments, self.clock.as_ref(), self.tz)
+    }
+
+    /// Asks the engine to run at `speed`; the app shows it at once and holds
+    /// it against clock reads older than the change.
+    pub fn ask_speed(&mut self, speed: f64) -> Effect {
+        self.speed = speed;
+        self.speed_asked = Some(speed);
+        Effect::SetSpeed(speed)
     }
 
     /// Says something in the footer (and the log) about the last action.

@@ -38,9 +38,9 @@ impl App {
             }
         }
         if super::components::too_small(self.area_hint()) && ctx == Context::Normal {
-            // Nothing is drawn but the size message: only quitting makes sense, and it is immediate.
+            // Nothing is drawn but the size message: only quitting makes sense (the question shows there too).
             if action == Some(Action::Quit) {
-                self.quit = true;
+                self.ask_quit();
             }
             return out;
         }
@@ -170,8 +170,7 @@ impl App {
             Action::SpeedUp | Action::SpeedDown => {
                 let i = SPEEDS.iter().position(|s| *s >= self.speed).unwrap_or(SPEEDS.len() - 1);
                 let j = if a == Action::SpeedUp { (i + 1).min(SPEEDS.len() - 1) } else { i.saturating_sub(1) };
-                self.speed = SPEEDS[j];
-                out.push(Effect::SetSpeed(self.speed));
+                out.push(self.ask_speed(SPEEDS[j]));
             }
             Action::FocusNext | Action::FocusPrev => {
                 self.focus = if self.focus == Pane::Blotter { Pane::Detail } else { Pane::Blotter }
@@ -185,6 +184,7 @@ impl App {
             Action::TabTca => self.tab = Tab::Tca,
             Action::TabAlerts => self.tab = Tab::Alerts,
             Action::TabPositions => self.tab = Tab::Positions,
+            Action::Zoom => self.zoom = !self.zoom,
             Action::Up => self.table.move_by(-1, &self.orders, &self.details),
             Action::Down => self.table.move_by(1, &self.orders, &self.details),
             Action::PageUp => self.table.move_by(-page, &self.orders, &self.details),

@@ -32,6 +32,7 @@ pub mod supervisor;
 pub mod supervisor_keys;
 pub mod svg;
 pub mod table;
+pub mod tca_review;
 pub mod theme;
 pub mod ticket;
 pub mod update;
@@ -42,7 +43,7 @@ use crate::engine::{Actor, Engine, EngineConfig};
 use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
 use app::App;
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use clap::Args;
 use config::{Config, Paths};
 use keymap::Keymap;
@@ -176,8 +177,7 @@ pub fn embedded_engine(c: &Config) -> Result<Engine, TuiError> {
         .ok_or_else(|| TuiError::Usage("no US equity in the universe".into()))?;
     let ny = session::tz_of(Calendar::UsEquity);
     let date = match &c.date {
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| TuiError::Usage(format!("--date: '{d}' is not YYYY-MM-DD")))?,
+        Some(d) => crate::model::time::parse_date(d).map_err(|e| TuiError::Usage(format!("--date: {e}")))?,
         None => session::last_trading_day(
             Calendar::UsEquity,
             &reference.listing,

@@ -133,8 +133,7 @@ impl App {
                 Ok(())
             }
             Command::Speed(s) => {
-                self.speed = s;
-                out.push(Effect::SetSpeed(s));
+                out.push(self.ask_speed(s));
                 Ok(())
             }
             Command::Tz(tz) => {

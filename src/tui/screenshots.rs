@@ -208,6 +208,7 @@ async fn demo_screen(km: &Keymap) -> Option<App> {
         auto_in: None,
         left: false,
         refused,
+        desk: None,
     })));
     // The refresher would rebuild the rows (P1 collapsed) and load the selected order's book.
     scenario::reload(&c, &mut app).await;

@@ -5,7 +5,7 @@
 //! state changes, no I/O.
 
 use super::alerts::Kind;
-use super::app::{App, Effect, Level, Msg, Offer, Overlay, Pane, Question, Snapshot, Tab, View};
+use super::app::{App, Effect, Level, Msg, Offer, Overlay, Pane, Question, SPEED, Snapshot, Tab, View};
 use super::note::Cause;
 use crate::client::{ClientError, StreamItem};
 use crate::engine::EventKind;
@@ -17,11 +17,28 @@ use std::time::{Duration, Instant};
 impl App {
     /// Applies a result from the client.
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
+        self.apply(msg);
+        // A demo step is on screen once its order is in the blotter: its hold may begin.
+        match self.demo_ack {
+            Some(n) if self.pending_select.is_none() => {
+                self.demo_ack = None;
+                vec![Effect::Demo(super::demo::DemoCmd::Shown(n))]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn apply(&mut self, msg: Msg) {
         match msg {
             Msg::Snapshot(s) => self.apply_snapshot(*s),
             Msg::Clock(c) => {
                 if let Some(s) = c.speed.filter(|s| *s > 0.0) {
-                    self.speed = s;
+                    match self.speed_asked {
+                        Some(a) if a == s => self.speed_asked = None,
+                        // Read before the asked change landed: the next read will say.
+                        Some(_) => {}
+                        None => self.speed = s,
+                    }
                 }
                 self.clock = Some(c);
             }
@@ -43,18 +60,24 @@ impl App {
                 self.identity = Some(id);
                 self.instruments = inst;
             }
-            Msg::Done(what, r) => match r {
-                Ok(text) => self.say(Level::Info, text),
-                Err(e) => {
-                    let text = format!("{what}: {}", e.message);
-                    // An engine refusal comes back on the event stream as well: one alert, not two.
-                    if e.is_connection() {
-                        self.alert(Kind::Failed, &what, Level::Error, text.clone());
-                    }
-                    let cause = if e.is_connection() { Cause::Connection } else { Cause::Action };
-                    self.say_because(Level::Error, text, cause);
+            Msg::Done(what, r) => {
+                if what == SPEED && r.is_err() {
+                    // Refused or unreachable: the engine's clock says which speed runs.
+                    self.speed_asked = None;
                 }
-            },
+                match r {
+                    Ok(text) => self.say(Level::Info, text),
+                    Err(e) => {
+                        let text = format!("{what}: {}", e.message);
+                        // An engine refusal comes back on the event stream as well: one alert, not two.
+                        if e.is_connection() {
+                            self.alert(Kind::Failed, &what, Level::Error, text.clone());
+                        }
+                        let cause = if e.is_connection() { Cause::Connection } else { Cause::Action };
+                        self.say_because(Level::Error, text, cause);
+                    }
+                }
+            }
             Msg::Preview(generation, p) => {
                 if generation == self.preview_gen
                     && let Some(t) = self.ticket.as_mut()
@@ -86,7 +109,6 @@ impl App {
             Msg::Risk(r) => self.sup.set_risk(Ok(*r)),
             Msg::Demo(v) => self.on_demo(*v),
         }
-        Vec::new()
     }
 
     fn apply_snapshot(&mut self, s: Snapshot) {
@@ -95,6 +117,11 @@ impl App {
         self.venues = s.venues;
         if let Some(r) = s.risk {
             self.sup.set_risk(r.map_err(|e| e.message));
+            if let Some(d) = self.pending_desk.take()
+                && !self.sup.select(&d, None)
+            {
+                self.pending_desk = Some(d);
+            }
         }
         if let Some((by, r)) = s.tca_groups {
             self.sup.tca = Some((by, r.map_err(|e| e.message)));
@@ -180,6 +207,16 @@ impl App {
                     self.pending_select = None;
                 }
             }
+            // A step acting on a desk (its kill switch, its state) shows it in the risk pane.
+            if let (Some(Look::Supervisor), Some(d)) = (v.look, &v.desk) {
+                self.sup.section = super::supervisor::Section::Risk;
+                if !self.sup.select(d, None) {
+                    self.pending_desk = Some(d.clone());
+                }
+            }
+        }
+        if new_step {
+            self.demo_ack = Some(v.fired);
         }
         self.demo = Some(v);
     }
@@ -236,6 +273,9 @@ impl App {
             StreamItem::Lagged { missed } => {
                 let text = format!("event stream lagged: {missed} events skipped, resynced");
                 self.alert(Kind::Lagged, "stream", Level::Warn, text);
+            }
+            StreamItem::Gap { missed } => {
+                self.push_alert(Level::Warn, format!("{missed} events no longer held by the engine, resynced"));
             }
             StreamItem::Connection { connected, detail } => self.set_connected(connected, detail),
         }

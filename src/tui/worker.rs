@@ -4,7 +4,7 @@
 //! clock and health; the event stream is followed and resumed after a drop.
 //! Generic over the client, so the embedded engine and a sidecar look alike.
 
-use super::app::{Effect, Msg, Snapshot, Want};
+use super::app::{Effect, Msg, SPEED, Snapshot, Want};
 use super::ticket::Preview;
 use crate::client::{Client, ClientError, StreamItem, TcaQuery};
 use crate::engine::OrderRequest;
@@ -69,18 +69,28 @@ pub struct Worker<C: Client> {
     client: Arc<C>,
     tx: mpsc::UnboundedSender<Msg>,
     dirty: Arc<Notify>,
+    /// The last speed asked for. Speed changes go one at a time and the last
+    /// one wins: keys pressed quickly cannot land out of order.
+    speed: Arc<watch::Sender<Option<f64>>>,
 }
 
 impl<C: Client> Clone for Worker<C> {
     fn clone(&self) -> Self {
-        Worker { client: Arc::clone(&self.client), tx: self.tx.clone(), dirty: Arc::clone(&self.dirty) }
+        Worker {
+            client: Arc::clone(&self.client),
+            tx: self.tx.clone(),
+            dirty: Arc::clone(&self.dirty),
+            speed: Arc::clone(&self.speed),
+        }
     }
 }
 
 impl<C: Client> Worker<C> {
     /// Starts the refresher, the ticker and the stream follower.
     pub fn start(client: Arc<C>, tx: mpsc::UnboundedSender<Msg>, want: watch::Receiver<Want>) -> Worker<C> {
-        let w = Worker { client, tx, dirty: Arc::new(Notify::new()) };
+        let (speed, speeds) = watch::channel(None);
+        let w = Worker { client, tx, dirty: Arc::new(Notify::new()), speed: Arc::new(speed) };
+        tokio::spawn(w.clone().speeds(speeds));
         tokio::spawn(w.clone().hello());
         tokio::spawn(w.clone().refresher(want));
         tokio::spawn(w.clone().ticker());
@@ -171,8 +181,15 @@ impl<C: Client> Worker<C> {
                     self.dirty.notify_one();
                     while let Some(item) = s.next().await {
                         match &item {
+                            // The controls the ticket shows changed: greet again to read them.
+                            StreamItem::Event(e) if crate::engine::control_of(&e.kind).is_some() => {
+                                after = Some(e.seq);
+                                tokio::spawn(self.clone().hello());
+                            }
                             StreamItem::Event(e) => after = Some(e.seq),
-                            StreamItem::Connection { connected: true, .. } | StreamItem::Lagged { .. } => self.resync(),
+                            StreamItem::Connection { connected: true, .. }
+                            | StreamItem::Lagged { .. }
+                            | StreamItem::Gap { .. } => self.resync(),
                             StreamItem::Connection { .. } => {}
                         }
                         if self.tx.send(Msg::Stream(item)).is_err() {
@@ -197,6 +214,24 @@ impl<C: Client> Worker<C> {
         }
     }
 
+    /// Sets the speeds asked for, in order, skipping any overtaken while the
+    /// previous call was under way.
+    async fn speeds(self, mut asked: watch::Receiver<Option<f64>>) {
+        while asked.changed().await.is_ok() {
+            let Some(s) = *asked.borrow_and_update() else { continue };
+            let r = match self.client.set_speed(s).await {
+                Ok(clock) => {
+                    let _ = self.tx.send(Msg::Clock(clock));
+                    Ok(format!("speed {s}x"))
+                }
+                Err(e) => Err(e),
+            };
+            if self.tx.send(Msg::Done(SPEED.into(), r)).is_err() {
+                return;
+            }
+        }
+    }
+
     /// Reloads the snapshot and the greeting after a reconnection.
     fn resync(&self) {
         self.dirty.notify_one();
@@ -213,6 +248,10 @@ impl<C: Client> Worker<C> {
 
     /// Carries out a client call in the background.
     pub fn run(&self, e: Effect) {
+        if let Effect::SetSpeed(s) = e {
+            self.speed.send_replace(Some(s));
+            return;
+        }
         let w = self.clone();
         tokio::spawn(async move {
             let c = &*w.client;
@@ -263,13 +302,6 @@ impl<C: Client> Worker<C> {
                 Effect::KillAll => {
                     ("kill-all".into(), c.kill_all().await.map(|v| format!("kill-all: {} orders paused", v.len())))
                 }
-                Effect::SetSpeed(s) => match c.set_speed(s).await {
-                    Ok(clock) => {
-                        let _ = w.tx.send(Msg::Clock(clock));
-                        ("speed".into(), Ok(format!("speed {s}x")))
-                    }
-                    Err(e) => ("speed".into(), Err(e)),
-                },
                 Effect::Preview(generation, req, symbol) => {
                     let p = preview(c, req, symbol).await;
                     let _ = w.tx.send(Msg::Preview(generation, Box::new(p)));
@@ -312,8 +344,8 @@ impl<C: Client> Worker<C> {
                     };
                     ("export".into(), r)
                 }
-                // Both are handled by the UI loop, never sent here.
-                Effect::Copy(_) | Effect::Demo(_) => return,
+                // Handled by the UI loop, never sent here; speeds go through `speeds`.
+                Effect::Copy(_) | Effect::Demo(_) | Effect::SetSpeed(_) => return,
             };
             let _ = w.tx.send(Msg::Done(what, r));
             w.dirty.notify_one();

@@ -171,3 +171,63 @@ async fn an_oversized_body_always_gets_its_413_not_a_broken_pipe() {
         assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "payload_too_large");
     }
 }
+
+/// Finding 8 of issue 14: a tenant (or user) name outside the one rule is
+/// refused on every risk route and the tenant kill switch, with the field
+/// named, and no tenant comes into being.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenant_names_follow_one_rule_on_every_risk_route() {
+    let d = desk(37, 1.0).await;
+    let long = "x".repeat(5_000);
+    for bad in ["", "a\0b", "two words", " ws", "ws\u{202e}", long.as_str()] {
+        let cases = [
+            ("PUT", "/v1/risk/limits".to_string(), Some(json!({"tenant": bad, "limits": {}})), "tenant"),
+            ("PUT", "/v1/risk/limits".to_string(), Some(json!({"tenant": "ws", "user": bad, "limits": {}})), "user"),
+            ("PUT", "/v1/risk/state".to_string(), Some(json!({"tenant": bad, "state": "HALTED"})), "tenant"),
+            ("PUT", "/v1/risk/execution".to_string(), Some(json!({"tenant": bad, "enabled": true})), "tenant"),
+        ];
+        for (method, path, body, field) in cases {
+            let (s, v) = d.send(Some("sup"), method, &path, body).await;
+            assert_eq!(
+                (s, v["code"].as_str(), v["field"].as_str()),
+                (400, Some("invalid_param"), Some(field)),
+                "{bad:?} {path}: {v}"
+            );
+            assert!(v["message"].as_str().unwrap().contains("allowed: 1-64 characters"), "{v}");
+            assert!(v["message"].as_str().unwrap().len() < 200, "the message does not echo a huge name");
+        }
+        if !bad.is_empty() {
+            let path: String = bad.bytes().map(|b| format!("%{b:02X}")).collect();
+            let (s, v) = d.send(Some("sup"), "POST", &format!("/v1/kill/{path}"), None).await;
+            assert_eq!((s, v["field"].as_str()), (400, Some("tenant")), "kill {bad:?}: {v}");
+        }
+    }
+    let (_, view) = d.send(Some("sup"), "GET", "/v1/risk", None).await;
+    let names: Vec<&str> = view["tenants"].as_array().unwrap().iter().map(|t| t["tenant"].as_str().unwrap()).collect();
+    assert!(names.iter().all(|n| blotter::model::check_name("tenant", n).is_ok()), "no tenant was created: {names:?}");
+    // A name within the rule, letters beyond ASCII included, is accepted.
+    let (s, v) =
+        d.send(Some("sup"), "PUT", "/v1/risk/execution", Some(json!({"tenant": "zürich-2", "enabled": true}))).await;
+    assert_eq!(s, 200, "{v}");
+}
+
+/// Finding 12 of issue 14 over HTTP: a quantity of the wrong JSON type says
+/// what is allowed (not serde's "untagged enum"), and a window time that is
+/// not on the trading day is refused instead of read as "now".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_types_and_absurd_times_are_named() {
+    let d = desk(38, 1.0).await;
+    let body = json!({"symbol": "AAPL", "side": "buy", "qty": true, "algo": "twap"});
+    let (s, v) = d.send(Some("alice"), "POST", "/v1/orders", Some(body)).await;
+    assert_eq!((s, v["field"].as_str()), (422, Some("qty")), "{v}");
+    let msg = v["message"].as_str().unwrap();
+    assert!(msg.contains("expected a number or a decimal string") && !msg.contains("untagged"), "{msg}");
+    for (field, t) in [("start", -1_i64), ("end", 4_102_444_800_000_000_000)] {
+        let body = json!({"symbol": "AAPL", "side": "buy", "qty": 100, "algo": "twap", field: t});
+        let (s, v) = d.send(Some("alice"), "POST", "/v1/orders", Some(body)).await;
+        assert_eq!((s, v["code"].as_str(), v["field"].as_str()), (400, Some("invalid_window"), Some(field)), "{v}");
+        assert!(v["message"].as_str().unwrap().contains("is not on this trading day"), "{v}");
+    }
+    let (_, orders) = d.send(Some("alice"), "GET", "/v1/orders", None).await;
+    assert_eq!(orders["total"], 0, "nothing accepted: {orders}");
+}

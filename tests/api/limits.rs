@@ -64,3 +64,49 @@ async fn without_tokens_requests_act_as_the_local_desk() {
     let r = d.http.get(format!("{}/v1/whoami", d.server.url())).bearer_auth("blt_forged").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401, "a token, when given, must be valid");
 }
+
+/// One forged request from `from` (a loopback address), raw; the status.
+async fn forged_from(port: u16, from: std::net::Ipv4Addr, token: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.bind((from, 0).into()).unwrap();
+    let mut s = sock.connect(([127, 0, 0, 1], port).into()).await.unwrap();
+    let req =
+        format!("GET /v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    String::from_utf8_lossy(&out).split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// Finding 11 of issue 14: 300 made-up tokens from 300 distinct addresses
+/// wrote 300 audit rows. The budget also counts per token prefix and in all,
+/// so a flood from many addresses is audited only up to the global budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_from_many_addresses_is_audited_only_up_to_the_global_budget() {
+    let options = ApiOptions { auth_failures_global: RateLimit { rate: 0.01, burst: 50.0 }, ..ApiOptions::default() };
+    let d = desk_with(54, &["AAPL"], 1.0, options, Settings::default()).await;
+    let port = d.server.addr.port();
+    let mut statuses = Vec::new();
+    for i in 0..300u32 {
+        // 127.0.1.0 - 127.0.2.43: every request from its own address, each token different.
+        let from = std::net::Ipv4Addr::from(0x7f00_0100 + i);
+        statuses.push(forged_from(port, from, &format!("blt_{i:08x}{}", "0".repeat(56))).await);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 50, "the global budget: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 250);
+    assert_eq!(d.audit.entries().iter().filter(|e| e.status == 401).count(), 50, "50 rows, not 300");
+    // The same token prefix from many addresses is budgeted too.
+    let d = desk_with(55, &["AAPL"], 1.0, ApiOptions::default(), Settings::default()).await;
+    let port = d.server.addr.port();
+    let mut n401 = 0;
+    for i in 0..40u32 {
+        let from = std::net::Ipv4Addr::from(0x7f00_0300 + i);
+        if forged_from(port, from, &format!("blt_deadbeef{i:056x}")).await == 401 {
+            n401 += 1;
+        }
+    }
+    assert_eq!(n401, 20, "one prefix gets the per-prefix burst (20), whatever the address");
+    // Valid tokens are never held back by any budget.
+    assert_eq!(d.send(Some("alice"), "GET", "/v1/orders", None).await.0, 200);
+}

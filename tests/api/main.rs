@@ -6,18 +6,24 @@
 #[path = "../common/mod.rs"]
 mod common;
 #[path = "../store_support/mod.rs"]
+#[macro_use]
 mod store_support;
 mod support;
 
 mod bad_input;
 mod breaker;
 mod cli;
+mod desk_instances;
+mod desk_start;
+mod instances;
 mod ledger;
 mod limits;
+mod outage;
 mod restart;
 mod risk_gate;
 mod roles;
 pub mod schema_check;
 pub mod served;
 pub mod sse;
+mod streams;
 mod tui_remote;

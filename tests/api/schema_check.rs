@@ -124,7 +124,8 @@ async fn real_responses_and_events_match_the_openapi_document() {
     let doc = Doc(&doc);
     let mut events = d.remote("sup").subscribe(None).await.unwrap();
     let id = d.submit_as("alice", 2_000).await;
-    let short = order("AAPL", Side::Sell, 1_500, AlgoKind::Twap, "09:30", "10:00", &[]);
+    // A VWAP, so its TCA carries the per-bucket tracking the document describes.
+    let short = order("AAPL", Side::Sell, 1_500, AlgoKind::Vwap, "09:30", "10:00", &[]);
     let done = d.remote("bob").submit(short).await.unwrap().order.id.to_string();
     // The clock crawled until both orders were in, so a loaded machine cannot see their windows pass.
     d.engine.set_speed(3_600.0).await.unwrap();
@@ -193,4 +194,6 @@ async fn real_responses_and_events_match_the_openapi_document() {
     // The tuple of the last trade and the sessions are documented as arrays.
     let (_, book) = d.send(Some("sup"), "GET", "/v1/book/AAPL", None).await;
     assert!(book["last_trade"].is_array(), "{book}");
+    let (_, tca) = d.send(Some("sup"), "GET", &format!("/v1/orders/{done}/tca"), None).await;
+    assert!(tca["vwap_tracking"].as_array().is_some_and(|t| !t.is_empty()), "{tca}");
 }

@@ -7,5 +7,7 @@ mod calibrate;
 mod cli;
 mod cli_algos;
 mod demo;
+mod errors;
 mod tca_batch;
 mod tca_cli;
+mod volume;

@@ -315,3 +315,56 @@ fn single_order_with_arrival_end_and_decision_time() {
         .clone();
     assert!(String::from_utf8(out).unwrap().contains("--strict: needs --orders"));
 }
+
+/// Frames a FIX body with '|' the way a sender does (BodyLength, CheckSum with SOH counted as 1).
+fn fix(body: &str) -> String {
+    let head = format!("8=FIX.4.4|9={}|", body.len());
+    let sum: u32 = format!("{head}{body}").chars().map(|c| if c == '|' { 1 } else { c as u32 }).sum();
+    format!("{head}{body}10={:03}|", sum % 256)
+}
+
+/// A drop copy: buy 1,000 IR at 09:00 New York, 700 filled at 10.07 (commission
+/// 14.00) after a busted 100 @ 10.50, cancelled at the close. The same figures as
+/// the CFA example, without a decision time (so the decision price is the arrival,
+/// 10.05): trading (10.07 - 10.05) x 700 = 14.00; opportunity (10.08 - 10.05) x 300 = 9.00; fees 14.00.
+#[test]
+fn a_fix_drop_copy_with_a_bust() {
+    let d = tempfile::tempdir().unwrap();
+    let log = [
+        fix("35=D|49=US|56=GS|34=1|52=20261125-14:00:00|11=IR1|55=IR|54=1|38=1000|40=1|60=20261125-14:00:00|453=1|448=GSCO|447=D|452=1|"),
+        fix("35=8|49=GS|56=US|34=2|52=20261125-15:00:00|37=G1|11=IR1|17=E1|150=F|39=1|55=IR|54=1|31=10.50|32=100|60=20261125-15:00:00|"),
+        fix("35=8|49=GS|56=US|34=3|52=20261125-16:00:00|37=G1|11=IR1|17=E2|150=F|39=1|55=IR|54=1|31=10.07|32=700|12=14|13=3|30=XNYS|60=20261125-16:00:00|"),
+        fix("35=8|49=GS|56=US|34=4|52=20261125-16:05:00|37=G1|11=IR1|17=E3|19=E1|150=H|39=1|55=IR|54=1|60=20261125-16:05:00|"),
+        fix("35=8|49=GS|56=US|34=5|52=20261125-21:00:00|37=G1|11=IR1|17=E4|150=4|39=4|55=IR|54=1|60=20261125-21:00:00|"),
+    ]
+    .join("\n");
+    let log_path = write(d.path(), "dc.log", &log);
+    let trades = write(d.path(), "trades.csv", IR_TAPE);
+    let out = blotter()
+        .args(["tca", "--fix", s(&log_path), "--trades", s(&trades), "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["drop_copy"]["busts"].as_u64(), Some(1));
+    assert_eq!(v["orders"][0]["order"]["broker"], "GSCO");
+    let sf = &v["orders"][0]["tca"]["implementation_shortfall"];
+    let parts: Vec<f64> =
+        ["delay", "trading", "opportunity", "fees", "total"].iter().map(|k| sf[k].as_f64().unwrap()).collect();
+    assert_eq!(parts, vec![0.0, 14.0, 9.0, 14.0, 37.0]);
+    // A hand-edited checksum is refused with its line, unless the check is turned off.
+    let edited = log.replacen("31=10.07", "31=10.08", 1);
+    let log_path = write(d.path(), "edited.log", &edited);
+    let err = blotter()
+        .args(["tca", "--fix", s(&log_path), "--trades", s(&trades)])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(err).unwrap();
+    assert!(err.contains("edited.log:3: CheckSum (10) says"), "{err}");
+    blotter().args(["tca", "--fix", s(&log_path), "--trades", s(&trades), "--fix-no-checksum"]).assert().success();
+}

@@ -37,7 +37,9 @@ fn demo_auto_reaches_its_last_caption_and_quit_restores_the_terminal() {
         400,
     );
     assert!(s.contains("end of the script: the desk is yours"), "{s}");
-    // Every order finished by the last step: q quits without a question.
+    // Every order is finished by the last step; the blotter says so once its refresh lands
+    // (waited for, not assumed: a loaded machine may draw the caption first). Then q quits at once.
+    t.wait_for("every order finished on screen", |s| s.contains("working 0"), 60);
     t.keys(&["q"]);
     let s = t.wait_for("the exit", |s| s.contains("EXITED="), 60);
     assert!(s.contains("EXITED=0"), "{s}");
@@ -93,7 +95,7 @@ tenant = "ws"
     );
     let t = Tmux::start(&format!("blotter-demo-key-{}", std::process::id()), "demo", 160, 48, &cmd);
     let s = t.wait_for("the first caption", |s| s.contains("two steps · step 1 of 2"), 90);
-    assert!(s.contains("First: nothing traded yet.") && s.contains("next step (09:40:00)"), "{s}");
+    assert!(s.contains("First: nothing traded yet.") && s.contains("next step (09:40:00 EST)"), "{s}");
     assert!(!s.contains("auto"), "without --auto the presenter advances:\n{s}");
     // Space fires the next step at once, fast-forwarding the clock to 09:40.
     t.keys(&["Space"]);

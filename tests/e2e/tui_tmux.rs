@@ -12,10 +12,15 @@ fn socket() -> String {
     format!("blotter-tui-e2e-{}", std::process::id())
 }
 
+/// The blotter row of order `id`: its first word once the pane's border and the
+/// row's marks (bulk mark ✓, children ▸/▾) are set aside, as in `┃ ▸P1 09:42:43 AAPL`.
 fn row<'a>(screen: &'a str, id: &str) -> Option<&'a str> {
-    screen
-        .lines()
-        .find(|l| l.split_whitespace().next().is_some_and(|w| w.trim_start_matches(['┃', '│', '▸', '▾']) == id))
+    screen.lines().find(|l| {
+        l.trim_start_matches(|c: char| c.is_whitespace() || ['┃', '│', '▸', '▾', '✓'].contains(&c))
+            .split_whitespace()
+            .next()
+            == Some(id)
+    })
 }
 
 #[test]
@@ -29,7 +34,7 @@ fn keyboard_order_entry_fills_cancel_and_quit_restore_the_terminal() {
     let log = dir.path().join("ui.log");
     let session = format!("blotter-e2e-{}", std::process::id());
     let cmd = format!(
-        "HOME={home} {bin} --default-config --seed 3 --date 2026-11-25 --speed 600 --log {log}; echo EXITED=$?; sleep 60",
+        "HOME={home} {bin} --default-config --seed 3 --date 2026-11-25 --speed 30 --log {log}; echo EXITED=$?; sleep 60",
         home = dir.path().display(),
         log = log.display()
     );
@@ -38,17 +43,22 @@ fn keyboard_order_entry_fills_cancel_and_quit_restore_the_terminal() {
     assert_eq!(t.display("#{alternate_on}"), "1", "the UI uses the alternate screen");
     assert_eq!(t.display("#{mouse_any_flag}"), "1", "the UI reports the mouse");
 
-    // A buy of 5,000 AAPL ending at 10:00 fills within seconds at 600x.
+    // A buy of 5,000 AAPL ending at 10:30, entered at 30x (the day opens at 09:30: typing may take
+    // two minutes of a loaded machine's wall time before the window is in the past), then run at
+    // 600x, where the hour to its end passes in 6 s: done by its end, waited for on screen.
     t.keys(&["n"]);
     t.wait_for("the ticket", |s| s.contains("New order"), 10);
     t.text("AAPL");
     t.keys(&["Tab", "Tab"]);
     t.text("5k");
     t.keys(&["Tab", "Tab", "Tab", "Tab"]);
-    t.text("10:00");
+    t.text("10:30");
     t.keys(&["Enter"]);
     t.wait_for("the review", |s| s.contains("Buy 5,000 AAPL"), 10);
     t.keys(&["y"]);
+    t.wait_for("P1 to work", |s| row(s, "P1").is_some(), 30);
+    t.keys(&["+", "+", "+", "+"]);
+    t.wait_for("600x", |s| s.lines().next().is_some_and(|l| l.contains("│ 600x │")), 10);
     let s = t.wait_for("P1 to fill", |s| row(s, "P1").is_some_and(|r| r.contains("done")), 60);
     let p1 = row(&s, "P1").unwrap();
     assert!(p1.contains("AAPL") && p1.contains("BUY") && p1.contains("5,000") && p1.contains("100%"), "{p1}");

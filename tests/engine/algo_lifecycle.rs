@@ -185,8 +185,13 @@ fn every_algorithm_is_deterministic_and_never_overfills() {
 fn an_amend_does_not_double_the_next_slice() {
     for algo in [AlgoKind::Twap, AlgoKind::Vwap, AlgoKind::Is] {
         let mut e = engine(9, &["MSFT"]);
-        // Crossing slices: nothing rests, so a second timer would send a second slice.
-        let req = order("MSFT", Side::Buy, 150_000, algo, "10:00", "11:00", &[("urgency", "aggressive")]);
+        // Crossing slices: nothing rests, so a second timer would send a second slice. (The
+        // dynamic VWAP works on the prints, not in slices: its static schedule is the one here.)
+        let params: &[(&str, &str)] = match algo {
+            AlgoKind::Vwap => &[("urgency", "aggressive"), ("forecast", "static")],
+            _ => &[("urgency", "aggressive")],
+        };
+        let req = order("MSFT", Side::Buy, 150_000, algo, "10:00", "11:00", params);
         let id = e.apply(&advisor(), Command::Submit(req)).unwrap().unwrap();
         e.run_until(ny("10:02"));
         amend(&mut e, id, Some(Qty::from_int(180_000)), None);

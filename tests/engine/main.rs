@@ -19,6 +19,7 @@ mod determinism;
 mod embedded;
 mod engine_core;
 mod market_laws;
+mod overflow;
 mod replay;
 mod replay_fidelity;
 mod risk_controls;

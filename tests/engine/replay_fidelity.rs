@@ -88,7 +88,7 @@ fn step(m: &InstrumentMarket) -> i64 {
 /// and the two counts of issue 12's measurement.
 fn violations(r: &Run, symbol: &str) -> (Vec<String>, usize, usize) {
     let m = r.engine.market(symbol).unwrap();
-    let trades: &[RecTrade] = &r.rec.trades;
+    let trades: &[RecTrade] = &r.rec.trades.to_vec();
     let quotes: &[RecQuote] = &r.rec.quotes;
     let mut bad = Vec::new();
     let (mut outside, mut passive_beyond) = (0, 0);

@@ -45,10 +45,20 @@ fn history_lists_what_run_recorded() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.lines().next().unwrap().starts_with("ORDER"), "{text}");
     let row = text.lines().nth(1).unwrap();
-    for cell in ["E1-P1", "2026-11-25", "AAPL", "buy", "3,000", "twap", "done", "desk@local"] {
+    // The reference is the whole first cell: `E1-P1`, its engine named once.
+    assert_eq!(row.split_whitespace().next(), Some("E1-P1"), "{row}");
+    for cell in ["2026-11-25", "AAPL", "buy", "3,000", "twap", "done", "desk@local"] {
         assert!(row.contains(cell), "{cell} in {row}");
     }
     assert!(text.contains("1-1 of 1 orders"), "{text}");
+    // A second run is a second engine: its first order is E2-P1.
+    one_order(dir.path());
+    let out = blotter(dir.path()).args(["history", "--json"]).output().unwrap();
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut refs: Vec<&str> =
+        page["items"].as_array().unwrap().iter().map(|o| o["reference"].as_str().unwrap()).collect();
+    refs.sort_unstable();
+    assert_eq!(refs, ["E1-P1", "E2-P1"], "{page}");
     let out = blotter(dir.path()).args(["history", "--since", "2026-11-26", "--json"]).output().unwrap();
     let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(page["total"], 0, "nothing accepted after the 25th");
@@ -78,6 +88,14 @@ fn export_writes_orders_and_fills_as_csv_and_json() {
     assert_eq!(doc["orders"].as_array().unwrap().len(), 1);
     assert_eq!(doc["fills"].as_array().unwrap().len(), fills);
     assert_eq!(doc["fills"][0]["order"], "E1-P1");
+    // Fill and child ids name the engine once: `E1-F7`, `E1-P1-C3`.
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    let (fill, child) = (col("fill"), col("child"));
+    for r in &rows {
+        assert_eq!(r[0], "E1-P1", "{r:?}");
+        assert!(r[fill].strip_prefix("E1-F").is_some_and(|n| n.parse::<u64>().is_ok()), "{r:?}");
+        assert!(r[child].strip_prefix("E1-P1-C").is_some_and(|n| n.parse::<u32>().is_ok()), "{r:?}");
+    }
 
     let file = dir.path().join("orders.csv");
     let out = blotter(dir.path())

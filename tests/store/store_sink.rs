@@ -32,7 +32,7 @@ fn the_embedded_client_publishes_only_what_is_committed(db: &Db) {
         // Acknowledged: so already in the ledger.
         let page = ledger.orders(&OrderFilter::default()).unwrap();
         assert_eq!(page.total, 1);
-        assert_eq!(page.items[0].order.id, row.order.id);
+        assert_eq!(page.items[0].order.id, row.order.id.on(eref.number()));
         let client_persona = client.as_actor(Actor { user: "cara".into(), tenant: "ws".into(), role: Role::Client });
         let refused = client_persona.cancel(row.order.id).await;
         assert!(refused.is_err());
@@ -51,7 +51,7 @@ fn the_embedded_client_publishes_only_what_is_committed(db: &Db) {
         "{audit:?}"
     );
     assert_eq!(audit[1].code.as_deref(), Some("forbidden"));
-    assert_eq!(audit[0].parent, Some(blotter::model::ParentId::local(1)));
+    assert_eq!(audit[0].parent, Some(blotter::model::ParentId::new(eref.number(), 1)));
     drop(rt);
     ledger.stop(&eref).unwrap();
 }

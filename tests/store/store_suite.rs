@@ -16,7 +16,7 @@ use blotter::store::recover::recover;
 use blotter::store::{Batch, EngineSpec, Ledger, Recorder, StoreError};
 use common::{date, ny, order};
 use std::sync::Arc;
-use store_support::{Db, execute, scalars};
+use store_support::{Db, child_on, execute, fill_on, on_engine, scalars};
 
 on_both_backends!(
     migrations_apply_once_and_reopening_changes_nothing,
@@ -118,10 +118,11 @@ fn migrations_apply_once_and_reopening_changes_nothing(db: &Db) {
         for h in handles {
             h.join().unwrap().unwrap();
         }
-        assert_eq!(scalars(t, "SELECT COUNT(*) FROM blotter_migrations"), vec![blotter::store::SCHEMA_VERSION]);
+        let applied = i64::try_from(blotter::store::schema_versions().len()).unwrap();
+        assert_eq!(scalars(t, "SELECT COUNT(*) FROM blotter_migrations"), vec![applied]);
     }
     // One row per migration, each applied once.
-    let versions: Vec<i64> = (1..=blotter::store::SCHEMA_VERSION).collect();
+    let versions = blotter::store::schema_versions();
     assert_eq!(scalars(&db.target, "SELECT version FROM blotter_migrations ORDER BY version"), versions);
     assert_eq!(scalars(&db.target, "SELECT COUNT(*) FROM engines"), vec![0]);
 }
@@ -141,11 +142,11 @@ fn a_recorded_run_is_exactly_what_the_engine_did(db: &Db) {
     assert_eq!(page.total, 1);
     let got = &page.items[0];
     assert_eq!(got.reference, format!("E{eid}-P1"));
-    assert_eq!(&got.order, want, "the stored order is the engine's, to the last unit");
+    assert_eq!(got.order, on_engine(eid, want), "the stored order is the engine's, to the last unit");
     let detail = ledger.order(eid, id).unwrap().unwrap();
-    let children: Vec<_> = engine.children(id).into_iter().cloned().collect();
+    let children: Vec<_> = engine.children(id).into_iter().map(|c| child_on(eid, c)).collect();
     assert_eq!(detail.children, children);
-    assert_eq!(detail.fills, engine.fills(id).to_vec());
+    assert_eq!(detail.fills, engine.fills(id).iter().map(|f| fill_on(eid, f)).collect::<Vec<_>>());
     assert!(detail.fills.len() > 20);
 
     // The event log: every event, in order, exactly as released.
@@ -166,7 +167,7 @@ fn a_recorded_run_is_exactly_what_the_engine_did(db: &Db) {
     assert_eq!(audit.len(), 1);
     assert_eq!((audit[0].action.as_str(), audit[0].outcome.as_str()), ("submit", "ok"));
     assert_eq!((audit[0].user.as_str(), audit[0].role.as_str()), ("desk", "ADVISOR"));
-    assert_eq!(audit[0].parent, Some(id));
+    assert_eq!(audit[0].parent, Some(id.on(u32::try_from(eid).unwrap())));
 }
 
 fn refusals_are_audited_and_leave_no_order(db: &Db) {
@@ -186,7 +187,8 @@ fn refusals_are_audited_and_leave_no_order(db: &Db) {
     assert_eq!((audit[0].user.as_str(), audit[0].role.as_str()), ("cara", "CLIENT"));
     assert_eq!((audit[0].outcome.as_str(), audit[0].code.as_deref()), ("refused", Some("forbidden")));
     assert!(audit[0].detail.contains("may not submit"), "{}", audit[0].detail);
-    assert_eq!((audit[1].action.as_str(), audit[1].parent), ("cancel", Some(ParentId::local(9))));
+    let p9 = ParentId::new(u32::try_from(eid).unwrap(), 9);
+    assert_eq!((audit[1].action.as_str(), audit[1].parent), ("cancel", Some(p9)));
     assert_eq!(audit[1].code.as_deref(), Some("unknown_order"));
     let rejected =
         scalars(&db.target, &format!("SELECT COUNT(*) FROM events WHERE engine_id = {eid} AND kind = 'rejected'"));
@@ -303,7 +305,9 @@ fn a_crashed_engine_comes_back_interrupted_and_finishes_exactly(db: &Db) {
     let err = recover(&ledger, eid, &desk, false).unwrap_err();
     assert!(matches!(err, StoreError::Busy(_)), "this very process still holds it: {err}");
     let mut r = recover(&ledger, eid, &desk, true).unwrap();
-    assert_eq!(r.report.interrupted, vec![ParentId::local(1)]);
+    // The recovered engine is numbered: its orders name it.
+    let p1 = ParentId::new(u32::try_from(eid).unwrap(), 1);
+    assert_eq!(r.report.interrupted, vec![p1]);
     let o = ledger.order(eid, ParentId::local(1)).unwrap().unwrap();
     assert_eq!(o.order.order.status, ParentStatus::Interrupted);
     assert_eq!(o.order.order.filled, filled_before, "nothing acknowledged is lost");
@@ -313,7 +317,7 @@ fn a_crashed_engine_comes_back_interrupted_and_finishes_exactly(db: &Db) {
     }
     assert!(o.children.iter().all(|c| c.status.is_terminal()), "children unknown at the venue were cancelled");
 
-    let (result, _) = r.recorder.apply(&mut r.engine, &desk, Command::Resume { id: ParentId::local(1) }).unwrap();
+    let (result, _) = r.recorder.apply(&mut r.engine, &desk, Command::Resume { id: p1 }).unwrap();
     result.unwrap();
     while !r.engine.is_idle() && r.engine.step() {}
     r.recorder.push(&mut r.engine);
@@ -343,16 +347,26 @@ fn a_taken_over_engine_cannot_record_and_numbers_cannot_repeat(db: &Db) {
     let dup = first.submit(Batch::events(&eref, committed.clone())).wait().unwrap_err();
     assert!(matches!(&dup, StoreError::Data(m) if m.contains("is not after the last committed")), "{dup}");
 
+    // A forced recovery elsewhere while this process still runs the engine:
+    // the recovery commits events with the numbers this process would use
+    // next, so the stale writer must be stopped by the owner check before
+    // it writes a row, never by a duplicate key.
     let second = Ledger::open(&db.target).unwrap();
-    let theirs = second.take_over(eref.id, true).unwrap();
+    let theirs = blotter::store::recover::recover(&second, eref.id, &desk, true).unwrap();
+    let after_recovery = scalars(&db.target, &format!("SELECT COUNT(*) FROM events WHERE engine_id = {}", eref.id))[0];
+    assert!(after_recovery > committed.len() as i64, "the recovery recorded events of its own");
     run.engine.run_until(ny("10:05"));
     run.rec.push(&mut run.engine);
     let err = run.rec.release(true).unwrap_err();
     assert!(matches!(err, StoreError::Fenced(_)), "{err}");
-    assert!(err.to_string().contains("taken over by another process"), "{err}");
+    let text = err.to_string();
+    assert!(text.contains(&format!("engine E{} was taken over by pid {}", eref.id, std::process::id())), "{text}");
+    assert!(text.contains("nothing of this request was recorded"), "{text}");
+    assert!(!text.to_ascii_lowercase().contains("duplicate") && !text.contains("UNIQUE"), "{text}");
     let n = scalars(&db.target, &format!("SELECT COUNT(*) FROM events WHERE engine_id = {}", eref.id));
-    assert_eq!(n, vec![committed.len() as i64], "the stale writer added nothing");
-    second.stop(&theirs).unwrap();
+    assert_eq!(n, vec![after_recovery], "the stale writer added nothing");
+    assert!(first.fenced().borrow().contains(&eref.id), "the stale process is told it lost the engine");
+    second.stop(theirs.recorder.engine_ref()).unwrap();
 }
 
 fn a_newer_schema_is_refused_and_left_untouched(db: &Db) {
@@ -417,8 +431,9 @@ fn two_engines_writing_at_once_do_not_interfere(db: &Db) {
         let tenant = order.owner.tenant.to_string();
         let mine = ledger.orders(&OrderFilter { tenant: Some(tenant), ..Default::default() }).unwrap();
         assert_eq!(mine.total, 1, "each tenant sees only its order");
-        assert_eq!(mine.items[0].order, order);
-        assert_eq!(ledger.order(eid, order.id).unwrap().unwrap().fills, fills);
+        assert_eq!(mine.items[0].order, on_engine(eid, &order));
+        let stored = ledger.order(eid, order.id).unwrap().unwrap().fills;
+        assert_eq!(stored, fills.iter().map(|f| fill_on(eid, f)).collect::<Vec<_>>());
         let n = scalars(&db.target, &format!("SELECT COUNT(*) FROM events WHERE engine_id = {eid}"));
         assert_eq!(n, vec![events as i64]);
         assert_eq!(order.filled, Qty::from_int(30_000));
@@ -509,7 +524,7 @@ fn a_version_1_ledger_is_upgraded_in_place(db: &Db) {
     );
     assert_eq!(scalars(&db.target, "SELECT COUNT(*) FROM blotter_migrations"), [1]);
     let ledger = Ledger::open(&db.target).unwrap();
-    let versions: Vec<i64> = (1..=blotter::store::SCHEMA_VERSION).collect();
+    let versions = blotter::store::schema_versions();
     assert_eq!(scalars(&db.target, "SELECT version FROM blotter_migrations ORDER BY version"), versions);
     let kept = ledger.algo_configs("ws").unwrap();
     assert_eq!(kept.len(), 1);
@@ -519,5 +534,8 @@ fn a_version_1_ledger_is_upgraded_in_place(db: &Db) {
     drop(ledger);
     // Opening again changes nothing.
     drop(Ledger::open(&db.target).unwrap());
-    assert_eq!(scalars(&db.target, "SELECT COUNT(*) FROM blotter_migrations"), [blotter::store::SCHEMA_VERSION]);
+    assert_eq!(
+        scalars(&db.target, "SELECT COUNT(*) FROM blotter_migrations"),
+        [i64::try_from(blotter::store::schema_versions().len()).unwrap()]
+    );
 }

@@ -127,3 +127,23 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// What the ledger reads back for an order of an engine that kept the short
+/// form (`P1`): the same order, its id naming engine `e` (`E3-P1`).
+pub fn on_engine(e: i64, o: &blotter::model::ParentOrder) -> blotter::model::ParentOrder {
+    blotter::model::ParentOrder { id: o.id.on(u32::try_from(e).unwrap()), ..o.clone() }
+}
+
+/// The same for a child order.
+pub fn child_on(e: i64, c: &blotter::model::ChildOrder) -> blotter::model::ChildOrder {
+    let mut c = c.clone();
+    c.id.parent = c.id.parent.on(u32::try_from(e).unwrap());
+    c
+}
+
+/// The same for a fill.
+pub fn fill_on(e: i64, f: &blotter::model::Fill) -> blotter::model::Fill {
+    let mut f = f.clone();
+    f.child.parent = f.child.parent.on(u32::try_from(e).unwrap());
+    f
+}

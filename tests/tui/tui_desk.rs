@@ -4,11 +4,14 @@
 //! digit is lost, bulk cancel by filter, and the positions against the fills.
 
 use blotter::client::{Client, Embedded};
-use blotter::model::{ParentId, ParentStatus, Side};
+use blotter::engine::{MAX_ORDER_NOTIONAL, MAX_ORDER_QTY};
+use blotter::model::{ParentId, ParentStatus, Qty, Side};
 use blotter::tui::app::{App, Effect, Overlay, Question, Tab};
+use blotter::tui::columns::Col;
 use blotter::tui::keymap::Keymap;
 use blotter::tui::scenario::{desk_client, press, reload};
 use blotter::tui::screenshots::{desk_app, disconnected_app, render};
+use blotter::tui::table::RowKey;
 use blotter::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 
@@ -59,6 +62,25 @@ async fn every_digit_shows_at_200x60_and_nothing_is_cut_at_80x24() {
     assert!(!narrow.contains("0,000,000") || narrow.contains("10,000,000"), "{narrow}");
     insta::assert_snapshot!("desk_80x24", narrow);
 
+    // The bond's TCA: every digit when there is room, compact units at 80x24, never cut.
+    let tab = std::mem::replace(&mut a.tab, Tab::Tca);
+    let filled = |s: &str| s.lines().find(|l| l.contains("│filled ")).unwrap_or_else(|| panic!("{s}")).to_string();
+    let wide = text(&render(&a, 200, 60));
+    assert!(filled(&wide).contains(" of 50,000,000"), "{wide}");
+    let narrow = text(&render(&a, 80, 24));
+    assert!(filled(&narrow).contains(" of 50m"), "{narrow}");
+    assert!(narrow.contains("avg / arrival    98.560764 / 98.500000 │"), "{narrow}");
+    // Bitcoin's two prices side by side would not fit: a line each.
+    let bond = a.table.selected.replace(RowKey::Parent(ParentId::local(3)));
+    let narrow = text(&render(&a, 80, 24));
+    assert!(
+        narrow.contains("│avg px           94,931.524 ") && narrow.contains("│arrival px       95,000.915 "),
+        "{narrow}"
+    );
+    a.table.selected = bond;
+
+    a.tab = tab;
+
     // Sideways: `>` brings the hidden columns in, `<` goes back; id, symbol, side and status stay.
     a.on_key(key(">"));
     a.on_key(key(">"));
@@ -71,6 +93,38 @@ async fn every_digit_shows_at_200x60_and_nothing_is_cut_at_80x24() {
     assert!(pos.contains("-") && pos.contains("UST10Y") && pos.contains("CHF"), "{pos}");
     insta::assert_snapshot!("desk_positions_200x60", pos);
     insta::assert_snapshot!("desk_positions_80x24", text(&render(&a, 80, 24)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_largest_order_the_engine_accepts_keeps_every_digit() {
+    let (_c, mut a) = desk().await;
+    // The SPY order made the largest the engine takes (MAX_ORDER_QTY, 1e12), 40% filled for
+    // the largest notional it takes (MAX_ORDER_NOTIONAL, 1e12 USD, so an average of 2.5).
+    let (mut orders, details) = (a.orders.clone(), a.details.clone());
+    let spy = &mut orders.iter_mut().find(|o| o.order.symbol.as_ref() == "SPY").unwrap().order;
+    let id = spy.id.to_string();
+    spy.qty = MAX_ORDER_QTY;
+    spy.filled = Qty::from_int(400_000_000_000);
+    spy.notional = MAX_ORDER_NOTIONAL;
+    a.set_orders(orders, details);
+    a.columns.toggle(Col::Notional);
+
+    let wide = text(&render(&a, 200, 60));
+    let row = line_of(&wide, &id, "SPY");
+    // Written out by hand: qty, filled, leaves (1e12 - 4e11), the notional.
+    for figure in ["1,000,000,000,000", "400,000,000,000", "600,000,000,000", "1,000,000,000,000 USD"] {
+        assert!(row.contains(figure), "{figure} in {row}");
+    }
+    assert!(row.contains(" 2.500 "), "average 1e12 USD / 4e11 = 2.5: {row}");
+    // At 80x24 the same figures in compact units, no digit cut: 1tn, 400bn.
+    let narrow = text(&render(&a, 80, 24));
+    let row = line_of(&narrow, &id, "SPY");
+    assert!(row.contains("1tn") && row.contains("400bn"), "{row}");
+    // The positions tab: 400bn bought at 2.50 on the book's total line too.
+    a.tab = Tab::Positions;
+    let pos = text(&render(&a, 200, 60));
+    let line = pos.lines().find(|l| l.contains("SPY")).unwrap_or_else(|| panic!("{pos}"));
+    assert!(line.contains("400,000,000,000") && line.contains("2.50"), "{line}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -101,6 +101,7 @@ fn caption(fired: usize, waiting: bool, auto: bool) -> blotter::tui::demo::DemoV
         auto_in: auto.then_some(2.5),
         left: false,
         refused: Vec::new(),
+        desk: None,
     }
 }
 
@@ -119,6 +120,13 @@ async fn demo_caption_bar() {
     let s = top(&a);
     assert!(s.contains("auto: next step in 2.5 s") && s.contains("any other key takes over"), "{s}");
     insta::assert_snapshot!("demo_caption_auto", s);
+    // Unattended with the clock held at the step's time, the countdown still shows; at 80
+    // columns the keys that do not fit whole are left to the footer, none is cut.
+    a.on_msg(Msg::Demo(Box::new(caption(2, true, true))));
+    let s = text(&render(&a, 80, 24));
+    let state = s.lines().find(|l| l.contains("▶ auto: next step in 2.5 s")).unwrap_or_else(|| panic!("{s}"));
+    assert!(state.trim_end_matches(['┃', ' ']).ends_with("leave the script"), "{state}");
+    assert!(!state.contains("waiting") && !state.contains("any other key"), "{state}");
     a.on_msg(Msg::Demo(Box::new(caption(13, false, false))));
     let s = top(&a);
     assert!(s.contains("step 13 of 13") && s.contains("end of the script: the desk is yours"), "{s}");
@@ -136,7 +144,7 @@ async fn screenshots_include_the_supervisor_view_and_the_demo() {
     let sup = screen("supervisor");
     assert!(sup.contains("Working orders · every desk") && sup.contains("bob@az"), "{sup}");
     let demo = screen("demo");
-    assert!(demo.contains("step 5 of 13 · look at the blotter, P4"), "{demo}");
+    assert!(demo.contains("step 5 of 14 · look at the blotter, P4"), "{demo}");
     assert!(demo.contains("waiting for the next step (09:45:00 EST)") && demo.contains("‖ paused"), "{demo}");
     assert!(demo.contains("Implementation shortfall (Almgren-Chriss) buys 200,000 SPY"), "{demo}");
 }
@@ -161,4 +169,43 @@ async fn the_committed_screenshots_are_up_to_date() {
         stale.is_empty(),
         "stale or missing screenshots (run `cargo run --release -- screenshots` and commit them): {stale:?}"
     );
+}
+
+/// A VWAP order's tracking per bucket shows under the metrics when it fits:
+/// each bucket's start and its planned, forecast, market and executed shares.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tca_tab_shows_vwap_tracking_when_it_fits() {
+    use blotter::model::Timestamp;
+    use blotter::tca::BucketTracking;
+    let (_c, mut a) = app().await;
+    a.tab = Tab::Tca;
+    let (_, report) = a.tca.as_mut().expect("the selected order's report is loaded");
+    // 2026-11-25 14:30 UTC = 09:30 New York; two half hours.
+    let t0 = Timestamp(1_795_617_000_000_000_000);
+    let half = 1_800_000_000_000i64;
+    report.vwap_tracking = Some(vec![
+        BucketTracking {
+            start: t0,
+            end: Timestamp(t0.0 + half),
+            planned: 0.25,
+            forecast: 0.3,
+            market: 0.35,
+            executed: 0.4,
+        },
+        BucketTracking {
+            start: Timestamp(t0.0 + half),
+            end: Timestamp(t0.0 + 2 * half),
+            planned: 0.75,
+            forecast: 0.7,
+            market: 0.65,
+            executed: 0.6,
+        },
+    ]);
+    let tall = text(&render(&a, 120, 60));
+    assert!(tall.contains("from    plan   fcst    mkt   exec"), "{tall}");
+    assert!(tall.contains("09:30  25.0%  30.0%  35.0%  40.0%"), "{tall}");
+    assert!(tall.contains("10:00  75.0%  70.0%  65.0%  60.0%"), "{tall}");
+    // Where it does not all fit, none of it is shown.
+    let short = text(&render(&a, 120, 40));
+    assert!(!short.contains("fcst"), "{short}");
 }

@@ -224,7 +224,7 @@ async fn a_new_desk_is_added_by_name_and_enabled_and_a_refused_one_is_named() {
     // n asks for the desk's name; a name with a space is refused, saying why.
     press(&c, &mut a, &["n", "=h k", "enter"]).await;
     let s = text(&render(&a, 160, 48));
-    assert!(s.contains("Add a desk") && s.contains("without spaces"), "{s}");
+    assert!(s.contains("Add a desk") && s.contains("not allowed in a desk name"), "{s}");
     let effects = press(&c, &mut a, &["ctrl-u", "=hk", "enter"]).await;
     assert!(effects.is_empty(), "listing a desk sends nothing: {effects:?}");
     assert!(a.overlay.is_none());

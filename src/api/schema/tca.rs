@@ -2,7 +2,7 @@
 
 use super::mirrored;
 use crate::model::{AlgoKind, Money, Price, Qty, Side};
-use crate::tca::{AlgoAttribution, Markouts, Shortfall, TcaReport, VenueAttribution, VenueShare};
+use crate::tca::{AlgoAttribution, BucketTracking, Markouts, Shortfall, TcaReport, VenueAttribution, VenueShare};
 use serde::Serialize;
 
 // Only the schemas of these are used; Serialize makes their serde attributes legal.
@@ -159,6 +159,28 @@ struct TcaReportDoc {
     venues: Vec<VenueAttribution>,
     /// Impact versus timing versus opportunity.
     algo: Option<AlgoAttribution>,
+    /// A VWAP order's tracking per bucket of its window (absent for other algorithms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vwap_tracking: Option<Vec<BucketTracking>>,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = BucketTracking)]
+/// One bucket of a VWAP order's window: shares planned, forecast, printed by the market and executed.
+struct BucketTrackingDoc {
+    /// Bucket start.
+    start: crate::model::Timestamp,
+    /// Bucket end.
+    end: crate::model::Timestamp,
+    /// Share of the order the curve planned here.
+    planned: f64,
+    /// Share of the window's volume the forecast expected here when the bucket began.
+    forecast: f64,
+    /// Share of the window's volume (others') printed here.
+    market: f64,
+    /// Share of the filled quantity executed here.
+    executed: f64,
 }
 
 mirrored!(VenueShare, VenueShareDoc);
@@ -167,3 +189,4 @@ mirrored!(Shortfall, ShortfallDoc);
 mirrored!(VenueAttribution, VenueAttributionDoc);
 mirrored!(AlgoAttribution, AlgoAttributionDoc);
 mirrored!(TcaReport, TcaReportDoc);
+mirrored!(BucketTracking, BucketTrackingDoc);

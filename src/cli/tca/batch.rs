@@ -5,9 +5,11 @@ use super::market_files::{Kind, MarketFile, feed};
 use super::order_files::{read_order_fills, read_orders};
 use super::{CliError, TcaArgs};
 use crate::tca::batch::{Batch, Issue};
+use crate::tca::fix::DropCopyStats;
 use crate::tca::group::{Dim, parse_dims};
-use crate::tca::review::review;
+use crate::tca::review::{Review, review};
 use chrono_tz::Tz;
+use std::path::PathBuf;
 
 /// How many per-order charts the HTML report draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,93 @@ fn strict_failure(issues: &[Issue]) -> CliError {
     ))
 }
 
+/// Where a batch's data comes from and how to group it: what `--orders`
+/// (or `--fix`), `--trades`, `--quotes`, `--group-by`, `--tz` and
+/// `--outliers` say, already checked.
+pub struct Inputs {
+    /// Orders and fills as CSV, or a FIX drop copy.
+    pub source: Source,
+    /// `--trades` arguments (FILE or SYMBOL=FILE).
+    pub trades: Vec<String>,
+    /// `--quotes` arguments.
+    pub quotes: Vec<String>,
+    /// Groupings (empty: each dimension the orders fill in).
+    pub dims: Vec<Vec<Dim>>,
+    /// Zone of days and times.
+    pub tz: Tz,
+    /// Outlier threshold in standard deviations.
+    pub outlier_sd: f64,
+    /// Fail on any issue.
+    pub strict: bool,
+}
+
+/// Where orders and fills come from.
+pub enum Source {
+    /// ORDERS.csv and FILLS.csv.
+    Csv {
+        /// Orders.
+        orders: PathBuf,
+        /// Fills.
+        fills: PathBuf,
+    },
+    /// A FIX drop copy; `check` verifies BodyLength and CheckSum.
+    Fix {
+        /// The log.
+        log: PathBuf,
+        /// Verify framing.
+        check: bool,
+    },
+}
+
+/// How long each step of an analysis took, milliseconds.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Timings {
+    /// Reading and checking orders and fills.
+    pub orders_ms: f64,
+    /// Reading the market data (the one pass).
+    pub market_ms: f64,
+    /// Every order's figures, the groupings and the fit.
+    pub analysis_ms: f64,
+}
+
+/// The batch's review, what a drop copy held, and the time each step took.
+pub fn analyse(i: &Inputs) -> Result<(Review, Option<DropCopyStats>, Timings), CliError> {
+    let mut t = Timings::default();
+    let clock = std::time::Instant::now();
+    let (orders, fills, drop_copy) = match &i.source {
+        Source::Fix { log, check } => {
+            let text =
+                std::fs::read_to_string(log).map_err(|e| CliError::usage(format!("--fix {}: {e}", log.display())))?;
+            let d = crate::tca::fix::read(&log.display().to_string(), &text, *check)
+                .map_err(|e| CliError::usage(format!("--fix: {e}")))?;
+            (d.orders, d.fills, Some(d.stats))
+        }
+        Source::Csv { orders, fills } => {
+            let o = read_orders(orders).map_err(|e| CliError::usage(format!("--orders: {e}")))?;
+            let f = read_order_fills(fills).map_err(|e| CliError::usage(format!("--fills: {e}")))?;
+            (o, f, None)
+        }
+    };
+    let mut batch = Batch::new(orders, fills).map_err(|e| CliError::usage(e.to_string()))?;
+    t.orders_ms = clock.elapsed().as_secs_f64() * 1e3;
+    let clock = std::time::Instant::now();
+    for (flag, kind, files) in [("--trades", Kind::Trades, &i.trades), ("--quotes", Kind::Quotes, &i.quotes)] {
+        for f in files {
+            let f = MarketFile::parse(f);
+            feed(&f, kind, batch.market()).map_err(|e| CliError::usage(format!("{flag}: {e}")))?;
+        }
+    }
+    t.market_ms = clock.elapsed().as_secs_f64() * 1e3;
+    let clock = std::time::Instant::now();
+    let report = batch.finish();
+    if i.strict && !report.issues.is_empty() {
+        return Err(strict_failure(&report.issues));
+    }
+    let review = review(report, &i.dims, i.tz, i.outlier_sd);
+    t.analysis_ms = clock.elapsed().as_secs_f64() * 1e3;
+    Ok((review, drop_copy, t))
+}
+
 /// Runs the many-order form.
 pub fn run(a: &TcaArgs) -> Result<(), CliError> {
     let tz = parse_tz(&a.tz)?;
@@ -60,36 +149,55 @@ pub fn run(a: &TcaArgs) -> Result<(), CliError> {
         .map(|g| parse_dims(g).map_err(|e| CliError::usage(format!("--group-by: {e}"))))
         .collect::<Result<_, _>>()?;
     let charts = parse_charts(&a.report_charts)?;
-    let orders_path = a.orders.as_ref().ok_or_else(|| CliError::usage("--orders: required"))?;
-    let fills_path = a.fills.as_ref().ok_or_else(|| CliError::usage("--fills: required with --orders"))?;
-    let orders = read_orders(orders_path).map_err(|e| CliError::usage(format!("--orders: {e}")))?;
-    let fills = read_order_fills(fills_path).map_err(|e| CliError::usage(format!("--fills: {e}")))?;
-    let mut batch = Batch::new(orders, fills).map_err(|e| CliError::usage(e.to_string()))?;
-    for (flag, kind, files) in [("--trades", Kind::Trades, &a.trades), ("--quotes", Kind::Quotes, &a.quotes)] {
-        for f in files {
-            let f = MarketFile::parse(f);
-            feed(&f, kind, batch.market()).map_err(|e| CliError::usage(format!("{flag}: {e}")))?;
-        }
-    }
-    let report = batch.finish();
-    if a.strict && !report.issues.is_empty() {
-        return Err(strict_failure(&report.issues));
-    }
-    let review = review(report, &dims, tz, a.outliers);
+    let source = match &a.fix {
+        Some(log) => Source::Fix { log: log.clone(), check: !a.fix_no_checksum },
+        None => Source::Csv {
+            orders: a.orders.clone().ok_or_else(|| CliError::usage("--orders: required"))?,
+            fills: a.fills.clone().ok_or_else(|| CliError::usage("--fills: required with --orders"))?,
+        },
+    };
+    let inputs = Inputs {
+        source,
+        trades: a.trades.clone(),
+        quotes: a.quotes.clone(),
+        dims,
+        tz,
+        outlier_sd: a.outliers,
+        strict: a.strict,
+    };
+    let (review, drop_copy, _) = analyse(&inputs)?;
     if let Some(path) = &a.report {
-        let html = crate::tca::html::page(&review, charts_for(charts));
-        std::fs::write(path, html).map_err(|e| CliError::runtime(format!("--report {}: {e}", path.display())))?;
+        write_report(&review, charts, path)?;
+    }
+    if a.tui {
+        return crate::tui::tca_review::run(review).map_err(|e| CliError::runtime(format!("--tui: {e}")));
     }
     if a.json {
-        let text = serde_json::to_string(&review).map_err(|e| CliError::runtime(e.to_string()))?;
-        println!("{text}");
+        let mut doc = serde_json::to_value(&review).map_err(|e| CliError::runtime(e.to_string()))?;
+        if let (Some(stats), Some(map)) = (drop_copy, doc.as_object_mut()) {
+            map.insert("drop_copy".into(), serde_json::to_value(stats).map_err(|e| CliError::runtime(e.to_string()))?);
+        }
+        println!("{doc}");
         return Ok(());
+    }
+    if let Some(s) = drop_copy {
+        println!(
+            "FIX drop copy: {} messages, {} orders ({} rejected, left out), {} executions, {} busted, {} corrected, {} resent and skipped",
+            s.messages, s.orders, s.rejected, s.executions, s.busts, s.corrections, s.duplicates
+        );
     }
     super::text::print(&review, tz);
     if let Some(path) = &a.report {
         println!("report written to {}", path.display());
     }
     Ok(())
+}
+
+/// Writes the HTML report; returns its size in bytes.
+pub fn write_report(review: &Review, charts: Charts, path: &std::path::Path) -> Result<usize, CliError> {
+    let html = crate::tca::html::page(review, charts_for(charts));
+    std::fs::write(path, &html).map_err(|e| CliError::runtime(format!("--report {}: {e}", path.display())))?;
+    Ok(html.len())
 }
 
 fn charts_for(c: Charts) -> Option<usize> {

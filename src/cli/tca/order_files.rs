@@ -84,16 +84,7 @@ pub fn read_order_fills(path: &Path) -> Result<Vec<FillSpec>, ImportError> {
         }
         let order_id = r.parse(&cols[0], l.ix[0], |s| Ok(s.to_string()))?;
         let f = fill_row(r, &l.ix[1..])?;
-        out.push(FillSpec {
-            order_id,
-            ts: f.ts,
-            px: f.px,
-            qty: f.qty,
-            venue: f.venue,
-            fee: f.fee,
-            maker: f.maker,
-            source: Source { file: file.clone(), line: r.line },
-        });
+        out.push(FillSpec { order_id, exec: f, source: Source { file: file.clone(), line: r.line } });
         Ok(())
     })?;
     Ok(out)
@@ -149,7 +140,10 @@ mod tests {
         )
         .unwrap();
         let f = read_order_fills(&p).unwrap();
-        assert_eq!((f[0].order_id.as_str(), f[0].venue.as_deref(), f[0].maker), ("A1", Some("XNAS"), Some(true)));
+        assert_eq!(
+            (f[0].order_id.as_str(), f[0].exec.venue.as_deref(), f[0].exec.maker),
+            ("A1", Some("XNAS"), Some(true))
+        );
         assert_eq!(f[0].source.line, 2);
         std::fs::write(&p, "timestamp,price,qty\n2026-11-25T14:31:00Z,191.2,100\n").unwrap();
         let e = read_order_fills(&p).unwrap_err().to_string();

@@ -33,6 +33,13 @@ pub trait EventSink: Send {
     /// once the batch is durable. Batches are handed over in event order and
     /// must commit in that order.
     fn submit(&mut self, events: &[EngineEvent], audit: Option<Audit<'_>>, risk: Option<&RiskBook>) -> Commit;
+
+    /// Why nothing can be made durable right now (the database is
+    /// unreachable and being reconnected to), if so: commands are refused
+    /// before they change anything, and the clock waits, until it returns.
+    fn outage(&self) -> Option<String> {
+        None
+    }
 }
 
 /// True for events after which the risk state differs (what a restart must get back).
@@ -57,8 +64,15 @@ pub struct Host {
 /// What has been published, and whether the sink failed.
 #[derive(Default)]
 pub struct Published {
-    /// Every published event, in sequence order.
-    pub history: Vec<EngineEvent>,
+    /// The most recent published events, in sequence order: a window of at
+    /// most `window` events, so memory does not grow with the day (older
+    /// events are in the ledger, which serves a subscriber resuming from
+    /// before the window).
+    pub history: std::collections::VecDeque<EngineEvent>,
+    /// Most events `history` holds.
+    pub window: usize,
+    /// Sequence number of the last published event (0 before the first).
+    pub last_seq: u64,
     /// Time of the last published fill.
     pub last_fill_at: Option<Timestamp>,
     /// The sink's failure, after which nothing more is published.
@@ -102,15 +116,28 @@ fn unavailable(detail: &str) -> ClientError {
     ClientError::new("ledger_unavailable", format!("events not persisted: {detail}"))
 }
 
+impl Host {
+    /// The sink's outage, if it is waiting one out.
+    pub fn outage(&self) -> Option<String> {
+        self.sink.as_ref().and_then(|s| s.outage())
+    }
+}
+
 impl Shared {
     /// Hosts `engine`; with a sink, starts the thread that publishes in commit order.
-    pub fn new(engine: Engine, pacer: Pacer, sink: Option<Box<dyn EventSink>>, live_buffer: usize) -> Arc<Shared> {
+    pub fn new(
+        engine: Engine,
+        pacer: Pacer,
+        sink: Option<Box<dyn EventSink>>,
+        live_buffer: usize,
+        history_window: usize,
+    ) -> Arc<Shared> {
         let (live, _) = broadcast::channel(live_buffer.max(1));
         let with_sink = sink.is_some();
         let (tx, rx) = mpsc::channel::<Pending>();
         let shared = Arc::new(Shared {
             host: Mutex::new(Host { engine, pacer, sink }),
-            published: Mutex::new(Published::default()),
+            published: Mutex::new(Published { window: history_window.max(1), ..Published::default() }),
             live,
             publisher: with_sink.then(|| Mutex::new(tx)),
         });
@@ -159,8 +186,11 @@ impl Shared {
             }
             // No receiver is fine: nobody is listening yet.
             let _ = self.live.send(e.clone());
+            p.last_seq = e.seq;
         }
         p.history.extend(events);
+        let excess = p.history.len().saturating_sub(p.window);
+        p.history.drain(..excess);
     }
 
     fn publish_committed(&self, events: Vec<EngineEvent>, commit: Result<(), String>) -> Result<(), ClientError> {
@@ -204,10 +234,13 @@ impl Shared {
     }
 
     /// Advances simulated time to the pacer's clock, in bounded chunks.
+    /// During a ledger outage the engine waits (nothing it did could be made
+    /// durable) and catches up when it returns, event for event as it would
+    /// have run.
     pub fn pump(&self) {
         loop {
             let mut host = self.lock();
-            if self.sink_error().is_some() {
+            if self.sink_error().is_some() || host.outage().is_some() {
                 return;
             }
             let target = host.pacer.sim_now();

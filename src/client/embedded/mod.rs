@@ -23,7 +23,7 @@ use crate::engine::view::{
     BookView, ClockView, Engines, Health, Identity, InstrumentView, LedgerHealth, OrderDetail, OrderQuery, OrderRow,
     Page, VenueView,
 };
-use crate::engine::{Actor, Amendment, Command, Engine, EngineEvent, OrderRequest};
+use crate::engine::{Actor, Amendment, Command, Engine, OrderRequest};
 use crate::model::ParentId;
 use futures_util::StreamExt;
 use host::Shared;
@@ -31,6 +31,54 @@ use std::sync::{Arc, Mutex, Weak};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use visibility::Visibility;
+
+/// Events of the history handed to a resuming subscriber at a time.
+const BACKLOG_PAGE: usize = 1_024;
+
+/// The published events in `(after, upto]`, read from the history a page at
+/// a time. Events the history no longer holds (trimmed to its window) are
+/// reported once as a `Gap` with how many were missed.
+fn backlog(shared: Arc<Shared>, after: u64, upto: u64) -> impl futures_util::Stream<Item = StreamItem> + Send {
+    futures_util::stream::unfold(after, move |cursor| {
+        let shared = Arc::clone(&shared);
+        async move {
+            if cursor >= upto {
+                return None;
+            }
+            let p = shared.published();
+            let first = p.history.front().map_or(p.last_seq + 1, |e| e.seq);
+            if cursor + 1 < first {
+                // Gone from memory: say how much, and go on from what is held.
+                let next = (first - 1).min(upto);
+                return Some((vec![StreamItem::Gap { missed: next - cursor }], next));
+            }
+            let start = p.history.partition_point(|e| e.seq <= cursor);
+            let page: Vec<StreamItem> = p
+                .history
+                .range(start..)
+                .take_while(|e| e.seq <= upto)
+                .take(BACKLOG_PAGE)
+                .cloned()
+                .map(StreamItem::Event)
+                .collect();
+            let next = match page.last() {
+                Some(StreamItem::Event(e)) => e.seq,
+                _ => upto,
+            };
+            Some((page, next))
+        }
+    })
+    .flat_map(futures_util::stream::iter)
+}
+
+/// Refuses a command during a ledger outage, before it changes anything:
+/// what it did could not be made durable.
+fn reachable(host: &host::Host) -> Result<(), ClientError> {
+    match host.outage() {
+        Some(why) => Err(ClientError::new("ledger_unavailable", format!("{why}; nothing was done, try again"))),
+        None => Ok(()),
+    }
+}
 
 /// How often the background task advances the clock.
 const PUMP_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
@@ -70,7 +118,7 @@ impl Embedded {
         settings: Settings,
     ) -> Embedded {
         let pacer = Pacer::new(engine.now(), speed);
-        let shared = Shared::new(engine, pacer, sink, settings.live_buffer);
+        let shared = Shared::new(engine, pacer, sink, settings.live_buffer, settings.history_window);
         let weak: Weak<Shared> = Arc::downgrade(&shared);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(PUMP_EVERY);
@@ -92,30 +140,57 @@ impl Embedded {
 
     /// Sequence number of the last event published (0 before the first).
     pub fn last_seq(&self) -> u64 {
-        self.shared.published().history.last().map_or(0, |e| e.seq)
+        self.shared.published().last_seq
+    }
+
+    /// Sequence number of the oldest event still held in memory (one past
+    /// `last_seq` when none is): a subscriber resuming from before it is
+    /// served from the ledger.
+    pub fn first_held_seq(&self) -> u64 {
+        let p = self.shared.published();
+        p.history.front().map_or(p.last_seq + 1, |e| e.seq)
+    }
+
+    /// Live subscribers of this engine (every handle's streams).
+    pub fn subscribers(&self) -> usize {
+        self.shared.live.receiver_count()
     }
 
     /// The ledger's state: durable or memory-only, failed or not, last fill.
     pub fn ledger(&self) -> LedgerHealth {
-        let durable = self.shared.lock().sink.is_some();
+        let (durable, outage) = {
+            let host = self.shared.lock();
+            (host.sink.is_some(), host.outage())
+        };
         let p = self.shared.published();
-        let status = match (&p.sink_error, durable) {
-            (Some(_), _) => "failed",
-            (None, true) => "ok",
-            (None, false) => "memory",
+        let status = match (&p.sink_error, &outage, durable) {
+            (Some(_), _, _) => "failed",
+            (None, Some(_), _) => "unreachable",
+            (None, None, true) => "ok",
+            (None, None, false) => "memory",
         };
         LedgerHealth {
             status: status.into(),
             durable,
             last_fill_at: p.last_fill_at,
-            last_seq: p.history.last().map_or(0, |e| e.seq),
-            error: p.sink_error.clone(),
+            last_seq: p.last_seq,
+            error: p.sink_error.clone().or(outage),
         }
     }
 
     /// The per-engine settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The engine's number in its ledger (0 when it is not recorded).
+    pub fn number(&self) -> u32 {
+        self.shared.lock().engine.number()
+    }
+
+    /// Order `id` as the engine holds it now, whoever may see it.
+    pub fn parent(&self, id: ParentId) -> Option<crate::model::ParentOrder> {
+        self.shared.lock().engine.parent(id).cloned()
     }
 
     async fn configured(&self, mut req: OrderRequest) -> Result<OrderRequest, ClientError> {
@@ -153,6 +228,7 @@ impl Embedded {
             if let Some(e) = self.shared.sink_error() {
                 return Err(ClientError::new("ledger_unavailable", format!("the ledger failed: {e}")));
             }
+            reachable(&host)?;
             let now = host.pacer.sim_now();
             host.engine.run_until(now);
             // Events due before the command go on their own, so the command's
@@ -193,14 +269,17 @@ impl Client for Embedded {
     }
 
     async fn whoami(&self) -> Result<Identity, ClientError> {
-        Ok(Identity::of(&self.actor))
+        // Client personas are refused everything but health.
+        self.executing()?;
+        let mut id = Identity::of(&self.actor);
+        id.controls = Some(self.read(|e, _| e.controls_for(&self.actor)));
+        Ok(id)
     }
 
     async fn health(&self) -> Result<Health, ClientError> {
         let ledger = self.ledger();
-        let failed = ledger.error.is_some();
         Ok(self.read(|e, p| Health {
-            status: if failed { "degraded" } else { "ok" }.into(),
+            status: if ledger.error.is_some() { "degraded" } else { "ok" }.into(),
             version: env!("CARGO_PKG_VERSION").into(),
             paper_mode: true,
             engine: "embedded".into(),
@@ -208,7 +287,12 @@ impl Client for Embedded {
             open_orders: e.parents().filter(|p| !p.status.is_terminal()).count(),
             last_seq: ledger.last_seq,
             engines: Engines {
-                paper: if failed { "stopped" } else { "running" }.into(),
+                paper: match ledger.status.as_str() {
+                    "failed" => "stopped",
+                    "unreachable" => "waiting for the ledger",
+                    _ => "running",
+                }
+                .into(),
                 live: "unavailable".into(),
                 date: e.date().to_string(),
                 speed: if p.is_frozen() { 0.0 } else { p.speed() },
@@ -218,12 +302,13 @@ impl Client for Embedded {
     }
 
     async fn clock(&self) -> Result<ClockView, ClientError> {
+        self.executing()?;
         Ok(self.read(|e, p| e.clock(Some(if p.is_frozen() { 0.0 } else { p.speed() }))))
     }
 
     async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
         self.executing()?;
-        if !(speed.is_finite() && (0.0..=100_000.0).contains(&speed)) {
+        if !(speed.is_finite() && (0.0..=crate::engine::pace::MAX_SPEED).contains(&speed)) {
             let mut e =
                 ClientError::new("invalid_speed", format!("{speed} is not a speed; allowed: 0 (pause) to 100000"));
             e.field = Some("speed".into());
@@ -241,12 +326,14 @@ impl Client for Embedded {
     }
 
     async fn instruments(&self) -> Result<Vec<InstrumentView>, ClientError> {
+        self.executing()?;
         Ok(self.read(|e, _| e.instruments()))
     }
 
     async fn submit(&self, req: OrderRequest) -> Result<OrderRow, ClientError> {
         // A client persona is refused before the desk's configuration is read.
         self.executing()?;
+        reachable(&self.shared.lock())?;
         let req = self.configured(req).await?;
         let id = self
             .command(Command::Submit(req))
@@ -360,32 +447,33 @@ impl Client for Embedded {
     async fn subscribe(&self, after: Option<u64>) -> Result<EventStream, ClientError> {
         self.executing()?;
         let actor = self.actor.clone();
-        let (backlog, rx, visible) = {
+        let (upto, rx, visible) = {
             let host = self.shared.lock();
             let visible = Visibility::new(&host.engine, &actor);
-            // Subscribing under the history lock: nothing can be published
-            // between the backlog copy and the live receiver, so there is no gap.
+            // Subscribing under the history lock: everything published after
+            // `upto` reaches the live receiver, everything up to it is in the
+            // history (or was trimmed, and is reported as a gap): no hole.
             let published = self.shared.published();
             let rx = self.shared.live.subscribe();
-            let backlog: Vec<EngineEvent> = match after {
-                Some(seq) => {
-                    let start = published.history.partition_point(|e| e.seq <= seq);
-                    published.history[start..].to_vec()
-                }
-                None => Vec::new(),
-            };
-            (backlog, rx, visible)
+            (published.last_seq, rx, visible)
         };
-        let last = backlog.last().map(|e| e.seq).or(after).unwrap_or(0);
         let filter = Arc::new(Mutex::new(visible));
         let f1 = Arc::clone(&filter);
-        let head = futures_util::stream::iter(backlog).filter_map(move |e| {
-            let keep = f1.lock().map(|mut v| v.allows(&e)).unwrap_or(false);
-            async move { keep.then_some(StreamItem::Event(e)) }
+        // The backlog is read from the history a page at a time as the
+        // consumer reads, not copied at once: a subscriber that resumes from
+        // far back and then stalls holds one page, not the day.
+        let head = backlog(Arc::clone(&self.shared), after.unwrap_or(upto), upto).filter_map(move |item| {
+            let keep = match &item {
+                StreamItem::Event(e) => f1.lock().map(|mut v| v.allows(e)).unwrap_or(false),
+                _ => true,
+            };
+            async move { keep.then_some(item) }
         });
+        // A position ahead of what was published skips what comes before it.
+        let floor = after.map_or(upto, |a| a.max(upto));
         let tail = BroadcastStream::new(rx).filter_map(move |r| {
             let item = match r {
-                Ok(e) if e.seq <= last => None,
+                Ok(e) if e.seq <= floor => None,
                 Ok(e) => {
                     let keep = filter.lock().map(|mut v| v.allows(&e)).unwrap_or(false);
                     keep.then_some(StreamItem::Event(e))
@@ -440,6 +528,7 @@ impl Client for Embedded {
     }
 
     async fn mode(&self) -> Result<ModeView, ClientError> {
+        self.executing()?;
         Ok(self.settings.live_gate.view())
     }
 

@@ -3,8 +3,8 @@
 use crate::engine::{Actor, Engine, EngineEvent, EventKind};
 use crate::model::ParentId;
 
-/// Which events a subscriber may see: supervisors everything, others the
-/// events of their own orders plus market-wide ones (auctions).
+/// Which events a subscriber may see (`engine::view::event_visible`), with
+/// the orders they may see kept up to date as their orders are accepted.
 pub(super) struct Visibility {
     all: bool,
     actor: Actor,
@@ -24,17 +24,10 @@ impl Visibility {
         if self.all {
             return true;
         }
-        match &e.kind {
-            EventKind::Accepted { order } => {
-                let mine = order.owner.user == self.actor.user && order.owner.tenant == self.actor.tenant;
-                if mine {
-                    self.own.insert(order.id);
-                }
-                mine
-            }
-            EventKind::Rejected { actor, .. } | EventKind::KillAll { actor, .. } => *actor == self.actor,
-            EventKind::Auction { .. } => true,
-            other => other.parent().is_some_and(|p| self.own.contains(&p)),
+        let yes = crate::engine::view::event_visible(&self.actor, &self.own, &e.kind);
+        if let (true, EventKind::Accepted { order }) = (yes, &e.kind) {
+            self.own.insert(order.id);
         }
+        yes
     }
 }

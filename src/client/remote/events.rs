@@ -141,6 +141,18 @@ async fn read(resp: reqwest::Response, last: &mut Option<u64>, tx: &mpsc::Sender
                 }
             }
             "lagged" => return End::Dropped("the server dropped this stream for falling behind".into()),
+            // Reconnecting would be refused (401): the pump says so and stops.
+            "revoked" => return End::Dropped("the token of this stream was revoked".into()),
+            // Events the server no longer holds: the consumer resyncs from a snapshot; the stream goes on.
+            "gap" => {
+                let missed = serde_json::from_str::<serde_json::Value>(&ev.data)
+                    .ok()
+                    .and_then(|v| v["missed"].as_u64())
+                    .unwrap_or(0);
+                if tx.send(StreamItem::Gap { missed }).await.is_err() {
+                    return End::Closed;
+                }
+            }
             _ => {}
         }
     }

@@ -170,7 +170,7 @@ mod tests {
                 aggressor: Some(Side::Buy),
             })
             .collect();
-        let rec = crate::market::replay::Recording { trades, ..Default::default() };
+        let rec = crate::market::replay::Recording { trades: trades.into(), ..Default::default() };
         let est = estimate(&rec, btc).unwrap();
         let (inst, list) = recorded_instrument(btc, &est);
         // VWAP: 61 prints at 39,400.00 and 60 at 39,400.40, equal sizes:

@@ -40,6 +40,13 @@ pub enum ImportError {
 }
 
 impl ImportError {
+    /// The file the error is about.
+    pub fn path(&self) -> &str {
+        match self {
+            ImportError::File { path, .. } | ImportError::Row { path, .. } => path,
+        }
+    }
+
     /// A whole-file problem.
     pub fn file(path: &Path, message: impl Into<String>) -> ImportError {
         ImportError::File { path: path.display().to_string(), message: message.into() }
@@ -117,12 +124,17 @@ pub fn parse_time(s: &str) -> Result<Timestamp, String> {
         }
         return Ok(Timestamp(ns));
     }
+    let representable = |dt: DateTime<Utc>| {
+        Timestamp::checked_from_utc(dt).ok_or_else(|| {
+            format!("'{t}' is outside the times this build can hold; allowed: 1677-09-21 to 2262-04-11 UTC")
+        })
+    };
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
-        return Ok(Timestamp::from_utc(dt.with_timezone(&Utc)));
+        return representable(dt.with_timezone(&Utc));
     }
     for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Ok(Timestamp::from_utc(n.and_utc()));
+            return representable(n.and_utc());
         }
     }
     Err(format!("'{t}' is not a timestamp; allowed: ISO-8601 (2021-01-08T00:00:01.076Z) or epoch milliseconds"))

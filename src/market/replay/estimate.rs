@@ -169,25 +169,30 @@ fn session_of(sessions: &[Session], t: Timestamp) -> Option<usize> {
 /// curve) from a recording (trades and quotes in time order).
 pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, EstimateError> {
     let (cal, listing) = (inst.calendar, &*inst.listing);
-    let (trades, quotes) = (rec.trades.as_slice(), rec.quotes.as_slice());
+    let (trades, quotes) = (&rec.trades, rec.quotes.as_slice());
     let none = || EstimateError::NoPrintsInSession { trades: trades.len(), calendar: calendar_name(cal) };
     let (Some(t0), Some(t1)) = (trades.first(), trades.last()) else { return Err(none()) };
     let sessions = sessions_between(cal, listing, t0.ts, t1.ts);
-    let inside: Vec<&RecTrade> = trades.iter().filter(|t| session_of(&sessions, t.ts).is_some()).collect();
-    let (Some(first), Some(last)) = (inside.first().map(|t| t.ts), inside.last().map(|t| t.ts)) else {
-        return Err(none());
-    };
+    let in_session = |t: &RecTrade| session_of(&sessions, t.ts).is_some();
+    // One pass over the prints (a recording may hold tens of millions).
+    let (mut n_inside, mut first, mut last) = (0usize, None, Timestamp(0));
     let mut volume = Qty::ZERO;
     let mut notional = Money::ZERO;
-    for t in &inside {
+    let mut roll = Roll::default();
+    for t in trades.iter().filter(in_session) {
+        n_inside += 1;
+        first.get_or_insert(t.ts);
+        last = t.ts;
         volume = volume.checked_add(t.qty).ok_or(EstimateError::Overflow)?;
         notional = notional.checked_add(Money::notional(t.px, t.qty)).ok_or(EstimateError::Overflow)?;
+        roll.add(t.px.to_f64());
     }
+    let Some(first) = first else { return Err(none()) };
     let vwap = vwap(notional, volume).ok_or_else(none)?;
     // A recording that starts or ends within two average print intervals of
     // the open or the close covers it: a whole recorded day is a whole
     // session even if nothing printed in its last minutes.
-    let reach = 2 * (last.0 - first.0) / i64::try_from(inside.len().max(2) - 1).unwrap_or(i64::MAX);
+    let reach = 2 * (last.0 - first.0) / i64::try_from(n_inside.max(2) - 1).unwrap_or(i64::MAX);
     let stretch = |s: &Session| {
         let a = s.open.max(first);
         let b = s.close.min(last);
@@ -214,19 +219,29 @@ pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, Estimat
     } else {
         volume.to_f64() * session.0 as f64 / observed.0.max(1) as f64
     };
-    let n = i64::try_from(inside.len()).map_err(|_| EstimateError::Overflow)?;
+    let n = i64::try_from(n_inside).map_err(|_| EstimateError::Overflow)?;
     let avg_trade_size = Qty::from_raw(volume.raw() / n);
     let q_inside: Vec<&RecQuote> = quotes.iter().filter(|q| session_of(&sessions, q.ts).is_some()).collect();
     let volatility = if q_inside.iter().any(|q| mid(q).is_some()) {
-        realised_vol(&segments, session, |t| {
-            let i = q_inside.partition_point(|q| q.ts <= t);
-            i.checked_sub(1).and_then(|i| Some((i, mid(q_inside[i])?)))
+        let q_inside = &q_inside;
+        realised_vol(&segments, session, || {
+            let mut i = 0;
+            move |t: Timestamp| {
+                i += q_inside[i..].partition_point(|q| q.ts <= t);
+                i.checked_sub(1).and_then(|k| Some((k, mid(q_inside[k])?)))
+            }
         })
         .map(|(daily, interval, returns)| Volatility { daily, interval, returns, from_mids: true })
     } else {
-        realised_vol(&segments, session, |t| {
-            let i = inside.partition_point(|x| x.ts <= t);
-            i.checked_sub(1).map(|i| (i, inside[i].px.to_f64()))
+        realised_vol(&segments, session, || {
+            let mut prints = trades.iter().enumerate().filter(|(_, t)| in_session(t)).peekable();
+            let mut seen: Option<(usize, f64)> = None;
+            move |t: Timestamp| {
+                while let Some((i, x)) = prints.next_if(|(_, x)| x.ts <= t) {
+                    seen = Some((i, x.px.to_f64()));
+                }
+                seen
+            }
         })
         .map(|(daily, interval, returns)| Volatility { daily, interval, returns, from_mids: false })
     };
@@ -250,16 +265,13 @@ pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, Estimat
     .map(|bps| Spread { bps, source: SpreadSource::Quotes })
     .or_else(|| {
         let bounce = !rec.from_bars;
-        bounce
-            .then(|| roll_spread(&inside, vwap.to_f64()))
-            .flatten()
-            .map(|bps| Spread { bps, source: SpreadSource::Roll })
+        bounce.then(|| roll.spread_bps(vwap.to_f64())).flatten().map(|bps| Spread { bps, source: SpreadSource::Roll })
     });
     let touch_depth =
         weighted(&|q| Some((q.bids.first()?.1.to_f64() + q.asks.first()?.1.to_f64()) / 2.0)).and_then(Qty::from_f64);
     Ok(Estimates {
-        trades: inside.len(),
-        outside_sessions: trades.len() - inside.len(),
+        trades: n_inside,
+        outside_sessions: trades.len() - n_inside,
         quotes: q_inside.len(),
         first,
         last,
@@ -285,15 +297,17 @@ fn mid(q: &RecQuote) -> Option<f64> {
 
 /// Realised volatility per session over grid points inside `segments`:
 /// (daily, interval, returns), on the coarsest grid with enough returns that
-/// saw a new observation (`value_at` gives the index of the observation in
-/// force and its value; a grid step without one is a zero return that tells
-/// nothing, so it does not count towards the minimum).
-fn realised_vol(
+/// saw a new observation. `sampler` makes, for each grid tried, a reader of
+/// the observation in force at increasing times (its index and value); a
+/// grid step without a new observation is a zero return that tells nothing,
+/// so it does not count towards the minimum.
+fn realised_vol<S: FnMut(Timestamp) -> Option<(usize, f64)>>(
     segments: &[(Timestamp, Timestamp)],
     session: Duration,
-    value_at: impl Fn(Timestamp) -> Option<(usize, f64)>,
+    mut sampler: impl FnMut() -> S,
 ) -> Option<(f64, Duration, usize)> {
     GRID.into_iter().find_map(|dt| {
+        let mut value_at = sampler();
         let (mut sum_sq, mut n, mut informative) = (0.0, 0usize, 0usize);
         for &(a, b) in segments {
             let mut prev = value_at(a);
@@ -318,23 +332,44 @@ fn realised_vol(
     })
 }
 
-/// Roll's spread estimate in bps of `level`: `2 sqrt(-cov)` of consecutive
-/// price changes, when that covariance is negative.
-fn roll_spread(trades: &[&RecTrade], level: f64) -> Option<f64> {
-    let d: Vec<f64> = trades.windows(2).map(|w| w[1].px.to_f64() - w[0].px.to_f64()).collect();
-    if d.len() < MIN_RETURNS || level <= 0.0 {
-        return None;
+/// Roll's spread estimate, accumulated print by print: `2 sqrt(-cov)` of
+/// consecutive price changes, when that covariance is negative.
+#[derive(Debug, Default)]
+struct Roll {
+    prev_px: Option<f64>,
+    prev_change: Option<f64>,
+    changes: usize,
+    pairs: usize,
+    sx: f64,
+    sy: f64,
+    sxy: f64,
+}
+
+impl Roll {
+    fn add(&mut self, px: f64) {
+        if let Some(p) = self.prev_px {
+            let d = px - p;
+            self.changes += 1;
+            if let Some(prev) = self.prev_change {
+                self.pairs += 1;
+                self.sx += prev;
+                self.sy += d;
+                self.sxy += prev * d;
+            }
+            self.prev_change = Some(d);
+        }
+        self.prev_px = Some(px);
     }
-    let pairs = d.len() - 1;
-    let (mut sx, mut sy, mut sxy) = (0.0, 0.0, 0.0);
-    for w in d.windows(2) {
-        sx += w[0];
-        sy += w[1];
-        sxy += w[0] * w[1];
+
+    /// The spread in bps of `level`.
+    fn spread_bps(&self, level: f64) -> Option<f64> {
+        if self.changes < MIN_RETURNS || self.pairs == 0 || level <= 0.0 {
+            return None;
+        }
+        let n = self.pairs as f64;
+        let cov = self.sxy / n - (self.sx / n) * (self.sy / n);
+        (cov < 0.0).then(|| 2.0 * (-cov).sqrt() / level * 1e4)
     }
-    let n = pairs as f64;
-    let cov = sxy / n - (sx / n) * (sy / n);
-    (cov < 0.0).then(|| 2.0 * (-cov).sqrt() / level * 1e4)
 }
 
 /// Median of values weighted by the time each stood; the plain median when no

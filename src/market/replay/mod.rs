@@ -23,6 +23,7 @@ pub mod coefficients;
 pub mod csv;
 pub mod estimate;
 pub mod lobster;
+pub mod trades;
 
 use crate::model::Timestamp;
 use chrono::NaiveDate;
@@ -30,6 +31,7 @@ use chrono_tz::Tz;
 pub use csv::{ImportError, RecFill, RecQuote, RecTrade};
 use serde::Serialize;
 use std::path::Path;
+pub use trades::RecTrades;
 
 /// File formats of recorded data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +88,8 @@ pub struct Recording {
     pub source: String,
     /// Venue to replay it on (`None`: the instrument's listing venue).
     pub venue: Option<String>,
-    /// Trades.
-    pub trades: Vec<RecTrade>,
+    /// Trades (held compactly: a replay keeps its own tape of prints beside them).
+    pub trades: RecTrades,
     /// Quotes (each a book snapshot, best level first).
     pub quotes: Vec<RecQuote>,
     /// True when the trades were made from OHLCV bars (their prices walk the
@@ -143,7 +145,7 @@ impl Recording {
         if let Some(q) = quotes {
             source.push_str(&format!(" + {}", q.display()));
         }
-        Ok(Recording { source, venue: None, trades: t, quotes: q, from_bars: format == Format::Bars })
+        Ok(Recording { source, venue: None, trades: RecTrades::new(&t), quotes: q, from_bars: format == Format::Bars })
     }
 
     /// The price a replay starting at `t` knows: the mid of the last two-sided
@@ -154,7 +156,12 @@ impl Recording {
         let two_sided = |q: &RecQuote| Some((q.bid()?.to_f64() + q.ask()?.to_f64()) / 2.0);
         let before = self.quotes.partition_point(|q| q.ts <= t);
         let quote = self.quotes[..before].iter().rev().find_map(|q| Some((q.ts, two_sided(q)?)));
-        let print = self.trades[..self.trades.partition_point(|x| x.ts <= t)].last().map(|x| (x.ts, x.px.to_f64()));
+        let print = self
+            .trades
+            .partition_point_ts(|x| x <= t)
+            .checked_sub(1)
+            .and_then(|i| self.trades.get(i))
+            .map(|x| (x.ts, x.px.to_f64()));
         let (at, px, from, look_ahead) = match (quote, print) {
             (Some((at, px)), _) => (at, px, RefKind::Quote, false),
             (None, Some((at, px))) => (at, px, RefKind::Print, false),

@@ -7,7 +7,8 @@ use super::{InstrumentMarket, MarketParams, TradeDraw, VenueMarket, quote_venue}
 use crate::market::book::DEPTH;
 use crate::market::replay::coefficients::{Coefficient, recorded_instrument};
 use crate::market::replay::estimate::estimate;
-use crate::market::replay::{RecQuote, Recording};
+use crate::market::replay::trades::Pos;
+use crate::market::replay::{RecQuote, RecTrade, Recording};
 use crate::market::session::Session;
 use crate::market::universe::Universe;
 use crate::model::{Price, Qty, Rounding, Side, Timestamp};
@@ -62,7 +63,9 @@ pub struct ImpactReport {
 pub struct ReplayState {
     rec: Arc<Recording>,
     next_quote: usize,
-    next_trade: usize,
+    /// The next recorded trade (read ahead), and where the one after it starts.
+    upcoming: Option<RecTrade>,
+    cursor: Pos,
     /// The quote in force.
     quote: Option<usize>,
     last_px: Option<Price>,
@@ -72,7 +75,7 @@ pub struct ReplayState {
     /// Recorded volume (raw units) printed inside the participation window.
     window_vol: f64,
     /// First recorded trade still inside the window.
-    window_tail: usize,
+    window_tail: Pos,
     window_ns: i64,
     /// Recorded volume a window holds at the recording's average pace.
     window_expected: f64,
@@ -125,7 +128,9 @@ impl InstrumentMarket {
         m.venues = vec![v];
         m.cum_share = vec![1.0];
         let start = origin.max(session.open);
-        let next_trade = rec.trades.partition_point(|t| t.ts < start);
+        let next_trade = rec.trades.partition_point_ts(|t| t < start);
+        let mut cursor = rec.trades.pos(next_trade);
+        let upcoming = rec.trades.read(&mut cursor);
         let next_quote = rec.quotes.partition_point(|q| q.ts <= start);
         // Nothing recorded after the start is known at the start (a reference
         // from later is flagged in reports, see `Recording::reference_at`).
@@ -133,11 +138,16 @@ impl InstrumentMarket {
             m.fundamental = r.px;
         }
         let open = |t: Timestamp| (t < session.close).then_some(t);
-        m.next_trade = rec.trades.get(next_trade).and_then(|t| open(t.ts));
+        m.next_trade = upcoming.and_then(|t| open(t.ts));
         m.next_tick = open(start);
         let window_ns = m.transient_tau_ns() as i64;
-        let window_tail = rec.trades.partition_point(|t| t.ts.0 <= start.0 - window_ns);
-        let window_vol = rec.trades[window_tail..next_trade].iter().map(|t| t.qty.raw() as f64).sum();
+        let window_tail = rec.trades.pos(rec.trades.partition_point_ts(|t| t.0 <= start.0 - window_ns));
+        let window_vol = rec
+            .trades
+            .iter_from(window_tail.index())
+            .take(next_trade.saturating_sub(window_tail.index()))
+            .map(|t| t.qty.raw() as f64)
+            .sum();
         let session_ns = (session.close.0 - session.open.0).max(1) as f64;
         let continuous = m.inst.adv.raw() as f64 * (1.0 - m.inst.auction_share);
         let summary = ReplaySummary {
@@ -150,9 +160,10 @@ impl InstrumentMarket {
         };
         m.replay = Some(Box::new(ReplayState {
             next_quote,
-            next_trade,
+            upcoming,
+            cursor,
             quote: next_quote.checked_sub(1),
-            last_px: next_trade.checked_sub(1).map(|i| rec.trades[i].px),
+            last_px: next_trade.checked_sub(1).and_then(|i| rec.trades.get(i)).map(|t| t.px),
             last_quoted: start,
             printing: None,
             window_vol,
@@ -278,7 +289,7 @@ impl InstrumentMarket {
             // last print (nothing is known beyond the data, so markouts there
             // are not made up).
             let stop = rec.trades.last().map_or(now, |t| t.ts);
-            let due = rec.trades.get(st.next_trade).map_or(now, |t| t.ts);
+            let due = st.upcoming.map_or(now, |t| t.ts);
             let t = Timestamp((now.0 + tick_ns).max(due.0));
             let synthetic = (t <= stop).then_some(t);
             match (synthetic, next_quote) {
@@ -337,13 +348,13 @@ impl InstrumentMarket {
         let fundamental = self.fundamental;
         let none = TradeDraw { slot: 0, aggressor: Side::Buy, size: Qty::ZERO };
         let Some(st) = self.replay.as_deref_mut() else { return none };
-        let Some(t) = st.rec.trades.get(st.next_trade).copied() else { return none };
-        st.next_trade += 1;
+        let Some(t) = st.upcoming else { return none };
+        st.upcoming = st.rec.trades.read(&mut st.cursor);
         st.window_vol += t.qty.raw() as f64;
         st.last_px = Some(t.px);
         // Our impact moves the recorded print, as it moves the recorded book.
         st.printing = Some(if shift.is_zero() { t.px } else { (t.px + shift).max(tick) });
-        let next = st.rec.trades.get(st.next_trade).map(|t| t.ts.max(now));
+        let next = st.upcoming.map(|t| t.ts.max(now));
         self.next_trade = next.filter(|t| *t < close);
         self.events += 1;
         // Without a recorded side, a trade at or above the recorded mid was bought.
@@ -356,11 +367,18 @@ impl ReplayState {
     /// Drops recorded trades older than the window from its volume.
     fn advance_window(&mut self, now: Timestamp) {
         let trades = &self.rec.trades;
-        while self.window_tail < self.next_trade && trades[self.window_tail].ts.0 <= now.0 - self.window_ns {
-            self.window_vol -= trades[self.window_tail].qty.raw() as f64;
-            self.window_tail += 1;
+        let replayed = self.cursor.index() - usize::from(self.upcoming.is_some());
+        while self.window_tail.index() < replayed {
+            let mut p = self.window_tail;
+            match trades.read(&mut p) {
+                Some(t) if t.ts.0 <= now.0 - self.window_ns => {
+                    self.window_vol -= t.qty.raw() as f64;
+                    self.window_tail = p;
+                }
+                _ => break,
+            }
         }
-        if self.window_tail == self.next_trade {
+        if self.window_tail.index() == replayed {
             // Exactly zero, not a float residue.
             self.window_vol = 0.0;
         }

@@ -2,7 +2,8 @@
 //! that belong to them, and where each came from (file and line), so every
 //! problem can be reported where it can be fixed.
 
-use crate::model::{Money, Price, Qty, Side, Timestamp};
+use crate::market::replay::csv::RecFill;
+use crate::model::{Price, Qty, Side, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -57,22 +58,12 @@ pub struct OrderSpec {
 }
 
 /// One execution of an order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FillSpec {
     /// The order it belongs to.
     pub order_id: String,
-    /// When it executed.
-    pub ts: Timestamp,
-    /// Price.
-    pub px: Price,
-    /// Quantity.
-    pub qty: Qty,
-    /// Venue (market of execution), when given.
-    pub venue: Option<String>,
-    /// Fee or commission (negative = rebate).
-    pub fee: Money,
-    /// True when the fill added liquidity, when known.
-    pub maker: Option<bool>,
+    /// Time, price, quantity, venue, fee and liquidity, as for one order.
+    pub exec: RecFill,
     /// Where it was read.
     pub source: Source,
 }
@@ -89,6 +80,8 @@ pub enum IssueKind {
     FillOutsideWindow,
     /// An order's fills add up to more than its quantity.
     OverFilled,
+    /// An order's amounts (or its window's market volume) exceed the fixed-point range.
+    OutOfRange,
 }
 
 impl IssueKind {
@@ -99,6 +92,7 @@ impl IssueKind {
             IssueKind::NoMarketData => "no market data",
             IssueKind::FillOutsideWindow => "fill outside window",
             IssueKind::OverFilled => "over-filled",
+            IssueKind::OutOfRange => "out of range",
         }
     }
 }

@@ -200,9 +200,12 @@ impl Batch {
         let mut issues = Vec::new();
         let mut per_order: Vec<Vec<FillSpec>> = vec![Vec::new(); orders.len()];
         for f in fills {
-            if !f.qty.is_positive() || !f.px.is_positive() {
-                let (column, v) =
-                    if f.qty.is_positive() { ("price", f.px.to_string()) } else { ("qty", f.qty.to_string()) };
+            if !f.exec.qty.is_positive() || !f.exec.px.is_positive() {
+                let (column, v) = if f.exec.qty.is_positive() {
+                    ("price", f.exec.px.to_string())
+                } else {
+                    ("qty", f.exec.qty.to_string())
+                };
                 return Err(InputError { at: f.source, column, message: format!("{v} must be positive") });
             }
             let Some(&i) = by_id.get(f.order_id.as_str()) else {
@@ -217,13 +220,13 @@ impl Batch {
                 continue;
             };
             let o = &orders[i];
-            if f.ts < o.arrival || f.ts > o.end {
+            if f.exec.ts < o.arrival || f.exec.ts > o.end {
                 let (rel, edge, col) =
-                    if f.ts < o.arrival { ("before", o.arrival, "arrival") } else { ("after", o.end, "end") };
+                    if f.exec.ts < o.arrival { ("before", o.arrival, "arrival") } else { ("after", o.end, "end") };
                 issues.push(Issue {
                     kind: IssueKind::FillOutsideWindow,
                     order_id: o.id.clone(),
-                    message: format!("fill at {} is {rel} the order's {col} {}", when(f.ts), when(edge)),
+                    message: format!("fill at {} is {rel} the order's {col} {}", when(f.exec.ts), when(edge)),
                     fix: format!("correct the fill's time or the order's {col} ({})", o.source),
                     excluded: Excluded::Fill,
                     source: f.source,
@@ -235,8 +238,8 @@ impl Batch {
         let mut pass = MarketPass::new();
         let mut planned = Vec::with_capacity(orders.len());
         for (i, (o, mut fs)) in orders.into_iter().zip(per_order).enumerate() {
-            fs.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.line.cmp(&b.source.line)));
-            let filled = fs.iter().try_fold(Qty::ZERO, |acc, f| acc.checked_add(f.qty));
+            fs.sort_by(|a, b| a.exec.ts.cmp(&b.exec.ts).then(a.source.line.cmp(&b.source.line)));
+            let filled = fs.iter().try_fold(Qty::ZERO, |acc, f| acc.checked_add(f.exec.qty));
             if filled.is_none_or(|q| q > o.qty) {
                 let shown = filled.map_or("more than the largest quantity".to_string(), |q| q.to_string());
                 let srcs: Vec<&Source> = fs.iter().map(|f| &f.source).collect();
@@ -294,6 +297,7 @@ fn plan(pass: &mut MarketPass, index: usize, o: OrderSpec, fs: Vec<FillSpec>) ->
         .into_iter()
         .enumerate()
         .map(|(k, f)| {
+            let f = f.exec;
             let venue = f.venue.unwrap_or_else(|| "EXTERNAL".into());
             let venue = venues.entry(venue).or_insert_with_key(|v| Name::from(v.as_str())).clone();
             Fill {
@@ -346,6 +350,22 @@ fn no_data(p: &Planned, message: String, fix: String) -> Box<Issue> {
         order_id: p.spec.id.clone(),
         message,
         fix,
+        excluded: Excluded::Order,
+    })
+}
+
+/// Whether `px * qty` fits the money grid (about 9.2e12 in currency).
+fn fits(px: Price, qty: Qty) -> bool {
+    px.raw() as i128 * qty.raw() as i128 / Price::SCALE as i128 <= i64::MAX as i128
+}
+
+fn out_of_range(p: &Planned, what: String) -> Box<Issue> {
+    Box::new(Issue {
+        kind: IssueKind::OutOfRange,
+        source: p.spec.source.clone(),
+        order_id: p.spec.id.clone(),
+        message: format!("{what} exceeds the fixed-point range (amounts and quantities up to about 9.2e12)"),
+        fix: "split the order, or give quantities in larger units (lots) and prices per lot".into(),
         excluded: Excluded::Order,
     })
 }
@@ -407,15 +427,28 @@ fn analyse(pass: &MarketPass, p: Planned) -> Result<OrderTca, Box<Issue>> {
         (None, None) => None,
     };
     let end_px = price(pass.level(p.sym, p.end));
+    // Every amount the report forms must fit the money grid: checked here, once, so none wraps.
+    let fill_notional: i128 =
+        p.fills.iter().map(|f| f.px.raw() as i128 * f.qty.raw() as i128 / Price::SCALE as i128).sum();
+    let priced = [Some(arrival), decision, end_px].into_iter().flatten().all(|px| fits(px, o.qty));
+    if fill_notional > i64::MAX as i128 || !priced {
+        return Err(out_of_range(&p, format!("the notional of {} x {}", o.qty, o.symbol)));
+    }
     let cums: Vec<_> = p.edges.iter().map(|q| pass.cum(p.sym, *q)).collect();
-    let window = cums.first().zip(cums.last()).and_then(|(a, b)| a.until(*b)).unwrap_or_default();
+    let window = cums.first().zip(cums.last()).map(|(a, b)| a.until(*b));
+    let Some(window) = window.unwrap_or(Some(Default::default())) else {
+        return Err(out_of_range(&p, format!("the market's volume or notional of {} in the window", o.symbol)));
+    };
     let market = WindowStats { qty: window.0, notional: window.1 };
     let ours = p.fills.iter().fold(WindowStats::default(), |mut s, f| {
         s.qty += f.qty;
         s.notional += Money::notional(f.px, f.qty);
         s
     });
-    let incl = WindowStats { qty: market.qty + ours.qty, notional: market.notional + ours.notional };
+    let incl = match (market.qty.checked_add(ours.qty), market.notional.checked_add(ours.notional)) {
+        (Some(qty), Some(notional)) => WindowStats { qty, notional },
+        _ => return Err(out_of_range(&p, format!("the market's volume of {} with our fills", o.symbol))),
+    };
     let mid_of = |q: LevelQ| {
         let l = pass.level(p.sym, q);
         match source {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::market::replay::csv::parse_time;
+use crate::market::replay::csv::{RecFill, parse_time};
 use crate::model::Side;
 
 fn t(s: &str) -> Timestamp {
@@ -38,12 +38,7 @@ pub(crate) fn order(id: &str, symbol: &str, side: Side, qty: i64, arrival: &str,
 pub(crate) fn fill(order_id: &str, ts: &str, p: &str, q: i64, fee: &str, line: u64) -> FillSpec {
     FillSpec {
         order_id: order_id.into(),
-        ts: t(ts),
-        px: px(p),
-        qty: Qty::from_int(q),
-        venue: None,
-        fee: money(fee),
-        maker: None,
+        exec: RecFill { ts: t(ts), px: px(p), qty: Qty::from_int(q), venue: None, fee: money(fee), maker: None },
         source: src("fills.csv", line),
     }
 }
@@ -304,4 +299,56 @@ fn bonds_priced_per_hundred() {
 fn times_in_messages_keep_only_the_precision_they_have() {
     assert_eq!(when(t("2026-11-25T11:00:01Z")), "2026-11-25T11:00:01Z");
     assert_eq!(when(t("2026-11-25T11:00:01.250Z")), "2026-11-25T11:00:01.25Z");
+}
+
+/// Extremes of the fixed-point grid. A 1e-8 coin: buy 1,000,000,000 at 0.00000002 against an
+/// arrival of 0.00000001 costs (2e-8 - 1e-8) x 1e9 = 10.00, exactly. A 1,000,000.00 price:
+/// 9,000,000 units are 9e12 of notional, inside the money grid (9.22e12); trading 0.5 x 9e6
+/// = 4,500,000.00. Ten times that is refused as out of range, not wrapped.
+#[test]
+fn tiny_and_huge_prices_are_exact_or_refused() {
+    let day =
+        |id: &str, sym: &str, qty: i64| order(id, sym, Side::Buy, qty, "2026-11-25T10:00:00Z", "2026-11-25T11:00:00Z");
+    let orders = vec![day("TINY", "SHIB", 1_000_000_000), day("BIG", "BRK", 9_000_000), day("HUGE", "BRK", 90_000_000)];
+    let fills = vec![
+        fill("TINY", "2026-11-25T10:30:00Z", "0.00000002", 1_000_000_000, "0", 2),
+        fill("BIG", "2026-11-25T10:30:00Z", "1000000.5", 9_000_000, "0", 3),
+        fill("HUGE", "2026-11-25T10:30:00Z", "1000000.5", 90_000_000, "0", 4),
+    ];
+    let tape = [
+        ("SHIB", "2026-11-25T09:00:00Z", "0.00000001", 5_000_000_000),
+        ("BRK", "2026-11-25T09:00:00Z", "1000000", 10),
+        ("SHIB", "2026-11-25T12:00:00Z", "0.00000001", 1),
+        ("BRK", "2026-11-25T12:00:00Z", "1000000", 1),
+    ];
+    let r = run(orders, fills, &tape);
+    let by = |id: &str| r.orders.iter().find(|o| o.order.id == id).unwrap();
+    assert_eq!(by("TINY").tca.implementation_shortfall.unwrap().trading, money("10"));
+    assert_eq!(by("BIG").tca.implementation_shortfall.unwrap().trading, money("4500000"));
+    assert_eq!(by("BIG").executed_notional, money("9000004500000"));
+    assert_eq!(r.issues.len(), 1);
+    assert_eq!((r.issues[0].kind, r.issues[0].order_id.as_str()), (IssueKind::OutOfRange, "HUGE"));
+    assert!(r.issues[0].message.contains("exceeds the fixed-point range"), "{}", r.issues[0]);
+}
+
+/// A 24-hour market: an order across midnight UTC reads the prints on both sides of it.
+#[test]
+fn a_window_across_midnight() {
+    let o = order("C1", "BTCUSD", Side::Sell, 2, "2026-11-25T23:30:00Z", "2026-11-26T00:30:00Z");
+    let fills = vec![
+        fill("C1", "2026-11-25T23:59:59Z", "90000", 1, "0", 2),
+        fill("C1", "2026-11-26T00:00:01Z", "89990", 1, "0", 3),
+    ];
+    let tape = [
+        ("BTCUSD", "2026-11-25T23:29:00Z", "90010", 1),
+        ("BTCUSD", "2026-11-25T23:45:00Z", "90000", 3),
+        ("BTCUSD", "2026-11-26T00:15:00Z", "89980", 1),
+        ("BTCUSD", "2026-11-26T01:00:00Z", "89900", 1),
+    ];
+    let r = run(vec![o], fills, &tape);
+    let o = &r.orders[0];
+    // Window prints 3 @ 90,000 and 1 @ 89,980: VWAP (270,000 + 89,980) / 4 = 89,995.
+    assert_eq!(o.tca.interval_vwap, Some(px("89995")));
+    // Sold 179,990 against arrival 90,010 x 2 = 180,020: trading 30.00.
+    assert_eq!(o.tca.implementation_shortfall.unwrap().trading, money("30"));
 }

@@ -8,7 +8,7 @@ fn money(s: &str) -> Money {
 }
 
 fn with_venue(mut f: FillSpec, v: &str) -> FillSpec {
-    f.venue = Some(v.into());
+    f.exec.venue = Some(v.into());
     f
 }
 
@@ -190,4 +190,17 @@ fn weighted_statistics() {
     assert!((s.mean.unwrap() - 1.5).abs() < 1e-12);
     assert!((s.sd.unwrap() - 0.75f64.sqrt()).abs() < 1e-12);
     assert_eq!(weighted([]).mean, None);
+}
+
+#[test]
+fn members_of_a_group() {
+    let r = batch();
+    let ids = |dims: &[Dim], key: &[&str]| {
+        let key: Vec<String> = key.iter().map(|k| k.to_string()).collect();
+        members(&r.orders, dims, chrono_tz::UTC, &key).iter().map(|i| r.orders[*i].order.id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&[Dim::Broker], &["GS"]), vec!["O1", "O3"]);
+    assert_eq!(ids(&[Dim::Venue], &["NYSE"]), vec!["O1", "O2", "O4"]);
+    assert_eq!(ids(&[Dim::Venue, Dim::Symbol], &["IEX", "AAA"]), vec!["O1"]);
+    assert!(ids(&[Dim::Broker], &["nobody"]).is_empty());
 }

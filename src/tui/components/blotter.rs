@@ -148,7 +148,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 fn title(app: &App, lay: Option<&super::super::columns::Layout>) -> String {
     let tbl = &app.table;
     let parents = tbl.rows.iter().filter(|r| matches!(r, RowRef::Parent(_))).count();
-    let mut s = format!(" Blotter · {parents} orders");
+    let mut s = format!(" Blotter · {parents} order{}", if parents == 1 { "" } else { "s" });
     if !tbl.filter.is_empty() {
         s.push_str(&format!(" · filter: {}", tbl.filter.text));
     }

@@ -67,21 +67,35 @@ pub fn render(app: &App, d: &DemoView, area: Rect, buf: &mut Buffer) {
     } else if d.fired >= d.total {
         spans.push(Span::styled("end of the script: the desk is yours, every key works as usual", t.muted));
     } else {
-        let state = if d.waiting {
-            Span::styled(format!("‖ waiting for the next step{}", at(d.next_at)), strong(t.warning))
-        } else if d.auto {
+        // Unattended, the countdown is the news (the clock may be held at the step's time
+        // meanwhile: the status bar says paused); presented, the step's time.
+        let state = if d.auto {
             Span::styled(format!("▶ auto: next step in {:.1} s", d.auto_in.unwrap_or(0.0)), t.ok)
+        } else if d.waiting {
+            Span::styled(format!("‖ waiting for the next step{}", at(d.next_at)), strong(t.warning))
         } else {
             Span::styled(format!("next step{}", at(d.next_at)), t.text)
         };
         spans.push(state);
-        spans.push(Span::styled(" · ", t.muted));
-        spans.push(Span::styled(format!(" {next} "), t.hint_key));
-        spans.push(Span::styled(" next step now ", t.hint_desc));
-        spans.push(Span::styled(format!(" {leave} "), t.hint_key));
-        spans.push(Span::styled(" leave the script ", t.hint_desc));
+        // The keys follow while they fit whole, least needed last (the footer lists them too).
+        let mut rest = vec![
+            vec![
+                Span::styled(" · ", t.muted),
+                Span::styled(format!(" {next} "), t.hint_key),
+                Span::styled(" next step now ", t.hint_desc),
+            ],
+            vec![Span::styled(format!(" {leave} "), t.hint_key), Span::styled(" leave the script ", t.hint_desc)],
+        ];
         if d.auto {
-            spans.push(Span::styled(" · any other key takes over", t.muted));
+            rest.push(vec![Span::styled(" · any other key takes over", t.muted)]);
+        }
+        let room = usize::from(inner.width);
+        for part in rest {
+            let used: usize = spans.iter().chain(&part).map(Span::width).sum();
+            if used > room {
+                break;
+            }
+            spans.extend(part);
         }
     }
     let line = Rect { y: inner.y + cap_h, height: 1, ..inner };

@@ -70,9 +70,24 @@ impl Widget for &App {
         if self.supervising() {
             supervisor::render(self, body, buf);
         } else {
-            let [blot, detail] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-            blotter::render(self, blot, buf);
-            detail::render(self, detail, buf);
+            // Zoomed, the focused pane has the body; otherwise they share it.
+            let share = match (self.zoom, self.focus) {
+                (true, Pane::Blotter) => 100,
+                (true, Pane::Detail) => 0,
+                (false, _) => 50,
+            };
+            let [blot, detail] =
+                Layout::vertical([Constraint::Percentage(share), Constraint::Percentage(100 - share)]).areas(body);
+            // A pane not drawn takes no clicks.
+            self.hit.blotter_rows.set(Rect::default());
+            self.hit.detail.set(Rect::default());
+            self.hit.tabs.set(Rect::default());
+            if blot.height > 0 {
+                blotter::render(self, blot, buf);
+            }
+            if detail.height > 0 {
+                detail::render(self, detail, buf);
+            }
         }
         footer(self, bottom, buf);
         if self.ticket.is_some() {

@@ -53,7 +53,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         };
         segs.push((2, vec![Span::styled(format!("{sym} "), t.muted), Span::styled(state.label(), style)], None));
     }
-    let speed = app.clock.as_ref().and_then(|c| c.speed).unwrap_or(app.speed);
+    // A speed just asked for shows at once; a paused clock (a demo waiting for its step) shows paused.
+    let speed = match app.clock.as_ref().and_then(|c| c.speed) {
+        Some(0.0) => 0.0,
+        clock => app.speed_asked.or(clock).unwrap_or(app.speed),
+    };
     // While down, how long and when the next try goes matter more than the speed.
     segs.push((
         if app.stale() { 2 } else { 1 },

@@ -150,7 +150,7 @@ fn order_row<'a>(app: &App, r: &'a OrderRow, first_of_user: bool, shown: &[usize
 fn alerts(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let list = app.sup.monitor.list();
-    let title = format!(" Alerts · {} now · {} in all ", app.sup.monitor.active(), list.len());
+    let title = format!(" Alerts · {} now · {} in all · times {} ", app.sup.monitor.active(), list.len(), app.zone());
     let b = block(t, title, is_focused(app, Section::Alerts));
     let inner = b.inner(area);
     b.render(area, buf);

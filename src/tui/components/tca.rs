@@ -1,11 +1,12 @@
 //! The TCA panel for the selected order: the report's metrics (prices,
 //! slippage, implementation shortfall and its decomposition, markouts, algo
-//! and venue attribution), cumulative executed quantity against the planned
-//! schedule, and fill prices against the mid and the running interval VWAP.
+//! and venue attribution, a VWAP order's tracking per bucket), cumulative
+//! executed quantity against the planned schedule, and fill prices against
+//! the mid and the running interval VWAP.
 //! Live orders update as fills arrive (every refresh reloads the report).
 
 use super::super::app::App;
-use super::{bps_span, hms, px, qty};
+use super::{bps_span, hms, px, qty, qty_short};
 use crate::engine::view::{OrderDetail, OrderRow};
 use crate::tca::TcaReport as Summary;
 use ratatui::buffer::Buffer;
@@ -26,9 +27,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     // Narrow terminals keep the metrics and one chart at a readable width.
     let price_share = if area.width >= 110 { 50 } else { 0 };
     let summary = app.tca.as_ref().filter(|(id, _)| *id == o.order.id).map(|(_, s)| s);
-    // The metrics column is as wide as its widest figure (every digit of 10,000,000 of 50,000,000).
-    let widest = metric_lines(app, o, summary).iter().map(|(_, v)| v.width()).max().unwrap_or(0) as u16;
-    let m_w = (17 + widest).clamp(37, area.width / 2);
+    // The metrics column is as wide as its widest figure (every digit of 10,000,000 of 50,000,000)
+    // up to half the panel; past that, figures go compact or onto their own lines (never cut).
+    let widest = metric_lines(app, o, summary, usize::MAX).iter().map(|(_, v)| v.width()).max().unwrap_or(0) as u16;
+    let m_w = (LABEL as u16 + widest).clamp(37, area.width / 2);
     let [m, exec, prices] = Layout::horizontal([
         Constraint::Length(m_w),
         Constraint::Percentage(100 - price_share),
@@ -47,19 +49,29 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// Label/value lines of the metrics column.
-pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>) -> Vec<(String, Span<'static>)> {
+/// Width of the metrics' labels.
+const LABEL: usize = 17;
+
+/// Label/value lines of the metrics column, each value at most `room` wide
+/// where it can be said shorter: quantities in compact units (`1.8m of 50m`),
+/// the average and arrival prices on a line each.
+pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>, room: usize) -> Vec<(String, Span<'static>)> {
     let t = &app.theme;
     let dp = super::super::format::avg_dp(app.instrument(&o.order.symbol), o.mid.unwrap_or(100.0));
     let p = |x| Span::styled(px(x, dp), t.text);
     let ord = &o.order;
-    let mut v: Vec<(String, Span<'static>)> = vec![
-        ("filled".into(), Span::styled(format!("{} of {}", qty(ord.filled), qty(ord.qty)), t.text)),
-        (
-            "avg / arrival".into(),
-            Span::styled(format!("{} / {}", px(ord.avg_px(), dp), px(ord.arrival_px, dp)), t.text),
-        ),
-    ];
+    let mut filled = format!("{} of {}", qty(ord.filled), qty(ord.qty));
+    if filled.chars().count() > room {
+        filled = format!("{} of {}", qty_short(ord.filled.to_f64()), qty_short(ord.qty.to_f64()));
+    }
+    let mut v: Vec<(String, Span<'static>)> = vec![("filled".into(), Span::styled(filled, t.text))];
+    let (avg, arrival) = (px(ord.avg_px(), dp), px(ord.arrival_px, dp));
+    if avg.chars().count() + 3 + arrival.chars().count() <= room {
+        v.push(("avg / arrival".into(), Span::styled(format!("{avg} / {arrival}"), t.text)));
+    } else {
+        v.push(("avg px".into(), Span::styled(avg, t.text)));
+        v.push(("arrival px".into(), Span::styled(arrival, t.text)));
+    }
     let Some(s) = s else {
         v.push(("analysis".into(), Span::styled("loading…", t.muted)));
         return v;
@@ -103,9 +115,10 @@ fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut B
         .title(Span::styled(" metrics (+ = cost) ", t.title));
     let inner = b.inner(area);
     b.render(area, buf);
-    let mut lines: Vec<Line> = metric_lines(app, o, s)
+    let room = usize::from(inner.width).saturating_sub(LABEL);
+    let mut lines: Vec<Line> = metric_lines(app, o, s, room)
         .into_iter()
-        .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<17}"), t.muted), v]))
+        .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<LABEL$}"), t.muted), v]))
         .collect();
     // Venue attribution when there is room: share, cost contribution and fees per venue.
     if let Some(s) = s.filter(|s| !s.venues.is_empty())
@@ -116,6 +129,27 @@ fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut B
             let cost = v.cost_bps.map_or("-".into(), |c| format!("{c:+.2}"));
             lines.push(Line::styled(
                 format!("{:<8}{:>5.1}% {:>8} {:>9.2}", v.exec.venue, v.exec.share * 100.0, cost, v.exec.fees.to_f64()),
+                t.text,
+            ));
+        }
+    }
+    // A VWAP order's tracking per bucket when all of it fits: planned, forecast, market, executed shares.
+    if let Some(track) = s.and_then(|s| s.vwap_tracking.as_deref()).filter(|t| !t.is_empty())
+        && usize::from(inner.height) > lines.len() + track.len() + 1
+    {
+        let tz = app.tz_of(&o.order.symbol);
+        lines.push(Line::styled(format!("{:<5}{:>7}{:>7}{:>7}{:>7}", "from", "plan", "fcst", "mkt", "exec"), t.header));
+        for b in track {
+            let pct = |x: f64| format!("{:>6.1}%", x * 100.0);
+            lines.push(Line::styled(
+                format!(
+                    "{:<5}{}{}{}{}",
+                    &hms(b.start, tz)[..5],
+                    pct(b.planned),
+                    pct(b.forecast),
+                    pct(b.market),
+                    pct(b.executed)
+                ),
                 t.text,
             ));
         }
@@ -153,7 +187,7 @@ fn executed_chart(app: &App, d: &OrderDetail, area: Rect, buf: &mut Buffer) {
         Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.chart_exec).data(&exec),
     ];
     let title = Line::from(vec![
-        Span::styled(" executed ", t.title),
+        Span::styled(format!(" {} · executed ", app.zone()), t.title),
         Span::styled("⣿", t.chart_exec),
         Span::styled(" vs planned ", t.title),
         Span::styled("•", t.chart_plan),
@@ -188,15 +222,28 @@ fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf:
     let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-5);
     let dp = super::super::format::avg_dp(app.instrument(&d.row.order.symbol), hi);
     let vwap_now = s.and_then(|s| s.interval_vwap).map_or(String::new(), |v| format!(" {:.*}", dp, v.to_f64()));
-    let title = Line::from(vec![
-        Span::styled(" fills (VWAP per step) ", t.title),
-        Span::styled("▪", t.chart_fill),
-        Span::styled(" · mid ", t.title),
-        Span::styled("⣿", t.chart_mid),
-        Span::styled(" · int. VWAP ", t.title),
-        Span::styled("•", t.chart_vwap),
-        Span::styled(format!("{vwap_now} "), t.title),
-    ]);
+    // The title is the legend: on a narrow chart it says less rather than lose a glyph's meaning.
+    let legend = |fills: &'static str, vwap: &'static str, now: &str| {
+        Line::from(vec![
+            Span::styled(fills, t.title),
+            Span::styled("▪", t.chart_fill),
+            Span::styled(" · mid ", t.title),
+            Span::styled("⣿", t.chart_mid),
+            Span::styled(vwap, t.title),
+            Span::styled("•", t.chart_vwap),
+            Span::styled(format!("{now} "), t.title),
+        ])
+    };
+    let fits = |l: &Line| l.width() < usize::from(area.width);
+    let full = legend(" fills (VWAP per step) ", " · int. VWAP ", &vwap_now);
+    let short = legend(" fills ", " · VWAP ", &vwap_now);
+    let title = if fits(&full) {
+        full
+    } else if fits(&short) {
+        short
+    } else {
+        legend(" fills ", " · VWAP ", "")
+    };
     let datasets = vec![
         Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.chart_mid).data(&mid),
         Dataset::default().marker(Marker::Dot).graph_type(GraphType::Scatter).style(t.chart_vwap).data(&vwap),

@@ -94,7 +94,7 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
                     .join(", "),
             })
             .collect();
-        p.total = Some((e.total_bps, e.total_cost, e.total_of.join(" + ")));
+        p.total = Some((e.total_bps, e.total_cost, e.total_of.join(" + ").replace('_', " ")));
     } else if let (Some(q), Some(s), Some(m)) = (q, spread, mid) {
         // Spread cross: 0.5 * spread * qty if every unit crossed.
         p.rows.push(CostRow {
@@ -343,6 +343,44 @@ fn placeholder(f: FieldId) -> String {
     }
 }
 
+/// The fat-finger controls and the desk's state the order will meet, when
+/// any apply; a limit price past the collar is flagged before sending.
+fn controls_line(app: &App, tk: &Ticket) -> Option<Line<'static>> {
+    let th = &app.theme;
+    let c = app.identity.as_ref()?.controls.as_ref()?;
+    let mut parts = Vec::new();
+    if !c.execution_enabled {
+        parts.push("execution DISABLED".to_string());
+    }
+    if c.state != crate::risk::TradingState::Active {
+        parts.push(c.state.to_string());
+    }
+    if let Some(b) = c.limits.price_collar_bps {
+        parts.push(format!("collar ±{b} bps"));
+    }
+    if let Some(n) = c.limits.max_order_notional {
+        parts.push(format!("≤ {} /order", money_short(n.to_f64(), "USD")));
+    }
+    if let Some(q) = c.limits.max_order_qty {
+        parts.push(format!("≤ {} units", format::compact(q.to_f64())));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let over_collar = match (c.limits.price_collar_bps, Price::parse(tk.limit.value().trim()), &tk.preview.book) {
+        (Some(collar), Ok(l), Some(b)) if b.mid > 0.0 => ((l.to_f64() - b.mid) / b.mid * 1e4).abs() > collar,
+        _ => false,
+    };
+    let blocked = over_collar || !c.execution_enabled || c.state == crate::risk::TradingState::Halted;
+    if over_collar {
+        parts.push("limit past the collar: will be refused".into());
+    }
+    Some(Line::from(vec![
+        Span::styled(format!(" {:<13}", "controls"), th.muted),
+        Span::styled(parts.join(" · "), if blocked { th.error } else { th.text }),
+    ]))
+}
+
 fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     let th = &app.theme;
     let b =
@@ -390,13 +428,16 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     let per = inst.filter(|i| i.quote_per > 1).map_or(String::new(), |i| format!(" (px per {})", i.quote_per));
     lines.push(kv("notional", pt.notional.map_or("-".into(), |n| format!("{}{per}", money_short(n, ccy)))));
     lines.push(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format!("{:.3}%", a * 100.0))));
+    if let Some(line) = controls_line(app, tk) {
+        lines.push(line);
+    }
     match &tk.preview.slices {
         Some(Ok(s)) => lines.push(kv("schedule", schedule_words(app, tk.algo, s))),
         Some(Err(e)) => lines.push(Line::styled(format!(" ✗ engine: {}", e.message), th.error)),
         None => {}
     }
     lines.push(Line::default());
-    lines.push(Line::from(vec![Span::styled(format!(" {:<14}{:>7}{:>11}", "cost model", "bps", ccy), th.header)]));
+    lines.push(Line::from(vec![Span::styled(format!(" {:<17}{:>7}{:>11}", "cost model", "bps", ccy), th.header)]));
     if pt.rows.is_empty() {
         lines.push(Line::styled(" needs a symbol, a quantity and the book", th.muted));
     }
@@ -408,7 +449,7 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     let with_inputs = fixed + inputs.iter().map(rows_of).sum::<usize>() <= usize::from(inner.height);
     for (r, input) in pt.rows.iter().zip(inputs) {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<14}", r.model), th.text),
+            Span::styled(format!(" {:<17}", r.model), th.text),
             Span::styled(format!("{:>7.2}", r.bps), th.loss),
             Span::styled(format!("{:>11}", money_short(r.amount, ccy)), th.loss),
         ]));
@@ -418,7 +459,7 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     }
     if let Some((bps, amount, of)) = &pt.total {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<14}", "total"), strong(th.text)),
+            Span::styled(format!(" {:<17}", "total"), strong(th.text)),
             Span::styled(format!("{bps:>7.2}"), strong(th.loss)),
             Span::styled(format!("{:>11}", money_short(*amount, ccy)), strong(th.loss)),
         ]));

@@ -129,7 +129,7 @@ fn decisions(app: &App, area: Rect, buf: &mut Buffer) {
     let b = Block::default()
         .borders(Borders::TOP)
         .border_style(t.border)
-        .title(Span::styled(" routing decisions ", t.title));
+        .title(Span::styled(format!(" routing decisions · times {} ", app.zone()), t.title));
     let inner = b.inner(area);
     b.render(area, buf);
     let Some(o) = app.selected_order() else { return };

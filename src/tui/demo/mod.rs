@@ -7,6 +7,10 @@
 //! clock to it. A step fires with the engine exactly at its time, so its
 //! orders are submitted when the headless run submits them. Leaving the
 //! script lets the clock run on with no more steps.
+//!
+//! The hold counts from when the UI says the step is on screen (its view
+//! turned, its order in the blotter: `DemoCmd::Shown`), not from when it
+//! fired, so a slow machine shows every caption for as long as a fast one.
 
 pub mod client;
 
@@ -28,6 +32,8 @@ pub enum DemoCmd {
     Manual,
     /// Leave the script: no more steps, the clock runs on.
     Leave,
+    /// The UI shows step `n` (1-based) with what it selects: its hold starts now.
+    Shown(usize),
 }
 
 /// The caption bar's content.
@@ -57,6 +63,8 @@ pub struct DemoView {
     pub left: bool,
     /// Commands of the shown step the engine refused (a script may show a refusal on purpose).
     pub refused: Vec<String>,
+    /// The desk the shown step acts on (a kill switch, a trading state), for the supervisor view to select.
+    pub desk: Option<String>,
 }
 
 /// The UI's end of the driver: commands in, caption updates out.
@@ -82,6 +90,9 @@ pub struct DemoOptions {
 const FF_CHUNK_NS: i64 = 300 * 1_000_000_000;
 /// Driver tick.
 const TICK: Duration = Duration::from_millis(20);
+/// Longest wait for the UI to say a step is on screen before its hold starts anyway
+/// (a UI that never answers must not stop an unattended demo).
+const SHOWN_WAIT: Duration = Duration::from_secs(15);
 
 /// Starts the demo on `engine` (built by `crate::demo::engine_for`): the
 /// client the UI uses and the link to the driver. Needs a tokio runtime.
@@ -100,6 +111,7 @@ pub fn start(script: Script, engine: crate::engine::Engine, opts: DemoOptions) -
         pos: 0,
         shown: None,
         shown_at: Instant::now(),
+        seen: false,
         go: false,
         left: false,
         refused: Vec::new(),
@@ -117,6 +129,8 @@ struct Driver {
     pos: usize,
     shown: Option<usize>,
     shown_at: Instant,
+    /// The UI said the shown step is on screen (its hold counts from `shown_at`).
+    seen: bool,
     go: bool,
     left: bool,
     refused: Vec<String>,
@@ -137,6 +151,12 @@ impl Driver {
                     Some(DemoCmd::Leave) => {
                         self.left = true;
                         self.clock.release();
+                    }
+                    Some(DemoCmd::Shown(n)) => {
+                        if self.shown.map(|i| i + 1) == Some(n) && !self.seen {
+                            self.seen = true;
+                            self.shown_at = Instant::now();
+                        }
                     }
                 },
                 _ = tick.tick() => {}
@@ -166,7 +186,19 @@ impl Driver {
     fn hold_left(&self) -> Option<f64> {
         let i = self.shown?;
         let hold = self.script.steps[i].hold_secs * self.opts.hold_factor;
-        Some((hold - self.shown_at.elapsed().as_secs_f64()).max(0.0))
+        if hold <= 0.0 {
+            return Some(0.0);
+        }
+        // Until the UI shows the step, its hold has not begun (after SHOWN_WAIT it begins anyway).
+        let waited = self.shown_at.elapsed();
+        let held = if self.seen {
+            waited.as_secs_f64()
+        } else if waited >= SHOWN_WAIT {
+            (waited - SHOWN_WAIT).as_secs_f64()
+        } else {
+            0.0
+        };
+        Some((hold - held).max(0.0))
     }
 
     async fn advance(&mut self) {
@@ -221,6 +253,7 @@ impl Driver {
         }
         self.shown = Some(self.pos);
         self.shown_at = Instant::now();
+        self.seen = false;
         self.pos += 1;
         self.go = false;
     }
@@ -245,7 +278,17 @@ impl Driver {
             },
             left: self.left,
             refused: self.refused.clone(),
+            desk: shown.and_then(|s| s.commands.iter().find_map(|(_, c)| desk_of(c))),
         }
+    }
+}
+
+/// The desk a script command acts on, when it acts on one.
+fn desk_of(c: &Command) -> Option<String> {
+    match c {
+        Command::KillTenant { tenant } | Command::SetExecution { tenant, .. } => Some(tenant.clone()),
+        Command::SetTradingState { tenant: Some(t), .. } => Some(t.clone()),
+        _ => None,
     }
 }
 

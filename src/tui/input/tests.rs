@@ -85,6 +85,33 @@ fn jump_filter_expand_and_speed() {
 }
 
 #[test]
+fn speed_keys_pressed_quickly_are_not_undone_by_an_older_clock() {
+    use crate::engine::view::ClockView;
+    use crate::model::Timestamp;
+    let clock = |speed| {
+        super::super::app::Msg::Clock(ClockView {
+            now: Timestamp(0),
+            date: "2026-11-25".into(),
+            speed: Some(speed),
+            sessions: Vec::new(),
+        })
+    };
+    let mut a = app();
+    // 10x -> 30x -> 60x; the ticker's clock, read before either change, still says 10x.
+    assert_eq!(key(&mut a, "+"), vec![Effect::SetSpeed(30.0)]);
+    assert_eq!(key(&mut a, "+"), vec![Effect::SetSpeed(60.0)]);
+    a.on_msg(clock(10.0));
+    assert_eq!(key(&mut a, "+"), vec![Effect::SetSpeed(120.0)], "the third press counts from 60x, not 10x");
+    a.on_msg(clock(60.0));
+    assert_eq!(a.speed_asked, Some(120.0), "an earlier change landing does not end the wait for the last");
+    a.on_msg(clock(120.0));
+    assert_eq!(a.speed_asked, None);
+    // With nothing asked, the engine's clock is the truth (another client changed it).
+    a.on_msg(clock(600.0));
+    assert_eq!(key(&mut a, "-"), vec![Effect::SetSpeed(300.0)]);
+}
+
+#[test]
 fn a_risk_warning_is_sent_again_only_when_acknowledged() {
     let mut a = app();
     let req = crate::tui::scenario::demo_orders().remove(0);
@@ -126,4 +153,82 @@ fn the_ticket_sends_only_after_the_review() {
         matches!(sent.as_slice(), [Effect::Submit(r)] if r.qty == crate::model::Qty::from_int(2_000) && &*r.symbol == "AAPL")
     );
     assert!(a.ticket.is_none());
+}
+
+#[test]
+fn below_the_smallest_size_q_asks_where_it_can_be_seen() {
+    let mut a = app();
+    let small = crate::tui::screenshots::render(&a, 60, 20);
+    let text: String = (0..20).map(|y| (0..60).map(|x| small[(x, y)].symbol()).collect::<String>()).collect();
+    assert!(text.contains("Terminal too small") && text.contains("q quits"), "{text}");
+    key(&mut a, "n");
+    assert!(a.ticket.is_none(), "nothing but quitting works where nothing can be seen");
+    key(&mut a, "q");
+    assert!(matches!(a.overlay, Some(Overlay::Question(Question::Quit { .. }))), "orders work: it asks");
+    let small = crate::tui::screenshots::render(&a, 60, 20);
+    let text: String = (0..20).map(|y| (0..60).map(|x| small[(x, y)].symbol()).collect::<String>()).collect();
+    assert!(text.contains("Quit anyway? y / n"), "the question is on the small screen: {text}");
+    key(&mut a, "y");
+    assert!(a.quit);
+}
+
+#[test]
+fn bulk_actions_need_marks_or_the_filter_and_ask_first() {
+    let mut a = app();
+    // Marks: space marks and moves down; x asks about the marked orders only.
+    let first = a.selected_order().unwrap().order.id;
+    key(&mut a, "space");
+    let second = a.selected_order().unwrap().order.id;
+    key(&mut a, "space");
+    assert_eq!(a.table.marked.len(), 2);
+    assert!(key(&mut a, "x").is_empty());
+    let Some(Overlay::Question(Question::Bulk(Bulk::Cancel, ids))) = a.overlay.clone() else {
+        panic!("{:?}", a.overlay)
+    };
+    // Orders already final cannot be cancelled: left out (synthetic row 0 of every 7 is done, 2 cancelled).
+    let open: Vec<ParentId> = [first, second]
+        .into_iter()
+        .filter(|id| a.orders.iter().any(|o| o.order.id == *id && !o.order.status.is_terminal()))
+        .collect();
+    assert_eq!(ids, open);
+    let sent = key(&mut a, "y");
+    assert_eq!(sent, open.iter().map(|id| Effect::Cancel(*id)).collect::<Vec<_>>());
+    assert!(a.table.marked.is_empty());
+    // R resumes every paused order the filter shows, after asking.
+    key(&mut a, "R");
+    let Some(Overlay::Question(Question::Bulk(Bulk::Resume, ids))) = a.overlay.clone() else {
+        panic!("{:?}", a.overlay)
+    };
+    let paused = a.orders.iter().filter(|o| o.order.status == crate::model::ParentStatus::Paused).count();
+    assert_eq!(ids.len(), paused);
+    key(&mut a, "n");
+    // Visual mode marks a range.
+    key(&mut a, "home");
+    key(&mut a, "v");
+    key(&mut a, "down");
+    key(&mut a, "down");
+    key(&mut a, "v");
+    assert_eq!(a.table.marked.len(), 3);
+    key(&mut a, "esc");
+    assert!(a.table.marked.is_empty(), "esc clears the marks");
+}
+
+#[test]
+fn zoom_gives_the_focused_pane_the_screen() {
+    let mut a = app();
+    let rows = |a: &App| {
+        let b = crate::tui::screenshots::render(a, 80, 24);
+        (0..24).filter(|&y| (0..80).map(|x| b[(x, y)].symbol()).collect::<String>().contains("└C")).count()
+    };
+    let shared = rows(&a);
+    a.table.expanded.extend(a.orders.iter().map(|o| o.order.id));
+    a.table.rebuild(&a.orders, &a.details);
+    let shared_expanded = rows(&a);
+    key(&mut a, "z");
+    assert!(a.zoom);
+    assert!(rows(&a) > shared_expanded && shared_expanded >= shared, "more rows zoomed");
+    key(&mut a, "tab");
+    let b = crate::tui::screenshots::render(&a, 80, 24);
+    let text: String = (0..24).map(|y| (0..80).map(|x| b[(x, y)].symbol()).collect::<String>() + "\n").collect();
+    assert!(!text.contains("Blotter") && text.contains("1 Venues"), "the detail pane zoomed: {text}");
 }

@@ -76,12 +76,7 @@ pub fn check_name(what: &str, name: &str) -> Result<String, String> {
     if n.is_empty() {
         return Err(format!("type a {what} name"));
     }
-    if n.chars().count() > 64 {
-        return Err(format!("a {what} name has at most 64 characters"));
-    }
-    if let Some(c) = n.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{c:?} is not allowed in a {what} name: 1-64 characters without spaces"));
-    }
+    crate::model::check_name(what, n)?;
     Ok(n.to_string())
 }
 
@@ -339,6 +334,6 @@ mod tests {
         assert_eq!(check_name("desk", "  az ").as_deref(), Ok("az"));
         assert!(check_name("desk", " ").unwrap_err().contains("type a desk name"));
         assert!(check_name("desk", "a z").unwrap_err().contains("without spaces"));
-        assert!(check_name("user", &"x".repeat(65)).unwrap_err().contains("at most 64"));
+        assert!(check_name("user", &"x".repeat(65)).unwrap_err().contains("65 characters is too long"));
     }
 }

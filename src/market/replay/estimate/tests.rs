@@ -22,7 +22,7 @@ fn ts(date: (i32, u32, u32), h: u32, m: u32, s: u32) -> Timestamp {
 const DAY: (i32, u32, u32) = (2021, 1, 8);
 
 fn rec(trades: Vec<RecTrade>, quotes: Vec<RecQuote>) -> Recording {
-    Recording { trades, quotes, ..Recording::default() }
+    Recording { trades: trades.into(), quotes, ..Recording::default() }
 }
 
 /// One print a minute from 00:00 to 01:00 UTC: 100 for 1 on even minutes,

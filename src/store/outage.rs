@@ -1,0 +1,189 @@
+//! Database outages: a PostgreSQL restart, a network blip. The ledger waits
+//! them out instead of stopping for good: the writer keeps the batch it was
+//! committing and tries again with backoff (nothing is acknowledged before
+//! it is durable), refusals are kept and written when the database returns,
+//! and everything that would wait on the database meanwhile asks `Outage`
+//! first, so the server answers at once (`ledger_unavailable`, `/readyz`
+//! 503) instead of hanging on a connection that cannot be made.
+//!
+//! Only errors that mean "cannot reach the database" count; anything else (a
+//! constraint, a fenced engine, bad data) still fails at once.
+
+use super::StoreError;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// How long a connection is waited for before the database counts as down
+/// (sqlx itself keeps retrying a refused connection until its pool timeout).
+pub(crate) const CONNECT_WAIT: Duration = Duration::from_secs(5);
+
+/// First wait between attempts; it doubles up to `MAX_BACKOFF`.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest wait between attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// An outage in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Down {
+    /// Wall-clock milliseconds when it was noticed.
+    pub since_ms: i64,
+    /// The last error seen.
+    pub why: String,
+}
+
+impl Down {
+    /// One line for an error message or a readiness check.
+    pub fn describe(&self) -> String {
+        let since = chrono::DateTime::from_timestamp_millis(self.since_ms)
+            .map_or_else(String::new, |t| t.format("%H:%M:%S UTC").to_string());
+        format!(
+            "the ledger database is unreachable since {since}, reconnecting every {} s at most ({})",
+            MAX_BACKOFF.as_secs(),
+            self.why
+        )
+    }
+}
+
+/// Whether the ledger's database is reachable, shared by the writer, the
+/// refusal log and the server (one per open ledger).
+#[derive(Debug, Default)]
+pub struct Outage {
+    down: Mutex<Option<Down>>,
+}
+
+impl Outage {
+    /// The outage in progress, if any.
+    pub fn down(&self) -> Option<Down> {
+        self.down.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Notes that `e` could not reach the database (keeps the first time).
+    pub(crate) fn mark_down(&self, e: &StoreError) {
+        let mut d = self.down.lock().unwrap_or_else(|e| e.into_inner());
+        let why = e.to_string();
+        match d.as_mut() {
+            Some(d) => d.why = why,
+            None => {
+                eprintln!("ledger: database unreachable, reconnecting: {why}");
+                *d = Some(Down { since_ms: super::wall_ms(), why });
+            }
+        }
+    }
+
+    /// Notes that the database answered.
+    pub(crate) fn mark_up(&self) {
+        if let Some(was) = self.down.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let secs = (super::wall_ms() - was.since_ms).max(0) as f64 / 1e3;
+            eprintln!("ledger: database reachable again after {secs:.1} s");
+        }
+    }
+
+    /// Notes the outcome of a database call: down on an outage, up on success.
+    pub(crate) fn note<T>(&self, r: &Result<T, StoreError>) {
+        match r {
+            Ok(_) => self.mark_up(),
+            Err(e) if is_outage(e) => self.mark_down(e),
+            Err(_) => {}
+        }
+    }
+}
+
+/// True when `e` means the database could not be reached (as opposed to a
+/// query it refused). sqlx reports these only as text by the time they are a
+/// `StoreError`, so the text is matched: its connection errors, and
+/// PostgreSQL's messages for a server going down or coming up.
+pub(crate) fn is_outage(e: &StoreError) -> bool {
+    let StoreError::Db { message, .. } = e else { return false };
+    let m = message.to_ascii_lowercase();
+    [
+        "error communicating with database",
+        "pool timed out",
+        "establish a tls connection",
+        "crashed background worker",
+        "terminating connection",
+        "the database system is",
+        "server closed the connection",
+        "connection reset",
+        "connection refused",
+        "broken pipe",
+        "unexpected eof",
+        "connection closed",
+    ]
+    .iter()
+    .any(|s| m.contains(s))
+}
+
+/// Waits between attempts: 100 ms, doubling to `MAX_BACKOFF`.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff { next: FIRST_BACKOFF }
+    }
+}
+
+impl Backoff {
+    /// The next wait.
+    fn step(&mut self) -> Duration {
+        let now = self.next;
+        self.next = (self.next * 2).min(MAX_BACKOFF);
+        now
+    }
+
+    /// Sleeps for the next wait.
+    pub(crate) async fn wait(&mut self) {
+        tokio::time::sleep(self.step()).await;
+    }
+}
+
+/// `f`, failing as an outage if it has not finished within `CONNECT_WAIT`
+/// (for acquiring a connection: the pool would wait much longer).
+pub(crate) async fn within<T>(
+    context: &str,
+    f: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(CONNECT_WAIT, f).await.unwrap_or_else(|_| {
+        Err(StoreError::db(context, format!("pool timed out: no connection within {} s", CONNECT_WAIT.as_secs())))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unreachable_databases_count_as_outages() {
+        let db = |m: &str| StoreError::db("committing", m);
+        assert!(is_outage(&db("error communicating with database: Connection refused (os error 111)")));
+        assert!(is_outage(&db("error returned from database: terminating connection due to administrator command")));
+        assert!(is_outage(&db("error returned from database: the database system is starting up")));
+        assert!(is_outage(&db("pool timed out while waiting for an open connection")));
+        assert!(!is_outage(&db("error returned from database: duplicate key value violates unique constraint")));
+        assert!(!is_outage(&StoreError::Fenced("engine E1 was taken over".into())));
+        assert!(!is_outage(&StoreError::Data("event 3 is not after 4".into())));
+    }
+
+    #[test]
+    fn an_outage_keeps_its_start_and_ends_on_success() {
+        let o = Outage::default();
+        o.note::<()>(&Err(StoreError::db("x", "error communicating with database: reset")));
+        let first = o.down().unwrap();
+        o.note::<()>(&Err(StoreError::db("x", "pool timed out")));
+        assert_eq!(o.down().unwrap().since_ms, first.since_ms, "the start is kept");
+        assert!(o.down().unwrap().describe().contains("pool timed out"));
+        o.note::<()>(&Err(StoreError::Data("bad row".into())));
+        assert!(o.down().is_some(), "a data error says nothing of reachability");
+        o.note(&Ok(()));
+        assert!(o.down().is_none());
+    }
+
+    #[test]
+    fn backoff_doubles_to_its_cap() {
+        let mut b = Backoff::default();
+        let waits: Vec<u64> = (0..7).map(|_| b.step().as_millis() as u64).collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1_600, 2_000, 2_000]);
+    }
+}

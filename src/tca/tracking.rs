@@ -1,0 +1,181 @@
+//! How a VWAP order tracked the volume, bucket by bucket of its window (the
+//! intraday curve's buckets): the share of the order the curve planned in
+//! each, the share of the window's volume the dynamic forecast expected in it
+//! as it stood when the bucket began (replayed from the tape with the order's
+//! own forecast settings), the share the market actually printed, and the
+//! share of the order executed. Planned against market shows how good the
+//! profile was; forecast against market how much the re-forecast recovered;
+//! executed against market how well the order followed.
+
+use crate::market::forecast::{VolumeForecast, half_life_param, prior_volume};
+use crate::market::{InstrumentMarket, Tape, VolumeCurve};
+use crate::model::{AlgoKind, Duration, Fill, ParentOrder, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// One bucket of the window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BucketTracking {
+    /// Bucket start.
+    pub start: Timestamp,
+    /// Bucket end.
+    pub end: Timestamp,
+    /// Share of the order the curve planned here.
+    pub planned: f64,
+    /// Share of the window's volume the forecast expected here when the bucket began.
+    pub forecast: f64,
+    /// Share of the window's volume (others') printed here.
+    pub market: f64,
+    /// Share of the filled quantity executed here.
+    pub executed: f64,
+}
+
+/// What the tracking is computed from.
+#[derive(Clone, Copy)]
+pub struct TrackingInput<'a> {
+    /// Window start.
+    pub start: Timestamp,
+    /// Window end.
+    pub end: Timestamp,
+    /// The curve the order planned on.
+    pub curve: &'a VolumeCurve,
+    /// Others' volume the order expected over the window (the forecast's prior).
+    pub prior: f64,
+    /// The forecast's half-life.
+    pub half_life: Duration,
+    /// The order's fills.
+    pub fills: &'a [Fill],
+    /// The tape (ours flagged).
+    pub tape: &'a Tape,
+}
+
+/// The window's buckets: the curve's, cut at the window's ends.
+fn buckets(curve: &VolumeCurve, start: Timestamp, end: Timestamp) -> Vec<(Timestamp, Timestamp)> {
+    let mut out = Vec::new();
+    let mut t = start;
+    while t < end {
+        let next = if t < curve.open {
+            curve.open
+        } else if t >= curve.close {
+            end
+        } else {
+            curve.bucket_end(t)
+        };
+        let next = next.clamp(Timestamp(t.0 + 1), end);
+        out.push((t, next));
+        t = next;
+    }
+    out
+}
+
+/// The tracking of an engine's VWAP order on its market (`None` for other algorithms).
+pub fn for_parent(order: &ParentOrder, fills: &[Fill], m: &InstrumentMarket) -> Option<Vec<BucketTracking>> {
+    if order.algo != AlgoKind::Vwap {
+        return None;
+    }
+    Some(tracking(&TrackingInput {
+        start: order.start,
+        end: order.end,
+        curve: &m.curve,
+        prior: prior_volume(&m.inst, &m.curve, order.start, order.end),
+        half_life: half_life_param(&order.params, order.start, order.end),
+        fills,
+        tape: &m.tape,
+    }))
+}
+
+/// The tracking of a window, bucket by bucket.
+pub fn tracking(i: &TrackingInput<'_>) -> Vec<BucketTracking> {
+    let window_share = i.curve.share_between(i.start, i.end);
+    let prints: Vec<_> = i.tape.window(i.start, i.end).iter().filter(|p| !p.ours).collect();
+    let others: f64 = prints.iter().map(|p| p.qty.to_f64()).sum();
+    let filled: f64 = i.fills.iter().map(|f| f.qty.to_f64()).sum();
+    let mut forecast = VolumeForecast::new(i.curve, i.start, i.end, i.prior, i.half_life);
+    let mut next_print = 0;
+    let mut out = Vec::new();
+    for (b0, b1) in buckets(i.curve, i.start, i.end) {
+        while let Some(p) = prints.get(next_print).filter(|p| p.ts < b0) {
+            forecast.observe(p.ts, p.qty.to_f64());
+            next_print += 1;
+        }
+        forecast.advance(b0);
+        let total = forecast.total();
+        let share = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
+        let market: f64 = prints.iter().filter(|p| p.ts >= b0 && p.ts < b1).map(|p| p.qty.to_f64()).sum();
+        let executed: f64 = i.fills.iter().filter(|f| f.ts >= b0 && f.ts < b1).map(|f| f.qty.to_f64()).sum();
+        out.push(BucketTracking {
+            start: b0,
+            end: b1,
+            planned: share(i.curve.share_between(b0, b1), window_share),
+            forecast: share(forecast.forecast(b0, b1), total),
+            market: share(market, others),
+            executed: share(executed, filled),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::Print;
+    use crate::model::{ChildId, FillId, Liquidity, Money, ParentId, Price, Qty, Side};
+
+    fn min(m: i64) -> Timestamp {
+        Timestamp(m * 60_000_000_000)
+    }
+
+    fn print(m: i64, q: i64, ours: bool) -> Print {
+        Print { ts: min(m), px: Price::from_int(100), qty: Qty::from_int(q), venue: 0, aggressor: Side::Buy, ours }
+    }
+
+    fn fill(m: i64, q: i64) -> Fill {
+        Fill {
+            id: FillId(m as u64),
+            child: ChildId { parent: ParentId::local(1), seq: 1 },
+            venue: "X".into(),
+            side: Side::Buy,
+            px: Price::from_int(100),
+            qty: Qty::from_int(q),
+            fee: Money::ZERO,
+            liquidity: Liquidity::Taker,
+            ts: min(m),
+        }
+    }
+
+    /// Two hours in four half-hour buckets, a flat curve expecting 100 a half
+    /// hour; the market prints 100, 100, 300, 100 (600 in all) and the order
+    /// fills 10, 10, 20, 10.
+    #[test]
+    fn shares_per_bucket_are_worked_out_by_hand() {
+        let curve = VolumeCurve::new(min(0), min(120), &[1.0; 4]);
+        let mut tape = Tape::new(true);
+        let mut fills = Vec::new();
+        for (b, (q, ours)) in [(100, 10), (100, 10), (300, 20), (100, 10)].into_iter().enumerate() {
+            let m = b as i64 * 30;
+            tape.push(print(m + 1, q, false));
+            tape.push(print(m + 2, ours, true));
+            fills.push(fill(m + 2, ours));
+        }
+        let t = tracking(&TrackingInput {
+            start: min(0),
+            end: min(120),
+            curve: &curve,
+            prior: 400.0,
+            half_life: Duration::mins(60),
+            fills: &fills,
+            tape: &tape,
+        });
+        assert_eq!(t.len(), 4);
+        let market: Vec<f64> = t.iter().map(|b| b.market).collect();
+        assert_eq!(market, [1.0 / 6.0, 1.0 / 6.0, 0.5, 1.0 / 6.0]);
+        let executed: Vec<f64> = t.iter().map(|b| b.executed).collect();
+        assert_eq!(executed, [0.2, 0.2, 0.4, 0.2]);
+        assert!(t.iter().all(|b| (b.planned - 0.25).abs() < 1e-12));
+        // Nothing seen yet: the forecast is the curve's.
+        assert!((t[0].forecast - 0.25).abs() < 1e-12);
+        // After the busy third half hour (300 against 100 expected) the pace is above 1: the last
+        // half hour is forecast above the 100 / (500 + 100) it would get at the prior's pace.
+        assert!(t[3].forecast > 100.0 / 600.0 + 0.01, "{}", t[3].forecast);
+        assert!(t.iter().all(|b| b.forecast > 0.0 && b.forecast < 1.0));
+    }
+}

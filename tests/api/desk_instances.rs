@@ -1,0 +1,284 @@
+//! Three `blotter serve` processes on one PostgreSQL database act as one
+//! desk: order ids are ledger-wide, every instance lists and acts on every
+//! order the caller may see, a HALT or a kill switch issued on one holds on
+//! all of them, an instance killed outright has its engine taken over by
+//! another within the lease with every acknowledged order and fill exactly
+//! once, and a forced takeover fences the old owner out with a clear error.
+//! PostgreSQL only (SQLite serves one instance): skipped, saying so, without
+//! `BLOTTER_TEST_POSTGRES_URL`.
+
+use crate::instances::{Instance, call, free_port, http, market, token, up};
+use crate::store_support::{self, Db, scalars};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// The lease the instances keep in these tests: short, so a takeover
+/// happens within a test; long enough that a loaded machine's late
+/// heartbeat does not lose an engine (four beats per lease).
+const LEASE_SECS: &str = "2";
+
+struct Desk {
+    db: Db,
+    url: String,
+    dir: tempfile::TempDir,
+    sup: String,
+    alice: String,
+    bob: String,
+    rt: tokio::runtime::Runtime,
+    http: reqwest::Client,
+}
+
+impl Desk {
+    fn new() -> Option<Desk> {
+        let db = store_support::postgres()?;
+        let url = match &db.target {
+            blotter::store::DbTarget::Postgres(u) => u.clone(),
+            blotter::store::DbTarget::Sqlite(_) => unreachable!(),
+        };
+        let sup = token(&url, "sup", "hq", "SUPERVISOR");
+        let alice = token(&url, "alice", "ws", "ADVISOR");
+        let bob = token(&url, "bob", "ws", "ADVISOR");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        Some(Desk { db, url, dir: tempfile::tempdir().unwrap(), sup, alice, bob, rt, http: http() })
+    }
+
+    fn start(&self, name: &str) -> Instance {
+        let mut flags = market();
+        flags.extend(["--enable-tenants", "ws", "--lease", LEASE_SECS, "--speed", "10"].map(String::from));
+        up(self.dir.path(), name, &self.url, free_port(), &flags)
+    }
+
+    fn call(&self, on: &Instance, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.rt.block_on(call(&self.http, &on.url(), token, method, path, body))
+    }
+
+    fn submit(&self, on: &Instance, token: &str, qty: u64) -> (u16, Value) {
+        let order = json!({"symbol": "AAPL", "side": "buy", "qty": qty, "algo": "twap"});
+        self.call(on, token, "POST", "/v1/orders", Some(order))
+    }
+
+    /// Submits alice's orders to `on` from another thread until `stop`, as
+    /// fast as they are acknowledged; the ids acknowledged.
+    fn submit_loop(
+        &self,
+        on: &Instance,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> std::thread::JoinHandle<Vec<String>> {
+        let (base, token) = (on.url(), self.alice.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let c = http();
+            let mut acked = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let order = json!({"symbol": "AAPL", "side": "buy", "qty": 2_000, "algo": "twap"});
+                let (status, row) = rt.block_on(call(&c, &base, &token, "POST", "/v1/orders", Some(order)));
+                match status {
+                    201 => acked.push(row["order"]["id"].as_str().unwrap().to_string()),
+                    // Refused (halted) or the instance is gone: nothing acknowledged.
+                    _ => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+            acked
+        })
+    }
+
+    fn ids(&self, on: &Instance, token: &str) -> Vec<String> {
+        let (status, page) = self.call(on, token, "GET", "/v1/orders", None);
+        assert_eq!(status, 200, "{page}");
+        let mut ids: Vec<String> =
+            page["items"].as_array().unwrap().iter().map(|r| r["order"]["id"].as_str().unwrap().to_string()).collect();
+        ids.sort();
+        ids
+    }
+}
+
+#[test]
+fn three_instances_are_one_desk_with_one_halt_and_one_kill_switch() {
+    let Some(d) = Desk::new() else { return };
+    let (i1, i2, i3) = (d.start("i1"), d.start("i2"), d.start("i3"));
+    assert!(i2.stderr().contains("engine E1 has the same market and is running"), "{}", i2.stderr());
+    let mut ids = Vec::new();
+    for (i, on) in [&i1, &i2, &i3].into_iter().enumerate() {
+        let (status, row) = d.submit(on, &d.alice, 1_000 + i as u64);
+        assert_eq!(status, 201, "{row}");
+        ids.push(row["order"]["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(ids, ["E1-P1", "E2-P1", "E3-P1"], "ledger-wide ids, one engine per instance");
+
+    // A supervisor on one instance lists the orders submitted on the others;
+    // an advisor's view is the same wherever the load balancer sends her.
+    assert_eq!(d.ids(&i1, &d.sup), ids);
+    assert_eq!(d.ids(&i3, &d.alice), ids);
+    assert!(d.ids(&i2, &d.bob).is_empty(), "bob sees none of alice's orders");
+    let (status, one) = d.call(&i1, &d.alice, "GET", "/v1/orders/E3-P1", None);
+    assert_eq!((status, one["row"]["order"]["qty"].as_f64()), (200, Some(1_002.0)), "{one}");
+    let (status, e) = d.call(&i1, &d.alice, "GET", "/v1/orders/P1", None);
+    assert_eq!((status, e["code"].as_str()), (400, Some("ambiguous_id")), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("E1-P1 or E2-P1 or E3-P1"), "{e}");
+
+    // An order is cancelled from another instance than the one that runs it.
+    let (status, row) = d.call(&i1, &d.alice, "POST", "/v1/orders/E2-P1/cancel", None);
+    assert_eq!(status, 200, "{row}");
+    assert_eq!(row["order"]["id"], "E2-P1");
+    let (_, seen) = d.call(&i3, &d.alice, "GET", "/v1/orders/E2-P1", None);
+    assert!(matches!(seen["row"]["order"]["status"].as_str(), Some("cancelled" | "done")), "{seen}");
+
+    // HALT on one while orders pour into the others: once acknowledged, no
+    // instance accepts an order, and none accepted one after the HALT was
+    // first applied (the audit log's wall clock; one machine, one clock).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let loops = [d.submit_loop(&i2, stop.clone()), d.submit_loop(&i3, stop.clone())];
+    std::thread::sleep(Duration::from_millis(300));
+    let halted = Instant::now();
+    let (status, v) = d.call(&i1, &d.sup, "PUT", "/v1/risk/state", Some(json!({"state": "HALTED"})));
+    assert_eq!(status, 200, "{v}");
+    let ack = halted.elapsed();
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let poured: usize = loops.into_iter().map(|l| l.join().unwrap().len()).sum();
+    assert!(poured > 0, "orders were flowing when the HALT came");
+    let first_halt = scalars(
+        &d.db.target,
+        "SELECT MIN(at) FROM audit WHERE action = 'set_trading_state' AND outcome = 'ok' AND detail LIKE '%HALTED%'",
+    )[0];
+    let last_ok =
+        scalars(&d.db.target, "SELECT COALESCE(MAX(at), 0) FROM audit WHERE action = 'submit' AND outcome = 'ok'")[0];
+    assert!(last_ok <= first_halt, "an order was accepted at {last_ok}, after the HALT at {first_halt}");
+    for on in [&i2, &i3, &i1] {
+        let (status, e) = d.submit(on, &d.alice, 500);
+        assert_eq!((status, e["code"].as_str()), (409, Some("halted")), "refused on port {}: {e}", on.port);
+    }
+    // The bound is the acknowledgement itself: it returns once every running
+    // engine of the desk applied it (a debug build on a loaded machine: 5 s).
+    assert!(ack < Duration::from_secs(5), "HALT took {ack:?}");
+    let (status, _) = d.call(&i2, &d.sup, "PUT", "/v1/risk/state", Some(json!({"state": "ACTIVE"})));
+    assert_eq!(status, 200);
+    assert_eq!(d.submit(&i3, &d.alice, 700).0, 201, "active again everywhere");
+
+    // The kill switch on another instance: alice's working orders everywhere
+    // are paused, and her desk is HALTED on every instance.
+    let (_, before) = d.call(&i1, &d.sup, "GET", "/v1/orders?active=true", None);
+    let working: Vec<String> =
+        before["items"].as_array().unwrap().iter().map(|r| r["order"]["id"].as_str().unwrap().to_string()).collect();
+    assert!(
+        working.iter().any(|i| i.starts_with("E1-")) && working.iter().any(|i| i.starts_with("E3-")),
+        "{working:?}"
+    );
+    let (status, hit) = d.call(&i3, &d.sup, "POST", "/v1/kill/ws", None);
+    assert_eq!(status, 200, "{hit}");
+    let hit: Vec<&str> = hit["parents"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    for id in &working {
+        assert!(hit.contains(&id.as_str()), "{id} was working and is hit: {hit:?}");
+    }
+    let (_, page) = d.call(&i2, &d.sup, "GET", "/v1/orders", None);
+    for r in page["items"].as_array().unwrap() {
+        let s = r["order"]["status"].as_str().unwrap();
+        assert!(matches!(s, "paused" | "cancelled" | "done"), "{}: {s}", r["order"]["id"]);
+    }
+    let (status, e) = d.submit(&i1, &d.alice, 100);
+    assert_eq!((status, e["code"].as_str()), (409, Some("halted")), "{e}");
+    for i in [i1, i2, i3] {
+        let log = i.stop();
+        assert!(!log.to_ascii_lowercase().contains("duplicate key"), "{log}");
+    }
+}
+
+#[test]
+fn a_killed_instance_is_taken_over_within_its_lease_with_every_acknowledged_order_and_fill_once() {
+    let Some(d) = Desk::new() else { return };
+    let (i1, i2, i3) = (d.start("i1"), d.start("i2"), d.start("i3"));
+    // A submit loop on the second instance, killed outright while it runs.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let submitting = d.submit_loop(&i2, stop.clone());
+    let filled_some = Instant::now();
+    while scalars(&d.db.target, "SELECT COUNT(*) FROM fills WHERE engine_id = 2")[0] < 5 {
+        assert!(filled_some.elapsed() < Duration::from_secs(30), "no fills on E2");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid2 = i2.child.as_ref().unwrap().id();
+    let killed = Instant::now();
+    i2.kill();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let acked = submitting.join().unwrap();
+    assert!(acked.len() >= 5 && acked.iter().all(|id| id.starts_with("E2-P")), "{acked:?}");
+
+    // Another instance takes the engine over: its row names another process.
+    let taken = loop {
+        let pid = scalars(&d.db.target, "SELECT pid FROM engines WHERE id = 2")[0];
+        if pid != i64::from(pid2) {
+            break killed.elapsed();
+        }
+        assert!(killed.elapsed() < Duration::from_secs(30), "E2 was not taken over");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Lease plus a look every half lease; a debug build rebuilding the market
+    // on a loaded machine is allowed the 10 s of the target.
+    assert!(taken < Duration::from_secs(10), "takeover took {taken:?}");
+
+    // Every acknowledged order is there exactly once, with its fills exactly once.
+    for id in &acked {
+        let n: i64 = id.trim_start_matches("E2-P").parse().unwrap();
+        let rows = scalars(&d.db.target, &format!("SELECT COUNT(*) FROM parents WHERE engine_id = 2 AND id = {n}"));
+        assert_eq!(rows, vec![1], "{id} present exactly once");
+    }
+    let fills = scalars(&d.db.target, "SELECT COUNT(*) FROM fills WHERE engine_id = 2");
+    let distinct = scalars(&d.db.target, "SELECT COUNT(DISTINCT id) FROM fills WHERE engine_id = 2");
+    assert_eq!(fills, distinct, "no fill twice");
+    let mismatched = scalars(
+        &d.db.target,
+        "SELECT COUNT(*) FROM parents p WHERE p.engine_id = 2 AND p.filled <> \
+         (SELECT COALESCE(SUM(f.qty), 0) FROM fills f WHERE f.engine_id = 2 AND f.parent_id = p.id)",
+    );
+    assert_eq!(mismatched, vec![0], "each order's filled quantity is exactly its fills");
+
+    // Through either survivor, the orders are there, interrupted for a person to act on.
+    let listed = d.ids(&i3, &d.alice);
+    for id in &acked {
+        assert!(listed.contains(id), "{id} was acknowledged and is listed");
+    }
+    let (status, row) = d.call(&i1, &d.alice, "GET", &format!("/v1/orders/{}", acked[0]), None);
+    assert_eq!(status, 200, "{row}");
+    assert_eq!(row["row"]["order"]["status"], "interrupted", "{row}");
+    let (status, row) = d.call(&i3, &d.alice, "POST", &format!("/v1/orders/{}/resume", acked[0]), None);
+    assert_eq!(status, 200, "resumed through whichever instance: {row}");
+    i1.stop();
+    i3.stop();
+}
+
+#[test]
+fn a_forced_takeover_fences_the_old_owner_out_with_a_clear_error() {
+    let Some(d) = Desk::new() else { return };
+    let i1 = d.start("i1");
+    let (status, row) = d.submit(&i1, &d.alice, 3_000);
+    assert_eq!(status, 201, "{row}");
+    // Another process takes the engine by force while i1 still runs it, and keeps it.
+    let other = blotter::store::Ledger::open(&d.db.target).unwrap();
+    let theirs = other.take_over(1, true).unwrap();
+    // i1 learns at its next write (a heartbeat within a quarter lease).
+    std::thread::sleep(Duration::from_millis(1_500));
+    let (status, e) = d.submit(&i1, &d.alice, 3_100);
+    assert_eq!((status, e["code"].as_str()), (503, Some("engine_fenced")), "{e}");
+    let msg = e["message"].as_str().unwrap();
+    assert!(msg.starts_with("engine E1 was taken over by pid"), "{msg}");
+    assert!(msg.contains("nothing of this request was recorded"), "{msg}");
+    assert!(!msg.to_ascii_lowercase().contains("duplicate") && !msg.contains("constraint"), "{msg}");
+    // The refused order is nowhere: not in the ledger, not in what i1 lists.
+    assert_eq!(scalars(&d.db.target, "SELECT COUNT(*) FROM parents"), vec![1]);
+    assert_eq!(d.ids(&i1, &d.alice), ["E1-P1"]);
+    let (status, ready) = d.call(&i1, &d.alice, "GET", "/readyz", None);
+    assert_eq!(status, 503, "{ready}");
+    assert!(ready["checks"]["engine"].as_str().unwrap().contains("taken over"), "{ready}");
+    // Once the other process lets go, i1 takes its engine back from the ledger.
+    other.stop(&theirs).unwrap();
+    let back = Instant::now();
+    loop {
+        let (status, _) = d.submit(&i1, &d.alice, 3_200);
+        if status == 201 {
+            break;
+        }
+        assert!(back.elapsed() < Duration::from_secs(20), "i1 never took its engine back");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let log = i1.stop();
+    assert!(!log.to_ascii_lowercase().contains("duplicate key"), "{log}");
+}

@@ -1,0 +1,208 @@
+//! `blotter profile` and `blotter evaluate` on constructed recordings whose
+//! figures are worked out by hand here.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn blotter() -> Command {
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = DATA.get_or_init(|| tempfile::tempdir().unwrap());
+    let mut c = Command::cargo_bin("blotter").unwrap();
+    c.env("BLOTTER_DATA_DIR", dir.path()).env_remove("BLOTTER_DB");
+    c
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = blotter().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// 2021-01-04 00:00 UTC (a Monday) in epoch milliseconds.
+const DAY0_MS: i64 = 1_609_718_400_000;
+
+/// One-minute bars from 2021-01-04 00:00 UTC for `minutes`, each at one
+/// price, with `volume(minute)` and `price_cents(minute)`.
+fn write_bars(dir: &Path, minutes: i64, volume: impl Fn(i64) -> String, price_cents: impl Fn(i64) -> i64) -> PathBuf {
+    let mut text = String::from("timestamp,open,high,low,close,volume\n");
+    for m in 0..minutes {
+        let c = price_cents(m);
+        let px = format!("{}.{:02}", c / 100, c % 100);
+        writeln!(text, "{},{px},{px},{px},{px},{}", DAY0_MS + m * 60_000, volume(m)).unwrap();
+    }
+    let p = dir.join("bars.csv");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Two whole UTC days whose hours carry 1, 2, ... 24 units a minute: hour h
+/// holds (h + 1) / 300 of each day's volume (1 + 2 + ... + 24 = 300).
+#[test]
+fn profile_learns_the_constructed_curve_and_writes_it_for_the_universe() {
+    let dir = tempfile::tempdir().unwrap();
+    let bars = write_bars(dir.path(), 2 * 1440, |m| format!("{}", (m % 1440) / 60 + 1), |_| 4_000_000);
+    let p = bars.to_str().unwrap();
+    // Weekdays only: which sessions to cut is not evident from the data, and is asked for.
+    let e = blotter().args(["profile", "--bars", p]).output().unwrap();
+    assert_eq!(e.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&e.stderr).contains("--calendar"));
+    let doc = json(&["profile", "--bars", p, "--bucket", "1h", "--calendar", "crypto", "--json"]);
+    assert_eq!(doc["calendar"], "crypto");
+    assert_eq!(doc["days"].as_array().unwrap().len(), 2);
+    let shares: Vec<f64> = doc["shares"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(shares.len(), 24);
+    for (h, s) in shares.iter().enumerate() {
+        assert!((s - (h + 1) as f64 / 300.0).abs() < 1e-12, "hour {h}: {s}");
+    }
+    // 60 minutes x 300 units a day.
+    assert!((doc["mean_volume"].as_f64().unwrap() - 18_000.0).abs() < 1e-6);
+    // Written for BTC-USD, the VWAP plan follows it: over 00:00-23:00 hour h is (h + 1) / 276 of it.
+    let u = dir.path().join("u.toml");
+    let out = blotter()
+        .args(["profile", "--bars", p, "--bucket", "1h", "--symbol", "BTC-USD", "--out", u.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("written: BTC-USD"));
+    let plan = json(&[
+        "schedule",
+        "--universe",
+        u.to_str().unwrap(),
+        "--symbol",
+        "BTC-USD",
+        "--side",
+        "buy",
+        "--qty",
+        "276",
+        "--algo",
+        "vwap",
+        "--date",
+        "2021-01-06",
+        "--start",
+        "00:00",
+        "--end",
+        "23:00",
+        "--param",
+        "slices=23",
+        "--json",
+    ]);
+    let slices = plan["slices"].as_array().unwrap_or_else(|| panic!("{plan}"));
+    for (k, s) in slices.iter().enumerate() {
+        assert!((s["qty"].as_f64().unwrap() - (k + 1) as f64).abs() < 1e-9, "slice {k}: {s}");
+    }
+    // Refused with the reason: a bucket that does not divide the day, a recording too short for a whole day.
+    let e = blotter().args(["profile", "--bars", p, "--calendar", "crypto", "--bucket", "7m"]).output().unwrap();
+    assert_eq!(e.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&e.stderr).contains("does not divide the 1440 min session"));
+    let short = write_bars(dir.path(), 600, |_| "1".into(), |_| 4_000_000);
+    let e = blotter().args(["profile", "--bars", short.to_str().unwrap(), "--calendar", "crypto"]).output().unwrap();
+    assert_eq!(e.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&e.stderr).contains("no whole session"), "{}", String::from_utf8_lossy(&e.stderr));
+}
+
+/// Two and a half days of bars, each four-hour window at one price of its
+/// own (100.01, 100.02, ... by window), 1.2 a minute in even windows and 2.3
+/// in odd ones (a lot of 0.1, the finest grid of the volumes), so by hand:
+/// - the first day's six windows have no whole session before them to learn
+///   a profile from; the next day's six and the third day's first three are
+///   evaluated, each side: 9 windows x 2 orders;
+/// - a window's VWAP is its price, its volume 288 or 552, and the order
+///   5/95 of it in 0.1 lots: 15.1 or 29.0;
+/// - the book is quoted a tick (0.01) either side of the last price and no
+///   print trades through a bid or an offer: a fill either crosses, one tick
+///   from the VWAP, or rests at the price and is filled out of a recorded
+///   print at it. So the average price is within a tick of the VWAP on the
+///   cost side, the passive quantity is what the average says (a sell:
+///   (avg - (price - 0.01)) x qty / 0.01), the crossing fills add to the
+///   window's volume and the passive ones do not: participation =
+///   qty / (volume + qty - passive), e.g. 15.1 / 303.1 = 4.982% when every
+///   fill crosses.
+#[test]
+fn evaluate_figures_match_a_recording_worked_out_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let window = |m: i64| m / 240;
+    let bars = write_bars(
+        dir.path(),
+        1440 * 2 + 720,
+        |m| if window(m) % 2 == 0 { "1.2".into() } else { "2.3".into() },
+        |m| 10_001 + window(m),
+    );
+    let doc = json(&[
+        "evaluate",
+        "--bars",
+        bars.to_str().unwrap(),
+        "--symbol",
+        "TEST",
+        "--window",
+        "4h",
+        "--jobs",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(doc["made_from_recording"], true);
+    assert_eq!(doc["instrument"]["tick_size"], 0.01);
+    assert_eq!(doc["instrument"]["lot_size"], 0.1);
+    let rows = doc["windows"].as_array().unwrap();
+    assert_eq!(rows.len(), 18, "{}", doc["skipped"]);
+    let skipped = doc["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 6);
+    assert!(skipped.iter().all(|s| s["reason"].as_str().unwrap().contains("no whole session")), "{skipped:?}");
+    let mut abs = Vec::new();
+    for r in rows {
+        let start_ms = r["start"].as_i64().unwrap() / 1_000_000;
+        let w = (start_ms - DAY0_MS) / (240 * 60_000);
+        assert!((6..15).contains(&w), "{r}");
+        let price = (10_001 + w) as f64 / 100.0;
+        assert_eq!(r["interval_vwap"].as_f64().unwrap(), price, "{r}");
+        let (volume, qty) = if w % 2 == 0 { (288.0, 15.1) } else { (552.0, 29.0) };
+        assert!((r["window_volume"].as_f64().unwrap() - volume).abs() < 1e-9, "{r}");
+        assert_eq!(r["qty"].as_f64().unwrap(), qty, "{r}");
+        assert_eq!(r["completion"].as_f64().unwrap(), 1.0, "{r}");
+        let avg = r["avg_px"].as_f64().unwrap();
+        let tick_away = if r["side"] == "buy" { price + 0.01 } else { price - 0.01 };
+        // Between the VWAP and a tick from it, mostly crossing (the algorithm's fills are
+        // mostly marketable on a one-tick book).
+        let exact = (avg - tick_away).abs() * qty / 0.01;
+        // Whole lots of 0.1 (the average price is given to 1e-9).
+        let passive = (exact * 10.0).round() / 10.0;
+        assert!((exact - passive).abs() < 1e-4, "whole lots of 0.1 passive: {exact} {r}");
+        assert!((0.0..=qty * 0.2).contains(&passive) && (avg - price).abs() <= 0.01 + 1e-9, "{r}");
+        let part = qty / (volume + qty - passive);
+        assert!((r["participation"].as_f64().unwrap() - part).abs() < 1e-9, "{part} by hand: {r}");
+        let slip = r["slippage_bps"].as_f64().unwrap();
+        let by_hand = if r["side"] == "buy" { (avg - price) / price * 1e4 } else { (price - avg) / price * 1e4 };
+        assert!((slip - by_hand).abs() < 1e-6, "{r}");
+        abs.push(slip.abs());
+    }
+    abs.sort_by(f64::total_cmp);
+    let s = &doc["overall"];
+    assert_eq!(s["orders"], 18);
+    assert_eq!(s["completed"], 18);
+    assert_eq!(s["zero_fills"], 0);
+    // Nearest rank over 18: the median is the 9th smallest, the 90th percentile the 17th.
+    assert!((s["median_abs_bps"].as_f64().unwrap() - abs[8]).abs() < 1e-9);
+    assert!((s["p90_abs_bps"].as_f64().unwrap() - abs[16]).abs() < 1e-9);
+    assert!((abs[8] - 1.0).abs() < 0.05, "a tick is about 1 bp here: {abs:?}");
+    assert_eq!(doc["by_side"]["buy"]["orders"], 9);
+}
+
+#[test]
+fn evaluate_refuses_bad_flags_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let bars = write_bars(dir.path(), 300, |_| "1".into(), |_| 10_000);
+    let p = bars.to_str().unwrap();
+    for (args, needle) in [
+        (vec!["--algo", "iceberg"], "not evaluated over windows"),
+        (vec!["--participation", "60%"], "at most 50%"),
+        (vec!["--window", "soon"], "--window"),
+        (vec!["--side", "long"], "buy, sell, both"),
+        (vec![], "no window of 4h to evaluate"),
+    ] {
+        let out = blotter().args(["evaluate", "--bars", p]).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
