@@ -3,9 +3,9 @@
 //!
 //! Because every random stream of the simulator is independent of our orders,
 //! the copies see the same price path and order flow; they differ only by the
-//! impact of what each algorithm traded. One more copy with no order at all
-//! gives the path *without* us, which splits each order's cost against the
-//! arrival mid exactly into three parts, per filled unit:
+//! impact of what each algorithm traded. Each market also samples its mid
+//! without our impact (the path *without* us), which splits each order's
+//! cost against the arrival mid exactly into three parts, per filled unit:
 //! - **spread**: fill price against the mid at the fill (what crossing paid,
 //!   or passive fills earned: negative);
 //! - **impact**: the mid at the fill against the untouched path's mid at the
@@ -13,12 +13,16 @@
 //! - **timing**: the untouched mid at the fill against the arrival mid (what
 //!   the market did by itself while we waited).
 //!
+//! A closing-auction fill has no spread: its price against the price the
+//! same auction cleared at without us is impact, and that price against the
+//! arrival mid is timing.
+//!
 //! All three in basis points of the arrival price, positive = cost; fees are
 //! reported beside them.
 
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest, Reject};
-use crate::market::{MidSeries, Universe};
-use crate::model::{AlgoKind, Money, ParentId, ParentStatus, Price, Qty, Role, Timestamp};
+use crate::market::Universe;
+use crate::model::{AlgoKind, Liquidity, Money, ParentId, ParentStatus, Price, Qty, Role, Timestamp};
 use crate::tca::{self, VenueShare};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -149,35 +153,63 @@ pub fn compare_with(
         let e = Engine::new(universe.clone(), config.clone()).map_err(|x| (algo, x))?;
         runs.push(run(e, &actor, r).map_err(|x| (algo, x))?);
     }
-    // The market without us, as far as the last order ran.
-    let until = runs.iter().map(|(e, _)| e.now()).max().unwrap_or_default();
-    let mut base = Engine::new(universe, config.clone()).map_err(|r| (order.algo, r))?;
-    base.run_until(until);
-    let base_mids = base.market(&order.symbol).map(|m| m.mids.clone()).unwrap_or_default();
-    let rows = runs.iter().map(|(e, id)| row(e, *id, &base_mids)).collect();
+    let rows = runs.iter().map(|(e, id)| row(e, *id)).collect();
     Ok(Comparison { seed: config.seed, order: order.clone(), rows })
 }
 
-fn row(e: &Engine, id: crate::model::ParentId, base: &MidSeries) -> CompareRow {
+/// An order's cost against its arrival mid split into spread, own impact
+/// and timing (see the module comment), bps of the arrival price per filled
+/// unit, positive = cost; `None` without fills or an arrival price.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CostSplit {
+    /// Fill price against the mid with us at the fill.
+    pub spread_bps: f64,
+    /// The mid with us against the mid without us at the fill.
+    pub impact_bps: f64,
+    /// The mid without us at the fill against the arrival mid.
+    pub timing_bps: f64,
+}
+
+/// Splits order `id`'s cost on engine `e` against the same market without
+/// the order (`InstrumentMarket::mids_without_us`). An auction fill has no
+/// spread: its price against the auction's price without us is impact, the
+/// rest timing. Exact only while the order is the engine's one order in
+/// its instrument (other orders' impact would count as this one's).
+pub fn cost_split(e: &Engine, id: ParentId) -> Option<CostSplit> {
+    let p = e.parent(id)?;
+    let m = e.market(&p.symbol)?;
+    let auction = e.auction_outcome(&p.symbol).map(|o| o.px_without_us.to_f64());
+    let side = p.side.sign() as f64;
+    let a = p.arrival_px?.to_f64();
+    let (mut spread, mut impact, mut timing) = (0.0, 0.0, 0.0);
+    for f in e.fills(id) {
+        let (px, q) = (f.px.to_f64(), f.qty.to_f64());
+        let (with_us, without) = match (f.liquidity, auction) {
+            (Liquidity::Auction, Some(b)) => (px, b),
+            _ => {
+                let with_us = m.mids.at(f.ts).unwrap_or(px);
+                (with_us, m.mids_without_us.at(f.ts).unwrap_or(with_us))
+            }
+        };
+        spread += side * (px - with_us) * q;
+        impact += side * (with_us - without) * q;
+        timing += side * (without - a) * q;
+    }
+    let d = a * p.filled.to_f64();
+    (d > 0.0).then(|| CostSplit {
+        spread_bps: spread / d * 1e4,
+        impact_bps: impact / d * 1e4,
+        timing_bps: timing / d * 1e4,
+    })
+}
+
+fn row(e: &Engine, id: crate::model::ParentId) -> CompareRow {
     let p = e.parent(id).expect("the order just ran");
     let m = e.market(&p.symbol).expect("its market");
     let fills = e.fills(id);
     let s = tca::summary(p, fills, &m.tape, e.now());
-    let side = p.side.sign() as f64;
-    let (mut spread, mut impact, mut timing) = (0.0, 0.0, 0.0);
-    let arrival = p.arrival_px.map(|a| a.to_f64());
-    if let Some(a) = arrival {
-        for f in fills {
-            let (px, q) = (f.px.to_f64(), f.qty.to_f64());
-            let with_us = m.mids.at(f.ts).unwrap_or(px);
-            let without = base.at(f.ts).unwrap_or(with_us);
-            spread += side * (px - with_us) * q;
-            impact += side * (with_us - without) * q;
-            timing += side * (without - a) * q;
-        }
-    }
-    let denom = arrival.map(|a| a * p.filled.to_f64()).filter(|d| *d > 0.0);
-    let bps = |x: f64| denom.map(|d| x / d * 1e4);
+    let split = cost_split(e, id);
+    let denom = p.arrival_px.map(|a| a.to_f64() * p.filled.to_f64()).filter(|d| *d > 0.0);
     CompareRow {
         algo: p.algo,
         status: p.status,
@@ -188,9 +220,9 @@ fn row(e: &Engine, id: crate::model::ParentId, base: &MidSeries) -> CompareRow {
         interval_vwap: s.interval_vwap,
         arrival_bps: s.arrival_slippage_bps,
         vwap_bps: s.vwap_slippage_bps,
-        spread_bps: bps(spread),
-        impact_bps: bps(impact),
-        timing_bps: bps(timing),
+        spread_bps: split.map(|c| c.spread_bps),
+        impact_bps: split.map(|c| c.impact_bps),
+        timing_bps: split.map(|c| c.timing_bps),
         fees_bps: denom.map(|d| p.fees.to_f64() / d * 1e4),
         fees: p.fees,
         participation: s.participation,

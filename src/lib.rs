@@ -4,6 +4,7 @@
 pub mod algo;
 pub mod api;
 pub mod bench;
+pub mod calibrate;
 pub mod cli;
 pub mod client;
 pub mod compare;

@@ -199,6 +199,11 @@ pub trait ExecAlgo: Send + std::fmt::Debug {
     fn summary(&self) -> Option<String> {
         None
     }
+    /// Whether it takes liquidity first rather than posting (pre-trade
+    /// estimates cross all of it then).
+    fn crosses(&self) -> bool {
+        false
+    }
     /// The model behind the plan, for previews (IS: the Almgren-Chriss solution).
     fn model(&self) -> Option<serde_json::Value> {
         None

@@ -243,6 +243,10 @@ impl ExecAlgo for Pov {
         true
     }
 
+    fn crosses(&self) -> bool {
+        self.urgency == Urgency::Aggressive
+    }
+
     fn summary(&self) -> Option<String> {
         let rate = self.ratio / (1.0 + self.ratio);
         Some(format!(

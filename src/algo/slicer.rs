@@ -46,6 +46,10 @@ macro_rules! delegate_to_slicer {
         fn on_resume(&mut self, ctx: &mut $crate::algo::AlgoCtx<'_>) {
             self.slicer.on_resume(ctx);
         }
+
+        fn crosses(&self) -> bool {
+            self.slicer.crosses()
+        }
     };
 }
 use crate::model::{Duration, Qty, Timestamp};
@@ -188,6 +192,11 @@ impl Slicer {
     /// The current plan.
     pub fn plan(&self) -> &[PlannedSlice] {
         &self.plan
+    }
+
+    /// Whether each slice crosses at once (`urgency=aggressive`) instead of posting first.
+    pub fn crosses(&self) -> bool {
+        self.aggressive
     }
 
     fn due_before(&self, k: usize) -> Qty {

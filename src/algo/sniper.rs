@@ -74,6 +74,10 @@ impl ExecAlgo for Sniper {
         true
     }
 
+    fn crosses(&self) -> bool {
+        true
+    }
+
     fn summary(&self) -> Option<String> {
         Some(format!(
             "reactive: takes up to {} per sweep from venues showing at least {} at the limit or better",

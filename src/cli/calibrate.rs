@@ -7,6 +7,11 @@
 //! The figures are the ones a replay of the same recording runs on
 //! (`market::replay::coefficients`), the profile is `market::profile`'s, the
 //! impact fit `impact::fit`'s.
+//!
+//! `--simulated` calibrates the pre-trade estimate against the simulated
+//! market instead (`simulated`).
+
+mod simulated;
 
 use super::CliError;
 use super::ledger_args::store_error;
@@ -38,7 +43,7 @@ pub struct CalibrateArgs {
     #[arg(long)]
     symbol: String,
     /// Recorded trades: CSV (timestamp, price, qty[, side]) or a LOBSTER message file.
-    #[arg(long, value_name = "FILE", required_unless_present = "bars", conflicts_with = "bars")]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["bars", "simulated"], conflicts_with = "bars")]
     trades: Option<PathBuf>,
     /// Recorded OHLCV bars instead of trades (no spread can be read from bars).
     #[arg(long, value_name = "FILE")]
@@ -49,7 +54,7 @@ pub struct CalibrateArgs {
     /// Format of the trades file: auto, csv or lobster.
     #[arg(long = "data-format", value_name = "F", default_value = "auto")]
     data_format: String,
-    /// Date of a LOBSTER file whose name has none (YYYY-MM-DD).
+    /// Date of a LOBSTER file whose name has none, or the trading day of --simulated (YYYY-MM-DD).
     #[arg(long)]
     date: Option<String>,
     /// Instruments/venues TOML merged over the built-in defaults (the entry calibrated starts from it).
@@ -65,6 +70,13 @@ pub struct CalibrateArgs {
     /// Print one JSON document instead of the table.
     #[arg(long)]
     json: bool,
+    /// Calibrate the pre-trade estimate against the simulated market instead
+    /// of reading a recording: a sweep of algorithms x sizes x seeds, estimate
+    /// against realised (docs/market-model.md).
+    #[arg(long, conflicts_with_all = ["trades", "bars", "quotes", "db", "out"])]
+    simulated: bool,
+    #[command(flatten)]
+    sweep: simulated::SimulatedArgs,
 }
 
 /// The intraday profile's outcome.
@@ -95,6 +107,15 @@ struct Calibration {
 
 /// Runs `blotter calibrate`.
 pub fn calibrate(a: &CalibrateArgs) -> Result<(), CliError> {
+    if a.simulated {
+        let common = simulated::Common {
+            symbol: &a.symbol,
+            date: a.date.as_deref(),
+            universe: a.universe.as_deref(),
+            json: a.json,
+        };
+        return simulated::calibrate(&common, &a.sweep);
+    }
     let universe = match &a.universe {
         Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}")))?,
         None => Universe::builtin(),

@@ -1,5 +1,5 @@
 //! The command line: the terminal UI (no subcommand), `run`, `schedule`,
-//! `compare`, `evaluate`, `profile`, `bench`, `tca`, `demo`, `screenshots`, `serve`, `token`,
+//! `compare`, `calibrate`, `evaluate`, `profile`, `bench`, `tca`, `demo`, `screenshots`, `serve`, `token`,
 //! `status`, and the ledger's `history`, `export` and `recover`.
 
 mod bench;
@@ -83,7 +83,7 @@ enum Cmd {
     Schedule(schedule::ScheduleArgs),
     /// Run one order under several algorithms on the same simulated market and compare.
     Compare(compare::CompareArgs),
-    /// Estimate an instrument's market figures from a recording (and its impact from the ledger) as a universe entry.
+    /// Estimate an instrument's market figures from a recording (and its impact from the ledger) as a universe entry, or (--simulated) fit the pre-trade estimate to the simulated market.
     Calibrate(calibrate::CalibrateArgs),
     /// Run an algorithm over every window of a recording: slippage to each window's VWAP, participation, completion.
     Evaluate(evaluate::EvaluateArgs),

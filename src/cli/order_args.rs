@@ -46,6 +46,15 @@ pub struct OrderArgs {
     /// Instruments/venues TOML merged over the built-in defaults.
     #[arg(long, value_name = "FILE")]
     pub universe: Option<PathBuf>,
+    /// Queue-position model of the venues: risk-averse (default), log,
+    /// power[:n] or power3[:n] (see docs/market-model.md).
+    #[arg(long, value_name = "NAME")]
+    pub queue: Option<String>,
+}
+
+/// Parses `--queue`.
+pub fn parse_queue(raw: Option<&str>) -> Result<Option<crate::model::QueueModel>, CliError> {
+    raw.map(|q| q.parse().map_err(|e| usage("queue", e))).transpose()
 }
 
 /// An order ready for the engine, with what was resolved along the way.
@@ -138,6 +147,7 @@ impl OrderArgs {
         }
         let mut config = EngineConfig::new(self.seed, date);
         config.symbols = Some(vec![inst.symbol.to_string()]);
+        config.market.queue = parse_queue(self.queue.as_deref())?;
         let request = OrderRequest {
             symbol: inst.symbol.to_string(),
             side,

@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// Comma-separated symbols to simulate (default: the whole universe).
     #[arg(long, value_delimiter = ',')]
     pub symbols: Option<Vec<String>>,
+    /// Queue-position model of the venues: risk-averse (default), log,
+    /// power[:n] or power3[:n] (see docs/market-model.md).
+    #[arg(long, value_name = "NAME")]
+    pub queue: Option<String>,
     /// Comma-separated tenants whose orders are accepted from the start. Any
     /// other tenant starts with execution disabled (its orders refused with
     /// `execution_disabled`) until a SUPERVISOR or ADMIN enables it. Without
@@ -111,6 +115,7 @@ pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliEr
     let mut cfg = EngineConfig::new(a.seed, date);
     cfg.symbols = a.symbols.clone();
     cfg.origin = Some(Timestamp::from_local(ny, date, at));
+    cfg.market.queue = super::order_args::parse_queue(a.queue.as_deref())?;
     let mut enabled = Vec::new();
     for t in &a.enable_tenants {
         let t = t.trim();

@@ -5,15 +5,16 @@
 
 use super::{Actor, Engine, OrderRequest, Reject};
 use crate::impact::{self, Coefficients, Estimate, OrderContext};
-use crate::model::ParentId;
-use crate::model::{Duration, Name};
+use crate::market;
+use crate::model::{Duration, Name, ParentId, Timestamp};
 use crate::tca::TcaReport;
 
 impl Engine {
     /// Validates `req` and estimates its cost with every model.
     pub fn estimate(&self, req: &OrderRequest, k: &Coefficients) -> Result<Estimate, Reject> {
         // The same validation as a submit, and the algorithm's schedule.
-        let plan = self.preview(req)?;
+        let algo = self.preview_algo(req)?;
+        let plan = algo.plan();
         let u = self
             .universe
             .instrument_index(&req.symbol)
@@ -25,7 +26,6 @@ impl Engine {
         let inst = &m.inst;
         let nbbo = m.nbbo();
         let price = nbbo.mid().unwrap_or_else(|| m.mid(self.now));
-        let spread = nbbo.spread().unwrap_or(price * inst.spread_bps / 1e4);
         let start = req.start.unwrap_or(self.now).max(self.now).max(m.session.open);
         let end = req.end.unwrap_or(m.session.close);
         let session_ms = ((m.session.close.0 - m.session.open.0).max(1) as f64) / 1e6;
@@ -40,40 +40,52 @@ impl Engine {
                 v.share / wsum * (venue.latency_us + venue.speed_bump_us) / 1e3
             })
             .sum();
-        let aggressive_fraction = if req.params.get("urgency").is_some_and(|u| u == "aggressive") {
-            1.0
-        } else {
-            // What passive posting is not expected to fill crosses later.
-            let p_fill: f64 =
-                (0..m.venues.len()).map(|s| m.venues[s].share / wsum * self.router.passive_fill_prob(m, i, s)).sum();
-            1.0 - p_fill
-        };
+        let window_volume = m.expected_volume(start, end);
+        let participation = if window_volume > 0.0 { req.qty.to_f64() / window_volume } else { 1.0 };
+        // POV crosses by default, the schedule followers post first: the algorithm says.
+        let crosses = algo.crosses();
+        let aggressive_fraction = k.aggressive_fraction(crosses, participation);
         let horizon = Duration((k.adverse_horizon_s * 1e9) as i64);
         let fills = self.parents.iter().filter(|p| p.inst == i).flat_map(|p| p.fills.iter());
         let history = impact::venue_markouts(fills, &m.mids, horizon);
         let (markout_bps, markout_samples) = impact::expected_markout(&history, &shares, k.adverse_prior_bps);
         // Each slice trades until the next one starts (the last until the end).
-        let slices: Vec<(f64, f64)> = plan
+        let windows: Vec<(Timestamp, Timestamp, f64)> = plan
             .iter()
             .enumerate()
-            .map(|(k, s)| {
-                let until = plan.get(k + 1).map_or(end, |n| n.at).max(s.at);
-                (s.qty.to_f64(), m.expected_volume(s.at, until))
-            })
+            .map(|(k, s)| (s.at, plan.get(k + 1).map_or(end, |n| n.at).max(s.at), s.qty.to_f64()))
             .collect();
+        let slices: Vec<(f64, f64)> = windows.iter().map(|&(a, b, q)| (q, m.expected_volume(a, b))).collect();
+        // The spread expected while the schedule trades: the instrument's
+        // typical spread times the intraday multiplier, weighted by slice.
+        let planned: f64 = windows.iter().map(|w| w.2).sum();
+        let spread_mult = if planned > 0.0 {
+            windows.iter().map(|&(a, b, q)| q * m.spread_multiplier(Timestamp((a.0 + b.0) / 2))).sum::<f64>() / planned
+        } else {
+            m.spread_multiplier(start)
+        };
+        let spread = price * inst.spread_bps / 1e4 * spread_mult;
+        let sign = req.side.sign() as f64;
+        let signed: Vec<(Timestamp, Timestamp, f64)> = windows.iter().map(|&(a, b, q)| (a, b, sign * q)).collect();
+        let model = m.impact_model();
+        let propagator_cost = market::impact::schedule_cost(model.coeffs(), model.scale(), &signed, 8);
         let ctx = OrderContext {
             qty: req.qty.to_f64(),
             price,
             sigma: inst.daily_vol,
             adv: inst.adv.to_f64(),
-            window_volume: m.expected_volume(start, end),
+            window_volume,
             slices,
             spread,
             aggressive_fraction,
+            crosses,
             latency_ms,
             vol_per_ms: inst.daily_vol * price / session_ms.sqrt(),
             markout_bps,
             markout_samples,
+            propagator_cost,
+            impact_y: model.coeffs().y,
+            impact_half_life_s: model.coeffs().half_life_s,
         };
         let mut est = impact::estimate(&ctx, k);
         // Bonds are priced per 100 face: amounts in currency are price x qty / 100 (bps do not change).
@@ -112,11 +124,18 @@ mod tests {
     fn adverse_selection_learns_from_the_sessions_passive_fills() {
         let mut e = engine(3, &["AAPL"]);
         let req = twap("AAPL", Side::Buy, 20_000, "10:00", "10:30");
-        let before = e.estimate(&req, &Coefficients::default()).unwrap();
+        // With no prior, nothing is assumed before the session's own fills.
+        let no_prior = Coefficients { adverse_prior_bps: 0.0, ..Coefficients::default() };
+        let before = e.estimate(&req, &no_prior).unwrap();
         assert_eq!(before.context.markout_samples, 0, "nothing traded yet");
         let adverse =
             |est: &crate::impact::Estimate| est.models.iter().find(|m| m.model == "adverse_selection").unwrap().cost;
         assert_eq!(adverse(&before), 0.0);
+        // The default prior, 0.5 bps on the passive part: 0.5 / 1e4 x price x qty x (1 - crossing share).
+        let with_prior = e.estimate(&req, &Coefficients::default()).unwrap();
+        let c = &with_prior.context;
+        let by_hand = 0.5 / 1e4 * c.price * c.qty * (1.0 - c.aggressive_fraction);
+        assert!((adverse(&with_prior) - by_hand).abs() < 1e-9 * by_hand, "{} vs {by_hand}", adverse(&with_prior));
         let actor = Actor::local(Role::Advisor);
         let id = e.apply(&actor, Command::Submit(req.clone())).unwrap().unwrap();
         e.run_until_idle();
@@ -124,10 +143,11 @@ mod tests {
         let passive = e.fills(id).iter().filter(|f| f.liquidity == crate::model::Liquidity::Maker).count();
         assert!(passive > 0);
         let next = twap("AAPL", Side::Buy, 20_000, "11:00", "11:30");
-        let after = e.estimate(&next, &Coefficients::default()).unwrap();
+        let after = e.estimate(&next, &no_prior).unwrap();
         assert!(after.context.markout_samples > 0, "learned from {passive} passive fills");
         assert_ne!(adverse(&after), 0.0);
-        assert_eq!(after.models.len(), 5);
+        // linear, sqrt, propagator, spread, latency, adverse_selection.
+        assert_eq!(after.models.len(), 6);
     }
 
     #[test]

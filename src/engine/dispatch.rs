@@ -54,6 +54,7 @@ impl Engine {
 
     fn on_tick(&mut self, i: usize) {
         let now = self.now;
+        self.exchange.show_front(&mut self.markets[i], i);
         let next = self.markets[i].on_tick(now);
         self.execs.clear();
         self.exchange.on_requote(&mut self.markets[i], i, now, &mut self.execs);

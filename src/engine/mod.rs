@@ -221,7 +221,8 @@ impl Engine {
             };
             markets.push(m);
         }
-        let exchange = Exchange::new(&universe, &markets, cfg.seed);
+        let exchange = Exchange::new(&universe, &markets, cfg.seed)
+            .with_queue_model(cfg.market.queue.unwrap_or(universe.queue_model()));
         let router = Router::new(markets.iter().map(|m| m.venues.len()));
         let n = markets.len();
         let mut e = Engine {
@@ -363,6 +364,12 @@ impl Engine {
     pub fn market(&self, symbol: &str) -> Option<&InstrumentMarket> {
         let u = self.universe.instrument_index(symbol)?;
         self.active[u].map(|i| &self.markets[i])
+    }
+
+    /// The result of an instrument's closing auction, once it has run.
+    pub fn auction_outcome(&self, symbol: &str) -> Option<crate::venue::auction::AuctionOutcome> {
+        let u = self.universe.instrument_index(symbol)?;
+        self.exchange.auction_outcome(self.active[u]?)
     }
 
     /// Why an instrument has no market today, if it is closed.

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | linear (Kissell-Glantz) | `alpha * sigma * sqrt(qty / ADV)` |
 //! | square-root (Almgren) | `gamma * sigma * (qty / V)^0.5`, V = volume expected over the order's window; over a schedule, summed slice by slice |
+//! | propagator (the simulator's own) | `scale * sum over the schedule of q * Y sigma P sqrt(J / ADV)`, J our decaying net quantity (`market::impact`) |
 //! | spread cross | `0.5 * spread * aggressive_qty` (currency) |
 //! | latency | `latency_ms * volatility_per_ms * aggressive_qty` (currency) |
 //! | adverse selection | `markout_bps / 1e4 * price * passive_qty` (currency) |
@@ -120,14 +121,34 @@ pub fn square_root_schedule(
     )
 }
 
-/// Crossing the spread with the aggressive part: `0.5 * spread * aggressive_qty`.
-pub fn spread_cross(spread: f64, aggressive_qty: f64, qty: f64, price: f64) -> ModelCost {
+/// The simulator's own impact model integrated along the schedule
+/// (`market::impact::schedule_cost`, in currency at `scale` 1), times `scale`.
+pub fn propagator(scale: f64, schedule_cost: f64, y: f64, half_life_s: f64, qty: f64, price: f64) -> ModelCost {
+    from_currency(
+        "propagator",
+        "scale * sum over the schedule of q * Y * sigma * P * sqrt(J / ADV)",
+        scale * schedule_cost,
+        price * qty,
+        &[
+            ("scale", scale),
+            ("schedule_cost", schedule_cost),
+            ("y", y),
+            ("half_life_s", half_life_s),
+            ("qty", qty),
+            ("price", price),
+        ],
+    )
+}
+
+/// Crossing the spread with the aggressive part: `mult * 0.5 * spread *
+/// aggressive_qty` (`mult` > 1 when crossing walks past the touch).
+pub fn spread_cross(mult: f64, spread: f64, aggressive_qty: f64, qty: f64, price: f64) -> ModelCost {
     from_currency(
         "spread",
-        "0.5 * spread * aggressive_qty",
-        0.5 * spread * aggressive_qty,
+        "mult * 0.5 * spread * aggressive_qty",
+        mult * 0.5 * spread * aggressive_qty,
         price * qty,
-        &[("spread", spread), ("aggressive_qty", aggressive_qty), ("qty", qty), ("price", price)],
+        &[("mult", mult), ("spread", spread), ("aggressive_qty", aggressive_qty), ("qty", qty), ("price", price)],
     )
 }
 
@@ -215,12 +236,23 @@ mod tests {
     }
 
     /// Spread 0.02, 6,000 of 10,000 crossing at 100.00: 0.5 x 0.02 x 6,000 = 60.00;
-    /// notional 1,000,000 -> 0.6 bps.
+    /// notional 1,000,000 -> 0.6 bps; walking the book at 1.5 half-spreads: 90.00.
     #[test]
     fn spread_cross_by_hand() {
-        let m = spread_cross(0.02, 6_000.0, 10_000.0, 100.0);
+        let m = spread_cross(1.0, 0.02, 6_000.0, 10_000.0, 100.0);
         close(m.cost, 60.0);
         close(m.bps, 0.6);
+        close(spread_cross(1.5, 0.02, 6_000.0, 10_000.0, 100.0).cost, 90.0);
+    }
+
+    /// A schedule costing 1,200.00 through the simulator's model, scaled by
+    /// 0.9, on 10,000 at 100.00: 1,080.00 = 10.8 bps.
+    #[test]
+    fn propagator_by_hand() {
+        let m = propagator(0.9, 1_200.0, 0.6, 600.0, 10_000.0, 100.0);
+        close(m.cost, 1_080.0);
+        close(m.bps, 10.8);
+        assert_eq!(m.inputs["y"], 0.6);
     }
 
     /// 2 ms at 0.001 per ms on 5,000 aggressive of 10,000 at 100.00: 2 x 0.001 x

@@ -5,7 +5,10 @@
 
 pub mod book;
 pub mod curve;
+pub mod flow;
 pub mod forecast;
+pub mod impact;
+pub mod intraday;
 pub mod profile;
 pub mod replay;
 pub mod rng;

@@ -9,11 +9,14 @@
 
 use super::book::{Bbo, L2Book, Level};
 use super::curve::VolumeCurve;
+use super::flow::{DEFAULT_SHAPE, Flow};
+use super::impact::{DEFAULT_TRANSIENT, Impact, ImpactCoeffs, ImpactScale};
+use super::intraday::IntradayShape;
 use super::rng::{SimRng, Stream, stream};
 use super::session::Session;
 use super::tape::{MidSeries, Print, Tape};
 use super::universe::{Universe, VenueId};
-use crate::model::{AssetClass, Instrument, Money, Price, Qty, Rounding, Side, Timestamp};
+use crate::model::{AssetClass, Instrument, Money, Price, Qty, QueueModel, Rounding, Side, Timestamp};
 use rand::RngExt;
 
 mod replay;
@@ -22,35 +25,56 @@ pub use replay::{ImpactReport, ReplayReport, ReplayState, ReplaySummary};
 use serde::{Deserialize, Serialize};
 
 /// Tunable coefficients of the simulated market (documented in docs/market-model.md).
+/// Missing fields take their defaults, so a ledger written by an older
+/// version still reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MarketParams {
-    /// Permanent impact: trading the whole ADV moves the mid by this many daily sigmas.
-    pub perm_coeff: f64,
-    /// Transient impact: steady-state temporary impact, in daily sigmas, per unit of participation.
-    pub temp_coeff: f64,
+    /// Our impact's transient weight `k` (see `market::impact`).
+    pub impact_transient: f64,
+    /// Share of the daily price variance carried by others' order flow (the
+    /// rest is the random walk); see `market::flow`.
+    pub flow_share: f64,
     /// Growth of displayed depth per level away from the touch (level k holds 1 + slope*k times the touch).
     pub depth_slope: f64,
     /// Standard deviation of the slowly varying book-size noise.
     pub depth_noise: f64,
     /// Record every print and mid sample (TCA needs them; the benchmark measures with them on).
     pub record_tape: bool,
+    /// Queue-position model of every venue (`None`: the universe's, by default risk-averse).
+    pub queue: Option<QueueModel>,
+    /// Others step one tick ahead of our resting order when it shows at least
+    /// this many times the venue's touch size and the spread leaves room
+    /// (0 turns it off).
+    pub step_ahead: f64,
 }
 
 impl Default for MarketParams {
     fn default() -> Self {
-        MarketParams { perm_coeff: 0.5, temp_coeff: 0.5, depth_slope: 0.35, depth_noise: 0.25, record_tape: true }
+        MarketParams {
+            impact_transient: DEFAULT_TRANSIENT,
+            flow_share: 0.5,
+            depth_slope: 0.35,
+            depth_noise: 0.25,
+            record_tape: true,
+            queue: None,
+            step_ahead: 1.0,
+        }
     }
 }
 
-/// Quote refresh interval and transient-impact decay time by asset class.
-fn class_timing(ac: AssetClass) -> (i64, f64) {
-    // (tick interval ns, transient impact e-folding time in seconds)
+/// Quote refresh interval by asset class, nanoseconds.
+fn tick_interval(ac: AssetClass) -> i64 {
     match ac {
-        AssetClass::Equity => (100_000_000, 180.0),
-        AssetClass::Crypto => (100_000_000, 60.0),
-        AssetClass::Fx => (250_000_000, 30.0),
-        AssetClass::Bond => (500_000_000, 120.0),
+        AssetClass::Equity | AssetClass::Crypto => 100_000_000,
+        AssetClass::Fx => 250_000_000,
+        AssetClass::Bond => 500_000_000,
     }
+}
+
+/// The impact coefficients of an instrument under `params`.
+pub fn impact_coeffs(inst: &Instrument, params: &MarketParams) -> ImpactCoeffs {
+    ImpactCoeffs { y: inst.impact_y, transient: params.impact_transient, half_life_s: inst.impact_half_life_s }
 }
 
 /// One venue's market in one instrument: its synthetic book and the state
@@ -70,6 +94,9 @@ pub struct VenueMarket {
     depletion: [f64; 2],
     refill_per_tick: f64,
     noise: [f64; 2],
+    /// Our own best resting price and the size there, bids then asks (set
+    /// by the venue before each quote refresh; others step ahead of it).
+    pub ours: [Option<(Price, Qty)>; 2],
 }
 
 fn side_ix(s: Side) -> usize {
@@ -107,6 +134,10 @@ pub struct InstrumentMarket {
     pub tape: Tape,
     /// Mid sampled at every quote refresh.
     pub mids: MidSeries,
+    /// The same samples without our own impact: the market as it would have
+    /// been without our orders (every random draw is independent of them),
+    /// which splits our cost into spread, impact and timing exactly.
+    pub mids_without_us: MidSeries,
     /// Volume traded by others since the open (excluding our fills).
     pub market_volume: Qty,
     /// Notional traded by others since the open.
@@ -120,15 +151,17 @@ pub struct InstrumentMarket {
     /// Market events processed (trades plus venue book updates).
     pub events: u64,
     fundamental: f64,
-    perm: f64,
-    temp: f64,
-    temp_t: Timestamp,
+    /// Our own trading's impact on the mid.
+    impact: Impact,
+    /// Others' flow: trade signs and the price moves they cause.
+    flow: Flow,
+    /// Intraday volatility and spread multipliers.
+    shape: IntradayShape,
+    /// Standard deviation of the random walk per quote refresh on an average
+    /// stretch of the session (before the intraday multiplier).
     sigma_tick: f64,
     tick_ns: i64,
     trades_per_day: f64,
-    gamma: f64,
-    eta: f64,
-    temp_tau_ns: f64,
     cum_share: Vec<f64>,
     params: MarketParams,
     rng_path: SimRng,
@@ -164,12 +197,10 @@ impl InstrumentMarket {
         params: MarketParams,
     ) -> InstrumentMarket {
         let curve = VolumeCurve::for_instrument(&inst, &session);
-        let (tick_ns, temp_tau_s) = class_timing(inst.asset_class);
+        let tick_ns = tick_interval(inst.asset_class);
         let session_ns = (session.close.0 - session.open.0).max(1) as f64;
         let ref_px = inst.ref_price.to_f64();
         let sigma_abs = ref_px * inst.daily_vol;
-        let adv = inst.adv.raw() as f64;
-        let temp_tau_ns = temp_tau_s * 1e9;
         let venues: Vec<VenueMarket> = universe
             .routes(uidx)
             .iter()
@@ -189,6 +220,7 @@ impl InstrumentMarket {
                     depletion: [0.0; 2],
                     refill_per_tick: (-(tick_ns as f64) / (v.resilience_ms * 1e6)).exp(),
                     noise: [0.0; 2],
+                    ours: [None; 2],
                 }
             })
             .collect();
@@ -201,10 +233,21 @@ impl InstrumentMarket {
         let start = origin.max(session.open);
         let first_tick = if start < session.close { Some(start) } else { None };
         let idx = uidx as u64;
+        let trades_per_day = inst.adv.to_f64() * (1.0 - inst.auction_share) / inst.avg_trade_size.to_f64();
+        let flow_share = params.flow_share.clamp(0.0, 1.0);
+        let mut rng_flow = stream(seed, Stream::Flow, idx);
+        let flow = Flow::new(
+            DEFAULT_SHAPE,
+            Flow::theta_for(sigma_abs, flow_share, trades_per_day),
+            inst.avg_trade_size.to_f64(),
+            rng_flow.random(),
+        );
+        let shape = IntradayShape::new(&curve, inst.asset_class);
         let mut m = InstrumentMarket {
             uidx,
             tape: Tape::new(params.record_tape),
             mids: MidSeries::new(start, tick_ns),
+            mids_without_us: MidSeries::new(start, tick_ns),
             market_volume: Qty::ZERO,
             market_notional: Money::ZERO,
             last_trade: None,
@@ -212,18 +255,19 @@ impl InstrumentMarket {
             next_trade: None,
             events: 0,
             fundamental: ref_px,
-            perm: 0.0,
-            temp: 0.0,
-            temp_t: start,
-            sigma_tick: sigma_abs * (tick_ns as f64 / session_ns).sqrt(),
+            impact: Impact::new(
+                impact_coeffs(&inst, &params),
+                ImpactScale { price: ref_px, daily_vol: inst.daily_vol, daily_volume: inst.adv.to_f64() },
+                start,
+            ),
+            flow,
+            shape,
+            sigma_tick: sigma_abs * (tick_ns as f64 / session_ns * (1.0 - flow_share)).sqrt(),
             tick_ns,
-            trades_per_day: adv * (1.0 - inst.auction_share) / inst.avg_trade_size.raw() as f64,
-            gamma: params.perm_coeff * sigma_abs / adv,
-            eta: params.temp_coeff * sigma_abs * session_ns / (adv * temp_tau_ns),
-            temp_tau_ns,
+            trades_per_day,
             cum_share,
             rng_path: stream(seed, Stream::Path, idx),
-            rng_flow: stream(seed, Stream::Flow, idx),
+            rng_flow,
             rng_book: stream(seed, Stream::Book, idx),
             replay: None,
             params,
@@ -270,34 +314,47 @@ impl InstrumentMarket {
     /// Our own trading's impact on the price now (permanent plus decayed
     /// transient), in price units: what a replay adds to the recorded prices.
     pub fn impact(&self, now: Timestamp) -> f64 {
-        if self.temp == 0.0 {
-            return self.perm;
-        }
-        let decay = (-((now.0 - self.temp_t.0).max(0) as f64) / self.temp_tau_ns).exp();
-        self.perm + self.temp * decay
+        self.impact.shift(now)
     }
 
-    /// Permanent impact accumulated so far, in price units.
+    /// The latent mid without our impact.
+    pub fn mid_without_us(&self) -> f64 {
+        self.fundamental.max(self.inst.tick_size.to_f64())
+    }
+
+    /// Samples the mid (`mid`, ours included) and the mid without us at a quote refresh.
+    pub(super) fn record_mids(&mut self, now: Timestamp, mid: f64) {
+        self.mids.record(now, mid);
+        self.mids_without_us.record(now, self.mid_without_us());
+    }
+
+    /// The impact of our trading that stays, in price units.
     pub fn permanent_impact(&self) -> f64 {
-        self.perm
+        self.impact.permanent_shift()
     }
 
-    /// Moves the mid for our own fill: permanent impact always, transient impact
-    /// when we took liquidity.
-    pub fn apply_impact(&mut self, side: Side, qty: Qty, aggressive: bool, now: Timestamp) {
-        let q = qty.raw() as f64 * side.sign() as f64;
-        self.decay_temp(now);
-        self.perm += self.gamma * q;
-        if aggressive {
-            self.temp += self.eta * q * self.replay_participation_scale(now);
-        }
+    /// Our impact model's state.
+    pub fn impact_model(&self) -> &Impact {
+        &self.impact
     }
 
-    fn decay_temp(&mut self, now: Timestamp) {
-        if now > self.temp_t {
-            self.temp *= (-((now.0 - self.temp_t.0) as f64) / self.temp_tau_ns).exp();
-            self.temp_t = now;
-        }
+    /// The intraday spread multiplier at `t` (1 on average over the session).
+    pub fn spread_multiplier(&self, t: Timestamp) -> f64 {
+        self.shape.spread(&self.curve, t)
+    }
+
+    /// Moves the mid for our own fill, passive or aggressive alike: the
+    /// square-root law is measured on every execution of a metaorder. In a
+    /// replay the transient part is scaled by the volume the recording
+    /// actually printed (`replay_participation_scale`).
+    pub fn apply_impact(&mut self, side: Side, qty: Qty, now: Timestamp) {
+        let scale = self.replay_participation_scale(now);
+        self.impact.trade_scaled(qty.to_f64() * side.sign() as f64, now, scale);
+    }
+
+    /// The transient impact's e-folding time (half-life / ln 2), nanoseconds.
+    pub fn transient_tau_ns(&self) -> f64 {
+        self.impact.coeffs().half_life_s * 1e9 / std::f64::consts::LN_2
     }
 
     /// Quote refresh: advance the random walk one step, refill consumed
@@ -307,11 +364,12 @@ impl InstrumentMarket {
             return self.replay_tick(now);
         }
         let z: f64 = self.rng_path.sample(StandardNormal);
-        self.fundamental += self.sigma_tick * z;
+        self.fundamental += self.sigma_tick * self.shape.volatility(&self.curve, now) * z;
         let mid = self.mid(now);
+        let spread = self.shape.spread(&self.curve, now);
         let tick = self.inst.tick_size;
         let lot = self.inst.lot_size;
-        let (slope, noise_sd) = (self.params.depth_slope, self.params.depth_noise);
+        let (slope, noise_sd, step_ahead) = (self.params.depth_slope, self.params.depth_noise, self.params.step_ahead);
         for v in &mut self.venues {
             for s in 0..2 {
                 let e: f64 = self.rng_book.sample(StandardNormal);
@@ -322,11 +380,11 @@ impl InstrumentMarket {
                     v.depletion[s] = 0.0;
                 }
             }
-            quote_venue(v, mid, tick, lot, slope);
+            quote_venue(v, mid, spread, tick, lot, slope, step_ahead);
             v.book.ts = now;
         }
         self.events += self.venues.len() as u64;
-        self.mids.record(now, mid);
+        self.record_mids(now, mid);
         let next = Timestamp(now.0 + self.tick_ns);
         self.next_tick = (next < self.session.close).then_some(next);
         self.next_tick
@@ -339,12 +397,15 @@ impl InstrumentMarket {
             return self.replay_trade(now);
         }
         let u_venue: f64 = self.rng_flow.random();
+        let u_switch: f64 = self.rng_flow.random();
         let u_side: f64 = self.rng_flow.random();
         let e: f64 = self.rng_flow.sample(Exp1);
         let slot = self.cum_share.iter().position(|c| u_venue < *c).unwrap_or(self.venues.len() - 1);
-        let aggressor = if u_side < 0.5 { Side::Buy } else { Side::Sell };
+        let aggressor = self.flow.next_side(u_switch, u_side);
         let lot = self.inst.lot_size;
-        let size = Qty::from_raw((self.inst.avg_trade_size.raw() as f64 * e) as i64).round_down_to(lot).max(lot);
+        let size = Qty::from_f64(self.inst.avg_trade_size.to_f64() * e).unwrap_or(lot).round_down_to(lot).max(lot);
+        // The trade's surprise moves the price for good (others' information).
+        self.fundamental += self.flow.price_move(aggressor, size.to_f64());
         self.next_trade = self.arrival_after(now);
         self.events += 1;
         TradeDraw { slot, aggressor, size }
@@ -397,22 +458,42 @@ fn merge_best(cur: Option<Level>, new: Level, better: impl Fn(Price, Price) -> b
     }
 }
 
-/// Rebuilds one venue's book around `mid`: venue spread, depth growing away
-/// from the touch, and the unrefilled depletion eaten from the top.
-fn quote_venue(v: &mut VenueMarket, mid: f64, tick: Price, lot: Qty, slope: f64) {
-    let bid0 = Price::from_f64(mid - v.half_spread).unwrap_or(tick).round_to(tick, Rounding::Down).max(tick);
-    let mut ask0 = Price::from_f64(mid + v.half_spread).unwrap_or(tick).round_to(tick, Rounding::Up);
-    if ask0 <= bid0 {
-        ask0 = bid0 + tick;
-    }
+/// Rebuilds one venue's book around `mid`: the venue's spread (times the
+/// intraday multiplier `spread_mult`) as a whole number of ticks, at least
+/// one, centred on the mid; depth growing away from the touch, and the
+/// unrefilled depletion eaten from the top. Where our own resting order at
+/// the front shows `step_ahead` times the touch size or more, others quote
+/// one tick better, ahead of it, with half a touch (a large visible order
+/// invites others in front of it; 0 turns this off).
+fn quote_venue(v: &mut VenueMarket, mid: f64, spread_mult: f64, tick: Price, lot: Qty, slope: f64, step_ahead: f64) {
+    let tick_f = tick.to_f64();
+    // A width in ticks rounded to the nearest (not floor and ceiling of each
+    // side, which widened a 2.3-tick spread to 3-4 ticks).
+    let width = ((2.0 * v.half_spread * spread_mult / tick_f + 0.5) as i64).max(1);
+    let bid0 =
+        Price::from_f64(mid - width as f64 * tick_f / 2.0).unwrap_or(tick).round_to(tick, Rounding::Nearest).max(tick);
+    let ask0 = Price::from_raw(bid0.raw() + width * tick.raw());
     // Sizes are worked out in whole lots: one float-to-int conversion per
     // level instead of an integer division (this runs for every venue on
     // every quote refresh).
     let lot_raw = lot.raw().max(1);
+    let base = |s: usize| v.base_depth / lot_raw as f64 * (1.0 + v.noise[s]).max(0.2);
+    let ahead = [
+        stepped_ahead(v.ours[0], Side::Buy, bid0, ask0, base(0) * lot_raw as f64, step_ahead, tick),
+        stepped_ahead(v.ours[1], Side::Sell, ask0, bid0, base(1) * lot_raw as f64, step_ahead, tick),
+    ];
+    // Both sides stepping ahead must not cross: the offer keeps its place then.
+    let ahead = match ahead {
+        [Some(b), Some(a)] if a <= b => [Some(b), None],
+        other => other,
+    };
     for (s, first, dir) in [(0usize, bid0, -1i64), (1usize, ask0, 1i64)] {
+        let base_lots = base(s);
         let side = if s == 0 { &mut v.book.bids } else { &mut v.book.asks };
         side.clear();
-        let base_lots = v.base_depth / lot_raw as f64 * (1.0 + v.noise[s]).max(0.2);
+        if let Some(px) = ahead[s] {
+            side.push(px, Qty::from_raw((base_lots * 0.5) as i64 * lot_raw).max(lot));
+        }
         let mut dep_lots = v.depletion[s] / lot_raw as f64;
         let step = dir * v.step.raw();
         let mut px = first.raw();
@@ -430,6 +511,29 @@ fn quote_venue(v: &mut VenueMarket, mid: f64, tick: Price, lot: Qty, slope: f64)
             px += step;
         }
     }
+}
+
+/// The price others step ahead of our order at, if they do: one tick better
+/// than ours (or the side's first price) when ours is at the front, shows
+/// `ratio` times the touch size or more, and the spread leaves room.
+fn stepped_ahead(
+    ours: Option<(Price, Qty)>,
+    side: Side,
+    first: Price,
+    opposite: Price,
+    touch: f64,
+    ratio: f64,
+    tick: Price,
+) -> Option<Price> {
+    let (px, qty) = ours?;
+    if ratio <= 0.0 || side.better(px, first) || (qty.raw() as f64) < ratio * touch {
+        return None;
+    }
+    // `better` is from the order's side: a bid below `first` is behind the front.
+    let front = if side == Side::Buy { px.max(first) } else { px.min(first) };
+    let step = Price::from_raw(front.raw() + side.sign() * tick.raw());
+    let inside = if side == Side::Buy { step < opposite } else { step > opposite };
+    inside.then_some(step)
 }
 
 #[cfg(test)]
@@ -505,16 +609,20 @@ mod tests {
         assert!((m.events as f64 - expected).abs() < expected * 0.05, "{} vs {expected}", m.events);
     }
 
+    /// AAPL: Y 0.6, sigma 1.6%, price 230, ADV 55M, so the shift is
+    /// 0.6 x 0.016 x 230 x sqrt(J / 55M). Buying 1M at once: J = 2.25M, 1.4122;
+    /// six hours (36 half-lives) later J = 1M, 0.29775 stays.
     #[test]
     fn impact_moves_the_mid_and_transient_part_decays() {
         let mut m = aapl(4);
         let t = m.next_tick.unwrap();
         m.on_tick(t);
         let base = m.mid(t);
-        m.apply_impact(Side::Buy, Qty::from_int(1_000_000), true, t);
-        let right_after = m.mid(t);
-        let later = m.mid(Timestamp(t.0 + 3_600_000_000_000));
-        assert!(right_after > later && later > base, "{base} {right_after} {later}");
-        assert!((later - base - m.permanent_impact()).abs() < 1e-3);
+        m.apply_impact(Side::Buy, Qty::from_int(1_000_000), t);
+        let unit = 0.6 * 0.016 * 230.0 / 55e6f64.sqrt();
+        assert!((m.mid(t) - base - unit * 2.25e6f64.sqrt()).abs() < 1e-9);
+        let later = m.mid(Timestamp(t.0 + 6 * 3_600_000_000_000));
+        assert!((later - base - unit * 1e3).abs() < 1e-6, "{}", later - base);
+        assert!((m.permanent_impact() - unit * 1e3).abs() < 1e-12);
     }
 }

@@ -2,7 +2,8 @@
 //! TOML. Built-in defaults ship in `defaults.toml`; a user file overrides
 //! entries by name and adds new ones.
 
-use crate::model::{AssetClass, Calendar, Fee, Instrument, Money, Name, Price, Qty, Venue};
+use super::impact::{DEFAULT_TRANSIENT, ImpactCoeffs};
+use crate::model::{AssetClass, Calendar, Fee, Instrument, Money, Name, Price, Qty, QueueModel, Venue};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -113,11 +114,29 @@ struct InstrumentFile {
     quote_per: i64,
     #[serde(default)]
     volume_curve: Option<Vec<f64>>,
+    #[serde(default)]
+    impact_y: Option<f64>,
+    #[serde(default)]
+    impact_half_life_s: Option<f64>,
+}
+
+/// Default square-root-law coefficient `Y` and transient half-life (seconds)
+/// by asset class (sources and calibration in docs/market-model.md).
+pub fn default_impact(ac: AssetClass) -> (f64, f64) {
+    match ac {
+        AssetClass::Equity => (0.6, 600.0),
+        AssetClass::Crypto => (0.6, 300.0),
+        AssetClass::Fx => (0.4, 120.0),
+        AssetClass::Bond => (0.4, 900.0),
+    }
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct UniverseFile {
+    /// Queue-position model of every venue (`market::QueueModel` names).
+    #[serde(default)]
+    queue: Option<String>,
     #[serde(default)]
     venue: Vec<VenueFile>,
     #[serde(default)]
@@ -131,6 +150,7 @@ pub struct Universe {
     instruments: Vec<Instrument>,
     /// Per instrument: its venues and their normalised volume shares.
     routes: Vec<Vec<(VenueId, f64)>>,
+    queue: QueueModel,
 }
 
 impl Universe {
@@ -151,6 +171,9 @@ impl Universe {
     pub fn with_overrides_str(text: &str, origin: &str) -> Result<Universe, UniverseError> {
         let mut base = parse(DEFAULTS, "built-in defaults")?;
         let user = parse(text, origin)?;
+        if user.queue.is_some() {
+            base.queue = user.queue;
+        }
         for v in user.venue {
             base.venue.retain(|b| b.name != v.name);
             base.venue.push(v);
@@ -190,6 +213,10 @@ impl Universe {
     /// An instrument by (case-insensitive) symbol.
     pub fn instrument(&self, symbol: &str) -> Option<&Instrument> {
         self.instrument_index(symbol).map(|i| &self.instruments[i])
+    }
+    /// The queue-position model of the venues (risk-averse unless the file says otherwise).
+    pub fn queue_model(&self) -> QueueModel {
+        self.queue
     }
     /// The venues an instrument trades on with their normalised volume shares.
     pub fn routes(&self, instrument_index: usize) -> &[(VenueId, f64)] {
@@ -390,6 +417,15 @@ fn build(file: UniverseFile, origin: &str) -> Result<Universe, UniverseError> {
                 "must be non-negative numbers with a positive sum".into(),
             ));
         }
+        let (y0, h0) = default_impact(i.asset_class);
+        let impact = ImpactCoeffs {
+            y: i.impact_y.unwrap_or(y0),
+            transient: DEFAULT_TRANSIENT,
+            half_life_s: i.impact_half_life_s.unwrap_or(h0),
+        };
+        if let Err((field, problem)) = impact.validate() {
+            return Err(invalid("instrument", &s, field, problem));
+        }
         if i.venues.is_empty() {
             return Err(invalid("instrument", &s, "venues", "must list at least one venue".into()));
         }
@@ -435,9 +471,17 @@ fn build(file: UniverseFile, origin: &str) -> Result<Universe, UniverseError> {
             venues: i.venues.iter().map(|v| Name::from(v.to_ascii_uppercase().as_str())).collect(),
             quote_per: i.quote_per,
             volume_curve: i.volume_curve,
+            impact_y: impact.y,
+            impact_half_life_s: impact.half_life_s,
         });
     }
-    Ok(Universe { venues, instruments, routes })
+    let queue = match &file.queue {
+        None => QueueModel::default(),
+        Some(q) => q
+            .parse()
+            .map_err(|e: String| UniverseError::Parse { path: origin.to_string(), message: format!("queue: {e}") })?,
+    };
+    Ok(Universe { venues, instruments, routes, queue })
 }
 
 #[cfg(test)]

@@ -89,6 +89,10 @@ pub struct Instrument {
     pub quote_per: i64,
     /// Optional intraday volume curve: shares of continuous volume in equal buckets over the session.
     pub volume_curve: Option<Vec<f64>>,
+    /// Square-root-law coefficient `Y` of our own impact (see `market::impact`).
+    pub impact_y: f64,
+    /// Half-life of the transient part of our impact, seconds.
+    pub impact_half_life_s: f64,
 }
 
 impl Instrument {

@@ -7,6 +7,7 @@ pub mod instrument;
 pub mod names;
 pub mod num;
 pub mod order;
+pub mod queue;
 pub mod role;
 pub mod time;
 
@@ -18,5 +19,6 @@ pub use order::{
     AlgoKind, ChildOrder, ChildStatus, Fill, IllegalTransition, Liquidity, OrderType, Owner, ParentOrder, ParentStatus,
     Side, Tif,
 };
+pub use queue::QueueModel;
 pub use role::Role;
 pub use time::{Duration, Timestamp};

@@ -44,6 +44,9 @@ pub struct AuctionOutcome {
     pub paired: Qty,
     /// Total signed imbalance (buy minus sell) including ours.
     pub imbalance: f64,
+    /// Where it would have uncrossed without us: others' imbalance alone,
+    /// around the mid without our impact (what `compare` splits impact by).
+    pub px_without_us: Price,
     /// When it uncrossed.
     pub ts: Timestamp,
 }
@@ -69,15 +72,14 @@ pub fn uncross(
     let lot = m.inst.lot_size;
     let paired = (expected_volume(m) * (0.3 * z_vol - 0.045).exp()).max(lot.to_f64());
     let others_imb = 0.15 * paired * z_imb;
-    let mid = m.mid(now);
+    let (mid, mid_without_us) = (m.mid(now), m.mid_without_us());
     let sigma = m.inst.ref_price.to_f64() * m.inst.daily_vol;
-    let price_for = |imb: f64| {
+    let tick = m.inst.tick_size;
+    let price_at = move |mid: f64, imb: f64| {
         let raw = mid + IMBALANCE_IMPACT * sigma * imb / paired;
-        Price::from_f64(raw)
-            .unwrap_or(m.inst.tick_size)
-            .round_to(m.inst.tick_size, Rounding::Nearest)
-            .max(m.inst.tick_size)
+        Price::from_f64(raw).unwrap_or(tick).round_to(tick, Rounding::Nearest).max(tick)
     };
+    let price_for = |imb: f64| price_at(mid, imb);
     // Our limit orders participate only if the price satisfies them, and the
     // price depends on who participates: iterate to a fixed point (a few rounds).
     let signed = |o: &AuctionOrder| o.qty.to_f64() * o.side.sign() as f64;
@@ -100,7 +102,7 @@ pub fn uncross(
     let mut ours_signed = Qty::ZERO;
     for o in filling {
         let q = if o.side == net_side && fill_ratio < 1.0 {
-            Qty::from_raw((o.qty.raw() as f64 * fill_ratio) as i64).round_down_to(lot)
+            Qty::from_f64(o.qty.to_f64() * fill_ratio).unwrap_or(Qty::ZERO).round_down_to(lot)
         } else {
             o.qty
         };
@@ -110,16 +112,24 @@ pub fn uncross(
             ours_signed += if o.side == Side::Buy { q } else { -q };
         }
     }
-    let others = Qty::from_raw(paired as i64).round_down_to(lot);
+    // `paired` is in units (shares), not raw fixed-point.
+    let others = Qty::from_f64(paired).unwrap_or(Qty::ZERO).round_down_to(lot);
     m.print(Print { ts: now, px, qty: others, venue: slot as u16, aggressor: Side::Buy, ours: false });
     if ours_total.is_positive() {
         m.print(Print { ts: now, px, qty: ours_total, venue: slot as u16, aggressor: net_side.opposite(), ours: true });
     }
     if !ours_signed.is_zero() {
         let side = if ours_signed.is_positive() { Side::Buy } else { Side::Sell };
-        m.apply_impact(side, ours_signed.abs(), false, now);
+        m.apply_impact(side, ours_signed.abs(), now);
     }
-    AuctionOutcome { px, volume: others + ours_total, paired: others, imbalance: others_imb + ours_net, ts: now }
+    AuctionOutcome {
+        px,
+        volume: others + ours_total,
+        paired: others,
+        imbalance: others_imb + ours_net,
+        px_without_us: price_at(mid_without_us, others_imb),
+        ts: now,
+    }
 }
 
 fn accepts(o: &AuctionOrder, px: Price) -> bool {

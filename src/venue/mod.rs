@@ -2,17 +2,19 @@
 //!
 //! Marketable orders walk the book and pay the taker fee. Passive orders rest
 //! with a queue position (the displayed size ahead of them at their price when
-//! they arrived) and fill only when market trades at that price have consumed
-//! the queue ahead; one unit of liquidity never fills two orders. Orders and
+//! they arrived, shrinking as others cancel by the queue-position model) and
+//! fill only when market trades at that price have consumed the queue ahead
+//! (`passive`); one unit of liquidity never fills two orders. Orders and
 //! cancels reach the venue after its latency, so a cancel can lose the race
 //! against a fill. At the close, resting DAY orders are cancelled.
 
 pub mod auction;
+mod passive;
 mod replay;
 
 use crate::market::rng::{SimRng, Stream, stream};
-use crate::market::{InstrumentMarket, Print, TradeDraw, Universe, VenueId};
-use crate::model::{Duration, Fee, Liquidity, Money, Price, Qty, Side, Tif, Timestamp};
+use crate::market::{BookSide, InstrumentMarket, Print, Universe, VenueId};
+use crate::model::{Duration, Fee, Liquidity, Money, Price, Qty, QueueModel, Side, Tif, Timestamp};
 use auction::{AuctionOrder, AuctionOutcome};
 use rand::RngExt;
 
@@ -68,6 +70,9 @@ struct Resting {
     leaves: Qty,
     /// Others' displayed quantity ahead of us at our price.
     ahead: Qty,
+    /// Others' displayed quantity at our price when last seen (after trades),
+    /// so a drop at the next quote is known to be cancels.
+    level_seen: Qty,
     seq: u64,
 }
 
@@ -96,6 +101,19 @@ pub struct Exchange {
     auction_outcome: Vec<Option<AuctionOutcome>>,
     /// Per instrument: auction orders left (partly) unexecuted by the uncross.
     auction_unfilled: Vec<Vec<(usize, Qty)>>,
+    /// How cancels move our place in the queue.
+    queue_model: QueueModel,
+}
+
+/// Others' size ahead of an order joining `own` (its side of the book) at
+/// `px`: none where it improves the venue's price, the displayed size at its
+/// price, or the last displayed level's size when it rests deeper than that.
+fn queue_on_arrival(own: &BookSide, side: Side, px: Price) -> Qty {
+    match own.best_px() {
+        None => Qty::ZERO,
+        Some(best) if side.better(best, px) => Qty::ZERO,
+        Some(_) => own.qty_at(px).unwrap_or_else(|| own.levels().last().map_or(Qty::ZERO, |l| l.qty)),
+    }
 }
 
 impl Exchange {
@@ -134,7 +152,19 @@ impl Exchange {
             auction_rng: markets.iter().map(|m| stream(seed, Stream::Auction, m.uidx as u64)).collect(),
             auction_outcome: vec![None; markets.len()],
             auction_unfilled: vec![Vec::new(); markets.len()],
+            queue_model: QueueModel::default(),
         }
+    }
+
+    /// The same venues with another queue-position model.
+    pub fn with_queue_model(mut self, model: QueueModel) -> Exchange {
+        self.queue_model = model;
+        self
+    }
+
+    /// The queue-position model in force.
+    pub fn queue_model(&self) -> QueueModel {
+        self.queue_model
     }
 
     /// The venue slot that runs an instrument's closing auction, if any.
@@ -237,6 +267,22 @@ impl Exchange {
         f.charge(m.inst.notional(px, qty), qty)
     }
 
+    /// Shows each venue of an instrument our best resting price and the size
+    /// there, per side, before it re-quotes (others react to what they see).
+    pub fn show_front(&self, m: &mut InstrumentMarket, inst: usize) {
+        for (slot, v) in m.venues.iter_mut().enumerate() {
+            v.ours = [None; 2];
+            for o in &self.resting[inst][slot] {
+                let s = usize::from(o.side == Side::Sell);
+                v.ours[s] = match v.ours[s] {
+                    Some((px, q)) if px == o.px => Some((px, q + o.leaves)),
+                    Some((px, q)) if o.side.better(o.px, px) => Some((px, q)),
+                    _ => Some((o.px, o.leaves)),
+                };
+            }
+        }
+    }
+
     /// Quantity and number of our orders resting at a venue.
     pub fn resting_at(&self, inst: usize, slot: usize) -> (Qty, usize) {
         let r = &self.resting[inst][slot];
@@ -284,16 +330,11 @@ impl Exchange {
             taken += q;
         }
         if taken.is_positive() {
-            m.apply_impact(o.side, taken, true, now);
+            m.apply_impact(o.side, taken, now);
         }
         match (o.tif, o.px) {
             (Tif::Day, Some(px)) if left.is_positive() => {
-                let own = m.venues[slot].book.side(o.side);
-                let ahead = match own.best_px() {
-                    None => Qty::ZERO,
-                    Some(best) if o.side.better(best, px) => Qty::ZERO, // we improve the venue's price
-                    Some(_) => own.qty_at(px).unwrap_or_else(|| own.levels().last().map_or(Qty::ZERO, |l| l.qty)),
-                };
+                let ahead = queue_on_arrival(m.venues[slot].book.side(o.side), o.side, px);
                 self.seq += 1;
                 self.resting[inst][slot].push(Resting {
                     key: o.key,
@@ -301,6 +342,7 @@ impl Exchange {
                     px,
                     leaves: left,
                     ahead,
+                    level_seen: ahead,
                     seq: self.seq,
                 });
                 Arrival::Resting
@@ -354,201 +396,14 @@ impl Exchange {
         let seq = self.seq + 1;
         let o = self.resting[inst][slot].iter_mut().find(|o| o.key == key)?;
         if new_px != o.px || new_leaves > o.leaves {
-            o.ahead = m.venues[slot].book.side(o.side).qty_at(new_px).unwrap_or(Qty::ZERO);
+            o.ahead = queue_on_arrival(m.venues[slot].book.side(o.side), o.side, new_px);
+            o.level_seen = o.ahead;
             o.seq = seq;
             self.seq = seq;
         }
         o.px = new_px;
         o.leaves = new_leaves;
         Some(new_leaves)
-    }
-
-    /// A market trade from the flow arrives at its venue. It fills our resting
-    /// orders that are better than the venue's displayed touch first, then
-    /// works through the queue at the touch in time priority: others' size ahead
-    /// of us, us, and those behind. It never trades through the touch. A
-    /// recorded trade (replay) is matched by its printed price instead.
-    pub fn market_trade(
-        &mut self,
-        m: &mut InstrumentMarket,
-        inst: usize,
-        d: TradeDraw,
-        now: Timestamp,
-        out: &mut Vec<Execution>,
-    ) {
-        if let Some(px) = m.recorded_print() {
-            return self.recorded_trade(m, inst, d, px, now, out);
-        }
-        let slot = d.slot;
-        let resting_side = d.aggressor.opposite();
-        let touch = m.venues[slot].book.side(resting_side).best();
-        let orders = &mut self.resting[inst][slot];
-        let mut left = d.size;
-        let mut ours_filled = Qty::ZERO;
-        let first_out = out.len();
-
-        // Our orders in price-time priority on the side being hit.
-        let idx = &mut self.scratch;
-        idx.clear();
-        idx.extend((0..orders.len()).filter(|&i| orders[i].side == resting_side));
-        idx.sort_by(|&a, &b| {
-            let (oa, ob) = (&orders[a], &orders[b]);
-            let price_order = if resting_side == Side::Buy { ob.px.cmp(&oa.px) } else { oa.px.cmp(&ob.px) };
-            price_order.then(oa.ahead.cmp(&ob.ahead)).then(oa.seq.cmp(&ob.seq))
-        });
-
-        // Phase 1: our orders priced better than everyone else's touch.
-        for &i in idx.iter() {
-            let o = &mut orders[i];
-            if !left.is_positive() || !touch.is_none_or(|t| resting_side.better(t.px, o.px)) {
-                continue;
-            }
-            let q = left.min(o.leaves);
-            o.leaves -= q;
-            left -= q;
-            ours_filled += q;
-            out.push(Execution { key: o.key, px: o.px, qty: q, fee: Money::ZERO, liquidity: Liquidity::Maker });
-            m.print(Print { ts: now, px: o.px, qty: q, venue: slot as u16, aggressor: d.aggressor, ours: true });
-        }
-
-        // Phase 2: the queue at the touch.
-        if let Some(t) = touch
-            && left.is_positive()
-        {
-            let mut others_taken = Qty::ZERO;
-            for &i in idx.iter() {
-                let o = &mut orders[i];
-                if o.px != t.px || !o.leaves.is_positive() {
-                    continue;
-                }
-                let before_us = o.ahead.saturating_sub(others_taken).min(t.qty.saturating_sub(others_taken));
-                let q_others = left.min(before_us);
-                others_taken += q_others;
-                left -= q_others;
-                if !left.is_positive() {
-                    break;
-                }
-                let q = left.min(o.leaves);
-                o.leaves -= q;
-                left -= q;
-                ours_filled += q;
-                out.push(Execution { key: o.key, px: o.px, qty: q, fee: Money::ZERO, liquidity: Liquidity::Maker });
-                m.print(Print { ts: now, px: o.px, qty: q, venue: slot as u16, aggressor: d.aggressor, ours: true });
-            }
-            // Whatever is left trades with others' size behind us at the touch.
-            let q_rest = left.min(t.qty.saturating_sub(others_taken));
-            others_taken += q_rest;
-            for &i in idx.iter() {
-                let o = &mut orders[i];
-                if o.px == t.px {
-                    o.ahead = o.ahead.saturating_sub(others_taken);
-                }
-            }
-            if others_taken.is_positive() {
-                m.consume(slot, resting_side, others_taken);
-                m.print(Print {
-                    ts: now,
-                    px: t.px,
-                    qty: others_taken,
-                    venue: slot as u16,
-                    aggressor: d.aggressor,
-                    ours: false,
-                });
-            }
-        }
-
-        self.finish_passive(m, inst, slot, resting_side, ours_filled, first_out, now, out);
-    }
-
-    /// After the venue re-quotes: orders the market moved through fill at their
-    /// price (someone crossed to reach them; not in a replay, where only
-    /// recorded prints fill), and the queue ahead shrinks when displayed size
-    /// at our price drops (orders ahead were cancelled).
-    pub fn on_requote(&mut self, m: &mut InstrumentMarket, inst: usize, now: Timestamp, out: &mut Vec<Execution>) {
-        for slot in 0..self.resting[inst].len() {
-            if self.resting[inst][slot].is_empty() {
-                continue;
-            }
-            for side in [Side::Buy, Side::Sell] {
-                let first_out = out.len();
-                let mut filled = Qty::ZERO;
-                let n = self.resting[inst][slot].len();
-                for i in 0..n {
-                    let o = &mut self.resting[inst][slot][i];
-                    if o.side != side || !o.leaves.is_positive() {
-                        continue;
-                    }
-                    let book = &m.venues[slot].book;
-                    // Crossed: others' opposite quotes at or through our price.
-                    let crossing: Qty = book
-                        .side(side.opposite())
-                        .levels()
-                        .iter()
-                        .take_while(|l| !side.better(o.px, l.px))
-                        .map(|l| l.qty)
-                        .sum();
-                    // In a replay only recorded prints fill passive orders (see `replay`).
-                    if crossing.is_positive() && !m.is_replay() {
-                        let q = crossing.min(o.leaves);
-                        o.leaves -= q;
-                        filled += q;
-                        out.push(Execution {
-                            key: o.key,
-                            px: o.px,
-                            qty: q,
-                            fee: Money::ZERO,
-                            liquidity: Liquidity::Maker,
-                        });
-                        let px = o.px;
-                        m.consume(slot, side.opposite(), q);
-                        m.print(Print {
-                            ts: now,
-                            px,
-                            qty: q,
-                            venue: slot as u16,
-                            aggressor: side.opposite(),
-                            ours: true,
-                        });
-                        continue;
-                    }
-                    let own = book.side(side);
-                    match own.best_px() {
-                        Some(best) if side.better(best, o.px) => o.ahead = Qty::ZERO,
-                        None => o.ahead = Qty::ZERO,
-                        Some(_) => {
-                            if let Some(q) = own.qty_at(o.px) {
-                                o.ahead = o.ahead.min(q);
-                            }
-                        }
-                    }
-                }
-                self.finish_passive(m, inst, slot, side, filled, first_out, now, out);
-            }
-        }
-    }
-
-    /// Fees and impact for passive fills just appended to `out`, then removal
-    /// of orders with nothing left.
-    #[allow(clippy::too_many_arguments)]
-    fn finish_passive(
-        &mut self,
-        m: &mut InstrumentMarket,
-        inst: usize,
-        slot: usize,
-        side: Side,
-        filled: Qty,
-        first_out: usize,
-        now: Timestamp,
-        out: &mut [Execution],
-    ) {
-        if !filled.is_positive() {
-            return;
-        }
-        for e in &mut out[first_out..] {
-            e.fee = self.fee(m, slot, e.px, e.qty, Liquidity::Maker);
-        }
-        m.apply_impact(side, filled, false, now);
-        self.resting[inst][slot].retain(|o| o.leaves.is_positive());
     }
 
     /// The session ended: every resting order of the instrument is cancelled.

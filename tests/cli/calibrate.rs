@@ -167,3 +167,36 @@ fn bad_or_too_short_recordings_say_what_is_missing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--trades"));
 }
+
+/// `--simulated` sweeps the simulated market instead of reading a recording:
+/// one full AAPL day (TWAP at 1% of ADV, one seed) gives one cell whose
+/// estimate and realised cost are both there; bad sweeps are refused before
+/// anything runs, naming the flag, and a recording beside it is refused.
+#[test]
+fn simulated_calibration_prints_estimate_against_realised_and_refuses_bad_sweeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = blotter(dir.path())
+        .args(["calibrate", "--simulated", "--symbol", "AAPL", "--algos", "twap", "--sizes", "1", "--seeds", "1"])
+        .args(["--threads", "1", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cell = &v["cells_with_defaults"][0];
+    assert_eq!(cell["algo"], "twap");
+    assert_eq!(cell["size"].as_f64(), Some(0.01));
+    // Impact of 1% of ADV: at least the permanent part's (2/3) x 0.6 x 160 bps x 0.1 = 6.4 bps, less than 1.5x it.
+    let realised = cell["realised_bps"].as_f64().unwrap();
+    assert!((6.0..12.0).contains(&realised), "{realised}");
+    assert!(cell["estimate_bps"].as_f64().unwrap() > 0.0);
+    let fail = |args: &[&str]| {
+        let out =
+            blotter(dir.path()).args(["calibrate", "--simulated", "--symbol", "AAPL"]).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    assert!(fail(&["--sizes", "0"]).contains("--sizes: '0' is not a percentage of ADV in (0, 100]"));
+    assert!(fail(&["--algos", "moc"]).contains("allowed: twap, vwap, pov, is"));
+    assert!(fail(&["--seeds", "0"]).contains("--seeds"));
+    assert!(fail(&["--trades", "x.csv"]).contains("cannot be used with"));
+}

@@ -195,13 +195,14 @@ fn schedule_json_has_the_estimate() {
     ]));
     let e = &v["estimate"];
     let models: Vec<&str> = e["models"].as_array().unwrap().iter().map(|m| m["model"].as_str().unwrap()).collect();
-    assert_eq!(models, ["linear", "sqrt", "spread", "latency", "adverse_selection"]);
+    assert_eq!(models, ["linear", "sqrt", "propagator", "spread", "latency", "adverse_selection"]);
     assert_eq!(e["models"][0]["inputs"]["alpha"].as_f64(), Some(0.7));
     let sum: f64 = e["models"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|m| m["model"] != "linear")
+        // The total adds one impact model (the propagator by default), never the other views.
+        .filter(|m| m["model"] != "linear" && m["model"] != "sqrt")
         .map(|m| m["bps"].as_f64().unwrap())
         .sum();
     assert!((sum - e["total_bps"].as_f64().unwrap()).abs() < 1e-9);

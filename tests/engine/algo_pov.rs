@@ -95,14 +95,17 @@ fn recovers_after_an_empty_and_a_one_sided_book() {
             _ => (vec![(px("40000.00"), Qty::from_int(1))], vec![(px("40000.10"), Qty::from_int(1))]),
         };
         quotes.push(RecQuote { ts: sec(s), bids, asks });
-        // Each second a half-coin print: sellers hitting below the bid, buyers lifting the offer.
+        // Each second a half-coin print: sellers hitting below the bid, buyers
+        // lifting the offer; with the book empty, sellers walking the price
+        // down a dollar a print from 39,990 (each print through the last, so
+        // a bid posted below the last print is reached, whatever our impact).
         let (price, side) = match (minute, s % 2) {
-            (3, _) => ("39990.00", Side::Sell),
-            (_, 0) => ("39999.90", Side::Sell),
-            _ => ("40000.10", Side::Buy),
+            (3, _) => (format!("{}.00", 39_990 - (s - 180)), Side::Sell),
+            (_, 0) => ("39999.90".to_string(), Side::Sell),
+            _ => ("40000.10".to_string(), Side::Buy),
         };
         let ts = Timestamp(sec(s).0 + 500_000_000);
-        trades.push(RecTrade { ts, px: px(price), qty: "0.5".parse().unwrap(), aggressor: Some(side) });
+        trades.push(RecTrade { ts, px: px(&price), qty: "0.5".parse().unwrap(), aggressor: Some(side) });
     }
     let rec = Recording { source: "constructed".into(), venue: None, trades: trades.into(), quotes, from_bars: false };
     let date = chrono::NaiveDate::from_ymd_opt(2021, 1, 8).unwrap();

@@ -111,7 +111,7 @@ fn the_participation_cap_holds_and_the_rest_is_replanned() {
 /// 101.5 on average and 1,800 after it at 103 (3,400 in all): the market's
 /// VWAP is (40,000 + 121,800 + 185,400) / 3,400 = 102.118. The static curve
 /// buys 40/240 at 100, 20/240 at 101.5 and 180/240 at 103: 102.375, 25.2 bps
-/// above it (spread and our own impact add a little).
+/// above it, before the spread and our own impact.
 #[test]
 fn dynamic_vwap_tracks_a_volume_surge_better_than_the_static_curve() {
     use blotter::market::replay::{RecTrade, Recording};
@@ -184,7 +184,10 @@ fn dynamic_vwap_tracks_a_volume_surge_better_than_the_static_curve() {
     };
     let (static_gap, static_slip, static_tracking) = run("static");
     let (dyn_gap, dyn_slip, tracking) = run("dynamic");
-    assert!((static_slip - 25.2).abs() < 3.0, "static: {static_slip:.2} bps, 25.2 over by hand");
+    // The schedule alone costs 25.2 bps (by hand, above); spread and our own
+    // square-root impact (Y sigma sqrt(300 / ~20,000 printed a day): of
+    // order 10-20 bps at this tape's 3% volatility) come on top of it.
+    assert!((22.2..=50.0).contains(&static_slip), "static: {static_slip:.2} bps, 25.2 by hand plus spread and impact");
     assert!(dyn_slip.abs() < static_slip.abs() * 0.8, "dynamic {dyn_slip:.2} vs static {static_slip:.2} bps");
     assert!(
         dyn_gap < static_gap * 0.8,

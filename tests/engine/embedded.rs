@@ -43,7 +43,8 @@ async fn paced_engine_runs_an_order_and_streams_its_events() {
     let sf = tca.implementation_shortfall.unwrap();
     assert_eq!(sf.total, sf.delay + sf.trading + sf.opportunity + sf.fees);
     let est = c.estimate(order("AAPL", Side::Buy, 50_000, AlgoKind::Twap, "10:00", "11:00", &[])).await.unwrap();
-    assert_eq!(est.models.len(), 5);
+    // linear, sqrt, propagator, spread, latency, adverse_selection.
+    assert_eq!(est.models.len(), 6);
     assert!(est.total_bps > 0.0);
     let bad = c.estimate(order("ZZZ", Side::Buy, 1, AlgoKind::Twap, "10:00", "11:00", &[])).await.unwrap_err();
     assert_eq!(bad.code, "unknown_symbol");

@@ -18,6 +18,7 @@ mod algo_vwap;
 mod determinism;
 mod embedded;
 mod engine_core;
+mod market_laws;
 mod overflow;
 mod replay;
 mod replay_fidelity;

@@ -39,6 +39,7 @@ fn order_args(symbol: &str, side: &str, qty: &str) -> OrderArgs {
         date: None,
         seed: 42,
         universe: None,
+        queue: None,
     }
 }
 

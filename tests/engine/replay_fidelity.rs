@@ -56,6 +56,7 @@ fn run(dir: &Path, files: (&str, &str), symbol: &str, side: &str, qty: &str, alg
         date: None,
         seed: 42,
         universe: None,
+        queue: None,
     };
     let r = replay.resolve(&order).unwrap();
     let mut engine = Engine::new(Arc::new(r.universe), r.config).unwrap();

@@ -69,12 +69,12 @@ async fn every_digit_shows_at_200x60_and_nothing_is_cut_at_80x24() {
     assert!(filled(&wide).contains(" of 50,000,000"), "{wide}");
     let narrow = text(&render(&a, 80, 24));
     assert!(filled(&narrow).contains(" of 50m"), "{narrow}");
-    assert!(narrow.contains("avg / arrival    98.560764 / 98.500000 │"), "{narrow}");
+    assert!(narrow.contains("avg / arrival    98.576389 / 98.507813 │"), "{narrow}");
     // Bitcoin's two prices side by side would not fit: a line each.
     let bond = a.table.selected.replace(RowKey::Parent(ParentId::local(3)));
     let narrow = text(&render(&a, 80, 24));
     assert!(
-        narrow.contains("│avg px           94,931.524 ") && narrow.contains("│arrival px       95,000.915 "),
+        narrow.contains("│avg px           94,994.821 ") && narrow.contains("│arrival px       95,000.765 "),
         "{narrow}"
     );
     a.table.selected = bond;

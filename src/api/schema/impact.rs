@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 #[schema(as = ModelCost)]
 /// One model's estimate and the inputs behind it.
 struct ModelCostDoc {
-    /// Model name (`linear`, `sqrt`, `spread`, `latency`, `adverse_selection`).
+    /// Model name (`linear`, `sqrt`, `propagator`, `spread`, `latency`, `adverse_selection`).
     model: String,
     /// The formula.
     formula: String,
@@ -43,6 +43,8 @@ struct OrderContextDoc {
     spread: f64,
     /// Fraction expected to cross the spread.
     aggressive_fraction: f64,
+    /// Whether the algorithm crosses first (else it posts first).
+    crosses: bool,
     /// Share-weighted one-way latency, ms.
     latency_ms: f64,
     /// Price volatility per ms.
@@ -51,6 +53,12 @@ struct OrderContextDoc {
     markout_bps: f64,
     /// Fills behind that markout.
     markout_samples: usize,
+    /// The simulator's impact model along the schedule, currency, at scale 1.
+    propagator_cost: f64,
+    /// The instrument's square-root-law coefficient Y.
+    impact_y: f64,
+    /// Half-life of the transient impact, seconds.
+    impact_half_life_s: f64,
 }
 
 #[allow(dead_code)]
@@ -62,12 +70,20 @@ struct CoefficientsDoc {
     alpha: f64,
     /// Square-root (Almgren) coefficient.
     gamma: f64,
+    /// Multiplier on the simulator's own impact model.
+    impact_scale: f64,
+    /// Share of a passive-first schedule expected to cross at zero participation.
+    aggressive_base: f64,
+    /// Added to that share per unit of participation.
+    aggressive_slope: f64,
+    /// Half-spreads paid per unit crossed.
+    taker_spread_mult: f64,
     /// Markout horizon for adverse selection, seconds.
     adverse_horizon_s: f64,
     /// Prior markout before any fill, bps.
     adverse_prior_bps: f64,
-    /// Whether the square-root model (else the linear one) enters the total.
-    sqrt_in_total: bool,
+    /// Which impact model enters the total: `propagator`, `sqrt` or `linear`.
+    impact_model: String,
 }
 
 #[allow(dead_code)]
@@ -75,7 +91,7 @@ struct CoefficientsDoc {
 #[schema(as = Estimate)]
 /// Per-model pre-trade costs and the total for one order.
 struct EstimateDoc {
-    /// linear, sqrt, spread, latency, adverse_selection.
+    /// linear, sqrt, propagator, spread, latency, adverse_selection.
     models: Vec<ModelCost>,
     /// Sum of the models in the total, bps of the order's notional.
     total_bps: f64,

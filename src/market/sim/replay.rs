@@ -140,7 +140,7 @@ impl InstrumentMarket {
         let open = |t: Timestamp| (t < session.close).then_some(t);
         m.next_trade = upcoming.and_then(|t| open(t.ts));
         m.next_tick = open(start);
-        let window_ns = m.temp_tau_ns as i64;
+        let window_ns = m.transient_tau_ns() as i64;
         let window_tail = rec.trades.pos(rec.trades.partition_point_ts(|t| t.0 <= start.0 - window_ns));
         let window_vol = rec
             .trades
@@ -329,12 +329,12 @@ impl InstrumentMarket {
             }
             match quote {
                 Some(q) => quote_recorded(v, q, shift, lot, slope),
-                None => quote_venue(v, mid, tick, lot, slope),
+                None => quote_venue(v, mid, 1.0, tick, lot, slope, 0.0),
             }
             v.book.ts = now;
         }
         self.events += self.venues.len() as u64;
-        self.mids.record(now, mid);
+        self.record_mids(now, mid);
     }
 
     /// The recorded trade due now, and the time of the next one.

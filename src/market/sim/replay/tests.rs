@@ -93,8 +93,27 @@ fn the_market_runs_on_the_recordings_figures() {
     let s = m.replay_summary().unwrap();
     let from = |n: &str| s.coefficients.iter().find(|c| c.name == n).unwrap().from;
     assert_eq!((from("ref_price"), from("adv"), from("daily_vol")), ("recording", "recording", "universe"));
-    assert_eq!(s.participation_window_s, 60.0);
+    // The transient impact's e-folding time: crypto's 300 s half-life / ln 2.
+    assert!((s.participation_window_s - 300.0 / std::f64::consts::LN_2).abs() < 1e-6);
     assert!(m.session.auction.is_none());
+}
+
+/// The recording's figures: BTC-USD's Y 0.6 and daily volatility 3% (the
+/// universe's: too few returns), its price level 40,000.20 and ADV 87,120,
+/// so our impact is 0.6 x 0.03 x 40,000.20 / sqrt(87,120) = 2.439359 times
+/// sqrt(J) for a net quantity J. The participation window is the transient
+/// part's e-folding time, 300 s / ln 2 = 432.8085 s, which holds 87,120 /
+/// 86,400 x 432.8085 = 436.4152 BTC at the recording's average pace.
+fn impact_of(j: f64) -> f64 {
+    2.439_359_081_279_6 * j.signum() * j.abs().sqrt()
+}
+
+/// The transient weight of a fill with the window's volume: the part not
+/// yet seen (the recording started at 0 s) counts at the average pace, 1.0083
+/// BTC a second: `scale = 436.4152 / (seen + 436.4152 - 1.008333 x t)`.
+fn scale(seen_btc: f64, t_s: f64) -> f64 {
+    let (window, pace) = (436.415_249_868_911_5, 87_120.0 / 86_400.0);
+    window / (seen_btc + window - pace * t_s)
 }
 
 #[test]
@@ -103,17 +122,15 @@ fn our_impact_shifts_the_recorded_prints_and_book() {
     run_to(&mut m, 60);
     assert!(m.replay_shifts().is_empty(), "no impact before our first fill");
     let t = Timestamp(T0 + 60 * SEC);
-    // An aggressive buy of 10 BTC at 60 s. The window (the last 60 s)
-    // holds the prints at 1..60 s: 60 BTC.
-    // permanent = 0.5 x sigma x P x 10 / 87,120; transient = 0.5 x sigma x P x 10 / 60.
-    let (sigma, p) = (m.inst.daily_vol, m.inst.ref_price.to_f64());
-    let perm = 0.5 * sigma * p * 10.0 / 87_120.0;
-    let temp = 0.5 * sigma * p * 10.0 / 60.0;
-    m.apply_impact(Side::Buy, Qty::from_int(10), true, t);
-    assert!((m.impact(t) - (perm + temp)).abs() < 1e-9, "{} vs {}", m.impact(t), perm + temp);
-    // One second later the transient part has decayed by exp(-1/60).
+    // An aggressive buy of 10 BTC at 60 s. The window holds the prints at
+    // 0..60 s: 61 BTC, so the scale is 436.4152 / 436.9152 = 0.998856 and
+    // J = 10 + 1.25 x 10 x 0.998856 = 22.4857.
+    m.apply_impact(Side::Buy, Qty::from_int(10), t);
+    let trans = 1.25 * 10.0 * scale(61.0, 60.0);
+    assert!((m.impact(t) - impact_of(10.0 + trans)).abs() < 1e-9, "{} vs {}", m.impact(t), impact_of(10.0 + trans));
+    // One second later the transient part has decayed by 2^(-1/300).
     let t1 = Timestamp(t.0 + SEC);
-    let expected = perm + temp * (-1.0f64 / 60.0).exp();
+    let expected = impact_of(10.0 + trans * (-1.0f64 / 300.0).exp2());
     assert!((m.impact(t1) - expected).abs() < 1e-9);
     let shift = Price::from_f64(expected).unwrap().round_to(m.inst.tick_size, Rounding::Nearest);
     assert!(shift.is_positive());
@@ -126,29 +143,37 @@ fn our_impact_shifts_the_recorded_prints_and_book() {
 
 #[test]
 fn participation_is_measured_against_the_volume_printing() {
-    // Half-size prints for the 60 s before the fill: the window holds 30 BTC,
-    // so the same fill's transient impact is 0.5 x sigma x P x 10 / 30.
+    // Half-size prints for 1..60 s: 1 + 30 + 60 = 91 BTC in 120 s, an ADV of
+    // 91 x 720 = 65,520 (VWAP 40,000 + 0.40 x 45/91 -> 40,000.20), so the
+    // impact unit is 0.6 x 0.03 x 40,000.20 / sqrt(65,520) = 2.812862 and the
+    // window 65,520 / 86,400 x 432.8085 = 328.2131 BTC. The window holds
+    // 1 + 30 = 31 BTC at 60 s and the 45.5 BTC not yet seen count at the
+    // average pace: the transient part is scaled by 328.2131 / 313.7131 =
+    // 1.046221, more than with full-size prints (0.998856).
     let mut m = market(|k| if k > 0 && k <= 60 { Qty::from_raw(500_000) } else { Qty::from_int(1) }, 0);
+    assert_eq!(m.inst.adv, Qty::from_int(65_520));
     run_to(&mut m, 60);
     let t = Timestamp(T0 + 60 * SEC);
-    let (sigma, p, adv) = (m.inst.daily_vol, m.inst.ref_price.to_f64(), m.inst.adv.to_f64());
-    m.apply_impact(Side::Buy, Qty::from_int(10), true, t);
-    let expected = 0.5 * sigma * p * 10.0 / adv + 0.5 * sigma * p * 10.0 / 30.0;
+    m.apply_impact(Side::Buy, Qty::from_int(10), t);
+    let (window, pace) = (65_520.0 / 86_400.0 * 300.0 / std::f64::consts::LN_2, 65_520.0 / 86_400.0);
+    let scale_here = window / (31.0 + window - pace * 60.0);
+    assert!((scale_here - 1.046221).abs() < 1e-6, "{scale_here}");
+    let unit = 0.6 * 0.03 * 40_000.2 / 65_520f64.sqrt();
+    let expected = unit * (10.0 + 1.25 * 10.0 * scale_here).sqrt();
     assert!((m.impact(t) - expected).abs() < 1e-9, "{} vs {expected}", m.impact(t));
+    assert!(scale(61.0, 60.0) < 1.0);
 }
 
 #[test]
 fn before_a_whole_window_the_average_pace_fills_in() {
     // Starting at the recording's first print, 20 s in: the 21 BTC printed at
-    // 0..20 s in the window, plus 2/3 of a window at the average pace
-    // (87,120 / 86,400 x 60 = 60.5 BTC) for the 40 s not yet seen: 61.333 BTC.
+    // 0..20 s, plus the 412.25 s not yet seen at the average pace: 437.2486
+    // BTC, a scale of 0.998094. A sell pushes down.
     let mut m = market(|_| Qty::from_int(1), 0);
     run_to(&mut m, 20);
     let t = Timestamp(T0 + 20 * SEC);
-    let (sigma, p) = (m.inst.daily_vol, m.inst.ref_price.to_f64());
-    m.apply_impact(Side::Sell, Qty::from_int(10), true, t);
-    let window = 21.0 + 60.5 * 40.0 / 60.0;
-    let expected = -(0.5 * sigma * p * 10.0 / 87_120.0 + 0.5 * sigma * p * 10.0 / window);
+    m.apply_impact(Side::Sell, Qty::from_int(10), t);
+    let expected = impact_of(-(10.0 + 1.25 * 10.0 * scale(21.0, 20.0)));
     assert!((m.impact(t) - expected).abs() < 1e-9, "{} vs {expected}", m.impact(t));
 }
 
