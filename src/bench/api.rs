@@ -207,6 +207,26 @@ pub(super) async fn post(http: &reqwest::Client, url: &str, token: &str, body: b
     }
 }
 
+/// One client submitting orders (numbered from `first`) as fast as they are
+/// answered until `deadline`: the acknowledged ones' latencies in ms, and how
+/// many were refused or failed.
+pub(super) async fn submit_until(url: &str, token: &str, first: usize, deadline: Instant) -> (Vec<f64>, usize) {
+    let http = http();
+    let (mut lat, mut errors) = (Vec::new(), 0);
+    for i in first.. {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let t = Instant::now();
+        if post(&http, url, token, order_body(i)).await {
+            lat.push(t.elapsed().as_secs_f64() * 1e3);
+        } else {
+            errors += 1;
+        }
+    }
+    (lat, errors)
+}
+
 pub(super) fn http() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().tcp_nodelay(true).build().expect("HTTP client")
 }
@@ -223,20 +243,7 @@ async fn closed_loop(cfg: &ApiBenchConfig) -> SubmitRun {
         .enumerate()
         .map(|(c, tok)| {
             let url = url.clone();
-            tokio::spawn(async move {
-                let http = http();
-                let (mut lat, mut errors, mut i) = (Vec::new(), 0, c);
-                while Instant::now() < deadline {
-                    let t = Instant::now();
-                    if post(&http, &url, &tok, order_body(i)).await {
-                        lat.push(t.elapsed().as_secs_f64() * 1e3);
-                    } else {
-                        errors += 1;
-                    }
-                    i += 1;
-                }
-                (lat, errors)
-            })
+            tokio::spawn(async move { submit_until(&url, &tok, c, deadline).await })
         })
         .collect();
     let (lat, errors) = joined(tasks).await;

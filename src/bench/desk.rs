@@ -7,7 +7,7 @@
 //! outright (SIGKILL) another takes its engine over and answers for its
 //! orders. The servers are this executable, as separate processes.
 
-use super::api::{Latency, SubmitRun, http, order_body, post};
+use super::api::{Latency, SubmitRun, http, order_body};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -242,20 +242,8 @@ async fn submit(cfg: &DeskBenchConfig, d: &Desk) -> SubmitRun {
     for (k, s) in d.servers.iter().enumerate() {
         for (c, tok) in d.clients.iter().enumerate() {
             let (url, tok) = (format!("{}/v1/orders", s.url()), tok.clone());
-            tasks.push(tokio::spawn(async move {
-                let http = http();
-                let (mut lat, mut errors, mut i) = (Vec::new(), 0, k * 1_000 + c);
-                while Instant::now() < deadline {
-                    let t = Instant::now();
-                    if post(&http, &url, &tok, order_body(i)).await {
-                        lat.push(t.elapsed().as_secs_f64() * 1e3);
-                    } else {
-                        errors += 1;
-                    }
-                    i += 1;
-                }
-                (lat, errors)
-            }));
+            tasks
+                .push(tokio::spawn(async move { super::api::submit_until(&url, &tok, k * 1_000 + c, deadline).await }));
         }
     }
     let (lat, errors) = super::api::joined(tasks).await;
