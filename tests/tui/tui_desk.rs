@@ -13,19 +13,10 @@ use blotter::tui::scenario::{desk_client, press, reload};
 use blotter::tui::screenshots::{desk_app, disconnected_app, render};
 use blotter::tui::table::RowKey;
 use blotter::tui::theme::Theme;
-use ratatui::buffer::Buffer;
 
 const SEED: u64 = 7;
 
-fn text(b: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..b.area.height {
-        let line: String = (0..b.area.width).map(|x| b[(x, y)].symbol().to_string()).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
+use super::text;
 
 /// The blotter line of an order (its id and symbol).
 fn line_of<'a>(screen: &'a str, id: &str, symbol: &str) -> &'a str {

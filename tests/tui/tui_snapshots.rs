@@ -7,20 +7,10 @@ use blotter::tui::keymap::Keymap;
 use blotter::tui::scenario::{demo_app, demo_client, press};
 use blotter::tui::screenshots::render;
 use blotter::tui::theme::Theme;
-use ratatui::buffer::Buffer;
 
 const SEED: u64 = 7;
 
-/// The buffer as text, one line per row (styles are covered by the SVG tests).
-fn text(b: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..b.area.height {
-        let line: String = (0..b.area.width).map(|x| b[(x, y)].symbol().to_string()).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
+use super::text;
 
 async fn app() -> (blotter::client::Embedded, App) {
     let c = demo_client(SEED).await;

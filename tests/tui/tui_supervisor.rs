@@ -12,23 +12,13 @@ use blotter::tui::scenario::{demo_app, desk_user, press, reload, supervisor_clie
 use blotter::tui::screenshots::render;
 use blotter::tui::theme::Theme;
 use blotter::tui::worker::Worker;
-use ratatui::buffer::Buffer;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 const SEED: u64 = 7;
 
-/// The buffer as text, one line per row.
-fn text(b: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..b.area.height {
-        let line: String = (0..b.area.width).map(|x| b[(x, y)].symbol().to_string()).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
+use super::text;
 
 /// The supervisor's app with the supervisor view open and loaded.
 async fn supervising(c: &Embedded) -> App {
