@@ -12,7 +12,7 @@ use super::errors::{ApiError, ErrorInfo};
 use super::limit::{RateLimit, RateLimiter};
 use super::policy;
 use super::tokens;
-use crate::client::ClientError;
+use crate::client::{ClientError, ErrorCode};
 use crate::engine::Actor;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -90,19 +90,23 @@ async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, Clien
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return match state.open_identity() {
             Some(actor) => Ok(Caller { actor: actor.clone(), key: "local".into(), hash: None }),
-            None => Err(ClientError::new("unauthorized", "a bearer token is required (Authorization: Bearer ...)")),
+            None => {
+                Err(ClientError::new(ErrorCode::Unauthorized, "a bearer token is required (Authorization: Bearer ...)"))
+            }
         };
     };
     let text = value.to_str().unwrap_or("");
     let token = match text.split_once(' ') {
         Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => t.trim(),
-        _ => return Err(ClientError::new("unauthorized", "the Authorization header must be 'Bearer <token>'")),
+        _ => {
+            return Err(ClientError::new(ErrorCode::Unauthorized, "the Authorization header must be 'Bearer <token>'"));
+        }
     };
     let hash = tokens::hash(token);
     match state.tokens().lookup(&hash).await {
         Ok(Some(r)) => Ok(Caller { actor: r.actor(), key: r.id, hash: Some(hash) }),
-        Ok(None) => Err(ClientError::new("unauthorized", "the token is not valid (unknown or revoked)")),
-        Err(e) => Err(ClientError::new("unavailable", e.to_string())),
+        Ok(None) => Err(ClientError::new(ErrorCode::Unauthorized, "the token is not valid (unknown or revoked)")),
+        Err(e) => Err(ClientError::new(ErrorCode::Unavailable, e.to_string())),
     }
 }
 
@@ -124,7 +128,7 @@ async fn audit(
             method: method.to_string(),
             path: path.to_string(),
             status: status.as_u16(),
-            code: e.code.clone(),
+            code: e.code.to_string(),
             message: e.message.clone(),
             engine_audited: e.engine_audited(),
         })
@@ -165,12 +169,12 @@ pub async fn gate(
             // flood of made-up tokens cannot grow the audit log without bound.
             // A valid token from the same address is never held back.
             let peer = req.extensions().get::<ConnectInfo<super::conn::Peer>>().map(|c| c.0.0.ip());
-            if e.code == "unauthorized"
+            if e.code == ErrorCode::Unauthorized
                 && let Err((wait, why)) = state.auth_failures().check(peer, presented(req.headers()))
             {
                 let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
                 let e = ClientError::new(
-                    "rate_limited",
+                    ErrorCode::RateLimited,
                     format!("too many failed authentications {why}; retry in {secs} s"),
                 );
                 let mut res = ApiError::from(e).into_response();
@@ -182,7 +186,8 @@ pub async fn gate(
     };
     if let Err(wait) = state.limiter().check(&caller.key) {
         let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-        let e = ClientError::new("rate_limited", format!("over the rate limit for this token; retry in {secs} s"));
+        let e =
+            ClientError::new(ErrorCode::RateLimited, format!("over the rate limit for this token; retry in {secs} s"));
         let mut res = refuse(Some(&caller.actor), e).await.into_response();
         res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return res;
@@ -191,11 +196,11 @@ pub async fn gate(
     match policy::required(&method, &route) {
         Some(access) if access.allows(role) => {}
         Some(access) => {
-            let e = ClientError::new("forbidden", access.refusal(role, &method, &path));
+            let e = ClientError::new(ErrorCode::Forbidden, access.refusal(role, &method, &path));
             return refuse(Some(&caller.actor), e).await.into_response();
         }
         None => {
-            let e = ClientError::new("forbidden", format!("{method} {route} is not in the access table"));
+            let e = ClientError::new(ErrorCode::Forbidden, format!("{method} {route} is not in the access table"));
             return refuse(Some(&caller.actor), e).await.into_response();
         }
     }

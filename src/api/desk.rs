@@ -7,7 +7,7 @@ use super::errors::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
 use crate::algo::PlannedSlice;
 use crate::client::wire::KillReport;
-use crate::client::{AlgoConfig, Client, ClientError, ModeRequest, ModeView, TcaGroup, TcaGroupBy};
+use crate::client::{AlgoConfig, Client, ClientError, ErrorCode, ModeRequest, ModeView, TcaGroup, TcaGroupBy};
 use crate::engine::OrderRequest;
 use crate::impact::Estimate;
 use crate::model::{ParentId, Timestamp};
@@ -66,7 +66,7 @@ fn instant(field: &str, v: Option<&str>) -> Result<Option<chrono::DateTime<chron
     let Some(v) = v else { return Ok(None) };
     let bad = || {
         ClientError::new(
-            "invalid_param",
+            ErrorCode::InvalidParam,
             format!("{field}: '{v}' is not an RFC 3339 instant such as 2026-11-25T14:30:00Z"),
         )
         .with_field(field)
@@ -122,7 +122,7 @@ pub async fn tca_groups(
         .handle
         .tca_groups(by, &period)
         .await
-        .map_err(|e| ClientError::new("ledger_unavailable", e.to_string()))?;
+        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
     Ok(Json(groups.into_iter().map(group_tca).collect()))
 }
 
@@ -239,21 +239,27 @@ pub async fn audit(
             None => 100,
             Some(n @ 1..=10_000) => n as usize,
             Some(n) => {
-                return Err(ClientError::new("invalid_param", format!("limit: {n} is not between 1 and 10000"))
-                    .with_field("limit")
-                    .into());
+                return Err(ClientError::new(
+                    ErrorCode::InvalidParam,
+                    format!("limit: {n} is not between 1 and 10000"),
+                )
+                .with_field("limit")
+                .into());
             }
         },
     };
     let Some(ledger) = s.ledger() else {
         return Err(ClientError::new(
-            "ledger_unavailable",
+            ErrorCode::LedgerUnavailable,
             "the audit log is read from the ledger; this server has none",
         )
         .into());
     };
-    let rows =
-        ledger.handle.audit_records(filter).await.map_err(|e| ClientError::new("ledger_unavailable", e.to_string()))?;
+    let rows = ledger
+        .handle
+        .audit_records(filter)
+        .await
+        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
     Ok(Json(
         rows.into_iter()
             .map(|r| AuditRecord {

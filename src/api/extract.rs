@@ -4,7 +4,7 @@
 //! not JSON 415, a bad query parameter or id 400.
 
 use super::errors::ApiError;
-use crate::client::ClientError;
+use crate::client::{ClientError, ErrorCode};
 use crate::model::ParentId;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
@@ -39,12 +39,12 @@ fn field_of(path: &str, message: &str) -> Option<String> {
 /// Decodes JSON, refusing unknown fields and naming the field at fault.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::new("malformed_json", "a JSON body is required"));
+        return Err(ApiError::new(ErrorCode::MalformedJson, "a JSON body is required"));
     }
     // Syntax first: serde_json reports some shape errors (a number where an
     // enum goes) as syntax errors, so only this pass decides "malformed".
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-        return Err(ApiError::new("malformed_json", format!("the body is not valid JSON: {e}")));
+        return Err(ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}")));
     }
     let mut unknown = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -55,16 +55,16 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         Err(e) => {
             let path = e.path().to_string();
             let msg = e.into_inner().to_string();
-            let mut err = ClientError::new("invalid_body", msg.clone());
+            let mut err = ClientError::new(ErrorCode::InvalidBody, msg.clone());
             err.field = field_of(&path, &msg);
             return Err(err.into());
         }
     };
     if let Err(e) = de.end() {
-        return Err(ApiError::new("malformed_json", format!("the body is not valid JSON: {e}")));
+        return Err(ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}")));
     }
     if let Some(f) = unknown.into_iter().next() {
-        return Err(ClientError::new("unknown_field", format!("unknown field '{f}'")).with_field(f).into());
+        return Err(ClientError::new(ErrorCode::UnknownField, format!("unknown field '{f}'")).with_field(f).into());
     }
     Ok(value)
 }
@@ -81,7 +81,7 @@ const DRAIN_CAP: usize = 16 << 20;
 async fn read_body(req: Request) -> Result<Bytes, ApiError> {
     let limit = req.extensions().get::<BodyLimit>().map_or(64 * 1024, |l| l.0);
     let too_large =
-        || ApiError::new("payload_too_large", format!("the request body is over the limit of {limit} bytes"));
+        || ApiError::new(ErrorCode::PayloadTooLarge, format!("the request body is over the limit of {limit} bytes"));
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|n| n > DRAIN_CAP) {
         return Err(too_large());
@@ -89,7 +89,8 @@ async fn read_body(req: Request) -> Result<Bytes, ApiError> {
     let mut stream = req.into_body().into_data_stream();
     let (mut buf, mut total) = (BytesMut::new(), 0usize);
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::new("malformed_json", format!("the body could not be read: {e}")))?;
+        let chunk =
+            chunk.map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("the body could not be read: {e}")))?;
         total += chunk.len();
         if total <= limit {
             buf.extend_from_slice(&chunk);
@@ -112,7 +113,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             let mime = ct.split(';').next().unwrap_or("").trim().to_string();
             if !(mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))) {
                 return Err(ApiError::new(
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     format!("the body must be application/json, not {mime}"),
                 ));
             }
@@ -133,12 +134,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         let value: T = serde_path_to_error::deserialize(ignoring).map_err(|e| {
             let path = e.path().to_string();
             let msg = e.into_inner().to_string();
-            let mut err = ClientError::new("invalid_query", msg.clone());
+            let mut err = ClientError::new(ErrorCode::InvalidQuery, msg.clone());
             err.field = field_of(&path, &msg);
             ApiError::from(err)
         })?;
         if let Some(f) = unknown.into_iter().next() {
-            return Err(ClientError::new("invalid_query", format!("unknown query parameter '{f}'"))
+            return Err(ClientError::new(ErrorCode::InvalidQuery, format!("unknown query parameter '{f}'"))
                 .with_field(f)
                 .into());
         }
@@ -152,10 +153,10 @@ impl<S: Send + Sync> FromRequestParts<S> for OrderId {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
-            .map_err(|e| ApiError::new("invalid_id", e.body_text()))?;
+            .map_err(|e| ApiError::new(ErrorCode::InvalidId, e.body_text()))?;
         raw.parse::<ParentId>()
             .map(OrderId)
-            .map_err(|e| ClientError::new("invalid_id", e.to_string()).with_field("id").into())
+            .map_err(|e| ClientError::new(ErrorCode::InvalidId, e.to_string()).with_field("id").into())
     }
 }
 

@@ -13,7 +13,7 @@
 use super::audit::{AuditEntry, AuditLog};
 use super::tokens::{self, StoreError as TokenError, TOKEN_PREFIX, TokenRecord, TokenStore};
 use crate::client::algo_config::overlay;
-use crate::client::{AlgoConfig, AlgoConfigStore, AlgoSettings, ClientError};
+use crate::client::{AlgoConfig, AlgoConfigStore, AlgoSettings, ClientError, ErrorCode};
 use crate::engine::Actor;
 use crate::model::ParentId;
 use crate::store::config::{AlgoConfig as Entry, Layer};
@@ -263,7 +263,10 @@ impl LedgerAlgoConfig {
         }
         // Nobody can change it while the database is down: the last one read holds.
         if let Some(down) = self.handle.outage().down() {
-            return self.layers.last(key).ok_or_else(|| ClientError::new("ledger_unavailable", down.describe()));
+            return self
+                .layers
+                .last(key)
+                .ok_or_else(|| ClientError::new(ErrorCode::LedgerUnavailable, down.describe()));
         }
         let c = to_config(self.handle.algo_layer(tenant).await.map_err(client_error)?);
         self.layers.put(key, c.clone());
@@ -273,8 +276,8 @@ impl LedgerAlgoConfig {
 
 fn client_error(e: StoreError) -> ClientError {
     match e {
-        StoreError::Refused(m) => ClientError::new("invalid_param", m),
-        other => ClientError::new("ledger_unavailable", other.to_string()),
+        StoreError::Refused(m) => ClientError::new(ErrorCode::InvalidParam, m),
+        other => ClientError::new(ErrorCode::LedgerUnavailable, other.to_string()),
     }
 }
 

@@ -7,7 +7,7 @@ use super::auth::Caller;
 use super::errors::ApiResult;
 use super::extract::ApiJson;
 use crate::client::wire::{ExecutionRequest, KillReport, LimitsRequest, StateRequest};
-use crate::client::{Client, ClientError};
+use crate::client::{Client, ClientError, ErrorCode};
 use crate::engine::RiskView;
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
@@ -31,7 +31,7 @@ pub async fn limits(
     match (r.tenant.as_deref(), r.user.as_deref()) {
         (None, None) => Ok(Json(client.set_desk_limits(r.limits).await?)),
         (None, Some(_)) => Err(ClientError::in_field(
-            "invalid_param",
+            ErrorCode::InvalidParam,
             "a user's override needs its tenant; without tenant and user the desk's limits are replaced",
             Some("tenant".into()),
         )

@@ -22,7 +22,7 @@ use super::ApiState;
 use super::auth::Caller;
 use super::errors::{ApiError, ApiResult};
 use super::extract::ApiQuery;
-use crate::client::{Client, ClientError, EventStream, StreamItem};
+use crate::client::{Client, ClientError, ErrorCode, EventStream, StreamItem};
 use crate::engine::{Actor, EngineEvent};
 use crate::model::ParentId;
 use axum::body::Body;
@@ -200,7 +200,7 @@ pub async fn events(
         None => None,
         Some(v) => Some(v.to_str().ok().and_then(|t| t.trim().parse::<u64>().ok()).ok_or_else(|| {
             ApiError::from(
-                ClientError::new("invalid_header", "Last-Event-ID must be an event sequence number")
+                ClientError::new(ErrorCode::InvalidHeader, "Last-Event-ID must be an event sequence number")
                     .with_field("Last-Event-ID"),
             )
         })?),
@@ -210,9 +210,12 @@ pub async fn events(
     let last = s.engine().last_seq().max(s.ledger().map_or(0, |l| l.resumed_at));
     let start = header.or(q.after).unwrap_or(last);
     if start > last {
-        return Err(ClientError::new("invalid_header", format!("event {start} is ahead of the stream (last {last})"))
-            .with_field("Last-Event-ID")
-            .into());
+        return Err(ClientError::new(
+            ErrorCode::InvalidHeader,
+            format!("event {start} is ahead of the stream (last {last})"),
+        )
+        .with_field("Last-Event-ID")
+        .into());
     }
     let client = s.client(&c);
     // Memory holds only the latest events (a window); older ones, and those

@@ -9,6 +9,7 @@
 
 use super::ClientError;
 use crate::algo::{self, AlgoSpec};
+use crate::client::ErrorCode;
 use crate::engine::{Actor, Engine, OrderRequest};
 use crate::market::rng::{Stream, stream};
 use crate::model::{AlgoKind, Qty};
@@ -43,7 +44,10 @@ impl AlgoConfig {
                 continue;
             }
             let Some(m) = engine.markets().first() else {
-                return Err(ClientError::new("unavailable", "no instrument trades today to check parameters against"));
+                return Err(ClientError::new(
+                    ErrorCode::Unavailable,
+                    "no instrument trades today to check parameters against",
+                ));
             };
             let spec = AlgoSpec {
                 side: crate::model::Side::Buy,
@@ -64,7 +68,7 @@ impl AlgoConfig {
                 } else {
                     format!("algos.{kind}.params.{}", e.param)
                 };
-                return Err(ClientError::in_field("invalid_param", e.message, Some(field)));
+                return Err(ClientError::in_field(ErrorCode::InvalidParam, e.message, Some(field)));
             }
         }
         Ok(())
@@ -75,7 +79,7 @@ impl AlgoConfig {
         let Some(s) = self.algos.get(&req.algo) else { return Ok(()) };
         if !s.enabled {
             let message = format!("{} is disabled by the desk's algo configuration", req.algo);
-            return Err(ClientError::in_field("algo_disabled", message, Some("algo".into())));
+            return Err(ClientError::in_field(ErrorCode::AlgoDisabled, message, Some("algo".into())));
         }
         for (k, v) in &s.params {
             req.params.entry(k.clone()).or_insert_with(|| v.clone());
@@ -104,7 +108,7 @@ pub fn overlay(base: AlgoConfig, over: AlgoConfig) -> AlgoConfig {
 
 /// Checks a tenant layer's name: 1 to 64 characters, no spaces or control characters.
 pub fn check_tenant(t: &str) -> Result<(), ClientError> {
-    crate::model::check_name("tenant", t).map_err(|e| ClientError::new("invalid_param", e).with_field("tenant"))
+    crate::model::check_name("tenant", t).map_err(|e| ClientError::new(ErrorCode::InvalidParam, e).with_field("tenant"))
 }
 
 /// Where the algo configuration lives (memory, or the ledger). `layer` is a

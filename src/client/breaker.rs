@@ -8,6 +8,7 @@
 //! the sidecar is alive, the request was wrong.
 
 use super::ClientError;
+use crate::client::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -148,7 +149,7 @@ impl Breaker {
                 Ok(Permit { breaker: self, trial: true, done: false })
             }
             _ => Err(ClientError::new(
-                "circuit_open",
+                ErrorCode::CircuitOpen,
                 format!(
                     "the sidecar is not answering ({} consecutive failures; last: {}); retrying later",
                     i.failures,

@@ -7,6 +7,7 @@ pub mod algo_config;
 pub mod breaker;
 pub mod desk;
 pub mod embedded;
+mod error;
 pub mod mode;
 pub mod remote;
 pub mod settings;
@@ -17,7 +18,7 @@ use crate::algo::PlannedSlice;
 use crate::engine::view::{
     BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderQuery, OrderRow, Page, VenueView,
 };
-use crate::engine::{Amendment, EngineEvent, OrderRequest, Reject};
+use crate::engine::{Amendment, EngineEvent, OrderRequest};
 use crate::model::ParentId;
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
@@ -28,81 +29,15 @@ pub use algo_config::{AlgoConfig, AlgoConfigStore, AlgoSettings};
 pub use breaker::{Breaker, BreakerState, BreakerView};
 pub use desk::{Desk, DeskClient};
 pub use embedded::Embedded;
+pub use error::{ClientError, ErrorCode};
 pub use mode::{LiveGate, ModeRequest, ModeView, TradingMode};
 pub use remote::Remote;
 pub use settings::Settings;
 pub use tca_groups::{TcaGroup, TcaGroupBy, TcaQuery};
 
-/// A refused or failed client call: a stable code, a message, and the field at fault.
-#[derive(Debug, Clone, Serialize, Deserialize, thiserror::Error, utoipa::ToSchema)]
-#[error("{message}")]
-pub struct ClientError {
-    /// Stable machine-readable code (`invalid_qty`, `unknown_order`, `forbidden`, `unavailable`, ...).
-    pub code: String,
-    /// Human explanation.
-    pub message: String,
-    /// Field at fault, when there is one.
-    #[serde(default)]
-    pub field: Option<String>,
-    /// The engine's command layer refused it and its ledger sink has already
-    /// audited the refusal (never sent over the wire).
-    #[serde(skip)]
-    engine_audited: bool,
-}
-
-/// Equal when code, message and field are: where the refusal was audited is not part of it.
-impl PartialEq for ClientError {
-    fn eq(&self, other: &Self) -> bool {
-        (&self.code, &self.message, &self.field) == (&other.code, &other.message, &other.field)
-    }
-}
-
-impl Eq for ClientError {}
-
-impl ClientError {
-    /// An error with a code and message.
-    pub fn new(code: &str, message: impl Into<String>) -> ClientError {
-        ClientError { code: code.to_string(), message: message.into(), field: None, engine_audited: false }
-    }
-    /// An error with a code, message and field.
-    pub fn in_field(code: &str, message: impl Into<String>, field: Option<String>) -> ClientError {
-        ClientError { field, ..ClientError::new(code, message) }
-    }
-    /// Whether the engine's ledger sink has recorded this refusal in the
-    /// audit log already (so the server must not record it again).
-    pub fn engine_audited(&self) -> bool {
-        self.engine_audited
-    }
-    /// The same error, marked as audited by the engine's ledger sink.
-    pub(crate) fn audited_by_engine(mut self) -> ClientError {
-        self.engine_audited = true;
-        self
-    }
-    /// Not found (or not visible to the caller).
-    pub fn not_found(what: impl Into<String>) -> ClientError {
-        ClientError::new("not_found", what)
-    }
-    /// The same error about a field.
-    pub fn with_field(mut self, field: impl Into<String>) -> ClientError {
-        self.field = Some(field.into());
-        self
-    }
-    /// The sidecar could not be reached (or the breaker is open): says
-    /// nothing about the request itself.
-    pub fn is_connection(&self) -> bool {
-        matches!(self.code.as_str(), "unavailable" | "circuit_open")
-    }
-}
-
 /// The refusal of a transport that does not offer a call.
 fn unsupported(describe: String, what: &str) -> ClientError {
-    ClientError::new("unsupported", format!("{describe} does not offer {what}"))
-}
-
-impl From<Reject> for ClientError {
-    fn from(r: Reject) -> Self {
-        ClientError::in_field(r.code.as_str(), r.message, r.field)
-    }
+    ClientError::new(ErrorCode::Unsupported, format!("{describe} does not offer {what}"))
 }
 
 /// What an event subscription yields.

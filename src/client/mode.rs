@@ -7,6 +7,7 @@
 //! refuses and says why; it has no code path that returns `Live`.
 
 use super::ClientError;
+use crate::client::ErrorCode;
 use crate::model::Role;
 use serde::{Deserialize, Serialize};
 
@@ -79,9 +80,10 @@ impl LiveGate {
     pub fn decide(&self, role: Role, requested: TradingMode) -> Result<TradingMode, ClientError> {
         match requested {
             TradingMode::Paper if role == Role::Admin => Ok(TradingMode::Paper),
-            TradingMode::Paper => {
-                Err(ClientError::new("forbidden", format!("changing the mode needs the ADMIN role; you are {role}")))
-            }
+            TradingMode::Paper => Err(ClientError::new(
+                ErrorCode::Forbidden,
+                format!("changing the mode needs the ADMIN role; you are {role}"),
+            )),
             TradingMode::Live => Err(self.live_refusal(role)),
         }
     }
@@ -93,7 +95,10 @@ impl LiveGate {
 
     fn live_refusal(&self, role: Role) -> ClientError {
         if role != Role::Admin {
-            return ClientError::new("forbidden", format!("switching to live needs the ADMIN role; you are {role}"));
+            return ClientError::new(
+                ErrorCode::Forbidden,
+                format!("switching to live needs the ADMIN role; you are {role}"),
+            );
         }
         if !self.env_enabled || self.approval.is_none() {
             let mut missing = Vec::new();
@@ -104,12 +109,12 @@ impl LiveGate {
                 missing.push("an approval reference (--approval)".to_string());
             }
             return ClientError::new(
-                "live_not_enabled",
+                ErrorCode::LiveNotEnabled,
                 format!("live routing needs {} at start-up; execution stays in paper mode", missing.join(" and ")),
             );
         }
         ClientError::new(
-            "live_unavailable",
+            ErrorCode::LiveUnavailable,
             "this build has no live venue adapters: live routing is impossible; execution stays in paper mode",
         )
     }

@@ -9,6 +9,7 @@
 //! both take its UTC date as its day.
 
 use super::ClientError;
+use crate::client::ErrorCode;
 use crate::engine::{Actor, Engine};
 use crate::model::{Money, Qty, Timestamp};
 use crate::tca::cost_bps;
@@ -147,7 +148,7 @@ pub fn aggregate(engine: &Engine, actor: &Actor, q: TcaQuery) -> Result<Vec<TcaG
     let by = q.by;
     if !actor.role.is_supervisor() {
         return Err(ClientError::new(
-            "forbidden",
+            ErrorCode::Forbidden,
             format!("aggregated TCA needs the SUPERVISOR or ADMIN role; you are {}", actor.role),
         ));
     }

@@ -7,6 +7,7 @@ use super::keymap::Keymap;
 use super::scenario;
 use super::svg;
 use super::theme::Theme;
+use crate::client::ErrorCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -61,7 +62,7 @@ pub async fn disconnected_app(c: &crate::client::Embedded, km: &Keymap) -> App {
     let mut app = desk_app(c, theme("dark"), km).await;
     app.engine = "http://127.0.0.1:8898".into();
     let t0 = app.wall;
-    let refused = ClientError::new("unavailable", "connection refused (os error 111)");
+    let refused = ClientError::new(ErrorCode::Unavailable, "connection refused (os error 111)");
     app.on_msg(Msg::Health(Err(refused), 0.0));
     app.tick(t0 + std::time::Duration::from_secs(11));
     app.on_msg(Msg::Circuit(Some(BreakerView {

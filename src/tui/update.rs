@@ -7,7 +7,7 @@
 use super::alerts::Kind;
 use super::app::{App, Effect, Level, Msg, Offer, Overlay, Pane, Question, SPEED, Snapshot, Tab, View};
 use super::note::Cause;
-use crate::client::{ClientError, StreamItem};
+use crate::client::{ClientError, ErrorCode, StreamItem};
 use crate::engine::EventKind;
 use crate::engine::view::{OrderDetail, OrderRow};
 use crate::model::{ParentId, ParentStatus, Timestamp, human};
@@ -338,7 +338,7 @@ impl App {
             return;
         }
         t.stage = super::ticket::Stage::Edit;
-        if e.field.is_some() || e.code == "risk_limit" {
+        if e.field.is_some() || e.code == ErrorCode::RiskLimit {
             t.set_remote_error(Some(&e));
         }
         let cause = if e.is_connection() { Cause::Connection } else { Cause::Submission };

@@ -6,7 +6,7 @@
 
 use super::app::{Effect, Msg, SPEED, Snapshot, Want};
 use super::ticket::Preview;
-use crate::client::{Client, ClientError, StreamItem, TcaQuery};
+use crate::client::{Client, ClientError, ErrorCode, StreamItem, TcaQuery};
 use crate::engine::OrderRequest;
 use crate::engine::view::OrderQuery;
 use crate::model::human;
@@ -273,7 +273,7 @@ impl<C: Client> Worker<C> {
                             )
                         }
                         // A warning is a question for the user, not a failure.
-                        Err(e) if e.code == "risk_warning" => {
+                        Err(e) if e.code == ErrorCode::RiskWarning => {
                             let _ = w.tx.send(Msg::RiskWarning(Box::new(req), e.message));
                             return;
                         }
@@ -339,8 +339,8 @@ impl<C: Client> Worker<C> {
                     let r = tokio::task::spawn_blocking(move || std::fs::write(&path, csv)).await;
                     let r = match r {
                         Ok(Ok(())) => Ok(format!("exported to {shown}")),
-                        Ok(Err(e)) => Err(ClientError::new("export_failed", format!("{shown}: {e}"))),
-                        Err(e) => Err(ClientError::new("export_failed", e.to_string())),
+                        Ok(Err(e)) => Err(ClientError::new(ErrorCode::ExportFailed, format!("{shown}: {e}"))),
+                        Err(e) => Err(ClientError::new(ErrorCode::ExportFailed, e.to_string())),
                     };
                     ("export".into(), r)
                 }

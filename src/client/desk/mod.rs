@@ -15,6 +15,7 @@ pub mod relay;
 
 use super::{AlgoConfig, Client, ClientError, Embedded, EventStream, ModeRequest, ModeView, TcaGroup, TcaQuery};
 use crate::algo::PlannedSlice;
+use crate::client::ErrorCode;
 use crate::engine::view::{
     BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderQuery, OrderRow, Page, VenueView,
 };
@@ -123,11 +124,13 @@ impl Desk {
             // During a database outage the lock cannot be had: refused at once, not after its timeout.
             Some(l) if let Some(down) = l.handle.outage().down() => {
                 return Err(ClientError::new(
-                    "ledger_unavailable",
+                    ErrorCode::LedgerUnavailable,
                     format!("{}; nothing was done, try again", down.describe()),
                 ));
             }
-            Some(l) => Some(l.handle.hold(exclusive).await.map_err(|e| ClientError::new("desk_busy", e.to_string()))?),
+            Some(l) => {
+                Some(l.handle.hold(exclusive).await.map_err(|e| ClientError::new(ErrorCode::DeskBusy, e.to_string()))?)
+            }
             None => None,
         };
         Ok(Hold { _desk: desk, _here: here })
@@ -382,7 +385,7 @@ impl Client for DeskClient {
                 async move { e.set_limits(tenant, user, limits).await }
             })
             .await?;
-        views.into_iter().next().ok_or_else(|| ClientError::new("internal", "no engine answered"))
+        views.into_iter().next().ok_or_else(|| ClientError::new(ErrorCode::Internal, "no engine answered"))
     }
 
     async fn set_desk_limits(&self, limits: crate::risk::Limits) -> Result<crate::engine::RiskView, ClientError> {
@@ -393,7 +396,7 @@ impl Client for DeskClient {
                 async move { e.set_desk_limits(limits).await }
             })
             .await?;
-        views.into_iter().next().ok_or_else(|| ClientError::new("internal", "no engine answered"))
+        views.into_iter().next().ok_or_else(|| ClientError::new(ErrorCode::Internal, "no engine answered"))
     }
 
     async fn set_trading_state(
@@ -403,13 +406,13 @@ impl Client for DeskClient {
     ) -> Result<crate::engine::RiskView, ClientError> {
         let fwd = Forward::SetTradingState { tenant: tenant.map(str::to_string), state };
         let views = self.everywhere(fwd, |e| async move { e.set_trading_state(tenant, state).await }).await?;
-        views.into_iter().next().ok_or_else(|| ClientError::new("internal", "no engine answered"))
+        views.into_iter().next().ok_or_else(|| ClientError::new(ErrorCode::Internal, "no engine answered"))
     }
 
     async fn set_execution(&self, tenant: &str, enabled: bool) -> Result<crate::engine::RiskView, ClientError> {
         let fwd = Forward::SetExecution { tenant: tenant.to_string(), enabled };
         let views = self.everywhere(fwd, |e| async move { e.set_execution(tenant, enabled).await }).await?;
-        views.into_iter().next().ok_or_else(|| ClientError::new("internal", "no engine answered"))
+        views.into_iter().next().ok_or_else(|| ClientError::new(ErrorCode::Internal, "no engine answered"))
     }
 
     async fn kill_tenant(&self, tenant: &str) -> Result<Vec<ParentId>, ClientError> {

@@ -6,7 +6,7 @@
 //! only the engine's market has.
 
 use super::Desk;
-use crate::client::{Client, ClientError};
+use crate::client::{Client, ClientError, ErrorCode};
 use crate::engine::Actor;
 use crate::engine::view::{OrderDetail, OrderQuery, OrderRow, Page, may_see};
 use crate::model::ParentId;
@@ -30,7 +30,7 @@ pub async fn orders(desk: &Desk, actor: &Actor, q: OrderQuery) -> Result<Page<Or
         .handle
         .desk_orders(mine, l.date, owner)
         .await
-        .map_err(|e| ClientError::new("ledger_unavailable", e.to_string()))?;
+        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
     rows.extend(elsewhere.into_iter().map(row).filter(|r| may_see(actor, &r.order) && q.matches(&r.order)));
     // Newest first across engines; engines' clocks differ, so ties go to the newer engine.
     rows.sort_by(|a, b| {
@@ -59,8 +59,11 @@ fn row(d: DeskOrder) -> OrderRow {
 /// Order `id` of `engine`, which no instance runs right now, from the ledger.
 pub async fn order(desk: &Desk, actor: &Actor, engine: i64, id: ParentId) -> Result<OrderDetail, ClientError> {
     let Some(l) = desk.ledger() else { return Err(ClientError::not_found(format!("no order {id}"))) };
-    let found =
-        l.handle.desk_order(engine, id.n).await.map_err(|e| ClientError::new("ledger_unavailable", e.to_string()))?;
+    let found = l
+        .handle
+        .desk_order(engine, id.n)
+        .await
+        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
     let Some(d) = found.filter(|d| may_see(actor, &d.order.order)) else {
         return Err(ClientError::not_found(format!("no order {id}")));
     };

@@ -5,7 +5,7 @@
 //! as ambiguous when it could mean more than one.
 
 use super::{Desk, Embedded};
-use crate::client::{Client, ClientError};
+use crate::client::{Client, ClientError, ErrorCode};
 use crate::engine::view::may_see;
 use crate::engine::{Actor, Amendment};
 use crate::model::ParentId;
@@ -114,7 +114,7 @@ impl Forward {
     /// Carries the call out on a local engine, acting as its caller; the answer as JSON.
     pub async fn run(self, e: &Embedded) -> Result<serde_json::Value, ClientError> {
         fn json<T: Serialize>(v: T) -> Result<serde_json::Value, ClientError> {
-            serde_json::to_value(v).map_err(|e| ClientError::new("internal", format!("answer: {e}")))
+            serde_json::to_value(v).map_err(|e| ClientError::new(ErrorCode::Internal, format!("answer: {e}")))
         }
         match self {
             Forward::Amend { id, change } => json(e.amend(id, change).await?),
@@ -155,7 +155,8 @@ impl Answer {
 
 /// The answer's value as `T`.
 pub fn decode<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, ClientError> {
-    serde_json::from_value(v).map_err(|e| ClientError::new("internal", format!("an answer from another instance: {e}")))
+    serde_json::from_value(v)
+        .map_err(|e| ClientError::new(ErrorCode::Internal, format!("an answer from another instance: {e}")))
 }
 
 /// Where an order's engine runs.
@@ -214,7 +215,7 @@ async fn resolve(desk: &Desk, actor: &Actor, id: ParentId) -> Result<ParentId, C
         many => {
             let refs: Vec<String> = many.iter().map(|n| id.on(*n).to_string()).collect();
             Err(ClientError::in_field(
-                "ambiguous_id",
+                ErrorCode::AmbiguousId,
                 format!("{id} could be {}: name the engine, e.g. {}", refs.join(" or "), refs[0]),
                 Some("id".into()),
             ))
@@ -225,7 +226,7 @@ async fn resolve(desk: &Desk, actor: &Actor, id: ParentId) -> Result<ParentId, C
 /// The refusal of a call about an order whose engine nobody runs right now.
 pub fn nobody(engine: i64, id: ParentId) -> ClientError {
     ClientError::new(
-        "engine_unavailable",
+        ErrorCode::EngineUnavailable,
         format!(
             "{id} is on engine E{engine}, which no instance runs right now (its instance stopped): another \
              instance takes it over once its lease runs out, with its working orders interrupted; try again then"
@@ -234,18 +235,18 @@ pub fn nobody(engine: i64, id: ParentId) -> ClientError {
 }
 
 fn unavailable(e: crate::store::StoreError) -> ClientError {
-    ClientError::new("ledger_unavailable", e.to_string())
+    ClientError::new(ErrorCode::LedgerUnavailable, e.to_string())
 }
 
 /// A failure of a call on local engine `number`, named for what it is when
 /// the engine was taken over by another process meanwhile (fenced out).
 pub fn fenced(desk: &Desk, number: u32, e: ClientError) -> ClientError {
-    if !desk.is_fenced(number) || e.code != "ledger_unavailable" {
+    if !desk.is_fenced(number) || e.code != ErrorCode::LedgerUnavailable {
         return e;
     }
     // The writer's refusal names the new owner: say that, without the layers around it.
     let detail = e.message.find("engine E").map_or(e.message.as_str(), |i| &e.message[i..]);
-    ClientError::new("engine_fenced", format!("{detail}. Ask again: requests for E{number} go to its owner"))
+    ClientError::new(ErrorCode::EngineFenced, format!("{detail}. Ask again: requests for E{number} go to its owner"))
 }
 
 /// The desk's engines another instance runs.
@@ -259,9 +260,11 @@ pub async fn running_elsewhere(desk: &Desk) -> Result<Vec<i64>, ClientError> {
 /// Carries `call` out on `engine`, run by another instance, as `actor`: queued
 /// in the ledger, claimed and answered by the engine's owner.
 pub async fn forward(desk: &Desk, actor: &Actor, engine: i64, call: Forward) -> Result<serde_json::Value, ClientError> {
-    let Some(l) = desk.ledger() else { return Err(ClientError::new("internal", "no ledger to forward through")) };
+    let Some(l) = desk.ledger() else {
+        return Err(ClientError::new(ErrorCode::Internal, "no ledger to forward through"));
+    };
     let mut notices = l.handle.notices();
-    let text = serde_json::to_string(&call).map_err(|e| ClientError::new("internal", format!("{e}")))?;
+    let text = serde_json::to_string(&call).map_err(|e| ClientError::new(ErrorCode::Internal, format!("{e}")))?;
     let id = l.handle.queue_command(engine, actor, text).await.map_err(unavailable)?;
     let asked = Instant::now();
     let mut claimed = false;
@@ -272,7 +275,9 @@ pub async fn forward(desk: &Desk, actor: &Actor, engine: i64, call: Forward) -> 
                     Ok(Answer::Ok(v)) => Ok(v),
                     Ok(Answer::Err { error, audited: true }) => Err(error.audited_by_engine()),
                     Ok(Answer::Err { error, .. }) => Err(error),
-                    Err(e) => Err(ClientError::new("internal", format!("an answer from another instance: {e}"))),
+                    Err(e) => {
+                        Err(ClientError::new(ErrorCode::Internal, format!("an answer from another instance: {e}")))
+                    }
                 };
             }
             CommandState::Running => claimed = true,
@@ -289,7 +294,7 @@ pub async fn forward(desk: &Desk, actor: &Actor, engine: i64, call: Forward) -> 
         }
         if waited >= CLAIM_WITHIN + ANSWER_WITHIN {
             return Err(ClientError::new(
-                "engine_unavailable",
+                ErrorCode::EngineUnavailable,
                 format!(
                     "engine E{engine}'s instance took the request but did not answer within {} s; whether it was \
                      carried out shows in the order and the audit log",
@@ -303,7 +308,7 @@ pub async fn forward(desk: &Desk, actor: &Actor, engine: i64, call: Forward) -> 
 
 fn no_answer(engine: i64, within: Duration) -> ClientError {
     ClientError::new(
-        "engine_unavailable",
+        ErrorCode::EngineUnavailable,
         format!(
             "engine E{engine} is run by another instance that did not take the request within {} s (it is down or \
              stuck): nothing was done; its engines are taken over once its lease runs out, then try again",
@@ -361,17 +366,17 @@ pub async fn serve_forwarded(desk: Desk) {
 
 async fn carry_out(desk: &Desk, c: QueuedCommand) -> Answer {
     let Ok(number) = u32::try_from(c.engine) else {
-        return Answer::refused(ClientError::new("internal", format!("engine E{} is out of range", c.engine)));
+        return Answer::refused(ClientError::new(ErrorCode::Internal, format!("engine E{} is out of range", c.engine)));
     };
     let Some(engine) = desk.engine(number) else {
         return Answer::refused(ClientError::new(
-            "engine_unavailable",
+            ErrorCode::EngineUnavailable,
             format!("engine E{number} left this instance before the request reached it; try again"),
         ));
     };
     let call: Forward = match serde_json::from_str(&c.command) {
         Ok(f) => f,
-        Err(e) => return Answer::refused(ClientError::new("internal", format!("a forwarded call: {e}"))),
+        Err(e) => return Answer::refused(ClientError::new(ErrorCode::Internal, format!("a forwarded call: {e}"))),
     };
     match call.run(&engine.as_actor(c.actor)).await {
         Ok(v) => Answer::Ok(v),

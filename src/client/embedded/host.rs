@@ -10,7 +10,7 @@
 //! the engine during the commit and the ledger can group their batches into one
 //! transaction.
 
-use crate::client::ClientError;
+use crate::client::{ClientError, ErrorCode};
 use crate::engine::pace::Pacer;
 use crate::engine::{Actor, Command, Engine, EngineEvent, EventKind, Reject};
 use crate::model::{ParentId, Timestamp};
@@ -113,7 +113,7 @@ impl Flushed {
 }
 
 fn unavailable(detail: &str) -> ClientError {
-    ClientError::new("ledger_unavailable", format!("events not persisted: {detail}"))
+    ClientError::new(ErrorCode::LedgerUnavailable, format!("events not persisted: {detail}"))
 }
 
 impl Host {

@@ -18,6 +18,7 @@ use super::{
     AlgoConfig, Client, ClientError, EventStream, ModeRequest, ModeView, Settings, StreamItem, TcaGroup, TcaQuery,
 };
 use crate::algo::PlannedSlice;
+use crate::client::ErrorCode;
 use crate::engine::pace::Pacer;
 use crate::engine::view::{
     BookView, ClockView, Engines, Health, Identity, InstrumentView, LedgerHealth, OrderDetail, OrderQuery, OrderRow,
@@ -75,7 +76,7 @@ fn backlog(shared: Arc<Shared>, after: u64, upto: u64) -> impl futures_util::Str
 /// what it did could not be made durable.
 fn reachable(host: &host::Host) -> Result<(), ClientError> {
     match host.outage() {
-        Some(why) => Err(ClientError::new("ledger_unavailable", format!("{why}; nothing was done, try again"))),
+        Some(why) => Err(ClientError::new(ErrorCode::LedgerUnavailable, format!("{why}; nothing was done, try again"))),
         None => Ok(()),
     }
 }
@@ -202,7 +203,7 @@ impl Embedded {
         if self.actor.role.can_execute() {
             return Ok(());
         }
-        Err(ClientError::new("forbidden", format!("role {} has no access to execution", self.actor.role)))
+        Err(ClientError::new(ErrorCode::Forbidden, format!("role {} has no access to execution", self.actor.role)))
     }
 
     /// Who this handle acts as.
@@ -229,7 +230,7 @@ impl Embedded {
         let (result, flushed) = {
             let mut host = self.shared.lock();
             if let Some(e) = self.shared.sink_error() {
-                return Err(ClientError::new("ledger_unavailable", format!("the ledger failed: {e}")));
+                return Err(ClientError::new(ErrorCode::LedgerUnavailable, format!("the ledger failed: {e}")));
             }
             reachable(&host)?;
             let now = host.pacer.sim_now();
@@ -312,8 +313,10 @@ impl Client for Embedded {
     async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
         self.executing()?;
         if !(speed.is_finite() && (0.0..=crate::engine::pace::MAX_SPEED).contains(&speed)) {
-            let mut e =
-                ClientError::new("invalid_speed", format!("{speed} is not a speed; allowed: 0 (pause) to 100000"));
+            let mut e = ClientError::new(
+                ErrorCode::InvalidSpeed,
+                format!("{speed} is not a speed; allowed: 0 (pause) to 100000"),
+            );
             e.field = Some("speed".into());
             return Err(e);
         }
@@ -341,7 +344,7 @@ impl Client for Embedded {
         let id = self
             .command(Command::Submit(req))
             .await?
-            .ok_or_else(|| ClientError::new("internal", "submit returned no id"))?;
+            .ok_or_else(|| ClientError::new(ErrorCode::Internal, "submit returned no id"))?;
         self.row(id)
     }
 
@@ -504,7 +507,7 @@ impl Client for Embedded {
             check_tenant(t)?;
             if !self.actor.role.is_supervisor() && *self.actor.tenant != *t {
                 return Err(ClientError::new(
-                    "forbidden",
+                    ErrorCode::Forbidden,
                     format!("tenant {t}'s algo configuration is not yours to read"),
                 ));
             }
@@ -515,7 +518,7 @@ impl Client for Embedded {
     async fn set_algo_config(&self, tenant: Option<&str>, cfg: AlgoConfig) -> Result<AlgoConfig, ClientError> {
         if !self.actor.role.is_supervisor() {
             return Err(ClientError::new(
-                "forbidden",
+                ErrorCode::Forbidden,
                 format!(
                     "changing the algo configuration needs the SUPERVISOR or ADMIN role; you are {}",
                     self.actor.role

@@ -1,7 +1,7 @@
 //! HTTP failures as client errors: the server's JSON error when it sent one,
 //! otherwise a code made from the status or the transport's own failure.
 
-use crate::client::ClientError;
+use crate::client::{ClientError, ErrorCode};
 use reqwest::StatusCode;
 
 /// A transport error in one line, without the URL reqwest repeats.
@@ -26,15 +26,15 @@ pub(crate) fn transport_error(e: &reqwest::Error) -> String {
 pub(crate) fn error_from(status: StatusCode, body: &[u8]) -> ClientError {
     serde_json::from_slice::<ClientError>(body).unwrap_or_else(|_| {
         let code = match status.as_u16() {
-            401 => "unauthorized",
-            403 => "forbidden",
-            404 => "not_found",
-            409 => "state_conflict",
-            413 => "payload_too_large",
-            429 => "rate_limited",
-            503 => "unavailable",
-            s if s >= 500 => "internal",
-            _ => "bad_request",
+            401 => ErrorCode::Unauthorized,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            409 => ErrorCode::StateConflict,
+            413 => ErrorCode::PayloadTooLarge,
+            429 => ErrorCode::RateLimited,
+            503 => ErrorCode::Unavailable,
+            s if s >= 500 => ErrorCode::Internal,
+            _ => ErrorCode::BadRequest,
         };
         ClientError::new(code, format!("HTTP {status}: {}", String::from_utf8_lossy(body).trim()))
     })

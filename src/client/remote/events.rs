@@ -10,7 +10,7 @@
 
 use super::Remote;
 use super::errors::{error_from, transport_error};
-use crate::client::{ClientError, EventStream, StreamItem};
+use crate::client::{ClientError, ErrorCode, EventStream, StreamItem};
 use crate::engine::EngineEvent;
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
@@ -55,7 +55,7 @@ async fn connect(remote: &Remote, after: Option<u64>) -> Result<reqwest::Respons
         Err(e) => {
             let why = transport_error(&e);
             permit.failure(&why);
-            Err(ClientError::new("unavailable", why))
+            Err(ClientError::new(ErrorCode::Unavailable, why))
         }
     }
 }
@@ -179,7 +179,7 @@ async fn pump(remote: Remote, first: reqwest::Response, after: Option<u64>, tx: 
             match connect(&remote, last).await {
                 Ok(r) => break r,
                 // The token was revoked or the role changed: retrying cannot help.
-                Err(e) if matches!(e.code.as_str(), "unauthorized" | "forbidden") => {
+                Err(e) if matches!(e.code, ErrorCode::Unauthorized | ErrorCode::Forbidden) => {
                     let _ = tx.send(StreamItem::Connection { connected: false, detail: e.message }).await;
                     return;
                 }

@@ -13,6 +13,7 @@ use super::{
     AlgoConfig, Breaker, BreakerView, Client, ClientError, EventStream, ModeRequest, ModeView, TcaGroup, TcaQuery,
 };
 use crate::algo::PlannedSlice;
+use crate::client::ErrorCode;
 use crate::engine::RiskView;
 use crate::engine::view::{
     BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderQuery, OrderRow, Page, VenueView,
@@ -92,7 +93,7 @@ impl Remote {
         let base = base_url.trim().trim_end_matches('/').to_string();
         if !base.starts_with("http://") {
             return Err(ClientError::new(
-                "invalid_url",
+                ErrorCode::InvalidUrl,
                 format!(
                     "'{base_url}' is not an http:// URL (this build has no TLS; use a loopback address or a tunnel)"
                 ),
@@ -105,7 +106,7 @@ impl Remote {
                 Some(t) => b.timeout(t),
                 None => b,
             };
-            b.build().map_err(|e| ClientError::new("unavailable", format!("HTTP client: {e}")))
+            b.build().map_err(|e| ClientError::new(ErrorCode::Unavailable, format!("HTTP client: {e}")))
         };
         let http = build(Some(options.timeout))?;
         // The event stream lives as long as the subscriber wants it.
@@ -126,7 +127,7 @@ impl Remote {
         let (status, bytes) = self.raw::<()>(Method::GET, "/readyz", None, true).await?;
         if status.is_success() || status == StatusCode::SERVICE_UNAVAILABLE {
             return serde_json::from_slice(&bytes)
-                .map_err(|e| ClientError::new("bad_response", format!("/readyz: unexpected answer: {e}")));
+                .map_err(|e| ClientError::new(ErrorCode::BadResponse, format!("/readyz: unexpected answer: {e}")));
         }
         Err(error_from(status, &bytes))
     }
@@ -179,7 +180,7 @@ impl Remote {
             Err(e) => {
                 let why = transport_error(&e);
                 permit.failure(&why);
-                Err(ClientError::new("unavailable", format!("{}: {why}", self.inner.base)))
+                Err(ClientError::new(ErrorCode::Unavailable, format!("{}: {why}", self.inner.base)))
             }
         }
     }
@@ -194,7 +195,7 @@ impl Remote {
         let (status, bytes) = self.raw(method, path, body, false).await?;
         if status.is_success() {
             return serde_json::from_slice(&bytes)
-                .map_err(|e| ClientError::new("bad_response", format!("{path}: unexpected answer: {e}")));
+                .map_err(|e| ClientError::new(ErrorCode::BadResponse, format!("{path}: unexpected answer: {e}")));
         }
         Err(error_from(status, &bytes))
     }
@@ -239,7 +240,7 @@ struct LayerParams<'a> {
 }
 
 fn query<T: Serialize>(q: &T) -> Result<String, ClientError> {
-    let s = serde_urlencoded::to_string(q).map_err(|e| ClientError::new("invalid_query", e.to_string()))?;
+    let s = serde_urlencoded::to_string(q).map_err(|e| ClientError::new(ErrorCode::InvalidQuery, e.to_string()))?;
     Ok(if s.is_empty() { s } else { format!("?{s}") })
 }
 

@@ -6,7 +6,8 @@
 
 use crate::algo::PlannedSlice;
 use crate::client::{
-    AlgoConfig, BreakerView, Client, ClientError, Embedded, EventStream, ModeRequest, ModeView, TcaGroup, TcaQuery,
+    AlgoConfig, BreakerView, Client, ClientError, Embedded, ErrorCode, EventStream, ModeRequest, ModeView, TcaGroup,
+    TcaQuery,
 };
 use crate::engine::view::{
     BookView, ClockView, Health, Identity, InstrumentView, OrderDetail, OrderQuery, OrderRow, Page, VenueView,
@@ -129,7 +130,7 @@ impl Client for DemoClient {
     async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
         if !(speed.is_finite() && (0.0..=100_000.0).contains(&speed)) {
             return Err(ClientError::new(
-                "invalid_speed",
+                ErrorCode::InvalidSpeed,
                 format!("{speed} is not a speed; allowed: 0 (pause) to 100000"),
             )
             .with_field("speed"));

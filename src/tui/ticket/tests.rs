@@ -2,6 +2,7 @@
 //! ticket becomes exactly the request the engine expects.
 
 use super::*;
+use crate::client::ErrorCode;
 use crate::model::AssetClass;
 
 fn inst(symbol: &str, open: bool) -> InstrumentView {
@@ -176,7 +177,7 @@ fn choices_cycle_and_engine_errors_land_next_to_their_field() {
     assert_eq!(t.params["on_pause"].value(), "cancel");
     t.focus = FieldId::Qty;
     assert!(!t.cycle_choice(1));
-    let mut e = ClientError::new("invalid_param", "parameter 'slices': 0 is out of range");
+    let mut e = ClientError::new(ErrorCode::InvalidParam, "parameter 'slices': 0 is out of range");
     e.field = Some("params.slices".into());
     t.set_remote_error(Some(&e));
     assert_eq!(t.remote_error, Some((FieldId::Param("slices"), e.message.clone())));
