@@ -14,6 +14,7 @@ mod bad_input;
 mod breaker;
 mod cli;
 mod desk_instances;
+mod desk_outage;
 mod desk_start;
 mod instances;
 mod ledger;

@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A private PostgreSQL server (stopping it must not disturb other tests).
-struct Pg {
+pub(crate) struct Pg {
     dir: tempfile::TempDir,
 }
 
@@ -29,7 +29,7 @@ fn run(cmd: &str, dir: &Path) -> String {
 
 impl Pg {
     /// Starts one, or `None` without PostgreSQL binaries (never installs them).
-    fn start() -> Option<(Pg, String)> {
+    pub(crate) fn start() -> Option<(Pg, String)> {
         let installed = std::fs::read_dir("/usr/lib/postgresql")
             .ok()?
             .flatten()
@@ -42,11 +42,11 @@ impl Pg {
         Some((Pg { dir }, url))
     }
 
-    fn stop(&self) {
+    pub(crate) fn stop(&self) {
         run("stop", self.dir.path());
     }
 
-    fn resume(&self) {
+    pub(crate) fn resume(&self) {
         run("resume", self.dir.path());
     }
 }
