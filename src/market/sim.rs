@@ -343,6 +343,11 @@ impl InstrumentMarket {
         self.shape.spread(&self.curve, t)
     }
 
+    /// The intraday variance multiplier at `t` (1 on average over the session).
+    pub fn variance_multiplier(&self, t: Timestamp) -> f64 {
+        self.shape.variance(&self.curve, t)
+    }
+
     /// Moves the mid for our own fill, passive or aggressive alike: the
     /// square-root law is measured on every execution of a metaorder. In a
     /// replay the transient part is scaled by the volume the recording

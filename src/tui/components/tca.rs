@@ -100,6 +100,36 @@ pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>, room: usize) -
             Span::styled(format!("{:+.1} / {:+.1} bps", a.impact_bps, a.timing_bps), t.text),
         ));
     }
+    // The estimate fixed at submission beside what the order realised (bps, + = cost).
+    if let Some(pt) = &s.pre_trade {
+        let e = &pt.estimate;
+        let ccy = app.instruments.iter().find(|i| i.symbol == ord.symbol).map_or("USD", |i| &i.currency);
+        v.push((
+            "pre-trade est".into(),
+            Span::styled(format!("{:+.1} bps {}", e.total_bps, super::money_short(e.total, ccy)), t.text),
+        ));
+        v.push((" timing risk".into(), Span::styled(format!("sd {:.1} bps", e.timing_risk_bps), t.text)));
+        let real = pt.realised.as_ref();
+        let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:+.1}"));
+        v.push((
+            " spread est/real".into(),
+            Span::styled(format!("{:+.1} / {}", e.spread_bps, f(real.map(|r| r.spread_bps))), t.text),
+        ));
+        v.push((
+            " impact est/real".into(),
+            Span::styled(format!("{:+.1} / {}", e.impact_bps, f(real.and_then(|r| r.impact_bps))), t.text),
+        ));
+        let diff = pt.difference.as_ref().map(|d| d.total_bps);
+        let style = match diff {
+            Some(d) if d > 0.0 => t.loss,
+            Some(_) => t.profit,
+            None => t.muted,
+        };
+        v.push((
+            " realised (diff)".into(),
+            Span::styled(format!("{} ({})", f(real.map(|r| r.total_bps)), f(diff)), style),
+        ));
+    }
     let m = s.markouts_bps.values();
     let mk: Vec<String> = m.iter().map(|x| x.map_or("-".into(), |b| format!("{b:+.1}"))).collect();
     v.push(("markouts 1s/5s".into(), Span::styled(format!("{} / {}", mk[0], mk[1]), t.text)));
