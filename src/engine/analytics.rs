@@ -25,17 +25,16 @@ impl Engine {
         let m = &self.markets[i];
         let start = req.start.unwrap_or(self.now).max(self.now).max(m.session.open);
         let end = req.end.unwrap_or(m.session.close);
-        Ok(self.estimate_schedule(i, req, start, end, &algo.plan(), algo.crosses(), k))
+        Ok(self.estimate_schedule(i, req, (start, end), &algo.plan(), algo.crosses(), k))
     }
 
-    /// The estimate of `req` on market `i` over `[start, end]` with the
+    /// The estimate of `req` on market `i` over its window `[start, end]` with the
     /// algorithm's `plan` (what `estimate` previews and `submit` records).
     pub(super) fn estimate_schedule(
         &self,
         i: usize,
         req: &OrderRequest,
-        start: Timestamp,
-        end: Timestamp,
+        (start, end): (Timestamp, Timestamp),
         plan: &[PlannedSlice],
         crosses: bool,
         k: &Coefficients,

@@ -237,7 +237,7 @@ impl Engine {
         // engine and an embedded one all report the same figures.
         let k = crate::impact::Coefficients::default();
         let pre_trade = self
-            .estimate_schedule(c.inst, &req, c.start, c.end, &algo.plan(), algo.crosses(), &k)
+            .estimate_schedule(c.inst, &req, (c.start, c.end), &algo.plan(), algo.crosses(), &k)
             .record(self.now, req.qty);
         let m = &self.markets[c.inst];
         let order = ParentOrder {
