@@ -13,7 +13,7 @@ use crate::compare::cost_split;
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest, Reject};
 use crate::impact::{Coefficients, Estimate};
 use crate::market::{MarketParams, Universe};
-use crate::model::{AlgoKind, Liquidity, Qty, Role, Side};
+use crate::model::{AlgoKind, Liquidity, Qty, Role, Side, Timestamp};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -41,6 +41,10 @@ pub struct Sweep {
     pub coefficients: Coefficients,
     /// Threads to run on.
     pub threads: usize,
+    /// Orders over the session's first this many minutes instead of all of
+    /// it, each size scaled by the share of the day's volume expected in
+    /// that window (so the participation is a full-day order's).
+    pub window_minutes: Option<u32>,
 }
 
 /// The estimate of one order as the fit needs it: its models at unit
@@ -57,6 +61,8 @@ pub struct EstimateParts {
     pub sqrt_unit_bps: f64,
     /// Half the expected spread, bps of the price.
     pub half_spread_bps: f64,
+    /// One standard deviation of the timing cost, bps.
+    pub timing_risk_bps: f64,
     /// Latency model, bps.
     pub latency_bps: f64,
     /// Order quantity over the volume expected in its window.
@@ -142,6 +148,7 @@ fn parts(e: &Estimate) -> EstimateParts {
         linear_unit_bps: if c.adv > 0.0 { c.sigma * (c.qty / c.adv).sqrt() * 1e4 } else { 0.0 },
         sqrt_unit_bps: unit(bps("sqrt"), k.gamma),
         half_spread_bps: if c.price > 0.0 { 0.5 * c.spread / c.price * 1e4 } else { 0.0 },
+        timing_risk_bps: e.timing_risk_bps,
         latency_bps: bps("latency"),
         participation: if c.window_volume > 0.0 { c.qty / c.window_volume } else { 0.0 },
         crosses: c.crosses,
@@ -160,8 +167,19 @@ pub fn run_one(
     cfg.symbols = Some(vec![s.symbol.clone()]);
     cfg.market = s.market.clone();
     let mut e = Engine::new(s.universe.clone(), cfg)?;
-    let req = order(&s.universe, &s.symbol, algo, params, size)
+    let mut req = order(&s.universe, &s.symbol, algo, params, size)
         .ok_or_else(|| Reject::new(crate::engine::RejectCode::UnknownSymbol, s.universe.unknown_symbol(&s.symbol)))?;
+    if let Some(minutes) = s.window_minutes {
+        let m = e.market(&s.symbol).ok_or_else(|| Reject::new(crate::engine::RejectCode::MarketClosed, "no market"))?;
+        let (open, close) = (m.session.open, m.session.close);
+        let end = Timestamp(open.0 + i64::from(minutes) * 60_000_000_000).min(close);
+        let share = m.curve.share_between(open, end);
+        let lot = m.inst.lot_size;
+        req.qty = Qty::from_f64(req.qty.to_f64() * share).map(|q| q.round_down_to(lot).max(lot)).ok_or_else(|| {
+            Reject::field(crate::engine::RejectCode::InvalidQty, "qty", "the window's share is not a quantity")
+        })?;
+        (req.start, req.end) = (Some(open), Some(end));
+    }
     let est = e.estimate(&req, &s.coefficients)?;
     let id = e
         .apply(&Actor::local(Role::Advisor), Command::Submit(req.clone()))?
@@ -349,6 +367,8 @@ pub struct Cell {
     pub spread_bps: f64,
     /// Standard deviation of the timing part across seeds, bps.
     pub timing_sd_bps: f64,
+    /// The estimate's timing risk (one standard deviation), mean over the seeds, bps.
+    pub timing_risk_bps: f64,
     /// Mean crossing share.
     pub taker_share: f64,
     /// Estimate minus realised, bps.
@@ -383,6 +403,7 @@ pub fn cells(runs: &[Run], k: &Coefficients) -> Vec<Cell> {
             let (impact, _) = mean_sd(&col(&|r| r.realised.impact_bps));
             let (spread, _) = mean_sd(&col(&|r| r.realised.spread_bps));
             let (_, timing_sd) = mean_sd(&col(&|r| r.realised.timing_bps));
+            let (timing_risk, _) = mean_sd(&col(&|r| r.estimate.timing_risk_bps));
             let (taker, _) = mean_sd(&col(&|r| r.realised.taker_share));
             let err = est - real;
             Cell {
@@ -395,6 +416,7 @@ pub fn cells(runs: &[Run], k: &Coefficients) -> Vec<Cell> {
                 impact_bps: impact,
                 spread_bps: spread,
                 timing_sd_bps: timing_sd,
+                timing_risk_bps: timing_risk,
                 taker_share: taker,
                 error_bps: err,
                 error_pct: if real != 0.0 { err / real.abs() * 100.0 } else { 0.0 },
@@ -441,6 +463,7 @@ mod tests {
                 linear_unit_bps: 0.0,
                 sqrt_unit_bps: 0.0,
                 half_spread_bps: 0.0,
+                timing_risk_bps: 0.0,
                 latency_bps: 0.0,
                 participation: 0.0,
                 crosses: false,

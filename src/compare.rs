@@ -22,7 +22,7 @@
 
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest, Reject};
 use crate::market::Universe;
-use crate::model::{AlgoKind, Liquidity, Money, ParentId, ParentStatus, Price, Qty, Role, Timestamp};
+use crate::model::{AlgoKind, Money, ParentId, ParentStatus, Price, Qty, Role, Timestamp};
 use crate::tca::{self, VenueShare};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -178,29 +178,16 @@ pub struct CostSplit {
 pub fn cost_split(e: &Engine, id: ParentId) -> Option<CostSplit> {
     let p = e.parent(id)?;
     let m = e.market(&p.symbol)?;
-    let auction = e.auction_outcome(&p.symbol).map(|o| o.px_without_us.to_f64());
-    let side = p.side.sign() as f64;
-    let a = p.arrival_px?.to_f64();
-    let (mut spread, mut impact, mut timing) = (0.0, 0.0, 0.0);
-    for f in e.fills(id) {
-        let (px, q) = (f.px.to_f64(), f.qty.to_f64());
-        let (with_us, without) = match (f.liquidity, auction) {
-            (Liquidity::Auction, Some(b)) => (px, b),
-            _ => {
-                let with_us = m.mids.at(f.ts).unwrap_or(px);
-                (with_us, m.mids_without_us.at(f.ts).unwrap_or(with_us))
-            }
-        };
-        spread += side * (px - with_us) * q;
-        impact += side * (with_us - without) * q;
-        timing += side * (without - a) * q;
-    }
-    let d = a * p.filled.to_f64();
-    (d > 0.0).then(|| CostSplit {
-        spread_bps: spread / d * 1e4,
-        impact_bps: impact / d * 1e4,
-        timing_bps: timing / d * 1e4,
-    })
+    let r = tca::pretrade::realised(&tca::pretrade::RealisedInput {
+        side: p.side,
+        arrival: p.arrival_px?,
+        fills: e.fills(id),
+        mids: &m.mids,
+        without_us: Some(&m.mids_without_us),
+        auction_without_us: e.auction_outcome(&p.symbol).map(|o| o.px_without_us.to_f64()),
+        quote_per: 1,
+    })?;
+    Some(CostSplit { spread_bps: r.spread_bps, impact_bps: r.impact_bps.unwrap_or(0.0), timing_bps: r.timing_bps })
 }
 
 fn row(e: &Engine, id: crate::model::ParentId) -> CompareRow {

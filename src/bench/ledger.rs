@@ -66,7 +66,7 @@ fn fill_stream(fills: u64, batch: usize) -> Vec<Vec<EngineEvent>> {
     };
     let mut out = Vec::new();
     let mut cur = vec![
-        ev(t0, EventKind::Accepted { order: Box::new(order) }),
+        ev(t0, EventKind::Accepted { order: Box::new(order), estimate: None }),
         ev(t0, EventKind::Started { parent: id, arrival_px: Price::parse("185.20").ok() }),
     ];
     let (mut filled, mut notional) = (Qty::ZERO, Money::ZERO);

@@ -60,7 +60,7 @@ impl Sink {
 
     fn track(&mut self, kind: &EventKind) {
         match kind {
-            EventKind::Accepted { order } => {
+            EventKind::Accepted { order, .. } => {
                 self.shown.insert(order.id, (order.status, order.filled, order.qty));
             }
             EventKind::Started { parent, .. } => self.status(*parent, ParentStatus::Working),

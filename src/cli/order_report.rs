@@ -49,10 +49,7 @@ pub fn order_report(engine: &Engine, id: ParentId) -> Option<OrderReport> {
         start: p.start,
         end: p.end,
         summary: tca::summary(p, fills, &m.tape, engine.now()),
-        tca: tca::TcaReport {
-            vwap_tracking: tca::tracking::for_parent(p, fills, m),
-            ..tca::for_parent(p, fills, &m.tape, &m.mids, m.inst.quote_per, engine.now())
-        },
+        tca: engine.tca_report(id)?,
     })
 }
 
@@ -96,6 +93,11 @@ pub fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
     );
     println!("  participation    {:.1}% of volume in the window", r.summary.participation * 100.0);
     print_shortfall(&r.tca);
+    if let Some(pt) = &r.tca.pre_trade {
+        for line in pre_trade_lines(pt, tz) {
+            println!("{line}");
+        }
+    }
     println!("  fees             {} (negative = net rebate)", r.fees);
     println!("  children         {} ({} fills)", r.children, r.fills);
     let venues: Vec<String> = r.summary.venues.iter().map(|v| format!("{} {:.1}%", v.venue, v.share * 100.0)).collect();
@@ -119,6 +121,62 @@ fn print_tracking(t: &[tca::BucketTracking], tz: chrono_tz::Tz) {
             b.executed * 100.0
         );
     }
+}
+
+/// The pre-trade estimate made at submission beside the realised cost, one
+/// line per component (bps; positive = cost), then the totals in currency.
+pub fn pre_trade_lines(p: &tca::EstimateVsRealised, tz: chrono_tz::Tz) -> Vec<String> {
+    let e = &p.estimate;
+    let input = |k: &str| e.inputs.get(k).copied().unwrap_or(f64::NAN);
+    let b = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:+.2}"));
+    let at = e.at.in_tz(tz).format("%H:%M:%S");
+    let mut out = vec![
+        format!(
+            "  pre-trade        estimated at {at} {} for {} ({}, Y {:.2}, half-life {:.0} s, sigma {:.2}%, {:.1}% of the window's volume, {:.0}% crossing)",
+            tz.name(),
+            group(e.qty),
+            e.model,
+            input("impact_y"),
+            input("impact_half_life_s"),
+            input("sigma") * 100.0,
+            input("participation") * 100.0,
+            input("aggressive_fraction") * 100.0,
+        ),
+        format!("  {:<16} {:>10} {:>10} {:>10}  (bps; realised minus estimate)", "", "estimate", "realised", "diff"),
+    ];
+    let r = p.realised.as_ref();
+    let d = p.difference.as_ref();
+    let row = |name: &str, est: Option<f64>, real: Option<f64>, diff: Option<f64>| {
+        format!("  {name:<16} {:>10} {:>10} {:>10}", b(est), b(real), b(diff))
+    };
+    out.push(row("spread", Some(e.spread_bps), r.map(|r| r.spread_bps), d.map(|d| d.spread_bps)));
+    out.push(row("impact", Some(e.impact_bps), r.and_then(|r| r.impact_bps), d.and_then(|d| d.impact_bps)));
+    out.push(row(
+        "spread + impact",
+        Some(e.total_bps),
+        r.and_then(|r| r.impact_bps.map(|i| i + r.spread_bps)),
+        d.and_then(|d| d.cost_bps),
+    ));
+    let separated = r.is_some_and(|r| r.split == tca::ImpactSplit::WithoutUs);
+    out.push(format!(
+        "  {:<16} {:>10} {:>10} {:>10}",
+        if separated { "timing" } else { "impact + timing" },
+        format!("sd {:.2}", e.timing_risk_bps),
+        b(r.map(|r| r.timing_bps)),
+        d.and_then(|d| d.timing_sd).map_or("-".to_string(), |z| format!("{z:+.2} sd")),
+    ));
+    out.push(row("total", Some(e.total_bps), r.map(|r| r.total_bps), d.map(|d| d.total_bps)));
+    out.push(format!(
+        "  {:<16} estimate {:.2} on {} (timing sd {:.2}); realised {} on {} filled; difference {}",
+        "in currency",
+        e.total,
+        group(e.qty),
+        e.timing_risk,
+        r.map_or("-".to_string(), |r| format!("{:.2}", r.total)),
+        r.map_or("0".to_string(), |r| group(r.filled)),
+        d.map_or("-".to_string(), |d| format!("{:+.2}", d.total)),
+    ));
+    out
 }
 
 fn markout_line(m: &Markouts) -> String {

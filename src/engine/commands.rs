@@ -232,6 +232,13 @@ impl Engine {
         // replays identically whatever number its ledger gave it.
         let mut rng = stream(self.seed, Stream::Algo, id.n);
         let algo = algo::build(req.algo, &self.spec(&req, &c), &req.params, &mut rng).map_err(param_reject)?;
+        // The estimate is fixed now, with the default coefficients (what the
+        // ticket showed), and recorded with the order: a restart, a served
+        // engine and an embedded one all report the same figures.
+        let k = crate::impact::Coefficients::default();
+        let pre_trade = self
+            .estimate_schedule(c.inst, &req, (c.start, c.end), &algo.plan(), algo.crosses(), &k)
+            .record(self.now, req.qty);
         let m = &self.markets[c.inst];
         let order = ParentOrder {
             id,
@@ -270,6 +277,7 @@ impl Engine {
             closing: None,
             decisions: VecDeque::new(),
             fills: Vec::new(),
+            pre_trade: Some(Box::new(pre_trade.clone())),
         });
         if wants_trades {
             self.trade_subs[c.inst].push(p);
@@ -279,7 +287,7 @@ impl Engine {
         }
         self.parent_opened(p);
         self.risk_use(&proposal);
-        self.emit(EventKind::Accepted { order: Box::new(order) });
+        self.emit(EventKind::Accepted { order: Box::new(order), estimate: Some(Box::new(pre_trade)) });
         if !acknowledged.is_empty() {
             self.emit(EventKind::RiskWarning { parent: id, actor: actor.clone(), findings: acknowledged });
         }

@@ -26,6 +26,10 @@ pub enum EventKind {
     Accepted {
         /// The order as accepted.
         order: Box<ParentOrder>,
+        /// The pre-trade estimate it was accepted with (absent from ledgers
+        /// written before estimates were recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        estimate: Option<Box<crate::tca::PreTrade>>,
     },
     /// A command was refused.
     Rejected {
@@ -266,7 +270,7 @@ impl EventKind {
     /// The parent order an event concerns, if any.
     pub fn parent(&self) -> Option<ParentId> {
         match self {
-            EventKind::Accepted { order } => Some(order.id),
+            EventKind::Accepted { order, .. } => Some(order.id),
             EventKind::Rejected { parent, .. } => *parent,
             EventKind::Started { parent, .. }
             | EventKind::Routed { parent, .. }

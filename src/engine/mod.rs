@@ -132,6 +132,8 @@ struct ParentSlot {
     closing: Option<ParentStatus>,
     decisions: VecDeque<RouteDecision>,
     fills: Vec<Fill>,
+    /// The pre-trade estimate recorded at submission.
+    pre_trade: Option<Box<crate::tca::PreTrade>>,
 }
 
 #[derive(Debug)]
@@ -415,6 +417,10 @@ impl Engine {
         self.parent_index(id)
             .map(|i| self.parents[i].children.iter().map(|&c| &self.children[c].order).collect())
             .unwrap_or_default()
+    }
+    /// The pre-trade estimate a parent was submitted with.
+    pub fn pre_trade_estimate(&self, id: ParentId) -> Option<&crate::tca::PreTrade> {
+        self.parent_index(id).and_then(|i| self.parents[i].pre_trade.as_deref())
     }
     /// A parent's fills, in time order.
     pub fn fills(&self, id: ParentId) -> &[Fill] {

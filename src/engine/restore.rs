@@ -33,6 +33,8 @@ pub struct RestoredParent {
     pub started: bool,
     /// Whether a cancel was requested and not yet finished.
     pub cancel_requested: bool,
+    /// The pre-trade estimate recorded at its submission (its `accepted` event).
+    pub pre_trade: Option<crate::tca::PreTrade>,
 }
 
 /// Where the engine's counters stood at the last commit.
@@ -123,7 +125,7 @@ impl Engine {
     }
 
     fn restore_one(&mut self, r: RestoredParent, report: &mut RestoreReport) {
-        let RestoredParent { mut order, children, fills, started, cancel_requested } = r;
+        let RestoredParent { mut order, children, fills, started, cancel_requested, pre_trade } = r;
         let id = order.id;
         let inst = self.universe.instrument_index(&order.symbol).and_then(|u| self.active[u]).unwrap_or(0);
         let open = !order.status.is_terminal();
@@ -199,6 +201,7 @@ impl Engine {
             closing: None,
             decisions: VecDeque::new(),
             fills,
+            pre_trade: pre_trade.map(Box::new),
         });
         if !open {
             return;
@@ -253,6 +256,7 @@ mod tests {
                 fills: e.fills(o.id).to_vec(),
                 started: o.arrival_px.is_some(),
                 cancel_requested: false,
+                pre_trade: e.pre_trade_estimate(o.id).cloned(),
             })
             .collect()
     }

@@ -288,7 +288,7 @@ pub fn event_visible(actor: &Actor, own: &std::collections::BTreeSet<ParentId>, 
         return true;
     }
     match kind {
-        EventKind::Accepted { order } => owns(actor, &order.owner),
+        EventKind::Accepted { order, .. } => owns(actor, &order.owner),
         EventKind::Rejected { actor: a, .. } => a == actor,
         EventKind::Auction { .. } => true,
         EventKind::ControlsRestored { .. } => false,

@@ -14,6 +14,9 @@ pub mod models;
 pub use adverse::{VenueMarkout, expected_markout, venue_markouts};
 pub use models::ModelCost;
 
+use crate::model::{Qty, Timestamp};
+use crate::tca::PreTrade;
+
 use serde::{Deserialize, Serialize};
 
 /// Which impact model enters the estimate's total.
@@ -175,6 +178,13 @@ pub struct OrderContext {
     pub impact_y: f64,
     /// Half-life of the transient impact, seconds.
     pub impact_half_life_s: f64,
+    /// The day's variance the position still to trade is exposed to along the
+    /// schedule, as a fraction of a day's: the integral of `(remaining /
+    /// qty)^2` over the intraday variance (so `sigma sqrt(timing_variance)` is
+    /// the timing cost's standard deviation as a fraction of price; a
+    /// day-long even schedule with flat volatility gives 1/3).
+    #[serde(default)]
+    pub timing_variance: f64,
 }
 
 /// Per-model costs and the total for one order.
@@ -188,6 +198,13 @@ pub struct Estimate {
     pub total_cost: f64,
     /// The models added up in the total.
     pub total_of: Vec<String>,
+    /// One standard deviation of the timing cost (the market's own moves while
+    /// the schedule trades; no expected value, not in the total), bps.
+    #[serde(default)]
+    pub timing_risk_bps: f64,
+    /// The same in currency.
+    #[serde(default)]
+    pub timing_risk: f64,
     /// The inputs.
     pub context: OrderContext,
     /// The coefficients.
@@ -214,7 +231,77 @@ pub fn estimate(c: &OrderContext, k: &Coefficients) -> Estimate {
     let total_of: Vec<String> = [impact, "spread", "latency", "adverse_selection"].map(String::from).to_vec();
     let in_total = models.iter().filter(|m| total_of.contains(&m.model));
     let (total_bps, total_cost) = in_total.fold((0.0, 0.0), |(b, c), m| (b + m.bps, c + m.cost));
-    Estimate { models, total_bps, total_cost, total_of, context: c.clone(), coefficients: *k }
+    let timing = c.sigma * c.timing_variance.max(0.0).sqrt();
+    Estimate {
+        models,
+        total_bps,
+        total_cost,
+        total_of,
+        timing_risk_bps: timing * 1e4,
+        timing_risk: timing * c.price * c.qty,
+        context: c.clone(),
+        coefficients: *k,
+    }
+}
+
+impl Estimate {
+    /// The estimate as an order records it at submission: spread (crossing,
+    /// latency and adverse selection: what fills pay against the mid), the
+    /// impact model in the total, the timing risk, with the inputs.
+    pub fn record(&self, at: Timestamp, qty: Qty) -> PreTrade {
+        let part = |names: &[&str]| {
+            self.models
+                .iter()
+                .filter(|m| names.contains(&m.model.as_str()) && self.total_of.contains(&m.model))
+                .fold((0.0, 0.0), |(b, c), m| (b + m.bps, c + m.cost))
+        };
+        let (spread_bps, spread) = part(&["spread", "latency", "adverse_selection"]);
+        let model = self.coefficients.impact_model.name();
+        let (impact_bps, impact) = part(&[model]);
+        let c = &self.context;
+        let k = &self.coefficients;
+        let participation = if c.window_volume > 0.0 { c.qty / c.window_volume } else { 0.0 };
+        let inputs = [
+            ("price", c.price),
+            ("qty", c.qty),
+            ("sigma", c.sigma),
+            ("adv", c.adv),
+            ("window_volume", c.window_volume),
+            ("participation", participation),
+            ("slices", c.slices.len() as f64),
+            ("spread", c.spread),
+            ("aggressive_fraction", c.aggressive_fraction),
+            ("crosses", if c.crosses { 1.0 } else { 0.0 }),
+            ("latency_ms", c.latency_ms),
+            ("markout_bps", c.markout_bps),
+            ("markout_samples", c.markout_samples as f64),
+            ("impact_y", c.impact_y),
+            ("impact_half_life_s", c.impact_half_life_s),
+            ("timing_variance", c.timing_variance),
+            ("impact_scale", k.impact_scale),
+            ("alpha", k.alpha),
+            ("gamma", k.gamma),
+            ("taker_spread_mult", k.taker_spread_mult),
+            ("aggressive_base", k.aggressive_base),
+            ("aggressive_slope", k.aggressive_slope),
+            ("adverse_prior_bps", k.adverse_prior_bps),
+        ];
+        PreTrade {
+            at,
+            qty,
+            price: c.price,
+            spread_bps,
+            spread,
+            impact_bps,
+            impact,
+            timing_risk_bps: self.timing_risk_bps,
+            timing_risk: self.timing_risk,
+            total_bps: self.total_bps,
+            total: self.total_cost,
+            model: model.to_string(),
+            inputs: inputs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -239,6 +326,7 @@ mod tests {
             propagator_cost: 1_500.0,
             impact_y: 0.6,
             impact_half_life_s: 600.0,
+            timing_variance: 1.0 / 3.0,
         }
     }
 
@@ -266,6 +354,25 @@ mod tests {
         assert!((estimate(&ctx(), &k).total_bps - 11.68).abs() < 1e-9);
         k.set("impact_model", "sqrt").unwrap();
         assert!((estimate(&ctx(), &k).total_bps - 21.68).abs() < 1e-9);
+    }
+
+    /// The record splits the total: spread 0.4 + latency 0.08 + adverse 1.2
+    /// = 1.68 bps (168.00) and the propagator's 15 bps (1,500.00); timing
+    /// risk 0.02 x sqrt(1/3) = 115.47 bps of the 1,000,000 notional.
+    #[test]
+    fn the_record_splits_the_total_into_spread_and_impact() {
+        let r = estimate(&ctx(), &coeffs()).record(Timestamp(7), Qty::from_int(10_000));
+        assert!((r.spread_bps - 1.68).abs() < 1e-9 && (r.spread - 168.0).abs() < 1e-6, "{r:?}");
+        assert!((r.impact_bps - 15.0).abs() < 1e-9 && (r.impact - 1_500.0).abs() < 1e-6, "{r:?}");
+        assert!((r.spread_bps + r.impact_bps - r.total_bps).abs() < 1e-9);
+        assert!((r.timing_risk_bps - 115.470_053_8).abs() < 1e-6, "{}", r.timing_risk_bps);
+        assert!((r.timing_risk - 11_547.005_38).abs() < 1e-4, "{}", r.timing_risk);
+        assert_eq!((r.model.as_str(), r.at, r.inputs["impact_y"]), ("propagator", Timestamp(7), 0.6));
+        let mut k = coeffs();
+        k.set("impact_model", "sqrt").unwrap();
+        let r = estimate(&ctx(), &k).record(Timestamp(7), Qty::from_int(10_000));
+        assert_eq!(r.model, "sqrt");
+        assert!((r.impact_bps - 20.0).abs() < 1e-9);
     }
 
     #[test]

@@ -343,6 +343,16 @@ impl InstrumentMarket {
         self.shape.spread(&self.curve, t)
     }
 
+    /// The intraday variance multiplier of the mid at `t` (1 on average over
+    /// the session): the random walk's part follows the intraday shape
+    /// (trading time and the equity open spike), others' flow the volume
+    /// curve (its moves come with its trades).
+    pub fn variance_multiplier(&self, t: Timestamp) -> f64 {
+        let f = self.params.flow_share.clamp(0.0, 1.0);
+        let len = (self.curve.close.0 - self.curve.open.0).max(1) as f64;
+        (1.0 - f) * self.shape.variance(&self.curve, t) + f * self.curve.density_at(t) * len
+    }
+
     /// Moves the mid for our own fill, passive or aggressive alike: the
     /// square-root law is measured on every execution of a metaorder. In a
     /// replay the transient part is scaled by the volume the recording

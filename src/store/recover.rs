@@ -145,11 +145,25 @@ fn load(ledger: &Ledger, id: i64) -> Result<Stored, StoreError> {
             let f = rows::fill_from_row(f)?;
             fills.entry(f.child.parent).or_default().push(f);
         }
+        // Each order's pre-trade estimate was recorded with its acceptance.
+        let sql = "SELECT payload FROM events WHERE engine_id = ? AND kind = 'accepted' ORDER BY seq";
+        let accepted = b.q(sql).bind(id).fetch_all(ledger.pool()).await.map_err(read)?;
+        // Keyed by the order's number in its engine (the id's engine part is this engine).
+        let mut estimates: BTreeMap<u64, crate::tca::PreTrade> = BTreeMap::new();
+        for r in &accepted {
+            let payload: String = col(r, "payload")?;
+            let ev: EngineEvent = serde_json::from_str(&payload)
+                .map_err(|e| StoreError::Data(format!("engine E{id}: an accepted event does not read back: {e}")))?;
+            if let crate::engine::EventKind::Accepted { order, estimate: Some(est) } = ev.kind {
+                estimates.insert(order.id.n, *est);
+            }
+        }
         let parents = parents
             .into_iter()
             .map(|p| {
                 let pid = p.order.id;
                 RestoredParent {
+                    pre_trade: estimates.remove(&pid.n),
                     started: p.started_at.is_some(),
                     cancel_requested: p.cancel_requested,
                     children: children.remove(&pid).unwrap_or_default(),

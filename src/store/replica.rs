@@ -105,7 +105,7 @@ impl Replica {
         let seq = ev.seq;
         let ts = ev.ts;
         match &ev.kind {
-            EventKind::Accepted { order } => {
+            EventKind::Accepted { order, .. } => {
                 let key = pk(engine, order.id);
                 let row =
                     ParentRow { order: (**order).clone(), started_at: None, cancel_requested: false, last_seq: seq };

@@ -395,7 +395,7 @@ impl Writer {
         let mut wanted: BTreeSet<(i64, ParentId)> = BTreeSet::new();
         for b in batches {
             for ev in &b.events {
-                if let EventKind::Accepted { order } = &ev.kind {
+                if let EventKind::Accepted { order, .. } = &ev.kind {
                     accepted.insert((b.engine.id, order.id));
                 } else if let Some(p) = changes(&ev.kind)
                     && !accepted.contains(&(b.engine.id, p))
@@ -510,7 +510,7 @@ async fn fenced(conn: &mut AnyConnection, backend: Backend, id: i64) -> StoreErr
 /// The order an event creates or changes.
 fn changed(kind: &EventKind) -> Option<ParentId> {
     match kind {
-        EventKind::Accepted { order } => Some(order.id),
+        EventKind::Accepted { order, .. } => Some(order.id),
         other => changes(other),
     }
 }

@@ -82,6 +82,9 @@ pub struct TcaReport {
     /// A VWAP order's tracking per bucket of its window (planned, forecast, market and executed shares).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vwap_tracking: Option<Vec<super::BucketTracking>>,
+    /// The pre-trade estimate the order was submitted with, beside what it realised (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_trade: Option<super::EstimateVsRealised>,
 }
 
 /// What the market said about one order, however it was found: from a tape
@@ -208,6 +211,7 @@ pub fn assemble(m: &Measured<'_>) -> TcaReport {
         venues: attribution::venues(m.side, m.fills, arrival, paper, m.quote_per, m.after),
         algo,
         vwap_tracking: None,
+        pre_trade: None,
     }
 }
 

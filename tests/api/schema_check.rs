@@ -196,4 +196,8 @@ async fn real_responses_and_events_match_the_openapi_document() {
     assert!(book["last_trade"].is_array(), "{book}");
     let (_, tca) = d.send(Some("sup"), "GET", &format!("/v1/orders/{done}/tca"), None).await;
     assert!(tca["vwap_tracking"].as_array().is_some_and(|t| !t.is_empty()), "{tca}");
+    // The pre-trade estimate and its comparison are in the validated response.
+    assert!(tca["pre_trade"]["estimate"]["total_bps"].is_number(), "{tca}");
+    assert!(tca["pre_trade"]["realised"]["impact_bps"].is_number(), "{tca}");
+    assert!(tca["pre_trade"]["difference"]["total_bps"].is_number(), "{tca}");
 }

@@ -408,6 +408,15 @@ pub async fn tca_per_order_and_aggregated<T: Transport>(t: &T) {
     assert!(filled.is_positive() && tca.arrival_px.is_some() && tca.interval_vwap.is_some());
     assert_eq!(tca.venues.iter().map(|v| v.exec.qty).sum::<Qty>(), filled);
     assert_eq!((tca.filled_qty, tca.side), (filled, Side::Buy));
+    // The estimate fixed at submission beside the realised cost, on both transports.
+    let pt = tca.pre_trade.as_ref().expect("the pre-trade estimate recorded at submission");
+    assert_eq!(pt.estimate.qty, Qty::from_int(3_000));
+    assert!((pt.estimate.spread_bps + pt.estimate.impact_bps - pt.estimate.total_bps).abs() < 1e-9);
+    assert!(pt.estimate.impact_bps > 0.0 && pt.estimate.timing_risk_bps > 0.0, "{:?}", pt.estimate);
+    let real = pt.realised.as_ref().expect("it filled");
+    assert_eq!(real.filled, filled);
+    let diff = pt.difference.as_ref().unwrap();
+    assert!((diff.total_bps - (real.total_bps - pt.estimate.total_bps)).abs() < 1e-9);
     assert_eq!(code(bob.tca(ids[0]).await), "not_found");
     let total: Qty =
         [alice.order(ids[0]).await, bob.order(ids[1]).await].into_iter().map(|d| d.unwrap().row.order.filled).sum();

@@ -18,6 +18,7 @@ mod algo_vwap;
 mod determinism;
 mod embedded;
 mod engine_core;
+mod estimate_bias;
 mod market_laws;
 mod overflow;
 mod replay;

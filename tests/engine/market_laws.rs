@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-const LAW: &str = r#"
+pub(crate) const LAW: &str = r#"
 [[instrument]]
 symbol = "LAW"
 name = "AAPL's figures on one venue"
@@ -41,11 +41,11 @@ auction_share = 0.07
 venues = ["NASDAQ"]
 "#;
 
-fn date() -> NaiveDate {
+pub(crate) fn date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
 }
 
-fn law_universe() -> Arc<Universe> {
+pub(crate) fn law_universe() -> Arc<Universe> {
     Arc::new(Universe::with_overrides_str(LAW, "market_laws").unwrap())
 }
 
@@ -60,6 +60,7 @@ fn sweep(symbol: &str, universe: Arc<Universe>, algos: &[AlgoKind], sizes: &[f64
         seeds: (1..=seeds).collect(),
         coefficients: Coefficients::default(),
         threads: 2,
+        window_minutes: None,
     };
     calibrate::sweep(&s).unwrap_or_else(|(a, r)| panic!("{a}: {r:?}"))
 }

@@ -282,6 +282,7 @@ fn queries_filter_page_and_aggregate(db: &Db) {
 
 fn a_crashed_engine_comes_back_interrupted_and_finishes_exactly(db: &Db) {
     let desk = common::advisor();
+    let estimate;
     let (eid, acked, filled_before) = {
         let ledger = Ledger::open(&db.target).unwrap();
         let mut run = Run::start(&ledger, 8, &["AAPL"], &desk);
@@ -296,9 +297,11 @@ fn a_crashed_engine_comes_back_interrupted_and_finishes_exactly(db: &Db) {
             })
             .collect();
         let filled = run.engine.parent(ParentId::local(1)).unwrap().filled;
+        estimate = run.engine.pre_trade_estimate(ParentId::local(1)).cloned();
         // The process dies here: no clean stop, children still at the venues.
         (run.id(), acked, filled)
     };
+    let estimate = estimate.expect("the estimate recorded at submission");
     assert!(!acked.is_empty() && filled_before < Qty::from_int(60_000));
 
     let ledger = Ledger::open(&db.target).unwrap();
@@ -308,6 +311,11 @@ fn a_crashed_engine_comes_back_interrupted_and_finishes_exactly(db: &Db) {
     // The recovered engine is numbered: its orders name it.
     let p1 = ParentId::new(u32::try_from(eid).unwrap(), 1);
     assert_eq!(r.report.interrupted, vec![p1]);
+    // The pre-trade estimate comes back as recorded at submission, not re-estimated on the restarted market.
+    assert_eq!(r.engine.pre_trade_estimate(p1), Some(&estimate));
+    let pt = r.engine.tca_report(p1).unwrap().pre_trade.unwrap();
+    assert_eq!(pt.estimate, estimate);
+    assert_eq!(pt.realised.unwrap().filled, filled_before);
     let o = ledger.order(eid, ParentId::local(1)).unwrap().unwrap();
     assert_eq!(o.order.order.status, ParentStatus::Interrupted);
     assert_eq!(o.order.order.filled, filled_before, "nothing acknowledged is lost");

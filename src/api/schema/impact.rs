@@ -59,6 +59,8 @@ struct OrderContextDoc {
     impact_y: f64,
     /// Half-life of the transient impact, seconds.
     impact_half_life_s: f64,
+    /// Share of a day's variance the position still to trade is exposed to along the schedule.
+    timing_variance: f64,
 }
 
 #[allow(dead_code)]
@@ -99,6 +101,10 @@ struct EstimateDoc {
     total_cost: f64,
     /// The models added up in the total.
     total_of: Vec<String>,
+    /// One standard deviation of the timing cost (not in the total), bps.
+    timing_risk_bps: f64,
+    /// The same in currency.
+    timing_risk: f64,
     /// The inputs.
     context: OrderContext,
     /// The coefficients.

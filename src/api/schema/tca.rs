@@ -2,8 +2,12 @@
 
 use super::mirrored;
 use crate::model::{AlgoKind, Money, Price, Qty, Side};
-use crate::tca::{AlgoAttribution, BucketTracking, Markouts, Shortfall, TcaReport, VenueAttribution, VenueShare};
+use crate::tca::{
+    AlgoAttribution, BucketTracking, CostDifference, EstimateVsRealised, ImpactSplit, Markouts, PreTrade, RealisedCost,
+    Shortfall, TcaReport, VenueAttribution, VenueShare,
+};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 // Only the schemas of these are used; Serialize makes their serde attributes legal.
 #[allow(dead_code)]
@@ -162,6 +166,113 @@ struct TcaReportDoc {
     /// A VWAP order's tracking per bucket of its window (absent for other algorithms).
     #[serde(skip_serializing_if = "Option::is_none")]
     vwap_tracking: Option<Vec<BucketTracking>>,
+    /// The pre-trade estimate made at submission beside the realised cost (absent without an estimate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pre_trade: Option<EstimateVsRealised>,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PreTrade)]
+/// The pre-trade estimate an order was submitted with (positive = cost).
+struct PreTradeDoc {
+    /// When it was estimated: the order's submission.
+    at: crate::model::Timestamp,
+    /// The quantity estimated (an amend keeps the estimate made at submission).
+    qty: Qty,
+    /// Reference price: the mid at submission.
+    price: f64,
+    /// Paid against the mid at each fill (crossing, latency, adverse selection), bps of the reference notional.
+    spread_bps: f64,
+    /// The same in currency.
+    spread: f64,
+    /// Market impact of the schedule, bps.
+    impact_bps: f64,
+    /// The same in currency.
+    impact: f64,
+    /// One standard deviation of the timing cost along the schedule, bps.
+    timing_risk_bps: f64,
+    /// The same in currency.
+    timing_risk: f64,
+    /// Expected cost: spread + impact, bps.
+    total_bps: f64,
+    /// The same in currency.
+    total: f64,
+    /// The impact model in the total (`propagator`, `sqrt` or `linear`).
+    model: String,
+    /// What the models were given and the coefficients, by name.
+    inputs: BTreeMap<String, f64>,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ImpactSplit)]
+#[serde(rename_all = "snake_case")]
+/// How impact was separated from timing: against the simulated market without our orders, or not at all.
+enum ImpactSplitDoc {
+    /// Against the simulated market's mid without our orders.
+    WithoutUs,
+    /// Not separated: timing holds both.
+    None,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RealisedCost)]
+/// What an order realised, bps of arrival per filled unit and currency on the filled quantity (positive = cost).
+struct RealisedCostDoc {
+    /// How impact was separated from timing.
+    split: ImpactSplit,
+    /// Quantity the figures are over.
+    filled: Qty,
+    /// Fills against the mid at each fill, bps.
+    spread_bps: f64,
+    /// The same in currency.
+    spread: f64,
+    /// The mid with us against the mid without us, bps (null when not separated).
+    impact_bps: Option<f64>,
+    /// The same in currency.
+    impact: Option<f64>,
+    /// The mid without us against arrival, bps (impact included when not separated).
+    timing_bps: f64,
+    /// The same in currency.
+    timing: f64,
+    /// The fills against arrival, bps.
+    total_bps: f64,
+    /// The same in currency.
+    total: f64,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CostDifference)]
+/// Realised minus estimated (positive = it cost more than estimated).
+struct CostDifferenceDoc {
+    /// Spread, bps.
+    spread_bps: f64,
+    /// Impact, bps (null when impact was not separated from timing).
+    impact_bps: Option<f64>,
+    /// Spread + impact against the estimate's total, bps.
+    cost_bps: Option<f64>,
+    /// Everything (timing included) against the estimate's total, bps.
+    total_bps: f64,
+    /// The same in currency, on the filled quantity.
+    total: f64,
+    /// Realised timing over the estimated timing risk.
+    timing_sd: Option<f64>,
+}
+
+#[allow(dead_code)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EstimateVsRealised)]
+/// An order's pre-trade estimate beside its realised cost.
+struct EstimateVsRealisedDoc {
+    /// The estimate made at submission.
+    estimate: PreTrade,
+    /// What the order realised so far (null before its first fill).
+    realised: Option<RealisedCost>,
+    /// Realised minus estimated (null before the first fill).
+    difference: Option<CostDifference>,
 }
 
 #[allow(dead_code)]
@@ -190,3 +301,8 @@ mirrored!(VenueAttribution, VenueAttributionDoc);
 mirrored!(AlgoAttribution, AlgoAttributionDoc);
 mirrored!(TcaReport, TcaReportDoc);
 mirrored!(BucketTracking, BucketTrackingDoc);
+mirrored!(PreTrade, PreTradeDoc);
+mirrored!(ImpactSplit, ImpactSplitDoc);
+mirrored!(RealisedCost, RealisedCostDoc);
+mirrored!(CostDifference, CostDifferenceDoc);
+mirrored!(EstimateVsRealised, EstimateVsRealisedDoc);

@@ -40,6 +40,10 @@ pub struct SimulatedArgs {
     /// Threads (default: the machine's cores; with --simulated).
     #[arg(long)]
     threads: Option<usize>,
+    /// Orders over the session's first N minutes instead of all of it, sizes scaled to the
+    /// window's share of the day's volume (the same participation; with --simulated).
+    #[arg(long = "window-minutes", value_name = "N")]
+    window_minutes: Option<u32>,
 }
 
 /// What the shared flags say, for the sweep.
@@ -119,6 +123,9 @@ fn sweep_of(c: &Common<'_>, a: &SimulatedArgs) -> Result<Sweep, CliError> {
     if threads == 0 {
         return Err(usage("threads", "must be at least 1"));
     }
+    if a.window_minutes == Some(0) {
+        return Err(usage("window-minutes", "must be at least 1 minute"));
+    }
     Ok(Sweep {
         symbol: inst.symbol.to_string(),
         universe: Arc::new(universe),
@@ -129,6 +136,7 @@ fn sweep_of(c: &Common<'_>, a: &SimulatedArgs) -> Result<Sweep, CliError> {
         seeds: (1..=a.seeds).collect(),
         coefficients,
         threads,
+        window_minutes: a.window_minutes,
     })
 }
 

@@ -25,7 +25,7 @@ impl Visibility {
             return true;
         }
         let yes = crate::engine::view::event_visible(&self.actor, &self.own, &e.kind);
-        if let (true, EventKind::Accepted { order }) = (yes, &e.kind) {
+        if let (true, EventKind::Accepted { order, .. }) = (yes, &e.kind) {
             self.own.insert(order.id);
         }
         yes

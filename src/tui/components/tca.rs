@@ -100,6 +100,24 @@ pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>, room: usize) -
             Span::styled(format!("{:+.1} / {:+.1} bps", a.impact_bps, a.timing_bps), t.text),
         ));
     }
+    // The estimate fixed at submission beside what the order realised (+ = cost):
+    // its total (bps and currency) and timing risk, then spread + impact
+    // estimated against realised (the realised total is the arrival slippage above).
+    if let Some(pt) = &s.pre_trade {
+        let e = &pt.estimate;
+        let ccy = app.instruments.iter().find(|i| i.symbol == ord.symbol).map_or("USD", |i| &i.currency);
+        let est = format!("{:+.1} bps {} sd {:.0}", e.total_bps, super::money_short(e.total, ccy), e.timing_risk_bps);
+        v.push(("pre-trade est".into(), Span::styled(est, t.text)));
+        let real = pt.realised.as_ref().and_then(|r| r.impact_bps.map(|i| r.spread_bps + i));
+        let diff = pt.difference.as_ref().and_then(|d| d.cost_bps);
+        let style = match diff {
+            Some(d) if d > 0.0 => t.loss,
+            Some(_) => t.profit,
+            None => t.muted,
+        };
+        let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:+.1}"));
+        v.push((" est/real cost".into(), Span::styled(format!("{:+.1} / {} bps", e.total_bps, f(real)), style)));
+    }
     let m = s.markouts_bps.values();
     let mk: Vec<String> = m.iter().map(|x| x.map_or("-".into(), |b| format!("{b:+.1}"))).collect();
     v.push(("markouts 1s/5s".into(), Span::styled(format!("{} / {}", mk[0], mk[1]), t.text)));
@@ -120,19 +138,6 @@ fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut B
         .into_iter()
         .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<LABEL$}"), t.muted), v]))
         .collect();
-    // Venue attribution when there is room: share, cost contribution and fees per venue.
-    if let Some(s) = s.filter(|s| !s.venues.is_empty())
-        && usize::from(inner.height) > lines.len() + 2
-    {
-        lines.push(Line::styled(format!("{:<8}{:>6} {:>8} {:>9}", "venue", "share", "cost bp", "fees"), t.header));
-        for v in &s.venues {
-            let cost = v.cost_bps.map_or("-".into(), |c| format!("{c:+.2}"));
-            lines.push(Line::styled(
-                format!("{:<8}{:>5.1}% {:>8} {:>9.2}", v.exec.venue, v.exec.share * 100.0, cost, v.exec.fees.to_f64()),
-                t.text,
-            ));
-        }
-    }
     // A VWAP order's tracking per bucket when all of it fits: planned, forecast, market, executed shares.
     if let Some(track) = s.and_then(|s| s.vwap_tracking.as_deref()).filter(|t| !t.is_empty())
         && usize::from(inner.height) > lines.len() + track.len() + 1
@@ -150,6 +155,19 @@ fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut B
                     pct(b.market),
                     pct(b.executed)
                 ),
+                t.text,
+            ));
+        }
+    }
+    // Venue attribution when there is room: share, cost contribution and fees per venue.
+    if let Some(s) = s.filter(|s| !s.venues.is_empty())
+        && usize::from(inner.height) > lines.len() + 2
+    {
+        lines.push(Line::styled(format!("{:<8}{:>6} {:>8} {:>9}", "venue", "share", "cost bp", "fees"), t.header));
+        for v in &s.venues {
+            let cost = v.cost_bps.map_or("-".into(), |c| format!("{c:+.2}"));
+            lines.push(Line::styled(
+                format!("{:<8}{:>5.1}% {:>8} {:>9.2}", v.exec.venue, v.exec.share * 100.0, cost, v.exec.fees.to_f64()),
                 t.text,
             ));
         }
