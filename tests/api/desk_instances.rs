@@ -282,3 +282,158 @@ fn a_forced_takeover_fences_the_old_owner_out_with_a_clear_error() {
     let log = i1.stop();
     assert!(!log.to_ascii_lowercase().contains("duplicate key"), "{log}");
 }
+
+#[test]
+fn daily_notional_and_open_order_limits_hold_across_the_desk_not_per_instance() {
+    let Some(d) = Desk::new() else { return };
+    let on = [d.start("i1"), d.start("i2"), d.start("i3")];
+    // Buy orders 3% under the mid, valued at their limit: each is worth
+    // exactly 100 x px, with px in whole cents.
+    let (status, book) = d.call(&on[0], &d.sup, "GET", "/v1/book/AAPL", None);
+    assert_eq!(status, 200, "{book}");
+    let cents = (book["mid"].as_f64().unwrap() * 97.0).floor() as i64;
+    let px = cents as f64 / 100.0;
+    let worth = 100 * cents; // one order's notional, in cents
+    // A daily limit of ten and a half orders: exactly ten fit, wherever they go.
+    let limit_cents = worth * 21 / 2;
+    let set = |user: &str, limits: Value| {
+        let (status, v) = d.call(
+            &on[1],
+            &d.sup,
+            "PUT",
+            "/v1/risk/limits",
+            Some(json!({"tenant": "ws", "user": user, "limits": limits})),
+        );
+        assert_eq!(status, 200, "{v}");
+    };
+    set("alice", json!({"max_daily_notional": limit_cents as f64 / 100.0}));
+    set("bob", json!({"max_open_orders": 4}));
+    let order = json!({"symbol": "AAPL", "side": "buy", "qty": 100, "algo": "twap", "limit_px": px});
+    let post = |c: &reqwest::Client, rt: &tokio::runtime::Runtime, base: &str, token: &str| {
+        rt.block_on(call(c, base, token, "POST", "/v1/orders", Some(order.clone())))
+    };
+    // Six one after the other, round the three instances: two on each engine.
+    let mut accepted: Vec<String> = Vec::new();
+    for i in 0..6 {
+        let (status, row) = post(&d.http, &d.rt, &on[i % 3].url(), &d.alice);
+        assert_eq!(status, 201, "{row}");
+        accepted.push(row["order"]["id"].as_str().unwrap().to_string());
+    }
+    // Then three clients at once, one per instance, eight orders each.
+    let burst = |token: &str, n: usize| -> Vec<(u16, Value)> {
+        let threads: Vec<_> = on
+            .iter()
+            .map(|i| {
+                let (base, token, order) = (i.url(), token.to_string(), order.clone());
+                std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    let c = http();
+                    (0..n)
+                        .map(|_| rt.block_on(call(&c, &base, &token, "POST", "/v1/orders", Some(order.clone()))))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+    };
+    let mut refused = Vec::new();
+    for (status, v) in burst(&d.alice, 8) {
+        match status {
+            201 => accepted.push(v["order"]["id"].as_str().unwrap().to_string()),
+            _ => refused.push((status, v)),
+        }
+    }
+    assert_eq!(accepted.len(), 10, "exactly ten orders of {worth} cents fit {limit_cents} cents: {accepted:?}");
+    for e in ["E1-", "E2-", "E3-"] {
+        assert!(accepted.iter().any(|id| id.starts_with(e)), "orders were accepted on every engine: {accepted:?}");
+    }
+    assert_eq!(refused.len(), 20, "24 sent at once, 4 fit");
+    for (status, e) in &refused {
+        assert_eq!(
+            (*status, e["code"].as_str(), e["field"].as_str()),
+            (409, Some("risk_limit"), Some("max_daily_notional")),
+            "{e}"
+        );
+    }
+    // Every instance counts what the others accepted, and says so.
+    assert!(
+        refused.iter().all(|(_, e)| e["message"].as_str().unwrap().contains("on the desk's other engines")),
+        "{refused:?}"
+    );
+    // Independently of the engines' counters: what the ledger holds of alice's orders.
+    let held = scalars(&d.db.target, "SELECT COUNT(*) FROM parents WHERE tenant = 'ws' AND user_name = 'alice'");
+    assert_eq!(held, vec![10], "nothing refused was recorded as an order");
+
+    // Four open orders at most for bob, across the three instances.
+    let outcomes = burst(&d.bob, 3);
+    let opened: Vec<String> = outcomes
+        .iter()
+        .filter(|(s, _)| *s == 201)
+        .map(|(_, v)| v["order"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(opened.len(), 4, "{outcomes:?}");
+    for (status, e) in outcomes.iter().filter(|(s, _)| *s != 201) {
+        assert_eq!((*status, e["field"].as_str()), (409, Some("max_open_orders")), "{e}");
+    }
+    // One cancelled (through an instance that may not run it) frees one place, on any instance.
+    let (status, row) = d.call(&on[2], &d.bob, "POST", &format!("/v1/orders/{}/cancel", opened[0]), None);
+    assert_eq!(status, 200, "{row}");
+    let freed = Instant::now();
+    let mut placed = 0;
+    while placed == 0 {
+        let (status, v) = post(&d.http, &d.rt, &on[0].url(), &d.bob);
+        match status {
+            201 => placed += 1,
+            // The cancel completes as the venues confirm it.
+            409 => assert!(freed.elapsed() < Duration::from_secs(30), "the cancelled order never left: {v}"),
+            _ => panic!("{v}"),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, e) = post(&d.http, &d.rt, &on[1].url(), &d.bob);
+    assert_eq!((status, e["field"].as_str()), (409, Some("max_open_orders")), "four open again: {e}");
+    for i in on {
+        i.stop();
+    }
+}
+
+#[test]
+fn a_call_for_an_engine_whose_owner_stopped_beating_is_answered_at_once_with_the_takeover_time() {
+    let Some(d) = Desk::new() else { return };
+    let (i1, i2) = (d.start("i1"), d.start("i2"));
+    let (status, row) = d.submit(&i2, &d.alice, 1_500);
+    assert_eq!((status, row["order"]["id"].as_str()), (201, Some("E2-P1")), "{row}");
+    // i2 stops dead (its process is alive, so only the lease tells): after
+    // more than half the lease without a heartbeat, its owner is unreachable.
+    let pid = i2.child.as_ref().unwrap().id().to_string();
+    assert!(std::process::Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    std::thread::sleep(Duration::from_millis(1_300));
+    let asked = Instant::now();
+    let (status, e) = d.call(&i1, &d.alice, "POST", "/v1/orders/E2-P1/cancel", None);
+    let answered = asked.elapsed();
+    assert_eq!((status, e["code"].as_str()), (503, Some("engine_unavailable")), "{e}");
+    let msg = e["message"].as_str().unwrap();
+    // Not queued for an owner that cannot claim it (that answer says "did not take the request").
+    assert!(msg.contains("whose owner (pid ") && msg.contains("is unreachable: no heartbeat for"), "{msg}");
+    assert!(msg.contains("The lease runs out at ") && msg.contains(" UTC (in "), "{msg}");
+    assert!(msg.contains("Nothing was done"), "{msg}");
+    eprintln!("answered in {answered:?}: {msg}");
+    // i2 goes on: whichever runs E2 then (i2 again, or i1 if the lease ran
+    // out first and it took the engine over), the same call goes through.
+    // (A process frozen in the middle of a commit holds its engine's row
+    // until it goes on: the takeover waits for it.)
+    assert!(std::process::Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    let retried = Instant::now();
+    loop {
+        let (status, row) = d.call(&i1, &d.alice, "POST", "/v1/orders/E2-P1/cancel", None);
+        if status == 200 {
+            assert_eq!(row["order"]["id"], "E2-P1", "{row}");
+            break;
+        }
+        assert!(matches!(row["code"].as_str(), Some("engine_unavailable" | "engine_fenced")), "{row}");
+        assert!(retried.elapsed() < Duration::from_secs(30), "E2 never answered again: {row}\n{}", i1.stderr());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    i2.kill();
+    i1.stop();
+}
