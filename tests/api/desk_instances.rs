@@ -363,6 +363,24 @@ fn daily_notional_and_open_order_limits_hold_across_the_desk_not_per_instance() 
     // Independently of the engines' counters: what the ledger holds of alice's orders.
     let held = scalars(&d.db.target, "SELECT COUNT(*) FROM parents WHERE tenant = 'ws' AND user_name = 'alice'");
     assert_eq!(held, vec![10], "nothing refused was recorded as an order");
+    // A supervisor's risk view on any instance counts every engine's usage.
+    for i in &on {
+        let (status, view) = d.call(i, &d.sup, "GET", "/v1/risk", None);
+        assert_eq!(status, 200, "{view}");
+        let ws = view["tenants"].as_array().unwrap().iter().find(|t| t["tenant"] == "ws").unwrap();
+        let used: Vec<(&str, f64)> = ws["daily_notional"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_str().unwrap(), p[1].as_f64().unwrap()))
+            .collect();
+        assert_eq!(used, vec![("alice", (10 * worth) as f64 / 100.0)], "ten orders desk-wide on port {}", i.port);
+        let open = scalars(
+            &d.db.target,
+            "SELECT COUNT(*) FROM parents WHERE tenant = 'ws' AND status IN ('pending', 'working', 'paused', 'interrupted')",
+        );
+        assert_eq!(ws["open_orders"].as_i64(), Some(open[0]), "{ws}");
+    }
 
     // Four open orders at most for bob, across the three instances.
     let outcomes = burst(&d.bob, 3);

@@ -411,7 +411,19 @@ impl Client for DeskClient {
     }
 
     async fn risk(&self) -> Result<crate::engine::RiskView, ClientError> {
-        self.home().risk().await
+        let home = self.home();
+        let Some(l) = self.desk.ledger() else { return home.risk().await };
+        // Refused before anything is read for a caller who may not see it.
+        home.risk().await?;
+        // The desk's other engines as their last commits left them: every
+        // engine of the desk is counted once, the home one from memory.
+        let mine = i64::from(self.desk.home_number());
+        let others = l
+            .handle
+            .desk_usage(vec![mine], l.date)
+            .await
+            .map_err(|e| ClientError::new("ledger_unavailable", e.to_string()))?;
+        Ok(home.with_engine(|e| e.risk_view_with(&self.actor, &others))?)
     }
 
     async fn set_limits(
