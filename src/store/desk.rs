@@ -349,6 +349,20 @@ impl LedgerHandle {
         .await
     }
 
+    /// Every engine of the desk with the sequence number of its last
+    /// committed event: what the desk-wide event stream relays from.
+    pub async fn engine_positions(&self) -> Result<Vec<(i64, u64)>, StoreError> {
+        self.run(move |pool, b| async move {
+            let found = b
+                .q("SELECT id, last_seq FROM engines WHERE kind = 'serve' ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .map_err(|e| StoreError::db("reading the desk's engines", e))?;
+            found.iter().map(|r| Ok((col(r, "id")?, u64::try_from(col::<i64>(r, "last_seq")?).unwrap_or(0)))).collect()
+        })
+        .await
+    }
+
     /// The desk's engines some process runs (by their leases).
     pub async fn running_engines(&self) -> Result<Vec<i64>, StoreError> {
         self.run(move |pool, b| async move {

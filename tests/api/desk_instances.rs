@@ -455,3 +455,133 @@ fn a_call_for_an_engine_whose_owner_stopped_beating_is_answered_at_once_with_the
     i2.kill();
     i1.stop();
 }
+
+/// An event stream read on a thread of its own into a text that grows.
+struct Stream {
+    text: std::sync::Arc<std::sync::Mutex<String>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Stream {
+    fn open(on: &Instance, token: &str, last_event_id: Option<&str>) -> Stream {
+        let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (url, token, last) =
+            (format!("{}/v1/events", on.url()), token.to_string(), last_event_id.map(String::from));
+        let (t, s) = (text.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                use futures_util::StreamExt;
+                let c = reqwest::Client::builder().no_proxy().build().unwrap();
+                let mut r = c.get(url).bearer_auth(token);
+                if let Some(id) = last {
+                    r = r.header("Last-Event-ID", id);
+                }
+                let resp = r.send().await.unwrap();
+                assert_eq!(resp.status(), 200);
+                let mut body = resp.bytes_stream();
+                while !s.load(std::sync::atomic::Ordering::Relaxed) {
+                    match tokio::time::timeout(Duration::from_millis(100), body.next()).await {
+                        Ok(Some(Ok(b))) => t.lock().unwrap().push_str(&String::from_utf8_lossy(&b)),
+                        Ok(_) => return,
+                        Err(_) => {}
+                    }
+                }
+            });
+        });
+        Stream { text, stop }
+    }
+
+    fn text(&self) -> String {
+        self.text.lock().unwrap().clone()
+    }
+
+    /// The orders whose acceptance came as `event: desk` frames, with the engine each came from.
+    fn desk_accepted(&self) -> Vec<(i64, String)> {
+        self.text()
+            .split("\n\n")
+            .filter(|f| f.starts_with("event: desk\n"))
+            .filter_map(|f| f.lines().find_map(|l| l.strip_prefix("data: ")))
+            .filter_map(|d| {
+                let v: Value = serde_json::from_str(d).unwrap();
+                let kind = &v["event"];
+                (kind["type"] == "accepted")
+                    .then(|| (v["engine"].as_i64().unwrap(), kind["order"]["id"].as_str().unwrap().to_string()))
+            })
+            .collect()
+    }
+
+    /// The `id` of the last frame.
+    fn last_id(&self) -> String {
+        self.text().lines().filter_map(|l| l.strip_prefix("id: ")).next_back().unwrap().to_string()
+    }
+
+    /// Waits until `what` holds, up to `within`; how long it took.
+    fn wait(&self, within: Duration, what: impl Fn(&Stream) -> bool) -> Option<Duration> {
+        let t0 = Instant::now();
+        while t0.elapsed() < within {
+            if what(self) {
+                return Some(t0.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn the_event_stream_of_one_instance_carries_every_engines_events_with_a_desk_wide_resume() {
+    let Some(d) = Desk::new() else { return };
+    let (i1, i2) = (d.start("i1"), d.start("i2"));
+    let (sup, alice, bob) =
+        (Stream::open(&i1, &d.sup, None), Stream::open(&i1, &d.alice, None), Stream::open(&i1, &d.bob, None));
+    for s in [&sup, &alice, &bob] {
+        assert!(s.wait(Duration::from_secs(10), |s| s.text().contains("event: hello")).is_some());
+    }
+    // The hello names where the stream starts in every engine of the desk.
+    assert!(sup.text().contains(";E2="), "{}", sup.text());
+    let (status, row) = d.submit(&i2, &d.alice, 1_200);
+    assert_eq!((status, row["order"]["id"].as_str()), (201, Some("E2-P1")), "{row}");
+    let want = vec![(2, "E2-P1".to_string())];
+    // Stated bound: the feed's look every 100 ms plus a read; a loaded debug build is allowed 5 s.
+    let seen = sup.wait(Duration::from_secs(5), |s| s.desk_accepted() == want);
+    assert!(seen.is_some(), "the supervisor on i1 sees the order accepted on i2: {}", sup.text());
+    eprintln!("an order accepted on i2 reached a stream on i1 within {seen:?} of its acknowledgement");
+    assert!(alice.wait(Duration::from_secs(5), |s| s.desk_accepted() == want).is_some(), "{}", alice.text());
+    // Bob sees none of alice's orders, wherever they run (given the time alice's stream took, and more).
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!bob.text().contains("E2-P1"), "{}", bob.text());
+    // Resume: from the last id sent, what happened on E2 meanwhile comes back from the ledger, once.
+    let id = sup.last_id();
+    assert!(id.contains(";E2="), "a desk-wide position: {id}");
+    drop(sup);
+    let (status, row) = d.submit(&i2, &d.alice, 1_300);
+    assert_eq!((status, row["order"]["id"].as_str()), (201, Some("E2-P2")), "{row}");
+    let back = Stream::open(&i1, &d.sup, Some(&id));
+    let want = vec![(2, "E2-P2".to_string())];
+    assert!(back.wait(Duration::from_secs(5), |s| s.desk_accepted() == want).is_some(), "{}", back.text());
+    // A malformed position is refused, naming the forms allowed.
+    let (status, e) = d.rt.block_on(async {
+        let r = d
+            .http
+            .get(format!("{}/v1/events", i1.url()))
+            .bearer_auth(&d.sup)
+            .header("Last-Event-ID", "7;2=3")
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    });
+    assert_eq!((status, e["code"].as_str()), (400, Some("invalid_header")), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("120;E2=45;E3=77"), "{e}");
+    drop((back, alice, bob));
+    i1.stop();
+    i2.stop();
+}
