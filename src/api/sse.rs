@@ -179,6 +179,8 @@ impl Relay {
                 );
                 true
             }
+            // Engines in this process never send another engine's events.
+            StreamItem::Desk { .. } => false,
             StreamItem::Connection { detail, .. } => {
                 buf.extend_from_slice(format!(": {}\n\n", detail.replace('\n', " ")).as_bytes());
                 false

@@ -581,6 +581,34 @@ fn the_event_stream_of_one_instance_carries_every_engines_events_with_a_desk_wid
     });
     assert_eq!((status, e["code"].as_str()), (400, Some("invalid_header")), "{e}");
     assert!(e["message"].as_str().unwrap().contains("120;E2=45;E3=77"), "{e}");
+    // The terminal's Remote client passes the other engines' events on as
+    // `Desk` items (its alerts cover the desk), outside its own sequence.
+    d.rt.block_on(async {
+        use blotter::client::{Client, Remote, StreamItem};
+        use futures_util::StreamExt;
+        let remote = Remote::new(&i1.url(), Some(d.sup.clone())).unwrap();
+        let mut s = remote.subscribe(None).await.unwrap();
+        let order = json!({"symbol": "AAPL", "side": "buy", "qty": 1_400, "algo": "twap"});
+        let (status, row) = call(&d.http, &i2.url(), &d.alice, "POST", "/v1/orders", Some(order)).await;
+        assert_eq!((status, row["order"]["id"].as_str()), (201, Some("E2-P3")), "{row}");
+        let engine = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match s.next().await {
+                    Some(StreamItem::Desk { engine, event }) => match &event.kind {
+                        blotter::engine::EventKind::Accepted { order } if order.id.to_string() == "E2-P3" => {
+                            return engine;
+                        }
+                        _ => {}
+                    },
+                    Some(_) => {}
+                    None => panic!("the stream ended"),
+                }
+            }
+        })
+        .await
+        .expect("E2-P3's acceptance reaches the Remote client on i1");
+        assert_eq!(engine, 2);
+    });
     drop((back, alice, bob));
     i1.stop();
     i2.stop();
