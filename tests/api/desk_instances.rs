@@ -43,8 +43,12 @@ impl Desk {
     }
 
     fn start(&self, name: &str) -> Instance {
+        self.start_leased(name, LEASE_SECS)
+    }
+
+    fn start_leased(&self, name: &str, lease: &str) -> Instance {
         let mut flags = market();
-        flags.extend(["--enable-tenants", "ws", "--lease", LEASE_SECS, "--speed", "10"].map(String::from));
+        flags.extend(["--enable-tenants", "ws", "--lease", lease, "--speed", "10"].map(String::from));
         up(self.dir.path(), name, &self.url, free_port(), &flags)
     }
 
@@ -418,14 +422,16 @@ fn daily_notional_and_open_order_limits_hold_across_the_desk_not_per_instance() 
 #[test]
 fn a_call_for_an_engine_whose_owner_stopped_beating_is_answered_at_once_with_the_takeover_time() {
     let Some(d) = Desk::new() else { return };
-    let (i1, i2) = (d.start("i1"), d.start("i2"));
+    // A lease of 6 s: silent after 3 s, run out after 6 s; the call lands in
+    // between even on a loaded machine.
+    let (i1, i2) = (d.start_leased("i1", "6"), d.start_leased("i2", "6"));
     let (status, row) = d.submit(&i2, &d.alice, 1_500);
     assert_eq!((status, row["order"]["id"].as_str()), (201, Some("E2-P1")), "{row}");
     // i2 stops dead (its process is alive, so only the lease tells): after
     // more than half the lease without a heartbeat, its owner is unreachable.
     let pid = i2.child.as_ref().unwrap().id().to_string();
     assert!(std::process::Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
-    std::thread::sleep(Duration::from_millis(1_300));
+    std::thread::sleep(Duration::from_millis(3_800));
     let asked = Instant::now();
     let (status, e) = d.call(&i1, &d.alice, "POST", "/v1/orders/E2-P1/cancel", None);
     let answered = asked.elapsed();
