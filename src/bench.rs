@@ -3,6 +3,7 @@
 pub mod algos;
 pub mod api;
 pub mod desk;
+pub mod desk_wide;
 pub mod ledger;
 pub mod replay;
 pub mod tca;

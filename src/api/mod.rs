@@ -14,6 +14,7 @@ pub mod audit;
 pub mod auth;
 pub mod conn;
 mod desk;
+pub mod desk_stream;
 pub mod errors;
 pub mod extract;
 pub mod ledger;
@@ -100,6 +101,8 @@ struct Inner {
     frames: Arc<sse::FrameCache>,
     ledger: std::sync::OnceLock<ledger::ServedLedger>,
     streams: Arc<revoke::TokenStreams>,
+    /// The desk's other engines' events, started with the first desk-wide stream.
+    desk_feed: tokio::sync::OnceCell<Arc<desk_stream::DeskFeed>>,
 }
 
 /// What every handler shares: the engine, tokens, audit log and limits.
@@ -132,6 +135,7 @@ impl ApiState {
             frames,
             ledger,
             streams: Arc::default(),
+            desk_feed: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -160,6 +164,19 @@ impl ApiState {
     /// The desk acting as the caller.
     pub fn client(&self, caller: &Caller) -> DeskClient {
         self.0.desk.as_actor(caller.actor.clone())
+    }
+
+    /// The feed of the desk's other engines' events (see `desk_stream`),
+    /// started on first use; `None` without a ledger.
+    async fn desk_feed(&self) -> Result<Option<Arc<desk_stream::DeskFeed>>, crate::store::StoreError> {
+        let Some(l) = self.ledger() else { return Ok(None) };
+        let (handle, home) = (l.handle.clone(), l.engine);
+        let feed = self
+            .0
+            .desk_feed
+            .get_or_try_init(|| async move { desk_stream::DeskFeed::start(handle, home).await })
+            .await?;
+        Ok(Some(Arc::clone(feed)))
     }
 
     /// The token store.

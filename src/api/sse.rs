@@ -11,6 +11,10 @@
 //! behind than the buffer gets `event: lagged` and is closed, and its client
 //! reconnects with its last id and is replayed what it missed.
 //!
+//! On a desk of several engines (several instances on one database), the
+//! other engines' events are relayed from the ledger as `event: desk` and
+//! ids become desk-wide positions (`desk_stream`).
+//!
 //! Ids are the ledger's event sequence: a restarted `serve` resumes the same
 //! engine, so a client reconnecting with an id from before the restart is
 //! sent the events it missed from the ledger, then the live ones. Memory
@@ -20,9 +24,10 @@
 
 use super::ApiState;
 use super::auth::Caller;
+use super::desk_stream::{Cursor, FeedItem};
 use super::errors::{ApiError, ApiResult};
 use super::extract::ApiQuery;
-use crate::client::{Client, ClientError, ErrorCode, EventStream, StreamItem};
+use crate::client::{Client, ClientError, ErrorCode, StreamItem};
 use crate::engine::{Actor, EngineEvent};
 use crate::model::ParentId;
 use axum::body::Body;
@@ -91,8 +96,23 @@ fn encode(e: &EngineEvent) -> Bytes {
     Bytes::from(format!("event: engine\nid: {}\ndata: {json}\n\n", e.seq))
 }
 
+/// What a stream sends: the home engine's items, and the desk's other engines' events.
+// Items pass through by value, one at a time: boxing the home engine's (the
+// many) to shrink the other variant would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Item {
+    /// From the home engine (memory, or the ledger before this process).
+    Home(StreamItem),
+    /// From the desk's other engines (`desk_stream`).
+    Desk(FeedItem),
+}
+
+type Items = std::pin::Pin<Box<dyn futures_util::Stream<Item = Item> + Send>>;
+
 struct Relay {
-    inner: EventStream,
+    inner: Items,
+    /// A desk-wide stream's position (`None`: the home engine's alone, ids are its sequence numbers).
+    cursor: Option<Cursor>,
     stop: watch::Receiver<u64>,
     cache: Arc<FrameCache>,
     keep_alive: tokio::time::Interval,
@@ -111,12 +131,42 @@ async fn revoked(token: &mut Option<super::revoke::Registration>) {
     }
 }
 
+/// The JSON of a frame `encode` made, without copying it.
+fn data_of(frame: &Bytes, seq: u64) -> Bytes {
+    let from = "event: engine\nid: ".len() + seq.to_string().len() + "\ndata: ".len();
+    frame.slice(from.min(frame.len())..frame.len().saturating_sub(2).max(from.min(frame.len())))
+}
+
 impl Relay {
     /// Appends one item; true when the stream must end after this batch.
-    fn push(&self, buf: &mut BytesMut, item: StreamItem) -> bool {
+    fn push(&mut self, buf: &mut BytesMut, item: Item) -> bool {
+        let item = match item {
+            Item::Home(i) => i,
+            Item::Desk(FeedItem::Event(ev)) => {
+                let cursor = self.cursor.get_or_insert_with(Cursor::default);
+                cursor.others.insert(ev.0, ev.1.seq);
+                buf.extend_from_slice(super::desk_stream::frame(ev.0, &ev.1, cursor).as_bytes());
+                return false;
+            }
+            Item::Desk(FeedItem::Lagged) => StreamItem::Lagged { missed: 0 },
+        };
         match item {
             StreamItem::Event(e) => {
-                buf.extend_from_slice(&self.cache.frame(&e));
+                let frame = self.cache.frame(&e);
+                match self.cursor.as_mut() {
+                    // Shared frames while the position is the home engine's alone.
+                    Some(c) if !c.others.is_empty() => {
+                        c.home = e.seq;
+                        buf.extend_from_slice(format!("event: engine\nid: {}\ndata: ", c.text()).as_bytes());
+                        buf.extend_from_slice(&data_of(&frame, e.seq));
+                        buf.extend_from_slice(b"\n\n");
+                    }
+                    Some(c) => {
+                        c.home = e.seq;
+                        buf.extend_from_slice(&frame);
+                    }
+                    None => buf.extend_from_slice(&frame),
+                }
                 false
             }
             StreamItem::Lagged { missed } => {
@@ -129,6 +179,8 @@ impl Relay {
                 );
                 true
             }
+            // Engines in this process never send another engine's events.
+            StreamItem::Desk { .. } => false,
             StreamItem::Connection { detail, .. } => {
                 buf.extend_from_slice(format!(": {}\n\n", detail.replace('\n', " ")).as_bytes());
                 false
@@ -146,7 +198,8 @@ impl Relay {
 /// every stream to close, or the consumer lagged (told with `lagged`, then
 /// closed). Events ready together go out in one write.
 fn relay(
-    inner: EventStream,
+    inner: Items,
+    cursor: Option<Cursor>,
     stop: watch::Receiver<u64>,
     cache: Arc<FrameCache>,
     keep_alive: Duration,
@@ -154,7 +207,7 @@ fn relay(
 ) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Send {
     let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);
     keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let r = Relay { inner, stop, cache, keep_alive, done: false, token };
+    let r = Relay { inner, cursor, stop, cache, keep_alive, done: false, token };
     futures_util::stream::unfold(r, |mut r| async move {
         if r.done {
             return None;
@@ -186,9 +239,12 @@ fn relay(
 
 /// Live engine events as SSE (see the module docs for resume and lag).
 #[utoipa::path(get, path = "/v1/events", tag = "events",
-    params(EventsQuery, ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id")),
+    params(EventsQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id: a \
+        sequence number (120), or on a desk of several engines a position in each (120;E2=45;E3=77)")),
     responses((status = 200, description = "`text/event-stream`: `hello` (id = start position), then `engine` events \
-        (id = sequence number, data = the event as JSON); `lagged` before a close when the stream fell behind",
+        (id = sequence number, or the desk-wide position once the desk has other engines; data = the event as JSON), \
+        `desk` events from the desk's other engines (data = {\"engine\": n, \"event\": ...}); `lagged` before a close \
+        when the stream fell behind",
         content_type = "text/event-stream", body = EngineEvent)))]
 pub async fn events(
     State(s): State<ApiState>,
@@ -196,15 +252,20 @@ pub async fn events(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<Response> {
-    let header = match headers.get("last-event-id") {
+    let resume = match headers.get("last-event-id") {
         None => None,
-        Some(v) => Some(v.to_str().ok().and_then(|t| t.trim().parse::<u64>().ok()).ok_or_else(|| {
+        Some(v) => Some(v.to_str().ok().and_then(Cursor::parse).ok_or_else(|| {
             ApiError::from(
-                ClientError::new(ErrorCode::InvalidHeader, "Last-Event-ID must be an event sequence number")
-                    .with_field("Last-Event-ID"),
+                ClientError::new(
+                    ErrorCode::InvalidHeader,
+                    "Last-Event-ID must be an event id this stream sent: a sequence number (120), or on a desk of \
+                     several engines a position in each (120;E2=45;E3=77)",
+                )
+                .with_field("Last-Event-ID"),
             )
         })?),
     };
+    let header = resume.as_ref().map(|c| c.home);
     // A resumed engine has published nothing in this process yet: its
     // position starts where the ledger left it.
     let last = s.engine().last_seq().max(s.ledger().map_or(0, |l| l.resumed_at));
@@ -241,14 +302,45 @@ pub async fn events(
         }
         None => client.subscribe(Some(start)).await?,
     };
-    let hello = format!(
-        "event: hello\nid: {start}\ndata: {{\"after\":{start},\"lastSeq\":{last},\"paperMode\":true}}\n\n{gap}"
-    );
+    let inner: Items = Box::pin(inner.map(Item::Home));
+    // The desk's other engines, from the ledger, merged in as they come.
+    let (inner, cursor) =
+        match s.desk_feed().await.map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))? {
+            Some(feed) => {
+                let l = s
+                    .ledger()
+                    .map(|l| l.handle.clone())
+                    .ok_or_else(|| ClientError::new(ErrorCode::Internal, "no ledger"))?;
+                let own = others_own(&s, &c.actor).await?;
+                let want = resume.map(|r| r.others).unwrap_or_default();
+                let (from, desk) = feed.subscribe(l, &want, c.actor.clone(), own);
+                let merged: Items = Box::pin(futures_util::stream::select(inner, desk.map(Item::Desk)));
+                (merged, Some(Cursor { home: start, others: from }))
+            }
+            None => (inner, None),
+        };
+    let id = cursor.as_ref().map_or_else(|| start.to_string(), Cursor::text);
+    let hello =
+        format!("event: hello\nid: {id}\ndata: {{\"after\":{start},\"lastSeq\":{last},\"paperMode\":true}}\n\n{gap}");
     let token = c.hash.as_deref().map(|h| s.token_streams().open(h));
-    let body = relay(inner, s.stream_stop(), s.frames(), s.keep_alive(), token);
+    let body = relay(inner, cursor, s.stream_stop(), s.frames(), s.keep_alive(), token);
     let stream = futures_util::stream::once(async move { Ok(Bytes::from(hello)) }).chain(body);
     let headers = [(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")];
     Ok((headers, Body::from_stream(stream)).into_response())
+}
+
+/// The caller's orders on the desk's other engines (for a caller who sees
+/// only their own; supervisors see every event and need none).
+async fn others_own(s: &ApiState, actor: &Actor) -> Result<BTreeSet<ParentId>, ClientError> {
+    let (Some(d), false) = (s.desk().ledger(), actor.role.is_supervisor()) else { return Ok(BTreeSet::new()) };
+    let home = i64::from(s.desk().home_number());
+    let owner = Some((actor.tenant.to_string(), actor.user.to_string()));
+    let orders = d
+        .handle
+        .desk_orders(vec![home], d.date, owner)
+        .await
+        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+    Ok(orders.into_iter().map(|o| o.order.order.id).collect())
 }
 
 /// Which events of the ledger's history a subscriber may see: the same rule
@@ -311,10 +403,11 @@ mod tests {
     }
 
     async fn body_of(items: Vec<StreamItem>, stop: watch::Receiver<u64>) -> String {
-        let inner: EventStream = Box::pin(futures_util::stream::iter(items).chain(futures_util::stream::pending()));
+        let inner: Items =
+            Box::pin(futures_util::stream::iter(items).chain(futures_util::stream::pending()).map(Item::Home));
         let cache = Arc::new(FrameCache::new(8));
         let chunks: Vec<Result<Bytes, Infallible>> =
-            relay(inner, stop, cache, Duration::from_secs(60), None).collect().await;
+            relay(inner, None, stop, cache, Duration::from_secs(60), None).collect().await;
         let bytes: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap().to_vec()).collect();
         String::from_utf8(bytes).unwrap()
     }
@@ -331,8 +424,8 @@ mod tests {
     #[tokio::test]
     async fn an_idle_stream_gets_keep_alive_comments() {
         let (_tx, rx) = watch::channel(0);
-        let inner: EventStream = Box::pin(futures_util::stream::pending());
-        let chunks: Vec<Bytes> = relay(inner, rx, Arc::new(FrameCache::new(4)), Duration::from_millis(10), None)
+        let inner: Items = Box::pin(futures_util::stream::pending());
+        let chunks: Vec<Bytes> = relay(inner, None, rx, Arc::new(FrameCache::new(4)), Duration::from_millis(10), None)
             .take(2)
             .map(|c| c.unwrap())
             .collect()

@@ -5,7 +5,8 @@
 //! on the largest desk, how long a HALT issued on one instance takes to be
 //! refused on the others, and how long after one instance is killed
 //! outright (SIGKILL) another takes its engine over and answers for its
-//! orders. The servers are this executable, as separate processes.
+//! orders; in between, what counting usage and streaming events across the
+//! desk cost (`desk_wide`). The servers are this executable, as separate processes.
 
 use super::api::{Latency, SubmitRun, http, order_body};
 use serde::Serialize;
@@ -84,19 +85,21 @@ pub struct DeskBench {
     pub submit: Vec<DeskSubmit>,
     /// HALT propagation on the largest desk.
     pub halt: HaltRun,
+    /// Usage limits and the event stream across the largest desk.
+    pub desk_wide: super::desk_wide::DeskWideRun,
     /// Takeover on the largest desk.
     pub takeover: TakeoverRun,
 }
 
 /// A `blotter serve` this benchmark started (killed when dropped).
-struct Server {
+pub(super) struct Server {
     child: Option<Child>,
     port: u16,
     log: PathBuf,
 }
 
 impl Server {
-    fn url(&self) -> String {
+    pub(super) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
@@ -115,10 +118,10 @@ impl Drop for Server {
 }
 
 /// A database of its own on the server at `url`, dropped when this is.
-struct Database {
+pub(super) struct Database {
     admin: String,
     name: String,
-    url: String,
+    pub(super) url: String,
 }
 
 impl Database {
@@ -165,7 +168,7 @@ fn free_port() -> Result<u16, String> {
 }
 
 /// A token created in the desk's ledger with `blotter token create`.
-fn token(cfg: &DeskBenchConfig, db: &str, user: &str, role: &str) -> Result<String, String> {
+pub(super) fn token(cfg: &DeskBenchConfig, db: &str, user: &str, role: &str) -> Result<String, String> {
     let out = Command::new(&cfg.exe)
         .args(["token", "create", "--db", db, "--user", user, "--tenant", "bench", "--role", role])
         .env_remove("BLOTTER_TOKENS")
@@ -213,11 +216,11 @@ async fn start(cfg: &DeskBenchConfig, db: &str, name: &str) -> Result<Server, St
 }
 
 /// A desk of `n` instances on a fresh database, with its tokens.
-struct Desk {
-    db: Database,
-    servers: Vec<Server>,
-    sup: String,
-    clients: Vec<String>,
+pub(super) struct Desk {
+    pub(super) db: Database,
+    pub(super) servers: Vec<Server>,
+    pub(super) sup: String,
+    pub(super) clients: Vec<String>,
 }
 
 async fn desk(cfg: &DeskBenchConfig, n: usize) -> Result<Desk, String> {
@@ -474,13 +477,17 @@ pub fn run(cfg: &DeskBenchConfig) -> Result<DeskBench, String> {
                 continue;
             }
             let halt = halts(cfg, &d).await;
+            let desk_wide = match &halt {
+                Ok(_) => super::desk_wide::run(cfg, &d).await,
+                Err(e) => Err(e.clone()),
+            };
             let mut d = d;
-            let takeover = match &halt {
+            let takeover = match &desk_wide {
                 Ok(_) => takeover(cfg, &mut d).await,
                 Err(e) => Err(e.clone()),
             };
             finish(d).await;
-            return Ok(DeskBench { submit: submit_runs, halt: halt?, takeover: takeover? });
+            return Ok(DeskBench { submit: submit_runs, halt: halt?, desk_wide: desk_wide?, takeover: takeover? });
         }
         Err("--instances: at least 2 for a HALT and a takeover".to_string())
     })

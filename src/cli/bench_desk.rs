@@ -73,6 +73,20 @@ pub(super) fn desk(a: &BenchArgs) -> Result<(), CliError> {
         h.refused_elsewhere.max_ms,
         h.accepted_after_ack
     );
+    let w = &r.desk_wide;
+    let x = &w.limited_submit;
+    println!(
+        "one user limited desk-wide from every instance: {:.0} durable submissions/s; p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        x.per_sec, x.latency.p50_ms, x.latency.p99_ms, x.latency.max_ms
+    );
+    println!(
+        "open-order cap {} raced from every instance: {} accepted; first refusal on each instance after the cap was reached: p50 {:.1} ms, max {:.1} ms",
+        w.cap, w.cap_accepted, w.refused_after_cap.p50_ms, w.refused_after_cap.max_ms
+    );
+    println!(
+        "an order accepted on instance 2 on a supervisor's stream from instance 1: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} orders)",
+        w.stream.p50_ms, w.stream.p99_ms, w.stream.max_ms, w.stream.n
+    );
     let t = &r.takeover;
     println!(
         "SIGKILL under a submit loop ({} acknowledged), lease {:.1} s: taken over after {:.2} s, its order cancelled through another instance after {:.2} s; every order once: {}",

@@ -58,6 +58,15 @@ pub enum StreamItem {
         /// Events skipped.
         missed: u64,
     },
+    /// An event of another engine of the desk (several `serve` instances on
+    /// one database), relayed by the server (remote only): outside this
+    /// stream's sequence, which stays the home engine's.
+    Desk {
+        /// The engine it comes from.
+        engine: i64,
+        /// The event, numbered in that engine's sequence.
+        event: EngineEvent,
+    },
     /// The connection state changed (remote only).
     Connection {
         /// Connected or not.

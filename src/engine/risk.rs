@@ -6,7 +6,7 @@
 
 use super::{Actor, Engine, EventKind, Reject, RejectCode};
 use crate::model::{Instrument, Money, Name, ParentStatus, Price, Qty, Side};
-use crate::risk::{Control, Finding, Limits, OrderFacts, RiskBook, Stamp, TradingState, Verdict, check};
+use crate::risk::{Control, Elsewhere, Finding, Limits, OrderFacts, RiskBook, Stamp, TradingState, Verdict, check};
 
 /// The largest quantity of one order, in units (shares, coins, face value).
 /// With `MAX_ORDER_NOTIONAL` it keeps every figure derived from an order
@@ -213,21 +213,36 @@ impl Engine {
         let px = self.valuation_px(o.inst, o.limit_px);
         let mid = self.risk_mid(o.inst);
         let open = self.open_by_owner.get(&(o.tenant.clone(), o.user.clone())).copied().unwrap_or(0);
+        // The desk's other engines count too (several instances, one desk).
+        let other = self.risk.elsewhere(o.tenant, o.user);
+        let used = self.risk.used_today(o.tenant, o.user);
         let facts = OrderFacts {
             symbol: m.inst.symbol.to_string(),
             qty: o.qty,
             notional_usd: self.usd_notional(&m.inst, px, o.qty),
             pct_adv: o.qty.ratio(m.inst.adv) * 100.0,
             limit_distance_bps: o.limit_px.filter(|_| mid > 0.0).map(|l| ((l.to_f64() - mid) / mid * 1e4).abs()),
-            open_orders: if o.counted { open.saturating_sub(1) } else { open },
-            daily_notional_usd: self.risk.used_today(o.tenant, o.user),
+            open_orders: (if o.counted { open.saturating_sub(1) } else { open }).saturating_add(other.open_orders),
+            // Past the money grid it stays above every limit.
+            daily_notional_usd: used.checked_add(other.daily_notional).unwrap_or(Money::MAX),
             adds_usd: self.usd_notional(&m.inst, px, o.adds),
         };
         match check(&limits, &facts) {
             Verdict::Pass => Ok(Vec::new()),
             Verdict::Breach(f) => {
                 let field = f.limit.clone();
-                Err(Reject::field(RejectCode::RiskLimit, &field, format!("risk limit breached: {f}")))
+                let desk = match field.as_str() {
+                    "max_open_orders" if other.open_orders > 0 => {
+                        format!(" (desk-wide: {} of them on the desk's other engines)", other.open_orders)
+                    }
+                    "max_daily_notional" if other.daily_notional != Money::ZERO => format!(
+                        " (desk-wide: {} here, {} on the desk's other engines)",
+                        crate::risk::group_money(used),
+                        crate::risk::group_money(other.daily_notional)
+                    ),
+                    _ => String::new(),
+                };
+                Err(Reject::field(RejectCode::RiskLimit, &field, format!("risk limit breached: {f}{desk}")))
             }
             // A resume changes nothing the user acknowledged when the order was accepted.
             Verdict::Warn(w) if o.acknowledge || o.change == Change::Resume => Ok(w),
@@ -239,6 +254,18 @@ impl Engine {
                     format!("risk warning needs acknowledgement: {}", list.join("; ")),
                 ))
             }
+        }
+    }
+
+    /// Sets what `tenant`/`user` has on the desk's other engines, read from
+    /// the ledger under the user's desk lock, for their next check (see
+    /// `RiskBook::elsewhere`).
+    pub fn set_elsewhere(&mut self, tenant: &str, user: &str, usage: Elsewhere) {
+        let key = (Name::from(tenant), Name::from(user));
+        if usage == Elsewhere::default() {
+            self.risk.elsewhere.remove(&key);
+        } else {
+            self.risk.elsewhere.insert(key, usage);
         }
     }
 

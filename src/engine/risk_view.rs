@@ -3,7 +3,7 @@
 
 use super::{Actor, Engine, Reject, RejectCode};
 use crate::model::{Money, Qty};
-use crate::risk::{Limits, Stamp, TradingState};
+use crate::risk::{DeskUsage, Limits, Stamp, TradingState};
 use serde::{Deserialize, Serialize};
 
 /// The risk picture for the supervisor view.
@@ -109,5 +109,56 @@ impl Engine {
             desk_changed: self.risk.desk_changed.clone(),
             new_tenants_enabled: self.risk.config.new_tenants_enabled,
         })
+    }
+}
+
+impl Engine {
+    /// The risk view with the usage of the desk's other engines added
+    /// (several `serve` instances on one database): each tenant's positions,
+    /// daily notional by user and open orders desk-wide; tenants seen only
+    /// on other engines are listed with the controls this engine applies to
+    /// them (the desk's controls are shared).
+    pub fn risk_view_with(&self, actor: &Actor, others: &DeskUsage) -> Result<RiskView, Reject> {
+        let mut view = self.risk_view(actor)?;
+        let mut names: std::collections::BTreeSet<String> =
+            others.daily_notional.keys().map(|(t, _)| t.to_string()).collect();
+        names.extend(others.positions.keys().map(|(t, _)| t.to_string()));
+        names.extend(others.open_orders.keys().map(|t| t.to_string()));
+        for name in names {
+            if view.tenants.iter().all(|t| t.tenant != name) {
+                let t = self.risk.tenant(&name);
+                view.tenants.push(TenantView {
+                    tenant: name,
+                    execution_enabled: t.execution_enabled,
+                    state: t.state,
+                    limits: t.limits.clone(),
+                    users: t.users.iter().map(|(u, l)| (u.to_string(), l.clone())).collect(),
+                    positions: Vec::new(),
+                    daily_notional: Vec::new(),
+                    open_orders: 0,
+                    changed: t.changed.clone(),
+                });
+            }
+        }
+        view.tenants.sort_by(|a, b| a.tenant.cmp(&b.tenant));
+        for t in &mut view.tenants {
+            for ((_, sym), q) in others.positions.iter().filter(|((tn, _), _)| **tn == *t.tenant) {
+                match t.positions.iter_mut().find(|(s, _)| *s == **sym) {
+                    Some((_, have)) => *have += *q,
+                    None => t.positions.push((sym.to_string(), *q)),
+                }
+            }
+            for ((_, user), m) in others.daily_notional.iter().filter(|((tn, _), _)| **tn == *t.tenant) {
+                match t.daily_notional.iter_mut().find(|(u, _)| *u == **user) {
+                    // Past the money grid it stays above every limit.
+                    Some((_, have)) => *have = have.checked_add(*m).unwrap_or(Money::MAX),
+                    None => t.daily_notional.push((user.to_string(), *m)),
+                }
+            }
+            t.positions.sort_by(|a, b| a.0.cmp(&b.0));
+            t.daily_notional.sort_by(|a, b| a.0.cmp(&b.0));
+            t.open_orders += others.open_orders.get(t.tenant.as_str()).copied().unwrap_or(0);
+        }
+        Ok(view)
     }
 }

@@ -58,6 +58,31 @@ impl RiskConfig {
     }
 }
 
+/// What a user has on the desk's other engines (several `serve` instances on
+/// one database), as their committed ledger rows say: counted with the
+/// engine's own usage by the daily-notional and open-order limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Elsewhere {
+    /// Notional submitted today on the other engines of the same trading day, USD.
+    pub daily_notional: Money,
+    /// Orders not final on the other engines (any day's).
+    pub open_orders: usize,
+}
+
+/// The usage of the desk's engines other than the one answering, as the
+/// ledger holds it: what a supervisor's risk view adds to that engine's own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeskUsage {
+    /// The engines counted (numbers).
+    pub engines: Vec<i64>,
+    /// Notional submitted per (tenant, user) on the engines of the same trading day, USD.
+    pub daily_notional: BTreeMap<(Name, Name), Money>,
+    /// Net filled position per (tenant, symbol) on the engines of the same trading day.
+    pub positions: BTreeMap<(Name, Name), Qty>,
+    /// Orders not final per tenant, on any engine.
+    pub open_orders: BTreeMap<Name, usize>,
+}
+
 /// Risk state of an engine: tenants, positions and daily usage.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RiskBook {
@@ -74,6 +99,11 @@ pub struct RiskBook {
     pub desk_state: TradingState,
     /// The last change to a desk-wide control.
     pub desk_changed: Option<Stamp>,
+    /// Per (tenant, user): their usage on the desk's other engines, as read
+    /// from the ledger under the user's desk lock just before their last
+    /// check. Not this engine's state: never stored, empty on a desk of one.
+    #[serde(skip)]
+    pub elsewhere: BTreeMap<(Name, Name), Elsewhere>,
 }
 
 impl RiskBook {
@@ -141,6 +171,11 @@ impl RiskBook {
     /// A user's notional used today, USD.
     pub fn used_today(&self, tenant: &Name, user: &Name) -> Money {
         self.daily_notional.get(&(tenant.clone(), user.clone())).copied().unwrap_or_default()
+    }
+
+    /// A user's usage on the desk's other engines (see `elsewhere`).
+    pub fn elsewhere(&self, tenant: &Name, user: &Name) -> Elsewhere {
+        self.elsewhere.get(&(tenant.clone(), user.clone())).copied().unwrap_or_default()
     }
 
     /// Adds to a user's notional for the day (saturating: past the money

@@ -4,14 +4,15 @@
 //!
 //! `limits` holds the limits and the one check every order goes through (on
 //! submit, amend and resume); `book` the state of an engine's controls,
-//! positions and daily usage; `controls` the changes supervisors make, applied
+//! positions and daily usage (with what the desk's other engines used, when
+//! several serve one desk); `controls` the changes supervisors make, applied
 //! by one function whether made now or read back from the ledger.
 
 mod book;
 mod controls;
 mod limits;
 
-pub use book::{RiskBook, RiskConfig, Stamp, TenantRisk};
+pub use book::{DeskUsage, Elsewhere, RiskBook, RiskConfig, Stamp, TenantRisk};
 pub use controls::Control;
 pub use limits::{Finding, Limits, OrderFacts, Verdict, check, group_money};
 

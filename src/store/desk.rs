@@ -223,6 +223,22 @@ pub struct DeskOrder {
     pub working: Qty,
 }
 
+/// An engine's owner that stopped renewing its lease, which has not run
+/// out yet: stopped (SIGSTOP, a debugger), cut off from the database, or
+/// dead on another machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Silent {
+    /// Who: `pid 123 on host`.
+    pub owner: String,
+    /// Since its last heartbeat, milliseconds.
+    pub silent_ms: i64,
+    /// Its lease, milliseconds.
+    pub lease_ms: i64,
+    /// When the lease runs out, wall-clock milliseconds since the epoch
+    /// (the database's clock): another instance takes the engine over then.
+    pub expires_at_ms: i64,
+}
+
 /// Where an engine of the desk is run from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Runner {
@@ -230,6 +246,10 @@ pub enum Runner {
     Unknown,
     /// Run by another process (why it counts as running).
     Elsewhere(String),
+    /// Held by another process that missed its last heartbeats (more than
+    /// half its lease without one; a live owner beats every quarter lease):
+    /// a request would wait for nobody until the lease runs out.
+    Unreachable(Silent),
     /// Nobody runs it (stopped, or its lease ran out): read from the ledger
     /// until an instance takes it over.
     Nobody,
@@ -320,7 +340,25 @@ impl LedgerHandle {
                 return Ok(Runner::Unknown);
             }
             let (live, now) = Liveness::from_row(&r)?;
-            Ok(live.running(now).map_or(Runner::Nobody, Runner::Elsewhere))
+            Ok(match live.running(now) {
+                None => Runner::Nobody,
+                Some(_) if let Some(silent) = live.silent(now) => Runner::Unreachable(silent),
+                Some(why) => Runner::Elsewhere(why),
+            })
+        })
+        .await
+    }
+
+    /// Every engine of the desk with the sequence number of its last
+    /// committed event: what the desk-wide event stream relays from.
+    pub async fn engine_positions(&self) -> Result<Vec<(i64, u64)>, StoreError> {
+        self.run(move |pool, b| async move {
+            let found = b
+                .q("SELECT id, last_seq FROM engines WHERE kind = 'serve' ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .map_err(|e| StoreError::db("reading the desk's engines", e))?;
+            found.iter().map(|r| Ok((col(r, "id")?, u64::try_from(col::<i64>(r, "last_seq")?).unwrap_or(0)))).collect()
         })
         .await
     }

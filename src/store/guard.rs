@@ -8,6 +8,11 @@
 //! (ended, and so released, however the holder ends: a process killed
 //! outright drops its connection and the server releases them).
 //!
+//! A user's orders are also checked against limits counted across the desk
+//! (daily notional, open orders): those checks hold the user's own lock
+//! (`DeskHold::lock_user`) as well, so they happen one at a time desk-wide,
+//! each after the last one's order was committed.
+//!
 //! Holds come from a pool of their own, so a burst of orders waiting for a
 //! control change never takes the connections the ledger writes and reads
 //! with.
@@ -27,10 +32,44 @@ const HOLDERS: u32 = 16;
 /// the other way round) before it is refused.
 pub const WAIT: Duration = Duration::from_secs(5);
 
+/// The class of the users' locks (the two-key form of advisory locks, a key
+/// space apart from `KEY`'s): `blou`.
+const USER_CLASS: i32 = 0x626c_6f75;
+
+/// A user's lock key: FNV-1a of `tenant`, a zero byte and `user`, so every
+/// build and machine of the desk agrees on it. Two users sharing a key only
+/// wait for each other.
+pub fn user_key(tenant: &str, user: &str) -> i32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for byte in tenant.bytes().chain([0]).chain(user.bytes()) {
+        h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    i32::from_ne_bytes(h.to_ne_bytes())
+}
+
 /// A hold of the desk's control lock; released when dropped.
 pub struct DeskHold {
     // The transaction holds the lock; dropping it rolls back, which releases it.
     _tx: Option<sqlx::Transaction<'static, Any>>,
+}
+
+impl DeskHold {
+    /// Also holds `tenant`/`user`'s lock, until this hold is released: taken
+    /// while one of the user's orders is checked against the limits counted
+    /// desk-wide (daily notional, open orders) and acknowledged, so two
+    /// instances never both count the same usage as still free. Nothing to
+    /// hold on SQLite (one instance; the client layer orders its own calls).
+    pub async fn lock_user(&mut self, tenant: &str, user: &str) -> Result<(), StoreError> {
+        let Some(tx) = self._tx.as_mut() else { return Ok(()) };
+        let sql = format!("SELECT CAST(pg_advisory_xact_lock({USER_CLASS}, {}) AS TEXT)", user_key(tenant, user));
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut **tx).await.map(drop).map_err(|e| {
+            StoreError::Busy(format!(
+                "the desk lock of {user}@{tenant} could not be taken within {} s ({e}): their other orders \
+                 elsewhere on the desk hold it; try again",
+                WAIT.as_secs()
+            ))
+        })
+    }
 }
 
 impl std::fmt::Debug for DeskHold {
@@ -72,6 +111,30 @@ impl LedgerHandle {
         }
     }
 
+    /// Holds `tenant`/`user`'s lock alone (see `DeskHold::lock_user`): for a
+    /// call another instance forwarded, whose asker holds the control lock.
+    pub async fn hold_user(&self, tenant: &str, user: &str) -> Result<DeskHold, StoreError> {
+        if self.backend() != Backend::Postgres {
+            return Ok(DeskHold { _tx: None });
+        }
+        let pool = self.holders().await?;
+        let begin = async move {
+            let mut tx = pool.begin().await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL lock_timeout = '{}ms'", WAIT.as_millis())))
+                .execute(&mut *tx)
+                .await?;
+            Ok::<_, sqlx::Error>(tx)
+        };
+        let tx = match tokio::time::timeout(WAIT + Duration::from_secs(1), begin).await {
+            Ok(Ok(tx)) => tx,
+            Ok(Err(e)) => return Err(StoreError::db("taking a user's desk lock", e)),
+            Err(_) => return Err(StoreError::db("taking a user's desk lock", sqlx::Error::PoolTimedOut)),
+        };
+        let mut hold = DeskHold { _tx: Some(tx) };
+        hold.lock_user(tenant, user).await?;
+        Ok(hold)
+    }
+
     /// The pool the holds come from, opened on first use.
     async fn holders(&self) -> Result<AnyPool, StoreError> {
         if let Some(p) = self.hold_pool().get() {
@@ -84,5 +147,20 @@ impl LedgerHandle {
             .connect_lazy(&url)
             .map_err(|e| StoreError::db("opening the desk's lock connections", e))?;
         Ok(self.hold_pool().get_or_init(|| pool).clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_keys_are_fixed_and_tell_the_parts_apart() {
+        // FNV-1a 32 of the empty input is its offset basis; "a\0" by hand:
+        // (0x811c9dc5 ^ 0x61) * 0x01000193 = 0xe40c292c, then
+        // (0xe40c292c ^ 0x00) * 0x01000193 = 0x2b24d044 (mod 2^32).
+        assert_eq!(user_key("a", ""), 0x2b24_d044);
+        assert_ne!(user_key("ab", "c"), user_key("a", "bc"), "the zero byte separates tenant and user");
+        assert_eq!(user_key("ws", "alice"), user_key("ws", "alice"));
     }
 }

@@ -62,6 +62,21 @@ impl Liveness {
     }
 }
 
+impl Liveness {
+    /// The owner as a silent one (`desk::Silent`) when it has gone more than
+    /// half its lease without a heartbeat at `now` (a live owner beats every
+    /// quarter lease, so two beats are missing); `None` while it beats.
+    pub fn silent(&self, now: i64) -> Option<super::desk::Silent> {
+        let silent_ms = now - self.heartbeat_at;
+        (!self.stopped && silent_ms * 2 > self.lease_ms).then(|| super::desk::Silent {
+            owner: format!("pid {} on {}", self.pid, self.host),
+            silent_ms,
+            lease_ms: self.lease_ms,
+            expires_at_ms: self.heartbeat_at + self.lease_ms,
+        })
+    }
+}
+
 /// This process table: the boot and the pid namespace. Two processes with
 /// the same value see each other's pids; empty where /proc does not say.
 pub(crate) fn machine() -> String {
@@ -132,6 +147,13 @@ mod tests {
         // A missing pid in another process table says nothing: the lease decides.
         let other_table = Liveness { machine: "another-boot/pid:[1]".into(), pid: i64::from(u32::MAX), ..me.clone() };
         assert!(other_table.running(now).is_some());
+        // Silent past half the lease (two beats missed): still running, but unreachable.
+        let quiet = Liveness { heartbeat_at: now - LEASE_MS / 2, ..me.clone() };
+        assert!(quiet.silent(now).is_none(), "half the lease exactly is two beats late, not yet silent");
+        let quiet = Liveness { heartbeat_at: now - LEASE_MS / 2 - 1, ..me.clone() };
+        let s = quiet.silent(now).unwrap();
+        assert_eq!((s.silent_ms, s.expires_at_ms), (LEASE_MS / 2 + 1, now + LEASE_MS / 2 - 1));
+        assert!(quiet.running(now).is_some(), "the lease has not run out: nobody may take it over yet");
         let elsewhere = Liveness { host: "another-host".into(), machine: String::new(), pid: 1, ..me };
         assert!(elsewhere.running(now).unwrap().contains("another-host"));
     }

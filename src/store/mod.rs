@@ -11,7 +11,8 @@
 //! Layout: `location` (which database), `db` (connections, dialect),
 //! `migrate` (versioned schema), `replica` (events projected onto order rows),
 //! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
-//! `controls` (the desk's risk controls, restored on start),
+//! `controls` (the desk's risk controls, restored on start), `usage` (what
+//! the desk's engines used, for limits counted desk-wide),
 //! `query` (what the UI and API read), `config` (algorithm defaults),
 //! `recover` (restart after a crash), `outage` (waiting out a database outage),
 //! `export` (CSV/JSON), `sink` (for the embedded client);
@@ -45,6 +46,7 @@ pub mod served;
 pub mod sink;
 pub mod tca_groups;
 pub mod tokens;
+pub mod usage;
 mod writer;
 
 pub use db::Backend;

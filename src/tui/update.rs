@@ -225,51 +225,15 @@ impl App {
         match item {
             StreamItem::Event(e) => {
                 self.last_seq = self.last_seq.max(e.seq);
-                // Everyone's monitor runs; only a supervisor's view shows it (an
-                // advisor's stream carries only their own orders anyway).
-                self.sup.on_event(&e);
                 if let Some(c) = self.clock.as_mut()
                     && e.ts > c.now
                 {
                     c.now = e.ts;
                 }
-                match &e.kind {
-                    EventKind::Rejected { parent, code, message, .. } => {
-                        let subject = parent.map_or_else(|| "order".to_string(), |p| p.to_string());
-                        let text = format!("{subject} refused ({}): {message}", code.as_str());
-                        self.alert(Kind::Refused, &subject, Level::Error, text);
-                    }
-                    EventKind::ChildRejected { child, reason } => {
-                        let text = format!("{child} refused by the venue: {reason}");
-                        self.alert(Kind::VenueReject, &child.parent.to_string(), Level::Warn, text);
-                    }
-                    EventKind::KillAll { parents, tenant, .. } => {
-                        let whom =
-                            tenant.as_ref().map_or_else(|| "kill-all".to_string(), |t| format!("desk {t} killed"));
-                        let text = format!("{whom}: {} orders paused, children cancelled", parents.len());
-                        self.alert(Kind::Kill, &whom, Level::Warn, text);
-                        self.killed.extend(parents.iter().copied());
-                    }
-                    EventKind::TradingState { state: crate::risk::TradingState::Active, .. }
-                        if !self.killed.is_empty() =>
-                    {
-                        // The kill switch is lifted: what it paused may go on, in one key.
-                        let killed = std::mem::take(&mut self.killed);
-                        let ids: Vec<ParentId> =
-                            killed.into_iter().filter(|id| self.status_of(*id) == Some(ParentStatus::Paused)).collect();
-                        if !ids.is_empty() {
-                            self.offer =
-                                Some(Offer { why: "paused by the kill switch, now lifted".into(), orders: ids });
-                        }
-                    }
-                    EventKind::Interrupted { .. } => self.offer_after_reconnect = true,
-                    EventKind::Done { parent, status, residual, .. } if residual.is_positive() => {
-                        let text = format!("{parent} {status} with {} unfilled", human::qty(*residual));
-                        self.alert(Kind::Residual, &parent.to_string(), Level::Warn, text);
-                    }
-                    _ => {}
-                }
+                self.on_event(&e);
             }
+            // Another instance's engine of the same desk: its alerts too, not its sequence or clock.
+            StreamItem::Desk { event, .. } => self.on_event(&event),
             StreamItem::Lagged { missed } => {
                 let text = format!("event stream lagged: {missed} events skipped, resynced");
                 self.alert(Kind::Lagged, "stream", Level::Warn, text);
@@ -278,6 +242,45 @@ impl App {
                 self.push_alert(Level::Warn, format!("{missed} events no longer held by the engine, resynced"));
             }
             StreamItem::Connection { connected, detail } => self.set_connected(connected, detail),
+        }
+    }
+
+    /// What an event of the desk changes: the supervisor's monitor and the alerts.
+    fn on_event(&mut self, e: &crate::engine::EngineEvent) {
+        // Everyone's monitor runs; only a supervisor's view shows it (an
+        // advisor's stream carries only their own orders anyway).
+        self.sup.on_event(e);
+        match &e.kind {
+            EventKind::Rejected { parent, code, message, .. } => {
+                let subject = parent.map_or_else(|| "order".to_string(), |p| p.to_string());
+                let text = format!("{subject} refused ({}): {message}", code.as_str());
+                self.alert(Kind::Refused, &subject, Level::Error, text);
+            }
+            EventKind::ChildRejected { child, reason } => {
+                let text = format!("{child} refused by the venue: {reason}");
+                self.alert(Kind::VenueReject, &child.parent.to_string(), Level::Warn, text);
+            }
+            EventKind::KillAll { parents, tenant, .. } => {
+                let whom = tenant.as_ref().map_or_else(|| "kill-all".to_string(), |t| format!("desk {t} killed"));
+                let text = format!("{whom}: {} orders paused, children cancelled", parents.len());
+                self.alert(Kind::Kill, &whom, Level::Warn, text);
+                self.killed.extend(parents.iter().copied());
+            }
+            EventKind::TradingState { state: crate::risk::TradingState::Active, .. } if !self.killed.is_empty() => {
+                // The kill switch is lifted: what it paused may go on, in one key.
+                let killed = std::mem::take(&mut self.killed);
+                let ids: Vec<ParentId> =
+                    killed.into_iter().filter(|id| self.status_of(*id) == Some(ParentStatus::Paused)).collect();
+                if !ids.is_empty() {
+                    self.offer = Some(Offer { why: "paused by the kill switch, now lifted".into(), orders: ids });
+                }
+            }
+            EventKind::Interrupted { .. } => self.offer_after_reconnect = true,
+            EventKind::Done { parent, status, residual, .. } if residual.is_positive() => {
+                let text = format!("{parent} {status} with {} unfilled", human::qty(*residual));
+                self.alert(Kind::Residual, &parent.to_string(), Level::Warn, text);
+            }
+            _ => {}
         }
     }
 

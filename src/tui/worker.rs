@@ -190,7 +190,7 @@ impl<C: Client> Worker<C> {
                             StreamItem::Connection { connected: true, .. }
                             | StreamItem::Lagged { .. }
                             | StreamItem::Gap { .. } => self.resync(),
-                            StreamItem::Connection { .. } => {}
+                            StreamItem::Connection { .. } | StreamItem::Desk { .. } => {}
                         }
                         if self.tx.send(Msg::Stream(item)).is_err() {
                             return;

@@ -86,6 +86,7 @@ async fn remote_reconnects_after_the_server_drops_streams_and_resumes() {
             StreamItem::Lagged { .. } | StreamItem::Gap { .. } => {
                 panic!("the remote stream resumes instead of lagging")
             }
+            StreamItem::Desk { .. } => panic!("a desk of one engine relays no other engine"),
         }
     }
     assert_eq!(states, vec![false, true], "told of the drop and of the reconnect");

@@ -12,6 +12,7 @@
 pub mod keeper;
 mod reads;
 pub mod relay;
+pub mod usage;
 
 use super::{AlgoConfig, Client, ClientError, Embedded, EventStream, ModeRequest, ModeView, TcaGroup, TcaQuery};
 use crate::algo::PlannedSlice;
@@ -56,13 +57,35 @@ struct Inner {
     ledger: Option<DeskLedger>,
     /// This instance's side of the control lock (`hold`).
     controls: Arc<tokio::sync::RwLock<()>>,
+    /// This instance's side of the users' locks (`usage`), by `user_key`.
+    users: Vec<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// Stripes of the users' locks in one instance (users sharing one wait for each other).
+const USER_STRIPES: usize = 64;
+
+fn stripes() -> Vec<Arc<tokio::sync::Mutex<()>>> {
+    (0..USER_STRIPES).map(|_| Arc::default()).collect()
 }
 
 /// A hold of the desk's control lock: this instance's, and the database's
 /// when instances share one (`store::guard`). Released when dropped.
 pub struct Hold {
-    _desk: Option<crate::store::guard::DeskHold>,
+    desk: Option<crate::store::guard::DeskHold>,
     _here: HereHold,
+}
+
+impl Hold {
+    /// Also holds a user's lock in the database until this hold is released
+    /// (see `usage`).
+    pub async fn lock_user(&mut self, tenant: &str, user: &str) -> Result<(), ClientError> {
+        match self.desk.as_mut() {
+            Some(d) => {
+                d.lock_user(tenant, user).await.map_err(|e| ClientError::new(ErrorCode::DeskBusy, e.to_string()))
+            }
+            None => Ok(()),
+        }
+    }
 }
 
 enum HereHold {
@@ -96,6 +119,7 @@ impl Desk {
             home,
             ledger: None,
             controls: Arc::default(),
+            users: stripes(),
         }))
     }
 
@@ -107,6 +131,7 @@ impl Desk {
             home: n,
             ledger: Some(ledger),
             controls: Arc::default(),
+            users: stripes(),
         }))
     }
 
@@ -133,7 +158,14 @@ impl Desk {
             }
             None => None,
         };
-        Ok(Hold { _desk: desk, _here: here })
+        Ok(Hold { desk, _here: here })
+    }
+
+    /// This instance's side of `tenant`/`user`'s lock.
+    async fn lock_user_here(&self, tenant: &str, user: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let key = crate::store::guard::user_key(tenant, user);
+        let i = usize::try_from(key.unsigned_abs()).unwrap_or(0) % self.0.users.len().max(1);
+        Arc::clone(&self.0.users[i]).lock_owned().await
     }
 
     fn engines(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<u32, Hosted>> {
@@ -223,8 +255,16 @@ impl DeskClient {
         e.as_actor(self.actor.clone())
     }
 
-    /// A call about one order, wherever its engine runs.
-    async fn on_order<T, F, Fut>(&self, id: ParentId, forward: Forward, here: F) -> Result<T, ClientError>
+    /// A call about one order, wherever its engine runs. With `gate` (the
+    /// caller's hold of the control lock), a change the limits check: the
+    /// order owner's usage on the desk's other engines is counted (`usage`).
+    async fn on_order<T, F, Fut>(
+        &self,
+        id: ParentId,
+        forward: Forward,
+        gate: Option<&mut Hold>,
+        here: F,
+    ) -> Result<T, ClientError>
     where
         T: serde::de::DeserializeOwned,
         F: FnOnce(Embedded, ParentId) -> Fut,
@@ -233,6 +273,12 @@ impl DeskClient {
         match relay::route(&self.desk, &self.actor, id).await? {
             Route::Here(engine, id) => {
                 let number = id.engine;
+                let _user = match (gate, engine.parent(id)) {
+                    (Some(hold), Some(o)) => {
+                        Some(usage::prepare(&self.desk, &engine, &o.owner.tenant, &o.owner.user, Some(hold)).await?)
+                    }
+                    _ => None,
+                };
                 let r = here(self.local(&engine), id).await;
                 r.map_err(|e| relay::fenced(&self.desk, number, e))
             }
@@ -312,28 +358,30 @@ impl Client for DeskClient {
 
     async fn submit(&self, req: OrderRequest) -> Result<OrderRow, ClientError> {
         let n = self.desk.home_number();
-        let _hold = self.desk.hold(false).await?;
+        let mut hold = self.desk.hold(false).await?;
+        let home = self.desk.home();
+        let _user = usage::prepare(&self.desk, &home, &self.actor.tenant, &self.actor.user, Some(&mut hold)).await?;
         self.home().submit(req).await.map_err(|e| relay::fenced(&self.desk, n, e))
     }
 
     async fn amend(&self, id: ParentId, change: Amendment) -> Result<OrderRow, ClientError> {
         let fwd = Forward::Amend { id, change: change.clone() };
         // More quantity or another limit is a new risk: under the lock, as a submission.
-        let _hold = self.desk.hold(false).await?;
-        self.on_order(id, fwd, |e, id| async move { e.amend(id, change).await }).await
+        let mut hold = self.desk.hold(false).await?;
+        self.on_order(id, fwd, Some(&mut hold), |e, id| async move { e.amend(id, change).await }).await
     }
 
     async fn cancel(&self, id: ParentId) -> Result<OrderRow, ClientError> {
-        self.on_order(id, Forward::Cancel { id }, |e, id| async move { e.cancel(id).await }).await
+        self.on_order(id, Forward::Cancel { id }, None, |e, id| async move { e.cancel(id).await }).await
     }
 
     async fn pause(&self, id: ParentId) -> Result<OrderRow, ClientError> {
-        self.on_order(id, Forward::Pause { id }, |e, id| async move { e.pause(id).await }).await
+        self.on_order(id, Forward::Pause { id }, None, |e, id| async move { e.pause(id).await }).await
     }
 
     async fn resume(&self, id: ParentId) -> Result<OrderRow, ClientError> {
-        let _hold = self.desk.hold(false).await?;
-        self.on_order(id, Forward::Resume { id }, |e, id| async move { e.resume(id).await }).await
+        let mut hold = self.desk.hold(false).await?;
+        self.on_order(id, Forward::Resume { id }, Some(&mut hold), |e, id| async move { e.resume(id).await }).await
     }
 
     async fn kill_all(&self) -> Result<Vec<ParentId>, ClientError> {
@@ -368,7 +416,19 @@ impl Client for DeskClient {
     }
 
     async fn risk(&self) -> Result<crate::engine::RiskView, ClientError> {
-        self.home().risk().await
+        let home = self.home();
+        let Some(l) = self.desk.ledger() else { return home.risk().await };
+        // Refused before anything is read for a caller who may not see it.
+        home.risk().await?;
+        // The desk's other engines as their last commits left them: every
+        // engine of the desk is counted once, the home one from memory.
+        let mine = i64::from(self.desk.home_number());
+        let others = l
+            .handle
+            .desk_usage(vec![mine], l.date)
+            .await
+            .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+        Ok(home.with_engine(|e| e.risk_view_with(&self.actor, &others))?)
     }
 
     async fn set_limits(
@@ -422,7 +482,7 @@ impl Client for DeskClient {
     }
 
     async fn tca(&self, id: ParentId) -> Result<crate::tca::TcaReport, ClientError> {
-        self.on_order(id, Forward::Tca { id }, |e, id| async move { e.tca(id).await }).await
+        self.on_order(id, Forward::Tca { id }, None, |e, id| async move { e.tca(id).await }).await
     }
 
     async fn estimate(&self, req: OrderRequest) -> Result<crate::impact::Estimate, ClientError> {

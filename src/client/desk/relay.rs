@@ -9,7 +9,7 @@ use crate::client::{Client, ClientError, ErrorCode};
 use crate::engine::view::may_see;
 use crate::engine::{Actor, Amendment};
 use crate::model::ParentId;
-use crate::store::desk::Runner;
+use crate::store::desk::{Runner, Silent};
 use crate::store::relay::{CommandState, Notice, QueuedCommand};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
@@ -182,6 +182,7 @@ pub async fn route(desk: &Desk, actor: &Actor, id: ParentId) -> Result<Route, Cl
     match l.handle.runner(engine).await.map_err(unavailable)? {
         Runner::Unknown => Err(ClientError::not_found(format!("no order {id}: no engine E{engine} on this desk"))),
         Runner::Elsewhere(_) => Ok(Route::Elsewhere(engine, id)),
+        Runner::Unreachable(silent) => Err(unreachable(engine, id, &silent)),
         Runner::Nobody => Ok(Route::Nobody(engine, id)),
     }
 }
@@ -230,6 +231,27 @@ pub fn nobody(engine: i64, id: ParentId) -> ClientError {
         format!(
             "{id} is on engine E{engine}, which no instance runs right now (its instance stopped): another \
              instance takes it over once its lease runs out, with its working orders interrupted; try again then"
+        ),
+    )
+}
+
+/// The refusal of a call about an order whose engine's owner stopped
+/// renewing its lease: answered at once (queueing it would wait for nobody),
+/// saying when the engine is taken over.
+pub fn unreachable(engine: i64, id: ParentId, s: &Silent) -> ClientError {
+    let at = chrono::DateTime::from_timestamp_millis(s.expires_at_ms)
+        .map_or_else(|| "?".to_string(), |t| t.format("%H:%M:%S%.3f UTC").to_string());
+    let left = (s.lease_ms - s.silent_ms).max(0);
+    ClientError::new(
+        ErrorCode::EngineUnavailable,
+        format!(
+            "{id} is on engine E{engine}, whose owner ({}) is unreachable: no heartbeat for {:.1} s of its {:.1} s \
+             lease. The lease runs out at {at} (in {:.1} s); another instance then takes the engine over, with its \
+             working orders interrupted. Nothing was done: try again after that",
+            s.owner,
+            s.silent_ms as f64 / 1e3,
+            s.lease_ms as f64 / 1e3,
+            left as f64 / 1e3
         ),
     )
 }
@@ -377,6 +399,19 @@ async fn carry_out(desk: &Desk, c: QueuedCommand) -> Answer {
     let call: Forward = match serde_json::from_str(&c.command) {
         Ok(f) => f,
         Err(e) => return Answer::refused(ClientError::new(ErrorCode::Internal, format!("a forwarded call: {e}"))),
+    };
+    // A change the limits check counts its owner's usage on the other
+    // engines; the asker holds the control lock, the user's lock is taken here.
+    let gated = match &call {
+        Forward::Amend { id, .. } | Forward::Resume { id } => engine.parent(*id).map(|o| o.owner),
+        _ => None,
+    };
+    let _user = match gated {
+        Some(owner) => match super::usage::prepare(desk, &engine, &owner.tenant, &owner.user, None).await {
+            Ok(h) => Some(h),
+            Err(e) => return Answer::refused(e),
+        },
+        None => None,
     };
     match call.run(&engine.as_actor(c.actor)).await {
         Ok(v) => Answer::Ok(v),

@@ -60,6 +60,15 @@ async fn connect(remote: &Remote, after: Option<u64>) -> Result<reqwest::Respons
     }
 }
 
+/// `event: desk` data: another engine's event. Reconnecting sends the home
+/// engine's position alone, so the other engines go on from the moment of
+/// the reconnection (what they did meanwhile shows in a fresh snapshot).
+#[derive(serde::Deserialize)]
+struct DeskFrame {
+    engine: i64,
+    event: EngineEvent,
+}
+
 /// How one connection ended.
 enum End {
     /// The consumer went away: stop.
@@ -131,6 +140,15 @@ async fn read(resp: reqwest::Response, last: &mut Option<u64>, tx: &mpsc::Sender
                 }
                 *last = Some(e.seq);
                 if tx.send(StreamItem::Event(e)).await.is_err() {
+                    return End::Closed;
+                }
+            }
+            // Another engine of the desk: passed on, outside the home engine's sequence.
+            "desk" => {
+                let Ok(d) = serde_json::from_str::<DeskFrame>(&ev.data) else {
+                    return End::Dropped(format!("undecodable desk event {}", ev.id));
+                };
+                if tx.send(StreamItem::Desk { engine: d.engine, event: d.event }).await.is_err() {
                     return End::Closed;
                 }
             }
