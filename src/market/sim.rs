@@ -142,7 +142,10 @@ pub struct InstrumentMarket {
     /// stretch of the session (before the intraday multiplier).
     sigma_tick: f64,
     tick_ns: i64,
-    trades_per_day: f64,
+    /// The volume curve's bucket boundaries (`bucket_end` of each bucket's
+    /// start, the close last) and each bucket's trade arrival rate per
+    /// nanosecond, worked out once: the arrival of every trade needs them.
+    arrivals: Arrivals,
     cum_share: Vec<f64>,
     params: MarketParams,
     rng_path: SimRng,
@@ -241,7 +244,7 @@ impl InstrumentMarket {
             shape,
             sigma_tick: sigma_abs * (tick_ns as f64 / session_ns * (1.0 - flow_share)).sqrt(),
             tick_ns,
-            trades_per_day,
+            arrivals: Arrivals::new(&curve, trades_per_day),
             cum_share,
             rng_path: stream(seed, Stream::Path, idx),
             rng_flow,
@@ -270,8 +273,7 @@ impl InstrumentMarket {
         let mut need: f64 = self.rng_flow.sample(Exp1);
         let mut now = t.max(self.session.open);
         while now < self.session.close {
-            let end = self.curve.bucket_end(now);
-            let rate = self.trades_per_day * self.curve.density_at(now);
+            let (end, rate) = self.arrivals.at(now);
             let avail = rate * (end.0 - now.0) as f64;
             if rate > 0.0 && need < avail {
                 let dt = (need / rate).ceil() as i64;
@@ -430,6 +432,42 @@ impl InstrumentMarket {
     }
 }
 
+/// `VolumeCurve::bucket_end` and the trade rate `trades_per_day *
+/// VolumeCurve::density_at` inside the session, from tables: the same
+/// values (the same expressions, evaluated once per bucket), without two
+/// float divisions and a libm `round` per trade.
+#[derive(Debug, Clone)]
+struct Arrivals {
+    open: Timestamp,
+    /// Bucket length, as the curve computes it.
+    len: f64,
+    /// `ends[j]`: where bucket `j - 1` ends (`ends[0]` is the open).
+    ends: Vec<Timestamp>,
+    rates: Vec<f64>,
+}
+
+impl Arrivals {
+    fn new(curve: &VolumeCurve, trades_per_day: f64) -> Arrivals {
+        let n = curve.shares.len();
+        let len = (curve.close.0 - curve.open.0) as f64 / n as f64;
+        Arrivals {
+            open: curve.open,
+            len,
+            ends: (0..=n).map(|j| Timestamp(curve.open.0 + (j as f64 * len).round() as i64).min(curve.close)).collect(),
+            rates: curve.shares.iter().map(|s| trades_per_day * (s / len)).collect(),
+        }
+    }
+
+    /// The end of the bucket holding `t` and the arrival rate in it, for
+    /// `t` inside the session.
+    fn at(&self, t: Timestamp) -> (Timestamp, f64) {
+        let n = self.rates.len();
+        let b = ((t.0 - self.open.0) as f64 / self.len) as usize;
+        let end = self.ends.get((b + 1).min(n)).copied().unwrap_or(t).max(Timestamp(t.0 + 1));
+        (end, self.rates.get(b.min(n - 1)).copied().unwrap_or(0.0))
+    }
+}
+
 fn merge_best(cur: Option<Level>, new: Level, better: impl Fn(Price, Price) -> bool) -> Level {
     match cur {
         None => new,
@@ -510,6 +548,27 @@ mod tests {
         // Roughly ADV * (1 - auction share) / avg trade size trades per day.
         let expected = 55e6 * 0.93 / 110.0;
         assert!((m.events as f64 - expected).abs() < expected * 0.05, "{} vs {expected}", m.events);
+    }
+
+    /// The arrival tables give what the curve gives, bit for bit, all day
+    /// (bucket ends rounded either way included).
+    #[test]
+    fn arrival_tables_match_the_curve() {
+        let m = aapl(5);
+        let c = &m.curve;
+        let trades_per_day = m.inst.adv.to_f64() * (1.0 - m.inst.auction_share) / m.inst.avg_trade_size.to_f64();
+        let mut t = c.open;
+        while t < c.close {
+            let (end, rate) = m.arrivals.at(t);
+            assert_eq!(end, c.bucket_end(t), "{t:?}");
+            assert_eq!(rate.to_bits(), (trades_per_day * c.density_at(t)).to_bits(), "{t:?}");
+            let edge = Timestamp(c.bucket_end(t).0 - 1);
+            if edge > t && edge < c.close {
+                assert_eq!(m.arrivals.at(edge).0, c.bucket_end(edge));
+                assert_eq!(m.arrivals.at(edge).1.to_bits(), (trades_per_day * c.density_at(edge)).to_bits());
+            }
+            t = Timestamp(t.0 + 7_777_777_777);
+        }
     }
 
     /// AAPL: Y 0.6, sigma 1.6%, price 230, ADV 55M, so the shift is

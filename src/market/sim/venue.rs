@@ -131,7 +131,7 @@ impl VenueMarket {
     /// Builds side `s` (0 bids, 1 asks) of the pending quote into `book`
     /// unless it is there; the quote is done with once both are.
     fn build_side(&mut self, s: usize) {
-        let Some(q) = self.pending else { return };
+        let Some(q) = &self.pending else { return };
         if let Some(b) = self.built.take() {
             // A reader built the whole book already.
             self.book = b;
@@ -139,7 +139,7 @@ impl VenueMarket {
             return;
         }
         if !self.sides_built[s] {
-            quote_side(self.half_spread, self.step, self.base_depth, &q, s, &mut self.book);
+            quote_side(self.half_spread, self.step, self.base_depth, q, s, &mut self.book);
             self.book.ts = q.ts;
             self.sides_built[s] = true;
         }
