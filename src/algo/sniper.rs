@@ -39,7 +39,7 @@ impl Sniper {
             return;
         }
         let (side, limit) = (ctx.parent.side, ctx.parent.limit_px);
-        let qualifies = ctx.market.venues.iter().any(|v| takeable(&v.book, side, limit) >= self.min_size);
+        let qualifies = ctx.market.venues.iter().any(|v| takeable(v.book(), side, limit) >= self.min_size);
         if qualifies {
             let q = ctx.unworked().min(self.max_clip);
             ctx.sweep(q, self.min_size);

@@ -269,6 +269,7 @@ impl Engine {
             inst: c.inst,
             rng,
             children: Vec::new(),
+            open: Vec::new(),
             live: 0,
             working: Qty::ZERO,
             epoch: 0,

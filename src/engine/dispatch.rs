@@ -43,9 +43,12 @@ impl Engine {
         let others = self.markets[i].market_volume - before;
         if others.is_positive() && !self.trade_subs[i].is_empty() {
             let px = self.markets[i].last_trade.map(|t| t.1).unwrap_or_default();
-            for p in self.trade_subs[i].clone() {
+            let mut subs = std::mem::take(&mut self.subs_scratch);
+            subs.clone_from(&self.trade_subs[i]);
+            for &p in &subs {
                 self.with_algo(p, |a, ctx| a.on_trade(ctx, px, others));
             }
+            self.subs_scratch = subs;
         }
         if let Some(t) = self.markets[i].next_trade {
             self.push(t, Job::Trade(i));
@@ -60,9 +63,12 @@ impl Engine {
         self.exchange.on_requote(&mut self.markets[i], i, now, &mut self.execs);
         self.apply_execs();
         if !self.quote_subs[i].is_empty() {
-            for p in self.quote_subs[i].clone() {
+            let mut subs = std::mem::take(&mut self.subs_scratch);
+            subs.clone_from(&self.quote_subs[i]);
+            for &p in &subs {
                 self.with_algo(p, |a, ctx| a.on_quote(ctx));
             }
+            self.subs_scratch = subs;
         }
         if let Some(t) = next {
             self.push(t, Job::Tick(i));
@@ -196,6 +202,7 @@ impl Engine {
             slot.live += 1;
             let c = self.children.len();
             slot.children.push(c);
+            slot.open.push(c);
             let arrive_at = self.now + latency;
             self.emit(EventKind::ChildSent { child: Box::new(order.clone()) });
             self.children.push(ChildSlot {
@@ -214,10 +221,16 @@ impl Engine {
 
     /// Sends a cancel for every live child of a parent (IOCs close on their own).
     pub(super) fn cancel_children(&mut self, p: usize) {
-        let kids: Vec<usize> = self.parents[p].children.clone();
-        for c in kids {
+        // Only the children not yet final, in the order they were sent (the
+        // order the cancels draw their latencies in); a final child stays final.
+        let mut kids = std::mem::take(&mut self.parents[p].open);
+        kids.retain(|&c| !self.children[c].order.status.is_terminal());
+        for &c in &kids {
             self.cancel_one(c);
         }
+        // Cancelling sends no child, but keep any that were, after these.
+        let sent_meanwhile = std::mem::replace(&mut self.parents[p].open, kids);
+        self.parents[p].open.extend(sent_meanwhile);
     }
 
     /// Sends a cancel for one live child (IOCs close on their own).

@@ -124,6 +124,11 @@ struct ParentSlot {
     inst: usize,
     rng: SimRng,
     children: Vec<usize>,
+    /// The children not yet seen final, oldest first (a subset of
+    /// `children`, pruned when they are cancelled): cancelling a parent's
+    /// children must not walk every child it ever sent, which made a
+    /// day-long VWAP quadratic in its fills.
+    open: Vec<usize>,
     live: usize,
     working: Qty,
     epoch: u32,
@@ -174,6 +179,9 @@ pub struct Engine {
     dirty: Vec<usize>,
     trade_subs: Vec<Vec<usize>>,
     quote_subs: Vec<Vec<usize>>,
+    /// Reused copy of a subscriber list while its algorithms are called
+    /// (they may unsubscribe): no allocation per market event.
+    subs_scratch: Vec<usize>,
     pending_commands: usize,
     /// Parents not yet in a final state.
     open_parents: usize,
@@ -249,6 +257,7 @@ impl Engine {
             dirty: Vec::new(),
             trade_subs: vec![Vec::new(); n],
             quote_subs: vec![Vec::new(); n],
+            subs_scratch: Vec::new(),
             pending_commands: 0,
             open_parents: 0,
             open_by_owner: BTreeMap::new(),

@@ -187,12 +187,14 @@ impl Engine {
             let _ = order.transition(ParentStatus::Interrupted);
         }
         let (start, end) = (order.start, order.end);
+        let open_kids = kids.iter().copied().filter(|&c| !self.children[c].order.status.is_terminal()).collect();
         self.parents.push(ParentSlot {
             order,
             algo,
             inst,
             rng,
             children: kids,
+            open: open_kids,
             live: 0,
             working: Qty::ZERO,
             epoch: 0,

@@ -410,8 +410,8 @@ impl Engine {
             .enumerate()
             .map(|(slot, v)| VenueBook {
                 venue: self.universe.venue(v.venue).name.clone(),
-                bids: v.book.bids.levels().to_vec(),
-                asks: v.book.asks.levels().to_vec(),
+                bids: v.book().bids.levels().to_vec(),
+                asks: v.book().asks.levels().to_vec(),
                 ours: self
                     .exchange
                     .orders_at(i, slot)

@@ -55,6 +55,25 @@ impl BookSide {
             self.len += 1;
         }
     }
+    /// Replaces every level: `lead` first, then the levels `next` yields
+    /// until it yields `None` or the side is full; levels without a positive
+    /// quantity are left out. The same as `clear` and a `push` of each, in
+    /// one pass (quote refreshes run this for every venue).
+    pub fn rebuild(&mut self, lead: Option<Level>, mut next: impl FnMut() -> Option<Level>) {
+        let mut n = 0usize;
+        if let Some(l) = lead.filter(|l| l.qty.is_positive()) {
+            self.levels[0] = l;
+            n = 1;
+        }
+        while n < DEPTH {
+            let Some(l) = next() else { break };
+            if l.qty.is_positive() {
+                self.levels[n] = l;
+                n += 1;
+            }
+        }
+        self.len = n as u8;
+    }
     /// Removes `qty` from the best levels, dropping the levels it empties.
     pub fn eat_from_top(&mut self, qty: Qty) {
         let mut left = qty;
@@ -149,5 +168,40 @@ impl Bbo {
             Side::Buy => self.ask,
             Side::Sell => self.bid,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lv(px: i64, q: i64) -> Level {
+        Level { px: Price::from_int(px), qty: Qty::from_int(q) }
+    }
+
+    /// `rebuild` is `clear` and `push` of each level in one pass: empty
+    /// levels left out, nothing past the depth.
+    #[test]
+    fn rebuild_is_clear_and_push() {
+        let candidates: Vec<Level> = (0..12).map(|k| lv(100 - k, if k == 3 { 0 } else { 10 + k })).collect();
+        let mut pushed = BookSide::default();
+        pushed.push(Price::from_int(1), Qty::from_int(1));
+        pushed.clear();
+        pushed.push(Price::from_int(101), Qty::from_int(5));
+        for l in &candidates {
+            pushed.push(l.px, l.qty);
+        }
+        let mut rebuilt = BookSide::default();
+        rebuilt.push(Price::from_int(1), Qty::from_int(1));
+        let mut it = candidates.iter().copied();
+        rebuilt.rebuild(Some(lv(101, 5)), || it.next());
+        assert_eq!(rebuilt.levels(), pushed.levels());
+        assert_eq!(rebuilt.levels().len(), DEPTH);
+        assert!(rebuilt.levels().iter().all(|l| l.qty.is_positive()));
+        // No lead, and a source that runs out early.
+        let mut short = BookSide::default();
+        let mut it = candidates.iter().copied().take(2);
+        short.rebuild(None, || it.next());
+        assert_eq!(short.levels(), &candidates[..2]);
     }
 }

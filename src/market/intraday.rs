@@ -89,6 +89,14 @@ impl IntradayShape {
     pub fn spread(&self, curve: &VolumeCurve, t: Timestamp) -> f64 {
         self.raw_variance(curve, t).sqrt().sqrt() * self.inv_spread_norm
     }
+
+    /// The volatility and spread multipliers at `t` together: the same
+    /// values as [`Self::volatility`] and [`Self::spread`], with the
+    /// variance (an `exp` on equity days) worked out once per quote refresh.
+    pub fn volatility_and_spread(&self, curve: &VolumeCurve, t: Timestamp) -> (f64, f64) {
+        let raw = self.raw_variance(curve, t);
+        ((raw * self.inv_norm).sqrt(), raw.sqrt().sqrt() * self.inv_spread_norm)
+    }
 }
 
 #[cfg(test)]
@@ -134,6 +142,12 @@ mod tests {
             (0..n).map(|k| s.spread(&c, Timestamp(c.open.0 + k * 6_000_000_000 + 3_000_000_000))).sum::<f64>()
                 / n as f64;
         assert!((avg - 1.0).abs() < 1e-3, "{avg}");
+        // Both at once are the same values, bit for bit.
+        for m in [0, 2, 200, 385] {
+            let (vol, spread) = s.volatility_and_spread(&c, at(&c, m));
+            assert_eq!(vol.to_bits(), s.volatility(&c, at(&c, m)).to_bits());
+            assert_eq!(spread.to_bits(), s.spread(&c, at(&c, m)).to_bits());
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! same number of draws happens whatever we do), so two runs with the same seed
 //! see the same market except for the impact of what we traded.
 
-use super::book::{Bbo, L2Book, Level};
+use super::book::{Bbo, Level};
 use super::curve::VolumeCurve;
 use super::flow::{DEFAULT_SHAPE, Flow};
 use super::impact::{DEFAULT_TRANSIENT, Impact, ImpactCoeffs, ImpactScale};
@@ -15,14 +15,17 @@ use super::intraday::IntradayShape;
 use super::rng::{SimRng, Stream, stream};
 use super::session::Session;
 use super::tape::{MidSeries, Print, Tape};
-use super::universe::{Universe, VenueId};
-use crate::model::{AssetClass, Instrument, Money, Price, Qty, QueueModel, Rounding, Side, Timestamp};
+use super::universe::Universe;
+use crate::model::{AssetClass, Instrument, Money, Price, Qty, QueueModel, Side, Timestamp};
 use rand::RngExt;
 
 mod replay;
+mod venue;
 use rand_distr::{Exp1, StandardNormal};
 pub use replay::{ImpactReport, ReplayReport, ReplayState, ReplaySummary};
 use serde::{Deserialize, Serialize};
+use venue::QuoteParams;
+pub use venue::VenueMarket;
 
 /// Tunable coefficients of the simulated market (documented in docs/market-model.md).
 /// Missing fields take their defaults, so a ledger written by an older
@@ -75,28 +78,6 @@ fn tick_interval(ac: AssetClass) -> i64 {
 /// The impact coefficients of an instrument under `params`.
 pub fn impact_coeffs(inst: &Instrument, params: &MarketParams) -> ImpactCoeffs {
     ImpactCoeffs { y: inst.impact_y, transient: params.impact_transient, half_life_s: inst.impact_half_life_s }
-}
-
-/// One venue's market in one instrument: its synthetic book and the state
-/// that shapes it.
-#[derive(Debug, Clone)]
-pub struct VenueMarket {
-    /// The venue.
-    pub venue: VenueId,
-    /// Share of the instrument's volume printed here.
-    pub share: f64,
-    /// Displayed book (liquidity from everyone but us).
-    pub book: L2Book,
-    half_spread: f64,
-    step: Price,
-    base_depth: f64,
-    /// Liquidity consumed from the top of each side and not yet refilled (raw qty units).
-    depletion: [f64; 2],
-    refill_per_tick: f64,
-    noise: [f64; 2],
-    /// Our own best resting price and the size there, bids then asks (set
-    /// by the venue before each quote refresh; others step ahead of it).
-    pub ours: [Option<(Price, Qty)>; 2],
 }
 
 fn side_ix(s: Side) -> usize {
@@ -161,7 +142,10 @@ pub struct InstrumentMarket {
     /// stretch of the session (before the intraday multiplier).
     sigma_tick: f64,
     tick_ns: i64,
-    trades_per_day: f64,
+    /// The volume curve's bucket boundaries (`bucket_end` of each bucket's
+    /// start, the close last) and each bucket's trade arrival rate per
+    /// nanosecond, worked out once: the arrival of every trade needs them.
+    arrivals: Arrivals,
     cum_share: Vec<f64>,
     params: MarketParams,
     rng_path: SimRng,
@@ -210,18 +194,14 @@ impl InstrumentMarket {
                 let half_spread = (inst.half_spread() * v.spread_mult).max(tick * 0.5);
                 // Levels one tick apart unless the tick is tiny against the spread (crypto).
                 let step_ticks = ((inst.half_spread() / tick).round() as i64).max(1);
-                VenueMarket {
-                    venue: vid,
+                VenueMarket::new(
+                    vid,
                     share,
-                    book: L2Book::default(),
                     half_spread,
-                    step: Price::from_raw(inst.tick_size.raw() * step_ticks),
-                    base_depth: inst.touch_depth.raw() as f64 * share * v.depth_mult,
-                    depletion: [0.0; 2],
-                    refill_per_tick: (-(tick_ns as f64) / (v.resilience_ms * 1e6)).exp(),
-                    noise: [0.0; 2],
-                    ours: [None; 2],
-                }
+                    Price::from_raw(inst.tick_size.raw() * step_ticks),
+                    inst.touch_depth.raw() as f64 * share * v.depth_mult,
+                    (-(tick_ns as f64) / (v.resilience_ms * 1e6)).exp(),
+                )
             })
             .collect();
         let mut cum_share = Vec::with_capacity(venues.len());
@@ -264,7 +244,7 @@ impl InstrumentMarket {
             shape,
             sigma_tick: sigma_abs * (tick_ns as f64 / session_ns * (1.0 - flow_share)).sqrt(),
             tick_ns,
-            trades_per_day,
+            arrivals: Arrivals::new(&curve, trades_per_day),
             cum_share,
             rng_path: stream(seed, Stream::Path, idx),
             rng_flow,
@@ -293,8 +273,7 @@ impl InstrumentMarket {
         let mut need: f64 = self.rng_flow.sample(Exp1);
         let mut now = t.max(self.session.open);
         while now < self.session.close {
-            let end = self.curve.bucket_end(now);
-            let rate = self.trades_per_day * self.curve.density_at(now);
+            let (end, rate) = self.arrivals.at(now);
             let avail = rate * (end.0 - now.0) as f64;
             if rate > 0.0 && need < avail {
                 let dt = (need / rate).ceil() as i64;
@@ -374,12 +353,16 @@ impl InstrumentMarket {
             return self.replay_tick(now);
         }
         let z: f64 = self.rng_path.sample(StandardNormal);
-        self.fundamental += self.sigma_tick * self.shape.volatility(&self.curve, now) * z;
+        let (volatility, spread) = self.shape.volatility_and_spread(&self.curve, now);
+        self.fundamental += self.sigma_tick * volatility * z;
         let mid = self.mid(now);
-        let spread = self.shape.spread(&self.curve, now);
-        let tick = self.inst.tick_size;
-        let lot = self.inst.lot_size;
-        let (slope, noise_sd, step_ahead) = (self.params.depth_slope, self.params.depth_noise, self.params.step_ahead);
+        let quote = QuoteParams {
+            tick: self.inst.tick_size,
+            lot: self.inst.lot_size,
+            slope: self.params.depth_slope,
+            step_ahead: self.params.step_ahead,
+        };
+        let noise_sd = self.params.depth_noise;
         for v in &mut self.venues {
             for s in 0..2 {
                 let e: f64 = self.rng_book.sample(StandardNormal);
@@ -390,8 +373,7 @@ impl InstrumentMarket {
                     v.depletion[s] = 0.0;
                 }
             }
-            quote_venue(v, mid, spread, tick, lot, slope, step_ahead);
-            v.book.ts = now;
+            v.quote(mid, spread, quote, now);
         }
         self.events += self.venues.len() as u64;
         self.record_mids(now, mid);
@@ -426,7 +408,7 @@ impl InstrumentMarket {
     pub fn consume(&mut self, slot: usize, resting: Side, qty: Qty) {
         let v = &mut self.venues[slot];
         v.depletion[side_ix(resting)] += qty.raw() as f64;
-        v.book.side_mut(resting).eat_from_top(qty);
+        v.side_mut(resting).eat_from_top(qty);
     }
 
     /// Records a print on the tape (and in the market volume unless it is ours).
@@ -443,10 +425,11 @@ impl InstrumentMarket {
     pub fn nbbo(&self) -> Bbo {
         let mut bbo = Bbo::default();
         for v in &self.venues {
-            if let Some(b) = v.book.bids.best() {
+            let book = v.book();
+            if let Some(b) = book.bids.best() {
                 bbo.bid = Some(merge_best(bbo.bid, b, |a, b| a > b));
             }
-            if let Some(a) = v.book.asks.best() {
+            if let Some(a) = book.asks.best() {
                 bbo.ask = Some(merge_best(bbo.ask, a, |a, b| a < b));
             }
         }
@@ -459,6 +442,42 @@ impl InstrumentMarket {
     }
 }
 
+/// `VolumeCurve::bucket_end` and the trade rate `trades_per_day *
+/// VolumeCurve::density_at` inside the session, from tables: the same
+/// values (the same expressions, evaluated once per bucket), without two
+/// float divisions and a libm `round` per trade.
+#[derive(Debug, Clone)]
+struct Arrivals {
+    open: Timestamp,
+    /// Bucket length, as the curve computes it.
+    len: f64,
+    /// `ends[j]`: where bucket `j - 1` ends (`ends[0]` is the open).
+    ends: Vec<Timestamp>,
+    rates: Vec<f64>,
+}
+
+impl Arrivals {
+    fn new(curve: &VolumeCurve, trades_per_day: f64) -> Arrivals {
+        let n = curve.shares.len();
+        let len = (curve.close.0 - curve.open.0) as f64 / n as f64;
+        Arrivals {
+            open: curve.open,
+            len,
+            ends: (0..=n).map(|j| Timestamp(curve.open.0 + (j as f64 * len).round() as i64).min(curve.close)).collect(),
+            rates: curve.shares.iter().map(|s| trades_per_day * (s / len)).collect(),
+        }
+    }
+
+    /// The end of the bucket holding `t` and the arrival rate in it, for
+    /// `t` inside the session.
+    fn at(&self, t: Timestamp) -> (Timestamp, f64) {
+        let n = self.rates.len();
+        let b = ((t.0 - self.open.0) as f64 / self.len) as usize;
+        let end = self.ends.get((b + 1).min(n)).copied().unwrap_or(t).max(Timestamp(t.0 + 1));
+        (end, self.rates.get(b.min(n - 1)).copied().unwrap_or(0.0))
+    }
+}
+
 fn merge_best(cur: Option<Level>, new: Level, better: impl Fn(Price, Price) -> bool) -> Level {
     match cur {
         None => new,
@@ -466,84 +485,6 @@ fn merge_best(cur: Option<Level>, new: Level, better: impl Fn(Price, Price) -> b
         Some(c) if c.px == new.px => Level { px: c.px, qty: c.qty + new.qty },
         Some(c) => c,
     }
-}
-
-/// Rebuilds one venue's book around `mid`: the venue's spread (times the
-/// intraday multiplier `spread_mult`) as a whole number of ticks, at least
-/// one, centred on the mid; depth growing away from the touch, and the
-/// unrefilled depletion eaten from the top. Where our own resting order at
-/// the front shows `step_ahead` times the touch size or more, others quote
-/// one tick better, ahead of it, with half a touch (a large visible order
-/// invites others in front of it; 0 turns this off).
-fn quote_venue(v: &mut VenueMarket, mid: f64, spread_mult: f64, tick: Price, lot: Qty, slope: f64, step_ahead: f64) {
-    let tick_f = tick.to_f64();
-    // A width in ticks rounded to the nearest (not floor and ceiling of each
-    // side, which widened a 2.3-tick spread to 3-4 ticks).
-    let width = ((2.0 * v.half_spread * spread_mult / tick_f + 0.5) as i64).max(1);
-    let bid0 =
-        Price::from_f64(mid - width as f64 * tick_f / 2.0).unwrap_or(tick).round_to(tick, Rounding::Nearest).max(tick);
-    let ask0 = Price::from_raw(bid0.raw() + width * tick.raw());
-    // Sizes are worked out in whole lots: one float-to-int conversion per
-    // level instead of an integer division (this runs for every venue on
-    // every quote refresh).
-    let lot_raw = lot.raw().max(1);
-    let base = |s: usize| v.base_depth / lot_raw as f64 * (1.0 + v.noise[s]).max(0.2);
-    let ahead = [
-        stepped_ahead(v.ours[0], Side::Buy, bid0, ask0, base(0) * lot_raw as f64, step_ahead, tick),
-        stepped_ahead(v.ours[1], Side::Sell, ask0, bid0, base(1) * lot_raw as f64, step_ahead, tick),
-    ];
-    // Both sides stepping ahead must not cross: the offer keeps its place then.
-    let ahead = match ahead {
-        [Some(b), Some(a)] if a <= b => [Some(b), None],
-        other => other,
-    };
-    for (s, first, dir) in [(0usize, bid0, -1i64), (1usize, ask0, 1i64)] {
-        let base_lots = base(s);
-        let side = if s == 0 { &mut v.book.bids } else { &mut v.book.asks };
-        side.clear();
-        if let Some(px) = ahead[s] {
-            side.push(px, Qty::from_raw((base_lots * 0.5) as i64 * lot_raw).max(lot));
-        }
-        let mut dep_lots = v.depletion[s] / lot_raw as f64;
-        let step = dir * v.step.raw();
-        let mut px = first.raw();
-        for k in 0..super::book::DEPTH {
-            if px <= 0 {
-                break;
-            }
-            let mut q = base_lots * (1.0 + slope * k as f64);
-            if dep_lots > 0.0 {
-                let eaten = dep_lots.min(q);
-                dep_lots -= eaten;
-                q -= eaten;
-            }
-            side.push(Price::from_raw(px), Qty::from_raw(q as i64 * lot_raw));
-            px += step;
-        }
-    }
-}
-
-/// The price others step ahead of our order at, if they do: one tick better
-/// than ours (or the side's first price) when ours is at the front, shows
-/// `ratio` times the touch size or more, and the spread leaves room.
-fn stepped_ahead(
-    ours: Option<(Price, Qty)>,
-    side: Side,
-    first: Price,
-    opposite: Price,
-    touch: f64,
-    ratio: f64,
-    tick: Price,
-) -> Option<Price> {
-    let (px, qty) = ours?;
-    if ratio <= 0.0 || side.better(px, first) || (qty.raw() as f64) < ratio * touch {
-        return None;
-    }
-    // `better` is from the order's side: a bid below `first` is behind the front.
-    let front = if side == Side::Buy { px.max(first) } else { px.min(first) };
-    let step = Price::from_raw(front.raw() + side.sign() * tick.raw());
-    let inside = if side == Side::Buy { step < opposite } else { step > opposite };
-    inside.then_some(step)
 }
 
 #[cfg(test)]
@@ -566,10 +507,10 @@ mod tests {
         m.on_tick(t);
         let mid = m.mid(t);
         for v in &m.venues {
-            assert_eq!(v.book.bids.levels().len(), 10);
-            assert!(!v.book.is_crossed());
-            assert!(v.book.bids.best_px().unwrap().to_f64() < mid);
-            assert!(v.book.asks.best_px().unwrap().to_f64() > mid);
+            assert_eq!(v.book().bids.levels().len(), 10);
+            assert!(!v.book().is_crossed());
+            assert!(v.book().bids.best_px().unwrap().to_f64() < mid);
+            assert!(v.book().asks.best_px().unwrap().to_f64() > mid);
         }
         let nbbo = m.nbbo();
         assert!(nbbo.bid.unwrap().px < nbbo.ask.unwrap().px);
@@ -580,20 +521,20 @@ mod tests {
         let mut m = aapl(2);
         let t = m.next_tick.unwrap();
         m.on_tick(t);
-        let before = m.venues[0].book.asks.total();
-        let touch = m.venues[0].book.asks.best().unwrap();
+        let before = m.venues[0].book().asks.total();
+        let touch = m.venues[0].book().asks.best().unwrap();
         m.consume(0, Side::Sell, touch.qty);
-        assert_ne!(m.venues[0].book.asks.best().unwrap().px, touch.px, "touch removed");
+        assert_ne!(m.venues[0].book().asks.best().unwrap().px, touch.px, "touch removed");
         // One tick later it has not fully refilled...
         m.on_tick(Timestamp(t.0 + m.tick_ns()));
-        let shortly = m.venues[0].book.asks.total();
+        let shortly = m.venues[0].book().asks.total();
         // ...after a minute it has.
         let mut now = Timestamp(t.0 + m.tick_ns());
         for _ in 0..600 {
             now = Timestamp(now.0 + m.tick_ns());
             m.on_tick(now);
         }
-        let later = m.venues[0].book.asks.total();
+        let later = m.venues[0].book().asks.total();
         assert!(shortly.to_f64() < later.to_f64() * 0.99 || shortly < before, "{shortly} {later} {before}");
         assert_eq!(m.venues[0].depletion[1], 0.0);
     }
@@ -617,6 +558,27 @@ mod tests {
         // Roughly ADV * (1 - auction share) / avg trade size trades per day.
         let expected = 55e6 * 0.93 / 110.0;
         assert!((m.events as f64 - expected).abs() < expected * 0.05, "{} vs {expected}", m.events);
+    }
+
+    /// The arrival tables give what the curve gives, bit for bit, all day
+    /// (bucket ends rounded either way included).
+    #[test]
+    fn arrival_tables_match_the_curve() {
+        let m = aapl(5);
+        let c = &m.curve;
+        let trades_per_day = m.inst.adv.to_f64() * (1.0 - m.inst.auction_share) / m.inst.avg_trade_size.to_f64();
+        let mut t = c.open;
+        while t < c.close {
+            let (end, rate) = m.arrivals.at(t);
+            assert_eq!(end, c.bucket_end(t), "{t:?}");
+            assert_eq!(rate.to_bits(), (trades_per_day * c.density_at(t)).to_bits(), "{t:?}");
+            let edge = Timestamp(c.bucket_end(t).0 - 1);
+            if edge > t && edge < c.close {
+                assert_eq!(m.arrivals.at(edge).0, c.bucket_end(edge));
+                assert_eq!(m.arrivals.at(edge).1.to_bits(), (trades_per_day * c.density_at(edge)).to_bits());
+            }
+            t = Timestamp(t.0 + 7_777_777_777);
+        }
     }
 
     /// AAPL: Y 0.6, sigma 1.6%, price 230, ADV 55M, so the shift is

@@ -331,6 +331,13 @@ pub enum Rounding {
     Nearest,
 }
 
+/// [`div_round`] in 64 bits for a positive divisor (`2 |r| < 2 d` cannot overflow).
+fn div_round_i64(n: i64, d: i64) -> i64 {
+    let q = n / d;
+    let r = n % d;
+    if 2 * r.abs() >= d { q + n.signum() } else { q }
+}
+
 fn div_round(n: i128, d: i128) -> i128 {
     // Half away from zero.
     let q = n / d;
@@ -443,6 +450,12 @@ impl Money {
     /// (`engine::MAX_ORDER_NOTIONAL`) far below it, and risk checks use
     /// `checked_notional`.
     pub fn notional(px: Price, qty: Qty) -> Money {
+        // Every realistic print's product fits 64 bits, where the division
+        // is a machine instruction rather than a 128-bit library call (this
+        // runs for every print on the tape); the rounding is the same.
+        if let Some(n) = px.0.checked_mul(qty.0) {
+            return Money(div_round_i64(n, Price::SCALE));
+        }
         let n = i128::from(px.0) * i128::from(qty.0);
         Money(saturate(div_round(n, i128::from(Price::SCALE))))
     }
@@ -533,5 +546,35 @@ mod tests {
         assert_eq!(q.raw(), 263);
         let q: Qty = serde_json::from_str("100").unwrap();
         assert_eq!(q, Qty::from_int(100));
+    }
+
+    /// The 64-bit fast path of `Money::notional` rounds as the 128-bit
+    /// one: halves away from zero on both signs, and products either side
+    /// of the 64-bit limit.
+    #[test]
+    fn notional_fast_path_matches_the_wide_one() {
+        let wide = |px: i64, q: i64| {
+            let n = i128::from(px) * i128::from(q);
+            Money(saturate(div_round(n, i128::from(Price::SCALE))))
+        };
+        let cases = [
+            (1, 500_000_000),
+            (-1, 500_000_000),
+            (1, 499_999_999),
+            (-3, 1_500_000_001),
+            (230_123_456_789, 110_000_000),
+            (-39_432_480_000_000, 5_300),
+            (i64::MAX / 1_000, 999),
+            (i64::MAX / 1_000, 1_001),
+            (i64::MIN / 7, 7),
+            (i64::MAX, -2),
+        ];
+        for (px, q) in cases {
+            let got = Money::notional(Price::from_raw(px), Qty::from_raw(q));
+            assert_eq!(got, wide(px, q), "{px} x {q}");
+        }
+        // 0.5 and -0.5 of the money grid's unit round away from zero.
+        assert_eq!(Money::notional(Price::from_raw(1), Qty::from_raw(500_000_000)).raw(), 1);
+        assert_eq!(Money::notional(Price::from_raw(-1), Qty::from_raw(500_000_000)).raw(), -1);
     }
 }

@@ -236,8 +236,8 @@ impl Router {
             let latency_us = venue.latency_us + venue.speed_bump_us;
             let p_fill = self.aggressive_fill_prob(m, inst, slot);
             let penalty = sigma_per_sqrt_ns * (latency_us * 1e3).sqrt() * 0.1 + (1.0 - p_fill) * tick;
-            let levels = v.book.side(side.opposite()).levels();
-            let available = takeable(&v.book, side, intent.limit);
+            let levels = v.book().side(side.opposite()).levels();
+            let available = takeable(v.book(), side, intent.limit);
             // A venue showing less than the minimum size is not touched at all.
             let qualifies = min_size.is_none_or(|min| available >= min);
             if !qualifies {
@@ -358,7 +358,7 @@ impl Router {
         for (slot, v) in m.venues.iter().enumerate() {
             let venue = u.venue(v.venue);
             // Others' size at our price (none where we would improve the venue's quote).
-            let queue = v.book.side(side).qty_at(px).unwrap_or(Qty::ZERO);
+            let queue = v.book().side(side).qty_at(px).unwrap_or(Qty::ZERO);
             let p_hist = self.passive_fill_prob(m, inst, slot);
             let reach = ((0.5 * v.share * vol_minute - queue.to_f64()) / q).clamp(0.05, 1.0);
             let p = p_hist * reach;
@@ -387,7 +387,7 @@ impl Router {
             if !left.is_positive() {
                 break;
             }
-            let cap = m.venues[slot].book.side(side).best().map_or(lot, |l| l.qty).max(lot);
+            let cap = m.venues[slot].book().side(side).best().map_or(lot, |l| l.qty).max(lot);
             let give = left.min(cap).round_down_to(lot);
             if give.is_positive() {
                 scores[slot].chosen += give;

@@ -315,7 +315,7 @@ impl Exchange {
         let mut left = o.qty;
         let mut taken = Qty::ZERO;
         while left.is_positive() {
-            let Some(best) = m.venues[slot].book.side(opp).best() else { break };
+            let Some(best) = m.venues[slot].side_mut(opp).best() else { break };
             if let Some(limit) = o.px
                 && o.side.better(limit, best.px)
             {
@@ -334,7 +334,7 @@ impl Exchange {
         }
         match (o.tif, o.px) {
             (Tif::Day, Some(px)) if left.is_positive() => {
-                let ahead = queue_on_arrival(m.venues[slot].book.side(o.side), o.side, px);
+                let ahead = queue_on_arrival(m.venues[slot].side_mut(o.side), o.side, px);
                 self.seq += 1;
                 self.resting[inst][slot].push(Resting {
                     key: o.key,
@@ -396,7 +396,7 @@ impl Exchange {
         let seq = self.seq + 1;
         let o = self.resting[inst][slot].iter_mut().find(|o| o.key == key)?;
         if new_px != o.px || new_leaves > o.leaves {
-            o.ahead = queue_on_arrival(m.venues[slot].book.side(o.side), o.side, new_px);
+            o.ahead = queue_on_arrival(m.venues[slot].book().side(o.side), o.side, new_px);
             o.level_seen = o.ahead;
             o.seq = seq;
             self.seq = seq;

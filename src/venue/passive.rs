@@ -26,7 +26,7 @@ impl Exchange {
         let slot = d.slot;
         let rs = d.aggressor.opposite();
         // Others' levels as they stood when the trade arrived (ten levels, copied).
-        let levels: BookSide = m.venues[slot].book.side(rs).clone();
+        let levels: BookSide = m.venues[slot].side_mut(rs).clone();
         let orders = &mut self.resting[inst][slot];
         let mut left = d.size;
         let mut ours_filled = Qty::ZERO;
@@ -132,6 +132,8 @@ impl Exchange {
             if self.resting[inst][slot].is_empty() {
                 continue;
             }
+            // Built once here rather than by every read below.
+            m.venues[slot].book_mut();
             for side in [Side::Buy, Side::Sell] {
                 let first_out = out.len();
                 let mut filled = Qty::ZERO;
@@ -141,7 +143,7 @@ impl Exchange {
                     if o.side != side || !o.leaves.is_positive() {
                         continue;
                     }
-                    let book = &m.venues[slot].book;
+                    let book = m.venues[slot].book();
                     // Crossed: others' opposite quotes at or through our price.
                     let crossing: Qty = book
                         .side(side.opposite())

@@ -130,9 +130,9 @@ mod tests {
     fn passive_fills_follow_recorded_prints_after_the_queue() {
         let (mut m, mut ex) = market(&[(400, "100"), (250, "100"), (1_000, "100.01"), (1_000, "99.99")]);
         assert_eq!(m.venues.len(), 1, "replay runs on the listing venue only");
-        assert_eq!(m.venues[0].book.bids.best().unwrap().qty, Qty::from_int(500));
+        assert_eq!(m.venues[0].book().bids.best().unwrap().qty, Qty::from_int(500));
         // Extrapolated depth behind the recorded top of book.
-        assert_eq!(m.venues[0].book.asks.levels().len(), 10);
+        assert_eq!(m.venues[0].book().asks.levels().len(), 10);
         let t = m.session.open;
         let mut out = Vec::new();
         let o = NewOrder { key: 7, side: Side::Buy, qty: Qty::from_int(300), px: Some(px("100")), tif: Tif::Day };
@@ -174,7 +174,7 @@ mod tests {
         // took (it refills over the venue's resilience time), and our buying
         // has moved the mid up.
         m.on_tick(t + crate::model::Duration::millis(1));
-        let after = m.venues[0].book.asks.best().unwrap();
+        let after = m.venues[0].book().asks.best().unwrap();
         assert!(after.px > px("100.02"), "{after:?}");
         assert!(m.mid(t) > 100.01);
     }

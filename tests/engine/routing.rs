@@ -20,7 +20,7 @@ fn market(asks: &[&[(&str, i64)]]) -> (Universe, InstrumentMarket) {
     let mut m = InstrumentMarket::new(&u, i, s, s.open, 1, MarketParams::default());
     m.on_tick(s.open);
     for (slot, levels) in asks.iter().enumerate() {
-        let book = &mut m.venues[slot].book;
+        let book = m.venues[slot].book_mut();
         book.asks.clear();
         book.bids.clear();
         for (p, q) in levels.iter() {

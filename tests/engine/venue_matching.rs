@@ -29,7 +29,7 @@ fn q(n: i64) -> Qty {
 fn passive_order_waits_for_the_queue_ahead() {
     let (mut m, mut x) = setup("AAPL", 3);
     let now = m.session.open;
-    let best = m.venues[0].book.bids.best().unwrap();
+    let best = m.venues[0].book().bids.best().unwrap();
     let ahead = best.qty;
     let mut out = Vec::new();
     let arrival = x.arrive(
@@ -65,7 +65,7 @@ fn passive_order_waits_for_the_queue_ahead() {
 fn one_unit_of_liquidity_never_fills_two_orders() {
     let (mut m, mut x) = setup("AAPL", 4);
     let now = m.session.open;
-    let best = m.venues[1].book.asks.best().unwrap();
+    let best = m.venues[1].book().asks.best().unwrap();
     let mut out = Vec::new();
     // Two of our sells inside the spread (they are the venue's best offer) and one at the touch.
     let inside = Price::from_raw(best.px.raw() - 1_000_000); // 0.001 better: sub-penny is fine for the matcher
@@ -93,7 +93,7 @@ fn one_unit_of_liquidity_never_fills_two_orders() {
 fn marketable_order_walks_the_book() {
     let (mut m, mut x) = setup("MSFT", 5);
     let now = m.session.open;
-    let levels = m.venues[0].book.asks.levels().to_vec();
+    let levels = m.venues[0].book().asks.levels().to_vec();
     let touch = levels[0];
     let size = touch.qty + levels[1].qty + Qty::from_raw(levels[2].qty.raw() / 2).round_down_to(q(1));
     let mut out = Vec::new();
@@ -108,14 +108,14 @@ fn marketable_order_walks_the_book() {
     assert!(notional / filled.to_f64() > touch.px.to_f64(), "average price is worse than the touch");
     assert!(out.iter().all(|e| e.liquidity == Liquidity::Taker && e.fee.is_positive()));
     // The liquidity is gone: the venue's best offer moved up.
-    assert!(m.venues[0].book.asks.best_px().unwrap() >= levels[2].px);
+    assert!(m.venues[0].book().asks.best_px().unwrap() >= levels[2].px);
 }
 
 #[test]
 fn ioc_limit_takes_only_what_is_inside_the_limit() {
     let (mut m, mut x) = setup("AAPL", 6);
     let now = m.session.open;
-    let touch = m.venues[2].book.asks.best().unwrap();
+    let touch = m.venues[2].book().asks.best().unwrap();
     let mut out = Vec::new();
     let arrival = x.arrive(
         &mut m,
@@ -156,7 +156,7 @@ fn no_fill_outside_the_session() {
 fn cancel_loses_the_race_against_a_fill() {
     let (mut m, mut x) = setup("AAPL", 8);
     let now = m.session.open;
-    let bid = m.venues[0].book.bids.best().unwrap();
+    let bid = m.venues[0].book().bids.best().unwrap();
     let mut out = Vec::new();
     let better = Price::from_raw(bid.px.raw() + 10_000_000); // one cent above the touch: first in line
     x.arrive(
@@ -219,14 +219,14 @@ proptest! {
                 }
                 Op::Take { slot, buy, size, ticks_through } => {
                     let side = if buy { Side::Buy } else { Side::Sell };
-                    let Some(far) = m.venues[slot].book.side(side.opposite()).best_px() else { continue };
+                    let Some(far) = m.venues[slot].book().side(side.opposite()).best_px() else { continue };
                     let px = Price::from_raw(far.raw() + side.sign() * ticks_through * tick.raw());
                     sizes.push(q(size));
                     x.arrive(&mut m, 0, slot, NewOrder { key: sizes.len() - 1, side, qty: q(size), px: Some(px), tif: Tif::Ioc }, now, &mut out);
                 }
                 Op::Post { slot, buy, size, ticks_from_touch } => {
                     let side = if buy { Side::Buy } else { Side::Sell };
-                    let Some(near) = m.venues[slot].book.side(side).best_px() else { continue };
+                    let Some(near) = m.venues[slot].book().side(side).best_px() else { continue };
                     let px = Price::from_raw(near.raw() - side.sign() * ticks_from_touch * tick.raw());
                     if !px.is_positive() { continue; }
                     sizes.push(q(size));
@@ -240,11 +240,11 @@ proptest! {
                 }
             }
             for (slot, v) in m.venues.iter().enumerate() {
-                prop_assert!(!v.book.is_crossed(), "venue {} crossed", slot);
-                for l in v.book.bids.levels().iter().chain(v.book.asks.levels()) {
+                prop_assert!(!v.book().is_crossed(), "venue {} crossed", slot);
+                for l in v.book().bids.levels().iter().chain(v.book().asks.levels()) {
                     prop_assert!(l.qty.is_positive());
                 }
-                let (bid, ask) = (v.book.bids.best_px(), v.book.asks.best_px());
+                let (bid, ask) = (v.book().bids.best_px(), v.book().asks.best_px());
                 for (_, side, px, leaves, ahead) in x.orders_at(0, slot) {
                     prop_assert!(leaves.is_positive() && !ahead.is_negative());
                     match side {
@@ -269,7 +269,7 @@ proptest! {
 fn amend_down_keeps_the_queue_amend_price_loses_it() {
     let (mut m, mut x) = setup("AAPL", 9);
     let now = m.session.open;
-    let bid = m.venues[0].book.bids.best().unwrap();
+    let bid = m.venues[0].book().bids.best().unwrap();
     let mut out = Vec::new();
     x.arrive(
         &mut m,
@@ -286,7 +286,7 @@ fn amend_down_keeps_the_queue_amend_price_loses_it() {
     assert_eq!(x.amend(&m, 0, 0, 1, q(200), bid.px), Some(q(200)));
     assert_eq!(ahead(&x), (q(200), bid.qty - q(10)), "a reduction keeps the queue position");
     // A new price goes to the back of that level.
-    let lower = m.venues[0].book.bids.levels()[1];
+    let lower = m.venues[0].book().bids.levels()[1];
     assert_eq!(x.amend(&m, 0, 0, 1, q(200), lower.px), Some(q(200)));
     assert_eq!(ahead(&x), (q(200), lower.qty));
     assert_eq!(x.amend(&m, 0, 0, 99, q(1), lower.px), None, "unknown order");

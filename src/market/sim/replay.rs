@@ -3,7 +3,8 @@
 //! `market::replay` for the rules). The engine, venues, router and algorithms
 //! see the same market interface as with the synthetic process.
 
-use super::{InstrumentMarket, MarketParams, TradeDraw, VenueMarket, quote_venue};
+use super::venue::QuoteParams;
+use super::{InstrumentMarket, MarketParams, TradeDraw, VenueMarket};
 use crate::market::book::DEPTH;
 use crate::market::replay::coefficients::{Coefficient, recorded_instrument};
 use crate::market::replay::estimate::estimate;
@@ -319,19 +320,28 @@ impl InstrumentMarket {
             self.fundamental = recorded;
         }
         let mid = self.mid(now);
+        let params = QuoteParams { tick, lot, slope, step_ahead: 0.0 };
         for v in &mut self.venues {
-            for s in 0..2 {
-                // Liquidity we took refills over the venue's resilience time, whatever the recording says.
-                v.depletion[s] *= v.refill_per_tick.powf(dt / tick_ns);
-                if v.depletion[s] < 1.0 {
-                    v.depletion[s] = 0.0;
+            // Liquidity we took refills over the venue's resilience time,
+            // whatever the recording says. Nothing to refill is the usual
+            // case, and a refresh one tick after the last the next most
+            // usual: `powf(x, 1.0)` is exactly `x`, without the libm call.
+            if v.depletion != [0.0; 2] {
+                let refill = if dt == tick_ns { v.refill_per_tick } else { v.refill_per_tick.powf(dt / tick_ns) };
+                for d in &mut v.depletion {
+                    *d *= refill;
+                    if *d < 1.0 {
+                        *d = 0.0;
+                    }
                 }
             }
             match quote {
-                Some(q) => quote_recorded(v, q, shift, lot, slope),
-                None => quote_venue(v, mid, 1.0, tick, lot, slope, 0.0),
+                Some(q) => {
+                    quote_recorded(v, q, shift, lot, slope);
+                    v.book_to_rewrite().ts = now;
+                }
+                None => v.quote(mid, 1.0, params, now),
             }
-            v.book.ts = now;
         }
         self.events += self.venues.len() as u64;
         self.record_mids(now, mid);
@@ -391,11 +401,12 @@ impl ReplayState {
 /// recording's typical touch (a momentarily thin touch says nothing about the
 /// book behind it) growing by `slope` per level.
 fn quote_recorded(v: &mut VenueMarket, q: &RecQuote, shift: Price, lot: Qty, slope: f64) {
-    let typical = v.base_depth;
+    let (typical, step, depletion) = (v.base_depth, v.step, v.depletion);
+    let book = v.book_to_rewrite();
     for (s, levels, dir) in [(0usize, &q.bids, -1i64), (1usize, &q.asks, 1i64)] {
-        let side = if s == 0 { &mut v.book.bids } else { &mut v.book.asks };
+        let side = if s == 0 { &mut book.bids } else { &mut book.asks };
         side.clear();
-        let mut dep = v.depletion[s];
+        let mut dep = depletion[s];
         let mut push = |px: Price, size: f64| {
             let eaten = dep.min(size);
             dep -= eaten;
@@ -408,7 +419,7 @@ fn quote_recorded(v: &mut VenueMarket, q: &RecQuote, shift: Price, lot: Qty, slo
         }
         if let [(px, _)] = levels.as_slice() {
             for k in 1..DEPTH as i64 {
-                let p = Price::from_raw(px.raw() + shift.raw() + dir * k * v.step.raw());
+                let p = Price::from_raw(px.raw() + shift.raw() + dir * k * step.raw());
                 push(p, typical * (1.0 + slope * k as f64));
             }
         }

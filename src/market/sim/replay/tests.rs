@@ -137,7 +137,7 @@ fn our_impact_shifts_the_recorded_prints_and_book() {
     // The print recorded at 61 s (40,000.40) comes out shifted, and so does the book.
     run_to(&mut m, 61);
     assert_eq!(m.recorded_print(), Some(Price::from_raw(40_000 * Price::SCALE + 400_000_000) + shift));
-    assert_eq!(m.venues[0].book.bids.best().unwrap().px, Price::from_int(40_000) + shift);
+    assert_eq!(m.venues[0].book().bids.best().unwrap().px, Price::from_int(40_000) + shift);
     assert_eq!(m.replay_shifts().first(), Some(&(t1, shift)));
 }
 
