@@ -10,7 +10,8 @@
 //!
 //! Layout: `location` (which database), `db` (connections, dialect),
 //! `migrate` (versioned schema), `replica` (events projected onto order rows),
-//! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
+//! `writer` (group commit), `backlog` (its bounded queue), `ledger` (the
+//! handle), `recorder` (the driver),
 //! `controls` (the desk's risk controls, restored on start),
 //! `query` (what the UI and API read), `config` (algorithm defaults),
 //! `recover` (restart after a crash), `outage` (waiting out a database outage),
@@ -19,6 +20,7 @@
 //! audit of refused requests), `served` (the engine `serve` resumes, its
 //! event log, TCA of its finished orders) and `tca_groups` (aggregated TCA).
 
+pub mod backlog;
 pub mod config;
 pub mod controls;
 mod db;

@@ -11,6 +11,7 @@
 //! again with backoff until the database answers (`outage`), so a restart of
 //! PostgreSQL delays acknowledgements instead of stopping the engine for good.
 
+use super::backlog::Backlog;
 use super::db::Backend;
 use super::outage::{self, Backoff, Outage};
 use super::record::{Batch, EngineRef};
@@ -66,6 +67,8 @@ struct Writer {
     /// Engines this process lost to another (fenced out), for whoever runs them.
     fenced: tokio::sync::watch::Sender<BTreeSet<i64>>,
     outage: std::sync::Arc<Outage>,
+    /// Events waiting for an answer, released as each batch is answered.
+    backlog: std::sync::Arc<Backlog>,
 }
 
 type Pending = (Box<Batch>, SyncSender<Result<Vec<EngineEvent>, StoreError>>);
@@ -77,10 +80,12 @@ pub(crate) async fn run(
     mut rx: UnboundedReceiver<Msg>,
     fenced: tokio::sync::watch::Sender<BTreeSet<i64>>,
     outage: std::sync::Arc<Outage>,
+    backlog: std::sync::Arc<Backlog>,
 ) {
     let mut w = Writer {
         fenced,
         outage,
+        backlog,
         pool,
         backend,
         replica: Replica::default(),
@@ -156,6 +161,11 @@ impl Writer {
             return;
         }
         let all: Vec<Pending> = std::mem::take(group);
+        let delay = self.backlog.writer_delay();
+        if !delay.is_zero() {
+            // The test hook: a slow database.
+            tokio::time::sleep(delay).await;
+        }
         let engines: BTreeSet<i64> = all.iter().map(|(b, _)| b.engine.id).collect();
         let refs: Vec<&Batch> = all.iter().map(|(b, _)| &**b).collect();
         let result = self.commit_through_outage(&refs).await;
@@ -163,7 +173,7 @@ impl Writer {
             if let Err(e) = &result {
                 self.failed(&engines, e);
             }
-            answer(all, &result);
+            self.answer(all, &result);
             return;
         }
         // One engine's failure (say it was taken over) must not fail the
@@ -178,7 +188,17 @@ impl Writer {
             if let Err(e) = &r {
                 self.failed(&BTreeSet::from([id]), e);
             }
-            answer(mine, &r);
+            self.answer(mine, &r);
+        }
+    }
+
+    /// Answers every batch of a group with the result of its commit, and
+    /// makes room in the backlog for as many events.
+    fn answer(&self, group: Vec<Pending>, result: &Result<(), StoreError>) {
+        for (b, ack) in group {
+            let n = b.events.len();
+            let _ = ack.send(result.clone().map(|()| b.events));
+            self.backlog.release(n);
         }
     }
 
@@ -512,12 +532,6 @@ fn changed(kind: &EventKind) -> Option<ParentId> {
     match kind {
         EventKind::Accepted { order } => Some(order.id),
         other => changes(other),
-    }
-}
-
-fn answer(group: Vec<Pending>, result: &Result<(), StoreError>) {
-    for (b, ack) in group {
-        let _ = ack.send(result.clone().map(|()| b.events));
     }
 }
 

@@ -11,7 +11,7 @@
 mod host;
 mod visibility;
 
-pub use host::{Audit, Commit, EventSink};
+pub use host::{Audit, Backpressure, Commit, EventSink};
 
 use super::algo_config::check_tenant;
 use super::{
@@ -306,7 +306,11 @@ impl Client for Embedded {
 
     async fn clock(&self) -> Result<ClockView, ClientError> {
         self.executing()?;
-        Ok(self.read(|e, p| e.clock(Some(if p.is_frozen() { 0.0 } else { p.speed() }))))
+        Ok(self.read(|e, p| {
+            let mut c = e.clock(Some(if p.is_frozen() { 0.0 } else { p.speed() }));
+            c.effective_speed = p.effective_speed();
+            c
+        }))
     }
 
     async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
