@@ -15,11 +15,11 @@ use super::backlog::Backlog;
 use super::db::Backend;
 use super::outage::{self, Backoff, Outage};
 use super::record::{Batch, EngineRef};
-use super::replica::{Replica, changes};
+use super::replica::{Replica, changes, child_changed};
 use super::rows::{self, AUDIT_COLS, EVENT_COLS, TCA_COLS, TCA_UPSERT, audit_vals, event_vals, int, tca_vals};
 use super::{StoreError, wall_ms};
 use crate::engine::{EngineEvent, EventKind};
-use crate::model::ParentId;
+use crate::model::{ChildId, ParentId};
 use sqlx::{AnyConnection, AnyPool, Connection};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::SyncSender;
@@ -409,19 +409,32 @@ impl Writer {
         Ok(())
     }
 
-    /// Reads back the orders the group's events change that the replica does not hold.
+    /// Reads back the orders the group's events change that the replica
+    /// does not hold, and the finished children it dropped that a late
+    /// event (a cancel racing a fill, say) still changes.
     async fn load_missing(&mut self, conn: &mut AnyConnection, batches: &[&Batch]) -> Result<(), StoreError> {
         let mut accepted: BTreeSet<(i64, ParentId)> = BTreeSet::new();
         let mut wanted: BTreeSet<(i64, ParentId)> = BTreeSet::new();
+        let mut sent: BTreeSet<(i64, ChildId)> = BTreeSet::new();
+        let mut wanted_children: BTreeSet<(i64, ChildId)> = BTreeSet::new();
         for b in batches {
+            let id = b.engine.id;
             for ev in &b.events {
                 if let EventKind::Accepted { order } = &ev.kind {
-                    accepted.insert((b.engine.id, order.id));
+                    accepted.insert((id, order.id));
                 } else if let Some(p) = changes(&ev.kind)
-                    && !accepted.contains(&(b.engine.id, p))
-                    && !self.replica.has(b.engine.id, p)
+                    && !accepted.contains(&(id, p))
+                    && !self.replica.has(id, p)
                 {
-                    wanted.insert((b.engine.id, p));
+                    wanted.insert((id, p));
+                }
+                if let EventKind::ChildSent { child } = &ev.kind {
+                    sent.insert((id, child.id));
+                } else if let Some(c) = child_changed(&ev.kind)
+                    && !sent.contains(&(id, c))
+                    && !self.replica.has_child(id, c)
+                {
+                    wanted_children.insert((id, c));
                 }
             }
         }
@@ -445,6 +458,26 @@ impl Writer {
             let kids = backend.q(&sql).bind(engine).bind(int(p.n)).fetch_all(&mut *conn).await.map_err(read)?;
             let kids = kids.iter().map(rows::child_from_row).collect::<Result<Vec<_>, _>>()?;
             self.replica.load(engine, parent, kids);
+        }
+        for (engine, c) in wanted_children {
+            // Read back with its parent above, or dropped once final.
+            if self.replica.has_child(engine, c) {
+                continue;
+            }
+            let sql = format!(
+                "SELECT {} FROM children WHERE engine_id = ? AND parent_id = ? AND seq = ?",
+                rows::CHILD_COLS.join(", ")
+            );
+            let row = backend
+                .q(&sql)
+                .bind(engine)
+                .bind(int(c.parent.n))
+                .bind(i64::from(c.seq))
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(read)?
+                .ok_or_else(|| StoreError::Data(format!("an event of engine E{engine} refers to unknown child {c}")))?;
+            self.replica.load_child(engine, rows::child_from_row(&row)?);
         }
         Ok(())
     }

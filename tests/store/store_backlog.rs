@@ -1,20 +1,24 @@
-//! Backpressure from the ledger to the served engine (issue 14): a database
-//! slower than the market holds the engine's clock instead of letting the
-//! writer's queue grow, and no event is lost on the way.
+//! The ledger's memory under load (issue 14): a database slower than the
+//! market holds the engine's clock instead of letting the writer's queue
+//! grow, and no event is lost on the way; the writer's replica drops final
+//! children and reads one back when a late event changes it.
 
 use crate::common;
 use crate::store_support;
 
 use blotter::client::{Client, Embedded};
-use blotter::engine::EngineConfig;
-use blotter::model::{AlgoKind, Side};
+use blotter::engine::{Command, EngineConfig, EngineEvent, EventKind};
+use blotter::model::{AlgoKind, ChildStatus, Side};
 use blotter::store::sink::LedgerSink;
-use blotter::store::{EngineSpec, Ledger, Sources};
+use blotter::store::{Batch, EngineSpec, Ledger, Recorder, Sources};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store_support::Db;
 
-on_both_backends!(a_slow_ledger_holds_the_clock_and_its_queue_stays_bounded);
+on_both_backends!(
+    a_slow_ledger_holds_the_clock_and_its_queue_stays_bounded,
+    a_late_event_about_a_dropped_final_child_reads_it_back
+);
 
 /// Events the test waits for: thirty times the bound.
 const EVENTS: u64 = 6_000;
@@ -68,5 +72,37 @@ fn a_slow_ledger_holds_the_clock_and_its_queue_stays_bounded(db: &Db) {
     let seqs: Vec<u64> = logged.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=last).collect::<Vec<_>>(), "events 1..={last} all recorded");
     drop(rt);
+    ledger.stop(&eref).unwrap();
+}
+
+fn a_late_event_about_a_dropped_final_child_reads_it_back(db: &Db) {
+    let ledger = Ledger::open(&db.target).unwrap();
+    let desk = common::advisor();
+    let mut cfg = EngineConfig::new(5, common::date());
+    cfg.symbols = Some(vec!["AAPL".into()]);
+    let mut engine = common::engine(5, &["AAPL"]);
+    let eref = ledger.register(&EngineSpec::new(&cfg, Sources::default(), &desk, engine.now())).unwrap();
+    let mut rec = Recorder::new(&ledger, eref.clone());
+    let order = common::order("AAPL", Side::Buy, 50_000, AlgoKind::Twap, "09:30", "11:00", &[]);
+    let (id, _) = rec.apply(&mut engine, &desk, Command::Submit(order)).unwrap();
+    let id = id.unwrap().unwrap();
+    engine.run_until(common::ny("09:45"));
+    rec.push(&mut engine);
+    let released = rec.release(true).unwrap();
+    // Written in an earlier commit than the one below, so dropped from the
+    // writer's memory while its parent works on.
+    let filled = engine.children(id).into_iter().find(|c| c.status == ChildStatus::Filled).unwrap().clone();
+    assert!(!engine.parent(id).unwrap().status.is_terminal(), "the parent still works");
+    // A cancel that raced the fill is refused after it: the late event is
+    // about a child the writer no longer holds.
+    let late = EngineEvent {
+        seq: released.last().unwrap().seq + 1,
+        ts: engine.now(),
+        kind: EventKind::CancelRejected { child: filled.id, reason: "too late to cancel".into() },
+    };
+    ledger.submit(Batch::events(&eref, vec![late])).wait().unwrap();
+    let detail = ledger.order(eref.id, id.on(eref.number())).unwrap().unwrap();
+    let got = detail.children.iter().find(|c| c.id.seq == filled.id.seq).unwrap();
+    assert_eq!((got.status, got.filled), (ChildStatus::Filled, filled.filled), "read back, still filled");
     ledger.stop(&eref).unwrap();
 }
