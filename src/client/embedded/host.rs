@@ -264,6 +264,27 @@ impl Shared {
         }
     }
 
+    /// Brings the engine to the pacer's clock before a command, a query that
+    /// needs it current, or a speed change: all the way without a bounded
+    /// sink; with one, at most one chunk and only while the sink has room
+    /// (the pump does the rest, waiting for room), so a command can never
+    /// hand the sink an unbounded batch, nor run it on an async worker.
+    /// Nothing during a ledger outage (the clock waits, as in `pump`).
+    pub fn catch_up(&self, host: &mut Host) {
+        if host.outage().is_some() {
+            return;
+        }
+        let now = host.pacer.sim_now();
+        match &self.backpressure {
+            None => host.engine.run_until(now),
+            Some(bp) if bp.has_room() => {
+                let chunk = Timestamp(now.0.min(host.engine.now().0 + MAX_CHUNK_NS));
+                host.engine.run_until(chunk);
+            }
+            Some(_) => {}
+        }
+    }
+
     /// Advances simulated time to the pacer's clock, in bounded chunks.
     /// During a ledger outage the engine waits (nothing it did could be made
     /// durable) and catches up when it returns, event for event as it would
@@ -273,21 +294,22 @@ impl Shared {
     /// Call it from a thread that may block.
     pub fn pump(&self) {
         loop {
-            if let Some(bp) = &self.backpressure
-                && !bp.has_room()
-            {
-                {
-                    let mut host = self.lock();
-                    let now = host.engine.now();
-                    host.pacer.hold(now);
-                }
-                if !bp.wait_for_room(ROOM_WAIT) {
-                    return;
-                }
-            }
             let mut host = self.lock();
             if self.sink_error().is_some() || host.outage().is_some() {
                 return;
+            }
+            // Checked under the engine lock, as `catch_up` does: once the sink
+            // is full, at most the one batch that filled it goes in.
+            if let Some(bp) = &self.backpressure
+                && !bp.has_room()
+            {
+                let now = host.engine.now();
+                host.pacer.hold(now);
+                drop(host);
+                if !bp.wait_for_room(ROOM_WAIT) {
+                    return;
+                }
+                continue;
             }
             host.pacer.release();
             let target = host.pacer.sim_now();

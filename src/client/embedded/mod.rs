@@ -214,11 +214,7 @@ impl Embedded {
     /// (published once durable; not waited for).
     pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
         let mut host = self.shared.lock();
-        // During a ledger outage the clock waits, as in `pump`.
-        if host.outage().is_none() {
-            let now = host.pacer.sim_now();
-            host.engine.run_until(now);
-        }
+        self.shared.catch_up(&mut host);
         let r = f(&mut host.engine);
         let _ = self.shared.flush(&mut host, None);
         r
@@ -232,8 +228,7 @@ impl Embedded {
                 return Err(ClientError::new("ledger_unavailable", format!("the ledger failed: {e}")));
             }
             reachable(&host)?;
-            let now = host.pacer.sim_now();
-            host.engine.run_until(now);
+            self.shared.catch_up(&mut host);
             // Events due before the command go on their own, so the command's
             // batch holds exactly what it caused (and its audit record).
             let _ = self.shared.flush(&mut host, None);
@@ -326,8 +321,7 @@ impl Client for Embedded {
         if speed > 0.0 {
             host.pacer.set_speed(speed);
         }
-        let now = host.pacer.sim_now();
-        host.engine.run_until(now);
+        self.shared.catch_up(&mut host);
         let _ = self.shared.flush(&mut host, None);
         Ok(host.engine.clock(Some(speed)))
     }
