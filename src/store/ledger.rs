@@ -226,7 +226,8 @@ impl Ledger {
     /// produce events as fast as they can.
     pub fn submit_when_room(&self, batch: Batch) -> Ticket {
         while !self.backlog.wait_for_room(std::time::Duration::from_secs(1)) {
-            if self.tx.is_none() {
+            // A writer that stopped answers nothing: `submit` says so.
+            if self.tx.as_ref().is_none_or(|tx| tx.is_closed()) {
                 break;
             }
         }
