@@ -71,11 +71,19 @@ def main():
     ap.add_argument("--orders", type=int, default=40)
     ap.add_argument("--max-seconds", type=float, default=1800.0)
     ap.add_argument("--bin", default=BIN, help="the blotter binary (default: the release build)")
+    ap.add_argument("--db", default=None,
+                    help="the ledger: a fresh SQLite file by default; 'none' (memory only) or a postgres:// URL")
+    ap.add_argument("--symbols", default=",".join(SYMBOLS), help="symbols served (the orders go round them)")
+    ap.add_argument("--qty", type=int, default=2_000_000, help="quantity of each POV order")
+    ap.add_argument("--prefix", default="",
+                    help="a command to run serve under (e.g. 'heaptrack -o /tmp/soak'); its RSS is then the wrapper's")
     a = ap.parse_args()
     bin_ = a.bin
     if not os.path.exists(bin_):
         sys.exit(f"{bin_} is missing: cargo build --release first")
     tmp = tempfile.mkdtemp(prefix="blotter-soak-")
+    db = a.db or f"sqlite:{tmp}/ledger.db"
+    symbols = a.symbols.split(",")
     tokens = os.path.join(tmp, "tokens.json")
     sup = subprocess.run(
         [bin_, "token", "create", "--tokens", tokens, "--user", "sup", "--tenant", "hq", "--role", "SUPERVISOR"],
@@ -83,8 +91,8 @@ def main():
     port = free_port()
     log = open(os.path.join(tmp, "serve.log"), "w")
     serve = subprocess.Popen(
-        [bin_, "serve", "--tokens", tokens, "--db", f"sqlite:{tmp}/ledger.db", "--date", "2026-11-25",
-         "--symbols", ",".join(SYMBOLS), "--speed", "0", "--bind", f"127.0.0.1:{port}",
+        a.prefix.split() + [bin_, "serve", "--tokens", tokens, "--db", db, "--date", "2026-11-25",
+         "--symbols", ",".join(symbols), "--speed", "0", "--bind", f"127.0.0.1:{port}",
          "--enable-tenants", "hq"],
         stdout=subprocess.DEVNULL, stderr=log)
     try:
@@ -98,8 +106,8 @@ def main():
         http(port, "PUT", "/v1/risk/limits", sup, {"limits": {"max_order_notional": 10_000_000_000}})
         streams = [stalled_stream(port, sup) for _ in range(a.subscribers)]
         for i in range(a.orders):
-            sym = SYMBOLS[i % len(SYMBOLS)]
-            body = {"symbol": sym, "side": "buy" if i % 2 == 0 else "sell", "qty": 2_000_000, "algo": "pov",
+            sym = symbols[i % len(symbols)]
+            body = {"symbol": sym, "side": "buy" if i % 2 == 0 else "sell", "qty": a.qty, "algo": "pov",
                     "params": {"rate": "0.1"}}
             try:
                 http(port, "POST", "/v1/orders", sup, body)

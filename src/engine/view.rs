@@ -186,6 +186,12 @@ pub struct ClockView {
     pub date: String,
     /// Simulated seconds per wall second (0 = paused; None = not paced).
     pub speed: Option<f64>,
+    /// Simulated seconds the engine actually advanced per wall second over
+    /// the last two seconds (None = not measured yet, or not paced): below
+    /// `speed` while the ledger cannot make events durable as fast as the
+    /// market produces them and holds the clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_speed: Option<f64>,
     /// Per instrument: symbol, session state, time zone.
     #[schema(value_type = Vec<(String, SessionState, String)>)]
     pub sessions: Vec<(Name, SessionState, String)>,
@@ -487,6 +493,7 @@ impl Engine {
             now: self.now,
             date: self.date.to_string(),
             speed,
+            effective_speed: None,
             sessions: self
                 .markets
                 .iter()

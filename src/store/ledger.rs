@@ -7,6 +7,7 @@
 //! carries a heartbeat. Every commit checks the owner, so a process that lost
 //! its engine to a recovery elsewhere cannot write another event for it.
 
+use super::backlog::Backlog;
 use super::lease::{LEASE_MS, Liveness, host, liveness_cols, machine, owner_token};
 use super::record::{Batch, EngineRef, EngineSpec, to_json};
 use super::writer::{self, Msg};
@@ -55,6 +56,8 @@ pub struct Ledger {
     holds: std::sync::Arc<std::sync::OnceLock<AnyPool>>,
     /// Whether the database is reachable (`outage`), shared by every handle.
     outage: std::sync::Arc<super::outage::Outage>,
+    /// Events waiting for the writer, bounded (`backlog`).
+    backlog: std::sync::Arc<Backlog>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -101,8 +104,15 @@ impl Ledger {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let (fenced, _) = tokio::sync::watch::channel(std::collections::BTreeSet::new());
         let outage = std::sync::Arc::default();
-        let writer =
-            rt.spawn(writer::run(pool.clone(), target.backend(), rx, fenced.clone(), std::sync::Arc::clone(&outage)));
+        let backlog = std::sync::Arc::new(Backlog::default());
+        let writer = rt.spawn(writer::run(
+            pool.clone(),
+            target.backend(),
+            rx,
+            fenced.clone(),
+            std::sync::Arc::clone(&outage),
+            std::sync::Arc::clone(&backlog),
+        ));
         Ok(Ledger {
             rt: Some(rt),
             pool,
@@ -114,6 +124,7 @@ impl Ledger {
             notices: std::sync::Arc::default(),
             holds: std::sync::Arc::default(),
             outage,
+            backlog,
         })
     }
 
@@ -167,6 +178,13 @@ impl Ledger {
         &self.outage
     }
 
+    /// The events handed to the writer and not yet committed, with their
+    /// bound: whoever drives an engine's clock waits for room before handing
+    /// over more (see `backlog`).
+    pub fn backlog(&self) -> &std::sync::Arc<Backlog> {
+        &self.backlog
+    }
+
     /// Runs a future on the ledger's runtime and waits for it. From inside an
     /// async context (which may not block on a runtime) it waits on a helper
     /// thread instead, so the synchronous API works from anywhere.
@@ -190,12 +208,30 @@ impl Ledger {
     }
 
     /// Hands a batch to the writer; the ticket resolves once it is committed.
+    /// Never blocks: a producer that could outrun the writer (a clock
+    /// driver) waits for room in `backlog` first.
     pub fn submit(&self, batch: Batch) -> Ticket {
         let (ack, rx) = mpsc::sync_channel(1);
+        let n = batch.events.len();
+        self.backlog.admit(n);
         if let Err(e) = self.send(Msg::Batch(Box::new(batch), ack.clone())) {
+            self.backlog.release(n);
             let _ = ack.send(Err(e));
         }
         Ticket { rx }
+    }
+
+    /// Like `submit`, after waiting (blocking the calling thread) until the
+    /// writer's backlog is under its bound: for synchronous drivers that
+    /// produce events as fast as they can.
+    pub fn submit_when_room(&self, batch: Batch) -> Ticket {
+        while !self.backlog.wait_for_room(std::time::Duration::from_secs(1)) {
+            // A writer that stopped answers nothing: `submit` says so.
+            if self.tx.as_ref().is_none_or(|tx| tx.is_closed()) {
+                break;
+            }
+        }
+        self.submit(batch)
     }
 
     /// Registers a new engine owned by this process.

@@ -10,7 +10,8 @@
 //!
 //! Layout: `location` (which database), `db` (connections, dialect),
 //! `migrate` (versioned schema), `replica` (events projected onto order rows),
-//! `writer` (group commit), `ledger` (the handle), `recorder` (the driver),
+//! `writer` (group commit), `backlog` (its bounded queue), `ledger` (the
+//! handle), `recorder` (the driver),
 //! `controls` (the desk's risk controls, restored on start), `usage` (what
 //! the desk's engines used, for limits counted desk-wide),
 //! `query` (what the UI and API read), `config` (algorithm defaults),
@@ -20,6 +21,7 @@
 //! audit of refused requests), `served` (the engine `serve` resumes, its
 //! event log, TCA of its finished orders) and `tca_groups` (aggregated TCA).
 
+pub mod backlog;
 pub mod config;
 pub mod controls;
 mod db;

@@ -4,7 +4,10 @@
 //! the events it caused and its audit record are durable: a submitted order
 //! is in the ledger before anyone sees `accepted`, and a fill before the
 //! parent's progress. Between commands the engine keeps running while earlier
-//! batches commit (the writer groups whatever is waiting).
+//! batches commit (the writer groups whatever is waiting), but a batch is
+//! handed over only while the writer's backlog is under its bound, so a
+//! driver faster than the database waits for it instead of queueing without
+//! limit.
 
 use super::StoreError;
 use super::ledger::{Ledger, Ticket};
@@ -83,7 +86,7 @@ impl<'l> Recorder<'l> {
             risk: Some(engine.risk().clone()),
             controls: Vec::new(),
         };
-        self.inflight.push_back(self.ledger.submit(batch));
+        self.inflight.push_back(self.ledger.submit_when_room(batch));
     }
 
     /// Records (again) the TCA of an order, e.g. once its late markouts exist.

@@ -7,7 +7,11 @@
 //! back here for supervisors (`GET /v1/audit`).
 //!
 //! During a database outage refusals are kept in memory and written, in
-//! order, when it ends; the request is answered at once meanwhile.
+//! order, when it ends; the request is answered at once meanwhile. At most
+//! `KEPT_IN_OUTAGE` are kept: the rest of a long outage's refusals (a flood
+//! of bad tokens while the database is down) are only counted, and the count,
+//! with when the first and the last of them came, is written as one audit
+//! record (`refusals_not_kept`) when the database returns.
 
 use super::StoreError;
 use super::db::is_unique_violation;
@@ -16,31 +20,92 @@ use super::outage::{self, Backoff, Outage};
 use super::query::{AuditRow, Where};
 use super::rows::{self, col};
 use sqlx::{AnyPool, Connection};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most refusals in one transaction.
 const MAX_GROUP: usize = 1_000;
 
+/// Most refusals kept in memory during a database outage (the group being
+/// retried and those queued behind it); further ones are counted.
+pub const KEPT_IN_OUTAGE: usize = 10_000;
+
 type Waiting = (WideRecord, oneshot::Sender<Result<(), StoreError>>);
+
+/// Refusals answered during an outage but not kept one by one.
+#[derive(Debug, Default)]
+struct Unkept {
+    count: u64,
+    /// Wall-clock milliseconds of the first and the last.
+    first_ms: i64,
+    last_ms: i64,
+}
+
+impl Unkept {
+    fn add(&mut self, at: i64) {
+        if self.count == 0 {
+            self.first_ms = at;
+        }
+        self.count += 1;
+        self.last_ms = self.last_ms.max(at);
+    }
+
+    /// The audit record of what was counted.
+    fn record(&self) -> WideRecord {
+        let hms = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%H:%M:%S").to_string())
+        };
+        WideRecord {
+            at: super::wall_ms(),
+            user: String::new(),
+            tenant: String::new(),
+            role: String::new(),
+            action: "refusals_not_kept".into(),
+            parent: None,
+            outcome: "refused",
+            code: Some("ledger_unavailable".into()),
+            detail: format!(
+                "{} refusals from {} to {} UTC, during a database outage, were answered but not kept one by one \
+                 (the first {KEPT_IN_OUTAGE} of the outage were)",
+                self.count,
+                hms(self.first_ms),
+                hms(self.last_ms)
+            ),
+        }
+    }
+}
 
 /// Appends refusals to the ledger's audit log (see the module docs).
 #[derive(Debug, Clone)]
 pub struct RefusalLog {
-    tx: mpsc::UnboundedSender<Waiting>,
+    tx: mpsc::Sender<Waiting>,
     outage: Arc<Outage>,
+    unkept: Arc<Mutex<Unkept>>,
 }
 
 impl RefusalLog {
     /// Records one refusal; resolves once it is committed, or at once while
-    /// the database is unreachable (it is kept and written when it returns).
+    /// the database is unreachable (it is kept, up to `KEPT_IN_OUTAGE`, and
+    /// written when it returns; past that it is counted).
     pub async fn record(&self, record: WideRecord) -> Result<(), StoreError> {
         let (ack, done) = oneshot::channel();
-        self.tx.send((record, ack)).map_err(|_| StoreError::Closed)?;
         if self.outage.down().is_some() {
-            return Ok(());
+            return match self.tx.try_send((record, ack)) {
+                Ok(()) => Ok(()),
+                Err(mpsc::error::TrySendError::Full((r, _))) => {
+                    self.unkept.lock().unwrap_or_else(|e| e.into_inner()).add(r.at);
+                    Ok(())
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => Err(StoreError::Closed),
+            };
         }
+        self.tx.send((record, ack)).await.map_err(|_| StoreError::Closed)?;
         done.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Refusals counted but not kept so far in this outage (not yet audited).
+    pub fn unkept(&self) -> u64 {
+        self.unkept.lock().unwrap_or_else(|e| e.into_inner()).count
     }
 }
 
@@ -48,13 +113,21 @@ impl LedgerHandle {
     /// Starts the writer of refusals on the ledger's runtime; it stops when
     /// every `RefusalLog` clone is dropped or the ledger closes.
     pub fn refusal_log(&self) -> RefusalLog {
-        let (tx, rx) = mpsc::unbounded_channel();
-        self.spawn_task(write(self.pool(), self.backend(), rx, self.outage_arc()));
-        RefusalLog { tx, outage: self.outage_arc() }
+        // The group being written is out of the queue: together at most KEPT_IN_OUTAGE.
+        let (tx, rx) = mpsc::channel(KEPT_IN_OUTAGE - MAX_GROUP);
+        let unkept = Arc::default();
+        self.spawn_task(write(self.pool(), self.backend(), rx, self.outage_arc(), Arc::clone(&unkept)));
+        RefusalLog { tx, outage: self.outage_arc(), unkept }
     }
 }
 
-async fn write(pool: AnyPool, b: super::Backend, mut rx: mpsc::UnboundedReceiver<Waiting>, down: Arc<Outage>) {
+async fn write(
+    pool: AnyPool,
+    b: super::Backend,
+    mut rx: mpsc::Receiver<Waiting>,
+    down: Arc<Outage>,
+    unkept: Arc<Mutex<Unkept>>,
+) {
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -82,6 +155,23 @@ async fn write(pool: AnyPool, b: super::Backend, mut rx: mpsc::UnboundedReceiver
         for (_, ack) in group {
             let _ = ack.send(result.clone());
         }
+        if result.is_ok() {
+            audit_unkept(&pool, b, &unkept).await;
+        }
+    }
+}
+
+/// Writes the count of refusals not kept, if any (put back if the write fails).
+async fn audit_unkept(pool: &AnyPool, b: super::Backend, unkept: &Mutex<Unkept>) {
+    let taken = std::mem::take(&mut *unkept.lock().unwrap_or_else(|e| e.into_inner()));
+    if taken.count == 0 {
+        return;
+    }
+    if commit(pool, b, &[taken.record()]).await.is_err() {
+        let mut u = unkept.lock().unwrap_or_else(|e| e.into_inner());
+        u.count += taken.count;
+        u.first_ms = if u.first_ms == 0 { taken.first_ms } else { u.first_ms.min(taken.first_ms) };
+        u.last_ms = u.last_ms.max(taken.last_ms);
     }
 }
 
@@ -168,5 +258,59 @@ impl LedgerHandle {
                 .collect()
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(at: i64) -> WideRecord {
+        WideRecord {
+            at,
+            user: String::new(),
+            tenant: String::new(),
+            role: String::new(),
+            action: "GET /v1/orders".into(),
+            parent: None,
+            outcome: "refused",
+            code: Some("unauthorized".into()),
+            detail: "unknown token".into(),
+        }
+    }
+
+    #[test]
+    fn past_its_bound_an_outage_counts_refusals_and_audits_the_count_when_it_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = crate::store::Ledger::open(&crate::store::DbTarget::Sqlite(dir.path().join("l.db"))).unwrap();
+        let handle = ledger.handle();
+        ledger.block_on(async {
+            // A queue of 2 with no writer behind it: the database is down.
+            let (tx, mut rx) = mpsc::channel(2);
+            let outage = Arc::new(Outage::default());
+            outage.mark_down(&StoreError::Connect { target: "db".into(), message: "refused".into() });
+            let log = RefusalLog { tx, outage, unkept: Arc::default() };
+            // 12:00:00, 12:00:01 ... UTC: every one answered at once.
+            let noon = 1_764_072_000_000;
+            for i in 0..5 {
+                log.record(refusal(noon + i * 1_000)).await.unwrap();
+            }
+            // The first two kept, in order; the other three counted.
+            assert_eq!(rx.try_recv().unwrap().0.at, noon);
+            assert_eq!(rx.try_recv().unwrap().0.at, noon + 1_000);
+            assert!(rx.try_recv().is_err());
+            assert_eq!(log.unkept(), 3);
+            // When the database answers, the count is one audit record.
+            audit_unkept(ledger.pool(), ledger.target().backend(), &log.unkept).await;
+            assert_eq!(log.unkept(), 0, "audited once");
+        });
+        let rows = ledger.block_on(handle.audit_records(AuditFilter { limit: 10, ..AuditFilter::default() })).unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!((rows[0].action.as_str(), rows[0].outcome.as_str()), ("refusals_not_kept", "refused"));
+        assert_eq!(
+            rows[0].detail,
+            "3 refusals from 12:00:02 to 12:00:04 UTC, during a database outage, were answered but not kept one by \
+             one (the first 10000 of the outage were)"
+        );
     }
 }

@@ -5,10 +5,16 @@
 //! from them, with the engine's own arithmetic (`Money::notional` per fill),
 //! and writes only the rows a group changed. Orders come back from the
 //! database when an event touches one the replica does not hold.
+//!
+//! What it holds is bounded by what is working, not by the day: once
+//! committed, a finished parent is dropped with its children, and a finished
+//! child of a working parent on its own (a POV order working all day sends
+//! a child every few prints). A late event about a dropped child reads it
+//! back (`Writer::load_missing`).
 
 use crate::engine::{EngineEvent, EventKind};
 use crate::model::{ChildId, ChildOrder, ChildStatus, Fill, Money, ParentId, ParentOrder, ParentStatus, Timestamp};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A parent as the ledger stores it: the order plus what only events tell.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,18 +50,33 @@ fn ck(engine: i64, id: ChildId) -> CKey {
 pub(crate) struct Replica {
     parents: HashMap<PKey, ParentRow>,
     children: HashMap<CKey, ChildOrder>,
-    /// Children per parent, so a finished parent can be dropped with them.
-    kids: HashMap<PKey, Vec<ChildId>>,
+    /// Children held per parent (their numbers), so a finished parent can be dropped with them.
+    kids: HashMap<PKey, HashSet<u32>>,
     dirty_parents: BTreeSet<PKey>,
     dirty_children: BTreeSet<CKey>,
     /// Held parents that reached a final state since the last eviction: the
     /// writer evicts after every commit, and scanning every held (working)
     /// parent each time cost more than the commit with thousands working.
     finished: Vec<PKey>,
+    /// Held children that reached a final state since the last eviction.
+    finished_children: Vec<CKey>,
 }
 
 /// The parent whose row an event changes (events that change no row, such as
 /// refusals or routing decisions, need none).
+/// The child whose row an event changes, other than the one it sends.
+pub(crate) fn child_changed(kind: &EventKind) -> Option<ChildId> {
+    match kind {
+        EventKind::ChildAcked { child, .. }
+        | EventKind::ChildRejected { child, .. }
+        | EventKind::ChildCancelled { child, .. }
+        | EventKind::ChildAmended { child, .. }
+        | EventKind::CancelRejected { child, .. } => Some(*child),
+        EventKind::Fill { fill } => Some(fill.child),
+        _ => None,
+    }
+}
+
 pub(crate) fn changes(kind: &EventKind) -> Option<ParentId> {
     match kind {
         EventKind::Rejected { .. }
@@ -75,14 +96,28 @@ impl Replica {
         self.parents.contains_key(&pk(engine, id))
     }
 
+    /// Whether the child's row is held.
+    pub fn has_child(&self, engine: i64, id: ChildId) -> bool {
+        self.children.contains_key(&ck(engine, id))
+    }
+
+    /// Adds a child read back from the database (its parent is held).
+    pub fn load_child(&mut self, engine: i64, child: ChildOrder) {
+        let key = ck(engine, child.id);
+        self.kids.entry(pk(engine, child.id.parent)).or_default().insert(child.id.seq);
+        if child.status.is_terminal() {
+            self.finished_children.push(key);
+        }
+        self.children.insert(key, child);
+    }
+
     /// Adds a parent read back from the database, with its children.
     pub fn load(&mut self, engine: i64, row: ParentRow, children: Vec<ChildOrder>) {
         let key = pk(engine, row.order.id);
-        let ids = children.iter().map(|c| c.id).collect();
+        self.kids.insert(key, HashSet::new());
         for c in children {
-            self.children.insert(ck(engine, c.id), c);
+            self.load_child(engine, c);
         }
-        self.kids.insert(key, ids);
         if row.order.status.is_terminal() {
             self.finished.push(key);
         }
@@ -98,6 +133,7 @@ impl Replica {
         self.dirty_parents.retain(|k| k.0 != engine);
         self.dirty_children.retain(|k| k.0 != engine);
         self.finished.retain(|k| k.0 != engine);
+        self.finished_children.retain(|k| k.0 != engine);
     }
 
     /// Applies one event. Returns the fill it carries, if any.
@@ -130,7 +166,7 @@ impl Replica {
             EventKind::ChildSent { child } => {
                 let p = self.parent(engine, child.id.parent, seq)?;
                 p.order.children = p.order.children.max(child.id.seq);
-                self.kids.entry(pk(engine, child.id.parent)).or_default().push(child.id);
+                self.kids.entry(pk(engine, child.id.parent)).or_default().insert(child.id.seq);
                 self.children.insert(ck(engine, child.id), (**child).clone());
                 self.dirty_children.insert(ck(engine, child.id));
             }
@@ -173,6 +209,7 @@ impl Replica {
                 p.order.filled += fill.qty;
                 p.order.notional += notional;
                 p.order.fees += fill.fee;
+                self.note_final(engine, fill.child);
                 return Ok(Some(fill.clone()));
             }
             EventKind::Paused { parent } => self.parent(engine, *parent, seq)?.order.status = ParentStatus::Paused,
@@ -200,7 +237,18 @@ impl Replica {
             }
             _ => {}
         }
+        if let Some(c) = child_changed(&ev.kind) {
+            self.note_final(engine, c);
+        }
         Ok(None)
+    }
+
+    /// Remembers a child that reached a final state, to drop it once committed.
+    fn note_final(&mut self, engine: i64, id: ChildId) {
+        let key = ck(engine, id);
+        if self.children.get(&key).is_some_and(|c| c.status.is_terminal()) {
+            self.finished_children.push(key);
+        }
     }
 
     fn parent(&mut self, engine: i64, id: ParentId, seq: u64) -> Result<&mut ParentRow, String> {
@@ -231,18 +279,38 @@ impl Replica {
         (parents, children)
     }
 
-    /// Drops finished parents and their children once they are committed: a
-    /// late event about one reads it back.
+    /// Drops finished parents and their children, and finished children of
+    /// working parents, once they are committed: a late event about one
+    /// reads it back.
     pub fn evict_finished(&mut self) {
         for k in std::mem::take(&mut self.finished) {
             if !self.parents.get(&k).is_some_and(|p| p.order.status.is_terminal()) {
                 continue;
             }
             self.parents.remove(&k);
-            for c in self.kids.remove(&k).unwrap_or_default() {
-                self.children.remove(&ck(k.0, c));
+            for seq in self.kids.remove(&k).unwrap_or_default() {
+                self.children.remove(&(k.0, k.1, seq));
             }
         }
+        for k in std::mem::take(&mut self.finished_children) {
+            if self.dirty_children.contains(&k) {
+                // Not written yet: dropped after the next commit.
+                self.finished_children.push(k);
+                continue;
+            }
+            if self.children.get(&k).is_some_and(|c| c.status.is_terminal()) {
+                self.children.remove(&k);
+                if let Some(held) = self.kids.get_mut(&(k.0, k.1)) {
+                    held.remove(&k.2);
+                }
+            }
+        }
+    }
+
+    /// Number of children held (for tests).
+    #[cfg(test)]
+    pub fn children_held(&self) -> usize {
+        self.children.len()
     }
 
     /// Number of parents held (for tests).
@@ -287,8 +355,14 @@ mod tests {
         e.run_until(crate::engine::tests::at("09:50"));
         e.apply(&desk(), Command::Pause { id: a }).unwrap();
         feed(&mut e, &mut r);
+        r.take_dirty();
         r.evict_finished();
         assert_eq!(r.len(), 2, "working and paused orders stay held");
+        // Of their children, only those still working (final ones were dropped once written).
+        let live = [a, b].iter().flat_map(|&p| e.children(p)).filter(|c| !c.status.is_terminal()).count();
+        let sent = [a, b].iter().flat_map(|&p| e.children(p)).count();
+        assert_eq!(r.children_held(), live, "{live} of {sent} children are working");
+        assert!(live < sent, "some children finished by 09:50");
         e.run_until(crate::engine::tests::at("10:00"));
         e.apply(&desk(), Command::Resume { id: a }).unwrap();
         e.apply(
@@ -310,7 +384,13 @@ mod tests {
             assert_eq!(&got.order, want, "{id}");
             assert!(got.started_at.is_some());
             for c in e.children(id) {
-                assert_eq!(r.get_child(7, c.id).unwrap(), c, "{}", c.id);
+                match r.get_child(7, c.id) {
+                    Some(got) => assert_eq!(got, c, "{}", c.id),
+                    // Final and written by 09:50: dropped.
+                    None => {
+                        assert!(c.status.is_terminal() && c.sent_at <= crate::engine::tests::at("09:50"), "{}", c.id)
+                    }
+                }
             }
         }
         assert_eq!(e.parent(b).unwrap().status, ParentStatus::Cancelled);

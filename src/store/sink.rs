@@ -6,7 +6,7 @@
 
 use super::ledger::Ledger;
 use super::record::{AuditEntry, Batch, EngineRef, Outcome};
-use crate::client::embedded::{Audit, Commit, EventSink};
+use crate::client::embedded::{Audit, Backpressure, Commit, EventSink};
 use crate::engine::{EngineEvent, EventKind};
 use crate::model::Timestamp;
 use crate::risk::RiskBook;
@@ -54,6 +54,20 @@ impl EventSink for LedgerSink {
 
     fn outage(&self) -> Option<String> {
         self.ledger.outage().down().map(|d| d.describe())
+    }
+
+    fn backpressure(&self) -> Option<Arc<dyn Backpressure>> {
+        Some(Arc::clone(self.ledger.backlog()) as Arc<dyn Backpressure>)
+    }
+}
+
+/// The writer's bounded backlog holds the served engine's clock.
+impl Backpressure for super::backlog::Backlog {
+    fn has_room(&self) -> bool {
+        super::backlog::Backlog::has_room(self)
+    }
+    fn wait_for_room(&self, timeout: std::time::Duration) -> bool {
+        super::backlog::Backlog::wait_for_room(self, timeout)
     }
 }
 

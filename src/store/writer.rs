@@ -11,14 +11,15 @@
 //! again with backoff until the database answers (`outage`), so a restart of
 //! PostgreSQL delays acknowledgements instead of stopping the engine for good.
 
+use super::backlog::Backlog;
 use super::db::Backend;
 use super::outage::{self, Backoff, Outage};
 use super::record::{Batch, EngineRef};
-use super::replica::{Replica, changes};
+use super::replica::{Replica, changes, child_changed};
 use super::rows::{self, AUDIT_COLS, EVENT_COLS, TCA_COLS, TCA_UPSERT, audit_vals, event_vals, int, tca_vals};
 use super::{StoreError, wall_ms};
 use crate::engine::{EngineEvent, EventKind};
-use crate::model::ParentId;
+use crate::model::{ChildId, ParentId};
 use sqlx::{AnyConnection, AnyPool, Connection};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::SyncSender;
@@ -66,6 +67,8 @@ struct Writer {
     /// Engines this process lost to another (fenced out), for whoever runs them.
     fenced: tokio::sync::watch::Sender<BTreeSet<i64>>,
     outage: std::sync::Arc<Outage>,
+    /// Events waiting for an answer, released as each batch is answered.
+    backlog: std::sync::Arc<Backlog>,
 }
 
 type Pending = (Box<Batch>, SyncSender<Result<Vec<EngineEvent>, StoreError>>);
@@ -77,10 +80,12 @@ pub(crate) async fn run(
     mut rx: UnboundedReceiver<Msg>,
     fenced: tokio::sync::watch::Sender<BTreeSet<i64>>,
     outage: std::sync::Arc<Outage>,
+    backlog: std::sync::Arc<Backlog>,
 ) {
     let mut w = Writer {
         fenced,
         outage,
+        backlog,
         pool,
         backend,
         replica: Replica::default(),
@@ -156,6 +161,11 @@ impl Writer {
             return;
         }
         let all: Vec<Pending> = std::mem::take(group);
+        let delay = self.backlog.writer_delay();
+        if !delay.is_zero() {
+            // The test hook: a slow database.
+            tokio::time::sleep(delay).await;
+        }
         let engines: BTreeSet<i64> = all.iter().map(|(b, _)| b.engine.id).collect();
         let refs: Vec<&Batch> = all.iter().map(|(b, _)| &**b).collect();
         let result = self.commit_through_outage(&refs).await;
@@ -163,7 +173,7 @@ impl Writer {
             if let Err(e) = &result {
                 self.failed(&engines, e);
             }
-            answer(all, &result);
+            self.answer(all, &result);
             return;
         }
         // One engine's failure (say it was taken over) must not fail the
@@ -178,7 +188,17 @@ impl Writer {
             if let Err(e) = &r {
                 self.failed(&BTreeSet::from([id]), e);
             }
-            answer(mine, &r);
+            self.answer(mine, &r);
+        }
+    }
+
+    /// Answers every batch of a group with the result of its commit, and
+    /// makes room in the backlog for as many events.
+    fn answer(&self, group: Vec<Pending>, result: &Result<(), StoreError>) {
+        for (b, ack) in group {
+            let n = b.events.len();
+            let _ = ack.send(result.clone().map(|()| b.events));
+            self.backlog.release(n);
         }
     }
 
@@ -389,19 +409,32 @@ impl Writer {
         Ok(())
     }
 
-    /// Reads back the orders the group's events change that the replica does not hold.
+    /// Reads back the orders the group's events change that the replica
+    /// does not hold, and the finished children it dropped that a late
+    /// event (a cancel racing a fill, say) still changes.
     async fn load_missing(&mut self, conn: &mut AnyConnection, batches: &[&Batch]) -> Result<(), StoreError> {
         let mut accepted: BTreeSet<(i64, ParentId)> = BTreeSet::new();
         let mut wanted: BTreeSet<(i64, ParentId)> = BTreeSet::new();
+        let mut sent: BTreeSet<(i64, ChildId)> = BTreeSet::new();
+        let mut wanted_children: BTreeSet<(i64, ChildId)> = BTreeSet::new();
         for b in batches {
+            let id = b.engine.id;
             for ev in &b.events {
                 if let EventKind::Accepted { order, .. } = &ev.kind {
-                    accepted.insert((b.engine.id, order.id));
+                    accepted.insert((id, order.id));
                 } else if let Some(p) = changes(&ev.kind)
-                    && !accepted.contains(&(b.engine.id, p))
-                    && !self.replica.has(b.engine.id, p)
+                    && !accepted.contains(&(id, p))
+                    && !self.replica.has(id, p)
                 {
-                    wanted.insert((b.engine.id, p));
+                    wanted.insert((id, p));
+                }
+                if let EventKind::ChildSent { child } = &ev.kind {
+                    sent.insert((id, child.id));
+                } else if let Some(c) = child_changed(&ev.kind)
+                    && !sent.contains(&(id, c))
+                    && !self.replica.has_child(id, c)
+                {
+                    wanted_children.insert((id, c));
                 }
             }
         }
@@ -425,6 +458,26 @@ impl Writer {
             let kids = backend.q(&sql).bind(engine).bind(int(p.n)).fetch_all(&mut *conn).await.map_err(read)?;
             let kids = kids.iter().map(rows::child_from_row).collect::<Result<Vec<_>, _>>()?;
             self.replica.load(engine, parent, kids);
+        }
+        for (engine, c) in wanted_children {
+            // Read back with its parent above, or dropped once final.
+            if self.replica.has_child(engine, c) {
+                continue;
+            }
+            let sql = format!(
+                "SELECT {} FROM children WHERE engine_id = ? AND parent_id = ? AND seq = ?",
+                rows::CHILD_COLS.join(", ")
+            );
+            let row = backend
+                .q(&sql)
+                .bind(engine)
+                .bind(int(c.parent.n))
+                .bind(i64::from(c.seq))
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(read)?
+                .ok_or_else(|| StoreError::Data(format!("an event of engine E{engine} refers to unknown child {c}")))?;
+            self.replica.load_child(engine, rows::child_from_row(&row)?);
         }
         Ok(())
     }
@@ -512,12 +565,6 @@ fn changed(kind: &EventKind) -> Option<ParentId> {
     match kind {
         EventKind::Accepted { order, .. } => Some(order.id),
         other => changes(other),
-    }
-}
-
-fn answer(group: Vec<Pending>, result: &Result<(), StoreError>) {
-    for (b, ack) in group {
-        let _ = ack.send(result.clone().map(|()| b.events));
     }
 }
 

@@ -8,6 +8,7 @@ mod store_support;
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
 
+mod store_backlog;
 mod store_cli;
 mod store_crash;
 mod store_files;

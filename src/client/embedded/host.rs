@@ -9,6 +9,13 @@
 //! is never acknowledged before it is durable, while other commands keep using
 //! the engine during the commit and the ledger can group their batches into one
 //! transaction.
+//!
+//! A sink slower than the engine pushes back (`Backpressure`): while it holds
+//! as many events as it may, the clock is held where the engine stopped and
+//! the pump waits (on its blocking thread, never on an async worker), so the
+//! simulated market runs at the pace the sink makes events durable and the
+//! memory waiting for commits stays bounded. Commands are not held back: their
+//! own batches are small and go to the sink at once.
 
 use crate::client::{ClientError, ErrorCode};
 use crate::engine::pace::Pacer;
@@ -25,6 +32,15 @@ pub type Audit<'a> = (&'a Actor, &'a Command, &'a Result<Option<ParentId>, Rejec
 /// Waits until a batch handed to a sink is durable.
 pub type Commit = Box<dyn FnOnce() -> Result<(), String> + Send>;
 
+/// How a sink slower than the engine holds it back.
+pub trait Backpressure: Send + Sync {
+    /// True when the sink may take more events now.
+    fn has_room(&self) -> bool;
+    /// Blocks the calling thread until the sink may take more events, at
+    /// most `timeout`; true when it may.
+    fn wait_for_room(&self, timeout: std::time::Duration) -> bool;
+}
+
 /// Makes batches of events durable before they are published.
 pub trait EventSink: Send {
     /// Hands a batch over (with the audit record of the command that caused
@@ -40,6 +56,12 @@ pub trait EventSink: Send {
     fn outage(&self) -> Option<String> {
         None
     }
+
+    /// The sink's bounded queue, if it has one: the pump holds the clock
+    /// while it is full (see the module docs).
+    fn backpressure(&self) -> Option<Arc<dyn Backpressure>> {
+        None
+    }
 }
 
 /// True for events after which the risk state differs (what a restart must get back).
@@ -48,8 +70,12 @@ fn changes_risk(kind: &EventKind) -> bool {
         || crate::engine::control_of(kind).is_some()
 }
 
-/// Most simulated time processed under one lock hold (keeps queries responsive at high speed).
+/// Most simulated time processed under one lock hold (keeps queries responsive
+/// at high speed, and bounds how far one batch takes a sink past its bound).
 const MAX_CHUNK_NS: i64 = 2_000_000_000;
+
+/// Longest one pump waits for a full sink before giving the tick back.
+const ROOM_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The engine and its clock: what commands and queries lock.
 pub struct Host {
@@ -92,6 +118,9 @@ pub struct Shared {
     /// Live events for subscribers.
     pub live: broadcast::Sender<EngineEvent>,
     publisher: Option<Mutex<mpsc::Sender<Pending>>>,
+    /// The sink's bounded queue (kept outside the engine lock: the pump
+    /// waits on it without holding the engine).
+    backpressure: Option<Arc<dyn Backpressure>>,
 }
 
 /// The outcome of handing events on: known now, or once a commit completes.
@@ -134,12 +163,14 @@ impl Shared {
     ) -> Arc<Shared> {
         let (live, _) = broadcast::channel(live_buffer.max(1));
         let with_sink = sink.is_some();
+        let backpressure = sink.as_ref().and_then(|s| s.backpressure());
         let (tx, rx) = mpsc::channel::<Pending>();
         let shared = Arc::new(Shared {
             host: Mutex::new(Host { engine, pacer, sink }),
             published: Mutex::new(Published { window: history_window.max(1), ..Published::default() }),
             live,
             publisher: with_sink.then(|| Mutex::new(tx)),
+            backpressure,
         });
         if with_sink {
             let weak = Arc::downgrade(&shared);
@@ -233,19 +264,59 @@ impl Shared {
         }
     }
 
+    /// Brings the engine to the pacer's clock before a command, a query that
+    /// needs it current, or a speed change: all the way without a bounded
+    /// sink; with one, at most one chunk and only while the sink has room
+    /// (the pump does the rest, waiting for room), so a command can never
+    /// hand the sink an unbounded batch, nor run it on an async worker.
+    /// Nothing during a ledger outage (the clock waits, as in `pump`).
+    pub fn catch_up(&self, host: &mut Host) {
+        if host.outage().is_some() {
+            return;
+        }
+        let now = host.pacer.sim_now();
+        match &self.backpressure {
+            None => host.engine.run_until(now),
+            Some(bp) if bp.has_room() => {
+                let chunk = Timestamp(now.0.min(host.engine.now().0 + MAX_CHUNK_NS));
+                host.engine.run_until(chunk);
+            }
+            Some(_) => {}
+        }
+    }
+
     /// Advances simulated time to the pacer's clock, in bounded chunks.
     /// During a ledger outage the engine waits (nothing it did could be made
     /// durable) and catches up when it returns, event for event as it would
-    /// have run.
+    /// have run. While the sink's queue is full the clock is held where the
+    /// engine is and this waits for room (at most `ROOM_WAIT`, then the next
+    /// tick tries again); the clock runs on from there once there is room.
+    /// Call it from a thread that may block.
     pub fn pump(&self) {
         loop {
             let mut host = self.lock();
             if self.sink_error().is_some() || host.outage().is_some() {
                 return;
             }
+            // Checked under the engine lock, as `catch_up` does: once the sink
+            // is full, at most the one batch that filled it goes in.
+            if let Some(bp) = &self.backpressure
+                && !bp.has_room()
+            {
+                let now = host.engine.now();
+                host.pacer.hold(now);
+                drop(host);
+                if !bp.wait_for_room(ROOM_WAIT) {
+                    return;
+                }
+                continue;
+            }
+            host.pacer.release();
             let target = host.pacer.sim_now();
             let chunk = Timestamp(target.0.min(host.engine.now().0 + MAX_CHUNK_NS));
             host.engine.run_until(chunk);
+            let now = host.engine.now();
+            host.pacer.note_progress(now);
             // Market-driven batches are not waited for: the publisher
             // releases them in order once they are committed.
             let _ = self.flush(&mut host, None);

@@ -11,7 +11,7 @@
 mod host;
 mod visibility;
 
-pub use host::{Audit, Commit, EventSink};
+pub use host::{Audit, Backpressure, Commit, EventSink};
 
 use super::algo_config::check_tenant;
 use super::{
@@ -215,11 +215,7 @@ impl Embedded {
     /// (published once durable; not waited for).
     pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
         let mut host = self.shared.lock();
-        // During a ledger outage the clock waits, as in `pump`.
-        if host.outage().is_none() {
-            let now = host.pacer.sim_now();
-            host.engine.run_until(now);
-        }
+        self.shared.catch_up(&mut host);
         let r = f(&mut host.engine);
         let _ = self.shared.flush(&mut host, None);
         r
@@ -233,8 +229,7 @@ impl Embedded {
                 return Err(ClientError::new(ErrorCode::LedgerUnavailable, format!("the ledger failed: {e}")));
             }
             reachable(&host)?;
-            let now = host.pacer.sim_now();
-            host.engine.run_until(now);
+            self.shared.catch_up(&mut host);
             // Events due before the command go on their own, so the command's
             // batch holds exactly what it caused (and its audit record).
             let _ = self.shared.flush(&mut host, None);
@@ -307,7 +302,11 @@ impl Client for Embedded {
 
     async fn clock(&self) -> Result<ClockView, ClientError> {
         self.executing()?;
-        Ok(self.read(|e, p| e.clock(Some(if p.is_frozen() { 0.0 } else { p.speed() }))))
+        Ok(self.read(|e, p| {
+            let mut c = e.clock(Some(if p.is_frozen() { 0.0 } else { p.speed() }));
+            c.effective_speed = p.effective_speed();
+            c
+        }))
     }
 
     async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
@@ -325,8 +324,7 @@ impl Client for Embedded {
         if speed > 0.0 {
             host.pacer.set_speed(speed);
         }
-        let now = host.pacer.sim_now();
-        host.engine.run_until(now);
+        self.shared.catch_up(&mut host);
         let _ = self.shared.flush(&mut host, None);
         Ok(host.engine.clock(Some(speed)))
     }

@@ -93,6 +93,7 @@ fn speed_keys_pressed_quickly_are_not_undone_by_an_older_clock() {
             now: Timestamp(0),
             date: "2026-11-25".into(),
             speed: Some(speed),
+            effective_speed: None,
             sessions: Vec::new(),
         })
     };
