@@ -233,13 +233,17 @@ impl Is {
         let session = (spec.session.close - spec.session.open).0.max(1) as f64;
         let horizon = (spec.end - spec.start).0 as f64 / session;
         let aggressive = p.choice("urgency", "passive", &["passive", "aggressive"])? == "aggressive";
+        let display = super::slicer::display_param(p)?;
         let params = AcParams::from_params(spec.inst, spec.fee_per_unit, horizon, default_n, lots, p)?;
         let model = solve(spec.qty.to_f64(), &params);
         // lambda = 0 is exactly TWAP: equal weights, not float-noisy equal trades.
         let weights = if model.kappa == 0.0 { vec![1.0; params.slices] } else { model.trades.clone() };
         let times = equal_times(spec.start, spec.end, params.slices);
         let plan = plan_from(&times, &weights, spec.qty, lot);
-        Ok(Is { model, slicer: Slicer::new(plan, Some(weights), spec.start, spec.end, aggressive) })
+        Ok(Is {
+            model,
+            slicer: Slicer::new(plan, Some(weights), spec.start, spec.end, aggressive).with_display(display),
+        })
     }
 
     /// The solved model behind the plan.

@@ -2,9 +2,14 @@
 //!
 //! They differ only in *what* the schedule is (equal slices, the volume curve,
 //! the Almgren-Chriss trajectory); *how* a schedule is worked is the same:
-//! each slice is first posted passively at the near touch; whatever is behind
-//! schedule when the next slice starts is cancelled and crossed, so the order
-//! never falls more than one slice behind. A final sweep shortly before `end`
+//! each slice is first worked passively at the near touch, showing at most
+//! the display size (`display` times the instrument's touch depth, one touch
+//! by default) and re-posting the next piece as each fills; whatever is
+//! behind schedule when the next slice starts is cancelled and crossed, so
+//! the order never falls more than one slice behind. The display bound is
+//! what a real algorithm does: a bid many times the touch is not shown whole
+//! (it would advertise the order and, resting whole, take a share of the
+//! contra flow no single order gets). A final sweep shortly before `end`
 //! crosses any residual; what still cannot fill by `end` is the residual.
 //!
 //! Options that serve VWAP: `rebalance` spreads a lead or an unrecoverable lag
@@ -58,6 +63,10 @@ pub(crate) use delegate_to_slicer;
 
 const FINAL: u64 = u64::MAX;
 const RETRY: u64 = u64::MAX - 1;
+/// Crosses again what a catch-up could not take from the displayed book.
+const CATCH_UP: u64 = u64::MAX - 2;
+/// How long a short catch-up waits for the book to refill before crossing again.
+const CATCH_UP_AFTER: Duration = Duration::secs(2);
 
 /// Builds a plan from slice start times and weights, summing exactly to `qty`.
 pub fn plan_from(times: &[Timestamp], weights: &[f64], qty: Qty, lot: Qty) -> Vec<PlannedSlice> {
@@ -109,6 +118,29 @@ pub struct Slicer {
     /// The slice timer we are waiting for: an amend re-acts at once, and the
     /// timer it replaced must not fire a second slice on top.
     armed: Option<u64>,
+    /// The most a passive slice shows at once, in multiples of the touch depth.
+    display: f64,
+    /// What of the current slice is still to be shown passively.
+    pending: Qty,
+    /// A catch-up retry is armed.
+    catch_up_armed: bool,
+}
+
+/// Default display size of a passive child, in multiples of the instrument's
+/// touch depth (the displayed size at the best price across its venues).
+pub const DEFAULT_DISPLAY: f64 = 1.0;
+
+/// The `display` parameter: what a passive child shows at most, in multiples
+/// of the instrument's touch depth.
+pub fn display_param(p: &mut super::Params<'_>) -> Result<f64, super::ParamError> {
+    p.f64_in("display", DEFAULT_DISPLAY, 0.0, 1000.0, true)
+}
+
+/// The most a passive child shows on `inst`'s market with `display` touches:
+/// at least one lot.
+pub fn display_qty(inst: &crate::model::Instrument, display: f64) -> Qty {
+    let lot = inst.lot_size;
+    Qty::from_f64(inst.touch_depth.to_f64() * display).unwrap_or(Qty::MAX).round_down_to(lot).max(lot)
 }
 
 impl Slicer {
@@ -142,7 +174,16 @@ impl Slicer {
             expected_next: None,
             vol_at_start: None,
             armed: None,
+            display: DEFAULT_DISPLAY,
+            pending: Qty::ZERO,
+            catch_up_armed: false,
         }
+    }
+
+    /// Show at most `display` times the touch depth passively at once.
+    pub fn with_display(mut self, display: f64) -> Slicer {
+        self.display = display;
+        self
     }
 
     /// Spread leads and unrecoverable lags over the remaining slices.
@@ -224,8 +265,17 @@ impl Slicer {
         Qty::from_f64(self.expected(ctx, until) * pct / (1.0 - pct)).unwrap_or(Qty::ZERO).round_down_to(lot)
     }
 
+    /// Sends `qty` passively, showing at most the display size and keeping
+    /// the rest to show as what is shown fills.
+    fn post(&mut self, ctx: &mut AlgoCtx<'_>, qty: Qty) {
+        let show = display_qty(&ctx.market.inst, self.display).saturating_sub(ctx.working).min(qty);
+        ctx.send(show, Urgency::Passive);
+        self.pending = qty.saturating_sub(show);
+    }
+
     fn act(&mut self, ctx: &mut AlgoCtx<'_>) {
         let lot = ctx.market.inst.lot_size;
+        self.pending = Qty::ZERO;
         if self.final_phase {
             let mut left = ctx.unworked();
             if !self.finish_on_time
@@ -263,7 +313,11 @@ impl Slicer {
         let this_slice = self.plan[k].cum.saturating_sub(self.due_before(k).max(filled + catch_up));
         let this_slice = this_slice.max(self.floor(ctx, next_at, lot).saturating_sub(catch_up));
         let this_slice = room.map_or(this_slice, |r| this_slice.min(r));
-        ctx.send(this_slice, if self.aggressive { Urgency::Aggressive } else { Urgency::Passive });
+        if self.aggressive {
+            ctx.send(this_slice, Urgency::Aggressive);
+        } else {
+            self.post(ctx, this_slice);
+        }
         let (at, token) = match self.plan.get(k + 1) {
             Some(next) if next.at < self.final_at => (next.at, (k + 1) as u64),
             _ => (self.final_at.max(ctx.now), FINAL),
@@ -315,10 +369,16 @@ impl Slicer {
 
     /// A timer set by `act` or `on_start` fired.
     pub fn on_timer(&mut self, ctx: &mut AlgoCtx<'_>, token: u64) {
-        if token != RETRY && self.armed != Some(token) {
+        if token != RETRY && token != CATCH_UP && self.armed != Some(token) {
             return;
         }
         match token {
+            CATCH_UP => {
+                self.catch_up_armed = false;
+                if !self.final_phase && !self.awaiting_cancels {
+                    self.catch_up(ctx);
+                }
+            }
             FINAL => {
                 self.final_phase = true;
                 self.refresh(ctx);
@@ -335,12 +395,41 @@ impl Slicer {
         }
     }
 
-    /// A child closed: act once the cancels we waited for are all confirmed.
+    /// A child closed: act once the cancels we waited for are all confirmed;
+    /// otherwise show the next piece of the slice (the display refreshes as
+    /// it fills, at the back of the queue like any new order).
     pub fn on_child_closed(&mut self, ctx: &mut AlgoCtx<'_>) {
-        if self.awaiting_cancels && !ctx.working.is_positive() {
-            self.awaiting_cancels = false;
-            self.act(ctx);
+        if self.awaiting_cancels {
+            if !ctx.working.is_positive() {
+                self.awaiting_cancels = false;
+                self.act(ctx);
+            }
+        } else if !self.final_phase {
+            if self.pending.is_positive() {
+                let pending = self.pending.min(ctx.unworked());
+                self.post(ctx, pending);
+            }
+            if !self.catch_up_armed && self.behind(ctx).is_positive() {
+                // A catch-up took what the book showed and came back short:
+                // cross the rest once the book has refilled, not at the next slice.
+                self.catch_up_armed = true;
+                ctx.timer(ctx.now + CATCH_UP_AFTER, CATCH_UP);
+            }
         }
+    }
+
+    /// What was due by the current slice's start and is neither filled nor working.
+    fn behind(&self, ctx: &AlgoCtx<'_>) -> Qty {
+        self.current.map_or(Qty::ZERO, |k| self.due_before(k).saturating_sub(ctx.parent.filled + ctx.working))
+    }
+
+    /// Crosses what is behind, within the participation cap.
+    fn catch_up(&mut self, ctx: &mut AlgoCtx<'_>) {
+        let Some(k) = self.current else { return };
+        let next_at = self.plan.get(k + 1).map_or(self.end, |s| s.at);
+        let behind = self.behind(ctx);
+        let q = self.cap_room(ctx, next_at).map_or(behind, |r| behind.min(r));
+        ctx.send(q, Urgency::Aggressive);
     }
 
     /// Amended: the engine has already fitted working children to the new
@@ -356,8 +445,13 @@ impl Slicer {
                 self.act(ctx);
             }
         } else if self.current == Some(k) && !self.awaiting_cancels {
-            let top_up = self.plan[k].cum.saturating_sub(ctx.parent.filled + ctx.working);
-            ctx.send(top_up, if self.aggressive { Urgency::Aggressive } else { Urgency::Passive });
+            let top_up = self.plan[k].cum.saturating_sub(ctx.parent.filled + ctx.working + self.pending);
+            if self.aggressive {
+                ctx.send(top_up, Urgency::Aggressive);
+            } else {
+                let pending = self.pending;
+                self.post(ctx, pending + top_up);
+            }
         }
     }
 
@@ -479,6 +573,72 @@ mod tests {
         assert!(matches!(&actions[0], Action::Send(i) if i.qty == Qty::from_int(1_000)), "{actions:?}");
         assert_eq!(s.plan().last().unwrap().cum, Qty::from_int(24_000));
         assert!(s.plan().iter().all(|x| x.qty == Qty::from_int(2_000)));
+    }
+
+    fn sent(a: &[Action]) -> Vec<Qty> {
+        a.iter()
+            .filter_map(|a| match a {
+                Action::Send(i) => Some(i.qty),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_passive_slice_shows_at_most_the_display_size_and_refreshes_as_it_fills() {
+        let m = market();
+        let open = m.session.open;
+        let end = open + Duration::mins(60);
+        // 120,000 in 12 slices: 10,000 a slice against AAPL's 3,000-share touch depth.
+        let plan = plan_from(&equal_times(open, end, 12), &[1.0; 12], Qty::from_int(120_000), Qty::from_int(1));
+        let mut s = Slicer::new(plan, None, open, end, false);
+        let mut p = parent(120_000, open, end);
+        call(&m, &p, open, |c| s.on_start(c));
+        assert_eq!(sent(&call(&m, &p, open, |c| s.on_timer(c, 0))), vec![Qty::from_int(3_000)]);
+        // 1,000 of the 3,000 shown filled and closed one child: 2,000 still show, 1,000 more go up.
+        p.filled = Qty::from_int(1_000);
+        let mut rng = stream(1, Stream::Algo, 1);
+        let mut actions = Vec::new();
+        let mut ctx =
+            AlgoCtx::new(open + Duration::secs(30), &p, Qty::from_int(2_000), &m, &mut rng, 0.0, &mut actions);
+        s.on_child_closed(&mut ctx);
+        assert_eq!(sent(&actions), vec![Qty::from_int(1_000)]);
+        // Everything shown filled (4,000 in all): 3,000 of the 6,000 still to show go up, then the last 3,000.
+        p.filled = Qty::from_int(4_000);
+        assert_eq!(
+            sent(&call(&m, &p, open + Duration::secs(60), |c| s.on_child_closed(c))),
+            vec![Qty::from_int(3_000)]
+        );
+        p.filled = Qty::from_int(7_000);
+        assert_eq!(
+            sent(&call(&m, &p, open + Duration::secs(90), |c| s.on_child_closed(c))),
+            vec![Qty::from_int(3_000)]
+        );
+        // The slice's 10,000 are all shown: nothing more until the next slice.
+        p.filled = Qty::from_int(10_000);
+        assert!(sent(&call(&m, &p, open + Duration::secs(120), |c| s.on_child_closed(c))).is_empty());
+        // The next slice starts 4,000 behind (6,000 filled): 4,000 cross, 3,000 of the new 10,000 show.
+        p.filled = Qty::from_int(6_000);
+        let mut s2 = s.clone();
+        let a = call(&m, &p, open + Duration::mins(5), |c| s2.on_timer(c, 1));
+        assert_eq!(sent(&a), vec![Qty::from_int(4_000), Qty::from_int(3_000)], "{a:?}");
+        assert!(matches!(&a[0], Action::Send(i) if i.urgency == Urgency::Aggressive));
+        assert!(matches!(&a[1], Action::Send(i) if i.urgency == Urgency::Passive));
+    }
+
+    #[test]
+    fn the_display_parameter_scales_the_shown_size() {
+        let m = market();
+        let open = m.session.open;
+        let end = open + Duration::mins(60);
+        let plan = plan_from(&equal_times(open, end, 12), &[1.0; 12], Qty::from_int(120_000), Qty::from_int(1));
+        let p = parent(120_000, open, end);
+        let mut s = Slicer::new(plan.clone(), None, open, end, false).with_display(0.5);
+        call(&m, &p, open, |c| s.on_start(c));
+        assert_eq!(sent(&call(&m, &p, open, |c| s.on_timer(c, 0))), vec![Qty::from_int(1_500)]);
+        let mut s = Slicer::new(plan, None, open, end, false).with_display(1000.0);
+        call(&m, &p, open, |c| s.on_start(c));
+        assert_eq!(sent(&call(&m, &p, open, |c| s.on_timer(c, 0))), vec![Qty::from_int(10_000)], "the whole slice");
     }
 
     #[test]

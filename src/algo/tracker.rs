@@ -6,7 +6,9 @@
 //! is due now, and what will be due one step ahead. The tracker
 //! - keeps a passive child resting at the near touch for what will be due a
 //!   step ahead, so the prints that trade through it fill it, in step with
-//!   the volume;
+//!   the volume; it shows at most the display size (`display` times the
+//!   touch depth, as the slicer) and the next piece is posted once it has
+//!   filled, so a large order is not shown whole;
 //! - crosses at once whenever filled plus working falls behind what is due
 //!   now by at least `min_child` (a burst of volume outran the resting
 //!   child): the resting child is cancelled first and the whole shortfall
@@ -57,6 +59,8 @@ pub struct Tracker {
     final_phase: bool,
     /// The one timer token that counts (an amend or a resume re-arms; the old timer is void).
     armed: u64,
+    /// The most a resting child shows, in multiples of the touch depth.
+    display: f64,
 }
 
 impl Tracker {
@@ -80,7 +84,14 @@ impl Tracker {
             due_at_step: Qty::ZERO,
             final_phase: false,
             armed: 0,
+            display: super::slicer::DEFAULT_DISPLAY,
         }
+    }
+
+    /// Show at most `display` times the touch depth in a resting child.
+    pub fn with_display(mut self, display: f64) -> Self {
+        self.display = display;
+        self
     }
 
     fn arm(&mut self, ctx: &mut AlgoCtx<'_>, at: Timestamp) {
@@ -205,7 +216,8 @@ impl Tracker {
         if !stepping && ctx.working.is_positive() {
             return;
         }
-        let post = t.ahead.saturating_sub(committed).round_down_to(lot);
+        let shown = super::slicer::display_qty(&ctx.market.inst, self.display);
+        let post = t.ahead.saturating_sub(committed).round_down_to(lot).min(shown);
         if post >= self.min_child.min(ctx.unworked()) && post.is_positive() {
             let px = passive_price(ctx.market, ctx.parent.side, ctx.parent.limit_px, ctx.now);
             ctx.send(post, Urgency::Passive);

@@ -11,7 +11,7 @@
 //! fraction of the slice interval and size), `urgency` (`passive` posts first,
 //! `aggressive` crosses every slice at once).
 
-use super::slicer::{Slicer, default_slices, plan_from};
+use super::slicer::{Slicer, default_slices, display_param, plan_from};
 use super::{AlgoSpec, ExecAlgo, ParamError, Params};
 use crate::market::rng::SimRng;
 use crate::model::{AlgoKind, Timestamp};
@@ -37,6 +37,7 @@ impl Twap {
         }
         let randomize = p.f64_in("randomize", 0.0, 0.0, 0.5, false)?;
         let aggressive = p.choice("urgency", "passive", &["passive", "aggressive"])? == "aggressive";
+        let display = display_param(p)?;
         let n = slices as usize;
         let interval = window.0 as f64 / n as f64;
         // Draw the same number of randoms whatever the parameters.
@@ -50,7 +51,7 @@ impl Twap {
             weights.push(1.0 + randomize * (2.0 * u_q - 1.0));
         }
         let plan = plan_from(&times, &weights, spec.qty, spec.inst.lot_size);
-        Ok(Twap { slicer: Slicer::new(plan, None, spec.start, spec.end, aggressive) })
+        Ok(Twap { slicer: Slicer::new(plan, None, spec.start, spec.end, aggressive).with_display(display) })
     }
 }
 

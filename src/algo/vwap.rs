@@ -89,6 +89,7 @@ impl Vwap {
             p.qty("min_child", lot)?.unwrap_or_else(|| spec.inst.avg_trade_size.round_down_to(lot).max(lot));
         let completion = p.choice("priority", "participation", &["participation", "completion"])? == "completion";
         let aggressive = p.choice("urgency", "passive", &["passive", "aggressive"])? == "aggressive";
+        let display = super::slicer::display_param(p)?;
         let times = equal_times(spec.start, spec.end, slices);
         let mut weights: Vec<f64> = times
             .iter()
@@ -105,13 +106,15 @@ impl Vwap {
                 .with_rebalance()
                 .with_max_pct(max_pct)
                 .with_min_pct(min_pct)
-                .with_finish_on_time(completion);
+                .with_finish_on_time(completion)
+                .with_display(display);
             return Ok(Vwap::Static(slicer));
         }
         let prior = prior_volume(spec.inst, spec.curve, spec.start, spec.end);
         let forecast = VolumeForecast::new(spec.curve, spec.start, spec.end, prior, hl);
-        let tracker =
-            Tracker::new(spec.start, spec.end, step, min_child).with_participation(min_pct, max_pct, completion);
+        let tracker = Tracker::new(spec.start, spec.end, step, min_child)
+            .with_participation(min_pct, max_pct, completion)
+            .with_display(display);
         Ok(Vwap::Dynamic(Box::new(Dynamic { forecast, tracker, preview: plan, step })))
     }
 }

@@ -60,7 +60,11 @@ impl Engine {
         // POV crosses by default, the schedule followers post first: the algorithm says.
         let aggressive_fraction = k.aggressive_fraction(crosses, participation);
         let horizon = Duration((k.adverse_horizon_s * 1e9) as i64);
-        let fills = self.parents.iter().filter(|p| p.inst == i).flat_map(|p| p.fills.iter());
+        // The session's most recent fills only: the estimate runs at every
+        // submission, and the whole history would make each one cost as much
+        // as every fill so far.
+        let fills =
+            self.parents.iter().rev().filter(|p| p.inst == i).flat_map(|p| p.fills.iter().rev()).take(MARKOUT_FILLS);
         let history = impact::venue_markouts(fills, &m.mids, horizon);
         let (markout_bps, markout_samples) = impact::expected_markout(&history, &shares, k.adverse_prior_bps);
         // Each slice trades until the next one starts (the last until the end).
@@ -149,6 +153,9 @@ impl Engine {
         Some(report)
     }
 }
+
+/// Fills (the most recent) the adverse-selection history of an estimate reads.
+const MARKOUT_FILLS: usize = 20_000;
 
 /// Sub-steps per slice of the timing-risk integral (the remaining quantity
 /// falls linearly across a slice; the midpoint rule on 8 steps gives 170/512

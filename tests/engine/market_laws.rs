@@ -116,7 +116,30 @@ fn aapl_at_twenty_percent_of_adv_costs_what_the_literature_says() {
     let runs = sweep("AAPL", Arc::new(Universe::builtin()), &[AlgoKind::Twap], &[0.2], 4);
     let cost = mean(runs.iter().map(|r| r.realised.cost_bps()));
     assert!((25.0..=55.0).contains(&cost), "{cost:.2} bps: {runs:#?}");
-    assert!(runs.iter().all(|r| r.realised.filled_share > 0.99), "a day-long 20% TWAP completes");
+    let filled: Vec<f64> = runs.iter().map(|r| r.realised.filled_share).collect();
+    assert!(filled.iter().all(|&f| f > 0.99), "a day-long 20% TWAP completes: {filled:?}");
+}
+
+/// The slicer's algorithms (TWAP, IS) at 20% of ADV on AAPL over four
+/// seeds: most of the volume crosses. A desk at 20% of ADV needs a quarter
+/// of everyone else's volume; a passive child shows at most the touch depth
+/// (3,000 shares on AAPL, the `display` default) and joins the back of the
+/// queue each time it is re-posted, so it gets part of the contra flow and
+/// the rest is crossed when the schedule falls behind. Industry and
+/// literature figures for the passive share of schedule algorithms at high
+/// participation are 20-50%; we ask for 15-50% of the filled quantity
+/// (measured: 26% for both, `calibrate --simulated --sizes 20 --seeds 4`).
+/// Showing each 5-minute slice whole, 81-83% was passive. The dynamic
+/// VWAP (the tracker) is not bounded here: it is still ~80% passive (see
+/// docs/market-model.md, "Passive share at 20% of ADV").
+#[test]
+fn at_twenty_percent_of_adv_most_of_a_schedule_crosses() {
+    let algos = [AlgoKind::Twap, AlgoKind::Is];
+    let runs = sweep("AAPL", Arc::new(Universe::builtin()), &algos, &[0.2], 4);
+    for a in algos {
+        let passive = mean(runs.iter().filter(|r| r.algo == a).map(|r| 1.0 - r.realised.taker_share));
+        assert!((0.15..=0.50).contains(&passive), "{a:?}: {:.1}% passive", passive * 100.0);
+    }
 }
 
 /// A front-loaded IS (the default risk aversion) against TWAP on the same
