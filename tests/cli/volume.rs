@@ -183,6 +183,16 @@ fn evaluate_figures_match_a_recording_worked_out_by_hand() {
         // no replayed print by a tick: the market's VWAP as replayed is the recorded one.
         assert_eq!(r["market_vwap"], r["interval_vwap"], "{r}");
         assert_eq!(r["market_slippage_bps"], r["slippage_bps"], "{r}");
+        // Every minute of a window prints at its one price: the schedule costs nothing, no
+        // shift reached a tick, so the whole slippage is execution; what rested filled at the
+        // price, so it is no more than the quantity read from the average price (a cross can
+        // find the price too, when the book was last quoted around the window before).
+        let d = &r["decomposition"];
+        assert!(d["schedule_bps"].as_f64().unwrap().abs() < 1e-9, "{r}");
+        assert_eq!(d["impact_bps"].as_f64(), Some(0.0), "{r}");
+        assert!((d["execution_bps"].as_f64().unwrap() - slip).abs() < 1e-6, "{r}");
+        assert!(r["passive_share"].as_f64().unwrap() * qty <= passive + 1e-6, "{r}");
+        assert_eq!(r["range_bps"].as_f64(), Some(0.0), "{r}");
         abs.push(slip.abs());
     }
     abs.sort_by(f64::total_cmp);
