@@ -4,9 +4,9 @@
 //! of the volume the window printed, with the intraday profile learned from
 //! the whole sessions before the window. The replay runs its market on the
 //! recording's level figures (price level, daily volume, volatility, spread,
-//! trade size, depth: `market::replay::coefficients`), estimated over the
-//! whole recording; the intraday shape the algorithms plan on is the one
-//! learned before the window.
+//! trade size, depth: `market::replay::coefficients`), estimated from what
+//! was recorded before the window only (no look-ahead), as is the intraday
+//! shape the algorithms plan on.
 //!
 //! Per window: the interval VWAP of the recorded prints in the window (the
 //! recording itself, so none of ours), slippage against it in bps (positive
@@ -382,6 +382,12 @@ pub fn evaluate(
                     }
                 }
             }
+            // The replay's level figures come from before the window.
+            if rec.trades.partition_point_ts(|t| t < start) == 0 {
+                skipped.push(skip("nothing recorded before it to take the market's level from".into()));
+                start = end;
+                continue;
+            }
             let (volume, vwap) = recorded_window(&rec, start, end);
             let r = opts.participation / (1.0 - opts.participation);
             let qty = Qty::from_f64(volume.to_f64() * r).unwrap_or(Qty::ZERO).round_down_to(inst.lot_size);
@@ -463,6 +469,8 @@ fn run_one(universe: &Universe, rec: &Arc<Recording>, opts: &Options, job: &Job)
     let mut cfg = EngineConfig::new(opts.seed, job.date);
     cfg.symbols = Some(vec![symbol.clone()]);
     cfg.origin = Some(job.start);
+    // The level figures from before the window, as the profile: no look-ahead.
+    cfg.replay_levels_before = Some(job.start);
     cfg.recordings.insert(symbol.clone(), rec.clone());
     let mut engine = Engine::new(Arc::new(u), cfg).map_err(|e| format!("{}: {}", when(job.start), e.message))?;
     let mut params = opts.params.clone();

@@ -229,14 +229,15 @@ fn evaluate_refuses_bad_flags_with_the_reason() {
 
 /// Two and a half days of bars alternating every five minutes between 100.00
 /// and 100.49 at 1.2 a minute (a cent grid), so by hand:
-/// - the replay's volatility is that of 5-minute returns of +-ln(100.49/100)
-///   = +-48.9 bps: 48.9 x sqrt(288) = 8.30% a day; its ADV is the 4,320
-///   recorded over the 2.391 sessions the crypto curve expects of the span,
-///   1,806.9 (`blotter calibrate --bars` prints both);
+/// - the replay's level figures come from the bars before each window: the
+///   5-minute returns alternate +-ln(100.49/100), pure bid-ask bounce, so the
+///   bounce-corrected volatility is zero and the made instrument keeps its
+///   template's (BTC-USD's) 3% a day; its ADV is the mean of the whole days
+///   before the window, 1.2 x 1,440 = 1,728 exactly;
 /// - each order is 14.4 (5/95 of the window's 288 is 15.2; the lot is the
 ///   file's volume grid, 1.2), and whatever its timing the impact its fills
 ///   pay averages the square-root law's (2/3) Y sigma sqrt(Q/ADV) = (2/3)
-///   0.6 x 8.30% x sqrt(14.4 / 1,806.9) = 29.6 bps (fills in discrete pieces, each priced before its
+///   0.6 x 3% x sqrt(14.4 / 1,728) = 10.95 bps (fills in discrete pieces, each priced before its
 ///   own impact, the shift rounded to the cent and the transient part move it
 ///   by a few percent: within 20%), a cost on both sides;
 /// - schedule, execution and impact add up to the slippage.
@@ -248,8 +249,8 @@ fn evaluate_splits_the_slippage_and_charges_the_square_root_impact() {
     assert_eq!(doc["instrument"]["tick_size"], 0.01);
     let rows = doc["windows"].as_array().unwrap();
     assert_eq!(rows.len(), 18, "{}", doc["skipped"]);
-    let by_hand = 2.0 / 3.0 * 0.6 * 0.0830 * (14.4f64 / 1_806.9).sqrt() * 1e4;
-    assert!((by_hand - 29.6).abs() < 0.05, "{by_hand}");
+    let by_hand = 2.0 / 3.0 * 0.6 * 0.03 * (14.4f64 / 1_728.0).sqrt() * 1e4;
+    assert!((by_hand - 10.95).abs() < 0.005, "{by_hand}");
     for r in rows {
         let d = &r["decomposition"];
         let part = |k: &str| d[k].as_f64().unwrap();
