@@ -35,7 +35,9 @@
 //! (`dynamic` | `static`), `half_life` (how fast the pace forgets, default
 //! half the window within 10m-4h), `step` (dynamic: 10s-30m, default 1m),
 //! `min_child` (dynamic: the smallest quantity crossed to catch up, default
-//! the instrument's average trade size), `max_pct` and `min_pct`
+//! the instrument's average trade size or, when smaller, what one step of
+//! the window owes on average, `qty x step / window`; at least a lot),
+//! `max_pct` and `min_pct`
 //! (0 < p <= 0.5, default none), `priority` (`participation` |
 //! `completion`), `urgency` (static: `passive` posts first, `aggressive`
 //! crosses).
@@ -85,8 +87,15 @@ impl Vwap {
             Duration::mins(24 * 60),
         )?;
         let step = p.duration("step", Duration::mins(1), Duration::secs(10), Duration::mins(30))?;
-        let min_child =
-            p.qty("min_child", lot)?.unwrap_or_else(|| spec.inst.avg_trade_size.round_down_to(lot).max(lot));
+        // What one step of the window owes on average: a catch-up is never
+        // held back longer than that, however large the instrument's trades
+        // are against the order (a small order in a market of large prints
+        // would otherwise trail its target by a whole average trade).
+        let window = (spec.end - spec.start).0.max(1) as f64;
+        let per_step = Qty::from_f64(spec.qty.to_f64() * step.0 as f64 / window).unwrap_or(Qty::ZERO);
+        let min_child = p
+            .qty("min_child", lot)?
+            .unwrap_or_else(|| spec.inst.avg_trade_size.min(per_step).round_down_to(lot).max(lot));
         let completion = p.choice("priority", "participation", &["participation", "completion"])? == "completion";
         let aggressive = p.choice("urgency", "passive", &["passive", "aggressive"])? == "aggressive";
         let display = super::slicer::display_param(p)?;

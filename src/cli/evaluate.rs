@@ -194,6 +194,19 @@ fn print_summary(label: &str, s: &Summary, target: f64) {
         s.orders,
         s.zero_fills,
     );
+    if s.mean_schedule_bps.is_some() {
+        println!(
+            "{:<8} where it came from, mean bps: schedule {} (median |schedule| {}), execution {}, impact {}; \
+             largest tracking gap median {} pp; passive {}",
+            "",
+            bps(s.mean_schedule_bps),
+            abs(s.median_abs_schedule_bps),
+            bps(s.mean_execution_bps),
+            bps(s.mean_impact_bps),
+            abs(s.median_tracking_max_pp),
+            pct(s.mean_passive_share),
+        );
+    }
 }
 
 fn print_table(ev: &Evaluation, source: String) {
@@ -222,13 +235,27 @@ fn print_table(ev: &Evaluation, source: String) {
         );
     }
     println!(
-        "{:<17} {:<5} {:>14} {:>8} {:>13} {:>13} {:>9} {:>8} {:>7} {:>5}",
-        "window (UTC)", "side", "qty", "filled", "avg px", "VWAP", "slip bps", "vs mkt", "part.", "days"
+        "{:<17} {:<5} {:>14} {:>8} {:>13} {:>13} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6} {:>7} {:>5}",
+        "window (UTC)",
+        "side",
+        "qty",
+        "filled",
+        "avg px",
+        "VWAP",
+        "slip bps",
+        "vs mkt",
+        "sched",
+        "exec",
+        "impact",
+        "track",
+        "part.",
+        "days"
     );
     for w in &ev.windows {
         let px = |p: Option<crate::model::Price>| p.map_or("-".to_string(), |p| p.to_string());
+        let d = w.decomposition;
         println!(
-            "{} {:<5} {:>14} {:>7.1}% {:>13} {:>13} {:>9} {:>8} {:>6.2}% {:>5}",
+            "{} {:<5} {:>14} {:>7.1}% {:>13} {:>13} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6.2}% {:>5}",
             w.start.to_utc().format("%Y-%m-%d %H:%M"),
             w.side.to_string(),
             super::group(w.qty),
@@ -237,6 +264,10 @@ fn print_table(ev: &Evaluation, source: String) {
             px(w.interval_vwap),
             bps(w.slippage_bps),
             bps(w.market_slippage_bps),
+            bps(d.map(|d| d.schedule_bps)),
+            bps(d.map(|d| d.execution_bps)),
+            bps(d.map(|d| d.impact_bps)),
+            d.map_or("-".to_string(), |d| format!("{:.1}", d.tracking_max_pp)),
             w.participation * 100.0,
             w.profile_days
         );
@@ -246,7 +277,9 @@ fn print_table(ev: &Evaluation, source: String) {
     }
     println!(
         "slippage against the window's VWAP of the recorded prints, bps, positive = cost; vs mkt: against others' prints as \
-         replayed, our impact in them; participation = ours over all volume"
+         replayed, our impact in them; sched + exec + impact = slip: our fills valued at their minute's recorded VWAP, our \
+         prices against those prints once shifted by our impact, and that shift; track: the largest gap between our \
+         filled share and the recording's printed share at any minute, pp; participation = ours over all volume"
     );
     for (side, s) in &ev.by_side {
         print_summary(side, s, ev.participation);

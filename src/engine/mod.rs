@@ -56,6 +56,10 @@ pub struct EngineConfig {
     pub recordings: BTreeMap<String, Arc<Recording>>,
     /// Risk controls at start-up.
     pub risk: crate::risk::RiskConfig,
+    /// A replay's level figures (price level, daily volume, volatility,
+    /// spread, trade size, depth) from what was recorded before this time
+    /// only (`None`: the whole recording).
+    pub replay_levels_before: Option<Timestamp>,
 }
 
 impl EngineConfig {
@@ -69,6 +73,7 @@ impl EngineConfig {
             market: MarketParams::default(),
             recordings: BTreeMap::new(),
             risk: crate::risk::RiskConfig::default(),
+            replay_levels_before: None,
         }
     }
 }
@@ -223,10 +228,17 @@ impl Engine {
             active[u] = Some(i);
             let symbol = universe.instruments()[u].symbol.to_string();
             let m = match cfg.recordings.get(&symbol) {
-                Some(rec) => {
-                    InstrumentMarket::replay(&universe, u, s, origin, cfg.seed, cfg.market.clone(), rec.clone())
-                        .map_err(|e| Reject::field(RejectCode::InvalidParam, "trades", e))?
-                }
+                Some(rec) => InstrumentMarket::replay_with_levels(
+                    &universe,
+                    u,
+                    s,
+                    origin,
+                    cfg.seed,
+                    cfg.market.clone(),
+                    rec.clone(),
+                    cfg.replay_levels_before,
+                )
+                .map_err(|e| Reject::field(RejectCode::InvalidParam, "trades", e))?,
                 None => InstrumentMarket::new(&universe, u, s, origin, cfg.seed, cfg.market.clone()),
             };
             markets.push(m);

@@ -59,12 +59,16 @@ fn a_whole_recorded_day_gives_the_figures_worked_out_by_hand() {
     assert_eq!(coefficient(&doc, "avg_trade_size").0, 2.0);
     // Volatility: on the 5-minute grid over the day (288 returns; the last
     // print, 10 minutes before the close, counts as covering it), the 143
-    // returns with a new print are +-r = ln(40,010 / 40,000) = 0.000249969,
-    // the rest 0: daily = sqrt(143 r^2 / 288 x 288 steps a day) = sqrt(143) r.
+    // returns with a new print alternate +-r = ln(40,010 / 40,000), the rest
+    // are 0. That is pure bid-ask bounce: squares 143 r^2, products of
+    // consecutive returns with a new print 142 x -r^2, 143 r^2 - 2 x 142 r^2
+    // < 0, so zero (the plain estimate was sqrt(143) r = 0.30% a day, all
+    // bounce), and the universe's 3% stands.
     let (vol, from) = coefficient(&doc, "daily_vol");
-    assert_eq!(from, "recording");
-    assert!((vol - 0.002_989_191_552).abs() < 1e-12, "{vol}");
+    assert_eq!((vol, from.as_str()), (0.03, "universe"));
     assert_eq!(doc["estimates"]["volatility"]["returns"], 143);
+    assert_eq!(doc["estimates"]["volatility"]["daily"], 0.0);
+    assert_eq!(doc["estimates"]["whole_sessions"], 1);
     // Spread (no quotes): Roll on the 143 changes alternating +10, -10: in
     // the 142 consecutive pairs both means are 0 and every product -100, so
     // cov = -100 and the spread 2 x sqrt(100) = 20, on 40,005: 4.999375 bps.

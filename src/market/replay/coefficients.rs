@@ -52,16 +52,17 @@ pub fn recorded_instrument(inst: &Instrument, est: &Estimates) -> (Instrument, V
             } else {
                 String::new()
             };
-            list.push(rec(
-                "adv",
-                q.to_f64(),
+            let how = if est.whole_sessions > 0 {
+                format!("mean of the {} whole session(s) recorded (partial ones left out){auction}", est.whole_sessions)
+            } else {
                 format!(
                     "{} traded in {:.0} s of session time, where the intraday curve expects {:.4}% of a session's volume{auction}",
                     est.volume,
                     est.observed.as_secs_f64(),
                     est.curve_share * 100.0
-                ),
-            ));
+                )
+            };
+            list.push(rec("adv", q.to_f64(), how));
         }
         None => list.push(kept("adv", inst.adv.to_f64(), "the recorded volume rounds to zero lots")),
     }
@@ -80,7 +81,7 @@ pub fn recorded_instrument(inst: &Instrument, est: &Estimates) -> (Instrument, V
             "daily_vol",
             inst.daily_vol,
             if est.volatility.is_some() {
-                "the recorded price never moved"
+                "the recorded price never moved beyond the bid-ask bounce"
             } else {
                 "the recording is too short for a realised volatility (needs 30 sampled returns)"
             },
@@ -186,7 +187,11 @@ mod tests {
         assert!((inst.spread_bps - 0.799_971_752 / 39_400.198_347 * 1e4).abs() < 1e-6, "{}", inst.spread_bps);
         // No quotes: depth from the universe's 60 trades per touch (3 / 0.05) at 0.5 = 30.
         assert_eq!(inst.touch_depth, Qty::from_int(30));
-        assert!(list.iter().all(|c| c.from == "recording"), "{list:?}");
-        assert_ne!(inst.daily_vol, btc.daily_vol);
+        assert!(list.iter().filter(|c| c.name != "daily_vol").all(|c| c.from == "recording"), "{list:?}");
+        // The prices only bounce between two levels: the bounce-corrected
+        // volatility is zero, so the universe's stands, and says why.
+        let vol = list.iter().find(|c| c.name == "daily_vol").unwrap();
+        assert_eq!((vol.from, inst.daily_vol), ("universe", btc.daily_vol), "{vol:?}");
+        assert!(vol.note.contains("bid-ask bounce"), "{vol:?}");
     }
 }

@@ -4,19 +4,30 @@
 //! writes them as a universe entry, and a replay takes its market's
 //! coefficients from them instead of the built-in instrument.
 //!
-//! - **Volume**: only prints inside the instrument's sessions count. A
-//!   session's volume is the recorded volume divided by the share of a
-//!   session's volume the instrument's intraday curve expects in the stretches
-//!   recorded (the first half hour of a US equity day holds 12% of it, not
-//!   1/13), so a partial recording extrapolates the way the simulator and the
-//!   algorithms expect volume to come. Continuous trading only: a closing
-//!   auction is not in a trades file.
+//! - **Volume**: only prints inside the instrument's sessions count. When the
+//!   recording covers at least one whole session, a session's volume is the
+//!   mean over the whole sessions recorded (exact on a tape whose days are
+//!   alike, whatever the intraday curve: the partial first and last days are
+//!   left out rather than extrapolated with a curve that may not be the
+//!   instrument's). Otherwise it is the recorded volume divided by the share
+//!   of a session's volume the instrument's intraday curve expects in the
+//!   stretches recorded (the first half hour of a US equity day holds 12% of
+//!   it, not 1/13). Continuous trading only: a closing auction is not in a
+//!   trades file.
 //! - **Volatility**: realised, from log returns of the mid (the quotes, else
 //!   the last print) sampled on a regular grid inside sessions: the coarsest
 //!   of 5 minutes, 1 minute, 10 seconds and 1 second that gives at least
 //!   [`MIN_RETURNS`] returns, scaled to a session by the square root of time.
-//!   Mids rather than prints, where there are quotes, so the bid-ask bounce
-//!   does not read as volatility.
+//!   Mids rather than prints, where there are quotes. Prints (and bars, whose
+//!   closes are prints) bounce between bid and ask: a print is the efficient
+//!   price plus an independent noise `u` of variance `eta^2` (Roll 1984, with
+//!   `eta` the half-spread), which adds `2 eta^2` to every squared return and
+//!   `-eta^2` to the product of consecutive returns. The estimate from prints
+//!   therefore adds twice the sum of those products to the sum of squares
+//!   (Zhou 1996, "High-frequency data and volatility in foreign-exchange
+//!   rates", JBES 14(1); the first-order kernel of Hansen & Lunde 2006),
+//!   which removes the bounce in expectation at any sampling interval. Pure
+//!   bounce (no efficient move) estimates zero, kept at zero.
 //! - **Spread**: the time-weighted median of the quoted spread in bps of the
 //!   mid; without quotes, Roll's estimator `2 sqrt(-cov(dp_t, dp_t-1))` on
 //!   consecutive prints, when their price changes are negatively correlated.
@@ -48,6 +59,9 @@ pub struct Volatility {
     pub returns: usize,
     /// True when sampled from quote mids, false when from prints.
     pub from_mids: bool,
+    /// True when corrected for the bid-ask bounce (prints: Zhou's
+    /// first-order autocovariance term).
+    pub bounce_corrected: bool,
 }
 
 /// Where a spread estimate comes from.
@@ -100,8 +114,12 @@ pub struct Estimates {
     /// share of a session's volume the instrument's intraday curve expects in
     /// the stretches recorded.
     pub session_volume: f64,
-    /// That share (in sessions: 0.5 is half a session's expected volume).
+    /// That share (in sessions: 0.5 is half a session's expected volume);
+    /// when whole sessions were recorded, their number.
     pub curve_share: f64,
+    /// Whole sessions recorded, whose mean volume is `session_volume` (0:
+    /// extrapolated with the intraday curve).
+    pub whole_sessions: usize,
     /// Mean print size.
     pub avg_trade_size: Qty,
     /// Realised volatility, when the recording is long enough.
@@ -168,10 +186,26 @@ fn session_of(sessions: &[Session], t: Timestamp) -> Option<usize> {
 /// Estimates the market of `inst` (its calendar, listing and intraday volume
 /// curve) from a recording (trades and quotes in time order).
 pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, EstimateError> {
+    estimate_before(rec, inst, None)
+}
+
+/// [`estimate`] from what was recorded strictly before `before` only (all of
+/// it when `None`): a replay that starts inside a recording takes its level
+/// figures from the past, not from the stretch it is about to replay.
+pub fn estimate_before(
+    rec: &Recording,
+    inst: &Instrument,
+    before: Option<Timestamp>,
+) -> Result<Estimates, EstimateError> {
     let (cal, listing) = (inst.calendar, &*inst.listing);
-    let (trades, quotes) = (&rec.trades, rec.quotes.as_slice());
-    let none = || EstimateError::NoPrintsInSession { trades: trades.len(), calendar: calendar_name(cal) };
-    let (Some(t0), Some(t1)) = (trades.first(), trades.last()) else { return Err(none()) };
+    let trades = &rec.trades;
+    let n_all = before.map_or(trades.len(), |b| trades.partition_point_ts(|t| t < b));
+    let quotes = &rec.quotes[..before.map_or(rec.quotes.len(), |b| rec.quotes.partition_point(|q| q.ts < b))];
+    let none = || EstimateError::NoPrintsInSession { trades: n_all, calendar: calendar_name(cal) };
+    let (Some(t0), Some(t1)) = (trades.first().filter(|_| n_all > 0), n_all.checked_sub(1).and_then(|i| trades.get(i)))
+    else {
+        return Err(none());
+    };
     let sessions = sessions_between(cal, listing, t0.ts, t1.ts);
     let in_session = |t: &RecTrade| session_of(&sessions, t.ts).is_some();
     // One pass over the prints (a recording may hold tens of millions).
@@ -179,7 +213,10 @@ pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, Estimat
     let mut volume = Qty::ZERO;
     let mut notional = Money::ZERO;
     let mut roll = Roll::default();
-    for t in trades.iter().filter(in_session) {
+    let mut by_session = vec![Qty::ZERO; sessions.len()];
+    for t in trades.iter().take(n_all) {
+        let Some(si) = session_of(&sessions, t.ts) else { continue };
+        by_session[si] = by_session[si].checked_add(t.qty).ok_or(EstimateError::Overflow)?;
         n_inside += 1;
         first.get_or_insert(t.ts);
         last = t.ts;
@@ -214,27 +251,39 @@ pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, Estimat
             (b > a).then(|| VolumeCurve::for_instrument(inst, s).share_between(a, b))
         })
         .sum();
-    let session_volume = if expected_share > 0.0 {
-        volume.to_f64() / expected_share
+    // Whole recorded sessions give the level without any curve.
+    let whole: Vec<usize> =
+        (0..sessions.len()).filter(|&i| stretch(&sessions[i]) == (sessions[i].open, sessions[i].close)).collect();
+    let whole_volume: f64 = whole.iter().map(|&i| by_session[i].to_f64()).sum();
+    let (session_volume, expected_share) = if !whole.is_empty() {
+        (whole_volume / whole.len() as f64, whole.len() as f64)
+    } else if expected_share > 0.0 {
+        (volume.to_f64() / expected_share, expected_share)
     } else {
-        volume.to_f64() * session.0 as f64 / observed.0.max(1) as f64
+        (volume.to_f64() * session.0 as f64 / observed.0.max(1) as f64, expected_share)
     };
     let n = i64::try_from(n_inside).map_err(|_| EstimateError::Overflow)?;
     let avg_trade_size = Qty::from_raw(volume.raw() / n);
     let q_inside: Vec<&RecQuote> = quotes.iter().filter(|q| session_of(&sessions, q.ts).is_some()).collect();
     let volatility = if q_inside.iter().any(|q| mid(q).is_some()) {
         let q_inside = &q_inside;
-        realised_vol(&segments, session, || {
+        realised_vol(&segments, session, false, || {
             let mut i = 0;
             move |t: Timestamp| {
                 i += q_inside[i..].partition_point(|q| q.ts <= t);
                 i.checked_sub(1).and_then(|k| Some((k, mid(q_inside[k])?)))
             }
         })
-        .map(|(daily, interval, returns)| Volatility { daily, interval, returns, from_mids: true })
+        .map(|(daily, interval, returns)| Volatility {
+            daily,
+            interval,
+            returns,
+            from_mids: true,
+            bounce_corrected: false,
+        })
     } else {
-        realised_vol(&segments, session, || {
-            let mut prints = trades.iter().enumerate().filter(|(_, t)| in_session(t)).peekable();
+        realised_vol(&segments, session, true, || {
+            let mut prints = trades.iter().take(n_all).enumerate().filter(|(_, t)| in_session(t)).peekable();
             let mut seen: Option<(usize, f64)> = None;
             move |t: Timestamp| {
                 while let Some((i, x)) = prints.next_if(|(_, x)| x.ts <= t) {
@@ -243,7 +292,13 @@ pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, Estimat
                 seen
             }
         })
-        .map(|(daily, interval, returns)| Volatility { daily, interval, returns, from_mids: false })
+        .map(|(daily, interval, returns)| Volatility {
+            daily,
+            interval,
+            returns,
+            from_mids: false,
+            bounce_corrected: true,
+        })
     };
     let weighted = |f: &dyn Fn(&RecQuote) -> Option<f64>| -> Option<f64> {
         let pts: Vec<(f64, f64)> = q_inside
@@ -271,7 +326,7 @@ pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, Estimat
         weighted(&|q| Some((q.bids.first()?.1.to_f64() + q.asks.first()?.1.to_f64()) / 2.0)).and_then(Qty::from_f64);
     Ok(Estimates {
         trades: n_inside,
-        outside_sessions: trades.len() - n_inside,
+        outside_sessions: n_all - n_inside,
         quotes: q_inside.len(),
         first,
         last,
@@ -283,6 +338,7 @@ pub fn estimate(rec: &Recording, inst: &Instrument) -> Result<Estimates, Estimat
         vwap,
         session_volume,
         curve_share: expected_share,
+        whole_sessions: whole.len(),
         avg_trade_size,
         volatility,
         spread,
@@ -300,17 +356,24 @@ fn mid(q: &RecQuote) -> Option<f64> {
 /// saw a new observation. `sampler` makes, for each grid tried, a reader of
 /// the observation in force at increasing times (its index and value); a
 /// grid step without a new observation is a zero return that tells nothing,
-/// so it does not count towards the minimum.
+/// so it does not count towards the minimum. With `bounce`, twice the sum of
+/// products of consecutive returns that saw a new observation (within a
+/// segment) is added to the sum of squares (Zhou 1996): under independent
+/// bid-ask noise of variance `eta^2` each such squared return carries
+/// `2 eta^2` too many and each product `-eta^2`, so the two cancel in
+/// expectation. A negative total (the noise drew more than the moves) is zero.
 fn realised_vol<S: FnMut(Timestamp) -> Option<(usize, f64)>>(
     segments: &[(Timestamp, Timestamp)],
     session: Duration,
+    bounce: bool,
     mut sampler: impl FnMut() -> S,
 ) -> Option<(f64, Duration, usize)> {
     GRID.into_iter().find_map(|dt| {
         let mut value_at = sampler();
-        let (mut sum_sq, mut n, mut informative) = (0.0, 0usize, 0usize);
+        let (mut sum_sq, mut sum_cross, mut n, mut informative) = (0.0, 0.0, 0usize, 0usize);
         for &(a, b) in segments {
             let mut prev = value_at(a);
+            let mut prev_r: Option<f64> = None;
             let mut t = a + dt;
             while t <= b {
                 let v = value_at(t);
@@ -321,14 +384,24 @@ fn realised_vol<S: FnMut(Timestamp) -> Option<(usize, f64)>>(
                     let r = (v / p).ln();
                     sum_sq += r * r;
                     n += 1;
-                    informative += usize::from(i != j);
+                    // A step without a new observation is an exact zero and
+                    // carries no noise: the bounce shows between the returns
+                    // that saw new observations, however far apart.
+                    if i != j {
+                        informative += 1;
+                        if let Some(q) = prev_r {
+                            sum_cross += r * q;
+                        }
+                        prev_r = Some(r);
+                    }
                 }
                 prev = v;
                 t = t + dt;
             }
         }
+        let var = if bounce { (sum_sq + 2.0 * sum_cross).max(0.0) } else { sum_sq };
         (informative >= MIN_RETURNS)
-            .then(|| ((sum_sq / n as f64 * session.0 as f64 / dt.0 as f64).sqrt(), dt, informative))
+            .then(|| ((var / n as f64 * session.0 as f64 / dt.0 as f64).sqrt(), dt, informative))
     })
 }
 

@@ -7,7 +7,7 @@ use super::venue::QuoteParams;
 use super::{InstrumentMarket, MarketParams, TradeDraw, VenueMarket};
 use crate::market::book::DEPTH;
 use crate::market::replay::coefficients::{Coefficient, recorded_instrument};
-use crate::market::replay::estimate::estimate;
+use crate::market::replay::estimate::estimate_before;
 use crate::market::replay::trades::Pos;
 use crate::market::replay::{RecQuote, RecTrade, Recording};
 use crate::market::session::Session;
@@ -112,8 +112,25 @@ impl InstrumentMarket {
         params: MarketParams,
         rec: Arc<Recording>,
     ) -> Result<InstrumentMarket, String> {
+        InstrumentMarket::replay_with_levels(universe, uidx, session, origin, seed, params, rec, None)
+    }
+
+    /// [`InstrumentMarket::replay`] with the level figures estimated from
+    /// what was recorded before `levels_before` only (the whole recording
+    /// when `None`): no look-ahead when the replay starts inside it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn replay_with_levels(
+        universe: &Universe,
+        uidx: usize,
+        session: Session,
+        origin: Timestamp,
+        seed: u64,
+        params: MarketParams,
+        rec: Arc<Recording>,
+        levels_before: Option<Timestamp>,
+    ) -> Result<InstrumentMarket, String> {
         let base = &universe.instruments()[uidx];
-        let est = estimate(&rec, base).map_err(|e| format!("{}: {e}", rec.source))?;
+        let est = estimate_before(&rec, base, levels_before).map_err(|e| format!("{}: {e}", rec.source))?;
         let (inst, coefficients) = recorded_instrument(base, &est);
         let session = Session { auction: None, ..session };
         let mut m = InstrumentMarket::with_instrument(universe, uidx, inst, session, origin, seed, params);

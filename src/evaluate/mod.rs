@@ -4,9 +4,9 @@
 //! of the volume the window printed, with the intraday profile learned from
 //! the whole sessions before the window. The replay runs its market on the
 //! recording's level figures (price level, daily volume, volatility, spread,
-//! trade size, depth: `market::replay::coefficients`), estimated over the
-//! whole recording; the intraday shape the algorithms plan on is the one
-//! learned before the window.
+//! trade size, depth: `market::replay::coefficients`), estimated from what
+//! was recorded before the window only (no look-ahead), as is the intraday
+//! shape the algorithms plan on.
 //!
 //! Per window: the interval VWAP of the recorded prints in the window (the
 //! recording itself, so none of ours), slippage against it in bps (positive
@@ -20,12 +20,16 @@
 //! `COVERAGE` of its start and of its end) and at least `min_history` whole
 //! sessions before it give a profile.
 
+mod decompose;
+
+pub use decompose::{Decomposition, Order, OurFill, decompose};
+
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest};
 use crate::market::profile::{self, LearnOptions};
 use crate::market::replay::Recording;
 use crate::market::{Universe, session};
 use crate::model::{
-    AlgoKind, AssetClass, Duration, Instrument, Money, ParentStatus, Price, Qty, Role, Side, Timestamp,
+    AlgoKind, AssetClass, Duration, Instrument, Liquidity, Money, ParentStatus, Price, Qty, Role, Side, Timestamp,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -99,6 +103,12 @@ pub struct WindowResult {
     pub children: u32,
     /// Fills.
     pub fills: usize,
+    /// Share of the filled quantity that rested (maker fills).
+    pub passive_share: f64,
+    /// The recorded prints' high-low range in the window, bps of its VWAP.
+    pub range_bps: Option<f64>,
+    /// Where the slippage against the recording came from (see `decompose`).
+    pub decomposition: Option<Decomposition>,
 }
 
 /// A window left out, and why.
@@ -143,6 +153,18 @@ pub struct Summary {
     pub completed: usize,
     /// Orders without a single fill while the window printed.
     pub zero_fills: usize,
+    /// Mean of each order's schedule part of the slippage, bps (signed).
+    pub mean_schedule_bps: Option<f64>,
+    /// Mean execution part, bps (signed).
+    pub mean_execution_bps: Option<f64>,
+    /// Mean impact part, bps (signed).
+    pub mean_impact_bps: Option<f64>,
+    /// Median absolute schedule part, bps.
+    pub median_abs_schedule_bps: Option<f64>,
+    /// Median of each order's largest tracking gap, percentage points.
+    pub median_tracking_max_pp: Option<f64>,
+    /// Mean share of the filled quantity that rested.
+    pub mean_passive_share: Option<f64>,
 }
 
 /// The evaluation.
@@ -191,6 +213,16 @@ pub fn summarise(rows: &[&WindowResult], target: f64) -> Summary {
     parts.sort_by(f64::total_cmp);
     let n = rows.len();
     let completed: Vec<&&WindowResult> = rows.iter().filter(|r| r.filled == r.qty).collect();
+    let split: Vec<&Decomposition> = rows.iter().filter_map(|r| r.decomposition.as_ref()).collect();
+    let mean = |f: &dyn Fn(&Decomposition) -> f64| {
+        (!split.is_empty()).then(|| split.iter().map(|d| f(d)).sum::<f64>() / split.len() as f64)
+    };
+    let median = |f: &dyn Fn(&Decomposition) -> f64| {
+        let mut v: Vec<f64> = split.iter().map(|d| f(d)).collect();
+        v.sort_by(f64::total_cmp);
+        percentile(&v, 0.5)
+    };
+    let filled: Vec<&&WindowResult> = rows.iter().filter(|r| r.filled.is_positive()).collect();
     Summary {
         orders: n,
         with_fills: signed.len(),
@@ -206,6 +238,13 @@ pub fn summarise(rows: &[&WindowResult], target: f64) -> Summary {
         mean_completion: (n > 0).then(|| rows.iter().map(|r| r.completion).sum::<f64>() / n as f64),
         completed: completed.len(),
         zero_fills: rows.iter().filter(|r| r.window_volume.is_positive() && !r.filled.is_positive()).count(),
+        mean_schedule_bps: mean(&|d| d.schedule_bps),
+        mean_execution_bps: mean(&|d| d.execution_bps),
+        mean_impact_bps: mean(&|d| d.impact_bps),
+        median_abs_schedule_bps: median(&|d| d.schedule_bps.abs()),
+        median_tracking_max_pp: median(&|d| d.tracking_max_pp),
+        mean_passive_share: (!filled.is_empty())
+            .then(|| filled.iter().map(|r| r.passive_share).sum::<f64>() / filled.len() as f64),
     }
 }
 
@@ -343,6 +382,12 @@ pub fn evaluate(
                     }
                 }
             }
+            // The replay's level figures come from before the window.
+            if rec.trades.partition_point_ts(|t| t < start) == 0 {
+                skipped.push(skip("nothing recorded before it to take the market's level from".into()));
+                start = end;
+                continue;
+            }
             let (volume, vwap) = recorded_window(&rec, start, end);
             let r = opts.participation / (1.0 - opts.participation);
             let qty = Qty::from_f64(volume.to_f64() * r).unwrap_or(Qty::ZERO).round_down_to(inst.lot_size);
@@ -424,6 +469,8 @@ fn run_one(universe: &Universe, rec: &Arc<Recording>, opts: &Options, job: &Job)
     let mut cfg = EngineConfig::new(opts.seed, job.date);
     cfg.symbols = Some(vec![symbol.clone()]);
     cfg.origin = Some(job.start);
+    // The level figures from before the window, as the profile: no look-ahead.
+    cfg.replay_levels_before = Some(job.start);
     cfg.recordings.insert(symbol.clone(), rec.clone());
     let mut engine = Engine::new(Arc::new(u), cfg).map_err(|e| format!("{}: {}", when(job.start), e.message))?;
     let mut params = opts.params.clone();
@@ -454,6 +501,31 @@ fn run_one(universe: &Universe, rec: &Arc<Recording>, opts: &Options, job: &Job)
     let all = m.tape.stats(job.start, job.end + Duration(1), true);
     let market_vwap = m.tape.stats(job.start, job.end + Duration(1), false).vwap();
     let avg = p.avg_px();
+    let a = rec.trades.partition_point_ts(|ts| ts < job.start);
+    let b = rec.trades.partition_point_ts(|ts| ts < job.end);
+    let prints: Vec<(Timestamp, Price, Qty)> =
+        rec.trades.iter_from(a).take(b.saturating_sub(a)).map(|t| (t.ts, t.px, t.qty)).collect();
+    let fills = engine.fills(id);
+    let ours: Vec<OurFill> = fills
+        .iter()
+        .map(|f| OurFill {
+            ts: f.ts,
+            px: f.px,
+            qty: f.qty,
+            // The shift in force as the instant began: the one the fill was priced with.
+            shift: m.replay_shifts_at(f.ts).first().map_or(0.0, |s| s.to_f64()),
+        })
+        .collect();
+    let passive: Qty = fills.iter().filter(|f| f.liquidity == Liquidity::Maker).map(|f| f.qty).sum();
+    let range_bps = job.interval_vwap.and_then(|v| {
+        let hi = prints.iter().map(|p| p.1).max()?;
+        let lo = prints.iter().map(|p| p.1).min()?;
+        Some(hi.bps_from(lo) * lo.to_f64() / v.to_f64())
+    });
+    let decomposition = job.interval_vwap.and_then(|benchmark| {
+        let o = Order { start: job.start, end: job.end, side: job.side, qty: job.qty, benchmark };
+        decompose(&prints, &ours, &o, Duration::mins(1))
+    });
     Ok(WindowResult {
         start: job.start,
         end: job.end,
@@ -471,7 +543,10 @@ fn run_one(universe: &Universe, rec: &Arc<Recording>, opts: &Options, job: &Job)
         window_volume: job.window_volume,
         profile_days: job.profile_days,
         children: p.children,
-        fills: engine.fills(id).len(),
+        fills: fills.len(),
+        passive_share: passive.ratio(p.filled),
+        range_bps,
+        decomposition,
     })
 }
 
@@ -498,6 +573,9 @@ mod tests {
             profile_days: 1,
             children: 1,
             fills: 1,
+            passive_share: 0.5,
+            range_bps: None,
+            decomposition: None,
         }
     }
 
