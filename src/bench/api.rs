@@ -199,9 +199,18 @@ pub(super) fn order_body(i: usize) -> bytes::Bytes {
     bytes::Bytes::from(body)
 }
 
+/// Sends one JSON body to `url` with `token`: what every submitting client of the benchmarks does.
+pub(super) async fn send_json(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: bytes::Bytes,
+) -> reqwest::Result<reqwest::Response> {
+    http.post(url).bearer_auth(token).header("content-type", "application/json").body(body).send().await
+}
+
 pub(super) async fn post(http: &reqwest::Client, url: &str, token: &str, body: bytes::Bytes) -> bool {
-    let r = http.post(url).bearer_auth(token).header("content-type", "application/json").body(body).send().await;
-    match r {
+    match send_json(http, url, token, body).await {
         Ok(r) => r.status().as_u16() == 201 && r.bytes().await.is_ok(),
         Err(_) => false,
     }

@@ -8,7 +8,7 @@
 //! orders; in between, what counting usage and streaming events across the
 //! desk cost (`desk_wide`). The servers are this executable, as separate processes.
 
-use super::api::{Latency, SubmitRun, http, order_body};
+use super::api::{Latency, SubmitRun, http, order_body, send_json};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -286,13 +286,7 @@ async fn halts(cfg: &DeskBenchConfig, d: &Desk) -> Result<HaltRun, String> {
                     let give_up = Instant::now() + Duration::from_secs(10);
                     while Instant::now() < give_up {
                         let sent = Instant::now();
-                        let r = http
-                            .post(&url)
-                            .bearer_auth(&tok)
-                            .header("content-type", "application/json")
-                            .body(order_body(i))
-                            .send()
-                            .await;
+                        let r = send_json(&http, &url, &tok, order_body(i)).await;
                         i += 1;
                         let Ok(r) = r else { continue };
                         let status = r.status().as_u16();
@@ -343,13 +337,7 @@ async fn takeover(cfg: &DeskBenchConfig, d: &mut Desk) -> Result<TakeoverRun, St
             let http = http();
             let (mut ids, mut i) = (Vec::<String>::new(), 0);
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let r = http
-                    .post(&url)
-                    .bearer_auth(&tok)
-                    .header("content-type", "application/json")
-                    .body(order_body(i))
-                    .send()
-                    .await;
+                let r = send_json(&http, &url, &tok, order_body(i)).await;
                 i += 1;
                 let Ok(r) = r else { continue };
                 if r.status().as_u16() == 201
@@ -429,12 +417,7 @@ async fn frozen(d: &mut Desk) -> Result<f64, String> {
     }
     let victim = &mut d.servers[n - 2];
     let c = http();
-    let r = c
-        .post(format!("{}/v1/orders", victim.url()))
-        .bearer_auth(&d.clients[0])
-        .header("content-type", "application/json")
-        .body(order_body(0))
-        .send()
+    let r = send_json(&c, &format!("{}/v1/orders", victim.url()), &d.clients[0], order_body(0))
         .await
         .map_err(|e| e.to_string())?;
     let v: serde_json::Value = r.json().await.map_err(|e| e.to_string())?;

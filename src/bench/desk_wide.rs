@@ -7,7 +7,7 @@
 //! reached it each other instance refuses); and how late an order accepted
 //! on one instance reaches a supervisor's event stream on another.
 
-use super::api::{Latency, SubmitRun, http, order_body};
+use super::api::{Latency, SubmitRun, http, order_body, send_json};
 use super::desk::{Desk, DeskBenchConfig, token};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -82,13 +82,7 @@ async fn capped(cfg: &DeskBenchConfig, d: &Desk) -> Result<(usize, Latency), Str
                 let http = http();
                 let mut acks = Vec::new();
                 for i in 0.. {
-                    let r = http
-                        .post(&url)
-                        .bearer_auth(&tok)
-                        .header("content-type", "application/json")
-                        .body(order_body(k * 1_000 + c + i))
-                        .send()
-                        .await;
+                    let r = send_json(&http, &url, &tok, order_body(k * 1_000 + c + i)).await;
                     let Ok(r) = r else { return (acks, None) };
                     match r.status().as_u16() {
                         201 => acks.push(Instant::now()),
@@ -145,14 +139,7 @@ async fn streamed(d: &Desk) -> Result<Latency, String> {
     let (c, url) = (http(), format!("{}/v1/orders", d.servers[1].url()));
     let mut acked = std::collections::BTreeMap::new();
     for i in 0..STREAMED {
-        let r = c
-            .post(&url)
-            .bearer_auth(&d.clients[0])
-            .header("content-type", "application/json")
-            .body(order_body(i))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        let r = send_json(&c, &url, &d.clients[0], order_body(i)).await.map_err(|e| e.to_string())?;
         let at = Instant::now();
         let v: serde_json::Value = r.json().await.map_err(|e| e.to_string())?;
         let id = v["order"]["id"].as_str().ok_or_else(|| format!("an order on the second instance: {v}"))?;

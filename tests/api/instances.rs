@@ -36,12 +36,9 @@ pub enum Started {
     Refused(i32, String),
 }
 
-/// Starts `blotter serve --db db --bind 127.0.0.1:port` with `flags` and waits
-/// until it answers `/healthz` or exits.
-pub fn start(dir: &Path, name: &str, db: &str, port: u16, flags: &[String]) -> Started {
-    let log = dir.join(format!("{name}.log"));
-    let err = std::fs::File::create(&log).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_blotter"))
+/// `blotter serve --db db --bind 127.0.0.1:port flags`, its standard error in `log`.
+fn spawn(dir: &Path, db: &str, port: u16, flags: &[String], log: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_blotter"))
         .args(["serve", "--db", db, "--bind", &format!("127.0.0.1:{port}")])
         .args(flags)
         .env_remove("EXECUTION_LIVE_ENABLED")
@@ -49,9 +46,16 @@ pub fn start(dir: &Path, name: &str, db: &str, port: u16, flags: &[String]) -> S
         .env_remove("BLOTTER_DB")
         .env("BLOTTER_DATA_DIR", dir)
         .stdout(Stdio::null())
-        .stderr(Stdio::from(err))
+        .stderr(Stdio::from(std::fs::File::create(log).unwrap()))
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Starts `blotter serve --db db --bind 127.0.0.1:port` with `flags` and waits
+/// until it answers `/healthz` or exits.
+pub fn start(dir: &Path, name: &str, db: &str, port: u16, flags: &[String]) -> Started {
+    let log = dir.join(format!("{name}.log"));
+    let child = spawn(dir, db, port, flags, &log);
     let mut inst = Instance { child: Some(child), port, log };
     // A debug build rebuilding a market from the open can take a while on a
     // loaded machine: a minute before giving up.
@@ -72,18 +76,7 @@ pub fn start(dir: &Path, name: &str, db: &str, port: u16, flags: &[String]) -> S
 /// Starts an instance that must not come up; its exit code and standard error.
 pub fn refused(dir: &Path, name: &str, db: &str, port: u16, flags: &[String]) -> (i32, String) {
     let log = dir.join(format!("{name}.log"));
-    let out = Command::new(env!("CARGO_BIN_EXE_blotter"))
-        .args(["serve", "--db", db, "--bind", &format!("127.0.0.1:{port}")])
-        .args(flags)
-        .env_remove("EXECUTION_LIVE_ENABLED")
-        .env_remove("BLOTTER_TOKENS")
-        .env_remove("BLOTTER_DB")
-        .env("BLOTTER_DATA_DIR", dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
-        .spawn()
-        .unwrap();
-    let mut child = out;
+    let mut child = spawn(dir, db, port, flags, &log);
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if let Some(status) = child.try_wait().unwrap() {
