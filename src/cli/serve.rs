@@ -147,6 +147,20 @@ struct Recorded {
 /// An open ledger and, for SQLite, the lock that keeps it to this instance.
 type Opened = (Arc<Ledger>, Option<ServeLock>);
 
+/// Warnings from the desk's background tasks (takeovers, relays, the ledger
+/// listener) go to stderr beside serve's own lines: without a subscriber
+/// `tracing` drops them, and an operator would never see a takeover.
+fn log_to_stderr() {
+    let sub = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    // A second `serve` in the same process (tests) keeps the first subscriber.
+    let _ = tracing::subscriber::set_global_default(sub);
+}
+
 /// The ledger `serve` records into, unless `--db none`, with its
 /// single-instance lock when it is an SQLite file (taken before anything is
 /// written: a second server on the file is refused with nothing changed).
@@ -262,6 +276,7 @@ fn listen(addr: SocketAddr) -> Result<std::net::TcpListener, CliError> {
 
 pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let (addr, local_role) = check(a)?;
+    log_to_stderr();
     let desk_actor = Actor::local(Role::Supervisor);
     // Everything that can refuse the start comes before the engine is
     // registered: a failed start leaves no new engine to hide the desk's.

@@ -245,8 +245,9 @@ fn a_killed_instance_is_taken_over_within_its_lease_with_every_acknowledged_orde
     assert_eq!(row["row"]["order"]["status"], "interrupted", "{row}");
     let (status, row) = d.call(&i3, &d.alice, "POST", &format!("/v1/orders/{}/resume", acked[0]), None);
     assert_eq!(status, 200, "resumed through whichever instance: {row}");
-    i1.stop();
-    i3.stop();
+    // The instance that took the engine over says so on its terminal.
+    let logs = [i1.stop(), i3.stop()].join("\n");
+    assert!(logs.contains("took engine E2 over"), "{logs}");
 }
 
 #[test]
