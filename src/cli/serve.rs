@@ -151,12 +151,17 @@ type Opened = (Arc<Ledger>, Option<ServeLock>);
 /// listener) go to stderr beside serve's own lines: without a subscriber
 /// `tracing` drops them, and an operator would never see a takeover.
 fn log_to_stderr() {
+    use tracing_subscriber::layer::SubscriberExt;
+    // Ours only: the database driver's own warnings (slow connection
+    // acquisitions during an outage) would bury what an operator needs.
+    let ours = tracing_subscriber::filter::Targets::new().with_target("blotter", tracing::Level::WARN);
     let sub = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .with_target(false)
         .with_max_level(tracing::Level::WARN)
-        .finish();
+        .finish()
+        .with(ours);
     // A second `serve` in the same process (tests) keeps the first subscriber.
     let _ = tracing::subscriber::set_global_default(sub);
 }

@@ -81,7 +81,6 @@ async fn take_over_orphans(desk: &Desk, k: &Keeping) {
                     Some(Box::new(sink)),
                     k.settings.clone(),
                 );
-                tracing::warn!("took engine E{id} over: {interrupted} order(s) interrupted");
                 eprintln!(
                     "blotter serve: took engine E{id} over ({interrupted} order(s) interrupted: resume or cancel them)"
                 );
