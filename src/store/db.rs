@@ -100,6 +100,11 @@ pub(crate) async fn connect_pool(target: &DbTarget) -> Result<AnyPool, StoreErro
                     )
                     .execute(&mut *conn)
                     .await?;
+                } else {
+                    sqlx::query("SELECT set_config('application_name', $1, false)")
+                        .bind(super::lease::session_tag())
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })

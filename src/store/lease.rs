@@ -116,6 +116,21 @@ fn pid_alive(pid: i64) -> bool {
     }
 }
 
+/// The name this process's PostgreSQL sessions carry (`application_name`):
+/// a process taking over an engine from a frozen owner can find and end the
+/// owner's sessions, whose open transaction would otherwise keep the engine
+/// row locked until the owner wakes.
+pub(crate) fn session_tag() -> String {
+    format!("blotter:{}:{}", host(), std::process::id())
+}
+
+/// The session tag of the process that made an owner token.
+pub(crate) fn session_tag_of(owner: &str) -> Option<String> {
+    let mut parts = owner.rsplitn(3, ':');
+    let (_n, _wall, host_pid) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(format!("blotter:{host_pid}"))
+}
+
 /// A claim on an engine, unique to this process and moment.
 pub(crate) fn owner_token() -> String {
     static N: AtomicU64 = AtomicU64::new(0);
@@ -125,6 +140,13 @@ pub(crate) fn owner_token() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_owner_token_names_its_process_session_tag() {
+        assert_eq!(session_tag_of(&owner_token()), Some(session_tag()));
+        assert_eq!(session_tag_of("desk-7:4242:1765000000000:3").as_deref(), Some("blotter:desk-7:4242"));
+        assert_eq!(session_tag_of("garbage"), None);
+    }
 
     #[test]
     fn liveness_needs_a_fresh_heartbeat_and_a_live_process() {

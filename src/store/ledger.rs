@@ -313,6 +313,11 @@ impl Ledger {
                     "engine E{id} is still running ({why}); stop it first, or pass --force if it is gone"
                 )));
             }
+            // Only an owner whose lease ran out: a live one forced out
+            // finishes its commit and is fenced at its next write.
+            if backend == super::Backend::Postgres && liveness.running(now).is_none() {
+                end_sessions_of(&self.pool, &old).await;
+            }
             let owner = owner_token();
             // Only if nobody else took it since it was read: two processes
             // racing for a dead engine cannot both win.
@@ -374,5 +379,29 @@ impl Drop for Ledger {
             }
             rt.block_on(self.pool.close());
         }
+    }
+}
+
+/// Ends the PostgreSQL sessions of the process that owned an engine being
+/// taken over. An owner frozen in the middle of a commit keeps the engine
+/// row locked, and the takeover's update would wait until it wakes; its
+/// lease has run out, so it is fenced anyway:
+/// what it had not committed was never acknowledged. Never our own
+/// sessions; a failure (no privilege over them) leaves the update to wait.
+async fn end_sessions_of(pool: &AnyPool, owner: &str) {
+    let Some(tag) = super::lease::session_tag_of(owner) else { return };
+    if tag == super::lease::session_tag() {
+        return;
+    }
+    let sql = "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+               WHERE application_name = $1 AND pid <> pg_backend_pid()) ended";
+    match sqlx::query(sql).bind(tag.clone()).fetch_one(pool).await {
+        Ok(row) => {
+            let n: i64 = sqlx::Row::try_get(&row, "n").unwrap_or(0);
+            if n > 0 {
+                tracing::warn!("ended {n} database session(s) of {tag}, the engine's previous owner");
+            }
+        }
+        Err(e) => tracing::warn!("ending the previous owner's database sessions ({tag}): {e}"),
     }
 }

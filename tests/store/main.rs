@@ -14,3 +14,4 @@ mod store_crash;
 mod store_files;
 mod store_sink;
 mod store_suite;
+mod store_takeover;
