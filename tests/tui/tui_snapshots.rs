@@ -199,3 +199,26 @@ async fn tca_tab_shows_vwap_tracking_when_it_fits() {
     let short = text(&render(&a, 120, 40));
     assert!(!short.contains("fcst"), "{short}");
 }
+
+/// The order ticket on the smallest terminal: a message under a field and a
+/// value beside its label continue in their own column when they wrap,
+/// never back at the panel's left edge where they would read as a new field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ticket_wraps_in_its_columns_at_80x24() {
+    let (c, _) = app().await;
+    let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    // A buy limit far through the market, no quantity yet.
+    press(&c, &mut t, &["n", "=AAPL", "tab", "tab", "tab", "tab", "=1000"]).await;
+    let s = text(&render(&t, 80, 24));
+    let rows: Vec<&str> = s.lines().collect();
+    let at =
+        rows.iter().position(|l| l.contains("required: a quantity such as 25000")).unwrap_or_else(|| panic!("{s}"));
+    // The message's second row starts under its first (4 columns in), the
+    // pre-trade value's under the value (after the 13-column label).
+    let next = rows[at + 1];
+    assert!(next.starts_with("┃    or 25k"), "{next}\n{s}");
+    let lim = rows.iter().position(|l| l.contains("limit vs mid")).unwrap_or_else(|| panic!("{s}"));
+    let cont = rows[lim + 1].split('│').nth(1).unwrap_or_default();
+    assert!(cont.starts_with("              market)"), "{cont:?}\n{s}");
+    insta::assert_snapshot!("ticket_80x24", s);
+}

@@ -6,6 +6,7 @@
 pub mod blotter;
 pub mod caption;
 pub mod detail;
+pub mod hang;
 pub mod help;
 pub mod overlays;
 pub mod positions;

@@ -293,6 +293,7 @@ fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     }
     lines.push(Line::default());
     lines.push(Line::styled("enter reviews · tab/↑↓ move · ←/→ choose · esc closes", th.muted));
+    let lines: Vec<Line> = lines.into_iter().flat_map(|l| super::hang::hanging(l, area.width)).collect();
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
 }
 
@@ -441,12 +442,17 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     if pt.rows.is_empty() {
         lines.push(Line::styled(" needs a symbol, a quantity and the book", th.muted));
     }
+    let mut lines: Vec<Line> = lines.into_iter().flat_map(|l| super::hang::hanging(l, inner.width)).collect();
     // Each model's inputs explain it; on a short screen they give way so the total always shows.
     let w = usize::from(inner.width.max(1));
     let rows_of = |l: &Line| l.width().max(1).div_ceil(w);
-    let inputs: Vec<Line> = pt.rows.iter().map(|r| Line::styled(format!("   {}", r.inputs), th.muted)).collect();
+    let inputs: Vec<Vec<Line>> = pt
+        .rows
+        .iter()
+        .map(|r| super::hang::hanging(Line::styled(format!("   {}", r.inputs), th.muted), inner.width))
+        .collect();
     let fixed: usize = lines.iter().map(rows_of).sum::<usize>() + pt.rows.len() + 4;
-    let with_inputs = fixed + inputs.iter().map(rows_of).sum::<usize>() <= usize::from(inner.height);
+    let with_inputs = fixed + inputs.iter().flatten().map(rows_of).sum::<usize>() <= usize::from(inner.height);
     for (r, input) in pt.rows.iter().zip(inputs) {
         lines.push(Line::from(vec![
             Span::styled(format!(" {:<17}", r.model), th.text),
@@ -454,7 +460,7 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("{:>11}", money_short(r.amount, ccy)), th.loss),
         ]));
         if with_inputs {
-            lines.push(input);
+            lines.extend(input);
         }
     }
     if let Some((bps, amount, of)) = &pt.total {
@@ -463,10 +469,10 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("{bps:>7.2}"), strong(th.loss)),
             Span::styled(format!("{:>11}", money_short(*amount, ccy)), strong(th.loss)),
         ]));
-        lines.push(Line::styled(format!("   {of}"), th.muted));
+        lines.extend(super::hang::hanging(Line::styled(format!("   {of}"), th.muted), inner.width));
     }
     if let Some(Err(e)) = &tk.preview.estimate {
-        lines.push(Line::styled(format!(" ✗ estimate: {}", e.message), th.error));
+        lines.extend(super::hang::hanging(Line::styled(format!(" ✗ estimate: {}", e.message), th.error), inner.width));
     }
     // Wrapped, the panel needs more rows than lines: measure before giving the chart the rest.
     let n = (lines.iter().map(rows_of).sum::<usize>() as u16).min(inner.height);
