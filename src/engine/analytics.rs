@@ -55,10 +55,6 @@ impl Engine {
                 v.share / wsum * (venue.latency_us + venue.speed_bump_us) / 1e3
             })
             .sum();
-        let window_volume = m.expected_volume(start, end);
-        let participation = if window_volume > 0.0 { req.qty.to_f64() / window_volume } else { 1.0 };
-        // POV crosses by default, the schedule followers post first: the algorithm says.
-        let aggressive_fraction = k.aggressive_fraction(crosses, participation);
         let horizon = Duration((k.adverse_horizon_s * 1e9) as i64);
         // The session's most recent fills only: the estimate runs at every
         // submission, and the whole history would make each one cost as much
@@ -73,10 +69,20 @@ impl Engine {
             .enumerate()
             .map(|(k, s)| (s.at, plan.get(k + 1).map_or(end, |n| n.at).max(s.at), s.qty.to_f64()))
             .collect();
+        let planned: f64 = windows.iter().map(|w| w.2).sum();
+        // The quantity the schedule expects to fill: the order's, or what its
+        // plan reaches when that is less (POV at 10% of the volume cannot buy
+        // 20% of ADV in a day). Every figure is per unit of it, as the
+        // realised cost is per filled unit: spreading the planned part's
+        // impact over the whole order halved POV's estimate at 20% of ADV.
+        let qty = if planned > 0.0 { planned.min(req.qty.to_f64()) } else { req.qty.to_f64() };
+        let window_volume = m.expected_volume(start, end);
+        let participation = if window_volume > 0.0 { qty / window_volume } else { 1.0 };
+        // POV crosses by default, the schedule followers post first: the algorithm says.
+        let aggressive_fraction = k.aggressive_fraction(crosses, participation);
         let slices: Vec<(f64, f64)> = windows.iter().map(|&(a, b, q)| (q, m.expected_volume(a, b))).collect();
         // The spread expected while the schedule trades: the instrument's
         // typical spread times the intraday multiplier, weighted by slice.
-        let planned: f64 = windows.iter().map(|w| w.2).sum();
         let spread_mult = if planned > 0.0 {
             windows.iter().map(|&(a, b, q)| q * m.spread_multiplier(Timestamp((a.0 + b.0) / 2))).sum::<f64>() / planned
         } else {
@@ -88,7 +94,7 @@ impl Engine {
         let model = m.impact_model();
         let propagator_cost = market::impact::schedule_cost(model.coeffs(), model.scale(), &signed, 8);
         let ctx = OrderContext {
-            qty: req.qty.to_f64(),
+            qty,
             price,
             sigma: inst.daily_vol,
             adv: inst.adv.to_f64(),
@@ -104,7 +110,7 @@ impl Engine {
             propagator_cost,
             impact_y: model.coeffs().y,
             impact_half_life_s: model.coeffs().half_life_s,
-            timing_variance: timing_variance(m, start, end, &windows, req.qty.to_f64()),
+            timing_variance: timing_variance(m, start, end, &windows, qty),
         };
         let mut est = impact::estimate(&ctx, k);
         // Bonds are priced per 100 face: amounts in currency are price x qty / 100 (bps do not change).

@@ -146,7 +146,10 @@ impl Coefficients {
 /// The facts about an order and its market that the models need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderContext {
-    /// Order quantity.
+    /// The quantity the schedule expects to fill: the order's, or what the
+    /// algorithm's plan reaches in its window when that is less (POV at its
+    /// rate); every figure is per unit of it, as the realised cost is per
+    /// filled unit.
     pub qty: f64,
     /// Reference price (current mid, else the instrument's reference price).
     pub price: f64,

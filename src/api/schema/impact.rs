@@ -27,7 +27,8 @@ struct ModelCostDoc {
 #[schema(as = OrderContext)]
 /// The facts the models were given.
 struct OrderContextDoc {
-    /// Quantity.
+    /// Quantity the schedule expects to fill: the order's, or less when the
+    /// algorithm's plan cannot reach it in its window (POV at its rate).
     qty: f64,
     /// Mid price.
     price: f64,
