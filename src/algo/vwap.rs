@@ -134,8 +134,7 @@ impl Dynamic {
         let f = &mut self.forecast;
         f.advance(ctx.now);
         let (lot, qty) = (ctx.market.inst.lot_size, ctx.parent.qty.to_f64());
-        let total = f.total();
-        let step_volume = f.forecast(ctx.now, ctx.now + self.step);
+        let (total, step_volume) = f.total_and_forecast(ctx.now, ctx.now + self.step);
         let share = |done: f64| if total > 0.0 { (done / total).min(1.0) } else { 0.0 };
         let q = |x: f64| Qty::from_f64(qty * x).unwrap_or(Qty::ZERO).round_down_to(lot);
         Targets { now: q(share(f.realised())), ahead: q(share(f.realised() + step_volume)), step_volume }
