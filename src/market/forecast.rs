@@ -68,7 +68,14 @@ pub struct VolumeForecast {
     /// A time inside the session and the curve's `bucket_end` of it: every
     /// time from it up to that end has the same bucket end (see `bucket_end`).
     bucket_seen: (Timestamp, Timestamp),
+    /// Decay factors worked out before, by gap (ns): a tape's gaps between
+    /// prints repeat (whole milliseconds, mostly a few of them), and the
+    /// factor is the same `exp` of the same gap, without calling it again.
+    decays: [(i64, f64); DECAYS],
 }
+
+/// Entries of [`VolumeForecast::decays`].
+const DECAYS: usize = 32;
 
 impl VolumeForecast {
     /// A forecast of [start, end) shaped by `curve`, expecting `prior` in all.
@@ -91,7 +98,21 @@ impl VolumeForecast {
             cum_end: curve.cumulative_at(end),
             cum_seen: [(start, curve.cumulative_at(start)); 2],
             bucket_seen: (Timestamp(i64::MAX), Timestamp(i64::MIN)),
+            decays: [(-1, 0.0); DECAYS],
         }
+    }
+
+    /// The decay over a gap of `dt` ns: `exp(-dt ln 2 / H)`, remembered.
+    fn decay(&mut self, dt: i64) -> f64 {
+        // Fibonacci hashing spreads whole milliseconds over the entries.
+        let i = ((dt as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - DECAYS.trailing_zeros())) as usize;
+        if self.decays[i].0 == dt {
+            return self.decays[i].1;
+        }
+        let k = std::f64::consts::LN_2 / self.half_life_ns;
+        let d = (-(dt as f64) * k).exp();
+        self.decays[i] = (dt, d);
+        d
     }
 
     /// `curve.bucket_end(s)` for `s` inside the session, remembered over the
@@ -164,7 +185,6 @@ impl VolumeForecast {
             return;
         }
         let k = std::f64::consts::LN_2 / self.half_life_ns;
-        let decay = |dt: i64| (-(dt as f64) * k).exp();
         // Expected volume arrives at a constant rate within each bucket of the curve.
         let mut s = self.t;
         while s < now {
@@ -177,7 +197,7 @@ impl VolumeForecast {
             };
             let e = next.clamp(Timestamp(s.0 + 1), now);
             let rate = self.expected_mut(s, e) / (e - s).0.max(1) as f64;
-            let d = decay((e - s).0);
+            let d = self.decay((e - s).0);
             self.den = self.den * d + rate * (1.0 - d) / k;
             self.num *= d;
             s = e;
