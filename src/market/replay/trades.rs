@@ -1,10 +1,11 @@
 //! Recorded trades held compactly: a recording of ten million prints would
 //! take 320 MB as plain records (32 bytes each), next to the replay's own
 //! tape of prints of the same size. Here each print is its differences from
-//! the one before (time, price in the file's own price unit, size in its own
-//! size unit), variable-length encoded: 7 to 10 bytes for a tape like the
-//! Binance sample's. Reading is sequential (a cursor), with a mark every
-//! [`MARK_EVERY`] prints for finding a time or an index.
+//! the one before (time in the file's own time unit, price in its price
+//! unit, size in its size unit), variable-length encoded: about 5 bytes for
+//! a tape like the Binance sample's (millisecond times). Reading is
+//! sequential (a cursor), with a mark every [`MARK_EVERY`] prints for finding
+//! a time or an index, or skipping to one.
 
 use super::RecTrade;
 use crate::model::{Price, Qty, Side, Timestamp};
