@@ -171,6 +171,21 @@ impl Tracker {
         self.act_at(ctx, t, true);
     }
 
+    /// Whether [`Tracker::act`] now would read the targets at all: not while
+    /// cancels are outstanding or a sweep is still working (it waits for
+    /// them). A print then only feeds the forecast.
+    pub fn reads_targets(&self, ctx: &AlgoCtx<'_>) -> bool {
+        !(self.refreshing || (self.in_flight.is_some() && ctx.working.is_positive()))
+    }
+
+    /// Whether [`Tracker::act`] now would read `ahead` and `step_volume`
+    /// besides `now`: only to post a new resting child (nothing works) or to
+    /// bound them by participation. Otherwise they may be left out (`ahead`
+    /// at `now`, no step volume) and it acts the same.
+    pub fn reads_ahead(&self, ctx: &AlgoCtx<'_>) -> bool {
+        self.min_pct.is_some() || self.max_pct.is_some() || !ctx.working.is_positive()
+    }
+
     /// Acts on new targets after a print or a confirmed cancel.
     pub fn act(&mut self, ctx: &mut AlgoCtx<'_>, t: Targets) {
         self.act_at(ctx, t, false);

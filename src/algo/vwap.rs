@@ -131,14 +131,30 @@ impl Vwap {
 impl Dynamic {
     /// What is due now and a step ahead, from the forecast brought to now.
     fn targets(&mut self, ctx: &AlgoCtx<'_>) -> Targets {
+        self.targets_with(ctx, true)
+    }
+
+    /// The targets; without `ahead`, only what is due now (`ahead` left at
+    /// it, no step volume), for a tracker that reads no more
+    /// ([`Tracker::reads_ahead`]): on most prints an order rests and only
+    /// checks whether it fell behind, and the step ahead costs as much to
+    /// forecast again as the rest.
+    fn targets_with(&mut self, ctx: &AlgoCtx<'_>, ahead: bool) -> Targets {
         let f = &mut self.forecast;
         f.advance(ctx.now);
         let (lot, qty) = (ctx.market.inst.lot_size, ctx.parent.qty.to_f64());
-        let total = f.total();
-        let step_volume = f.forecast(ctx.now, ctx.now + self.step);
+        let (total, step_volume) = if ahead {
+            f.total_and_forecast(ctx.now, ctx.now + self.step)
+        } else {
+            (f.total_and_forecast(ctx.now, ctx.now).0, 0.0)
+        };
         let share = |done: f64| if total > 0.0 { (done / total).min(1.0) } else { 0.0 };
         let q = |x: f64| Qty::from_f64(qty * x).unwrap_or(Qty::ZERO).round_down_to(lot);
-        Targets { now: q(share(f.realised())), ahead: q(share(f.realised() + step_volume)), step_volume }
+        let now = q(share(f.realised()));
+        if !ahead {
+            return Targets { now, ahead: now, step_volume: 0.0 };
+        }
+        Targets { now, ahead: q(share(f.realised() + step_volume)), step_volume }
     }
 }
 
@@ -177,8 +193,13 @@ impl ExecAlgo for Vwap {
     fn on_trade(&mut self, ctx: &mut AlgoCtx<'_>, _px: Price, qty: Qty) {
         if let Vwap::Dynamic(d) = self {
             d.forecast.observe(ctx.now, qty.to_f64());
-            let t = d.targets(ctx);
-            d.tracker.act(ctx, t);
+            // Every print feeds the forecast; the targets are worked out as
+            // far as the tracker will read them.
+            if d.tracker.reads_targets(ctx) {
+                let ahead = d.tracker.reads_ahead(ctx);
+                let t = d.targets_with(ctx, ahead);
+                d.tracker.act(ctx, t);
+            }
         }
     }
 

@@ -89,7 +89,8 @@ pub fn generate(n: usize, seed: u64) -> Recording {
 /// A VWAP buy of 5% of the tape's volume over the whole recording, replayed on BTC-USD.
 pub fn run(rec: &Arc<Recording>, seed: u64) -> ReplayRun {
     let (t0, c0) = (Instant::now(), thread_cpu_ns());
-    let volume: Qty = rec.trades.iter().map(|t| t.qty).sum();
+    // Worked out when the trades were encoded (as a loaded file's are).
+    let volume: Qty = rec.trades.volume();
     let (first, last) = rec.span().unwrap_or((DAY_START, DAY_START));
     let date = NaiveDate::from_ymd_opt(2021, 1, 8).unwrap_or_default();
     let mut cfg = EngineConfig::new(seed, date);

@@ -28,6 +28,9 @@ pub struct VolumeCurve {
     /// Cumulative share at the start of each bucket (len = shares.len() + 1).
     #[serde(skip)]
     cum: Vec<f64>,
+    /// Length of a bucket, ns (the same quotient every call worked out).
+    #[serde(skip)]
+    bucket_ns: f64,
 }
 
 impl VolumeCurve {
@@ -46,7 +49,8 @@ impl VolumeCurve {
         if let Some(last) = cum.last_mut() {
             *last = 1.0;
         }
-        VolumeCurve { open, close, shares, cum }
+        let bucket_ns = (close.0 - open.0) as f64 / shares.len() as f64;
+        VolumeCurve { open, close, shares, cum, bucket_ns }
     }
 
     /// The instrument's curve for a session: its own if configured (a
@@ -61,7 +65,7 @@ impl VolumeCurve {
     }
 
     fn bucket_len(&self) -> f64 {
-        (self.close.0 - self.open.0) as f64 / self.shares.len() as f64
+        self.bucket_ns
     }
 
     /// Cumulative share of the day's continuous volume traded by `t`.

@@ -59,7 +59,23 @@ pub struct VolumeForecast {
     num: f64,
     /// Decayed expected volume (prior included).
     den: f64,
+    /// The curve's cumulative share at `end`, and at the two times asked
+    /// about last (a print's update asks for the same times several times
+    /// over, and the next print for the last one's again): exactly what
+    /// `VolumeCurve::cumulative_at` gives, without working it out again.
+    cum_end: f64,
+    cum_seen: [(Timestamp, f64); 2],
+    /// A time inside the session and the curve's `bucket_end` of it: every
+    /// time from it up to that end has the same bucket end (see `bucket_end`).
+    bucket_seen: (Timestamp, Timestamp),
+    /// Decay factors worked out before, by gap (ns): a tape's gaps between
+    /// prints repeat (whole milliseconds, mostly a few of them), and the
+    /// factor is the same `exp` of the same gap, without calling it again.
+    decays: [(i64, f64); DECAYS],
 }
+
+/// Entries of [`VolumeForecast::decays`].
+const DECAYS: usize = 32;
 
 impl VolumeForecast {
     /// A forecast of [start, end) shaped by `curve`, expecting `prior` in all.
@@ -79,6 +95,72 @@ impl VolumeForecast {
             realised: 0.0,
             num: w,
             den: w,
+            cum_end: curve.cumulative_at(end),
+            cum_seen: [(start, curve.cumulative_at(start)); 2],
+            bucket_seen: (Timestamp(i64::MAX), Timestamp(i64::MIN)),
+            decays: [(-1, 0.0); DECAYS],
+        }
+    }
+
+    /// The decay over a gap of `dt` ns: `exp(-dt ln 2 / H)`, remembered.
+    fn decay(&mut self, dt: i64) -> f64 {
+        // Fibonacci hashing spreads whole milliseconds over the entries.
+        let i = ((dt as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - DECAYS.trailing_zeros())) as usize;
+        if self.decays[i].0 == dt {
+            return self.decays[i].1;
+        }
+        let k = std::f64::consts::LN_2 / self.half_life_ns;
+        let d = (-(dt as f64) * k).exp();
+        self.decays[i] = (dt, d);
+        d
+    }
+
+    /// `curve.bucket_end(s)` for `s` inside the session, remembered over the
+    /// bucket. Exact: for `s0 <= s < e = bucket_end(s0)`, the bucket index
+    /// `floor((s - open) / len)` of `s` is that of `s0` (the float quotient
+    /// never decreases with `s`, and stays below the next whole number since
+    /// `s - open <= round((b + 1) len) - 1` puts the exact quotient at least
+    /// `0.49 / len` below it, far more than the division's rounding for any
+    /// session shorter than 50 days), so its end is `e` again.
+    fn bucket_end(&mut self, s: Timestamp) -> Timestamp {
+        let (s0, e) = self.bucket_seen;
+        if s0 <= s && s < e {
+            return e;
+        }
+        let e = self.curve.bucket_end(s);
+        self.bucket_seen = (s, e);
+        e
+    }
+
+    /// `curve.cumulative_at(t)`, remembered.
+    fn cum(&mut self, t: Timestamp) -> f64 {
+        if t == self.end {
+            return self.cum_end;
+        }
+        if self.cum_seen[0].0 == t {
+            return self.cum_seen[0].1;
+        }
+        if self.cum_seen[1].0 == t {
+            self.cum_seen.swap(0, 1);
+            return self.cum_seen[0].1;
+        }
+        let c = self.curve.cumulative_at(t);
+        self.cum_seen = [(t, c), self.cum_seen[0]];
+        c
+    }
+
+    /// [`VolumeForecast::expected`], the same expression on remembered
+    /// cumulative shares (`share_between` is their difference, at least 0).
+    fn expected_mut(&mut self, t0: Timestamp, t1: Timestamp) -> f64 {
+        let (t0, t1) = (t0.max(self.start), t1.min(self.end));
+        if t1 <= t0 {
+            return 0.0;
+        }
+        if self.window_share > 0.0 {
+            let share = (self.cum(t1) - self.cum(t0)).max(0.0);
+            self.prior * share / self.window_share
+        } else {
+            self.prior * (t1 - t0).0 as f64 / (self.end - self.start).0.max(1) as f64
         }
     }
 
@@ -103,7 +185,6 @@ impl VolumeForecast {
             return;
         }
         let k = std::f64::consts::LN_2 / self.half_life_ns;
-        let decay = |dt: i64| (-(dt as f64) * k).exp();
         // Expected volume arrives at a constant rate within each bucket of the curve.
         let mut s = self.t;
         while s < now {
@@ -112,13 +193,13 @@ impl VolumeForecast {
             } else if s >= self.curve.close {
                 now
             } else {
-                self.curve.bucket_end(s)
+                self.bucket_end(s)
             };
             let e = next.clamp(Timestamp(s.0 + 1), now);
-            let rate = self.expected(s, e) / (e - s).0.max(1) as f64;
-            let dt = (e - s).0;
-            self.den = self.den * decay(dt) + rate * (1.0 - decay(dt)) / k;
-            self.num *= decay(dt);
+            let rate = self.expected_mut(s, e) / (e - s).0.max(1) as f64;
+            let d = self.decay((e - s).0);
+            self.den = self.den * d + rate * (1.0 - d) / k;
+            self.num *= d;
             s = e;
         }
         self.t = now;
@@ -151,6 +232,16 @@ impl VolumeForecast {
     /// Forecast volume of the whole window: realised plus the rest.
     pub fn total(&self) -> f64 {
         self.realised + self.forecast(self.t, self.end)
+    }
+
+    /// [`VolumeForecast::total`] and [`VolumeForecast::forecast`] over
+    /// [t0, t1) together, as a tracker asks for them on every print: the
+    /// same values, from remembered cumulative shares.
+    pub fn total_and_forecast(&mut self, t0: Timestamp, t1: Timestamp) -> (f64, f64) {
+        let pace = self.pace();
+        let total = self.realised + pace * self.expected_mut(self.t, self.end);
+        let t0 = t0.max(self.t);
+        (total, pace * self.expected_mut(t0, t1))
     }
 
     /// The forecast fraction of the window's volume printed so far.

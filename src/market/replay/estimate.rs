@@ -214,8 +214,20 @@ pub fn estimate_before(
     let mut notional = Money::ZERO;
     let mut roll = Roll::default();
     let mut by_session = vec![Qty::ZERO; sessions.len()];
+    // The session of the print before, which is the next print's too until
+    // its close: exactly `session_of` (the first session closing after the
+    // print, if it has opened), without a search per print.
+    let mut cur = 0usize;
     for t in trades.iter().take(n_all) {
-        let Some(si) = session_of(&sessions, t.ts) else { continue };
+        let same = sessions.get(cur).is_some_and(|s| s.open <= t.ts && t.ts < s.close)
+            && cur.checked_sub(1).is_none_or(|p| sessions[p].close <= t.ts);
+        let si = if same {
+            cur
+        } else {
+            let Some(si) = session_of(&sessions, t.ts) else { continue };
+            cur = si;
+            si
+        };
         by_session[si] = by_session[si].checked_add(t.qty).ok_or(EstimateError::Overflow)?;
         n_inside += 1;
         first.get_or_insert(t.ts);
@@ -282,10 +294,21 @@ pub fn estimate_before(
             bounce_corrected: false,
         })
     } else {
+        // The last print inside a session at or before each grid time. When
+        // every print is inside one (a 24-hour market), whole stretches of
+        // the tape between grid times are skipped rather than decoded.
+        let all_inside = n_inside == n_all;
         realised_vol(&segments, session, true, || {
             let mut prints = trades.iter().take(n_all).enumerate().filter(|(_, t)| in_session(t)).peekable();
+            let mut pos = trades.pos(0);
             let mut seen: Option<(usize, f64)> = None;
             move |t: Timestamp| {
+                if all_inside {
+                    if let Some((i, x)) = trades.skip_through(&mut pos, t, n_all) {
+                        seen = Some((i, x.px.to_f64()));
+                    }
+                    return seen;
+                }
                 while let Some((i, x)) = prints.next_if(|(_, x)| x.ts <= t) {
                     seen = Some((i, x.px.to_f64()));
                 }

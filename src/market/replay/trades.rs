@@ -1,10 +1,11 @@
 //! Recorded trades held compactly: a recording of ten million prints would
 //! take 320 MB as plain records (32 bytes each), next to the replay's own
 //! tape of prints of the same size. Here each print is its differences from
-//! the one before (time, price in the file's own price unit, size in its own
-//! size unit), variable-length encoded: 7 to 10 bytes for a tape like the
-//! Binance sample's. Reading is sequential (a cursor), with a mark every
-//! [`MARK_EVERY`] prints for finding a time or an index.
+//! the one before (time in the file's own time unit, price in its price
+//! unit, size in its size unit), variable-length encoded: about 5 bytes for
+//! a tape like the Binance sample's (millisecond times). Reading is
+//! sequential (a cursor), with a mark every [`MARK_EVERY`] prints for finding
+//! a time or an index, or skipping to one.
 
 use super::RecTrade;
 use crate::model::{Price, Qty, Side, Timestamp};
@@ -30,8 +31,13 @@ pub struct RecTrades {
     len: usize,
     px_unit: i64,
     qty_unit: i64,
+    /// Times in the recording's own unit too (a millisecond tape's gaps take
+    /// a byte or two rather than four).
+    ts_unit: i64,
     first: Option<RecTrade>,
     last: Option<RecTrade>,
+    /// Total size of the trades (saturating, as `Qty` sums are).
+    volume: Qty,
 }
 
 impl std::fmt::Debug for RecTrades {
@@ -98,6 +104,10 @@ impl RecTrades {
     pub fn new(trades: &[RecTrade]) -> RecTrades {
         let px_unit = common_unit(trades.iter().map(|t| t.px.raw()));
         let qty_unit = common_unit(trades.iter().map(|t| t.qty.raw()));
+        // Gaps are differences of times: in the times' unit only when none
+        // overflows (then they are exact multiples of it).
+        let gaps_fit = trades.windows(2).all(|w| w[1].ts.0.checked_sub(w[0].ts.0).is_some());
+        let ts_unit = if gaps_fit { common_unit(trades.iter().map(|t| t.ts.0)) } else { 1 };
         let mut bytes = Vec::with_capacity(trades.len() * 8);
         let mut marks = Vec::with_capacity(trades.len() / MARK_EVERY + 1);
         let (mut ts, mut px) = (0i64, 0i64);
@@ -120,7 +130,7 @@ impl RecTrades {
             }
             bytes.push(tag);
             if dt != 0 {
-                put(&mut bytes, zigzag(dt));
+                put(&mut bytes, zigzag(dt / ts_unit));
             }
             if dp != 0 {
                 put(&mut bytes, zigzag(dp));
@@ -137,9 +147,16 @@ impl RecTrades {
             len: trades.len(),
             px_unit,
             qty_unit,
+            ts_unit,
             first: trades.first().copied(),
             last: trades.last().copied(),
+            volume: trades.iter().map(|t| t.qty).sum(),
         }
+    }
+
+    /// Total size of the trades (worked out once, when they are encoded).
+    pub fn volume(&self) -> Qty {
+        self.volume
     }
 
     /// Number of trades.
@@ -201,7 +218,7 @@ impl RecTrades {
         let tag = *bytes.get(p.at)?;
         p.at += 1;
         if tag & TS_MOVED != 0 {
-            p.ts = p.ts.wrapping_add(unzigzag(get(bytes, &mut p.at)));
+            p.ts = p.ts.wrapping_add(unzigzag(get(bytes, &mut p.at)).wrapping_mul(self.ts_unit));
         }
         if tag & PX_MOVED != 0 {
             p.px += unzigzag(get(bytes, &mut p.at)) * self.px_unit;
@@ -240,6 +257,36 @@ impl RecTrades {
             self.read(&mut p);
         }
         p.index
+    }
+
+    /// Moves `p` past every trade at or before `t` among the first `limit`,
+    /// and returns the last one it passed (its index and the trade; `None`
+    /// when it passed none). Whole stretches between marks that lie before
+    /// `t` are skipped without decoding them, so sampling a long tape on a
+    /// coarse time grid reads a few hundred trades a sample, not all of them.
+    pub fn skip_through(&self, p: &mut Pos, t: Timestamp, limit: usize) -> Option<(usize, RecTrade)> {
+        let limit = limit.min(self.len);
+        // The last mark whose first trade is at or before `t` and below `limit`:
+        // every trade before it is too, and it is passed itself.
+        let k = self.marks.partition_point(|m| m.first_ts <= t.0);
+        if let Some(k) = k.checked_sub(1)
+            && k * MARK_EVERY > p.index
+            && k * MARK_EVERY < limit
+        {
+            *p = self.mark_pos(k);
+        }
+        let mut last = None;
+        while p.index < limit {
+            let mut next = *p;
+            match self.read(&mut next) {
+                Some(x) if x.ts <= t => {
+                    last = Some((p.index, x));
+                    *p = next;
+                }
+                _ => break,
+            }
+        }
+        last
     }
 
     /// Every trade, decoded.
@@ -340,6 +387,22 @@ mod tests {
             let at = Timestamp(1_610_064_000_000_000_000 + probe);
             prop_assert_eq!(log.partition_point_ts(|x| x < at), v.partition_point(|x| x.ts < at));
             prop_assert_eq!(log.partition_point_ts(|x| x <= at), v.partition_point(|x| x.ts <= at));
+            prop_assert_eq!(log.volume(), v.iter().map(|x| x.qty).sum::<Qty>());
+            // Skipping forward through increasing times (and a limit) passes
+            // what a plain scan does, and ends where it ends.
+            let limit = v.len() * 3 / 4;
+            let mut p = log.pos(0);
+            let mut scan = 0usize;
+            for k in 1..=8i64 {
+                let at = Timestamp(1_610_064_000_000_000_000 + probe * k / 8);
+                let passed = log.skip_through(&mut p, at, limit);
+                let end = scan.max(v[..limit].partition_point(|x| x.ts <= at));
+                let want = (end > scan).then(|| (end - 1, v[end - 1]));
+                prop_assert_eq!(passed, want);
+                prop_assert_eq!(p.index(), end);
+                scan = end;
+            }
+            prop_assert_eq!(log.read(&mut p), v.get(scan).copied());
         }
     }
 

@@ -14,6 +14,7 @@ use crate::market::session::Session;
 use crate::market::universe::Universe;
 use crate::model::{Price, Qty, Rounding, Side, Timestamp};
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// What a replay runs on, for reports.
@@ -75,8 +76,10 @@ pub struct ReplayState {
     printing: Option<Price>,
     /// Recorded volume (raw units) printed inside the participation window.
     window_vol: f64,
-    /// First recorded trade still inside the window.
-    window_tail: Pos,
+    /// The recorded trades replayed and still inside the window, oldest
+    /// first: time and size (raw units). Kept rather than decoded a second
+    /// time from the recording when they leave the window.
+    window: VecDeque<(Timestamp, f64)>,
     window_ns: i64,
     /// Recorded volume a window holds at the recording's average pace.
     window_expected: f64,
@@ -87,6 +90,9 @@ pub struct ReplayState {
     shifts: Vec<(Timestamp, Price)>,
     /// The shift the venue's book was last quoted with.
     book_shift: Price,
+    /// The shift worked out last and when: the same until our next fill
+    /// (prints in one millisecond and the refresh before them share it).
+    shift_memo: Option<(Timestamp, Price)>,
     summary: ReplaySummary,
 }
 
@@ -159,13 +165,14 @@ impl InstrumentMarket {
         m.next_trade = upcoming.and_then(|t| open(t.ts));
         m.next_tick = open(start);
         let window_ns = m.transient_tau_ns() as i64;
-        let window_tail = rec.trades.pos(rec.trades.partition_point_ts(|t| t.0 <= start.0 - window_ns));
-        let window_vol = rec
+        let window_tail = rec.trades.partition_point_ts(|t| t.0 <= start.0 - window_ns);
+        let window: VecDeque<(Timestamp, f64)> = rec
             .trades
-            .iter_from(window_tail.index())
-            .take(next_trade.saturating_sub(window_tail.index()))
-            .map(|t| t.qty.raw() as f64)
-            .sum();
+            .iter_from(window_tail)
+            .take(next_trade.saturating_sub(window_tail))
+            .map(|t| (t.ts, t.qty.raw() as f64))
+            .collect();
+        let window_vol = window.iter().map(|w| w.1).sum();
         let session_ns = (session.close.0 - session.open.0).max(1) as f64;
         let continuous = m.inst.adv.raw() as f64 * (1.0 - m.inst.auction_share);
         let summary = ReplaySummary {
@@ -185,12 +192,13 @@ impl InstrumentMarket {
             last_quoted: start,
             printing: None,
             window_vol,
-            window_tail,
+            window,
             window_ns,
             window_expected: continuous * window_ns as f64 / session_ns,
             window_adv: m.inst.adv.raw() as f64 * window_ns as f64 / session_ns,
             shifts: Vec::new(),
             book_shift: Price::ZERO,
+            shift_memo: None,
             summary,
             rec,
         }));
@@ -261,6 +269,8 @@ impl InstrumentMarket {
     /// seen.
     pub(super) fn replay_participation_scale(&mut self, now: Timestamp) -> f64 {
         let Some(st) = self.replay.as_deref_mut() else { return 1.0 };
+        // A fill follows: our impact changes.
+        st.shift_memo = None;
         if st.window_expected <= 0.0 {
             return 1.0;
         }
@@ -273,6 +283,12 @@ impl InstrumentMarket {
 
     /// Our impact now on the tick grid, noted in the shift path when it changed.
     fn replay_shift(&mut self, now: Timestamp) -> Price {
+        if let Some((at, shift)) = self.replay.as_deref().and_then(|st| st.shift_memo)
+            && at == now
+        {
+            // Noted in the path when it was worked out.
+            return shift;
+        }
         let tick = self.inst.tick_size;
         let raw = self.impact(now);
         let shift = if raw == 0.0 {
@@ -284,6 +300,9 @@ impl InstrumentMarket {
             && st.shifts.last().map_or(!shift.is_zero(), |l| l.1 != shift)
         {
             st.shifts.push((now, shift));
+        }
+        if let Some(st) = self.replay.as_deref_mut() {
+            st.shift_memo = Some((now, shift));
         }
         shift
     }
@@ -378,6 +397,7 @@ impl InstrumentMarket {
         let Some(t) = st.upcoming else { return none };
         st.upcoming = st.rec.trades.read(&mut st.cursor);
         st.window_vol += t.qty.raw() as f64;
+        st.window.push_back((t.ts, t.qty.raw() as f64));
         st.last_px = Some(t.px);
         // Our impact moves the recorded print, as it moves the recorded book.
         st.printing = Some(if shift.is_zero() { t.px } else { (t.px + shift).max(tick) });
@@ -393,19 +413,14 @@ impl InstrumentMarket {
 impl ReplayState {
     /// Drops recorded trades older than the window from its volume.
     fn advance_window(&mut self, now: Timestamp) {
-        let trades = &self.rec.trades;
-        let replayed = self.cursor.index() - usize::from(self.upcoming.is_some());
-        while self.window_tail.index() < replayed {
-            let mut p = self.window_tail;
-            match trades.read(&mut p) {
-                Some(t) if t.ts.0 <= now.0 - self.window_ns => {
-                    self.window_vol -= t.qty.raw() as f64;
-                    self.window_tail = p;
-                }
-                _ => break,
+        while let Some(&(ts, qty)) = self.window.front() {
+            if ts.0 > now.0 - self.window_ns {
+                break;
             }
+            self.window_vol -= qty;
+            self.window.pop_front();
         }
-        if self.window_tail.index() == replayed {
+        if self.window.is_empty() {
             // Exactly zero, not a float residue.
             self.window_vol = 0.0;
         }
