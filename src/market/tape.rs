@@ -1,8 +1,34 @@
 //! The tape (time and sales) and a regularly sampled mid series: what TCA and
 //! volume-driven algorithms read after the fact.
+//!
+//! A tape keeps running cumulative sums (volume and notional, ours and
+//! others' apart, in 128 bits) beside its prints, and resolves checkpoints
+//! (the sums before a given time) as prints pass them: an interval's volume
+//! and VWAP is the difference of two checkpoints, exact whatever the number
+//! of prints. With `Retention::Bounded` (a served engine) the prints
+//! themselves are kept only over a recent window (`KEPT`), so memory does not
+//! grow with the day; with `Retention::Full` every print stays.
 
-use crate::model::{Money, Price, Qty, Side, Timestamp, vwap};
+use super::tracking::TrackingState;
+use crate::model::{Duration, Money, Price, Qty, Side, Timestamp, vwap};
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How much market history an engine keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Retention {
+    /// Every print, mid sample and fill of the day (batch runs, benchmarks).
+    #[default]
+    Full,
+    /// Prints and mid samples over the last `KEPT` only, the most recent fills
+    /// of each order: memory bounded whatever the length of the day (`serve`).
+    Bounded,
+}
+
+/// The recent window a bounded tape and mid series keep: the 5-minute markout
+/// horizon after a fill and before it, with room to spare.
+pub const KEPT: Duration = Duration::mins(15);
 
 /// One printed trade.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -21,12 +47,66 @@ pub struct Print {
     pub ours: bool,
 }
 
-/// All prints of one instrument for one session, in time order.
+/// Volume and notional of every print up to some point, ours and others'
+/// apart. 128 bits: a day of notional at the money grid can pass 64 bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cumulative {
+    others_qty: i128,
+    others_notional: i128,
+    ours_qty: i128,
+    ours_notional: i128,
+}
+
+impl Cumulative {
+    fn add(&mut self, p: &Print, sign: i128) {
+        // `Money::notional` per print, as a print-by-print sum rounds it.
+        let (q, n) = (i128::from(p.qty.raw()), i128::from(Money::notional(p.px, p.qty).raw()));
+        if p.ours {
+            self.ours_qty += sign * q;
+            self.ours_notional += sign * n;
+        } else {
+            self.others_qty += sign * q;
+            self.others_notional += sign * n;
+        }
+    }
+
+    /// The prints between `earlier` and `self`: (others', everyone's).
+    pub fn since(&self, earlier: &Cumulative) -> (WindowStats, WindowStats) {
+        let narrow = |x: i128| i64::try_from(x).unwrap_or(if x < 0 { i64::MIN } else { i64::MAX });
+        let (oq, on) = (self.others_qty - earlier.others_qty, self.others_notional - earlier.others_notional);
+        let (uq, un) = (self.ours_qty - earlier.ours_qty, self.ours_notional - earlier.ours_notional);
+        let others = WindowStats { qty: Qty::from_raw(narrow(oq)), notional: Money::from_raw(narrow(on)) };
+        let all = WindowStats { qty: Qty::from_raw(narrow(oq + uq)), notional: Money::from_raw(narrow(on + un)) };
+        (others, all)
+    }
+}
+
+/// All prints of one instrument for one session, in time order (with
+/// `Retention::Bounded`, the recent ones), and their running sums.
 #[derive(Debug, Clone, Default)]
 pub struct Tape {
     prints: Vec<Print>,
     enabled: bool,
+    retention: Retention,
+    /// Every print pushed so far.
+    total: Cumulative,
+    /// The prints dropped from the front of a bounded tape.
+    dropped: Cumulative,
+    /// Time of the last dropped print: windows from later on are still whole.
+    dropped_through: Option<Timestamp>,
+    /// The sums before each checkpoint time (`None` while no print at or after it has come).
+    checkpoints: BTreeMap<Timestamp, Option<Cumulative>>,
+    /// Checkpoints not resolved yet, and the earliest of them.
+    pending: BTreeSet<Timestamp>,
+    next_pending: Option<Timestamp>,
+    /// Running VWAP tracking of orders on this instrument, fed print by print.
+    trackers: Vec<TrackingState>,
+    /// Pushes until the next look for prints to drop (bounded).
+    until_trim: u32,
 }
+
+/// How often (in prints) a bounded tape looks for prints past its window.
+const TRIM_EVERY: u32 = 4096;
 
 /// Volume and VWAP over a window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -45,27 +125,115 @@ impl WindowStats {
 }
 
 impl Tape {
-    /// A tape that records prints when `enabled`.
+    /// A tape that records prints when `enabled`, keeping all of them.
     pub fn new(enabled: bool) -> Tape {
-        Tape { prints: Vec::new(), enabled }
+        Tape { enabled, until_trim: TRIM_EVERY, ..Tape::default() }
     }
-    /// Appends a print.
+    /// Keeps every print (`Full`) or the recent window only (`Bounded`).
+    pub fn set_retention(&mut self, r: Retention) {
+        self.retention = r;
+    }
+    /// Appends a print (at or after the last one's time).
     pub fn push(&mut self, p: Print) {
-        if self.enabled {
-            self.prints.push(p);
+        if !self.enabled {
+            return;
+        }
+        if self.next_pending.is_some_and(|t| t <= p.ts) {
+            self.resolve(p.ts);
+        }
+        for t in &mut self.trackers {
+            t.on_print(&p);
+        }
+        self.total.add(&p, 1);
+        self.prints.push(p);
+        if self.retention == Retention::Bounded {
+            self.until_trim -= 1;
+            if self.until_trim == 0 {
+                self.until_trim = TRIM_EVERY;
+                self.trim(Timestamp(p.ts.0 - KEPT.0));
+            }
         }
     }
-    /// Every print.
+    /// Drops the prints before `cutoff` once they are half the tape (each
+    /// print is moved a bounded number of times on average).
+    fn trim(&mut self, cutoff: Timestamp) {
+        let k = self.prints.partition_point(|p| p.ts < cutoff);
+        if k == 0 || k * 2 < self.prints.len() {
+            return;
+        }
+        for p in &self.prints[..k] {
+            self.dropped.add(p, 1);
+        }
+        self.dropped_through = Some(self.prints[k - 1].ts);
+        self.prints.drain(..k);
+    }
+    /// Resolves the pending checkpoints at or before `ts` (a print at `ts` is
+    /// about to be added: every earlier print is in the sums).
+    fn resolve(&mut self, ts: Timestamp) {
+        while let Some(t) = self.pending.first().copied().filter(|t| *t <= ts) {
+            self.pending.remove(&t);
+            self.checkpoints.insert(t, Some(self.total));
+        }
+        self.next_pending = self.pending.first().copied();
+    }
+    /// Asks for the sums before `t` to be kept: an interval starting or
+    /// ending there stays exact after its prints leave a bounded tape.
+    pub fn checkpoint(&mut self, t: Timestamp) {
+        if !self.enabled || self.checkpoints.contains_key(&t) {
+            return;
+        }
+        if self.prints.last().is_some_and(|p| p.ts >= t) {
+            // Prints at or after `t` are in already: the sums before it from the window.
+            if let Some(c) = self.before(t) {
+                self.checkpoints.insert(t, Some(c));
+            }
+            return;
+        }
+        self.checkpoints.insert(t, None);
+        self.pending.insert(t);
+        self.next_pending = self.pending.first().copied();
+    }
+    /// The sums of every print before `t`; `None` when a bounded tape has
+    /// dropped prints at or after `t` and no checkpoint holds it.
+    pub fn before(&self, t: Timestamp) -> Option<Cumulative> {
+        if self.prints.last().is_none_or(|p| p.ts < t) {
+            return Some(self.total);
+        }
+        if let Some(Some(c)) = self.checkpoints.get(&t) {
+            return Some(*c);
+        }
+        if self.dropped_through.is_some_and(|d| d >= t) {
+            return None;
+        }
+        let mut c = self.total;
+        let a = self.prints.partition_point(|p| p.ts < t);
+        for p in &self.prints[a..] {
+            c.add(p, -1);
+        }
+        Some(c)
+    }
+    /// Volume and notional over [t0, t1): (others', everyone's), from the
+    /// running sums; `None` when a bounded tape no longer holds it.
+    pub fn between(&self, t0: Timestamp, t1: Timestamp) -> Option<(WindowStats, WindowStats)> {
+        let (a, b) = (self.before(t0)?, self.before(t1.max(t0))?);
+        Some(b.since(&a))
+    }
+    /// The prints kept: every print with `Retention::Full`, the recent window with `Bounded`.
     pub fn prints(&self) -> &[Print] {
         &self.prints
     }
-    /// Prints with `t0 <= ts < t1`.
+    /// Time of the oldest print still held when a bounded tape has dropped some.
+    pub fn held_from(&self) -> Option<Timestamp> {
+        self.dropped_through.and(self.prints.first().map(|p| p.ts))
+    }
+    /// Prints kept with `t0 <= ts < t1`.
     pub fn window(&self, t0: Timestamp, t1: Timestamp) -> &[Print] {
         let a = self.prints.partition_point(|p| p.ts < t0);
         let b = self.prints.partition_point(|p| p.ts < t1);
         &self.prints[a..b.max(a)]
     }
-    /// Volume and notional over [t0, t1), with or without our own prints.
+    /// Volume and notional over [t0, t1), with or without our own prints
+    /// (from the prints kept: for whole windows use `between`).
     pub fn stats(&self, t0: Timestamp, t1: Timestamp, include_ours: bool) -> WindowStats {
         let mut s = WindowStats::default();
         for p in self.window(t0, t1) {
@@ -76,51 +244,97 @@ impl Tape {
         }
         s
     }
+    /// Starts a running tracking fed by every later print; returns its handle.
+    pub fn track(&mut self, mut t: TrackingState) -> usize {
+        // Prints already in at or after the window's start (the same instant as the order).
+        for p in self.window(t.start(), Timestamp(i64::MAX)) {
+            t.on_print(p);
+        }
+        self.trackers.push(t);
+        self.trackers.len() - 1
+    }
+    /// A running tracking by handle.
+    pub fn tracker(&self, h: usize) -> Option<&TrackingState> {
+        self.trackers.get(h)
+    }
+    /// A running tracking by handle, to feed it the order's fills.
+    pub fn tracker_mut(&mut self, h: usize) -> Option<&mut TrackingState> {
+        self.trackers.get_mut(h)
+    }
 }
 
-/// Mid prices sampled at a fixed interval from a start time.
+/// Mid prices sampled at a fixed interval from a start time (with
+/// `Retention::Bounded`, the samples over the last `KEPT` only).
 #[derive(Debug, Clone, Default)]
 pub struct MidSeries {
     start: Timestamp,
     step_ns: i64,
     mids: Vec<f64>,
+    /// Sample number of `mids[0]` (samples before it were dropped).
+    first: usize,
+    /// Samples a bounded series keeps (`None`: all).
+    keep: Option<usize>,
 }
 
 impl MidSeries {
     /// An empty series sampled every `step_ns` from `start`.
     pub fn new(start: Timestamp, step_ns: i64) -> MidSeries {
-        MidSeries { start, step_ns: step_ns.max(1), mids: Vec::new() }
+        MidSeries { start, step_ns: step_ns.max(1), ..MidSeries::default() }
+    }
+    /// Keeps every sample (`Full`) or the samples over the last `KEPT` (`Bounded`).
+    pub fn set_retention(&mut self, r: Retention) {
+        self.keep = (r == Retention::Bounded).then(|| (KEPT.0 / self.step_ns) as usize + 2);
+    }
+    fn index(&self, t: Timestamp) -> usize {
+        ((t.0 - self.start.0) / self.step_ns).max(0) as usize
+    }
+    /// Samples recorded so far (dropped ones included).
+    fn len(&self) -> usize {
+        self.first + self.mids.len()
     }
     /// Records the mid for the sample at `t` (samples must arrive in order).
     pub fn record(&mut self, t: Timestamp, mid: f64) {
-        let idx = ((t.0 - self.start.0) / self.step_ns).max(0) as usize;
-        if idx >= self.mids.len() {
+        let idx = self.index(t).max(self.first);
+        if idx >= self.len() {
             let fill = self.mids.last().copied().unwrap_or(mid);
-            self.mids.resize(idx, fill);
+            self.mids.resize(idx - self.first, fill);
             self.mids.push(mid);
+            if let Some(keep) = self.keep.filter(|k| self.mids.len() > 2 * k) {
+                let drop = self.mids.len() - keep;
+                self.mids.drain(..drop);
+                self.first += drop;
+            }
         } else {
-            self.mids[idx] = mid;
+            self.mids[idx - self.first] = mid;
         }
     }
-    /// The last sampled mid at or before `t`.
+    /// The last sampled mid at or before `t` (`None` before the first sample,
+    /// or before the samples a bounded series still holds).
     pub fn at(&self, t: Timestamp) -> Option<f64> {
         if t < self.start || self.mids.is_empty() {
             return None;
         }
-        let idx = (((t.0 - self.start.0) / self.step_ns) as usize).min(self.mids.len() - 1);
-        Some(self.mids[idx])
+        let idx = self.index(t).min(self.len() - 1);
+        idx.checked_sub(self.first).map(|i| self.mids[i])
+    }
+    /// True when the sample `at(t)` reads can no longer change: a later sample exists.
+    pub fn is_final(&self, t: Timestamp) -> bool {
+        t < self.start || self.index(t) + 1 < self.len()
     }
     /// Time of the last sample.
     pub fn last_time(&self) -> Option<Timestamp> {
-        (!self.mids.is_empty()).then(|| Timestamp(self.start.0 + (self.mids.len() as i64 - 1) * self.step_ns))
+        (!self.mids.is_empty()).then(|| Timestamp(self.start.0 + (self.len() as i64 - 1) * self.step_ns))
     }
     /// Sampling interval.
     pub fn step_ns(&self) -> i64 {
         self.step_ns
     }
-    /// (time, mid) samples.
+    /// (time, mid) samples held.
     pub fn samples(&self) -> impl Iterator<Item = (Timestamp, f64)> + '_ {
-        self.mids.iter().enumerate().map(|(i, m)| (Timestamp(self.start.0 + i as i64 * self.step_ns), *m))
+        self.mids
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (Timestamp(self.start.0 + (self.first + i) as i64 * self.step_ns), *m))
     }
 }
 
