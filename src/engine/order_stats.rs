@@ -211,6 +211,14 @@ impl Engine {
         report
     }
 
+    /// How many fills an order has had (all of them, whatever the retention).
+    pub fn fill_count(&self, id: ParentId) -> usize {
+        self.parent_index(id).map_or(0, |i| {
+            let s = &self.parents[i].stats;
+            s.fold.count + s.pending.len()
+        })
+    }
+
     /// The headline figures of an order (what the ledger records when it finishes).
     pub fn order_summary(&self, id: ParentId) -> Option<Summary> {
         let ps = &self.parents[self.parent_index(id)?];

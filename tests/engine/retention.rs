@@ -118,6 +118,7 @@ fn bounded_and_full_retention_report_the_same_tca() {
     let pov_fills = full.fills(ids[1]).len();
     assert!(pov_fills > 2 * RECENT_FILLS, "{pov_fills} fills");
     assert!(bounded.fills(ids[1]).len() < 2 * RECENT_FILLS);
+    assert_eq!(bounded.fill_count(ids[1]), pov_fills);
     assert_eq!(bounded.fills(ids[1]).last(), full.fills(ids[1]).last());
     for sym in ["AAPL", "MSFT"] {
         let (f, b) = (full.market(sym).unwrap(), bounded.market(sym).unwrap());
