@@ -383,4 +383,61 @@ mod tests {
         assert_eq!(m.at(Timestamp(1000)), Some(2.0));
         assert_eq!(m.last_time(), Some(Timestamp(130)));
     }
+
+    /// A bounded tape over 40 minutes, 500 prints of 100 a minute at 10 + m
+    /// cents (every fifth minute ours): after the trims the early prints are
+    /// gone, yet the window [2 min, 35 min) checkpointed before them is
+    /// exact, against a full tape's print-by-print sums and by hand.
+    #[test]
+    fn a_bounded_tape_keeps_exact_windows_through_checkpoints() {
+        let min = 60_000_000_000i64;
+        let mut full = Tape::new(true);
+        let mut bounded = Tape::new(true);
+        bounded.set_retention(Retention::Bounded);
+        bounded.checkpoint(Timestamp(2 * min));
+        bounded.checkpoint(Timestamp(35 * min));
+        for m in 0..40 {
+            let px = format!("{}", 10.0 + m as f64 / 100.0);
+            // Enough prints a minute for trims to run (every 4,096 prints).
+            for k in 0..500 {
+                let q = p(m * min + k, &px, 100, m % 5 == 0);
+                full.push(q);
+                bounded.push(q);
+            }
+        }
+        assert!(bounded.held_from().is_some_and(|t| t > Timestamp(2 * min)), "early prints dropped");
+        assert!(bounded.prints().len() < full.prints().len());
+        let (a, b) = (Timestamp(2 * min), Timestamp(35 * min));
+        let (ex, all) = bounded.between(a, b).unwrap();
+        assert_eq!(ex, full.stats(a, b, false));
+        assert_eq!(all, full.stats(a, b, true));
+        // Minutes 2 to 34, of which 5, 10, ..., 30 (6) are ours: 27 x 500 x 100 others'.
+        assert_eq!(ex.qty, Qty::from_int(27 * 500 * 100));
+        assert_eq!(full.between(a, b), bounded.between(a, b));
+        // A window never checkpointed whose prints are gone is not made up.
+        assert_eq!(bounded.between(Timestamp(min), b), None);
+        // Recent windows need no checkpoint.
+        let recent = (Timestamp(38 * min), Timestamp(40 * min));
+        assert_eq!(bounded.between(recent.0, recent.1), full.between(recent.0, recent.1));
+    }
+
+    #[test]
+    fn a_bounded_mid_series_keeps_the_recent_samples() {
+        let s = 1_000_000_000i64;
+        let mut m = MidSeries::new(Timestamp(0), s);
+        m.set_retention(Retention::Bounded);
+        let mut full = MidSeries::new(Timestamp(0), s);
+        for k in 0..4_000 {
+            m.record(Timestamp(k * s), k as f64);
+            full.record(Timestamp(k * s), k as f64);
+        }
+        // 15 minutes of 1 s samples (+2), kept up to twice that between trims.
+        assert!(m.samples().count() >= 902 && m.samples().count() <= 2 * 902);
+        assert_eq!(m.at(Timestamp(3_999 * s)), Some(3_999.0));
+        assert_eq!(m.at(Timestamp(3_500 * s + 7)), full.at(Timestamp(3_500 * s + 7)));
+        assert_eq!(m.at(Timestamp(10 * s)), None, "dropped");
+        assert_eq!(m.at(Timestamp(99_999 * s)), Some(3_999.0), "the last sample holds");
+        assert_eq!(m.last_time(), full.last_time());
+        assert!(m.is_final(Timestamp(3_998 * s + 5)) && !m.is_final(Timestamp(3_999 * s)));
+    }
 }
