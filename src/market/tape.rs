@@ -100,6 +100,9 @@ pub struct Tape {
     next_pending: Option<Timestamp>,
     /// Running VWAP tracking of orders on this instrument, fed print by print.
     trackers: Vec<TrackingState>,
+    /// The trackers whose window has not ended (prints come in time order:
+    /// one past its end never reads another).
+    active: Vec<usize>,
     /// Pushes until the next look for prints to drop (bounded).
     until_trim: u32,
 }
@@ -146,7 +149,7 @@ impl Tape {
         if self.next_pending.is_some_and(|t| t <= p.ts) {
             self.resolve(p.ts);
         }
-        if !self.trackers.is_empty() {
+        if !self.active.is_empty() {
             self.feed_trackers(&p);
         }
         self.total.add(&p, notional, 1);
@@ -160,9 +163,12 @@ impl Tape {
         }
     }
     fn feed_trackers(&mut self, p: &Print) {
-        for t in &mut self.trackers {
+        let trackers = &mut self.trackers;
+        self.active.retain(|&h| {
+            let t = &mut trackers[h];
             t.on_print(p);
-        }
+            p.ts < t.end()
+        });
     }
     /// Drops the prints before `cutoff` once they are half the tape (each
     /// print is moved a bounded number of times on average).
@@ -258,6 +264,7 @@ impl Tape {
             t.on_print(p);
         }
         self.trackers.push(t);
+        self.active.push(self.trackers.len() - 1);
         self.trackers.len() - 1
     }
     /// A running tracking by handle.

@@ -95,6 +95,11 @@ impl TrackingState {
         self.start
     }
 
+    /// End of the window.
+    pub fn end(&self) -> Timestamp {
+        self.end
+    }
+
     /// Takes the forecast share of bucket `k` as it begins.
     fn begin(forecast: &mut VolumeForecast, (b0, b1): (Timestamp, Timestamp)) -> f64 {
         forecast.advance(b0);
