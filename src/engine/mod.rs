@@ -210,6 +210,8 @@ pub struct Engine {
     retention: Retention,
     /// Per market, the parents with fills (or an end mid) not yet final in their TCA.
     settling: Vec<Vec<usize>>,
+    /// Per market, when `settling` is next looked at.
+    next_settle: Vec<Timestamp>,
 }
 
 impl Engine {
@@ -295,6 +297,7 @@ impl Engine {
             number: 0,
             retention: cfg.retention,
             settling: vec![Vec::new(); n],
+            next_settle: vec![Timestamp(i64::MIN); n],
         };
         for i in 0..n {
             let m = &e.markets[i];

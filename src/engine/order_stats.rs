@@ -21,6 +21,9 @@ use std::collections::VecDeque;
 /// Fills an order keeps with `Retention::Bounded` (its recent fills view).
 pub const RECENT_FILLS: usize = 1_000;
 
+/// How often (simulated time) a market's orders' pending fills are looked at.
+const SETTLE_EVERY: crate::model::Duration = crate::model::Duration::secs(1);
+
 /// The running TCA state of one order.
 #[derive(Debug, Default)]
 pub(super) struct OrderStats {
@@ -148,9 +151,12 @@ impl Engine {
     /// mid sample): fills past the longest markout horizon, a finished
     /// order's end mid.
     pub(super) fn settle(&mut self, i: usize) {
-        if self.settling[i].is_empty() {
+        // Once a simulated second is soon enough: a pending fill is read the
+        // same whenever it is folded, and the mids it needs stay 10 minutes more.
+        if self.settling[i].is_empty() || self.now < self.next_settle[i] {
             return;
         }
+        self.next_settle[i] = self.now + SETTLE_EVERY;
         let auction = self.exchange.auction_outcome(i).map(|o| o.px_without_us.to_f64());
         let m = &self.markets[i];
         let last = HORIZONS[HORIZONS.len() - 1];
