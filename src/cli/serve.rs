@@ -116,6 +116,8 @@ pub fn engine(a: &ServeArgs, open: bool) -> Result<(Engine, EngineConfig), CliEr
     cfg.symbols = a.symbols.clone();
     cfg.origin = Some(Timestamp::from_local(ny, date, at));
     cfg.market.queue = super::order_args::parse_queue(a.queue.as_deref())?;
+    // Memory bounded over a day of any length; the TCA is the same (running statistics).
+    cfg.retention = crate::engine::Retention::Bounded;
     let mut enabled = Vec::new();
     for t in &a.enable_tenants {
         let t = t.trim();

@@ -166,7 +166,7 @@ pub fn aggregate(engine: &Engine, actor: &Actor, q: TcaQuery) -> Result<Vec<TcaG
         };
         match key {
             Some(k) => {
-                let fills = engine.fills(o.id).len();
+                let fills = engine.fill_count(o.id);
                 groups.entry(k).or_default().add(
                     fills,
                     o.filled,

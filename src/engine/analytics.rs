@@ -137,26 +137,7 @@ impl Engine {
     /// The full post-trade report of one order, with its pre-trade estimate
     /// beside the realised cost (for the engine's own tools: no visibility check).
     pub fn tca_report(&self, id: ParentId) -> Option<TcaReport> {
-        let p = self.parents.get(self.parent_index(id)?)?;
-        let m = &self.markets[p.inst];
-        let mut report = crate::tca::for_parent(&p.order, &p.fills, &m.tape, &m.mids, m.inst.quote_per, self.now);
-        report.vwap_tracking = crate::tca::tracking::for_parent(&p.order, &p.fills, m);
-        report.pre_trade = p.pre_trade.as_deref().map(|est| {
-            let auction = self.exchange.auction_outcome(p.inst).map(|o| o.px_without_us.to_f64());
-            let realised = p.order.arrival_px.and_then(|arrival| {
-                crate::tca::pretrade::realised(&crate::tca::pretrade::RealisedInput {
-                    side: p.order.side,
-                    arrival,
-                    fills: &p.fills,
-                    mids: &m.mids,
-                    without_us: Some(&m.mids_without_us),
-                    auction_without_us: auction,
-                    quote_per: m.inst.quote_per,
-                })
-            });
-            crate::tca::pretrade::compare(est, realised, p.order.arrival_px, m.inst.quote_per)
-        });
-        Some(report)
+        Some(self.report_of(self.parent_index(id)?))
     }
 }
 

@@ -278,6 +278,7 @@ impl Engine {
             closing: None,
             decisions: VecDeque::new(),
             fills: Vec::new(),
+            stats: Default::default(),
             pre_trade: Some(Box::new(pre_trade.clone())),
         });
         if wants_trades {
@@ -287,6 +288,7 @@ impl Engine {
             self.quote_subs[c.inst].push(p);
         }
         self.parent_opened(p);
+        self.track_parent(p);
         self.risk_use(&proposal);
         self.emit(EventKind::Accepted { order: Box::new(order), estimate: Some(Box::new(pre_trade)) });
         if !acknowledged.is_empty() {

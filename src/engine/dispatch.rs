@@ -59,6 +59,7 @@ impl Engine {
         let now = self.now;
         self.exchange.show_front(&mut self.markets[i], i);
         let next = self.markets[i].on_tick(now);
+        self.settle(i);
         self.execs.clear();
         self.exchange.on_requote(&mut self.markets[i], i, now, &mut self.execs);
         self.apply_execs();
@@ -436,9 +437,9 @@ impl Engine {
             ps.order.notional += Money::notional(e.px, e.qty);
             ps.order.fees += e.fee;
             ps.working = ps.working.saturating_sub(e.qty);
-            ps.fills.push(fill.clone());
             let (tenant, symbol) = (ps.order.owner.tenant.clone(), ps.order.symbol.clone());
             self.risk.on_fill(&tenant, &symbol, fill.side, fill.qty);
+            self.track_fill(p, &fill);
             if !self.dirty.contains(&p) {
                 self.dirty.push(p);
             }
@@ -491,6 +492,7 @@ impl Engine {
         let (parent, filled, residual, avg_px, inst) =
             (ps.order.id, ps.order.filled, ps.order.leaves(), ps.order.avg_px(), ps.inst);
         self.parent_closed(p);
+        self.track_done(p);
         self.trade_subs[inst].retain(|&x| x != p);
         self.quote_subs[inst].retain(|&x| x != p);
         self.emit(EventKind::Done { parent, status, filled, residual, avg_px });

@@ -14,6 +14,7 @@ pub mod command;
 mod commands;
 mod dispatch;
 pub mod event;
+mod order_stats;
 pub mod pace;
 mod restore;
 mod risk;
@@ -33,8 +34,10 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
+pub use crate::market::Retention;
 pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
 pub use event::{EngineEvent, EventKind};
+pub use order_stats::RECENT_FILLS;
 pub use restore::{RestorePoint, RestoreReport, RestoredParent};
 pub use risk::{MAX_ORDER_NOTIONAL, MAX_ORDER_QTY, control_of};
 pub use risk_view::{RiskView, TenantView};
@@ -60,6 +63,10 @@ pub struct EngineConfig {
     /// spread, trade size, depth) from what was recorded before this time
     /// only (`None`: the whole recording).
     pub replay_levels_before: Option<Timestamp>,
+    /// How much history the engine keeps: every print, mid sample and fill
+    /// (`Full`, batch runs), or a recent window (`Bounded`, `serve`). The TCA
+    /// is the same in both (running statistics).
+    pub retention: Retention,
 }
 
 impl EngineConfig {
@@ -74,6 +81,7 @@ impl EngineConfig {
             recordings: BTreeMap::new(),
             risk: crate::risk::RiskConfig::default(),
             replay_levels_before: None,
+            retention: Retention::Full,
         }
     }
 }
@@ -141,7 +149,10 @@ struct ParentSlot {
     cancel_on_pause: bool,
     closing: Option<ParentStatus>,
     decisions: VecDeque<RouteDecision>,
+    /// Its fills, oldest first (with `Retention::Bounded`, the most recent `RECENT_FILLS`).
     fills: Vec<Fill>,
+    /// The running statistics its TCA reads.
+    stats: order_stats::OrderStats,
     /// The pre-trade estimate recorded at submission.
     pre_trade: Option<Box<crate::tca::PreTrade>>,
 }
@@ -196,6 +207,11 @@ pub struct Engine {
     risk: crate::risk::RiskBook,
     /// This engine's number in its ledger (0: not recorded): the `E3` of `E3-P17`.
     number: u32,
+    retention: Retention,
+    /// Per market, the parents with fills (or an end mid) not yet final in their TCA.
+    settling: Vec<Vec<usize>>,
+    /// Per market, when `settling` is next looked at.
+    next_settle: Vec<Timestamp>,
 }
 
 impl Engine {
@@ -241,6 +257,10 @@ impl Engine {
                 .map_err(|e| Reject::field(RejectCode::InvalidParam, "trades", e))?,
                 None => InstrumentMarket::new(&universe, u, s, origin, cfg.seed, cfg.market.clone()),
             };
+            let mut m = m;
+            m.tape.set_retention(cfg.retention);
+            m.mids.set_retention(cfg.retention);
+            m.mids_without_us.set_retention(cfg.retention);
             markets.push(m);
         }
         let exchange = Exchange::new(&universe, &markets, cfg.seed)
@@ -275,6 +295,9 @@ impl Engine {
             open_by_owner: BTreeMap::new(),
             risk: crate::risk::RiskBook::new(cfg.risk.clone()),
             number: 0,
+            retention: cfg.retention,
+            settling: vec![Vec::new(); n],
+            next_settle: vec![Timestamp(i64::MIN); n],
         };
         for i in 0..n {
             let m = &e.markets[i];
@@ -443,7 +466,8 @@ impl Engine {
     pub fn pre_trade_estimate(&self, id: ParentId) -> Option<&crate::tca::PreTrade> {
         self.parent_index(id).and_then(|i| self.parents[i].pre_trade.as_deref())
     }
-    /// A parent's fills, in time order.
+    /// A parent's fills, in time order (with `Retention::Bounded`, the most
+    /// recent `RECENT_FILLS`: its TCA still covers every fill).
     pub fn fills(&self, id: ParentId) -> &[Fill] {
         self.parent_index(id).map(|i| self.parents[i].fills.as_slice()).unwrap_or(&[])
     }

@@ -203,8 +203,10 @@ impl Engine {
             closing: None,
             decisions: VecDeque::new(),
             fills,
+            stats: Default::default(),
             pre_trade: pre_trade.map(Box::new),
         });
+        self.track_parent(p);
         if !open {
             return;
         }

@@ -386,7 +386,11 @@ impl Engine {
         }
         let step = ((end.0 - start.0) / MARKET_POINTS as i64).max(1);
         let prints = m.tape.window(start, Timestamp(end.0 + 1));
-        let (mut i, mut qty, mut notional) = (0usize, 0.0f64, 0.0f64);
+        // A bounded tape holds the recent prints only: what went before them
+        // comes from its running sums.
+        let before = m.tape.held_from().filter(|&h| h > start).and_then(|h| m.tape.between(start, h));
+        let (mut qty, mut notional) = before.map_or((0.0, 0.0), |(ex, _)| (ex.qty.to_f64(), ex.notional.to_f64()));
+        let mut i = 0usize;
         let mut out = Vec::with_capacity(MARKET_POINTS + 1);
         let mut t = start.0;
         while t <= end.0 {

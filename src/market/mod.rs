@@ -15,6 +15,7 @@ pub mod rng;
 pub mod session;
 pub mod sim;
 pub mod tape;
+pub mod tracking;
 pub mod universe;
 
 pub use book::{Bbo, BookSide, L2Book, Level};
@@ -22,5 +23,5 @@ pub use curve::VolumeCurve;
 pub use profile::VolumeProfile;
 pub use session::{Session, SessionState};
 pub use sim::{ImpactReport, InstrumentMarket, MarketParams, ReplayReport, ReplaySummary, TradeDraw};
-pub use tape::{MidSeries, Print, Tape};
+pub use tape::{Cumulative, MidSeries, Print, Retention, Tape};
 pub use universe::{Universe, VenueId};

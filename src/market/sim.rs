@@ -413,12 +413,13 @@ impl InstrumentMarket {
 
     /// Records a print on the tape (and in the market volume unless it is ours).
     pub fn print(&mut self, p: Print) {
+        let notional = Money::notional(p.px, p.qty);
         if !p.ours {
             self.market_volume += p.qty;
-            self.market_notional += Money::notional(p.px, p.qty);
+            self.market_notional += notional;
         }
         self.last_trade = Some((p.ts, p.px, p.qty));
-        self.tape.push(p);
+        self.tape.push_priced(p, notional);
     }
 
     /// Best bid and offer across venues (others' liquidity only).

@@ -1,8 +1,34 @@
 //! The tape (time and sales) and a regularly sampled mid series: what TCA and
 //! volume-driven algorithms read after the fact.
+//!
+//! A tape keeps running cumulative sums (volume and notional, ours and
+//! others' apart, in 128 bits) beside its prints, and resolves checkpoints
+//! (the sums before a given time) as prints pass them: an interval's volume
+//! and VWAP is the difference of two checkpoints, exact whatever the number
+//! of prints. With `Retention::Bounded` (a served engine) the prints
+//! themselves are kept only over a recent window (`KEPT`), so memory does not
+//! grow with the day; with `Retention::Full` every print stays.
 
-use crate::model::{Money, Price, Qty, Side, Timestamp, vwap};
+use super::tracking::TrackingState;
+use crate::model::{Duration, Money, Price, Qty, Side, Timestamp, vwap};
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How much market history an engine keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Retention {
+    /// Every print, mid sample and fill of the day (batch runs, benchmarks).
+    #[default]
+    Full,
+    /// Prints and mid samples over the last `KEPT` only, the most recent fills
+    /// of each order: memory bounded whatever the length of the day (`serve`).
+    Bounded,
+}
+
+/// The recent window a bounded tape and mid series keep: the 5-minute markout
+/// horizon after a fill and before it, with room to spare.
+pub const KEPT: Duration = Duration::mins(15);
 
 /// One printed trade.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -21,12 +47,68 @@ pub struct Print {
     pub ours: bool,
 }
 
-/// All prints of one instrument for one session, in time order.
+/// Volume and notional of every print up to some point, ours and others'
+/// apart. 128 bits: a day of notional at the money grid can pass 64 bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cumulative {
+    others_qty: i128,
+    others_notional: i128,
+    ours_qty: i128,
+    ours_notional: i128,
+}
+
+impl Cumulative {
+    /// Adds (`sign` 1) or removes (-1) print `p` of notional `notional`
+    /// (`Money::notional` of the print: rounded per print, as a sum of prints is).
+    fn add(&mut self, p: &Print, notional: Money, sign: i128) {
+        let (q, n) = (i128::from(p.qty.raw()), i128::from(notional.raw()));
+        if p.ours {
+            self.ours_qty += sign * q;
+            self.ours_notional += sign * n;
+        } else {
+            self.others_qty += sign * q;
+            self.others_notional += sign * n;
+        }
+    }
+
+    /// The prints between `earlier` and `self`: (others', everyone's).
+    pub fn since(&self, earlier: &Cumulative) -> (WindowStats, WindowStats) {
+        let narrow = |x: i128| i64::try_from(x).unwrap_or(if x < 0 { i64::MIN } else { i64::MAX });
+        let (oq, on) = (self.others_qty - earlier.others_qty, self.others_notional - earlier.others_notional);
+        let (uq, un) = (self.ours_qty - earlier.ours_qty, self.ours_notional - earlier.ours_notional);
+        let others = WindowStats { qty: Qty::from_raw(narrow(oq)), notional: Money::from_raw(narrow(on)) };
+        let all = WindowStats { qty: Qty::from_raw(narrow(oq + uq)), notional: Money::from_raw(narrow(on + un)) };
+        (others, all)
+    }
+}
+
+/// All prints of one instrument for one session, in time order (with
+/// `Retention::Bounded`, the recent ones), and their running sums.
 #[derive(Debug, Clone, Default)]
 pub struct Tape {
     prints: Vec<Print>,
     enabled: bool,
+    retention: Retention,
+    /// Every print pushed so far.
+    total: Cumulative,
+    /// Time of the last dropped print: windows from later on are still whole.
+    dropped_through: Option<Timestamp>,
+    /// The sums before each checkpoint time (`None` while no print at or after it has come).
+    checkpoints: BTreeMap<Timestamp, Option<Cumulative>>,
+    /// Checkpoints not resolved yet, and the earliest of them.
+    pending: BTreeSet<Timestamp>,
+    next_pending: Option<Timestamp>,
+    /// Running VWAP tracking of orders on this instrument, fed print by print.
+    trackers: Vec<TrackingState>,
+    /// The trackers whose window has not ended (prints come in time order:
+    /// one past its end never reads another).
+    active: Vec<usize>,
+    /// Pushes until the next look for prints to drop (bounded).
+    until_trim: u32,
 }
+
+/// How often (in prints) a bounded tape looks for prints past its window.
+const TRIM_EVERY: u32 = 4096;
 
 /// Volume and VWAP over a window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -45,27 +127,126 @@ impl WindowStats {
 }
 
 impl Tape {
-    /// A tape that records prints when `enabled`.
+    /// A tape that records prints when `enabled`, keeping all of them.
     pub fn new(enabled: bool) -> Tape {
-        Tape { prints: Vec::new(), enabled }
+        Tape { enabled, until_trim: TRIM_EVERY, ..Tape::default() }
     }
-    /// Appends a print.
+    /// Keeps every print (`Full`) or the recent window only (`Bounded`).
+    pub fn set_retention(&mut self, r: Retention) {
+        self.retention = r;
+    }
+    /// Appends a print (at or after the last one's time).
     pub fn push(&mut self, p: Print) {
-        if self.enabled {
-            self.prints.push(p);
+        self.push_priced(p, Money::notional(p.px, p.qty));
+    }
+    /// Appends a print whose `Money::notional` the caller has computed (the
+    /// market does for its volume figures: one 128-bit division per print, not two).
+    #[inline]
+    pub fn push_priced(&mut self, p: Print, notional: Money) {
+        if !self.enabled {
+            return;
+        }
+        if self.next_pending.is_some_and(|t| t <= p.ts) {
+            self.resolve(p.ts);
+        }
+        if !self.active.is_empty() {
+            self.feed_trackers(&p);
+        }
+        self.total.add(&p, notional, 1);
+        self.prints.push(p);
+        if self.retention == Retention::Bounded {
+            self.until_trim -= 1;
+            if self.until_trim == 0 {
+                self.until_trim = TRIM_EVERY;
+                self.trim(Timestamp(p.ts.0 - KEPT.0));
+            }
         }
     }
-    /// Every print.
+    fn feed_trackers(&mut self, p: &Print) {
+        let trackers = &mut self.trackers;
+        self.active.retain(|&h| {
+            let t = &mut trackers[h];
+            t.on_print(p);
+            p.ts < t.end()
+        });
+    }
+    /// Drops the prints before `cutoff` once they are half the tape (each
+    /// print is moved a bounded number of times on average).
+    fn trim(&mut self, cutoff: Timestamp) {
+        let k = self.prints.partition_point(|p| p.ts < cutoff);
+        if k == 0 || k * 2 < self.prints.len() {
+            return;
+        }
+        self.dropped_through = Some(self.prints[k - 1].ts);
+        self.prints.drain(..k);
+    }
+    /// Resolves the pending checkpoints at or before `ts` (a print at `ts` is
+    /// about to be added: every earlier print is in the sums).
+    fn resolve(&mut self, ts: Timestamp) {
+        while let Some(t) = self.pending.first().copied().filter(|t| *t <= ts) {
+            self.pending.remove(&t);
+            self.checkpoints.insert(t, Some(self.total));
+        }
+        self.next_pending = self.pending.first().copied();
+    }
+    /// Asks for the sums before `t` to be kept: an interval starting or
+    /// ending there stays exact after its prints leave a bounded tape.
+    pub fn checkpoint(&mut self, t: Timestamp) {
+        if !self.enabled || self.checkpoints.contains_key(&t) {
+            return;
+        }
+        if self.prints.last().is_some_and(|p| p.ts >= t) {
+            // Prints at or after `t` are in already: the sums before it from the window.
+            if let Some(c) = self.before(t) {
+                self.checkpoints.insert(t, Some(c));
+            }
+            return;
+        }
+        self.checkpoints.insert(t, None);
+        self.pending.insert(t);
+        self.next_pending = self.pending.first().copied();
+    }
+    /// The sums of every print before `t`; `None` when a bounded tape has
+    /// dropped prints at or after `t` and no checkpoint holds it.
+    pub fn before(&self, t: Timestamp) -> Option<Cumulative> {
+        if self.prints.last().is_none_or(|p| p.ts < t) {
+            return Some(self.total);
+        }
+        if let Some(Some(c)) = self.checkpoints.get(&t) {
+            return Some(*c);
+        }
+        if self.dropped_through.is_some_and(|d| d >= t) {
+            return None;
+        }
+        let mut c = self.total;
+        let a = self.prints.partition_point(|p| p.ts < t);
+        for p in &self.prints[a..] {
+            c.add(p, Money::notional(p.px, p.qty), -1);
+        }
+        Some(c)
+    }
+    /// Volume and notional over [t0, t1): (others', everyone's), from the
+    /// running sums; `None` when a bounded tape no longer holds it.
+    pub fn between(&self, t0: Timestamp, t1: Timestamp) -> Option<(WindowStats, WindowStats)> {
+        let (a, b) = (self.before(t0)?, self.before(t1.max(t0))?);
+        Some(b.since(&a))
+    }
+    /// The prints kept: every print with `Retention::Full`, the recent window with `Bounded`.
     pub fn prints(&self) -> &[Print] {
         &self.prints
     }
-    /// Prints with `t0 <= ts < t1`.
+    /// Time of the oldest print still held when a bounded tape has dropped some.
+    pub fn held_from(&self) -> Option<Timestamp> {
+        self.dropped_through.and(self.prints.first().map(|p| p.ts))
+    }
+    /// Prints kept with `t0 <= ts < t1`.
     pub fn window(&self, t0: Timestamp, t1: Timestamp) -> &[Print] {
         let a = self.prints.partition_point(|p| p.ts < t0);
         let b = self.prints.partition_point(|p| p.ts < t1);
         &self.prints[a..b.max(a)]
     }
-    /// Volume and notional over [t0, t1), with or without our own prints.
+    /// Volume and notional over [t0, t1), with or without our own prints
+    /// (from the prints kept: for whole windows use `between`).
     pub fn stats(&self, t0: Timestamp, t1: Timestamp, include_ours: bool) -> WindowStats {
         let mut s = WindowStats::default();
         for p in self.window(t0, t1) {
@@ -76,51 +257,98 @@ impl Tape {
         }
         s
     }
+    /// Starts a running tracking fed by every later print; returns its handle.
+    pub fn track(&mut self, mut t: TrackingState) -> usize {
+        // Prints already in at or after the window's start (the same instant as the order).
+        for p in self.window(t.start(), Timestamp(i64::MAX)) {
+            t.on_print(p);
+        }
+        self.trackers.push(t);
+        self.active.push(self.trackers.len() - 1);
+        self.trackers.len() - 1
+    }
+    /// A running tracking by handle.
+    pub fn tracker(&self, h: usize) -> Option<&TrackingState> {
+        self.trackers.get(h)
+    }
+    /// A running tracking by handle, to feed it the order's fills.
+    pub fn tracker_mut(&mut self, h: usize) -> Option<&mut TrackingState> {
+        self.trackers.get_mut(h)
+    }
 }
 
-/// Mid prices sampled at a fixed interval from a start time.
+/// Mid prices sampled at a fixed interval from a start time (with
+/// `Retention::Bounded`, the samples over the last `KEPT` only).
 #[derive(Debug, Clone, Default)]
 pub struct MidSeries {
     start: Timestamp,
     step_ns: i64,
     mids: Vec<f64>,
+    /// Sample number of `mids[0]` (samples before it were dropped).
+    first: usize,
+    /// Samples a bounded series keeps (`None`: all).
+    keep: Option<usize>,
 }
 
 impl MidSeries {
     /// An empty series sampled every `step_ns` from `start`.
     pub fn new(start: Timestamp, step_ns: i64) -> MidSeries {
-        MidSeries { start, step_ns: step_ns.max(1), mids: Vec::new() }
+        MidSeries { start, step_ns: step_ns.max(1), ..MidSeries::default() }
+    }
+    /// Keeps every sample (`Full`) or the samples over the last `KEPT` (`Bounded`).
+    pub fn set_retention(&mut self, r: Retention) {
+        self.keep = (r == Retention::Bounded).then(|| (KEPT.0 / self.step_ns) as usize + 2);
+    }
+    fn index(&self, t: Timestamp) -> usize {
+        ((t.0 - self.start.0) / self.step_ns).max(0) as usize
+    }
+    /// Samples recorded so far (dropped ones included).
+    fn len(&self) -> usize {
+        self.first + self.mids.len()
     }
     /// Records the mid for the sample at `t` (samples must arrive in order).
     pub fn record(&mut self, t: Timestamp, mid: f64) {
-        let idx = ((t.0 - self.start.0) / self.step_ns).max(0) as usize;
-        if idx >= self.mids.len() {
+        let idx = self.index(t).max(self.first);
+        if idx >= self.len() {
             let fill = self.mids.last().copied().unwrap_or(mid);
-            self.mids.resize(idx, fill);
+            self.mids.resize(idx - self.first, fill);
             self.mids.push(mid);
+            if let Some(keep) = self.keep.filter(|k| self.mids.len() > 2 * k) {
+                let drop = self.mids.len() - keep;
+                self.mids.drain(..drop);
+                self.first += drop;
+            }
         } else {
-            self.mids[idx] = mid;
+            self.mids[idx - self.first] = mid;
         }
     }
-    /// The last sampled mid at or before `t`.
+    /// The last sampled mid at or before `t` (`None` before the first sample,
+    /// or before the samples a bounded series still holds).
     pub fn at(&self, t: Timestamp) -> Option<f64> {
         if t < self.start || self.mids.is_empty() {
             return None;
         }
-        let idx = (((t.0 - self.start.0) / self.step_ns) as usize).min(self.mids.len() - 1);
-        Some(self.mids[idx])
+        let idx = self.index(t).min(self.len() - 1);
+        idx.checked_sub(self.first).map(|i| self.mids[i])
+    }
+    /// True when the sample `at(t)` reads can no longer change: a later sample exists.
+    pub fn is_final(&self, t: Timestamp) -> bool {
+        t < self.start || self.index(t) + 1 < self.len()
     }
     /// Time of the last sample.
     pub fn last_time(&self) -> Option<Timestamp> {
-        (!self.mids.is_empty()).then(|| Timestamp(self.start.0 + (self.mids.len() as i64 - 1) * self.step_ns))
+        (!self.mids.is_empty()).then(|| Timestamp(self.start.0 + (self.len() as i64 - 1) * self.step_ns))
     }
     /// Sampling interval.
     pub fn step_ns(&self) -> i64 {
         self.step_ns
     }
-    /// (time, mid) samples.
+    /// (time, mid) samples held.
     pub fn samples(&self) -> impl Iterator<Item = (Timestamp, f64)> + '_ {
-        self.mids.iter().enumerate().map(|(i, m)| (Timestamp(self.start.0 + i as i64 * self.step_ns), *m))
+        self.mids
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (Timestamp(self.start.0 + (self.first + i) as i64 * self.step_ns), *m))
     }
 }
 
@@ -161,5 +389,62 @@ mod tests {
         assert_eq!(m.at(Timestamp(135)), Some(2.0));
         assert_eq!(m.at(Timestamp(1000)), Some(2.0));
         assert_eq!(m.last_time(), Some(Timestamp(130)));
+    }
+
+    /// A bounded tape over 40 minutes, 500 prints of 100 a minute at 10 + m
+    /// cents (every fifth minute ours): after the trims the early prints are
+    /// gone, yet the window [2 min, 35 min) checkpointed before them is
+    /// exact, against a full tape's print-by-print sums and by hand.
+    #[test]
+    fn a_bounded_tape_keeps_exact_windows_through_checkpoints() {
+        let min = 60_000_000_000i64;
+        let mut full = Tape::new(true);
+        let mut bounded = Tape::new(true);
+        bounded.set_retention(Retention::Bounded);
+        bounded.checkpoint(Timestamp(2 * min));
+        bounded.checkpoint(Timestamp(35 * min));
+        for m in 0..40 {
+            let px = format!("{}", 10.0 + m as f64 / 100.0);
+            // Enough prints a minute for trims to run (every 4,096 prints).
+            for k in 0..500 {
+                let q = p(m * min + k, &px, 100, m % 5 == 0);
+                full.push(q);
+                bounded.push(q);
+            }
+        }
+        assert!(bounded.held_from().is_some_and(|t| t > Timestamp(2 * min)), "early prints dropped");
+        assert!(bounded.prints().len() < full.prints().len());
+        let (a, b) = (Timestamp(2 * min), Timestamp(35 * min));
+        let (ex, all) = bounded.between(a, b).unwrap();
+        assert_eq!(ex, full.stats(a, b, false));
+        assert_eq!(all, full.stats(a, b, true));
+        // Minutes 2 to 34, of which 5, 10, ..., 30 (6) are ours: 27 x 500 x 100 others'.
+        assert_eq!(ex.qty, Qty::from_int(27 * 500 * 100));
+        assert_eq!(full.between(a, b), bounded.between(a, b));
+        // A window never checkpointed whose prints are gone is not made up.
+        assert_eq!(bounded.between(Timestamp(min), b), None);
+        // Recent windows need no checkpoint.
+        let recent = (Timestamp(38 * min), Timestamp(40 * min));
+        assert_eq!(bounded.between(recent.0, recent.1), full.between(recent.0, recent.1));
+    }
+
+    #[test]
+    fn a_bounded_mid_series_keeps_the_recent_samples() {
+        let s = 1_000_000_000i64;
+        let mut m = MidSeries::new(Timestamp(0), s);
+        m.set_retention(Retention::Bounded);
+        let mut full = MidSeries::new(Timestamp(0), s);
+        for k in 0..4_000 {
+            m.record(Timestamp(k * s), k as f64);
+            full.record(Timestamp(k * s), k as f64);
+        }
+        // 15 minutes of 1 s samples (+2), kept up to twice that between trims.
+        assert!(m.samples().count() >= 902 && m.samples().count() <= 2 * 902);
+        assert_eq!(m.at(Timestamp(3_999 * s)), Some(3_999.0));
+        assert_eq!(m.at(Timestamp(3_500 * s + 7)), full.at(Timestamp(3_500 * s + 7)));
+        assert_eq!(m.at(Timestamp(10 * s)), None, "dropped");
+        assert_eq!(m.at(Timestamp(99_999 * s)), Some(3_999.0), "the last sample holds");
+        assert_eq!(m.last_time(), full.last_time());
+        assert!(m.is_final(Timestamp(3_998 * s + 5)) && !m.is_final(Timestamp(3_999 * s)));
     }
 }

@@ -138,7 +138,6 @@ impl<'l> Recorder<'l> {
 /// The TCA record of a finished order.
 pub(crate) fn tca_of(engine: &Engine, id: ParentId) -> Option<TcaRecord> {
     let order = engine.parent(id)?;
-    let m = engine.market(&order.symbol)?;
-    let summary = crate::tca::summary(order, engine.fills(id), &m.tape, engine.now());
+    let summary = engine.order_summary(id)?;
     Some(TcaRecord { order: order.clone(), summary })
 }

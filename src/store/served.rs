@@ -140,6 +140,8 @@ impl Ledger {
         // read is left alone rather than run without them.
         let controls = self.desk_controls()?.controls;
         let mut r = super::recover::recover(self, id, actor, false)?;
+        // A served engine keeps a bounded history (its TCA runs on running statistics).
+        r.engine.set_retention(crate::engine::Retention::Bounded);
         let eref = r.recorder.engine_ref().clone();
         let resumed_at = r.engine.event_count();
         let n = controls.len();

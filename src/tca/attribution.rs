@@ -1,8 +1,9 @@
 //! Attribution: where the cost came from, by venue and by cause.
 
-use super::markout::{MarkoutAcc, Markouts};
-use super::shortfall::{bps_of, notional, scale};
-use crate::model::{AlgoKind, Fill, Money, Name, Price, Qty, Side, vwap};
+use super::fold::FillFold;
+use super::markout::Markouts;
+use super::shortfall::{bps_of, notional};
+use crate::model::{AlgoKind, Fill, Money, Name, Price, Qty, Side};
 use serde::{Deserialize, Serialize};
 
 /// Per-venue share of an order's executions.
@@ -26,57 +27,7 @@ pub struct VenueShare {
 
 /// Executions grouped by venue, largest first.
 pub fn venue_shares(fills: &[Fill]) -> Vec<VenueShare> {
-    group(fills).into_iter().map(|g| g.share).collect()
-}
-
-struct Group {
-    share: VenueShare,
-    notional: Money,
-    maker: Qty,
-    idx: Vec<usize>,
-}
-
-fn group(fills: &[Fill]) -> Vec<Group> {
-    let total: Qty = fills.iter().map(|f| f.qty).sum();
-    let mut rows: Vec<Group> = Vec::new();
-    for (k, f) in fills.iter().enumerate() {
-        let i = match rows.iter().position(|r| r.share.venue == f.venue) {
-            Some(i) => i,
-            None => {
-                rows.push(Group {
-                    share: VenueShare {
-                        venue: f.venue.clone(),
-                        qty: Qty::ZERO,
-                        share: 0.0,
-                        avg_px: None,
-                        notional: Money::ZERO,
-                        fees: Money::ZERO,
-                        fills: 0,
-                    },
-                    notional: Money::ZERO,
-                    maker: Qty::ZERO,
-                    idx: Vec::new(),
-                });
-                rows.len() - 1
-            }
-        };
-        let r = &mut rows[i];
-        r.share.qty += f.qty;
-        r.notional += Money::notional(f.px, f.qty);
-        r.share.fees += f.fee;
-        r.share.fills += 1;
-        if f.liquidity == crate::model::Liquidity::Maker {
-            r.maker += f.qty;
-        }
-        r.idx.push(k);
-    }
-    for r in &mut rows {
-        r.share.share = r.share.qty.ratio(total);
-        r.share.avg_px = vwap(r.notional, r.share.qty);
-        r.share.notional = r.notional;
-    }
-    rows.sort_by(|a, b| b.share.qty.cmp(&a.share.qty).then(a.share.venue.cmp(&b.share.venue)));
-    rows
+    FillFold::of(fills, &[], &[]).venue_shares()
 }
 
 /// One venue's part in an order's cost.
@@ -105,25 +56,7 @@ pub fn venues(
     quote_per: i64,
     after: &[[Option<f64>; 4]],
 ) -> Vec<VenueAttribution> {
-    group(fills)
-        .into_iter()
-        .map(|g| {
-            let cost = arrival.map(|a| {
-                (scale(g.notional, quote_per) - notional(a, g.share.qty, quote_per)).mul_int(side.sign()) + g.share.fees
-            });
-            let mut acc = MarkoutAcc::default();
-            for &k in &g.idx {
-                acc.add_values(fills[k].qty.to_f64(), after.get(k).copied().unwrap_or_default());
-            }
-            VenueAttribution {
-                passive_share: g.maker.ratio(g.share.qty),
-                cost,
-                cost_bps: cost.map(|c| bps_of(c, paper)),
-                markouts_bps: acc.finish(),
-                exec: g.share,
-            }
-        })
-        .collect()
+    FillFold::of(fills, after, &[]).venue_attribution(side, arrival, paper, quote_per)
 }
 
 /// The algorithm's part: trading cost split into impact and timing, and the

@@ -8,6 +8,7 @@
 pub mod attribution;
 pub mod batch;
 pub mod fix;
+pub mod fold;
 pub mod group;
 pub mod html;
 pub mod impact_fit;
@@ -29,6 +30,7 @@ pub use shortfall::{Shortfall, ShortfallInput, shortfall};
 pub use tracking::BucketTracking;
 
 use crate::market::Tape;
+use crate::market::tape::WindowStats;
 use crate::model::{Fill, ParentOrder, Price, Side, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -59,12 +61,18 @@ pub struct Summary {
 
 /// Headline figures for an order from its fills and the instrument's tape.
 pub fn summary(order: &ParentOrder, fills: &[Fill], tape: &Tape, window_end: Timestamp) -> Summary {
-    let avg = order.avg_px();
     let end = order.done_at.unwrap_or(window_end).max(order.start);
     // Include prints stamped exactly at the end (the last fill, an auction).
     let end = Timestamp(end.0 + 1);
-    let excl = tape.stats(order.start, end, false);
-    let incl = tape.stats(order.start, end, true);
+    let (excl, incl) = tape
+        .between(order.start, end)
+        .unwrap_or_else(|| (tape.stats(order.start, end, false), tape.stats(order.start, end, true)));
+    summary_of(order, &excl, &incl, venue_shares(fills))
+}
+
+/// Headline figures from the window's volume (others', everyone's) and the venues.
+pub fn summary_of(order: &ParentOrder, excl: &WindowStats, incl: &WindowStats, venues: Vec<VenueShare>) -> Summary {
+    let avg = order.avg_px();
     let iv = excl.vwap();
     Summary {
         arrival_px: order.arrival_px,
@@ -73,7 +81,7 @@ pub fn summary(order: &ParentOrder, fills: &[Fill], tape: &Tape, window_end: Tim
         arrival_slippage_bps: avg.zip(order.arrival_px).map(|(a, b)| cost_bps(order.side, a, b)),
         vwap_slippage_bps: avg.zip(iv).map(|(a, b)| cost_bps(order.side, a, b)),
         participation: order.filled.ratio(incl.qty),
-        venues: venue_shares(fills),
+        venues,
     }
 }
 

@@ -139,50 +139,83 @@ pub struct RealisedInput<'a> {
 
 /// The realised cost split into spread, impact and timing; `None` without fills.
 pub fn realised(i: &RealisedInput<'_>) -> Option<RealisedCost> {
-    let side = i.side.sign() as f64;
-    let a = i.arrival.to_f64();
-    let (mut spread, mut impact, mut timing, mut filled) = (0.0, 0.0, 0.0, Qty::ZERO);
+    let mut fold = RealisedFold::default();
     for f in i.fills {
+        fold.add(f, i.side, i.arrival, i.mids, i.without_us, i.auction_without_us);
+    }
+    fold.finish(i.arrival, i.without_us.is_some(), i.quote_per)
+}
+
+/// The realised cost's sums, folded fill by fill (the engine folds a fill
+/// once the mids at its time are final and keeps no more of it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RealisedFold {
+    spread: f64,
+    impact: f64,
+    timing: f64,
+    filled: Qty,
+}
+
+impl RealisedFold {
+    /// Folds one fill: the mid with us and without us at its time split its
+    /// price against `arrival` into spread, impact and timing.
+    pub fn add(
+        &mut self,
+        f: &Fill,
+        side: Side,
+        arrival: Price,
+        mids: &dyn MidSource,
+        without_us: Option<&dyn MidSource>,
+        auction_without_us: Option<f64>,
+    ) {
+        let side = side.sign() as f64;
+        let a = arrival.to_f64();
         let (px, q) = (f.px.to_f64(), f.qty.to_f64());
-        filled += f.qty;
-        let (with_us, without) = match (f.liquidity, i.auction_without_us, i.without_us) {
+        self.filled += f.qty;
+        let (with_us, without) = match (f.liquidity, auction_without_us, without_us) {
             // An auction fill has no spread: its price against the price without us is impact.
             (Liquidity::Auction, Some(b), _) => (px, b),
             (_, _, Some(w)) => {
-                let with_us = i.mids.mid_at(f.ts).unwrap_or(px);
+                let with_us = mids.mid_at(f.ts).unwrap_or(px);
                 (with_us, w.mid_at(f.ts).unwrap_or(with_us))
             }
             (_, _, None) => {
-                let with_us = i.mids.mid_at(f.ts).unwrap_or(px);
+                let with_us = mids.mid_at(f.ts).unwrap_or(px);
                 (with_us, with_us)
             }
         };
-        spread += side * (px - with_us) * q;
-        impact += side * (with_us - without) * q;
-        timing += side * (without - a) * q;
+        self.spread += side * (px - with_us) * q;
+        self.impact += side * (with_us - without) * q;
+        self.timing += side * (without - a) * q;
     }
-    let per = i.quote_per.max(1) as f64;
-    let d = a * filled.to_f64();
-    if d <= 0.0 {
-        return None;
+
+    /// The realised cost against `arrival`; `separated` when the impact was
+    /// measured against the market without us. `None` without fills.
+    pub fn finish(&self, arrival: Price, separated: bool, quote_per: i64) -> Option<RealisedCost> {
+        let (spread, impact, timing, filled) = (self.spread, self.impact, self.timing, self.filled);
+        let a = arrival.to_f64();
+        let per = quote_per.max(1) as f64;
+        let d = a * filled.to_f64();
+        if d <= 0.0 {
+            return None;
+        }
+        let bps = |x: f64| x / d * 1e4;
+        let ccy = |x: f64| x / per;
+        let split = if separated { ImpactSplit::WithoutUs } else { ImpactSplit::None };
+        let total = spread + impact + timing;
+        Some(RealisedCost {
+            split,
+            filled,
+            spread_bps: bps(spread),
+            spread: ccy(spread),
+            impact_bps: separated.then(|| bps(impact)),
+            impact: separated.then(|| ccy(impact)),
+            timing_bps: bps(timing + if separated { 0.0 } else { impact }),
+            timing: ccy(timing + if separated { 0.0 } else { impact }),
+            total_bps: bps(total),
+            total: ccy(total),
+        })
     }
-    let bps = |x: f64| x / d * 1e4;
-    let ccy = |x: f64| x / per;
-    let split = if i.without_us.is_some() { ImpactSplit::WithoutUs } else { ImpactSplit::None };
-    let separated = split == ImpactSplit::WithoutUs;
-    let total = spread + impact + timing;
-    Some(RealisedCost {
-        split,
-        filled,
-        spread_bps: bps(spread),
-        spread: ccy(spread),
-        impact_bps: separated.then(|| bps(impact)),
-        impact: separated.then(|| ccy(impact)),
-        timing_bps: bps(timing + if separated { 0.0 } else { impact }),
-        timing: ccy(timing + if separated { 0.0 } else { impact }),
-        total_bps: bps(total),
-        total: ccy(total),
-    })
 }
 
 /// The estimate beside the realised cost, with the difference.

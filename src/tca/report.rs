@@ -5,12 +5,13 @@
 
 use super::attribution::{self, AlgoAttribution, VenueAttribution};
 use super::cost_bps;
-use super::markout::{Direction, MarkoutAcc, Markouts, fill_markouts};
+use super::fold::FillFold;
+use super::markout::{Direction, Markouts, fill_markouts};
 use super::mids::MidSource;
 use super::shortfall::{Shortfall, ShortfallInput, shortfall};
 use crate::market::Tape;
 use crate::market::tape::WindowStats;
-use crate::model::{AlgoKind, Fill, Money, ParentOrder, Price, Qty, Side, Timestamp, vwap};
+use crate::model::{AlgoKind, Fill, Money, ParentOrder, Price, Qty, Side, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Everything TCA reads about one order.
@@ -106,25 +107,22 @@ pub struct Measured<'a> {
     pub algo: Option<AlgoKind>,
     /// Prices are per this many units of quantity (bonds: 100).
     pub quote_per: i64,
-    /// The order's fills in time order.
-    pub fills: &'a [Fill],
+    /// The order's fills, folded with their markouts.
+    pub fills: &'a FillFold,
     /// Others' volume and notional over the window.
     pub market: WindowStats,
     /// The same including our fills.
     pub market_incl_ours: WindowStats,
-    /// Each fill's markouts after it, `HORIZONS` order.
-    pub after: &'a [[Option<f64>; 4]],
-    /// Each fill's markouts before it.
-    pub before: &'a [[Option<f64>; 4]],
 }
 
 /// Computes the report from the order's tape and mids.
 pub fn analyse(i: &TcaInput<'_>) -> TcaReport {
     // The window includes prints stamped exactly at its end (the last fill).
     let end_excl = Timestamp(i.end.0.max(i.start.0) + 1);
-    let (excl, incl) = window_stats(i.tape, i.start, end_excl);
+    let (excl, incl) = i.tape.between(i.start, end_excl).unwrap_or_else(|| window_stats(i.tape, i.start, end_excl));
     let after: Vec<_> = i.fills.iter().map(|f| fill_markouts(f, Direction::After, i.mids)).collect();
     let before: Vec<_> = i.fills.iter().map(|f| fill_markouts(f, Direction::Before, i.mids)).collect();
+    let fold = FillFold::of(i.fills, &after, &before);
     assemble(&Measured {
         side: i.side,
         qty: i.qty,
@@ -133,25 +131,16 @@ pub fn analyse(i: &TcaInput<'_>) -> TcaReport {
         end_px: i.mids.mid_at(i.end).and_then(Price::from_f64),
         algo: i.algo,
         quote_per: i.quote_per,
-        fills: i.fills,
+        fills: &fold,
         market: excl,
         market_incl_ours: incl,
-        after: &after,
-        before: &before,
     })
 }
 
 /// The report from what was measured.
 pub fn assemble(m: &Measured<'_>) -> TcaReport {
-    let mut filled = Qty::ZERO;
-    let mut notional = Money::ZERO;
-    let mut fees = Money::ZERO;
-    for f in m.fills {
-        filled += f.qty;
-        notional += Money::notional(f.px, f.qty);
-        fees += f.fee;
-    }
-    let avg = vwap(notional, filled);
+    let (filled, notional, fees) = (m.fills.filled, m.fills.notional, m.fills.fees);
+    let avg = m.fills.avg_px();
     let interval_vwap = m.market.vwap();
     let arrival = m.arrival_px;
     let decision = m.decision_px.or(arrival);
@@ -184,13 +173,6 @@ pub fn assemble(m: &Measured<'_>) -> TcaReport {
             m.quote_per,
         )
     });
-    let weighted = |values: &[[Option<f64>; 4]]| {
-        let mut acc = MarkoutAcc::default();
-        for (f, v) in m.fills.iter().zip(values) {
-            acc.add_values(f.qty.to_f64(), *v);
-        }
-        acc.finish()
-    };
     TcaReport {
         side: m.side,
         order_qty: m.qty,
@@ -206,16 +188,17 @@ pub fn assemble(m: &Measured<'_>) -> TcaReport {
         arrival_slippage_bps: avg.zip(arrival).map(|(a, b)| cost_bps(m.side, a, b)),
         vwap_slippage_bps: avg.zip(interval_vwap).map(|(a, b)| cost_bps(m.side, a, b)),
         implementation_shortfall: sf,
-        markouts_bps: weighted(m.after),
-        markouts_before_bps: weighted(m.before),
-        venues: attribution::venues(m.side, m.fills, arrival, paper, m.quote_per, m.after),
+        markouts_bps: m.fills.markouts_after(),
+        markouts_before_bps: m.fills.markouts_before(),
+        venues: m.fills.venue_attribution(m.side, arrival, paper, m.quote_per),
         algo,
         vwap_tracking: None,
         pre_trade: None,
     }
 }
 
-/// Volume and notional over [t0, t1) excluding and including our prints, in one pass.
+/// Volume and notional over [t0, t1) excluding and including our prints, in
+/// one pass over the prints held (a window a bounded tape no longer sums whole).
 fn window_stats(tape: &Tape, t0: Timestamp, t1: Timestamp) -> (WindowStats, WindowStats) {
     let (mut excl, mut ours) = (WindowStats::default(), WindowStats::default());
     for p in tape.window(t0, t1) {

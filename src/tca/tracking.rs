@@ -7,7 +7,8 @@
 //! profile was; forecast against market how much the re-forecast recovered;
 //! executed against market how well the order followed.
 
-use crate::market::forecast::{VolumeForecast, half_life_param, prior_volume};
+use crate::market::forecast::{half_life_param, prior_volume};
+use crate::market::tracking::{BucketShares, TrackingState};
 use crate::market::{InstrumentMarket, Tape, VolumeCurve};
 use crate::model::{AlgoKind, Duration, Fill, ParentOrder, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -48,70 +49,50 @@ pub struct TrackingInput<'a> {
     pub tape: &'a Tape,
 }
 
-/// The window's buckets: the curve's, cut at the window's ends.
-fn buckets(curve: &VolumeCurve, start: Timestamp, end: Timestamp) -> Vec<(Timestamp, Timestamp)> {
-    let mut out = Vec::new();
-    let mut t = start;
-    while t < end {
-        let next = if t < curve.open {
-            curve.open
-        } else if t >= curve.close {
-            end
-        } else {
-            curve.bucket_end(t)
-        };
-        let next = next.clamp(Timestamp(t.0 + 1), end);
-        out.push((t, next));
-        t = next;
-    }
-    out
-}
-
-/// The tracking of an engine's VWAP order on its market (`None` for other algorithms).
-pub fn for_parent(order: &ParentOrder, fills: &[Fill], m: &InstrumentMarket) -> Option<Vec<BucketTracking>> {
+/// The tracking of an engine's VWAP order from its running state (`None` for other algorithms).
+pub fn for_parent(order: &ParentOrder, state: Option<&TrackingState>) -> Option<Vec<BucketTracking>> {
     if order.algo != AlgoKind::Vwap {
         return None;
     }
-    Some(tracking(&TrackingInput {
-        start: order.start,
-        end: order.end,
-        curve: &m.curve,
-        prior: prior_volume(&m.inst, &m.curve, order.start, order.end),
-        half_life: half_life_param(&order.params, order.start, order.end),
-        fills,
-        tape: &m.tape,
-    }))
+    state.map(|s| s.shares().into_iter().map(BucketTracking::from).collect())
 }
 
-/// The tracking of a window, bucket by bucket.
-pub fn tracking(i: &TrackingInput<'_>) -> Vec<BucketTracking> {
-    let window_share = i.curve.share_between(i.start, i.end);
-    let prints: Vec<_> = i.tape.window(i.start, i.end).iter().filter(|p| !p.ours).collect();
-    let others: f64 = prints.iter().map(|p| p.qty.to_f64()).sum();
-    let filled: f64 = i.fills.iter().map(|f| f.qty.to_f64()).sum();
-    let mut forecast = VolumeForecast::new(i.curve, i.start, i.end, i.prior, i.half_life);
-    let mut next_print = 0;
-    let mut out = Vec::new();
-    for (b0, b1) in buckets(i.curve, i.start, i.end) {
-        while let Some(p) = prints.get(next_print).filter(|p| p.ts < b0) {
-            forecast.observe(p.ts, p.qty.to_f64());
-            next_print += 1;
+/// The running tracking of a VWAP order on its market, to be fed from its start.
+pub fn start_for(order: &ParentOrder, m: &InstrumentMarket) -> Option<TrackingState> {
+    (order.algo == AlgoKind::Vwap).then(|| {
+        TrackingState::new(
+            &m.curve,
+            order.start,
+            order.end,
+            prior_volume(&m.inst, &m.curve, order.start, order.end),
+            half_life_param(&order.params, order.start, order.end),
+        )
+    })
+}
+
+impl From<BucketShares> for BucketTracking {
+    fn from(b: BucketShares) -> Self {
+        BucketTracking {
+            start: b.start,
+            end: b.end,
+            planned: b.planned,
+            forecast: b.forecast,
+            market: b.market,
+            executed: b.executed,
         }
-        forecast.advance(b0);
-        let total = forecast.total();
-        let share = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
-        let market: f64 = prints.iter().filter(|p| p.ts >= b0 && p.ts < b1).map(|p| p.qty.to_f64()).sum();
-        let executed: f64 = i.fills.iter().filter(|f| f.ts >= b0 && f.ts < b1).map(|f| f.qty.to_f64()).sum();
-        out.push(BucketTracking {
-            start: b0,
-            end: b1,
-            planned: share(i.curve.share_between(b0, b1), window_share),
-            forecast: share(forecast.forecast(b0, b1), total),
-            market: share(market, others),
-            executed: share(executed, filled),
-        });
     }
-    out
+}
+
+/// The tracking of a window, bucket by bucket, in one pass over its tape and fills.
+pub fn tracking(i: &TrackingInput<'_>) -> Vec<BucketTracking> {
+    let mut s = TrackingState::new(i.curve, i.start, i.end, i.prior, i.half_life);
+    for p in i.tape.window(i.start, i.end) {
+        s.on_print(p);
+    }
+    for f in i.fills {
+        s.on_fill(f.ts, f.qty);
+    }
+    s.shares().into_iter().map(BucketTracking::from).collect()
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod market_laws;
 mod overflow;
 mod replay;
 mod replay_fidelity;
+mod retention;
 mod risk_controls;
 mod routing;
 mod venue_matching;

@@ -473,11 +473,9 @@ fn analyse(pass: &MarketPass, p: Planned) -> Result<OrderTca, Box<Issue>> {
         end_px,
         algo: None,
         quote_per: o.quote_per,
-        fills: &p.fills,
+        fills: &crate::tca::fold::FillFold::of(&p.fills, &after, &before),
         market,
         market_incl_ours: incl,
-        after: &after,
-        before: &before,
     });
     let chart = bucket_ends(o.arrival, o.end)
         .zip(cums.windows(2))

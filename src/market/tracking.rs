@@ -1,0 +1,162 @@
+//! The running form of a VWAP order's tracking (see `tca::tracking`): the
+//! market's share per bucket of the window, the order's, and the dynamic
+//! forecast as it stood when each bucket began, folded print by print and
+//! fill by fill so nothing of the tape need be kept. The figures are those of
+//! a pass over the whole tape afterwards, operation for operation.
+
+use super::curve::VolumeCurve;
+use super::forecast::VolumeForecast;
+use super::tape::Print;
+use crate::model::{Duration, Qty, Timestamp};
+
+/// A window's buckets: the curve's, cut at the window's ends.
+pub fn buckets(curve: &VolumeCurve, start: Timestamp, end: Timestamp) -> Vec<(Timestamp, Timestamp)> {
+    let mut out = Vec::new();
+    let mut t = start;
+    while t < end {
+        let next = if t < curve.open {
+            curve.open
+        } else if t >= curve.close {
+            end
+        } else {
+            curve.bucket_end(t)
+        };
+        let next = next.clamp(Timestamp(t.0 + 1), end);
+        out.push((t, next));
+        t = next;
+    }
+    out
+}
+
+/// One bucket's shares: planned by the curve, forecast when it began,
+/// printed by the market (others), executed by the order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BucketShares {
+    /// Bucket start.
+    pub start: Timestamp,
+    /// Bucket end.
+    pub end: Timestamp,
+    /// Share of the order the curve planned here.
+    pub planned: f64,
+    /// Share of the window's volume the forecast expected here when the bucket began.
+    pub forecast: f64,
+    /// Share of the window's (others') volume printed here.
+    pub market: f64,
+    /// Share of the filled quantity executed here.
+    pub executed: f64,
+}
+
+/// The tracking of one window, fed prints and fills as they happen.
+#[derive(Debug, Clone)]
+pub struct TrackingState {
+    start: Timestamp,
+    end: Timestamp,
+    buckets: Vec<(Timestamp, Timestamp)>,
+    planned: Vec<f64>,
+    forecast: VolumeForecast,
+    /// Buckets whose forecast share is taken (they have begun).
+    begun: usize,
+    forecast_share: Vec<f64>,
+    market: Vec<f64>,
+    others: f64,
+    executed: Vec<f64>,
+    filled: f64,
+}
+
+fn share(x: f64, of: f64) -> f64 {
+    if of > 0.0 { x / of } else { 0.0 }
+}
+
+impl TrackingState {
+    /// The tracking of [start, end) on `curve`, the forecast expecting `prior`
+    /// of others' volume with `half_life`.
+    pub fn new(curve: &VolumeCurve, start: Timestamp, end: Timestamp, prior: f64, half_life: Duration) -> Self {
+        let buckets = buckets(curve, start, end);
+        let window_share = curve.share_between(start, end);
+        let planned = buckets.iter().map(|&(a, b)| share(curve.share_between(a, b), window_share)).collect();
+        let n = buckets.len();
+        TrackingState {
+            start,
+            end,
+            buckets,
+            planned,
+            forecast: VolumeForecast::new(curve, start, end, prior, half_life),
+            begun: 0,
+            forecast_share: vec![0.0; n],
+            market: vec![0.0; n],
+            others: 0.0,
+            executed: vec![0.0; n],
+            filled: 0.0,
+        }
+    }
+
+    /// Start of the window.
+    pub fn start(&self) -> Timestamp {
+        self.start
+    }
+
+    /// End of the window.
+    pub fn end(&self) -> Timestamp {
+        self.end
+    }
+
+    /// Takes the forecast share of bucket `k` as it begins.
+    fn begin(forecast: &mut VolumeForecast, (b0, b1): (Timestamp, Timestamp)) -> f64 {
+        forecast.advance(b0);
+        share(forecast.forecast(b0, b1), forecast.total())
+    }
+
+    /// A print on the instrument (ours and prints outside the window are not the market's).
+    pub fn on_print(&mut self, p: &Print) {
+        if p.ours || p.ts < self.start || p.ts >= self.end {
+            return;
+        }
+        while self.begun < self.buckets.len() && self.buckets[self.begun].0 <= p.ts {
+            self.forecast_share[self.begun] = Self::begin(&mut self.forecast, self.buckets[self.begun]);
+            self.begun += 1;
+        }
+        let q = p.qty.to_f64();
+        // Once the last bucket has begun nothing reads the forecast again.
+        if self.begun < self.buckets.len() {
+            self.forecast.observe(p.ts, q);
+        }
+        // `begun >= 1`: the first bucket starts at the window's start.
+        if let Some(m) = self.market.get_mut(self.begun.wrapping_sub(1)) {
+            *m += q;
+        }
+        self.others += q;
+    }
+
+    /// One of the order's fills.
+    pub fn on_fill(&mut self, ts: Timestamp, qty: Qty) {
+        let q = qty.to_f64();
+        self.filled += q;
+        if ts >= self.start && ts < self.end {
+            let k = self.buckets.partition_point(|b| b.1 <= ts);
+            if let Some(e) = self.executed.get_mut(k) {
+                *e += q;
+            }
+        }
+    }
+
+    /// The shares of every bucket now (buckets not begun yet: the forecast as it stands).
+    pub fn shares(&self) -> Vec<BucketShares> {
+        let mut forecast = self.forecast.clone();
+        let mut forecast_share = self.forecast_share.clone();
+        for (share, &b) in forecast_share.iter_mut().zip(&self.buckets).skip(self.begun) {
+            *share = Self::begin(&mut forecast, b);
+        }
+        self.buckets
+            .iter()
+            .enumerate()
+            .map(|(k, &(start, end))| BucketShares {
+                start,
+                end,
+                planned: self.planned[k],
+                forecast: forecast_share[k],
+                market: share(self.market[k], self.others),
+                executed: share(self.executed[k], self.filled),
+            })
+            .collect()
+    }
+}
