@@ -23,8 +23,9 @@ pub enum Backend {
 /// A runtime query with bound arguments.
 pub(crate) type Q = sqlx::query::Query<'static, Any, AnyArguments>;
 
-/// Pool size: one writer, the rest for readers.
-const POOL_SIZE: u32 = 4;
+/// Pool size: the writer's, the PostgreSQL heartbeat's (kept, see
+/// `writer::beat`), the rest for readers.
+const POOL_SIZE: u32 = 5;
 
 impl Backend {
     /// Lower-case name.
