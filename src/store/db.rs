@@ -23,9 +23,8 @@ pub enum Backend {
 /// A runtime query with bound arguments.
 pub(crate) type Q = sqlx::query::Query<'static, Any, AnyArguments>;
 
-/// Pool size: the writer's, the PostgreSQL heartbeat's (kept, see
-/// `writer::beat`), the rest for readers.
-const POOL_SIZE: u32 = 5;
+/// Pool size: one writer, the rest for readers.
+const POOL_SIZE: u32 = 4;
 
 impl Backend {
     /// Lower-case name.

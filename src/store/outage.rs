@@ -17,14 +17,6 @@ use std::time::Duration;
 /// (sqlx itself keeps retrying a refused connection until its pool timeout).
 pub(crate) const CONNECT_WAIT: Duration = Duration::from_secs(5);
 
-/// How long a heartbeat on PostgreSQL is waited for on its kept connection
-/// before the database counts as down: an idle server noticed a silent
-/// network in about this much after its heartbeat (a stopped server fails
-/// the kept connection at once). Orders sent before the outage is noticed
-/// wait for the database (they were done and are kept); after, they are
-/// refused at once, so this is the window where one can wait.
-pub(crate) const PROBE_WAIT: Duration = Duration::from_secs(1);
-
 /// First wait between attempts; it doubles up to `MAX_BACKOFF`.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest wait between attempts.
@@ -116,7 +108,6 @@ pub(crate) fn is_outage(e: &StoreError) -> bool {
         "broken pipe",
         "unexpected eof",
         "connection closed",
-        "did not answer within",
     ]
     .iter()
     .any(|s| m.contains(s))

@@ -64,8 +64,6 @@ struct Writer {
     active: HashMap<i64, (String, i64)>,
     last_beat: Instant,
     conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
-    /// The heartbeat's own connection, kept between beats (see `beat`).
-    beat_conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
     /// Engines this process lost to another (fenced out), for whoever runs them.
     fenced: tokio::sync::watch::Sender<BTreeSet<i64>>,
     outage: std::sync::Arc<Outage>,
@@ -95,7 +93,6 @@ pub(crate) async fn run(
         active: HashMap::new(),
         last_beat: Instant::now(),
         conn: None,
-        beat_conn: None,
     };
     loop {
         let first = match tokio::time::timeout(w.beat_every(), rx.recv()).await {
@@ -489,59 +486,23 @@ impl Writer {
     async fn heartbeat(&mut self) {
         self.last_beat = Instant::now();
         let sql = format!("UPDATE engines SET heartbeat_at = {} WHERE id = ? AND owner = ?", self.backend.now_ms());
-        let engines: Vec<(i64, String)> = self.active.iter().map(|(id, (owner, _))| (*id, owner.clone())).collect();
         let mut lost = Vec::new();
-        for (id, owner) in engines {
-            // Noted: an idle writer notices an outage (and its end) here.
-            let r = self.beat(&sql, id, owner).await;
+        for (id, (owner, _)) in &self.active {
+            let q = self.backend.q(&sql).bind(*id).bind(owner.clone());
+            let pool = self.pool.clone();
+            // Bounded, and noted: an idle writer notices an outage (and its end) here.
+            let r = outage::within("renewing the heartbeat", async move {
+                q.execute(&pool).await.map_err(|e| StoreError::db("renewing the heartbeat", e))
+            })
+            .await;
             self.outage.note(&r);
             // A lost engine stops beating; a failed update is retried next time.
-            if matches!(r, Ok(0)) {
-                lost.push(id);
+            if matches!(r, Ok(ref q) if q.rows_affected() == 0) {
+                lost.push(*id);
             }
         }
         for id in lost {
             self.lose(id);
-        }
-    }
-
-    /// One heartbeat update, on a connection kept for heartbeats: a server
-    /// that stopped fails it at once (the pool would first try to reconnect
-    /// for `CONNECT_WAIT`), and on PostgreSQL a silent network is given
-    /// `PROBE_WAIT`, so an idle server notices an outage about a second
-    /// after it starts instead of six. Rows changed.
-    async fn beat(&mut self, sql: &str, id: i64, owner: String) -> Result<u64, StoreError> {
-        let mut conn = match self.beat_conn.take() {
-            Some(c) => c,
-            None => {
-                let pool = self.pool.clone();
-                outage::within("renewing the heartbeat", async move {
-                    pool.acquire().await.map_err(|e| StoreError::db("renewing the heartbeat", e))
-                })
-                .await?
-            }
-        };
-        // A local SQLite file has no network to go silent: only the usual bound.
-        let wait = match self.backend {
-            Backend::Postgres => outage::PROBE_WAIT,
-            Backend::Sqlite => outage::CONNECT_WAIT,
-        };
-        let q = self.backend.q(sql).bind(id).bind(owner);
-        match tokio::time::timeout(wait, q.execute(&mut *conn)).await {
-            Ok(Ok(done)) => {
-                // Kept on PostgreSQL only: SQLite has no outage to notice and
-                // its readers share the pool.
-                if self.backend == Backend::Postgres {
-                    self.beat_conn = Some(conn);
-                }
-                Ok(done.rows_affected())
-            }
-            // The connection is dropped, not reused.
-            Ok(Err(e)) => Err(StoreError::db("renewing the heartbeat", e)),
-            Err(_) => Err(StoreError::db(
-                "renewing the heartbeat",
-                format!("the database did not answer within {} ms", wait.as_millis()),
-            )),
         }
     }
 
