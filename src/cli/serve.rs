@@ -8,8 +8,8 @@ use crate::api::tokens::{FileTokens, MemoryTokens, TokenStore};
 use crate::api::{ApiOptions, ApiState, check_bind, limit::RateLimit, server::serve_until};
 use crate::client::desk::keeper::{self, Keeping};
 use crate::client::desk::{DeskLedger, Hosted, relay};
-use crate::client::{Desk, Embedded, LiveGate, Settings};
-use crate::engine::{Actor, Engine, EngineConfig};
+use crate::client::{Desk, Embedded, FINISHED_CHILDREN, LiveGate, Settings};
+use crate::engine::{Actor, Engine, EngineConfig, FinishedChildren};
 use crate::market::{Universe, session};
 use crate::model::{Calendar, Role, Timestamp, time::parse_hhmm};
 use crate::risk::RiskConfig;
@@ -317,7 +317,13 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
             (None, Some(f)) => f,
             (None, None) => Arc::new(MemoryAudit::default()),
         };
-        let mut settings = Settings { live_gate: LiveGate::from_env(a.approval.clone()), ..Settings::default() };
+        let mut settings = Settings {
+            live_gate: LiveGate::from_env(a.approval.clone()),
+            // A day's children would be most of a served engine's memory; the
+            // ledger has them all (without one, only the most recent are shown).
+            finished_children: FinishedChildren::Recent(FINISHED_CHILDREN),
+            ..Settings::default()
+        };
         if let Some(h) = &handle {
             settings.algo_config = Arc::new(LedgerAlgoConfig::new(h.clone()));
         }

@@ -32,7 +32,7 @@ pub use embedded::Embedded;
 pub use error::{ClientError, ErrorCode};
 pub use mode::{LiveGate, ModeRequest, ModeView, TradingMode};
 pub use remote::Remote;
-pub use settings::Settings;
+pub use settings::{FINISHED_CHILDREN, Settings};
 pub use tca_groups::{TcaGroup, TcaGroupBy, TcaQuery};
 
 /// The refusal of a transport that does not offer a call.

@@ -268,8 +268,8 @@ impl Engine {
             algo,
             inst: c.inst,
             rng,
-            children: Vec::new(),
             open: Vec::new(),
+            done: VecDeque::new(),
             live: 0,
             working: Qty::ZERO,
             epoch: 0,
@@ -436,8 +436,8 @@ impl Engine {
             (o.qty, o.filled, o.limit_px, o.side)
         };
         let mut excess = (filled + self.parents[p].working).saturating_sub(qty);
-        for c in self.parents[p].children.clone().into_iter().rev() {
-            let ch = &self.children[c];
+        for c in self.parents[p].open.clone().into_iter().rev() {
+            let Some(ch) = self.children.get(c) else { continue };
             if ch.order.status.is_terminal() || ch.cancel_sent {
                 continue;
             }

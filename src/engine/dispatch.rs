@@ -3,6 +3,7 @@
 
 use super::{ChildSlot, Engine, EventKind, Job};
 use crate::algo::{Action, AlgoCtx, ExecAlgo};
+use crate::model::Timestamp;
 use crate::model::{ChildId, ChildOrder, ChildStatus, Fill, FillId, Money, OrderType, ParentStatus, Price, Qty, Tif};
 use crate::router::Urgency;
 use crate::venue::{Arrival, NewOrder, auction};
@@ -12,9 +13,18 @@ impl Engine {
         match job {
             Job::Trade(i) => self.on_market_trade(i),
             Job::Tick(i) => self.on_tick(i),
-            Job::Arrive(c) => self.on_arrive(c),
-            Job::CancelArrive(c) => self.on_cancel_arrive(c),
-            Job::AmendArrive(c) => self.on_amend_arrive(c),
+            Job::Arrive(c) => {
+                self.on_arrive(c);
+                self.child_job_ran(c);
+            }
+            Job::CancelArrive(c) => {
+                self.on_cancel_arrive(c);
+                self.child_job_ran(c);
+            }
+            Job::AmendArrive(c) => {
+                self.on_amend_arrive(c);
+                self.child_job_ran(c);
+            }
             Job::Timer { parent, token, epoch } => {
                 if self.parents[parent].epoch == epoch {
                     self.with_algo(parent, |a, ctx| a.on_timer(ctx, token));
@@ -201,12 +211,9 @@ impl Engine {
             };
             slot.working += a.qty;
             slot.live += 1;
-            let c = self.children.len();
-            slot.children.push(c);
-            slot.open.push(c);
             let arrive_at = self.now + latency;
             self.emit(EventKind::ChildSent { child: Box::new(order.clone()) });
-            self.children.push(ChildSlot {
+            let c = self.children.insert(ChildSlot {
                 order,
                 parent: p,
                 inst,
@@ -215,17 +222,57 @@ impl Engine {
                 arrive_at,
                 cancel_sent: false,
                 pending_amend: None,
+                jobs: 0,
             });
-            self.push(arrive_at, Job::Arrive(c));
+            self.parents[p].open.push(c);
+            self.push_child_job(arrive_at, Job::Arrive(c), c);
+        }
+    }
+
+    /// Queues a job about child `c`: the child is held until it has run.
+    fn push_child_job(&mut self, at: Timestamp, job: Job, c: usize) {
+        if let Some(ch) = self.children.get_mut(c) {
+            ch.jobs += 1;
+        }
+        self.push(at, job);
+    }
+
+    /// A job about child `c` has run: release the child if it was the last
+    /// one and the child is final.
+    fn child_job_ran(&mut self, c: usize) {
+        if let Some(ch) = self.children.get_mut(c) {
+            ch.jobs = ch.jobs.saturating_sub(1);
+        }
+        self.release_child(c);
+    }
+
+    /// Takes a final child that no queued job refers to out of the slab and
+    /// into its parent's finished list (as the retention policy allows).
+    fn release_child(&mut self, c: usize) {
+        let Some(ch) = self.children.get(c) else { return };
+        if ch.jobs > 0 || !ch.order.status.is_terminal() {
+            return;
+        }
+        let Some(ch) = self.children.remove(c) else { return };
+        let open = &mut self.parents[ch.parent].open;
+        if let Some(i) = open.iter().position(|&k| k == c) {
+            open.remove(i);
+        }
+        self.keep_finished(ch.parent, ch.order);
+    }
+
+    /// Keeps a finished child of parent `p` as the retention policy allows.
+    pub(super) fn keep_finished(&mut self, p: usize, child: crate::model::ChildOrder) {
+        if let Some(q) = self.finished.admit(p, &mut self.parents[p].done, child) {
+            self.parents[q].done.pop_front();
         }
     }
 
     /// Sends a cancel for every live child of a parent (IOCs close on their own).
     pub(super) fn cancel_children(&mut self, p: usize) {
-        // Only the children not yet final, in the order they were sent (the
-        // order the cancels draw their latencies in); a final child stays final.
-        let mut kids = std::mem::take(&mut self.parents[p].open);
-        kids.retain(|&c| !self.children[c].order.status.is_terminal());
+        // Only the children still held, in the order they were sent (the
+        // order the cancels draw their latencies in); a final one is skipped.
+        let kids = std::mem::take(&mut self.parents[p].open);
         for &c in &kids {
             self.cancel_one(c);
         }
@@ -236,11 +283,12 @@ impl Engine {
 
     /// Sends a cancel for one live child (IOCs close on their own).
     pub(super) fn cancel_one(&mut self, c: usize) {
-        let ch = &mut self.children[c];
+        let Some(ch) = self.children.get_mut(c) else { return };
         if ch.order.status.is_terminal() || ch.cancel_sent || ch.order.tif == Tif::Ioc {
             return;
         }
         ch.cancel_sent = true;
+        ch.jobs += 1;
         let _ = ch.order.transition(ChildStatus::PendingCancel);
         let venue = self.markets[ch.inst].venues[ch.slot].venue;
         let arrive_after = ch.arrive_at;
@@ -254,11 +302,12 @@ impl Engine {
     /// It reaches the venue after the latency; a reduction keeps the queue
     /// position, a price change goes to the back of the new level.
     pub(super) fn amend_child(&mut self, c: usize, qty: Qty, px: Option<Price>) {
-        let ch = &mut self.children[c];
+        let Some(ch) = self.children.get_mut(c) else { return };
         if ch.order.status.is_terminal() || ch.cancel_sent || ch.order.tif != Tif::Day || ch.pending_amend.is_some() {
             return;
         }
         ch.pending_amend = Some((qty, px));
+        ch.jobs += 1;
         let (id, venue, arrive_after) = (ch.order.id, self.markets[ch.inst].venues[ch.slot].venue, ch.arrive_at);
         let latency = self.exchange.entry_latency(venue);
         let at = (self.now + latency).max(arrive_after + crate::model::Duration(1));
@@ -267,17 +316,15 @@ impl Engine {
     }
 
     fn on_amend_arrive(&mut self, c: usize) {
-        let Some((qty, px)) = self.children[c].pending_amend.take() else { return };
-        let id = self.children[c].order.id;
-        if self.children[c].order.status.is_terminal() {
-            let reason = format!("too late to amend: already {}", self.children[c].order.status);
+        let Some(ch) = self.children.get_mut(c) else { return };
+        let Some((qty, px)) = ch.pending_amend.take() else { return };
+        let id = ch.order.id;
+        if ch.order.status.is_terminal() {
+            let reason = format!("too late to amend: already {}", ch.order.status);
             self.emit(EventKind::AmendRejected { child: id, reason });
             return;
         }
-        let (inst, slot, filled, old_qty, old_px) = {
-            let ch = &self.children[c];
-            (ch.inst, ch.slot, ch.order.filled, ch.order.qty, ch.order.px)
-        };
+        let (inst, slot, filled, old_qty, old_px) = (ch.inst, ch.slot, ch.order.filled, ch.order.qty, ch.order.px);
         if qty <= filled {
             // Nothing left to work: the amend is a cancel.
             if let Ok(leaves) = self.exchange.cancel(&self.markets[inst], inst, slot, c, self.now) {
@@ -288,7 +335,7 @@ impl Engine {
         let new_px = px.or(old_px).unwrap_or_default();
         match self.exchange.amend(&self.markets[inst], inst, slot, c, qty - filled, new_px) {
             Some(_) => {
-                let ch = &mut self.children[c];
+                let Some(ch) = self.children.get_mut(c) else { return };
                 ch.order.qty = qty;
                 ch.order.px = Some(new_px);
                 let p = ch.parent;
@@ -307,7 +354,7 @@ impl Engine {
     fn on_arrive(&mut self, c: usize) {
         let now = self.now;
         let (inst, slot, order) = {
-            let ch = &self.children[c];
+            let Some(ch) = self.children.get(c) else { return };
             (
                 ch.inst,
                 ch.slot,
@@ -320,15 +367,14 @@ impl Engine {
         } else {
             self.exchange.arrive(&mut self.markets[inst], inst, slot, order, now, &mut self.execs)
         };
+        let Some(ch) = self.children.get_mut(c) else { return };
         if let Arrival::Rejected(reason) = outcome {
-            let ch = &mut self.children[c];
             let _ = ch.order.transition(ChildStatus::Rejected);
             let id = ch.order.id;
             self.emit(EventKind::ChildRejected { child: id, reason });
             self.child_closed(c);
             return;
         }
-        let ch = &mut self.children[c];
         ch.order.acked_at = Some(now);
         if ch.order.status == ChildStatus::PendingNew {
             let _ = ch.order.transition(ChildStatus::New);
@@ -337,9 +383,10 @@ impl Engine {
         self.emit(EventKind::ChildAcked { child: id, venue, latency_ns: latency });
         self.apply_execs();
         if let Arrival::Done { cancelled } = outcome
-            && !self.children[c].order.status.is_terminal()
+            && let Some(ch) = self.children.get(c)
+            && !ch.order.status.is_terminal()
         {
-            let reason = match self.children[c].order.order_type {
+            let reason = match ch.order.order_type {
                 OrderType::Market => "market order: no more displayed liquidity",
                 OrderType::Limit => "IOC: unfilled remainder cancelled",
             };
@@ -348,17 +395,18 @@ impl Engine {
     }
 
     fn on_cancel_arrive(&mut self, c: usize) {
-        if self.children[c].order.status.is_terminal() {
-            let id = self.children[c].order.id;
-            let reason = format!("too late to cancel: already {}", self.children[c].order.status);
+        let Some(ch) = self.children.get(c) else { return };
+        if ch.order.status.is_terminal() {
+            let id = ch.order.id;
+            let reason = format!("too late to cancel: already {}", ch.order.status);
             self.emit(EventKind::CancelRejected { child: id, reason });
             return;
         }
-        let (inst, slot) = (self.children[c].inst, self.children[c].slot);
+        let (inst, slot) = (ch.inst, ch.slot);
         match self.exchange.cancel(&self.markets[inst], inst, slot, c, self.now) {
             Ok(leaves) => self.child_cancelled(c, leaves, "cancel confirmed".into()),
             Err(reason) => {
-                let ch = &mut self.children[c];
+                let Some(ch) = self.children.get_mut(c) else { return };
                 ch.cancel_sent = false;
                 let back = if ch.order.filled.is_positive() { ChildStatus::PartiallyFilled } else { ChildStatus::New };
                 let _ = ch.order.transition(back);
@@ -369,7 +417,7 @@ impl Engine {
     }
 
     fn child_cancelled(&mut self, c: usize, qty: Qty, reason: String) {
-        let ch = &mut self.children[c];
+        let Some(ch) = self.children.get_mut(c) else { return };
         if ch.order.status.is_terminal() {
             return;
         }
@@ -382,11 +430,9 @@ impl Engine {
     /// A child reached a final state: release its working quantity, teach the
     /// router, and tell the algorithm (or finish a closing parent).
     fn child_closed(&mut self, c: usize) {
-        let (p, inst, slot, urgency) = {
-            let ch = &self.children[c];
-            (ch.parent, ch.inst, ch.slot, ch.urgency)
-        };
-        let (qty, filled) = (self.children[c].order.qty, self.children[c].order.filled);
+        let Some(ch) = self.children.get(c) else { return };
+        let (p, inst, slot, urgency, qty, filled) =
+            (ch.parent, ch.inst, ch.slot, ch.urgency, ch.order.qty, ch.order.filled);
         match urgency {
             Urgency::Passive => self.router.learn_passive(inst, slot, qty, filled),
             Urgency::Aggressive => self.router.learn_aggressive(inst, slot, qty, filled),
@@ -400,6 +446,7 @@ impl Engine {
         } else {
             self.with_algo(p, |a, ctx| a.on_child_closed(ctx));
         }
+        self.release_child(c);
     }
 
     /// Turns the executions in `self.execs` into fills, progress events and algorithm calls.
@@ -409,9 +456,10 @@ impl Engine {
         }
         let execs = std::mem::take(&mut self.execs);
         for e in &execs {
-            self.next_fill += 1;
             let c = e.key;
-            let ch = &mut self.children[c];
+            // Always held: a venue executes only orders it rests, which are not final.
+            let Some(ch) = self.children.get_mut(c) else { continue };
+            self.next_fill += 1;
             ch.order.filled += e.qty;
             ch.order.notional += Money::notional(e.px, e.qty);
             if ch.order.filled >= ch.order.qty {

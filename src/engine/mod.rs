@@ -10,6 +10,7 @@
 //! runs; the ledger and the API consume the events it emits.
 
 mod analytics;
+mod children;
 pub mod command;
 mod commands;
 mod dispatch;
@@ -27,14 +28,16 @@ use crate::market::rng::SimRng;
 use crate::market::session::{self, Closed};
 use crate::market::{InstrumentMarket, MarketParams, Universe};
 use crate::model::{ChildOrder, Fill, Name, ParentId, ParentOrder, ParentStatus, Qty, Timestamp};
-use crate::router::{RouteDecision, Router, Urgency, VenueStats};
+use crate::router::{RouteDecision, Router, VenueStats};
 use crate::venue::{Exchange, Execution};
+use children::{ChildSlot, FinishedKept, Slab};
 use chrono::NaiveDate;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 pub use crate::market::Retention;
+pub use children::FinishedChildren;
 pub use command::{Actor, Amendment, Command, OrderRequest, Reject, RejectCode};
 pub use event::{EngineEvent, EventKind};
 pub use order_stats::RECENT_FILLS;
@@ -136,12 +139,13 @@ struct ParentSlot {
     algo: Box<dyn ExecAlgo>,
     inst: usize,
     rng: SimRng,
-    children: Vec<usize>,
-    /// The children not yet seen final, oldest first (a subset of
-    /// `children`, pruned when they are cancelled): cancelling a parent's
-    /// children must not walk every child it ever sent, which made a
-    /// day-long VWAP quadratic in its fills.
+    /// Keys of its children still in the slab, oldest first: cancelling a
+    /// parent's children must not walk every child it ever sent, which made
+    /// a day-long VWAP quadratic in its fills.
     open: Vec<usize>,
+    /// Its finished children kept under the engine's retention policy, in
+    /// the order they finished.
+    done: VecDeque<ChildOrder>,
     live: usize,
     working: Qty,
     epoch: u32,
@@ -157,19 +161,6 @@ struct ParentSlot {
     pre_trade: Option<Box<crate::tca::PreTrade>>,
 }
 
-#[derive(Debug)]
-struct ChildSlot {
-    order: ChildOrder,
-    parent: usize,
-    inst: usize,
-    slot: usize,
-    urgency: Urgency,
-    arrive_at: Timestamp,
-    cancel_sent: bool,
-    /// New total quantity and price of an amend in flight.
-    pending_amend: Option<(Qty, Option<crate::model::Price>)>,
-}
-
 /// The paper execution engine.
 #[derive(Debug)]
 pub struct Engine {
@@ -183,7 +174,9 @@ pub struct Engine {
     exchange: Exchange,
     router: Router,
     parents: Vec<ParentSlot>,
-    children: Vec<ChildSlot>,
+    children: Slab,
+    /// Which finished children are kept, and in what order they finished.
+    finished: FinishedKept,
     queue: BinaryHeap<Entry>,
     qseq: u64,
     now: Timestamp,
@@ -277,7 +270,8 @@ impl Engine {
             exchange,
             router,
             parents: Vec::new(),
-            children: Vec::new(),
+            children: Slab::default(),
+            finished: FinishedKept::default(),
             queue: BinaryHeap::new(),
             qseq: 0,
             now: origin,
@@ -456,11 +450,47 @@ impl Engine {
     pub fn parent(&self, id: ParentId) -> Option<&ParentOrder> {
         self.parent_index(id).map(|i| &self.parents[i].order)
     }
-    /// A parent's children, in the order they were sent.
+    /// A parent's children, in the order they were sent: the working ones
+    /// and the finished ones the retention policy kept (every one by
+    /// default; see `keep_finished_children`).
     pub fn children(&self, id: ParentId) -> Vec<&ChildOrder> {
-        self.parent_index(id)
-            .map(|i| self.parents[i].children.iter().map(|&c| &self.children[c].order).collect())
-            .unwrap_or_default()
+        self.parent_index(id).map(|i| self.children_of(&self.parents[i])).unwrap_or_default()
+    }
+
+    fn children_of<'a>(&'a self, p: &'a ParentSlot) -> Vec<&'a ChildOrder> {
+        let mut out: Vec<&ChildOrder> = p.done.iter().collect();
+        out.extend(p.open.iter().filter_map(|&c| self.children.get(c)).map(|c| &c.order));
+        out.sort_unstable_by_key(|c| c.id.seq);
+        out
+    }
+
+    /// Which finished children the engine keeps in memory (default: all).
+    /// `serve` keeps the most recent ones only: its ledger holds every child
+    /// and its readers merge the two. Set it before the first order.
+    /// Finished children kept already (a restored engine's) are trimmed to
+    /// the new bound, the newest orders' first.
+    pub fn keep_finished_children(&mut self, policy: FinishedChildren) {
+        self.finished = FinishedKept { policy, ..FinishedKept::default() };
+        let FinishedChildren::Recent(n) = policy else { return };
+        let mut left = n;
+        let mut kept = Vec::new();
+        for (p, ps) in self.parents.iter_mut().enumerate().rev() {
+            let k = ps.done.len().min(left);
+            ps.done.drain(..ps.done.len() - k);
+            ps.done.shrink_to_fit();
+            left -= k;
+            kept.push((p, k));
+        }
+        for (p, k) in kept.into_iter().rev() {
+            self.finished.order.extend(std::iter::repeat_n(p, k));
+        }
+    }
+
+    /// Child orders not yet released (working, or final with a message to
+    /// the venue still in flight): what the engine holds besides the kept
+    /// finished ones.
+    pub fn children_held(&self) -> usize {
+        self.children.len()
     }
     /// The pre-trade estimate a parent was submitted with.
     pub fn pre_trade_estimate(&self, id: ParentId) -> Option<&crate::tca::PreTrade> {

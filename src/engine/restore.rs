@@ -11,12 +11,11 @@
 //! as after a pause. Sequence and fill numbers continue where the ledger left
 //! off, so nothing is numbered twice.
 
-use super::{ChildSlot, Engine, EventKind, Job, ParentSlot, Reject, RejectCode};
+use super::{Engine, EventKind, Job, ParentSlot, Reject, RejectCode};
 use crate::algo::{self, AlgoCtx, AlgoSpec, ExecAlgo, PlannedSlice, params::cancel_on_pause};
 use crate::market::rng::{Stream, stream};
 use crate::model::{AlgoKind, ChildId, ChildOrder, ChildStatus, Fill, ParentId, ParentOrder, ParentStatus, Qty};
 use crate::risk::RiskBook;
-use crate::router::Urgency;
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -155,30 +154,16 @@ impl Engine {
         };
         let p = self.parents.len();
         let mut reconciled = Vec::new();
-        let mut kids = Vec::with_capacity(children.len());
+        // Every restored child is final: the live ones are unknown to the
+        // restarted venues and cancelled here, so none goes to the slab.
+        let mut finished = Vec::with_capacity(children.len());
         for mut c in children {
             if !c.status.is_terminal() {
                 let left = c.qty.saturating_sub(c.filled);
                 c.status = ChildStatus::Cancelled;
                 reconciled.push((c.id, left));
             }
-            let slot = self.markets[inst]
-                .venues
-                .iter()
-                .position(|v| self.universe.venue(v.venue).name == c.venue)
-                .unwrap_or(0);
-            kids.push(self.children.len());
-            let arrive_at = c.acked_at.unwrap_or(c.sent_at);
-            self.children.push(ChildSlot {
-                order: c,
-                parent: p,
-                inst,
-                slot,
-                urgency: Urgency::Passive,
-                arrive_at,
-                cancel_sent: false,
-                pending_amend: None,
-            });
+            finished.push(c);
         }
         let (wants_trades, wants_quotes) = (algo.wants_trades(), algo.wants_quotes());
         let cancel_on_pause = cancel_on_pause(&order.params).unwrap_or(true);
@@ -187,14 +172,13 @@ impl Engine {
             let _ = order.transition(ParentStatus::Interrupted);
         }
         let (start, end) = (order.start, order.end);
-        let open_kids = kids.iter().copied().filter(|&c| !self.children[c].order.status.is_terminal()).collect();
         self.parents.push(ParentSlot {
             order,
             algo,
             inst,
             rng,
-            children: kids,
-            open: open_kids,
+            open: Vec::new(),
+            done: VecDeque::new(),
             live: 0,
             working: Qty::ZERO,
             epoch: 0,
@@ -207,6 +191,9 @@ impl Engine {
             pre_trade: pre_trade.map(Box::new),
         });
         self.track_parent(p);
+        for c in finished {
+            self.keep_finished(p, c);
+        }
         if !open {
             return;
         }

@@ -56,3 +56,51 @@ fn twap_runs_to_completion() {
         e.market_events()
     );
 }
+
+/// Two POV orders and a TWAP for an hour, cancelled halfway through one of
+/// them, under a retention policy: (events, engine).
+fn busy_hour(policy: FinishedChildren) -> (Vec<EngineEvent>, Engine, [ParentId; 3]) {
+    let mut e = engine(11, &["AAPL", "MSFT"]);
+    e.keep_finished_children(policy);
+    let pov = |symbol: &str, side| {
+        let mut r = OrderRequest { algo: AlgoKind::Pov, ..twap(symbol, side, 400_000, "09:30", "16:00") };
+        r.params.insert("rate".into(), "0.1".into());
+        r
+    };
+    let a = e.apply(&desk(), Command::Submit(pov("AAPL", Side::Buy))).unwrap().unwrap();
+    let b = e.apply(&desk(), Command::Submit(pov("MSFT", Side::Sell))).unwrap().unwrap();
+    let c = e.apply(&desk(), Command::Submit(twap("AAPL", Side::Sell, 50_000, "09:30", "10:30"))).unwrap().unwrap();
+    e.run_until(at("10:00"));
+    e.apply(&desk(), Command::Cancel { id: b }).unwrap();
+    e.run_until(at("10:30"));
+    (e.drain_events(), e, [a, b, c])
+}
+
+#[test]
+fn keeping_fewer_finished_children_changes_no_event_and_holds_only_working_ones() {
+    let (all_events, all, ids) = busy_hour(FinishedChildren::All);
+    let (events, some, _) = busy_hour(FinishedChildren::Recent(10));
+    // Byte for byte: what the engine keeps of finished children is bookkeeping only.
+    let json = |ev: &[EngineEvent]| serde_json::to_string(ev).unwrap();
+    assert_eq!(json(&events), json(&all_events));
+    let sent: usize = ids.iter().map(|&id| all.children(id).len()).sum();
+    let counted: u32 = ids.iter().map(|&id| all.parent(id).unwrap().children).sum();
+    assert_eq!(sent, counted as usize, "every child is kept by default");
+    assert!(sent > 1_000, "a busy hour: {sent} children");
+    // The slab holds what is not final (and those with a message in flight), not the hour.
+    let working = ids.iter().flat_map(|&id| all.children(id)).filter(|c| !c.status.is_terminal()).count();
+    assert!(all.children_held() >= working && all.children_held() < 100, "{} held", all.children_held());
+    // Bounded: the working children and the 10 most recently finished, over every parent.
+    let kept: Vec<&ChildOrder> = ids.iter().flat_map(|&id| some.children(id)).collect();
+    let finished = kept.iter().filter(|c| c.status.is_terminal()).count();
+    assert!(finished <= 10 + some.children_held(), "{finished} finished kept");
+    assert_eq!(kept.len() - finished, working, "every working child is still there");
+    // Those kept are the same orders as in the full list.
+    for &id in &ids {
+        let full: std::collections::HashMap<u32, &ChildOrder> =
+            all.children(id).into_iter().map(|c| (c.id.seq, c)).collect();
+        for c in some.children(id) {
+            assert_eq!(Some(&c), full.get(&c.id.seq), "{}", c.id);
+        }
+    }
+}

@@ -367,7 +367,7 @@ impl Engine {
         }
         Some(OrderDetail {
             row: self.row(p),
-            children: p.children.iter().map(|&c| self.children[c].order.clone()).collect(),
+            children: self.children_of(p).into_iter().cloned().collect(),
             fills: p.fills.clone(),
             decisions: p.decisions.iter().cloned().collect(),
             plan: p.algo.plan(),

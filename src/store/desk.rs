@@ -20,7 +20,7 @@ use super::record::EngineSpec;
 use super::rows::{Val, col, int};
 use super::{Ledger, StoreError};
 use crate::market::MarketParams;
-use crate::model::Qty;
+use crate::model::{ChildOrder, Qty};
 use chrono::NaiveDate;
 
 /// What makes two engines simulate the same market: seed, date, instruments
@@ -299,6 +299,11 @@ impl LedgerHandle {
                 .collect()
         })
         .await
+    }
+
+    /// The children of order `n` of `engine` numbered up to `upto`, from the ledger.
+    pub async fn desk_children(&self, engine: i64, n: u64, upto: u32) -> Result<Vec<ChildOrder>, StoreError> {
+        self.run(move |pool, b| async move { super::query::order_children(&pool, b, engine, n, upto).await }).await
     }
 
     /// Order `n` of `engine` with its children and fills, from the ledger.

@@ -333,6 +333,24 @@ pub(crate) async fn order_detail(
     }))
 }
 
+/// The children of order `n` of `engine` numbered `seq` or below, by
+/// number (what a served engine no longer holds in memory is among them).
+pub(crate) async fn order_children(
+    pool: &sqlx::AnyPool,
+    b: Backend,
+    engine: i64,
+    n: u64,
+    upto: u32,
+) -> Result<Vec<ChildOrder>, StoreError> {
+    let read = |e: sqlx::Error| StoreError::db("reading an order's children", e);
+    let sql = format!(
+        "SELECT {} FROM children WHERE engine_id = ? AND parent_id = ? AND seq <= ? ORDER BY seq",
+        rows::CHILD_COLS.join(", ")
+    );
+    let kids = b.q(&sql).bind(engine).bind(int(n)).bind(i64::from(upto)).fetch_all(pool).await.map_err(read)?;
+    kids.iter().map(rows::child_from_row).collect()
+}
+
 /// Parses an order reference `E3-P1`.
 pub fn parse_reference(s: &str) -> Result<(i64, ParentId), String> {
     let t = s.trim();

@@ -398,13 +398,15 @@ impl Client for DeskClient {
     }
 
     async fn order(&self, id: ParentId) -> Result<OrderDetail, ClientError> {
-        match relay::route(&self.desk, &self.actor, id).await? {
+        let mut d = match relay::route(&self.desk, &self.actor, id).await? {
             Route::Here(engine, id) => self.local(&engine).order(id).await,
             Route::Elsewhere(engine, id) => {
                 relay::forward(&self.desk, &self.actor, engine, Forward::Order { id }).await.and_then(relay::decode)
             }
             Route::Nobody(engine, id) => reads::order(&self.desk, &self.actor, engine, id).await,
-        }
+        }?;
+        reads::with_ledger_children(&self.desk, &mut d).await?;
+        Ok(d)
     }
 
     async fn book(&self, symbol: &str) -> Result<BookView, ClientError> {

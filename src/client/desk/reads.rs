@@ -56,6 +56,28 @@ fn row(d: DeskOrder) -> OrderRow {
     OrderRow { order: o, working: d.working, slippage_bps, schedule_deviation: None, mid: None }
 }
 
+/// Completes an order's children with the finished ones its engine no
+/// longer holds in memory (a served engine keeps only the most recent;
+/// the ledger has every one). Nothing is read when none is missing.
+pub async fn with_ledger_children(desk: &Desk, d: &mut OrderDetail) -> Result<(), ClientError> {
+    let sent = d.row.order.children;
+    if d.children.len() >= sent as usize {
+        return Ok(());
+    }
+    let Some(l) = desk.ledger() else { return Ok(()) };
+    let have: std::collections::HashSet<u32> = d.children.iter().map(|c| c.id.seq).collect();
+    let Some(upto) = (1..=sent).rev().find(|s| !have.contains(s)) else { return Ok(()) };
+    let id = d.row.order.id;
+    let stored = l
+        .handle
+        .desk_children(i64::from(id.engine), id.n, upto)
+        .await
+        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+    d.children.extend(stored.into_iter().filter(|c| !have.contains(&c.id.seq)));
+    d.children.sort_by_key(|c| c.id.seq);
+    Ok(())
+}
+
 /// Order `id` of `engine`, which no instance runs right now, from the ledger.
 pub async fn order(desk: &Desk, actor: &Actor, engine: i64, id: ParentId) -> Result<OrderDetail, ClientError> {
     let Some(l) = desk.ledger() else { return Err(ClientError::not_found(format!("no order {id}"))) };

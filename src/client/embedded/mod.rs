@@ -112,12 +112,13 @@ impl Embedded {
 
     /// Like `start_with_sink`, with per-engine settings (algo config store, live gate).
     pub fn start_with_settings(
-        engine: Engine,
+        mut engine: Engine,
         speed: f64,
         actor: Actor,
         sink: Option<Box<dyn EventSink>>,
         settings: Settings,
     ) -> Embedded {
+        engine.keep_finished_children(settings.finished_children);
         let pacer = Pacer::new(engine.now(), speed);
         let shared = Shared::new(engine, pacer, sink, settings.live_buffer, settings.history_window);
         let weak: Weak<Shared> = Arc::downgrade(&shared);
