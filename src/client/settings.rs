@@ -33,7 +33,7 @@ pub const LIVE_BUFFER: usize = 16_384;
 pub const HISTORY_WINDOW: usize = 100_000;
 
 /// Finished children a served engine keeps in memory: more than can wait
-/// for the ledger at once (its writer holds at most 32,768 events and a
+/// for the ledger at once (its writer holds at most 8,192 events and a
 /// child makes at least two, its `child_sent` and the event that ends it),
 /// so a child the engine let go is always in the ledger already. About
 /// 2 MB.

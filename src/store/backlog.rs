@@ -17,8 +17,9 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Default bound of the backlog, in events: at the ~100,000 events a second
-/// SQLite commits, a third of a second of work, and about 20 MB held.
-pub const BACKLOG_EVENTS: usize = 32_768;
+/// SQLite commits, a twelfth of a second of work. 32,768 held ~45 MB more
+/// at the peak of the 10 M-event soak (BENCHMARKS.md) for no more throughput.
+pub const BACKLOG_EVENTS: usize = 8_192;
 
 #[derive(Debug, Default)]
 struct Counts {
