@@ -32,6 +32,12 @@ pub fn check_bind(addr: &SocketAddr, tokens_configured: bool) -> Result<(), Serv
     )))
 }
 
+/// Bytes of responses queued for one connection before the server stops
+/// polling its body. hyper's default (~400 KB) let each event stream whose
+/// client stopped reading hold that much until the write-stall guard closed
+/// it: 300 such streams were 144 MB of a soak's peak (BENCHMARKS.md).
+const MAX_QUEUED: usize = 64 * 1024;
+
 /// Serves `state` on `listener` until `shutdown` resolves, then closes the
 /// event streams and lets in-flight requests finish.
 pub async fn serve_until(
@@ -39,20 +45,36 @@ pub async fn serve_until(
     state: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::Listener;
     let app = router(state.clone());
-    let listener = super::conn::GuardedListener::new(listener, state.write_stall());
+    let mut listener = super::conn::GuardedListener::new(listener, state.write_stall());
     // Ends the streams of revoked tokens while the server runs.
     let watcher =
         tokio::spawn(super::revoke::watch_tokens(state.tokens_arc(), std::sync::Arc::downgrade(state.token_streams())));
-    // The peer address bounds failed authentication per address (`auth::gate`).
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<super::conn::Peer>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            state.drop_streams();
-        })
-        .await;
+    // Connections are served with hyper's own builder (axum's `serve` does
+    // not bound the write queue), each watched for the graceful stop.
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.max_buf_size(MAX_QUEUED);
+    tokio::pin!(shutdown);
+    loop {
+        let (io, addr) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut shutdown => break,
+        };
+        // The peer address bounds failed authentication per address (`auth::gate`).
+        let app = app.clone().layer(axum::Extension(axum::extract::ConnectInfo(super::conn::Peer(addr))));
+        let service = hyper_util::service::TowerToHyperService::new(app);
+        let conn = graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(io), service));
+        tokio::spawn(async move {
+            // A peer that goes away mid-request is that connection's business only.
+            let _ = conn.await;
+        });
+    }
+    state.drop_streams();
+    graceful.shutdown().await;
     watcher.abort();
-    served
+    Ok(())
 }
 
 /// A server on a background task.
