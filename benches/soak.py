@@ -21,6 +21,7 @@ of replacements is printed). Prints one line per sample, the RSS curve every
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -91,6 +92,8 @@ def main():
                     help="quantity of each POV order on a 24-hour symbol, as a fraction of its daily volume")
     ap.add_argument("--at", default="00:00",
                     help="simulated start, New York time: the 24-hour symbols trade from midnight UTC the day before")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the scratch folder (the SQLite ledger: several GB for 10 M events)")
     ap.add_argument("--prefix", default="",
                     help="a command to run serve under (e.g. 'heaptrack -o /tmp/soak'); its RSS is then the wrapper's")
     a = ap.parse_args()
@@ -224,6 +227,10 @@ def main():
     finally:
         serve.kill()
         serve.wait()
+        if a.keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
