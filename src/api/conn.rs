@@ -115,12 +115,6 @@ impl axum::serve::Listener for GuardedListener {
     }
 }
 
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, GuardedListener>> for Peer {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, GuardedListener>) -> Self {
-        Peer(*stream.remote_addr())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -250,10 +250,6 @@ impl Engine {
                 .map_err(|e| Reject::field(RejectCode::InvalidParam, "trades", e))?,
                 None => InstrumentMarket::new(&universe, u, s, origin, cfg.seed, cfg.market.clone()),
             };
-            let mut m = m;
-            m.tape.set_retention(cfg.retention);
-            m.mids.set_retention(cfg.retention);
-            m.mids_without_us.set_retention(cfg.retention);
             markets.push(m);
         }
         let exchange = Exchange::new(&universe, &markets, cfg.seed)
@@ -289,10 +285,11 @@ impl Engine {
             open_by_owner: BTreeMap::new(),
             risk: crate::risk::RiskBook::new(cfg.risk.clone()),
             number: 0,
-            retention: cfg.retention,
+            retention: Retention::Full,
             settling: vec![Vec::new(); n],
             next_settle: vec![Timestamp(i64::MIN); n],
         };
+        e.set_retention(cfg.retention);
         for i in 0..n {
             let m = &e.markets[i];
             let (tick, trade, close, auction) =

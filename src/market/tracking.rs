@@ -8,6 +8,7 @@ use super::curve::VolumeCurve;
 use super::forecast::VolumeForecast;
 use super::tape::Print;
 use crate::model::{Duration, Qty, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// A window's buckets: the curve's, cut at the window's ends.
 pub fn buckets(curve: &VolumeCurve, start: Timestamp, end: Timestamp) -> Vec<(Timestamp, Timestamp)> {
@@ -29,8 +30,9 @@ pub fn buckets(curve: &VolumeCurve, start: Timestamp, end: Timestamp) -> Vec<(Ti
 }
 
 /// One bucket's shares: planned by the curve, forecast when it began,
-/// printed by the market (others), executed by the order.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// printed by the market (others), executed by the order. The TCA reports
+/// it as it is (`tca::BucketTracking`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BucketShares {
     /// Bucket start.
     pub start: Timestamp,

@@ -8,27 +8,12 @@
 //! executed against market how well the order followed.
 
 use crate::market::forecast::{half_life_param, prior_volume};
-use crate::market::tracking::{BucketShares, TrackingState};
+use crate::market::tracking::TrackingState;
 use crate::market::{InstrumentMarket, Tape, VolumeCurve};
 use crate::model::{AlgoKind, Duration, Fill, ParentOrder, Timestamp};
-use serde::{Deserialize, Serialize};
 
-/// One bucket of the window.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct BucketTracking {
-    /// Bucket start.
-    pub start: Timestamp,
-    /// Bucket end.
-    pub end: Timestamp,
-    /// Share of the order the curve planned here.
-    pub planned: f64,
-    /// Share of the window's volume the forecast expected here when the bucket began.
-    pub forecast: f64,
-    /// Share of the window's volume (others') printed here.
-    pub market: f64,
-    /// Share of the filled quantity executed here.
-    pub executed: f64,
-}
+/// One bucket of the window: the running tracking's shares, reported as they are.
+pub use crate::market::tracking::BucketShares as BucketTracking;
 
 /// What the tracking is computed from.
 #[derive(Clone, Copy)]
@@ -54,7 +39,7 @@ pub fn for_parent(order: &ParentOrder, state: Option<&TrackingState>) -> Option<
     if order.algo != AlgoKind::Vwap {
         return None;
     }
-    state.map(|s| s.shares().into_iter().map(BucketTracking::from).collect())
+    state.map(TrackingState::shares)
 }
 
 /// The running tracking of a VWAP order on its market, to be fed from its start.
@@ -70,19 +55,6 @@ pub fn start_for(order: &ParentOrder, m: &InstrumentMarket) -> Option<TrackingSt
     })
 }
 
-impl From<BucketShares> for BucketTracking {
-    fn from(b: BucketShares) -> Self {
-        BucketTracking {
-            start: b.start,
-            end: b.end,
-            planned: b.planned,
-            forecast: b.forecast,
-            market: b.market,
-            executed: b.executed,
-        }
-    }
-}
-
 /// The tracking of a window, bucket by bucket, in one pass over its tape and fills.
 pub fn tracking(i: &TrackingInput<'_>) -> Vec<BucketTracking> {
     let mut s = TrackingState::new(i.curve, i.start, i.end, i.prior, i.half_life);
@@ -92,7 +64,7 @@ pub fn tracking(i: &TrackingInput<'_>) -> Vec<BucketTracking> {
     for f in i.fills {
         s.on_fill(f.ts, f.qty);
     }
-    s.shares().into_iter().map(BucketTracking::from).collect()
+    s.shares()
 }
 
 #[cfg(test)]
