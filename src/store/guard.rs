@@ -18,7 +18,7 @@
 //! with.
 
 use super::handle::LedgerHandle;
-use super::{Backend, StoreError};
+use super::{Backend, StoreError, outage};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool};
 use std::time::Duration;
@@ -87,14 +87,7 @@ impl LedgerHandle {
             return Ok(DeskHold { _tx: None });
         }
         let pool = self.holders().await?;
-        let busy = |e: sqlx::Error| {
-            let what = if exclusive { "a control change" } else { "an order" };
-            StoreError::Busy(format!(
-                "the desk's control lock could not be taken for {what} within {} s ({e}): a control change \
-                 or orders elsewhere on the desk hold it; try again",
-                WAIT.as_secs()
-            ))
-        };
+        let what = if exclusive { "a control change" } else { "an order" };
         let take = async move {
             let mut tx = pool.begin().await?;
             sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL lock_timeout = '{}ms'", WAIT.as_millis())))
@@ -104,10 +97,31 @@ impl LedgerHandle {
             sqlx::query(sqlx::AssertSqlSafe(format!("SELECT CAST({f}({KEY}) AS TEXT)"))).execute(&mut *tx).await?;
             Ok::<_, sqlx::Error>(tx)
         };
-        match tokio::time::timeout(WAIT + Duration::from_secs(1), take).await {
-            Ok(Ok(tx)) => Ok(DeskHold { _tx: Some(tx) }),
-            Ok(Err(e)) => Err(busy(e)),
-            Err(_) => Err(busy(sqlx::Error::PoolTimedOut)),
+        let busy = |why: String| {
+            StoreError::Busy(format!(
+                "the desk's control lock could not be taken for {what} within {} s ({why}): a control change \
+                 or orders elsewhere on the desk hold it; try again",
+                WAIT.as_secs()
+            ))
+        };
+        let take = async move {
+            match tokio::time::timeout(WAIT + Duration::from_secs(1), take).await {
+                Ok(Ok(tx)) => Ok(tx),
+                // Every holder busy, or the lock held: the desk is busy.
+                Ok(Err(e @ sqlx::Error::PoolTimedOut)) => Err(busy(e.to_string())),
+                Ok(Err(e)) => Err(StoreError::db("taking the desk's control lock", e)),
+                Err(_) => Err(busy(sqlx::Error::PoolTimedOut.to_string())),
+            }
+        };
+        // A database that went down is an outage (said as such, at once), not a busy lock.
+        match self.outage().unless_refused(take).await {
+            Ok(tx) => Ok(DeskHold { _tx: Some(tx) }),
+            Err(e) if outage::is_outage(&e) => {
+                self.outage().mark_down(&e);
+                Err(e)
+            }
+            Err(e @ StoreError::Busy(_)) => Err(e),
+            Err(e) => Err(busy(e.to_string())),
         }
     }
 
@@ -125,11 +139,13 @@ impl LedgerHandle {
                 .await?;
             Ok::<_, sqlx::Error>(tx)
         };
-        let tx = match tokio::time::timeout(WAIT + Duration::from_secs(1), begin).await {
-            Ok(Ok(tx)) => tx,
-            Ok(Err(e)) => return Err(StoreError::db("taking a user's desk lock", e)),
-            Err(_) => return Err(StoreError::db("taking a user's desk lock", sqlx::Error::PoolTimedOut)),
+        let begin = async move {
+            match tokio::time::timeout(WAIT + Duration::from_secs(1), begin).await {
+                Ok(r) => r.map_err(|e| StoreError::db("taking a user's desk lock", e)),
+                Err(_) => Err(StoreError::db("taking a user's desk lock", sqlx::Error::PoolTimedOut)),
+            }
         };
+        let tx = self.outage().unless_refused(begin).await?;
         let mut hold = DeskHold { _tx: Some(tx) };
         hold.lock_user(tenant, user).await?;
         Ok(hold)

@@ -9,6 +9,7 @@
 
 use super::backlog::Backlog;
 use super::lease::{LEASE_MS, Liveness, host, liveness_cols, machine, owner_token};
+use super::outage::Outage;
 use super::record::{Batch, EngineRef, EngineSpec, to_json};
 use super::writer::{self, Msg};
 use super::{DbTarget, StoreError, db, migrate, wall_ms};
@@ -55,7 +56,7 @@ pub struct Ledger {
     /// Connections holding the desk's control lock, shared by every handle (`guard`).
     holds: std::sync::Arc<std::sync::OnceLock<AnyPool>>,
     /// Whether the database is reachable (`outage`), shared by every handle.
-    outage: std::sync::Arc<super::outage::Outage>,
+    outage: std::sync::Arc<Outage>,
     /// Events waiting for the writer, bounded (`backlog`).
     backlog: std::sync::Arc<Backlog>,
 }
@@ -103,7 +104,10 @@ impl Ledger {
         })?;
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let (fenced, _) = tokio::sync::watch::channel(std::collections::BTreeSet::new());
-        let outage = std::sync::Arc::default();
+        let outage = std::sync::Arc::new(match target {
+            DbTarget::Postgres(url) => Outage::probing(url.clone()),
+            DbTarget::Sqlite(_) => Outage::default(),
+        });
         let backlog = std::sync::Arc::new(Backlog::default());
         let writer = rt.spawn(writer::run(
             pool.clone(),
@@ -174,7 +178,7 @@ impl Ledger {
     }
 
     /// Whether the database is reachable (an outage the writer is waiting out).
-    pub fn outage(&self) -> &super::outage::Outage {
+    pub fn outage(&self) -> &Outage {
         &self.outage
     }
 

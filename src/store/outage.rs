@@ -44,14 +44,29 @@ impl Down {
     }
 }
 
+/// How long a database call may take before a direct connection is tried
+/// beside it, to tell a database that refuses connections (down) from one
+/// that is slow or busy.
+const PROBE_AFTER: Duration = Duration::from_millis(250);
+/// How long that connection is waited for; no answer says nothing either way.
+const PROBE_WAIT: Duration = Duration::from_secs(2);
+
 /// Whether the ledger's database is reachable, shared by the writer, the
 /// refusal log and the server (one per open ledger).
 #[derive(Debug, Default)]
 pub struct Outage {
     down: Mutex<Option<Down>>,
+    /// Where a direct connection can be tried (a PostgreSQL server; a SQLite
+    /// file is never unreachable this way).
+    probe: Option<String>,
 }
 
 impl Outage {
+    /// For a ledger on a database server at `url`.
+    pub(crate) fn probing(url: String) -> Outage {
+        Outage { down: Mutex::default(), probe: Some(url) }
+    }
+
     /// The outage in progress, if any.
     pub fn down(&self) -> Option<Down> {
         self.down.lock().unwrap_or_else(|e| e.into_inner()).clone()
@@ -86,6 +101,63 @@ impl Outage {
             Err(_) => {}
         }
     }
+}
+
+impl Outage {
+    /// `f`, bounded by `CONNECT_WAIT` (free `within`), and ended as soon as the database refuses a
+    /// direct connection (see `unless_refused`).
+    pub(crate) async fn within<T>(
+        &self,
+        context: &str,
+        f: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.unless_refused(within(context, f)).await
+    }
+
+    /// `f`, unless the database refuses a connection first: sqlx's pool
+    /// retries a refused connection until its timeout, so without this an
+    /// outage is noticed only after seconds of waiting (an order, a
+    /// heartbeat). A call still waiting after `PROBE_AFTER` has a direct
+    /// connection tried beside it; refused (an outage by `is_outage`), the
+    /// call ends with that error and the outage is noted. A database that
+    /// answers, or does not answer at all, leaves `f` to finish.
+    pub(crate) async fn unless_refused<T>(
+        &self,
+        f: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let Some(url) = self.probe.as_deref() else { return f.await };
+        tokio::pin!(f);
+        tokio::select! {
+            r = &mut f => return r,
+            () = tokio::time::sleep(PROBE_AFTER) => {}
+        }
+        tokio::select! {
+            r = f => r,
+            e = refused(url) => {
+                self.mark_down(&e);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The error of a direct connection to `url` when it means the database is
+/// unreachable; never resolves otherwise.
+async fn refused(url: &str) -> StoreError {
+    use sqlx::Connection;
+    match tokio::time::timeout(PROBE_WAIT, sqlx::AnyConnection::connect(url)).await {
+        Ok(Err(e)) => {
+            let e = StoreError::db("connecting", e);
+            if is_outage(&e) {
+                return e;
+            }
+        }
+        Ok(Ok(c)) => {
+            let _ = c.close().await;
+        }
+        Err(_) => {}
+    }
+    std::future::pending().await
 }
 
 /// True when `e` means the database could not be reached (as opposed to a
@@ -178,6 +250,25 @@ mod tests {
         assert!(o.down().is_some(), "a data error says nothing of reachability");
         o.note(&Ok(()));
         assert!(o.down().is_none());
+    }
+
+    #[test]
+    fn a_call_on_a_database_refusing_connections_ends_with_the_outage() {
+        sqlx::any::install_default_drivers();
+        // A port nobody listens on: bound, then closed.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let o = Outage::probing(format!("postgres://blotter@127.0.0.1:{port}/x"));
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        // A call that would wait forever (the pool retrying a refused connection).
+        let r = rt.block_on(o.within("connecting", std::future::pending::<Result<(), StoreError>>()));
+        let e = r.unwrap_err();
+        assert!(is_outage(&e), "{e}");
+        assert!(o.down().is_some(), "the outage is noted");
+        // A call that answers is left alone, probe or not.
+        assert_eq!(rt.block_on(o.unless_refused(async { Ok::<_, StoreError>(7) })).unwrap(), 7);
+        // Without a server to probe (SQLite) the call is only bounded (`within`).
+        let sqlite = Outage::default();
+        assert_eq!(rt.block_on(sqlite.unless_refused(async { Ok::<_, StoreError>(8) })).unwrap(), 8);
     }
 
     #[test]

@@ -255,11 +255,13 @@ impl Writer {
         let pool = self.pool.clone();
         let backend = self.backend;
         for (id, seq) in last {
-            let got = outage::within("reading the engine", async {
-                let mut conn = pool.acquire().await.map_err(|e| StoreError::db("connecting", e))?;
-                load_cursor(&mut conn, backend, id).await
-            })
-            .await;
+            let got = self
+                .outage
+                .within("reading the engine", async {
+                    let mut conn = pool.acquire().await.map_err(|e| StoreError::db("connecting", e))?;
+                    load_cursor(&mut conn, backend, id).await
+                })
+                .await;
             match got {
                 Ok(c) if c.last_seq >= seq => {}
                 _ => return false,
@@ -284,10 +286,12 @@ impl Writer {
             Some(c) => c,
             None => {
                 let pool = self.pool.clone();
-                outage::within("connecting", async move {
-                    pool.acquire().await.map_err(|e| StoreError::db("connecting", e))
-                })
-                .await?
+                self.outage
+                    .within(
+                        "connecting",
+                        async move { pool.acquire().await.map_err(|e| StoreError::db("connecting", e)) },
+                    )
+                    .await?
             }
         };
         let mut tx =
@@ -491,10 +495,12 @@ impl Writer {
             let q = self.backend.q(&sql).bind(*id).bind(owner.clone());
             let pool = self.pool.clone();
             // Bounded, and noted: an idle writer notices an outage (and its end) here.
-            let r = outage::within("renewing the heartbeat", async move {
-                q.execute(&pool).await.map_err(|e| StoreError::db("renewing the heartbeat", e))
-            })
-            .await;
+            let r = self
+                .outage
+                .within("renewing the heartbeat", async move {
+                    q.execute(&pool).await.map_err(|e| StoreError::db("renewing the heartbeat", e))
+                })
+                .await;
             self.outage.note(&r);
             // A lost engine stops beating; a failed update is retried next time.
             if matches!(r, Ok(ref q) if q.rows_affected() == 0) {

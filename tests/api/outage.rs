@@ -85,8 +85,16 @@ fn serve_waits_out_a_postgres_restart_and_answers_at_once_meanwhile() {
     assert_eq!(readyz(&s).0, 200);
 
     pg.stop();
-    // Noticed within the heartbeat and one bounded connection attempt
-    // (1 s + 5 s); every answer meanwhile comes at once, never a hang.
+    // An order sent before anything noticed the outage: its hold of the desk's
+    // lock finds the database refusing connections (a direct connection tried
+    // after 250 ms; sqlx's pool alone would retry for its 5 s timeout) and
+    // says so, at once, not as a busy desk.
+    let t0 = Instant::now();
+    let (st, v) = s.send("POST", "/v1/orders", &alice, order());
+    assert!(t0.elapsed() < Duration::from_secs(3), "refused in {:?}: {v}\n{}", t0.elapsed(), s.stderr());
+    assert_eq!((st, v["code"].as_str()), (503, Some("ledger_unavailable")), "{v}");
+    // Noticed within the heartbeat and its probe (1 s + 0.25 s) at the
+    // latest; every answer meanwhile comes at once, never a hang.
     let deadline = Instant::now() + Duration::from_secs(20);
     let down = loop {
         let (st, v, took) = readyz(&s);

@@ -145,17 +145,17 @@ impl Desk {
         } else {
             HereHold::Shared(lock.read_owned().await)
         };
+        // During a database outage the lock cannot be had: refused at once, not after its timeout.
+        let unavailable = |down: crate::store::outage::Down| {
+            ClientError::new(ErrorCode::LedgerUnavailable, format!("{}; nothing was done, try again", down.describe()))
+        };
         let desk = match self.ledger() {
-            // During a database outage the lock cannot be had: refused at once, not after its timeout.
-            Some(l) if let Some(down) = l.handle.outage().down() => {
-                return Err(ClientError::new(
-                    ErrorCode::LedgerUnavailable,
-                    format!("{}; nothing was done, try again", down.describe()),
-                ));
-            }
-            Some(l) => {
-                Some(l.handle.hold(exclusive).await.map_err(|e| ClientError::new(ErrorCode::DeskBusy, e.to_string()))?)
-            }
+            Some(l) if let Some(down) = l.handle.outage().down() => return Err(unavailable(down)),
+            // An outage not noticed yet is noticed by the hold itself (`store::guard`).
+            Some(l) => Some(l.handle.hold(exclusive).await.map_err(|e| match l.handle.outage().down() {
+                Some(down) => unavailable(down),
+                None => ClientError::new(ErrorCode::DeskBusy, e.to_string()),
+            })?),
             None => None,
         };
         Ok(Hold { desk, _here: here })
