@@ -128,7 +128,9 @@ fn batch_orders_and_groups_show_estimate_against_realised() {
         assert_eq!(basis["market"]["history"], "before_arrival", "{basis}");
         assert_eq!(basis["market"]["spread_from"], "quote_at_arrival");
         assert_eq!(basis["schedule_from"], "order");
-        (est.push(e), real.push(r), err.push(d));
+        est.push(e);
+        real.push(r);
+        err.push(d);
     }
     assert_eq!(by_id("A1")["pre_trade_basis"]["algo"], "vwap");
     assert_eq!(by_id("A2")["pre_trade_basis"]["algo"], "twap");
