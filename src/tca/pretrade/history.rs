@@ -237,6 +237,9 @@ fn combine(
     }
     if var_obs == 0 && observed >= MIN_HISTORY.0 {
         missing.push("gives no realised volatility (too few price changes on any sampling grid)".into());
+    } else if var_obs > 0 && var_time <= 0.0 {
+        // A zero estimate would make a zero impact: say so rather than estimate nothing.
+        missing.push("shows no volatility: the price never moved beyond the bid-ask bounce".into());
     }
     let roll = weighted_median(chunks.iter().filter_map(|c| c.roll_bps.map(|b| (b, c.observed as f64))));
     let spread = match (quoted_spread_bps, roll) {

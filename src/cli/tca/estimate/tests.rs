@@ -158,3 +158,19 @@ fn an_unknown_algo_uses_the_default_schedule() {
     assert_eq!(algo_kind("Percent of Volume"), Some(AlgoKind::Pov));
     assert_eq!(algo_kind("TWAP"), Some(AlgoKind::Twap));
 }
+
+/// Prints that only bounce between two prices have no volatility beyond
+/// the bounce: no estimate (a zero sigma would be a zero impact), and why.
+#[test]
+fn a_price_that_only_bounces_gives_no_estimate() {
+    let bouncing: Vec<RecTrade> = tape(0, 7_200)
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut t)| {
+            t.px = if i % 2 == 0 { "100".parse().unwrap() } else { "100.02".parse().unwrap() };
+            t
+        })
+        .collect();
+    let why = history(&bouncing).figures(at(1, 0, 5), Some(2.0)).unwrap_err();
+    assert!(why.contains("never moved beyond the bid-ask bounce"), "{why}");
+}
