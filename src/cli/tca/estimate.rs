@@ -178,13 +178,14 @@ pub fn estimate(
     let window_volume = expected(start, end);
     let participation = if window_volume > 0.0 { qty / window_volume } else { 1.0 };
     let slices: Vec<(f64, f64)> = windows.iter().map(|&(a, b, q)| (q, expected(a, b))).collect();
+    // An algorithm that cannot plan ahead (iceberg, sniper) trades evenly over the window.
+    let even = [(start, end, qty)];
+    let traded = if windows.is_empty() { &even[..] } else { &windows[..] };
     let sign = o.side.sign() as f64;
-    let signed: Vec<(Timestamp, Timestamp, f64)> = windows.iter().map(|&(a, b, q)| (a, b, sign * q)).collect();
+    let signed: Vec<(Timestamp, Timestamp, f64)> = traded.iter().map(|&(a, b, q)| (a, b, sign * q)).collect();
     let coeffs = impact_coeffs(&inst, &MarketParams::default());
     let scale = ImpactScale { price, daily_vol: inst.daily_vol, daily_volume: adv };
     let session_ns = (session.close.0 - session.open.0).max(1) as f64;
-    let even = [(start, end, qty)];
-    let exposed = if windows.is_empty() { &even[..] } else { &windows[..] };
     let ctx = OrderContext {
         qty,
         price,
@@ -202,7 +203,7 @@ pub fn estimate(
         propagator_cost: schedule_cost(coeffs, scale, &signed, 8),
         impact_y: coeffs.y,
         impact_half_life_s: coeffs.half_life_s,
-        timing_variance: exposure(session_ns, start, exposed, qty),
+        timing_variance: exposure(session_ns, start, traded, qty),
     };
     let mut est = impact::estimate(&ctx, k);
     let per = o.quote_per.max(1) as f64;

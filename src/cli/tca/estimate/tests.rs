@@ -174,3 +174,18 @@ fn a_price_that_only_bounces_gives_no_estimate() {
     let why = history(&bouncing).figures(at(1, 0, 5), Some(2.0)).unwrap_err();
     assert!(why.contains("never moved beyond the bid-ask bounce"), "{why}");
 }
+
+/// An iceberg plans nothing ahead: its estimate trades evenly over the
+/// window, so its impact is the propagator's on an even schedule, not zero.
+#[test]
+fn an_algo_without_a_plan_trades_evenly() {
+    let f = history(&tape(0, 7_200)).figures(at(1, 0, 5), Some(2.0)).unwrap();
+    // Without a limit our iceberg refuses the order: the default schedule, and why.
+    let (_, b) = estimate(&btc(), &f, &order(Some("iceberg")), &Coefficients::default()).unwrap();
+    assert_eq!((b.algo.as_deref(), b.schedule_from), (Some("vwap"), ScheduleFrom::Default));
+    assert!(b.schedule_note.unwrap().starts_with("iceberg: "));
+    let limited = Order { limit: Some("101".parse().unwrap()), ..order(Some("iceberg")) };
+    let (p, b) = estimate(&btc(), &f, &limited, &Coefficients::default()).unwrap();
+    assert_eq!((b.algo.as_deref(), b.schedule_from), (Some("iceberg"), ScheduleFrom::Order));
+    assert!(p.impact_bps > 0.0 && p.timing_risk_bps > 0.0, "{p:?}");
+}
