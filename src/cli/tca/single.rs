@@ -7,8 +7,8 @@ use crate::market::replay::csv::RecQuote;
 use crate::market::replay::csv::{parse_time, read_fills, read_quotes, read_trades};
 use crate::model::{Qty, Side, Timestamp};
 use crate::tca::TcaReport;
-use crate::tca::import::{ImportedOrder, analyse_imported, merged_tape, to_fills};
-use crate::tca::mids::{LastTrade, MidSource, QuoteMids};
+use crate::tca::import::{ImportedOrder, analyse_imported, to_fills};
+use crate::tca::mids::{MidSource, QuoteMids};
 use crate::tca::pretrade::history::MarketHistory;
 use crate::tca::pretrade::{EstimateBasis, ScheduleFrom};
 use serde::Serialize;
@@ -152,9 +152,8 @@ fn pre_trade(
     let quoted = quotes.and_then(|q| super::estimate::spread_at(q, at));
     let figures = history.figures(at, quoted);
     let fills = to_fills(order.side, rows);
-    let tape = merged_tape(trades, &[]);
     let quote_mids = quotes.map(|q| QuoteMids::new(q.iter().map(|q| (q.ts, q.bid(), q.ask()))));
-    let last_trade = LastTrade(&tape);
+    let last_trade = LastPrint(trades);
     let mids: &dyn MidSource = match &quote_mids {
         Some(q) if !q.is_empty() => q,
         _ => &last_trade,
@@ -179,4 +178,18 @@ fn pre_trade(
     );
     report.pre_trade = pt;
     basis
+}
+
+/// The last market print at or before a time, read from the trades as
+/// given (the mid's stand-in without quotes, as `tca::LastTrade` on a tape).
+struct LastPrint<'a>(&'a [crate::market::replay::csv::RecTrade]);
+
+impl MidSource for LastPrint<'_> {
+    fn mid_at(&self, t: Timestamp) -> Option<f64> {
+        let i = self.0.partition_point(|p| p.ts <= t);
+        i.checked_sub(1).map(|k| self.0[k].px.to_f64())
+    }
+    fn last_time(&self) -> Option<Timestamp> {
+        self.0.last().map(|p| p.ts)
+    }
 }
