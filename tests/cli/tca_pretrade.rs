@@ -35,8 +35,8 @@ struct Files {
     a1_fills: PathBuf,
 }
 
-/// Two hours of BTC-USD: a print of 2 every 10 s stepping a cent up, up,
-/// down, down from 100.00, a quote 100.00 / 100.02 every minute. Orders:
+/// Two hours of BTC-USD: a print of 2 every 10 s, the price stepping a
+/// cent up, up, down, down from 100.00 minute by minute, a quote 100.00 / 100.02 every minute. Orders:
 /// A1 (GS, vwap) buys 36 and A2 (GS, twap) sells 18 from 01:00:05 to
 /// 01:30:05, B1 (MS, no algo) buys 72 from 01:10 to 01:40, Z1 (MS) trades
 /// ZZZ, which is not in the universe.
@@ -49,7 +49,7 @@ fn files() -> Files {
     };
     let mut trades = String::from("timestamp,symbol,price,qty\n");
     for k in 0..=720i64 {
-        let cents = [0, 1, 2, 1][(k % 4) as usize];
+        let cents = [0, 1, 2, 1][(k / 6 % 4) as usize];
         writeln!(trades, "{},BTC-USD,100.{cents:02},2", iso(k * 10)).unwrap();
     }
     let mut quotes = String::from("timestamp,symbol,bid,bid_size,ask,ask_size\n");

@@ -2,11 +2,14 @@
 //! estimate: daily volume, daily volatility, spread and average print size
 //! from recorded prints, with no look-ahead.
 //!
-//! The prints are cut into half-hour chunks (aligned to UTC) as they stream
+//! The prints are cut into one-hour chunks (aligned to UTC) as they stream
 //! past, each chunk is measured by the recording estimators
 //! (`market::replay::estimate`, the ones `blotter calibrate` and a replay
 //! use) and only its figures are kept, so a month of tape costs a few
-//! numbers per half hour, never the tape. The figures as of a time combine
+//! numbers per hour, never the tape. An hour rather than less: a chunk's
+//! volatility is sampled on the coarsest grid giving 30 returns, which for
+//! an hour of a liquid tape is the usual one minute (half an hour would
+//! fall to ten seconds, deeper into the microstructure noise). The figures as of a time combine
 //! the chunks that ended at or before it:
 //! - volume over the share of a session's volume the instrument's intraday
 //!   curve expects in the chunks' spans (a whole recorded day is exactly its
@@ -30,7 +33,7 @@ use crate::model::{Duration, Instrument, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Length of a chunk.
-pub const CHUNK: Duration = Duration::mins(30);
+pub const CHUNK: Duration = Duration::mins(60);
 /// Session time the figures must cover.
 pub const MIN_HISTORY: Duration = Duration::mins(30);
 /// Prints inside sessions the figures must rest on.

@@ -20,13 +20,14 @@ fn at(h: u32, m: u32, s: u32) -> Timestamp {
 }
 
 /// A print of 2 every 10 s over `[from, to]` (seconds after midnight),
-/// the price stepping one cent up, up, down, down from 100.00: every
-/// 10-second log return is +-1e-4 (within 0.01%) and consecutive returns'
-/// products cancel pairwise, so there is no bid-ask bounce to correct.
+/// the price stepping one cent up, up, down, down from 100.00 minute by
+/// minute: every one-minute log return is +-1e-4 (within 0.01%) and
+/// consecutive returns' products cancel pairwise, so there is no bid-ask
+/// bounce to correct.
 fn tape(from: i64, to: i64) -> Vec<RecTrade> {
     (from / 10..=to / 10)
         .map(|k| {
-            let cents = [0, 1, 2, 1][(k % 4) as usize];
+            let cents = [0, 1, 2, 1][(k / 6 % 4) as usize];
             RecTrade {
                 ts: at(0, 0, 0) + crate::model::Duration::secs(k * 10),
                 px: Price::from_raw(100 * Price::SCALE + cents * Price::SCALE / 100),
@@ -59,26 +60,26 @@ fn order(algo: Option<&'static str>) -> Order<'static> {
     }
 }
 
-/// sigma by hand: 1e-4 per 10 s, 8,640 ten-second steps a day.
+/// sigma by hand: 1e-4 a minute, 1,440 minutes a day.
 fn sigma() -> f64 {
-    1e-4 * 8_640f64.sqrt()
+    1e-4 * 1_440f64.sqrt()
 }
 
-/// Two hours of tape, an order arriving at 01:00:05: the two half hours
-/// before it are its history. Each has 180 prints of 2 (volume 360) and
-/// covers 1/48 of the day's volume on a flat curve: ADV = 720 / (2/48) =
-/// 17,280; sigma = 1e-4 x sqrt(8,640) = 0.92952% a day; average print 2;
-/// the spread given as quoted at arrival, 2 bps.
+/// Two hours of tape, an order arriving at 01:00:05: the hour before it is
+/// its history: 360 prints of 2 (volume 720), 1/24 of the day's volume on a
+/// flat curve: ADV = 720 x 24 = 17,280; sigma from the 59 one-minute
+/// returns = 1e-4 x sqrt(1,440) = 0.37947% a day; average print 2; the
+/// spread given as quoted at arrival, 2 bps.
 ///
 /// The estimate, with the linear impact model so every term is by hand:
 /// VWAP over 01:00:05-01:30:05 expects 17,280 / 48 = 360 to trade, so 36
 /// is 10% participation; a posting algo crosses 0.04 + 1.0 x 0.10 = 14%.
-/// - impact: 0.5 x 0.0092952 x sqrt(36 / 17,280) = 0.5 x 0.0092952 x
-///   0.0456435 = 2.12134 bps;
+/// - impact: 0.5 x 0.0037947 x sqrt(36 / 17,280) = 0.5 x 0.0037947 x
+///   0.0456435 = 0.86603 bps;
 /// - spread: 0.5 x 2 bps x 14% = 0.14 bps; no latency (not our venues);
 /// - adverse selection: the prior 0.5 bps on the 86% posted = 0.43 bps;
-/// - total 2.12134 + 0.14 + 0.43 = 2.69134 bps, on 36 x 100.01 = 3,600.36:
-///   0.968968.
+/// - total 0.86603 + 0.14 + 0.43 = 1.43603 bps, on 36 x 100.01 = 3,600.36:
+///   0.517022.
 #[test]
 fn market_figures_and_the_estimate_by_hand() {
     let h = history(&tape(0, 7_200));
@@ -94,11 +95,11 @@ fn market_figures_and_the_estimate_by_hand() {
     assert!((pre.inputs["participation"] - 0.10).abs() < 1e-9, "{:?}", pre.inputs);
     assert!((pre.inputs["aggressive_fraction"] - 0.14).abs() < 1e-9);
     let impact = 0.5 * sigma() * (36.0f64 / 17_280.0).sqrt() * 1e4;
-    assert!((impact - 2.12134).abs() < 1e-4, "{impact}");
-    assert!((pre.impact_bps - 2.12134).abs() < 0.003, "{}", pre.impact_bps);
+    assert!((impact - 0.86603).abs() < 1e-5, "{impact}");
+    assert!((pre.impact_bps - 0.86603).abs() < 0.001, "{}", pre.impact_bps);
     assert!((pre.spread_bps - (0.14 + 0.43)).abs() < 1e-9, "{}", pre.spread_bps);
-    assert!((pre.total_bps - 2.69134).abs() < 0.003, "{}", pre.total_bps);
-    assert!((pre.total - 2.69134e-4 * 3_600.36).abs() < 1e-3, "{}", pre.total);
+    assert!((pre.total_bps - 1.43603).abs() < 0.001, "{}", pre.total_bps);
+    assert!((pre.total - 1.43603e-4 * 3_600.36).abs() < 1e-3, "{}", pre.total);
     // The engine's default model, the propagator along the same schedule: the same spread part.
     let (p, _) = estimate(&btc(), &f, &order(None), &Coefficients::default()).unwrap();
     assert_eq!(p.model, "propagator");
@@ -130,7 +131,7 @@ fn data_after_the_arrival_does_not_change_the_estimate() {
 /// in all: no estimate, and why.
 #[test]
 fn too_little_history_is_flagged_or_refused_with_the_reason() {
-    // 50 minutes recorded, the order at 00:20: nothing has ended before it.
+    // 50 minutes recorded, the order at 00:20: no hour has ended before it.
     let h = history(&tape(0, 3_000));
     let f = h.figures(at(0, 20, 0), Some(2.0)).unwrap();
     assert_eq!(f.history, HistorySpan::WholeRecording);
