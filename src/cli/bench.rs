@@ -381,6 +381,7 @@ fn tca_batch(a: &BenchArgs) -> Result<(), CliError> {
         tz: chrono_tz::America::New_York,
         outlier_sd: 3.0,
         strict: true,
+        universe: crate::market::Universe::builtin(),
     };
     let mut best: Option<crate::cli::tca::batch::Timings> = None;
     let mut runs_ms = Vec::new();

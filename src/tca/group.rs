@@ -115,6 +115,39 @@ pub fn weighted(values: impl IntoIterator<Item = (f64, f64)>) -> Stat {
     }
 }
 
+/// The group's pre-trade estimates against what its orders realised: plain
+/// means over the orders with an estimate, bps (positive = cost). Not by
+/// venue: an estimate is of a whole order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct PreTradeStat {
+    /// Orders with an estimate and fills.
+    pub orders: usize,
+    /// The estimates (spread + impact).
+    pub estimate_bps: Stat,
+    /// The realised cost against arrival.
+    pub realised_bps: Stat,
+    /// Realised minus estimate: the estimate's error (its mean is the bias).
+    pub error_bps: Stat,
+}
+
+fn pre_trade_stat(units: &[Unit<'_>]) -> PreTradeStat {
+    let pts: Vec<(f64, f64, f64)> = units
+        .iter()
+        .filter(|u| u.venue.is_none())
+        .filter_map(|u| {
+            let p = u.order.tca.pre_trade.as_ref()?;
+            let (r, d) = (p.realised.as_ref()?, p.difference.as_ref()?);
+            Some((p.estimate.total_bps, r.total_bps, d.total_bps))
+        })
+        .collect();
+    PreTradeStat {
+        orders: pts.len(),
+        estimate_bps: weighted(pts.iter().map(|p| (p.0, 1.0))),
+        realised_bps: weighted(pts.iter().map(|p| (p.1, 1.0))),
+        error_bps: weighted(pts.iter().map(|p| (p.2, 1.0))),
+    }
+}
+
 /// An order (or its fills at one venue) whose shortfall stands out from its group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outlier {
@@ -171,6 +204,9 @@ pub struct GroupRow {
     pub markouts_bps: [Stat; 4],
     /// Orders whose shortfall is beyond the outlier threshold.
     pub outliers: Vec<Outlier>,
+    /// Mean pre-trade estimate against mean realised cost.
+    #[serde(default)]
+    pub pre_trade: PreTradeStat,
 }
 
 /// The rows of one grouping.
@@ -326,6 +362,7 @@ fn row(key: Vec<String>, units: &[Unit<'_>], outlier_sd: f64) -> GroupRow {
         vwap_bps: by_exec(&|u| u.vwap_bps),
         markouts_bps: std::array::from_fn(|k| by_exec(&|u| u.markouts[k])),
         outliers,
+        pre_trade: pre_trade_stat(units),
     }
 }
 

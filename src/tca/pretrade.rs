@@ -19,8 +19,11 @@
 //! reference price (the mid at submission) and currency on the ordered
 //! quantity; the difference is in bps, and in currency on the filled quantity.
 
+pub mod history;
+
 use super::mids::MidSource;
 use crate::model::{Fill, Liquidity, Price, Qty, Side, Timestamp};
+use history::MarketFigures;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -117,6 +120,36 @@ pub struct EstimateVsRealised {
     pub realised: Option<RealisedCost>,
     /// Realised minus estimated (absent before the first fill).
     pub difference: Option<CostDifference>,
+}
+
+/// Whose schedule an imported order's estimate follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleFrom {
+    /// The algorithm the orders file or the drop copy names.
+    Order,
+    /// None named (or not one of ours): the documented default, a VWAP
+    /// schedule from arrival to end.
+    Default,
+}
+
+/// How the pre-trade estimate of an order done elsewhere was made: the
+/// market figures measured from the recording (before the arrival when it
+/// holds enough history), the schedule, or why no estimate could be made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimateBasis {
+    /// The market figures (absent when the data could not support an estimate).
+    pub market: Option<MarketFigures>,
+    /// The algorithm whose schedule was estimated (`vwap`, `twap`, `pov`, `is`, ...).
+    pub algo: Option<String>,
+    /// Whether that is the order's own algorithm or the default.
+    pub schedule_from: ScheduleFrom,
+    /// Why the algorithm named was not used (not one of ours, or it refused the window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_note: Option<String>,
+    /// Why there is no estimate (too little data, an unknown instrument).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
 }
 
 /// What `realised` needs about the market.

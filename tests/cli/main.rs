@@ -10,4 +10,5 @@ mod demo;
 mod errors;
 mod tca_batch;
 mod tca_cli;
+mod tca_pretrade;
 mod volume;

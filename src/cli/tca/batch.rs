@@ -65,6 +65,8 @@ pub struct Inputs {
     pub outlier_sd: f64,
     /// Fail on any issue.
     pub strict: bool,
+    /// Instruments of the pre-trade estimates (a symbol it lacks gets none, and says why).
+    pub universe: crate::market::Universe,
 }
 
 /// Where orders and fills come from.
@@ -117,6 +119,14 @@ pub fn analyse(i: &Inputs) -> Result<(Review, Option<DropCopyStats>, Timings), C
     let mut batch = Batch::new(orders, fills).map_err(|e| CliError::usage(e.to_string()))?;
     t.orders_ms = clock.elapsed().as_secs_f64() * 1e3;
     let clock = std::time::Instant::now();
+    let known: Vec<_> = batch
+        .market()
+        .symbols()
+        .filter_map(|(id, name)| i.universe.instrument(name).map(|inst| (id, inst.clone())))
+        .collect();
+    for (id, inst) in known {
+        batch.market().keep_history(id, inst);
+    }
     for (flag, kind, files) in [("--trades", Kind::Trades, &i.trades), ("--quotes", Kind::Quotes, &i.quotes)] {
         for f in files {
             let f = MarketFile::parse(f);
@@ -125,13 +135,42 @@ pub fn analyse(i: &Inputs) -> Result<(Review, Option<DropCopyStats>, Timings), C
     }
     t.market_ms = clock.elapsed().as_secs_f64() * 1e3;
     let clock = std::time::Instant::now();
-    let report = batch.finish();
+    let mut report = batch.finish();
+    for o in &mut report.orders {
+        estimate_order(o, &i.universe);
+    }
     if i.strict && !report.issues.is_empty() {
         return Err(strict_failure(&report.issues));
     }
     let review = review(report, &i.dims, i.tz, i.outlier_sd);
     t.analysis_ms = clock.elapsed().as_secs_f64() * 1e3;
     Ok((review, drop_copy, t))
+}
+
+/// Sets an order's pre-trade estimate beside its realised cost, or says why there is none.
+fn estimate_order(o: &mut crate::tca::batch::OrderTca, universe: &crate::market::Universe) {
+    let inst = universe.instrument(&o.order.symbol);
+    let Some(arrival_px) = o.tca.arrival_px else { return };
+    let order = super::estimate::Order {
+        side: o.order.side,
+        qty: o.order.qty,
+        arrival: o.order.arrival,
+        end: o.order.end,
+        arrival_px,
+        algo: o.order.algo.as_deref(),
+        limit: o.order.limit_px,
+        quote_per: o.order.quote_per,
+    };
+    let figures = match &o.market_figures {
+        Some(Ok(f)) => Ok(f),
+        Some(Err(why)) => Err(why.as_str()),
+        None => Err("the symbol is not in the universe"),
+    };
+    let mids = super::estimate::AtFills { fills: &o.fills, mids: &o.fill_mids };
+    let k = crate::impact::Coefficients::default();
+    let (pt, basis) = super::estimate::compare(inst, figures, &order, &o.fills, &mids, &k);
+    o.tca.pre_trade = pt;
+    o.pre_trade_basis = Some(basis);
 }
 
 /// Runs the many-order form.
@@ -164,6 +203,7 @@ pub fn run(a: &TcaArgs) -> Result<(), CliError> {
         tz,
         outlier_sd: a.outliers,
         strict: a.strict,
+        universe: super::universe(a)?,
     };
     let (review, drop_copy, _) = analyse(&inputs)?;
     if let Some(path) = &a.report {

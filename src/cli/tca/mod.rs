@@ -7,6 +7,7 @@
 //! HTML report and the TUI view.
 
 pub(super) mod batch;
+mod estimate;
 mod market_files;
 mod order_files;
 mod single;
@@ -46,6 +47,17 @@ pub struct TcaArgs {
     /// One order: when the decision was taken (its price is the decision price).
     #[arg(long = "decision-time", value_name = "TIME", conflicts_with_all = ["orders", "fix", "decision_price"])]
     decision_time: Option<String>,
+    /// One order: the instrument (built in, or from --universe), for the pre-trade estimate.
+    #[arg(long, conflicts_with_all = ["orders", "fix"])]
+    symbol: Option<String>,
+    /// One order: the algorithm whose schedule the pre-trade estimate follows (twap, vwap, pov, is, ...;
+    /// default: a VWAP schedule from arrival to end).
+    #[arg(long, conflicts_with_all = ["orders", "fix"])]
+    algo: Option<String>,
+    /// Instruments/venues TOML merged over the built-in defaults: the calendars, intraday curves and impact
+    /// coefficients of the pre-trade estimates.
+    #[arg(long, value_name = "FILE")]
+    universe: Option<PathBuf>,
     /// Many orders: CSV with order_id, symbol, side, qty, arrival, end[, decision_px, decision_time,
     /// broker, algo, trader, desk, limit_px, quote_per].
     #[arg(long, value_name = "FILE", conflicts_with = "fix")]
@@ -82,6 +94,14 @@ pub struct TcaArgs {
     /// Browse the analysis in the terminal, by group (Tab: grouping, Enter: a group's orders, then an order).
     #[arg(long, conflicts_with = "json")]
     tui: bool,
+}
+
+/// The universe the pre-trade estimates read instruments from.
+fn universe(a: &TcaArgs) -> Result<crate::market::Universe, CliError> {
+    match &a.universe {
+        Some(p) => crate::market::Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}"))),
+        None => Ok(crate::market::Universe::builtin()),
+    }
 }
 
 /// Runs `blotter tca`.

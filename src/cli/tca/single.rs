@@ -2,9 +2,16 @@
 
 use super::{CliError, TcaArgs};
 use crate::cli::order_report::print_shortfall;
+use crate::impact::Coefficients;
+use crate::market::replay::csv::RecQuote;
 use crate::market::replay::csv::{parse_time, read_fills, read_quotes, read_trades};
 use crate::model::{Qty, Side, Timestamp};
-use crate::tca::import::{ImportedOrder, analyse_imported};
+use crate::tca::TcaReport;
+use crate::tca::import::{ImportedOrder, analyse_imported, to_fills};
+use crate::tca::mids::{MidSource, QuoteMids};
+use crate::tca::pretrade::history::MarketHistory;
+use crate::tca::pretrade::{EstimateBasis, ScheduleFrom};
+use serde::Serialize;
 use std::path::PathBuf;
 
 fn time_arg(flag: &str, s: Option<&str>) -> Result<Option<Timestamp>, CliError> {
@@ -50,10 +57,28 @@ pub fn run(a: &TcaArgs) -> Result<(), CliError> {
         Some(p) => Some(read_quotes(p).map_err(|e| CliError::usage(format!("--quotes: {e}")))?),
         None => None,
     };
+    let universe = super::universe(a)?;
+    let inst = match a.symbol.as_deref() {
+        Some(s) => Some(
+            universe
+                .instrument(s)
+                .cloned()
+                .ok_or_else(|| CliError::usage(format!("--symbol: {}", universe.unknown_symbol(s))))?,
+        ),
+        None => None,
+    };
     let order = ImportedOrder { side, qty, decision_px, arrival, end, decision_time };
-    let report = analyse_imported(&order, &fills, &trades, quotes.as_deref()).map_err(CliError::usage)?;
+    let mut report = analyse_imported(&order, &fills, &trades, quotes.as_deref()).map_err(CliError::usage)?;
+    let basis = pre_trade(&mut report, inst, &order, a.algo.as_deref(), &fills, &trades, quotes.as_deref());
     if a.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::runtime(e.to_string()))?;
+        #[derive(Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            report: &'a TcaReport,
+            pre_trade_basis: &'a EstimateBasis,
+        }
+        let out = Out { report: &report, pre_trade_basis: &basis };
+        let text = serde_json::to_string_pretty(&out).map_err(|e| CliError::runtime(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
@@ -80,5 +105,91 @@ pub fn run(a: &TcaArgs) -> Result<(), CliError> {
         bps(report.vwap_slippage_bps)
     );
     print_shortfall(&report);
+    println!("  {}", super::estimate::basis_line(&basis));
+    if let Some(pt) = &report.pre_trade {
+        for line in crate::cli::order_report::pre_trade_lines(pt, chrono_tz::UTC) {
+            println!("{line}");
+        }
+    }
     Ok(())
+}
+
+/// Sets the report's pre-trade estimate beside the realised cost (the
+/// figures from the tape before the arrival) and says how it was made, or
+/// why there is none.
+fn pre_trade(
+    report: &mut TcaReport,
+    inst: Option<crate::model::Instrument>,
+    order: &ImportedOrder,
+    algo: Option<&str>,
+    rows: &[crate::market::replay::csv::RecFill],
+    trades: &[crate::market::replay::csv::RecTrade],
+    quotes: Option<&[RecQuote]>,
+) -> EstimateBasis {
+    let none = |why: &str| EstimateBasis {
+        market: None,
+        algo: None,
+        schedule_from: ScheduleFrom::Default,
+        schedule_note: None,
+        unavailable: Some(why.to_string()),
+    };
+    let Some(inst) = inst else {
+        return none(
+            "give --symbol (an instrument of the universe: its calendar and intraday curve) for a pre-trade estimate",
+        );
+    };
+    let (Some(first), Some(last), Some(arrival_px)) = (rows.first(), rows.last(), report.arrival_px) else {
+        return none("no arrival price");
+    };
+    // The order's arrival, or just before its first fill (as the report takes it).
+    let at = order.arrival.unwrap_or(Timestamp(first.ts.0 - 1));
+    let end = order.end.unwrap_or(last.ts);
+    let mut history = MarketHistory::new(inst.clone());
+    for t in trades {
+        history.trade(*t);
+    }
+    history.finish();
+    let quoted = quotes.and_then(|q| super::estimate::spread_at(q, at));
+    let figures = history.figures(at, quoted);
+    let fills = to_fills(order.side, rows);
+    let quote_mids = quotes.map(|q| QuoteMids::new(q.iter().map(|q| (q.ts, q.bid(), q.ask()))));
+    let last_trade = LastPrint(trades);
+    let mids: &dyn MidSource = match &quote_mids {
+        Some(q) if !q.is_empty() => q,
+        _ => &last_trade,
+    };
+    let o = super::estimate::Order {
+        side: order.side,
+        qty: order.qty,
+        arrival: at,
+        end,
+        arrival_px,
+        algo,
+        limit: None,
+        quote_per: 1,
+    };
+    let (pt, basis) = super::estimate::compare(
+        Some(&inst),
+        figures.as_ref().map_err(String::as_str),
+        &o,
+        &fills,
+        mids,
+        &Coefficients::default(),
+    );
+    report.pre_trade = pt;
+    basis
+}
+
+/// The last market print at or before a time, read from the trades as
+/// given (the mid's stand-in without quotes, as `tca::LastTrade` on a tape).
+struct LastPrint<'a>(&'a [crate::market::replay::csv::RecTrade]);
+
+impl MidSource for LastPrint<'_> {
+    fn mid_at(&self, t: Timestamp) -> Option<f64> {
+        let i = self.0.partition_point(|p| p.ts <= t);
+        i.checked_sub(1).map(|k| self.0[k].px.to_f64())
+    }
+    fn last_time(&self) -> Option<Timestamp> {
+        self.0.last().map(|p| p.ts)
+    }
 }

@@ -4,7 +4,7 @@
 use crate::model::Money;
 use crate::model::human::group as grouped;
 use crate::tca::batch::{Excluded, OrderTca};
-use crate::tca::group::{GroupRow, Grouping, Stat};
+use crate::tca::group::{GroupRow, Grouping, PreTradeStat, Stat};
 use crate::tca::review::Review;
 use chrono_tz::Tz;
 
@@ -47,6 +47,7 @@ fn total(r: &Review) {
     println!("  vs arrival {} bps, vs interval VWAP {} bps", stat(&t.arrival_bps), stat(&t.vwap_bps));
     let m: Vec<String> = t.markouts_bps.iter().map(|s| bps(s.mean)).collect();
     println!("  markouts after the fills (1 s, 5 s, 30 s, 5 min): {} bps", m.join(", "));
+    println!("{}", pre_trade_line(&t.pre_trade, &r.batch.orders));
     match &r.size_fit {
         Some(f) => println!(
             "  slippage vs size: arrival bps = {:.2} + {:.2} x sqrt(filled / interval volume) (R2 {:.2}, {} orders)",
@@ -56,6 +57,27 @@ fn total(r: &Review) {
     }
 }
 
+/// The total's pre-trade line: mean estimate against mean realised, or why
+/// orders have none (the most common reason).
+fn pre_trade_line(p: &PreTradeStat, orders: &[OrderTca]) -> String {
+    let without: Vec<&str> =
+        orders.iter().filter_map(|o| o.pre_trade_basis.as_ref().and_then(|b| b.unavailable.as_deref())).collect();
+    let mut line = match (p.estimate_bps.mean, p.realised_bps.mean) {
+        (Some(e), Some(r)) => format!(
+            "  pre-trade estimate vs realised ({} orders): estimate {} bps, realised {} bps, error {} bps",
+            p.orders,
+            bps(Some(e)),
+            bps(Some(r)),
+            stat(&p.error_bps)
+        ),
+        _ => "  pre-trade estimate vs realised: no order has both".to_string(),
+    };
+    if let Some(first) = without.first() {
+        line.push_str(&format!("; {} order(s) without an estimate (e.g. {first})", without.len()));
+    }
+    line
+}
+
 fn header(g: &Grouping) -> String {
     let names: Vec<&str> = g.dims.iter().map(|d| d.name()).collect();
     names.join(" x ")
@@ -63,7 +85,7 @@ fn header(g: &Grouping) -> String {
 
 fn row_line(key_w: usize, r: &GroupRow) -> String {
     format!(
-        "  {:<key_w$} {:>6} {:>7} {:>16} {:>8} {:>7} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8}",
+        "  {:<key_w$} {:>6} {:>7} {:>16} {:>8} {:>7} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}",
         r.key.join(" / "),
         r.orders,
         r.fills,
@@ -77,6 +99,8 @@ fn row_line(key_w: usize, r: &GroupRow) -> String {
         bps(r.arrival_bps.mean),
         bps(r.vwap_bps.mean),
         bps(r.markouts_bps[3].mean),
+        bps(r.pre_trade.estimate_bps.mean),
+        bps(r.pre_trade.error_bps.mean),
     )
 }
 
@@ -86,7 +110,7 @@ fn grouping(g: &Grouping, outlier_sd: f64) {
     println!();
     println!("By {title}");
     println!(
-        "  {:<key_w$} {:>6} {:>7} {:>16} {:>8} {:>7} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8}",
+        "  {:<key_w$} {:>6} {:>7} {:>16} {:>8} {:>7} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}",
         title,
         "orders",
         "fills",
@@ -99,7 +123,9 @@ fn grouping(g: &Grouping, outlier_sd: f64) {
         "fees",
         "arrival",
         "VWAP",
-        "mk 5m"
+        "mk 5m",
+        "pre-est",
+        "vs est"
     );
     for r in &g.rows {
         println!("{}", row_line(key_w, r));
@@ -122,7 +148,7 @@ fn grouping(g: &Grouping, outlier_sd: f64) {
 fn order_line(o: &OrderTca, tz: Tz) -> String {
     let r = &o.tca;
     format!(
-        "  {:<12} {:<8} {:<4} {:>12} {:>12} {:<19} {:>8} {:>8} {:>8} {:>7}",
+        "  {:<12} {:<8} {:<4} {:>12} {:>12} {:<19} {:>8} {:>8} {:>8} {:>7} {:>8}",
         o.order.id,
         o.order.symbol,
         r.side,
@@ -133,6 +159,7 @@ fn order_line(o: &OrderTca, tz: Tz) -> String {
         bps(r.arrival_slippage_bps),
         bps(r.vwap_slippage_bps),
         o.size_pct.map_or("-".into(), |s| format!("{s:.2}")),
+        bps(r.pre_trade.as_ref().map(|p| p.estimate.total_bps)),
     )
 }
 
@@ -177,8 +204,8 @@ pub fn print(r: &Review, tz: Tz) {
         costliest.len()
     );
     println!(
-        "  {:<12} {:<8} {:<4} {:>12} {:>12} {:<19} {:>8} {:>8} {:>8} {:>7}",
-        "order", "symbol", "side", "qty", "filled", "arrival", "IS bps", "arrival", "VWAP", "size %"
+        "  {:<12} {:<8} {:<4} {:>12} {:>12} {:<19} {:>8} {:>8} {:>8} {:>7} {:>8}",
+        "order", "symbol", "side", "qty", "filled", "arrival", "IS bps", "arrival", "VWAP", "size %", "pre-est"
     );
     for o in costliest.iter().take(ORDERS_SHOWN) {
         println!("{}", order_line(o, tz));

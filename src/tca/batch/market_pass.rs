@@ -8,7 +8,9 @@
 //! questions cost, not what the tape weighs. Each symbol's prints (and
 //! quotes) must come in time order; symbols may interleave.
 
-use crate::model::{Money, Price, Qty, Timestamp};
+use crate::market::replay::RecTrade;
+use crate::model::{Instrument, Money, Price, Qty, Timestamp};
+use crate::tca::pretrade::history::{MarketFigures, MarketHistory};
 use std::collections::HashMap;
 
 /// A symbol the orders need, by position.
@@ -48,6 +50,8 @@ pub struct Level {
     pub trade: Option<Price>,
     /// The mid of the last two-sided quote at or before it.
     pub mid: Option<f64>,
+    /// That quote's spread, bps of its mid.
+    pub spread_bps: Option<f64>,
 }
 
 /// How much data a symbol had, and over what span.
@@ -103,12 +107,16 @@ struct Symbol {
     cum_qs: Vec<(i64, u32)>,
     level_trade: Vec<i64>,
     level_mid: Vec<f64>,
+    level_spread: Vec<f64>,
     cum: Vec<Cum>,
     trades: Stream,
     quotes: Stream,
     last_px: i64,
     mid: f64,
+    spread_bps: f64,
     running: Cum,
+    /// The prints' figures for pre-trade estimates, when the instrument is known.
+    history: Option<MarketHistory>,
 }
 
 impl Symbol {
@@ -138,6 +146,7 @@ impl Symbol {
                 break;
             }
             self.level_mid[q as usize] = self.mid;
+            self.level_spread[q as usize] = self.spread_bps;
             self.quotes.next_level += 1;
         }
     }
@@ -173,7 +182,7 @@ impl MarketPass {
             return *id;
         }
         let id = SymId(self.syms.len() as u32);
-        self.syms.push(Symbol { name: name.to_string(), mid: f64::NAN, ..Symbol::default() });
+        self.syms.push(Symbol { name: name.to_string(), mid: f64::NAN, spread_bps: f64::NAN, ..Symbol::default() });
         self.names.insert(name.to_string(), id);
         id
     }
@@ -186,6 +195,23 @@ impl MarketPass {
     /// Every symbol asked about, in registration order.
     pub fn symbols(&self) -> impl Iterator<Item = (SymId, &str)> {
         self.syms.iter().enumerate().map(|(i, s)| (SymId(i as u32), s.name.as_str()))
+    }
+
+    /// Keeps the figures of the symbol's prints, half hour by half hour, for
+    /// the pre-trade estimates of its orders (`inst`: its calendar and curve).
+    pub fn keep_history(&mut self, sym: SymId, inst: Instrument) {
+        self.syms[sym.0 as usize].history = Some(MarketHistory::new(inst));
+    }
+
+    /// The symbol's market figures as of `at` (`None` without a history kept);
+    /// `quoted_spread_bps` the spread at `at` when there are quotes.
+    pub fn figures(
+        &self,
+        sym: SymId,
+        at: Timestamp,
+        quoted_spread_bps: Option<f64>,
+    ) -> Option<Result<MarketFigures, String>> {
+        self.syms[sym.0 as usize].history.as_ref().map(|h| h.figures(at, quoted_spread_bps))
     }
 
     /// Asks for the price as of `t` (the last print, and the last quote's mid, at or before it).
@@ -222,6 +248,9 @@ impl MarketPass {
         observe(&mut s.trades, &s.name, ts)?;
         s.answer_trades(Some(ts.0));
         s.last_px = px.raw();
+        if let Some(h) = &mut s.history {
+            h.trade(RecTrade { ts, px, qty, aggressor: None });
+        }
         s.running.qty += qty.raw() as i128;
         s.running.notional += Money::notional(px, qty).raw() as i128;
         Ok(())
@@ -234,9 +263,11 @@ impl MarketPass {
         observe(&mut s.quotes, &s.name, ts)?;
         if s.level_mid.is_empty() && !s.level_qs.is_empty() {
             s.level_mid = vec![f64::NAN; s.level_qs.len()];
+            s.level_spread = vec![f64::NAN; s.level_qs.len()];
         }
         s.answer_quotes(Some(ts.0));
         s.mid = (bid.to_f64() + ask.to_f64()) / 2.0;
+        s.spread_bps = if s.mid > 0.0 { (ask.to_f64() - bid.to_f64()) / s.mid * 1e4 } else { f64::NAN };
         Ok(())
     }
 
@@ -244,6 +275,9 @@ impl MarketPass {
     pub fn finish(&mut self) {
         for s in &mut self.syms {
             s.answer_trades(None);
+            if let Some(h) = &mut s.history {
+                h.finish();
+            }
             if !s.level_mid.is_empty() {
                 s.answer_quotes(None);
             }
@@ -255,7 +289,8 @@ impl MarketPass {
         let s = &self.syms[sym.0 as usize];
         let px = s.level_trade.get(q.0 as usize).copied().unwrap_or(0);
         let mid = s.level_mid.get(q.0 as usize).copied().filter(|m| m.is_finite());
-        Level { trade: (px > 0).then(|| Price::from_raw(px)), mid }
+        let spread_bps = s.level_spread.get(q.0 as usize).copied().filter(|m| m.is_finite() && *m >= 0.0);
+        Level { trade: (px > 0).then(|| Price::from_raw(px)), mid, spread_bps }
     }
 
     /// The answer to a cumulative question.

@@ -101,6 +101,16 @@ pub struct OrderTca {
     /// The fills analysed, in time order.
     #[serde(skip)]
     pub fills: Vec<Fill>,
+    /// The mid (or last print) at each fill, for the realised cost's split.
+    #[serde(skip)]
+    pub fill_mids: Vec<Option<f64>>,
+    /// The market figures before the arrival (`None`: no instrument known
+    /// for the symbol; an error: why the data cannot support an estimate).
+    #[serde(skip)]
+    pub market_figures: Option<Result<crate::tca::pretrade::history::MarketFigures, String>>,
+    /// How the pre-trade estimate (`tca.pre_trade`) was made, or why there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_trade_basis: Option<crate::tca::pretrade::EstimateBasis>,
 }
 
 /// Every order's analysis and what was left out.
@@ -127,6 +137,8 @@ struct Planned {
     edges: Vec<CumQ>,
     /// Per fill: the price at each horizon after, then before.
     marks: Vec<[LevelQ; 8]>,
+    /// Per fill: the price at its time.
+    at_fill: Vec<LevelQ>,
 }
 
 /// Orders and fills checked and their questions asked; the market data comes next.
@@ -334,7 +346,8 @@ fn plan(pass: &mut MarketPass, index: usize, o: OrderSpec, fs: Vec<FillSpec>) ->
             q
         })
         .collect();
-    Planned { spec: o, sym, fills, arrival, end, decision, edges, marks }
+    let at_fill = fills.iter().map(|f| pass.ask_level(sym, f.ts)).collect();
+    Planned { spec: o, sym, fills, arrival, end, decision, edges, marks, at_fill }
 }
 
 /// The inclusive end of each chart bucket; the last is `end`.
@@ -387,7 +400,8 @@ fn analyse(pass: &MarketPass, p: Planned) -> Result<OrderTca, Box<Issue>> {
             format!("add {}'s prints to the trades (a `symbol` column, or {}=FILE)", o.symbol, o.symbol),
         ));
     };
-    let arrival = price(pass.level(p.sym, p.arrival));
+    let arrival_level = pass.level(p.sym, p.arrival);
+    let arrival = price(arrival_level);
     let Some(arrival) = arrival else {
         return Err(no_data(
             &p,
@@ -487,6 +501,9 @@ fn analyse(pass: &MarketPass, p: Planned) -> Result<OrderTca, Box<Issue>> {
         })
         .collect();
     let executed_notional = p.fills.iter().map(|f| notional(f.px, f.qty, o.quote_per)).sum();
+    let fill_mids = p.at_fill.iter().map(|q| mid_of(*q)).collect();
+    let quoted = if source == PriceSource::Mid { arrival_level.spread_bps } else { None };
+    let market_figures = pass.figures(p.sym, o.arrival, quoted);
     let size_pct = market.qty.is_positive().then(|| tca.filled_qty.ratio(market.qty) * 100.0);
     Ok(OrderTca {
         order: p.spec,
@@ -497,6 +514,9 @@ fn analyse(pass: &MarketPass, p: Planned) -> Result<OrderTca, Box<Issue>> {
         tca,
         chart,
         fills: p.fills,
+        fill_mids,
+        market_figures,
+        pre_trade_basis: None,
     })
 }
 

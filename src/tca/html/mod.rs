@@ -94,7 +94,7 @@ fn group_table(out: &mut String, title: &str, dims: &[String], rows: &[GroupRow]
     for d in dims {
         let _ = write!(out, r#"<th class="k">{}</th>"#, esc(d));
     }
-    out.push_str("<th>orders</th><th>fills</th><th>paper</th><th>executed</th><th>fill %</th><th>shortfall</th><th>IS bps</th><th>sd</th><th>delay</th><th>trading</th><th>opport.</th><th>fees</th><th>vs arrival</th><th>vs VWAP</th><th>markout 5m</th></tr></thead><tbody>");
+    out.push_str("<th>orders</th><th>fills</th><th>paper</th><th>executed</th><th>fill %</th><th>shortfall</th><th>IS bps</th><th>sd</th><th>delay</th><th>trading</th><th>opport.</th><th>fees</th><th>vs arrival</th><th>vs VWAP</th><th>markout 5m</th><th>pre-trade est.</th><th>realised - est.</th></tr></thead><tbody>");
     for r in rows {
         out.push_str(if r.outliers.is_empty() { "<tr>" } else { r#"<tr class="out">"# });
         for k in &r.key {
@@ -102,7 +102,7 @@ fn group_table(out: &mut String, title: &str, dims: &[String], rows: &[GroupRow]
         }
         let _ = write!(
             out,
-            r#"<td>{}</td><td>{}</td><td data-v="{}">{}</td><td data-v="{}">{}</td><td>{:.1}</td><td data-v="{}">{}</td>{}{}{}{}{}{}{}{}{}</tr>"#,
+            r#"<td>{}</td><td>{}</td><td data-v="{}">{}</td><td data-v="{}">{}</td><td>{:.1}</td><td data-v="{}">{}</td>{}{}{}{}{}{}{}{}{}{}{}</tr>"#,
             r.orders,
             r.fills,
             r.paper,
@@ -121,6 +121,8 @@ fn group_table(out: &mut String, title: &str, dims: &[String], rows: &[GroupRow]
             bps_td(r.arrival_bps.mean),
             bps_td(r.vwap_bps.mean),
             bps_td(r.markouts_bps[3].mean),
+            bps_td(r.pre_trade.estimate_bps.mean),
+            bps_td(r.pre_trade.error_bps.mean),
         );
     }
     out.push_str("</tbody></table>");
@@ -163,7 +165,21 @@ fn summary(out: &mut String, r: &Review) {
     card(out, "vs arrival", format!("{} bps", t.arrival_bps.mean.map_or("-".into(), |m| format!("{m:+.2}"))));
     card(out, "vs interval VWAP", format!("{} bps", t.vwap_bps.mean.map_or("-".into(), |m| format!("{m:+.2}"))));
     card(out, "orders / fills", format!("{} / {}", t.orders, t.fills));
+    let p = &t.pre_trade;
+    let b = |x: Option<f64>| x.map_or("-".into(), |m| format!("{m:+.2}"));
+    card(out, "pre-trade estimate vs realised", format!("{} / {} bps", b(p.estimate_bps.mean), b(p.realised_bps.mean)));
     out.push_str("</div>");
+    let without = r.batch.orders.iter().filter(|o| o.tca.pre_trade.is_none()).count();
+    let _ = write!(
+        out,
+        "<p>Pre-trade estimate (the engine's model on the market before each arrival, the order's algo's schedule) against the realised cost vs arrival, over {} order(s): mean estimate {} bps, mean realised {} bps, mean error (realised - estimate) {} bps (sd {}); {} order(s) without an estimate.</p>",
+        p.orders,
+        b(p.estimate_bps.mean),
+        b(p.realised_bps.mean),
+        b(p.error_bps.mean),
+        p.error_bps.sd.map_or("-".into(), |v| format!("{v:.2}")),
+        without
+    );
     group_table(out, "All orders", &[], std::slice::from_ref(t));
     let m: Vec<String> = t.markouts_bps.iter().map(|s| s.mean.map_or("-".into(), |v| format!("{v:+.2}"))).collect();
     let _ = write!(
@@ -173,15 +189,24 @@ fn summary(out: &mut String, r: &Review) {
     );
 }
 
+/// The order's estimate, or a dash whose title says why there is none.
+fn pre_trade_td(o: &OrderTca) -> String {
+    match (&o.tca.pre_trade, o.pre_trade_basis.as_ref().and_then(|b| b.unavailable.as_deref())) {
+        (Some(p), _) => bps_td(Some(p.estimate.total_bps)),
+        (None, Some(why)) => format!(r#"<td title="{}">-</td>"#, esc(why)),
+        (None, None) => bps_td(None),
+    }
+}
+
 fn orders_table(out: &mut String, orders: &[OrderTca], tz: Tz) {
     let _ = write!(out, "<h2>Orders ({})</h2>", orders.len());
-    out.push_str(r#"<table class="sort"><thead><tr><th class="k">order</th><th class="k">symbol</th><th class="k">side</th><th class="k">broker</th><th class="k">algo</th><th class="k">arrival</th><th>qty</th><th>filled</th><th>avg px</th><th>arrival px</th><th>interval VWAP</th><th>IS bps</th><th>delay</th><th>trading</th><th>opport.</th><th>fees</th><th>vs arrival</th><th>vs VWAP</th><th>size %</th></tr></thead><tbody>"#);
+    out.push_str(r#"<table class="sort"><thead><tr><th class="k">order</th><th class="k">symbol</th><th class="k">side</th><th class="k">broker</th><th class="k">algo</th><th class="k">arrival</th><th>qty</th><th>filled</th><th>avg px</th><th>arrival px</th><th>interval VWAP</th><th>IS bps</th><th>delay</th><th>trading</th><th>opport.</th><th>fees</th><th>vs arrival</th><th>vs VWAP</th><th>size %</th><th>pre-trade est.</th><th>realised - est.</th></tr></thead><tbody>"#);
     for o in orders {
         let r = &o.tca;
         let sf = r.implementation_shortfall;
         let _ = write!(
             out,
-            r#"<tr id="o-{}"><td class="k">{}</td><td class="k">{}</td><td class="k">{}</td><td class="k">{}</td><td class="k">{}</td><td class="k">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}{}{}{}{}{}{}<td>{}</td></tr>"#,
+            r#"<tr id="o-{}"><td class="k">{}</td><td class="k">{}</td><td class="k">{}</td><td class="k">{}</td><td class="k">{}</td><td class="k">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}{}{}{}{}{}{}<td>{}</td>{}{}</tr>"#,
             esc(&o.order.id),
             esc(&o.order.id),
             esc(&o.order.symbol),
@@ -202,6 +227,8 @@ fn orders_table(out: &mut String, orders: &[OrderTca], tz: Tz) {
             bps_td(r.arrival_slippage_bps),
             bps_td(r.vwap_slippage_bps),
             o.size_pct.map_or("-".into(), |s| format!("{s:.2}")),
+            pre_trade_td(o),
+            bps_td(r.pre_trade.as_ref().and_then(|p| p.difference.as_ref()).map(|d| d.total_bps)),
         );
     }
     out.push_str("</tbody></table>");

@@ -288,6 +288,17 @@ impl ReviewView {
             lines.push(kv(" fees", bps_span(t, Some(sf.fees_bps))));
             lines.push(kv("IS", text(human::group(&format!("{:.2}", sf.total)))));
         }
+        // The pre-trade estimate beside the realised cost (or why there is none).
+        match &r.pre_trade {
+            Some(p) => {
+                lines.push(kv("pre-trade est.", bps_span(t, Some(p.estimate.total_bps))));
+                lines.push(kv(" realised - est.", bps_span(t, p.difference.as_ref().map(|d| d.total_bps))));
+            }
+            None if o.pre_trade_basis.as_ref().is_some_and(|b| b.unavailable.is_some()) => {
+                lines.push(kv("pre-trade est.", text("none (why: --json)".into())));
+            }
+            None => {}
+        }
         let m: Vec<String> =
             r.markouts_bps.values().iter().map(|x| x.map_or("-".into(), |b| format!("{b:+.1}"))).collect();
         lines.push(kv("markouts 1s/5s", text(format!("{} / {}", m[0], m[1]))));
