@@ -7,6 +7,7 @@
 //! touches venues or the clock itself, and it can never overfill: the engine
 //! clips every intent to the parent's unworked quantity.
 
+pub mod display;
 pub mod iceberg;
 pub mod is;
 pub mod moc;

@@ -118,30 +118,14 @@ pub struct Slicer {
     /// The slice timer we are waiting for: an amend re-acts at once, and the
     /// timer it replaced must not fire a second slice on top.
     armed: Option<u64>,
-    /// The most a passive slice shows at once, in multiples of the touch depth.
-    display: f64,
-    /// What of the current slice is still to be shown passively.
-    pending: Qty,
+    /// The current slice's passive quantity: shown at most the display size at once.
+    shown: Shown,
     /// A catch-up retry is armed.
     catch_up_armed: bool,
 }
 
-/// Default display size of a passive child, in multiples of the instrument's
-/// touch depth (the displayed size at the best price across its venues).
-pub const DEFAULT_DISPLAY: f64 = 1.0;
-
-/// The `display` parameter: what a passive child shows at most, in multiples
-/// of the instrument's touch depth.
-pub fn display_param(p: &mut super::Params<'_>) -> Result<f64, super::ParamError> {
-    p.f64_in("display", DEFAULT_DISPLAY, 0.0, 1000.0, true)
-}
-
-/// The most a passive child shows on `inst`'s market with `display` touches:
-/// at least one lot.
-pub fn display_qty(inst: &crate::model::Instrument, display: f64) -> Qty {
-    let lot = inst.lot_size;
-    Qty::from_f64(inst.touch_depth.to_f64() * display).unwrap_or(Qty::MAX).round_down_to(lot).max(lot)
-}
+use super::display::Shown;
+pub use super::display::{DEFAULT_DISPLAY, display_param, display_qty};
 
 impl Slicer {
     /// An executor for `plan` over [start, end]. `weights` (one per slice)
@@ -174,15 +158,14 @@ impl Slicer {
             expected_next: None,
             vol_at_start: None,
             armed: None,
-            display: DEFAULT_DISPLAY,
-            pending: Qty::ZERO,
+            shown: Shown::new(DEFAULT_DISPLAY),
             catch_up_armed: false,
         }
     }
 
     /// Show at most `display` times the touch depth passively at once.
     pub fn with_display(mut self, display: f64) -> Slicer {
-        self.display = display;
+        self.shown = Shown::new(display);
         self
     }
 
@@ -265,17 +248,9 @@ impl Slicer {
         Qty::from_f64(self.expected(ctx, until) * pct / (1.0 - pct)).unwrap_or(Qty::ZERO).round_down_to(lot)
     }
 
-    /// Sends `qty` passively, showing at most the display size and keeping
-    /// the rest to show as what is shown fills.
-    fn post(&mut self, ctx: &mut AlgoCtx<'_>, qty: Qty) {
-        let show = display_qty(&ctx.market.inst, self.display).saturating_sub(ctx.working).min(qty);
-        ctx.send(show, Urgency::Passive);
-        self.pending = qty.saturating_sub(show);
-    }
-
     fn act(&mut self, ctx: &mut AlgoCtx<'_>) {
         let lot = ctx.market.inst.lot_size;
-        self.pending = Qty::ZERO;
+        self.shown.clear();
         if self.final_phase {
             let mut left = ctx.unworked();
             if !self.finish_on_time
@@ -316,7 +291,7 @@ impl Slicer {
         if self.aggressive {
             ctx.send(this_slice, Urgency::Aggressive);
         } else {
-            self.post(ctx, this_slice);
+            self.shown.post(ctx, this_slice);
         }
         let (at, token) = match self.plan.get(k + 1) {
             Some(next) if next.at < self.final_at => (next.at, (k + 1) as u64),
@@ -405,10 +380,7 @@ impl Slicer {
                 self.act(ctx);
             }
         } else if !self.final_phase {
-            if self.pending.is_positive() {
-                let pending = self.pending.min(ctx.unworked());
-                self.post(ctx, pending);
-            }
+            self.shown.refill(ctx);
             if !self.catch_up_armed && self.behind(ctx).is_positive() {
                 // A catch-up took what the book showed and came back short:
                 // cross the rest once the book has refilled, not at the next slice.
@@ -445,12 +417,12 @@ impl Slicer {
                 self.act(ctx);
             }
         } else if self.current == Some(k) && !self.awaiting_cancels {
-            let top_up = self.plan[k].cum.saturating_sub(ctx.parent.filled + ctx.working + self.pending);
+            let top_up = self.plan[k].cum.saturating_sub(ctx.parent.filled + ctx.working + self.shown.pending());
             if self.aggressive {
                 ctx.send(top_up, Urgency::Aggressive);
             } else {
-                let pending = self.pending;
-                self.post(ctx, pending + top_up);
+                let pending = self.shown.pending();
+                self.shown.post(ctx, pending + top_up);
             }
         }
     }
@@ -475,7 +447,7 @@ impl Slicer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::algo::Action;
     use crate::market::rng::{Stream, stream};
@@ -484,7 +456,7 @@ mod tests {
     use crate::model::{AlgoKind, Money, Owner, ParentId, ParentOrder, ParentStatus, Side};
     use chrono::NaiveDate;
 
-    fn market() -> InstrumentMarket {
+    pub(crate) fn market() -> InstrumentMarket {
         let u = Universe::builtin();
         let i = u.instrument_index("AAPL").unwrap();
         let s = session(u.instruments()[i].calendar, "NASDAQ", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
@@ -493,7 +465,7 @@ mod tests {
         m
     }
 
-    fn parent(qty: i64, start: Timestamp, end: Timestamp) -> ParentOrder {
+    pub(crate) fn parent(qty: i64, start: Timestamp, end: Timestamp) -> ParentOrder {
         ParentOrder {
             id: ParentId::local(1),
             owner: Owner::default(),
@@ -575,7 +547,7 @@ mod tests {
         assert!(s.plan().iter().all(|x| x.qty == Qty::from_int(2_000)));
     }
 
-    fn sent(a: &[Action]) -> Vec<Qty> {
+    pub(crate) fn sent(a: &[Action]) -> Vec<Qty> {
         a.iter()
             .filter_map(|a| match a {
                 Action::Send(i) => Some(i.qty),
