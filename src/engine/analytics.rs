@@ -5,8 +5,8 @@
 
 use super::{Actor, Engine, OrderRequest, Reject};
 use crate::algo::PlannedSlice;
-use crate::impact::{self, Coefficients, Estimate, OrderContext};
-use crate::market::{self, InstrumentMarket};
+use crate::impact::{self, Coefficients, Estimate, OrderContext, Schedule, schedule};
+use crate::market;
 use crate::model::{Duration, Name, ParentId, Timestamp};
 use crate::tca::TcaReport;
 
@@ -43,7 +43,6 @@ impl Engine {
         let inst = &m.inst;
         let nbbo = m.nbbo();
         let price = nbbo.mid().unwrap_or_else(|| m.mid(self.now));
-        let session_ms = ((m.session.close.0 - m.session.open.0).max(1) as f64) / 1e6;
         let shares: Vec<(Name, f64)> =
             m.venues.iter().map(|v| (self.universe.venue(v.venue).name.clone(), v.share)).collect();
         let wsum: f64 = shares.iter().map(|s| s.1).sum::<f64>().max(1e-12);
@@ -63,65 +62,47 @@ impl Engine {
             self.parents.iter().rev().filter(|p| p.inst == i).flat_map(|p| p.fills.iter().rev()).take(MARKOUT_FILLS);
         let history = impact::venue_markouts(fills, &m.mids, horizon);
         let (markout_bps, markout_samples) = impact::expected_markout(&history, &shares, k.adverse_prior_bps);
-        // Each slice trades until the next one starts (the last until the end).
-        let windows: Vec<(Timestamp, Timestamp, f64)> = plan
-            .iter()
-            .enumerate()
-            .map(|(k, s)| (s.at, plan.get(k + 1).map_or(end, |n| n.at).max(s.at), s.qty.to_f64()))
-            .collect();
-        let planned: f64 = windows.iter().map(|w| w.2).sum();
-        // The quantity the schedule expects to fill: the order's, or what its
-        // plan reaches when that is less (POV at 10% of the volume cannot buy
-        // 20% of ADV in a day). Every figure is per unit of it, as the
-        // realised cost is per filled unit: spreading the planned part's
-        // impact over the whole order halved POV's estimate at 20% of ADV.
-        let qty = if planned > 0.0 { planned.min(req.qty.to_f64()) } else { req.qty.to_f64() };
-        let window_volume = m.expected_volume(start, end);
-        let participation = if window_volume > 0.0 { qty / window_volume } else { 1.0 };
+        let plan: Vec<(Timestamp, f64)> = plan.iter().map(|s| (s.at, s.qty.to_f64())).collect();
+        let sched = Schedule::new(&plan, (start, end), req.qty.to_f64(), |a, b| m.expected_volume(a, b));
         // POV crosses by default, the schedule followers post first: the algorithm says.
-        let aggressive_fraction = k.aggressive_fraction(crosses, participation);
-        let slices: Vec<(f64, f64)> = windows.iter().map(|&(a, b, q)| (q, m.expected_volume(a, b))).collect();
+        let aggressive_fraction = k.aggressive_fraction(crosses, sched.participation);
         // The spread expected while the schedule trades: the instrument's
         // typical spread times the intraday multiplier, weighted by slice.
-        let spread_mult = if planned > 0.0 {
-            windows.iter().map(|&(a, b, q)| q * m.spread_multiplier(Timestamp((a.0 + b.0) / 2))).sum::<f64>() / planned
+        let spread_mult = if sched.planned > 0.0 {
+            sched.windows.iter().map(|&(a, b, q)| q * m.spread_multiplier(Timestamp((a.0 + b.0) / 2))).sum::<f64>()
+                / sched.planned
         } else {
             m.spread_multiplier(start)
         };
         let spread = price * inst.spread_bps / 1e4 * spread_mult;
-        let sign = req.side.sign() as f64;
-        let signed: Vec<(Timestamp, Timestamp, f64)> = windows.iter().map(|&(a, b, q)| (a, b, sign * q)).collect();
+        // The plan's windows only: an algorithm without a plan has no propagator cost here
+        // (tca's estimate trades it evenly instead).
+        let signed = schedule::signed(&sched.windows, req.side.sign() as f64);
         let model = m.impact_model();
         let propagator_cost = market::impact::schedule_cost(model.coeffs(), model.scale(), &signed, 8);
+        let session_ns = (m.session.close.0 - m.session.open.0).max(1) as f64;
+        let timing_variance = sched.timing_variance(|t| m.variance_multiplier(t), session_ns);
         let ctx = OrderContext {
-            qty,
+            qty: sched.qty,
             price,
             sigma: inst.daily_vol,
             adv: inst.adv.to_f64(),
-            window_volume,
-            slices,
+            window_volume: sched.window_volume,
+            slices: sched.slices,
             spread,
             aggressive_fraction,
             crosses,
             latency_ms,
-            vol_per_ms: inst.daily_vol * price / session_ms.sqrt(),
+            vol_per_ms: schedule::vol_per_ms(inst.daily_vol, price, session_ns),
             markout_bps,
             markout_samples,
             propagator_cost,
             impact_y: model.coeffs().y,
             impact_half_life_s: model.coeffs().half_life_s,
-            timing_variance: timing_variance(m, start, end, &windows, qty),
+            timing_variance,
         };
         let mut est = impact::estimate(&ctx, k);
-        // Bonds are priced per 100 face: amounts in currency are price x qty / 100 (bps do not change).
-        let per = inst.quote_per.max(1) as f64;
-        if per > 1.0 {
-            for m in &mut est.models {
-                m.cost /= per;
-            }
-            est.total_cost /= per;
-            est.timing_risk /= per;
-        }
+        schedule::per_quote_unit(&mut est, inst.quote_per);
         est
     }
 
@@ -143,67 +124,6 @@ impl Engine {
 
 /// Fills (the most recent) the adverse-selection history of an estimate reads.
 const MARKOUT_FILLS: usize = 20_000;
-
-/// Sub-steps per slice of the timing-risk integral (the remaining quantity
-/// falls linearly across a slice; the midpoint rule on 8 steps gives 170/512
-/// for the 1/3 of one slice over the whole window, 0.4% under, and is far
-/// closer for a schedule of many slices).
-const TIMING_STEPS: usize = 8;
-
-/// The share of a day's variance the position still to trade is exposed to
-/// along the schedule: the integral over `[start, end]` of `(remaining /
-/// qty)^2` times the intraday variance multiplier, over the session length.
-/// A slice is taken to trade evenly until the next one starts; before the
-/// first slice all of it remains. An empty plan (an algorithm that cannot
-/// plan ahead) trades evenly over the window.
-fn timing_variance(
-    m: &InstrumentMarket,
-    start: Timestamp,
-    end: Timestamp,
-    windows: &[(Timestamp, Timestamp, f64)],
-    qty: f64,
-) -> f64 {
-    let session = (m.session.close.0 - m.session.open.0).max(1) as f64;
-    exposure(|t| m.variance_multiplier(t), session, start, end, windows, qty)
-}
-
-/// `timing_variance` with the variance multiplier `v` over a session of `session_ns`.
-fn exposure(
-    v: impl Fn(Timestamp) -> f64,
-    session: f64,
-    start: Timestamp,
-    end: Timestamp,
-    windows: &[(Timestamp, Timestamp, f64)],
-    qty: f64,
-) -> f64 {
-    if qty <= 0.0 || end <= start {
-        return 0.0;
-    }
-    let even = [(start, end, qty)];
-    let windows = if windows.is_empty() { &even[..] } else { windows };
-    let mut var = 0.0;
-    let mut add = |a: Timestamp, b: Timestamp, r0: f64, r1: f64| {
-        let dt = (b.0 - a.0) as f64 / TIMING_STEPS as f64;
-        if dt <= 0.0 {
-            return;
-        }
-        for s in 0..TIMING_STEPS {
-            let x = (s as f64 + 0.5) / TIMING_STEPS as f64;
-            let r = (r0 + (r1 - r0) * x) / qty;
-            let t = Timestamp(a.0 + ((s as f64 + 0.5) * dt) as i64);
-            var += r * r * v(t) * dt / session;
-        }
-    };
-    let mut remaining = qty;
-    if let Some(first) = windows.first() {
-        add(start, first.0.max(start), qty, qty);
-    }
-    for &(a, b, q) in windows {
-        add(a, b, remaining, (remaining - q).max(0.0));
-        remaining = (remaining - q).max(0.0);
-    }
-    var
-}
 
 #[cfg(test)]
 mod tests {
@@ -241,25 +161,6 @@ mod tests {
         assert_ne!(adverse(&after), 0.0);
         // linear, sqrt, propagator, spread, latency, adverse_selection.
         assert_eq!(after.models.len(), 6);
-    }
-
-    /// Flat variance, a session of 8 s: one slice over all of it leaves
-    /// `(1 - x)^2` exposed, integral 1/3; the midpoint rule on 8 steps gives
-    /// sum_k ((k + 1/2) / 8)^2 / 8 = 170 / 512. Two slices, the first half of
-    /// the session idle then everything in the second half: 1/2 fully exposed
-    /// plus 1/2 x 170/512 = 0.666015625. Nothing to trade, nothing exposed.
-    #[test]
-    fn timing_exposure_by_hand() {
-        let s = 8e9;
-        let t = |x: i64| Timestamp(x * 1_000_000_000);
-        let one = exposure(|_| 1.0, s, t(0), t(8), &[(t(0), t(8), 100.0)], 100.0);
-        assert!((one - 170.0 / 512.0).abs() < 1e-12, "{one}");
-        let late = exposure(|_| 1.0, s, t(0), t(8), &[(t(4), t(8), 100.0)], 100.0);
-        assert!((late - (0.5 + 0.5 * 170.0 / 512.0)).abs() < 1e-12, "{late}");
-        // Twice the variance in the traded half doubles that half's part.
-        let spiky = exposure(|x| if x >= t(4) { 2.0 } else { 1.0 }, s, t(0), t(8), &[(t(4), t(8), 100.0)], 100.0);
-        assert!((spiky - (0.5 + 170.0 / 512.0)).abs() < 1e-12, "{spiky}");
-        assert_eq!(exposure(|_| 1.0, s, t(0), t(8), &[], 0.0), 0.0);
     }
 
     /// The estimate is taken at submission with the default coefficients and

@@ -10,9 +10,11 @@
 pub mod adverse;
 pub mod fit;
 pub mod models;
+pub mod schedule;
 
 pub use adverse::{VenueMarkout, expected_markout, venue_markouts};
 pub use models::ModelCost;
+pub use schedule::Schedule;
 
 use crate::model::{Qty, Timestamp};
 use crate::tca::PreTrade;

@@ -19,7 +19,7 @@
 //! us: spread against the mid at each fill, impact and timing together.
 
 use crate::algo::{self, AlgoSpec};
-use crate::impact::{self, Coefficients, OrderContext};
+use crate::impact::{self, Coefficients, OrderContext, Schedule, schedule};
 use crate::market::impact::{ImpactScale, schedule_cost};
 use crate::market::replay::estimate::sessions_between;
 use crate::market::rng::{Stream, stream};
@@ -80,37 +80,6 @@ fn recorded(inst: &Instrument, f: &MarketFigures, price: Price) -> Instrument {
     i
 }
 
-/// Sub-steps per slice of the timing-risk integral, as the engine's.
-const TIMING_STEPS: usize = 8;
-
-/// The share of a day's variance the position left to trade is exposed to
-/// along `windows` (flat intraday variance; a session of `session_ns`).
-fn exposure(session_ns: f64, start: Timestamp, windows: &[(Timestamp, Timestamp, f64)], qty: f64) -> f64 {
-    if qty <= 0.0 || session_ns <= 0.0 {
-        return 0.0;
-    }
-    let mut var = 0.0;
-    let mut add = |a: Timestamp, b: Timestamp, r0: f64, r1: f64| {
-        let dt = (b.0 - a.0) as f64 / TIMING_STEPS as f64;
-        if dt <= 0.0 {
-            return;
-        }
-        for s in 0..TIMING_STEPS {
-            let r = (r0 + (r1 - r0) * (s as f64 + 0.5) / TIMING_STEPS as f64) / qty;
-            var += r * r * dt / session_ns;
-        }
-    };
-    if let Some(first) = windows.first() {
-        add(start, first.0.max(start), qty, qty);
-    }
-    let mut remaining = qty;
-    for &(a, b, q) in windows {
-        add(a, b, remaining, (remaining - q).max(0.0));
-        remaining = (remaining - q).max(0.0);
-    }
-    var
-}
-
 /// The estimate of `o` on `inst` with the figures `f`, and how its schedule was chosen.
 pub fn estimate(
     inst: &Instrument,
@@ -167,53 +136,37 @@ pub fn estimate(
     let price = o.arrival_px.to_f64();
     let adv = inst.adv.to_f64();
     let expected = |a: Timestamp, b: Timestamp| adv * (1.0 - inst.auction_share) * curve.share_between(a, b);
-    // As the engine: each slice trades until the next starts (the last until the end).
-    let windows: Vec<(Timestamp, Timestamp, f64)> = plan
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.at, plan.get(i + 1).map_or(end, |n| n.at).max(s.at), s.qty.to_f64()))
-        .collect();
-    let planned: f64 = windows.iter().map(|w| w.2).sum();
-    let qty = if planned > 0.0 { planned.min(o.qty.to_f64()) } else { o.qty.to_f64() };
-    let window_volume = expected(start, end);
-    let participation = if window_volume > 0.0 { qty / window_volume } else { 1.0 };
-    let slices: Vec<(f64, f64)> = windows.iter().map(|&(a, b, q)| (q, expected(a, b))).collect();
-    // An algorithm that cannot plan ahead (iceberg, sniper) trades evenly over the window.
-    let even = [(start, end, qty)];
-    let traded = if windows.is_empty() { &even[..] } else { &windows[..] };
-    let sign = o.side.sign() as f64;
-    let signed: Vec<(Timestamp, Timestamp, f64)> = traded.iter().map(|&(a, b, q)| (a, b, sign * q)).collect();
+    let plan: Vec<(Timestamp, f64)> = plan.iter().map(|s| (s.at, s.qty.to_f64())).collect();
+    let sched = Schedule::new(&plan, (start, end), o.qty.to_f64(), expected);
+    // Unlike the engine's, an algorithm that cannot plan ahead (iceberg,
+    // sniper) runs the propagator evenly over the window too.
+    let signed = schedule::signed(&sched.traded(), o.side.sign() as f64);
     let coeffs = impact_coeffs(&inst, &MarketParams::default());
     let scale = ImpactScale { price, daily_vol: inst.daily_vol, daily_volume: adv };
     let session_ns = (session.close.0 - session.open.0).max(1) as f64;
+    // The variance is flat through the day: measured, not modelled.
+    let timing_variance = sched.timing_variance(|_| 1.0, session_ns);
     let ctx = OrderContext {
-        qty,
+        qty: sched.qty,
         price,
         sigma: inst.daily_vol,
         adv,
-        window_volume,
-        slices,
+        window_volume: sched.window_volume,
+        slices: sched.slices,
         spread: price * inst.spread_bps / 1e4,
-        aggressive_fraction: k.aggressive_fraction(crosses, participation),
+        aggressive_fraction: k.aggressive_fraction(crosses, sched.participation),
         crosses,
         latency_ms: 0.0,
-        vol_per_ms: inst.daily_vol * price / (session_ns / 1e6).sqrt(),
+        vol_per_ms: schedule::vol_per_ms(inst.daily_vol, price, session_ns),
         markout_bps: k.adverse_prior_bps,
         markout_samples: 0,
         propagator_cost: schedule_cost(coeffs, scale, &signed, 8),
         impact_y: coeffs.y,
         impact_half_life_s: coeffs.half_life_s,
-        timing_variance: exposure(session_ns, start, traded, qty),
+        timing_variance,
     };
     let mut est = impact::estimate(&ctx, k);
-    let per = o.quote_per.max(1) as f64;
-    if per > 1.0 {
-        for m in &mut est.models {
-            m.cost /= per;
-        }
-        est.total_cost /= per;
-        est.timing_risk /= per;
-    }
+    schedule::per_quote_unit(&mut est, o.quote_per);
     let basis = EstimateBasis {
         market: Some(f.clone()),
         algo: Some(algo.kind().as_str().to_string()),
