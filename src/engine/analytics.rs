@@ -75,9 +75,8 @@ impl Engine {
             m.spread_multiplier(start)
         };
         let spread = price * inst.spread_bps / 1e4 * spread_mult;
-        // The plan's windows only: an algorithm without a plan has no propagator cost here
-        // (tca's estimate trades it evenly instead).
-        let signed = schedule::signed(&sched.windows, req.side.sign() as f64);
+        // An algorithm without a plan (iceberg, sniper) still trades: evenly over its window.
+        let signed = schedule::signed(&sched.traded(), req.side.sign() as f64);
         let model = m.impact_model();
         let propagator_cost = market::impact::schedule_cost(model.coeffs(), model.scale(), &signed, 8);
         let session_ns = (m.session.close.0 - m.session.open.0).max(1) as f64;
