@@ -266,6 +266,21 @@ impl VolumeForecast {
         self.realised + self.pace() * self.remaining_in(self.seg, self.t.max(self.start))
     }
 
+    /// Whether the share printed so far, `realised / total` as
+    /// [`VolumeForecast::total`] computes it, is surely below `x`: the same
+    /// comparison multiplied out (`total = realised + num R / den`, every
+    /// term positive) and with a relative margin of 1e-9, far wider than the
+    /// rounding of a few operations either way, so `true` is never wrong
+    /// (near `x` it answers `false` and the share is worked out).
+    pub fn share_surely_below(&self, x: f64) -> bool {
+        if !(self.den > 0.0 && x > 0.0) {
+            return false;
+        }
+        let rest = self.remaining_in(self.seg, self.t.max(self.start));
+        let done = self.realised * self.den;
+        done * (1.0 + 1e-9) < x * (done + self.num * rest)
+    }
+
     /// [`VolumeForecast::total`] and [`VolumeForecast::forecast`] over
     /// [t0, t1) together, as a tracker asks for them on every print.
     pub fn total_and_forecast(&mut self, t0: Timestamp, t1: Timestamp) -> (f64, f64) {
@@ -330,6 +345,25 @@ mod tests {
         let mut g = flat(2_400.0, 30);
         g.observe(min(1), 30.0);
         assert!(g.pace() < 1.2, "{}", g.pace());
+    }
+
+    /// The check without division agrees with the share worked out, away
+    /// from the margin: 600 printed of a total forecast near 2,400 (a
+    /// quarter), checked against bounds a little either side of it.
+    #[test]
+    fn the_share_check_agrees_with_the_share() {
+        let mut f = flat(2_400.0, 60);
+        // Nothing printed yet: a share of zero.
+        assert!(f.share_surely_below(1e-9));
+        for m in 0..60 {
+            f.observe(min(m), 10.0);
+        }
+        let share = f.realised() / f.total();
+        assert!((share - 0.25).abs() < 0.01, "{share}");
+        assert!(f.share_surely_below(share * (1.0 + 1e-6)));
+        assert!(!f.share_surely_below(share));
+        assert!(!f.share_surely_below(share * (1.0 - 1e-6)));
+        assert!(!f.share_surely_below(0.0));
     }
 
     #[test]
