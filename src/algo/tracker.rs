@@ -231,6 +231,25 @@ impl Tracker {
         self.min_pct.is_some() || self.max_pct.is_some() || !ctx.working.is_positive()
     }
 
+    /// The least `now` target at which [`Tracker::act`] would do anything,
+    /// when it reads nothing else: a resting child works, no sweep or
+    /// cancel is in flight, no participation bound and not the final phase
+    /// (`None` otherwise). Then `act` crosses only when `now` is at least
+    /// `filled + working` plus the smallest catch-up (`min_child`, or what
+    /// is left when less; a whole lot at least, since the shortfall is
+    /// counted in lots), and otherwise leaves everything as it is: below
+    /// this target a print may skip working the target out.
+    pub fn acts_from(&self, ctx: &AlgoCtx<'_>) -> Option<Qty> {
+        let quiet = !self.refreshing
+            && self.in_flight.is_none()
+            && !self.final_phase
+            && self.min_pct.is_none()
+            && self.max_pct.is_none()
+            && ctx.working.is_positive();
+        let catch_up = self.min_child.min(ctx.unworked()).max(ctx.market.inst.lot_size);
+        quiet.then(|| ctx.parent.filled + ctx.working + catch_up)
+    }
+
     /// Acts on new targets after a print or a confirmed cancel.
     pub fn act(&mut self, ctx: &mut AlgoCtx<'_>, t: Targets) {
         self.act_at(ctx, t, Why::Print);

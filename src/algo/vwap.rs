@@ -134,6 +134,19 @@ impl Dynamic {
         self.targets_with(ctx, true)
     }
 
+    /// Whether what is due now ([`Dynamic::targets_with`]'s `now`, worked
+    /// out with two divisions) is surely below the least target the tracker
+    /// would act on ([`Tracker::acts_from`]): `now` is the quantity share
+    /// `realised / total` rounded down to a lot, below `from` when the share
+    /// is below `(from - 1 raw unit) / qty`, which the forecast checks
+    /// without dividing, with a margin far wider than the rounding of
+    /// either computation ([`VolumeForecast::share_surely_below`]).
+    fn surely_below(&self, ctx: &AlgoCtx<'_>) -> bool {
+        let Some(from) = self.tracker.acts_from(ctx) else { return false };
+        let qty = ctx.parent.qty.to_f64() * Qty::SCALE as f64;
+        qty > 0.0 && self.forecast.share_surely_below((from.raw() - 1) as f64 / qty)
+    }
+
     /// The targets; without `ahead`, only what is due now (`ahead` left at
     /// it, no step volume), for a tracker that reads no more
     /// ([`Tracker::reads_ahead`]): on most prints an order rests and only
@@ -197,6 +210,11 @@ impl ExecAlgo for Vwap {
             // far as the tracker will read them.
             if d.tracker.reads_targets(ctx) {
                 let ahead = d.tracker.reads_ahead(ctx);
+                if !ahead && d.surely_below(ctx) {
+                    // What is due now stays below what would make the
+                    // tracker act: it would change nothing.
+                    return;
+                }
                 let t = d.targets_with(ctx, ahead);
                 d.tracker.act(ctx, t);
             }

@@ -17,6 +17,7 @@ mod dispatch;
 pub mod event;
 mod order_stats;
 pub mod pace;
+mod queue;
 mod restore;
 mod risk;
 mod risk_view;
@@ -32,8 +33,7 @@ use crate::router::{RouteDecision, Router, VenueStats};
 use crate::venue::{Exchange, Execution};
 use children::{ChildSlot, FinishedKept, Slab};
 use chrono::NaiveDate;
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 pub use crate::market::Retention;
@@ -105,31 +105,6 @@ enum Job {
     Command(Box<(Actor, Command)>),
 }
 
-#[derive(Debug)]
-struct Entry {
-    at: Timestamp,
-    seq: u64,
-    job: Job,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, o: &Self) -> bool {
-        self.at == o.at && self.seq == o.seq
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Entry {
-    // Reversed so the max-heap pops the earliest job first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.at.cmp(&self.at).then(o.seq.cmp(&self.seq))
-    }
-}
-
 /// Routing decisions kept per parent for the venue view.
 const DECISIONS_KEPT: usize = 200;
 
@@ -177,8 +152,7 @@ pub struct Engine {
     children: Slab,
     /// Which finished children are kept, and in what order they finished.
     finished: FinishedKept,
-    queue: BinaryHeap<Entry>,
-    qseq: u64,
+    queue: queue::JobQueue<Job>,
     now: Timestamp,
     events: Vec<EngineEvent>,
     event_seq: u64,
@@ -268,8 +242,7 @@ impl Engine {
             parents: Vec::new(),
             children: Slab::default(),
             finished: FinishedKept::default(),
-            queue: BinaryHeap::new(),
-            qseq: 0,
+            queue: queue::JobQueue::new(),
             now: origin,
             events: Vec::new(),
             event_seq: 0,
@@ -309,8 +282,7 @@ impl Engine {
     }
 
     fn push(&mut self, at: Timestamp, job: Job) {
-        self.qseq += 1;
-        self.queue.push(Entry { at, seq: self.qseq, job });
+        self.queue.push(at, job);
     }
 
     fn emit(&mut self, kind: EventKind) {
@@ -341,7 +313,7 @@ impl Engine {
 
     /// Processes the next job. Returns false when nothing is left to do.
     pub fn step(&mut self) -> bool {
-        let Some(Entry { at, job, .. }) = self.queue.pop() else { return false };
+        let Some(queue::Entry { at, job, .. }) = self.queue.pop() else { return false };
         if at > self.now {
             self.now = at;
         }

@@ -95,6 +95,28 @@ impl VolumeCurve {
         self.shares[b] / self.bucket_len()
     }
 
+    /// The curve's buckets cut at a window's ends, in time order: [start,
+    /// end) in stretches over which the curve expects volume at a constant
+    /// rate (the part before the open and the part after the close are one
+    /// stretch each).
+    pub fn stretches(&self, start: Timestamp, end: Timestamp) -> Vec<(Timestamp, Timestamp)> {
+        let mut out = Vec::new();
+        let mut t = start;
+        while t < end {
+            let next = if t < self.open {
+                self.open
+            } else if t >= self.close {
+                end
+            } else {
+                self.bucket_end(t)
+            };
+            let next = next.clamp(Timestamp(t.0 + 1), end);
+            out.push((t, next));
+            t = next;
+        }
+        out
+    }
+
     /// End of the bucket containing `t` (the close for the last bucket).
     pub fn bucket_end(&self, t: Timestamp) -> Timestamp {
         if t < self.open {

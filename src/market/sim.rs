@@ -437,6 +437,21 @@ impl InstrumentMarket {
         bbo
     }
 
+    /// The near touch across venues for `side` (the best bid for a buyer):
+    /// `nbbo().near(side)`, reading that side of each book only.
+    pub fn near_touch(&self, side: Side) -> Option<Level> {
+        let mut best = None;
+        for v in &self.venues {
+            if let Some(l) = v.built_side(side).best() {
+                best = Some(match side {
+                    Side::Buy => merge_best(best, l, |a, b| a > b),
+                    Side::Sell => merge_best(best, l, |a, b| a < b),
+                });
+            }
+        }
+        best
+    }
+
     /// Expected continuous market volume between two times, from the curve.
     pub fn expected_volume(&self, t0: Timestamp, t1: Timestamp) -> f64 {
         self.inst.adv.to_f64() * (1.0 - self.inst.auction_share) * self.curve.share_between(t0, t1)

@@ -163,12 +163,17 @@ impl Tape {
         }
     }
     fn feed_trackers(&mut self, p: &Print) {
-        let trackers = &mut self.trackers;
-        self.active.retain(|&h| {
-            let t = &mut trackers[h];
+        // A plain loop rather than `retain`: one or two trackers, on every print.
+        let mut i = 0;
+        while let Some(&h) = self.active.get(i) {
+            let t = &mut self.trackers[h];
             t.on_print(p);
-            p.ts < t.end()
-        });
+            if p.ts < t.end() {
+                i += 1;
+            } else {
+                self.active.remove(i);
+            }
+        }
     }
     /// Drops the prints before `cutoff` once they are half the tape (each
     /// print is moved a bounded number of times on average).

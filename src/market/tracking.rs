@@ -12,21 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// A window's buckets: the curve's, cut at the window's ends.
 pub fn buckets(curve: &VolumeCurve, start: Timestamp, end: Timestamp) -> Vec<(Timestamp, Timestamp)> {
-    let mut out = Vec::new();
-    let mut t = start;
-    while t < end {
-        let next = if t < curve.open {
-            curve.open
-        } else if t >= curve.close {
-            end
-        } else {
-            curve.bucket_end(t)
-        };
-        let next = next.clamp(Timestamp(t.0 + 1), end);
-        out.push((t, next));
-        t = next;
-    }
-    out
+    curve.stretches(start, end)
 }
 
 /// One bucket's shares: planned by the curve, forecast when it began,

@@ -436,9 +436,11 @@ impl Router {
 /// a half spread from the mid when a side is empty), or the limit when the
 /// limit is the better price for us to wait at.
 pub fn passive_price(m: &InstrumentMarket, side: Side, limit: Option<Price>, now: Timestamp) -> Price {
-    let nbbo = m.nbbo();
     let tick = m.inst.tick_size;
-    let join = nbbo.near(side).map(|l| l.px).unwrap_or_else(|| {
+    // The near side alone on most calls (a resting child re-checked at every
+    // quote refresh); the whole touch only when that side is empty.
+    let join = m.near_touch(side).map(|l| l.px).unwrap_or_else(|| {
+        let nbbo = m.nbbo();
         let mid = nbbo.mid().unwrap_or_else(|| m.mid(now));
         let half_spread = nbbo.spread().map_or(m.inst.half_spread(), |s| s / 2.0);
         let raw = Price::from_f64(mid - side.sign() as f64 * half_spread).unwrap_or(tick);

@@ -128,32 +128,44 @@ impl Exchange {
     /// our price drops (others cancelled), by the queue-position model.
     pub fn on_requote(&mut self, m: &mut InstrumentMarket, inst: usize, now: Timestamp, out: &mut Vec<Execution>) {
         let model = self.queue_model;
+        // In a replay only recorded prints fill passive orders (see
+        // `replay`): the side opposite ours is not read, and not built.
+        let replay = m.is_replay();
         for slot in 0..self.resting[inst].len() {
             if self.resting[inst][slot].is_empty() {
                 continue;
             }
-            // Built once here rather than by every read below.
-            m.venues[slot].book_mut();
+            if !replay {
+                // Built once here rather than by every read below.
+                m.venues[slot].book_mut();
+            }
             for side in [Side::Buy, Side::Sell] {
                 let first_out = out.len();
                 let mut filled = Qty::ZERO;
                 let n = self.resting[inst][slot].len();
+                if replay && self.resting[inst][slot].iter().any(|o| o.side == side && o.leaves.is_positive()) {
+                    // Ours only: the side an eager refresh would have built with it.
+                    m.venues[slot].side_mut(side);
+                }
                 for i in 0..n {
                     let o = &mut self.resting[inst][slot][i];
                     if o.side != side || !o.leaves.is_positive() {
                         continue;
                     }
-                    let book = m.venues[slot].book();
+                    let v = &m.venues[slot];
                     // Crossed: others' opposite quotes at or through our price.
-                    let crossing: Qty = book
-                        .side(side.opposite())
-                        .levels()
-                        .iter()
-                        .take_while(|l| !side.better(o.px, l.px))
-                        .map(|l| l.qty)
-                        .sum();
-                    // In a replay only recorded prints fill passive orders (see `replay`).
-                    if crossing.is_positive() && !m.is_replay() {
+                    let crossing: Qty = if replay {
+                        Qty::ZERO
+                    } else {
+                        v.book()
+                            .side(side.opposite())
+                            .levels()
+                            .iter()
+                            .take_while(|l| !side.better(o.px, l.px))
+                            .map(|l| l.qty)
+                            .sum()
+                    };
+                    if crossing.is_positive() {
                         let q = crossing.min(o.leaves);
                         o.leaves -= q;
                         filled += q;
@@ -176,7 +188,7 @@ impl Exchange {
                         });
                         continue;
                     }
-                    let own = book.side(side);
+                    let own = v.built_side(side);
                     match own.best_px() {
                         Some(best) if side.better(best, o.px) => (o.ahead, o.level_seen) = (Qty::ZERO, Qty::ZERO),
                         None => (o.ahead, o.level_seen) = (Qty::ZERO, Qty::ZERO),

@@ -90,15 +90,23 @@ pub struct ReplayState {
     shifts: Vec<(Timestamp, Price)>,
     /// The shift the venue's book was last quoted with.
     book_shift: Price,
-    /// The shift worked out last and when: the same until our next fill
-    /// (prints in one millisecond and the refresh before them share it).
-    shift_memo: Option<(Timestamp, Price)>,
+    /// The shift worked out last, and the times from and through which it
+    /// is known to be the same until our next fill (see `replay_shift`).
+    shift_memo: Option<(Timestamp, Timestamp, Price)>,
+    /// How far ahead the last shift was checked to hold, ns: the next
+    /// check looks twice as far, or a quarter as far after a miss.
+    shift_span: i64,
     summary: ReplaySummary,
 }
 
 fn mid_of(q: &RecQuote) -> Option<f64> {
     Some((q.bid()?.to_f64() + q.ask()?.to_f64()) / 2.0)
 }
+
+/// The first stretch our impact's shift is checked to hold over (see
+/// `replay_shift`), and the longest, ns.
+const SHIFT_SPAN_START: i64 = 100_000_000;
+const SHIFT_SPAN_MAX: i64 = 3_600_000_000_000;
 
 /// A window's recorded volume never counts for less than this share of its
 /// average, so a silent stretch of tape does not make one fill's impact unbounded.
@@ -199,6 +207,7 @@ impl InstrumentMarket {
             shifts: Vec::new(),
             book_shift: Price::ZERO,
             shift_memo: None,
+            shift_span: SHIFT_SPAN_START,
             summary,
             rec,
         }));
@@ -282,27 +291,41 @@ impl InstrumentMarket {
     }
 
     /// Our impact now on the tick grid, noted in the shift path when it changed.
+    ///
+    /// Worked out once for a stretch of time rather than at every print:
+    /// until our next fill the impact only decays, monotonically, so when
+    /// the shift's bounds over [now, now + span] ([`Impact::shift_bounds`],
+    /// rounding error included) both round to the same tick, every print in
+    /// that stretch gets that tick, as working it out each time would give.
+    /// The span adapts: doubled after a stretch that held, a quarter after
+    /// one that did not (then only `now` is known).
     fn replay_shift(&mut self, now: Timestamp) -> Price {
-        if let Some((at, shift)) = self.replay.as_deref().and_then(|st| st.shift_memo)
-            && at == now
+        if let Some((from, until, shift)) = self.replay.as_deref().and_then(|st| st.shift_memo)
+            && from <= now
+            && now <= until
         {
             // Noted in the path when it was worked out.
             return shift;
         }
         let tick = self.inst.tick_size;
-        let raw = self.impact(now);
-        let shift = if raw == 0.0 {
-            Price::ZERO
-        } else {
-            Price::from_f64(raw).unwrap_or_default().round_to(tick, Rounding::Nearest)
+        let on_grid = |raw: f64| {
+            if raw == 0.0 {
+                Price::ZERO
+            } else {
+                Price::from_f64(raw).unwrap_or_default().round_to(tick, Rounding::Nearest)
+            }
         };
-        if let Some(st) = self.replay.as_deref_mut()
-            && st.shifts.last().map_or(!shift.is_zero(), |l| l.1 != shift)
-        {
-            st.shifts.push((now, shift));
-        }
+        let span = self.replay.as_deref().map_or(SHIFT_SPAN_START, |st| st.shift_span);
+        let ahead = Timestamp(now.0.saturating_add(span));
+        let (raw, (lo, hi)) = self.impact.shift_bounds(now, ahead);
+        let shift = on_grid(raw);
+        let holds = on_grid(lo) == shift && on_grid(hi) == shift;
         if let Some(st) = self.replay.as_deref_mut() {
-            st.shift_memo = Some((now, shift));
+            if st.shifts.last().map_or(!shift.is_zero(), |l| l.1 != shift) {
+                st.shifts.push((now, shift));
+            }
+            st.shift_span = if holds { span.saturating_mul(2).min(SHIFT_SPAN_MAX) } else { (span / 4).max(1) };
+            st.shift_memo = Some((now, if holds { ahead } else { now }, shift));
         }
         shift
     }

@@ -111,6 +111,18 @@ impl VenueMarket {
         }
     }
 
+    /// One side of the displayed book as [`VenueMarket::book`] shows it,
+    /// without building the other side when only this one is built (a
+    /// replay's venue builds the side of our resting orders at each refresh
+    /// and nothing reads the other).
+    pub fn built_side(&self, side: Side) -> &BookSide {
+        let s = match side {
+            Side::Buy => 0,
+            Side::Sell => 1,
+        };
+        if self.pending.is_none() || self.sides_built[s] { self.book.side(side) } else { self.book().side(side) }
+    }
+
     /// The displayed book, to change it (built first if a quote is pending).
     pub fn book_mut(&mut self) -> &mut L2Book {
         self.build_side(0);
