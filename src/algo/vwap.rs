@@ -33,10 +33,11 @@
 //!
 //! Parameters: `slices` (the plan's, default one per 5 minutes), `forecast`
 //! (`dynamic` | `static`), `half_life` (how fast the pace forgets, default
-//! the window within 10m-4h), `recent` and `recent_weight` (dynamic: the
-//! prior re-scaled at the start by the volume of the hours before it, see
-//! [`RecentLevel`]; default 12h and 0.75, `recent=0` or `recent_weight=0`
-//! turns it off), `step` (dynamic: 10s-30m, default 1m),
+//! half the window within 10m-4h), `recent`, `recent_weight` and
+//! `recent_mean` (dynamic: the prior re-scaled at the start by the volume
+//! of the hours before it, see [`RecentLevel`]; off by default, e.g.
+//! `recent=12h`), `prior_weight` (dynamic: the prior counts as this many
+//! half-lives of expected volume, default 1), `step` (dynamic: 10s-30m, default 1m),
 //! `min_child` (dynamic: the smallest quantity crossed to catch up, default
 //! the instrument's average trade size or, when smaller, what one step of
 //! the window owes on average, `qty x step / window`; at least a lot),

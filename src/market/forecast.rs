@@ -22,12 +22,9 @@
 use super::curve::VolumeCurve;
 use crate::model::{Duration, Timestamp};
 
-/// The default half-life: the window, between 10 minutes and 4 hours. (Half
-/// the window forgot a prior set from the hours before the start too fast:
-/// with it, a whole window tracked better on every recording tried, see
-/// BENCHMARKS.md.)
+/// The default half-life: half the window, between 10 minutes and 4 hours.
 pub fn default_half_life(start: Timestamp, end: Timestamp) -> Duration {
-    Duration((end - start).0.clamp(Duration::mins(10).0, Duration::mins(240).0))
+    Duration(((end - start).0 / 2).clamp(Duration::mins(10).0, Duration::mins(240).0))
 }
 
 /// The half-life of an order's forecast from its `half_life` parameter (the
@@ -329,8 +326,7 @@ mod tests {
         let g = VolumeForecast::new(&curve, min(30), min(90), 500.0, Duration::mins(60));
         assert!((g.expected(min(30), min(60)) - 250.0).abs() < 1e-9);
         assert_eq!(g.expected(min(0), min(30)), 0.0);
-        assert_eq!(default_half_life(min(0), min(240)), Duration::mins(240));
-        assert_eq!(default_half_life(min(0), min(60)), Duration::mins(60));
+        assert_eq!(default_half_life(min(0), min(240)), Duration::mins(120));
         assert_eq!(default_half_life(min(0), min(10)), Duration::mins(10));
     }
 }

@@ -316,16 +316,16 @@ fn a_small_order_among_large_prints_keeps_up_with_the_volume() {
 /// print 10 a minute (the replay's ADV 14,400, a flat profile), the third
 /// from its open 30 a minute; the window 08:00-12:00 of the third day
 /// prints 7,200, the order is 5/95 of it, 378.9. The profile expects 2,400
-/// (10 a minute). By hand, the look-back (`recent`, 12 hours, from the
+/// (10 a minute). By hand, with `recent=12h` the look-back (from the
 /// session's open at 00:00) printed 14,400 where 4,800 was expected: ratio
 /// 3, the prior scaled by 3^0.75 = 2.2795 to 5,471 (22.8 a minute). The
-/// forecast in continuous time (half-life H = 240 min, the prior weighing
+/// forecast in continuous time (`half_life=4h`: H = 240 min, the prior weighing
 /// one steady-state half-life, so the decayed expected volume stays at
 /// e H / ln 2): after t minutes, with d = 2^(-t/H), the pace is
 /// (e d + 30 (1 - d)) / e, the forecast remainder (e d + 30 (1 - d)) (240 -
 /// t), the order's share 30 t / (30 t + remainder) against the market's t /
 /// 240. The largest gap is 4.91 points with e = 22.8 and 18.32 without the
-/// look-back (`recent_weight=0`, e = 10), worked out below on a 6-second
+/// look-back (the default, e = 10), worked out below on a 6-second
 /// grid; the order's fills trail that share by up to two steps' due and a
 /// lot (the small-order test above), so each is checked within a point.
 #[test]
@@ -356,9 +356,9 @@ fn the_hours_before_the_window_set_the_forecast_level() {
     let (with, without) = (by_model(10.0 * 3f64.powf(0.75)), by_model(10.0));
     assert!((with - 4.91).abs() < 0.01 && (without - 18.32).abs() < 0.01, "{with} {without}");
     let window_start_ns = (DAY0_MS + (2 * 1440 + 8 * 60) * 60_000) * 1_000_000;
-    for (extra, expected) in [(None, with), (Some("recent_weight=0"), without)] {
+    for (extra, expected) in [(Some("recent=12h"), with), (None, without)] {
         let mut args = vec!["evaluate", "--universe", universe.to_str().unwrap(), "--bars", bars.to_str().unwrap()];
-        args.extend(["--symbol", "LVL", "--jobs", "2", "--json"]);
+        args.extend(["--symbol", "LVL", "--jobs", "2", "--json", "--param", "half_life=4h"]);
         if let Some(p) = extra {
             args.extend(["--param", p]);
         }
