@@ -33,7 +33,11 @@
 //!
 //! Parameters: `slices` (the plan's, default one per 5 minutes), `forecast`
 //! (`dynamic` | `static`), `half_life` (how fast the pace forgets, default
-//! half the window within 10m-4h), `step` (dynamic: 10s-30m, default 1m),
+//! half the window within 10m-4h), `recent`, `recent_weight` and
+//! `recent_mean` (dynamic: the prior re-scaled at the start by the volume
+//! of the hours before it, see [`RecentLevel`]; off by default, e.g.
+//! `recent=12h`), `prior_weight` (dynamic: the prior counts as this many
+//! half-lives of expected volume, default 1), `step` (dynamic: 10s-30m, default 1m),
 //! `min_child` (dynamic: the smallest quantity crossed to catch up, default
 //! the instrument's average trade size or, when smaller, what one step of
 //! the window owes on average, `qty x step / window`; at least a lot),
@@ -42,11 +46,16 @@
 //! `completion`), `urgency` (static: `passive` posts first, `aggressive`
 //! crosses).
 
+mod recent;
+
+pub use recent::RecentLevel;
+
 use super::slicer::{Slicer, default_slices, equal_times, plan_from};
 use super::tracker::{Targets, Tracker};
 use super::{AlgoCtx, AlgoSpec, ExecAlgo, ParamError, Params, PlannedSlice};
+use crate::market::curve::VolumeCurve;
 use crate::market::forecast::{VolumeForecast, default_half_life, prior_volume};
-use crate::model::{AlgoKind, Duration, Price, Qty};
+use crate::model::{AlgoKind, Duration, Price, Qty, Timestamp};
 
 /// The VWAP algorithm.
 #[derive(Debug, Clone)]
@@ -64,6 +73,13 @@ pub struct Dynamic {
     tracker: Tracker,
     preview: Vec<PlannedSlice>,
     step: Duration,
+    /// What re-scales the prior at the start, and what the forecast is rebuilt from.
+    recent: RecentLevel,
+    curve: VolumeCurve,
+    prior: f64,
+    half_life: Duration,
+    prior_weight: f64,
+    window: (Timestamp, Timestamp),
 }
 
 impl Vwap {
@@ -86,6 +102,8 @@ impl Vwap {
             Duration::mins(1),
             Duration::mins(24 * 60),
         )?;
+        let recent = RecentLevel::from_params(p)?;
+        let prior_weight = p.f64_in("prior_weight", 1.0, 0.25, 8.0, false)?;
         let step = p.duration("step", Duration::mins(1), Duration::secs(10), Duration::mins(30))?;
         // What one step of the window owes on average: a catch-up is never
         // held back longer than that, however large the instrument's trades
@@ -120,15 +138,40 @@ impl Vwap {
             return Ok(Vwap::Static(slicer));
         }
         let prior = prior_volume(spec.inst, spec.curve, spec.start, spec.end);
-        let forecast = VolumeForecast::new(spec.curve, spec.start, spec.end, prior, hl);
+        let forecast = VolumeForecast::new(spec.curve, spec.start, spec.end, prior, hl).with_prior_weight(prior_weight);
         let tracker = Tracker::new(spec.start, spec.end, step, min_child)
             .with_participation(min_pct, max_pct, completion)
             .with_display(display);
-        Ok(Vwap::Dynamic(Box::new(Dynamic { forecast, tracker, preview: plan, step })))
+        Ok(Vwap::Dynamic(Box::new(Dynamic {
+            forecast,
+            tracker,
+            preview: plan,
+            step,
+            recent,
+            curve: spec.curve.clone(),
+            prior,
+            half_life: hl,
+            prior_weight,
+            window: (spec.start, spec.end),
+        })))
     }
 }
 
 impl Dynamic {
+    /// At the start: the prior re-scaled by the volume of the hours before
+    /// (see [`RecentLevel`]), the forecast rebuilt on it.
+    fn start_level(&mut self, ctx: &AlgoCtx<'_>) {
+        let inst = &ctx.market.inst;
+        // Others' continuous volume a session, as the prior takes it.
+        let daily = inst.adv.to_f64() * (1.0 - inst.auction_share);
+        let k = self.recent.factor_in(ctx.market, &self.curve, daily, ctx.now);
+        if k != 1.0 {
+            let (start, end) = self.window;
+            self.forecast = VolumeForecast::new(&self.curve, start, end, self.prior * k, self.half_life)
+                .with_prior_weight(self.prior_weight);
+        }
+    }
+
     /// What is due now and a step ahead, from the forecast brought to now.
     fn targets(&mut self, ctx: &AlgoCtx<'_>) -> Targets {
         self.targets_with(ctx, true)
@@ -187,6 +230,7 @@ impl ExecAlgo for Vwap {
         match self {
             Vwap::Static(s) => s.on_start(ctx),
             Vwap::Dynamic(d) => {
+                d.start_level(ctx);
                 let t = d.targets(ctx);
                 d.tracker.on_start(ctx, t);
             }

@@ -1,6 +1,7 @@
 //! Evaluation of an algorithm over every window of a recording, as a desk
 //! would try it before trusting it: one order per window (and side), each on
-//! its own replay of the recording from the window's start, sized as a share
+//! its own replay of the recording (from the session's open, so the day's
+//! prints before the window are on the tape), sized as a share
 //! of the volume the window printed, with the intraday profile learned from
 //! the whole sessions before the window. The replay runs its market on the
 //! recording's level figures (price level, daily volume, volatility, spread,
@@ -300,6 +301,9 @@ pub fn made_instrument(
 
 /// One window's order, run.
 struct Job {
+    /// The session's open: the replay runs from it, so an algorithm sees the
+    /// day's prints before its window, as it would live.
+    open: Timestamp,
     start: Timestamp,
     end: Timestamp,
     side: Side,
@@ -398,6 +402,7 @@ pub fn evaluate(
             }
             for &side in &opts.sides {
                 jobs.push(Job {
+                    open: s.open,
                     start,
                     end,
                     side,
@@ -468,7 +473,7 @@ fn run_one(universe: &Universe, rec: &Arc<Recording>, opts: &Options, job: &Job)
     let symbol = job.inst.symbol.to_string();
     let mut cfg = EngineConfig::new(opts.seed, job.date);
     cfg.symbols = Some(vec![symbol.clone()]);
-    cfg.origin = Some(job.start);
+    cfg.origin = Some(job.open);
     // The level figures from before the window, as the profile: no look-ahead.
     cfg.replay_levels_before = Some(job.start);
     cfg.recordings.insert(symbol.clone(), rec.clone());

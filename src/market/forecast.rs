@@ -153,6 +153,17 @@ impl VolumeForecast {
         }
     }
 
+    /// The prior counted as `k` steady-state half-lives of expected volume
+    /// instead of one (set before the first update): a prior the order has
+    /// reason to trust (e.g. set from the hours before the start) fades more
+    /// slowly against the first prints.
+    pub fn with_prior_weight(mut self, k: f64) -> Self {
+        let k = if k.is_finite() && k > 0.0 { k } else { 1.0 };
+        self.num *= k;
+        self.den *= k;
+        self
+    }
+
     /// The decay over a gap of `dt` ns: `exp(-dt ln 2 / H)`, remembered.
     fn decay(&mut self, dt: i64) -> f64 {
         if dt % 1_000_000 == 0

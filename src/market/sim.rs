@@ -119,6 +119,9 @@ pub struct InstrumentMarket {
     /// been without our orders (every random draw is independent of them),
     /// which splits our cost into spread, impact and timing exactly.
     pub mids_without_us: MidSeries,
+    /// When this market started printing (the engine's origin or the
+    /// session's open, the later): its tape holds nothing before.
+    pub began: Timestamp,
     /// Volume traded by others since the open (excluding our fills).
     pub market_volume: Qty,
     /// Notional traded by others since the open.
@@ -228,6 +231,7 @@ impl InstrumentMarket {
             tape: Tape::new(params.record_tape),
             mids: MidSeries::new(start, tick_ns),
             mids_without_us: MidSeries::new(start, tick_ns),
+            began: start,
             market_volume: Qty::ZERO,
             market_notional: Money::ZERO,
             last_trade: None,

@@ -311,3 +311,70 @@ fn a_small_order_among_large_prints_keeps_up_with_the_volume() {
         assert!(gap <= (2.0 * 151.5 / 240.0 + 0.1) / 151.5 * 100.0 + 1e-9, "{gap} pp behind the volume: {r}");
     }
 }
+
+/// The hours before the window set the forecast's level. Two whole days
+/// print 10 a minute (the replay's ADV 14,400, a flat profile), the third
+/// from its open 30 a minute; the window 08:00-12:00 of the third day
+/// prints 7,200, the order is 5/95 of it, 378.9. The profile expects 2,400
+/// (10 a minute). By hand, with `recent=12h` the look-back (from the
+/// session's open at 00:00) printed 14,400 where 4,800 was expected: ratio
+/// 3, the prior scaled by 3^0.75 = 2.2795 to 5,471 (22.8 a minute). The
+/// forecast in continuous time (`half_life=4h`: H = 240 min, the prior weighing
+/// one steady-state half-life, so the decayed expected volume stays at
+/// e H / ln 2): after t minutes, with d = 2^(-t/H), the pace is
+/// (e d + 30 (1 - d)) / e, the forecast remainder (e d + 30 (1 - d)) (240 -
+/// t), the order's share 30 t / (30 t + remainder) against the market's t /
+/// 240. The largest gap is 4.91 points with e = 22.8 and 18.32 without the
+/// look-back (the default, e = 10), worked out below on a 6-second
+/// grid; the order's fills trail that share by up to two steps' due and a
+/// lot (the small-order test above), so each is checked within a point.
+#[test]
+fn the_hours_before_the_window_set_the_forecast_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let minutes = 2 * 1440 + 12 * 60 + 10;
+    let bars = write_bars(dir.path(), minutes, |m| if m < 2 * 1440 { "10".into() } else { "30".into() }, |_| 10_000);
+    let universe = dir.path().join("u.toml");
+    std::fs::write(
+        &universe,
+        "[[instrument]]\nsymbol = \"LVL\"\nname = \"level shift\"\nasset_class = \"crypto\"\ncalendar = \"crypto\"\n\
+         listing = \"BINANCE\"\ncurrency = \"USD\"\ntick_size = \"0.01\"\nlot_size = \"0.1\"\nref_price = \"100\"\n\
+         daily_vol = 0.03\nadv = \"14400\"\navg_trade_size = \"1\"\nspread_bps = 1.0\ntouch_depth = \"100\"\n\
+         auction_share = 0\nvenues = [\"BINANCE\"]\n",
+    )
+    .unwrap();
+    let by_model = |e: f64| {
+        let (r, h) = (30.0, 240.0);
+        (1..2400)
+            .map(|i| {
+                let t = f64::from(i) / 10.0;
+                let d = 2f64.powf(-t / h);
+                let rem = (e * d + r * (1.0 - d)) * (240.0 - t);
+                (r * t / (r * t + rem) - t / 240.0).abs() * 100.0
+            })
+            .fold(0.0, f64::max)
+    };
+    let (with, without) = (by_model(10.0 * 3f64.powf(0.75)), by_model(10.0));
+    assert!((with - 4.91).abs() < 0.01 && (without - 18.32).abs() < 0.01, "{with} {without}");
+    let window_start_ns = (DAY0_MS + (2 * 1440 + 8 * 60) * 60_000) * 1_000_000;
+    for (extra, expected) in [(Some("recent=12h"), with), (None, without)] {
+        let mut args = vec!["evaluate", "--universe", universe.to_str().unwrap(), "--bars", bars.to_str().unwrap()];
+        args.extend(["--symbol", "LVL", "--jobs", "2", "--json", "--param", "half_life=4h"]);
+        if let Some(p) = extra {
+            args.extend(["--param", p]);
+        }
+        let doc = json(&args);
+        let rows: Vec<&Value> = doc["windows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["start"].as_i64() == Some(window_start_ns))
+            .collect();
+        assert_eq!(rows.len(), 2, "{doc}");
+        for r in rows {
+            assert_eq!(r["qty"].as_f64(), Some(378.9), "{r}");
+            assert_eq!(r["completion"].as_f64(), Some(1.0), "{r}");
+            let gap = r["decomposition"]["tracking_max_pp"].as_f64().unwrap();
+            assert!((gap - expected).abs() < 1.0, "{extra:?}: {gap} pp against {expected:.2} by hand: {r}");
+        }
+    }
+}
