@@ -13,8 +13,10 @@
 //! the [`Tracker`] keeps the fills on it as the prints come: a child rests
 //! at the touch for what will be due a step (`step`, default one minute)
 //! ahead, so prints that trade through it fill it in step with the volume;
-//! a burst that outruns it is crossed at once; a child the market moved
-//! away from is cancelled and its shortfall crossed at the next step. On a
+//! the order may trail what is due by one step's quantity between steps, a
+//! lag past that (a burst that outruns it) is crossed at once, and a child
+//! the touch moved through is re-pegged at once, what is behind crossed
+//! first (the tracker's rules: `algo::tracker`). On a
 //! day busier than the profile expects the order speeds up with the volume,
 //! on a quiet day it slows down, and where the volume comes in a burst it
 //! trades in the burst.
