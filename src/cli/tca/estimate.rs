@@ -138,8 +138,8 @@ pub fn estimate(
     let expected = |a: Timestamp, b: Timestamp| adv * (1.0 - inst.auction_share) * curve.share_between(a, b);
     let plan: Vec<(Timestamp, f64)> = plan.iter().map(|s| (s.at, s.qty.to_f64())).collect();
     let sched = Schedule::new(&plan, (start, end), o.qty.to_f64(), expected);
-    // Unlike the engine's, an algorithm that cannot plan ahead (iceberg,
-    // sniper) runs the propagator evenly over the window too.
+    // As the engine's: an algorithm that cannot plan ahead (iceberg, sniper)
+    // runs the propagator evenly over the window.
     let signed = schedule::signed(&sched.traded(), o.side.sign() as f64);
     let coeffs = impact_coeffs(&inst, &MarketParams::default());
     let scale = ImpactScale { price, daily_vol: inst.daily_vol, daily_volume: adv };
