@@ -34,7 +34,8 @@
 //! - **Touch depth**: the time-weighted median of the mean of the best bid and
 //!   offer sizes.
 
-use super::{RecQuote, RecTrade, Recording};
+use super::running::Roll;
+use super::{RecQuote, RecTrade, RecTrades, Recording};
 use crate::market::curve::VolumeCurve;
 use crate::market::session::{self, Session};
 use crate::model::{Calendar, Duration, Instrument, Money, Price, Qty, Timestamp, vwap};
@@ -208,34 +209,7 @@ pub fn estimate_before(
     };
     let sessions = sessions_between(cal, listing, t0.ts, t1.ts);
     let in_session = |t: &RecTrade| session_of(&sessions, t.ts).is_some();
-    // One pass over the prints (a recording may hold tens of millions).
-    let (mut n_inside, mut first, mut last) = (0usize, None, Timestamp(0));
-    let mut volume = Qty::ZERO;
-    let mut notional = Money::ZERO;
-    let mut roll = Roll::default();
-    let mut by_session = vec![Qty::ZERO; sessions.len()];
-    // The session of the print before, which is the next print's too until
-    // its close: exactly `session_of` (the first session closing after the
-    // print, if it has opened), without a search per print.
-    let mut cur = 0usize;
-    for t in trades.iter().take(n_all) {
-        let same = sessions.get(cur).is_some_and(|s| s.open <= t.ts && t.ts < s.close)
-            && cur.checked_sub(1).is_none_or(|p| sessions[p].close <= t.ts);
-        let si = if same {
-            cur
-        } else {
-            let Some(si) = session_of(&sessions, t.ts) else { continue };
-            cur = si;
-            si
-        };
-        by_session[si] = by_session[si].checked_add(t.qty).ok_or(EstimateError::Overflow)?;
-        n_inside += 1;
-        first.get_or_insert(t.ts);
-        last = t.ts;
-        volume = volume.checked_add(t.qty).ok_or(EstimateError::Overflow)?;
-        notional = notional.checked_add(Money::notional(t.px, t.qty)).ok_or(EstimateError::Overflow)?;
-        roll.add(t.px.to_f64());
-    }
+    let Pass { n_inside, first, last, volume, notional, roll, by_session } = prints_pass(rec, &sessions, n_all)?;
     let Some(first) = first else { return Err(none()) };
     let vwap = vwap(notional, volume).ok_or_else(none)?;
     // A recording that starts or ends within two average print intervals of
@@ -370,6 +344,104 @@ pub fn estimate_before(
     })
 }
 
+/// What one pass over the prints inside sessions gives.
+#[derive(Debug, Clone, PartialEq)]
+struct Pass {
+    n_inside: usize,
+    first: Option<Timestamp>,
+    last: Timestamp,
+    volume: Qty,
+    notional: Money,
+    roll: Roll,
+    /// Volume per session.
+    by_session: Vec<Qty>,
+}
+
+/// The pass over the first `n_all` prints: from the running figures the
+/// recording keeps when every one of them lies inside a session (a 24-hour
+/// market always; then at most a few hundred prints are decoded per session
+/// boundary), else print by print.
+fn prints_pass(rec: &Recording, sessions: &[Session], n_all: usize) -> Result<Pass, EstimateError> {
+    if n_all > 0 && outside_sessions(&rec.trades, sessions, n_all) == 0 {
+        from_running(&rec.trades, sessions, n_all)
+    } else {
+        scan(&rec.trades, sessions, n_all)
+    }
+}
+
+/// The number of leading prints (of the first `n`) at a time before `x`.
+fn count_before(trades: &RecTrades, x: Timestamp, n: usize) -> usize {
+    trades.partition_point_ts(|t| t < x).min(n)
+}
+
+/// How many of the first `n` prints lie outside every session, counted by
+/// searching the session boundaries: a print belongs to the first session
+/// closing after it (`session_of`) and is outside when that one has not
+/// opened yet, or when none closes after it.
+fn outside_sessions(trades: &RecTrades, sessions: &[Session], n: usize) -> usize {
+    let mut outside = 0;
+    let mut from = 0;
+    for s in sessions {
+        outside += count_before(trades, s.open, n).saturating_sub(from);
+        from = from.max(count_before(trades, s.close, n));
+    }
+    outside + n.saturating_sub(from)
+}
+
+/// [`scan`]'s figures when every one of the first `n_all` prints lies inside
+/// a session: the running sums the recording keeps are the same additions
+/// in the same order, and a session's volume is the difference of two exact
+/// running volumes.
+fn from_running(trades: &RecTrades, sessions: &[Session], n_all: usize) -> Result<Pass, EstimateError> {
+    let total = trades.running_to(n_all);
+    let volume = total.volume.ok_or(EstimateError::Overflow)?;
+    let notional = total.notional.ok_or(EstimateError::Overflow)?;
+    let mut by_session = Vec::with_capacity(sessions.len());
+    let mut before = Qty::ZERO;
+    for s in sessions {
+        let to = trades.running_to(count_before(trades, s.close, n_all)).volume.ok_or(EstimateError::Overflow)?;
+        // Running volumes only grow (sizes are positive), so this never underflows.
+        by_session.push(to.checked_sub(before).ok_or(EstimateError::Overflow)?);
+        before = to;
+    }
+    let first = trades.first().map(|t| t.ts);
+    let last = n_all.checked_sub(1).and_then(|i| trades.get(i)).map_or(Timestamp(0), |t| t.ts);
+    Ok(Pass { n_inside: n_all, first, last, volume, notional, roll: total.roll, by_session })
+}
+
+/// One pass over the first `n_all` prints, keeping those inside sessions (a
+/// recording may hold tens of millions).
+fn scan(trades: &RecTrades, sessions: &[Session], n_all: usize) -> Result<Pass, EstimateError> {
+    let (mut n_inside, mut first, mut last) = (0usize, None, Timestamp(0));
+    let mut volume = Qty::ZERO;
+    let mut notional = Money::ZERO;
+    let mut roll = Roll::default();
+    let mut by_session = vec![Qty::ZERO; sessions.len()];
+    // The session of the print before, which is the next print's too until
+    // its close: exactly `session_of` (the first session closing after the
+    // print, if it has opened), without a search per print.
+    let mut cur = 0usize;
+    for t in trades.iter().take(n_all) {
+        let same = sessions.get(cur).is_some_and(|s| s.open <= t.ts && t.ts < s.close)
+            && cur.checked_sub(1).is_none_or(|p| sessions[p].close <= t.ts);
+        let si = if same {
+            cur
+        } else {
+            let Some(si) = session_of(sessions, t.ts) else { continue };
+            cur = si;
+            si
+        };
+        by_session[si] = by_session[si].checked_add(t.qty).ok_or(EstimateError::Overflow)?;
+        n_inside += 1;
+        first.get_or_insert(t.ts);
+        last = t.ts;
+        volume = volume.checked_add(t.qty).ok_or(EstimateError::Overflow)?;
+        notional = notional.checked_add(Money::notional(t.px, t.qty)).ok_or(EstimateError::Overflow)?;
+        roll.add(t.px.to_f64());
+    }
+    Ok(Pass { n_inside, first, last, volume, notional, roll, by_session })
+}
+
 fn mid(q: &RecQuote) -> Option<f64> {
     Some((q.bid()?.to_f64() + q.ask()?.to_f64()) / 2.0)
 }
@@ -426,46 +498,6 @@ fn realised_vol<S: FnMut(Timestamp) -> Option<(usize, f64)>>(
         (informative >= MIN_RETURNS)
             .then(|| ((var / n as f64 * session.0 as f64 / dt.0 as f64).sqrt(), dt, informative))
     })
-}
-
-/// Roll's spread estimate, accumulated print by print: `2 sqrt(-cov)` of
-/// consecutive price changes, when that covariance is negative.
-#[derive(Debug, Default)]
-struct Roll {
-    prev_px: Option<f64>,
-    prev_change: Option<f64>,
-    changes: usize,
-    pairs: usize,
-    sx: f64,
-    sy: f64,
-    sxy: f64,
-}
-
-impl Roll {
-    fn add(&mut self, px: f64) {
-        if let Some(p) = self.prev_px {
-            let d = px - p;
-            self.changes += 1;
-            if let Some(prev) = self.prev_change {
-                self.pairs += 1;
-                self.sx += prev;
-                self.sy += d;
-                self.sxy += prev * d;
-            }
-            self.prev_change = Some(d);
-        }
-        self.prev_px = Some(px);
-    }
-
-    /// The spread in bps of `level`.
-    fn spread_bps(&self, level: f64) -> Option<f64> {
-        if self.changes < MIN_RETURNS || self.pairs == 0 || level <= 0.0 {
-            return None;
-        }
-        let n = self.pairs as f64;
-        let cov = self.sxy / n - (self.sx / n) * (self.sy / n);
-        (cov < 0.0).then(|| 2.0 * (-cov).sqrt() / level * 1e4)
-    }
 }
 
 /// Median of values weighted by the time each stood; the plain median when no

@@ -23,6 +23,7 @@ pub mod coefficients;
 pub mod csv;
 pub mod estimate;
 pub mod lobster;
+pub mod running;
 pub mod trades;
 
 use crate::model::Timestamp;

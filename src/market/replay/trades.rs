@@ -8,6 +8,7 @@
 //! a time or an index, or skipping to one.
 
 use super::RecTrade;
+use super::running::Running;
 use crate::model::{Price, Qty, Side, Timestamp};
 
 /// Prints between two marks.
@@ -38,6 +39,9 @@ pub struct RecTrades {
     last: Option<RecTrade>,
     /// Total size of the trades (saturating, as `Qty` sums are).
     volume: Qty,
+    /// The running figures before each mark's print (`running[k]`: trades
+    /// `0..k * MARK_EVERY`), worked out while encoding.
+    running: Vec<Running>,
 }
 
 impl std::fmt::Debug for RecTrades {
@@ -110,11 +114,15 @@ impl RecTrades {
         let ts_unit = if gaps_fit { common_unit(trades.iter().map(|t| t.ts.0)) } else { 1 };
         let mut bytes = Vec::with_capacity(trades.len() * 8);
         let mut marks = Vec::with_capacity(trades.len() / MARK_EVERY + 1);
+        let mut running = Vec::with_capacity(trades.len() / MARK_EVERY + 1);
+        let mut sums = Running::default();
         let (mut ts, mut px) = (0i64, 0i64);
         for (i, t) in trades.iter().enumerate() {
             if i % MARK_EVERY == 0 {
                 marks.push(Mark { ts, px, offset: bytes.len(), first_ts: t.ts.0 });
+                running.push(sums);
             }
+            sums.add(t);
             let dt = t.ts.0.wrapping_sub(ts);
             let dp = (t.px.raw() - px) / px_unit;
             let mut tag = match t.aggressor {
@@ -151,7 +159,25 @@ impl RecTrades {
             first: trades.first().copied(),
             last: trades.last().copied(),
             volume: trades.iter().map(|t| t.qty).sum(),
+            running,
         }
+    }
+
+    /// The running figures of the first `n` trades (all of them when `n` is
+    /// past the end): the mark's, then at most `MARK_EVERY - 1` trades decoded.
+    pub fn running_to(&self, n: usize) -> Running {
+        let n = n.min(self.len);
+        let k = (n / MARK_EVERY).min(self.marks.len().saturating_sub(1));
+        let Some(&start) = self.running.get(k) else { return Running::default() };
+        let mut sums = start;
+        let mut p = self.mark_pos(k);
+        while p.index < n {
+            match self.read(&mut p) {
+                Some(t) => sums.add(&t),
+                None => break,
+            }
+        }
+        sums
     }
 
     /// Total size of the trades (worked out once, when they are encoded).
@@ -177,7 +203,9 @@ impl RecTrades {
     }
     /// Bytes the encoded trades take.
     pub fn encoded_bytes(&self) -> usize {
-        self.bytes.len() + self.marks.len() * std::mem::size_of::<Mark>()
+        self.bytes.len()
+            + self.marks.len() * std::mem::size_of::<Mark>()
+            + self.running.len() * std::mem::size_of::<Running>()
     }
 
     /// A cursor at the first trade.
@@ -388,6 +416,12 @@ mod tests {
             prop_assert_eq!(log.partition_point_ts(|x| x < at), v.partition_point(|x| x.ts < at));
             prop_assert_eq!(log.partition_point_ts(|x| x <= at), v.partition_point(|x| x.ts <= at));
             prop_assert_eq!(log.volume(), v.iter().map(|x| x.qty).sum::<Qty>());
+            // The running figures of any leading stretch are a plain pass's, bit for bit.
+            for n in [0, 1, 255, 256, 257, 700, v.len() / 2, v.len(), v.len() + 3] {
+                let mut want = Running::default();
+                v.iter().take(n).for_each(|x| want.add(x));
+                prop_assert_eq!(log.running_to(n), want);
+            }
             // Skipping forward through increasing times (and a limit) passes
             // what a plain scan does, and ends where it ends.
             let limit = v.len() * 3 / 4;

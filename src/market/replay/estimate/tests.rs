@@ -207,3 +207,48 @@ fn constant_volume_gives_exactly_the_daily_volume() {
     assert_eq!(e.session_volume, 2_880.0);
     assert_eq!(e.curve_share, 28.0);
 }
+
+/// Where every print lies inside a session, the pass over the prints is
+/// worked out from the running figures the recording keeps; it must give
+/// exactly what reading every print gives: 30 days of a 24-hour market cut
+/// at several points (mid-mark and on a mark, 256 prints apart), and AAPL
+/// prints inside three consecutive sessions (a session's volume is then a
+/// difference of running volumes). With one print outside, the scan is used.
+#[test]
+fn the_running_figures_give_the_pass_over_every_print() {
+    let walk = bouncing_walk(0.02, 0.001, 5);
+    let r = rec(walk.clone(), Vec::new());
+    let btc = flat_btc();
+    for n in [1, 2, 255, 256, 257, 1_440 * 7 + 13, 1_440 * 12, walk.len()] {
+        let sessions = sessions_between(btc.calendar, &btc.listing, walk[0].ts, walk[n - 1].ts);
+        assert_eq!(outside_sessions(&r.trades, &sessions, n), 0);
+        let fast = from_running(&r.trades, &sessions, n).unwrap();
+        assert_eq!(fast, scan(&r.trades, &sessions, n).unwrap(), "{n} prints");
+        assert_eq!(fast.n_inside, n);
+    }
+    // AAPL, 2026-11-23 to 25 (Monday to Wednesday): a print every 7 seconds
+    // from 09:30 to 15:59 New York (14:30 to 20:59 UTC), sizes 1 to 9.
+    let mut t = Vec::new();
+    for day in [(2026, 11, 23), (2026, 11, 24), (2026, 11, 25)] {
+        for k in 0..(6 * 3_600 + 29 * 60) / 7 {
+            let at = ts(day, 14, 30, 0) + Duration::secs(7 * k);
+            let px = Price::from_int(100) + Price::from_raw(Price::SCALE / 100 * (k % 13));
+            t.push(RecTrade { ts: at, px, qty: Qty::from_int(1 + k % 9), aggressor: None });
+        }
+    }
+    let r = rec(t.clone(), Vec::new());
+    let inst = aapl();
+    let sessions = sessions_between(inst.calendar, &inst.listing, t[0].ts, t[t.len() - 1].ts);
+    assert_eq!(sessions.len(), 3);
+    assert_eq!(outside_sessions(&r.trades, &sessions, t.len()), 0);
+    let fast = from_running(&r.trades, &sessions, t.len()).unwrap();
+    assert_eq!(fast, scan(&r.trades, &sessions, t.len()).unwrap());
+    assert!(fast.by_session.iter().all(|v| *v > Qty::ZERO));
+    // One print at 21:30 UTC (16:30 New York, after the close) is outside.
+    t.insert(3_000, RecTrade { ts: ts((2026, 11, 23), 21, 30, 0), ..t[2_999] });
+    t.sort_by_key(|x| x.ts);
+    let r = rec(t.clone(), Vec::new());
+    assert_eq!(outside_sessions(&r.trades, &sessions, t.len()), 1);
+    let e = estimate(&r, &inst).unwrap();
+    assert_eq!((e.trades, e.outside_sessions), (t.len() - 1, 1));
+}
