@@ -43,6 +43,7 @@ impl Exchange {
             price_order.then(oa.ahead.cmp(&ob.ahead)).then(oa.seq.cmp(&ob.seq))
         });
         let mut others_at_px = Qty::ZERO;
+        let lot = m.inst.lot_size;
         for &i in idx.iter() {
             if !left.is_positive() {
                 break;
@@ -58,7 +59,12 @@ impl Exchange {
                     break;
                 }
             }
-            let q = left.min(o.leaves);
+            // A venue fills whole lots: the part of a print finer than the
+            // instrument's lot (recordings carry more decimals) is others'.
+            let q = left.min(o.leaves).round_down_to(lot);
+            if !q.is_positive() {
+                continue;
+            }
             o.leaves -= q;
             left -= q;
             ours += q;
@@ -96,6 +102,12 @@ mod tests {
     /// AAPL on NASDAQ replaying one recorded quote (100.00 bid for 500, 100.02
     /// offered for 500) and these seller-initiated prints at the open.
     fn market(prints: &[(i64, &str)]) -> (InstrumentMarket, Exchange) {
+        let prints: Vec<(Qty, &str)> = prints.iter().map(|&(q, p)| (Qty::from_int(q), p)).collect();
+        market_q(&prints)
+    }
+
+    /// The same with quantities that need not be whole shares.
+    fn market_q(prints: &[(Qty, &str)]) -> (InstrumentMarket, Exchange) {
         let u = Universe::builtin();
         let i = u.instrument_index("AAPL").unwrap();
         let s = session(u.instruments()[i].calendar, "NASDAQ", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
@@ -104,7 +116,7 @@ mod tests {
             venue: None,
             trades: prints
                 .iter()
-                .map(|&(q, p)| RecTrade { ts: s.open, px: px(p), qty: Qty::from_int(q), aggressor: Some(Side::Sell) })
+                .map(|&(q, p)| RecTrade { ts: s.open, px: px(p), qty: q, aggressor: Some(Side::Sell) })
                 .collect(),
             from_bars: false,
             quotes: vec![RecQuote {
@@ -157,6 +169,26 @@ mod tests {
         let all: Qty = m.tape.prints().iter().map(|p| p.qty).sum();
         assert_eq!(ours, Qty::from_int(300));
         assert_eq!(all, Qty::from_int(400 + 250 + 1_000 + 1_000));
+    }
+
+    #[test]
+    fn a_print_finer_than_the_lot_fills_whole_lots_only() {
+        // AAPL trades in whole shares; a recording may carry fractions.
+        let q = |s: &str| s.parse::<Qty>().unwrap();
+        let (mut m, mut ex) = market_q(&[(q("500.6"), "100"), (q("150.7"), "99.99")]);
+        let t = m.session.open;
+        let mut out = Vec::new();
+        let o = NewOrder { key: 7, side: Side::Buy, qty: Qty::from_int(300), px: Some(px("100")), tif: Tif::Day };
+        assert_eq!(ex.arrive(&mut m, 0, 0, o, t, &mut out), Arrival::Resting);
+        // 500.6 at our price: 500 ahead of us, the 0.6 left is less than a share: others'.
+        next_print(&mut m, &mut ex, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        // 150.7 through our price: 150 whole shares ours, 0.7 others'.
+        next_print(&mut m, &mut ex, &mut out);
+        assert_eq!(out.iter().map(|e| e.qty).collect::<Vec<_>>(), vec![Qty::from_int(150)]);
+        let ours: Qty = m.tape.prints().iter().filter(|p| p.ours).map(|p| p.qty).sum();
+        let all: Qty = m.tape.prints().iter().map(|p| p.qty).sum();
+        assert_eq!((ours, all), (Qty::from_int(150), q("651.3")), "the recording's volume, printed once");
     }
 
     #[test]
