@@ -124,8 +124,17 @@ fn three_instances_are_one_desk_with_one_halt_and_one_kill_switch() {
     let (status, row) = d.call(&i1, &d.alice, "POST", "/v1/orders/E2-P1/cancel", None);
     assert_eq!(status, 200, "{row}");
     assert_eq!(row["order"]["id"], "E2-P1");
-    let (_, seen) = d.call(&i3, &d.alice, "GET", "/v1/orders/E2-P1", None);
-    assert!(matches!(seen["row"]["order"]["status"].as_str(), Some("cancelled" | "done")), "{seen}");
+    // Final once the venue confirmed the children's cancels (simulated
+    // latency, so a moment later on a loaded machine), as the ledger shows i3.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, seen) = d.call(&i3, &d.alice, "GET", "/v1/orders/E2-P1", None);
+        if matches!(seen["row"]["order"]["status"].as_str(), Some("cancelled" | "done")) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never final on i3: {seen}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 
     // HALT on one while orders pour into the others: once acknowledged, no
     // instance accepts an order, and none accepted one after the HALT was
