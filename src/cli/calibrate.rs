@@ -16,7 +16,6 @@ mod simulated;
 use super::CliError;
 use super::ledger_args::store_error;
 use crate::impact::fit::{ImpactFit, ImpactSample, fit_y};
-use crate::market::Universe;
 use crate::market::profile::{LearnOptions, learn};
 use crate::market::replay::coefficients::{Coefficient, recorded_instrument};
 use crate::market::replay::estimate::{Estimates, estimate};
@@ -116,14 +115,8 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<(), CliError> {
         };
         return simulated::calibrate(&common, &a.sweep);
     }
-    let universe = match &a.universe {
-        Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}")))?,
-        None => Universe::builtin(),
-    };
-    let base = universe
-        .instrument(&a.symbol)
-        .cloned()
-        .ok_or_else(|| CliError::usage(format!("--symbol: {}", universe.unknown_symbol(&a.symbol))))?;
+    let universe = super::universe_args::load(a.universe.as_deref())?;
+    let base = super::universe_args::instrument(&universe, &a.symbol)?;
     let (flag, file, format) = match (&a.bars, &a.trades) {
         (Some(b), _) => ("--bars", b, Format::Bars),
         (None, Some(t)) => ("--trades", t, Format::parse(&a.data_format, t).map_err(|e| usage("--data-format", e))?),

@@ -3,7 +3,6 @@
 
 use super::{CliError, parse_params};
 use crate::evaluate::{self, Evaluation, Options, Summary};
-use crate::market::Universe;
 use crate::market::replay::{Format, Recording};
 use crate::market::session;
 use crate::model::{AlgoKind, AssetClass, Duration, Side};
@@ -121,10 +120,7 @@ pub fn evaluate(a: &EvaluateArgs) -> Result<(), CliError> {
         other => return Err(CliError::usage(format!("--profile: '{other}' is not one of: learned, instrument"))),
     };
     let class = parse_class(&a.asset_class).map_err(|e| CliError::usage(format!("--asset-class: {e}")))?;
-    let universe = match &a.universe {
-        Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}")))?,
-        None => Universe::builtin(),
-    };
+    let universe = super::universe_args::load(a.universe.as_deref())?;
     let (path, format, flag) = match (&a.bars, &a.trades) {
         (Some(b), _) => (b, "bars", "--bars"),
         (None, Some(t)) => (t, a.data_format.as_str(), "--trades"),

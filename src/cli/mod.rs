@@ -23,6 +23,7 @@ mod serve;
 mod status;
 mod tca;
 mod token;
+mod universe_args;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -79,10 +79,7 @@ fn usage(field: &str, msg: impl std::fmt::Display) -> CliError {
 impl OrderArgs {
     /// The instruments and venues: `--universe` merged over the built-in defaults.
     pub fn load_universe(&self) -> Result<Universe, CliError> {
-        match &self.universe {
-            Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}"))),
-            None => Ok(Universe::builtin()),
-        }
+        super::universe_args::load(self.universe.as_deref())
     }
 
     /// `--date`, when given.

@@ -2,7 +2,7 @@
 //! shares, the days it was learned from), printed and optionally written as
 //! a universe entry that `--universe` and the VWAP algorithm read.
 
-use super::CliError;
+use super::{CliError, universe_args};
 use crate::market::profile::{self, LearnOptions, VolumeProfile};
 use crate::market::replay::{Format, Recording};
 use crate::market::{Universe, session};
@@ -123,19 +123,8 @@ struct Doc<'a> {
 
 /// Runs `blotter profile`.
 pub fn profile(a: &ProfileArgs) -> Result<(), CliError> {
-    let universe = match &a.universe {
-        Some(p) => Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}")))?,
-        None => Universe::builtin(),
-    };
-    let inst = match &a.symbol {
-        Some(s) => Some(
-            universe
-                .instrument(s)
-                .cloned()
-                .ok_or_else(|| CliError::usage(format!("--symbol: {}", universe.unknown_symbol(s))))?,
-        ),
-        None => None,
-    };
+    let universe = universe_args::load(a.universe.as_deref())?;
+    let inst = a.symbol.as_deref().map(|s| universe_args::instrument(&universe, s)).transpose()?;
     let (path, format, flag) = match (&a.bars, &a.trades) {
         (Some(b), _) => (b, "bars", "--bars"),
         (None, Some(t)) => (t, a.data_format.as_str(), "--trades"),

@@ -77,10 +77,7 @@ impl ReplayArgs {
         };
         let flag = self.flag();
         let universe = order.load_universe()?;
-        let inst = universe
-            .instrument(&order.symbol)
-            .cloned()
-            .ok_or_else(|| CliError::usage(format!("--symbol: {}", universe.unknown_symbol(&order.symbol))))?;
+        let inst = super::universe_args::instrument(&universe, &order.symbol)?;
         let tz = session::tz_of(inst.calendar);
         let format = Format::parse(format, trades).map_err(|e| CliError::usage(format!("--data-format: {e}")))?;
         let date_flag = order.given_date()?;

@@ -16,6 +16,14 @@ fn json(cmd: &mut Command) -> Value {
     serde_json::from_slice(&out).unwrap()
 }
 
+/// `blotter tca` over every order of `x` (orders, fills, trades, quotes).
+fn batch(x: &Files) -> Command {
+    let mut c = blotter();
+    c.args(["tca", "--orders", s(&x.orders), "--fills", s(&x.fills), "--trades", s(&x.trades)]);
+    c.args(["--quotes", s(&x.quotes)]);
+    c
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -97,22 +105,7 @@ fn mean(xs: &[f64]) -> f64 {
 #[test]
 fn batch_orders_and_groups_show_estimate_against_realised() {
     let x = files();
-    let v = json(blotter().args([
-        "tca",
-        "--orders",
-        s(&x.orders),
-        "--fills",
-        s(&x.fills),
-        "--trades",
-        s(&x.trades),
-        "--trades",
-        &format!("ZZZ={}", s(&x.zzz)),
-        "--quotes",
-        s(&x.quotes),
-        "--group-by",
-        "broker",
-        "--json",
-    ]));
+    let v = json(batch(&x).args(["--trades", &format!("ZZZ={}", s(&x.zzz)), "--group-by", "broker", "--json"]));
     let orders = v["orders"].as_array().unwrap();
     let by_id = |id: &str| orders.iter().find(|o| o["order"]["id"] == id).unwrap();
     let (mut est, mut real, mut err) = (Vec::new(), Vec::new(), Vec::new());
@@ -166,19 +159,8 @@ fn one_order_has_the_same_estimate_as_in_a_batch() {
         )
     };
     let v = one(&["--symbol", "BTC-USD", "--algo", "vwap"]);
-    let batch = json(blotter().args([
-        "tca",
-        "--orders",
-        s(&x.orders),
-        "--fills",
-        s(&x.fills),
-        "--trades",
-        s(&x.trades),
-        "--quotes",
-        s(&x.quotes),
-        "--json",
-    ]));
-    let a1 = batch["orders"].as_array().unwrap().iter().find(|o| o["order"]["id"] == "A1").unwrap();
+    let all = json(batch(&x).arg("--json"));
+    let a1 = all["orders"].as_array().unwrap().iter().find(|o| o["order"]["id"] == "A1").unwrap();
     let (e1, e2) = (&v["pre_trade"]["estimate"], &a1["tca"]["pre_trade"]["estimate"]);
     assert!((f(&e1["total_bps"]) - f(&e2["total_bps"])).abs() < 1e-9, "{e1} vs {e2}");
     assert_eq!(v["pre_trade_basis"]["market"], a1["pre_trade_basis"]["market"]);

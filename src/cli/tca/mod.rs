@@ -98,10 +98,7 @@ pub struct TcaArgs {
 
 /// The universe the pre-trade estimates read instruments from.
 fn universe(a: &TcaArgs) -> Result<crate::market::Universe, CliError> {
-    match &a.universe {
-        Some(p) => crate::market::Universe::with_overrides(p).map_err(|e| CliError::usage(format!("--universe: {e}"))),
-        None => Ok(crate::market::Universe::builtin()),
-    }
+    super::universe_args::load(a.universe.as_deref())
 }
 
 /// Runs `blotter tca`.

@@ -58,15 +58,7 @@ pub fn run(a: &TcaArgs) -> Result<(), CliError> {
         None => None,
     };
     let universe = super::universe(a)?;
-    let inst = match a.symbol.as_deref() {
-        Some(s) => Some(
-            universe
-                .instrument(s)
-                .cloned()
-                .ok_or_else(|| CliError::usage(format!("--symbol: {}", universe.unknown_symbol(s))))?,
-        ),
-        None => None,
-    };
+    let inst = a.symbol.as_deref().map(|s| crate::cli::universe_args::instrument(&universe, s)).transpose()?;
     let order = ImportedOrder { side, qty, decision_px, arrival, end, decision_time };
     let mut report = analyse_imported(&order, &fills, &trades, quotes.as_deref()).map_err(CliError::usage)?;
     let basis = pre_trade(&mut report, inst, &order, a.algo.as_deref(), &fills, &trades, quotes.as_deref());

@@ -501,8 +501,8 @@ fn realised_vol<S: FnMut(Timestamp) -> Option<(usize, f64)>>(
 }
 
 /// Median of values weighted by the time each stood; the plain median when no
-/// time passed at all.
-fn weighted_median(mut pts: Vec<(f64, f64)>) -> Option<f64> {
+/// time passed at all; `None` without values.
+pub(crate) fn weighted_median(mut pts: Vec<(f64, f64)>) -> Option<f64> {
     pts.retain(|(v, _)| v.is_finite());
     if pts.is_empty() {
         return None;

@@ -27,7 +27,7 @@
 //! little, the reason is returned instead of numbers.
 
 use crate::market::VolumeCurve;
-use crate::market::replay::estimate::{estimate, sessions_between};
+use crate::market::replay::estimate::{estimate, sessions_between, weighted_median};
 use crate::market::replay::{RecTrade, RecTrades, Recording};
 use crate::model::{Duration, Instrument, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -244,7 +244,8 @@ fn combine(
         // A zero estimate would make a zero impact: say so rather than estimate nothing.
         missing.push("shows no volatility: the price never moved beyond the bid-ask bounce".into());
     }
-    let roll = weighted_median(chunks.iter().filter_map(|c| c.roll_bps.map(|b| (b, c.observed as f64))));
+    // Weighted by the session time each hour covered.
+    let roll = weighted_median(chunks.iter().filter_map(|c| c.roll_bps.map(|b| (b, c.observed as f64))).collect());
     let spread = match (quoted_spread_bps, roll) {
         (Some(q), _) => Some((q, SpreadFrom::QuoteAtArrival)),
         (None, Some(r)) => Some((r, SpreadFrom::Roll)),
@@ -275,22 +276,4 @@ fn combine(
         _ if missing.is_empty() => Err("has no prints".into()),
         _ => Err(missing.join(", ")),
     }
-}
-
-/// Median of values weighted by the time each covered; `None` without values.
-fn weighted_median(pts: impl Iterator<Item = (f64, f64)>) -> Option<f64> {
-    let mut pts: Vec<(f64, f64)> = pts.filter(|(v, w)| v.is_finite() && *w >= 0.0).collect();
-    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let total: f64 = pts.iter().map(|p| p.1).sum();
-    if total <= 0.0 {
-        return pts.get(pts.len() / 2).map(|p| p.0);
-    }
-    let mut acc = 0.0;
-    for (v, w) in &pts {
-        acc += w;
-        if acc >= total / 2.0 {
-            return Some(*v);
-        }
-    }
-    pts.last().map(|p| p.0)
 }
