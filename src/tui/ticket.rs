@@ -36,7 +36,8 @@ pub enum FieldId {
 }
 
 impl FieldId {
-    /// Label shown left of the field.
+    /// Label shown left of the field (a parameter's depends on the
+    /// algorithm: `Ticket::label`).
     pub fn label(self) -> &'static str {
         match self {
             FieldId::Symbol => "symbol",
@@ -46,7 +47,7 @@ impl FieldId {
             FieldId::Limit => "limit",
             FieldId::Start => "start",
             FieldId::End => "end",
-            FieldId::Param(n) => params::PARAMS.iter().find(|s| s.name == n).map_or(n, |s| s.label),
+            FieldId::Param(n) => n,
         }
     }
     /// The engine's name for the field (matches `ClientError::field`).
@@ -241,12 +242,17 @@ impl Ticket {
         }
     }
 
-    /// The spec of a parameter field.
-    pub fn param_spec(f: FieldId) -> Option<&'static ParamSpec> {
+    /// The spec of a parameter field, for the chosen algorithm.
+    pub fn param_spec(&self, f: FieldId) -> Option<&'static ParamSpec> {
         match f {
-            FieldId::Param(n) => params::PARAMS.iter().find(|s| s.name == n),
+            FieldId::Param(n) => params::spec(self.algo, n),
             _ => None,
         }
+    }
+
+    /// Label shown left of the field.
+    pub fn label(&self, f: FieldId) -> &'static str {
+        self.param_spec(f).map_or(f.label(), |s| s.label)
     }
 
     /// Moves the focus by `delta` fields (wrapping).
@@ -271,7 +277,7 @@ impl Ticket {
                 self.algo = all[((i + delta).rem_euclid(all.len() as i32)) as usize];
                 true
             }
-            f => match Ticket::param_spec(f).map(|s| s.kind) {
+            f => match self.param_spec(f).map(|s| s.kind) {
                 Some(ParamKind::Choice(opts)) => {
                     let cur = self.input(f).map(|i| i.value().to_string()).unwrap_or_default();
                     let i = opts.iter().position(|o| *o == cur).map_or(if delta > 0 { -1 } else { 0 }, |i| i as i32);
@@ -341,7 +347,7 @@ impl Ticket {
                 }
             }
             FieldId::Param(_) => {
-                let kind = Ticket::param_spec(f).map(|s| s.kind);
+                let kind = self.param_spec(f).map(|s| s.kind);
                 match kind {
                     // A word parameter is chosen from its list: a letter picks the next choice starting with it.
                     Some(ParamKind::Choice(opts)) => {
@@ -387,7 +393,7 @@ impl Ticket {
     /// on a word parameter, backspace goes back to the default.
     pub fn edit(&mut self, req: InputRequest) {
         self.refused = None;
-        let choice = matches!(Ticket::param_spec(self.focus).map(|s| s.kind), Some(ParamKind::Choice(_)));
+        let choice = matches!(self.param_spec(self.focus).map(|s| s.kind), Some(ParamKind::Choice(_)));
         if let Some(i) = self.input_mut(self.focus) {
             if choice {
                 if matches!(req, InputRequest::DeletePrevChar | InputRequest::DeleteNextChar) {
@@ -415,9 +421,9 @@ impl Ticket {
     }
 
     /// Whether a field is chosen from a list rather than typed.
-    pub fn is_choice(f: FieldId) -> bool {
+    pub fn is_choice(&self, f: FieldId) -> bool {
         matches!(f, FieldId::Side | FieldId::Algo)
-            || matches!(Ticket::param_spec(f).map(|s| s.kind), Some(ParamKind::Choice(_)))
+            || matches!(self.param_spec(f).map(|s| s.kind), Some(ParamKind::Choice(_)))
     }
 
     /// Symbols starting with what is typed, tradable ones first (at most `n`).

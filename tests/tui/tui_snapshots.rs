@@ -222,3 +222,42 @@ async fn the_ticket_wraps_in_its_columns_at_80x24() {
     assert!(cont.starts_with("              market)"), "{cont:?}\n{s}");
     insta::assert_snapshot!("ticket_80x24", s);
 }
+
+/// The VWAP ticket has more fields than 24 rows hold: it scrolls by whole
+/// fields with the focused one always in view, says how many are hidden
+/// above and below (every field is shown or counted, once), and keeps the
+/// key hints at the bottom of its column.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vwap_ticket_scrolls_its_fields_at_80x24() {
+    let (c, _) = app().await;
+    let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut t, &["n", "=AAPL", "tab", "tab", "=25k", "tab", "=v"]).await;
+    let n = t.ticket.as_ref().map(|tk| tk.fields().len()).unwrap_or_default();
+    assert_eq!(n, 7 + 15, "7 order fields, 14 VWAP parameters and on pause");
+    let count = |s: &str, arrow: &str| -> usize {
+        s.lines()
+            .find_map(|l| l.split(arrow).nth(1).filter(|r| r.contains(" more")))
+            .and_then(|r| r.split_whitespace().next().and_then(|k| k.parse().ok()))
+            .unwrap_or(0)
+    };
+    let mut scrolled = false;
+    for _ in 0..n {
+        let s = text(&render(&t, 80, 24));
+        let tk = t.ticket.as_ref().unwrap();
+        let label = tk.label(tk.focus);
+        // The fields' column: left of the pre-trade panel.
+        let left: Vec<&str> = s.lines().map(|l| l.split('│').next().unwrap_or_default()).collect();
+        let focused = left.iter().filter(|l| l.contains("▶ ")).collect::<Vec<_>>();
+        assert!(focused.len() == 1 && focused[0].contains(label), "{label} in view\n{s}");
+        let shown = left.iter().filter(|l| l.trim_end().ends_with('✓') || l.trim_end().ends_with('✗')).count();
+        let (above, below) = (count(&s, "↑ "), count(&s, "↓ "));
+        assert_eq!(shown + above + below, n, "{label}: {shown} shown, {above} above, {below} below\n{s}");
+        assert!(s.contains("enter reviews"), "{label}: the hints stay\n{s}");
+        scrolled |= above > 0;
+        if label == "prior wt." {
+            insta::assert_snapshot!("ticket_vwap_80x24", s);
+        }
+        press(&c, &mut t, &["tab"]).await;
+    }
+    assert!(scrolled, "24 rows cannot hold them all");
+}

@@ -16,6 +16,7 @@ pub mod supervisor;
 pub mod tca;
 pub mod ticket;
 pub mod venues;
+pub mod window;
 
 pub use super::format::{compact as qty_short, money as money_short, px, qty};
 

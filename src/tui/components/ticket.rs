@@ -219,12 +219,15 @@ fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     let m = app.market();
     let errors = tk.errors(&m);
     let value_w = usize::from(area.width.saturating_sub(16)).clamp(8, 24);
-    let mut lines: Vec<Line> = Vec::new();
+    // One group of lines per field (its message or help under it), so a
+    // ticket taller than its pane scrolls by whole fields.
+    let mut groups: Vec<Vec<Line>> = Vec::new();
+    let mut focus_group = 0;
     let read_only = |label: &str, v: String| {
         Line::from(vec![Span::styled(format!("  {label:<10} "), th.muted), Span::styled(v, th.muted)])
     };
     if let super::super::ticket::Mode::Amend(r) = &tk.mode {
-        lines.push(read_only(
+        groups.push(vec![read_only(
             "order",
             format!(
                 "{} {} {} {}",
@@ -233,8 +236,8 @@ fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
                 r.order.symbol,
                 r.order.algo.as_str().to_uppercase()
             ),
-        ));
-        lines.push(read_only("filled", qty(r.order.filled)));
+        )]);
+        groups.push(vec![read_only("filled", qty(r.order.filled))]);
     }
     let zone = app.zone();
     for f in tk.fields() {
@@ -243,12 +246,12 @@ fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         let marker = if focused { "▶ " } else { "  " };
         let label = match f {
             FieldId::Start | FieldId::End => format!("{} {zone}", f.label()),
-            _ => f.label().to_string(),
+            _ => tk.label(f).to_string(),
         };
         let value: Vec<Span> = match f {
             FieldId::Side => vec![choice(th, focused, super::side_word(tk.side))],
             FieldId::Algo => vec![choice(th, focused, &tk.algo.as_str().to_uppercase())],
-            f if Ticket::is_choice(f) => {
+            f if tk.is_choice(f) => {
                 let v = tk.input(f).map(|i| i.value().to_string()).filter(|v| !v.is_empty());
                 vec![choice(th, focused, v.as_deref().unwrap_or("default"))]
             }
@@ -284,16 +287,35 @@ fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         let mut spans = vec![Span::styled(format!("{marker}{label:<10} "), label_style)];
         spans.extend(value);
         spans.push(verdict);
-        lines.push(Line::from(spans));
+        let mut lines = vec![Line::from(spans)];
+        if focused {
+            focus_group = groups.len();
+        }
         if let Some(msg) = msg {
             lines.push(Line::styled(format!("    {msg}"), th.error));
         } else if focused {
             focus_help(app, tk, f, &mut lines);
         }
+        groups.push(lines);
     }
-    lines.push(Line::default());
-    lines.push(Line::styled("enter reviews · tab/↑↓ move · ←/→ choose · esc closes", th.muted));
-    let lines: Vec<Line> = lines.into_iter().flat_map(|l| super::hang::hanging(l, area.width)).collect();
+    let wrap = |lines: Vec<Line<'static>>| -> Vec<Line<'static>> {
+        lines.into_iter().flat_map(|l| super::hang::hanging(l, area.width)).collect()
+    };
+    let groups: Vec<Vec<Line>> = groups.into_iter().map(wrap).collect();
+    let footer =
+        wrap(vec![Line::default(), Line::styled("enter reviews · tab/↑↓ move · ←/→ choose · esc closes", th.muted)]);
+    let heights: Vec<usize> = groups.iter().map(Vec::len).collect();
+    let room = usize::from(area.height).saturating_sub(footer.len());
+    let w = super::window::fit(&heights, focus_group, room);
+    let mut lines: Vec<Line> = Vec::new();
+    if w.above() {
+        lines.push(Line::styled(format!("  ↑ {} more", w.first), th.muted));
+    }
+    lines.extend(groups[w.first..w.end].iter().flatten().cloned());
+    if w.below(groups.len()) {
+        lines.push(Line::styled(format!("  ↓ {} more", groups.len() - w.end), th.muted));
+    }
+    lines.extend(footer);
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
 }
 
@@ -319,7 +341,7 @@ fn focus_help(app: &App, tk: &Ticket, f: FieldId, lines: &mut Vec<Line<'static>>
         }
         _ => {}
     }
-    if let Some(s) = Ticket::param_spec(f) {
+    if let Some(s) = tk.param_spec(f) {
         let list = match s.kind {
             super::super::params::ParamKind::Choice(opts) => format!(" ({}; ←/→)", opts.join(" · ")),
             _ => String::new(),

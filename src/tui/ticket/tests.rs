@@ -200,3 +200,26 @@ fn amend_changes_only_quantity_and_limit() {
     assert_eq!(a.qty, Some(row.order.qty + Qty::from_int(1_000)));
     assert_eq!(a.limit_px, Some(Some(Price::parse("150.25").unwrap())));
 }
+
+#[test]
+fn a_parameter_name_shared_by_algorithms_takes_the_chosen_algorithms_field() {
+    let list = universe();
+    let m = market(&list);
+    let mut t = Ticket::new();
+    t.symbol = Input::new("MSFT".into());
+    t.qty = Input::new("10k".into());
+    t.algo = AlgoKind::Moc;
+    t.focus = FieldId::Param("max_pct");
+    type_str(&mut t, "0.8");
+    // MOC's cap is a share of the auction, up to 1 (VWAP's is at most 0.5).
+    assert_eq!(t.errors(&m).get(&FieldId::Param("max_pct")), None);
+    assert_eq!(t.label(FieldId::Param("max_pct")), "max share");
+    t.algo = AlgoKind::Vwap;
+    assert_eq!(t.label(FieldId::Param("max_pct")), "max part.");
+    assert!(t.errors(&m)[&FieldId::Param("max_pct")].contains("(0, 0.5]"));
+    // POV's urgency cycles in its own order, aggressive first.
+    t.algo = AlgoKind::Pov;
+    t.focus = FieldId::Param("urgency");
+    assert!(t.cycle_choice(1));
+    assert_eq!(t.params["urgency"].value(), "aggressive");
+}
