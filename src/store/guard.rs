@@ -18,9 +18,11 @@
 //! with.
 
 use super::handle::LedgerHandle;
-use super::{Backend, StoreError, outage};
+use super::outage::{self, Outage};
+use super::{Backend, StoreError};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The lock's key: one desk per database.
@@ -51,6 +53,23 @@ pub fn user_key(tenant: &str, user: &str) -> i32 {
 pub struct DeskHold {
     // The transaction holds the lock; dropping it rolls back, which releases it.
     _tx: Option<sqlx::Transaction<'static, Any>>,
+    /// The ledger's outage state, for a user's lock that fails (`refused`).
+    outage: Option<Arc<Outage>>,
+}
+
+/// The one rule for a lock that could not be had: an error that means the
+/// database is unreachable is an outage, noted as such (so the client says
+/// `ledger_unavailable` at once: `client::desk`), and kept as it is;
+/// anything else is the desk being busy, said by `busy`.
+fn refused(outage: &Outage, e: StoreError, busy: impl FnOnce(String) -> StoreError) -> StoreError {
+    match e {
+        e if outage::is_outage(&e) => {
+            outage.mark_down(&e);
+            e
+        }
+        e @ StoreError::Busy(_) => e,
+        e => busy(e.to_string()),
+    }
 }
 
 impl DeskHold {
@@ -60,15 +79,17 @@ impl DeskHold {
     /// instances never both count the same usage as still free. Nothing to
     /// hold on SQLite (one instance; the client layer orders its own calls).
     pub async fn lock_user(&mut self, tenant: &str, user: &str) -> Result<(), StoreError> {
-        let Some(tx) = self._tx.as_mut() else { return Ok(()) };
+        let (Some(tx), Some(outage)) = (self._tx.as_mut(), self.outage.as_deref()) else { return Ok(()) };
         let sql = format!("SELECT CAST(pg_advisory_xact_lock({USER_CLASS}, {}) AS TEXT)", user_key(tenant, user));
-        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut **tx).await.map(drop).map_err(|e| {
+        let lock = async { sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut **tx).await.map(drop) };
+        let busy = |why: String| {
             StoreError::Busy(format!(
-                "the desk lock of {user}@{tenant} could not be taken within {} s ({e}): their other orders \
+                "the desk lock of {user}@{tenant} could not be taken within {} s ({why}): their other orders \
                  elsewhere on the desk hold it; try again",
                 WAIT.as_secs()
             ))
-        })
+        };
+        lock.await.map_err(|e| refused(outage, StoreError::db("taking a user's desk lock", e), busy))
     }
 }
 
@@ -83,72 +104,71 @@ impl LedgerHandle {
     /// exclusive (changing a desk-wide control). Nothing to hold on SQLite:
     /// one instance serves it, and it orders its own calls.
     pub async fn hold(&self, exclusive: bool) -> Result<DeskHold, StoreError> {
-        if self.backend() != Backend::Postgres {
-            return Ok(DeskHold { _tx: None });
-        }
-        let pool = self.holders().await?;
         let what = if exclusive { "a control change" } else { "an order" };
-        let take = async move {
-            let mut tx = pool.begin().await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL lock_timeout = '{}ms'", WAIT.as_millis())))
-                .execute(&mut *tx)
-                .await?;
-            let f = if exclusive { "pg_advisory_xact_lock" } else { "pg_advisory_xact_lock_shared" };
-            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT CAST({f}({KEY}) AS TEXT)"))).execute(&mut *tx).await?;
-            Ok::<_, sqlx::Error>(tx)
-        };
-        let busy = |why: String| {
+        let f = if exclusive { "pg_advisory_xact_lock" } else { "pg_advisory_xact_lock_shared" };
+        self.take("taking the desk's control lock", Some(format!("SELECT CAST({f}({KEY}) AS TEXT)")), |why| {
             StoreError::Busy(format!(
                 "the desk's control lock could not be taken for {what} within {} s ({why}): a control change \
                  or orders elsewhere on the desk hold it; try again",
                 WAIT.as_secs()
             ))
-        };
-        let take = async move {
-            match tokio::time::timeout(WAIT + Duration::from_secs(1), take).await {
-                Ok(Ok(tx)) => Ok(tx),
-                // Every holder busy, or the lock held: the desk is busy.
-                Ok(Err(e @ sqlx::Error::PoolTimedOut)) => Err(busy(e.to_string())),
-                Ok(Err(e)) => Err(StoreError::db("taking the desk's control lock", e)),
-                Err(_) => Err(busy(sqlx::Error::PoolTimedOut.to_string())),
-            }
-        };
-        // A database that went down is an outage (said as such, at once), not a busy lock.
-        match self.outage().unless_refused(take).await {
-            Ok(tx) => Ok(DeskHold { _tx: Some(tx) }),
-            Err(e) if outage::is_outage(&e) => {
-                self.outage().mark_down(&e);
-                Err(e)
-            }
-            Err(e @ StoreError::Busy(_)) => Err(e),
-            Err(e) => Err(busy(e.to_string())),
-        }
+        })
+        .await
     }
 
     /// Holds `tenant`/`user`'s lock alone (see `DeskHold::lock_user`): for a
     /// call another instance forwarded, whose asker holds the control lock.
     pub async fn hold_user(&self, tenant: &str, user: &str) -> Result<DeskHold, StoreError> {
+        let mut hold = self
+            .take("taking a user's desk lock", None, |why| {
+                StoreError::Busy(format!(
+                    "the desk lock of {user}@{tenant} could not be taken within {} s ({why}); try again",
+                    WAIT.as_secs()
+                ))
+            })
+            .await?;
+        hold.lock_user(tenant, user).await?;
+        Ok(hold)
+    }
+
+    /// A transaction of the holders' pool with the locks' timeout set, and
+    /// `lock` (a statement taking a lock) run in it, ended as soon as the
+    /// database refuses connections (`Outage::unless_refused`); a failure
+    /// goes by `refused`'s rule: an unreachable database is an outage, at
+    /// once, anything else `busy`. Nothing to hold on SQLite: one instance
+    /// serves it, and it orders its own calls.
+    async fn take(
+        &self,
+        context: &str,
+        lock: Option<String>,
+        busy: impl Fn(String) -> StoreError,
+    ) -> Result<DeskHold, StoreError> {
         if self.backend() != Backend::Postgres {
-            return Ok(DeskHold { _tx: None });
+            return Ok(DeskHold { _tx: None, outage: None });
         }
         let pool = self.holders().await?;
-        let begin = async move {
+        let take = async move {
             let mut tx = pool.begin().await?;
             sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL lock_timeout = '{}ms'", WAIT.as_millis())))
                 .execute(&mut *tx)
                 .await?;
+            if let Some(sql) = lock {
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+            }
             Ok::<_, sqlx::Error>(tx)
         };
-        let begin = async move {
-            match tokio::time::timeout(WAIT + Duration::from_secs(1), begin).await {
-                Ok(r) => r.map_err(|e| StoreError::db("taking a user's desk lock", e)),
-                Err(_) => Err(StoreError::db("taking a user's desk lock", sqlx::Error::PoolTimedOut)),
+        let take = async {
+            match tokio::time::timeout(WAIT + Duration::from_secs(1), take).await {
+                Ok(Ok(tx)) => Ok(tx),
+                // Every holder busy, or the lock held: the desk is busy.
+                Ok(Err(e @ sqlx::Error::PoolTimedOut)) => Err(busy(e.to_string())),
+                Ok(Err(e)) => Err(StoreError::db(context, e)),
+                Err(_) => Err(busy(sqlx::Error::PoolTimedOut.to_string())),
             }
         };
-        let tx = self.outage().unless_refused(begin).await?;
-        let mut hold = DeskHold { _tx: Some(tx) };
-        hold.lock_user(tenant, user).await?;
-        Ok(hold)
+        // A database that went down is an outage (said as such, at once), not a busy lock.
+        let tx = self.outage().unless_refused(take).await.map_err(|e| refused(self.outage(), e, &busy))?;
+        Ok(DeskHold { _tx: Some(tx), outage: Some(self.outage_arc()) })
     }
 
     /// The pool the holds come from, opened on first use.

@@ -149,3 +149,50 @@ fn serve_waits_out_a_postgres_restart_and_answers_at_once_meanwhile() {
     }
     assert!(s.stderr().contains("reachable again"), "{}", s.stderr());
 }
+
+/// A call another instance forwarded takes its user's desk lock alone
+/// (`usage::prepare` without a hold of the control lock). The first one
+/// after the database went down, before anything noticed it, finds the
+/// database refusing connections and says so as a hold of the control lock
+/// does: `ledger_unavailable` with the outage, not `desk_busy`.
+#[test]
+fn a_forwarded_call_in_an_outage_not_yet_noticed_says_ledger_unavailable() {
+    use blotter::client::desk::{DeskLedger, Hosted, usage};
+    use blotter::client::{Desk, Embedded, ErrorCode};
+    use blotter::engine::{Actor, Command};
+    use blotter::model::{Money, Role};
+    use blotter::risk::Limits;
+    use blotter::store::{DbTarget, Ledger};
+    use std::sync::Arc;
+    let Some((pg, url)) = Pg::start() else {
+        eprintln!("skipped: no PostgreSQL server binaries under /usr/lib/postgresql");
+        return;
+    };
+    let ledger = Arc::new(Ledger::open(&DbTarget::parse(&url).unwrap()).unwrap());
+    let mut engine = crate::common::engine(7, &["AAPL"]);
+    // A daily notional counted desk-wide: checking the user's orders takes their desk lock.
+    let limits = Limits { max_daily_notional: Some(Money::from_int(1_000_000)), ..Limits::default() };
+    let sup = Actor::local(Role::Supervisor);
+    engine.apply(&sup, Command::SetLimits { tenant: "local".into(), user: None, limits }).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let home = Embedded::start(engine, 0.0, crate::common::advisor());
+        let hosted = Hosted { engine: home.clone(), eref: None, resumed_at: 0 };
+        let desk = Desk::new(
+            hosted,
+            DeskLedger { ledger: Arc::clone(&ledger), handle: ledger.handle(), date: crate::common::date() },
+        );
+        // With the database up the lock is had (and released when dropped).
+        match usage::prepare(&desk, &home, "local", "desk", None).await {
+            Ok(held) => drop(held),
+            Err(e) => panic!("with the database up: {e:?}"),
+        }
+
+        pg.stop();
+        assert!(ledger.outage().down().is_none(), "nothing noticed the outage yet");
+        let e = usage::prepare(&desk, &home, "local", "desk", None).await.err().expect("refused");
+        assert_eq!(e.code, ErrorCode::LedgerUnavailable, "{e:?}");
+        assert!(e.message.contains("unreachable"), "{e:?}");
+        assert!(ledger.outage().down().is_some(), "and the outage is noted for the next call");
+    });
+}

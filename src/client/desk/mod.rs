@@ -71,7 +71,8 @@ fn stripes() -> Vec<Arc<tokio::sync::Mutex<()>>> {
 /// A hold of the desk's control lock: this instance's, and the database's
 /// when instances share one (`store::guard`). Released when dropped.
 pub struct Hold {
-    desk: Option<crate::store::guard::DeskHold>,
+    /// The database's hold, with the ledger it is held on.
+    desk: Option<(crate::store::guard::DeskHold, LedgerHandle)>,
     _here: HereHold,
 }
 
@@ -80,12 +81,27 @@ impl Hold {
     /// (see `usage`).
     pub async fn lock_user(&mut self, tenant: &str, user: &str) -> Result<(), ClientError> {
         match self.desk.as_mut() {
-            Some(d) => {
-                d.lock_user(tenant, user).await.map_err(|e| ClientError::new(ErrorCode::DeskBusy, e.to_string()))
-            }
+            Some((d, ledger)) => d.lock_user(tenant, user).await.map_err(|e| lock_refused(ledger, &e)),
             None => Ok(()),
         }
     }
+}
+
+/// What the caller is told when one of the desk's locks could not be had:
+/// during a database outage, noticed before the call or by the hold itself
+/// (`store::guard` notes it), `ledger_unavailable` at once with the outage;
+/// otherwise the lock is held elsewhere and the desk is busy. The one rule
+/// for every hold (control lock, a user's lock, alone or joined).
+pub(crate) fn lock_refused(ledger: &LedgerHandle, e: &crate::store::StoreError) -> ClientError {
+    match ledger.outage().down() {
+        Some(down) => unavailable(&down),
+        None => ClientError::new(ErrorCode::DeskBusy, e.to_string()),
+    }
+}
+
+/// During a database outage nothing that needs the ledger is done.
+fn unavailable(down: &crate::store::outage::Down) -> ClientError {
+    ClientError::new(ErrorCode::LedgerUnavailable, format!("{}; nothing was done, try again", down.describe()))
 }
 
 enum HereHold {
@@ -145,17 +161,13 @@ impl Desk {
         } else {
             HereHold::Shared(lock.read_owned().await)
         };
-        // During a database outage the lock cannot be had: refused at once, not after its timeout.
-        let unavailable = |down: crate::store::outage::Down| {
-            ClientError::new(ErrorCode::LedgerUnavailable, format!("{}; nothing was done, try again", down.describe()))
-        };
         let desk = match self.ledger() {
-            Some(l) if let Some(down) = l.handle.outage().down() => return Err(unavailable(down)),
+            // During a database outage the lock cannot be had: refused at once, not after its timeout.
+            Some(l) if let Some(down) = l.handle.outage().down() => return Err(unavailable(&down)),
             // An outage not noticed yet is noticed by the hold itself (`store::guard`).
-            Some(l) => Some(l.handle.hold(exclusive).await.map_err(|e| match l.handle.outage().down() {
-                Some(down) => unavailable(down),
-                None => ClientError::new(ErrorCode::DeskBusy, e.to_string()),
-            })?),
+            Some(l) => {
+                Some((l.handle.hold(exclusive).await.map_err(|e| lock_refused(&l.handle, &e))?, l.handle.clone()))
+            }
             None => None,
         };
         Ok(Hold { desk, _here: here })

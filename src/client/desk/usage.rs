@@ -51,9 +51,8 @@ pub async fn prepare(
             h.lock_user(tenant, user).await?;
             None
         }
-        None => Some(
-            l.handle.hold_user(tenant, user).await.map_err(|e| ClientError::new(ErrorCode::DeskBusy, e.to_string()))?,
-        ),
+        // Taken alone, it notices an outage as the control lock does, and says so the same way.
+        None => Some(l.handle.hold_user(tenant, user).await.map_err(|e| super::lock_refused(&l.handle, &e))?),
     };
     let usage = l.handle.usage_elsewhere(i64::from(engine.number()), tenant, user).await.map_err(|e| {
         ClientError::new(
