@@ -16,7 +16,7 @@
 //! engine's alone, as on a desk of one engine; the other engines then start
 //! from the moment of the request.
 
-use crate::engine::{Actor, EngineEvent, EventKind};
+use crate::engine::{Actor, EngineEvent};
 use crate::model::ParentId;
 use crate::store::LedgerHandle;
 use futures_util::{Stream, StreamExt};
@@ -164,7 +164,7 @@ impl DeskFeed {
         };
         let start: BTreeMap<i64, u64> =
             now.iter().map(|(e, n)| (*e, want.get(e).copied().map_or(*n, |w| w.min(*n)))).collect();
-        let mut seen = Seen { actor, own };
+        let mut seen = crate::engine::view::Seen::new(actor, own);
         let backlog: Vec<(i64, u64, u64)> =
             start.iter().filter(|(e, s)| now.get(e).is_some_and(|n| *n > **s)).map(|(e, s)| (*e, *s, now[e])).collect();
         let head = futures_util::stream::iter(backlog)
@@ -209,23 +209,6 @@ async fn read_back(handle: LedgerHandle, engine: i64, after: u64, upto: u64) -> 
         }
     }
     out
-}
-
-/// Which relayed events a caller may see, with their orders kept up to date
-/// as new ones are accepted on any engine.
-struct Seen {
-    actor: Actor,
-    own: BTreeSet<ParentId>,
-}
-
-impl Seen {
-    fn allows(&mut self, e: &EngineEvent) -> bool {
-        let yes = crate::engine::view::event_visible(&self.actor, &self.own, &e.kind);
-        if let (true, EventKind::Accepted { order, .. }) = (yes, &e.kind) {
-            self.own.insert(order.id);
-        }
-        yes
-    }
 }
 
 /// `event: desk`, `id: <cursor>`, `{"engine": n, "event": {...}}`.

@@ -286,9 +286,7 @@ pub async fn events(
     let inner = match s.ledger() {
         Some(l) if start < l.resumed_at.max(held.saturating_sub(1)) => {
             let floor = l.resumed_at.max(held.saturating_sub(1));
-            let own = s
-                .engine()
-                .with_engine(|e| e.parents().filter(|p| e.visible(&c.actor, p)).map(|p| p.id).collect::<BTreeSet<_>>());
+            let own = s.engine().with_engine(|e| e.visible_ids(&c.actor));
             let seen = History { actor: c.actor.clone(), own };
             let live = client.subscribe(Some(floor)).await?;
             Box::pin(from_ledger(l.clone(), start, floor, seen).chain(live))

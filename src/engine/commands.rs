@@ -307,8 +307,7 @@ impl Engine {
         let p = self
             .parent_index(id)
             .ok_or_else(|| Reject::field(RejectCode::UnknownOrder, "id", format!("no order {id}")))?;
-        let o = &self.parents[p].order.owner;
-        if !actor.role.is_supervisor() && (o.user != actor.user || o.tenant != actor.tenant) {
+        if !super::view::owns(actor, &self.parents[p].order.owner) {
             // Advisors do not learn that other desks' orders exist.
             return Err(Reject::field(RejectCode::UnknownOrder, "id", format!("no order {id}")));
         }

@@ -22,6 +22,7 @@ mod restore;
 mod risk;
 mod risk_view;
 pub mod view;
+pub mod visibility;
 
 use crate::algo::{Action, ExecAlgo, PlannedSlice};
 use crate::market::replay::Recording;

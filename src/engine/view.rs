@@ -277,38 +277,7 @@ fn one() -> i64 {
     1
 }
 
-/// True if `actor` may see an order of `owner`: the one rule, for orders
-/// and for their events.
-pub fn owns(actor: &Actor, owner: &crate::model::Owner) -> bool {
-    actor.role.is_supervisor() || (owner.user == actor.user && owner.tenant == actor.tenant)
-}
-
-/// True if `actor` may see an event, given the orders they may see (`own`):
-/// supervisors everything; others their own orders' events, their own
-/// refusals and kill switches, changes to their own tenant's or the whole
-/// desk's controls, and auctions. Used by the live stream and by the history
-/// read back from the ledger alike.
-pub fn event_visible(actor: &Actor, own: &std::collections::BTreeSet<ParentId>, kind: &super::EventKind) -> bool {
-    use super::EventKind;
-    if actor.role.is_supervisor() {
-        return true;
-    }
-    match kind {
-        EventKind::Accepted { order, .. } => owns(actor, &order.owner),
-        EventKind::Rejected { actor: a, .. } => a == actor,
-        EventKind::Auction { .. } => true,
-        EventKind::ControlsRestored { .. } => false,
-        other => match super::control_of(other) {
-            Some((a, c)) => a == actor || c.tenant().is_none_or(|t| *t == actor.tenant),
-            None => other.parent().is_some_and(|p| own.contains(&p)),
-        },
-    }
-}
-
-/// True if `actor` may see `order`: supervisors every order, others their own.
-pub fn may_see(actor: &Actor, order: &ParentOrder) -> bool {
-    owns(actor, &order.owner)
-}
+pub use super::visibility::{Seen, event_visible, may_see, owns};
 
 impl OrderQuery {
     /// Whether `order` is one this query asks for (visibility apart).
@@ -327,6 +296,16 @@ impl Engine {
     /// True if `actor` may see the order.
     pub fn visible(&self, actor: &Actor, order: &ParentOrder) -> bool {
         owns(actor, &order.owner)
+    }
+
+    /// The orders held here that `actor` may see.
+    pub fn visible_ids(&self, actor: &Actor) -> std::collections::BTreeSet<ParentId> {
+        self.parents().filter(|p| self.visible(actor, p)).map(|p| p.id).collect()
+    }
+
+    /// The filter of a live stream of `actor`'s from now on ([`Seen`]).
+    pub fn seen_by(&self, actor: &Actor) -> Seen {
+        Seen::new(actor.clone(), self.visible_ids(actor))
     }
 
     fn row(&self, p: &super::ParentSlot) -> OrderRow {

@@ -9,7 +9,6 @@
 //! is published (see `host`), so nothing is acknowledged before it is durable.
 
 mod host;
-mod visibility;
 
 pub use host::{Audit, Backpressure, Commit, EventSink};
 
@@ -31,7 +30,6 @@ use host::Shared;
 use std::sync::{Arc, Mutex, Weak};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use visibility::Visibility;
 
 /// Events of the history handed to a resuming subscriber at a time.
 const BACKLOG_PAGE: usize = 1_024;
@@ -454,7 +452,7 @@ impl Client for Embedded {
         let actor = self.actor.clone();
         let (upto, rx, visible) = {
             let host = self.shared.lock();
-            let visible = Visibility::new(&host.engine, &actor);
+            let visible = host.engine.seen_by(&actor);
             // Subscribing under the history lock: everything published after
             // `upto` reaches the live receiver, everything up to it is in the
             // history (or was trimmed, and is reported as a gap): no hole.
