@@ -3,7 +3,7 @@
 //! here and read here (`split_suffix`), so the command line, the risk
 //! messages and the terminal UI cannot disagree.
 
-use super::num::Qty;
+use super::num::{Money, Qty};
 
 /// Inserts thousands separators into the integer part of a plain decimal
 /// (`-1234567.25` -> `-1,234,567.25`). Anything that is not a plain decimal
@@ -32,6 +32,13 @@ pub fn group(s: &str) -> String {
 /// An exact quantity with thousands separators (`10,000,000`, `0.00263`).
 pub fn qty(q: Qty) -> String {
     group(&q.to_string())
+}
+
+/// Money to whole units, exact and rounded half away from zero as `Money`
+/// rounds, with thousands separators (`1,234,568`); `-0` reads as `0`.
+pub fn money_whole(m: Money) -> String {
+    let s = format!("{m:.0}");
+    group(if s == "-0" { "0" } else { &s })
 }
 
 /// A whole number with thousands separators.

@@ -164,21 +164,9 @@ pub enum Verdict {
     Breach(Finding),
 }
 
-/// Money as `1,234,567 USD` (whole dollars, grouped).
+/// Money as `1,234,567 USD` (whole dollars, grouped: `model::human`).
 pub fn group_money(m: Money) -> String {
-    let whole = format!("{m:.0}");
-    let (sign, digits) = match whole.strip_prefix('-') {
-        Some(d) => ("-", d),
-        None => ("", whole.as_str()),
-    };
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    format!("{sign}{out} USD")
+    format!("{} USD", crate::model::human::money_whole(m))
 }
 
 fn usd(m: Option<Money>) -> String {
