@@ -401,13 +401,7 @@ impl Qty {
     /// Parses a quantity with an optional `k`/`m`/`bn` suffix (`250k` = 250,000) and
     /// thousands separators (`1,000`).
     pub fn parse_human(s: &str) -> Result<Qty, NumError> {
-        let t = s.trim().replace(',', "");
-        let (body, mult) = super::human::split_suffix(&t);
-        let base = Qty::parse(body).map_err(|e| match e {
-            NumError::NotANumber(_) => NumError::NotANumber(s.to_string()),
-            other => other,
-        })?;
-        base.0.checked_mul(mult).map(Qty).ok_or_else(|| NumError::OutOfRange(s.to_string()))
+        parse_human(s, Qty::DECIMALS).map(Qty)
     }
 
     /// `self / total` as a fraction (0 when `total` is zero).
@@ -426,7 +420,25 @@ fn saturate(n: i128) -> i64 {
     narrow(n).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX })
 }
 
+/// A human amount (`2.5m`, `1,000`, `3bn`: `model::human`'s units and
+/// separators) exactly on a grid of `decimals`, `OutOfRange` past it.
+fn parse_human(s: &str, decimals: u32) -> Result<i64, NumError> {
+    let t = s.trim().replace(',', "");
+    let (body, mult) = super::human::split_suffix(&t);
+    let base = parse_decimal(body, decimals).map_err(|e| match e {
+        NumError::NotANumber(_) => NumError::NotANumber(s.to_string()),
+        other => other,
+    })?;
+    base.checked_mul(mult).ok_or_else(|| NumError::OutOfRange(s.to_string()))
+}
+
 impl Money {
+    /// Parses an amount with an optional `k`/`m`/`bn` suffix (`2.5m` =
+    /// 2,500,000) and thousands separators (`1,000`), as `Qty::parse_human`.
+    pub fn parse_human(s: &str) -> Result<Money, NumError> {
+        parse_human(s, Money::DECIMALS).map(Money)
+    }
+
     /// `price * qty / per`, rounded half away from zero to the money grid,
     /// computed in 128 bits; `None` when the result does not fit (or `per`
     /// is not positive). `per` is how many units a price is quoted for
@@ -487,6 +499,31 @@ pub fn vwap(notional: Money, qty: Qty) -> Option<Price> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Money and quantities read human amounts by one rule: the risk
+    /// editor's own copy took no `b` and called a figure past the grid
+    /// "not an amount".
+    #[test]
+    fn money_and_quantities_read_human_amounts_alike() {
+        for (s, units) in [
+            ("2.5m", 2_500_000),
+            ("1,000k", 1_000_000),
+            ("3bn", 3_000_000_000),
+            ("3B", 3_000_000_000),
+            ("250K", 250_000),
+            ("12", 12),
+        ] {
+            assert_eq!(Money::parse_human(s), Ok(Money::from_int(units)), "{s}");
+            assert_eq!(Qty::parse_human(s), Ok(Qty::from_int(units)), "{s}");
+        }
+        assert_eq!(
+            Money::parse_human("0.0000015"),
+            Err(NumError::TooManyDecimals { input: "0.0000015".into(), max: 6 })
+        );
+        // 10,000bn is past the money grid (9.2tn): refused, not wrapped.
+        assert_eq!(Money::parse_human("10000bn"), Err(NumError::OutOfRange("10000bn".into())));
+        assert_eq!(Money::parse_human("lots"), Err(NumError::NotANumber("lots".into())));
+    }
 
     #[test]
     fn parses_and_prints_exactly() {

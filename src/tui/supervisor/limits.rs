@@ -4,7 +4,7 @@
 //! is wrong. An empty field means "no limit".
 
 use crate::engine::view::InstrumentView;
-use crate::model::{Money, Qty};
+use crate::model::{Money, NumError, Qty};
 use crate::risk::Limits;
 use std::collections::{BTreeMap, BTreeSet};
 use tui_input::{Input, InputRequest};
@@ -132,21 +132,15 @@ pub struct Editor {
     pub blocked: bool,
 }
 
-/// A dollar amount with an optional `k`/`m`/`bn` suffix, `$` and commas.
+/// A dollar amount with an optional `k`/`m`/`bn` suffix, `$` and commas
+/// (`Money::parse_human`, as quantities are read).
 fn amount(s: &str) -> Result<Money, String> {
-    let t = s.trim().trim_start_matches('$').replace(',', "").to_ascii_lowercase();
-    let (body, mult) = if let Some(b) = t.strip_suffix("bn") {
-        (b, 1_000_000_000)
-    } else if let Some(b) = t.strip_suffix('m') {
-        (b, 1_000_000)
-    } else if let Some(b) = t.strip_suffix('k') {
-        (b, 1_000)
-    } else {
-        (t.as_str(), 1)
-    };
-    let base = Money::parse(body).map_err(|_| format!("'{}' is not an amount", s.trim()))?;
-    // Checked: a figure past the money grid is refused, not wrapped.
-    base.checked_mul_int(mult).ok_or_else(|| format!("'{}' is more than the largest amount, {}", s.trim(), Money::MAX))
+    let t = s.trim().trim_start_matches('$');
+    Money::parse_human(t).map_err(|e| match e {
+        // Checked: a figure past the money grid is refused, not wrapped.
+        NumError::OutOfRange(_) => format!("'{}' is more than the largest amount, {}", s.trim(), Money::MAX),
+        _ => format!("'{}' is not an amount", s.trim()),
+    })
 }
 
 fn positive_money(m: Money) -> Result<Money, String> {
@@ -351,6 +345,17 @@ mod tests {
             (Some(Money::from_int(2_500_000)), Some(Money::from_int(1_000_000_000)))
         );
         assert_eq!(got.restricted_symbols.into_iter().collect::<Vec<_>>(), ["AMC", "GME"]);
+    }
+
+    #[test]
+    fn amounts_are_read_as_quantities_are() {
+        assert_eq!(amount("$5b"), Ok(Money::from_int(5_000_000_000)));
+        assert_eq!(amount(" 1,250K "), Ok(Money::from_int(1_250_000)));
+        assert_eq!(
+            amount("10000bn").unwrap_err(),
+            format!("'10000bn' is more than the largest amount, {}", Money::MAX)
+        );
+        assert_eq!(amount("2.5x").unwrap_err(), "'2.5x' is not an amount");
     }
 
     #[test]
