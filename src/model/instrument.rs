@@ -111,10 +111,6 @@ impl Instrument {
             Money::MAX
         })
     }
-    /// Notional as a float for models.
-    pub fn notional_f64(&self, px: f64, qty: f64) -> f64 {
-        px * qty / self.quote_per.max(1) as f64
-    }
 
     /// Typical half-spread in price units.
     pub fn half_spread(&self) -> f64 {

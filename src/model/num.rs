@@ -439,6 +439,14 @@ impl Money {
         parse_human(s, Money::DECIMALS).map(Money)
     }
 
+    /// This amount divided by `quote_per` (what a price is quoted for: 100
+    /// for bonds priced per 100 of face value, else 1), rounded half away
+    /// from zero to the money grid as notionals are: a notional summed from
+    /// `price * qty` of each fill, in currency.
+    pub fn per(self, quote_per: i64) -> Money {
+        Money(saturate(div_round(i128::from(self.0), i128::from(quote_per.max(1)))))
+    }
+
     /// `price * qty / per`, rounded half away from zero to the money grid,
     /// computed in 128 bits; `None` when the result does not fit (or `per`
     /// is not positive). `per` is how many units a price is quoted for

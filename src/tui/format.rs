@@ -30,21 +30,14 @@ pub fn money_exact(x: f64, ccy: &str) -> String {
 }
 
 /// A notional in currency: price x quantity divided by what the price is
-/// quoted per (bonds: per 100 face), exact to the cent-grid of `Money`.
+/// quoted per (bonds: per 100 face), exact on the money grid (`Money::per`).
 pub fn notional_text(px_qty: Money, quote_per: i64) -> String {
-    let q = i128::from(quote_per.max(1));
-    let raw = i128::from(px_qty.raw());
-    // Half away from zero, as `Money` rounds.
-    let n = (raw.abs() + q / 2) / q * raw.signum();
-    match i64::try_from(n) {
-        Ok(r) => Money::from_raw(r).to_string(),
-        Err(_) => format!("{:.2}", n as f64 / Money::SCALE as f64),
-    }
+    px_qty.per(quote_per).to_string()
 }
 
-/// A notional in currency as a float (display and models only).
-pub fn notional_f64(px_qty: Money, quote_per: i64) -> f64 {
-    px_qty.to_f64() / quote_per.max(1) as f64
+/// The same notional to whole units with separators, exact (`49,200,000`).
+pub fn notional_whole(px_qty: Money, quote_per: i64) -> String {
+    human::money_whole(px_qty.per(quote_per))
 }
 
 /// Decimals of a tick size (`0.01` -> 2, `0.00001` -> 5, `0.015625` -> 6).
@@ -123,8 +116,29 @@ mod tests {
         // 50m face of UST10Y at 98.40 (per 100): 49,200,000, not 4.92bn.
         let n = Money::notional(Price::parse("98.40").unwrap(), Qty::from_int(50_000_000));
         assert_eq!(notional_text(n, 100), "49200000");
-        assert_eq!(money(notional_f64(n, 100), "USD"), "$49.2m");
+        assert_eq!(money(n.per(100).to_f64(), "USD"), "$49.2m");
         assert_eq!(notional_text(n, 1), "4920000000");
+        assert_eq!(notional_whole(n, 100), "49,200,000");
+    }
+
+    /// The blotter's column and the export read one exact rule: where the
+    /// column went through f64 it rounded halves to even and lost the
+    /// cents of the largest notionals.
+    #[test]
+    fn the_notional_column_and_the_export_agree_at_the_edges() {
+        // 1 face at 250 per 100: 2.50 exactly, whole units half away from zero: 3 (f64 said 2).
+        let n = Money::notional(Price::parse("250").unwrap(), Qty::from_int(1));
+        assert_eq!((notional_text(n, 100), notional_whole(n, 100)), ("2.5".into(), "3".into()));
+        // The largest amount the grid holds, 9,223,372,036,854.775807: by
+        // hand, / 1 keeps every digit; f64 holds only about 16 of the 19.
+        assert_eq!(notional_text(Money::MAX, 1), "9223372036854.775807");
+        assert_eq!(notional_whole(Money::MAX, 1), "9,223,372,036,855");
+        // / 100: 92,233,720,368.54775807 -> .547758 half away from zero.
+        assert_eq!(notional_text(Money::MAX, 100), "92233720368.547758");
+        assert_eq!(notional_text(-Money::MAX, 100), "-92233720368.547758");
+        // Quantity 1e12 at a price of 1e6 is past the grid: the notional saturates, not wraps.
+        let n = Money::notional(Price::parse("1000000").unwrap(), Qty::from_int(1_000_000_000_000));
+        assert_eq!(notional_text(n, 1), Money::MAX.to_string());
     }
 
     #[test]

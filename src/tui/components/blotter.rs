@@ -209,11 +209,11 @@ fn parent_cells(app: &App, r: &OrderRow, row: usize, cols: &[Col]) -> Vec<Text> 
                 Text { exact: s, compact: None, right: true }
             }
             Col::Notional => {
-                let n = format::notional_f64(o.notional, quote_per);
                 let ccy = inst.map_or("", |i| &i.currency);
+                let compact = human::compact(o.notional.per(quote_per).to_f64());
                 Text {
-                    exact: Span::styled(format!("{} {ccy}", human::fixed(n, 0)), base),
-                    compact: Some(format!("{} {ccy}", human::compact(n))),
+                    exact: Span::styled(format!("{} {ccy}", format::notional_whole(o.notional, quote_per)), base),
+                    compact: Some(format!("{compact} {ccy}")),
                     right: true,
                 }
             }
@@ -277,8 +277,9 @@ fn child_cells(app: &App, parent: &OrderRow, c: &ChildOrder, fills: usize, cols:
             }
             Col::Slip => Text::right(lat.clone(), style),
             Col::Notional => {
-                let n = format::notional_f64(c.notional, quote_per);
-                Text { exact: Span::styled(human::fixed(n, 0), style), compact: Some(human::compact(n)), right: true }
+                let exact = format::notional_whole(c.notional, quote_per);
+                let compact = human::compact(c.notional.per(quote_per).to_f64());
+                Text { exact: Span::styled(exact, style), compact: Some(compact), right: true }
             }
             Col::Algo => Text::left(kind.clone(), style),
             Col::Status => Text::left(c.status.as_str().replace('_', " "), status_style),
