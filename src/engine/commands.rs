@@ -513,7 +513,7 @@ impl Engine {
         let ps = &mut self.parents[p];
         ps.epoch += 1;
         let started = ps.started;
-        let _ = ps.order.transition(if started { ParentStatus::Working } else { ParentStatus::Pending });
+        let _ = ps.order.resume(started);
         self.emit(EventKind::Resumed { parent: id });
         if started {
             self.with_algo(p, |a, ctx| a.on_resume(ctx));

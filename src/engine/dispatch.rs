@@ -116,14 +116,8 @@ impl Engine {
         let m = &self.markets[slot.inst];
         let mid = m.nbbo().mid().unwrap_or_else(|| m.mid(self.now));
         let arrival = Price::from_f64(mid);
-        slot.order.arrival_px = arrival;
-        if slot.order.decision_px.is_none() {
-            slot.order.decision_px = arrival;
-        }
+        slot.order.start(arrival);
         let id = slot.order.id;
-        if slot.order.status == ParentStatus::Pending {
-            let _ = slot.order.transition(ParentStatus::Working);
-        }
         self.emit(EventKind::Started { parent: id, arrival_px: arrival });
         if self.parents[p].order.status == ParentStatus::Working {
             self.with_algo(p, |a, ctx| a.on_start(ctx));
@@ -375,10 +369,7 @@ impl Engine {
             self.child_closed(c);
             return;
         }
-        ch.order.acked_at = Some(now);
-        if ch.order.status == ChildStatus::PendingNew {
-            let _ = ch.order.transition(ChildStatus::New);
-        }
+        ch.order.ack(now);
         let (id, venue, latency) = (ch.order.id, ch.order.venue.clone(), (now - ch.order.sent_at).0);
         self.emit(EventKind::ChildAcked { child: id, venue, latency_ns: latency });
         self.apply_execs();
@@ -408,8 +399,7 @@ impl Engine {
             Err(reason) => {
                 let Some(ch) = self.children.get_mut(c) else { return };
                 ch.cancel_sent = false;
-                let back = if ch.order.filled.is_positive() { ChildStatus::PartiallyFilled } else { ChildStatus::New };
-                let _ = ch.order.transition(back);
+                ch.order.cancel_refused();
                 let id = ch.order.id;
                 self.emit(EventKind::CancelRejected { child: id, reason });
             }
@@ -421,7 +411,7 @@ impl Engine {
         if ch.order.status.is_terminal() {
             return;
         }
-        let _ = ch.order.transition(ChildStatus::Cancelled);
+        ch.order.cancel();
         let id = ch.order.id;
         self.emit(EventKind::ChildCancelled { child: id, qty, reason });
         self.child_closed(c);
@@ -460,13 +450,6 @@ impl Engine {
             // Always held: a venue executes only orders it rests, which are not final.
             let Some(ch) = self.children.get_mut(c) else { continue };
             self.next_fill += 1;
-            ch.order.filled += e.qty;
-            ch.order.notional += Money::notional(e.px, e.qty);
-            if ch.order.filled >= ch.order.qty {
-                let _ = ch.order.transition(ChildStatus::Filled);
-            } else if ch.order.status != ChildStatus::PendingCancel {
-                let _ = ch.order.transition(ChildStatus::PartiallyFilled);
-            }
             let fill = Fill {
                 id: FillId(self.next_fill),
                 child: ch.order.id,
@@ -478,12 +461,11 @@ impl Engine {
                 liquidity: e.liquidity,
                 ts: self.now,
             };
+            ch.order.fill(&fill);
             let child_done = ch.order.status == ChildStatus::Filled;
             let p = ch.parent;
             let ps = &mut self.parents[p];
-            ps.order.filled += e.qty;
-            ps.order.notional += Money::notional(e.px, e.qty);
-            ps.order.fees += e.fee;
+            ps.order.fill(&fill);
             ps.working = ps.working.saturating_sub(e.qty);
             let (tenant, symbol) = (ps.order.owner.tenant.clone(), ps.order.symbol.clone());
             self.risk.on_fill(&tenant, &symbol, fill.side, fill.qty);

@@ -14,7 +14,7 @@
 use super::{Engine, EventKind, Job, ParentSlot, Reject, RejectCode};
 use crate::algo::{self, AlgoCtx, AlgoSpec, ExecAlgo, PlannedSlice, params::cancel_on_pause};
 use crate::market::rng::{Stream, stream};
-use crate::model::{AlgoKind, ChildId, ChildOrder, ChildStatus, Fill, ParentId, ParentOrder, ParentStatus, Qty};
+use crate::model::{AlgoKind, ChildId, ChildOrder, Fill, ParentId, ParentOrder, ParentStatus, Qty};
 use crate::risk::RiskBook;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -160,7 +160,7 @@ impl Engine {
         for mut c in children {
             if !c.status.is_terminal() {
                 let left = c.qty.saturating_sub(c.filled);
-                c.status = ChildStatus::Cancelled;
+                c.cancel();
                 reconciled.push((c.id, left));
             }
             finished.push(c);

@@ -385,6 +385,36 @@ impl ParentOrder {
         self.status = to;
         Ok(())
     }
+
+    // What each event does to the order, in one place: the engine makes the
+    // change and emits the event, the ledger's replica folds the event in,
+    // both through these (and `transition`).
+
+    /// Its window started with the mid `arrival` (`started`): the arrival
+    /// price, the decision price when none was given, and a pending order
+    /// starts working (a paused one stays paused).
+    pub fn start(&mut self, arrival: Option<Price>) {
+        self.arrival_px = arrival;
+        if self.decision_px.is_none() {
+            self.decision_px = arrival;
+        }
+        if self.status == ParentStatus::Pending {
+            let _ = self.transition(ParentStatus::Working);
+        }
+    }
+
+    /// One of its children's fills (`fill`): its totals.
+    pub fn fill(&mut self, f: &Fill) {
+        self.filled += f.qty;
+        self.notional += Money::notional(f.px, f.qty);
+        self.fees += f.fee;
+    }
+
+    /// Resumed after a pause or an interruption (`resumed`): working once
+    /// its window has started, else pending.
+    pub fn resume(&mut self, started: bool) -> Result<(), IllegalTransition> {
+        self.transition(if started { ParentStatus::Working } else { ParentStatus::Pending })
+    }
 }
 
 /// One order sent to one venue on behalf of a parent.
@@ -433,6 +463,44 @@ impl ChildOrder {
         }
         self.status = to;
         Ok(())
+    }
+
+    // What each event does to the child, in one place (see `ParentOrder::start`).
+
+    /// Acknowledged by its venue at `at` (`child_acked`): a pending child is new.
+    pub fn ack(&mut self, at: Timestamp) {
+        self.acked_at = Some(at);
+        if self.status == ChildStatus::PendingNew {
+            let _ = self.transition(ChildStatus::New);
+        }
+    }
+
+    /// One of its fills (`fill`): its totals, and filled when nothing is
+    /// left, else partly filled (a cancel on its way stays on its way).
+    pub fn fill(&mut self, f: &Fill) {
+        self.filled += f.qty;
+        self.notional += Money::notional(f.px, f.qty);
+        if self.filled >= self.qty {
+            let _ = self.transition(ChildStatus::Filled);
+        } else if self.status != ChildStatus::PendingCancel {
+            let _ = self.transition(ChildStatus::PartiallyFilled);
+        }
+    }
+
+    /// Cancelled (`child_cancelled`); a child already final stays as it is.
+    pub fn cancel(&mut self) {
+        if !self.status.is_terminal() {
+            let _ = self.transition(ChildStatus::Cancelled);
+        }
+    }
+
+    /// Its cancel was refused (`cancel_rejected`): working again, partly
+    /// filled or new; a child already final stays as it is.
+    pub fn cancel_refused(&mut self) {
+        if !self.status.is_terminal() {
+            let back = if self.filled.is_positive() { ChildStatus::PartiallyFilled } else { ChildStatus::New };
+            let _ = self.transition(back);
+        }
     }
 }
 
@@ -486,6 +554,53 @@ mod tests {
         assert!(!Filled.can_become(Cancelled));
         assert!(!Cancelled.can_become(New));
         assert!(!Rejected.can_become(New));
+    }
+
+    /// What the events do to a child, as the engine and the ledger's replica
+    /// both apply them: 100 at 10.00 in two fills of 40 and 60.
+    #[test]
+    fn a_childs_events_fold_through_its_life_cycle() {
+        use ChildStatus::*;
+        let mut c = ChildOrder {
+            id: ChildId { parent: ParentId::local(1), seq: 1 },
+            venue: "XNAS".into(),
+            side: Side::Buy,
+            qty: Qty::from_int(100),
+            px: Price::parse("10").ok(),
+            order_type: OrderType::Limit,
+            tif: Tif::Day,
+            status: PendingNew,
+            filled: Qty::ZERO,
+            notional: Money::ZERO,
+            sent_at: Timestamp(0),
+            acked_at: None,
+        };
+        let fill = |q: i64| Fill {
+            id: FillId(1),
+            child: c.id,
+            venue: "XNAS".into(),
+            side: Side::Buy,
+            px: Price::parse("10").unwrap(),
+            qty: Qty::from_int(q),
+            fee: Money::ZERO,
+            liquidity: Liquidity::Maker,
+            ts: Timestamp(2),
+        };
+        let (f40, f60) = (fill(40), fill(60));
+        c.ack(Timestamp(1));
+        assert_eq!((c.status, c.acked_at), (New, Some(Timestamp(1))));
+        c.cancel_refused();
+        assert_eq!(c.status, New, "nothing filled: still new");
+        c.transition(PendingCancel).unwrap();
+        c.fill(&f40);
+        assert_eq!((c.status, c.filled, c.notional), (PendingCancel, Qty::from_int(40), Money::from_int(400)));
+        c.cancel_refused();
+        assert_eq!(c.status, PartiallyFilled, "back to working, partly filled");
+        c.fill(&f60);
+        assert_eq!((c.status, c.notional), (Filled, Money::from_int(1_000)));
+        c.cancel();
+        c.cancel_refused();
+        assert_eq!(c.status, Filled, "a final child stays as it is");
     }
 
     #[test]

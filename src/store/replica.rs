@@ -13,7 +13,7 @@
 //! back (`Writer::load_missing`).
 
 use crate::engine::{EngineEvent, EventKind};
-use crate::model::{ChildId, ChildOrder, ChildStatus, Fill, Money, ParentId, ParentOrder, ParentStatus, Timestamp};
+use crate::model::{ChildId, ChildOrder, ChildStatus, Fill, ParentId, ParentOrder, ParentStatus, Timestamp};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A parent as the ledger stores it: the order plus what only events tell.
@@ -154,14 +154,8 @@ impl Replica {
             }
             EventKind::Started { parent, arrival_px } => {
                 let p = self.parent(engine, *parent, seq)?;
-                p.order.arrival_px = *arrival_px;
-                if p.order.decision_px.is_none() {
-                    p.order.decision_px = *arrival_px;
-                }
+                p.order.start(*arrival_px);
                 p.started_at = Some(ts);
-                if p.order.status == ParentStatus::Pending {
-                    p.order.status = ParentStatus::Working;
-                }
             }
             EventKind::ChildSent { child } => {
                 let p = self.parent(engine, child.id.parent, seq)?;
@@ -171,19 +165,12 @@ impl Replica {
                 self.dirty_children.insert(ck(engine, child.id));
             }
             EventKind::ChildAcked { child, .. } => {
-                let c = self.child(engine, *child)?;
-                c.acked_at = Some(ts);
-                if c.status == ChildStatus::PendingNew {
-                    c.status = ChildStatus::New;
-                }
+                self.child(engine, *child)?.ack(ts);
             }
-            EventKind::ChildRejected { child, .. } => self.child(engine, *child)?.status = ChildStatus::Rejected,
-            EventKind::ChildCancelled { child, .. } => {
-                let c = self.child(engine, *child)?;
-                if !c.status.is_terminal() {
-                    c.status = ChildStatus::Cancelled;
-                }
+            EventKind::ChildRejected { child, .. } => {
+                let _ = self.child(engine, *child)?.transition(ChildStatus::Rejected);
             }
+            EventKind::ChildCancelled { child, .. } => self.child(engine, *child)?.cancel(),
             EventKind::ChildAmended { child, qty, px } => {
                 let c = self.child(engine, *child)?;
                 c.qty = *qty;
@@ -191,31 +178,19 @@ impl Replica {
                     c.px = *px;
                 }
             }
-            EventKind::CancelRejected { child, .. } => {
-                // The engine puts a child whose cancel failed back to working;
-                // a child already final stays as it is.
-                let c = self.child(engine, *child)?;
-                if !c.status.is_terminal() {
-                    c.status = if c.filled.is_positive() { ChildStatus::PartiallyFilled } else { ChildStatus::New };
-                }
-            }
+            EventKind::CancelRejected { child, .. } => self.child(engine, *child)?.cancel_refused(),
             EventKind::Fill { fill } => {
-                let notional = Money::notional(fill.px, fill.qty);
-                let c = self.child(engine, fill.child)?;
-                c.filled += fill.qty;
-                c.notional += notional;
-                c.status = if c.filled >= c.qty { ChildStatus::Filled } else { ChildStatus::PartiallyFilled };
-                let p = self.parent(engine, fill.child.parent, seq)?;
-                p.order.filled += fill.qty;
-                p.order.notional += notional;
-                p.order.fees += fill.fee;
+                self.child(engine, fill.child)?.fill(fill);
+                self.parent(engine, fill.child.parent, seq)?.order.fill(fill);
                 self.note_final(engine, fill.child);
                 return Ok(Some(fill.clone()));
             }
-            EventKind::Paused { parent } => self.parent(engine, *parent, seq)?.order.status = ParentStatus::Paused,
+            EventKind::Paused { parent } => {
+                let _ = self.parent(engine, *parent, seq)?.order.transition(ParentStatus::Paused);
+            }
             EventKind::Resumed { parent } => {
                 let p = self.parent(engine, *parent, seq)?;
-                p.order.status = if p.started_at.is_some() { ParentStatus::Working } else { ParentStatus::Pending };
+                let _ = p.order.resume(p.started_at.is_some());
             }
             EventKind::Amended { parent, qty, limit_px } => {
                 let p = self.parent(engine, *parent, seq)?;
@@ -225,7 +200,7 @@ impl Replica {
             EventKind::CancelRequested { parent } => self.parent(engine, *parent, seq)?.cancel_requested = true,
             EventKind::Done { parent, status, .. } => {
                 let p = self.parent(engine, *parent, seq)?;
-                p.order.status = *status;
+                let _ = p.order.transition(*status);
                 p.order.done_at = Some(ts);
                 p.cancel_requested = false;
                 if status.is_terminal() {
@@ -233,7 +208,7 @@ impl Replica {
                 }
             }
             EventKind::Interrupted { parent, .. } => {
-                self.parent(engine, *parent, seq)?.order.status = ParentStatus::Interrupted;
+                let _ = self.parent(engine, *parent, seq)?.order.transition(ParentStatus::Interrupted);
             }
             _ => {}
         }
