@@ -37,10 +37,18 @@ impl App {
                 d.auto = false;
             }
         }
-        if super::components::too_small(self.area_hint()) && ctx == Context::Normal {
-            // Nothing is drawn but the size message: only quitting makes sense (the question shows there too).
-            if action == Some(Action::Quit) {
-                self.ask_quit();
+        if super::components::too_small(self.area_hint()) {
+            // Nothing is drawn but the size message and the quit question: only quitting acts.
+            // Whatever else is open (a ticket under review, a cancel question, a prompt) waits
+            // unseen and untouched, so no key sends or cancels an order nobody can read.
+            // The message says q quits: it does from any context (a ticket would otherwise type it).
+            let quit = action == Some(Action::Quit) || self.keymap.lookup(Context::Normal, key) == Some(Action::Quit);
+            match &self.overlay {
+                Some(Overlay::Question(Question::Quit { .. })) => {
+                    self.confirm(if quit { Some(Action::Quit) } else { action }, &mut out)
+                }
+                _ if quit => self.ask_quit(),
+                _ => {}
             }
             return out;
         }
@@ -66,7 +74,7 @@ impl App {
     }
 
     /// The size of the last frame (80x24 before the first).
-    fn area_hint(&self) -> ratatui::layout::Rect {
+    pub(crate) fn area_hint(&self) -> ratatui::layout::Rect {
         let a = self.hit.screen.get();
         if a.width == 0 { ratatui::layout::Rect::new(0, 0, 80, 24) } else { a }
     }

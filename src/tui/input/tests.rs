@@ -124,10 +124,8 @@ fn a_risk_warning_is_sent_again_only_when_acknowledged() {
     assert_eq!(sent, vec![Effect::Submit(crate::engine::OrderRequest { acknowledge_warnings: true, ..req })]);
 }
 
-#[test]
-fn the_ticket_sends_only_after_the_review() {
-    let mut a = app();
-    a.instruments = vec![crate::engine::view::InstrumentView {
+fn aapl() -> crate::engine::view::InstrumentView {
+    crate::engine::view::InstrumentView {
         symbol: "AAPL".into(),
         name: "Apple Inc.".into(),
         asset_class: crate::model::AssetClass::Equity,
@@ -139,7 +137,13 @@ fn the_ticket_sends_only_after_the_review() {
         quote_per: 1,
         calendar: Some(crate::model::Calendar::UsEquity),
         listing: "NASDAQ".into(),
-    }];
+    }
+}
+
+#[test]
+fn the_ticket_sends_only_after_the_review() {
+    let mut a = app();
+    a.instruments = vec![aapl()];
     key(&mut a, "n");
     typed(&mut a, "AA");
     key(&mut a, "tab");
@@ -170,6 +174,47 @@ fn below_the_smallest_size_q_asks_where_it_can_be_seen() {
     let text: String = (0..20).map(|y| (0..60).map(|x| small[(x, y)].symbol()).collect::<String>()).collect();
     assert!(text.contains("Quit anyway? y / n"), "the question is on the small screen: {text}");
     key(&mut a, "y");
+    assert!(a.quit);
+}
+
+#[test]
+fn below_the_smallest_size_nothing_unseen_sends_or_cancels() {
+    // Keys: n AAPL tab tab 2k enter (the review), the window shrinks to 60x20, y.
+    let mut a = app();
+    a.instruments = vec![aapl()];
+    crate::tui::screenshots::render(&a, 80, 24);
+    key(&mut a, "n");
+    typed(&mut a, "AAPL");
+    key(&mut a, "tab");
+    key(&mut a, "tab");
+    typed(&mut a, "2k");
+    key(&mut a, "enter");
+    assert_eq!(a.context(), Context::Confirm);
+    crate::tui::screenshots::render(&a, 60, 20);
+    let sent = key(&mut a, "y");
+    assert!(sent.iter().all(|e| matches!(e, Effect::Preview(..))), "sent unseen: {sent:?}");
+    assert!(a.ticket.is_some(), "the ticket waits for the screen to be usable again");
+    key(&mut a, "esc");
+    assert!(a.ticket.as_ref().is_some_and(|t| t.stage == Stage::Review), "esc unseen does nothing either");
+    // Enlarged, the review is back as it was and y sends.
+    crate::tui::screenshots::render(&a, 80, 24);
+    assert!(matches!(key(&mut a, "y").as_slice(), [Effect::Submit(_)]));
+
+    // A cancel question asked at 80x24 is not answered on a screen that cannot show it.
+    let id = a.selected_order().unwrap().order.id;
+    key(&mut a, "x");
+    crate::tui::screenshots::render(&a, 60, 20);
+    assert!(key(&mut a, "y").is_empty(), "no cancel while the question is not shown");
+    crate::tui::screenshots::render(&a, 80, 24);
+    assert_eq!(key(&mut a, "y"), vec![Effect::Cancel(id)]);
+
+    // The size message says q quits: it does, even with a ticket open where q would be typed.
+    key(&mut a, "n");
+    crate::tui::screenshots::render(&a, 60, 20);
+    key(&mut a, "q");
+    assert!(matches!(a.overlay, Some(Overlay::Question(Question::Quit { .. }))), "orders work: it asks");
+    assert_eq!(a.ticket.as_ref().map(|t| t.symbol.value().to_string()), Some(String::new()), "q was not typed");
+    key(&mut a, "q");
     assert!(a.quit);
 }
 
