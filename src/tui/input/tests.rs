@@ -4,6 +4,7 @@ use super::*;
 use crate::tui::keymap::Keymap;
 use crate::tui::scenario::synthetic_rows;
 use crate::tui::theme::Theme;
+use crate::tui::ticket::FieldId;
 use crossterm::event::{KeyCode, KeyModifiers};
 
 fn app() -> App {
@@ -216,6 +217,57 @@ fn below_the_smallest_size_nothing_unseen_sends_or_cancels() {
     assert_eq!(a.ticket.as_ref().map(|t| t.symbol.value().to_string()), Some(String::new()), "q was not typed");
     key(&mut a, "q");
     assert!(a.quit);
+}
+
+#[test]
+fn a_paste_types_into_the_field_and_never_acts_as_keys() {
+    // Without bracketed paste, pasting "xy" on the blotter cancelled the selected order and
+    // "AAPL\n...y" in the ticket opened the review and sent the order.
+    let mut a = app();
+    a.instruments = vec![aapl()];
+    crate::tui::screenshots::render(&a, 80, 24);
+    assert!(a.on_paste("xy").is_empty());
+    assert!(a.overlay.is_none(), "no cancel question from a paste on the blotter");
+    assert!(a.note.as_ref().is_some_and(|n| n.text.starts_with("paste ignored")), "{:?}", a.note);
+
+    key(&mut a, "n");
+    a.on_paste("aapl\n");
+    let t = a.ticket.as_ref().unwrap();
+    assert_eq!((t.symbol.value(), t.stage), ("AAPL", Stage::Edit), "the line break is not enter");
+    key(&mut a, "tab");
+    key(&mut a, "tab");
+    let out = a.on_paste(" 25,000\r\ny");
+    let t = a.ticket.as_ref().unwrap();
+    assert_eq!(t.qty.value(), "25,000", "the field's filter applies to what is pasted");
+    assert_eq!(t.stage, Stage::Edit);
+    assert!(
+        t.refused.as_ref().is_some_and(|(f, m)| *f == FieldId::Qty && m.starts_with("' ' not allowed")),
+        "the first character refused is said: {:?}",
+        t.refused
+    );
+    assert!(
+        matches!(out.as_slice(), [Effect::Preview(_, Some(r), _)] if r.qty == crate::model::Qty::from_int(25_000)),
+        "one preview for the whole paste: {out:?}"
+    );
+    key(&mut a, "enter");
+    assert_eq!(a.context(), Context::Confirm);
+    assert!(a.on_paste("y").is_empty(), "a paste never answers the review");
+    assert!(a.ticket.as_ref().is_some_and(|t| t.stage == Stage::Review));
+    key(&mut a, "esc");
+    key(&mut a, "esc");
+
+    // A long paste is cut to what a field can hold, and the cut is said.
+    key(&mut a, "n");
+    a.on_paste(&"A".repeat(5_000));
+    assert_eq!(a.ticket.as_ref().unwrap().symbol.value().len(), crate::tui::paste::PASTE_MAX);
+    assert!(a.note.as_ref().is_some_and(|n| n.text.contains("first 256 of 5000")), "{:?}", a.note);
+    key(&mut a, "esc");
+
+    // The filter takes a pasted line as typed, and stays open.
+    key(&mut a, "/");
+    a.on_paste("status:working\n");
+    assert!(matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.input.value() == "status:working" && p.error.is_none()));
+    assert_eq!(a.table.filter.text, "status:working");
 }
 
 #[test]
