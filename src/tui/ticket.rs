@@ -4,12 +4,13 @@
 //! valid ticket into an `OrderRequest` (or an `Amendment`) is pure, so it is
 //! tested without a terminal.
 
+use super::format;
 use super::params::{self, ParamKind, ParamSpec};
 use crate::algo::PlannedSlice;
 use crate::client::ClientError;
 use crate::engine::view::{BookView, InstrumentView, OrderRow};
 use crate::engine::{Amendment, OrderRequest};
-use crate::model::{AlgoKind, ParentId, Price, Qty, Side, time::parse_hhmm};
+use crate::model::{AlgoKind, NumError, ParentId, Price, Qty, Side, time::parse_hhmm};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
 use tui_input::{Input, InputRequest};
@@ -471,12 +472,26 @@ impl Ticket {
         if q.is_empty() {
             e.insert(FieldId::Qty, "required: a quantity such as 25000 or 25k".into());
         } else {
+            let most = crate::engine::MAX_ORDER_QTY;
             match Qty::parse_human(q) {
-                Err(_) => {
+                // Said as what it is: a figure too large or too fine is a number, just not one we take.
+                Err(NumError::OutOfRange(_)) => {
+                    e.insert(FieldId::Qty, format!("'{q}' is too large: the largest order is {}", format::qty(most)));
+                }
+                Err(NumError::TooManyDecimals { max, .. }) => {
+                    e.insert(FieldId::Qty, format!("'{q}' has more than {max} decimals"));
+                }
+                Err(NumError::NotANumber(_)) => {
                     e.insert(FieldId::Qty, format!("'{q}' is not a quantity; allowed: digits with an optional k or m"));
                 }
                 Ok(v) if !v.is_positive() => {
                     e.insert(FieldId::Qty, "must be positive".into());
+                }
+                Ok(v) if v > most => {
+                    e.insert(
+                        FieldId::Qty,
+                        format!("{} is more than the largest order, {}", format::qty(v), format::qty(most)),
+                    );
                 }
                 Ok(v) => {
                     if let Some(i) = inst
@@ -495,7 +510,13 @@ impl Ticket {
         let l = self.limit.value().trim();
         if !l.is_empty() {
             match Price::parse(l) {
-                Err(_) => {
+                Err(NumError::OutOfRange(_)) => {
+                    e.insert(FieldId::Limit, format!("'{l}' is too large: a price is at most {}", Price::MAX));
+                }
+                Err(NumError::TooManyDecimals { max, .. }) => {
+                    e.insert(FieldId::Limit, format!("'{l}' has more than {max} decimals"));
+                }
+                Err(NumError::NotANumber(_)) => {
                     e.insert(FieldId::Limit, format!("'{l}' is not a price"));
                 }
                 Ok(p) if !p.is_positive() => {

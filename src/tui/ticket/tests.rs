@@ -200,3 +200,28 @@ fn amend_changes_only_quantity_and_limit() {
     assert_eq!(a.qty, Some(row.order.qty + Qty::from_int(1_000)));
     assert_eq!(a.limit_px, Some(Some(Price::parse("150.25").unwrap())));
 }
+
+#[test]
+fn a_quantity_or_price_out_of_range_says_so_not_that_it_is_no_number() {
+    // Keys: n AAPL tab tab 9223372036855 (one unit past what a quantity holds). It said
+    // "'9223372036855' is not a quantity; allowed: digits...", which it is.
+    let list = universe();
+    let m = market(&list);
+    let mut t = Ticket::new();
+    t.symbol = Input::new("AAPL".into());
+    t.focus = FieldId::Qty;
+    type_str(&mut t, "9223372036855");
+    assert_eq!(t.errors(&m)[&FieldId::Qty], "'9223372036855' is too large: the largest order is 1,000,000,000,000");
+    // The engine's largest order is accepted, one more share is refused before the engine is asked.
+    t.qty = Input::new("1,000,000,000,000".into());
+    assert!(!t.errors(&m).contains_key(&FieldId::Qty), "{:?}", t.errors(&m));
+    t.qty = Input::new("1000000000001".into());
+    assert_eq!(t.errors(&m)[&FieldId::Qty], "1,000,000,000,001 is more than the largest order, 1,000,000,000,000");
+    t.qty = Input::new("0.0000001".into());
+    assert_eq!(t.errors(&m)[&FieldId::Qty], "'0.0000001' has more than 6 decimals");
+    t.qty = Input::new("100".into());
+    t.limit = Input::new("0.0000000001".into());
+    assert_eq!(t.errors(&m)[&FieldId::Limit], "'0.0000000001' has more than 9 decimals");
+    t.limit = Input::new("10000000000".into());
+    assert_eq!(t.errors(&m)[&FieldId::Limit], "'10000000000' is too large: a price is at most 9223372036.854775807");
+}
