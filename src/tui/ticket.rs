@@ -543,6 +543,12 @@ impl Ticket {
             {
                 e.insert(FieldId::End, format!("{} is not after the start {}", b.format("%H:%M"), a.format("%H:%M")));
             }
+            if let Some(i) = inst
+                && !e.contains_key(&FieldId::End)
+                && let Some(why) = m.past_close(i, m.at(self.end.value()), self.algo == AlgoKind::Moc)
+            {
+                e.insert(FieldId::End, why);
+            }
             // Said plainly, on the symbol: not as a window whose end precedes a start after the close.
             if let Some(i) = inst
                 && i.open_today

@@ -97,11 +97,41 @@ impl<'a> Market<'a> {
         None
     }
 
-    /// The session hours of `inst` today in the desk's zone (and the exchange's).
+    /// Why a window ending at `end` runs past the session's close (a
+    /// market-on-close order may run to the closing auction), in the desk's
+    /// time and the exchange's: the engine would refuse it in the exchange's
+    /// time alone (`end 00:30 is after the close 00:00`).
+    pub fn past_close(&self, inst: &InstrumentView, end: Option<Timestamp>, moc: bool) -> Option<String> {
+        let (cal, end) = (inst.calendar?, end?);
+        let s = session::session(cal, &inst.listing, self.date?).ok()?;
+        let close = match (moc, s.auction) {
+            (true, Some(a)) => a.uncross.max(s.close),
+            _ => s.close,
+        };
+        (end > close).then(|| {
+            format!(
+                "{} is after {} closes at {}",
+                self.desk_hm(end),
+                inst.listing,
+                self.both(close, session::tz_of(cal))
+            )
+        })
+    }
+
+    /// The session hours of `inst` today in the desk's zone (and the
+    /// exchange's); each end says its day when the session spans two of the
+    /// desk's days (a UTC crypto day is 19:00-19:00 in New York).
     pub fn hours(&self, inst: &InstrumentView) -> Option<String> {
         let cal = inst.calendar?;
         let s = session::session(cal, &inst.listing, self.date?).ok()?;
         let tz = session::tz_of(cal);
-        Some(format!("{} {}-{}", inst.listing, self.both(s.open, tz), self.both(s.close, tz)))
+        let day = |t: Timestamp| t.in_tz(self.desk).date_naive();
+        let (open, close) = (self.both(s.open, tz), self.both(s.close, tz));
+        Some(if day(s.open) == day(s.close) {
+            format!("{} {open}-{close}", inst.listing)
+        } else {
+            let dated = |t: Timestamp| t.in_tz(self.desk).format("%a").to_string();
+            format!("{} {} {open} - {} {close}", inst.listing, dated(s.open), dated(s.close))
+        })
     }
 }

@@ -225,3 +225,37 @@ fn a_quantity_or_price_out_of_range_says_so_not_that_it_is_no_number() {
     t.limit = Input::new("10000000000".into());
     assert_eq!(t.errors(&m)[&FieldId::Limit], "'10000000000' is too large: a price is at most 9223372036.854775807");
 }
+
+#[test]
+fn a_window_past_a_utc_close_is_said_in_the_desk_time_with_the_day() {
+    // Keys: n BTC-USD tab tab 10 tab tab tab 18:30 tab 19:30 on a New York desk. The crypto
+    // day is UTC: it closes at 19:00 New York. The ticket took it and the engine refused it
+    // as "end 00:30 is after the close 00:00 (00:00-00:00 UTC on 2026-11-25)", and the
+    // hours under the field read "19:00 EST (00:00 UTC)-19:00 EST (00:00 UTC)".
+    let mut btc = inst("BTC-USD", true);
+    btc.asset_class = AssetClass::Crypto;
+    btc.calendar = Some(crate::model::Calendar::Crypto);
+    btc.listing = "BINANCE".into();
+    let list = vec![btc, inst("AAPL", true)];
+    let m = market(&list);
+    let mut t = Ticket::new();
+    t.symbol = Input::new("BTC-USD".into());
+    t.qty = Input::new("10".into());
+    t.start = Input::new("18:30".into());
+    t.end = Input::new("19:30".into());
+    assert_eq!(t.errors(&m)[&FieldId::End], "19:30 EST is after BINANCE closes at 19:00 EST (00:00 UTC)");
+    assert_eq!(
+        m.hours(m.instrument("BTC-USD").unwrap()).unwrap(),
+        "BINANCE Tue 19:00 EST (00:00 UTC) - Wed 19:00 EST (00:00 UTC)"
+    );
+    t.end = Input::new("18:59".into());
+    assert!(t.errors(&m).is_empty(), "{:?}", t.errors(&m));
+    // A US equity: past 16:00 is refused, except a market-on-close order's run to the auction.
+    t.symbol = Input::new("AAPL".into());
+    t.start = Input::new("15:00".into());
+    t.end = Input::new("16:01".into());
+    assert_eq!(t.errors(&m)[&FieldId::End], "16:01 EST is after NASDAQ closes at 16:00 EST");
+    t.end = Input::new("16:00".into());
+    assert!(!t.errors(&m).contains_key(&FieldId::End));
+    assert_eq!(m.hours(m.instrument("AAPL").unwrap()).unwrap(), "NASDAQ 09:30 EST-16:00 EST");
+}
