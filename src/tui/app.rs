@@ -620,15 +620,6 @@ impl App {
         self.instruments.iter().find(|i| *i.symbol == *symbol)
     }
 
-    /// The time zone of a symbol's exchange (New York if unknown): for labelled instrument-local times only.
-    pub fn tz_of(&self, symbol: &str) -> chrono_tz::Tz {
-        self.clock
-            .as_ref()
-            .and_then(|c| c.sessions.iter().find(|(s, _, _)| &**s == symbol))
-            .and_then(|(_, _, tz)| tz.parse().ok())
-            .unwrap_or(chrono_tz::America::New_York)
-    }
-
     /// The session state shown in the status bar: the focused symbol's, else the first equity's.
     pub fn session_state(&self) -> Option<(String, SessionState)> {
         let c = self.clock.as_ref()?;

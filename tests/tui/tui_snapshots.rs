@@ -192,9 +192,16 @@ async fn tca_tab_shows_vwap_tracking_when_it_fits() {
         },
     ]);
     let tall = text(&render(&a, 120, 60));
-    assert!(tall.contains("from    plan   fcst    mkt   exec"), "{tall}");
-    assert!(tall.contains("09:30  25.0%  30.0%  35.0%  40.0%"), "{tall}");
-    assert!(tall.contains("10:00  75.0%  70.0%  65.0%  60.0%"), "{tall}");
+    assert!(tall.contains("from EST    plan   fcst    mkt   exec"), "{tall}");
+    assert!(tall.contains("09:30      25.0%  30.0%  35.0%  40.0%"), "{tall}");
+    assert!(tall.contains("10:00      75.0%  70.0%  65.0%  60.0%"), "{tall}");
+    // On a Zurich desk (:tz Europe/Zurich) the buckets are in the desk's clock and say so,
+    // not New York's unlabelled (they read 09:30 and 10:00 under a desk clock of 15:30).
+    a.tz = chrono_tz::Europe::Zurich;
+    let zurich = text(&render(&a, 120, 60));
+    assert!(zurich.contains("from CET    plan"), "{zurich}");
+    assert!(zurich.contains("15:30      25.0%") && zurich.contains("16:00      75.0%"), "{zurich}");
+    a.tz = chrono_tz::America::New_York;
     // Where it does not all fit, none of it is shown.
     let short = text(&render(&a, 120, 40));
     assert!(!short.contains("fcst"), "{short}");

@@ -142,14 +142,16 @@ fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut B
     if let Some(track) = s.and_then(|s| s.vwap_tracking.as_deref()).filter(|t| !t.is_empty())
         && usize::from(inner.height) > lines.len() + track.len() + 1
     {
-        let tz = app.tz_of(&o.order.symbol);
-        lines.push(Line::styled(format!("{:<5}{:>7}{:>7}{:>7}{:>7}", "from", "plan", "fcst", "mkt", "exec"), t.header));
+        // The desk's clock, labelled, like every other time on screen (not the exchange's, unsaid).
+        let from = format!("from {}", app.zone());
+        let w = from.chars().count() + 1;
+        lines.push(Line::styled(format!("{from:<w$}{:>7}{:>7}{:>7}{:>7}", "plan", "fcst", "mkt", "exec"), t.header));
         for b in track {
             let pct = |x: f64| format!("{:>6.1}%", x * 100.0);
             lines.push(Line::styled(
                 format!(
-                    "{:<5}{}{}{}{}",
-                    &hms(b.start, tz)[..5],
+                    "{:<w$}{}{}{}{}",
+                    &app.hms(b.start)[..5],
                     pct(b.planned),
                     pct(b.forecast),
                     pct(b.market),
