@@ -413,6 +413,8 @@ pub struct HitAreas {
     pub screen: std::cell::Cell<ratatui::layout::Rect>,
     /// Blotter columns off screen on the right (sideways scrolling stops at 0).
     pub hidden_right: std::cell::Cell<usize>,
+    /// How far the open help or message log can scroll (its lines past one screen).
+    pub overlay_scroll_max: std::cell::Cell<u16>,
 }
 
 impl App {

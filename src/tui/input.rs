@@ -369,20 +369,36 @@ impl App {
     }
 
     fn help(&mut self, action: Option<Action>) {
-        let page = 10u16;
-        let scroll = match &mut self.overlay {
-            Some(Overlay::Help { scroll }) | Some(Overlay::Log { scroll }) => scroll,
+        const PAGE: i32 = 10;
+        // Kept within what the last frame could show: past the end, ↑ moved nothing for as
+        // many presses as ↓ had gone too far.
+        let max = i32::from(self.hit.overlay_scroll_max.get());
+        let (scroll, back_in_time) = match &mut self.overlay {
+            Some(Overlay::Help { scroll }) => (scroll, false),
+            // The log counts back from the newest line at the bottom: ↑ goes back in time.
+            Some(Overlay::Log { scroll }) => (scroll, true),
             _ => return,
         };
-        match action {
-            Some(Action::Down) => *scroll = scroll.saturating_add(1),
-            Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-            Some(Action::PageDown) => *scroll = scroll.saturating_add(page),
-            Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
-            Some(Action::Dismiss) | Some(Action::Help) => self.overlay = None,
-            Some(Action::Quit) => self.ask_quit(),
-            _ => {}
-        }
+        let down = match action {
+            Some(Action::Down) => 1,
+            Some(Action::Up) => -1,
+            Some(Action::PageDown) => PAGE,
+            Some(Action::PageUp) => -PAGE,
+            Some(Action::Top) => -max,
+            Some(Action::Bottom) => max,
+            Some(Action::Dismiss) | Some(Action::Help) => {
+                self.overlay = None;
+                return;
+            }
+            Some(Action::Quit) => {
+                self.ask_quit();
+                return;
+            }
+            _ => return,
+        };
+        let delta = if back_in_time { -down } else { down };
+        let next = (i32::from(*scroll) + delta).clamp(0, max);
+        *scroll = u16::try_from(next).unwrap_or(0);
     }
 
     fn columns_key(&mut self, action: Option<Action>) {

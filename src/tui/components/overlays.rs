@@ -193,6 +193,8 @@ pub fn log(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
     }
     let h = usize::from(inner.height);
     let n = app.log.len();
+    // `scroll` counts lines back from the newest, at the bottom.
+    app.hit.overlay_scroll_max.set(u16::try_from(n.saturating_sub(h)).unwrap_or(u16::MAX));
     let end = n.saturating_sub(usize::from(scroll)).max(h.min(n));
     let start = end.saturating_sub(h);
     let lines: Vec<Line> = app

@@ -330,3 +330,49 @@ fn zoom_gives_the_focused_pane_the_screen() {
     let text: String = (0..24).map(|y| (0..80).map(|x| b[(x, y)].symbol()).collect::<String>() + "\n").collect();
     assert!(!text.contains("Blotter") && text.contains("1 Venues"), "the detail pane zoomed: {text}");
 }
+
+#[test]
+fn help_and_log_scroll_within_their_lines_and_up_is_up() {
+    // Keys: ? then ↓ 150 times, then ↑: the help had stopped at its last line, but ↑ moved
+    // nothing until it had been pressed as often as ↓ had gone too far.
+    let mut a = app();
+    key(&mut a, "?");
+    crate::tui::screenshots::render(&a, 80, 24);
+    let max = a.hit.overlay_scroll_max.get();
+    assert!(max > 0, "the help is longer than 24 rows");
+    for _ in 0..150 {
+        key(&mut a, "down");
+    }
+    assert!(matches!(a.overlay, Some(Overlay::Help { scroll }) if scroll == max));
+    key(&mut a, "up");
+    assert!(matches!(a.overlay, Some(Overlay::Help { scroll }) if scroll == max - 1), "one ↑ moves one line");
+    key(&mut a, "home");
+    assert!(matches!(a.overlay, Some(Overlay::Help { scroll: 0 })));
+    key(&mut a, "end");
+    assert!(matches!(a.overlay, Some(Overlay::Help { scroll }) if scroll == max));
+    key(&mut a, "esc");
+
+    // The log: newest at the bottom, ↑ goes back to older messages and ↓ comes forward
+    // (↓ went back in time).
+    for i in 0..60 {
+        a.say(Level::Info, format!("message {i}"));
+    }
+    key(&mut a, "L");
+    let shown = |a: &App| {
+        let b = crate::tui::screenshots::render(a, 80, 24);
+        (0..24).map(|y| (0..80).map(|x| b[(x, y)].symbol()).collect::<String>()).collect::<Vec<_>>().join("\n")
+    };
+    // Lines of the log (the footer repeats the latest note).
+    let logged = |a: &App, m: &str| shown(a).contains(&format!("info  {m} "));
+    assert!(logged(&a, "message 59"), "opens on the newest");
+    key(&mut a, "down");
+    assert!(logged(&a, "message 59"), "↓ at the newest stays there");
+    key(&mut a, "up");
+    assert!(!logged(&a, "message 59") && logged(&a, "message 58"), "↑ goes back one message");
+    key(&mut a, "home");
+    assert!(logged(&a, "message 0") && !logged(&a, "message 58"), "home: the oldest");
+    key(&mut a, "down");
+    assert!(!logged(&a, "message 0") && logged(&a, "message 1"), "↓ comes forward in time");
+    key(&mut a, "end");
+    assert!(logged(&a, "message 59"));
+}
