@@ -229,3 +229,41 @@ async fn the_ticket_wraps_in_its_columns_at_80x24() {
     assert!(cont.starts_with("              market)"), "{cont:?}\n{s}");
     insta::assert_snapshot!("ticket_80x24", s);
 }
+
+/// Every cell of every pane is on the theme's own background. The TCA charts
+/// left theirs to the terminal (ratatui's chart resets it): in the light
+/// theme on a dark terminal, a black box with dark green and blue lines; in
+/// the dark theme on a light one, light grey lines on white.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pane_paints_the_theme_background() {
+    use ratatui::style::Color;
+    fn check(a: &App, what: &str) {
+        for (w, h) in [(80, 24), (120, 40)] {
+            let b = render(a, w, h);
+            let unpainted: Vec<(u16, u16)> = (0..h)
+                .flat_map(|y| (0..w).map(move |x| (x, y)))
+                .filter(|&(x, y)| b[(x, y)].bg == Color::Reset)
+                .collect();
+            assert!(
+                unpainted.is_empty(),
+                "{what} {w}x{h}: {} cells on the terminal's background, first at {:?}\n{}",
+                unpainted.len(),
+                unpainted[0],
+                text(&b)
+            );
+        }
+    }
+    let c = demo_client(SEED).await;
+    for name in ["dark", "light", "high-contrast"] {
+        let theme = || Theme::builtin(name).unwrap_or_else(|| panic!("{name} is built in"));
+        let mut a = demo_app(&c, theme(), Keymap::defaults()).await;
+        for tab in [Tab::Venues, Tab::Tca, Tab::Alerts, Tab::Positions] {
+            a.tab = tab;
+            check(&a, &format!("{name} {tab:?}"));
+        }
+        // The ticket with its schedule preview (a bar chart).
+        let mut ticket = demo_app(&c, theme(), Keymap::defaults()).await;
+        press(&c, &mut ticket, &["n", "=AAPL", "tab", "tab", "=25k"]).await;
+        check(&ticket, &format!("{name} ticket"));
+    }
+}

@@ -214,6 +214,9 @@ fn executed_chart(app: &App, d: &OrderDetail, area: Rect, buf: &mut Buffer) {
         Span::raw(" "),
     ]);
     Chart::new(datasets)
+        // The plot paints the theme's background: unstyled, a chart resets it to the
+        // terminal's own (a black box in the light theme on a dark terminal).
+        .style(t.text)
         .block(Block::default().borders(Borders::TOP | Borders::LEFT).border_style(t.border).title(title))
         .x_axis(x_axis(app, d, x_max, t.muted))
         .y_axis(Axis::default().bounds([0.0, y_max]).labels(["0".to_string(), super::qty_short(y_max)]).style(t.muted))
@@ -270,6 +273,9 @@ fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf:
         Dataset::default().marker(Marker::HalfBlock).graph_type(GraphType::Scatter).style(t.chart_fill).data(&fills),
     ];
     Chart::new(datasets)
+        // The plot paints the theme's background: unstyled, a chart resets it to the
+        // terminal's own (a black box in the light theme on a dark terminal).
+        .style(t.text)
         .block(Block::default().borders(Borders::TOP | Borders::LEFT).border_style(t.border).title(title))
         .x_axis(x_axis(app, d, x_max, t.muted))
         .y_axis(
