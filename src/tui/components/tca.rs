@@ -244,7 +244,9 @@ fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf:
     }
     let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-5);
     let dp = super::super::format::avg_dp(app.instrument(&d.row.order.symbol), hi);
-    let vwap_now = s.and_then(|s| s.interval_vwap).map_or(String::new(), |v| format!(" {:.*}", dp, v.to_f64()));
+    let vwap_now = s
+        .and_then(|s| s.interval_vwap)
+        .map_or(String::new(), |v| format!(" {}", super::super::format::px_f64(v.to_f64(), dp)));
     // The title is the legend: on a narrow chart it says less rather than lose a glyph's meaning.
     let legend = |fills: &'static str, vwap: &'static str, now: &str| {
         Line::from(vec![
@@ -281,7 +283,7 @@ fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf:
         .y_axis(
             Axis::default()
                 .bounds([lo - pad, hi + pad])
-                .labels([format!("{:.*}", dp, lo), format!("{:.*}", dp, hi)])
+                .labels([super::super::format::px_f64(lo, dp), super::super::format::px_f64(hi, dp)])
                 .style(t.muted),
         )
         .render(area, buf);

@@ -359,7 +359,7 @@ impl ReviewView {
             .y_axis(
                 Axis::default()
                     .bounds([lo - pad, hi + pad])
-                    .labels([format!("{:.*}", dp, lo - pad), format!("{:.*}", dp, hi + pad)])
+                    .labels([super::super::format::px_f64(lo - pad, dp), super::super::format::px_f64(hi + pad, dp)])
                     .style(t.muted),
             )
             .render(area, buf);
