@@ -10,7 +10,7 @@ use crate::algo::PlannedSlice;
 use crate::client::ClientError;
 use crate::engine::view::{BookView, InstrumentView, OrderRow};
 use crate::engine::{Amendment, OrderRequest};
-use crate::model::{AlgoKind, NumError, ParentId, Price, Qty, Side, time::parse_hhmm};
+use crate::model::{AlgoKind, NumError, ParentId, Price, Qty, Side, Timestamp, time::parse_hhmm};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
 use tui_input::{Input, InputRequest};
@@ -538,14 +538,16 @@ impl Ticket {
                     e.insert(f, format!("'{s}' is not a time; allowed: HH:MM"));
                 }
             }
-            if let (Some(a), Some(b)) = (parse_hhmm(self.start.value()), parse_hhmm(self.end.value()))
+            let (start, end) = self.window(m);
+            if let (Some(a), Some(b)) = (start, end)
                 && b <= a
             {
-                e.insert(FieldId::End, format!("{} is not after the start {}", b.format("%H:%M"), a.format("%H:%M")));
+                let hm = |f: &Input| parse_hhmm(f.value()).map_or(String::new(), |t| t.format("%H:%M").to_string());
+                e.insert(FieldId::End, format!("{} is not after the start {}", hm(&self.end), hm(&self.start)));
             }
             if let Some(i) = inst
                 && !e.contains_key(&FieldId::End)
-                && let Some(why) = m.past_close(i, m.at(self.end.value()), self.algo == AlgoKind::Moc)
+                && let Some(why) = m.past_close(i, end, self.algo == AlgoKind::Moc)
             {
                 e.insert(FieldId::End, why);
             }
@@ -554,7 +556,7 @@ impl Ticket {
                 && i.open_today
                 && !e.contains_key(&FieldId::Start)
                 && !e.contains_key(&FieldId::End)
-                && let Some(why) = m.closed(i, m.at(self.start.value()), m.at(self.end.value()))
+                && let Some(why) = m.closed(i, start, end)
             {
                 e.insert(FieldId::Symbol, format!("{}: {why}", i.symbol));
             }
@@ -582,6 +584,14 @@ impl Ticket {
         })
     }
 
+    /// The typed start and end as instants: in the instrument's session
+    /// when it runs past the desk's midnight (see `Market::start_at`).
+    fn window(&self, m: &Market<'_>) -> (Option<Timestamp>, Option<Timestamp>) {
+        let inst = m.instrument(self.symbol.value());
+        let start = m.start_at(inst, self.start.value());
+        (start, m.end_at(inst, self.end.value(), start.or(m.now)))
+    }
+
     /// The request a valid new-order ticket describes.
     pub fn request(&self, m: &Market<'_>) -> Result<OrderRequest, BTreeMap<FieldId, String>> {
         let errors = self.errors(m);
@@ -589,7 +599,7 @@ impl Ticket {
             return Err(errors);
         }
         let inst = m.instrument(self.symbol.value()).ok_or_else(BTreeMap::new)?;
-        let at = |s: &str| m.at(s);
+        let (start, end) = self.window(m);
         let params = params::for_algo(self.algo)
             .filter_map(|s| {
                 let v = self.params.get(s.name)?.value().trim();
@@ -602,8 +612,8 @@ impl Ticket {
             qty: Qty::parse_human(self.qty.value()).map_err(|_| BTreeMap::new())?,
             algo: self.algo,
             params,
-            start: at(self.start.value()),
-            end: at(self.end.value()),
+            start,
+            end,
             limit_px: Price::parse(self.limit.value().trim()).ok(),
             decision_px: None,
             // Risk warnings are shown and acknowledged in a question of their own.

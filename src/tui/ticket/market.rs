@@ -39,6 +39,47 @@ impl<'a> Market<'a> {
         Some(Timestamp::from_local(self.desk, self.date?, crate::model::time::parse_hhmm(hhmm.trim())?))
     }
 
+    /// `HH:MM` typed in the desk's zone for a window's start in `inst`: the
+    /// occurrence inside the instrument's session, which on a desk far from
+    /// the exchange runs past the desk's midnight (NASDAQ is 20:15-02:45 in
+    /// Kathmandu), else the trading date's.
+    pub fn start_at(&self, inst: Option<&InstrumentView>, hhmm: &str) -> Option<Timestamp> {
+        let plain = self.at(hhmm)?;
+        let Some(s) = self.session_of(inst).filter(|s| self.spans_midnight(s)) else { return Some(plain) };
+        // Not one already past: 20:00 for BTC-USD on a New York desk is tonight, after its UTC day.
+        let ahead = |t: &Timestamp| self.now.is_none_or(|n| *t >= n);
+        Some(self.occurrences(hhmm).find(|t| *t >= s.open && *t <= s.close && ahead(t)).unwrap_or(plain))
+    }
+
+    /// Whether a session opens and closes on different days of the desk's calendar.
+    fn spans_midnight(&self, s: &session::Session) -> bool {
+        s.open.in_tz(self.desk).date_naive() != s.close.in_tz(self.desk).date_naive()
+    }
+
+    /// `HH:MM` typed for a window's end. When the session runs past the
+    /// desk's midnight, the first such time after `from` (the start, else
+    /// now), so the window may cross it; else the trading date's (an end
+    /// before the start is then said as such).
+    pub fn end_at(&self, inst: Option<&InstrumentView>, hhmm: &str, from: Option<Timestamp>) -> Option<Timestamp> {
+        let plain = self.at(hhmm)?;
+        if from.is_none() || !self.session_of(inst).is_some_and(|s| self.spans_midnight(&s)) {
+            return Some(plain);
+        }
+        Some(self.occurrences(hhmm).find(|t| from.is_some_and(|f| *t > f)).unwrap_or(plain))
+    }
+
+    /// `HH:MM` in the desk's zone from the day before the trading date to two days after.
+    fn occurrences<'s>(&'s self, hhmm: &str) -> impl Iterator<Item = Timestamp> + 's {
+        let t = crate::model::time::parse_hhmm(hhmm.trim());
+        let date = self.date;
+        (-1..=2).filter_map(move |d| Some(Timestamp::from_local(self.desk, date? + Duration::days(d), t?)))
+    }
+
+    fn session_of(&self, inst: Option<&InstrumentView>) -> Option<session::Session> {
+        let i = inst?;
+        session::session(i.calendar?, &i.listing, self.date?).ok()
+    }
+
     /// A time in the desk's zone with its label (`11:20 EST`).
     fn desk_hm(&self, t: Timestamp) -> String {
         t.in_tz(self.desk).format("%H:%M %Z").to_string()

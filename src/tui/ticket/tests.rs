@@ -259,3 +259,34 @@ fn a_window_past_a_utc_close_is_said_in_the_desk_time_with_the_day() {
     assert!(!t.errors(&m).contains_key(&FieldId::End));
     assert_eq!(m.hours(m.instrument("AAPL").unwrap()).unwrap(), "NASDAQ 09:30 EST-16:00 EST");
 }
+
+#[test]
+fn a_desk_past_the_exchange_midnight_can_end_a_window_after_its_own() {
+    // Keys, with --tz Asia/Kathmandu: n AAPL tab tab 10k tab tab tab tab 01:00. NASDAQ's
+    // day is 20:15-02:45 there; 01:00 was read on the trading date, 19 hours before the
+    // open: "AAPL: the window ends before NASDAQ opens at 20:15 +0545 (09:30 EST)".
+    let list = universe();
+    let mut m = market(&list);
+    m.desk = chrono_tz::Asia::Kathmandu;
+    m.now = m.at("20:30");
+    let mut t = Ticket::new();
+    t.symbol = Input::new("AAPL".into());
+    t.qty = Input::new("10k".into());
+    t.end = Input::new("01:00".into());
+    assert!(t.errors(&m).is_empty(), "{:?}", t.errors(&m));
+    // 01:00 +0545 on the 26th is 19:15 UTC on the 25th (14:15 New York).
+    assert_eq!(t.request(&m).unwrap().end.unwrap().to_string(), "2026-11-25T19:15:00.000000000Z");
+    // A window across the desk's midnight, both ends typed.
+    t.start = Input::new("23:00".into());
+    t.end = Input::new("01:30".into());
+    let r = t.request(&m).unwrap();
+    assert_eq!(r.start.unwrap().to_string(), "2026-11-25T17:15:00.000000000Z");
+    assert_eq!(r.end.unwrap().to_string(), "2026-11-25T19:45:00.000000000Z");
+    // Past the close, it says so in the desk's time and the exchange's.
+    t.end = Input::new("03:00".into());
+    assert_eq!(t.errors(&m)[&FieldId::End], "03:00 +0545 is after NASDAQ closes at 02:45 +0545 (16:00 EST)");
+    // The next 23:30 after a start at 01:00 is the following evening, past the close.
+    t.start = Input::new("01:00".into());
+    t.end = Input::new("23:30".into());
+    assert_eq!(t.errors(&m)[&FieldId::End], "23:30 +0545 is after NASDAQ closes at 02:45 +0545 (16:00 EST)");
+}
