@@ -92,13 +92,15 @@ impl<'a> Market<'a> {
         if tz.name() == self.desk.name() || desk == local { desk } else { format!("{desk} ({local})") }
     }
 
-    /// The next session that opens after `after`, within two weeks.
+    /// The next session after the trading date's that has not closed by
+    /// `after`, within two weeks: it may already be open (a UTC crypto day
+    /// begins as the previous one closes).
     fn next_open(&self, inst: &InstrumentView, after: Timestamp) -> Option<session::Session> {
         let cal = inst.calendar?;
         let date = self.date?;
-        (0..15)
+        (1..15)
             .filter_map(|d| session::session(cal, &inst.listing, date + Duration::days(d)).ok())
-            .find(|s| s.open > after)
+            .find(|s| s.close > after)
     }
 
     /// Why an order in `inst` over [start, end] cannot trade, said plainly:
@@ -118,7 +120,13 @@ impl<'a> Market<'a> {
         };
         let next = |after: Timestamp| {
             self.next_open(inst, after).map_or_else(String::new, |n| {
-                format!("; next open {} {}", n.open.in_tz(self.desk).format("%a %d %b"), self.both(n.open, tz))
+                let when = format!("{} {}", n.open.in_tz(self.desk).format("%a %d %b"), self.both(n.open, tz));
+                // Already under way: it is the real market's next day, not one this engine simulates.
+                if n.open <= after {
+                    format!("; its next day began {when}, after the simulated one")
+                } else {
+                    format!("; next open {when}")
+                }
             })
         };
         let start = start.unwrap_or(now).max(now);

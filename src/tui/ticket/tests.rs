@@ -290,3 +290,24 @@ fn a_desk_past_the_exchange_midnight_can_end_a_window_after_its_own() {
     t.end = Input::new("23:30".into());
     assert_eq!(t.errors(&m)[&FieldId::End], "23:30 +0545 is after NASDAQ closes at 02:45 +0545 (16:00 EST)");
 }
+
+#[test]
+fn after_a_utc_day_the_next_one_is_not_said_to_open_tomorrow() {
+    // Keys: at 19:55 New York, n BTC-USD. The crypto day of the 25th closed at 19:00 New
+    // York and the 26th's began then; it said "next open Thu 26 Nov 19:00 EST (00:00 UTC)",
+    // a day late, for a market trading as it was read.
+    let mut btc = inst("BTC-USD", true);
+    btc.calendar = Some(crate::model::Calendar::Crypto);
+    btc.listing = "BINANCE".into();
+    let list = vec![btc];
+    let mut m = market(&list);
+    m.now = m.at("19:55");
+    let mut t = Ticket::new();
+    t.symbol = Input::new("BTC-USD".into());
+    t.qty = Input::new("5".into());
+    assert_eq!(
+        t.errors(&m)[&FieldId::Symbol],
+        "BTC-USD: market closed: BINANCE closed at 19:00 EST (00:00 UTC); its next day began Wed 25 Nov 19:00 EST \
+         (00:00 UTC), after the simulated one"
+    );
+}
