@@ -44,10 +44,13 @@ pub fn question(app: &App, q: &Question, area: Rect, buf: &mut Buffer) {
         Question::Bulk(bulk, ids) => {
             let verb = bulk.verb();
             let mut lines = vec![format!("{} these {} orders?", capital(verb), ids.len())];
-            let shown: Vec<String> = ids.iter().take(4).map(|id| format!("{id} {}", order_words(app, *id))).collect();
-            lines.extend(shown);
-            if ids.len() > 4 {
-                lines.push(format!("… and {} more", ids.len() - 4));
+            // As many as the screen holds (it listed four whatever the room): the question's
+            // other lines, its border and keys take seven rows, the "more" line one.
+            let room = usize::from(area.height).saturating_sub(8).max(4);
+            let n = if ids.len() <= room + 1 { ids.len() } else { room };
+            lines.extend(ids.iter().take(n).map(|id| format!("{id} {}", order_words(app, *id))));
+            if ids.len() > n {
+                lines.push(format!("… and {} more", ids.len() - n));
             }
             lines.push(match bulk {
                 super::super::app::Bulk::Cancel => "Working children are cancelled; each residual is reported.".into(),

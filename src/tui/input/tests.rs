@@ -433,3 +433,36 @@ fn no_key_sequence_panics_and_esc_always_backs_out() {
         );
     }
 }
+
+#[test]
+fn a_bulk_question_lists_as_many_orders_as_the_screen_holds() {
+    // Keys: * x. It listed four orders and "… and N more" on any screen, 200x60 included.
+    let mut a = app();
+    key(&mut a, "*");
+    key(&mut a, "x");
+    let Some(Overlay::Question(Question::Bulk(_, ids))) = a.overlay.clone() else { panic!("{:?}", a.overlay) };
+    assert!(ids.len() > 5, "{ids:?}");
+    let screen = |a: &App, w: u16, h: u16| {
+        let b = crate::tui::screenshots::render(a, w, h);
+        (0..h).map(|y| (0..w).map(|x| b[(x, y)].symbol()).collect::<String>()).collect::<Vec<_>>().join("\n")
+    };
+    // A listed order reads "P3 ▲ BUY ..." (the blotter behind has "P3  09:30").
+    let listed =
+        |s: &str, id: &crate::model::ParentId| s.contains(&format!("{id} ▲")) || s.contains(&format!("{id} ▼"));
+    let s = screen(&a, 80, 24);
+    for id in &ids {
+        assert!(listed(&s, id), "{id} listed at 80x24:\n{s}");
+    }
+    assert!(!s.contains("… and"), "{s}");
+    // Where they do not all fit, the rest is counted.
+    let mut many = App::new("embedded".into(), Theme::dark(), Keymap::defaults(), 10.0);
+    let (orders, details) = synthetic_rows(60, 0);
+    many.set_orders(orders, details);
+    key(&mut many, "*");
+    key(&mut many, "x");
+    let Some(Overlay::Question(Question::Bulk(_, ids))) = many.overlay.clone() else { panic!() };
+    let s = screen(&many, 80, 24);
+    let n = ids.iter().filter(|id| listed(&s, id)).count();
+    assert!(n >= 12, "{n} listed:\n{s}");
+    assert!(s.contains(&format!("… and {} more", ids.len() - n)), "{s}");
+}
