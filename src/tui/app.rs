@@ -103,6 +103,14 @@ impl Bulk {
             Bulk::Resume => "resume",
         }
     }
+    /// The past participle ("cancelled": the verb plus "d" read "canceld").
+    pub fn done(self) -> &'static str {
+        match self {
+            Bulk::Cancel => "cancelled",
+            Bulk::Pause => "paused",
+            Bulk::Resume => "resumed",
+        }
+    }
 }
 
 /// What a one-line prompt is for.

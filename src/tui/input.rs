@@ -287,11 +287,11 @@ impl App {
         let (ok, skipped): (Vec<ParentId>, Vec<ParentId>) =
             ids.into_iter().partition(|id| self.status_of(*id).is_some_and(applies));
         if ok.is_empty() {
-            self.say(Level::Warn, format!("none of the {} orders can be {}d now", skipped.len(), bulk.verb()));
+            self.say(Level::Warn, format!("none of the {} orders can be {} now", skipped.len(), bulk.done()));
             return;
         }
         if !skipped.is_empty() {
-            self.say(Level::Info, format!("{} of them cannot be {}d now and are left out", skipped.len(), bulk.verb()));
+            self.say(Level::Info, format!("{} of them cannot be {} now and are left out", skipped.len(), bulk.done()));
         }
         self.overlay = Some(Overlay::Question(Question::Bulk(bulk, ok)));
     }

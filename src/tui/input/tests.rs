@@ -454,6 +454,12 @@ fn a_bulk_question_lists_as_many_orders_as_the_screen_holds() {
         assert!(listed(&s, id), "{id} listed at 80x24:\n{s}");
     }
     assert!(!s.contains("… and"), "{s}");
+    // The note says which could not be: "cancelled" (it read "canceld").
+    assert!(
+        a.note.as_ref().is_some_and(|n| n.text.ends_with("cannot be cancelled now and are left out")),
+        "{:?}",
+        a.note
+    );
     // Where they do not all fit, the rest is counted.
     let mut many = App::new("embedded".into(), Theme::dark(), Keymap::defaults(), 10.0);
     let (orders, details) = synthetic_rows(60, 0);
