@@ -140,7 +140,8 @@ impl Engine {
         }
         self.within_bounds(inst, req.qty, req.limit_px)?;
         let s = &m.session;
-        let hhmm = |t: Timestamp| s.local_hhmm(t);
+        // In the exchange's zone, labelled: a desk in another zone must not read them as its own.
+        let hhmm = |t: Timestamp| format!("{} {}", s.local_hhmm(t), t.in_tz(s.tz).format("%Z"));
         let close = match (req.algo, s.auction) {
             (AlgoKind::Moc, Some(a)) => a.uncross.max(s.close),
             _ => s.close,
@@ -158,7 +159,7 @@ impl Engine {
                     format!(
                         "{t} is not on this trading day; allowed: a time (UTC nanoseconds) in {}'s session {}",
                         i.symbol,
-                        s.describe()
+                        session_hours(s)
                     ),
                 ));
             }
@@ -181,7 +182,7 @@ impl Engine {
                     hhmm(start),
                     hhmm(end),
                     i.symbol,
-                    s.describe()
+                    session_hours(s)
                 ),
             ));
         }
@@ -189,7 +190,7 @@ impl Engine {
             return Err(Reject::field(
                 RejectCode::InvalidWindow,
                 "end",
-                format!("end {} is after the close {} ({})", hhmm(end), hhmm(close), s.describe()),
+                format!("end {} is after the close {} ({})", hhmm(end), hhmm(close), session_hours(s)),
             ));
         }
         if end <= self.now {
@@ -564,4 +565,23 @@ fn param_reject(e: algo::ParamError) -> Reject {
         p => format!("params.{p}"),
     };
     Reject { code: RejectCode::InvalidParam, field: Some(field), message: e.message }
+}
+
+/// A session's hours in its exchange's zone; a session that ends on the next
+/// day says both dates (a UTC crypto day read "00:00-00:00 UTC on 2026-12-04").
+fn session_hours(s: &Session) -> String {
+    let close_day = s.close.in_tz(s.tz).date_naive();
+    if close_day == s.date {
+        s.describe()
+    } else {
+        format!(
+            "{} {} {} to {} {} {}",
+            s.local_hhmm(s.open),
+            s.tz.name(),
+            s.date,
+            s.local_hhmm(s.close),
+            s.tz.name(),
+            close_day
+        )
+    }
 }

@@ -5,7 +5,7 @@
 //! checks themselves are pure (`crate::risk`).
 
 use super::{Actor, Engine, EventKind, Reject, RejectCode};
-use crate::model::{Instrument, Money, Name, ParentStatus, Price, Qty, Side};
+use crate::model::{Instrument, Money, Name, ParentStatus, Price, Qty, Side, human};
 use crate::risk::{Control, Elsewhere, Finding, Limits, OrderFacts, RiskBook, Stamp, TradingState, Verdict, check};
 
 /// The largest quantity of one order, in units (shares, coins, face value).
@@ -155,18 +155,31 @@ impl Engine {
             return Err(Reject::field(
                 RejectCode::InvalidQty,
                 "qty",
-                format!("{qty} is more than the largest order quantity this engine accepts, {MAX_ORDER_QTY}"),
+                format!(
+                    "{} is more than the largest order quantity this engine accepts, {}",
+                    human::qty(qty),
+                    human::qty(MAX_ORDER_QTY)
+                ),
             ));
         }
         let px = self.valuation_px(inst, limit);
         if i.checked_notional(px, qty).is_none_or(|n| n > MAX_ORDER_NOTIONAL) {
-            let worth = i.checked_notional(px, qty).map_or("more than 9,223,372,036,854".into(), |n| format!("{n:.0}"));
+            // Every figure grouped as the desk writes it (it read "1000000000000 BTC-USD at
+            // 1000000 ... worth 1000000000000 USD" beside a grouped 9,223,372,036,854).
+            let worth = i
+                .checked_notional(px, qty)
+                .map_or("more than 9,223,372,036,854".into(), |n| human::group(&format!("{n:.0}")));
             return Err(Reject::field(
                 RejectCode::InvalidQty,
                 "qty",
                 format!(
-                    "{qty} {} at {px} is worth {worth} {}; the largest order this engine accepts is worth {MAX_ORDER_NOTIONAL} {}",
-                    i.symbol, i.currency, i.currency
+                    "{} {} at {} is worth {worth} {}; the largest order this engine accepts is worth {} {}",
+                    human::qty(qty),
+                    i.symbol,
+                    human::group(&px.to_string()),
+                    i.currency,
+                    human::group(&format!("{MAX_ORDER_NOTIONAL:.0}")),
+                    i.currency
                 ),
             ));
         }

@@ -57,6 +57,27 @@ fn twap_runs_to_completion() {
     );
 }
 
+#[test]
+fn window_refusals_label_the_exchange_zone() {
+    // A BTC-USD TWAP 18:30-19:30 New York on 2026-11-25: the crypto day ends at 19:00 New
+    // York (midnight UTC). It read "end 00:30 is after the close 00:00 (00:00-00:00 UTC on
+    // 2026-11-25)": two unlabelled times a New York desk reads as its own, and a day that
+    // seemed to last no time.
+    let mut e = engine(7, &["BTC-USD", "NESN"]);
+    let err = e.apply(&desk(), Command::Submit(twap("BTC-USD", Side::Buy, 1, "18:30", "19:30"))).unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("end"));
+    assert_eq!(
+        err.message,
+        "end 00:30 UTC is after the close 00:00 UTC (00:00 UTC 2026-11-25 to 00:00 UTC 2026-11-26)"
+    );
+    // NESN (SIX 09:00-17:20 Zurich) asked for 12:00-13:00 New York: after its close.
+    let err = e.apply(&desk(), Command::Submit(twap("NESN", Side::Buy, 10, "12:00", "13:00"))).unwrap_err();
+    assert_eq!(
+        err.message,
+        "window 18:00 CET-19:00 CET is outside the session: NESN trades 09:00-17:20 Europe/Zurich on 2026-11-25"
+    );
+}
+
 /// Two POV orders and a TWAP for an hour, cancelled halfway through one of
 /// them, under a retention policy: (events, engine).
 fn busy_hour(policy: FinishedChildren) -> (Vec<EngineEvent>, Engine, [ParentId; 3]) {

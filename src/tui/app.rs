@@ -103,6 +103,14 @@ impl Bulk {
             Bulk::Resume => "resume",
         }
     }
+    /// The past participle ("cancelled": the verb plus "d" read "canceld").
+    pub fn done(self) -> &'static str {
+        match self {
+            Bulk::Cancel => "cancelled",
+            Bulk::Pause => "paused",
+            Bulk::Resume => "resumed",
+        }
+    }
 }
 
 /// What a one-line prompt is for.
@@ -413,6 +421,8 @@ pub struct HitAreas {
     pub screen: std::cell::Cell<ratatui::layout::Rect>,
     /// Blotter columns off screen on the right (sideways scrolling stops at 0).
     pub hidden_right: std::cell::Cell<usize>,
+    /// How far the open help or message log can scroll (its lines past one screen).
+    pub overlay_scroll_max: std::cell::Cell<u16>,
 }
 
 impl App {
@@ -618,15 +628,6 @@ impl App {
     /// The instrument of a symbol, when known.
     pub fn instrument(&self, symbol: &str) -> Option<&InstrumentView> {
         self.instruments.iter().find(|i| *i.symbol == *symbol)
-    }
-
-    /// The time zone of a symbol's exchange (New York if unknown): for labelled instrument-local times only.
-    pub fn tz_of(&self, symbol: &str) -> chrono_tz::Tz {
-        self.clock
-            .as_ref()
-            .and_then(|c| c.sessions.iter().find(|(s, _, _)| &**s == symbol))
-            .and_then(|(_, _, tz)| tz.parse().ok())
-            .unwrap_or(chrono_tz::America::New_York)
     }
 
     /// The session state shown in the status bar: the focused symbol's, else the first equity's.

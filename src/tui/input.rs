@@ -37,10 +37,18 @@ impl App {
                 d.auto = false;
             }
         }
-        if super::components::too_small(self.area_hint()) && ctx == Context::Normal {
-            // Nothing is drawn but the size message: only quitting makes sense (the question shows there too).
-            if action == Some(Action::Quit) {
-                self.ask_quit();
+        if super::components::too_small(self.area_hint()) {
+            // Nothing is drawn but the size message and the quit question: only quitting acts.
+            // Whatever else is open (a ticket under review, a cancel question, a prompt) waits
+            // unseen and untouched, so no key sends or cancels an order nobody can read.
+            // The message says q quits: it does from any context (a ticket would otherwise type it).
+            let quit = action == Some(Action::Quit) || self.keymap.lookup(Context::Normal, key) == Some(Action::Quit);
+            match &self.overlay {
+                Some(Overlay::Question(Question::Quit { .. })) => {
+                    self.confirm(if quit { Some(Action::Quit) } else { action }, &mut out)
+                }
+                _ if quit => self.ask_quit(),
+                _ => {}
             }
             return out;
         }
@@ -66,7 +74,7 @@ impl App {
     }
 
     /// The size of the last frame (80x24 before the first).
-    fn area_hint(&self) -> ratatui::layout::Rect {
+    pub(crate) fn area_hint(&self) -> ratatui::layout::Rect {
         let a = self.hit.screen.get();
         if a.width == 0 { ratatui::layout::Rect::new(0, 0, 80, 24) } else { a }
     }
@@ -279,11 +287,11 @@ impl App {
         let (ok, skipped): (Vec<ParentId>, Vec<ParentId>) =
             ids.into_iter().partition(|id| self.status_of(*id).is_some_and(applies));
         if ok.is_empty() {
-            self.say(Level::Warn, format!("none of the {} orders can be {}d now", skipped.len(), bulk.verb()));
+            self.say(Level::Warn, format!("none of the {} orders can be {} now", skipped.len(), bulk.done()));
             return;
         }
         if !skipped.is_empty() {
-            self.say(Level::Info, format!("{} of them cannot be {}d now and are left out", skipped.len(), bulk.verb()));
+            self.say(Level::Info, format!("{} of them cannot be {} now and are left out", skipped.len(), bulk.done()));
         }
         self.overlay = Some(Overlay::Question(Question::Bulk(bulk, ok)));
     }
@@ -361,20 +369,36 @@ impl App {
     }
 
     fn help(&mut self, action: Option<Action>) {
-        let page = 10u16;
-        let scroll = match &mut self.overlay {
-            Some(Overlay::Help { scroll }) | Some(Overlay::Log { scroll }) => scroll,
+        const PAGE: i32 = 10;
+        // Kept within what the last frame could show: past the end, ↑ moved nothing for as
+        // many presses as ↓ had gone too far.
+        let max = i32::from(self.hit.overlay_scroll_max.get());
+        let (scroll, back_in_time) = match &mut self.overlay {
+            Some(Overlay::Help { scroll }) => (scroll, false),
+            // The log counts back from the newest line at the bottom: ↑ goes back in time.
+            Some(Overlay::Log { scroll }) => (scroll, true),
             _ => return,
         };
-        match action {
-            Some(Action::Down) => *scroll = scroll.saturating_add(1),
-            Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-            Some(Action::PageDown) => *scroll = scroll.saturating_add(page),
-            Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
-            Some(Action::Dismiss) | Some(Action::Help) => self.overlay = None,
-            Some(Action::Quit) => self.ask_quit(),
-            _ => {}
-        }
+        let down = match action {
+            Some(Action::Down) => 1,
+            Some(Action::Up) => -1,
+            Some(Action::PageDown) => PAGE,
+            Some(Action::PageUp) => -PAGE,
+            Some(Action::Top) => -max,
+            Some(Action::Bottom) => max,
+            Some(Action::Dismiss) | Some(Action::Help) => {
+                self.overlay = None;
+                return;
+            }
+            Some(Action::Quit) => {
+                self.ask_quit();
+                return;
+            }
+            _ => return,
+        };
+        let delta = if back_in_time { -down } else { down };
+        let next = (i32::from(*scroll) + delta).clamp(0, max);
+        *scroll = u16::try_from(next).unwrap_or(0);
     }
 
     fn columns_key(&mut self, action: Option<Action>) {

@@ -138,7 +138,13 @@ impl FromStr for Key {
             }
         }
         let mut chars = rest.chars();
+        // The names the help and hint bar show are accepted too (`pgdn`, `↑`), so a key
+        // copied from the screen into keymap.toml means what it showed.
         let code = match (chars.next(), chars.next()) {
+            (Some('↑'), None) => KeyCode::Up,
+            (Some('↓'), None) => KeyCode::Down,
+            (Some('←'), None) => KeyCode::Left,
+            (Some('→'), None) => KeyCode::Right,
             (Some(c), None) => KeyCode::Char(c),
             _ => match rest.to_ascii_lowercase().as_str() {
                 "enter" | "return" => KeyCode::Enter,
@@ -149,8 +155,8 @@ impl FromStr for Key {
                 "down" => KeyCode::Down,
                 "left" => KeyCode::Left,
                 "right" => KeyCode::Right,
-                "pageup" => KeyCode::PageUp,
-                "pagedown" => KeyCode::PageDown,
+                "pageup" | "pgup" => KeyCode::PageUp,
+                "pagedown" | "pgdn" => KeyCode::PageDown,
                 "home" => KeyCode::Home,
                 "end" => KeyCode::End,
                 "delete" | "del" => KeyCode::Delete,
@@ -390,5 +396,21 @@ mod tests {
         assert!("f13".parse::<Key>().is_err());
         let shifted = KeyEvent::new(KeyCode::Char('K'), KeyModifiers::SHIFT);
         assert_eq!(Key::from_event(&shifted), key("K"));
+    }
+
+    #[test]
+    fn every_key_the_help_shows_is_read_back_as_that_key() {
+        // The help says "pgdn" and "↑"; keymap.toml refused "pgdn" ("is not a key") and
+        // read "↑" as the character ↑, a binding no key press could reach.
+        let km = Keymap::defaults();
+        for ctx in Context::ALL {
+            for b in km.bindings(ctx) {
+                let shown = b.key.to_string();
+                assert_eq!(shown.parse::<Key>().as_ref(), Ok(&b.key), "{ctx:?}: {shown}");
+            }
+        }
+        assert_eq!(key("pgdn").code, KeyCode::PageDown);
+        assert_eq!(key("↑").code, KeyCode::Up);
+        assert_eq!(key("ctrl-←"), Key { code: KeyCode::Left, mods: KeyModifiers::CONTROL });
     }
 }

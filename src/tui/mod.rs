@@ -23,6 +23,7 @@ pub mod mouse;
 pub mod note;
 pub mod palette;
 pub mod params;
+pub mod paste;
 pub mod positions;
 pub mod prompt;
 pub mod runtime;

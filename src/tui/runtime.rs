@@ -71,13 +71,17 @@ pub async fn run<C: Client>(client: C, app: App, opts: Options, demo: Option<Dem
         if mouse {
             let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         }
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
         tracing::error!(%info, "panic");
         previous(info);
     }));
     if mouse {
         crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
     }
+    // A paste arrives as one event for the field being typed in, never as key presses (see `paste`).
+    crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste)?;
     let result = event_loop(&mut terminal, client, app, &opts, demo).await;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
@@ -118,6 +122,13 @@ where
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     pending_key.get_or_insert_with(Instant::now);
                     for e in app.on_key(k) {
+                        dispatch(&worker, demo_cmds.as_ref(), e);
+                    }
+                    dirty = true;
+                }
+                Some(Ok(Event::Paste(text))) => {
+                    pending_key.get_or_insert_with(Instant::now);
+                    for e in app.on_paste(&text) {
                         dispatch(&worker, demo_cmds.as_ref(), e);
                     }
                     dirty = true;

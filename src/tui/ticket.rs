@@ -4,12 +4,13 @@
 //! valid ticket into an `OrderRequest` (or an `Amendment`) is pure, so it is
 //! tested without a terminal.
 
+use super::format;
 use super::params::{self, ParamKind, ParamSpec};
 use crate::algo::PlannedSlice;
 use crate::client::ClientError;
 use crate::engine::view::{BookView, InstrumentView, OrderRow};
 use crate::engine::{Amendment, OrderRequest};
-use crate::model::{AlgoKind, ParentId, Price, Qty, Side, time::parse_hhmm};
+use crate::model::{AlgoKind, NumError, ParentId, Price, Qty, Side, Timestamp, time::parse_hhmm};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
 use tui_input::{Input, InputRequest};
@@ -477,12 +478,26 @@ impl Ticket {
         if q.is_empty() {
             e.insert(FieldId::Qty, "required: a quantity such as 25000 or 25k".into());
         } else {
+            let most = crate::engine::MAX_ORDER_QTY;
             match Qty::parse_human(q) {
-                Err(_) => {
+                // Said as what it is: a figure too large or too fine is a number, just not one we take.
+                Err(NumError::OutOfRange(_)) => {
+                    e.insert(FieldId::Qty, format!("'{q}' is too large: the largest order is {}", format::qty(most)));
+                }
+                Err(NumError::TooManyDecimals { max, .. }) => {
+                    e.insert(FieldId::Qty, format!("'{q}' has more than {max} decimals"));
+                }
+                Err(NumError::NotANumber(_)) => {
                     e.insert(FieldId::Qty, format!("'{q}' is not a quantity; allowed: digits with an optional k or m"));
                 }
                 Ok(v) if !v.is_positive() => {
                     e.insert(FieldId::Qty, "must be positive".into());
+                }
+                Ok(v) if v > most => {
+                    e.insert(
+                        FieldId::Qty,
+                        format!("{} is more than the largest order, {}", format::qty(v), format::qty(most)),
+                    );
                 }
                 Ok(v) => {
                     if let Some(i) = inst
@@ -501,7 +516,13 @@ impl Ticket {
         let l = self.limit.value().trim();
         if !l.is_empty() {
             match Price::parse(l) {
-                Err(_) => {
+                Err(NumError::OutOfRange(_)) => {
+                    e.insert(FieldId::Limit, format!("'{l}' is too large: a price is at most {}", Price::MAX));
+                }
+                Err(NumError::TooManyDecimals { max, .. }) => {
+                    e.insert(FieldId::Limit, format!("'{l}' has more than {max} decimals"));
+                }
+                Err(NumError::NotANumber(_)) => {
                     e.insert(FieldId::Limit, format!("'{l}' is not a price"));
                 }
                 Ok(p) if !p.is_positive() => {
@@ -523,17 +544,25 @@ impl Ticket {
                     e.insert(f, format!("'{s}' is not a time; allowed: HH:MM"));
                 }
             }
-            if let (Some(a), Some(b)) = (parse_hhmm(self.start.value()), parse_hhmm(self.end.value()))
+            let (start, end) = self.window(m);
+            if let (Some(a), Some(b)) = (start, end)
                 && b <= a
             {
-                e.insert(FieldId::End, format!("{} is not after the start {}", b.format("%H:%M"), a.format("%H:%M")));
+                let hm = |f: &Input| parse_hhmm(f.value()).map_or(String::new(), |t| t.format("%H:%M").to_string());
+                e.insert(FieldId::End, format!("{} is not after the start {}", hm(&self.end), hm(&self.start)));
+            }
+            if let Some(i) = inst
+                && !e.contains_key(&FieldId::End)
+                && let Some(why) = m.past_close(i, end, self.algo == AlgoKind::Moc)
+            {
+                e.insert(FieldId::End, why);
             }
             // Said plainly, on the symbol: not as a window whose end precedes a start after the close.
             if let Some(i) = inst
                 && i.open_today
                 && !e.contains_key(&FieldId::Start)
                 && !e.contains_key(&FieldId::End)
-                && let Some(why) = m.closed(i, m.at(self.start.value()), m.at(self.end.value()))
+                && let Some(why) = m.closed(i, start, end)
             {
                 e.insert(FieldId::Symbol, format!("{}: {why}", i.symbol));
             }
@@ -561,6 +590,14 @@ impl Ticket {
         })
     }
 
+    /// The typed start and end as instants: in the instrument's session
+    /// when it runs past the desk's midnight (see `Market::start_at`).
+    fn window(&self, m: &Market<'_>) -> (Option<Timestamp>, Option<Timestamp>) {
+        let inst = m.instrument(self.symbol.value());
+        let start = m.start_at(inst, self.start.value());
+        (start, m.end_at(inst, self.end.value(), start.or(m.now)))
+    }
+
     /// The request a valid new-order ticket describes.
     pub fn request(&self, m: &Market<'_>) -> Result<OrderRequest, BTreeMap<FieldId, String>> {
         let errors = self.errors(m);
@@ -568,7 +605,7 @@ impl Ticket {
             return Err(errors);
         }
         let inst = m.instrument(self.symbol.value()).ok_or_else(BTreeMap::new)?;
-        let at = |s: &str| m.at(s);
+        let (start, end) = self.window(m);
         let params = params::for_algo(self.algo)
             .filter_map(|s| {
                 let v = self.params.get(s.name)?.value().trim();
@@ -581,8 +618,8 @@ impl Ticket {
             qty: Qty::parse_human(self.qty.value()).map_err(|_| BTreeMap::new())?,
             algo: self.algo,
             params,
-            start: at(self.start.value()),
-            end: at(self.end.value()),
+            start,
+            end,
             limit_px: Price::parse(self.limit.value().trim()).ok(),
             decision_px: None,
             // Risk warnings are shown and acknowledged in a question of their own.

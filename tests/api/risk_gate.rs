@@ -40,7 +40,7 @@ async fn overflow_cannot_pass_a_notional_limit() {
         let (s, v) = d.send(Some("alice"), "POST", "/v1/orders", Some(body)).await;
         assert_eq!((s, v["code"].as_str(), v["field"].as_str()), (400, Some("invalid_qty"), Some("qty")), "{v}");
         let msg = v["message"].as_str().unwrap();
-        assert!(msg.contains("the largest order this engine accepts is worth 1000000000000"), "{msg}");
+        assert!(msg.contains("the largest order this engine accepts is worth 1,000,000,000,000 "), "{msg}");
     }
     // Below the engine's bound the limit itself refuses: 10,000 BTC is ~9e8 USD.
     let body = json!({"symbol": "BTC-USD", "side": "buy", "qty": 10_000, "algo": "twap"});
@@ -51,7 +51,9 @@ async fn overflow_cannot_pass_a_notional_limit() {
     let (s, v) = d.send(Some("alice"), "POST", "/v1/orders", Some(body)).await;
     assert_eq!(s, 400, "{v}");
     assert!(
-        v["message"].as_str().unwrap().contains("largest order quantity this engine accepts, 1000000000000"),
+        v["message"].as_str().unwrap().contains(
+            "1,000,000,000,001 is more than the largest order quantity this engine accepts, 1,000,000,000,000"
+        ),
         "{v}"
     );
     let (_, view) = d.send(Some("sup"), "GET", "/v1/risk", None).await;

@@ -230,3 +230,37 @@ async fn positions_match_the_fills() {
     assert!((p.realised() - realised).abs() < 1e-6 * realised.abs().max(1.0), "{} vs {realised}", p.realised());
     assert!(aapl.2 > 0.0 && aapl.0 > aapl.2, "bought 60k, sold 20k by 10:15: {aapl:?}");
 }
+
+/// Whether `s` holds a figure of five or more integer digits with no
+/// thousands separator (`95036.40`).
+fn unseparated(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let before_ok = start == 0 || !(b[start - 1].is_ascii_digit() || b[start - 1] == b',');
+        if i - start >= 5 && before_ok && i < b.len() && b[i] == b'.' {
+            return Some(s.get(start..(i + 3).min(s.len())).unwrap_or(&s[start..i]).to_string());
+        }
+        i = if i == start { i + 1 } else { i };
+    }
+    None
+}
+
+/// Keys: `:P3` enter (the BTC-USD order), `1`, then `2`. The venues title read
+/// "mid 95036.40" over a book of "95,034.30", the TCA price chart's axis and
+/// its VWAP the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prices_in_titles_and_chart_axes_have_separators() {
+    let (c, mut a) = desk().await;
+    press(&c, &mut a, &[":", "=P3", "enter"]).await;
+    for tab in [Tab::Venues, Tab::Tca] {
+        a.tab = tab;
+        let s = text(&render(&a, 200, 60));
+        assert!(s.contains("BTC-USD"), "{s}");
+        assert_eq!(unseparated(&s), None, "{tab:?}:\n{s}");
+    }
+}

@@ -192,9 +192,16 @@ async fn tca_tab_shows_vwap_tracking_when_it_fits() {
         },
     ]);
     let tall = text(&render(&a, 120, 60));
-    assert!(tall.contains("from    plan   fcst    mkt   exec"), "{tall}");
-    assert!(tall.contains("09:30  25.0%  30.0%  35.0%  40.0%"), "{tall}");
-    assert!(tall.contains("10:00  75.0%  70.0%  65.0%  60.0%"), "{tall}");
+    assert!(tall.contains("from EST    plan   fcst    mkt   exec"), "{tall}");
+    assert!(tall.contains("09:30      25.0%  30.0%  35.0%  40.0%"), "{tall}");
+    assert!(tall.contains("10:00      75.0%  70.0%  65.0%  60.0%"), "{tall}");
+    // On a Zurich desk (:tz Europe/Zurich) the buckets are in the desk's clock and say so,
+    // not New York's unlabelled (they read 09:30 and 10:00 under a desk clock of 15:30).
+    a.tz = chrono_tz::Europe::Zurich;
+    let zurich = text(&render(&a, 120, 60));
+    assert!(zurich.contains("from CET    plan"), "{zurich}");
+    assert!(zurich.contains("15:30      25.0%") && zurich.contains("16:00      75.0%"), "{zurich}");
+    a.tz = chrono_tz::America::New_York;
     // Where it does not all fit, none of it is shown.
     let short = text(&render(&a, 120, 40));
     assert!(!short.contains("fcst"), "{short}");
@@ -260,4 +267,42 @@ async fn the_vwap_ticket_scrolls_its_fields_at_80x24() {
         press(&c, &mut t, &["tab"]).await;
     }
     assert!(scrolled, "24 rows cannot hold them all");
+}
+
+/// Every cell of every pane is on the theme's own background. The TCA charts
+/// left theirs to the terminal (ratatui's chart resets it): in the light
+/// theme on a dark terminal, a black box with dark green and blue lines; in
+/// the dark theme on a light one, light grey lines on white.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pane_paints_the_theme_background() {
+    use ratatui::style::Color;
+    fn check(a: &App, what: &str) {
+        for (w, h) in [(80, 24), (120, 40)] {
+            let b = render(a, w, h);
+            let unpainted: Vec<(u16, u16)> = (0..h)
+                .flat_map(|y| (0..w).map(move |x| (x, y)))
+                .filter(|&(x, y)| b[(x, y)].bg == Color::Reset)
+                .collect();
+            assert!(
+                unpainted.is_empty(),
+                "{what} {w}x{h}: {} cells on the terminal's background, first at {:?}\n{}",
+                unpainted.len(),
+                unpainted[0],
+                text(&b)
+            );
+        }
+    }
+    let c = demo_client(SEED).await;
+    for name in ["dark", "light", "high-contrast"] {
+        let theme = || Theme::builtin(name).unwrap_or_else(|| panic!("{name} is built in"));
+        let mut a = demo_app(&c, theme(), Keymap::defaults()).await;
+        for tab in [Tab::Venues, Tab::Tca, Tab::Alerts, Tab::Positions] {
+            a.tab = tab;
+            check(&a, &format!("{name} {tab:?}"));
+        }
+        // The ticket with its schedule preview (a bar chart).
+        let mut ticket = demo_app(&c, theme(), Keymap::defaults()).await;
+        press(&c, &mut ticket, &["n", "=AAPL", "tab", "tab", "=25k"]).await;
+        check(&ticket, &format!("{name} ticket"));
+    }
 }

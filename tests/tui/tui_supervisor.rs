@@ -73,10 +73,23 @@ async fn the_supervisor_view_shows_every_desk() {
     insta::assert_snapshot!("supervisor_tca_by_desk", s);
 
     // The smallest usable terminal still shows the four panes, narrowed.
+    let wide = text(&render(&a, 160, 48));
     let s = text(&render(&a, 80, 24));
     for title in ["Working orders", "Alerts", "TCA by algo", "Risk controls"] {
         assert!(s.contains(title), "{title} at 80x24:\n{s}");
     }
+    // Titles cut from the right lost the alerts' zone ("times EST") and what the TCA's sign
+    // means ("+ = cost"); the risk table cut its last figure ("$2" under a header "t").
+    assert!(s.contains("Alerts · times EST"), "{s}");
+    assert!(s.contains("arrival bps, + = cost"), "{s}");
+    assert!(s.contains("open    today"), "{s}");
+    let today = |screen: &str| {
+        let l = screen.lines().find(|l| l.contains("● ACTIVE")).unwrap_or_else(|| panic!("{screen}"));
+        let tail = l.split("● ACTIVE").nth(1).unwrap_or_default();
+        tail.split_whitespace().nth(1).map(|x| x.trim_end_matches('│').to_string()).unwrap_or_default()
+    };
+    assert!(today(&wide).starts_with('$') && today(&wide).len() > 2, "{wide}");
+    assert_eq!(today(&s), today(&wide), "the figure is whole at 80x24:\n{s}");
     insta::assert_snapshot!("supervisor_view_80x24", s);
 
     // The help lists the supervisor's own keys to a supervisor.

@@ -43,5 +43,6 @@ pub fn render(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
     super::clear(&app.theme, r, buf);
     let l = lines(app);
     let max = (l.len() as u16).saturating_sub(r.height.saturating_sub(2));
+    app.hit.overlay_scroll_max.set(max);
     Paragraph::new(l).block(block(&app.theme, " Keys ", true)).scroll((scroll.min(max), 0)).render(r, buf);
 }

@@ -44,10 +44,13 @@ pub fn question(app: &App, q: &Question, area: Rect, buf: &mut Buffer) {
         Question::Bulk(bulk, ids) => {
             let verb = bulk.verb();
             let mut lines = vec![format!("{} these {} orders?", capital(verb), ids.len())];
-            let shown: Vec<String> = ids.iter().take(4).map(|id| format!("{id} {}", order_words(app, *id))).collect();
-            lines.extend(shown);
-            if ids.len() > 4 {
-                lines.push(format!("… and {} more", ids.len() - 4));
+            // As many as the screen holds (it listed four whatever the room): the question's
+            // other lines, its border and keys take seven rows, the "more" line one.
+            let room = usize::from(area.height).saturating_sub(8).max(4);
+            let n = if ids.len() <= room + 1 { ids.len() } else { room };
+            lines.extend(ids.iter().take(n).map(|id| format!("{id} {}", order_words(app, *id))));
+            if ids.len() > n {
+                lines.push(format!("… and {} more", ids.len() - n));
             }
             lines.push(match bulk {
                 super::super::app::Bulk::Cancel => "Working children are cancelled; each residual is reported.".into(),
@@ -193,6 +196,8 @@ pub fn log(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
     }
     let h = usize::from(inner.height);
     let n = app.log.len();
+    // `scroll` counts lines back from the newest, at the bottom.
+    app.hit.overlay_scroll_max.set(u16::try_from(n.saturating_sub(h)).unwrap_or(u16::MAX));
     let end = n.saturating_sub(usize::from(scroll)).max(h.min(n));
     let start = end.saturating_sub(h);
     let lines: Vec<Line> = app

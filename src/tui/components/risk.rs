@@ -55,12 +55,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     // The list gets what the selected row's limits leave, at least two rows.
     let list_h = usize::from(inner.height).saturating_sub(1 + detail.len()).max(2).min(rows.len());
     let start = if sel >= list_h { sel + 1 - list_h } else { 0 };
+    // The tenant's name takes what the figures leave (at 80 columns: 8), so no figure is cut.
+    let name_w = usize::from(inner.width).saturating_sub(FIGURES_W).clamp(6, 16);
     let mut lines = vec![Line::styled(
-        format!("{:<10} {:<4} {:<11} {:>4} {:>9}", "tenant", "exec", "state", "open", "today"),
+        format!("{:<name_w$} {:<4} {:<10} {:>4} {:>8}", "tenant", "exec", "state", "open", "today"),
         t.header,
     )];
     for (i, r) in rows.iter().enumerate().skip(start).take(list_h) {
-        let mut spans = row_spans(app, r);
+        let mut spans = row_spans(app, r, name_w);
         if i == sel && focused {
             spans = spans.into_iter().map(|s| s.patch_style(Style::new().add_modifier(Modifier::REVERSED))).collect();
         }
@@ -70,7 +72,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, focused: bool) {
     Paragraph::new(lines).render(inner, buf);
 }
 
-fn row_spans(app: &App, r: &RiskRow) -> Vec<Span<'static>> {
+/// Columns right of the tenant's name: exec, state, open and today with their spaces.
+const FIGURES_W: usize = 1 + 4 + 1 + 10 + 1 + 4 + 1 + 8;
+
+fn row_spans(app: &App, r: &RiskRow, name_w: usize) -> Vec<Span<'static>> {
     let t = &app.theme;
     let tv = &r.tenant;
     if let Some((user, l)) = &r.user {
@@ -89,13 +94,13 @@ fn row_spans(app: &App, r: &RiskRow) -> Vec<Span<'static>> {
     };
     let today: f64 = tv.daily_notional.iter().map(|(_, v)| *v).sum::<crate::model::Money>().to_f64();
     let mut spans = vec![
-        Span::styled(format!("{:<10} ", cut(&tv.tenant, 10)), t.text),
+        Span::styled(format!("{:<name_w$} ", cut(&tv.tenant, name_w)), t.text),
         Span::styled(
             format!("{:<4} ", if tv.execution_enabled { "on" } else { "OFF" }),
             if tv.execution_enabled { t.text } else { t.error },
         ),
-        Span::styled(format!("{:<11} ", state_word(tv.state)), state_style),
-        Span::styled(format!("{:>4} {:>9}", tv.open_orders, money_short(today, "USD")), t.text),
+        Span::styled(format!("{:<10} ", state_word(tv.state)), state_style),
+        Span::styled(format!("{:>4} {:>8}", tv.open_orders, money_short(today, "USD")), t.text),
     ];
     if r.new {
         spans.push(Span::styled(" new: not seen by the engine yet", t.muted));

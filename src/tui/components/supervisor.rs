@@ -84,6 +84,11 @@ fn orders(app: &App, area: Rect, buf: &mut Buffer) {
         u.len()
     };
     let title = format!(" Working orders · every desk · {} orders, {users} users ", rows.len());
+    let title = if title.chars().count() + 2 <= usize::from(area.width) {
+        title
+    } else {
+        format!(" Working orders · {} · {users} users ", rows.len())
+    };
     let b = block(t, title, is_focused(app, Section::Orders));
     let inner = b.inner(area);
     b.render(area, buf);
@@ -150,7 +155,8 @@ fn order_row<'a>(app: &App, r: &'a OrderRow, first_of_user: bool, shown: &[usize
 fn alerts(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let list = app.sup.monitor.list();
-    let title = format!(" Alerts · {} now · {} in all · times {} ", app.sup.monitor.active(), list.len(), app.zone());
+    // The zone first: on a narrow pane the title is cut from the right, and the times must keep their label.
+    let title = format!(" Alerts · times {} · {} now · {} in all ", app.zone(), app.sup.monitor.active(), list.len());
     let b = block(t, title, is_focused(app, Section::Alerts));
     let inner = b.inner(area);
     b.render(area, buf);
@@ -193,7 +199,14 @@ fn alerts(app: &App, area: Rect, buf: &mut Buffer) {
 fn tca(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let by = grouping_name(app.sup.tca_by);
-    let b = block(t, format!(" TCA by {by} · finished orders, arrival bps (+ = cost) "), is_focused(app, Section::Tca));
+    // Narrow, the title keeps what the figures mean (+ = cost) rather than "finished orders".
+    let title = format!(" TCA by {by} · finished orders, arrival bps (+ = cost) ");
+    let title = if title.chars().count() + 2 <= usize::from(area.width) {
+        title
+    } else {
+        format!(" TCA by {by} · arrival bps, + = cost ")
+    };
+    let b = block(t, title, is_focused(app, Section::Tca));
     let inner = b.inner(area);
     b.render(area, buf);
     let groups = match app.sup.tca_groups() {

@@ -142,14 +142,16 @@ fn metrics(app: &App, o: &OrderRow, s: Option<&Summary>, area: Rect, buf: &mut B
     if let Some(track) = s.and_then(|s| s.vwap_tracking.as_deref()).filter(|t| !t.is_empty())
         && usize::from(inner.height) > lines.len() + track.len() + 1
     {
-        let tz = app.tz_of(&o.order.symbol);
-        lines.push(Line::styled(format!("{:<5}{:>7}{:>7}{:>7}{:>7}", "from", "plan", "fcst", "mkt", "exec"), t.header));
+        // The desk's clock, labelled, like every other time on screen (not the exchange's, unsaid).
+        let from = format!("from {}", app.zone());
+        let w = from.chars().count() + 1;
+        lines.push(Line::styled(format!("{from:<w$}{:>7}{:>7}{:>7}{:>7}", "plan", "fcst", "mkt", "exec"), t.header));
         for b in track {
             let pct = |x: f64| format!("{:>6.1}%", x * 100.0);
             lines.push(Line::styled(
                 format!(
-                    "{:<5}{}{}{}{}",
-                    &hms(b.start, tz)[..5],
+                    "{:<w$}{}{}{}{}",
+                    &app.hms(b.start)[..5],
                     pct(b.planned),
                     pct(b.forecast),
                     pct(b.market),
@@ -212,6 +214,9 @@ fn executed_chart(app: &App, d: &OrderDetail, area: Rect, buf: &mut Buffer) {
         Span::raw(" "),
     ]);
     Chart::new(datasets)
+        // The plot paints the theme's background: unstyled, a chart resets it to the
+        // terminal's own (a black box in the light theme on a dark terminal).
+        .style(t.text)
         .block(Block::default().borders(Borders::TOP | Borders::LEFT).border_style(t.border).title(title))
         .x_axis(x_axis(app, d, x_max, t.muted))
         .y_axis(Axis::default().bounds([0.0, y_max]).labels(["0".to_string(), super::qty_short(y_max)]).style(t.muted))
@@ -239,7 +244,9 @@ fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf:
     }
     let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-5);
     let dp = super::super::format::avg_dp(app.instrument(&d.row.order.symbol), hi);
-    let vwap_now = s.and_then(|s| s.interval_vwap).map_or(String::new(), |v| format!(" {:.*}", dp, v.to_f64()));
+    let vwap_now = s
+        .and_then(|s| s.interval_vwap)
+        .map_or(String::new(), |v| format!(" {}", super::super::format::px_f64(v.to_f64(), dp)));
     // The title is the legend: on a narrow chart it says less rather than lose a glyph's meaning.
     let legend = |fills: &'static str, vwap: &'static str, now: &str| {
         Line::from(vec![
@@ -268,12 +275,15 @@ fn price_chart(app: &App, d: &OrderDetail, s: Option<&Summary>, area: Rect, buf:
         Dataset::default().marker(Marker::HalfBlock).graph_type(GraphType::Scatter).style(t.chart_fill).data(&fills),
     ];
     Chart::new(datasets)
+        // The plot paints the theme's background: unstyled, a chart resets it to the
+        // terminal's own (a black box in the light theme on a dark terminal).
+        .style(t.text)
         .block(Block::default().borders(Borders::TOP | Borders::LEFT).border_style(t.border).title(title))
         .x_axis(x_axis(app, d, x_max, t.muted))
         .y_axis(
             Axis::default()
                 .bounds([lo - pad, hi + pad])
-                .labels([format!("{:.*}", dp, lo), format!("{:.*}", dp, hi)])
+                .labels([super::super::format::px_f64(lo, dp), super::super::format::px_f64(hi, dp)])
                 .style(t.muted),
         )
         .render(area, buf);

@@ -97,7 +97,10 @@ fn book_table(app: &App, book: &BookView, area: Rect, buf: &mut Buffer) {
         Constraint::Length(6),
     ];
     let title = Line::from(vec![
-        Span::styled(format!(" {} consolidated book · mid {:.*} ", book.symbol, dp, book.mid), t.title),
+        Span::styled(
+            format!(" {} consolidated book · mid {} ", book.symbol, super::super::format::px_f64(book.mid, dp)),
+            t.title,
+        ),
         Span::styled("(* at NBBO, ◆ our resting order) ", t.muted),
     ]);
     Table::new(rows, widths)

@@ -351,12 +351,15 @@ impl ReviewView {
                 .data(&fills),
         ];
         Chart::new(datasets)
+            // The plot paints the theme's background: unstyled, a chart resets it to the
+            // terminal's own (a black box in the light theme on a dark terminal).
+            .style(t.text)
             .block(Block::default().borders(Borders::TOP).border_style(t.border).title(title))
             .x_axis(Axis::default().bounds([0.0, x_max]).labels([at(0.0), at(x_max / 2.0), at(x_max)]).style(t.muted))
             .y_axis(
                 Axis::default()
                     .bounds([lo - pad, hi + pad])
-                    .labels([format!("{:.*}", dp, lo - pad), format!("{:.*}", dp, hi + pad)])
+                    .labels([super::super::format::px_f64(lo - pad, dp), super::super::format::px_f64(hi + pad, dp)])
                     .style(t.muted),
             )
             .render(area, buf);

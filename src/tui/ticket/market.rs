@@ -39,6 +39,47 @@ impl<'a> Market<'a> {
         Some(Timestamp::from_local(self.desk, self.date?, crate::model::time::parse_hhmm(hhmm.trim())?))
     }
 
+    /// `HH:MM` typed in the desk's zone for a window's start in `inst`: the
+    /// occurrence inside the instrument's session, which on a desk far from
+    /// the exchange runs past the desk's midnight (NASDAQ is 20:15-02:45 in
+    /// Kathmandu), else the trading date's.
+    pub fn start_at(&self, inst: Option<&InstrumentView>, hhmm: &str) -> Option<Timestamp> {
+        let plain = self.at(hhmm)?;
+        let Some(s) = self.session_of(inst).filter(|s| self.spans_midnight(s)) else { return Some(plain) };
+        // Not one already past: 20:00 for BTC-USD on a New York desk is tonight, after its UTC day.
+        let ahead = |t: &Timestamp| self.now.is_none_or(|n| *t >= n);
+        Some(self.occurrences(hhmm).find(|t| *t >= s.open && *t <= s.close && ahead(t)).unwrap_or(plain))
+    }
+
+    /// Whether a session opens and closes on different days of the desk's calendar.
+    fn spans_midnight(&self, s: &session::Session) -> bool {
+        s.open.in_tz(self.desk).date_naive() != s.close.in_tz(self.desk).date_naive()
+    }
+
+    /// `HH:MM` typed for a window's end. When the session runs past the
+    /// desk's midnight, the first such time after `from` (the start, else
+    /// now), so the window may cross it; else the trading date's (an end
+    /// before the start is then said as such).
+    pub fn end_at(&self, inst: Option<&InstrumentView>, hhmm: &str, from: Option<Timestamp>) -> Option<Timestamp> {
+        let plain = self.at(hhmm)?;
+        if from.is_none() || !self.session_of(inst).is_some_and(|s| self.spans_midnight(&s)) {
+            return Some(plain);
+        }
+        Some(self.occurrences(hhmm).find(|t| from.is_some_and(|f| *t > f)).unwrap_or(plain))
+    }
+
+    /// `HH:MM` in the desk's zone from the day before the trading date to two days after.
+    fn occurrences<'s>(&'s self, hhmm: &str) -> impl Iterator<Item = Timestamp> + 's {
+        let t = crate::model::time::parse_hhmm(hhmm.trim());
+        let date = self.date;
+        (-1..=2).filter_map(move |d| Some(Timestamp::from_local(self.desk, date? + Duration::days(d), t?)))
+    }
+
+    fn session_of(&self, inst: Option<&InstrumentView>) -> Option<session::Session> {
+        let i = inst?;
+        session::session(i.calendar?, &i.listing, self.date?).ok()
+    }
+
     /// A time in the desk's zone with its label (`11:20 EST`).
     fn desk_hm(&self, t: Timestamp) -> String {
         t.in_tz(self.desk).format("%H:%M %Z").to_string()
@@ -51,13 +92,15 @@ impl<'a> Market<'a> {
         if tz.name() == self.desk.name() || desk == local { desk } else { format!("{desk} ({local})") }
     }
 
-    /// The next session that opens after `after`, within two weeks.
+    /// The next session after the trading date's that has not closed by
+    /// `after`, within two weeks: it may already be open (a UTC crypto day
+    /// begins as the previous one closes).
     fn next_open(&self, inst: &InstrumentView, after: Timestamp) -> Option<session::Session> {
         let cal = inst.calendar?;
         let date = self.date?;
-        (0..15)
+        (1..15)
             .filter_map(|d| session::session(cal, &inst.listing, date + Duration::days(d)).ok())
-            .find(|s| s.open > after)
+            .find(|s| s.close > after)
     }
 
     /// Why an order in `inst` over [start, end] cannot trade, said plainly:
@@ -77,7 +120,13 @@ impl<'a> Market<'a> {
         };
         let next = |after: Timestamp| {
             self.next_open(inst, after).map_or_else(String::new, |n| {
-                format!("; next open {} {}", n.open.in_tz(self.desk).format("%a %d %b"), self.both(n.open, tz))
+                let when = format!("{} {}", n.open.in_tz(self.desk).format("%a %d %b"), self.both(n.open, tz));
+                // Already under way: it is the real market's next day, not one this engine simulates.
+                if n.open <= after {
+                    format!("; its next day began {when}, after the simulated one")
+                } else {
+                    format!("; next open {when}")
+                }
             })
         };
         let start = start.unwrap_or(now).max(now);
@@ -97,11 +146,41 @@ impl<'a> Market<'a> {
         None
     }
 
-    /// The session hours of `inst` today in the desk's zone (and the exchange's).
+    /// Why a window ending at `end` runs past the session's close (a
+    /// market-on-close order may run to the closing auction), in the desk's
+    /// time and the exchange's: the engine would refuse it in the exchange's
+    /// time alone (`end 00:30 is after the close 00:00`).
+    pub fn past_close(&self, inst: &InstrumentView, end: Option<Timestamp>, moc: bool) -> Option<String> {
+        let (cal, end) = (inst.calendar?, end?);
+        let s = session::session(cal, &inst.listing, self.date?).ok()?;
+        let close = match (moc, s.auction) {
+            (true, Some(a)) => a.uncross.max(s.close),
+            _ => s.close,
+        };
+        (end > close).then(|| {
+            format!(
+                "{} is after {} closes at {}",
+                self.desk_hm(end),
+                inst.listing,
+                self.both(close, session::tz_of(cal))
+            )
+        })
+    }
+
+    /// The session hours of `inst` today in the desk's zone (and the
+    /// exchange's); each end says its day when the session spans two of the
+    /// desk's days (a UTC crypto day is 19:00-19:00 in New York).
     pub fn hours(&self, inst: &InstrumentView) -> Option<String> {
         let cal = inst.calendar?;
         let s = session::session(cal, &inst.listing, self.date?).ok()?;
         let tz = session::tz_of(cal);
-        Some(format!("{} {}-{}", inst.listing, self.both(s.open, tz), self.both(s.close, tz)))
+        let day = |t: Timestamp| t.in_tz(self.desk).date_naive();
+        let (open, close) = (self.both(s.open, tz), self.both(s.close, tz));
+        Some(if day(s.open) == day(s.close) {
+            format!("{} {open}-{close}", inst.listing)
+        } else {
+            let dated = |t: Timestamp| t.in_tz(self.desk).format("%a").to_string();
+            format!("{} {} {open} - {} {close}", inst.listing, dated(s.open), dated(s.close))
+        })
     }
 }

@@ -223,3 +223,114 @@ fn a_parameter_name_shared_by_algorithms_takes_the_chosen_algorithms_field() {
     assert!(t.cycle_choice(1));
     assert_eq!(t.params["urgency"].value(), "aggressive");
 }
+
+#[test]
+fn a_quantity_or_price_out_of_range_says_so_not_that_it_is_no_number() {
+    // Keys: n AAPL tab tab 9223372036855 (one unit past what a quantity holds). It said
+    // "'9223372036855' is not a quantity; allowed: digits...", which it is.
+    let list = universe();
+    let m = market(&list);
+    let mut t = Ticket::new();
+    t.symbol = Input::new("AAPL".into());
+    t.focus = FieldId::Qty;
+    type_str(&mut t, "9223372036855");
+    assert_eq!(t.errors(&m)[&FieldId::Qty], "'9223372036855' is too large: the largest order is 1,000,000,000,000");
+    // The engine's largest order is accepted, one more share is refused before the engine is asked.
+    t.qty = Input::new("1,000,000,000,000".into());
+    assert!(!t.errors(&m).contains_key(&FieldId::Qty), "{:?}", t.errors(&m));
+    t.qty = Input::new("1000000000001".into());
+    assert_eq!(t.errors(&m)[&FieldId::Qty], "1,000,000,000,001 is more than the largest order, 1,000,000,000,000");
+    t.qty = Input::new("0.0000001".into());
+    assert_eq!(t.errors(&m)[&FieldId::Qty], "'0.0000001' has more than 6 decimals");
+    t.qty = Input::new("100".into());
+    t.limit = Input::new("0.0000000001".into());
+    assert_eq!(t.errors(&m)[&FieldId::Limit], "'0.0000000001' has more than 9 decimals");
+    t.limit = Input::new("10000000000".into());
+    assert_eq!(t.errors(&m)[&FieldId::Limit], "'10000000000' is too large: a price is at most 9223372036.854775807");
+}
+
+#[test]
+fn a_window_past_a_utc_close_is_said_in_the_desk_time_with_the_day() {
+    // Keys: n BTC-USD tab tab 10 tab tab tab 18:30 tab 19:30 on a New York desk. The crypto
+    // day is UTC: it closes at 19:00 New York. The ticket took it and the engine refused it
+    // as "end 00:30 is after the close 00:00 (00:00-00:00 UTC on 2026-11-25)", and the
+    // hours under the field read "19:00 EST (00:00 UTC)-19:00 EST (00:00 UTC)".
+    let mut btc = inst("BTC-USD", true);
+    btc.asset_class = AssetClass::Crypto;
+    btc.calendar = Some(crate::model::Calendar::Crypto);
+    btc.listing = "BINANCE".into();
+    let list = vec![btc, inst("AAPL", true)];
+    let m = market(&list);
+    let mut t = Ticket::new();
+    t.symbol = Input::new("BTC-USD".into());
+    t.qty = Input::new("10".into());
+    t.start = Input::new("18:30".into());
+    t.end = Input::new("19:30".into());
+    assert_eq!(t.errors(&m)[&FieldId::End], "19:30 EST is after BINANCE closes at 19:00 EST (00:00 UTC)");
+    assert_eq!(
+        m.hours(m.instrument("BTC-USD").unwrap()).unwrap(),
+        "BINANCE Tue 19:00 EST (00:00 UTC) - Wed 19:00 EST (00:00 UTC)"
+    );
+    t.end = Input::new("18:59".into());
+    assert!(t.errors(&m).is_empty(), "{:?}", t.errors(&m));
+    // A US equity: past 16:00 is refused, except a market-on-close order's run to the auction.
+    t.symbol = Input::new("AAPL".into());
+    t.start = Input::new("15:00".into());
+    t.end = Input::new("16:01".into());
+    assert_eq!(t.errors(&m)[&FieldId::End], "16:01 EST is after NASDAQ closes at 16:00 EST");
+    t.end = Input::new("16:00".into());
+    assert!(!t.errors(&m).contains_key(&FieldId::End));
+    assert_eq!(m.hours(m.instrument("AAPL").unwrap()).unwrap(), "NASDAQ 09:30 EST-16:00 EST");
+}
+
+#[test]
+fn a_desk_past_the_exchange_midnight_can_end_a_window_after_its_own() {
+    // Keys, with --tz Asia/Kathmandu: n AAPL tab tab 10k tab tab tab tab 01:00. NASDAQ's
+    // day is 20:15-02:45 there; 01:00 was read on the trading date, 19 hours before the
+    // open: "AAPL: the window ends before NASDAQ opens at 20:15 +0545 (09:30 EST)".
+    let list = universe();
+    let mut m = market(&list);
+    m.desk = chrono_tz::Asia::Kathmandu;
+    m.now = m.at("20:30");
+    let mut t = Ticket::new();
+    t.symbol = Input::new("AAPL".into());
+    t.qty = Input::new("10k".into());
+    t.end = Input::new("01:00".into());
+    assert!(t.errors(&m).is_empty(), "{:?}", t.errors(&m));
+    // 01:00 +0545 on the 26th is 19:15 UTC on the 25th (14:15 New York).
+    assert_eq!(t.request(&m).unwrap().end.unwrap().to_string(), "2026-11-25T19:15:00.000000000Z");
+    // A window across the desk's midnight, both ends typed.
+    t.start = Input::new("23:00".into());
+    t.end = Input::new("01:30".into());
+    let r = t.request(&m).unwrap();
+    assert_eq!(r.start.unwrap().to_string(), "2026-11-25T17:15:00.000000000Z");
+    assert_eq!(r.end.unwrap().to_string(), "2026-11-25T19:45:00.000000000Z");
+    // Past the close, it says so in the desk's time and the exchange's.
+    t.end = Input::new("03:00".into());
+    assert_eq!(t.errors(&m)[&FieldId::End], "03:00 +0545 is after NASDAQ closes at 02:45 +0545 (16:00 EST)");
+    // The next 23:30 after a start at 01:00 is the following evening, past the close.
+    t.start = Input::new("01:00".into());
+    t.end = Input::new("23:30".into());
+    assert_eq!(t.errors(&m)[&FieldId::End], "23:30 +0545 is after NASDAQ closes at 02:45 +0545 (16:00 EST)");
+}
+
+#[test]
+fn after_a_utc_day_the_next_one_is_not_said_to_open_tomorrow() {
+    // Keys: at 19:55 New York, n BTC-USD. The crypto day of the 25th closed at 19:00 New
+    // York and the 26th's began then; it said "next open Thu 26 Nov 19:00 EST (00:00 UTC)",
+    // a day late, for a market trading as it was read.
+    let mut btc = inst("BTC-USD", true);
+    btc.calendar = Some(crate::model::Calendar::Crypto);
+    btc.listing = "BINANCE".into();
+    let list = vec![btc];
+    let mut m = market(&list);
+    m.now = m.at("19:55");
+    let mut t = Ticket::new();
+    t.symbol = Input::new("BTC-USD".into());
+    t.qty = Input::new("5".into());
+    assert_eq!(
+        t.errors(&m)[&FieldId::Symbol],
+        "BTC-USD: market closed: BINANCE closed at 19:00 EST (00:00 UTC); its next day began Wed 25 Nov 19:00 EST \
+         (00:00 UTC), after the simulated one"
+    );
+}
