@@ -138,7 +138,7 @@ impl Engine {
                 format!("{} needs a limit price", req.algo),
             ));
         }
-        self.within_bounds(inst, req.qty, req.limit_px)?;
+        self.within_bounds(inst, req.side, req.qty, req.limit_px)?;
         let s = &m.session;
         let hhmm = |t: Timestamp| s.local_hhmm(t);
         let close = match (req.algo, s.auction) {
@@ -222,7 +222,7 @@ impl Engine {
             qty: req.qty,
             leaves: req.qty,
             limit_px: req.limit_px,
-            adds: req.qty,
+            before: None,
             counted: false,
             acknowledge: req.acknowledge_warnings,
         };
@@ -390,10 +390,10 @@ impl Engine {
         // Only a pure reduction skips the gate: more quantity or another
         // limit (moved, or removed) is checked against every control.
         let proposal = (new_qty > o.qty || new_limit != o.limit_px)
-            .then(|| (o.owner.clone(), o.side, new_qty.saturating_sub(o.filled), new_qty.saturating_sub(o.qty)));
+            .then(|| (o.owner.clone(), o.side, new_qty.saturating_sub(o.filled), (o.qty, o.limit_px)));
         let mut acknowledged = Vec::new();
-        if let Some((owner, side, leaves, adds)) = &proposal {
-            self.within_bounds(inst, new_qty, new_limit)?;
+        if let Some((owner, side, leaves, before)) = &proposal {
+            self.within_bounds(inst, *side, new_qty, new_limit)?;
             let gate = Proposal {
                 change: Change::Amend,
                 tenant: &owner.tenant,
@@ -403,7 +403,7 @@ impl Engine {
                 qty: new_qty,
                 leaves: *leaves,
                 limit_px: new_limit,
-                adds: *adds,
+                before: Some(*before),
                 counted: true,
                 acknowledge: acknowledge_warnings,
             };
@@ -506,7 +506,7 @@ impl Engine {
             qty: o.qty,
             leaves: o.leaves(),
             limit_px: o.limit_px,
-            adds: Qty::ZERO,
+            before: Some((o.qty, o.limit_px)),
             counted: true,
             acknowledge: false,
         };

@@ -253,3 +253,27 @@ fn tenant_kill_switch_leaves_others_alone() {
     let az = view.tenants.iter().find(|t| t.tenant == "az").unwrap();
     assert_eq!(az.state, TradingState::Active);
 }
+
+/// An instrument in a currency the engine has no USD rate for (a universe
+/// file adding a London listing in GBP without GBP/USD) was valued one for
+/// one in USD: 4,000 shares at about 230 GBP passed a 1,000,000 USD limit
+/// at "920,000 USD". It cannot be valued, so a USD limit refuses it, saying
+/// why; without a USD limit it trades.
+#[test]
+fn an_order_in_a_currency_without_a_usd_rate_is_refused_by_usd_limits() {
+    let builtin = Universe::builtin();
+    let aapl = builtin.instrument("AAPL").unwrap();
+    let text = blotter::market::universe::instrument_toml(aapl, &Default::default())
+        .replace("currency = \"USD\"", "currency = \"GBP\"");
+    assert!(text.contains("\"GBP\""), "{text}");
+    let universe = Arc::new(Universe::with_overrides_str(&text, "test").unwrap());
+    let mut cfg = EngineConfig::new(1, date());
+    cfg.symbols = Some(vec!["AAPL".into()]);
+    let mut e = Engine::new(universe, cfg).unwrap();
+    assert!(e.apply(&alice(), Command::Submit(buy(4_000))).is_ok(), "no USD limit: nothing to value");
+    let limits = Limits { max_order_notional: Some(Money::from_int(1_000_000)), ..Limits::default() };
+    e.apply(&sup(), Command::SetLimits { tenant: "ws".into(), user: None, limits }).unwrap();
+    let (code, field, msg) = reject(&mut e, &alice(), buy(4_000));
+    assert_eq!((code, field.as_deref()), (RejectCode::RiskLimit, Some("max_order_notional")), "{msg}");
+    assert!(msg.contains("no GBP/USD or USD/GBP rate"), "{msg}");
+}
