@@ -16,6 +16,7 @@ mod cli;
 mod desk_instances;
 mod desk_outage;
 mod desk_start;
+mod disk_full;
 mod instances;
 mod ledger;
 mod limits;
