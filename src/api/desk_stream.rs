@@ -180,11 +180,11 @@ impl DeskFeed {
             Err(_) => Some(FeedItem::Lagged),
         });
         let items = head.chain(tail.filter_map(futures_util::future::ready)).filter_map(move |item| {
-            let keep = match &item {
-                FeedItem::Event(ev) => seen.allows(&ev.1),
-                FeedItem::Lagged => true,
+            let item = match item {
+                FeedItem::Event(ev) => seen.admit(&ev).map(FeedItem::Event),
+                FeedItem::Lagged => Some(FeedItem::Lagged),
             };
-            futures_util::future::ready(keep.then_some(item))
+            futures_util::future::ready(item)
         });
         (start, items)
     }
@@ -219,12 +219,25 @@ struct Seen {
 }
 
 impl Seen {
-    fn allows(&mut self, e: &EngineEvent) -> bool {
-        let yes = crate::engine::view::event_visible(&self.actor, &self.own, &e.kind);
-        if let (true, EventKind::Accepted { order, .. }) = (yes, &e.kind) {
+    /// The relayed event as the caller may see it (`engine::view::as_seen_by`), if at all.
+    fn admit(&mut self, ev: &Relayed) -> Option<Relayed> {
+        if self.actor.role.is_supervisor() {
+            return Some(Arc::clone(ev));
+        }
+        if !crate::engine::view::event_visible(&self.actor, &self.own, &ev.1.kind) {
+            return None;
+        }
+        if let EventKind::Accepted { order, .. } = &ev.1.kind {
             self.own.insert(order.id);
         }
-        yes
+        // Copied only when it must be cut down for the caller (a kill switch).
+        match &ev.1.kind {
+            EventKind::KillAll { .. } => {
+                let e = crate::engine::view::as_seen_by(&self.actor, &self.own, ev.1.clone())?;
+                Some(Arc::new((ev.0, e)))
+            }
+            _ => Some(Arc::clone(ev)),
+        }
     }
 }
 

@@ -70,6 +70,10 @@ impl FrameCache {
     }
 
     fn frame(&self, e: &EngineEvent) -> Bytes {
+        // Not the same for every stream (`engine::view::as_seen_by`): never shared.
+        if matches!(e.kind, crate::engine::EventKind::KillAll { .. }) {
+            return encode(e);
+        }
         let slot = &self.slots[(e.seq % self.slots.len() as u64) as usize];
         {
             let g = slot.lock().unwrap_or_else(|p| p.into_inner());
@@ -369,8 +373,8 @@ struct History {
 }
 
 impl History {
-    fn allows(&self, e: &EngineEvent) -> bool {
-        crate::engine::view::event_visible(&self.actor, &self.own, &e.kind)
+    fn admit(&self, e: EngineEvent) -> Option<EngineEvent> {
+        crate::engine::view::as_seen_by(&self.actor, &self.own, e)
     }
 }
 
@@ -400,7 +404,7 @@ fn from_ledger(
                 Ok(page) => {
                     let next = page.last().map(|e| e.seq);
                     let items: Vec<StreamItem> =
-                        page.into_iter().filter(|e| seen.allows(e)).map(StreamItem::Event).collect();
+                        page.into_iter().filter_map(|e| seen.admit(e)).map(StreamItem::Event).collect();
                     Some((futures_util::stream::iter(items), next))
                 }
                 Err(_) => Some((futures_util::stream::iter(vec![StreamItem::Lagged { missed: 0 }]), None)),

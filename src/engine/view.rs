@@ -305,6 +305,26 @@ pub fn event_visible(actor: &Actor, own: &std::collections::BTreeSet<ParentId>, 
     }
 }
 
+/// The event as `actor` may see it, or `None` when they may not see it at
+/// all (`event_visible`). A kill switch names every order it paused: others
+/// than a supervisor see it with their own orders only, not the ids of
+/// other desks' orders.
+pub fn as_seen_by(
+    actor: &Actor,
+    own: &std::collections::BTreeSet<ParentId>,
+    mut e: super::EngineEvent,
+) -> Option<super::EngineEvent> {
+    if !event_visible(actor, own, &e.kind) {
+        return None;
+    }
+    if !actor.role.is_supervisor()
+        && let super::EventKind::KillAll { parents, .. } = &mut e.kind
+    {
+        parents.retain(|p| own.contains(p));
+    }
+    Some(e)
+}
+
 /// True if `actor` may see `order`: supervisors every order, others their own.
 pub fn may_see(actor: &Actor, order: &ParentOrder) -> bool {
     owns(actor, &order.owner)

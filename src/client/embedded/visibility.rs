@@ -20,14 +20,15 @@ impl Visibility {
         }
     }
 
-    pub(super) fn allows(&mut self, e: &EngineEvent) -> bool {
+    /// The event as the subscriber may see it (`engine::view::as_seen_by`), if at all.
+    pub(super) fn admit(&mut self, e: EngineEvent) -> Option<EngineEvent> {
         if self.all {
-            return true;
+            return Some(e);
         }
-        let yes = crate::engine::view::event_visible(&self.actor, &self.own, &e.kind);
-        if let (true, EventKind::Accepted { order, .. }) = (yes, &e.kind) {
+        let e = crate::engine::view::as_seen_by(&self.actor, &self.own, e)?;
+        if let EventKind::Accepted { order, .. } = &e.kind {
             self.own.insert(order.id);
         }
-        yes
+        Some(e)
     }
 }
