@@ -215,6 +215,7 @@ impl Engine {
         let c = self.check(&req)?;
         let proposal = Proposal {
             change: Change::Submit,
+            id: None,
             tenant: &actor.tenant,
             user: &actor.user,
             inst: c.inst,
@@ -396,6 +397,7 @@ impl Engine {
             self.within_bounds(inst, *side, new_qty, new_limit)?;
             let gate = Proposal {
                 change: Change::Amend,
+                id: Some(id),
                 tenant: &owner.tenant,
                 user: &owner.user,
                 inst,
@@ -499,6 +501,7 @@ impl Engine {
         let owner = o.owner.clone();
         let gate = Proposal {
             change: Change::Resume,
+            id: Some(id),
             tenant: &owner.tenant,
             user: &owner.user,
             inst: self.parents[p].inst,

@@ -42,6 +42,8 @@ impl Change {
 #[derive(Debug, Clone)]
 pub(super) struct Proposal<'a> {
     pub change: Change,
+    /// The order changed (`None` for a new one).
+    pub id: Option<crate::model::ParentId>,
     pub tenant: &'a Name,
     pub user: &'a Name,
     /// Index of the instrument's market.
@@ -228,16 +230,27 @@ impl Engine {
                     format!("tenant '{}' is HALTED: no order can be {what}; a supervisor must set it ACTIVE", o.tenant),
                 ));
             }
-            TradingState::Reducing if !self.risk.reduces(o.tenant, &m.inst.symbol, o.side, o.leaves) => {
-                let pos = self.risk.position(o.tenant, &m.inst.symbol);
-                return Err(Reject::new(
-                    RejectCode::Reducing,
-                    format!(
-                        "tenant '{}' is REDUCING: only orders that reduce exposure are accepted; position in {} is {pos}, \
-                         this {} of {} would not reduce it",
-                        o.tenant, m.inst.symbol, o.side, o.leaves
-                    ),
-                ));
+            TradingState::Reducing => {
+                // The desk's other working orders on the same side reduce the
+                // same position: this one may take only what they leave.
+                let working = self.working_towards(o);
+                let total = o.leaves.checked_add(working).unwrap_or(Qty::MAX);
+                if !self.risk.reduces(o.tenant, &m.inst.symbol, o.side, total) {
+                    let pos = self.risk.position(o.tenant, &m.inst.symbol);
+                    let others = if working.is_zero() {
+                        String::new()
+                    } else {
+                        format!(" with {working} already working on that side")
+                    };
+                    return Err(Reject::new(
+                        RejectCode::Reducing,
+                        format!(
+                            "tenant '{}' is REDUCING: only orders that reduce exposure are accepted; position in {} \
+                             is {pos}, this {} of {}{others} would not reduce it",
+                            o.tenant, m.inst.symbol, o.side, o.leaves
+                        ),
+                    ));
+                }
             }
             _ => {}
         }
@@ -316,6 +329,21 @@ impl Engine {
             *n = n.saturating_sub(1);
         }
         self.open_parents -= 1;
+    }
+
+    /// What the tenant's other working orders in the instrument still have
+    /// to trade on the proposal's side (the order itself excluded).
+    fn working_towards(&self, o: &Proposal<'_>) -> Qty {
+        self.parents
+            .iter()
+            .filter(|p| {
+                p.inst == o.inst
+                    && Some(p.order.id) != o.id
+                    && p.order.side == o.side
+                    && p.order.owner.tenant == *o.tenant
+                    && !p.order.status.is_terminal()
+            })
+            .fold(Qty::ZERO, |sum, p| sum.checked_add(p.order.leaves()).unwrap_or(Qty::MAX))
     }
 
     /// Refuses an order that a USD limit applies to when its currency has
