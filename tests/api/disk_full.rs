@@ -118,3 +118,43 @@ fn a_full_disk_is_an_outage_the_server_rides_out() {
     let tokens = tempfile::tempdir().unwrap();
     run(&disk, &tokens.path().join("tokens.json"));
 }
+
+/// A ledger whose file can no longer be written (here made immutable: a
+/// disk I/O error, which is not waited out) stops the engine for good, as
+/// before; but stderr said nothing of it. It says so once, with the cause
+/// and what to do. Needs `chattr` on a file system that has the immutable
+/// flag (ext4 as root); skipped, saying so, otherwise.
+#[test]
+fn a_ledger_that_fails_for_good_says_so_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens.json");
+    let alice = token(&tokens, "alice", "ws", "ADVISOR");
+    let db = dir.path().join("ledger.db");
+    let dbarg = format!("sqlite:{}", db.display());
+    let args = ["--tokens", tokens.to_str().unwrap(), "--db", &dbarg, "--date", "2026-11-25", "--symbols", "AAPL"];
+    let logs = tempfile::tempdir().unwrap();
+    let s = Served::start(logs.path(), &[&args[..], &["--speed", "5", "--enable-tenants", "ws"]].concat());
+    assert_eq!(s.send("POST", "/v1/orders", &alice, order(20_000)).0, 201);
+    let files: Vec<String> = ["", "-wal"].iter().map(|x| format!("{}{x}", db.display())).collect();
+    let chattr = |flag: &str| Command::new("chattr").arg(flag).args(&files).output().is_ok_and(|o| o.status.success());
+    if !chattr("+i") {
+        eprintln!("skipped: chattr +i is not available here (the failed-ledger test)");
+        return;
+    }
+    let unlock = Unlock(files.clone());
+    wait_for("the ledger fails", Duration::from_secs(30), || ledger_status(&s) == "failed");
+    wait_for("stderr says so", Duration::from_secs(5), || s.stderr().contains("ledger: failed"));
+    let log = s.stderr();
+    assert_eq!(log.matches("ledger: failed").count(), 1, "once: {log}");
+    assert!(log.contains("disk I/O error") && log.contains("restart"), "{log}");
+    drop((s, unlock));
+}
+
+/// Clears the immutable flag again, whatever happened.
+struct Unlock(Vec<String>);
+
+impl Drop for Unlock {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").args(&self.0).output();
+    }
+}
