@@ -28,4 +28,5 @@ pub mod schema_check;
 pub mod served;
 pub mod sse;
 mod streams;
+mod token_store;
 mod tui_remote;
