@@ -109,16 +109,16 @@ pub(crate) async fn connect_pool(target: &DbTarget) -> Result<AnyPool, StoreErro
                 Ok(())
             })
         })
-        // A connection handed back still inside a transaction is closed, not
-        // reused: when a commit fails for want of room SQLite has already
+        // A connection still inside a transaction is closed, not handed out
+        // again: when a commit fails for want of room SQLite has already
         // rolled the transaction back, the rollback sqlx queues then fails,
         // and sqlx counts the connection as in a transaction for ever (every
-        // later `begin_with` on it: "non-zero transaction depth"). The ping
-        // runs what was queued (a dropped transaction's rollback) first.
-        .after_release(|conn, _| {
+        // later `begin_with` on it: "non-zero transaction depth"). Checked on
+        // acquiring, after the pool's own ping on release has run what was
+        // queued (a dropped transaction's rollback): no extra round trip.
+        .before_acquire(|conn, _| {
             Box::pin(async move {
                 use sqlx::Connection;
-                conn.ping().await?;
                 Ok(!conn.is_in_transaction())
             })
         })
