@@ -106,7 +106,26 @@ async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, Clien
     match state.tokens().lookup(&hash).await {
         Ok(Some(r)) => Ok(Caller { actor: r.actor(), key: r.id, hash: Some(hash) }),
         Ok(None) => Err(ClientError::new(ErrorCode::Unauthorized, "the token is not valid (unknown or revoked)")),
-        Err(e) => Err(ClientError::new(ErrorCode::Unavailable, e.to_string())),
+        Err(e) => {
+            // Answered before anyone is authenticated: the detail (a file
+            // path, a database's error) is the operator's, on stderr.
+            log_store_failure(&e.to_string());
+            Err(ClientError::new(
+                ErrorCode::Unavailable,
+                "the token store cannot be read, so no token can be checked; retry later (the server's log says why)",
+            ))
+        }
+    }
+}
+
+/// Writes a token store failure to stderr when it differs from the last
+/// one written, so a failing store is reported once, not per request.
+fn log_store_failure(detail: &str) {
+    static LAST: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if *last != detail {
+        eprintln!("blotter serve: tokens cannot be checked: {detail}");
+        *last = detail.to_string();
     }
 }
 

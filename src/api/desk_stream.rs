@@ -180,11 +180,17 @@ impl DeskFeed {
             Err(_) => Some(FeedItem::Lagged),
         });
         let items = head.chain(tail.filter_map(futures_util::future::ready)).filter_map(move |item| {
-            let keep = match &item {
-                FeedItem::Event(ev) => seen.allows(&ev.1),
-                FeedItem::Lagged => true,
+            let item = match item {
+                FeedItem::Event(ev) => seen.admit(&ev.1).map(|e| {
+                    // Copied only when it was cut down for the caller (a kill switch).
+                    FeedItem::Event(match e {
+                        std::borrow::Cow::Borrowed(_) => Arc::clone(&ev),
+                        std::borrow::Cow::Owned(e) => Arc::new((ev.0, e)),
+                    })
+                }),
+                FeedItem::Lagged => Some(FeedItem::Lagged),
             };
-            futures_util::future::ready(keep.then_some(item))
+            futures_util::future::ready(item)
         });
         (start, items)
     }

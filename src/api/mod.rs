@@ -28,6 +28,7 @@ mod risk;
 mod schema;
 pub mod server;
 mod sse;
+pub mod stream_slots;
 mod system;
 pub mod tokens;
 
@@ -70,7 +71,14 @@ pub struct ApiOptions {
     /// A connection whose peer reads nothing for this long is closed (a
     /// stalled event-stream subscriber, with everything queued for it).
     pub write_stall: Duration,
+    /// Event streams one token (or the local desk) may hold open at once;
+    /// one more is refused with 429 (see `stream_slots`).
+    pub streams_per_token: usize,
 }
+
+/// Event streams one token may hold open at once by default: a terminal
+/// holds one, a person with several screens a few.
+pub const DEFAULT_STREAMS_PER_TOKEN: usize = 32;
 
 impl Default for ApiOptions {
     fn default() -> Self {
@@ -85,6 +93,7 @@ impl Default for ApiOptions {
             keep_alive: Duration::from_secs(15),
             open_identity: None,
             write_stall: Duration::from_secs(30),
+            streams_per_token: DEFAULT_STREAMS_PER_TOKEN,
         }
     }
 }
@@ -101,6 +110,8 @@ struct Inner {
     frames: Arc<sse::FrameCache>,
     ledger: std::sync::OnceLock<ledger::ServedLedger>,
     streams: Arc<revoke::TokenStreams>,
+    /// Open event streams per token, bounded.
+    slots: Arc<stream_slots::StreamSlots>,
     /// The desk's other engines' events, started with the first desk-wide stream.
     desk_feed: tokio::sync::OnceCell<Arc<desk_stream::DeskFeed>>,
 }
@@ -124,6 +135,7 @@ impl ApiState {
         // As many frames as the engine buffers live events for a subscriber.
         let frames = Arc::new(sse::FrameCache::new(crate::client::settings::LIVE_BUFFER));
         let ledger = std::sync::OnceLock::new();
+        let slots = Arc::new(stream_slots::StreamSlots::new(options.streams_per_token));
         ApiState(Arc::new(Inner {
             desk: desk.into(),
             tokens,
@@ -135,6 +147,7 @@ impl ApiState {
             frames,
             ledger,
             streams: Arc::default(),
+            slots,
             desk_feed: tokio::sync::OnceCell::new(),
         }))
     }
@@ -191,6 +204,11 @@ impl ApiState {
     /// The tokens with open event streams, whose revocation ends them.
     pub fn token_streams(&self) -> &Arc<revoke::TokenStreams> {
         &self.0.streams
+    }
+
+    /// The open event streams per token, and their bound.
+    pub fn stream_slots(&self) -> &Arc<stream_slots::StreamSlots> {
+        &self.0.slots
     }
 
     /// The audit log.

@@ -70,6 +70,10 @@ impl FrameCache {
     }
 
     fn frame(&self, e: &EngineEvent) -> Bytes {
+        // Not the same for every stream (`engine::view::as_seen_by`): never shared.
+        if matches!(e.kind, crate::engine::EventKind::KillAll { .. }) {
+            return encode(e);
+        }
         let slot = &self.slots[(e.seq % self.slots.len() as u64) as usize];
         {
             let g = slot.lock().unwrap_or_else(|p| p.into_inner());
@@ -119,6 +123,8 @@ struct Relay {
     done: bool,
     /// The token's registration: it turns revoked when the token is.
     token: Option<super::revoke::Registration>,
+    /// The stream's place in its token's bound, given back when it ends.
+    _slot: super::stream_slots::Slot,
 }
 
 /// Resolves once the stream's token is revoked (never without a token).
@@ -204,10 +210,11 @@ fn relay(
     cache: Arc<FrameCache>,
     keep_alive: Duration,
     token: Option<super::revoke::Registration>,
+    slot: super::stream_slots::Slot,
 ) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Send {
     let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);
     keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let r = Relay { inner, cursor, stop, cache, keep_alive, done: false, token };
+    let r = Relay { inner, cursor, stop, cache, keep_alive, done: false, token, _slot: slot };
     futures_util::stream::unfold(r, |mut r| async move {
         if r.done {
             return None;
@@ -265,6 +272,21 @@ pub async fn events(
             )
         })?),
     };
+    // Bounded per token before anything is subscribed or read.
+    let slots = s.stream_slots();
+    let Some(slot) = slots.take(&c.key) else {
+        let e = ClientError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "{} event streams are open for this token, the most it may hold; close one (or resume on it) \
+                 and retry",
+                slots.max()
+            ),
+        );
+        let mut res = ApiError::from(e).into_response();
+        res.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(1));
+        return Ok(res);
+    };
     let header = resume.as_ref().map(|c| c.home);
     // A resumed engine has published nothing in this process yet: its
     // position starts where the ledger left it.
@@ -321,7 +343,7 @@ pub async fn events(
     let hello =
         format!("event: hello\nid: {id}\ndata: {{\"after\":{start},\"lastSeq\":{last},\"paperMode\":true}}\n\n{gap}");
     let token = c.hash.as_deref().map(|h| s.token_streams().open(h));
-    let body = relay(inner, cursor, s.stream_stop(), s.frames(), s.keep_alive(), token);
+    let body = relay(inner, cursor, s.stream_stop(), s.frames(), s.keep_alive(), token, slot);
     let stream = futures_util::stream::once(async move { Ok(Bytes::from(hello)) }).chain(body);
     let headers = [(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")];
     Ok((headers, Body::from_stream(stream)).into_response())
@@ -349,8 +371,8 @@ struct History {
 }
 
 impl History {
-    fn allows(&self, e: &EngineEvent) -> bool {
-        crate::engine::view::event_visible(&self.actor, &self.own, &e.kind)
+    fn admit(&self, e: EngineEvent) -> Option<EngineEvent> {
+        crate::engine::view::as_seen_by(&self.actor, &self.own, e)
     }
 }
 
@@ -380,7 +402,7 @@ fn from_ledger(
                 Ok(page) => {
                     let next = page.last().map(|e| e.seq);
                     let items: Vec<StreamItem> =
-                        page.into_iter().filter(|e| seen.allows(e)).map(StreamItem::Event).collect();
+                        page.into_iter().filter_map(|e| seen.admit(e)).map(StreamItem::Event).collect();
                     Some((futures_util::stream::iter(items), next))
                 }
                 Err(_) => Some((futures_util::stream::iter(vec![StreamItem::Lagged { missed: 0 }]), None)),
@@ -396,6 +418,11 @@ mod tests {
     use crate::engine::EventKind;
     use crate::model::{ParentId, Timestamp};
 
+    /// A stream's slot in a bound of its own.
+    fn slot() -> super::super::stream_slots::Slot {
+        Arc::new(super::super::stream_slots::StreamSlots::new(1)).take("t").expect("a free slot")
+    }
+
     fn ev(seq: u64) -> StreamItem {
         StreamItem::Event(EngineEvent { seq, ts: Timestamp(0), kind: EventKind::Paused { parent: ParentId::local(1) } })
     }
@@ -405,7 +432,7 @@ mod tests {
             Box::pin(futures_util::stream::iter(items).chain(futures_util::stream::pending()).map(Item::Home));
         let cache = Arc::new(FrameCache::new(8));
         let chunks: Vec<Result<Bytes, Infallible>> =
-            relay(inner, None, stop, cache, Duration::from_secs(60), None).collect().await;
+            relay(inner, None, stop, cache, Duration::from_secs(60), None, slot()).collect().await;
         let bytes: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap().to_vec()).collect();
         String::from_utf8(bytes).unwrap()
     }
@@ -423,11 +450,12 @@ mod tests {
     async fn an_idle_stream_gets_keep_alive_comments() {
         let (_tx, rx) = watch::channel(0);
         let inner: Items = Box::pin(futures_util::stream::pending());
-        let chunks: Vec<Bytes> = relay(inner, None, rx, Arc::new(FrameCache::new(4)), Duration::from_millis(10), None)
-            .take(2)
-            .map(|c| c.unwrap())
-            .collect()
-            .await;
+        let chunks: Vec<Bytes> =
+            relay(inner, None, rx, Arc::new(FrameCache::new(4)), Duration::from_millis(10), None, slot())
+                .take(2)
+                .map(|c| c.unwrap())
+                .collect()
+                .await;
         assert_eq!(chunks, vec![Bytes::from_static(b":\n\n"); 2]);
     }
 

@@ -73,6 +73,9 @@ pub struct ServeArgs {
     /// Largest request body in bytes.
     #[arg(long, default_value_t = 65_536)]
     pub body_limit: usize,
+    /// Event streams (`GET /v1/events`) one token may hold open at once; one more is refused with 429.
+    #[arg(long, default_value_t = crate::api::DEFAULT_STREAMS_PER_TOKEN)]
+    pub streams_per_token: usize,
     /// Seconds a request may take to its response headers.
     #[arg(long, default_value_t = 10.0)]
     pub timeout: f64,
@@ -265,6 +268,12 @@ fn check(a: &ServeArgs) -> Result<(SocketAddr, Role), CliError> {
     if !(1..=64 * 1024 * 1024).contains(&a.body_limit) {
         return Err(usage("body-limit", format!("{} is not a body limit; allowed: 1 to 67108864 bytes", a.body_limit)));
     }
+    if !(1..=10_000).contains(&a.streams_per_token) {
+        return Err(usage(
+            "streams-per-token",
+            format!("{} is not a number of event streams; allowed: 1 to 10000", a.streams_per_token),
+        ));
+    }
     let min_lease = MIN_LEASE_MS as f64 / 1e3;
     if !(a.lease.is_finite() && (min_lease..=3_600.0).contains(&a.lease)) {
         return Err(usage("lease", format!("{} is not a lease; allowed: {min_lease} to 3600 seconds", a.lease)));
@@ -334,6 +343,7 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
         let open_identity = (live == 0).then(|| Actor::local(local_role));
         let options = ApiOptions {
             body_limit: a.body_limit,
+            streams_per_token: a.streams_per_token,
             timeout: Duration::from_secs_f64(a.timeout),
             rate: RateLimit { rate: a.rate_limit, burst: 2.0 * a.rate_limit },
             open_identity,

@@ -138,7 +138,7 @@ impl Engine {
                 format!("{} needs a limit price", req.algo),
             ));
         }
-        self.within_bounds(inst, req.qty, req.limit_px)?;
+        self.within_bounds(inst, req.side, req.qty, req.limit_px)?;
         let s = &m.session;
         // In the exchange's zone, labelled: a desk in another zone must not read them as its own.
         let hhmm = |t: Timestamp| format!("{} {}", s.local_hhmm(t), t.in_tz(s.tz).format("%Z"));
@@ -216,6 +216,7 @@ impl Engine {
         let c = self.check(&req)?;
         let proposal = Proposal {
             change: Change::Submit,
+            id: None,
             tenant: &actor.tenant,
             user: &actor.user,
             inst: c.inst,
@@ -223,7 +224,7 @@ impl Engine {
             qty: req.qty,
             leaves: req.qty,
             limit_px: req.limit_px,
-            adds: req.qty,
+            before: None,
             counted: false,
             acknowledge: req.acknowledge_warnings,
         };
@@ -390,12 +391,13 @@ impl Engine {
         // Only a pure reduction skips the gate: more quantity or another
         // limit (moved, or removed) is checked against every control.
         let proposal = (new_qty > o.qty || new_limit != o.limit_px)
-            .then(|| (o.owner.clone(), o.side, new_qty.saturating_sub(o.filled), new_qty.saturating_sub(o.qty)));
+            .then(|| (o.owner.clone(), o.side, new_qty.saturating_sub(o.filled), (o.qty, o.limit_px)));
         let mut acknowledged = Vec::new();
-        if let Some((owner, side, leaves, adds)) = &proposal {
-            self.within_bounds(inst, new_qty, new_limit)?;
+        if let Some((owner, side, leaves, before)) = &proposal {
+            self.within_bounds(inst, *side, new_qty, new_limit)?;
             let gate = Proposal {
                 change: Change::Amend,
+                id: Some(id),
                 tenant: &owner.tenant,
                 user: &owner.user,
                 inst,
@@ -403,7 +405,7 @@ impl Engine {
                 qty: new_qty,
                 leaves: *leaves,
                 limit_px: new_limit,
-                adds: *adds,
+                before: Some(*before),
                 counted: true,
                 acknowledge: acknowledge_warnings,
             };
@@ -499,6 +501,7 @@ impl Engine {
         let owner = o.owner.clone();
         let gate = Proposal {
             change: Change::Resume,
+            id: Some(id),
             tenant: &owner.tenant,
             user: &owner.user,
             inst: self.parents[p].inst,
@@ -506,7 +509,7 @@ impl Engine {
             qty: o.qty,
             leaves: o.leaves(),
             limit_px: o.limit_px,
-            adds: Qty::ZERO,
+            before: Some((o.qty, o.limit_px)),
             counted: true,
             acknowledge: false,
         };

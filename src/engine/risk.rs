@@ -42,6 +42,8 @@ impl Change {
 #[derive(Debug, Clone)]
 pub(super) struct Proposal<'a> {
     pub change: Change,
+    /// The order changed (`None` for a new one).
+    pub id: Option<crate::model::ParentId>,
     pub tenant: &'a Name,
     pub user: &'a Name,
     /// Index of the instrument's market.
@@ -52,8 +54,10 @@ pub(super) struct Proposal<'a> {
     /// Quantity still to trade after the change.
     pub leaves: Qty,
     pub limit_px: Option<Price>,
-    /// Quantity this change adds to the day's usage.
-    pub adds: Qty,
+    /// The order's quantity and limit before the change (`None` for a new
+    /// order): the day's usage grows by what the change adds to the order's
+    /// value, a larger quantity or a higher price alike.
+    pub before: Option<(Qty, Option<Price>)>,
     /// Whether the order is already counted among the user's open orders.
     pub counted: bool,
     /// The user has seen the warnings and accepts them.
@@ -113,18 +117,23 @@ impl Engine {
     }
 
     /// Value of `qty` in USD at `px`, exact for USD instruments and through
-    /// the simulated FX rate otherwise; `None` when it does not fit.
+    /// the simulated FX rate otherwise; `None` when it does not fit, or when
+    /// the engine has no USD rate for the instrument's currency.
     pub(super) fn usd_notional(&self, inst: &Instrument, px: Price, qty: Qty) -> Option<Money> {
         let local = inst.checked_notional(px, qty)?;
         if inst.currency.as_ref() == "USD" {
             return Some(local);
         }
-        Money::from_f64(local.to_f64() * self.usd_per(&inst.currency))
+        Money::from_f64(local.to_f64() * self.usd_per(&inst.currency)?)
     }
 
-    fn usd_per(&self, ccy: &str) -> f64 {
+    /// USD per unit of `ccy`, from the `CCY/USD` or `USD/CCY` market (or its
+    /// reference price when not simulated); `None` when the universe has
+    /// neither: such an order cannot be valued in USD, and is never taken
+    /// as worth one dollar a unit.
+    fn usd_per(&self, ccy: &str) -> Option<f64> {
         if ccy == "USD" {
-            return 1.0;
+            return Some(1.0);
         }
         let px = |sym: &str| -> Option<f64> {
             let m = self.market(sym);
@@ -133,23 +142,48 @@ impl Engine {
                 None => self.universe.instrument(sym).map(|i| i.ref_price.to_f64()),
             }
         };
-        if let Some(p) = px(&format!("{ccy}/USD")) {
-            return p;
+        let positive = |p: f64| p.is_finite() && p > 0.0;
+        if let Some(p) = px(&format!("{ccy}/USD")).filter(|p| positive(*p)) {
+            return Some(p);
         }
-        if let Some(p) = px(&format!("USD/{ccy}")).filter(|p| *p > 0.0) {
-            return 1.0 / p;
-        }
-        1.0
+        px(&format!("USD/{ccy}")).filter(|p| positive(*p)).map(|p| 1.0 / p)
     }
 
-    /// The price an order is valued at: its limit, else the mid.
-    fn valuation_px(&self, inst: usize, limit: Option<Price>) -> Price {
-        limit.unwrap_or_else(|| Price::from_f64(self.risk_mid(inst)).unwrap_or(self.markets[inst].inst.ref_price))
+    /// The price an order is valued at for risk. A buy at its limit: it
+    /// cannot pay more. A sell at the higher of its limit and the mid: a
+    /// sell's limit is a floor, and one under the mid trades near the mid
+    /// (valued at its limit, a sell at 0.01 was worth nothing to every
+    /// notional limit). Without a limit, the mid.
+    fn valuation_px(&self, inst: usize, side: Side, limit: Option<Price>) -> Price {
+        let mid = || Price::from_f64(self.risk_mid(inst)).unwrap_or(self.markets[inst].inst.ref_price);
+        match (side, limit) {
+            (_, None) => mid(),
+            (Side::Buy, Some(l)) => l,
+            (Side::Sell, Some(l)) => l.max(mid()),
+        }
+    }
+
+    /// The USD value of `qty` of the instrument on `side` with `limit` (see
+    /// `valuation_px`); `None` past the money grid or without a USD rate.
+    fn value_usd(&self, inst: usize, side: Side, qty: Qty, limit: Option<Price>) -> Option<Money> {
+        self.usd_notional(&self.markets[inst].inst, self.valuation_px(inst, side, limit), qty)
+    }
+
+    /// What a change adds to the user's day: the order's whole value when
+    /// new; otherwise its value after the change less its value before, both
+    /// at this moment, never below zero (a re-price up or a larger quantity
+    /// adds; a reduction gives nothing back, so going down and up again
+    /// counts again).
+    fn adds_usd(&self, o: &Proposal<'_>) -> Option<Money> {
+        let after = self.value_usd(o.inst, o.side, o.qty, o.limit_px)?;
+        let Some((qty, limit)) = o.before else { return Some(after) };
+        let before = self.value_usd(o.inst, o.side, qty, limit).unwrap_or(Money::ZERO);
+        Some(after.saturating_sub(before))
     }
 
     /// Refuses an order past the bounds every order must fit: `MAX_ORDER_QTY`
     /// and `MAX_ORDER_NOTIONAL` in its currency, at its limit or the mid.
-    pub(super) fn within_bounds(&self, inst: usize, qty: Qty, limit: Option<Price>) -> Result<(), Reject> {
+    pub(super) fn within_bounds(&self, inst: usize, side: Side, qty: Qty, limit: Option<Price>) -> Result<(), Reject> {
         let i = &self.markets[inst].inst;
         if qty > MAX_ORDER_QTY {
             return Err(Reject::field(
@@ -162,7 +196,7 @@ impl Engine {
                 ),
             ));
         }
-        let px = self.valuation_px(inst, limit);
+        let px = self.valuation_px(inst, side, limit);
         if i.checked_notional(px, qty).is_none_or(|n| n > MAX_ORDER_NOTIONAL) {
             // Every figure grouped as the desk writes it (it read "1000000000000 BTC-USD at
             // 1000000 ... worth 1000000000000 USD" beside a grouped 9,223,372,036,854).
@@ -209,21 +243,33 @@ impl Engine {
                     format!("tenant '{}' is HALTED: no order can be {what}; a supervisor must set it ACTIVE", o.tenant),
                 ));
             }
-            TradingState::Reducing if !self.risk.reduces(o.tenant, &m.inst.symbol, o.side, o.leaves) => {
-                let pos = self.risk.position(o.tenant, &m.inst.symbol);
-                return Err(Reject::new(
-                    RejectCode::Reducing,
-                    format!(
-                        "tenant '{}' is REDUCING: only orders that reduce exposure are accepted; position in {} is {pos}, \
-                         this {} of {} would not reduce it",
-                        o.tenant, m.inst.symbol, o.side, o.leaves
-                    ),
-                ));
+            TradingState::Reducing => {
+                // The desk's other working orders on the same side reduce the
+                // same position: this one may take only what they leave.
+                let working = self.working_towards(o);
+                let total = o.leaves.checked_add(working).unwrap_or(Qty::MAX);
+                if !self.risk.reduces(o.tenant, &m.inst.symbol, o.side, total) {
+                    let pos = self.risk.position(o.tenant, &m.inst.symbol);
+                    let others = if working.is_zero() {
+                        String::new()
+                    } else {
+                        format!(" with {working} already working on that side")
+                    };
+                    return Err(Reject::new(
+                        RejectCode::Reducing,
+                        format!(
+                            "tenant '{}' is REDUCING: only orders that reduce exposure are accepted; position in {} \
+                             is {pos}, this {} of {}{others} would not reduce it",
+                            o.tenant, m.inst.symbol, o.side, o.leaves
+                        ),
+                    ));
+                }
             }
             _ => {}
         }
         let limits = self.risk.effective(o.tenant, o.user);
-        let px = self.valuation_px(o.inst, o.limit_px);
+        self.valued_in_usd(&limits, &m.inst)?;
+        let px = self.valuation_px(o.inst, o.side, o.limit_px);
         let mid = self.risk_mid(o.inst);
         let open = self.open_by_owner.get(&(o.tenant.clone(), o.user.clone())).copied().unwrap_or(0);
         // The desk's other engines count too (several instances, one desk).
@@ -238,7 +284,7 @@ impl Engine {
             open_orders: (if o.counted { open.saturating_sub(1) } else { open }).saturating_add(other.open_orders),
             // Past the money grid it stays above every limit.
             daily_notional_usd: used.checked_add(other.daily_notional).unwrap_or(Money::MAX),
-            adds_usd: self.usd_notional(&m.inst, px, o.adds),
+            adds_usd: self.adds_usd(o),
         };
         match check(&limits, &facts) {
             Verdict::Pass => Ok(Vec::new()),
@@ -298,11 +344,52 @@ impl Engine {
         self.open_parents -= 1;
     }
 
-    /// Records what an accepted change adds to the user's daily usage.
+    /// What the tenant's other working orders in the instrument still have
+    /// to trade on the proposal's side (the order itself excluded).
+    fn working_towards(&self, o: &Proposal<'_>) -> Qty {
+        self.parents
+            .iter()
+            .filter(|p| {
+                p.inst == o.inst
+                    && Some(p.order.id) != o.id
+                    && p.order.side == o.side
+                    && p.order.owner.tenant == *o.tenant
+                    && !p.order.status.is_terminal()
+            })
+            .fold(Qty::ZERO, |sum, p| sum.checked_add(p.order.leaves()).unwrap_or(Qty::MAX))
+    }
+
+    /// Refuses an order that a USD limit applies to when its currency has
+    /// no USD rate in this engine, naming the limit and the missing rate.
+    fn valued_in_usd(&self, limits: &Limits, inst: &Instrument) -> Result<(), Reject> {
+        let ccy = inst.currency.as_ref();
+        let usd_limit =
+            [("max_order_notional", limits.max_order_notional), ("max_daily_notional", limits.max_daily_notional)]
+                .into_iter()
+                .find_map(|(name, l)| l.map(|_| name));
+        match usd_limit {
+            Some(name) if self.usd_per(ccy).is_none() => Err(Reject::field(
+                RejectCode::RiskLimit,
+                name,
+                format!(
+                    "risk limit cannot be checked: {name} is in USD and {} trades in {ccy}, but this engine has \
+                     no {ccy}/USD or USD/{ccy} rate (add one of them to the universe)",
+                    inst.symbol
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records what an accepted change adds to the user's daily usage. An
+    /// order that cannot be valued in USD (no rate: then no USD limit
+    /// applies to it, `valued_in_usd`) adds nothing.
     pub(super) fn risk_use(&mut self, o: &Proposal<'_>) {
-        let px = self.valuation_px(o.inst, o.limit_px);
+        if self.usd_per(&self.markets[o.inst].inst.currency).is_none() {
+            return;
+        }
         // Bounded by `within_bounds`; a value off the grid would only saturate.
-        let usd = self.usd_notional(&self.markets[o.inst].inst, px, o.adds).unwrap_or(Money::MAX);
+        let usd = self.adds_usd(o).unwrap_or(Money::MAX);
         let (tenant, user) = (o.tenant.clone(), o.user.clone());
         self.risk.use_notional(&tenant, &user, usd);
     }

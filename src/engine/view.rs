@@ -277,7 +277,7 @@ fn one() -> i64 {
     1
 }
 
-pub use super::visibility::{Seen, event_visible, may_see, owns};
+pub use super::visibility::{Seen, as_seen_by, event_visible, may_see, owns};
 
 impl OrderQuery {
     /// Whether `order` is one this query asks for (visibility apart).

@@ -34,6 +34,29 @@ pub fn event_visible(actor: &Actor, own: &BTreeSet<ParentId>, kind: &EventKind) 
     }
 }
 
+/// The event as `actor` may see it, or `None` when they may not see it at
+/// all (`event_visible`). A kill switch names every order it paused: others
+/// than a supervisor see it with their own orders only, not the ids of
+/// other desks' orders.
+pub fn as_seen_by(actor: &Actor, own: &BTreeSet<ParentId>, e: EngineEvent) -> Option<EngineEvent> {
+    event_visible(actor, own, &e.kind).then(|| cut_for(actor, own, e))
+}
+
+/// True if the event names orders `actor` may not see, and must be cut down for them.
+fn must_cut(actor: &Actor, e: &EngineEvent) -> bool {
+    !actor.role.is_supervisor() && matches!(e.kind, EventKind::KillAll { .. })
+}
+
+/// `e` with what `actor` may not see taken out (see [`as_seen_by`]).
+fn cut_for(actor: &Actor, own: &BTreeSet<ParentId>, mut e: EngineEvent) -> EngineEvent {
+    if must_cut(actor, &e)
+        && let EventKind::KillAll { parents, .. } = &mut e.kind
+    {
+        parents.retain(|p| own.contains(p));
+    }
+    e
+}
+
 /// True if `actor` may see `order`: supervisors every order, others their own.
 pub fn may_see(actor: &Actor, order: &ParentOrder) -> bool {
     owns(actor, &order.owner)
@@ -64,6 +87,24 @@ impl Seen {
             self.own.insert(order.id);
         }
         yes
+    }
+
+    /// `e` as the subscriber may see it, if at all ([`as_seen_by`]).
+    pub fn admit_owned(&mut self, e: EngineEvent) -> Option<EngineEvent> {
+        self.allows(&e).then(|| cut_for(&self.actor, &self.own, e))
+    }
+
+    /// `e` as the subscriber may see it, if at all: as it is, or a copy cut
+    /// down for them ([`as_seen_by`]); for events shared between streams.
+    pub fn admit<'e>(&mut self, e: &'e EngineEvent) -> Option<std::borrow::Cow<'e, EngineEvent>> {
+        if !self.allows(e) {
+            return None;
+        }
+        Some(if must_cut(&self.actor, e) {
+            std::borrow::Cow::Owned(cut_for(&self.actor, &self.own, e.clone()))
+        } else {
+            std::borrow::Cow::Borrowed(e)
+        })
     }
 }
 

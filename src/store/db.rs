@@ -109,6 +109,19 @@ pub(crate) async fn connect_pool(target: &DbTarget) -> Result<AnyPool, StoreErro
                 Ok(())
             })
         })
+        // A connection still inside a transaction is closed, not handed out
+        // again: when a commit fails for want of room SQLite has already
+        // rolled the transaction back, the rollback sqlx queues then fails,
+        // and sqlx counts the connection as in a transaction for ever (every
+        // later `begin_with` on it: "non-zero transaction depth"). Checked on
+        // acquiring, after the pool's own ping on release has run what was
+        // queued (a dropped transaction's rollback): no extra round trip.
+        .before_acquire(|conn, _| {
+            Box::pin(async move {
+                use sqlx::Connection;
+                Ok(!conn.is_in_transaction())
+            })
+        })
         .connect(&url)
         .await
         .map_err(|e| connect_error(target, &e))

@@ -36,8 +36,9 @@ impl Down {
     pub fn describe(&self) -> String {
         let since = chrono::DateTime::from_timestamp_millis(self.since_ms)
             .map_or_else(String::new, |t| t.format("%H:%M:%S UTC").to_string());
+        let what = if is_full(&self.why) { "cannot write (its disk is full)" } else { "is unreachable" };
         format!(
-            "the ledger database is unreachable since {since}, reconnecting every {} s at most ({})",
+            "the ledger database {what} since {since}, trying again every {} s at most ({})",
             MAX_BACKOFF.as_secs(),
             self.why
         )
@@ -79,7 +80,8 @@ impl Outage {
         match d.as_mut() {
             Some(d) => d.why = why,
             None => {
-                eprintln!("ledger: database unreachable, reconnecting: {why}");
+                let what = if is_full(&why) { "cannot write (disk full)" } else { "unreachable" };
+                eprintln!("ledger: database {what}, trying again: {why}");
                 *d = Some(Down { since_ms: super::wall_ms(), why });
             }
         }
@@ -160,29 +162,46 @@ async fn refused(url: &str) -> StoreError {
     std::future::pending().await
 }
 
-/// True when `e` means the database could not be reached (as opposed to a
-/// query it refused). sqlx reports these only as text by the time they are a
-/// `StoreError`, so the text is matched: its connection errors, and
-/// PostgreSQL's messages for a server going down or coming up.
+/// The messages of a database that cannot write for want of room: SQLite's
+/// `SQLITE_FULL`, PostgreSQL's `disk_full` (53100) and the OS's `ENOSPC`.
+const FULL: [&str; 3] = ["database or disk is full", "could not extend file", "no space left on device"];
+
+/// True when `message` says the database's disk is full.
+fn is_full(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    FULL.iter().any(|s| m.contains(s))
+}
+
+/// True when `e` means the database could not be reached, or cannot write
+/// until an operator acts (its disk is full, its file was made read-only),
+/// as opposed to a query it refused. These are waited out like a server that
+/// went away: the same process carries on once there is room again, instead
+/// of marking its ledger failed for good. sqlx reports these only as text by
+/// the time they are a `StoreError`, so the text is matched: its connection
+/// errors, PostgreSQL's messages for a server going down or coming up, and
+/// the disk-full and read-only errors of both databases.
 pub(crate) fn is_outage(e: &StoreError) -> bool {
     let StoreError::Db { message, .. } = e else { return false };
     let m = message.to_ascii_lowercase();
-    [
-        "error communicating with database",
-        "pool timed out",
-        "establish a tls connection",
-        "crashed background worker",
-        "terminating connection",
-        "the database system is",
-        "server closed the connection",
-        "connection reset",
-        "connection refused",
-        "broken pipe",
-        "unexpected eof",
-        "connection closed",
-    ]
-    .iter()
-    .any(|s| m.contains(s))
+    is_full(&m)
+        || [
+            "error communicating with database",
+            "pool timed out",
+            "establish a tls connection",
+            "crashed background worker",
+            "terminating connection",
+            "the database system is",
+            "server closed the connection",
+            "connection reset",
+            "connection refused",
+            "broken pipe",
+            "unexpected eof",
+            "connection closed",
+            "attempt to write a readonly database",
+            "read-only file system",
+        ]
+        .iter()
+        .any(|s| m.contains(s))
 }
 
 /// Waits between attempts: 100 ms, doubling to `MAX_BACKOFF`.
@@ -236,6 +255,16 @@ mod tests {
         assert!(!is_outage(&db("error returned from database: duplicate key value violates unique constraint")));
         assert!(!is_outage(&StoreError::Fenced("engine E1 was taken over".into())));
         assert!(!is_outage(&StoreError::Data("event 3 is not after 4".into())));
+        // A database that cannot write until an operator acts is waited out too.
+        let full = db("error returned from database: (code: 13) database or disk is full");
+        assert!(is_outage(&full));
+        assert!(is_outage(&db(
+            "error returned from database: could not extend file \"base/5/16385\": No space left on device"
+        )));
+        assert!(is_outage(&db("error returned from database: (code: 8) attempt to write a readonly database")));
+        let o = Outage::default();
+        o.note::<()>(&Err(full));
+        assert!(o.down().unwrap().describe().contains("cannot write (its disk is full)"), "{:?}", o.down());
     }
 
     #[test]

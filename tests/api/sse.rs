@@ -139,3 +139,35 @@ async fn a_consumer_behind_the_bounded_buffer_is_told_and_resyncs_without_stalli
     }
     assert!(lagged.is_some_and(|m| m > 0), "the slow consumer is told it lagged");
 }
+
+/// A global kill switch's event names every order it paused; an advisor's
+/// stream showed them all, so alice (desk ws) learnt the ids of bob's orders
+/// (desk az). An advisor sees the kill, with her own orders only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_switch_event_shows_an_advisor_her_own_orders_only() {
+    use eventsource_stream::Eventsource;
+    let d = desk(64, 0.0).await;
+    let mine = d.submit_as("alice", 100).await;
+    let theirs = [d.submit_as("bob", 100).await, d.submit_as("bob", 200).await];
+    let kill_of = |name: &'static str| {
+        let r = d.http.get(format!("{}/v1/events?after=0", d.server.url())).bearer_auth(&d.tokens[name]).send();
+        async move {
+            let mut s = Box::pin(r.await.unwrap().bytes_stream().eventsource());
+            loop {
+                let ev = tokio::time::timeout(Duration::from_secs(10), s.next()).await.unwrap().unwrap().unwrap();
+                let v: serde_json::Value = serde_json::from_str(&ev.data).unwrap();
+                if v["type"] == "kill_all" {
+                    return v["parents"].clone();
+                }
+            }
+        }
+    };
+    // The supervisor's stream first, so that a frame encoded once for every
+    // stream would be the one with every order.
+    let (s, v) = d.send(Some("sup"), "POST", "/v1/kill", None).await;
+    assert_eq!(s, 200, "{v}");
+    let all = kill_of("sup").await;
+    assert_eq!(all.as_array().map(Vec::len), Some(3), "the supervisor sees every order: {all}");
+    assert_eq!(kill_of("alice").await, serde_json::json!([mine]), "alice sees her own order only");
+    assert_eq!(kill_of("bob").await, serde_json::json!(theirs), "bob his");
+}

@@ -183,4 +183,45 @@ mod in_process {
         assert!(text.contains("event: gap") && text.contains("no longer held"), "{text}");
         let _ = d.remote("sup").orders(Default::default()).await.unwrap();
     }
+
+    /// One token could hold any number of event streams: 1,500 from one
+    /// advisor's token in 5.5 s (its rate limit, 200 a second, was the only
+    /// bound) took 130 MB and 1,500 file descriptors of the server, so in a
+    /// couple of minutes one token exhausts the descriptors and nobody, the
+    /// supervisor with the kill switch included, can connect. Each token holds
+    /// at most `streams_per_token` streams; one more is refused with 429 (and
+    /// audited), others are not affected, and a stream that ends frees its slot.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_token_holds_a_bounded_number_of_event_streams() {
+        let options =
+            ApiOptions { streams_per_token: 3, keep_alive: Duration::from_millis(100), ..ApiOptions::default() };
+        let d = desk_with(62, &["AAPL"], 0.0, options, Settings::default()).await;
+        let port = d.server.addr.port();
+        let mut open = Vec::new();
+        for _ in 0..3 {
+            open.push(stalled(port, &d.tokens["alice"]).await);
+        }
+        let r = d.http.get(format!("{}/v1/events", d.server.url())).bearer_auth(&d.tokens["alice"]).send().await;
+        let r = r.unwrap();
+        assert_eq!(r.status().as_u16(), 429);
+        assert!(r.headers().contains_key("retry-after"));
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["code"], "rate_limited", "{v}");
+        assert!(v["message"].as_str().unwrap().contains("3 event streams are open for this token"), "{v}");
+        assert!(d.audit.entries().iter().any(|e| e.status == 429 && e.user.as_deref() == Some("alice")), "audited");
+        // Another token is not held back.
+        let bob = stalled(port, &d.tokens["bob"]).await;
+        // A stream that ends gives its slot back (the server sees it gone at its next write).
+        drop(open.pop());
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = d.http.get(format!("{}/v1/events", d.server.url())).bearer_auth(&d.tokens["alice"]).send().await;
+            if r.unwrap().status().as_u16() == 200 {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the slot came back");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        drop((open, bob));
+    }
 }

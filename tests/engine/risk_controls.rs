@@ -209,6 +209,40 @@ fn reducing_allows_only_orders_towards_flat() {
     );
 }
 
+/// REDUCING looked at each order alone: with 1,000 bought, two sells of
+/// 1,000 each passed (each "towards flat"), and together they would leave the
+/// desk 1,000 short. The desk's working orders on the same side count too:
+/// 600 and 400 fit, one more share does not, and raising one of them past
+/// what is left (an amend) is refused as well.
+#[test]
+fn reducing_counts_the_desks_working_orders_not_each_alone() {
+    let mut e = engine(1, &["AAPL"]);
+    let id = e
+        .apply(&alice(), Command::Submit(order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "09:45", &[])))
+        .unwrap()
+        .unwrap();
+    e.run_until_idle();
+    assert_eq!(e.parent(id).unwrap().filled, Qty::from_int(1_000));
+    e.apply(&sup(), Command::SetTradingState { tenant: Some("ws".into()), state: TradingState::Reducing }).unwrap();
+    let sell = |qty| order("AAPL", Side::Sell, qty, AlgoKind::Twap, "10:00", "10:30", &[]);
+    let first = e.apply(&alice(), Command::Submit(sell(600))).unwrap().unwrap();
+    // Another user of the same desk: the desk's position is one.
+    let carol = Actor { user: "carol".into(), tenant: "ws".into(), role: Role::Advisor };
+    e.apply(&carol, Command::Submit(sell(400))).unwrap();
+    let (code, _, msg) = reject(&mut e, &alice(), sell(1));
+    assert_eq!(code, RejectCode::Reducing, "{msg}");
+    assert!(msg.contains("1000 already working"), "{msg}");
+    let more =
+        blotter::engine::Amendment { qty: Some(Qty::from_int(601)), limit_px: None, acknowledge_warnings: false };
+    let r = e.apply(&alice(), Command::Amend { id: first, change: more }).unwrap_err();
+    assert_eq!(r.code, RejectCode::Reducing, "{}", r.message);
+    // Down, then up within what is left: passes (the order is not counted twice).
+    let to =
+        |q| blotter::engine::Amendment { qty: Some(Qty::from_int(q)), limit_px: None, acknowledge_warnings: false };
+    e.apply(&alice(), Command::Amend { id: first, change: to(500) }).unwrap();
+    e.apply(&alice(), Command::Amend { id: first, change: to(600) }).unwrap();
+}
+
 #[test]
 fn kill_all_across_tenants_halts_and_needs_a_supervisor_to_resume() {
     let mut e = engine(1, &["AAPL", "MSFT"]);
@@ -252,4 +286,28 @@ fn tenant_kill_switch_leaves_others_alone() {
     assert_eq!(ws.state, TradingState::Halted);
     let az = view.tenants.iter().find(|t| t.tenant == "az").unwrap();
     assert_eq!(az.state, TradingState::Active);
+}
+
+/// An instrument in a currency the engine has no USD rate for (a universe
+/// file adding a London listing in GBP without GBP/USD) was valued one for
+/// one in USD: 4,000 shares at about 230 GBP passed a 1,000,000 USD limit
+/// at "920,000 USD". It cannot be valued, so a USD limit refuses it, saying
+/// why; without a USD limit it trades.
+#[test]
+fn an_order_in_a_currency_without_a_usd_rate_is_refused_by_usd_limits() {
+    let builtin = Universe::builtin();
+    let aapl = builtin.instrument("AAPL").unwrap();
+    let text = blotter::market::universe::instrument_toml(aapl, &Default::default())
+        .replace("currency = \"USD\"", "currency = \"GBP\"");
+    assert!(text.contains("\"GBP\""), "{text}");
+    let universe = Arc::new(Universe::with_overrides_str(&text, "test").unwrap());
+    let mut cfg = EngineConfig::new(1, date());
+    cfg.symbols = Some(vec!["AAPL".into()]);
+    let mut e = Engine::new(universe, cfg).unwrap();
+    assert!(e.apply(&alice(), Command::Submit(buy(4_000))).is_ok(), "no USD limit: nothing to value");
+    let limits = Limits { max_order_notional: Some(Money::from_int(1_000_000)), ..Limits::default() };
+    e.apply(&sup(), Command::SetLimits { tenant: "ws".into(), user: None, limits }).unwrap();
+    let (code, field, msg) = reject(&mut e, &alice(), buy(4_000));
+    assert_eq!((code, field.as_deref()), (RejectCode::RiskLimit, Some("max_order_notional")), "{msg}");
+    assert!(msg.contains("no GBP/USD or USD/GBP rate"), "{msg}");
 }

@@ -232,6 +232,12 @@ impl Shared {
                 return Err(unavailable(e));
             }
             if let Err(e) = commit {
+                // The only time: every later batch is refused above. An
+                // operator reading the log must learn the engine stopped.
+                eprintln!(
+                    "ledger: failed, the engine is stopped and every command refused until the process is restarted \
+                     (its orders then resume as interrupted): {e}"
+                );
                 p.sink_error = Some(e.clone());
                 return Err(unavailable(&e));
             }

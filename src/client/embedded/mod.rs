@@ -466,21 +466,18 @@ impl Client for Embedded {
         // consumer reads, not copied at once: a subscriber that resumes from
         // far back and then stalls holds one page, not the day.
         let head = backlog(Arc::clone(&self.shared), after.unwrap_or(upto), upto).filter_map(move |item| {
-            let keep = match &item {
-                StreamItem::Event(e) => f1.lock().map(|mut v| v.allows(e)).unwrap_or(false),
-                _ => true,
+            let item = match item {
+                StreamItem::Event(e) => f1.lock().ok().and_then(|mut v| v.admit_owned(e)).map(StreamItem::Event),
+                other => Some(other),
             };
-            async move { keep.then_some(item) }
+            async move { item }
         });
         // A position ahead of what was published skips what comes before it.
         let floor = after.map_or(upto, |a| a.max(upto));
         let tail = BroadcastStream::new(rx).filter_map(move |r| {
             let item = match r {
                 Ok(e) if e.seq <= floor => None,
-                Ok(e) => {
-                    let keep = filter.lock().map(|mut v| v.allows(&e)).unwrap_or(false);
-                    keep.then_some(StreamItem::Event(e))
-                }
+                Ok(e) => filter.lock().ok().and_then(|mut v| v.admit_owned(e)).map(StreamItem::Event),
                 Err(BroadcastStreamRecvError::Lagged(n)) => Some(StreamItem::Lagged { missed: n }),
             };
             async move { item }
