@@ -119,6 +119,7 @@ mod tests {
                 .map(|&(q, p)| RecTrade { ts: s.open, px: px(p), qty: q, aggressor: Some(Side::Sell) })
                 .collect(),
             from_bars: false,
+            until: None,
             quotes: vec![RecQuote {
                 ts: s.open,
                 bids: vec![(px("100"), Qty::from_int(500))],
