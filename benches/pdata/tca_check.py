@@ -37,6 +37,8 @@ first, last = f.t.min(), f.t.max()
 q = f.qty.sum()
 avg = (f.px * f.qty).sum() / q
 arr = tape.mid_at(quotes[quotes.ts < first], first)  # the last mid before the first fill
+if arr is None:  # no quote yet: the last print before it
+    arr = trades[trades.ts < first].price.iloc[-1]
 vw, vol, n = tape.vwap(trades, first, last)
 print(json.dumps(t)[:600])
 flat = t.get("orders", [t])[0] if isinstance(t.get("orders"), list) else t
