@@ -136,15 +136,21 @@ fn recorded(
 
 fn print_table(c: &Comparison, r: &super::order_args::Resolved, tz: chrono_tz::Tz) {
     let o = &c.order;
-    let hhmm =
-        |t: Option<crate::model::Timestamp>| t.map_or("-".to_string(), |t| t.in_tz(tz).format("%H:%M").to_string());
+    let span = match (o.start, o.end) {
+        (Some(a), Some(b)) => super::order_report::window(a, b, tz),
+        (a, b) => {
+            let one = |t: Option<crate::model::Timestamp>| {
+                t.map_or("-".to_string(), |t| t.in_tz(tz).format("%H:%M").to_string())
+            };
+            format!("{}-{}", one(a), one(b))
+        }
+    };
     println!(
-        "{} {} {} {}-{} {} on {} (seed {}, each algorithm on its own copy of the same market)",
+        "{} {} {} {} {} on {} (seed {}, each algorithm on its own copy of the same market)",
         o.side,
         group(o.qty),
         r.inst.symbol,
-        hhmm(o.start),
-        hhmm(o.end),
+        span,
         tz.name(),
         r.date,
         c.seed

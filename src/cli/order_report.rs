@@ -60,18 +60,26 @@ fn hhmm(t: crate::model::Timestamp, tz: chrono_tz::Tz) -> String {
     local.format(fmt).to_string()
 }
 
+/// A window `start-end`, both HH:MM, or both HH:MM:SS when either has
+/// seconds (a replay from 00:00:50 to 00:01 read `00:00:50-00:01`, and a
+/// 50-second LOBSTER window `09:30-09:30` in `compare`).
+pub(super) fn window(a: crate::model::Timestamp, b: crate::model::Timestamp, tz: chrono_tz::Tz) -> String {
+    let whole = a.0 % 60_000_000_000 == 0 && b.0 % 60_000_000_000 == 0;
+    let fmt = if whole { "%H:%M" } else { "%H:%M:%S" };
+    format!("{}-{}", a.in_tz(tz).format(fmt), b.in_tz(tz).format(fmt))
+}
+
 pub fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
     let px = |p: Option<crate::model::Price>| p.map_or("-".to_string(), |p| format!("{p:.4}"));
     let bps = |b: Option<f64>| b.map_or("-".to_string(), |b| format!("{b:+.2} bps"));
     println!(
-        "{} {} {} {} {} {}-{} {} on {} (seed {})",
+        "{} {} {} {} {} {} {} on {} (seed {})",
         r.id,
         r.symbol,
         r.side,
         group(r.qty),
         r.algo.as_str().to_uppercase(),
-        hhmm(r.start, tz),
-        hhmm(r.end, tz),
+        window(r.start, r.end, tz),
         tz.name(),
         engine.date(),
         engine.seed()

@@ -87,6 +87,7 @@ impl ReplayArgs {
             CliError::usage(format!("{}: {e}", if quotes { "--quotes" } else { flag }))
         })?;
         rec.venue = self.venue.clone();
+        off_tick(&rec, &inst).map_err(|e| CliError::usage(format!("{flag}: {e}")))?;
         let (first, last) = rec.span().ok_or_else(|| CliError::usage(format!("{flag}: the recording is empty")))?;
         let mut args = order.clone();
         let date = date_flag.unwrap_or_else(|| first.in_tz(tz).date_naive());
@@ -110,7 +111,59 @@ impl ReplayArgs {
         if order.end.is_none() {
             r.request.end = Some(Timestamp((last + Duration::secs(1)).0.min(sess.close.0)));
         }
+        // A window the recording has nothing in would trade on made-up data.
+        let at = |t: Timestamp| format!("{} {}", t.in_tz(tz).format("%H:%M:%S%.3f"), tz.name());
+        let span = format!("the recording runs from {} to {} on {date}", at(first), at(last));
+        if let Some(s) = r.request.start.filter(|s| *s > last) {
+            return Err(CliError::usage(format!(
+                "--start: {} is after the recording's last event; {span}: give a start at or before {}, or leave \
+                 --start out to work over the whole recording",
+                at(s),
+                at(last)
+            )));
+        }
+        if let Some(e) = r.request.end.filter(|e| *e < first) {
+            return Err(CliError::usage(format!(
+                "--end: {} is before the recording's first event; {span}: give an end at or after {}, or leave \
+                 --end out to work over the whole recording",
+                at(e),
+                at(first)
+            )));
+        }
         r.config.recordings.insert(inst.symbol.to_string(), Arc::new(rec));
         Ok(r)
+    }
+}
+
+/// Share of recorded prints a replay may find off the instrument's tick
+/// grid: a few (a midpoint cross at a half tick) are rounded to the nearest
+/// tick; more means the recording is priced on a finer grid than the
+/// instrument trades on, and every price would be rounded.
+const OFF_TICK_SHARE: f64 = 0.1;
+
+/// Refuses a recording priced finer than the instrument's tick (an ETH/BTC
+/// recording at 0.08939998 replayed as ETH-USD, tick 0.01, traded at 0.10
+/// against an arrival of 0.095: hundreds of bps of rounding reported as cost).
+fn off_tick(rec: &Recording, inst: &crate::model::Instrument) -> Result<(), String> {
+    let tick = inst.tick_size;
+    let (mut off, mut example) = (0usize, None);
+    for t in rec.trades.iter() {
+        if !t.px.is_on_tick(tick) {
+            off += 1;
+            example.get_or_insert(t);
+        }
+    }
+    let n = rec.trades.len();
+    match example {
+        Some(t) if off as f64 > OFF_TICK_SHARE * n as f64 => Err(format!(
+            "{off} of the {n} recorded prints are off {}'s tick of {tick} (the first: {} at {}): the replay would \
+             trade at prices the recording never had; give --universe FILE with a {} entry whose tick_size is the \
+             recording's price step",
+            inst.symbol,
+            t.px,
+            t.ts.to_utc().to_rfc3339(),
+            inst.symbol
+        )),
+        _ => Ok(()),
     }
 }

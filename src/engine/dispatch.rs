@@ -3,6 +3,7 @@
 
 use super::{ChildSlot, Engine, EventKind, Job};
 use crate::algo::{Action, AlgoCtx, ExecAlgo};
+use crate::market::replay::RefKind;
 use crate::model::Timestamp;
 use crate::model::{ChildId, ChildOrder, ChildStatus, Fill, FillId, Money, OrderType, ParentStatus, Price, Qty, Tif};
 use crate::router::Urgency;
@@ -114,7 +115,17 @@ impl Engine {
         }
         slot.started = true;
         let m = &self.markets[slot.inst];
-        let mid = m.nbbo().mid().unwrap_or_else(|| m.mid(self.now));
+        // A replay with no recorded quote in force shows a made-up book around
+        // a print, refreshed at most once a tick: its mid can be half a tick
+        // off the print, or still on an earlier one (the Binance sample at
+        // 00:00:20: 39,499.965 against the print at 39,491.98 81 ms after the
+        // one the book was quoted on). The arrival is the recorded print the
+        // replay report names, with our impact.
+        let print = m.recording().and_then(|r| r.reference_at(self.now)).filter(|r| r.from == RefKind::Print);
+        let mid = match print {
+            Some(r) => r.px + m.impact(self.now),
+            None => m.nbbo().mid().unwrap_or_else(|| m.mid(self.now)),
+        };
         let arrival = Price::from_f64(mid);
         slot.order.start(arrival);
         let id = slot.order.id;

@@ -3,8 +3,8 @@
 //! the engine's orders get.
 //!
 //! Without an arrival time, the order is taken to arrive just before its
-//! first fill: the arrival price is the last mid (from the quotes, else the
-//! last market trade) before it, and the window runs from the first fill to
+//! first fill: the arrival price is the last mid before it (from the quotes;
+//! before the first quote, or without quotes, the last market trade), and the window runs from the first fill to
 //! the last. Given `arrival`, `end` and `decision_time`, they mean what they
 //! mean for many orders (`tca::batch`): the price at or before each, the
 //! window `[arrival, end]`. The trades file is the market's tape without our fills.
@@ -115,10 +115,13 @@ pub fn analyse_imported(
             fmt(last)
         ));
     }
-    let price_at = |t: Timestamp| mids.mid_at(t).and_then(Price::from_f64);
+    // The mid of the last quote at or before `t`, else (no quote yet, or no
+    // quotes at all) the last market print at or before it.
+    let known_at = |t: Timestamp| mids.mid_at(t).or_else(|| last_trade.mid_at(t));
+    let price_at = |t: Timestamp| known_at(t).and_then(Price::from_f64);
     let arrival = match order.arrival {
         Some(a) => Some(price_at(a).ok_or_else(|| format!("--arrival: no market price at or before {}", fmt(a)))?),
-        None => mids.mid_at(Timestamp(first.0 - 1)).or_else(|| mids.mid_at(first)).and_then(Price::from_f64),
+        None => known_at(Timestamp(first.0 - 1)).or_else(|| known_at(first)).and_then(Price::from_f64),
     };
     let decision_px = match (order.decision_px, order.decision_time) {
         (Some(d), _) => Some(d),

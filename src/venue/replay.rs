@@ -119,6 +119,9 @@ mod tests {
                 .map(|&(q, p)| RecTrade { ts: s.open, px: px(p), qty: q, aggressor: Some(Side::Sell) })
                 .collect(),
             from_bars: false,
+            // Everything is recorded at the open; the market stays known for
+            // the hour after it (past the recording the book is withdrawn).
+            until: Some(s.open + crate::model::Duration::mins(60)),
             quotes: vec![RecQuote {
                 ts: s.open,
                 bids: vec![(px("100"), Qty::from_int(500))],

@@ -84,6 +84,35 @@ fn imported_sell_with_quotes_decomposes_by_hand() {
     assert!(v["markouts_bps"]["1s"].as_f64().unwrap() < 0.0, "{v}");
 }
 
+/// Quotes that start after the first fill (the shared Binance sample: its
+/// first fill-able print at 00:00:00.278, its first quote at 00:00:01.076):
+/// the arrival is the last print before the first fill, as the docs say,
+/// not "-" with no shortfall. By hand: prints 100.00 at 0 s and 100.20 at
+/// 1 s, the first quote at 2 s (100.30/100.50); 100 bought at 100.25 at
+/// 1.5 s: arrival 100.20, trading (100.25 - 100.20) x 100 = 5.00, arrival
+/// slippage 0.05 / 100.20 x 1e4 = 4.9900 bps.
+#[test]
+fn imported_arrival_before_the_first_quote_is_the_last_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fills, trades, quotes) = (dir.path().join("f.csv"), dir.path().join("t.csv"), dir.path().join("q.csv"));
+    let t0 = fixtures::OPEN_MS;
+    std::fs::write(&fills, format!("timestamp,price,qty\n{},100.25,100\n", t0 + 1_500)).unwrap();
+    std::fs::write(&trades, format!("{},100.00,300\n{},100.20,200\n{},100.40,100\n", t0, t0 + 1_000, t0 + 5_000))
+        .unwrap();
+    std::fs::write(&quotes, format!("{},100.30,10,100.50,10\n", t0 + 2_000)).unwrap();
+    let v = json(blotter().args(["tca", "--side", "buy", "--qty", "100", "--json"]).args([
+        "--fills",
+        fills.to_str().unwrap(),
+        "--trades",
+        trades.to_str().unwrap(),
+        "--quotes",
+        quotes.to_str().unwrap(),
+    ]));
+    assert_eq!(v["arrival_px"].as_f64(), Some(100.2), "{v}");
+    assert_eq!(v["implementation_shortfall"]["trading"].as_f64(), Some(5.0), "{v}");
+    assert!((v["arrival_slippage_bps"].as_f64().unwrap() - 0.05 / 100.2 * 1e4).abs() < 1e-9, "{v}");
+}
+
 #[test]
 fn bad_imports_name_the_line_and_column_and_print_nothing() {
     let dir = tempfile::tempdir().unwrap();

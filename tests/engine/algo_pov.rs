@@ -107,7 +107,14 @@ fn recovers_after_an_empty_and_a_one_sided_book() {
         let ts = Timestamp(sec(s).0 + 500_000_000);
         trades.push(RecTrade { ts, px: px(&price), qty: "0.5".parse().unwrap(), aggressor: Some(side) });
     }
-    let rec = Recording { source: "constructed".into(), venue: None, trades: trades.into(), quotes, from_bars: false };
+    let rec = Recording {
+        source: "constructed".into(),
+        venue: None,
+        trades: trades.into(),
+        quotes,
+        from_bars: false,
+        until: None,
+    };
     let date = chrono::NaiveDate::from_ymd_opt(2021, 1, 8).unwrap();
     let mut cfg = blotter::engine::EngineConfig::new(9, date);
     cfg.symbols = Some(vec!["BTC-USD".into()]);

@@ -144,6 +144,7 @@ fn dynamic_vwap_tracks_a_volume_surge_better_than_the_static_curve() {
         trades: blotter::market::replay::RecTrades::new(&trades),
         quotes: Vec::new(),
         from_bars: false,
+        until: None,
     });
     let run = |forecast: &str| {
         let mut cfg = EngineConfig::new(3, chrono::NaiveDate::from_ymd_opt(2021, 1, 8).unwrap());

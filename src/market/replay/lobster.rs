@@ -7,7 +7,9 @@
 //!
 //! Executions (types 4 visible and 5 hidden) become trades; the direction is
 //! the side of the resting order that was hit, so the aggressor is the other
-//! side.
+//! side. A trading halt (type 7, price -1) lasts until trading resumes (type
+//! 7, price 1): the book recorded meanwhile (orders may still be entered)
+//! cannot be traded against, so it becomes an empty quote.
 
 use super::csv::{ImportError, RecQuote, RecTrade, csv_error};
 use crate::model::{Price, Qty, Side, Timestamp};
@@ -62,10 +64,12 @@ fn time_of(s: &str, date: NaiveDate, tz: Tz) -> Result<Timestamp, String> {
     Ok(Timestamp(midnight.0 + secs * 1_000_000_000 + nanos))
 }
 
-/// One parsed message row: its time and, for executions, the trade.
+/// One parsed message row: its time, for executions the trade, and for a
+/// halt message (type 7) its price: -1 halt, 0 quoting resumes, 1 trading resumes.
 struct Message {
     ts: Timestamp,
     trade: Option<RecTrade>,
+    halt: Option<i64>,
 }
 
 fn read_messages(path: &Path, date: NaiveDate, tz: Tz) -> Result<Vec<Message>, ImportError> {
@@ -88,6 +92,13 @@ fn read_messages(path: &Path, date: NaiveDate, tz: Tz) -> Result<Vec<Message>, I
         let size = int(path, line, &rec, 3, "size")?;
         let px = int(path, line, &rec, 4, "price")?;
         let dir = int(path, line, &rec, 5, "direction")?;
+        if kind == 7 {
+            if !matches!(px, -1..=1) {
+                return Err(row_err(path, line, "price", format!("{px} is not a halt indicator (-1, 0 or 1)")));
+            }
+            out.push(Message { ts, trade: None, halt: Some(px) });
+            continue;
+        }
         let resting = match dir {
             1 => Side::Buy,
             -1 => Side::Sell,
@@ -106,7 +117,7 @@ fn read_messages(path: &Path, date: NaiveDate, tz: Tz) -> Result<Vec<Message>, I
         } else {
             None
         };
-        out.push(Message { ts, trade });
+        out.push(Message { ts, trade, halt: None });
     }
     Ok(out)
 }
@@ -126,6 +137,7 @@ pub fn read(
     let mut rec = csv::StringRecord::new();
     let mut quotes = Vec::with_capacity(msgs.len());
     let mut row = 0usize;
+    let mut halted = false;
     loop {
         match rdr.read_record(&mut rec) {
             Ok(false) => break,
@@ -153,7 +165,17 @@ pub fn read(
                 bids.push((Price::from_raw(bp * PX_SCALE), Qty::from_int(bsz)));
             }
         }
-        quotes.push(RecQuote { ts: m.ts, bids, asks });
+        match m.halt {
+            Some(-1) => halted = true,
+            Some(1) => halted = false,
+            _ => {}
+        }
+        if halted {
+            // Nothing trades during a halt: no book to take from.
+            quotes.push(RecQuote { ts: m.ts, bids: Vec::new(), asks: Vec::new() });
+        } else {
+            quotes.push(RecQuote { ts: m.ts, bids, asks });
+        }
         row += 1;
     }
     if row != msgs.len() {

@@ -96,6 +96,9 @@ pub struct Recording {
     /// True when the trades were made from OHLCV bars (their prices walk the
     /// bar's range: no bid-ask bounce to read a spread from).
     pub from_bars: bool,
+    /// When the recorded market is known past its last event: bars cover
+    /// their whole last bar, after its last print (`None`: to the last event).
+    pub until: Option<Timestamp>,
 }
 
 impl Recording {
@@ -110,6 +113,7 @@ impl Recording {
         date: Option<NaiveDate>,
         tz: Tz,
     ) -> Result<Recording, ImportError> {
+        let mut until = None;
         let (t, q) = match format {
             Format::Csv => {
                 let t = csv::read_trades(trades)?;
@@ -133,7 +137,9 @@ impl Recording {
             }
             Format::Bars => {
                 let b = bars::read(trades)?;
-                let t = bars::to_trades(&b, bars::bar_length(&b), bars::price_grid(&b), bars::volume_grid(&b));
+                let len = bars::bar_length(&b);
+                until = b.last().map(|x| x.ts + len);
+                let t = bars::to_trades(&b, len, bars::price_grid(&b), bars::volume_grid(&b));
                 (t, quotes.map(csv::read_quotes).transpose()?.unwrap_or_default())
             }
         };
@@ -146,7 +152,14 @@ impl Recording {
         if let Some(q) = quotes {
             source.push_str(&format!(" + {}", q.display()));
         }
-        Ok(Recording { source, venue: None, trades: RecTrades::new(&t), quotes: q, from_bars: format == Format::Bars })
+        Ok(Recording {
+            source,
+            venue: None,
+            trades: RecTrades::new(&t),
+            quotes: q,
+            from_bars: format == Format::Bars,
+            until,
+        })
     }
 
     /// The price a replay starting at `t` knows: the mid of the last two-sided
@@ -183,7 +196,14 @@ impl Recording {
     /// First and last event times.
     pub fn span(&self) -> Option<(Timestamp, Timestamp)> {
         let first = self.trades.first().map(|t| t.ts).into_iter().chain(self.quotes.first().map(|q| q.ts)).min()?;
-        let last = self.trades.last().map(|t| t.ts).into_iter().chain(self.quotes.last().map(|q| q.ts)).max()?;
+        let last = self
+            .trades
+            .last()
+            .map(|t| t.ts)
+            .into_iter()
+            .chain(self.quotes.last().map(|q| q.ts))
+            .chain(self.until)
+            .max()?;
         Some((first, last))
     }
 }

@@ -72,6 +72,12 @@ pub struct ReplayState {
     quote: Option<usize>,
     last_px: Option<Price>,
     last_quoted: Timestamp,
+    /// The recording's last event (trade or quote; for bars the end of the
+    /// last bar): past it the venue's book is withdrawn, since nothing was
+    /// recorded to trade with.
+    data_end: Timestamp,
+    /// True once the book has been withdrawn past `data_end`.
+    ended: bool,
     /// Price of the recorded trade drawn last, with our impact (what the venue matches it at).
     printing: Option<Price>,
     /// Recorded volume (raw units) printed inside the participation window.
@@ -198,6 +204,8 @@ impl InstrumentMarket {
             quote: next_quote.checked_sub(1),
             last_px: next_trade.checked_sub(1).and_then(|i| rec.trades.get(i)).map(|t| t.px),
             last_quoted: start,
+            data_end: rec.span().map_or(start, |s| s.1),
+            ended: false,
             printing: None,
             window_vol,
             window,
@@ -334,6 +342,24 @@ impl InstrumentMarket {
     pub(super) fn replay_tick(&mut self, now: Timestamp) -> Option<Timestamp> {
         let (tick_ns, close) = (self.tick_ns, self.session.close);
         let st = self.replay.as_deref_mut()?;
+        if now > st.data_end {
+            // Past the recording nothing was quoted or printed: no book to
+            // trade with (the last quote left standing would fill orders at a
+            // time the market was not recorded), and no mids for markouts.
+            if !st.ended {
+                st.ended = true;
+                for v in &mut self.venues {
+                    let book = v.book_to_rewrite();
+                    book.bids.clear();
+                    book.asks.clear();
+                    book.ts = now;
+                }
+                self.events += self.venues.len() as u64;
+            }
+            self.next_tick = None;
+            return None;
+        }
+        let data_end = st.data_end;
         let rec = Arc::clone(&st.rec);
         while st.next_quote < rec.quotes.len() && rec.quotes[st.next_quote].ts <= now {
             st.quote = Some(st.next_quote);
@@ -357,6 +383,8 @@ impl InstrumentMarket {
                 (a, b) => a.or(b),
             }
         };
+        // After the last recorded event, one more tick withdraws the book.
+        let next = next.or_else(|| (now <= data_end).then_some(Timestamp(data_end.0 + 1)));
         self.replay_requote(now);
         self.next_tick = next.filter(|t| *t < close && *t > now);
         self.next_tick

@@ -19,6 +19,7 @@ fn market(size: impl Fn(i64) -> Qty, origin_ns: i64) -> InstrumentMarket {
         source: "test".into(),
         venue: None,
         from_bars: false,
+        until: None,
         trades: (0..=120)
             .map(|k| RecTrade {
                 ts: Timestamp(T0 + k * SEC),
