@@ -19,6 +19,12 @@
 //! volume = pace x expected remaining volume; the forecast window total is
 //! the realised volume plus that.
 
+mod plan;
+mod recent;
+
+pub use plan::{DEFAULT_PRIOR_WEIGHT, ForecastPlan, ForecastSettings};
+pub use recent::{DEFAULT_WEIGHT as DEFAULT_RECENT_WEIGHT, MAX_LOOKBACK, RecentLevel};
+
 use super::curve::VolumeCurve;
 use crate::model::{Duration, Timestamp};
 
@@ -27,14 +33,9 @@ pub fn default_half_life(start: Timestamp, end: Timestamp) -> Duration {
     Duration(((end - start).0 / 2).clamp(Duration::mins(10).0, Duration::mins(240).0))
 }
 
-/// The half-life of an order's forecast from its `half_life` parameter (the
-/// default when absent or unreadable: the algorithm refuses those).
-pub fn half_life_param(
-    params: &std::collections::BTreeMap<String, String>,
-    start: Timestamp,
-    end: Timestamp,
-) -> Duration {
-    params.get("half_life").and_then(|s| Duration::parse(s)).unwrap_or_else(|| default_half_life(start, end))
+/// A number parameter of an order, `None` when absent or unreadable.
+fn param_f64(params: &std::collections::BTreeMap<String, String>, name: &str) -> Option<f64> {
+    params.get(name).and_then(|s| s.trim().parse::<f64>().ok()).filter(|v| v.is_finite())
 }
 
 /// Others' continuous volume `inst` is expected to trade over [start, end)

@@ -166,6 +166,11 @@ impl Tape {
         // A plain loop rather than `retain`: one or two trackers, on every print.
         let mut i = 0;
         while let Some(&h) = self.active.get(i) {
+            // At the first print of its window the tape holds every print
+            // before the start: the order's look-back.
+            if let Some(f) = self.trackers[h].level_due(p.ts, self) {
+                self.trackers[h].set_level(f);
+            }
             let t = &mut self.trackers[h];
             t.on_print(p);
             if p.ts < t.end() {
@@ -264,7 +269,11 @@ impl Tape {
     }
     /// Starts a running tracking fed by every later print; returns its handle.
     pub fn track(&mut self, mut t: TrackingState) -> usize {
-        // Prints already in at or after the window's start (the same instant as the order).
+        // Prints already in at or after the window's start (the same instant
+        // as the order): the level of its forecast is taken before them.
+        if let Some(f) = self.window(t.start(), Timestamp(i64::MAX)).first().and_then(|p| t.level_due(p.ts, self)) {
+            t.set_level(f);
+        }
         for p in self.window(t.start(), Timestamp(i64::MAX)) {
             t.on_print(p);
         }

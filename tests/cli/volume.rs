@@ -204,6 +204,15 @@ fn evaluate_figures_match_a_recording_worked_out_by_hand() {
     assert!((s["median_abs_bps"].as_f64().unwrap() - abs[8]).abs() < 1e-9);
     assert!((s["p90_abs_bps"].as_f64().unwrap() - abs[16]).abs() < 1e-9);
     assert_eq!(s["market_median_abs_bps"], s["median_abs_bps"]);
+    // The bootstrap interval of each figure: every draw's nearest rank is one
+    // of the orders' own figures, so both ends are among them, in order, and
+    // the figure itself falls between them.
+    for (fig, iv) in [("median_abs_bps", "median_abs_interval"), ("p90_abs_bps", "p90_abs_interval")] {
+        let (lo, hi) = (s[iv]["lo"].as_f64().unwrap(), s[iv]["hi"].as_f64().unwrap());
+        assert!(abs.iter().any(|a| (a - lo).abs() < 1e-12) && abs.iter().any(|a| (a - hi).abs() < 1e-12), "{s}");
+        let x = s[fig].as_f64().unwrap();
+        assert!(lo <= x && x <= hi, "{fig} {x} outside [{lo}, {hi}]");
+    }
     assert!((abs[8] - 1.0).abs() < 0.05, "a tick is about 1 bp here: {abs:?}");
     assert_eq!(doc["by_side"]["buy"]["orders"], 9);
 }

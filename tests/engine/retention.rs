@@ -7,7 +7,7 @@ use crate::common;
 
 use blotter::engine::{Engine, EngineConfig, RECENT_FILLS, Retention};
 use blotter::market::Universe;
-use blotter::market::forecast::{half_life_param, prior_volume};
+use blotter::market::forecast::ForecastPlan;
 use blotter::model::{AlgoKind, ParentId, Side};
 use blotter::tca::pretrade::{RealisedInput, compare, realised};
 use blotter::tca::tracking::{TrackingInput, tracking};
@@ -34,15 +34,8 @@ fn batch_report(e: &Engine, id: ParentId) -> blotter::tca::TcaReport {
     assert_eq!(r.interval_vwap, m.tape.stats(o.start, end, false).vwap());
     assert_eq!(r.interval_vwap_incl_ours, m.tape.stats(o.start, end, true).vwap());
     if o.algo == AlgoKind::Vwap {
-        r.vwap_tracking = Some(tracking(&TrackingInput {
-            start: o.start,
-            end: o.end,
-            curve: &m.curve,
-            prior: prior_volume(&m.inst, &m.curve, o.start, o.end),
-            half_life: half_life_param(&o.params, o.start, o.end),
-            fills,
-            tape: &m.tape,
-        }));
+        let plan = ForecastPlan::for_order(o, m);
+        r.vwap_tracking = Some(tracking(&TrackingInput { curve: &m.curve, plan: &plan, fills, tape: &m.tape }));
     }
     r.pre_trade = e.pre_trade_estimate(id).map(|est| {
         let real = o.arrival_px.and_then(|arrival| {

@@ -22,11 +22,16 @@
 //! expected volume, leaves the prior as it is; the factor is kept within
 //! [1/8, 8], as one odd session should not move the level further.
 
-use crate::algo::{ParamError, Params};
+use super::param_f64;
 use crate::market::curve::VolumeCurve;
-use crate::market::sim::InstrumentMarket;
+use crate::market::tape::Tape;
 use crate::model::{Duration, Timestamp};
+use std::collections::BTreeMap;
 
+/// The default exponent on realised over expected.
+pub const DEFAULT_WEIGHT: f64 = 0.75;
+/// The longest look-back.
+pub const MAX_LOOKBACK: Duration = Duration::mins(24 * 60);
 /// The shortest look-back that counts.
 const MIN_SPAN: Duration = Duration::mins(60);
 /// The largest factor either way.
@@ -44,12 +49,25 @@ pub struct RecentLevel {
 }
 
 impl RecentLevel {
-    /// From the `recent` and `recent_weight` parameters.
-    pub fn from_params(p: &mut Params<'_>) -> Result<RecentLevel, ParamError> {
-        let lookback = p.duration("recent", Duration(0), Duration(0), Duration::mins(24 * 60))?;
-        let weight = p.f64_in("recent_weight", 0.75, 0.0, 1.0, false)?;
-        let hourly = p.choice("recent_mean", "volume", &["volume", "hourly"])? == "hourly";
-        Ok(RecentLevel { lookback, weight, hourly })
+    /// From an order's `recent`, `recent_weight` and `recent_mean`
+    /// parameters, the defaults for those absent (or unreadable: the
+    /// algorithm refuses those, see `algo::vwap`).
+    pub fn from_params(params: &BTreeMap<String, String>) -> RecentLevel {
+        let lookback = params.get("recent").and_then(|s| Duration::parse(s.trim())).unwrap_or(Duration(0));
+        let weight = param_f64(params, "recent_weight").unwrap_or(DEFAULT_WEIGHT);
+        let hourly = params.get("recent_mean").is_some_and(|s| s.trim().eq_ignore_ascii_case("hourly"));
+        RecentLevel { lookback, weight, hourly }
+    }
+
+    /// Where the look-back of an order starting at `start` begins: never
+    /// before the session's `open` nor before the market `began` printing
+    /// (`None`: off, or nothing to look back on).
+    pub fn from_time(&self, began: Timestamp, open: Timestamp, start: Timestamp) -> Option<Timestamp> {
+        if self.lookback.0 <= 0 || self.weight <= 0.0 {
+            return None;
+        }
+        let from = (start - self.lookback).max(began).max(open);
+        (from < start).then_some(from)
     }
 
     /// The factor on the prior, from others' volume `printed` over
@@ -67,19 +85,16 @@ impl RecentLevel {
         (printed / expected).powf(self.weight).clamp(1.0 / MAX_FACTOR, MAX_FACTOR)
     }
 
-    /// The factor on the prior of an order starting `now` in `market`:
-    /// others' prints over the look-back from its tape (1 when the tape no
-    /// longer holds them, as a served engine keeps only recent prints).
-    pub fn factor_in(&self, market: &InstrumentMarket, curve: &VolumeCurve, daily: f64, now: Timestamp) -> f64 {
-        if self.lookback.0 <= 0 {
-            return 1.0;
-        }
-        let from = (now - self.lookback).max(market.began).max(market.session.open);
+    /// The factor on the prior of an order starting `now`, the look-back
+    /// from `from` ([`RecentLevel::from_time`]): others' prints over it from
+    /// `tape` (1 when the tape no longer holds them, as a served engine
+    /// keeps only recent prints).
+    pub fn factor_on(&self, tape: &Tape, curve: &VolumeCurve, daily: f64, from: Timestamp, now: Timestamp) -> f64 {
         if from >= now {
             return 1.0;
         }
         if !self.hourly {
-            return match market.tape.between(from, now) {
+            return match tape.between(from, now) {
                 Some((others, _)) => self.factor(curve, daily, from, now, others.qty.to_f64()),
                 None => 1.0,
             };
@@ -90,7 +105,7 @@ impl RecentLevel {
         let mut logs = Vec::new();
         for i in 0..hours {
             let (t1, t0) = (now - Duration(MIN_SPAN.0 * i), now - Duration(MIN_SPAN.0 * (i + 1)));
-            let Some((others, _)) = market.tape.between(t0, t1) else { return 1.0 };
+            let Some((others, _)) = tape.between(t0, t1) else { return 1.0 };
             let expected = daily * curve.share_between(t0, t1);
             if expected > 0.0 {
                 logs.push((others.qty.to_f64() / expected).clamp(1.0 / 64.0, 64.0).ln());
@@ -150,7 +165,7 @@ mod tests {
 
     #[test]
     fn a_heavier_prior_fades_more_slowly() {
-        use crate::market::forecast::VolumeForecast;
+        use super::super::VolumeForecast;
         // 2,400 expected over 240 minutes (10 a minute), half-life 60 min:
         // the prior weighs w = 10 x 60 / ln 2 = 865.6 of expected volume.
         // A print of 100 at the start: pace (w + 100) / w = 1.1155; with
