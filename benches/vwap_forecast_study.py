@@ -19,6 +19,11 @@ draws of windows). Needs numpy.
 
     python3 benches/vwap_forecast_study.py [BARS.csv ...]
         (default: the three shared samples under $BLOTTER_SHARED_DATA)
+    python3 benches/vwap_forecast_study.py --compare A.json B.json [KEY]
+        two `blotter evaluate --json` runs over the same windows: median and
+        90th percentile of |KEY| (default market_slippage_bps) in each, and
+        the difference B - A with its 90% paired bootstrap interval (the
+        same draws of windows for both, a window's orders together)
 """
 import csv, math, os, sys
 import numpy as np
@@ -266,7 +271,32 @@ def study(path, forecast, level="adv"):
     return f"{rank(0.5):5.1f} {rank(0.9):6.1f} {np.median(track):5.1f}"
 
 
-if __name__ == "__main__":
+def compare(path_a, path_b, key="market_slippage_bps", draws=2000, seed=5):
+    import json
+
+    def by_window(path):
+        groups = {}
+        for w in json.load(open(path))["windows"]:
+            if w.get(key) is not None:
+                groups.setdefault(w["start"], []).append(abs(w[key]))
+        return groups
+
+    a, b = by_window(path_a), by_window(path_b)
+    keys = sorted(set(a) & set(b))
+    rng = np.random.default_rng(seed)
+    draws_ = [[keys[i] for i in rng.integers(0, len(keys), len(keys))] for _ in range(draws)]
+    for q, label in ((0.5, "median"), (0.9, "p90")):
+        stat = lambda g, ks: nearest_rank(np.concatenate([g[k] for k in ks]), q)
+        d = np.array([stat(b, ks) - stat(a, ks) for ks in draws_])
+        lo, hi = np.percentile(d, [5, 95])
+        print(f"{label:6} {stat(a, keys):7.2f} -> {stat(b, keys):7.2f}  difference {stat(b, keys) - stat(a, keys):+6.2f} [{lo:+.2f}, {hi:+.2f}]")
+    xa = np.concatenate([a[k] for k in keys]); xb = np.concatenate([b[k] for k in keys])
+    print(f"orders better / worse: {(xb < xa - 1e-9).sum()} / {(xb > xa + 1e-9).sum()}; mean |{key}| {xa.mean():.2f} -> {xb.mean():.2f}")
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--compare"]:
+    compare(*sys.argv[2:])
+elif __name__ == "__main__":
     files = sys.argv[1:] or [
         os.path.join(os.environ.get("BLOTTER_SHARED_DATA", "../shared/data"), f"{p}_BTC_2018-01-20_to_30_1m_bars.freqtrade.csv")
         for p in ("ETH", "ADA", "XLM")

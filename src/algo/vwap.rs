@@ -35,11 +35,11 @@
 //!
 //! Parameters: `slices` (the plan's, default one per 5 minutes), `forecast`
 //! (`dynamic` | `static`), `half_life` (how fast the pace forgets, default
-//! half the window within 10m-4h), `recent`, `recent_weight` and
+//! the window within 10m-4h), `recent`, `recent_weight` and
 //! `recent_mean` (dynamic: the prior re-scaled at the start by the volume
-//! of the hours before it, see [`RecentLevel`]; off by default, e.g.
-//! `recent=12h`), `prior_weight` (dynamic: the prior counts as this many
-//! half-lives of expected volume, default 1), `step` (dynamic: 10s-30m, default 1m),
+//! of the hours before it, see [`RecentLevel`]; default `recent=12h`,
+//! `recent=0s` turns it off), `prior_weight` (dynamic: the prior counts as this many
+//! half-lives of expected volume, default 1.5), `step` (dynamic: 10s-30m, default 1m),
 //! `min_child` (dynamic: the smallest quantity crossed to catch up, default
 //! the instrument's average trade size or, when smaller, what one step of
 //! the window owes on average, `qty x step / window`; at least a lot),
@@ -55,8 +55,8 @@ use super::tracker::{Targets, Tracker};
 use super::{AlgoCtx, AlgoSpec, ExecAlgo, ParamError, Params, PlannedSlice};
 use crate::market::curve::VolumeCurve;
 use crate::market::forecast::{
-    DEFAULT_PRIOR_WEIGHT, DEFAULT_RECENT_WEIGHT, ForecastPlan, ForecastSettings, MAX_LOOKBACK, VolumeForecast,
-    default_half_life,
+    DEFAULT_LOOKBACK, DEFAULT_PRIOR_WEIGHT, DEFAULT_RECENT_WEIGHT, ForecastPlan, ForecastSettings, MAX_LOOKBACK,
+    VolumeForecast, default_half_life,
 };
 use crate::model::{AlgoKind, Duration, Price, Qty, Timestamp};
 
@@ -89,7 +89,7 @@ pub struct Dynamic {
 fn forecast_settings(spec: &AlgoSpec<'_>, p: &mut Params<'_>) -> Result<ForecastSettings, ParamError> {
     let half_life =
         p.duration("half_life", default_half_life(spec.start, spec.end), Duration::mins(1), Duration::mins(24 * 60))?;
-    let lookback = p.duration("recent", Duration(0), Duration(0), MAX_LOOKBACK)?;
+    let lookback = p.duration("recent", DEFAULT_LOOKBACK, Duration(0), MAX_LOOKBACK)?;
     let weight = p.f64_in("recent_weight", DEFAULT_RECENT_WEIGHT, 0.0, 1.0, false)?;
     let hourly = p.choice("recent_mean", "volume", &["volume", "hourly"])? == "hourly";
     let prior_weight = p.f64_in("prior_weight", DEFAULT_PRIOR_WEIGHT, 0.25, 8.0, false)?;

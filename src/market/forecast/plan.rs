@@ -12,8 +12,10 @@ use crate::market::tape::Tape;
 use crate::model::{Duration, Instrument, ParentOrder, Timestamp};
 use std::collections::BTreeMap;
 
-/// The default prior weight: one steady-state half-life of expected volume.
-pub const DEFAULT_PRIOR_WEIGHT: f64 = 1.0;
+/// The default prior weight: one and a half steady-state half-lives of
+/// expected volume (a prior set from the hours before the start is better
+/// informed than the days-before level alone, and fades more slowly).
+pub const DEFAULT_PRIOR_WEIGHT: f64 = 1.5;
 
 /// How an order's forecast is made, from its parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
