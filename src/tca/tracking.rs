@@ -11,7 +11,7 @@
 use crate::market::forecast::ForecastPlan;
 use crate::market::tracking::TrackingState;
 use crate::market::{InstrumentMarket, Tape, VolumeCurve};
-use crate::model::{AlgoKind, Fill, ParentOrder};
+use crate::model::{AlgoKind, Fill, ParentOrder, Timestamp};
 
 /// One bucket of the window: the running tracking's shares, reported as they are.
 pub use crate::market::tracking::BucketShares as BucketTracking;
@@ -45,7 +45,8 @@ pub fn start_for(order: &ParentOrder, m: &InstrumentMarket) -> Option<TrackingSt
 /// The tracking of a window, bucket by bucket, in one pass over its tape and fills.
 pub fn tracking(i: &TrackingInput<'_>) -> Vec<BucketTracking> {
     let mut s = TrackingState::new(i.curve, i.plan);
-    if let Some(f) = s.level_due(i.plan.start, i.tape) {
+    // As the running tracking: the level once a print at or after the start is on the tape.
+    if let Some(f) = i.tape.window(i.plan.start, Timestamp(i64::MAX)).first().and_then(|p| s.level_due(p.ts, i.tape)) {
         s.set_level(f);
     }
     for p in i.tape.window(i.plan.start, i.plan.end) {

@@ -62,8 +62,8 @@ fn json<T: serde::Serialize>(x: &T) -> String {
 /// summaries are byte for byte the full engine's, which are the batch pass's.
 /// A day-long VWAP (tracking over 13 buckets), a POV with thousands of
 /// fills, a TWAP finished hours before the last check (its end mid and
-/// markouts long out of the bounded window) and an order cancelled before it
-/// started.
+/// markouts long out of the bounded window), an order cancelled before it
+/// started and a VWAP starting at noon (its look-back over the morning).
 #[test]
 fn bounded_and_full_retention_report_the_same_tca() {
     let seed = 11;
@@ -74,6 +74,9 @@ fn bounded_and_full_retention_report_the_same_tca() {
         order("MSFT", Side::Sell, 2_000_000, AlgoKind::Pov, "09:40", "15:00", &[("rate", "0.1")]),
         order("AAPL", Side::Sell, 30_000, AlgoKind::Twap, "09:45", "10:05", &[]),
         order("MSFT", Side::Buy, 10_000, AlgoKind::Twap, "13:00", "13:30", &[]),
+        // Its forecast's level looks back over 10:00-12:00 (`recent`), long
+        // out of the bounded tape's prints by 12:00 (and no order's start or end).
+        order("AAPL", Side::Buy, 60_000, AlgoKind::Vwap, "12:00", "14:00", &[("recent", "2h")]),
     ];
     let mut ids = Vec::new();
     for o in &orders {

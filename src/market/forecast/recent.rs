@@ -39,6 +39,8 @@ pub const DEFAULT_LOOKBACK: Duration = Duration::mins(12 * 60);
 pub const DEFAULT_WEIGHT: f64 = 0.75;
 /// The longest look-back.
 pub const MAX_LOOKBACK: Duration = Duration::mins(24 * 60);
+/// A minute: the look-back starts on one.
+const MINUTE: Duration = Duration::mins(1);
 /// The shortest look-back that counts.
 const MIN_SPAN: Duration = Duration::mins(60);
 /// The largest factor either way.
@@ -73,7 +75,12 @@ impl RecentLevel {
         if self.lookback.0 <= 0 || self.weight <= 0.0 {
             return None;
         }
+        // A whole minute: a bounded tape keeps its sums there (`Tape`'s
+        // minute marks), so a served engine's look-back is a full one's.
         let from = (start - self.lookback).max(began).max(open);
+        let from = Timestamp(
+            from.0.div_euclid(MINUTE.0) * MINUTE.0 + if from.0.rem_euclid(MINUTE.0) > 0 { MINUTE.0 } else { 0 },
+        );
         (from < start).then_some(from)
     }
 
@@ -106,12 +113,16 @@ impl RecentLevel {
                 None => 1.0,
             };
         }
-        // Whole hours back from now; each hour's ratio within [1/64, 64]
-        // (an hour without prints would otherwise weigh without bound).
-        let hours = (now - from).0 / MIN_SPAN.0;
+        // Whole hours back from the last whole minute (where a bounded tape
+        // keeps its sums; the first hour runs on to now); each hour's ratio
+        // within [1/64, 64] (an hour without prints would otherwise weigh
+        // without bound).
+        let top = Timestamp(now.0.div_euclid(MINUTE.0) * MINUTE.0);
+        let hours = (top - from).0 / MIN_SPAN.0;
         let mut logs = Vec::new();
         for i in 0..hours {
-            let (t1, t0) = (now - Duration(MIN_SPAN.0 * i), now - Duration(MIN_SPAN.0 * (i + 1)));
+            let t1 = if i == 0 { now } else { top - Duration(MIN_SPAN.0 * i) };
+            let t0 = top - Duration(MIN_SPAN.0 * (i + 1));
             let Some((others, _)) = tape.between(t0, t1) else { return 1.0 };
             let expected = daily * curve.share_between(t0, t1);
             if expected > 0.0 {
