@@ -35,11 +35,11 @@
 //!
 //! Parameters: `slices` (the plan's, default one per 5 minutes), `forecast`
 //! (`dynamic` | `static`), `half_life` (how fast the pace forgets, default
-//! half the window within 10m-4h), `recent`, `recent_weight` and
+//! the window within 10m-4h), `recent`, `recent_weight` and
 //! `recent_mean` (dynamic: the prior re-scaled at the start by the volume
-//! of the hours before it, see [`RecentLevel`]; off by default, e.g.
-//! `recent=12h`), `prior_weight` (dynamic: the prior counts as this many
-//! half-lives of expected volume, default 1), `step` (dynamic: 10s-30m, default 1m),
+//! of the hours before it, see [`RecentLevel`]; default `recent=12h`,
+//! `recent=0s` turns it off), `prior_weight` (dynamic: the prior counts as this many
+//! half-lives of expected volume, default 1.5), `step` (dynamic: 10s-30m, default 1m),
 //! `min_child` (dynamic: the smallest quantity crossed to catch up, default
 //! the instrument's average trade size or, when smaller, what one step of
 //! the window owes on average, `qty x step / window`; at least a lot),
@@ -48,15 +48,16 @@
 //! `completion`), `urgency` (static: `passive` posts first, `aggressive`
 //! crosses).
 
-mod recent;
-
-pub use recent::RecentLevel;
+pub use crate::market::forecast::RecentLevel;
 
 use super::slicer::{Slicer, default_slices, equal_times, plan_from};
 use super::tracker::{Targets, Tracker};
 use super::{AlgoCtx, AlgoSpec, ExecAlgo, ParamError, Params, PlannedSlice};
 use crate::market::curve::VolumeCurve;
-use crate::market::forecast::{VolumeForecast, default_half_life, prior_volume};
+use crate::market::forecast::{
+    DEFAULT_LOOKBACK, DEFAULT_PRIOR_WEIGHT, DEFAULT_RECENT_WEIGHT, ForecastPlan, ForecastSettings, MAX_LOOKBACK,
+    VolumeForecast, default_half_life,
+};
 use crate::model::{AlgoKind, Duration, Price, Qty, Timestamp};
 
 /// The VWAP algorithm.
@@ -75,13 +76,24 @@ pub struct Dynamic {
     tracker: Tracker,
     preview: Vec<PlannedSlice>,
     step: Duration,
-    /// What re-scales the prior at the start, and what the forecast is rebuilt from.
-    recent: RecentLevel,
+    /// How the forecast is made (rebuilt at the start with the look-back's
+    /// level, as the TCA's tracking makes it: `ForecastPlan`).
+    settings: ForecastSettings,
     curve: VolumeCurve,
-    prior: f64,
-    half_life: Duration,
-    prior_weight: f64,
     window: (Timestamp, Timestamp),
+}
+
+/// The forecast's settings from the order's parameters, refused with the
+/// allowed range when out of it; for an order accepted, the same values
+/// `ForecastSettings::from_params` reads (the TCA's reading).
+fn forecast_settings(spec: &AlgoSpec<'_>, p: &mut Params<'_>) -> Result<ForecastSettings, ParamError> {
+    let half_life =
+        p.duration("half_life", default_half_life(spec.start, spec.end), Duration::mins(1), Duration::mins(24 * 60))?;
+    let lookback = p.duration("recent", DEFAULT_LOOKBACK, Duration(0), MAX_LOOKBACK)?;
+    let weight = p.f64_in("recent_weight", DEFAULT_RECENT_WEIGHT, 0.0, 1.0, false)?;
+    let hourly = p.choice("recent_mean", "volume", &["volume", "hourly"])? == "hourly";
+    let prior_weight = p.f64_in("prior_weight", DEFAULT_PRIOR_WEIGHT, 0.25, 8.0, false)?;
+    Ok(ForecastSettings { half_life, prior_weight, recent: RecentLevel { lookback, weight, hourly } })
 }
 
 impl Vwap {
@@ -98,14 +110,7 @@ impl Vwap {
             return Err(ParamError::new("min_pct", format!("{lo} is above max_pct {hi}; allowed: <= {hi}")));
         }
         let dynamic = p.choice("forecast", "dynamic", &["dynamic", "static"])? == "dynamic";
-        let hl = p.duration(
-            "half_life",
-            default_half_life(spec.start, spec.end),
-            Duration::mins(1),
-            Duration::mins(24 * 60),
-        )?;
-        let recent = RecentLevel::from_params(p)?;
-        let prior_weight = p.f64_in("prior_weight", 1.0, 0.25, 8.0, false)?;
+        let settings = forecast_settings(spec, p)?;
         let step = p.duration("step", Duration::mins(1), Duration::secs(10), Duration::mins(30))?;
         // What one step of the window owes on average: a catch-up is never
         // held back longer than that, however large the instrument's trades
@@ -139,8 +144,11 @@ impl Vwap {
                 .with_display(display);
             return Ok(Vwap::Static(slicer));
         }
-        let prior = prior_volume(spec.inst, spec.curve, spec.start, spec.end);
-        let forecast = VolumeForecast::new(spec.curve, spec.start, spec.end, prior, hl).with_prior_weight(prior_weight);
+        // Until the start, the forecast without a look-back (the session's
+        // open as where the market began: the level is taken at the start).
+        let window = (spec.start, spec.end);
+        let forecast = ForecastPlan::new(settings, spec.inst, spec.curve, window, spec.session.open, spec.session.open)
+            .forecast(spec.curve, 1.0);
         let tracker = Tracker::new(spec.start, spec.end, step, min_child)
             .with_participation(min_pct, max_pct, completion)
             .with_display(display);
@@ -149,28 +157,22 @@ impl Vwap {
             tracker,
             preview: plan,
             step,
-            recent,
+            settings,
             curve: spec.curve.clone(),
-            prior,
-            half_life: hl,
-            prior_weight,
-            window: (spec.start, spec.end),
+            window,
         })))
     }
 }
 
 impl Dynamic {
-    /// At the start: the prior re-scaled by the volume of the hours before
-    /// (see [`RecentLevel`]), the forecast rebuilt on it.
+    /// At the start: the forecast made on the market as it stands, the
+    /// prior re-scaled by the volume of the hours before (see
+    /// [`RecentLevel`]); the TCA's tracking makes the same one.
     fn start_level(&mut self, ctx: &AlgoCtx<'_>) {
-        let inst = &ctx.market.inst;
-        // Others' continuous volume a session, as the prior takes it.
-        let daily = inst.adv.to_f64() * (1.0 - inst.auction_share);
-        let k = self.recent.factor_in(ctx.market, &self.curve, daily, ctx.now);
-        if k != 1.0 {
-            let (start, end) = self.window;
-            self.forecast = VolumeForecast::new(&self.curve, start, end, self.prior * k, self.half_life)
-                .with_prior_weight(self.prior_weight);
+        let (start, end) = self.window;
+        let plan = ForecastPlan::on_market(self.settings, ctx.market, start, end);
+        if plan.looks_back() {
+            self.forecast = plan.forecast_on(&self.curve, &ctx.market.tape);
         }
     }
 

@@ -173,16 +173,21 @@ fn bps(x: Option<f64>) -> String {
 
 fn print_summary(label: &str, s: &Summary, target: f64) {
     let abs = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
+    // A figure with its 90% bootstrap interval over the windows.
+    let within = |x: Option<f64>, i: Option<evaluate::Interval>| match (x, i) {
+        (Some(v), Some(i)) => format!("{v:.2} [{:.2}-{:.2}]", i.lo, i.hi),
+        _ => abs(x),
+    };
     let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.2}%", v * 100.0));
     println!(
         "{label:<8} orders {:>3}  |slippage| median {} p90 {} worst {} mean {} (vs market: median {} p90 {})  participation median {} (target {:.2}%, {} within 1 pp)  completed {}/{}  no fills {}",
         s.orders,
-        abs(s.median_abs_bps),
-        abs(s.p90_abs_bps),
+        within(s.median_abs_bps, s.median_abs_interval),
+        within(s.p90_abs_bps, s.p90_abs_interval),
         bps(s.worst_bps),
         bps(s.mean_bps),
-        abs(s.market_median_abs_bps),
-        abs(s.market_p90_abs_bps),
+        within(s.market_median_abs_bps, s.market_median_abs_interval),
+        within(s.market_p90_abs_bps, s.market_p90_abs_interval),
         pct(s.median_participation),
         target * 100.0,
         s.within_1pp,
@@ -275,7 +280,8 @@ fn print_table(ev: &Evaluation, source: String) {
         "slippage against the window's VWAP of the recorded prints, bps, positive = cost; vs mkt: against others' prints as \
          replayed, our impact in them; sched + exec + impact = slip: our fills valued at their minute's recorded VWAP, our \
          prices against those prints once shifted by our impact, and that shift; track: the largest gap between our \
-         filled share and the recording's printed share at any minute, pp; participation = ours over all volume"
+         filled share and the recording's printed share at any minute, pp; participation = ours over all volume; \
+         [lo-hi]: 90% bootstrap interval of the figure over the windows"
     );
     for (side, s) in &ev.by_side {
         print_summary(side, s, ev.participation);

@@ -14,7 +14,10 @@
 //! = cost), realised participation (ours over all volume printed in the
 //! window, ours included) and completion. Per side and overall: the median,
 //! 90th percentile and worst absolute slippage (nearest rank), the mean
-//! signed slippage, and how participation and completion spread.
+//! signed slippage, and how participation and completion spread; for the
+//! median and the 90th percentile, a 90% bootstrap interval over the windows
+//! (`interval`): over 49 windows a median moves by a bp or more, a 90th
+//! percentile by several, from one set of windows to another alike.
 //!
 //! Windows are cut from each session's open (`window` long, whole windows
 //! only); a window is used when the recording covers it (a print within
@@ -22,8 +25,10 @@
 //! sessions before it give a profile.
 
 mod decompose;
+mod interval;
 
 pub use decompose::{Decomposition, Order, OurFill, decompose};
+pub use interval::{Interval, bootstrap};
 
 use crate::engine::{Actor, Command, Engine, EngineConfig, OrderRequest};
 use crate::market::profile::{self, LearnOptions};
@@ -132,16 +137,24 @@ pub struct Summary {
     pub with_fills: usize,
     /// Median absolute slippage, bps.
     pub median_abs_bps: Option<f64>,
+    /// 90% bootstrap interval of that median over the windows (`interval`).
+    pub median_abs_interval: Option<Interval>,
     /// 90th percentile of the absolute slippage (nearest rank), bps.
     pub p90_abs_bps: Option<f64>,
+    /// 90% bootstrap interval of that percentile over the windows.
+    pub p90_abs_interval: Option<Interval>,
     /// The slippage furthest from zero, bps (signed).
     pub worst_bps: Option<f64>,
     /// Mean signed slippage, bps.
     pub mean_bps: Option<f64>,
     /// Median absolute slippage against the replayed market's VWAP (our impact in it), bps.
     pub market_median_abs_bps: Option<f64>,
+    /// 90% bootstrap interval of that median over the windows.
+    pub market_median_abs_interval: Option<Interval>,
     /// 90th percentile of that, bps.
     pub market_p90_abs_bps: Option<f64>,
+    /// 90% bootstrap interval of that percentile over the windows.
+    pub market_p90_abs_interval: Option<Interval>,
     /// Median realised participation.
     pub median_participation: Option<f64>,
     /// Largest distance of a window's participation from the target, among completed orders.
@@ -203,6 +216,18 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[rank - 1])
 }
 
+/// A figure of each order, grouped by window (its start), in time order:
+/// what the bootstrap draws ([`bootstrap`]).
+fn by_window(rows: &[&WindowResult], f: impl Fn(&WindowResult) -> Option<f64>) -> Vec<Vec<f64>> {
+    let mut groups: BTreeMap<Timestamp, Vec<f64>> = BTreeMap::new();
+    for r in rows {
+        if let Some(x) = f(r) {
+            groups.entry(r.start).or_default().push(x);
+        }
+    }
+    groups.into_values().collect()
+}
+
 /// The figures of a set of results against the participation `target`.
 pub fn summarise(rows: &[&WindowResult], target: f64) -> Summary {
     let mut abs: Vec<f64> = rows.iter().filter_map(|r| r.slippage_bps.map(f64::abs)).collect();
@@ -224,15 +249,21 @@ pub fn summarise(rows: &[&WindowResult], target: f64) -> Summary {
         percentile(&v, 0.5)
     };
     let filled: Vec<&&WindowResult> = rows.iter().filter(|r| r.filled.is_positive()).collect();
+    let (by_window, market_by_window) =
+        (by_window(rows, |r| r.slippage_bps.map(f64::abs)), by_window(rows, |r| r.market_slippage_bps.map(f64::abs)));
     Summary {
         orders: n,
         with_fills: signed.len(),
         median_abs_bps: percentile(&abs, 0.5),
+        median_abs_interval: bootstrap(&by_window, 0.5),
         p90_abs_bps: percentile(&abs, 0.9),
+        p90_abs_interval: bootstrap(&by_window, 0.9),
         worst_bps: signed.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())),
         mean_bps: (!signed.is_empty()).then(|| signed.iter().sum::<f64>() / signed.len() as f64),
         market_median_abs_bps: percentile(&market, 0.5),
+        market_median_abs_interval: bootstrap(&market_by_window, 0.5),
         market_p90_abs_bps: percentile(&market, 0.9),
+        market_p90_abs_interval: bootstrap(&market_by_window, 0.9),
         median_participation: percentile(&parts, 0.5),
         max_participation_gap: completed.iter().map(|r| (r.participation - target).abs()).max_by(f64::total_cmp),
         within_1pp: rows.iter().filter(|r| (r.participation - target).abs() <= 0.01).count(),

@@ -19,22 +19,26 @@
 //! volume = pace x expected remaining volume; the forecast window total is
 //! the realised volume plus that.
 
+mod plan;
+mod recent;
+
+pub use plan::{DEFAULT_PRIOR_WEIGHT, ForecastPlan, ForecastSettings};
+pub use recent::{DEFAULT_LOOKBACK, DEFAULT_WEIGHT as DEFAULT_RECENT_WEIGHT, MAX_LOOKBACK, RecentLevel};
+
 use super::curve::VolumeCurve;
 use crate::model::{Duration, Timestamp};
 
-/// The default half-life: half the window, between 10 minutes and 4 hours.
+/// The default half-life: the window's length, between 10 minutes and 4
+/// hours. With the level set from the hours before the start (the default
+/// look-back) the pace need forget less quickly than with the days-before
+/// level alone (half the window before; BENCHMARKS.md).
 pub fn default_half_life(start: Timestamp, end: Timestamp) -> Duration {
-    Duration(((end - start).0 / 2).clamp(Duration::mins(10).0, Duration::mins(240).0))
+    Duration((end - start).0.clamp(Duration::mins(10).0, Duration::mins(240).0))
 }
 
-/// The half-life of an order's forecast from its `half_life` parameter (the
-/// default when absent or unreadable: the algorithm refuses those).
-pub fn half_life_param(
-    params: &std::collections::BTreeMap<String, String>,
-    start: Timestamp,
-    end: Timestamp,
-) -> Duration {
-    params.get("half_life").and_then(|s| Duration::parse(s)).unwrap_or_else(|| default_half_life(start, end))
+/// A number parameter of an order, `None` when absent or unreadable.
+fn param_f64(params: &std::collections::BTreeMap<String, String>, name: &str) -> Option<f64> {
+    params.get(name).and_then(|s| s.trim().parse::<f64>().ok()).filter(|v| v.is_finite())
 }
 
 /// Others' continuous volume `inst` is expected to trade over [start, end)
@@ -388,7 +392,9 @@ mod tests {
         let g = VolumeForecast::new(&curve, min(30), min(90), 500.0, Duration::mins(60));
         assert!((g.expected(min(30), min(60)) - 250.0).abs() < 1e-9);
         assert_eq!(g.expected(min(0), min(30)), 0.0);
-        assert_eq!(default_half_life(min(0), min(240)), Duration::mins(120));
+        assert_eq!(default_half_life(min(0), min(240)), Duration::mins(240));
+        assert_eq!(default_half_life(min(0), min(390)), Duration::mins(240));
+        assert_eq!(default_half_life(min(0), min(30)), Duration::mins(30));
         assert_eq!(default_half_life(min(0), min(10)), Duration::mins(10));
     }
 }

@@ -7,7 +7,11 @@
 //! and VWAP is the difference of two checkpoints, exact whatever the number
 //! of prints. With `Retention::Bounded` (a served engine) the prints
 //! themselves are kept only over a recent window (`KEPT`), so memory does not
-//! grow with the day; with `Retention::Full` every print stays.
+//! grow with the day; with `Retention::Full` every print stays. Either way
+//! the tape marks the sums before the first print of each minute, kept over
+//! `MARKED` (a day and an hour), so the volume between two whole minutes of
+//! the last day (the dynamic VWAP's look-back before its start) is exact on
+//! a bounded tape too, and the same as on a full one.
 
 use super::tracking::TrackingState;
 use crate::model::{Duration, Money, Price, Qty, Side, Timestamp, vwap};
@@ -29,6 +33,12 @@ pub enum Retention {
 /// The recent window a bounded tape and mid series keep: the 5-minute markout
 /// horizon after a fill and before it, with room to spare.
 pub const KEPT: Duration = Duration::mins(15);
+
+/// How far back a tape keeps its minute marks: the longest VWAP look-back
+/// (`market::forecast::MAX_LOOKBACK`, a day) and an hour to spare.
+pub const MARKED: Duration = Duration::mins(25 * 60);
+/// A minute, ns.
+const MINUTE_NS: i64 = 60_000_000_000;
 
 /// One printed trade.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -105,6 +115,13 @@ pub struct Tape {
     active: Vec<usize>,
     /// Pushes until the next look for prints to drop (bounded).
     until_trim: u32,
+    /// The sums before the first print of each minute, by that print's
+    /// time, in time order (over the last `MARKED` when bounded).
+    marks: std::collections::VecDeque<(Timestamp, Cumulative)>,
+    /// The next whole minute: a print at or after it is the first of its minute.
+    next_mark: Option<Timestamp>,
+    /// Marks are complete from this time on (marks before it were dropped).
+    marked_from: Timestamp,
 }
 
 /// How often (in prints) a bounded tape looks for prints past its window.
@@ -152,6 +169,10 @@ impl Tape {
         if !self.active.is_empty() {
             self.feed_trackers(&p);
         }
+        if self.next_mark.is_none_or(|t| p.ts >= t) {
+            self.marks.push_back((p.ts, self.total));
+            self.next_mark = Some(Timestamp((p.ts.0.div_euclid(MINUTE_NS) + 1) * MINUTE_NS));
+        }
         self.total.add(&p, notional, 1);
         self.prints.push(p);
         if self.retention == Retention::Bounded {
@@ -166,6 +187,11 @@ impl Tape {
         // A plain loop rather than `retain`: one or two trackers, on every print.
         let mut i = 0;
         while let Some(&h) = self.active.get(i) {
+            // At the first print of its window the tape holds every print
+            // before the start: the order's look-back.
+            if let Some(f) = self.trackers[h].level_due(p.ts, self) {
+                self.trackers[h].set_level(f);
+            }
             let t = &mut self.trackers[h];
             t.on_print(p);
             if p.ts < t.end() {
@@ -178,6 +204,12 @@ impl Tape {
     /// Drops the prints before `cutoff` once they are half the tape (each
     /// print is moved a bounded number of times on average).
     fn trim(&mut self, cutoff: Timestamp) {
+        let old = Timestamp(cutoff.0 + KEPT.0 - MARKED.0);
+        while let Some(&(t, _)) = self.marks.front().filter(|(t, _)| *t < old) {
+            self.marks.pop_front();
+            // A minute whose first print's mark is gone is no longer whole.
+            self.marked_from = Timestamp((t.0.div_euclid(MINUTE_NS) + 1) * MINUTE_NS);
+        }
         let k = self.prints.partition_point(|p| p.ts < cutoff);
         if k == 0 || k * 2 < self.prints.len() {
             return;
@@ -221,7 +253,7 @@ impl Tape {
             return Some(*c);
         }
         if self.dropped_through.is_some_and(|d| d >= t) {
-            return None;
+            return self.marked(t);
         }
         let mut c = self.total;
         let a = self.prints.partition_point(|p| p.ts < t);
@@ -229,6 +261,16 @@ impl Tape {
             c.add(p, Money::notional(p.px, p.qty), -1);
         }
         Some(c)
+    }
+    /// The sums before `t` from the minute marks, when `t` is a whole minute
+    /// they are complete from: the first print at or after `t` (there is one)
+    /// is the first of its minute, so its mark holds them.
+    fn marked(&self, t: Timestamp) -> Option<Cumulative> {
+        if t.0.rem_euclid(MINUTE_NS) != 0 || t < self.marked_from {
+            return None;
+        }
+        let k = self.marks.partition_point(|(ts, _)| *ts < t);
+        self.marks.get(k).map(|(_, c)| *c)
     }
     /// Volume and notional over [t0, t1): (others', everyone's), from the
     /// running sums; `None` when a bounded tape no longer holds it.
@@ -264,7 +306,11 @@ impl Tape {
     }
     /// Starts a running tracking fed by every later print; returns its handle.
     pub fn track(&mut self, mut t: TrackingState) -> usize {
-        // Prints already in at or after the window's start (the same instant as the order).
+        // Prints already in at or after the window's start (the same instant
+        // as the order): the level of its forecast is taken before them.
+        if let Some(f) = self.window(t.start(), Timestamp(i64::MAX)).first().and_then(|p| t.level_due(p.ts, self)) {
+            t.set_level(f);
+        }
         for p in self.window(t.start(), Timestamp(i64::MAX)) {
             t.on_print(p);
         }
@@ -372,6 +418,39 @@ mod tests {
         }
     }
 
+    /// A print every 10 s for 36 hours, 1 to 7 lots by turn, every third
+    /// one ours: the bounded tape has dropped all but its last minutes, yet
+    /// from any whole minute of the last 25 hours to now it gives the full
+    /// tape's sums (its minute marks), and nothing it cannot know: an instant
+    /// inside a dropped minute, or a minute older than the marks it keeps
+    /// (they go with the trims, every 4,096 prints: the last at print 12,288,
+    /// 34.1 h, dropped those before 9.1 h).
+    #[test]
+    fn a_bounded_tape_keeps_the_sums_at_whole_minutes_of_the_last_day() {
+        let (mut full, mut bounded) = (Tape::new(true), Tape::new(true));
+        bounded.set_retention(Retention::Bounded);
+        let s = 1_000_000_000i64;
+        let n = 36 * 360;
+        for i in 0..n {
+            let q = p(i * 10 * s, "100.5", 1 + i % 7, i % 3 == 0);
+            full.push(q);
+            bounded.push(q);
+        }
+        let now = Timestamp(n * 10 * s);
+        assert!(bounded.held_from().is_some() && bounded.prints().len() * 5 < full.prints().len());
+        let min = |m: i64| Timestamp(m * 60 * s);
+        for m in [12 * 60, 15 * 60 + 1, 30 * 60, 36 * 60 - 20] {
+            let f = full.between(min(m), now).unwrap();
+            assert_eq!(bounded.between(min(m), now), Some(f), "from minute {m}");
+            // By hand: others' prints are those with i % 3 != 0 from 6 m on.
+            let others: i64 = (6 * m..n).filter(|i| i % 3 != 0).map(|i| 1 + i % 7).sum();
+            assert_eq!(f.0.qty, Qty::from_int(others));
+        }
+        assert_eq!(bounded.between(Timestamp(min(30 * 60).0 + 5 * s), now), None);
+        assert_eq!(bounded.between(min(8 * 60), now), None);
+        assert!(full.between(min(8 * 60), now).is_some());
+    }
+
     #[test]
     fn window_vwap_with_and_without_ours() {
         let mut t = Tape::new(true);
@@ -426,8 +505,10 @@ mod tests {
         // Minutes 2 to 34, of which 5, 10, ..., 30 (6) are ours: 27 x 500 x 100 others'.
         assert_eq!(ex.qty, Qty::from_int(27 * 500 * 100));
         assert_eq!(full.between(a, b), bounded.between(a, b));
-        // A window never checkpointed whose prints are gone is not made up.
-        assert_eq!(bounded.between(Timestamp(min), b), None);
+        // A window never checkpointed whose prints are gone is not made up;
+        // from a whole minute the tape's minute marks give it exactly.
+        assert_eq!(bounded.between(Timestamp(min + 1), b), None);
+        assert_eq!(bounded.between(Timestamp(min), b), full.between(Timestamp(min), b));
         // Recent windows need no checkpoint.
         let recent = (Timestamp(38 * min), Timestamp(40 * min));
         assert_eq!(bounded.between(recent.0, recent.1), full.between(recent.0, recent.1));

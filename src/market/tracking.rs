@@ -5,9 +5,9 @@
 //! a pass over the whole tape afterwards, operation for operation.
 
 use super::curve::VolumeCurve;
-use super::forecast::VolumeForecast;
-use super::tape::Print;
-use crate::model::{Duration, Qty, Timestamp};
+use super::forecast::{ForecastPlan, VolumeForecast};
+use super::tape::{Print, Tape};
+use crate::model::{Qty, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// A window's buckets: the curve's, cut at the window's ends.
@@ -42,6 +42,11 @@ pub struct TrackingState {
     buckets: Vec<(Timestamp, Timestamp)>,
     planned: Vec<f64>,
     forecast: VolumeForecast,
+    /// The order's plan and curve while its forecast waits for the prints
+    /// before its start (a look-back): the level is taken from the tape
+    /// when the first print at or after the start comes, as the order takes
+    /// it when it starts.
+    pending: Option<Box<(ForecastPlan, VolumeCurve)>>,
     /// Buckets whose forecast share is taken (they have begun).
     begun: usize,
     forecast_share: Vec<f64>,
@@ -56,9 +61,10 @@ fn share(x: f64, of: f64) -> f64 {
 }
 
 impl TrackingState {
-    /// The tracking of [start, end) on `curve`, the forecast expecting `prior`
-    /// of others' volume with `half_life`.
-    pub fn new(curve: &VolumeCurve, start: Timestamp, end: Timestamp, prior: f64, half_life: Duration) -> Self {
+    /// The tracking of an order's window on `curve`, its forecast made as
+    /// the order makes it (`plan`).
+    pub fn new(curve: &VolumeCurve, plan: &ForecastPlan) -> Self {
+        let (start, end) = (plan.start, plan.end);
         let buckets = buckets(curve, start, end);
         let window_share = curve.share_between(start, end);
         let planned = buckets.iter().map(|&(a, b)| share(curve.share_between(a, b), window_share)).collect();
@@ -68,7 +74,8 @@ impl TrackingState {
             end,
             buckets,
             planned,
-            forecast: VolumeForecast::new(curve, start, end, prior, half_life),
+            forecast: plan.forecast(curve, 1.0),
+            pending: plan.looks_back().then(|| Box::new((plan.clone(), curve.clone()))),
             begun: 0,
             forecast_share: vec![0.0; n],
             market: vec![0.0; n],
@@ -86,6 +93,23 @@ impl TrackingState {
     /// End of the window.
     pub fn end(&self) -> Timestamp {
         self.end
+    }
+
+    /// The forecast at its level, when it still waits for it and a print
+    /// at `ts` (at or after the start) must bring it first: the level from
+    /// the prints before the start on `tape`.
+    #[inline]
+    pub fn level_due(&self, ts: Timestamp, tape: &Tape) -> Option<VolumeForecast> {
+        match &self.pending {
+            Some(pending) if ts >= self.start => Some(pending.0.forecast_on(&pending.1, tape)),
+            _ => None,
+        }
+    }
+
+    /// Takes the forecast at its level ([`TrackingState::level_due`]).
+    pub fn set_level(&mut self, forecast: VolumeForecast) {
+        self.forecast = forecast;
+        self.pending = None;
     }
 
     /// Takes the forecast share of bucket `k` as it begins.

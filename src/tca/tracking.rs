@@ -1,16 +1,17 @@
 //! How a VWAP order tracked the volume, bucket by bucket of its window (the
 //! intraday curve's buckets): the share of the order the curve planned in
 //! each, the share of the window's volume the dynamic forecast expected in it
-//! as it stood when the bucket began (replayed from the tape with the order's
-//! own forecast settings), the share the market actually printed, and the
+//! as it stood when the bucket began (replayed from the tape with the forecast
+//! the order made: `market::forecast::ForecastPlan`, its half-life, prior
+//! weight and look-back), the share the market actually printed, and the
 //! share of the order executed. Planned against market shows how good the
 //! profile was; forecast against market how much the re-forecast recovered;
 //! executed against market how well the order followed.
 
-use crate::market::forecast::{half_life_param, prior_volume};
+use crate::market::forecast::ForecastPlan;
 use crate::market::tracking::TrackingState;
 use crate::market::{InstrumentMarket, Tape, VolumeCurve};
-use crate::model::{AlgoKind, Duration, Fill, ParentOrder, Timestamp};
+use crate::model::{AlgoKind, Fill, ParentOrder, Timestamp};
 
 /// One bucket of the window: the running tracking's shares, reported as they are.
 pub use crate::market::tracking::BucketShares as BucketTracking;
@@ -18,16 +19,10 @@ pub use crate::market::tracking::BucketShares as BucketTracking;
 /// What the tracking is computed from.
 #[derive(Clone, Copy)]
 pub struct TrackingInput<'a> {
-    /// Window start.
-    pub start: Timestamp,
-    /// Window end.
-    pub end: Timestamp,
     /// The curve the order planned on.
     pub curve: &'a VolumeCurve,
-    /// Others' volume the order expected over the window (the forecast's prior).
-    pub prior: f64,
-    /// The forecast's half-life.
-    pub half_life: Duration,
+    /// Its forecast's window, prior and settings ([`ForecastPlan::for_order`]).
+    pub plan: &'a ForecastPlan,
     /// The order's fills.
     pub fills: &'a [Fill],
     /// The tape (ours flagged).
@@ -44,21 +39,17 @@ pub fn for_parent(order: &ParentOrder, state: Option<&TrackingState>) -> Option<
 
 /// The running tracking of a VWAP order on its market, to be fed from its start.
 pub fn start_for(order: &ParentOrder, m: &InstrumentMarket) -> Option<TrackingState> {
-    (order.algo == AlgoKind::Vwap).then(|| {
-        TrackingState::new(
-            &m.curve,
-            order.start,
-            order.end,
-            prior_volume(&m.inst, &m.curve, order.start, order.end),
-            half_life_param(&order.params, order.start, order.end),
-        )
-    })
+    (order.algo == AlgoKind::Vwap).then(|| TrackingState::new(&m.curve, &ForecastPlan::for_order(order, m)))
 }
 
 /// The tracking of a window, bucket by bucket, in one pass over its tape and fills.
 pub fn tracking(i: &TrackingInput<'_>) -> Vec<BucketTracking> {
-    let mut s = TrackingState::new(i.curve, i.start, i.end, i.prior, i.half_life);
-    for p in i.tape.window(i.start, i.end) {
+    let mut s = TrackingState::new(i.curve, i.plan);
+    // As the running tracking: the level once a print at or after the start is on the tape.
+    if let Some(f) = i.tape.window(i.plan.start, Timestamp(i64::MAX)).first().and_then(|p| s.level_due(p.ts, i.tape)) {
+        s.set_level(f);
+    }
+    for p in i.tape.window(i.plan.start, i.plan.end) {
         s.on_print(p);
     }
     for f in i.fills {
@@ -71,7 +62,8 @@ pub fn tracking(i: &TrackingInput<'_>) -> Vec<BucketTracking> {
 mod tests {
     use super::*;
     use crate::market::Print;
-    use crate::model::{ChildId, FillId, Liquidity, Money, ParentId, Price, Qty, Side};
+    use crate::market::forecast::ForecastSettings;
+    use crate::model::{ChildId, Duration, FillId, Liquidity, Money, ParentId, Price, Qty, Side, Timestamp};
 
     fn min(m: i64) -> Timestamp {
         Timestamp(m * 60_000_000_000)
@@ -109,15 +101,11 @@ mod tests {
             tape.push(print(m + 2, ours, true));
             fills.push(fill(m + 2, ours));
         }
-        let t = tracking(&TrackingInput {
-            start: min(0),
-            end: min(120),
-            curve: &curve,
-            prior: 400.0,
-            half_life: Duration::mins(60),
-            fills: &fills,
-            tape: &tape,
-        });
+        let mut settings = ForecastSettings::default_for(min(0), min(120));
+        settings.half_life = Duration::mins(60);
+        let plan =
+            ForecastPlan { settings, start: min(0), end: min(120), prior: 400.0, daily: 400.0, lookback_from: None };
+        let t = tracking(&TrackingInput { curve: &curve, plan: &plan, fills: &fills, tape: &tape });
         assert_eq!(t.len(), 4);
         let market: Vec<f64> = t.iter().map(|b| b.market).collect();
         assert_eq!(market, [1.0 / 6.0, 1.0 / 6.0, 0.5, 1.0 / 6.0]);

@@ -93,14 +93,14 @@ pub const PARAMS: &[ParamSpec] = &[
         "half_life",
         "half-life",
         ParamKind::Duration(Duration::mins(1), Duration::mins(24 * 60)),
-        "how fast the volume pace forgets, 1m-24h",
+        "how fast the volume pace forgets, 1m-24h (the window, 10m-4h)",
     ),
     p(
         AlgoKind::Vwap,
         "recent",
         "recent",
         ParamKind::Duration(Duration(0), Duration::mins(24 * 60)),
-        "dynamic: look-back that re-scales the level at the start, 0s-24h (default off)",
+        "dynamic: look-back that re-scales the level at the start, 0s-24h (12h; 0s off)",
     ),
     p(
         AlgoKind::Vwap,
@@ -121,7 +121,7 @@ pub const PARAMS: &[ParamSpec] = &[
         "prior_weight",
         "prior wt.",
         ParamKind::Float(0.25, 8.0, false),
-        "dynamic: the profile's weight, in half-lives of volume, 0.25-8 (1)",
+        "dynamic: the profile's weight, in half-lives of volume, 0.25-8 (1.5)",
     ),
     p(
         AlgoKind::Vwap,

@@ -204,6 +204,15 @@ fn evaluate_figures_match_a_recording_worked_out_by_hand() {
     assert!((s["median_abs_bps"].as_f64().unwrap() - abs[8]).abs() < 1e-9);
     assert!((s["p90_abs_bps"].as_f64().unwrap() - abs[16]).abs() < 1e-9);
     assert_eq!(s["market_median_abs_bps"], s["median_abs_bps"]);
+    // The bootstrap interval of each figure: every draw's nearest rank is one
+    // of the orders' own figures, so both ends are among them, in order, and
+    // the figure itself falls between them.
+    for (fig, iv) in [("median_abs_bps", "median_abs_interval"), ("p90_abs_bps", "p90_abs_interval")] {
+        let (lo, hi) = (s[iv]["lo"].as_f64().unwrap(), s[iv]["hi"].as_f64().unwrap());
+        assert!(abs.iter().any(|a| (a - lo).abs() < 1e-12) && abs.iter().any(|a| (a - hi).abs() < 1e-12), "{s}");
+        let x = s[fig].as_f64().unwrap();
+        assert!(lo <= x && x <= hi, "{fig} {x} outside [{lo}, {hi}]");
+    }
     assert!((abs[8] - 1.0).abs() < 0.05, "a tick is about 1 bp here: {abs:?}");
     assert_eq!(doc["by_side"]["buy"]["orders"], 9);
 }
@@ -325,7 +334,7 @@ fn a_small_order_among_large_prints_keeps_up_with_the_volume() {
 /// (e d + 30 (1 - d)) / e, the forecast remainder (e d + 30 (1 - d)) (240 -
 /// t), the order's share 30 t / (30 t + remainder) against the market's t /
 /// 240. The largest gap is 4.91 points with e = 22.8 and 18.32 without the
-/// look-back (the default, e = 10), worked out below on a 6-second
+/// look-back (`recent=0s`, e = 10), worked out below on a 6-second
 /// grid; the order's fills trail that share by up to two steps' due and a
 /// lot (the small-order test above), so each is checked within a point.
 #[test]
@@ -356,9 +365,20 @@ fn the_hours_before_the_window_set_the_forecast_level() {
     let (with, without) = (by_model(10.0 * 3f64.powf(0.75)), by_model(10.0));
     assert!((with - 4.91).abs() < 0.01 && (without - 18.32).abs() < 0.01, "{with} {without}");
     let window_start_ns = (DAY0_MS + (2 * 1440 + 8 * 60) * 60_000) * 1_000_000;
-    for (extra, expected) in [(Some("recent=12h"), with), (None, without)] {
+    // `recent=12h` is the default; `recent=0s` turns it off.
+    for (extra, expected) in [(None, with), (Some("recent=0s"), without)] {
         let mut args = vec!["evaluate", "--universe", universe.to_str().unwrap(), "--bars", bars.to_str().unwrap()];
-        args.extend(["--symbol", "LVL", "--jobs", "2", "--json", "--param", "half_life=4h"]);
+        args.extend([
+            "--symbol",
+            "LVL",
+            "--jobs",
+            "2",
+            "--json",
+            "--param",
+            "half_life=4h",
+            "--param",
+            "prior_weight=1",
+        ]);
         if let Some(p) = extra {
             args.extend(["--param", p]);
         }

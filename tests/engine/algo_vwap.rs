@@ -215,3 +215,78 @@ fn dynamic_vwap_tracks_a_volume_surge_better_than_the_static_curve() {
     assert!(off(&tracking) < off(&static_tracking), "dynamic {tracking:?} static {static_tracking:?}");
     assert!((tracking.iter().map(|b| b.executed).sum::<f64>() - 1.0).abs() < 1e-9);
 }
+
+/// The TCA's "forecast" column is the forecast the order traded on, look-back
+/// included. A flat profile; the recording prints 4 a minute from 00:00 to
+/// 06:00, 24 a minute from 06:00 to 10:00 and 12 a minute in the window,
+/// 10:00-14:00: 10,080 over 14 hours, where the flat curve expects 14/24 of
+/// a day, so the replay's ADV is 17,280 (12 a minute, the window's rate). A
+/// 10:00-14:00 order with `recent=4h recent_weight=1` looks back over
+/// 06:00-10:00: 5,760 printed against 2,880 expected, ratio 2, its prior
+/// doubled to 24 a minute. By hand, with `half_life=2h` (the prior weighing
+/// one steady-state half-life, so the decayed expected volume stays at
+/// e H / ln 2) the pace at 12:00 is (e d + 12 (1 - d)) / e with
+/// d = 2^(-120/120) = 1/2: (12 + 6) / 24 = 0.75 with the look-back (e = 24),
+/// 1 without (e = 12). The rest of the window (2,880 expected at the doubled
+/// prior, 1,440 at the plain one) is forecast at 2,160 and 1,440 after 1,440
+/// printed, so the second bucket's forecast share at 12:00 is
+/// 2,160 / 3,600 = 0.6 with the look-back and 0.5 without; the order's due
+/// at 12:00 is the rest, 0.4 or 0.5 of it, which is what it executed in the
+/// first bucket (within a step's lag and the lots).
+#[test]
+fn the_tca_tracking_shows_the_forecast_the_order_traded_on() {
+    use blotter::market::replay::{RecTrade, Recording};
+    use blotter::model::Timestamp;
+    let toml = "[[instrument]]\nsymbol = \"LOOK\"\nasset_class = \"crypto\"\ncalendar = \"crypto\"\nlisting = \"BINANCE\"\n\
+                currency = \"USD\"\ntick_size = \"0.01\"\nlot_size = \"0.01\"\nref_price = \"100\"\ndaily_vol = 0.03\n\
+                adv = \"17280\"\navg_trade_size = \"1\"\nspread_bps = 2\ntouch_depth = \"50\"\nauction_share = 0\n\
+                venues = [\"BINANCE\"]\nvolume_curve = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]\n";
+    let u = Arc::new(Universe::with_overrides_str(toml, "test").unwrap());
+    let day = Timestamp::from_utc(chrono::DateTime::parse_from_rfc3339("2021-01-08T00:00:00Z").unwrap().to_utc());
+    let minute = 60_000_000_000i64;
+    let t0 = Timestamp(day.0 + 600 * minute);
+    let mut trades = Vec::new();
+    for m in 0..14 * 60i64 {
+        // Per minute: 4, then 24 over the look-back, then 12 in the window; in 4 prints.
+        let per_min = match m {
+            ..360 => 4,
+            360..600 => 24,
+            _ => 12,
+        };
+        for k in 0..4i64 {
+            let side = if k % 2 == 0 { Side::Buy } else { Side::Sell };
+            let ts = Timestamp(day.0 + m * minute + k * 15_000_000_000 + 1);
+            let px = blotter::model::Price::from_raw(10_000 * 10_000_000);
+            trades.push(RecTrade { ts, px, qty: Qty::from_raw(per_min * Qty::SCALE / 4), aggressor: Some(side) });
+        }
+    }
+    let rec = Arc::new(Recording {
+        source: "level".into(),
+        venue: None,
+        trades: blotter::market::replay::RecTrades::new(&trades),
+        quotes: Vec::new(),
+        from_bars: false,
+    });
+    let run = |params: &[(&str, &str)]| {
+        let mut cfg = EngineConfig::new(3, chrono::NaiveDate::from_ymd_opt(2021, 1, 8).unwrap());
+        cfg.symbols = Some(vec!["LOOK".into()]);
+        cfg.recordings.insert("LOOK".into(), rec.clone());
+        let mut e = Engine::new(u.clone(), cfg).unwrap();
+        let mut req = order("LOOK", Side::Buy, 240, AlgoKind::Vwap, "09:30", "10:00", params);
+        (req.start, req.end) = (Some(t0), Some(Timestamp(t0.0 + 240 * minute)));
+        let id = run_one(&mut e, req);
+        let p = e.parent(id).unwrap().clone();
+        assert_eq!(p.filled, p.qty, "{params:?}: {p:?}");
+        e.order_tca_report(&advisor(), id).unwrap().vwap_tracking.unwrap()
+    };
+    let fixed = [("half_life", "2h"), ("prior_weight", "1")];
+    for (look, forecast) in [(&[("recent", "4h"), ("recent_weight", "1")][..], 0.6), (&[("recent", "0s")][..], 0.5)] {
+        let params: Vec<(&str, &str)> = fixed.iter().chain(look).copied().collect();
+        let t = run(&params);
+        assert_eq!(t.len(), 2, "{t:?}");
+        assert!((t[0].forecast - 0.5).abs() < 1e-9, "{params:?}: {t:?}");
+        assert!((t[1].forecast - forecast).abs() < 0.005, "{params:?}: {t:?}, {forecast} by hand");
+        // The order traded on it: by 12:00 it had done what was due, the rest of the forecast.
+        assert!((t[0].executed - (1.0 - forecast)).abs() < 0.02, "{params:?}: {t:?}");
+    }
+}

@@ -7,7 +7,7 @@ use crate::common;
 
 use blotter::engine::{Engine, EngineConfig, RECENT_FILLS, Retention};
 use blotter::market::Universe;
-use blotter::market::forecast::{half_life_param, prior_volume};
+use blotter::market::forecast::ForecastPlan;
 use blotter::model::{AlgoKind, ParentId, Side};
 use blotter::tca::pretrade::{RealisedInput, compare, realised};
 use blotter::tca::tracking::{TrackingInput, tracking};
@@ -34,15 +34,8 @@ fn batch_report(e: &Engine, id: ParentId) -> blotter::tca::TcaReport {
     assert_eq!(r.interval_vwap, m.tape.stats(o.start, end, false).vwap());
     assert_eq!(r.interval_vwap_incl_ours, m.tape.stats(o.start, end, true).vwap());
     if o.algo == AlgoKind::Vwap {
-        r.vwap_tracking = Some(tracking(&TrackingInput {
-            start: o.start,
-            end: o.end,
-            curve: &m.curve,
-            prior: prior_volume(&m.inst, &m.curve, o.start, o.end),
-            half_life: half_life_param(&o.params, o.start, o.end),
-            fills,
-            tape: &m.tape,
-        }));
+        let plan = ForecastPlan::for_order(o, m);
+        r.vwap_tracking = Some(tracking(&TrackingInput { curve: &m.curve, plan: &plan, fills, tape: &m.tape }));
     }
     r.pre_trade = e.pre_trade_estimate(id).map(|est| {
         let real = o.arrival_px.and_then(|arrival| {
@@ -69,8 +62,8 @@ fn json<T: serde::Serialize>(x: &T) -> String {
 /// summaries are byte for byte the full engine's, which are the batch pass's.
 /// A day-long VWAP (tracking over 13 buckets), a POV with thousands of
 /// fills, a TWAP finished hours before the last check (its end mid and
-/// markouts long out of the bounded window) and an order cancelled before it
-/// started.
+/// markouts long out of the bounded window), an order cancelled before it
+/// started and a VWAP starting at noon (its look-back over the morning).
 #[test]
 fn bounded_and_full_retention_report_the_same_tca() {
     let seed = 11;
@@ -81,6 +74,9 @@ fn bounded_and_full_retention_report_the_same_tca() {
         order("MSFT", Side::Sell, 2_000_000, AlgoKind::Pov, "09:40", "15:00", &[("rate", "0.1")]),
         order("AAPL", Side::Sell, 30_000, AlgoKind::Twap, "09:45", "10:05", &[]),
         order("MSFT", Side::Buy, 10_000, AlgoKind::Twap, "13:00", "13:30", &[]),
+        // Its forecast's level looks back over 10:00-12:00 (`recent`), long
+        // out of the bounded tape's prints by 12:00 (and no order's start or end).
+        order("AAPL", Side::Buy, 60_000, AlgoKind::Vwap, "12:00", "14:00", &[("recent", "2h")]),
     ];
     let mut ids = Vec::new();
     for o in &orders {
