@@ -266,6 +266,7 @@ fn the_tca_tracking_shows_the_forecast_the_order_traded_on() {
         trades: blotter::market::replay::RecTrades::new(&trades),
         quotes: Vec::new(),
         from_bars: false,
+        until: None,
     });
     let run = |params: &[(&str, &str)]| {
         let mut cfg = EngineConfig::new(3, chrono::NaiveDate::from_ymd_opt(2021, 1, 8).unwrap());
