@@ -411,7 +411,19 @@ impl InstrumentMarket {
     /// resting side and refills over the venue's resilience time.
     pub fn consume(&mut self, slot: usize, resting: Side, qty: Qty) {
         let v = &mut self.venues[slot];
-        v.depletion[side_ix(resting)] += qty.raw() as f64;
+        let s = side_ix(resting);
+        let q = qty.raw() as f64;
+        match &mut v.recorded_shown[s] {
+            // A replay's recorded book: what is taken beyond the recorded
+            // levels comes from the extrapolated depth, refilled by the tape.
+            Some(shown) => {
+                let recorded = q.min(*shown);
+                *shown -= recorded;
+                v.depletion[s] += recorded;
+                v.synthetic_depletion[s] += q - recorded;
+            }
+            None => v.depletion[s] += q,
+        }
         v.side_mut(resting).eat_from_top(qty);
     }
 

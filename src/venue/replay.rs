@@ -87,7 +87,7 @@ impl Exchange {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::market::replay::{RecQuote, RecTrade, Recording};
+    use crate::market::replay::{RecQuote, RecTrade, RecTrades, Recording};
     use crate::market::session::session;
     use crate::market::{MarketParams, Universe};
     use crate::model::{Side, Tif};
@@ -192,6 +192,82 @@ mod tests {
         let ours: Qty = m.tape.prints().iter().filter(|p| p.ours).map(|p| p.qty).sum();
         let all: Qty = m.tape.prints().iter().map(|p| p.qty).sum();
         assert_eq!((ours, all), (Qty::from_int(150), q("651.3")), "the recording's volume, printed once");
+    }
+
+    /// The depth extrapolated behind a recorded top of book is priced by the
+    /// impact model's depth profile and refills only as the tape prints on
+    /// its side. Recording: AAPL, one quote 100.00 x 500 / 100.02 x 500 at
+    /// the open, then one buyer-initiated print of 300 at 100.02 a minute
+    /// later. The recording's figures come from `m.inst`; by hand:
+    /// level k (k >= 1) lies `Y sigma P sqrt((1 + 1.25) C_k / ADV)` from the
+    /// touch, rounded up to the tick, `C_k = d (1 + sum_{j<k} (1 + 0.35 j))`
+    /// with d the typical touch, and at least k ticks.
+    #[test]
+    fn extrapolated_depth_follows_the_impact_profile_and_refills_with_the_tape() {
+        let u = Universe::builtin();
+        let i = u.instrument_index("AAPL").unwrap();
+        let s = session(u.instruments()[i].calendar, "NASDAQ", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
+        let later = s.open + crate::model::Duration::secs(60);
+        let rec = Recording {
+            source: "test".into(),
+            venue: None,
+            trades: RecTrades::new(&[RecTrade {
+                ts: later,
+                px: px("100.02"),
+                qty: Qty::from_int(300),
+                aggressor: Some(Side::Buy),
+            }]),
+            from_bars: false,
+            until: Some(s.open + crate::model::Duration::mins(60)),
+            quotes: vec![RecQuote {
+                ts: s.open,
+                bids: vec![(px("100"), Qty::from_int(500))],
+                asks: vec![(px("100.02"), Qty::from_int(500))],
+            }],
+        };
+        let mut m = InstrumentMarket::replay(&u, i, s, s.open, 1, MarketParams::default(), Arc::new(rec)).unwrap();
+        m.on_tick(s.open);
+        let mut ex = Exchange::new(&u, std::slice::from_ref(&m), 1);
+        let inst = m.inst.clone();
+        let d = inst.touch_depth.to_f64();
+        let per_unit = inst.impact_y * inst.daily_vol * inst.ref_price.to_f64() * (2.25 / inst.adv.to_f64()).sqrt();
+        let asks = m.venues[0].book().asks.levels().to_vec();
+        assert_eq!(asks.len(), 10);
+        let tick = inst.tick_size.to_f64();
+        let mut ahead = d;
+        for (k, l) in asks.iter().enumerate().skip(1) {
+            let profile = (per_unit * ahead.sqrt() / tick - 1e-9).ceil() * tick;
+            let off = l.px.to_f64() - 100.02;
+            assert!(off + 1e-9 >= profile.max(k as f64 * tick), "level {k}: {off} against the profile's {profile}");
+            assert!(l.px > asks[k - 1].px, "worse with every level");
+            ahead += d * (1.0 + 0.35 * k as f64);
+        }
+        // Sweep the whole side: 500 recorded, the rest extrapolated.
+        let total: Qty = asks.iter().map(|l| l.qty).sum();
+        let mut out = Vec::new();
+        let o = NewOrder { key: 1, side: Side::Buy, qty: total, px: None, tif: Tif::Ioc };
+        ex.arrive(&mut m, 0, 0, o, s.open, &mut out);
+        assert_eq!(out.iter().map(|e| e.qty).sum::<Qty>(), total);
+        // The average price is worse than the touch: the profile, not one tick a level.
+        let avg = out.iter().map(|e| e.px.to_f64() * e.qty.to_f64()).sum::<f64>() / total.to_f64();
+        assert!(avg > 100.02 + per_unit * d.sqrt(), "{avg}");
+        // Half a minute on (far past the venue's resilience), no print on
+        // the offer side: the recorded 500 is back, the extrapolated levels
+        // are not (before, all ten refilled over the resilience time).
+        m.on_tick(s.open + crate::model::Duration::secs(30));
+        let synthetic: Qty = m.venues[0].book().asks.levels().iter().skip(1).map(|l| l.qty).sum();
+        assert_eq!(m.venues[0].book().asks.levels()[0].qty, Qty::from_int(500));
+        assert_eq!(synthetic, Qty::ZERO, "{:?}", m.venues[0].book().asks);
+        // The buyer-initiated print of 300: 300 of the extrapolated depth is back
+        // (the first level, smaller than 300 when the typical touch is).
+        let t = m.next_trade.unwrap();
+        assert_eq!(t, later);
+        let dr = m.draw_trade(t);
+        ex.market_trade(&mut m, 0, dr, t, &mut out);
+        m.on_tick(later + crate::model::Duration::millis(1));
+        let synthetic: Qty = m.venues[0].book().asks.levels().iter().skip(1).map(|l| l.qty).sum();
+        let lot = inst.lot_size;
+        assert!(synthetic <= Qty::from_int(300) && synthetic + lot.mul_int(9) >= Qty::from_int(300), "{synthetic:?}");
     }
 
     #[test]

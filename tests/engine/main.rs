@@ -22,6 +22,7 @@ mod estimate_bias;
 mod market_laws;
 mod overflow;
 mod replay;
+mod replay_depth;
 mod replay_edges;
 mod replay_fidelity;
 mod retention;

@@ -6,7 +6,7 @@
 //!   impact, and never for more than the prints of that instant;
 //! - an aggressive fill is on the recorded book (shifted by our impact) in
 //!   force at that moment: a recorded level, or a level extrapolated behind a
-//!   recorded top of book one venue step apart;
+//!   recorded top of book (the impact model's depth profile);
 //! - issue 12's measurements: no fill outside the range of the prints within
 //!   +-30 s of it (shifted by our impact), no passive buy above every such
 //!   print and no passive sell below every one (before: 23 of 26 POV fills
@@ -92,6 +92,9 @@ fn violations(r: &Run, symbol: &str) -> (Vec<String>, usize, usize) {
     let quotes: &[RecQuote] = &r.rec.quotes;
     let mut bad = Vec::new();
     let (mut outside, mut passive_beyond) = (0, 0);
+    // The levels extrapolated behind a recorded top of book: the impact
+    // model's depth profile (checked by hand in `venue::replay`'s tests).
+    let offsets = m.replay_depth_offsets().unwrap();
     let mut passive_at: std::collections::BTreeMap<Timestamp, f64> = Default::default();
     for f in &r.fills {
         // The shifts in force during that instant (a burst of prints with our fill in between has two).
@@ -121,7 +124,7 @@ fn violations(r: &Run, symbol: &str) -> (Vec<String>, usize, usize) {
                 let on_book = |s: Price| match levels.first() {
                     Some(&(best, _)) if top_only => {
                         let off = (f.px.raw() - (best + s).raw()) * dir;
-                        off >= 0 && off % step(m) == 0 && off <= (DEPTH - 1) * step(m)
+                        offsets.iter().any(|o| o.raw() == off)
                     }
                     Some(_) => levels.iter().any(|&(px, _)| px + s == f.px),
                     None => {
@@ -159,7 +162,7 @@ fn violations(r: &Run, symbol: &str) -> (Vec<String>, usize, usize) {
         let (mut lo, mut hi) = prints.fold((Price::MAX, Price::ZERO), |(lo, hi), p| (lo.min(p), hi.max(p)));
         if f.liquidity == Liquidity::Taker {
             for q in quotes.iter().filter(|q| near(q.ts)) {
-                let extra = if q.bids.len() == 1 { (DEPTH - 1) * step(m) } else { 0 };
+                let extra = if q.bids.len() == 1 { offsets[DEPTH as usize - 1].raw() } else { 0 };
                 if let Some(b) = q.bids.last() {
                     lo = lo.min(Price::from_raw(b.0.raw() - extra));
                 }

@@ -102,6 +102,10 @@ pub struct ReplayState {
     /// How far ahead the last shift was checked to hold, ns: the next
     /// check looks twice as far, or a quarter as far after a miss.
     shift_span: i64,
+    /// How far each level extrapolated behind a recorded top of book lies
+    /// from it (raw price units, level 0 the recorded touch): the impact
+    /// model's depth profile (see `depth_offsets`).
+    depth_offsets: [i64; DEPTH],
     summary: ReplaySummary,
 }
 
@@ -188,6 +192,7 @@ impl InstrumentMarket {
             .collect();
         let window_vol = window.iter().map(|w| w.1).sum();
         let session_ns = (session.close.0 - session.open.0).max(1) as f64;
+        let depth_offsets = depth_offsets(&m, m.venues[0].base_depth, m.venues[0].step);
         let continuous = m.inst.adv.raw() as f64 * (1.0 - m.inst.auction_share);
         let summary = ReplaySummary {
             source: rec.source.clone(),
@@ -216,6 +221,7 @@ impl InstrumentMarket {
             book_shift: Price::ZERO,
             shift_memo: None,
             shift_span: SHIFT_SPAN_START,
+            depth_offsets,
             summary,
             rec,
         }));
@@ -246,6 +252,13 @@ impl InstrumentMarket {
                 changes: st.shifts.len(),
             },
         })
+    }
+
+    /// In a replay, how far each book level extrapolated behind a recorded
+    /// top of book lies from the recorded touch (index 0, the touch, is 0):
+    /// the impact model's depth profile, on the tick grid.
+    pub fn replay_depth_offsets(&self) -> Option<[Price; DEPTH]> {
+        self.replay.as_deref().map(|st| st.depth_offsets.map(Price::from_raw))
     }
 
     /// The recording a replay runs on.
@@ -397,6 +410,7 @@ impl InstrumentMarket {
         let shift = self.replay_shift(now);
         let (tick, lot, slope, tick_ns) =
             (self.inst.tick_size, self.inst.lot_size, self.params.depth_slope, self.tick_ns as f64);
+        let offsets = self.replay.as_deref().map_or([0; DEPTH], |st| st.depth_offsets);
         let Some(st) = self.replay.as_deref_mut() else { return };
         let rec = Arc::clone(&st.rec);
         let dt = (now.0 - st.last_quoted.0).max(0) as f64;
@@ -409,8 +423,10 @@ impl InstrumentMarket {
         let mid = self.mid(now);
         let params = QuoteParams { tick, lot, slope, step_ahead: 0.0 };
         for v in &mut self.venues {
-            // Liquidity we took refills over the venue's resilience time,
-            // whatever the recording says. Nothing to refill is the usual
+            // Liquidity we took from the recorded levels refills over the
+            // venue's resilience time, whatever the recording says (what we
+            // took from the extrapolated depth refills with the tape's
+            // prints instead, `replay_trade`). Nothing to refill is the usual
             // case, and a refresh one tick after the last the next most
             // usual: `powf(x, 1.0)` is exactly `x`, without the libm call.
             if v.depletion != [0.0; 2] {
@@ -424,10 +440,13 @@ impl InstrumentMarket {
             }
             match quote {
                 Some(q) => {
-                    quote_recorded(v, q, shift, lot, slope);
+                    quote_recorded(v, q, shift, lot, slope, &offsets);
                     v.book_to_rewrite().ts = now;
                 }
-                None => v.quote(mid, 1.0, params, now),
+                None => {
+                    v.recorded_shown = [None; 2];
+                    v.quote(mid, 1.0, params, now);
+                }
             }
         }
         self.events += self.venues.len() as u64;
@@ -457,6 +476,16 @@ impl InstrumentMarket {
         self.events += 1;
         // Without a recorded side, a trade at or above the recorded mid was bought.
         let aggressor = t.aggressor.unwrap_or(if t.px.to_f64() >= fundamental { Side::Buy } else { Side::Sell });
+        // The tape shows this much liquidity arriving on the side it hit:
+        // the extrapolated depth we took refills by it, and no faster.
+        let resting = match aggressor {
+            Side::Buy => 1,
+            Side::Sell => 0,
+        };
+        for v in &mut self.venues {
+            let d = &mut v.synthetic_depletion[resting];
+            *d = (*d - t.qty.raw() as f64).max(0.0);
+        }
         TradeDraw { slot: 0, aggressor, size: t.qty }
     }
 }
@@ -478,35 +507,76 @@ impl ReplayState {
     }
 }
 
+/// How far each level extrapolated behind a recorded top of book lies from
+/// the recorded touch, raw price units (index 0, the touch itself, is 0):
+/// the impact model's depth profile. Taking a quantity `Q` at once moves the
+/// mid by `Y sigma P sqrt((1 + k) Q / ADV)` (permanent plus the whole
+/// transient part, `market::impact`), the square-root law's locally linear
+/// latent book (Toth et al. 2011; Donier et al. 2015); level `k` is placed
+/// where that profile says the size in front of it (the typical touch and
+/// the extrapolated levels before it) has taken the price, on the tick grid
+/// rounded away from the touch, and never nearer than `k` venue steps (the
+/// spacing before: a profile finer than the step keeps it).
+fn depth_offsets(m: &InstrumentMarket, typical_raw: f64, step: Price) -> [i64; DEPTH] {
+    let (c, sc) = (m.impact.coeffs(), m.impact.scale());
+    let tick = m.inst.tick_size.raw().max(1);
+    let typical = typical_raw / Qty::SCALE as f64;
+    let per_unit =
+        c.y * sc.daily_vol * sc.price * ((1.0 + c.transient) / sc.daily_volume.max(f64::MIN_POSITIVE)).sqrt();
+    let mut out = [0i64; DEPTH];
+    let mut ahead = 0.0;
+    for k in 1..DEPTH {
+        ahead += typical * (1.0 + m.params.depth_slope * (k - 1) as f64);
+        let profile = per_unit * ahead.sqrt() * Price::SCALE as f64;
+        let on_grid =
+            if profile.is_finite() { ((profile / tick as f64).ceil() as i64).saturating_mul(tick) } else { 0 };
+        out[k] = on_grid.max(k as i64 * step.raw()).max(out[k - 1] + step.raw());
+    }
+    out
+}
+
 /// Quotes one venue from a recorded book shifted by our impact, with the
 /// liquidity we took still missing from the top. A top-of-book-only
-/// recording gets deeper levels one venue step apart, sized like the
-/// recording's typical touch (a momentarily thin touch says nothing about the
-/// book behind it) growing by `slope` per level.
-fn quote_recorded(v: &mut VenueMarket, q: &RecQuote, shift: Price, lot: Qty, slope: f64) {
-    let (typical, step, depletion) = (v.base_depth, v.step, v.depletion);
+/// recording gets deeper levels at `offsets` from the touch (the impact
+/// model's depth profile, `depth_offsets`), sized like the recording's
+/// typical touch (a momentarily thin touch says nothing about the book
+/// behind it) growing by `slope` per level; what we took from them
+/// (`synthetic_depletion`) stays missing until the tape's prints on that
+/// side make up for it.
+fn quote_recorded(v: &mut VenueMarket, q: &RecQuote, shift: Price, lot: Qty, slope: f64, offsets: &[i64; DEPTH]) {
+    let (typical, depletion, synthetic) = (v.base_depth, v.depletion, v.synthetic_depletion);
+    let mut shown = [0.0; 2];
     let book = v.book_to_rewrite();
     for (s, levels, dir) in [(0usize, &q.bids, -1i64), (1usize, &q.asks, 1i64)] {
         let side = if s == 0 { &mut book.bids } else { &mut book.asks };
         side.clear();
         let mut dep = depletion[s];
-        let mut push = |px: Price, size: f64| {
+        let mut push = |dep: &mut f64, px: Price, size: f64| {
             let eaten = dep.min(size);
-            dep -= eaten;
+            *dep -= eaten;
+            let left = Qty::from_f64((size - eaten) / Qty::SCALE as f64).unwrap_or_default().round_down_to(lot);
             if px.is_positive() {
-                side.push(px, Qty::from_f64((size - eaten) / Qty::SCALE as f64).unwrap_or_default().round_down_to(lot));
+                side.push(px, left);
+                left.raw() as f64
+            } else {
+                0.0
             }
         };
         for &(px, size) in levels.iter().take(DEPTH) {
-            push(px + shift, size.raw() as f64);
+            shown[s] += push(&mut dep, px + shift, size.raw() as f64);
         }
         if let [(px, _)] = levels.as_slice() {
-            for k in 1..DEPTH as i64 {
-                let p = Price::from_raw(px.raw() + shift.raw() + dir * k * step.raw());
-                push(p, typical * (1.0 + slope * k as f64));
+            // What we took from the recorded levels beyond what they show
+            // now, then what the tape has not made up for, eat the
+            // extrapolated levels from the top.
+            dep += synthetic[s];
+            for (k, off) in offsets.iter().enumerate().skip(1) {
+                let p = Price::from_raw(px.raw() + shift.raw() + dir * off);
+                push(&mut dep, p, typical * (1.0 + slope * k as f64));
             }
         }
     }
+    v.recorded_shown = [Some(shown[0]), Some(shown[1])];
 }
 
 #[cfg(test)]

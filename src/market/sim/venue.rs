@@ -39,6 +39,15 @@ pub struct VenueMarket {
     pub(super) base_depth: f64,
     /// Liquidity consumed from the top of each side and not yet refilled (raw qty units).
     pub(super) depletion: [f64; 2],
+    /// In a replay, what our aggressive orders took from the depth
+    /// extrapolated behind a recorded top of book and the tape has not yet
+    /// shown arriving again (raw qty units; see `market::sim::replay`).
+    pub(super) synthetic_depletion: [f64; 2],
+    /// In a replay quoting a recorded book, the recorded (not extrapolated)
+    /// size each side still shows (raw qty units): a take splits into
+    /// `depletion` (recorded) and `synthetic_depletion`. `None` for a
+    /// synthetic book.
+    pub(super) recorded_shown: [Option<f64>; 2],
     pub(super) refill_per_tick: f64,
     pub(super) noise: [f64; 2],
     /// Our own best resting price and the size there, bids then asks (set
@@ -88,6 +97,8 @@ impl VenueMarket {
             step,
             base_depth,
             depletion: [0.0; 2],
+            synthetic_depletion: [0.0; 2],
+            recorded_shown: [None; 2],
             refill_per_tick,
             noise: [0.0; 2],
             ours: [None; 2],
