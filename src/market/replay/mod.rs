@@ -13,8 +13,10 @@
 //!   own fills (the simulator's permanent and transient impact, `MarketParams`)
 //!   and missing the liquidity we already took until it refills over the
 //!   venue's resilience time; when the recording has only the top of book,
-//!   deeper levels are extrapolated one venue step apart with the touch size
-//!   growing by `depth_slope` per level;
+//!   deeper levels are extrapolated, priced by the impact model's depth
+//!   profile, with the typical touch size growing by `depth_slope` per
+//!   level, and what we take from them refills only as the tape prints on
+//!   that side (see `market::sim::replay::depth_offsets`);
 //! - without quotes, the book is the synthetic one quoted around the last
 //!   recorded trade.
 
