@@ -24,11 +24,14 @@ pub enum Ended {
     Expired,
 }
 
+/// The signal a token's streams wait on: none until they must end, then why.
+type EndSignal = watch::Sender<Option<Ended>>;
+
 /// The tokens with open streams (by hash), each with a signal its streams
 /// wait on and how many are open.
 #[derive(Debug, Default)]
 pub struct TokenStreams {
-    open: Mutex<HashMap<String, (watch::Sender<Option<Ended>>, usize)>>,
+    open: Mutex<HashMap<String, (EndSignal, usize)>>,
 }
 
 /// One open stream's registration: dropping it (the stream ends) forgets
