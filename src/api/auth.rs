@@ -85,13 +85,27 @@ fn presented(headers: &HeaderMap) -> Option<&str> {
     text.split_once(' ').map(|(_, t)| t.trim()).filter(|t| !t.is_empty())
 }
 
+/// Why a request's caller could not be established: the answer, and whom
+/// the token names when it is a real one that expired (for the audit).
+struct Unidentified {
+    error: ClientError,
+    named: Option<Actor>,
+}
+
+impl From<ClientError> for Unidentified {
+    fn from(error: ClientError) -> Self {
+        Unidentified { error, named: None }
+    }
+}
+
 /// Resolves the caller from the `Authorization: Bearer` header.
-async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, ClientError> {
+async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, Unidentified> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return match state.open_identity() {
             Some(actor) => Ok(Caller { actor: actor.clone(), key: "local".into(), hash: None }),
             None => {
-                Err(ClientError::new(ErrorCode::Unauthorized, "a bearer token is required (Authorization: Bearer ...)"))
+                Err(ClientError::new(ErrorCode::Unauthorized, "a bearer token is required (Authorization: Bearer ...)")
+                    .into())
             }
         };
     };
@@ -99,13 +113,29 @@ async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, Clien
     let token = match text.split_once(' ') {
         Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => t.trim(),
         _ => {
-            return Err(ClientError::new(ErrorCode::Unauthorized, "the Authorization header must be 'Bearer <token>'"));
+            return Err(
+                ClientError::new(ErrorCode::Unauthorized, "the Authorization header must be 'Bearer <token>'").into()
+            );
         }
     };
     let hash = tokens::hash(token);
     match state.tokens().lookup(&hash).await {
-        Ok(Some(r)) => Ok(Caller { actor: r.actor(), key: r.id, hash: Some(hash) }),
-        Ok(None) => Err(ClientError::new(ErrorCode::Unauthorized, "the token is not valid (unknown or revoked)")),
+        Ok(Some(r)) => match r.expires_at.filter(|_| r.expired_at(chrono::Utc::now())) {
+            Some(at) => Err(Unidentified {
+                error: ClientError::new(
+                    ErrorCode::TokenExpired,
+                    format!(
+                        "the token expired at {} (UTC); ask an administrator for a new one",
+                        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ),
+                ),
+                named: Some(r.actor()),
+            }),
+            None => Ok(Caller { actor: r.actor(), key: r.id, hash: Some(hash) }),
+        },
+        Ok(None) => {
+            Err(ClientError::new(ErrorCode::Unauthorized, "the token is not valid (unknown or revoked)").into())
+        }
         Err(e) => {
             // Answered before anyone is authenticated: the detail (a file
             // path, a database's error) is the operator's, on stderr.
@@ -113,7 +143,8 @@ async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, Clien
             Err(ClientError::new(
                 ErrorCode::Unavailable,
                 "the token store cannot be read, so no token can be checked; retry later (the server's log says why)",
-            ))
+            )
+            .into())
         }
     }
 }
@@ -182,13 +213,13 @@ pub async fn gate(
     };
     let caller = match identify(&state, req.headers()).await {
         Ok(c) => c,
-        Err(e) => {
+        Err(Unidentified { error: e, named }) => {
             // Failed authentications are audited up to a budget per peer
             // address; past it the answer is 429 and nothing is written, so a
-            // flood of made-up tokens cannot grow the audit log without bound.
-            // A valid token from the same address is never held back.
+            // flood of made-up (or expired) tokens cannot grow the audit log
+            // without bound. A valid token from the same address is never held back.
             let peer = req.extensions().get::<ConnectInfo<super::conn::Peer>>().map(|c| c.0.0.ip());
-            if e.code == ErrorCode::Unauthorized
+            if matches!(e.code, ErrorCode::Unauthorized | ErrorCode::TokenExpired)
                 && let Err((wait, why)) = state.auth_failures().check(peer, presented(req.headers()))
             {
                 let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
@@ -200,7 +231,8 @@ pub async fn gate(
                 res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
                 return res;
             }
-            return refuse(None, e).await.into_response();
+            // An expired token's refusal names whom it was for.
+            return refuse(named.as_ref(), e).await.into_response();
         }
     };
     if let Err(wait) = state.limiter().check(&caller.key) {

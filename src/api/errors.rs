@@ -29,7 +29,7 @@ pub fn status_of(code: &ErrorCode) -> StatusCode {
     use ErrorCode as C;
     // No catch-all arm: a new code must say its status here.
     match code {
-        C::Unauthorized => StatusCode::UNAUTHORIZED,
+        C::Unauthorized | C::TokenExpired => StatusCode::UNAUTHORIZED,
         C::Forbidden | C::ExecutionDisabled => StatusCode::FORBIDDEN,
         C::NotFound | C::UnknownOrder => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

@@ -114,6 +114,7 @@ fn record_of(t: StoredToken) -> TokenRecord {
         role: t.role,
         created_at: rfc3339(t.created_at),
         revoked: t.revoked_at.is_some(),
+        expires_at: t.expires_at.and_then(chrono::DateTime::from_timestamp_millis),
     }
 }
 
@@ -132,6 +133,7 @@ impl TokenStore for LedgerTokens {
                 created_by: self.by.user.to_string(),
                 revoked_at: None,
                 revoked_by: None,
+                expires_at: r.expires_at.map(|t| t.timestamp_millis()),
             };
             self.handle.insert_token(t, &self.by).await.map_err(token_error)
         })

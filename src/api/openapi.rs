@@ -57,7 +57,7 @@ impl Modify for Bearer {
 /// Errors every `/v1` operation may answer with.
 const ERRORS: [(&str, &str); 11] = [
     ("400", "Invalid input: malformed JSON, a value out of range, an unknown symbol, a bad id or query"),
-    ("401", "No token, or an invalid or revoked one"),
+    ("401", "No token, or an invalid or revoked one (`unauthorized`), or an expired one (`token_expired`)"),
     ("403", "The caller's role may not do this"),
     ("404", "No such order (or not the caller's), symbol or route"),
     ("408", "The request took too long"),

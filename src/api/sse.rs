@@ -121,17 +121,21 @@ struct Relay {
     cache: Arc<FrameCache>,
     keep_alive: tokio::time::Interval,
     done: bool,
-    /// The token's registration: it turns revoked when the token is.
+    /// The token's registration: it says why when the token is revoked or expires.
     token: Option<super::revoke::Registration>,
     /// The stream's place in its token's bound, given back when it ends.
     _slot: super::stream_slots::Slot,
 }
 
-/// Resolves once the stream's token is revoked (never without a token).
-async fn revoked(token: &mut Option<super::revoke::Registration>) {
+/// Resolves, saying why, once the stream's token is revoked or expires
+/// (never without a token).
+async fn token_ended(token: &mut Option<super::revoke::Registration>) -> super::revoke::Ended {
     let Some(reg) = token else { return std::future::pending().await };
-    while !*reg.revoked.borrow_and_update() {
-        if reg.revoked.changed().await.is_err() {
+    loop {
+        if let Some(why) = *reg.ended.borrow_and_update() {
+            return why;
+        }
+        if reg.ended.changed().await.is_err() {
             return std::future::pending().await;
         }
     }
@@ -222,9 +226,16 @@ fn relay(
         let first = tokio::select! {
             item = r.inner.next() => item?,
             _ = r.stop.changed() => return None,
-            _ = revoked(&mut r.token) => {
+            why = token_ended(&mut r.token) => {
                 r.done = true;
-                let bye = "event: revoked\ndata: {\"detail\":\"the token of this stream was revoked\"}\n\n";
+                let bye = match why {
+                    super::revoke::Ended::Revoked => {
+                        "event: revoked\ndata: {\"detail\":\"the token of this stream was revoked\"}\n\n"
+                    }
+                    super::revoke::Ended::Expired => {
+                        "event: expired\ndata: {\"code\":\"token_expired\",\"detail\":\"the token of this stream expired\"}\n\n"
+                    }
+                };
                 return Some((Ok(Bytes::from_static(bye.as_bytes())), r));
             }
             _ = r.keep_alive.tick() => return Some((Ok(Bytes::from_static(b":\n\n")), r)),

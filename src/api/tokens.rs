@@ -7,6 +7,7 @@
 
 use crate::engine::Actor;
 use crate::model::Role;
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -36,6 +37,10 @@ pub struct TokenRecord {
     /// Revoked tokens are kept (for the audit trail) but never accepted.
     #[serde(default)]
     pub revoked: bool,
+    /// When it stops being accepted (UTC); `None`: never (every token made
+    /// before expiry existed). Expired tokens are kept, like revoked ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl TokenRecord {
@@ -43,6 +48,57 @@ impl TokenRecord {
     pub fn actor(&self) -> Actor {
         Actor { user: self.user.as_str().into(), tenant: self.tenant.as_str().into(), role: self.role }
     }
+
+    /// Whether the token has expired at `now` (it is refused from its expiry on).
+    pub fn expired_at(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|t| t <= now)
+    }
+}
+
+/// What `--expires` accepts, for its help and its errors.
+pub const EXPIRES_FORMS: &str = "a count and a unit (90m, 8h, 30d, 2w: minutes, hours, days, weeks) \
+     or an RFC 3339 time with its zone (2027-01-31T00:00:00Z)";
+
+/// The latest expiry a relative one may reach: tokens are for people and
+/// scripts of a desk, renewed, not kept for ever.
+const LONGEST: TimeDelta = TimeDelta::days(3660);
+
+/// The expiry that `text` names, from `now`: a duration (`8h`, `30d`) or an
+/// RFC 3339 time with its zone, converted to UTC. Refused: anything else,
+/// zero or negative durations, and times not after `now` (a token that
+/// would never work is a mistake, not a request).
+pub fn parse_expiry(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    let bad = || format!("'{text}' is neither a duration nor a time: give {EXPIRES_FORMS}");
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        let t = t.with_timezone(&Utc);
+        if t <= now {
+            return Err(format!(
+                "{} is not in the future (now is {})",
+                t.to_rfc3339_opts(SecondsFormat::Secs, true),
+                now.to_rfc3339_opts(SecondsFormat::Secs, true)
+            ));
+        }
+        return Ok(t);
+    }
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (count, unit) = text.split_at(split);
+    let n: i64 = count.parse().map_err(|_| bad())?;
+    let span = match unit {
+        "m" => TimeDelta::try_minutes(n),
+        "h" => TimeDelta::try_hours(n),
+        "d" => TimeDelta::try_days(n),
+        "w" => TimeDelta::try_weeks(n),
+        _ => None,
+    }
+    .ok_or_else(bad)?;
+    if n == 0 {
+        return Err(format!("'{text}' is zero: a token must be valid for some time"));
+    }
+    if span > LONGEST {
+        return Err(format!("'{text}' is more than {} days", LONGEST.num_days()));
+    }
+    now.checked_add_signed(span).ok_or_else(bad)
 }
 
 /// A token store failure.
@@ -54,7 +110,8 @@ pub struct StoreError(pub String);
 pub trait TokenStore: Send + Sync {
     /// Adds a record.
     fn insert(&self, record: TokenRecord) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// The live (not revoked) record with this hash.
+    /// The record with this hash unless it is revoked (an expired one too,
+    /// so that the caller can say it expired).
     fn lookup(&self, hash: &str) -> BoxFuture<'_, Result<Option<TokenRecord>, StoreError>>;
     /// Revokes the token with this id, hash or plain token; false if none matched.
     fn revoke(&self, id_or_token: &str) -> BoxFuture<'_, Result<bool, StoreError>>;
@@ -89,6 +146,7 @@ pub fn generate(user: &str, tenant: &str, role: Role) -> Result<(String, TokenRe
         role,
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         revoked: false,
+        expires_at: None,
     };
     Ok((token, record))
 }
@@ -250,6 +308,32 @@ mod tests {
         assert!(store.revoke(&other).await.unwrap(), "revoke by the token itself");
         assert!(!store.revoke("nope").await.unwrap());
         assert_eq!(store.list().await.unwrap().len(), before + 2);
+    }
+
+    #[test]
+    fn expiry_is_a_duration_or_a_zoned_time_in_the_future() {
+        let now = DateTime::parse_from_rfc3339("2026-12-06T20:30:00Z").unwrap().with_timezone(&Utc);
+        let at = |s: &str| parse_expiry(s, now).map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true));
+        // 20:30 + 8 h = 04:30 the next day; + 30 d = 5 January; + 90 min = 22:00.
+        assert_eq!(at("8h").unwrap(), "2026-12-07T04:30:00Z");
+        assert_eq!(at("30d").unwrap(), "2027-01-05T20:30:00Z");
+        assert_eq!(at("90m").unwrap(), "2026-12-06T22:00:00Z");
+        assert_eq!(at("2w").unwrap(), "2026-12-20T20:30:00Z");
+        assert_eq!(at("2027-01-31T00:00:00Z").unwrap(), "2027-01-31T00:00:00Z");
+        // A zone other than UTC is converted: 09:30 in New York (EST, -05:00) is 14:30 UTC.
+        assert_eq!(at("2027-01-29T09:30:00-05:00").unwrap(), "2027-01-29T14:30:00Z");
+        for bad in ["", "8", "h", "8x", "-8h", "8 h", "1.5h", "2027-01-31", "2027-01-31T00:00:00", "tomorrow"] {
+            let e = at(bad).unwrap_err();
+            assert!(e.contains("90m, 8h, 30d") && e.contains("RFC 3339"), "{bad}: {e}");
+        }
+        assert!(at("0h").unwrap_err().contains("zero"));
+        assert!(at("2026-12-06T20:30:00Z").unwrap_err().contains("not in the future"));
+        assert!(at("5000d").unwrap_err().contains("3660 days"));
+        let mut r = generate("dave", "ws", Role::Advisor).unwrap().1;
+        assert!(!r.expired_at(now), "no expiry: never expires");
+        r.expires_at = Some(now);
+        assert!(r.expired_at(now), "refused from its expiry on");
+        assert!(!r.expired_at(now - TimeDelta::milliseconds(1)));
     }
 
     #[tokio::test]

@@ -309,6 +309,8 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
     // Tokens decide the bind check and whether the local desk may trade
     // (tokenless requests act as it), so they are read before the engine.
     let listed = rt.block_on(tokens.list()).map_err(|e| usage("tokens", e))?;
+    // Expired tokens count: a desk whose tokens all expired stays closed to
+    // tokenless requests (it does not fall back to the open local desk).
     let live = listed.into_iter().filter(|r| !r.revoked).count();
     check_bind(&addr, live > 0).map_err(|e| usage("bind", e))?;
     let file_audit = match &a.audit {

@@ -9,6 +9,7 @@ use crate::api::tokens::{self, FileTokens, TokenStore};
 use crate::engine::Actor;
 use crate::model::Role;
 use crate::store::Ledger;
+use chrono::SecondsFormat;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -45,13 +46,19 @@ enum TokenCmd {
         /// Role: ADVISOR, RELATIONSHIP_MANAGER, SUPERVISOR, ADMIN or a client persona.
         #[arg(long)]
         role: String,
+        /// When the token stops being accepted: a duration from now (90m, 8h, 30d, 2w)
+        /// or an RFC 3339 time with its zone (2027-01-31T00:00:00Z). Default: it never
+        /// expires (until revoked). Open event streams of a token end when it expires.
+        #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+        expires: Option<String>,
     },
     /// Revokes a token by its id (see `list`) or the token itself.
     Revoke {
         /// Token id or token.
         key: String,
     },
-    /// Lists tokens: id, user, tenant, role, created, revoked (never the token).
+    /// Lists tokens: id, user, tenant, role, created, expiry (UTC), and whether each is
+    /// live, expired or revoked (never the token).
     List {
         /// Print JSON.
         #[arg(long)]
@@ -77,9 +84,15 @@ pub fn token(a: &TokenArgs) -> Result<(), CliError> {
     };
     let runtime = |e: tokens::StoreError| CliError::runtime(e.to_string());
     match &a.cmd {
-        TokenCmd::Create { user, tenant, role } => {
+        TokenCmd::Create { user, tenant, role, expires } => {
             let role: Role = role.parse().map_err(|e| CliError::usage(format!("--role: {e}")))?;
-            let (token, record) = tokens::generate(user, tenant, role).map_err(|e| CliError::usage(e.0))?;
+            let expires = expires
+                .as_deref()
+                .map(|w| tokens::parse_expiry(w, chrono::Utc::now()))
+                .transpose()
+                .map_err(|e| CliError::usage(format!("--expires: {e}")))?;
+            let (token, mut record) = tokens::generate(user, tenant, role).map_err(|e| CliError::usage(e.0))?;
+            record.expires_at = expires;
             block(store.insert(record))?.map_err(runtime)?;
             println!("{token}");
         }
@@ -91,21 +104,42 @@ pub fn token(a: &TokenArgs) -> Result<(), CliError> {
         }
         TokenCmd::List { json } => {
             let list = block(store.list())?.map_err(runtime)?;
+            let now = chrono::Utc::now();
+            let expiry = |r: &tokens::TokenRecord| r.expires_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true));
+            let state = |r: &tokens::TokenRecord| match (r.revoked, r.expired_at(now)) {
+                (true, _) => "revoked",
+                (false, true) => "expired",
+                (false, false) => "live",
+            };
             if *json {
                 let v: Vec<_> = list
                     .iter()
                     .map(|r| {
                         serde_json::json!({
                             "id": r.id, "user": r.user, "tenant": r.tenant, "role": r.role,
-                            "created_at": r.created_at, "revoked": r.revoked,
+                            "created_at": r.created_at, "expires_at": expiry(r),
+                            "revoked": r.revoked, "expired": r.expired_at(now), "state": state(r),
                         })
                     })
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&v).map_err(|e| CliError::runtime(e.to_string()))?);
             } else {
-                for r in list {
-                    let state = if r.revoked { "revoked" } else { "live" };
-                    println!("{}  {:<12} {:<8} {:<24} {}  {state}", r.id, r.user, r.tenant, r.role, r.created_at);
+                // Times are UTC (the Z); a token without expiry says `never`.
+                println!(
+                    "{:<12}  {:<12} {:<8} {:<24} {:<20}  {:<20}  STATE",
+                    "ID", "USER", "TENANT", "ROLE", "CREATED (UTC)", "EXPIRES (UTC)"
+                );
+                for r in &list {
+                    println!(
+                        "{}  {:<12} {:<8} {:<24} {:<20}  {:<20}  {}",
+                        r.id,
+                        r.user,
+                        r.tenant,
+                        r.role,
+                        r.created_at,
+                        expiry(r).unwrap_or_else(|| "never".into()),
+                        state(r)
+                    );
                 }
             }
         }

@@ -79,6 +79,8 @@ error_codes! {
     // Who may do what.
     /// No valid bearer token.
     Unauthorized = "unauthorized",
+    /// The bearer token is known but past its expiry.
+    TokenExpired = "token_expired",
     /// The caller's role may not do this.
     Forbidden = "forbidden",
     /// Execution is disabled for the caller's tenant.

@@ -11,7 +11,7 @@ use sqlx::migrate::{MigrateError, Migration, MigrationType, Migrator};
 use sqlx::{AnyConnection, AnyPool, Connection, Row, SqlSafeStr};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The version of every migration this build applies, oldest first.
 pub fn versions() -> Vec<i64> {
@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "sidecar", include_str!("../../migrations/0002_sidecar.sql")),
     (3, "risk controls", include_str!("../../migrations/0003_risk_controls.sql")),
     (4, "desk", include_str!("../../migrations/0004_desk.sql")),
+    (5, "token expiry", include_str!("../../migrations/0005_token_expiry.sql")),
 ];
 
 /// Tables the ledger creates; finding any of them without a history means the

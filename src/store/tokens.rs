@@ -33,9 +33,11 @@ pub struct StoredToken {
     pub revoked_at: Option<i64>,
     /// Who revoked it.
     pub revoked_by: Option<String>,
+    /// When it stops being accepted (wall-clock milliseconds, UTC); `None`: never.
+    pub expires_at: Option<i64>,
 }
 
-const COLS: &str = "hash, id, user_name, tenant, role, created_at, created_by, revoked_at, revoked_by";
+const COLS: &str = "hash, id, user_name, tenant, role, created_at, created_by, revoked_at, revoked_by, expires_at";
 
 fn token_from_row(r: &AnyRow) -> Result<StoredToken, StoreError> {
     let role: String = col(r, "role")?;
@@ -49,13 +51,22 @@ fn token_from_row(r: &AnyRow) -> Result<StoredToken, StoreError> {
         created_by: col(r, "created_by")?,
         revoked_at: col(r, "revoked_at")?,
         revoked_by: col(r, "revoked_by")?,
+        expires_at: col(r, "expires_at")?,
     })
+}
+
+/// Wall-clock milliseconds as RFC 3339 in UTC (the audit record's form).
+fn utc_text(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map_or_else(|| ms.to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 impl LedgerHandle {
     /// Stores a new token (its hash) created by `by`, audited as `token_create`.
     pub async fn insert_token(&self, t: StoredToken, by: &Actor) -> Result<(), StoreError> {
-        let detail = serde_json::json!({ "id": t.id, "user": t.user, "tenant": t.tenant, "role": t.role });
+        let detail = serde_json::json!({
+            "id": t.id, "user": t.user, "tenant": t.tenant, "role": t.role, "expires_at": t.expires_at.map(utc_text),
+        });
         let record = WideRecord::done(by, "token_create", detail.to_string());
         let by = by.user.to_string();
         self.run(move |pool, b| async move {
@@ -63,7 +74,7 @@ impl LedgerHandle {
             for _ in 0..RETRIES {
                 let mut conn = pool.acquire().await.map_err(db)?;
                 let mut tx = conn.begin_with(b.begin_write()).await.map_err(db)?;
-                b.q(&format!("INSERT INTO tokens ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)"))
+                b.q(&format!("INSERT INTO tokens ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)"))
                     .bind(t.hash.clone())
                     .bind(t.id.clone())
                     .bind(t.user.clone())
@@ -71,6 +82,7 @@ impl LedgerHandle {
                     .bind(t.role.as_str().to_string())
                     .bind(t.created_at)
                     .bind(by.clone())
+                    .bind(t.expires_at)
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| {
@@ -91,7 +103,8 @@ impl LedgerHandle {
         .await
     }
 
-    /// The live (not revoked) token with this hash.
+    /// The token with this hash unless it is revoked (an expired one too:
+    /// the caller tells an expired token from an unknown one).
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<StoredToken>, StoreError> {
         let hash = hash.to_string();
         self.run(move |pool, b| async move {

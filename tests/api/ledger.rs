@@ -422,8 +422,51 @@ async fn events_until_quiet(resp: reqwest::Response) -> Vec<EngineEvent> {
     out
 }
 
+/// Expiry is kept in the ledger (milliseconds, UTC): a token past it is
+/// refused `token_expired` (one refused row, engine 0), one before it works,
+/// and a token stored without expiry (as every one before schema version 5) too.
+fn an_expired_token_in_the_ledger_is_refused_and_others_work(db: &Db) {
+    let s = start(db, 71, 0.0, None);
+    let store = LedgerTokens::new(s.ledger.handle(), Actor::local(Role::Admin));
+    let now = chrono::Utc::now();
+    let make = |user: &str, expires: Option<chrono::DateTime<chrono::Utc>>| {
+        let (t, mut r) = tokens::generate(user, "ws", Role::Advisor).unwrap();
+        r.expires_at = expires;
+        s.rt().block_on(store.insert(r)).unwrap();
+        t
+    };
+    let past = now - chrono::TimeDelta::minutes(5);
+    let future = now + chrono::TimeDelta::hours(8);
+    let expired = make("olga", Some(past));
+    let valid = make("lena", Some(future));
+    let whoami = |t: &str| {
+        s.rt().block_on(async {
+            let r = s.http.get(s.url("/v1/whoami")).bearer_auth(t).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+        })
+    };
+    let (status, v) = whoami(&expired);
+    assert_eq!((status, v["code"].as_str()), (401, Some("token_expired")), "{v}");
+    assert_eq!(whoami(&valid).0, 200);
+    // The cast's tokens were stored without expiry: the column is NULL and they work.
+    assert_eq!(scalars(&db.target, "SELECT COUNT(*) FROM tokens WHERE expires_at IS NULL"), [cast().len() as i64]);
+    assert_eq!(s.send(Some("alice"), "GET", "/v1/whoami", None).0, 200);
+    let stored = |h: String| scalars(&db.target, &format!("SELECT expires_at FROM tokens WHERE hash = '{h}'"));
+    assert_eq!(stored(tokens::hash(&expired)), [past.timestamp_millis()]);
+    assert_eq!(stored(tokens::hash(&valid)), [future.timestamp_millis()]);
+    let listed = s.rt().block_on(store.list()).unwrap();
+    let lena = listed.iter().find(|r| r.user == "lena").unwrap();
+    assert_eq!(lena.expires_at.map(|t| t.timestamp_millis()), Some(future.timestamp_millis()));
+    assert_eq!(refused_rows(db, "token_expired"), (0, 1), "audited once, by the server");
+    s.stop();
+}
+
 mod on_sqlite {
     use crate::store_support::sqlite;
+    #[test]
+    fn an_expired_token_in_the_ledger_is_refused_and_others_work() {
+        super::an_expired_token_in_the_ledger_is_refused_and_others_work(&sqlite());
+    }
     #[test]
     fn tokens_live_in_the_ledger_hashed_and_revocation_bites() {
         super::tokens_live_in_the_ledger_hashed_and_revocation_bites(&sqlite());
@@ -452,6 +495,12 @@ mod on_sqlite {
 
 mod on_postgres {
     use crate::store_support::postgres;
+    #[test]
+    fn an_expired_token_in_the_ledger_is_refused_and_others_work() {
+        if let Some(db) = postgres() {
+            super::an_expired_token_in_the_ledger_is_refused_and_others_work(&db);
+        }
+    }
     #[test]
     fn tokens_live_in_the_ledger_hashed_and_revocation_bites() {
         if let Some(db) = postgres() {

@@ -17,6 +17,7 @@ mod desk_instances;
 mod desk_outage;
 mod desk_start;
 mod disk_full;
+mod expiry;
 mod instances;
 mod ledger;
 mod limits;

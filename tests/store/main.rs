@@ -15,3 +15,4 @@ mod store_files;
 mod store_sink;
 mod store_suite;
 mod store_takeover;
+mod store_tokens;

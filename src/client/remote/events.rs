@@ -161,6 +161,7 @@ async fn read(resp: reqwest::Response, last: &mut Option<u64>, tx: &mpsc::Sender
             "lagged" => return End::Dropped("the server dropped this stream for falling behind".into()),
             // Reconnecting would be refused (401): the pump says so and stops.
             "revoked" => return End::Dropped("the token of this stream was revoked".into()),
+            "expired" => return End::Dropped("the token of this stream expired".into()),
             // Events the server no longer holds: the consumer resyncs from a snapshot; the stream goes on.
             "gap" => {
                 let missed = serde_json::from_str::<serde_json::Value>(&ev.data)
@@ -196,8 +197,10 @@ async fn pump(remote: Remote, first: reqwest::Response, after: Option<u64>, tx: 
             }
             match connect(&remote, last).await {
                 Ok(r) => break r,
-                // The token was revoked or the role changed: retrying cannot help.
-                Err(e) if matches!(e.code, ErrorCode::Unauthorized | ErrorCode::Forbidden) => {
+                // The token was revoked or expired, or the role changed: retrying cannot help.
+                Err(e)
+                    if matches!(e.code, ErrorCode::Unauthorized | ErrorCode::TokenExpired | ErrorCode::Forbidden) =>
+                {
                     let _ = tx.send(StreamItem::Connection { connected: false, detail: e.message }).await;
                     return;
                 }
