@@ -173,9 +173,9 @@ pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
     }
     if let (Some(n), Some(a)) = (pt.notional, pt.pct_adv) {
         out.push(format!(
-            "about {} notional, {:.2}% of ADV",
+            "about {} notional, {} of ADV",
             money_short(n, inst.map_or("USD", |i| &i.currency)),
-            a * 100.0
+            format::pct_of_adv(a, 2)
         ));
     }
     out
@@ -450,7 +450,7 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     }
     let per = inst.filter(|i| i.quote_per > 1).map_or(String::new(), |i| format!(" (px per {})", i.quote_per));
     lines.push(kv("notional", pt.notional.map_or("-".into(), |n| format!("{}{per}", money_short(n, ccy)))));
-    lines.push(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format!("{:.3}%", a * 100.0))));
+    lines.push(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format::pct_of_adv(a, 3))));
     if let Some(line) = controls_line(app, tk) {
         lines.push(line);
     }
