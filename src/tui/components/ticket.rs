@@ -151,7 +151,11 @@ pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
     let q = Qty::parse_human(t.qty.value()).map_or(t.qty.value().to_string(), qty);
     let sym = t.symbol.value().trim().to_uppercase();
     let from = if t.start.value().trim().is_empty() { "now".to_string() } else { t.start.value().trim().to_string() };
-    let to = if t.end.value().trim().is_empty() { "the close".to_string() } else { t.end.value().trim().to_string() };
+    let to = match (t.end.value().trim(), t.end_day(&m)) {
+        ("", _) => "the close".to_string(),
+        (end, Some(day)) => format!("{end} {day}"),
+        (end, None) => end.to_string(),
+    };
     let params: Vec<String> = super::super::params::for_algo(t.algo)
         .filter_map(|s| t.params.get(s.name).map(|i| (s.name, i.value().trim())).filter(|(_, v)| !v.is_empty()))
         .map(|(k, v)| format!("{k}={v}"))
