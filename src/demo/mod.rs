@@ -146,6 +146,22 @@ mod tests {
         assert_eq!(s.steps[kill - 1].look, Some(Look::Supervisor), "the view is turned before the kill");
     }
 
+    /// The caption said "Crypto never closes" while the engine's crypto day
+    /// ends at midnight UTC: it says what the calendar does.
+    #[test]
+    fn the_crypto_caption_tells_the_engines_day() {
+        use crate::market::session::session;
+        use crate::model::Calendar;
+        let s = Script::parse(BUILTIN, "built-in").unwrap();
+        let btc = s.steps.iter().find(|st| st.caption.contains("BTC")).expect("a crypto step");
+        assert!(!btc.caption.contains("never closes"), "{}", btc.caption);
+        assert!(btc.caption.contains("UTC days from midnight to midnight"), "{}", btc.caption);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let c = session(Calendar::Crypto, "BINANCE", day).unwrap();
+        assert_eq!(c.open.in_tz(chrono_tz::UTC).format("%H:%M").to_string(), "00:00");
+        assert_eq!((c.close - c.open).as_secs_f64(), 86_400.0);
+    }
+
     #[test]
     fn errors_name_the_step_and_field() {
         let bad = "title = \"x\"\nstart = \"09:25\"\n[[step]]\ncaption = \"a\"\nat = \"09:30\"\n[[step.order]]\nsymbol = \"AAPL\"\nside = \"buy\"\nqty = \"lots\"\nalgo = \"twap\"\n";

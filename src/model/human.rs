@@ -74,6 +74,10 @@ pub fn compact(x: f64) -> String {
     }
     let sign = if x < 0.0 { "-" } else { "" };
     let a = x.abs();
+    // Past 999tn there is no unit a desk reads ("1000000tn" was shown): scientific, three digits.
+    if a >= UNITS[0].0 * 999.5 {
+        return format!("{sign}{a:.2e}");
+    }
     for (i, (scale, unit)) in UNITS.iter().enumerate() {
         if a >= *scale * 0.9995 {
             let v = a / scale;
@@ -152,6 +156,11 @@ mod tests {
         assert_eq!(compact(2_500_000.0), "2.5m");
         assert_eq!(compact(20_000_000_000.0), "20bn");
         assert_eq!(compact(Qty::MAX.to_f64()), "9.22tn");
+        assert_eq!(compact(999e12), "999tn");
+        // 999.6tn would round to "1000tn": no unit past tn, so scientific.
+        assert_eq!(compact(999.6e12), "1.00e15");
+        assert_eq!(compact(1e18), "1.00e18");
+        assert_eq!(compact(-2.5e20), "-2.50e20");
         assert_eq!(compact(15.0), "15");
         assert_eq!(compact(0.5), "0.5");
         assert_eq!(compact(0.0263), "0.0263");

@@ -98,6 +98,22 @@ pub fn model_input(v: f64) -> String {
     }
 }
 
+/// A share of average daily volume (`0.045` -> `4.500%`): `dp` decimals while
+/// the figure is a plausible order, whole percents grouped past 1,000%, and a
+/// cap past a million percent, where the digits only say "absurd size".
+pub fn pct_of_adv(frac: f64, dp: usize) -> String {
+    let pct = frac * 100.0;
+    if !pct.is_finite() {
+        "-".into()
+    } else if pct.abs() >= 1e6 {
+        "> 1,000,000%".into()
+    } else if pct.abs() >= 1e3 {
+        format!("{}%", human::fixed(pct, 0))
+    } else {
+        format!("{pct:.dp$}%")
+    }
+}
+
 /// A wall-clock span in words (`4 s`, `2 min 5 s`, `1 h 3 min`).
 pub fn span(secs: u64) -> String {
     match secs {
@@ -157,5 +173,12 @@ mod tests {
         assert_eq!(tick_dp(Price::parse("0.015625").unwrap()), 6);
         assert_eq!(px(Price::parse("95123.456").ok(), 2), "95,123.46");
         assert_eq!(span(125), "2 min 5 s");
+        assert_eq!(pct_of_adv(0.045, 3), "4.500%");
+        assert_eq!(pct_of_adv(0.045, 2), "4.50%");
+        // 1,234.56% (from 12.3456): whole percents with a separator.
+        assert_eq!(pct_of_adv(12.3456, 3), "1,235%");
+        // 1e9 shares on an ADV of 30 is 3,333,333,333.333%: capped.
+        assert_eq!(pct_of_adv(1e9 / 30.0, 3), "> 1,000,000%");
+        assert_eq!(money(1e18, "USD"), "$1.00e18");
     }
 }

@@ -129,6 +129,13 @@ impl App {
                 Ok(())
             }
             Command::Theme(name) => {
+                // An unknown name reopens the palette with the list, like every other palette error
+                // (as a footer note the list was cut at 80 columns).
+                if let Some(n) = &name
+                    && super::theme::Theme::builtin(n).is_none()
+                {
+                    return Err(format!("theme '{n}' is not built in; allowed: {}", self.themes.join(", ")));
+                }
                 self.cycle_theme(name);
                 Ok(())
             }

@@ -598,6 +598,20 @@ impl Ticket {
         (start, m.end_at(inst, self.end.value(), start.or(m.now)))
     }
 
+    /// The end's day when the desk's calendar puts it on another date than
+    /// the start (now when none is typed): `the next day, Thu 26 Nov`, or
+    /// the day alone further out. The review says it, as "to 01:00" alone
+    /// read as the start's day.
+    pub fn end_day(&self, m: &Market<'_>) -> Option<String> {
+        let (start, end) = self.window(m);
+        let (from, to) = (start.or(m.now)?.in_tz(m.desk), end?.in_tz(m.desk));
+        let (a, b) = (from.date_naive(), to.date_naive());
+        (a != b).then(|| {
+            let day = to.format("%a %-d %b").to_string();
+            if a.succ_opt() == Some(b) { format!("the next day, {day}") } else { day }
+        })
+    }
+
     /// The request a valid new-order ticket describes.
     pub fn request(&self, m: &Market<'_>) -> Result<OrderRequest, BTreeMap<FieldId, String>> {
         let errors = self.errors(m);

@@ -27,6 +27,10 @@ async fn panes() {
     assert!(s.contains("PAPER") && s.contains("P1") && s.contains("cancelled") && s.contains("NBBO"), "{s}");
     insta::assert_snapshot!("blotter_and_venues", s);
     insta::assert_snapshot!("status_bar", text(&render(&a, 160, 40)).lines().next().unwrap_or_default());
+    // At 80 columns the session state stays (it was the first segment dropped); the speed fits too
+    // once the bar stops counting a separator before its first segment.
+    let bar80 = text(&render(&a, 80, 24)).lines().next().unwrap_or_default().to_string();
+    assert!(bar80.contains("AAPL open") && bar80.contains("10x") && bar80.contains("alerts"), "{bar80}");
 
     a.tab = Tab::Tca;
     insta::assert_snapshot!("tca", text(&render(&a, 120, 40)));

@@ -83,6 +83,9 @@ async fn the_supervisor_view_shows_every_desk() {
     assert!(s.contains("Alerts · times EST"), "{s}");
     assert!(s.contains("arrival bps, + = cost"), "{s}");
     assert!(s.contains("open    today"), "{s}");
+    // The working orders keep their id at 80 columns (it was the first column dropped).
+    let head = s.lines().find(|l| l.contains("┃user")).unwrap_or_default();
+    assert!(head.contains(" id ") && head.contains("slip bps"), "{s}");
     let today = |screen: &str| {
         let l = screen.lines().find(|l| l.contains("● ACTIVE")).unwrap_or_else(|| panic!("{screen}"));
         let tail = l.split("● ACTIVE").nth(1).unwrap_or_default();

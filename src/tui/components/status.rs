@@ -51,7 +51,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             crate::market::SessionState::Closed => t.muted,
             _ => t.warning,
         };
-        segs.push((2, vec![Span::styled(format!("{sym} "), t.muted), Span::styled(state.label(), style)], None));
+        // Whether the market is open decides what an order will do: it outlasts the speed and the
+        // engine, but not, while the engine is down, how long and when the next try goes.
+        segs.push((
+            if stale { 2 } else { 1 },
+            vec![Span::styled(format!("{sym} "), t.muted), Span::styled(state.label(), style)],
+            None,
+        ));
     }
     // A speed just asked for shows at once; a paused clock (a demo waiting for its step) shows paused.
     let speed = match app.clock.as_ref().and_then(|c| c.speed) {
@@ -102,7 +108,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     segs.push((0, vec![Span::styled(format!("working {}", app.working_count()), t.working)], None));
     let alerts = app.alerts.len();
     segs.push((0, vec![Span::styled(format!("alerts {alerts}"), if alerts > 0 { t.warning } else { t.muted })], None));
-    let width = |s: &[Seg]| s.iter().map(|(_, v, _)| v.iter().map(|x| x.width()).sum::<usize>() + 3).sum::<usize>();
+    // Each segment after the first has a 3-cell separator before it.
+    let width = |s: &[Seg]| {
+        s.iter().map(|(_, v, _)| v.iter().map(|x| x.width()).sum::<usize>() + 3).sum::<usize>().saturating_sub(3)
+    };
     for level in (1..=3).rev() {
         while width(&segs) > usize::from(area.width) {
             match segs.iter().rposition(|(p, _, _)| *p == level) {

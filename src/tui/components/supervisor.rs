@@ -56,16 +56,20 @@ fn fitting(cols: &[Col], width: u16) -> Vec<usize> {
     shown
 }
 
+// The id is never dropped: without it a supervisor cannot tell two orders of a
+// user in one symbol apart, nor find the order an alert names ("P5 sell AAPL").
+// Status goes first (every row here is working), then the algo, then the
+// schedule and the progress bar (the widest); side and slippage stay longest.
 const ORDER_COLS: [Col; 9] = [
     Col { head: "user", width: 11, keep: 0 },
-    Col { head: "id", width: 5, keep: 3 },
+    Col { head: "id", width: 5, keep: 0 },
     Col { head: "symbol", width: 8, keep: 0 },
     Col { head: "side", width: 6, keep: 1 },
-    Col { head: "% done", width: 12, keep: 0 },
+    Col { head: "% done", width: 12, keep: 2 },
     Col { head: "schedule", width: 13, keep: 2 },
-    Col { head: "slip bps", width: 8, keep: 0 },
-    Col { head: "algo", width: 7, keep: 2 },
-    Col { head: "status", width: 11, keep: 1 },
+    Col { head: "slip bps", width: 8, keep: 1 },
+    Col { head: "algo", width: 7, keep: 3 },
+    Col { head: "status", width: 11, keep: 3 },
 ];
 
 /// The window of `len` rows of height `h` that keeps `sel` visible.
@@ -323,4 +327,26 @@ fn editor(app: &App, ed: &Editor, area: Rect, buf: &mut Buffer) {
         ));
     }
     Paragraph::new(lines).render(inner, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn heads(width: u16) -> Vec<&'static str> {
+        fitting(&ORDER_COLS, width).into_iter().map(|i| ORDER_COLS[i].head).collect()
+    }
+
+    #[test]
+    fn narrow_order_tables_keep_the_id() {
+        // 80 columns: the orders pane is 60% = 48 wide. By hand, widths + 1 each, + 2 borders:
+        // user 12 + id 6 + symbol 9 + side 7 + slip 9 + 2 = 45 <= 48; adding % done (13) is 58.
+        assert_eq!(heads(48), ["user", "id", "symbol", "side", "slip bps"]);
+        // 120 columns: 72 wide; everything is 92, without status (12) and algo (8) 72.
+        assert_eq!(heads(72), ["user", "id", "symbol", "side", "% done", "schedule", "slip bps"]);
+        assert_eq!(heads(92).len(), ORDER_COLS.len());
+        for w in [20, 30, 48, 60, 72, 92] {
+            assert!(heads(w).contains(&"id"), "{w}: {:?}", heads(w));
+        }
+    }
 }

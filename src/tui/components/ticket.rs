@@ -151,7 +151,11 @@ pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
     let q = Qty::parse_human(t.qty.value()).map_or(t.qty.value().to_string(), qty);
     let sym = t.symbol.value().trim().to_uppercase();
     let from = if t.start.value().trim().is_empty() { "now".to_string() } else { t.start.value().trim().to_string() };
-    let to = if t.end.value().trim().is_empty() { "the close".to_string() } else { t.end.value().trim().to_string() };
+    let to = match (t.end.value().trim(), t.end_day(&m)) {
+        ("", _) => "the close".to_string(),
+        (end, Some(day)) => format!("{end} {day}"),
+        (end, None) => end.to_string(),
+    };
     let params: Vec<String> = super::super::params::for_algo(t.algo)
         .filter_map(|s| t.params.get(s.name).map(|i| (s.name, i.value().trim())).filter(|(_, v)| !v.is_empty()))
         .map(|(k, v)| format!("{k}={v}"))
@@ -173,9 +177,9 @@ pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
     }
     if let (Some(n), Some(a)) = (pt.notional, pt.pct_adv) {
         out.push(format!(
-            "about {} notional, {:.2}% of ADV",
+            "about {} notional, {} of ADV",
             money_short(n, inst.map_or("USD", |i| &i.currency)),
-            a * 100.0
+            format::pct_of_adv(a, 2)
         ));
     }
     out
@@ -450,7 +454,7 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     }
     let per = inst.filter(|i| i.quote_per > 1).map_or(String::new(), |i| format!(" (px per {})", i.quote_per));
     lines.push(kv("notional", pt.notional.map_or("-".into(), |n| format!("{}{per}", money_short(n, ccy)))));
-    lines.push(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format!("{:.3}%", a * 100.0))));
+    lines.push(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format::pct_of_adv(a, 3))));
     if let Some(line) = controls_line(app, tk) {
         lines.push(line);
     }
@@ -459,12 +463,16 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         Some(Err(e)) => lines.push(Line::styled(format!(" ✗ engine: {}", e.message), th.error)),
         None => {}
     }
-    lines.push(Line::default());
+    let mut lines: Vec<Line> = lines.into_iter().flat_map(|l| super::hang::hanging(l, inner.width)).collect();
+    // The blank line before the cost table goes in last, only if there is room for it.
+    let gap_at = lines.len();
     lines.push(Line::from(vec![Span::styled(format!(" {:<17}{:>7}{:>11}", "cost model", "bps", ccy), th.header)]));
     if pt.rows.is_empty() {
-        lines.push(Line::styled(" needs a symbol, a quantity and the book", th.muted));
+        lines.extend(super::hang::hanging(
+            Line::styled(" needs a symbol, a quantity and the book", th.muted),
+            inner.width,
+        ));
     }
-    let mut lines: Vec<Line> = lines.into_iter().flat_map(|l| super::hang::hanging(l, inner.width)).collect();
     // Each model's inputs explain it; on a short screen they give way so the total always shows.
     let w = usize::from(inner.width.max(1));
     let rows_of = |l: &Line| l.width().max(1).div_ceil(w);
@@ -473,7 +481,7 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|r| super::hang::hanging(Line::styled(format!("   {}", r.inputs), th.muted), inner.width))
         .collect();
-    let fixed: usize = lines.iter().map(rows_of).sum::<usize>() + pt.rows.len() + 4;
+    let fixed: usize = lines.iter().map(rows_of).sum::<usize>() + pt.rows.len() + 5;
     let with_inputs = fixed + inputs.iter().flatten().map(rows_of).sum::<usize>() <= usize::from(inner.height);
     for (r, input) in pt.rows.iter().zip(inputs) {
         lines.push(Line::from(vec![
@@ -491,10 +499,23 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("{bps:>7.2}"), strong(th.loss)),
             Span::styled(format!("{:>11}", money_short(*amount, ccy)), strong(th.loss)),
         ]));
-        lines.extend(super::hang::hanging(Line::styled(format!("   {of}"), th.muted), inner.width));
+        // What the total adds up: in full when it fits, else (at 80x24 the list was cut
+        // mid-way) by the models above it leaves out, which is as exact and shorter.
+        let full = super::hang::hanging(Line::styled(format!("   {of}"), th.muted), inner.width);
+        let used: usize = lines.iter().map(rows_of).sum();
+        if used + full.len() <= usize::from(inner.height) {
+            lines.extend(full);
+        } else {
+            let models: Vec<&str> = pt.rows.iter().map(|r| r.model.as_str()).collect();
+            let short = total_of_short(of, &models);
+            lines.extend(super::hang::hanging(Line::styled(format!("   {short}"), th.muted), inner.width));
+        }
     }
     if let Some(Err(e)) = &tk.preview.estimate {
         lines.extend(super::hang::hanging(Line::styled(format!(" ✗ estimate: {}", e.message), th.error), inner.width));
+    }
+    if lines.iter().map(rows_of).sum::<usize>() < usize::from(inner.height) {
+        lines.insert(gap_at, Line::default());
     }
     // Wrapped, the panel needs more rows than lines: measure before giving the chart the rest.
     let n = (lines.iter().map(rows_of).sum::<usize>() as u16).min(inner.height);
@@ -506,6 +527,22 @@ fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         && chart.height >= 3
     {
         schedule_chart(app, s, chart, buf);
+    }
+}
+
+/// The models a total adds up (`of`, joined by " + "), said by those of
+/// `models` it leaves out: `sum of the models above`, `all above but linear, sqrt`.
+fn total_of_short(of: &str, models: &[&str]) -> String {
+    let summed: Vec<&str> = of.split(" + ").collect();
+    if summed.iter().any(|m| !models.contains(m)) {
+        // A model not listed above: only the full list says it.
+        return of.to_string();
+    }
+    let left_out: Vec<&str> = models.iter().copied().filter(|m| !summed.contains(m)).collect();
+    if left_out.is_empty() {
+        "sum of the models above".into()
+    } else {
+        format!("all above but {}", left_out.join(", "))
     }
 }
 
@@ -535,4 +572,20 @@ fn schedule_chart(app: &App, s: &[PlannedSlice], area: Rect, buf: &mut Buffer) {
         })
         .collect();
     BarChart::vertical(bars).bar_width(width as u16 - gap).bar_gap(gap).render(inner, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::total_of_short;
+
+    #[test]
+    fn a_total_short_of_room_names_what_it_leaves_out() {
+        // The 80x24 ticket: six models, the total of four of them; the list took two rows.
+        let models = ["linear", "sqrt", "propagator", "spread", "latency", "adverse selection"];
+        let of = "propagator + spread + latency + adverse selection";
+        assert_eq!(total_of_short(of, &models), "all above but linear, sqrt");
+        assert_eq!(total_of_short("linear + sqrt", &["linear", "sqrt"]), "sum of the models above");
+        // A model the table does not show is only said by the full list.
+        assert_eq!(total_of_short("fees + sqrt", &["sqrt"]), "fees + sqrt");
+    }
 }

@@ -67,6 +67,19 @@ fn jump_filter_expand_and_speed() {
     key(&mut a, "enter");
     assert!(matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.as_deref() == Some("no order P99")));
     key(&mut a, "esc");
+    // An unknown theme reopens the palette with the names, like any other palette error.
+    let theme = a.theme.name.clone();
+    key(&mut a, ":");
+    typed(&mut a, "theme nosuch");
+    key(&mut a, "enter");
+    assert!(
+        matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.input.value() == "theme nosuch"
+            && p.error.as_deref().is_some_and(|e| e.contains("'nosuch' is not built in") && e.contains("dark"))),
+        "{:?}",
+        a.overlay
+    );
+    assert_eq!(a.theme.name, theme);
+    key(&mut a, "esc");
     key(&mut a, "enter");
     assert!(a.table.expanded.contains(&ParentId::local(3)));
     key(&mut a, "down");

@@ -299,12 +299,18 @@ fn a_desk_past_the_exchange_midnight_can_end_a_window_after_its_own() {
     assert!(t.errors(&m).is_empty(), "{:?}", t.errors(&m));
     // 01:00 +0545 on the 26th is 19:15 UTC on the 25th (14:15 New York).
     assert_eq!(t.request(&m).unwrap().end.unwrap().to_string(), "2026-11-25T19:15:00.000000000Z");
+    // The review read "to 01:00 (+0545 desk time)": from now, 20:30 on Wed 25th, it is the next day.
+    assert_eq!(t.end_day(&m).as_deref(), Some("the next day, Thu 26 Nov"));
     // A window across the desk's midnight, both ends typed.
     t.start = Input::new("23:00".into());
     t.end = Input::new("01:30".into());
+    assert_eq!(t.end_day(&m).as_deref(), Some("the next day, Thu 26 Nov"));
     let r = t.request(&m).unwrap();
     assert_eq!(r.start.unwrap().to_string(), "2026-11-25T17:15:00.000000000Z");
     assert_eq!(r.end.unwrap().to_string(), "2026-11-25T19:45:00.000000000Z");
+    // Both ends after midnight: one day, nothing to add.
+    t.start = Input::new("00:30".into());
+    assert_eq!(t.end_day(&m), None);
     // Past the close, it says so in the desk's time and the exchange's.
     t.end = Input::new("03:00".into());
     assert_eq!(t.errors(&m)[&FieldId::End], "03:00 +0545 is after NASDAQ closes at 02:45 +0545 (16:00 EST)");
