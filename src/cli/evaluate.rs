@@ -130,6 +130,11 @@ pub fn evaluate(a: &EvaluateArgs) -> Result<(), CliError> {
     let tz = universe.instrument(&a.symbol).map_or(chrono_tz::UTC, |i| session::tz_of(i.calendar));
     let rec = Recording::load(path, a.quotes.as_deref(), format, None, tz)
         .map_err(|e| CliError::usage(format!("{flag}: {e}")))?;
+    // A symbol the universe does not know gets an instrument on the
+    // recording's own grid; a known one must fit the recording's prices.
+    if let Some(inst) = universe.instrument(&a.symbol) {
+        super::replay_args::off_tick(&rec, inst).map_err(|e| CliError::usage(format!("{flag}: {e}")))?;
+    }
     let params = parse_params(&a.params)?;
     let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if jobs == 0 {

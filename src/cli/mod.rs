@@ -14,6 +14,7 @@ mod is_report;
 pub mod ledger_args;
 mod order_args;
 mod order_report;
+mod pipe;
 mod profile;
 mod recover;
 mod replay_args;
@@ -121,6 +122,7 @@ enum Cmd {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    pipe::exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Cmd::Run(a)) => run::run(&a),

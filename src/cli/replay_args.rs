@@ -144,7 +144,8 @@ const OFF_TICK_SHARE: f64 = 0.1;
 /// Refuses a recording priced finer than the instrument's tick (an ETH/BTC
 /// recording at 0.08939998 replayed as ETH-USD, tick 0.01, traded at 0.10
 /// against an arrival of 0.095: hundreds of bps of rounding reported as cost).
-fn off_tick(rec: &Recording, inst: &crate::model::Instrument) -> Result<(), String> {
+/// `run`, `compare` and `evaluate` all refuse it here.
+pub(super) fn off_tick(rec: &Recording, inst: &crate::model::Instrument) -> Result<(), String> {
     let tick = inst.tick_size;
     let (mut off, mut example) = (0usize, None);
     for t in rec.trades.iter() {

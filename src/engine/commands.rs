@@ -278,6 +278,7 @@ impl Engine {
             started: false,
             cancel_on_pause: cancel_on_pause(&req.params).unwrap_or(true),
             closing: None,
+            closing_reason: None,
             decisions: VecDeque::new(),
             fills: Vec::new(),
             stats: Default::default(),

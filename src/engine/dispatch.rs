@@ -139,8 +139,11 @@ impl Engine {
         if self.parents[p].order.status.is_terminal() {
             return;
         }
-        if self.parents[p].closing.is_none() {
-            self.parents[p].closing = Some(ParentStatus::Expired);
+        let ps = &mut self.parents[p];
+        if ps.closing.is_none() {
+            let s = &self.markets[ps.inst].session;
+            ps.closing_reason = Some(format!("window ended at {} {}", s.local_hhmm(ps.order.end), s.tz.name()));
+            ps.closing = Some(ParentStatus::Expired);
         }
         self.cancel_children(p);
         self.maybe_finish(p);
@@ -185,6 +188,14 @@ impl Engine {
         if !intent.qty.is_positive() {
             return;
         }
+        // Every algorithm's children go out here, so this is where none is
+        // sent into a closed continuous book (the venue would refuse each one,
+        // an alert apiece): past the close the residual expires instead.
+        // Closing-auction orders go to the auction, which runs after it.
+        if intent.urgency != Urgency::Close && !self.markets[inst].session.is_open(self.now) {
+            self.expire_at_close(p);
+            return;
+        }
         let decision =
             self.router.route_with_min_size(&self.universe, &self.markets[inst], inst, intent, min_size, self.now);
         let parent_id = self.parents[p].order.id;
@@ -195,9 +206,15 @@ impl Engine {
         }
         slot.decisions.push_back(decision.clone());
         self.emit(EventKind::Routed { parent: parent_id, decision: Box::new(decision) });
+        let mut late = false;
         for a in allocations {
             let venue_id = self.markets[inst].venues[a.slot].venue;
             let latency = self.exchange.entry_latency(venue_id);
+            if a.tif != Tif::Close && !self.markets[inst].session.is_open(self.now + latency) {
+                // Sent in the last moments of the session, it would arrive after the close.
+                late = true;
+                continue;
+            }
             let slot = &mut self.parents[p];
             slot.order.children += 1;
             let order = ChildOrder {
@@ -232,6 +249,29 @@ impl Engine {
             self.parents[p].open.push(c);
             self.push_child_job(arrive_at, Job::Arrive(c), c);
         }
+        if late {
+            self.expire_at_close(p);
+        }
+    }
+
+    /// The instrument's continuous session is over (or will be before a
+    /// child reaches the venue): nothing more can be worked today, so the
+    /// parent expires with its residual once its live children have closed
+    /// (the venue cancels resting ones at the close).
+    fn expire_at_close(&mut self, p: usize) {
+        let ps = &mut self.parents[p];
+        if ps.closing.is_none() {
+            let m = &self.markets[ps.inst];
+            let s = &m.session;
+            ps.closing_reason = Some(format!(
+                "venue closed: {} trades {}; nothing more is sent after {}",
+                m.inst.symbol,
+                s.describe(),
+                s.local_hhmm(s.close)
+            ));
+            ps.closing = Some(ParentStatus::Expired);
+        }
+        self.maybe_finish(p);
     }
 
     /// Queues a job about child `c`: the child is held until it has run.
@@ -530,12 +570,13 @@ impl Engine {
             return;
         }
         ps.order.done_at = Some(now);
+        let reason = if complete { None } else { ps.closing_reason.take() };
         let (parent, filled, residual, avg_px, inst) =
             (ps.order.id, ps.order.filled, ps.order.leaves(), ps.order.avg_px(), ps.inst);
         self.parent_closed(p);
         self.track_done(p);
         self.trade_subs[inst].retain(|&x| x != p);
         self.quote_subs[inst].retain(|&x| x != p);
-        self.emit(EventKind::Done { parent, status, filled, residual, avg_px });
+        self.emit(EventKind::Done { parent, status, filled, residual, avg_px, reason });
     }
 }

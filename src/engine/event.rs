@@ -175,6 +175,9 @@ pub enum EventKind {
         residual: Qty,
         /// Average fill price.
         avg_px: Option<Price>,
+        /// Why the engine ended it with a residual (window over, venue closed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// The process running a working order stopped; the order was rebuilt from
     /// the ledger and waits for the user to resume or cancel it.

@@ -185,6 +185,7 @@ impl Engine {
             started,
             cancel_on_pause,
             closing: None,
+            closing_reason: None,
             decisions: VecDeque::new(),
             fills,
             stats: Default::default(),

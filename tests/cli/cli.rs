@@ -124,3 +124,31 @@ fn the_desk_benchmark_says_what_it_needs() {
         assert!(err.contains(expected), "{args:?}: {err}");
     }
 }
+
+/// `blotter run ... --json | head -c 1024`: the reader goes away with most of
+/// the document unwritten (a 30-minute TWAP's events are far more than a
+/// pipe's 64 KiB buffer), so the next write meets a broken pipe. The command
+/// ends quietly, as `cat` would: status 0 or 141 (128 + SIGPIPE), nothing on stderr.
+#[test]
+fn run_stops_quietly_when_the_reader_goes_away() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("blotter"))
+        .arg("run")
+        .args(BASE)
+        .args(["--algo", "twap", "--start", "10:00", "--end", "10:30", "--json", "--db", "none"])
+        .env_remove("BLOTTER_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 1024];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    // The read end is closed here (dropped with the `ChildStdout`).
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.trim().is_empty(), "nothing to say about a reader that left: {err}");
+    assert!(matches!(out.status.code(), Some(0) | Some(141)), "{:?}", out.status);
+    assert!(head.starts_with(b"{\"date\":"), "the document began: {}", String::from_utf8_lossy(&head[..40]));
+}

@@ -398,3 +398,33 @@ fn the_hours_before_the_window_set_the_forecast_level() {
         }
     }
 }
+
+/// An ETH/BTC recording (prices like 0.08939998) evaluated as ETH-USD, whose
+/// tick is 0.01: every fill would round to 0.09 or 0.08 against an arrival
+/// between, ~500 bps of "slippage" that is all rounding. Refused like `run`
+/// and `compare` refuse it, naming the tick, a print at fault and the fix.
+#[test]
+fn evaluate_refuses_a_recording_priced_finer_than_the_tick() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("timestamp,open,high,low,close,volume\n");
+    // Two and a half days of minutes, 0.08939998 + k * 1e-8 (every one off a 0.01 grid).
+    for m in 0..(1440 * 2 + 720) {
+        let px = format!("0.0{}", 8_939_998 + m % 7);
+        writeln!(text, "{},{px},{px},{px},{px},3.5", DAY0_MS + m * 60_000).unwrap();
+    }
+    let bars = dir.path().join("ethbtc.csv");
+    std::fs::write(&bars, text).unwrap();
+    let out = blotter()
+        .args(["evaluate", "--bars", bars.to_str().unwrap(), "--symbol", "ETH-USD", "--jobs", "1"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty(), "nothing evaluated: {}", String::from_utf8_lossy(&out.stdout));
+    // All 3,600 prints (one a bar) are off the tick.
+    for needle in
+        ["--bars", "3600 of the 3600 recorded prints are off ETH-USD's tick of 0.01", "0.08939998", "tick_size"]
+    {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+}

@@ -7,6 +7,7 @@ mod fixtures;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod algo_close;
 mod algo_iceberg;
 mod algo_is;
 mod algo_lifecycle;
