@@ -30,6 +30,9 @@ pub struct Caller {
     pub key: String,
     /// The token's hash (none for the local desk without tokens).
     pub hash: Option<String>,
+    /// When the token expires, as the store said at authentication: its
+    /// streams end then even if the store cannot be asked again.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The budget of audited failed authentications: per peer network, per
@@ -102,7 +105,7 @@ impl From<ClientError> for Unidentified {
 async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, Unidentified> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return match state.open_identity() {
-            Some(actor) => Ok(Caller { actor: actor.clone(), key: "local".into(), hash: None }),
+            Some(actor) => Ok(Caller { actor: actor.clone(), key: "local".into(), hash: None, expires_at: None }),
             None => {
                 Err(ClientError::new(ErrorCode::Unauthorized, "a bearer token is required (Authorization: Bearer ...)")
                     .into())
@@ -131,7 +134,7 @@ async fn identify(state: &ApiState, headers: &HeaderMap) -> Result<Caller, Unide
                 ),
                 named: Some(r.actor()),
             }),
-            None => Ok(Caller { actor: r.actor(), key: r.id, hash: Some(hash) }),
+            None => Ok(Caller { actor: r.actor(), expires_at: r.expires_at, key: r.id, hash: Some(hash) }),
         },
         Ok(None) => {
             Err(ClientError::new(ErrorCode::Unauthorized, "the token is not valid (unknown or revoked)").into())

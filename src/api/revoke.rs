@@ -27,11 +27,19 @@ pub enum Ended {
 /// The signal a token's streams wait on: none until they must end, then why.
 type EndSignal = watch::Sender<Option<Ended>>;
 
-/// The tokens with open streams (by hash), each with a signal its streams
-/// wait on and how many are open.
+/// One token's open streams: the signal they wait on, how many are open,
+/// and its expiry as last read from the store.
+#[derive(Debug)]
+struct Open {
+    signal: EndSignal,
+    count: usize,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The tokens with open streams (by hash).
 #[derive(Debug, Default)]
 pub struct TokenStreams {
-    open: Mutex<HashMap<String, (EndSignal, usize)>>,
+    open: Mutex<HashMap<String, Open>>,
 }
 
 /// One open stream's registration: dropping it (the stream ends) forgets
@@ -45,12 +53,30 @@ pub struct Registration {
 }
 
 impl TokenStreams {
-    /// Registers a stream of the token with `hash`.
-    pub fn open(self: &Arc<Self>, hash: &str) -> Registration {
+    /// Registers a stream of the token with `hash`, which expires at
+    /// `expires_at` as the store said when the stream was opened.
+    pub fn open(self: &Arc<Self>, hash: &str, expires_at: Option<chrono::DateTime<chrono::Utc>>) -> Registration {
         let mut map = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = map.entry(hash.to_string()).or_insert_with(|| (watch::channel(None).0, 0));
-        entry.1 += 1;
-        Registration { streams: Arc::clone(self), hash: hash.to_string(), ended: entry.0.subscribe() }
+        let entry = map.entry(hash.to_string()).or_insert_with(|| Open {
+            signal: watch::channel(None).0,
+            count: 0,
+            expires_at,
+        });
+        entry.count += 1;
+        entry.expires_at = expires_at;
+        Registration { streams: Arc::clone(self), hash: hash.to_string(), ended: entry.signal.subscribe() }
+    }
+
+    /// The expiry of the token with `hash` as last read from the store.
+    fn expiry(&self, hash: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.open.lock().unwrap_or_else(|e| e.into_inner()).get(hash).and_then(|o| o.expires_at)
+    }
+
+    /// Keeps what the store says now of the token's expiry (it may change).
+    fn set_expiry(&self, hash: &str, expires_at: Option<chrono::DateTime<chrono::Utc>>) {
+        if let Some(o) = self.open.lock().unwrap_or_else(|e| e.into_inner()).get_mut(hash) {
+            o.expires_at = expires_at;
+        }
     }
 
     /// Tokens with a stream open.
@@ -60,9 +86,9 @@ impl TokenStreams {
 
     /// Ends every stream of the token with `hash`, saying why.
     pub fn end(&self, hash: &str, why: Ended) {
-        if let Some((tx, _)) = self.open.lock().unwrap_or_else(|e| e.into_inner()).get(hash) {
+        if let Some(o) = self.open.lock().unwrap_or_else(|e| e.into_inner()).get(hash) {
             // The first reason stays: a stream is told once.
-            tx.send_if_modified(|now| {
+            o.signal.send_if_modified(|now| {
                 if now.is_some() {
                     return false;
                 }
@@ -87,8 +113,8 @@ impl Drop for Registration {
     fn drop(&mut self) {
         let mut map = self.streams.open.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = map.get_mut(&self.hash) {
-            entry.1 -= 1;
-            if entry.1 == 0 {
+            entry.count -= 1;
+            if entry.count == 0 {
                 map.remove(&self.hash);
             }
         }
@@ -106,7 +132,10 @@ pub fn ending(found: Option<&TokenRecord>, now: chrono::DateTime<chrono::Utc>) -
 
 /// Checks the tokens with open streams while the registry lives; a token
 /// the store no longer accepts (revoked, or expired) has its streams ended.
-/// A store that cannot answer ends nothing (it is asked again next time).
+/// A store that cannot answer ends nothing it would have to be asked about
+/// (it is asked again next time), but a token past the expiry the store gave
+/// last is expired all the same: a database outage does not keep a stream
+/// open past its token's life.
 pub async fn watch_tokens(tokens: Arc<dyn TokenStore>, streams: std::sync::Weak<TokenStreams>) {
     let mut tick = tokio::time::interval(CHECK_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -114,10 +143,16 @@ pub async fn watch_tokens(tokens: Arc<dyn TokenStore>, streams: std::sync::Weak<
         tick.tick().await;
         let Some(streams) = streams.upgrade() else { return };
         for hash in streams.hashes() {
-            if let Ok(found) = tokens.lookup_fresh(&hash).await
-                && let Some(why) = ending(found.as_ref(), chrono::Utc::now())
-            {
-                streams.end(&hash, why);
+            let now = chrono::Utc::now();
+            match tokens.lookup_fresh(&hash).await {
+                Ok(found) => {
+                    streams.set_expiry(&hash, found.as_ref().and_then(|r| r.expires_at));
+                    if let Some(why) = ending(found.as_ref(), now) {
+                        streams.end(&hash, why);
+                    }
+                }
+                Err(_) if streams.expiry(&hash).is_some_and(|t| t <= now) => streams.end(&hash, Ended::Expired),
+                Err(_) => {}
             }
         }
     }
@@ -130,10 +165,10 @@ mod tests {
     #[test]
     fn a_token_is_forgotten_when_its_last_stream_ends() {
         let s = Arc::new(TokenStreams::default());
-        let a = s.open("h1");
-        let b = s.open("h1");
+        let a = s.open("h1", None);
+        let b = s.open("h1", None);
         assert_eq!(s.hashes(), ["h1"]);
-        let c = s.open("h2");
+        let c = s.open("h2", None);
         s.end("h1", Ended::Expired);
         assert!(*a.ended.borrow() == Some(Ended::Expired) && *b.ended.borrow() == Some(Ended::Expired));
         assert_eq!(*c.ended.borrow(), None, "another token's streams go on");
@@ -144,5 +179,46 @@ mod tests {
         assert_eq!(s.len(), 1);
         drop(b);
         assert!(s.is_empty(), "nothing kept once the streams are gone");
+    }
+
+    use crate::api::tokens::StoreError;
+    use futures_util::future::BoxFuture;
+
+    /// A token store that cannot answer, as during a database outage.
+    struct Down;
+
+    impl TokenStore for Down {
+        fn insert(&self, _: TokenRecord) -> BoxFuture<'_, Result<(), StoreError>> {
+            Box::pin(async { Err(StoreError("down".into())) })
+        }
+        fn lookup(&self, _: &str) -> BoxFuture<'_, Result<Option<TokenRecord>, StoreError>> {
+            Box::pin(async { Err(StoreError("down".into())) })
+        }
+        fn revoke(&self, _: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
+            Box::pin(async { Err(StoreError("down".into())) })
+        }
+        fn list(&self) -> BoxFuture<'_, Result<Vec<TokenRecord>, StoreError>> {
+            Box::pin(async { Err(StoreError("down".into())) })
+        }
+    }
+
+    /// With the token store unreachable, a stream whose token's expiry (as
+    /// read at authentication) has passed ends as expired; one whose token
+    /// has time left, or none, goes on (the store is asked again later).
+    #[tokio::test]
+    async fn a_stream_ends_at_its_expiry_while_the_store_is_down() {
+        let s = Arc::new(TokenStreams::default());
+        let now = chrono::Utc::now();
+        let past = s.open("past", Some(now - chrono::Duration::seconds(1)));
+        let later = s.open("later", Some(now + chrono::Duration::hours(1)));
+        let never = s.open("never", None);
+        let watcher = tokio::spawn(watch_tokens(Arc::new(Down), Arc::downgrade(&s)));
+        let mut ended = past.ended.clone();
+        let why = tokio::time::timeout(Duration::from_secs(10), ended.wait_for(|w| w.is_some())).await;
+        assert_eq!(why.ok().and_then(|r| r.ok()).and_then(|w| *w), Some(Ended::Expired));
+        tokio::time::sleep(CHECK_EVERY * 3).await;
+        assert_eq!(*later.ended.borrow(), None, "an hour left");
+        assert_eq!(*never.ended.borrow(), None, "no expiry");
+        watcher.abort();
     }
 }

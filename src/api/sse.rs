@@ -353,7 +353,7 @@ pub async fn events(
     let id = cursor.as_ref().map_or_else(|| start.to_string(), Cursor::text);
     let hello =
         format!("event: hello\nid: {id}\ndata: {{\"after\":{start},\"lastSeq\":{last},\"paperMode\":true}}\n\n{gap}");
-    let token = c.hash.as_deref().map(|h| s.token_streams().open(h));
+    let token = c.hash.as_deref().map(|h| s.token_streams().open(h, c.expires_at));
     let body = relay(inner, cursor, s.stream_stop(), s.frames(), s.keep_alive(), token, slot);
     let stream = futures_util::stream::once(async move { Ok(Bytes::from(hello)) }).chain(body);
     let headers = [(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")];
