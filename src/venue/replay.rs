@@ -108,19 +108,25 @@ mod tests {
 
     /// The same with quantities that need not be whole shares.
     fn market_q(prints: &[(Qty, &str)]) -> (InstrumentMarket, Exchange) {
+        // Everything is recorded at the open.
+        let (m, ex, _) = quoted_market(|open| {
+            prints.iter().map(|&(q, p)| RecTrade { ts: open, px: px(p), qty: q, aggressor: Some(Side::Sell) }).collect()
+        });
+        (m, ex)
+    }
+
+    /// AAPL replayed from one quote at the open, 100.00 x 500 / 100.02 x 500,
+    /// and the prints `trades` makes from the open; the market stays known for
+    /// the hour after the open (past the recording the book is withdrawn).
+    fn quoted_market(trades: impl FnOnce(Timestamp) -> RecTrades) -> (InstrumentMarket, Exchange, Timestamp) {
         let u = Universe::builtin();
         let i = u.instrument_index("AAPL").unwrap();
         let s = session(u.instruments()[i].calendar, "NASDAQ", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
         let rec = Recording {
             source: "test".into(),
             venue: None,
-            trades: prints
-                .iter()
-                .map(|&(q, p)| RecTrade { ts: s.open, px: px(p), qty: q, aggressor: Some(Side::Sell) })
-                .collect(),
+            trades: trades(s.open),
             from_bars: false,
-            // Everything is recorded at the open; the market stays known for
-            // the hour after it (past the recording the book is withdrawn).
             until: Some(s.open + crate::model::Duration::mins(60)),
             quotes: vec![RecQuote {
                 ts: s.open,
@@ -131,7 +137,7 @@ mod tests {
         let mut m = InstrumentMarket::replay(&u, i, s, s.open, 1, MarketParams::default(), Arc::new(rec)).unwrap();
         m.on_tick(s.open);
         let ex = Exchange::new(&u, std::slice::from_ref(&m), 1);
-        (m, ex)
+        (m, ex, s.open)
     }
 
     /// The next recorded print reaches the venue.
@@ -204,30 +210,16 @@ mod tests {
     /// with d the typical touch, and at least k ticks.
     #[test]
     fn extrapolated_depth_follows_the_impact_profile_and_refills_with_the_tape() {
-        let u = Universe::builtin();
-        let i = u.instrument_index("AAPL").unwrap();
-        let s = session(u.instruments()[i].calendar, "NASDAQ", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
-        let later = s.open + crate::model::Duration::secs(60);
-        let rec = Recording {
-            source: "test".into(),
-            venue: None,
-            trades: RecTrades::new(&[RecTrade {
+        let (mut m, mut ex, open) = quoted_market(|open| {
+            let later = open + crate::model::Duration::secs(60);
+            RecTrades::new(&[RecTrade {
                 ts: later,
                 px: px("100.02"),
                 qty: Qty::from_int(300),
                 aggressor: Some(Side::Buy),
-            }]),
-            from_bars: false,
-            until: Some(s.open + crate::model::Duration::mins(60)),
-            quotes: vec![RecQuote {
-                ts: s.open,
-                bids: vec![(px("100"), Qty::from_int(500))],
-                asks: vec![(px("100.02"), Qty::from_int(500))],
-            }],
-        };
-        let mut m = InstrumentMarket::replay(&u, i, s, s.open, 1, MarketParams::default(), Arc::new(rec)).unwrap();
-        m.on_tick(s.open);
-        let mut ex = Exchange::new(&u, std::slice::from_ref(&m), 1);
+            }])
+        });
+        let later = open + crate::model::Duration::secs(60);
         let inst = m.inst.clone();
         let d = inst.touch_depth.to_f64();
         let per_unit = inst.impact_y * inst.daily_vol * inst.ref_price.to_f64() * (2.25 / inst.adv.to_f64()).sqrt();
@@ -246,7 +238,7 @@ mod tests {
         let total: Qty = asks.iter().map(|l| l.qty).sum();
         let mut out = Vec::new();
         let o = NewOrder { key: 1, side: Side::Buy, qty: total, px: None, tif: Tif::Ioc };
-        ex.arrive(&mut m, 0, 0, o, s.open, &mut out);
+        ex.arrive(&mut m, 0, 0, o, open, &mut out);
         assert_eq!(out.iter().map(|e| e.qty).sum::<Qty>(), total);
         // The average price is worse than the touch: the profile, not one tick a level.
         let avg = out.iter().map(|e| e.px.to_f64() * e.qty.to_f64()).sum::<f64>() / total.to_f64();
@@ -254,7 +246,7 @@ mod tests {
         // Half a minute on (far past the venue's resilience), no print on
         // the offer side: the recorded 500 is back, the extrapolated levels
         // are not (before, all ten refilled over the resilience time).
-        m.on_tick(s.open + crate::model::Duration::secs(30));
+        m.on_tick(open + crate::model::Duration::secs(30));
         let synthetic: Qty = m.venues[0].book().asks.levels().iter().skip(1).map(|l| l.qty).sum();
         assert_eq!(m.venues[0].book().asks.levels()[0].qty, Qty::from_int(500));
         assert_eq!(synthetic, Qty::ZERO, "{:?}", m.venues[0].book().asks);

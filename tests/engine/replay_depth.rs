@@ -9,45 +9,14 @@
 
 use crate::fixtures;
 
-use blotter::cli::{OrderArgs, ReplayArgs};
-use blotter::engine::{Actor, Command as EngineCommand, Engine};
-use blotter::model::{Role, Side};
-use std::sync::Arc;
-
-const BTC_TRADES: &str = "binance_BTCUSDT_2021-01-08_trades.nautilus.csv";
-const BTC_QUOTES: &str = "binance_BTCUSDT_2021-01-08_quotes.nautilus.csv";
+use crate::replay_fidelity::{BTC_QUOTES, BTC_TRADES, Run, run};
+use blotter::model::Side;
 
 #[test]
 fn selling_twice_the_tapes_volume_is_bounded_and_pays_the_impact() {
     let Some(dir) = fixtures::shared_data() else { return };
-    let replay = ReplayArgs {
-        trades: Some(dir.join(BTC_TRADES)),
-        quotes: Some(dir.join(BTC_QUOTES)),
-        data_format: "auto".into(),
-        venue: None,
-        bars: None,
-    };
-    let order = OrderArgs {
-        symbol: "BTC-USD".into(),
-        side: "sell".into(),
-        qty: "200".into(),
-        algo: "twap".into(),
-        start: None,
-        end: None,
-        limit: None,
-        params: Vec::new(),
-        date: None,
-        seed: 42,
-        universe: None,
-        queue: None,
-    };
-    let r = replay.resolve(&order).unwrap();
-    let mut engine = Engine::new(Arc::new(r.universe), r.config).unwrap();
-    let id = engine.apply(&Actor::local(Role::Advisor), EngineCommand::Submit(r.request)).unwrap().unwrap();
-    engine.run_to_end();
-    let fills = engine.fills(id).to_vec();
+    let Run { engine, fills, rec } = run(&dir, (BTC_TRADES, BTC_QUOTES), "BTC-USD", "sell", "200", "twap", &[]);
     let m = engine.market("BTC-USD").unwrap();
-    let rec = Arc::clone(m.recording().unwrap());
     let tape: Vec<_> = rec.trades.to_vec();
     let printed: f64 = tape.iter().map(|t| t.qty.to_f64()).sum();
     // Seller-initiated prints: the bid-side liquidity the tape shows arriving.

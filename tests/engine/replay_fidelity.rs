@@ -22,21 +22,31 @@ use blotter::model::{Fill, Liquidity, Price, Role, Side, Timestamp};
 use std::path::Path;
 use std::sync::Arc;
 
-const BTC_TRADES: &str = "binance_BTCUSDT_2021-01-08_trades.nautilus.csv";
-const BTC_QUOTES: &str = "binance_BTCUSDT_2021-01-08_quotes.nautilus.csv";
+pub(crate) const BTC_TRADES: &str = "binance_BTCUSDT_2021-01-08_trades.nautilus.csv";
+pub(crate) const BTC_QUOTES: &str = "binance_BTCUSDT_2021-01-08_quotes.nautilus.csv";
 const AAPL_MSG: &str = "AAPL_2012-06-21_34200000_57600000_message_10.first999.csv";
 const AAPL_BOOK: &str = "AAPL_2012-06-21_34200000_57600000_orderbook_10.first999.csv";
 
 /// Levels a venue book holds (`market::book::DEPTH`).
 const DEPTH: i64 = 10;
 
-struct Run {
-    engine: Engine,
-    fills: Vec<Fill>,
-    rec: Arc<Recording>,
+/// One order replayed to its end: the engine, the order's fills, the recording.
+pub(crate) struct Run {
+    pub(crate) engine: Engine,
+    pub(crate) fills: Vec<Fill>,
+    pub(crate) rec: Arc<Recording>,
 }
 
-fn run(dir: &Path, files: (&str, &str), symbol: &str, side: &str, qty: &str, algo: &str, params: &[&str]) -> Run {
+/// Replays one order on the recorded `files` (trades, quotes) under `dir`.
+pub(crate) fn run(
+    dir: &Path,
+    files: (&str, &str),
+    symbol: &str,
+    side: &str,
+    qty: &str,
+    algo: &str,
+    params: &[&str],
+) -> Run {
     let replay = ReplayArgs {
         trades: Some(dir.join(files.0)),
         quotes: Some(dir.join(files.1)),
