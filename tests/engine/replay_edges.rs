@@ -10,6 +10,13 @@ use crate::fixtures;
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// The command's error when it exits 2 having run nothing.
+fn refused(cmd: &mut Command) -> String {
+    let out = cmd.assert().code(2).get_output().clone();
+    assert!(out.stdout.is_empty(), "nothing runs");
+    String::from_utf8(out.stderr).unwrap()
+}
+
 fn blotter() -> Command {
     let mut c = Command::cargo_bin("blotter").unwrap();
     c.env_remove("BLOTTER_DB");
@@ -67,16 +74,12 @@ fn nothing_fills_after_the_recording_ends() {
 fn a_window_after_the_recording_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (t, q) = fixtures::write_binance_style(dir.path());
-    let out = blotter()
-        .args(["run", "--db", "none", "--symbol", "BTC-USD", "--side", "buy", "--qty", "0.5", "--algo", "twap"])
-        .args(["--start", "00:00:50", "--end", "00:01:00", "--trades", t.to_str().unwrap()])
-        .args(["--quotes", q.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(out.stdout.is_empty(), "nothing runs");
+    let err = refused(
+        blotter()
+            .args(["run", "--db", "none", "--symbol", "BTC-USD", "--side", "buy", "--qty", "0.5", "--algo", "twap"])
+            .args(["--start", "00:00:50", "--end", "00:01:00", "--trades", t.to_str().unwrap()])
+            .args(["--quotes", q.to_str().unwrap()]),
+    );
     // The flag, the recording's span in the order's zone, and what to change.
     assert!(err.contains("--start") && err.contains("00:00:40.250 UTC") && err.contains("00:00:50"), "{err}");
 }
@@ -111,15 +114,11 @@ fn a_recording_priced_finer_than_the_tick_is_refused() {
         text.push_str(&format!("2018-01-22T10:0{i}:00Z,{px},{px},{px},{px},12.5\n"));
     }
     std::fs::write(&bars, text).unwrap();
-    let out = blotter()
-        .args(["run", "--db", "none", "--symbol", "ETH-USD", "--side", "buy", "--qty", "1", "--algo", "twap"])
-        .args(["--bars", bars.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(out.stdout.is_empty(), "nothing runs");
+    let err = refused(
+        blotter()
+            .args(["run", "--db", "none", "--symbol", "ETH-USD", "--side", "buy", "--qty", "1", "--algo", "twap"])
+            .args(["--bars", bars.to_str().unwrap()]),
+    );
     assert!(err.contains("--bars") && err.contains("0.01") && err.contains("0.08939998"), "{err}");
 }
 
