@@ -188,8 +188,8 @@ fn halted_refuses_new_and_increase_allows_cancel() {
     assert_eq!(e.parent(id).unwrap().status, ParentStatus::Cancelled);
 }
 
-#[test]
-fn reducing_allows_only_orders_towards_flat() {
+/// Alice's desk ("ws") bought 1,000 AAPL, then was set REDUCING.
+fn long_1000_reducing() -> Engine {
     let mut e = engine(1, &["AAPL"]);
     let id = e
         .apply(&alice(), Command::Submit(order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "09:45", &[])))
@@ -198,6 +198,12 @@ fn reducing_allows_only_orders_towards_flat() {
     e.run_until_idle();
     assert_eq!(e.parent(id).unwrap().filled, Qty::from_int(1_000));
     e.apply(&sup(), Command::SetTradingState { tenant: Some("ws".into()), state: TradingState::Reducing }).unwrap();
+    e
+}
+
+#[test]
+fn reducing_allows_only_orders_towards_flat() {
+    let mut e = long_1000_reducing();
     let (code, _, msg) = reject(&mut e, &alice(), buy(10));
     assert_eq!(code, RejectCode::Reducing);
     assert!(msg.contains("position in AAPL is 1000"), "{msg}");
@@ -216,14 +222,7 @@ fn reducing_allows_only_orders_towards_flat() {
 /// what is left (an amend) is refused as well.
 #[test]
 fn reducing_counts_the_desks_working_orders_not_each_alone() {
-    let mut e = engine(1, &["AAPL"]);
-    let id = e
-        .apply(&alice(), Command::Submit(order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "09:45", &[])))
-        .unwrap()
-        .unwrap();
-    e.run_until_idle();
-    assert_eq!(e.parent(id).unwrap().filled, Qty::from_int(1_000));
-    e.apply(&sup(), Command::SetTradingState { tenant: Some("ws".into()), state: TradingState::Reducing }).unwrap();
+    let mut e = long_1000_reducing();
     let sell = |qty| order("AAPL", Side::Sell, qty, AlgoKind::Twap, "10:00", "10:30", &[]);
     let first = e.apply(&alice(), Command::Submit(sell(600))).unwrap().unwrap();
     // Another user of the same desk: the desk's position is one.
