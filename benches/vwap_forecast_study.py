@@ -19,6 +19,9 @@ draws of windows). Needs numpy.
 
     python3 benches/vwap_forecast_study.py [BARS.csv ...]
         (default: the three shared samples under $BLOTTER_SHARED_DATA)
+    python3 benches/vwap_forecast_study.py --foresight [BARS.csv ...]
+        the engine's default forecast given the exact volume of the next
+        0 to 180 minutes (a bound: what no causal forecast can know)
     python3 benches/vwap_forecast_study.py --compare A.json B.json [KEY]
         two `blotter evaluate --json` runs over the same windows: median and
         90th percentile of |KEY| (default market_slippage_bps) in each, and
@@ -142,6 +145,26 @@ def opt_in(v, e, lb):
     return pace(v, e * scale, H=240, prior_w=1.5)
 
 
+def foresight(v, e, h, H=240, prior_w=1.5):
+    """The default's pace forecast, told the exact volume of the next `h`
+    minutes: the pace also learns from those minutes, and the rest of the
+    window beyond them is forecast as usual. `h=0` is the default itself.
+    A bound, not a forecast: it shows how far ahead a forecast would have to
+    see to meet a target."""
+    W, a = len(v), 2 ** (-1 / H)
+    num = den = e.sum() / W * H / math.log(2) * prior_w
+    R, F = 0.0, np.zeros(W)
+    for k in range(W):
+        num, den, R = num * a + v[k], den * a + e[k], R + v[k]
+        n2, d2 = num, den
+        for j in range(k + 1, min(W, k + 1 + h)):
+            n2, d2 = n2 * a + v[j], d2 * a + e[j]
+        rem = v[k + 1:k + 1 + h].sum() + n2 / d2 * e[k + 1 + h:].sum()
+        F[k] = R / (R + rem) if R + rem > 0 else 0
+    F[-1] = 1
+    return F
+
+
 def fit_persistence(days_x, lags=16):
     """Bialkowski, Darolles & Le Fol (2008)'s dynamic part, here as a state
     space on the log of bucket volume over the profile's expectation,
@@ -216,7 +239,7 @@ def history(prof, lvl, V, m0, days, B=15):
     return [np.log(np.maximum(V[d * DAY - m0:(d + 1) * DAY - m0].reshape(-1, B).sum(1), 0.01 * e) / e) for d in days]
 
 
-def schedule_parts(path, which):
+def schedule_parts(path, which, h=0):
     """Each window's schedule part (bps, signed) under forecast `which`
     (`default`, `opt-in`, `learned`), the level of the days before."""
     m0, V, P = load(path)
@@ -229,6 +252,10 @@ def schedule_parts(path, which):
             F = pace(v, em)
         elif which == "opt-in":
             F = opt_in(v, em, look_back(prof, lvl, V, m0, s, 12))
+        elif which == "foresight":
+            lv, le = look_back(prof, lvl, V, m0, s, 12)
+            scale = (lv.sum() / le.sum()) ** 0.75 if len(lv) >= 60 and lv.sum() > 0 and le.sum() > 0 else 1.0
+            F = foresight(v, em * scale, h)
         else:
             F = learned(v, em, look_back(prof, lvl, V, m0, s, 24), fit_persistence(history(prof, lvl, V, m0, days)))
         f = np.diff(np.concatenate([[0], F]))
@@ -294,13 +321,23 @@ def compare(path_a, path_b, key="market_slippage_bps", draws=2000, seed=5):
     print(f"orders better / worse: {(xb < xa - 1e-9).sum()} / {(xb > xa + 1e-9).sum()}; mean |{key}| {xa.mean():.2f} -> {xb.mean():.2f}")
 
 
-if __name__ == "__main__" and sys.argv[1:2] == ["--compare"]:
-    compare(*sys.argv[2:])
-elif __name__ == "__main__":
-    files = sys.argv[1:] or [
+def default_files(args):
+    return args or [
         os.path.join(os.environ.get("BLOTTER_SHARED_DATA", "../shared/data"), f"{p}_BTC_2018-01-20_to_30_1m_bars.freqtrade.csv")
         for p in ("ETH", "ADA", "XLM")
     ]
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--compare"]:
+    compare(*sys.argv[2:])
+elif __name__ == "__main__" and sys.argv[1:2] == ["--foresight"]:
+    files = default_files(sys.argv[2:])
+    print("|schedule| bps, median / p90, with the next h minutes' volume known; one column per file:", *map(os.path.basename, files))
+    for h in (0, 5, 15, 30, 60, 90, 120, 180):
+        cells = [schedule_parts(f, "foresight", h) for f in files]
+        print(f"h = {h:3} min", " | ".join(f"{nearest_rank(x, 0.5):6.2f} / {nearest_rank(x, 0.9):6.2f}" for x in cells), flush=True)
+elif __name__ == "__main__":
+    files = default_files(sys.argv[1:])
     variants = [("pace, half-life 2h (engine default)", pace, "adv")]
     variants += [(f"pace, half-life {h} min", lambda v, e, h=h: pace(v, e, h), "adv") for h in (15, 30, 60, 240, 480, 100000)]
     variants += [
