@@ -17,6 +17,7 @@ mod desk;
 pub mod desk_stream;
 pub mod errors;
 pub mod extract;
+mod json_check;
 pub mod ledger;
 pub mod limit;
 mod market;
