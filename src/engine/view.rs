@@ -388,8 +388,11 @@ impl Engine {
         out
     }
 
-    /// The consolidated and per-venue book of an instrument.
-    pub fn book(&self, symbol: &str) -> Option<BookView> {
+    /// The consolidated and per-venue book of an instrument, with the
+    /// resting orders `actor` may see as `ours` (their own; a supervisor's,
+    /// every desk's): another desk's side, price, size and queue position
+    /// are theirs alone.
+    pub fn book(&self, actor: &Actor, symbol: &str) -> Option<BookView> {
         let u = self.universe.instrument_index(symbol)?;
         let i = self.active[u]?;
         let m = &self.markets[i];
@@ -404,6 +407,12 @@ impl Engine {
                 ours: self
                     .exchange
                     .orders_at(i, slot)
+                    .filter(|(key, ..)| {
+                        self.children
+                            .get(*key)
+                            .and_then(|c| self.parents.get(c.parent))
+                            .is_some_and(|p| owns(actor, &p.order.owner))
+                    })
                     .map(|(_, side, px, leaves, ahead)| OwnOrder { side, px, leaves, ahead })
                     .collect(),
             })

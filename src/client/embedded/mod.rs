@@ -387,7 +387,7 @@ impl Client for Embedded {
 
     async fn book(&self, symbol: &str) -> Result<BookView, ClientError> {
         self.executing()?;
-        self.read(|e, _| e.book(symbol))
+        self.read(|e, _| e.book(&self.actor, symbol))
             .ok_or_else(|| ClientError::not_found(format!("no market for '{symbol}' today")))
     }
 
