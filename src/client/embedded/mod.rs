@@ -393,7 +393,7 @@ impl Client for Embedded {
 
     async fn venues(&self, symbol: &str) -> Result<Vec<VenueView>, ClientError> {
         self.executing()?;
-        let v = self.read(|e, _| e.venue_views(symbol));
+        let v = self.read(|e, _| e.venue_views(&self.actor, symbol));
         if v.is_empty() {
             return Err(ClientError::not_found(format!("no market for '{symbol}' today")));
         }
