@@ -56,6 +56,13 @@ pub async fn serve_until(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.max_buf_size(MAX_QUEUED);
+    // A request's head must arrive within the request timeout, on a new
+    // connection and between requests on a kept-alive one. Without a timer
+    // hyper enforces no such bound: a peer that sent half a head, or
+    // nothing, held its connection (and a descriptor) for good, no token
+    // needed, until the server could accept no one.
+    http.timer(hyper_util::rt::TokioTimer::new());
+    http.header_read_timeout(state.0.options.timeout);
     tokio::pin!(shutdown);
     loop {
         let (io, addr) = tokio::select! {

@@ -110,3 +110,37 @@ async fn a_flood_from_many_addresses_is_audited_only_up_to_the_global_budget() {
     // Valid tokens are never held back by any budget.
     assert_eq!(d.send(Some("alice"), "GET", "/v1/orders", None).await.0, 200);
 }
+
+/// Attack round 2: a connection that sent part of a request's head, or
+/// nothing at all, was kept open for good (50 of 50 still open after 45 s),
+/// with no token needed: the server's 20,000 descriptors could be used up
+/// from one machine, and then nobody, the supervisor with the kill switch
+/// included, could connect. A request's head must arrive within `--timeout`
+/// (here 1 s) or the connection is closed; a complete request is still
+/// answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_never_completes_its_request_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let options = ApiOptions { timeout: std::time::Duration::from_secs(1), ..ApiOptions::default() };
+    let d = desk_with(46, &["AAPL"], 1.0, options, Settings::default()).await;
+    let addr = d.server.addr;
+    let half = b"GET /healthz HTTP/1.1\r\nHost: x\r\n".to_vec();
+    for sent in [half, Vec::new()] {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(&sent).await.unwrap();
+        // Closed (end of stream, or a reset) well before this generous bound.
+        let mut buf = [0u8; 512];
+        let closed = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+            loop {
+                match s.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "a connection that sent {:?} is still open", String::from_utf8_lossy(&sent));
+    }
+    let (status, v) = d.send(None, "GET", "/healthz", None).await;
+    assert_eq!((status, v["status"].as_str()), (200, Some("ok")), "{v}");
+}
