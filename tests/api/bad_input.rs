@@ -291,3 +291,33 @@ async fn numbers_a_float_cannot_hold_and_repeated_keys_are_refused() {
     let (_, orders) = d.send(Some("alice"), "GET", "/v1/orders", None).await;
     assert_eq!(orders["total"], 2, "only the two exact orders accepted: {orders}");
 }
+
+/// Attack round 2: a reversed or empty period (`since` at or after `until`)
+/// was answered `200 []` by `GET /v1/tca`, as if nothing had finished in it,
+/// and by `GET /v1/audit` the same; it is refused naming `until`. An instant
+/// past simulated time's range says so (it said the valid RFC 3339 instant
+/// `9999-12-31T23:59:59Z` was not one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reversed_period_is_refused_not_answered_empty() {
+    let d = desk(47, 1.0).await;
+    for route in ["/v1/tca?group_by=algo&", "/v1/audit?"] {
+        for (since, until) in
+            [("2026-12-05T00:00:00Z", "2026-12-01T00:00:00Z"), ("2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z")]
+        {
+            let (s, v) = d.send(Some("sup"), "GET", &format!("{route}since={since}&until={until}"), None).await;
+            assert_eq!(
+                (s, v["code"].as_str(), v["field"].as_str()),
+                (400, Some("invalid_param"), Some("until")),
+                "{route}: {v}"
+            );
+            assert!(v["message"].as_str().unwrap().contains("is not after since"), "{v}");
+        }
+    }
+    let (s, v) = d.send(Some("sup"), "GET", "/v1/tca?group_by=algo&since=9999-12-31T23:59:59Z", None).await;
+    assert_eq!((s, v["field"].as_str()), (400, Some("since")), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("2262-04-11"), "{v}");
+    let (s, v) = d
+        .send(Some("sup"), "GET", "/v1/tca?group_by=algo&since=2026-12-01T00:00:00Z&until=2026-12-05T00:00:00Z", None)
+        .await;
+    assert_eq!(s, 200, "a proper period is answered: {v}");
+}
