@@ -80,18 +80,18 @@ fn instant(field: &str, v: Option<&str>) -> Result<Option<chrono::DateTime<chron
     Ok(Some(t.with_timezone(&chrono::Utc)))
 }
 
+/// An instant of a query parameter.
+type Instant = chrono::DateTime<chrono::Utc>;
+
 /// The `since` and `until` query parameters: each an RFC 3339 instant, and
 /// `since` before `until` (an empty or reversed period was answered with
 /// nothing at all, as if nothing had happened in it).
-fn period(
-    since: Option<&str>,
-    until: Option<&str>,
-) -> Result<(Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>), ClientError> {
+fn period(since: Option<&str>, until: Option<&str>) -> Result<(Option<Instant>, Option<Instant>), ClientError> {
     let (from, to) = (instant("since", since)?, instant("until", until)?);
     if let (Some(a), Some(b)) = (from, to)
         && a >= b
     {
-        let rfc = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        let rfc = |t: Instant| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
         return Err(ClientError::new(
             ErrorCode::InvalidParam,
             format!("until: {} is not after since {}; the period is since <= t < until", rfc(b), rfc(a)),
