@@ -47,7 +47,8 @@ pub async fn serve_until(
 ) -> std::io::Result<()> {
     use axum::serve::Listener;
     let app = router(state.clone());
-    let mut listener = super::conn::GuardedListener::new(listener, state.write_stall());
+    let mut listener =
+        super::conn::GuardedListener::new(listener, state.write_stall(), state.0.options.connections_per_network);
     // Ends the streams of revoked tokens while the server runs.
     let watcher =
         tokio::spawn(super::revoke::watch_tokens(state.tokens_arc(), std::sync::Arc::downgrade(state.token_streams())));
