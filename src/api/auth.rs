@@ -69,7 +69,7 @@ impl FailureBudget {
 
 /// The network an address counts under: itself for IPv4, its /64 for IPv6
 /// (one subscriber's allocation: billions of addresses to rotate through).
-fn network_of(ip: IpAddr) -> String {
+pub(super) fn network_of(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

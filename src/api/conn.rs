@@ -4,11 +4,18 @@
 //! can write to it. Every connection's writes are guarded: a write that has
 //! made no progress for the stall limit fails, and the server drops the
 //! connection with everything it held for it.
+//!
+//! And one peer network (an IPv4 address, an IPv6 /64) holds a bounded
+//! number of connections: past it a new one is closed at once, before a
+//! byte is read, so no one machine can take the server's descriptors and
+//! lock everybody out (the supervisor with the kill switch included).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -24,12 +31,14 @@ pub struct Guarded<S> {
     inner: S,
     stall: Duration,
     stuck: Option<Pin<Box<Sleep>>>,
+    /// Its place among its network's connections, given back when it closes.
+    _place: Option<Place>,
 }
 
 impl<S> Guarded<S> {
     /// Guards `inner`'s writes with `stall`.
     pub fn new(inner: S, stall: Duration) -> Guarded<S> {
-        Guarded { inner, stall, stuck: None }
+        Guarded { inner, stall, stuck: None, _place: None }
     }
 
     /// The outcome of a write attempt: progress clears the clock, `Pending`
@@ -88,16 +97,53 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
     }
 }
 
-/// A TCP listener whose connections are `Guarded`.
+/// Open connections per peer network.
+type Open = Arc<Mutex<HashMap<String, usize>>>;
+
+/// One connection's place among its network's, given back when dropped.
+struct Place {
+    open: Open,
+    network: String,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.network) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.network);
+            }
+        }
+    }
+}
+
+/// A TCP listener whose connections are `Guarded`, at most `per_network`
+/// at once from one peer network.
 pub struct GuardedListener {
     inner: TcpListener,
     stall: Duration,
+    per_network: usize,
+    open: Open,
 }
 
 impl GuardedListener {
-    /// Guards every connection `inner` accepts with `stall`.
-    pub fn new(inner: TcpListener, stall: Duration) -> GuardedListener {
-        GuardedListener { inner, stall }
+    /// Guards every connection `inner` accepts with `stall`, and holds at
+    /// most `per_network` of one peer network's.
+    pub fn new(inner: TcpListener, stall: Duration, per_network: usize) -> GuardedListener {
+        GuardedListener { inner, stall, per_network, open: Open::default() }
+    }
+
+    /// A place for a connection from `addr`, or `None` when its network holds its share.
+    fn place(&self, addr: SocketAddr) -> Option<Place> {
+        let network = super::auth::network_of(addr.ip());
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(network.clone()).or_insert(0);
+        if *n >= self.per_network {
+            return None;
+        }
+        *n += 1;
+        Some(Place { open: Arc::clone(&self.open), network })
     }
 }
 
@@ -106,8 +152,15 @@ impl axum::serve::Listener for GuardedListener {
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (io, addr) = axum::serve::Listener::accept(&mut self.inner).await;
-        (Guarded::new(io, self.stall), addr)
+        loop {
+            let (io, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+            // Over its network's share: closed at once (dropped), nothing read.
+            if let Some(place) = self.place(addr) {
+                let mut g = Guarded::new(io, self.stall);
+                g._place = Some(place);
+                return (g, addr);
+            }
+        }
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {

@@ -67,7 +67,10 @@ fn instant(field: &str, v: Option<&str>) -> Result<Option<chrono::DateTime<chron
     let bad = || {
         ClientError::new(
             ErrorCode::InvalidParam,
-            format!("{field}: '{v}' is not an RFC 3339 instant such as 2026-11-25T14:30:00Z"),
+            format!(
+                "{field}: '{v}' is not an RFC 3339 instant between 1677-09-21 and 2262-04-11 UTC (the range of \
+                 simulated time), such as 2026-11-25T14:30:00Z"
+            ),
         )
         .with_field(field)
     };
@@ -75,6 +78,27 @@ fn instant(field: &str, v: Option<&str>) -> Result<Option<chrono::DateTime<chron
     // Only instants that fit simulated time (nanoseconds in an i64).
     t.timestamp_nanos_opt().ok_or_else(bad)?;
     Ok(Some(t.with_timezone(&chrono::Utc)))
+}
+
+/// An instant of a query parameter.
+type Instant = chrono::DateTime<chrono::Utc>;
+
+/// The `since` and `until` query parameters: each an RFC 3339 instant, and
+/// `since` before `until` (an empty or reversed period was answered with
+/// nothing at all, as if nothing had happened in it).
+fn period(since: Option<&str>, until: Option<&str>) -> Result<(Option<Instant>, Option<Instant>), ClientError> {
+    let (from, to) = (instant("since", since)?, instant("until", until)?);
+    if let (Some(a), Some(b)) = (from, to)
+        && a >= b
+    {
+        let rfc = |t: Instant| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        return Err(ClientError::new(
+            ErrorCode::InvalidParam,
+            format!("until: {} is not after since {}; the period is since <= t < until", rfc(b), rfc(a)),
+        )
+        .with_field("until"));
+    }
+    Ok((from, to))
 }
 
 /// An instant as simulated time (checked to fit by `instant`).
@@ -104,8 +128,7 @@ pub async fn tca_groups(
     Extension(c): Extension<Caller>,
     ApiQuery(q): ApiQuery<TcaQuery>,
 ) -> ApiResult<Json<Vec<TcaGroup>>> {
-    let since = instant("since", q.since.as_deref())?;
-    let until = instant("until", q.until.as_deref())?;
+    let (since, until) = period(q.since.as_deref(), q.until.as_deref())?;
     let Some(ledger) = s.ledger() else {
         // Without a ledger: the engine's own finished orders, over the same period.
         let q = crate::client::TcaQuery { by: q.group_by, since, until };
@@ -216,10 +239,6 @@ pub struct AuditRecord {
     pub detail: String,
 }
 
-fn wall_ms(field: &str, v: Option<&str>) -> Result<Option<i64>, ClientError> {
-    Ok(instant(field, v)?.map(|t| t.timestamp_millis()))
-}
-
 /// The audit log in the ledger, newest first: every engine's commands and
 /// every refusal and change the server recorded (SUPERVISOR, ADMIN).
 #[utoipa::path(get, path = "/v1/audit", tag = "desk", params(AuditQuery),
@@ -229,9 +248,10 @@ pub async fn audit(
     Extension(_c): Extension<Caller>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditRecord>>> {
+    let (since, until) = period(q.since.as_deref(), q.until.as_deref())?;
     let filter = AuditFilter {
-        since_ms: wall_ms("since", q.since.as_deref())?,
-        until_ms: wall_ms("until", q.until.as_deref())?,
+        since_ms: since.map(|t| t.timestamp_millis()),
+        until_ms: until.map(|t| t.timestamp_millis()),
         outcome: q.outcome.map(|o| if o == AuditOutcome::Ok { "ok" } else { "refused" }.to_string()),
         tenant: q.tenant,
         user: None,

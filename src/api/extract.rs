@@ -46,6 +46,8 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
         return Err(ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}")));
     }
+    // What serde would pass over in silence: a number a float rounds, a repeated map key.
+    super::json_check::check(bytes)?;
     let mut unknown = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut note = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());

@@ -17,6 +17,7 @@ mod desk;
 pub mod desk_stream;
 pub mod errors;
 pub mod extract;
+mod json_check;
 pub mod ledger;
 pub mod limit;
 mod market;
@@ -74,7 +75,15 @@ pub struct ApiOptions {
     /// Event streams one token (or the local desk) may hold open at once;
     /// one more is refused with 429 (see `stream_slots`).
     pub streams_per_token: usize,
+    /// Connections one peer network (an IPv4 address, an IPv6 /64) may hold
+    /// open at once; past it a new one is closed before anything is read.
+    pub connections_per_network: usize,
 }
+
+/// Connections one peer network may hold by default: far above a desk's
+/// terminals and tools behind one address, far below the descriptors a
+/// server has (so one machine cannot take them all).
+pub const DEFAULT_CONNECTIONS_PER_NETWORK: usize = 1_024;
 
 /// Event streams one token may hold open at once by default: a terminal
 /// holds one, a person with several screens a few.
@@ -94,6 +103,7 @@ impl Default for ApiOptions {
             open_identity: None,
             write_stall: Duration::from_secs(30),
             streams_per_token: DEFAULT_STREAMS_PER_TOKEN,
+            connections_per_network: DEFAULT_CONNECTIONS_PER_NETWORK,
         }
     }
 }

@@ -47,7 +47,8 @@ pub async fn serve_until(
 ) -> std::io::Result<()> {
     use axum::serve::Listener;
     let app = router(state.clone());
-    let mut listener = super::conn::GuardedListener::new(listener, state.write_stall());
+    let mut listener =
+        super::conn::GuardedListener::new(listener, state.write_stall(), state.0.options.connections_per_network);
     // Ends the streams of revoked tokens while the server runs.
     let watcher =
         tokio::spawn(super::revoke::watch_tokens(state.tokens_arc(), std::sync::Arc::downgrade(state.token_streams())));
@@ -56,6 +57,13 @@ pub async fn serve_until(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.max_buf_size(MAX_QUEUED);
+    // A request's head must arrive within the request timeout, on a new
+    // connection and between requests on a kept-alive one. Without a timer
+    // hyper enforces no such bound: a peer that sent half a head, or
+    // nothing, held its connection (and a descriptor) for good, no token
+    // needed, until the server could accept no one.
+    http.timer(hyper_util::rt::TokioTimer::new());
+    http.header_read_timeout(state.0.options.timeout);
     tokio::pin!(shutdown);
     loop {
         let (io, addr) = tokio::select! {

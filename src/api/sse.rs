@@ -258,7 +258,7 @@ fn relay(
 /// Live engine events as SSE (see the module docs for resume and lag).
 #[utoipa::path(get, path = "/v1/events", tag = "events",
     params(EventsQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id: a \
-        sequence number (120), or on a desk of several engines a position in each (120;E2=45;E3=77)")),
+        sequence number (120), or on a desk of several engines a position in each (E1=120;E2=45;E3=77)")),
     responses((status = 200, description = "`text/event-stream`: `hello` (id = start position), then `engine` events \
         (id = sequence number, or the desk-wide position once the desk has other engines; data = the event as JSON), \
         `desk` events from the desk's other engines (data = {\"engine\": n, \"event\": ...}); `lagged` before a close \
@@ -277,7 +277,7 @@ pub async fn events(
                 ClientError::new(
                     ErrorCode::InvalidHeader,
                     "Last-Event-ID must be an event id this stream sent: a sequence number (120), or on a desk of \
-                     several engines a position in each (120;E2=45;E3=77)",
+                     several engines a position in each (E1=120;E2=45;E3=77)",
                 )
                 .with_field("Last-Event-ID"),
             )
@@ -298,7 +298,16 @@ pub async fn events(
         res.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(1));
         return Ok(res);
     };
-    let header = resume.as_ref().map(|c| c.home);
+    // Which of the position's numbers is this instance's engine (an id that
+    // names every engine means the same on every instance).
+    let home_no = s.ledger().map(|l| l.engine);
+    let (header, want, desk_wide) = match resume {
+        Some(c) => {
+            let (home, others, named) = c.resolve(home_no);
+            (Some(home), others, named)
+        }
+        None => (None, std::collections::BTreeMap::new(), false),
+    };
     // A resumed engine has published nothing in this process yet: its
     // position starts where the ledger left it.
     let last = s.engine().last_seq().max(s.ledger().map_or(0, |l| l.resumed_at));
@@ -343,10 +352,9 @@ pub async fn events(
                     .map(|l| l.handle.clone())
                     .ok_or_else(|| ClientError::new(ErrorCode::Internal, "no ledger"))?;
                 let own = others_own(&s, &c.actor).await?;
-                let want = resume.map(|r| r.others).unwrap_or_default();
-                let (from, desk) = feed.subscribe(l, &want, c.actor.clone(), own);
+                let (from, desk) = feed.subscribe(l, &want, desk_wide, c.actor.clone(), own);
                 let merged: Items = Box::pin(futures_util::stream::select(inner, desk.map(Item::Desk)));
-                (merged, Some(Cursor { home: start, others: from }))
+                (merged, Some(Cursor { home: start, others: from, home_engine: home_no, named: false }))
             }
             None => (inner, None),
         };

@@ -76,6 +76,9 @@ pub struct ServeArgs {
     /// Event streams (`GET /v1/events`) one token may hold open at once; one more is refused with 429.
     #[arg(long, default_value_t = crate::api::DEFAULT_STREAMS_PER_TOKEN)]
     pub streams_per_token: usize,
+    /// Connections one client network (an IPv4 address, an IPv6 /64) may hold open at once; one more is closed at once.
+    #[arg(long, default_value_t = crate::api::DEFAULT_CONNECTIONS_PER_NETWORK)]
+    pub connections_per_address: usize,
     /// Seconds a request may take to its response headers.
     #[arg(long, default_value_t = 10.0)]
     pub timeout: f64,
@@ -274,6 +277,12 @@ fn check(a: &ServeArgs) -> Result<(SocketAddr, Role), CliError> {
             format!("{} is not a number of event streams; allowed: 1 to 10000", a.streams_per_token),
         ));
     }
+    if !(1..=1_000_000).contains(&a.connections_per_address) {
+        return Err(usage(
+            "connections-per-address",
+            format!("{} is not a number of connections; allowed: 1 to 1000000", a.connections_per_address),
+        ));
+    }
     let min_lease = MIN_LEASE_MS as f64 / 1e3;
     if !(a.lease.is_finite() && (min_lease..=3_600.0).contains(&a.lease)) {
         return Err(usage("lease", format!("{} is not a lease; allowed: {min_lease} to 3600 seconds", a.lease)));
@@ -346,6 +355,7 @@ pub fn serve(a: &ServeArgs) -> Result<(), CliError> {
         let options = ApiOptions {
             body_limit: a.body_limit,
             streams_per_token: a.streams_per_token,
+            connections_per_network: a.connections_per_address,
             timeout: Duration::from_secs_f64(a.timeout),
             rate: RateLimit { rate: a.rate_limit, burst: 2.0 * a.rate_limit },
             open_identity,

@@ -167,14 +167,20 @@ pub struct VenueView {
     pub market_share: f64,
     /// Passive fill probability learned this session.
     pub fill_prob: f64,
-    /// Quantity we posted passively (closed).
-    pub passive_posted: f64,
+    /// Quantity the desk posted passively (closed). These four count every
+    /// desk's orders, so only a supervisor is shown them: another desk's
+    /// activity is not an advisor's to watch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passive_posted: Option<f64>,
     /// Of which filled.
-    pub passive_filled: f64,
-    /// Quantity we sent as IOC.
-    pub aggressive_sent: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passive_filled: Option<f64>,
+    /// Quantity the desk sent as IOC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggressive_sent: Option<f64>,
     /// Of which filled.
-    pub aggressive_filled: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggressive_filled: Option<f64>,
 }
 
 /// The simulated clock and sessions.
@@ -388,8 +394,11 @@ impl Engine {
         out
     }
 
-    /// The consolidated and per-venue book of an instrument.
-    pub fn book(&self, symbol: &str) -> Option<BookView> {
+    /// The consolidated and per-venue book of an instrument, with the
+    /// resting orders `actor` may see as `ours` (their own; a supervisor's,
+    /// every desk's): another desk's side, price, size and queue position
+    /// are theirs alone.
+    pub fn book(&self, actor: &Actor, symbol: &str) -> Option<BookView> {
         let u = self.universe.instrument_index(symbol)?;
         let i = self.active[u]?;
         let m = &self.markets[i];
@@ -404,6 +413,12 @@ impl Engine {
                 ours: self
                     .exchange
                     .orders_at(i, slot)
+                    .filter(|(key, ..)| {
+                        self.children
+                            .get(*key)
+                            .and_then(|c| self.parents.get(c.parent))
+                            .is_some_and(|p| owns(actor, &p.order.owner))
+                    })
                     .map(|(_, side, px, leaves, ahead)| OwnOrder { side, px, leaves, ahead })
                     .collect(),
             })
@@ -420,8 +435,11 @@ impl Engine {
         })
     }
 
-    /// Venues of an instrument with fees, latency and what routing learned.
-    pub fn venue_views(&self, symbol: &str) -> Vec<VenueView> {
+    /// Venues of an instrument with fees, latency and what routing learned;
+    /// the desk's routed quantities for a supervisor only (they count every
+    /// desk's orders: watching them, an advisor saw another desk trade).
+    pub fn venue_views(&self, actor: &Actor, symbol: &str) -> Vec<VenueView> {
+        let desk = |x: f64| actor.role.is_supervisor().then_some(x);
         let Some(u) = self.universe.instrument_index(symbol) else { return Vec::new() };
         let Some(i) = self.active[u] else { return Vec::new() };
         let m = &self.markets[i];
@@ -439,10 +457,10 @@ impl Engine {
                     latency_us: venue.latency_us + venue.speed_bump_us,
                     market_share: v.share,
                     fill_prob: self.router.passive_fill_prob(m, i, slot),
-                    passive_posted: s.passive_posted,
-                    passive_filled: s.passive_filled,
-                    aggressive_sent: s.aggressive_sent,
-                    aggressive_filled: s.aggressive_filled,
+                    passive_posted: desk(s.passive_posted),
+                    passive_filled: desk(s.passive_filled),
+                    aggressive_sent: desk(s.aggressive_sent),
+                    aggressive_filled: desk(s.aggressive_filled),
                 }
             })
             .collect()

@@ -231,3 +231,93 @@ async fn wrong_types_and_absurd_times_are_named() {
     let (_, orders) = d.send(Some("alice"), "GET", "/v1/orders", None).await;
     assert_eq!(orders["total"], 0, "nothing accepted: {orders}");
 }
+
+/// Attack round 2: a JSON number is read through an `f64`, so one with more
+/// digits than a float keeps came out as another value and was accepted
+/// without a word: `"qty": 99.999999999999999` became an order of 100 and
+/// `"limit_px": 229.299999999999999` a limit of 229.3 (the nearest double to
+/// each prints as the rounder figure). And a map in the body (an order's
+/// `params`, the algo configuration) took the last of two equal keys, so
+/// `{"slices":"4","slices":"5"}` sent five slices where a field repeated is
+/// refused. Both are refused now, naming the field, and nothing is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_a_float_cannot_hold_and_repeated_keys_are_refused() {
+    let d = desk(39, 1.0).await;
+    let json = "application/json";
+    let cases: Vec<(&[u8], &str, &str)> = vec![
+        (br#"{"symbol":"AAPL","side":"buy","qty":99.999999999999999,"algo":"twap"}"#, "invalid_body", "qty"),
+        (
+            br#"{"symbol":"AAPL","side":"buy","qty":100,"algo":"twap","limit_px":229.299999999999999}"#,
+            "invalid_body",
+            "limit_px",
+        ),
+        // 20 digits: past u64, so read as a float (100000000000000000000 and 99999999999999999999 alike).
+        (br#"{"symbol":"AAPL","side":"buy","qty":99999999999999999999,"algo":"twap"}"#, "invalid_body", "qty"),
+        (br#"{"symbol":"AAPL","side":"buy","qty":1e-400,"algo":"twap"}"#, "invalid_body", "qty"),
+        (
+            br#"{"symbol":"AAPL","side":"buy","qty":100,"algo":"twap","params":{"slices":"4","slices":"5"}}"#,
+            "invalid_body",
+            "params.slices",
+        ),
+        // The same key spelt with an escape is the same key.
+        (
+            br#"{"symbol":"AAPL","side":"buy","qty":100,"algo":"twap","params":{"slices":"4","\u0073lices":"5"}}"#,
+            "invalid_body",
+            "params.slices",
+        ),
+    ];
+    for (body, code, field) in cases {
+        let (s, v) = d.send_raw("alice", "POST", "/v1/orders", json, body.to_vec()).await;
+        let text = String::from_utf8_lossy(body);
+        assert_eq!((s, v["code"].as_str(), v["field"].as_str()), (422, Some(code), Some(field)), "{text}: {v}");
+    }
+    // The algo configuration is a map of maps.
+    let body = br#"{"algos":{"twap":{"enabled":true},"twap":{"enabled":false}}}"#.to_vec();
+    let (s, v) = d.send_raw("sup", "PUT", "/v1/config/algos", json, body).await;
+    assert_eq!((s, v["code"].as_str(), v["field"].as_str()), (422, Some("invalid_body"), Some("algos.twap")), "{v}");
+    let (_, cfg) = d.send(Some("sup"), "GET", "/v1/config/algos", None).await;
+    assert!(cfg["algos"].get("twap").is_none_or(|t| t["enabled"] != false), "twap left enabled: {cfg}");
+    // What a float holds exactly still reads: the shortest form of a double
+    // (as every JSON encoder writes it), an exponent, trailing zeros, -0.
+    let ok: Vec<&[u8]> = vec![
+        br#"{"symbol":"AAPL","side":"buy","qty":1e2,"algo":"twap","limit_px":229.30}"#,
+        br#"{"symbol":"AAPL","side":"buy","qty":100.000,"algo":"twap","limit_px":2.293E2}"#,
+    ];
+    for body in ok {
+        let (s, v) = d.send_raw("alice", "POST", "/v1/orders", json, body.to_vec()).await;
+        assert_eq!(s, 201, "{}: {v}", String::from_utf8_lossy(body));
+        assert_eq!((v["order"]["qty"].as_f64(), v["order"]["limit_px"].as_f64()), (Some(100.0), Some(229.3)), "{v}");
+    }
+    let (_, orders) = d.send(Some("alice"), "GET", "/v1/orders", None).await;
+    assert_eq!(orders["total"], 2, "only the two exact orders accepted: {orders}");
+}
+
+/// Attack round 2: a reversed or empty period (`since` at or after `until`)
+/// was answered `200 []` by `GET /v1/tca`, as if nothing had finished in it,
+/// and by `GET /v1/audit` the same; it is refused naming `until`. An instant
+/// past simulated time's range says so (it said the valid RFC 3339 instant
+/// `9999-12-31T23:59:59Z` was not one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reversed_period_is_refused_not_answered_empty() {
+    let d = desk(47, 1.0).await;
+    for route in ["/v1/tca?group_by=algo&", "/v1/audit?"] {
+        for (since, until) in
+            [("2026-12-05T00:00:00Z", "2026-12-01T00:00:00Z"), ("2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z")]
+        {
+            let (s, v) = d.send(Some("sup"), "GET", &format!("{route}since={since}&until={until}"), None).await;
+            assert_eq!(
+                (s, v["code"].as_str(), v["field"].as_str()),
+                (400, Some("invalid_param"), Some("until")),
+                "{route}: {v}"
+            );
+            assert!(v["message"].as_str().unwrap().contains("is not after since"), "{v}");
+        }
+    }
+    let (s, v) = d.send(Some("sup"), "GET", "/v1/tca?group_by=algo&since=9999-12-31T23:59:59Z", None).await;
+    assert_eq!((s, v["field"].as_str()), (400, Some("since")), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("2262-04-11"), "{v}");
+    let (s, v) = d
+        .send(Some("sup"), "GET", "/v1/tca?group_by=algo&since=2026-12-01T00:00:00Z&until=2026-12-05T00:00:00Z", None)
+        .await;
+    assert_eq!(s, 200, "a proper period is answered: {v}");
+}

@@ -110,3 +110,85 @@ async fn a_flood_from_many_addresses_is_audited_only_up_to_the_global_budget() {
     // Valid tokens are never held back by any budget.
     assert_eq!(d.send(Some("alice"), "GET", "/v1/orders", None).await.0, 200);
 }
+
+/// Attack round 2: a connection that sent part of a request's head, or
+/// nothing at all, was kept open for good (50 of 50 still open after 45 s),
+/// with no token needed: the server's 20,000 descriptors could be used up
+/// from one machine, and then nobody, the supervisor with the kill switch
+/// included, could connect. A request's head must arrive within `--timeout`
+/// (here 1 s) or the connection is closed; a complete request is still
+/// answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_never_completes_its_request_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let options = ApiOptions { timeout: std::time::Duration::from_secs(1), ..ApiOptions::default() };
+    let d = desk_with(46, &["AAPL"], 1.0, options, Settings::default()).await;
+    let addr = d.server.addr;
+    let half = b"GET /healthz HTTP/1.1\r\nHost: x\r\n".to_vec();
+    for sent in [half, Vec::new()] {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(&sent).await.unwrap();
+        // Closed (end of stream, or a reset) well before this generous bound.
+        let mut buf = [0u8; 512];
+        let closed = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+            loop {
+                match s.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "a connection that sent {:?} is still open", String::from_utf8_lossy(&sent));
+    }
+    let (status, v) = d.send(None, "GET", "/healthz", None).await;
+    assert_eq!((status, v["status"].as_str()), (200, Some("ok")), "{v}");
+}
+
+/// Attack round 2, with the head timeout above: a machine that completes a
+/// request now and then could still hold any number of connections (the
+/// public routes need no token and have no rate limit). One peer network
+/// holds at most `connections_per_network`; one more is closed at once,
+/// other networks are not affected, and a connection that closes gives its
+/// place back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_holds_a_bounded_number_of_connections() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let options = ApiOptions { connections_per_network: 3, ..ApiOptions::default() };
+    let d = desk_with(48, &["AAPL"], 1.0, options, Settings::default()).await;
+    let port = d.server.addr.port();
+    let connect = |from: [u8; 4]| async move {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind(std::net::SocketAddr::from((from, 0))).unwrap();
+        sock.connect(std::net::SocketAddr::from(([127, 0, 0, 1], port))).await.unwrap()
+    };
+    // A request answered on a connection: its status line, or None when closed.
+    async fn ask(s: &mut tokio::net::TcpStream) -> Option<String> {
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.ok()?;
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut buf)).await.ok()?.ok()?;
+        (n > 0).then(|| String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_string())
+    }
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = connect([127, 0, 0, 2]).await;
+        assert_eq!(ask(&mut s).await.as_deref(), Some("HTTP/1.1 200 OK"));
+        held.push(s);
+    }
+    let mut fourth = connect([127, 0, 0, 2]).await;
+    assert_eq!(ask(&mut fourth).await, None, "a fourth connection from 127.0.0.2 is closed");
+    let mut other = connect([127, 0, 0, 3]).await;
+    assert_eq!(ask(&mut other).await.as_deref(), Some("HTTP/1.1 200 OK"), "another address is not affected");
+    drop(held.pop());
+    // The server sees the close when it next reads that connection: retry a moment.
+    let mut again = None;
+    for _ in 0..50 {
+        let mut s = connect([127, 0, 0, 2]).await;
+        if let Some(line) = ask(&mut s).await {
+            again = Some(line);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(again.as_deref(), Some("HTTP/1.1 200 OK"), "a closed connection gives its place back");
+}

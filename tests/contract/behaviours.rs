@@ -577,3 +577,37 @@ pub async fn user_overrides_and_every_desk_state<T: Transport>(t: &T) {
     assert!(!active.global_halt && active.tenants.iter().all(|t| t.state == TradingState::Active), "{active:?}");
     bob.submit(req(100)).await.unwrap();
 }
+
+/// Attack round 2: the book's `ours` listed every desk's resting children, so
+/// an advisor saw another desk's orders (their side, price, size and queue
+/// position) in `GET /v1/book/{symbol}`. Each caller sees their own there; a
+/// supervisor every desk's. Likewise the venues' routed quantities.
+pub async fn the_book_shows_each_desk_its_own_resting_orders<T: Transport>(t: &T) {
+    let (alice, bob, sup) = (t.as_("alice"), t.as_("bob"), t.as_("sup"));
+    eventually("quotes on both sides", 10, || async {
+        let b = alice.book("AAPL").await.unwrap().nbbo;
+        b.bid.is_some() && b.ask.is_some()
+    })
+    .await;
+    // Two dollars under the bid: passive, it rests.
+    let bid = alice.book("AAPL").await.unwrap().nbbo.bid.unwrap().px;
+    let mut req = order("AAPL", Side::Buy, 1_000, AlgoKind::Twap, "09:30", "16:00", &[]);
+    req.limit_px = Some(bid - Price::from_int(2));
+    bob.submit(req).await.unwrap();
+    let resting = |v: &blotter::engine::view::BookView| v.venues.iter().map(|v| v.ours.len()).sum::<usize>();
+    eventually("bob's child resting", 15, || async { resting(&bob.book("AAPL").await.unwrap()) > 0 }).await;
+    let (b, s, a) =
+        (bob.book("AAPL").await.unwrap(), sup.book("AAPL").await.unwrap(), alice.book("AAPL").await.unwrap());
+    assert!(b.venues.iter().flat_map(|v| &v.ours).all(|o| o.px <= bid - Price::from_int(2)), "bob's own: {b:?}");
+    assert!(resting(&s) >= 1, "the supervisor sees every desk's: {s:?}");
+    assert_eq!(resting(&a), 0, "alice (desk ws) sees none of bob's (desk az): {:?}", a.venues);
+    // The venues' routed quantities count every desk's orders: watching them
+    // grow, alice saw bob trade. They are the supervisor's.
+    for v in alice.venues("AAPL").await.unwrap() {
+        let counts = [v.passive_posted, v.passive_filled, v.aggressive_sent, v.aggressive_filled];
+        assert_eq!(counts, [None; 4], "{}: desk-wide counts shown to an advisor", v.venue);
+    }
+    assert!(
+        sup.venues("AAPL").await.unwrap().iter().all(|v| v.passive_posted.is_some() && v.aggressive_sent.is_some())
+    );
+}

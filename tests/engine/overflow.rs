@@ -44,7 +44,7 @@ proptest! {
         let used = |e: &blotter::engine::Engine| e.risk().used_today(&actor.tenant, &actor.user);
         let before = used(&e);
         let inst = e.instruments().into_iter().find(|i| i.symbol.as_ref() == symbol).unwrap();
-        let mid = e.book(symbol).unwrap().mid;
+        let mid = e.book(&actor, symbol).unwrap().mid;
         // What the order is worth in its currency, by hand: price x quantity / quote unit.
         let worth = limit.unwrap_or(mid) * qty as f64 / inst.quote_per as f64;
         match e.apply(&actor, Command::Submit(req)) {

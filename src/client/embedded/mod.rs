@@ -387,13 +387,13 @@ impl Client for Embedded {
 
     async fn book(&self, symbol: &str) -> Result<BookView, ClientError> {
         self.executing()?;
-        self.read(|e, _| e.book(symbol))
+        self.read(|e, _| e.book(&self.actor, symbol))
             .ok_or_else(|| ClientError::not_found(format!("no market for '{symbol}' today")))
     }
 
     async fn venues(&self, symbol: &str) -> Result<Vec<VenueView>, ClientError> {
         self.executing()?;
-        let v = self.read(|e, _| e.venue_views(symbol));
+        let v = self.read(|e, _| e.venue_views(&self.actor, symbol));
         if v.is_empty() {
             return Err(ClientError::not_found(format!("no market for '{symbol}' today")));
         }

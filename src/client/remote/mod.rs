@@ -101,7 +101,14 @@ impl Remote {
             .with_field("connect"));
         }
         let build = |timeout: Option<Duration>| {
-            let b = reqwest::Client::builder().connect_timeout(options.connect_timeout).tcp_nodelay(true).no_proxy();
+            // A server closes a connection idle past its request timeout (a
+            // second or more): not reusing one idle that long avoids sending
+            // a request down a connection the server is closing.
+            let b = reqwest::Client::builder()
+                .connect_timeout(options.connect_timeout)
+                .pool_idle_timeout(Duration::from_secs(1))
+                .tcp_nodelay(true)
+                .no_proxy();
             let b = match timeout {
                 Some(t) => b.timeout(t),
                 None => b,
