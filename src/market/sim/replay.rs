@@ -3,7 +3,6 @@
 //! `market::replay` for the rules). The engine, venues, router and algorithms
 //! see the same market interface as with the synthetic process.
 
-use super::venue::QuoteParams;
 use super::{InstrumentMarket, MarketParams, TradeDraw, VenueMarket};
 use crate::market::book::DEPTH;
 use crate::market::replay::coefficients::{Coefficient, recorded_instrument};
@@ -421,7 +420,7 @@ impl InstrumentMarket {
             self.fundamental = recorded;
         }
         let mid = self.mid(now);
-        let params = QuoteParams { tick, lot, slope, step_ahead: 0.0 };
+        let recorded_mid = self.fundamental;
         for v in &mut self.venues {
             // Liquidity we took from the recorded levels refills over the
             // venue's resilience time, whatever the recording says (what we
@@ -439,15 +438,19 @@ impl InstrumentMarket {
                 }
             }
             match quote {
-                Some(q) => {
-                    quote_recorded(v, q, shift, lot, slope, &offsets);
-                    v.book_to_rewrite().ts = now;
-                }
+                Some(q) => quote_recorded(v, q, Recorded::Yes, shift, lot, slope, &offsets),
                 None => {
-                    v.recorded_shown = [None; 2];
-                    v.quote(mid, 1.0, params, now);
+                    // Nothing recorded on the book yet (a trades-only
+                    // recording, or before its first quote): a top of book
+                    // made around the last print at the venue's spread and
+                    // the typical touch, extrapolated behind like a recorded
+                    // one, and none of it recorded, so all of it refills only
+                    // as the tape prints.
+                    let made = made_touch(recorded_mid, v.half_spread, tick, v.base_depth, lot, now);
+                    quote_recorded(v, &made, Recorded::No, shift, lot, slope, &offsets);
                 }
             }
+            v.book_to_rewrite().ts = now;
         }
         self.events += self.venues.len() as u64;
         self.record_mids(now, mid);
@@ -543,14 +546,33 @@ fn depth_offsets(m: &InstrumentMarket, typical_raw: f64, step: Price) -> [i64; D
 /// behind it) growing by `slope` per level; what we took from them
 /// (`synthetic_depletion`) stays missing until the tape's prints on that
 /// side make up for it.
-fn quote_recorded(v: &mut VenueMarket, q: &RecQuote, shift: Price, lot: Qty, slope: f64, offsets: &[i64; DEPTH]) {
+///
+/// With `Recorded::No` (a top of book made around the last print, see
+/// `made_touch`) the touch is made up too: it shows nothing recorded, so
+/// what we take from it also refills only with the tape (one rule for every
+/// level the recording did not show, wherever it was made).
+fn quote_recorded(
+    v: &mut VenueMarket,
+    q: &RecQuote,
+    recorded: Recorded,
+    shift: Price,
+    lot: Qty,
+    slope: f64,
+    offsets: &[i64; DEPTH],
+) {
     let (typical, depletion, synthetic) = (v.base_depth, v.depletion, v.synthetic_depletion);
     let mut shown = [0.0; 2];
     let book = v.book_to_rewrite();
     for (s, levels, dir) in [(0usize, &q.bids, -1i64), (1usize, &q.asks, 1i64)] {
         let side = if s == 0 { &mut book.bids } else { &mut book.asks };
         side.clear();
-        let mut dep = depletion[s];
+        let mut dep = match recorded {
+            Recorded::Yes => depletion[s],
+            // Nothing here was recorded: what the tape has not made up for
+            // is missing from the top (a take from a recorded book before
+            // this one, not yet refilled, too).
+            Recorded::No => depletion[s] + synthetic[s],
+        };
         let mut push = |dep: &mut f64, px: Price, size: f64| {
             let eaten = dep.min(size);
             *dep -= eaten;
@@ -569,14 +591,41 @@ fn quote_recorded(v: &mut VenueMarket, q: &RecQuote, shift: Price, lot: Qty, slo
             // What we took from the recorded levels beyond what they show
             // now, then what the tape has not made up for, eat the
             // extrapolated levels from the top.
-            dep += synthetic[s];
+            if recorded == Recorded::Yes {
+                dep += synthetic[s];
+            }
             for (k, off) in offsets.iter().enumerate().skip(1) {
                 let p = Price::from_raw(px.raw() + shift.raw() + dir * off);
                 push(&mut dep, p, typical * (1.0 + slope * k as f64));
             }
         }
     }
-    v.recorded_shown = [Some(shown[0]), Some(shown[1])];
+    v.recorded_shown = match recorded {
+        Recorded::Yes => [Some(shown[0]), Some(shown[1])],
+        // A take from a made-up book is all the tape's to refill.
+        Recorded::No => [Some(0.0); 2],
+    };
+}
+
+/// Whether a book quoted by `quote_recorded` was recorded or made up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recorded {
+    Yes,
+    No,
+}
+
+/// The top of book a replay shows where nothing was quoted (no quotes in
+/// the recording, or before the first): one level a side around `mid` (the
+/// last print), the venue's spread as a whole number of ticks (at least
+/// one, as the synthetic market quotes it), `typical` (raw) on each side.
+fn made_touch(mid: f64, half_spread: f64, tick: Price, typical: f64, lot: Qty, ts: Timestamp) -> RecQuote {
+    let tick_f = tick.to_f64();
+    let width = ((2.0 * half_spread / tick_f + 0.5) as i64).max(1);
+    let bid =
+        Price::from_f64(mid - width as f64 * tick_f / 2.0).unwrap_or(tick).round_to(tick, Rounding::Nearest).max(tick);
+    let ask = Price::from_raw(bid.raw() + width * tick.raw());
+    let size = Qty::from_f64(typical / Qty::SCALE as f64).unwrap_or_default().round_down_to(lot);
+    RecQuote { ts, bids: vec![(bid, size)], asks: vec![(ask, size)] }
 }
 
 #[cfg(test)]
