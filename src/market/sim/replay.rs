@@ -253,6 +253,47 @@ impl InstrumentMarket {
         })
     }
 
+    /// In a replay, why an order that worked from `from` to `to` on `side`
+    /// (within `limit`, if any) ends with `left` unfilled, in the
+    /// recording's terms: what it printed at or better than the limit over
+    /// the part of the window it covers (the raw recording, without our
+    /// impact), and when it ended if that was before `to`. `None` outside a
+    /// replay.
+    pub fn replay_residual(
+        &self,
+        side: Side,
+        limit: Option<Price>,
+        from: Timestamp,
+        to: Timestamp,
+        left: Qty,
+    ) -> Option<String> {
+        let st = self.replay.as_deref()?;
+        let rec = &st.rec;
+        let last = rec.span().map_or(to, |s| s.1);
+        let until = to.min(last);
+        let first = rec.trades.partition_point_ts(|t| t < from);
+        let printed: Qty = rec
+            .trades
+            .iter_from(first)
+            .take_while(|t| t.ts <= until)
+            .filter(|t| limit.is_none_or(|l| !side.better(l, t.px)))
+            .map(|t| t.qty)
+            .sum();
+        let tz = self.session.tz;
+        let at = |t: Timestamp| t.in_tz(tz).format("%H:%M:%S%.3f").to_string();
+        let within = match limit {
+            Some(l) => format!(" at or better than the limit {l}"),
+            None => String::new(),
+        };
+        let ended = if last < to { format!(" (the recording ends at {})", at(last)) } else { String::new() };
+        Some(format!(
+            "the recording printed {printed}{within} between {} and {} {}{ended}; {left} left",
+            at(from.min(until)),
+            at(until),
+            tz.name()
+        ))
+    }
+
     /// In a replay, how far each book level extrapolated behind a recorded
     /// top of book lies from the recorded touch (index 0, the touch, is 0):
     /// the impact model's depth profile, on the tick grid.
