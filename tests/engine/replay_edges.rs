@@ -255,3 +255,51 @@ fn an_unfilled_residual_says_what_the_recording_printed() {
     let text = String::from_utf8(args(false).assert().success().get_output().stdout.clone()).unwrap();
     assert!(text.contains(&format!("status           expired: {expected}")), "{text}");
 }
+
+/// The order is placed when the recording begins, so its pre-trade estimate
+/// reads nothing recorded later; without `--end` it works to the last event.
+/// Fixture: prints at 00:00:00.950 (39,400), 00:00:00.990 (39,410) and
+/// 00:00:05 (39,405). Before, the order was placed at 00:00 (the crypto
+/// session's open) and its estimate, stamped 00:00:00, priced at the first
+/// print, recorded 950 ms later; the default window ended 1 s after the last
+/// print (00:00:06).
+#[test]
+fn the_estimate_reads_nothing_recorded_after_it_and_the_window_ends_with_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let trades = dir.path().join("btc_trades.csv");
+    let day = fixtures::BINANCE_DAY_MS;
+    std::fs::write(
+        &trades,
+        format!(
+            "ts_ms,price,quantity,buyer_maker\n{},39400.00,0.5,True\n{},39410.00,0.5,False\n{},39405.00,0.5,True\n",
+            day + 950,
+            day + 990,
+            day + 5_000
+        ),
+    )
+    .unwrap();
+    let ns = |ms: i64| (day + ms) * 1_000_000;
+    for start in [None, Some("00:00:00")] {
+        let mut c = blotter();
+        c.args(["run", "--db", "none", "--json", "--symbol", "BTC-USD", "--side", "buy", "--qty", "0.1"]).args([
+            "--algo",
+            "twap",
+            "--trades",
+            trades.to_str().unwrap(),
+        ]);
+        if let Some(s) = start {
+            c.args(["--start", s]);
+        }
+        let v: Value = serde_json::from_slice(&c.assert().success().get_output().stdout.clone()).unwrap();
+        let accepted = v["events"].as_array().unwrap().iter().find(|e| e["type"] == "accepted").unwrap();
+        let est = &accepted["estimate"];
+        // Placed at the first print, 00:00:00.950, and priced at it.
+        assert_eq!(est["at"].as_i64(), Some(ns(950)), "{start:?}: {est}");
+        assert_eq!(est["price"].as_f64(), Some(39_400.0), "{start:?}: {est}");
+        let o = &v["orders"][0];
+        assert_eq!(o["start"].as_i64(), Some(ns(950)), "{start:?}: {o}");
+        // To the last print (00:00:05), which the order still sees: 1 ns after it.
+        assert_eq!(o["end"].as_i64(), Some(ns(5_000) + 1), "{start:?}: {o}");
+        assert_eq!(v["replay"]["arrival"]["look_ahead"], false, "{start:?}: {}", v["replay"]);
+    }
+}
