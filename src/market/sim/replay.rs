@@ -3,6 +3,7 @@
 //! `market::replay` for the rules). The engine, venues, router and algorithms
 //! see the same market interface as with the synthetic process.
 
+use super::venue::QuoteParams;
 use super::{InstrumentMarket, MarketParams, TradeDraw, VenueMarket};
 use crate::market::book::DEPTH;
 use crate::market::replay::coefficients::{Coefficient, recorded_instrument};
@@ -461,7 +462,8 @@ impl InstrumentMarket {
             self.fundamental = recorded;
         }
         let mid = self.mid(now);
-        let recorded_mid = self.fundamental;
+        let from_bars = rec.from_bars;
+        let params = QuoteParams { tick, lot, slope, step_ahead: 0.0 };
         for v in &mut self.venues {
             // Liquidity we took from the recorded levels refills over the
             // venue's resilience time, whatever the recording says (what we
@@ -480,18 +482,30 @@ impl InstrumentMarket {
             }
             match quote {
                 Some(q) => quote_recorded(v, q, Recorded::Yes, shift, lot, slope, &offsets),
+                None if from_bars => {
+                    // Bars carry no book and no side: their prints, made
+                    // evenly over each bar, cannot say where liquidity
+                    // arrived, so the synthetic book stands, refilled over
+                    // the venue's resilience time.
+                    v.recorded_shown = [None; 2];
+                    v.quote(mid, 1.0, params, now);
+                }
                 None => {
                     // Nothing recorded on the book yet (a trades-only
                     // recording, or before its first quote): a top of book
                     // made around the last print at the venue's spread and
                     // the typical touch, extrapolated behind like a recorded
                     // one, and none of it recorded, so all of it refills only
-                    // as the tape prints.
-                    let made = made_touch(recorded_mid, v.half_spread, tick, v.base_depth, lot, now);
-                    quote_recorded(v, &made, Recorded::No, shift, lot, slope, &offsets);
+                    // as the tape prints. Its mid carries our impact as it
+                    // is (the synthetic market's touch, as before), so no
+                    // shift is added on top.
+                    let made = made_touch(mid, v.half_spread, tick, v.base_depth, lot, now);
+                    quote_recorded(v, &made, Recorded::No, Price::ZERO, lot, slope, &offsets);
                 }
             }
-            v.book_to_rewrite().ts = now;
+            if !(quote.is_none() && from_bars) {
+                v.book_to_rewrite().ts = now;
+            }
         }
         self.events += self.venues.len() as u64;
         self.record_mids(now, mid);
@@ -657,7 +671,7 @@ enum Recorded {
 
 /// The top of book a replay shows where nothing was quoted (no quotes in
 /// the recording, or before the first): one level a side around `mid` (the
-/// last print), the venue's spread as a whole number of ticks (at least
+/// last print with our impact), the venue's spread as a whole number of ticks (at least
 /// one, as the synthetic market quotes it), `typical` (raw) on each side.
 fn made_touch(mid: f64, half_spread: f64, tick: Price, typical: f64, lot: Qty, ts: Timestamp) -> RecQuote {
     let tick_f = tick.to_f64();
