@@ -245,3 +245,47 @@ fn lobster_fills_stay_on_the_recorded_book_and_tape() {
         check(&r, "AAPL", &format!("VWAP {side} 530 AAPL"));
     }
 }
+
+/// The dynamic VWAP on a tape shorter than its step tracks the prints from
+/// the start. The LOBSTER sample's raw executions (by hand from the file,
+/// `benches/pdata/tape.py`'s reader): 10,592 shares, 22.5% printed by 5 s,
+/// 38.4% by 12.6 s, 55.7% by 25 s, the last 27% after 46 s. Before, buying
+/// 1,000 with the default one-minute step (longer than the 49 s window, so
+/// the final sweep began half-way) filled nothing until 12.6 s (a lag of
+/// 38.4% of the order), then the 672 left at 25 s in one sweep, six levels
+/// (ahead of the tape by 44%).
+#[test]
+fn vwap_on_a_tape_shorter_than_its_step_tracks_the_prints() {
+    let Some(dir) = fixtures::shared_data() else { return };
+    let r = run(&dir, (AAPL_MSG, Some(AAPL_BOOK)), "AAPL", "buy", "1000", "vwap", &[]);
+    let trades = r.rec.trades.to_vec();
+    let total: f64 = trades.iter().map(|t| t.qty.to_f64()).sum();
+    assert_eq!(total, 10_592.0);
+    let filled_by = |t: Timestamp| r.fills.iter().filter(|f| f.ts <= t).map(|f| f.qty.to_f64()).sum::<f64>() / 1000.0;
+    let (mut worst_lag, mut worst_lead, mut market) = (0.0f64, 0.0f64, 0.0);
+    let mut first_fill_market = None;
+    for t in &trades {
+        market += t.qty.to_f64() / total;
+        let ours = filled_by(t.ts);
+        worst_lag = worst_lag.max(market - ours);
+        worst_lead = worst_lead.max(ours - market);
+        if ours > 0.0 && first_fill_market.is_none() {
+            first_fill_market = Some(market);
+        }
+    }
+    let mut at_once: std::collections::BTreeMap<Timestamp, f64> = Default::default();
+    for f in r.fills.iter().filter(|f| f.liquidity == Liquidity::Taker) {
+        *at_once.entry(f.ts).or_default() += f.qty.to_f64() / 1000.0;
+    }
+    let sweep = at_once.values().copied().fold(0.0, f64::max);
+    let first = first_fill_market.unwrap_or(1.0);
+    eprintln!(
+        "{} fills; first with {first:.3} of the tape printed; worst lag {worst_lag:.3}, lead {worst_lead:.3}; \
+         largest sweep {sweep:.3} of the order",
+        r.fills.len()
+    );
+    assert!(first <= 0.25, "first fill once {first:.3} of the tape had printed");
+    assert!(worst_lag <= 0.25, "trails the prints by {worst_lag:.3} of the order");
+    assert!(worst_lead <= 0.3, "ahead of the prints by {worst_lead:.3} of the order");
+    assert!(sweep <= 0.2, "{sweep:.3} of the order crossed at one instant");
+}
