@@ -86,4 +86,18 @@ fn selling_on_the_trades_alone_fills_no_more_than_the_tape_prints() {
         );
     }
     assert!(filled < 200.0, "the whole 200 filled against a tape of {printed}");
+    // Why the rest did not fill, in the recording's terms (the window is the
+    // recording's span by default: no "ends at").
+    let id = engine.parents().next().unwrap().id;
+    let left = blotter::model::Qty::from_f64(200.0 - filled).unwrap();
+    assert_eq!(
+        engine.done_reason(id),
+        Some(
+            format!(
+                "window ended at 00:00:46.355 UTC: the recording printed 87.071596 between 00:00:00.278 and \
+                 00:00:46.355 UTC; {left} left"
+            )
+            .as_str()
+        )
+    );
 }

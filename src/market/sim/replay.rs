@@ -286,7 +286,13 @@ impl InstrumentMarket {
             Some(l) => format!(" at or better than the limit {l}"),
             None => String::new(),
         };
-        let ended = if last < to { format!(" (the recording ends at {})", at(last)) } else { String::new() };
+        // A window ending with the recording ends 1 ns after its last event
+        // (`run`'s default, so the order sees it): only an earlier end is news.
+        let ended = if last.0.saturating_add(1) < to.0 {
+            format!(" (the recording ends at {})", at(last))
+        } else {
+            String::new()
+        };
         Some(format!(
             "the recording printed {printed}{within} between {} and {} {}{ended}; {left} left",
             at(from.min(until)),
