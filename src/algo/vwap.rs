@@ -39,7 +39,8 @@
 //! `recent_mean` (dynamic: the prior re-scaled at the start by the volume
 //! of the hours before it, see [`RecentLevel`]; default `recent=12h`,
 //! `recent=0s` turns it off), `prior_weight` (dynamic: the prior counts as this many
-//! half-lives of expected volume, default 1.5), `step` (dynamic: 10s-30m, default 1m),
+//! half-lives of expected volume, default 1.5), `step` (dynamic: 10s-30m, default 1m, or a
+//! tenth of a window shorter than 10 minutes),
 //! `min_child` (dynamic: the smallest quantity crossed to catch up, default
 //! the instrument's average trade size or, when smaller, what one step of
 //! the window owes on average, `qty x step / window`; at least a lot),
@@ -111,7 +112,14 @@ impl Vwap {
         }
         let dynamic = p.choice("forecast", "dynamic", &["dynamic", "static"])? == "dynamic";
         let settings = forecast_settings(spec, p)?;
-        let step = p.duration("step", Duration::mins(1), Duration::secs(10), Duration::mins(30))?;
+        // A step is at most a tenth of the window by default: a step longer
+        // than the window (a minute on a 50 s recording) rested the whole
+        // order at the touch and let it trail the prints by all of it, until
+        // the touch moved and it crossed at once (the LOBSTER sample: nothing
+        // for 12.6 s while 38% of the volume printed, then all of it by 25 s,
+        // six levels swept).
+        let default_step = Duration::mins(1).min(Duration((spec.end - spec.start).0 / 10)).max(Duration::secs(1));
+        let step = p.duration("step", default_step, Duration::secs(10), Duration::mins(30))?;
         // What one step of the window owes on average: a catch-up is never
         // held back longer than that, however large the instrument's trades
         // are against the order (a small order in a market of large prints

@@ -18,6 +18,9 @@ pub struct OrderReport {
     avg_px: Option<crate::model::Price>,
     algo: crate::model::AlgoKind,
     status: crate::model::ParentStatus,
+    /// Why it ended with quantity left (its `Done` event's reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
     children: u32,
     fills: usize,
     fees: crate::model::Money,
@@ -43,6 +46,7 @@ pub fn order_report(engine: &Engine, id: ParentId) -> Option<OrderReport> {
         avg_px: p.avg_px(),
         algo: p.algo,
         status: p.status,
+        reason: engine.done_reason(id).map(str::to_string),
         children: p.children,
         fills: fills.len(),
         fees: p.fees,
@@ -84,7 +88,10 @@ pub fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
         engine.date(),
         engine.seed()
     );
-    println!("  status           {}", r.status);
+    match &r.reason {
+        Some(why) => println!("  status           {}: {why}", r.status),
+        None => println!("  status           {}", r.status),
+    }
     println!(
         "  filled           {} / {} ({:.1}%)",
         group(r.filled_qty),

@@ -108,9 +108,19 @@ impl ReplayArgs {
         if order.start.is_none() {
             r.request.start = Some(first.max(sess.open));
         }
+        // ... and ends at its last event (`Recording::span`, the end of the
+        // last bar for bars): a nanosecond after it, since a job due with the
+        // last print would run before it (jobs at one time run in the order
+        // they were queued) and the order would miss it.
         if order.end.is_none() {
-            r.request.end = Some(Timestamp((last + Duration::secs(1)).0.min(sess.close.0)));
+            r.request.end = Some(Timestamp((last + Duration(1)).0.min(sess.close.0)));
         }
+        // The order is placed when the recording begins (its first event, or
+        // the open if it began before): placed earlier (at the open, 00:00
+        // for crypto), its pre-trade estimate would read the first print or
+        // quote, recorded later (278 ms later on the Binance sample). A start
+        // before that is the placing time (a start in the past is "now").
+        r.config.origin = Some(first.max(sess.open));
         // A window the recording has nothing in would trade on made-up data.
         let at = |t: Timestamp| format!("{} {}", t.in_tz(tz).format("%H:%M:%S%.3f"), tz.name());
         let span = format!("the recording runs from {} to {} on {date}", at(first), at(last));

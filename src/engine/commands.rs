@@ -279,6 +279,7 @@ impl Engine {
             cancel_on_pause: cancel_on_pause(&req.params).unwrap_or(true),
             closing: None,
             closing_reason: None,
+            done_reason: None,
             decisions: VecDeque::new(),
             fills: Vec::new(),
             stats: Default::default(),

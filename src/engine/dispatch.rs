@@ -141,8 +141,17 @@ impl Engine {
         }
         let ps = &mut self.parents[p];
         if ps.closing.is_none() {
-            let s = &self.markets[ps.inst].session;
-            ps.closing_reason = Some(format!("window ended at {} {}", s.local_hhmm(ps.order.end), s.tz.name()));
+            let m = &self.markets[ps.inst];
+            let s = &m.session;
+            let mut reason = format!("window ended at {} {}", local_time(s, ps.order.end), s.tz.name());
+            // A replay says how much the recording gave: an order can only
+            // trade what was printed (and what the book showed).
+            let o = &ps.order;
+            let from = o.start.max(o.created_at);
+            if let Some(why) = m.replay_residual(o.side, o.limit_px, from, self.now, o.leaves()) {
+                reason = format!("{reason}: {why}");
+            }
+            ps.closing_reason = Some(reason);
             ps.closing = Some(ParentStatus::Expired);
         }
         self.cancel_children(p);
@@ -571,6 +580,7 @@ impl Engine {
         }
         ps.order.done_at = Some(now);
         let reason = if complete { None } else { ps.closing_reason.take() };
+        ps.done_reason = reason.clone();
         let (parent, filled, residual, avg_px, inst) =
             (ps.order.id, ps.order.filled, ps.order.leaves(), ps.order.avg_px(), ps.inst);
         self.parent_closed(p);
@@ -579,4 +589,15 @@ impl Engine {
         self.quote_subs[inst].retain(|&x| x != p);
         self.emit(EventKind::Done { parent, status, filled, residual, avg_px, reason });
     }
+}
+
+/// `t` in the session's zone as HH:MM, with the seconds (and milliseconds)
+/// it has: a replayed window ends at 00:00:05 or 00:00:46.355, not "00:00".
+fn local_time(s: &crate::market::session::Session, t: Timestamp) -> String {
+    let fmt = match t.0.rem_euclid(60_000_000_000) {
+        0 => "%H:%M",
+        ns if ns % 1_000_000_000 == 0 => "%H:%M:%S",
+        _ => "%H:%M:%S%.3f",
+    };
+    t.in_tz(s.tz).format(fmt).to_string()
 }

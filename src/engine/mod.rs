@@ -130,6 +130,8 @@ struct ParentSlot {
     closing: Option<ParentStatus>,
     /// Why it is closing, when the engine closes it (its `Done` event says).
     closing_reason: Option<String>,
+    /// Why it ended with a residual (its `Done` event's reason), kept for reports.
+    done_reason: Option<String>,
     decisions: VecDeque<RouteDecision>,
     /// Its fills, oldest first (with `Retention::Bounded`, the most recent `RECENT_FILLS`).
     fills: Vec<Fill>,
@@ -421,6 +423,11 @@ impl Engine {
     /// One parent order.
     pub fn parent(&self, id: ParentId) -> Option<&ParentOrder> {
         self.parent_index(id).map(|i| &self.parents[i].order)
+    }
+    /// Why a parent ended with quantity left, as its `Done` event said
+    /// (`None` while working, when complete, or for a user's cancel).
+    pub fn done_reason(&self, id: ParentId) -> Option<&str> {
+        self.parent_index(id).and_then(|i| self.parents[i].done_reason.as_deref())
     }
     /// A parent's children, in the order they were sent: the working ones
     /// and the finished ones the retention policy kept (every one by

@@ -186,6 +186,7 @@ impl Engine {
             cancel_on_pause,
             closing: None,
             closing_reason: None,
+            done_reason: None,
             decisions: VecDeque::new(),
             fills,
             stats: Default::default(),

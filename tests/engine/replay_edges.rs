@@ -206,3 +206,100 @@ fn nothing_fills_during_a_lobster_halt() {
     assert!(fill_times(&v).is_empty(), "fills during the halt: {}", v["events"]);
     assert_eq!(v["orders"][0]["filled_qty"].as_f64(), Some(0.0), "{}", v["orders"][0]);
 }
+
+/// An order the recording could not fill says so in the recording's terms,
+/// in its `Done` event, `run --json`'s order and `run`'s summary: what was
+/// printed at or better than the limit over the window it covers, when the
+/// recording ended, and what is left (before: "window ended at 00:00", as
+/// if the order had merely run out of time).
+#[test]
+fn an_unfilled_residual_says_what_the_recording_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let trades = dir.path().join("trades.csv");
+    // Four prints after midnight UTC: buying with a limit of 39,400, the
+    // prints at or below it are 0.5 + 0.3 + 0.2 = 1.0 BTC (39,410 is above
+    // the limit); the first print is at 00:00:00.100 (the order is placed
+    // then: nothing is known before it), the last at 00:00:03.100.
+    let ms = fixtures::BINANCE_DAY_MS;
+    let rows =
+        [(100, "39400.00", "0.5"), (1_100, "39410.00", "0.7"), (2_100, "39390.00", "0.3"), (3_100, "39400.00", "0.2")];
+    let mut text = String::from("timestamp,price,qty\n");
+    for (dt, px, q) in rows {
+        text.push_str(&format!("{},{px},{q}\n", ms + dt));
+    }
+    std::fs::write(&trades, text).unwrap();
+    let args = |json: bool| {
+        let mut c = blotter();
+        c.args(["run", "--db", "none", "--symbol", "BTC-USD", "--side", "buy", "--qty", "100", "--limit", "39400"])
+            .args(["--algo", "twap", "--start", "00:00:00", "--end", "00:00:05", "--trades", trades.to_str().unwrap()]);
+        if json {
+            c.arg("--json");
+        }
+        c
+    };
+    let out = args(true).assert().success().get_output().stdout.clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let o = &v["orders"][0];
+    assert_eq!(o["status"], "expired", "{o}");
+    let left = 100.0 - o["filled_qty"].as_f64().unwrap();
+    assert!(left >= 99.0, "at most the 1.0 printed within the limit fills: {o}");
+    let done = v["events"].as_array().unwrap().iter().find(|e| e["type"] == "done").unwrap();
+    let reason = done["reason"].as_str().unwrap();
+    let expected = format!(
+        "window ended at 00:00:05 UTC: the recording printed 1 at or better than the limit 39400 between \
+         00:00:00.100 and 00:00:03.100 UTC (the recording ends at 00:00:03.100); {} left",
+        blotter::model::Qty::from_f64(left).unwrap()
+    );
+    assert_eq!(reason, expected);
+    assert_eq!(o["reason"].as_str(), Some(reason), "run --json's order says it too");
+    let text = String::from_utf8(args(false).assert().success().get_output().stdout.clone()).unwrap();
+    assert!(text.contains(&format!("status           expired: {expected}")), "{text}");
+}
+
+/// The order is placed when the recording begins, so its pre-trade estimate
+/// reads nothing recorded later; without `--end` it works to the last event.
+/// Fixture: prints at 00:00:00.950 (39,400), 00:00:00.990 (39,410) and
+/// 00:00:05 (39,405). Before, the order was placed at 00:00 (the crypto
+/// session's open) and its estimate, stamped 00:00:00, priced at the first
+/// print, recorded 950 ms later; the default window ended 1 s after the last
+/// print (00:00:06).
+#[test]
+fn the_estimate_reads_nothing_recorded_after_it_and_the_window_ends_with_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let trades = dir.path().join("btc_trades.csv");
+    let day = fixtures::BINANCE_DAY_MS;
+    std::fs::write(
+        &trades,
+        format!(
+            "ts_ms,price,quantity,buyer_maker\n{},39400.00,0.5,True\n{},39410.00,0.5,False\n{},39405.00,0.5,True\n",
+            day + 950,
+            day + 990,
+            day + 5_000
+        ),
+    )
+    .unwrap();
+    let ns = |ms: i64| (day + ms) * 1_000_000;
+    for start in [None, Some("00:00:00")] {
+        let mut c = blotter();
+        c.args(["run", "--db", "none", "--json", "--symbol", "BTC-USD", "--side", "buy", "--qty", "0.1"]).args([
+            "--algo",
+            "twap",
+            "--trades",
+            trades.to_str().unwrap(),
+        ]);
+        if let Some(s) = start {
+            c.args(["--start", s]);
+        }
+        let v: Value = serde_json::from_slice(&c.assert().success().get_output().stdout.clone()).unwrap();
+        let accepted = v["events"].as_array().unwrap().iter().find(|e| e["type"] == "accepted").unwrap();
+        let est = &accepted["estimate"];
+        // Placed at the first print, 00:00:00.950, and priced at it.
+        assert_eq!(est["at"].as_i64(), Some(ns(950)), "{start:?}: {est}");
+        assert_eq!(est["price"].as_f64(), Some(39_400.0), "{start:?}: {est}");
+        let o = &v["orders"][0];
+        assert_eq!(o["start"].as_i64(), Some(ns(950)), "{start:?}: {o}");
+        // To the last print (00:00:05), which the order still sees: 1 ns after it.
+        assert_eq!(o["end"].as_i64(), Some(ns(5_000) + 1), "{start:?}: {o}");
+        assert_eq!(v["replay"]["arrival"]["look_ahead"], false, "{start:?}: {}", v["replay"]);
+    }
+}

@@ -16,7 +16,6 @@ use crate::fixtures;
 
 use blotter::cli::{OrderArgs, ReplayArgs};
 use blotter::engine::{Actor, Command as EngineCommand, Engine};
-use blotter::market::InstrumentMarket;
 use blotter::market::replay::{RecQuote, RecTrade, Recording};
 use blotter::model::{Fill, Liquidity, Price, Role, Side, Timestamp};
 use std::path::Path;
@@ -37,10 +36,10 @@ pub(crate) struct Run {
     pub(crate) rec: Arc<Recording>,
 }
 
-/// Replays one order on the recorded `files` (trades, quotes) under `dir`.
+/// Replays one order on the recorded `files` (trades, quotes if any) under `dir`.
 pub(crate) fn run(
     dir: &Path,
-    files: (&str, &str),
+    files: (&str, Option<&str>),
     symbol: &str,
     side: &str,
     qty: &str,
@@ -49,7 +48,7 @@ pub(crate) fn run(
 ) -> Run {
     let replay = ReplayArgs {
         trades: Some(dir.join(files.0)),
-        quotes: Some(dir.join(files.1)),
+        quotes: files.1.map(|q| dir.join(q)),
         data_format: "auto".into(),
         venue: None,
         bars: None,
@@ -84,14 +83,6 @@ fn reaches(side: Side, print: Price, px: Price) -> bool {
         Side::Buy => print <= px,
         Side::Sell => print >= px,
     }
-}
-
-/// The venue step behind a top-of-book recording, as documented: one tick,
-/// or the typical half-spread in whole ticks when that is wider.
-fn step(m: &InstrumentMarket) -> i64 {
-    let tick = m.inst.tick_size.raw();
-    let ticks = (m.inst.half_spread() / m.inst.tick_size.to_f64()).round().max(1.0) as i64;
-    tick * ticks
 }
 
 /// What went wrong with one run's fills, as readable lines (empty: none),
@@ -138,12 +129,11 @@ fn violations(r: &Run, symbol: &str) -> (Vec<String>, usize, usize) {
                     }
                     Some(_) => levels.iter().any(|&(px, _)| px + s == f.px),
                     None => {
-                        // Before the first quote: a book quoted around the last
+                        // Before the first quote: a touch made around the last
                         // print at its latest refresh (every 100 ms), a half-spread
-                        // and up to nine steps away.
-                        let reach = m.inst.half_spread()
-                            + m.inst.tick_size.to_f64()
-                            + (DEPTH - 1) as f64 * Price::from_raw(step(m)).to_f64();
+                        // away, and the levels extrapolated behind it.
+                        let reach =
+                            m.inst.half_spread() + m.inst.tick_size.to_f64() + offsets[DEPTH as usize - 1].to_f64();
                         trades.iter().filter(|t| t.ts <= f.ts && f.ts.0 - t.ts.0 <= 100_000_000).any(|t| {
                             let off = (f.px - (t.px + s)).to_f64() * dir as f64;
                             (0.0..=reach).contains(&off)
@@ -179,6 +169,13 @@ fn violations(r: &Run, symbol: &str) -> (Vec<String>, usize, usize) {
                 if let Some(a) = q.asks.last() {
                     hi = hi.max(Price::from_raw(a.0.raw() + extra));
                 }
+            }
+            if quotes.first().is_none_or(|q| q.ts > f.ts) {
+                // No quote yet: the touch made around the prints and the
+                // levels extrapolated behind it.
+                let reach =
+                    Price::from_f64(m.inst.half_spread()).unwrap() + m.inst.tick_size + offsets[DEPTH as usize - 1];
+                (lo, hi) = (lo - reach, hi + reach);
             }
         }
         let (s_lo, s_hi) =
@@ -220,7 +217,7 @@ fn check(r: &Run, symbol: &str, what: &str) {
 #[test]
 fn binance_pov_and_vwap_fills_stay_on_the_tape() {
     let Some(dir) = fixtures::shared_data() else { return };
-    let files = (BTC_TRADES, BTC_QUOTES);
+    let files = (BTC_TRADES, Some(BTC_QUOTES));
     // The sample prints 87.07 BTC in 46 s: 2 BTC at 10% and 4.35 BTC (5%) over the whole span.
     for side in ["buy", "sell"] {
         let r = run(&dir, files, "BTC-USD", side, "2", "pov", &["rate=0.1"]);
@@ -229,13 +226,17 @@ fn binance_pov_and_vwap_fills_stay_on_the_tape() {
         check(&r, "BTC-USD", &format!("VWAP {side} 4.35 BTC"));
         let r = run(&dir, files, "BTC-USD", side, "8.7", "pov", &["rate=0.1", "urgency=passive"]);
         check(&r, "BTC-USD", &format!("passive POV 10% {side} 8.7 BTC"));
+        // The trades alone: the book is a touch made around the last print
+        // and the levels extrapolated behind it.
+        let r = run(&dir, (BTC_TRADES, None), "BTC-USD", side, "2", "pov", &["rate=0.1"]);
+        check(&r, "BTC-USD", &format!("POV 10% {side} 2 BTC on the trades alone"));
     }
 }
 
 #[test]
 fn lobster_fills_stay_on_the_recorded_book_and_tape() {
     let Some(dir) = fixtures::shared_data() else { return };
-    let files = (AAPL_MSG, AAPL_BOOK);
+    let files = (AAPL_MSG, Some(AAPL_BOOK));
     // 10,592 shares execute in the 49 s sample.
     for side in ["buy", "sell"] {
         let r = run(&dir, files, "AAPL", side, "1000", "pov", &["rate=0.1"]);
@@ -243,4 +244,48 @@ fn lobster_fills_stay_on_the_recorded_book_and_tape() {
         let r = run(&dir, files, "AAPL", side, "530", "vwap", &[]);
         check(&r, "AAPL", &format!("VWAP {side} 530 AAPL"));
     }
+}
+
+/// The dynamic VWAP on a tape shorter than its step tracks the prints from
+/// the start. The LOBSTER sample's raw executions (by hand from the file,
+/// `benches/pdata/tape.py`'s reader): 10,592 shares, 22.5% printed by 5 s,
+/// 38.4% by 12.6 s, 55.7% by 25 s, the last 27% after 46 s. Before, buying
+/// 1,000 with the default one-minute step (longer than the 49 s window, so
+/// the final sweep began half-way) filled nothing until 12.6 s (a lag of
+/// 38.4% of the order), then the 672 left at 25 s in one sweep, six levels
+/// (ahead of the tape by 44%).
+#[test]
+fn vwap_on_a_tape_shorter_than_its_step_tracks_the_prints() {
+    let Some(dir) = fixtures::shared_data() else { return };
+    let r = run(&dir, (AAPL_MSG, Some(AAPL_BOOK)), "AAPL", "buy", "1000", "vwap", &[]);
+    let trades = r.rec.trades.to_vec();
+    let total: f64 = trades.iter().map(|t| t.qty.to_f64()).sum();
+    assert_eq!(total, 10_592.0);
+    let filled_by = |t: Timestamp| r.fills.iter().filter(|f| f.ts <= t).map(|f| f.qty.to_f64()).sum::<f64>() / 1000.0;
+    let (mut worst_lag, mut worst_lead, mut market) = (0.0f64, 0.0f64, 0.0);
+    let mut first_fill_market = None;
+    for t in &trades {
+        market += t.qty.to_f64() / total;
+        let ours = filled_by(t.ts);
+        worst_lag = worst_lag.max(market - ours);
+        worst_lead = worst_lead.max(ours - market);
+        if ours > 0.0 && first_fill_market.is_none() {
+            first_fill_market = Some(market);
+        }
+    }
+    let mut at_once: std::collections::BTreeMap<Timestamp, f64> = Default::default();
+    for f in r.fills.iter().filter(|f| f.liquidity == Liquidity::Taker) {
+        *at_once.entry(f.ts).or_default() += f.qty.to_f64() / 1000.0;
+    }
+    let sweep = at_once.values().copied().fold(0.0, f64::max);
+    let first = first_fill_market.unwrap_or(1.0);
+    eprintln!(
+        "{} fills; first with {first:.3} of the tape printed; worst lag {worst_lag:.3}, lead {worst_lead:.3}; \
+         largest sweep {sweep:.3} of the order",
+        r.fills.len()
+    );
+    assert!(first <= 0.25, "first fill once {first:.3} of the tape had printed");
+    assert!(worst_lag <= 0.25, "trails the prints by {worst_lag:.3} of the order");
+    assert!(worst_lead <= 0.3, "ahead of the prints by {worst_lead:.3} of the order");
+    assert!(sweep <= 0.2, "{sweep:.3} of the order crossed at one instant");
 }

@@ -111,9 +111,17 @@ pub fn recorded_instrument(inst: &Instrument, est: &Estimates) -> (Instrument, V
         )),
     }
 
+    // The market draws trade sizes in whole lots: the instrument holds the
+    // mean rounded down to the lot, the report the exact mean (the LOBSTER
+    // sample's 10,592 shares in 159 prints are 66.616352, not 66).
     let avg = est.avg_trade_size.round_down_to(lot).max(lot);
     out.avg_trade_size = avg;
-    list.push(rec("avg_trade_size", avg.to_f64(), format!("mean of {} prints", est.trades)));
+    let note = if avg == est.avg_trade_size {
+        format!("mean of {} prints", est.trades)
+    } else {
+        format!("mean of {} prints; the market draws {avg} (whole lots of {lot})", est.trades)
+    };
+    list.push(rec("avg_trade_size", est.avg_trade_size.to_f64(), note));
 
     match est.touch_depth.map(|d| d.round_down_to(lot)).filter(|d| d.is_positive()) {
         Some(d) => {
@@ -152,6 +160,33 @@ mod tests {
     use crate::market::replay::RecTrade;
     use crate::market::replay::estimate::estimate;
     use crate::model::{Side, Timestamp};
+
+    /// The report shows the exact mean print, the market its whole lots.
+    #[test]
+    fn the_average_print_is_reported_exactly_and_drawn_in_lots() {
+        let u = Universe::builtin();
+        let aapl = u.instrument("AAPL").unwrap();
+        // 2026-11-25 09:30 New York, one print a second: 67, 66, 67 shares,
+        // 200 / 3 = 66.666666 (to the micro-share), 66 in whole shares.
+        let t0 = 1_795_617_000_000_000_000i64;
+        let trades: Vec<RecTrade> = [67, 66, 67]
+            .iter()
+            .enumerate()
+            .map(|(k, &q)| RecTrade {
+                ts: Timestamp(t0 + k as i64 * 1_000_000_000),
+                px: Price::from_raw(100 * Price::SCALE),
+                qty: Qty::from_int(q),
+                aggressor: Some(Side::Buy),
+            })
+            .collect();
+        let rec = crate::market::replay::Recording { trades: trades.into(), ..Default::default() };
+        let est = estimate(&rec, aapl).unwrap();
+        let (inst, list) = recorded_instrument(aapl, &est);
+        assert_eq!(inst.avg_trade_size, Qty::from_int(66));
+        let c = list.iter().find(|c| c.name == "avg_trade_size").unwrap();
+        assert_eq!(c.value, 66.666666, "{c:?}");
+        assert_eq!(c.note, "mean of 3 prints; the market draws 66 (whole lots of 1)");
+    }
 
     #[test]
     fn the_recording_replaces_the_universe_figures() {

@@ -9,7 +9,8 @@
 //! the side of the resting order that was hit, so the aggressor is the other
 //! side. A trading halt (type 7, price -1) lasts until trading resumes (type
 //! 7, price 1): the book recorded meanwhile (orders may still be entered)
-//! cannot be traded against, so it becomes an empty quote.
+//! cannot be traded against, so it becomes an empty quote. A cross (type 6,
+//! an auction) is refused with its line: see `read_messages`.
 
 use super::csv::{ImportError, RecQuote, RecTrade, csv_error};
 use crate::model::{Price, Qty, Side, Timestamp};
@@ -92,6 +93,31 @@ fn read_messages(path: &Path, date: NaiveDate, tz: Tz) -> Result<Vec<Message>, I
         let size = int(path, line, &rec, 3, "size")?;
         let px = int(path, line, &rec, 4, "price")?;
         let dir = int(path, line, &rec, 5, "direction")?;
+        if kind == 6 {
+            // A cross (LOBSTER's help, "Event type 6"): an auction's volume
+            // summed under a pseudo order (id -1 the opening cross, -2 the
+            // closing, -3/-4 halt and other crosses) whose executions the
+            // file also holds as types 4 and 5. Read as a print it would
+            // count that volume twice; dropped, the file would lose it
+            // silently; and a replay has no auction to trade it in.
+            let oid = rec.get(2).unwrap_or("").trim();
+            let which = match oid {
+                "-1" => "the opening cross",
+                "-2" => "the closing cross",
+                _ => "a cross",
+            };
+            return Err(row_err(
+                path,
+                line,
+                "type",
+                format!(
+                    "6 is {which} (order id {oid}: {size} shares at {}), an auction a replay cannot trade in (its \
+                     executions are also in the file as types 4 and 5); replay the file from the first message \
+                     after the cross (continuous trading only)",
+                    Price::from_raw(px.saturating_mul(PX_SCALE))
+                ),
+            ));
+        }
         if kind == 7 {
             if !matches!(px, -1..=1) {
                 return Err(row_err(path, line, "price", format!("{px} is not a halt indicator (-1, 0 or 1)")));
@@ -239,6 +265,13 @@ mod tests {
         let msg = file(&dir, "m.csv", "34200.1,1,1,18,5853300,1\n34200.2,4,1,x,5853300,1\n");
         let e = read(&msg, None, d, NY).unwrap_err().to_string();
         assert!(e.contains("m.csv:2: column 'size'") && e.contains("'x'"), "{e}");
+        // An opening cross (type 6, order id -1), LOBSTER's auction print.
+        let msg = file(&dir, "m6.csv", "34200.1,1,1,18,5853300,1\n34200.3,6,-1,12345,5850000,0\n");
+        let e = read(&msg, None, d, NY).unwrap_err().to_string();
+        assert!(
+            e.contains("m6.csv:2: column 'type'") && e.contains("the opening cross (order id -1: 12345 shares at 585)"),
+            "{e}"
+        );
         let msg = file(&dir, "m2.csv", "34200.1,9,1,18,5853300,1\n");
         assert!(read(&msg, None, d, NY).unwrap_err().to_string().contains(":1: column 'type'"));
         let msg = file(&dir, "m3.csv", "34200.1,1,1,18,5853300,1\n");

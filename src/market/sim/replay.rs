@@ -13,6 +13,7 @@ use crate::market::replay::{RecQuote, RecTrade, Recording};
 use crate::market::session::Session;
 use crate::market::universe::Universe;
 use crate::model::{Price, Qty, Rounding, Side, Timestamp};
+use book::{Recorded, depth_offsets, made_touch, quote_recorded};
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -254,6 +255,53 @@ impl InstrumentMarket {
         })
     }
 
+    /// In a replay, why an order that worked from `from` to `to` on `side`
+    /// (within `limit`, if any) ends with `left` unfilled, in the
+    /// recording's terms: what it printed at or better than the limit over
+    /// the part of the window it covers (the raw recording, without our
+    /// impact), and when it ended if that was before `to`. `None` outside a
+    /// replay.
+    pub fn replay_residual(
+        &self,
+        side: Side,
+        limit: Option<Price>,
+        from: Timestamp,
+        to: Timestamp,
+        left: Qty,
+    ) -> Option<String> {
+        let st = self.replay.as_deref()?;
+        let rec = &st.rec;
+        let last = rec.span().map_or(to, |s| s.1);
+        let until = to.min(last);
+        let first = rec.trades.partition_point_ts(|t| t < from);
+        let printed: Qty = rec
+            .trades
+            .iter_from(first)
+            .take_while(|t| t.ts <= until)
+            .filter(|t| limit.is_none_or(|l| !side.better(l, t.px)))
+            .map(|t| t.qty)
+            .sum();
+        let tz = self.session.tz;
+        let at = |t: Timestamp| t.in_tz(tz).format("%H:%M:%S%.3f").to_string();
+        let within = match limit {
+            Some(l) => format!(" at or better than the limit {l}"),
+            None => String::new(),
+        };
+        // A window ending with the recording ends 1 ns after its last event
+        // (`run`'s default, so the order sees it): only an earlier end is news.
+        let ended = if last.0.saturating_add(1) < to.0 {
+            format!(" (the recording ends at {})", at(last))
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "the recording printed {printed}{within} between {} and {} {}{ended}; {left} left",
+            at(from.min(until)),
+            at(until),
+            tz.name()
+        ))
+    }
+
     /// In a replay, how far each book level extrapolated behind a recorded
     /// top of book lies from the recorded touch (index 0, the touch, is 0):
     /// the impact model's depth profile, on the tick grid.
@@ -421,6 +469,7 @@ impl InstrumentMarket {
             self.fundamental = recorded;
         }
         let mid = self.mid(now);
+        let from_bars = rec.from_bars;
         let params = QuoteParams { tick, lot, slope, step_ahead: 0.0 };
         for v in &mut self.venues {
             // Liquidity we took from the recorded levels refills over the
@@ -439,14 +488,30 @@ impl InstrumentMarket {
                 }
             }
             match quote {
-                Some(q) => {
-                    quote_recorded(v, q, shift, lot, slope, &offsets);
-                    v.book_to_rewrite().ts = now;
-                }
-                None => {
+                Some(q) => quote_recorded(v, q, Recorded::Yes, shift, lot, slope, &offsets),
+                None if from_bars => {
+                    // Bars carry no book and no side: their prints, made
+                    // evenly over each bar, cannot say where liquidity
+                    // arrived, so the synthetic book stands, refilled over
+                    // the venue's resilience time.
                     v.recorded_shown = [None; 2];
                     v.quote(mid, 1.0, params, now);
                 }
+                None => {
+                    // Nothing recorded on the book yet (a trades-only
+                    // recording, or before its first quote): a top of book
+                    // made around the last print at the venue's spread and
+                    // the typical touch, extrapolated behind like a recorded
+                    // one, and none of it recorded, so all of it refills only
+                    // as the tape prints. Its mid carries our impact as it
+                    // is (the synthetic market's touch, as before), so no
+                    // shift is added on top.
+                    let made = made_touch(mid, v.half_spread, tick, v.base_depth, lot, now);
+                    quote_recorded(v, &made, Recorded::No, Price::ZERO, lot, slope, &offsets);
+                }
+            }
+            if !(quote.is_none() && from_bars) {
+                v.book_to_rewrite().ts = now;
             }
         }
         self.events += self.venues.len() as u64;
@@ -507,77 +572,6 @@ impl ReplayState {
     }
 }
 
-/// How far each level extrapolated behind a recorded top of book lies from
-/// the recorded touch, raw price units (index 0, the touch itself, is 0):
-/// the impact model's depth profile. Taking a quantity `Q` at once moves the
-/// mid by `Y sigma P sqrt((1 + k) Q / ADV)` (permanent plus the whole
-/// transient part, `market::impact`), the square-root law's locally linear
-/// latent book (Toth et al. 2011; Donier et al. 2015); level `k` is placed
-/// where that profile says the size in front of it (the typical touch and
-/// the extrapolated levels before it) has taken the price, on the tick grid
-/// rounded away from the touch, and never nearer than `k` venue steps (the
-/// spacing before: a profile finer than the step keeps it).
-fn depth_offsets(m: &InstrumentMarket, typical_raw: f64, step: Price) -> [i64; DEPTH] {
-    let (c, sc) = (m.impact.coeffs(), m.impact.scale());
-    let tick = m.inst.tick_size.raw().max(1);
-    let typical = typical_raw / Qty::SCALE as f64;
-    let per_unit =
-        c.y * sc.daily_vol * sc.price * ((1.0 + c.transient) / sc.daily_volume.max(f64::MIN_POSITIVE)).sqrt();
-    let mut out = [0i64; DEPTH];
-    let mut ahead = 0.0;
-    for k in 1..DEPTH {
-        ahead += typical * (1.0 + m.params.depth_slope * (k - 1) as f64);
-        let profile = per_unit * ahead.sqrt() * Price::SCALE as f64;
-        let on_grid =
-            if profile.is_finite() { ((profile / tick as f64).ceil() as i64).saturating_mul(tick) } else { 0 };
-        out[k] = on_grid.max(k as i64 * step.raw()).max(out[k - 1] + step.raw());
-    }
-    out
-}
-
-/// Quotes one venue from a recorded book shifted by our impact, with the
-/// liquidity we took still missing from the top. A top-of-book-only
-/// recording gets deeper levels at `offsets` from the touch (the impact
-/// model's depth profile, `depth_offsets`), sized like the recording's
-/// typical touch (a momentarily thin touch says nothing about the book
-/// behind it) growing by `slope` per level; what we took from them
-/// (`synthetic_depletion`) stays missing until the tape's prints on that
-/// side make up for it.
-fn quote_recorded(v: &mut VenueMarket, q: &RecQuote, shift: Price, lot: Qty, slope: f64, offsets: &[i64; DEPTH]) {
-    let (typical, depletion, synthetic) = (v.base_depth, v.depletion, v.synthetic_depletion);
-    let mut shown = [0.0; 2];
-    let book = v.book_to_rewrite();
-    for (s, levels, dir) in [(0usize, &q.bids, -1i64), (1usize, &q.asks, 1i64)] {
-        let side = if s == 0 { &mut book.bids } else { &mut book.asks };
-        side.clear();
-        let mut dep = depletion[s];
-        let mut push = |dep: &mut f64, px: Price, size: f64| {
-            let eaten = dep.min(size);
-            *dep -= eaten;
-            let left = Qty::from_f64((size - eaten) / Qty::SCALE as f64).unwrap_or_default().round_down_to(lot);
-            if px.is_positive() {
-                side.push(px, left);
-                left.raw() as f64
-            } else {
-                0.0
-            }
-        };
-        for &(px, size) in levels.iter().take(DEPTH) {
-            shown[s] += push(&mut dep, px + shift, size.raw() as f64);
-        }
-        if let [(px, _)] = levels.as_slice() {
-            // What we took from the recorded levels beyond what they show
-            // now, then what the tape has not made up for, eat the
-            // extrapolated levels from the top.
-            dep += synthetic[s];
-            for (k, off) in offsets.iter().enumerate().skip(1) {
-                let p = Price::from_raw(px.raw() + shift.raw() + dir * off);
-                push(&mut dep, p, typical * (1.0 + slope * k as f64));
-            }
-        }
-    }
-    v.recorded_shown = [Some(shown[0]), Some(shown[1])];
-}
-
+mod book;
 #[cfg(test)]
 mod tests;
