@@ -279,7 +279,7 @@ impl LedgerAlgoConfig {
 fn client_error(e: StoreError) -> ClientError {
     match e {
         StoreError::Refused(m) => ClientError::new(ErrorCode::InvalidParam, m),
-        other => ClientError::new(ErrorCode::LedgerUnavailable, other.to_string()),
+        other => ClientError::ledger_unavailable(&other),
     }
 }
 

@@ -19,6 +19,7 @@ mod desk_start;
 mod disk_full;
 mod expiry;
 mod instances;
+mod leaks;
 mod ledger;
 mod limits;
 mod outage;

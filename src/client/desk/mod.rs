@@ -95,7 +95,7 @@ impl Hold {
 pub(crate) fn lock_refused(ledger: &LedgerHandle, e: &crate::store::StoreError) -> ClientError {
     match ledger.outage().down() {
         Some(down) => unavailable(&down),
-        None => ClientError::new(ErrorCode::DeskBusy, e.to_string()),
+        None => ClientError::new(ErrorCode::DeskBusy, e.for_users()),
     }
 }
 
@@ -437,11 +437,7 @@ impl Client for DeskClient {
         // The desk's other engines as their last commits left them: every
         // engine of the desk is counted once, the home one from memory.
         let mine = i64::from(self.desk.home_number());
-        let others = l
-            .handle
-            .desk_usage(vec![mine], l.date)
-            .await
-            .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+        let others = l.handle.desk_usage(vec![mine], l.date).await.map_err(|e| ClientError::ledger_unavailable(&e))?;
         Ok(home.with_engine(|e| e.risk_view_with(&self.actor, &others))?)
     }
 

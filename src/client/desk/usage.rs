@@ -55,9 +55,10 @@ pub async fn prepare(
         None => Some(l.handle.hold_user(tenant, user).await.map_err(|e| super::lock_refused(&l.handle, &e))?),
     };
     let usage = l.handle.usage_elsewhere(i64::from(engine.number()), tenant, user).await.map_err(|e| {
+        let why = ClientError::ledger_unavailable(&e);
         ClientError::new(
             ErrorCode::LedgerUnavailable,
-            format!("{tenant}/{user}'s usage on the desk's other engines could not be read ({e}); nothing was done"),
+            format!("{tenant}/{user}'s usage on the desk's other engines could not be read: {}", why.message),
         )
     })?;
     engine.with_engine(|e| e.set_elsewhere(tenant, user, usage));
