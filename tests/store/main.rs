@@ -13,6 +13,7 @@ mod store_cli;
 mod store_crash;
 mod store_files;
 mod store_private;
+mod store_recover_desk;
 mod store_sink;
 mod store_suite;
 mod store_takeover;
