@@ -13,6 +13,7 @@ mod support;
 mod bad_input;
 mod breaker;
 mod cli;
+mod desk_controls;
 mod desk_instances;
 mod desk_outage;
 mod desk_start;

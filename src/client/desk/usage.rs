@@ -42,6 +42,9 @@ pub async fn prepare(
 ) -> Result<UserHold, ClientError> {
     let none = UserHold { _here: None, _desk: None };
     let Some(l) = desk.ledger() else { return Ok(none) };
+    // Under the caller's hold of the control lock: a control change
+    // committed before it is in force here, however this instance missed it.
+    super::catch_up::controls(desk).await?;
     if !counted(engine, tenant, user) {
         return Ok(none);
     }
