@@ -16,6 +16,7 @@ mod cli;
 mod desk_controls;
 mod desk_instances;
 mod desk_outage;
+mod desk_restart;
 mod desk_start;
 mod disk_full;
 mod expiry;

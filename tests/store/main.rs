@@ -12,6 +12,7 @@ mod store_backlog;
 mod store_cli;
 mod store_crash;
 mod store_files;
+mod store_leases;
 mod store_private;
 mod store_recover_desk;
 mod store_sink;
