@@ -141,11 +141,7 @@ pub async fn tca_groups(
         TcaGroupBy::Day => GroupBy::Day,
     };
     let period = Period { since: sim(since), until: sim(until), tenant: None, user: None };
-    let groups = ledger
-        .handle
-        .tca_groups(by, &period)
-        .await
-        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+    let groups = ledger.handle.tca_groups(by, &period).await.map_err(|e| ClientError::ledger_unavailable(&e))?;
     Ok(Json(groups.into_iter().map(group_tca).collect()))
 }
 
@@ -275,11 +271,7 @@ pub async fn audit(
         )
         .into());
     };
-    let rows = ledger
-        .handle
-        .audit_records(filter)
-        .await
-        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+    let rows = ledger.handle.audit_records(filter).await.map_err(|e| ClientError::ledger_unavailable(&e))?;
     Ok(Json(
         rows.into_iter()
             .map(|r| AuditRecord {

@@ -185,6 +185,22 @@ impl TokenStore for LedgerTokens {
         })
     }
 
+    fn set_expiry(
+        &self,
+        key: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> BoxFuture<'_, Result<bool, TokenError>> {
+        let key = key.trim().to_string();
+        let hashed = key.starts_with(TOKEN_PREFIX).then(|| tokens::hash(&key));
+        Box::pin(async move {
+            let at = expires_at.map(|t| t.timestamp_millis());
+            let ids = self.handle.set_token_expiry(&key, hashed, at, &self.by).await.map_err(token_error)?;
+            // The cached record has the old expiry.
+            self.valid.clear();
+            Ok(!ids.is_empty())
+        })
+    }
+
     fn list(&self) -> BoxFuture<'_, Result<Vec<TokenRecord>, TokenError>> {
         Box::pin(
             async move { Ok(self.handle.tokens().await.map_err(token_error)?.into_iter().map(record_of).collect()) },
@@ -279,7 +295,7 @@ impl LedgerAlgoConfig {
 fn client_error(e: StoreError) -> ClientError {
     match e {
         StoreError::Refused(m) => ClientError::new(ErrorCode::InvalidParam, m),
-        other => ClientError::new(ErrorCode::LedgerUnavailable, other.to_string()),
+        other => ClientError::ledger_unavailable(&other),
     }
 }
 

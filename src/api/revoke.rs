@@ -200,6 +200,13 @@ mod tests {
         fn list(&self) -> BoxFuture<'_, Result<Vec<TokenRecord>, StoreError>> {
             Box::pin(async { Err(StoreError("down".into())) })
         }
+        fn set_expiry(
+            &self,
+            _: &str,
+            _: Option<chrono::DateTime<chrono::Utc>>,
+        ) -> BoxFuture<'_, Result<bool, StoreError>> {
+            Box::pin(async { Err(StoreError("down".into())) })
+        }
     }
 
     /// With the token store unreachable, a stream whose token's expiry (as

@@ -344,20 +344,19 @@ pub async fn events(
     };
     let inner: Items = Box::pin(inner.map(Item::Home));
     // The desk's other engines, from the ledger, merged in as they come.
-    let (inner, cursor) =
-        match s.desk_feed().await.map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))? {
-            Some(feed) => {
-                let l = s
-                    .ledger()
-                    .map(|l| l.handle.clone())
-                    .ok_or_else(|| ClientError::new(ErrorCode::Internal, "no ledger"))?;
-                let own = others_own(&s, &c.actor).await?;
-                let (from, desk) = feed.subscribe(l, &want, desk_wide, c.actor.clone(), own);
-                let merged: Items = Box::pin(futures_util::stream::select(inner, desk.map(Item::Desk)));
-                (merged, Some(Cursor { home: start, others: from, home_engine: home_no, named: false }))
-            }
-            None => (inner, None),
-        };
+    let (inner, cursor) = match s.desk_feed().await.map_err(|e| ClientError::ledger_unavailable(&e))? {
+        Some(feed) => {
+            let l = s
+                .ledger()
+                .map(|l| l.handle.clone())
+                .ok_or_else(|| ClientError::new(ErrorCode::Internal, "no ledger"))?;
+            let own = others_own(&s, &c.actor).await?;
+            let (from, desk) = feed.subscribe(l, &want, desk_wide, c.actor.clone(), own);
+            let merged: Items = Box::pin(futures_util::stream::select(inner, desk.map(Item::Desk)));
+            (merged, Some(Cursor { home: start, others: from, home_engine: home_no, named: false }))
+        }
+        None => (inner, None),
+    };
     let id = cursor.as_ref().map_or_else(|| start.to_string(), Cursor::text);
     let hello =
         format!("event: hello\nid: {id}\ndata: {{\"after\":{start},\"lastSeq\":{last},\"paperMode\":true}}\n\n{gap}");
@@ -374,11 +373,8 @@ async fn others_own(s: &ApiState, actor: &Actor) -> Result<BTreeSet<ParentId>, C
     let (Some(d), false) = (s.desk().ledger(), actor.role.is_supervisor()) else { return Ok(BTreeSet::new()) };
     let home = i64::from(s.desk().home_number());
     let owner = Some((actor.tenant.to_string(), actor.user.to_string()));
-    let orders = d
-        .handle
-        .desk_orders(vec![home], d.date, owner)
-        .await
-        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+    let orders =
+        d.handle.desk_orders(vec![home], d.date, owner).await.map_err(|e| ClientError::ledger_unavailable(&e))?;
     Ok(orders.into_iter().map(|o| o.order.order.id).collect())
 }
 

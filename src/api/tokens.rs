@@ -117,6 +117,15 @@ pub trait TokenStore: Send + Sync {
     fn revoke(&self, id_or_token: &str) -> BoxFuture<'_, Result<bool, StoreError>>;
     /// Every record, revoked ones included.
     fn list(&self) -> BoxFuture<'_, Result<Vec<TokenRecord>, StoreError>>;
+    /// Sets the expiry (`None`: never) of the token with this id, hash or
+    /// plain token unless it is revoked; false if none matched. Servers
+    /// honour it at once: new requests within `ledger::FRESH`, open event
+    /// streams within `revoke::CHECK_EVERY` (they read it from the store).
+    fn set_expiry(
+        &self,
+        id_or_token: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
     /// Like `lookup`, from the store itself, never a cache (to notice a
     /// revocation made elsewhere at once).
     fn lookup_fresh(&self, hash: &str) -> BoxFuture<'_, Result<Option<TokenRecord>, StoreError>> {
@@ -198,6 +207,14 @@ impl TokenStore for MemoryTokens {
     fn list(&self) -> BoxFuture<'_, Result<Vec<TokenRecord>, StoreError>> {
         let v = self.read().values().cloned().collect();
         Box::pin(async move { Ok(v) })
+    }
+    fn set_expiry(&self, key: &str, expires_at: Option<DateTime<Utc>>) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let mut hit = false;
+        for r in self.write().values_mut().filter(|r| matches(r, key) && !r.revoked) {
+            r.expires_at = expires_at;
+            hit = true;
+        }
+        Box::pin(async move { Ok(hit) })
     }
 }
 
@@ -285,6 +302,20 @@ impl TokenStore for FileTokens {
     }
     fn list(&self) -> BoxFuture<'_, Result<Vec<TokenRecord>, StoreError>> {
         let r = self.load().map(|m| m.into_values().collect());
+        Box::pin(async move { r })
+    }
+    fn set_expiry(&self, key: &str, expires_at: Option<DateTime<Utc>>) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let r = self.load().and_then(|mut m| {
+            let mut hit = false;
+            for r in m.values_mut().filter(|r| matches(r, key) && !r.revoked) {
+                r.expires_at = expires_at;
+                hit = true;
+            }
+            if hit {
+                self.save(&m)?;
+            }
+            Ok(hit)
+        });
         Box::pin(async move { r })
     }
 }

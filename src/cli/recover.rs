@@ -131,9 +131,17 @@ fn recover_one(
     refs: &[(i64, ParentId)],
     sink: &mut Sink,
 ) -> Result<serde_json::Value, CliError> {
+    // The desk's controls as the servers left them (another instance may
+    // have halted the desk, or changed limits, while this engine was down):
+    // read before the engine is taken over, so one whose controls cannot be
+    // read is left alone rather than run without them (as `serve` does).
+    let controls = ledger.desk_controls().map_err(store_error)?.controls;
     let Recovered { mut engine, recorder: mut rec, report, released, .. } =
         rebuild(ledger, id, actor, a.force).map_err(store_error)?;
     sink.take(released)?;
+    // Over the ones the engine saved when it stopped: never looser than the desk's.
+    engine.restore_controls(controls);
+    rec.push(&mut engine);
     if !a.json {
         print_restore(id, &engine, &report);
     }
@@ -142,6 +150,12 @@ fn recover_one(
     let acting = a.resume || a.cancel;
     let mut refused = Vec::new();
     if acting {
+        // Held while the orders are resumed (acknowledged), as `serve`
+        // holds them for an order, and let go before they run: no control
+        // change elsewhere on the desk lands half way, and each owner's usage
+        // on the desk's other engines is counted as the ledger has it now,
+        // not taken twice by another instance at once.
+        let held = desk_usage(ledger, &mut engine, id, &targets)?;
         for &p in &targets {
             let cmd = if a.resume { Command::Resume { id: p } } else { Command::Cancel { id: p } };
             let (result, released) = rec.apply(&mut engine, actor, cmd).map_err(store_error)?;
@@ -150,6 +164,7 @@ fn recover_one(
                 refused.push(format!("{p}: {}", reject.message));
             }
         }
+        drop(held);
         let progress = (!a.json).then(|| targets.first().map(|p| (*p, tz_of(&engine, *p)))).flatten();
         let done = |e: &Engine| targets.iter().all(|p| e.parent(*p).is_none_or(|o| !is_running(o.status)));
         drive(&mut engine, Some(&mut rec), &Drive { speed: a.speed, progress, done: &done }, sink)?;
@@ -178,6 +193,55 @@ fn recover_one(
         "warnings": report.warnings,
         "orders": reports,
     }))
+}
+
+/// Holds the desk's control lock (shared) and the lock of each owner of
+/// `targets`, and gives the engine what each owner has on the desk's other
+/// engines (today's notional, open orders) for the limits counted
+/// desk-wide. Nothing to hold on SQLite (one instance at a time).
+fn desk_usage<'l>(
+    ledger: &'l Ledger,
+    engine: &mut Engine,
+    id: i64,
+    targets: &[ParentId],
+) -> Result<Held<'l>, CliError> {
+    let owners: std::collections::BTreeSet<(String, String)> = targets
+        .iter()
+        .filter_map(|p| engine.parent(*p))
+        .map(|o| (o.owner.tenant.to_string(), o.owner.user.to_string()))
+        .collect();
+    let handle = ledger.handle();
+    let (hold, usage) = ledger
+        .block_on(async {
+            let mut hold = handle.hold(false).await?;
+            let mut usage = Vec::new();
+            for (tenant, user) in &owners {
+                hold.lock_user(tenant, user).await?;
+                usage.push(handle.usage_elsewhere(id, tenant, user).await?);
+            }
+            Ok::<_, crate::store::StoreError>((hold, usage))
+        })
+        .map_err(store_error)?;
+    for ((tenant, user), u) in owners.iter().zip(usage) {
+        engine.set_elsewhere(tenant, user, u);
+    }
+    Ok(Held { ledger, hold: Some(hold) })
+}
+
+/// The desk's locks held by `recover`, released on the ledger's runtime
+/// (the transaction holding them is rolled back there: this command's own
+/// thread has none), however the command ends.
+struct Held<'l> {
+    ledger: &'l Ledger,
+    hold: Option<crate::store::guard::DeskHold>,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(hold) = self.hold.take() {
+            self.ledger.block_on(async move { drop(hold) });
+        }
+    }
 }
 
 /// The exchange time zone of an order's instrument.

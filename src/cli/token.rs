@@ -1,4 +1,4 @@
-//! `blotter token create|revoke|list`: bearer tokens for `blotter serve`,
+//! `blotter token create|revoke|expire|list`: bearer tokens for `blotter serve`,
 //! kept in the ledger (`--db`, hashes only, every change audited) or, with
 //! `--tokens FILE`, in a file (which then wins over the ledger).
 
@@ -57,6 +57,17 @@ enum TokenCmd {
         /// Token id or token.
         key: String,
     },
+    /// Changes when a token stops being accepted, keeping the token (nothing new to hand
+    /// out). Running servers honour it at once: new requests within a second, and open
+    /// event streams of the token end at the new expiry.
+    Expire {
+        /// Token id (see `list`) or token.
+        key: String,
+        /// The new expiry: a duration from now (90m, 8h, 30d, 2w), an RFC 3339 time with
+        /// its zone (2027-01-31T00:00:00Z), or `never`.
+        #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+        at: String,
+    },
     /// Lists tokens: id, user, tenant, role, created, expiry (UTC), and whether each is
     /// live, expired or revoked (never the token).
     List {
@@ -101,6 +112,22 @@ pub fn token(a: &TokenArgs) -> Result<(), CliError> {
                 return Err(CliError::usage(format!("no live token matches '{key}' in {place}")));
             }
             eprintln!("revoked");
+        }
+        TokenCmd::Expire { key, at } => {
+            let expires =
+                match at.trim() {
+                    "never" => None,
+                    w => Some(tokens::parse_expiry(w, chrono::Utc::now()).map_err(|e| {
+                        CliError::usage(format!("--at: {e}; or `never` for a token that does not expire"))
+                    })?),
+                };
+            if !block(store.set_expiry(key, expires))?.map_err(runtime)? {
+                return Err(CliError::usage(format!("no live token matches '{key}' in {place} (see `token list`)")));
+            }
+            match expires {
+                Some(t) => eprintln!("expires {} (UTC)", t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                None => eprintln!("never expires (until revoked)"),
+            }
         }
         TokenCmd::List { json } => {
             let list = block(store.list())?.map_err(runtime)?;

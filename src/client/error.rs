@@ -241,6 +241,17 @@ impl ClientError {
         self.engine_audited = true;
         self
     }
+    /// `ledger_unavailable` for a ledger call that failed: the user is told
+    /// what could not be done, in our words, and that nothing was done; the
+    /// database's own text (host, file path, SQL, driver) goes to the
+    /// server's log (`tracing`), written once per distinct failure.
+    pub fn ledger_unavailable(e: &crate::store::StoreError) -> ClientError {
+        log_ledger_failure(e);
+        ClientError::new(
+            ErrorCode::LedgerUnavailable,
+            format!("{}; nothing was done, try again (the server's log says why)", e.for_users()),
+        )
+    }
     /// Not found (or not visible to the caller).
     pub fn not_found(what: impl Into<String>) -> ClientError {
         ClientError::new(ErrorCode::NotFound, what)
@@ -254,6 +265,19 @@ impl ClientError {
     /// nothing about the request itself.
     pub fn is_connection(&self) -> bool {
         matches!(self.code, ErrorCode::Unavailable | ErrorCode::CircuitOpen)
+    }
+}
+
+/// Writes a ledger failure to the server's log unless it is the one
+/// written last: an outage fails every request the same way, and one line
+/// says it.
+fn log_ledger_failure(e: &crate::store::StoreError) {
+    static LAST: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+    let detail = e.to_string();
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if *last != detail {
+        tracing::warn!("ledger unavailable to a request: {detail}");
+        *last = detail;
     }
 }
 

@@ -263,6 +263,18 @@ impl LedgerHandle {
     pub async fn desk_controls(&self) -> Result<DeskControls, StoreError> {
         self.run(move |pool, b| async move { load(&pool, b).await }).await
     }
+
+    /// The number of the desk's last control change (`risk_version.n`).
+    pub async fn controls_version(&self) -> Result<i64, StoreError> {
+        self.run(move |pool, b| async move {
+            b.q("SELECT n FROM risk_version WHERE id = 1")
+                .fetch_one(&pool)
+                .await
+                .map_err(|e| StoreError::db("reading the risk controls", e))
+                .and_then(|row| col(&row, "n"))
+        })
+        .await
+    }
 }
 
 #[cfg(test)]

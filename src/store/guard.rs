@@ -30,6 +30,9 @@ const KEY: i64 = 0x626c_6f74_7465_7201;
 /// Connections holding the lock at once, per instance.
 const HOLDERS: u32 = 16;
 
+/// Why a hold was refused when every holder connection stayed in use.
+const HOLDERS_BUSY: &str = "every connection holding the desk's locks stayed in use";
+
 /// How long a hold may wait: an order for a control change to finish (and
 /// the other way round) before it is refused.
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -60,7 +63,8 @@ pub struct DeskHold {
 /// The one rule for a lock that could not be had: an error that means the
 /// database is unreachable is an outage, noted as such (so the client says
 /// `ledger_unavailable` at once: `client::desk`), and kept as it is;
-/// anything else is the desk being busy, said by `busy`.
+/// anything else is the desk being busy, said by `busy` in our words (the
+/// users see it: the database's text goes to the server's log).
 fn refused(outage: &Outage, e: StoreError, busy: impl FnOnce(String) -> StoreError) -> StoreError {
     match e {
         e if outage::is_outage(&e) => {
@@ -68,7 +72,10 @@ fn refused(outage: &Outage, e: StoreError, busy: impl FnOnce(String) -> StoreErr
             e
         }
         e @ StoreError::Busy(_) => e,
-        e => busy(e.to_string()),
+        e => {
+            tracing::warn!("ledger: a desk lock was refused: {e}");
+            busy("the database did not grant it".into())
+        }
     }
 }
 
@@ -161,9 +168,9 @@ impl LedgerHandle {
             match tokio::time::timeout(WAIT + Duration::from_secs(1), take).await {
                 Ok(Ok(tx)) => Ok(tx),
                 // Every holder busy, or the lock held: the desk is busy.
-                Ok(Err(e @ sqlx::Error::PoolTimedOut)) => Err(busy(e.to_string())),
+                Ok(Err(sqlx::Error::PoolTimedOut)) => Err(busy(HOLDERS_BUSY.into())),
                 Ok(Err(e)) => Err(StoreError::db(context, e)),
-                Err(_) => Err(busy(sqlx::Error::PoolTimedOut.to_string())),
+                Err(_) => Err(busy(HOLDERS_BUSY.into())),
             }
         };
         // A database that went down is an outage (said as such, at once), not a busy lock.

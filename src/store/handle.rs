@@ -83,7 +83,12 @@ impl LedgerHandle {
         self.target.backend()
     }
 
-    /// Runs `f` (given the pool and the dialect) on the ledger's runtime.
+    /// Runs `f` (given the pool and the dialect) on the ledger's runtime,
+    /// answering at once when the database refuses connections
+    /// (`Outage::unless_refused`): a read in an outage says so instead of
+    /// waiting out the pool's time-out past the request's. Watched on the
+    /// ledger's runtime (the caller's may have no timers); what is dropped
+    /// then could not reach the database anyway.
     pub(crate) async fn run<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
     where
         F: FnOnce(AnyPool, Backend) -> Fut,
@@ -91,7 +96,8 @@ impl LedgerHandle {
         T: Send + 'static,
     {
         // A ledger already closed has shut its runtime down: the task never runs.
-        self.rt.spawn(f(self.pool.clone(), self.backend())).await.map_err(|_| StoreError::Closed)?
+        let (outage, task) = (Arc::clone(&self.outage), f(self.pool.clone(), self.backend()));
+        self.rt.spawn(async move { outage.unless_refused(task).await }).await.map_err(|_| StoreError::Closed)?
     }
 
     /// The connection pool.

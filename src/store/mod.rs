@@ -123,6 +123,24 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {}
 
 impl StoreError {
+    /// What a user may be told, in our own words: what could not be done,
+    /// never the database's text (host names, file paths, SQL, the driver's
+    /// messages), which is the operator's and goes to the server's log
+    /// (`Display` has it). Our own refusals (a busy or fenced engine, a bad
+    /// value) are already written for the user and are kept.
+    pub fn for_users(&self) -> String {
+        match self {
+            StoreError::Url(_) | StoreError::Connect { .. } => "the ledger database cannot be reached".into(),
+            StoreError::Unusable { .. } => "the ledger database is not usable as a ledger".into(),
+            StoreError::Db { context, .. } => format!("the ledger database failed while {context}"),
+            StoreError::Data(_) => "the ledger's stored data is inconsistent".into(),
+            StoreError::Busy(_) | StoreError::Fenced(_) | StoreError::NotFound(_) | StoreError::Refused(_) => {
+                self.to_string()
+            }
+            StoreError::Closed => self.to_string(),
+        }
+    }
+
     /// A database error while doing `context`.
     pub(crate) fn db(context: impl Into<String>, e: impl fmt::Display) -> StoreError {
         StoreError::Db { context: context.into(), message: e.to_string() }

@@ -32,15 +32,16 @@ pub struct Down {
 }
 
 impl Down {
-    /// One line for an error message or a readiness check.
+    /// One line for an error message or a readiness check. Without `why`:
+    /// the database's own text (host names, file paths, SQL) is the
+    /// operator's, in the server's log (`Outage::mark_down`), never a user's.
     pub fn describe(&self) -> String {
         let since = chrono::DateTime::from_timestamp_millis(self.since_ms)
             .map_or_else(String::new, |t| t.format("%H:%M:%S UTC").to_string());
         let what = if is_full(&self.why) { "cannot write (its disk is full)" } else { "is unreachable" };
         format!(
-            "the ledger database {what} since {since}, trying again every {} s at most ({})",
+            "the ledger database {what} since {since}, trying again every {} s at most (the server's log says why)",
             MAX_BACKOFF.as_secs(),
-            self.why
         )
     }
 }
@@ -57,6 +58,8 @@ const PROBE_WAIT: Duration = Duration::from_secs(2);
 #[derive(Debug, Default)]
 pub struct Outage {
     down: Mutex<Option<Down>>,
+    /// Wall-clock milliseconds when the last outage ended.
+    up_at_ms: Mutex<Option<i64>>,
     /// Where a direct connection can be tried (a PostgreSQL server; a SQLite
     /// file is never unreachable this way).
     probe: Option<String>,
@@ -65,7 +68,7 @@ pub struct Outage {
 impl Outage {
     /// For a ledger on a database server at `url`.
     pub(crate) fn probing(url: String) -> Outage {
-        Outage { down: Mutex::default(), probe: Some(url) }
+        Outage { down: Mutex::default(), up_at_ms: Mutex::default(), probe: Some(url) }
     }
 
     /// The outage in progress, if any.
@@ -81,7 +84,7 @@ impl Outage {
             Some(d) => d.why = why,
             None => {
                 let what = if is_full(&why) { "cannot write (disk full)" } else { "unreachable" };
-                eprintln!("ledger: database {what}, trying again: {why}");
+                tracing::warn!("ledger: database {what}, trying again: {why}");
                 *d = Some(Down { since_ms: super::wall_ms(), why });
             }
         }
@@ -90,9 +93,20 @@ impl Outage {
     /// Notes that the database answered.
     pub(crate) fn mark_up(&self) {
         if let Some(was) = self.down.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let secs = (super::wall_ms() - was.since_ms).max(0) as f64 / 1e3;
-            eprintln!("ledger: database reachable again after {secs:.1} s");
+            let now = super::wall_ms();
+            *self.up_at_ms.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
+            let secs = (now - was.since_ms).max(0) as f64 / 1e3;
+            tracing::warn!("ledger: database reachable again after {secs:.1} s");
         }
+    }
+
+    /// Whether the database is down, or came back less than `ms` ago: the
+    /// other instances of the desk may not have renewed their leases yet
+    /// (they were cut off too), so their engines look abandoned when they
+    /// are not (`client::desk::keeper`).
+    pub fn settling(&self, ms: i64) -> bool {
+        let up_at = *self.up_at_ms.lock().unwrap_or_else(|e| e.into_inner());
+        self.down().is_some() || up_at.is_some_and(|t| super::wall_ms() - t < ms)
     }
 
     /// Notes the outcome of a database call: down on an outage, up on success.
@@ -274,11 +288,17 @@ mod tests {
         let first = o.down().unwrap();
         o.note::<()>(&Err(StoreError::db("x", "pool timed out")));
         assert_eq!(o.down().unwrap().since_ms, first.since_ms, "the start is kept");
-        assert!(o.down().unwrap().describe().contains("pool timed out"));
+        // The last error is kept for the log; what users are told never carries the driver's text.
+        assert_eq!(o.down().unwrap().why, "ledger: x: pool timed out");
+        assert!(!o.down().unwrap().describe().contains("pool timed out"), "{}", o.down().unwrap().describe());
         o.note::<()>(&Err(StoreError::Data("bad row".into())));
         assert!(o.down().is_some(), "a data error says nothing of reachability");
+        assert!(o.settling(60_000), "down");
         o.note(&Ok(()));
         assert!(o.down().is_none());
+        assert!(o.settling(60_000), "back a moment ago");
+        assert!(!o.settling(-1), "back longer ago than that");
+        assert!(!Outage::default().settling(60_000), "never down");
     }
 
     #[test]

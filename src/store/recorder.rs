@@ -77,6 +77,9 @@ impl<'l> Recorder<'l> {
                 _ => None,
             })
             .collect();
+        // A control a supervisor changes here is the desk's, as through
+        // `serve` (`LedgerSink`): every engine of the desk reads it back.
+        let controls = super::controls::records(&events);
         let batch = Batch {
             engine: self.engine.clone(),
             events,
@@ -84,7 +87,7 @@ impl<'l> Recorder<'l> {
             tca,
             sim_now: Some(engine.now()),
             risk: Some(engine.risk().clone()),
-            controls: Vec::new(),
+            controls,
         };
         self.inflight.push_back(self.ledger.submit_when_room(batch));
     }

@@ -49,7 +49,14 @@ impl EventSink for LedgerSink {
         };
         // Handed to the writer now (which fixes the order); waited for later.
         let ticket = self.ledger.submit(batch);
-        Box::new(move || ticket.wait().map(drop).map_err(|e| e.to_string()))
+        // The engine tells its callers (and `/healthz`) what failed in our
+        // words; the database's own text is the operator's, in the log.
+        Box::new(move || {
+            ticket.wait().map(drop).map_err(|e| {
+                tracing::warn!("ledger: a commit failed: {e}");
+                e.for_users()
+            })
+        })
     }
 
     fn outage(&self) -> Option<String> {

@@ -1,6 +1,6 @@
 //! Bearer tokens in the ledger: only their SHA-256 is stored (the token is
-//! shown once, by whoever created it). Creating and revoking a token is
-//! audited (engine 0) in the same transaction; revoked tokens stay, marked,
+//! shown once, by whoever created it). Creating and revoking a token, and
+//! changing its expiry, is audited (engine 0) in the same transaction; revoked tokens stay, marked,
 //! so the audit trail can still name them.
 
 use super::db::is_unique_violation;
@@ -174,6 +174,74 @@ impl LedgerHandle {
                 }
             }
             Err(StoreError::Busy("could not number the audit record of a revocation".into()))
+        })
+        .await
+    }
+
+    /// Sets the expiry (wall-clock milliseconds; `None`: never) of every
+    /// token not revoked whose id or hash is `key` (or whose hash is
+    /// `hash_of_key`), audited as `token_expire` with the old and new
+    /// expiry. Returns the ids changed (none: nothing matched, nothing
+    /// written). An expired token may be given a later expiry: it was
+    /// never revoked.
+    pub async fn set_token_expiry(
+        &self,
+        key: &str,
+        hash_of_key: Option<String>,
+        expires_at: Option<i64>,
+        by: &Actor,
+    ) -> Result<Vec<String>, StoreError> {
+        let key = key.trim().to_string();
+        let by = by.clone();
+        self.run(move |pool, b| async move {
+            let db = |e: sqlx::Error| StoreError::db("changing a token's expiry", e);
+            let hash2 = hash_of_key.unwrap_or_else(|| key.clone());
+            for _ in 0..RETRIES {
+                let mut conn = pool.acquire().await.map_err(db)?;
+                let mut tx = conn.begin_with(b.begin_write()).await.map_err(db)?;
+                let found = b
+                    .q("SELECT id, expires_at FROM tokens WHERE revoked_at IS NULL AND (id = ? OR hash = ? OR hash = ?) \
+                        ORDER BY id")
+                    .bind(key.clone())
+                    .bind(key.clone())
+                    .bind(hash2.clone())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                let was: Vec<(String, Option<i64>)> = found
+                    .iter()
+                    .map(|r| Ok((col::<String>(r, "id")?, col::<Option<i64>>(r, "expires_at")?)))
+                    .collect::<Result<_, StoreError>>()?;
+                if was.is_empty() {
+                    return Ok(Vec::new());
+                }
+                b.q("UPDATE tokens SET expires_at = ? WHERE revoked_at IS NULL AND (id = ? OR hash = ? OR hash = ?)")
+                    .bind(expires_at)
+                    .bind(key.clone())
+                    .bind(key.clone())
+                    .bind(hash2.clone())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                let records: Vec<WideRecord> = was
+                    .iter()
+                    .map(|(id, old)| {
+                        let detail = serde_json::json!({
+                            "id": id, "was": old.map(utc_text), "expires_at": expires_at.map(utc_text),
+                        });
+                        WideRecord::done(&by, "token_expire", detail.to_string())
+                    })
+                    .collect();
+                match append_wide(&mut tx, b, &records).await {
+                    Ok(()) => {
+                        tx.commit().await.map_err(db)?;
+                        return Ok(was.into_iter().map(|(id, _)| id).collect());
+                    }
+                    Err(e) if is_unique_violation(&e) => continue,
+                    Err(e) => return Err(db(e)),
+                }
+            }
+            Err(StoreError::Busy("could not number the audit record of an expiry change".into()))
         })
         .await
     }

@@ -409,7 +409,10 @@ impl Writer {
         self.conn = Some(conn);
         self.cursors.extend(cursors);
         self.replica.evict_finished();
-        self.last_beat = Instant::now();
+        // Not a heartbeat: the commit renewed only its own engines' rows, and
+        // counting it as one starved the others this process runs (an idle
+        // engine taken over beside a busy one looked abandoned after a lease,
+        // and was taken over again from this live process).
         Ok(())
     }
 

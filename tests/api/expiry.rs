@@ -139,3 +139,107 @@ fn token_list_says_which_tokens_expired() {
     let text = blotter().args(["token", "list", "--tokens", file.to_str().unwrap()]).output().unwrap();
     assert!(String::from_utf8(text.stdout).unwrap().contains(" expired"));
 }
+
+/// `blotter token expire` on the ledger a running `serve` shares: an open
+/// event stream of the token ends at the new expiry (moved to about a second
+/// from now), new requests are refused `token_expired`, and a later expiry
+/// given to the same token lets it in again (nothing new to hand out).
+#[test]
+fn an_expiry_changed_in_the_ledger_ends_open_streams_and_applies_to_new_requests() {
+    use crate::served::Served;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ledger.db").display());
+    let create = blotter()
+        .args(["token", "create", "--db", &db, "--user", "olga", "--tenant", "ws", "--role", "ADVISOR"])
+        .output()
+        .unwrap();
+    assert!(create.status.success(), "{}", String::from_utf8_lossy(&create.stderr));
+    let token = String::from_utf8(create.stdout).unwrap().trim().to_string();
+    let logs = tempfile::tempdir().unwrap();
+    let args = ["--db", &db, "--date", "2026-11-25", "--symbols", "AAPL", "--speed", "0", "--enable-tenants", "ws"];
+    let s = Served::start(logs.path(), &args);
+    assert_eq!(s.get("/v1/whoami", Some(&token)).0, 200);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{}/v1/events", s.port);
+    let mut stream = rt.block_on(http.get(&url).bearer_auth(&token).send()).unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
+
+    let at = (Utc::now() + TimeDelta::milliseconds(1_500)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    blotter().args(["token", "expire", &token, "--db", &db, "--at", &at]).assert().success();
+    let t0 = Instant::now();
+    let mut text = String::new();
+    let ended = rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(chunk) = stream.chunk().await.unwrap() {
+                text.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await
+    });
+    assert!(ended.is_ok(), "the stream was not ended after {:?}: {text}", t0.elapsed());
+    assert!(text.contains("event: expired") && text.contains("token_expired"), "told why: {text}");
+    let (st, v) = s.get("/v1/whoami", Some(&token));
+    assert_eq!((st, v["code"].as_str()), (401, Some("token_expired")), "{v}");
+
+    // The same token, given a later expiry, works again (within the servers' one-second cache).
+    blotter().args(["token", "expire", &token, "--db", &db, "--at", "8h"]).assert().success();
+    std::thread::sleep(Duration::from_millis(1_100));
+    assert_eq!(s.get("/v1/whoami", Some(&token)).0, 200);
+    let list = blotter().args(["token", "list", "--db", &db, "--json"]).output().unwrap();
+    let list: Vec<Value> = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(list[0]["state"], "live", "{list:?}");
+}
+
+#[test]
+fn token_expire_refuses_an_unknown_token_a_past_time_and_a_bad_value_changing_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens.json");
+    let f = file.to_str().unwrap();
+    blotter()
+        .args([
+            "token",
+            "create",
+            "--tokens",
+            f,
+            "--user",
+            "u",
+            "--tenant",
+            "ws",
+            "--role",
+            "ADVISOR",
+            "--expires",
+            "8h",
+        ])
+        .assert()
+        .success();
+    let list = || -> Vec<Value> {
+        serde_json::from_slice(&blotter().args(["token", "list", "--tokens", f, "--json"]).output().unwrap().stdout)
+            .unwrap()
+    };
+    let before = list();
+    let id = before[0]["id"].as_str().unwrap().to_string();
+    let expire = |key: &str, at: &str| {
+        let mut c = blotter();
+        c.args(["token", "expire", key, "--tokens", f, "--at", at]);
+        c
+    };
+    expire("0123456789ab", "8h")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no live token matches '0123456789ab'"));
+    expire(&id, "2020-01-01T00:00:00Z")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--at").and(predicate::str::contains("not in the future")));
+    for bad in ["soon", "8x", "2027-01-31"] {
+        expire(&id, bad).assert().code(2).stderr(
+            predicate::str::contains("--at").and(predicate::str::contains(bad)).and(predicate::str::contains("never")),
+        );
+    }
+    assert_eq!(list(), before, "nothing changed");
+    expire(&id, "never").assert().success().stderr(predicate::str::contains("never expires"));
+    assert!(list()[0].get("expires_at").is_none_or(Value::is_null), "{:?}", list());
+    blotter().args(["token", "revoke", &id, "--tokens", f]).assert().success();
+    expire(&id, "8h").assert().code(2).stderr(predicate::str::contains("no live token"));
+}

@@ -9,7 +9,10 @@ use blotter::model::Role;
 use blotter::store::Ledger;
 use blotter::store::tokens::StoredToken;
 
-on_both_backends!(a_version_4_ledgers_tokens_keep_working_without_expiry);
+on_both_backends!(
+    a_version_4_ledgers_tokens_keep_working_without_expiry,
+    a_tokens_expiry_is_changed_in_place_and_audited
+);
 
 fn a_version_4_ledgers_tokens_keep_working_without_expiry(db: &Db) {
     use sqlx::Connection;
@@ -71,5 +74,50 @@ fn a_version_4_ledgers_tokens_keep_working_without_expiry(db: &Db) {
     assert_eq!(new.expect("stored").expires_at, Some(1_801_353_600_123));
     let listed = rt.block_on(handle.tokens()).unwrap();
     assert_eq!(listed.iter().map(|t| t.expires_at).collect::<Vec<_>>(), [None, Some(1_801_353_600_123)]);
+    drop(ledger);
+}
+
+fn a_tokens_expiry_is_changed_in_place_and_audited(db: &Db) {
+    let ledger = Ledger::open(&db.target).unwrap();
+    let handle = ledger.handle();
+    let admin = Actor::local(Role::Admin);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let token = |id: &str, expires_at| StoredToken {
+        id: id.into(),
+        hash: format!("{id}{id}"),
+        user: "lena".into(),
+        tenant: "ws".into(),
+        role: Role::Advisor,
+        created_at: 2,
+        created_by: "admin".into(),
+        revoked_at: None,
+        revoked_by: None,
+        expires_at,
+    };
+    rt.block_on(async {
+        handle.insert_token(token("dddd", Some(1_801_353_600_123)), &admin).await.unwrap();
+        handle.insert_token(token("eeee", None), &admin).await.unwrap();
+        // By id, then by hash; to a time, then to never.
+        assert_eq!(handle.set_token_expiry("dddd", None, Some(1_900_000_000_000), &admin).await.unwrap(), ["dddd"]);
+        assert_eq!(handle.token_by_hash("dddddddd").await.unwrap().unwrap().expires_at, Some(1_900_000_000_000));
+        assert_eq!(handle.set_token_expiry("eeeeeeee", None, Some(5), &admin).await.unwrap(), ["eeee"]);
+        assert_eq!(handle.set_token_expiry("dddd", None, None, &admin).await.unwrap(), ["dddd"]);
+        assert_eq!(handle.token_by_hash("dddddddd").await.unwrap().unwrap().expires_at, None);
+        // Unknown, or revoked: nothing matched, nothing written.
+        assert!(handle.set_token_expiry("ffff", None, Some(5), &admin).await.unwrap().is_empty());
+        handle.revoke_token("eeee", None, &admin).await.unwrap();
+        assert!(handle.set_token_expiry("eeee", None, None, &admin).await.unwrap().is_empty());
+    });
+    let audit = crate::store_support::scalars(&db.target, "SELECT COUNT(*) FROM audit WHERE action = 'token_expire'");
+    assert_eq!(audit, [3], "each change audited once");
+    let filter = blotter::store::refusals::AuditFilter { limit: 100, ..Default::default() };
+    let rows = rt.block_on(handle.audit_records(filter)).unwrap();
+    let first = rows.iter().rev().find(|r| r.action == "token_expire").unwrap();
+    // 1_801_353_600_123 ms is 2027-01-31T00:00:00Z; 1_900_000_000_000 ms is 2030-03-17T17:46:40Z.
+    assert!(
+        first.detail.contains("\"was\":\"2027-01-31T00:00:00Z\"") && first.detail.contains("2030-03-17T17:46:40Z"),
+        "{}",
+        first.detail
+    );
     drop(ledger);
 }

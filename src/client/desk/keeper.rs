@@ -55,6 +55,12 @@ pub async fn keep(desk: Desk, k: Keeping) {
 /// Takes over every engine of the desk nobody runs that has open orders.
 async fn take_over_orphans(desk: &Desk, k: &Keeping) {
     let Some(l) = desk.ledger().cloned() else { return };
+    // Right after a database outage every lease looks run out: the other
+    // instances were cut off as this one was, and renew theirs within a
+    // heartbeat of being back. Give them a lease to do so.
+    if l.handle.outage().settling(crate::store::LEASE_MS) {
+        return;
+    }
     let orphans = match l.handle.orphaned_engines().await {
         Ok(o) => o,
         Err(e) => {

@@ -9,6 +9,7 @@
 //! (`reads`); the kill switches and risk controls reach every engine of the
 //! desk. Without a ledger the desk is one engine and every call is its own.
 
+mod catch_up;
 pub mod keeper;
 mod reads;
 pub mod relay;
@@ -59,6 +60,9 @@ struct Inner {
     controls: Arc<tokio::sync::RwLock<()>>,
     /// This instance's side of the users' locks (`usage`), by `user_key`.
     users: Vec<Arc<tokio::sync::Mutex<()>>>,
+    /// The number of the desk's last control change its engines were
+    /// brought up to (`catch_up`; -1: none yet).
+    controls_seen: std::sync::atomic::AtomicI64,
 }
 
 /// Stripes of the users' locks in one instance (users sharing one wait for each other).
@@ -95,7 +99,7 @@ impl Hold {
 pub(crate) fn lock_refused(ledger: &LedgerHandle, e: &crate::store::StoreError) -> ClientError {
     match ledger.outage().down() {
         Some(down) => unavailable(&down),
-        None => ClientError::new(ErrorCode::DeskBusy, e.to_string()),
+        None => ClientError::new(ErrorCode::DeskBusy, e.for_users()),
     }
 }
 
@@ -136,6 +140,7 @@ impl Desk {
             ledger: None,
             controls: Arc::default(),
             users: stripes(),
+            controls_seen: std::sync::atomic::AtomicI64::new(-1),
         }))
     }
 
@@ -148,6 +153,7 @@ impl Desk {
             ledger: Some(ledger),
             controls: Arc::default(),
             users: stripes(),
+            controls_seen: std::sync::atomic::AtomicI64::new(-1),
         }))
     }
 
@@ -437,11 +443,7 @@ impl Client for DeskClient {
         // The desk's other engines as their last commits left them: every
         // engine of the desk is counted once, the home one from memory.
         let mine = i64::from(self.desk.home_number());
-        let others = l
-            .handle
-            .desk_usage(vec![mine], l.date)
-            .await
-            .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+        let others = l.handle.desk_usage(vec![mine], l.date).await.map_err(|e| ClientError::ledger_unavailable(&e))?;
         Ok(home.with_engine(|e| e.risk_view_with(&self.actor, &others))?)
     }
 

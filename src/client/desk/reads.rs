@@ -6,7 +6,7 @@
 //! only the engine's market has.
 
 use super::Desk;
-use crate::client::{Client, ClientError, ErrorCode};
+use crate::client::{Client, ClientError};
 use crate::engine::Actor;
 use crate::engine::view::{OrderDetail, OrderQuery, OrderRow, Page, may_see};
 use crate::model::ParentId;
@@ -26,11 +26,7 @@ pub async fn orders(desk: &Desk, actor: &Actor, q: OrderQuery) -> Result<Page<Or
     }
     let mine: Vec<i64> = hosted.iter().map(|h| i64::from(h.engine.number())).collect();
     let owner = (!actor.role.is_supervisor()).then(|| (actor.tenant.to_string(), actor.user.to_string()));
-    let elsewhere = l
-        .handle
-        .desk_orders(mine, l.date, owner)
-        .await
-        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+    let elsewhere = l.handle.desk_orders(mine, l.date, owner).await.map_err(|e| ClientError::ledger_unavailable(&e))?;
     rows.extend(elsewhere.into_iter().map(row).filter(|r| may_see(actor, &r.order) && q.matches(&r.order)));
     // Newest first across engines; engines' clocks differ, so ties go to the newer engine.
     rows.sort_by(|a, b| {
@@ -72,7 +68,7 @@ pub async fn with_ledger_children(desk: &Desk, d: &mut OrderDetail) -> Result<()
         .handle
         .desk_children(i64::from(id.engine), id.n, upto)
         .await
-        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+        .map_err(|e| ClientError::ledger_unavailable(&e))?;
     d.children.extend(stored.into_iter().filter(|c| !have.contains(&c.id.seq)));
     d.children.sort_by_key(|c| c.id.seq);
     Ok(())
@@ -81,11 +77,7 @@ pub async fn with_ledger_children(desk: &Desk, d: &mut OrderDetail) -> Result<()
 /// Order `id` of `engine`, which no instance runs right now, from the ledger.
 pub async fn order(desk: &Desk, actor: &Actor, engine: i64, id: ParentId) -> Result<OrderDetail, ClientError> {
     let Some(l) = desk.ledger() else { return Err(ClientError::not_found(format!("no order {id}"))) };
-    let found = l
-        .handle
-        .desk_order(engine, id.n)
-        .await
-        .map_err(|e| ClientError::new(ErrorCode::LedgerUnavailable, e.to_string()))?;
+    let found = l.handle.desk_order(engine, id.n).await.map_err(|e| ClientError::ledger_unavailable(&e))?;
     let Some(d) = found.filter(|d| may_see(actor, &d.order.order)) else {
         return Err(ClientError::not_found(format!("no order {id}")));
     };

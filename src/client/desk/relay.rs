@@ -257,7 +257,7 @@ pub fn unreachable(engine: i64, id: ParentId, s: &Silent) -> ClientError {
 }
 
 fn unavailable(e: crate::store::StoreError) -> ClientError {
-    ClientError::new(ErrorCode::LedgerUnavailable, e.to_string())
+    ClientError::ledger_unavailable(&e)
 }
 
 /// A failure of a call on local engine `number`, named for what it is when

@@ -42,6 +42,9 @@ pub async fn prepare(
 ) -> Result<UserHold, ClientError> {
     let none = UserHold { _here: None, _desk: None };
     let Some(l) = desk.ledger() else { return Ok(none) };
+    // Under the caller's hold of the control lock: a control change
+    // committed before it is in force here, however this instance missed it.
+    super::catch_up::controls(desk).await?;
     if !counted(engine, tenant, user) {
         return Ok(none);
     }
@@ -55,9 +58,10 @@ pub async fn prepare(
         None => Some(l.handle.hold_user(tenant, user).await.map_err(|e| super::lock_refused(&l.handle, &e))?),
     };
     let usage = l.handle.usage_elsewhere(i64::from(engine.number()), tenant, user).await.map_err(|e| {
+        let why = ClientError::ledger_unavailable(&e);
         ClientError::new(
             ErrorCode::LedgerUnavailable,
-            format!("{tenant}/{user}'s usage on the desk's other engines could not be read ({e}); nothing was done"),
+            format!("{tenant}/{user}'s usage on the desk's other engines could not be read: {}", why.message),
         )
     })?;
     engine.with_engine(|e| e.set_elsewhere(tenant, user, usage));

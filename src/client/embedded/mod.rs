@@ -225,7 +225,13 @@ impl Embedded {
         let (result, flushed) = {
             let mut host = self.shared.lock();
             if let Some(e) = self.shared.sink_error() {
-                return Err(ClientError::new(ErrorCode::LedgerUnavailable, format!("the ledger failed: {e}")));
+                return Err(ClientError::new(
+                    ErrorCode::LedgerUnavailable,
+                    format!(
+                        "the ledger failed ({e}), so the engine stopped: nothing was done, and nothing can be until \
+                         the server is restarted; try again then"
+                    ),
+                ));
             }
             reachable(&host)?;
             self.shared.catch_up(&mut host);
