@@ -310,3 +310,41 @@ async fn every_pane_paints_the_theme_background() {
         check(&ticket, &format!("{name} ticket"));
     }
 }
+
+/// The 80x24 ticket with the desk's fat-finger controls and a limit typed:
+/// the controls line (two rows, four with "limit past the collar") and the
+/// limit's two rows pushed the cost table off the panel, the total first
+/// (keys: n AAPL tab tab 25k tab tab 300). The lines above the table give
+/// way (to one row each) so that every model, the total and what it adds
+/// up stay, with the collar warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_80x24_ticket_keeps_its_cost_table_with_a_limit_and_controls() {
+    use blotter::client::Client;
+    let c = demo_client(SEED).await;
+    let desk = blotter::tui::scenario::actor().tenant;
+    c.set_limits(&desk, None, blotter::risk::Limits::fat_finger()).await.expect("a supervisor sets limits");
+    for (algo, moves) in [("TWAP", 0), ("VWAP", 1), ("POV", 2), ("SNIPER", 5)] {
+        for limit in ["230", "300"] {
+            let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+            let mut keys = vec!["n", "=AAPL", "tab", "tab", "=25k", "tab"];
+            keys.extend(std::iter::repeat_n("right", moves));
+            let typed = format!("={limit}");
+            keys.extend(["tab", typed.as_str()]);
+            press(&c, &mut t, &keys).await;
+            let s = text(&render(&t, 80, 24));
+            let panel: Vec<&str> = s.lines().filter_map(|l| l.split('│').nth(1)).collect();
+            let models = ["linear", "sqrt", "propagator", "spread", "latency", "adverse selection", "total"];
+            for m in models {
+                assert!(panel.iter().any(|l| l.starts_with(&format!(" {m} "))), "{algo} {limit}: {m} shown\n{s}");
+            }
+            assert!(panel.iter().any(|l| l.contains("collar")), "{algo} {limit}: the controls\n{s}");
+            if limit == "300" {
+                // 300 is 31% over a 228.71 mid, past the ±1000 bps collar.
+                assert!(panel.iter().any(|l| l.contains("refused")), "{algo}: the collar warning\n{s}");
+            }
+            if (algo, limit) == ("TWAP", "300") {
+                insta::assert_snapshot!("ticket_80x24_controls", s);
+            }
+        }
+    }
+}
