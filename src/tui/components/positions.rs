@@ -100,7 +100,7 @@ fn total_row(app: &App, tot: &Total) -> Vec<Fig> {
 
 const HEADS: [&str; 10] =
     ["desk", "symbol", "net", "avg cost", "mid", "realised", "unrealised", "fees", "total", "ccy"];
-/// Columns given up first when even compact figures do not fit: mid, fees.
+/// Columns given up, in this order, when even compact figures do not fit: mid, fees.
 const OPTIONAL: [usize; 2] = [4, 7];
 
 /// Draws the positions tab.
@@ -135,10 +135,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let compact: Vec<(usize, u16)> = all.iter().map(|&j| (j, width(true, j))).collect();
     let (cols, use_compact) = if fits(&exact) {
         (exact, false)
-    } else if fits(&compact) {
-        (compact, true)
     } else {
-        (compact.into_iter().filter(|(j, _)| !OPTIONAL.contains(j)).collect(), true)
+        // One at a time: the fees make a row's total add up, so they go only when the mid
+        // going is not enough.
+        let mut cols = compact;
+        for drop in OPTIONAL {
+            if fits(&cols) {
+                break;
+            }
+            cols.retain(|(j, _)| *j != drop);
+        }
+        (cols, true)
     };
     let header = Row::new(cols.iter().map(|(j, _)| {
         let h = HEADS[*j];
