@@ -348,3 +348,22 @@ async fn the_80x24_ticket_keeps_its_cost_table_with_a_limit_and_controls() {
         }
     }
 }
+
+/// A limit far from the mid: its distance was written ungrouped with two
+/// decimals ("+437133.16%" for 1,000,000 on AAPL at 228.71; keys: n AAPL tab
+/// tab 100 tab tab 1000000), where the share of ADV beside it is grouped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_far_from_the_mid_reads_grouped() {
+    let c = demo_client(SEED).await;
+    let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut t, &["n", "=AAPL", "tab", "tab", "=100", "tab", "tab", "=1000000"]).await;
+    let s = text(&render(&t, 120, 40));
+    // By hand: 1,000,000 / 228.71 - 1 = 4,371.33 = +437,133%.
+    assert!(s.contains("limit vs mid +437,133% (through the market)"), "{s}");
+    // A sell's limit at the smallest tick: -99.99%, two decimals as before.
+    press(&c, &mut t, &["backtab", "backtab", "backtab", "right", "tab", "tab", "tab"]).await;
+    press(&c, &mut t, &["backspace"; 7]).await;
+    press(&c, &mut t, &["=0.01"]).await;
+    let s = text(&render(&t, 120, 40));
+    assert!(s.contains("SELL") && s.contains("limit vs mid -100.00% (through the market)"), "{s}");
+}

@@ -156,8 +156,8 @@ pub fn panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
             Line::from(vec![Span::styled(format!(" {:<13}", "limit vs mid"), th.muted), Span::styled(v, style)])
         };
         top.push(Entry {
-            line: line(format!("{away:+.2}% ({side} the market)")),
-            short: Some((LIMIT, line(format!("{away:+.2}% {note}")))),
+            line: line(format!("{} ({side} the market)", format::pct_change(away))),
+            short: Some((LIMIT, line(format!("{} {note}", format::pct_change(away))))),
         });
     }
     let per = inst.filter(|i| i.quote_per > 1).map_or(String::new(), |i| format!(" (px per {})", i.quote_per));
