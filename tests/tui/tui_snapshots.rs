@@ -367,3 +367,25 @@ async fn a_limit_far_from_the_mid_reads_grouped() {
     let s = text(&render(&t, 120, 40));
     assert!(s.contains("SELL") && s.contains("limit vs mid -100.00% (through the market)"), "{s}");
 }
+
+/// A routing decision's reason longer than its pane continued at the pane's
+/// left edge ("0.95, queue 497), NYSE 440 ..." under "10:15:00"), where it
+/// reads as a line of its own: it continues under its first row, indented.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_routing_reason_wraps_under_itself() {
+    let (_c, a) = app().await;
+    let s = text(&render(&a, 120, 40));
+    let rows: Vec<&str> = s.lines().skip_while(|l| !l.contains("routing decisions")).skip(1).collect();
+    let pane: Vec<&str> = rows
+        .iter()
+        .map_while(|l| l.strip_prefix('│').filter(|_| !l.starts_with('└')))
+        .map(|l| l.split('│').next().unwrap_or_default())
+        .collect();
+    assert!(pane.len() > 3, "{s}");
+    let at_a_time = |l: &str| l.len() > 8 && l.as_bytes()[2] == b':' && l.as_bytes()[5] == b':';
+    for l in &pane {
+        assert!(at_a_time(l) || l.starts_with("  ") || l.trim().is_empty(), "{l:?} starts at the edge\n{s}");
+    }
+    // The reason is there, whole: the first decision's last venue.
+    assert!(pane.iter().any(|l| l.contains("IEX 110")), "{s}");
+}

@@ -153,14 +153,16 @@ fn decisions(app: &App, area: Rect, buf: &mut Buffer) {
         .flat_map(|r| {
             let alloc: Vec<String> =
                 r.allocations.iter().map(|a| format!("{} {}", a.venue, qty_short(a.qty.to_f64()))).collect();
-            [
-                Line::from(vec![
-                    Span::styled(hms(r.ts, tz), t.muted),
-                    Span::styled(format!(" {:?} ", r.intent.urgency).to_lowercase(), t.accent),
-                    Span::styled(format!("{} → {}", qty_short(r.intent.qty.to_f64()), alloc.join(", ")), t.text),
-                ]),
-                Line::styled(format!("  {}", r.reason), t.muted),
-            ]
+            // Each continues under itself when it wraps (at the pane's edge it read as a
+            // decision of its own): the allocation after its time, the reason indented.
+            let head = Line::from(vec![
+                Span::styled(format!("{} ", hms(r.ts, tz)), t.muted),
+                Span::styled(format!("{:?} ", r.intent.urgency).to_lowercase(), t.accent),
+                Span::styled(format!("{} → {}", qty_short(r.intent.qty.to_f64()), alloc.join(", ")), t.text),
+            ]);
+            let mut out = super::hang::hanging(head, inner.width);
+            out.extend(super::hang::hanging(Line::styled(format!("  {}", r.reason), t.muted), inner.width));
+            out
         })
         .collect();
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(inner, buf);
