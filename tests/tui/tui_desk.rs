@@ -272,3 +272,19 @@ async fn prices_in_titles_and_chart_axes_have_separators() {
         assert_eq!(unseparated(&s), None, "{tab:?}:\n{s}");
     }
 }
+
+/// The venues title gave the simulator's latent mid (UST10Y "mid 98.626397")
+/// over an NBBO of 98.625000 / 98.640625 whose mid is 98.6328125: two
+/// figures called the mid on one screen, 0.6 bp apart (keys: 1 on the
+/// mixed desk, the bond selected). The title's mid is the NBBO's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_venues_title_gives_the_nbbo_mid() {
+    let (_c, mut a) = desk().await;
+    a.tab = Tab::Venues;
+    let s = text(&render(&a, 120, 40));
+    let nbbo = s.lines().find(|l| l.contains("★ NBBO")).unwrap_or_else(|| panic!("{s}"));
+    assert!(nbbo.contains("98.625000") && nbbo.contains("98.640625"), "{nbbo}");
+    let title = s.lines().find(|l| l.contains("consolidated book")).unwrap_or_else(|| panic!("{s}"));
+    // By hand: (98.625 + 98.640625) / 2 = 98.6328125, to six decimals 98.632812 or 98.632813.
+    assert!(title.contains("UST10Y consolidated book · mid 98.63281"), "{title}");
+}

@@ -50,6 +50,9 @@ fn book_table(app: &App, book: &BookView, area: Rect, buf: &mut Buffer) {
     let venue_of = |name: &str| -> Option<&VenueView> { app.venues.iter().find(|v| &*v.venue == name) };
 
     let spread_bps = book.nbbo.spread().map(|s| s / book.mid * 1e4);
+    // The mid a desk reads over this table is the NBBO's, not the simulator's latent
+    // price (0.6 bp apart on a Treasury): that one only stands in for a one-sided book.
+    let quoted_mid = book.nbbo.mid().unwrap_or(book.mid);
     let mut rows = vec![
         Row::new(vec![
             Cell::from("★ NBBO"),
@@ -98,7 +101,7 @@ fn book_table(app: &App, book: &BookView, area: Rect, buf: &mut Buffer) {
     ];
     let title = Line::from(vec![
         Span::styled(
-            format!(" {} consolidated book · mid {} ", book.symbol, super::super::format::px_f64(book.mid, dp)),
+            format!(" {} consolidated book · mid {} ", book.symbol, super::super::format::px_f64(quoted_mid, dp)),
             t.title,
         ),
         Span::styled("(* at NBBO, ◆ our resting order) ", t.muted),
