@@ -162,7 +162,8 @@ pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
         out.push(format!(
             "about {} notional, {} of ADV",
             money_short(n, inst.map_or("USD", |i| &i.currency)),
-            format::pct_of_adv(a, 2)
+            // To the pre-trade panel's digits: the same figure beside it.
+            format::pct_of_adv(a, 3)
         ));
     }
     out
