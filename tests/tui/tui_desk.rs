@@ -91,6 +91,9 @@ async fn every_digit_shows_at_200x60_and_nothing_is_cut_at_80x24() {
     assert!(head.contains(" fees ") && head.contains(" total "), "{narrow}");
     let btc = line_of(&narrow, "local", "BTC-USD");
     assert!(btc.contains("-2.36k") && btc.contains("-1.07k") && btc.contains("-3.43k"), "{btc}");
+    // The footnote was cut at 80 columns ("unrealised against" what?): whole, shorter.
+    let foot = narrow.lines().find(|l| l.contains("realised on")).unwrap_or_else(|| panic!("{narrow}"));
+    assert!(foot.contains("unrealised") && foot.contains("mid"), "{foot}");
     insta::assert_snapshot!("desk_positions_80x24", narrow);
 }
 

@@ -164,7 +164,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
-    let note = "intraday, average price: realised on the matched quantity, unrealised against the mid";
+    let mut note = "intraday, average price: realised on the matched quantity, unrealised against the mid";
+    if note.chars().count() > usize::from(area.width) {
+        // Cut, it lost what unrealised is against: the same in fewer words.
+        note = "intraday, avg price: realised on matched qty, unrealised vs mid";
+    }
     let [table, foot] = ratatui::layout::Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     Table::new(body, widths).header(header).column_spacing(1).render(table, buf);
     Line::styled(note, t.muted).render(foot, buf);
