@@ -114,6 +114,12 @@ pub fn pct_of_adv(frac: f64, dp: usize) -> String {
     }
 }
 
+/// The mid a desk reads and the engine's risk check measures a limit from:
+/// the NBBO's, the simulator's latent price only for a one-sided book.
+pub fn mid(b: &crate::engine::view::BookView) -> f64 {
+    b.nbbo.mid().unwrap_or(b.mid)
+}
+
 /// A signed change in percent (`+0.56%`, `-16.71%`): two decimals while
 /// the figure is a plausible price, whole percents grouped past 1,000%
 /// (`+437,133%`) and a cap past a million percent.

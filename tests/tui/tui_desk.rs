@@ -291,3 +291,21 @@ async fn the_venues_title_gives_the_nbbo_mid() {
     // By hand: (98.625 + 98.640625) / 2 = 98.6328125, to six decimals 98.632812 or 98.632813.
     assert!(title.contains("UST10Y consolidated book · mid 98.63281"), "{title}");
 }
+
+/// The ticket warned of the collar against the simulator's latent mid while
+/// the engine's risk check measures from the NBBO's: a UST10Y limit of
+/// 88.765625 is 999.8 bps under the latent 98.626397 and 1000.4 bps under
+/// the NBBO mid 98.6328125 (by hand), so the ticket said nothing and the
+/// engine refused it past the ±1000 bps collar (keys: n UST10Y tab tab 1m
+/// tab tab 88.765625). The ticket's mid is the NBBO's, as the engine's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ticket_measures_the_collar_from_the_engines_mid() {
+    let (c, _) = desk().await;
+    let desk = blotter::tui::scenario::actor().tenant;
+    c.set_limits(&desk, None, blotter::risk::Limits::fat_finger()).await.expect("a supervisor sets limits");
+    let mut a = desk_app(&c, Theme::dark(), &Keymap::defaults()).await;
+    press(&c, &mut a, &["n", "=UST10Y", "tab", "tab", "=1m", "tab", "tab", "=88.765625"]).await;
+    let s = text(&render(&a, 120, 40));
+    assert!(s.contains("mid / spread 98.632812"), "{s}");
+    assert!(s.contains("past the collar: will be refused"), "{s}");
+}

@@ -362,8 +362,9 @@ async fn a_limit_far_from_the_mid_reads_grouped() {
     let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
     press(&c, &mut t, &["n", "=AAPL", "tab", "tab", "=100", "tab", "tab", "=1000000"]).await;
     let s = text(&render(&t, 120, 40));
-    // By hand: 1,000,000 / 228.71 - 1 = 4,371.33 = +437,133%.
-    assert!(s.contains("limit vs mid +437,133% (through the market)"), "{s}");
+    // By hand, from the NBBO mid (228.70 + 228.72) / 2 = 228.71: 1,000,000 / 228.71 - 1
+    // = 4,371.349 = +437,135%.
+    assert!(s.contains("limit vs mid +437,135% (through the market)"), "{s}");
     // A sell's limit at the smallest tick: -99.99%, two decimals as before.
     press(&c, &mut t, &["backtab", "backtab", "backtab", "right", "tab", "tab", "tab"]).await;
     press(&c, &mut t, &["backspace"; 7]).await;

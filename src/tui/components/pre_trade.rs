@@ -89,7 +89,9 @@ fn controls_line(app: &App, tk: &Ticket) -> Option<Entry> {
         return None;
     }
     let over_collar = match (c.limits.price_collar_bps, Price::parse(tk.limit.value().trim()), &tk.preview.book) {
-        (Some(collar), Ok(l), Some(b)) if b.mid > 0.0 => ((l.to_f64() - b.mid) / b.mid * 1e4).abs() > collar,
+        (Some(collar), Ok(l), Some(b)) if format::mid(b) > 0.0 => {
+            ((l.to_f64() - format::mid(b)) / format::mid(b) * 1e4).abs() > collar
+        }
         _ => false,
     };
     if over_collar {
@@ -134,10 +136,14 @@ pub fn panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         None => top.push(Entry::fixed(Line::styled(" type a symbol to see its market", th.muted))),
     }
     if let Some(b) = &tk.preview.book {
-        let dp = format::price_dp(inst, b.mid);
+        let dp = format::price_dp(inst, format::mid(b));
         top.push(Entry::fixed(kv(
             "mid / spread",
-            format!("{} / {}", format::px_f64(b.mid, dp), pt.spread_bps.map_or("-".into(), |s| format!("{s:.1} bp"))),
+            format!(
+                "{} / {}",
+                format::px_f64(format::mid(b), dp),
+                pt.spread_bps.map_or("-".into(), |s| format!("{s:.1} bp"))
+            ),
         )));
     }
     if let Some(i) = inst {
@@ -145,7 +151,7 @@ pub fn panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     }
     if let (Some(l), Some(b)) = (Price::parse(tk.limit.value().trim()).ok(), &tk.preview.book) {
         // A limit far through or away from the market is legal but worth seeing before sending.
-        let away = (l.to_f64() / b.mid - 1.0) * 100.0;
+        let away = (l.to_f64() / format::mid(b) - 1.0) * 100.0;
         let passive = match tk.side {
             crate::model::Side::Buy => away < 0.0,
             crate::model::Side::Sell => away > 0.0,

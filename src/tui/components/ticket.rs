@@ -60,7 +60,7 @@ fn input_name(k: &str) -> String {
 pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
     let q = Qty::parse_human(t.qty.value()).ok().filter(|q| q.is_positive()).map(|q| q.to_f64());
     let book = t.preview.book.as_ref();
-    let mid = book.map(|b| b.mid);
+    let mid = book.map(format::mid);
     let limit = Price::parse(t.limit.value().trim()).ok().map(|p| p.to_f64());
     let ref_px = limit.or(mid);
     let spread = book.and_then(|b| b.nbbo.spread());

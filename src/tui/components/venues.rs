@@ -52,7 +52,7 @@ fn book_table(app: &App, book: &BookView, area: Rect, buf: &mut Buffer) {
     let spread_bps = book.nbbo.spread().map(|s| s / book.mid * 1e4);
     // The mid a desk reads over this table is the NBBO's, not the simulator's latent
     // price (0.6 bp apart on a Treasury): that one only stands in for a one-sided book.
-    let quoted_mid = book.nbbo.mid().unwrap_or(book.mid);
+    let quoted_mid = super::super::format::mid(book);
     let mut rows = vec![
         Row::new(vec![
             Cell::from("★ NBBO"),
