@@ -114,6 +114,27 @@ pub fn pct_of_adv(frac: f64, dp: usize) -> String {
     }
 }
 
+/// The mid a desk reads and the engine's risk check measures a limit from:
+/// the NBBO's, the simulator's latent price only for a one-sided book.
+pub fn mid(b: &crate::engine::view::BookView) -> f64 {
+    b.nbbo.mid().unwrap_or(b.mid)
+}
+
+/// A signed change in percent (`+0.56%`, `-16.71%`): two decimals while
+/// the figure is a plausible price, whole percents grouped past 1,000%
+/// (`+437,133%`) and a cap past a million percent.
+pub fn pct_change(pct: f64) -> String {
+    if !pct.is_finite() {
+        "-".into()
+    } else if pct.abs() >= 1e6 {
+        (if pct < 0.0 { "< -1,000,000%" } else { "> +1,000,000%" }).into()
+    } else if pct.abs() >= 1e3 {
+        format!("{}{}%", if pct < 0.0 { "" } else { "+" }, human::fixed(pct, 0))
+    } else {
+        format!("{pct:+.2}%")
+    }
+}
+
 /// A wall-clock span in words (`4 s`, `2 min 5 s`, `1 h 3 min`).
 pub fn span(secs: u64) -> String {
     match secs {
@@ -126,6 +147,16 @@ pub fn span(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_is_grouped_past_a_thousand_percent() {
+        assert_eq!(pct_change(0.5612), "+0.56%");
+        assert_eq!(pct_change(-16.7123), "-16.71%");
+        assert_eq!(pct_change(437_133.16), "+437,133%");
+        assert_eq!(pct_change(-1_234.6), "-1,235%");
+        assert_eq!(pct_change(2e6), "> +1,000,000%");
+        assert_eq!(pct_change(f64::NAN), "-");
+    }
 
     #[test]
     fn bond_notional_is_per_100_face() {

@@ -83,7 +83,18 @@ async fn every_digit_shows_at_200x60_and_nothing_is_cut_at_80x24() {
     let pos = text(&render(&a, 200, 60));
     assert!(pos.contains("-") && pos.contains("UST10Y") && pos.contains("CHF"), "{pos}");
     insta::assert_snapshot!("desk_positions_200x60", pos);
-    insta::assert_snapshot!("desk_positions_80x24", text(&render(&a, 80, 24)));
+    // At 80 columns the fees stay beside the total they are taken from: both mid and
+    // fees were dropped at once, and a row's realised and unrealised did not add up to its
+    // total (BTC-USD: 0 and -2.36k, total -3.43k). The mid alone gives way.
+    let narrow = text(&render(&a, 80, 24));
+    let head = narrow.lines().find(|l| l.contains("unrealised")).unwrap_or_else(|| panic!("{narrow}"));
+    assert!(head.contains(" fees ") && head.contains(" total "), "{narrow}");
+    let btc = line_of(&narrow, "local", "BTC-USD");
+    assert!(btc.contains("-2.36k") && btc.contains("-1.07k") && btc.contains("-3.43k"), "{btc}");
+    // The footnote was cut at 80 columns ("unrealised against" what?): whole, shorter.
+    let foot = narrow.lines().find(|l| l.contains("realised on")).unwrap_or_else(|| panic!("{narrow}"));
+    assert!(foot.contains("unrealised") && foot.contains("mid"), "{foot}");
+    insta::assert_snapshot!("desk_positions_80x24", narrow);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -263,4 +274,38 @@ async fn prices_in_titles_and_chart_axes_have_separators() {
         assert!(s.contains("BTC-USD"), "{s}");
         assert_eq!(unseparated(&s), None, "{tab:?}:\n{s}");
     }
+}
+
+/// The venues title gave the simulator's latent mid (UST10Y "mid 98.626397")
+/// over an NBBO of 98.625000 / 98.640625 whose mid is 98.6328125: two
+/// figures called the mid on one screen, 0.6 bp apart (keys: 1 on the
+/// mixed desk, the bond selected). The title's mid is the NBBO's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_venues_title_gives_the_nbbo_mid() {
+    let (_c, mut a) = desk().await;
+    a.tab = Tab::Venues;
+    let s = text(&render(&a, 120, 40));
+    let nbbo = s.lines().find(|l| l.contains("★ NBBO")).unwrap_or_else(|| panic!("{s}"));
+    assert!(nbbo.contains("98.625000") && nbbo.contains("98.640625"), "{nbbo}");
+    let title = s.lines().find(|l| l.contains("consolidated book")).unwrap_or_else(|| panic!("{s}"));
+    // By hand: (98.625 + 98.640625) / 2 = 98.6328125, to six decimals 98.632812 or 98.632813.
+    assert!(title.contains("UST10Y consolidated book · mid 98.63281"), "{title}");
+}
+
+/// The ticket warned of the collar against the simulator's latent mid while
+/// the engine's risk check measures from the NBBO's: a UST10Y limit of
+/// 88.765625 is 999.8 bps under the latent 98.626397 and 1000.4 bps under
+/// the NBBO mid 98.6328125 (by hand), so the ticket said nothing and the
+/// engine refused it past the ±1000 bps collar (keys: n UST10Y tab tab 1m
+/// tab tab 88.765625). The ticket's mid is the NBBO's, as the engine's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ticket_measures_the_collar_from_the_engines_mid() {
+    let (c, _) = desk().await;
+    let desk = blotter::tui::scenario::actor().tenant;
+    c.set_limits(&desk, None, blotter::risk::Limits::fat_finger()).await.expect("a supervisor sets limits");
+    let mut a = desk_app(&c, Theme::dark(), &Keymap::defaults()).await;
+    press(&c, &mut a, &["n", "=UST10Y", "tab", "tab", "=1m", "tab", "tab", "=88.765625"]).await;
+    let s = text(&render(&a, 120, 40));
+    assert!(s.contains("mid / spread 98.632812"), "{s}");
+    assert!(s.contains("past the collar: will be refused"), "{s}");
 }

@@ -54,7 +54,11 @@ async fn panes() {
     .await;
     insta::assert_snapshot!("ticket", text(&render(&ticket, 120, 40)));
     press(&c, &mut ticket, &["enter"]).await;
-    insta::assert_snapshot!("ticket_review", text(&render(&ticket, 120, 40)));
+    let review = text(&render(&ticket, 120, 40));
+    // The review and the panel beside it give the share of ADV to the same
+    // digits (the review said 0.05% beside 0.045%): 25,000 / 55m ADV.
+    assert!(review.contains("0.045% of ADV") && review.contains("% of ADV     0.045%"), "{review}");
+    insta::assert_snapshot!("ticket_review", review);
 
     let mut pov = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
     press(&c, &mut pov, &["n", "=MSFT", "tab", "tab", "=1m", "tab", "=p", "tab", "tab", "tab", "tab", "=0.7"]).await;
@@ -309,4 +313,84 @@ async fn every_pane_paints_the_theme_background() {
         press(&c, &mut ticket, &["n", "=AAPL", "tab", "tab", "=25k"]).await;
         check(&ticket, &format!("{name} ticket"));
     }
+}
+
+/// The 80x24 ticket with the desk's fat-finger controls and a limit typed:
+/// the controls line (two rows, four with "limit past the collar") and the
+/// limit's two rows pushed the cost table off the panel, the total first
+/// (keys: n AAPL tab tab 25k tab tab 300). The lines above the table give
+/// way (to one row each) so that every model, the total and what it adds
+/// up stay, with the collar warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_80x24_ticket_keeps_its_cost_table_with_a_limit_and_controls() {
+    use blotter::client::Client;
+    let c = demo_client(SEED).await;
+    let desk = blotter::tui::scenario::actor().tenant;
+    c.set_limits(&desk, None, blotter::risk::Limits::fat_finger()).await.expect("a supervisor sets limits");
+    for (algo, moves) in [("TWAP", 0), ("VWAP", 1), ("POV", 2), ("SNIPER", 5)] {
+        for limit in ["230", "300"] {
+            let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+            let mut keys = vec!["n", "=AAPL", "tab", "tab", "=25k", "tab"];
+            keys.extend(std::iter::repeat_n("right", moves));
+            let typed = format!("={limit}");
+            keys.extend(["tab", typed.as_str()]);
+            press(&c, &mut t, &keys).await;
+            let s = text(&render(&t, 80, 24));
+            let panel: Vec<&str> = s.lines().filter_map(|l| l.split('│').nth(1)).collect();
+            let models = ["linear", "sqrt", "propagator", "spread", "latency", "adverse selection", "total"];
+            for m in models {
+                assert!(panel.iter().any(|l| l.starts_with(&format!(" {m} "))), "{algo} {limit}: {m} shown\n{s}");
+            }
+            assert!(panel.iter().any(|l| l.contains("collar")), "{algo} {limit}: the controls\n{s}");
+            if limit == "300" {
+                // 300 is 31% over a 228.71 mid, past the ±1000 bps collar.
+                assert!(panel.iter().any(|l| l.contains("refused")), "{algo}: the collar warning\n{s}");
+            }
+            if (algo, limit) == ("TWAP", "300") {
+                insta::assert_snapshot!("ticket_80x24_controls", s);
+            }
+        }
+    }
+}
+
+/// A limit far from the mid: its distance was written ungrouped with two
+/// decimals ("+437133.16%" for 1,000,000 on AAPL at 228.71; keys: n AAPL tab
+/// tab 100 tab tab 1000000), where the share of ADV beside it is grouped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_far_from_the_mid_reads_grouped() {
+    let c = demo_client(SEED).await;
+    let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut t, &["n", "=AAPL", "tab", "tab", "=100", "tab", "tab", "=1000000"]).await;
+    let s = text(&render(&t, 120, 40));
+    // By hand, from the NBBO mid (228.70 + 228.72) / 2 = 228.71: 1,000,000 / 228.71 - 1
+    // = 4,371.349 = +437,135%.
+    assert!(s.contains("limit vs mid +437,135% (through the market)"), "{s}");
+    // A sell's limit at the smallest tick: -99.99%, two decimals as before.
+    press(&c, &mut t, &["backtab", "backtab", "backtab", "right", "tab", "tab", "tab"]).await;
+    press(&c, &mut t, &["backspace"; 7]).await;
+    press(&c, &mut t, &["=0.01"]).await;
+    let s = text(&render(&t, 120, 40));
+    assert!(s.contains("SELL") && s.contains("limit vs mid -100.00% (through the market)"), "{s}");
+}
+
+/// A routing decision's reason longer than its pane continued at the pane's
+/// left edge ("0.95, queue 497), NYSE 440 ..." under "10:15:00"), where it
+/// reads as a line of its own: it continues under its first row, indented.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_routing_reason_wraps_under_itself() {
+    let (_c, a) = app().await;
+    let s = text(&render(&a, 120, 40));
+    let rows: Vec<&str> = s.lines().skip_while(|l| !l.contains("routing decisions")).skip(1).collect();
+    let pane: Vec<&str> = rows
+        .iter()
+        .map_while(|l| l.strip_prefix('│').filter(|_| !l.starts_with('└')))
+        .map(|l| l.split('│').next().unwrap_or_default())
+        .collect();
+    assert!(pane.len() > 3, "{s}");
+    let at_a_time = |l: &str| l.len() > 8 && l.as_bytes()[2] == b':' && l.as_bytes()[5] == b':';
+    for l in &pane {
+        assert!(at_a_time(l) || l.starts_with("  ") || l.trim().is_empty(), "{l:?} starts at the edge\n{s}");
+    }
+    // The reason is there, whole: the first decision's last venue.
+    assert!(pane.iter().any(|l| l.contains("IEX 110")), "{s}");
 }

@@ -10,6 +10,7 @@ pub mod hang;
 pub mod help;
 pub mod overlays;
 pub mod positions;
+pub mod pre_trade;
 pub mod risk;
 pub mod status;
 pub mod supervisor;

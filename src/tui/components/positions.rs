@@ -100,7 +100,7 @@ fn total_row(app: &App, tot: &Total) -> Vec<Fig> {
 
 const HEADS: [&str; 10] =
     ["desk", "symbol", "net", "avg cost", "mid", "realised", "unrealised", "fees", "total", "ccy"];
-/// Columns given up first when even compact figures do not fit: mid, fees.
+/// Columns given up, in this order, when even compact figures do not fit: mid, fees.
 const OPTIONAL: [usize; 2] = [4, 7];
 
 /// Draws the positions tab.
@@ -135,10 +135,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let compact: Vec<(usize, u16)> = all.iter().map(|&j| (j, width(true, j))).collect();
     let (cols, use_compact) = if fits(&exact) {
         (exact, false)
-    } else if fits(&compact) {
-        (compact, true)
     } else {
-        (compact.into_iter().filter(|(j, _)| !OPTIONAL.contains(j)).collect(), true)
+        // One at a time: the fees make a row's total add up, so they go only when the mid
+        // going is not enough.
+        let mut cols = compact;
+        for drop in OPTIONAL {
+            if fits(&cols) {
+                break;
+            }
+            cols.retain(|(j, _)| *j != drop);
+        }
+        (cols, true)
     };
     let header = Row::new(cols.iter().map(|(j, _)| {
         let h = HEADS[*j];
@@ -157,7 +164,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
-    let note = "intraday, average price: realised on the matched quantity, unrealised against the mid";
+    let mut note = "intraday, average price: realised on the matched quantity, unrealised against the mid";
+    if note.chars().count() > usize::from(area.width) {
+        // Cut, it lost what unrealised is against: the same in fewer words.
+        note = "intraday, avg price: realised on matched qty, unrealised vs mid";
+    }
     let [table, foot] = ratatui::layout::Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     Table::new(body, widths).header(header).column_spacing(1).render(table, buf);
     Line::styled(note, t.muted).render(foot, buf);

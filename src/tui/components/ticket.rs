@@ -6,14 +6,13 @@
 use super::super::app::App;
 use super::super::format;
 use super::super::ticket::{FieldId, Stage, Ticket};
-use super::{block, centered, money_short, qty, strong};
-use crate::algo::PlannedSlice;
+use super::{block, centered, money_short, qty};
 use crate::engine::view::InstrumentView;
-use crate::model::{AlgoKind, Price, Qty};
+use crate::model::{Price, Qty};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 /// One cost model's figure in the pre-trade panel.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +60,7 @@ fn input_name(k: &str) -> String {
 pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
     let q = Qty::parse_human(t.qty.value()).ok().filter(|q| q.is_positive()).map(|q| q.to_f64());
     let book = t.preview.book.as_ref();
-    let mid = book.map(|b| b.mid);
+    let mid = book.map(format::mid);
     let limit = Price::parse(t.limit.value().trim()).ok().map(|p| p.to_f64());
     let ref_px = limit.or(mid);
     let spread = book.and_then(|b| b.nbbo.spread());
@@ -105,22 +104,6 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
         });
     }
     p
-}
-
-/// The schedule in words: reactive algorithms have no fixed slices.
-fn schedule_words(app: &App, algo: AlgoKind, s: &[PlannedSlice]) -> String {
-    let z = app.zone();
-    match algo {
-        AlgoKind::Pov => return "reactive: trades with the market's prints at its rate".into(),
-        AlgoKind::Sniper => return "reactive: takes liquidity when it shows at the limit".into(),
-        AlgoKind::Iceberg => return "reactive: a tip refilled as it fills".into(),
-        _ => {}
-    }
-    match s {
-        [] => "none planned".into(),
-        [one] => format!("one order at {} {z}", app.hms(one.at)),
-        _ => format!("{} slices {}-{} {z}", s.len(), app.hms(s[0].at), app.hms(s[s.len() - 1].at)),
-    }
 }
 
 /// The order in words, for the review step.
@@ -179,7 +162,8 @@ pub fn review_lines(app: &App, t: &Ticket) -> Vec<String> {
         out.push(format!(
             "about {} notional, {} of ADV",
             money_short(n, inst.map_or("USD", |i| &i.currency)),
-            format::pct_of_adv(a, 2)
+            // To the pre-trade panel's digits: the same figure beside it.
+            format::pct_of_adv(a, 3)
         ));
     }
     out
@@ -215,7 +199,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         fields(app, tk, left, buf);
     }
-    pre_trade_panel(app, tk, right, buf);
+    super::pre_trade::panel(app, tk, right, buf);
 }
 
 fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
@@ -367,225 +351,5 @@ fn placeholder(f: FieldId) -> String {
         FieldId::End => "close".into(),
         FieldId::Param(_) => "default".into(),
         _ => String::new(),
-    }
-}
-
-/// The fat-finger controls and the desk's state the order will meet, when
-/// any apply; a limit price past the collar is flagged before sending.
-fn controls_line(app: &App, tk: &Ticket) -> Option<Line<'static>> {
-    let th = &app.theme;
-    let c = app.identity.as_ref()?.controls.as_ref()?;
-    let mut parts = Vec::new();
-    if !c.execution_enabled {
-        parts.push("execution DISABLED".to_string());
-    }
-    if c.state != crate::risk::TradingState::Active {
-        parts.push(c.state.to_string());
-    }
-    if let Some(b) = c.limits.price_collar_bps {
-        parts.push(format!("collar ±{b} bps"));
-    }
-    if let Some(n) = c.limits.max_order_notional {
-        parts.push(format!("≤ {} /order", money_short(n.to_f64(), "USD")));
-    }
-    if let Some(q) = c.limits.max_order_qty {
-        parts.push(format!("≤ {} units", format::compact(q.to_f64())));
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    let over_collar = match (c.limits.price_collar_bps, Price::parse(tk.limit.value().trim()), &tk.preview.book) {
-        (Some(collar), Ok(l), Some(b)) if b.mid > 0.0 => ((l.to_f64() - b.mid) / b.mid * 1e4).abs() > collar,
-        _ => false,
-    };
-    let blocked = over_collar || !c.execution_enabled || c.state == crate::risk::TradingState::Halted;
-    if over_collar {
-        parts.push("limit past the collar: will be refused".into());
-    }
-    Some(Line::from(vec![
-        Span::styled(format!(" {:<13}", "controls"), th.muted),
-        Span::styled(parts.join(" · "), if blocked { th.error } else { th.text }),
-    ]))
-}
-
-fn pre_trade_panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
-    let th = &app.theme;
-    let b =
-        Block::default().borders(Borders::LEFT).border_style(th.border).title(Span::styled(" Pre-trade ", th.title));
-    let inner = b.inner(area);
-    b.render(area, buf);
-    let m = app.market();
-    let inst = m.instrument(tk.symbol.value());
-    let pt = pre_trade(tk, inst);
-    let ccy = inst.map_or("USD", |i| &i.currency);
-    let mut lines: Vec<Line> = Vec::new();
-    let kv =
-        |k: &str, v: String| Line::from(vec![Span::styled(format!(" {k:<13}"), th.muted), Span::styled(v, th.text)]);
-    match inst {
-        Some(i) => lines.push(Line::styled(
-            format!(" {} · {} · {} {}", i.symbol, i.name, i.asset_class.as_str(), i.currency),
-            th.accent,
-        )),
-        None => lines.push(Line::styled(" type a symbol to see its market", th.muted)),
-    }
-    if let Some(b) = &tk.preview.book {
-        let dp = format::price_dp(inst, b.mid);
-        lines.push(kv(
-            "mid / spread",
-            format!("{} / {}", format::px_f64(b.mid, dp), pt.spread_bps.map_or("-".into(), |s| format!("{s:.1} bp"))),
-        ));
-    }
-    if let Some(i) = inst {
-        lines.push(kv("ADV", format::compact(i.adv.to_f64())));
-    }
-    if let (Some(l), Some(b)) = (Price::parse(tk.limit.value().trim()).ok(), &tk.preview.book) {
-        // A limit far through or away from the market is legal but worth seeing before sending.
-        let away = (l.to_f64() / b.mid - 1.0) * 100.0;
-        let passive = match tk.side {
-            crate::model::Side::Buy => away < 0.0,
-            crate::model::Side::Sell => away > 0.0,
-        };
-        let note = if passive { "away from the market" } else { "through the market" };
-        let style = if away.abs() > 2.0 { th.warning } else { th.text };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<13}", "limit vs mid"), th.muted),
-            Span::styled(format!("{away:+.2}% ({note})"), style),
-        ]));
-    }
-    let per = inst.filter(|i| i.quote_per > 1).map_or(String::new(), |i| format!(" (px per {})", i.quote_per));
-    lines.push(kv("notional", pt.notional.map_or("-".into(), |n| format!("{}{per}", money_short(n, ccy)))));
-    lines.push(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format::pct_of_adv(a, 3))));
-    if let Some(line) = controls_line(app, tk) {
-        lines.push(line);
-    }
-    match &tk.preview.slices {
-        Some(Ok(s)) => lines.push(kv("schedule", schedule_words(app, tk.algo, s))),
-        Some(Err(e)) => lines.push(Line::styled(format!(" ✗ engine: {}", e.message), th.error)),
-        None => {}
-    }
-    let mut lines: Vec<Line> = lines.into_iter().flat_map(|l| super::hang::hanging(l, inner.width)).collect();
-    // The blank line before the cost table goes in last, only if there is room for it.
-    let gap_at = lines.len();
-    lines.push(Line::from(vec![Span::styled(format!(" {:<17}{:>7}{:>11}", "cost model", "bps", ccy), th.header)]));
-    if pt.rows.is_empty() {
-        lines.extend(super::hang::hanging(
-            Line::styled(" needs a symbol, a quantity and the book", th.muted),
-            inner.width,
-        ));
-    }
-    // Each model's inputs explain it; on a short screen they give way so the total always shows.
-    let w = usize::from(inner.width.max(1));
-    let rows_of = |l: &Line| l.width().max(1).div_ceil(w);
-    let inputs: Vec<Vec<Line>> = pt
-        .rows
-        .iter()
-        .map(|r| super::hang::hanging(Line::styled(format!("   {}", r.inputs), th.muted), inner.width))
-        .collect();
-    let fixed: usize = lines.iter().map(rows_of).sum::<usize>() + pt.rows.len() + 5;
-    let with_inputs = fixed + inputs.iter().flatten().map(rows_of).sum::<usize>() <= usize::from(inner.height);
-    for (r, input) in pt.rows.iter().zip(inputs) {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<17}", r.model), th.text),
-            Span::styled(format!("{:>7.2}", r.bps), th.loss),
-            Span::styled(format!("{:>11}", money_short(r.amount, ccy)), th.loss),
-        ]));
-        if with_inputs {
-            lines.extend(input);
-        }
-    }
-    if let Some((bps, amount, of)) = &pt.total {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<17}", "total"), strong(th.text)),
-            Span::styled(format!("{bps:>7.2}"), strong(th.loss)),
-            Span::styled(format!("{:>11}", money_short(*amount, ccy)), strong(th.loss)),
-        ]));
-        // What the total adds up: in full when it fits, else (at 80x24 the list was cut
-        // mid-way) by the models above it leaves out, which is as exact and shorter.
-        let full = super::hang::hanging(Line::styled(format!("   {of}"), th.muted), inner.width);
-        let used: usize = lines.iter().map(rows_of).sum();
-        if used + full.len() <= usize::from(inner.height) {
-            lines.extend(full);
-        } else {
-            let models: Vec<&str> = pt.rows.iter().map(|r| r.model.as_str()).collect();
-            let short = total_of_short(of, &models);
-            lines.extend(super::hang::hanging(Line::styled(format!("   {short}"), th.muted), inner.width));
-        }
-    }
-    if let Some(Err(e)) = &tk.preview.estimate {
-        lines.extend(super::hang::hanging(Line::styled(format!(" ✗ estimate: {}", e.message), th.error), inner.width));
-    }
-    if lines.iter().map(rows_of).sum::<usize>() < usize::from(inner.height) {
-        lines.insert(gap_at, Line::default());
-    }
-    // Wrapped, the panel needs more rows than lines: measure before giving the chart the rest.
-    let n = (lines.iter().map(rows_of).sum::<usize>() as u16).min(inner.height);
-    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
-    let [top, chart] = Layout::vertical([Constraint::Length(n), Constraint::Min(0)]).areas(inner);
-    text.render(top, buf);
-    if let Some(Ok(s)) = &tk.preview.slices
-        && s.len() > 1
-        && chart.height >= 3
-    {
-        schedule_chart(app, s, chart, buf);
-    }
-}
-
-/// The models a total adds up (`of`, joined by " + "), said by those of
-/// `models` it leaves out: `sum of the models above`, `all above but linear, sqrt`.
-fn total_of_short(of: &str, models: &[&str]) -> String {
-    let summed: Vec<&str> = of.split(" + ").collect();
-    if summed.iter().any(|m| !models.contains(m)) {
-        // A model not listed above: only the full list says it.
-        return of.to_string();
-    }
-    let left_out: Vec<&str> = models.iter().copied().filter(|m| !summed.contains(m)).collect();
-    if left_out.is_empty() {
-        "sum of the models above".into()
-    } else {
-        format!("all above but {}", left_out.join(", "))
-    }
-}
-
-fn schedule_chart(app: &App, s: &[PlannedSlice], area: Rect, buf: &mut Buffer) {
-    let th = &app.theme;
-    let b = Block::default()
-        .borders(Borders::TOP)
-        .border_style(th.border)
-        .title(Span::styled(" schedule preview (qty per slice) ", th.title));
-    let inner = b.inner(area);
-    b.render(area, buf);
-    // One bar per column at most: merge neighbouring slices when there are more slices than columns;
-    // with few slices, widen the bars to use the space.
-    let cols = usize::from(inner.width.max(1));
-    let per = s.len().div_ceil(cols);
-    let n = s.len().div_ceil(per);
-    let width = (cols / n.max(1)).clamp(1, 8);
-    let gap = u16::from(width >= 3);
-    let sums: Vec<f64> = s.chunks(per).map(|c| c.iter().map(|x| x.qty.to_f64()).sum::<f64>()).collect();
-    // Bars are relative: scaled to the largest, so 0.3 BTC slices draw as well as 30,000 shares.
-    let top = sums.iter().copied().fold(0.0, f64::max);
-    let bars: Vec<Bar> = sums
-        .iter()
-        .map(|q| {
-            let v = if top > 0.0 { (q / top * 1_000.0).round() as u64 } else { 0 };
-            Bar::default().value(v).text_value(String::new()).style(th.chart_plan)
-        })
-        .collect();
-    BarChart::vertical(bars).bar_width(width as u16 - gap).bar_gap(gap).render(inner, buf);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::total_of_short;
-
-    #[test]
-    fn a_total_short_of_room_names_what_it_leaves_out() {
-        // The 80x24 ticket: six models, the total of four of them; the list took two rows.
-        let models = ["linear", "sqrt", "propagator", "spread", "latency", "adverse selection"];
-        let of = "propagator + spread + latency + adverse selection";
-        assert_eq!(total_of_short(of, &models), "all above but linear, sqrt");
-        assert_eq!(total_of_short("linear + sqrt", &["linear", "sqrt"]), "sum of the models above");
-        // A model the table does not show is only said by the full list.
-        assert_eq!(total_of_short("fees + sqrt", &["sqrt"]), "fees + sqrt");
     }
 }

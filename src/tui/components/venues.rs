@@ -50,6 +50,9 @@ fn book_table(app: &App, book: &BookView, area: Rect, buf: &mut Buffer) {
     let venue_of = |name: &str| -> Option<&VenueView> { app.venues.iter().find(|v| &*v.venue == name) };
 
     let spread_bps = book.nbbo.spread().map(|s| s / book.mid * 1e4);
+    // The mid a desk reads over this table is the NBBO's, not the simulator's latent
+    // price (0.6 bp apart on a Treasury): that one only stands in for a one-sided book.
+    let quoted_mid = super::super::format::mid(book);
     let mut rows = vec![
         Row::new(vec![
             Cell::from("★ NBBO"),
@@ -98,7 +101,7 @@ fn book_table(app: &App, book: &BookView, area: Rect, buf: &mut Buffer) {
     ];
     let title = Line::from(vec![
         Span::styled(
-            format!(" {} consolidated book · mid {} ", book.symbol, super::super::format::px_f64(book.mid, dp)),
+            format!(" {} consolidated book · mid {} ", book.symbol, super::super::format::px_f64(quoted_mid, dp)),
             t.title,
         ),
         Span::styled("(* at NBBO, ◆ our resting order) ", t.muted),
@@ -153,14 +156,16 @@ fn decisions(app: &App, area: Rect, buf: &mut Buffer) {
         .flat_map(|r| {
             let alloc: Vec<String> =
                 r.allocations.iter().map(|a| format!("{} {}", a.venue, qty_short(a.qty.to_f64()))).collect();
-            [
-                Line::from(vec![
-                    Span::styled(hms(r.ts, tz), t.muted),
-                    Span::styled(format!(" {:?} ", r.intent.urgency).to_lowercase(), t.accent),
-                    Span::styled(format!("{} → {}", qty_short(r.intent.qty.to_f64()), alloc.join(", ")), t.text),
-                ]),
-                Line::styled(format!("  {}", r.reason), t.muted),
-            ]
+            // Each continues under itself when it wraps (at the pane's edge it read as a
+            // decision of its own): the allocation after its time, the reason indented.
+            let head = Line::from(vec![
+                Span::styled(format!("{} ", hms(r.ts, tz)), t.muted),
+                Span::styled(format!("{:?} ", r.intent.urgency).to_lowercase(), t.accent),
+                Span::styled(format!("{} → {}", qty_short(r.intent.qty.to_f64()), alloc.join(", ")), t.text),
+            ]);
+            let mut out = super::hang::hanging(head, inner.width);
+            out.extend(super::hang::hanging(Line::styled(format!("  {}", r.reason), t.muted), inner.width));
+            out
         })
         .collect();
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(inner, buf);
