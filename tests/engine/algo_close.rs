@@ -139,3 +139,51 @@ fn seventeen_orders_ending_at_the_close_send_nothing_into_the_closed_book() {
     // The 150,000-share icebergs and POVs cannot fill in 17 minutes.
     assert!(expired >= 7, "only {expired} orders expired");
 }
+
+/// A child sent in the last moments of the session, whose entry latency
+/// would bring it to the venue after the close, is not sent; the routing
+/// decision shown (the Venues tab's recent decisions) lists only the
+/// children that went out, and says why the rest did not.
+#[test]
+fn a_child_that_would_reach_the_venue_after_the_close_is_not_sent() {
+    let close = ny("16:00");
+    let mut e = engine(7, &["JPM"]);
+    // 100 microseconds before the close: less than any US equity venue's
+    // entry latency (at least 150 us: NASDAQ 200 +/- 50), so whatever the
+    // aggressive TWAP crosses at its start would arrive after 16:00:00.
+    let now = Timestamp(close.0 - 100_000);
+    e.run_until(now);
+    let mut req = order("JPM", Side::Buy, 1_000, AlgoKind::Twap, "15:43", "16:00", &[("urgency", "aggressive")]);
+    req.start = Some(now);
+    let id = e.apply(&advisor(), Command::Submit(req)).unwrap().unwrap();
+    e.run_until(close + Duration::secs(30));
+    let events = e.drain_events();
+    let refused: Vec<_> =
+        events.iter().filter(|ev| matches!(ev.kind, EventKind::ChildRejected { .. })).map(|ev| &ev.kind).collect();
+    assert!(refused.is_empty(), "{refused:?}");
+    let sent = events.iter().filter(|ev| matches!(ev.kind, EventKind::ChildSent { .. })).count();
+    let routed: Vec<_> = events
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Routed { decision, .. } => Some(decision),
+            _ => None,
+        })
+        .collect();
+    let listed: usize = routed.iter().map(|d| d.allocations.len()).sum();
+    assert_eq!(listed, sent, "the decisions list {listed} children, {sent} were sent: {routed:?}");
+    for d in &routed {
+        assert!(d.reason.contains("after the 16:00 America/New_York close"), "{}", d.reason);
+    }
+    assert!(!routed.is_empty(), "the TWAP crossed at its start");
+    let p = e.parent(id).unwrap();
+    assert_eq!(p.status, ParentStatus::Expired);
+    assert_eq!(p.filled, Qty::ZERO);
+    let why = events
+        .iter()
+        .find_map(|ev| match &ev.kind {
+            EventKind::Done { reason, .. } => reason.clone(),
+            _ => None,
+        })
+        .expect("an expired order says why");
+    assert!(why.contains("venue closed") && why.contains("16:00"), "{why}");
+}
