@@ -164,6 +164,28 @@ impl Engine {
                 ));
             }
         }
+        // Past the close nothing trades today, whatever the window: said as
+        // the market being closed, with the next open (this engine simulates
+        // one trading day, so nothing waits for it), not as a window ending
+        // before a start that defaulted to now.
+        if self.now >= close {
+            let next = crate::market::session::next_session(i.calendar, &i.listing, s.date, self.now).map_or_else(
+                String::new,
+                |n| {
+                    let when = format!("{} {}", n.open.in_tz(s.tz).format("%a %d %b"), hhmm(n.open));
+                    if n.open <= self.now {
+                        format!("; its next day began {when}, after the simulated one")
+                    } else {
+                        format!("; next open {when}")
+                    }
+                },
+            );
+            return Err(Reject::field(
+                RejectCode::MarketClosed,
+                "symbol",
+                format!("{}: market closed at {} ({}){next}", i.symbol, hhmm(close), session_hours(s)),
+            ));
+        }
         let start = req.start.unwrap_or(self.now);
         let end = req.end.unwrap_or(close);
         if end <= start {

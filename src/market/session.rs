@@ -207,6 +207,13 @@ pub fn session(cal: Calendar, listing: &str, date: NaiveDate) -> Result<Session,
     }
 }
 
+/// The first session after the trading date `date` that has not closed by
+/// `after`, within two weeks: it may already be open (a UTC crypto day
+/// begins as the previous one closes).
+pub fn next_session(cal: Calendar, listing: &str, date: NaiveDate, after: Timestamp) -> Option<Session> {
+    (1..15).filter_map(|d| session(cal, listing, date + ChronoDuration::days(d)).ok()).find(|s| s.close > after)
+}
+
 /// The most recent date on or before `date` with a session.
 pub fn last_trading_day(cal: Calendar, listing: &str, date: NaiveDate) -> NaiveDate {
     let mut d = date;

@@ -12,7 +12,7 @@
 
 use crate::common;
 
-use blotter::engine::{Command, Engine, EngineEvent, EventKind};
+use blotter::engine::{Command, Engine, EngineEvent, EventKind, RejectCode};
 use blotter::model::{AlgoKind, Duration, ParentId, ParentStatus, Price, Qty, Rounding, Side, Timestamp};
 use common::*;
 
@@ -186,4 +186,36 @@ fn a_child_that_would_reach_the_venue_after_the_close_is_not_sent() {
         })
         .expect("an expired order says why");
     assert!(why.contains("venue closed") && why.contains("16:00"), "{why}");
+}
+
+/// An equity order submitted after the close is refused as the market being
+/// closed, naming the close in the exchange's zone and the next open (the
+/// engine simulates one trading day; nothing is queued), whatever window it
+/// asked for; nothing changes.
+#[test]
+fn an_order_after_the_close_is_refused_as_the_market_closed_with_the_next_open() {
+    let mut e = engine(7, &["JPM", "AAPL"]);
+    e.run_until(ny("16:05"));
+    let mut no_window = order("JPM", Side::Buy, 1_000, AlgoKind::Twap, "16:05", "16:30", &[]);
+    (no_window.start, no_window.end) = (None, None);
+    let mut ending_at_the_close = no_window.clone();
+    ending_at_the_close.end = Some(ny("16:00"));
+    let mut moc = no_window.clone();
+    moc.algo = AlgoKind::Moc;
+    let mut aapl = order("AAPL", Side::Sell, 1_000, AlgoKind::Vwap, "15:00", "16:00", &[]);
+    aapl.start = Some(ny("15:00"));
+    for req in [no_window, ending_at_the_close, moc, aapl] {
+        let symbol = req.symbol.clone();
+        let r = e.apply(&advisor(), Command::Submit(req)).unwrap_err();
+        assert_eq!((r.code, r.field.as_deref()), (RejectCode::MarketClosed, Some("symbol")), "{}", r.message);
+        // Thursday 26 November 2026 is Thanksgiving: the next session is Friday's.
+        assert_eq!(
+            r.message,
+            format!(
+                "{symbol}: market closed at 16:00 EST (09:30-16:00 America/New_York on 2026-11-25); \
+                 next open Fri 27 Nov 09:30 EST"
+            )
+        );
+    }
+    assert_eq!(e.parents().count(), 0);
 }
