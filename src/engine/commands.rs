@@ -159,7 +159,7 @@ impl Engine {
                     format!(
                         "{t} is not on this trading day; allowed: a time (UTC nanoseconds) in {}'s session {}",
                         i.symbol,
-                        session_hours(s)
+                        s.describe()
                     ),
                 ));
             }
@@ -183,7 +183,7 @@ impl Engine {
             return Err(Reject::field(
                 RejectCode::MarketClosed,
                 "symbol",
-                format!("{}: market closed at {} ({}){next}", i.symbol, hhmm(close), session_hours(s)),
+                format!("{}: market closed at {} ({}){next}", i.symbol, hhmm(close), s.describe()),
             ));
         }
         let start = req.start.unwrap_or(self.now);
@@ -204,7 +204,7 @@ impl Engine {
                     hhmm(start),
                     hhmm(end),
                     i.symbol,
-                    session_hours(s)
+                    s.describe()
                 ),
             ));
         }
@@ -212,7 +212,7 @@ impl Engine {
             return Err(Reject::field(
                 RejectCode::InvalidWindow,
                 "end",
-                format!("end {} is after the close {} ({})", hhmm(end), hhmm(close), session_hours(s)),
+                format!("end {} is after the close {} ({})", hhmm(end), hhmm(close), s.describe()),
             ));
         }
         if end <= self.now {
@@ -591,23 +591,4 @@ fn param_reject(e: algo::ParamError) -> Reject {
         p => format!("params.{p}"),
     };
     Reject { code: RejectCode::InvalidParam, field: Some(field), message: e.message }
-}
-
-/// A session's hours in its exchange's zone; a session that ends on the next
-/// day says both dates (a UTC crypto day read "00:00-00:00 UTC on 2026-12-04").
-fn session_hours(s: &Session) -> String {
-    let close_day = s.close.in_tz(s.tz).date_naive();
-    if close_day == s.date {
-        s.describe()
-    } else {
-        format!(
-            "{} {} {} to {} {} {}",
-            s.local_hhmm(s.open),
-            s.tz.name(),
-            s.date,
-            s.local_hhmm(s.close),
-            s.tz.name(),
-            close_day
-        )
-    }
 }

@@ -283,10 +283,11 @@ impl Engine {
             let m = &self.markets[ps.inst];
             let s = &m.session;
             ps.closing_reason = Some(format!(
-                "venue closed: {} trades {}; nothing more is sent after {}",
+                "venue closed: {} trades {}; nothing more is sent after {} {}",
                 m.inst.symbol,
                 s.describe(),
-                s.local_hhmm(s.close)
+                s.local_hhmm(s.close),
+                s.tz.name()
             ));
             ps.closing = Some(ParentStatus::Expired);
         }

@@ -219,3 +219,37 @@ fn an_order_after_the_close_is_refused_as_the_market_closed_with_the_next_open()
     }
     assert_eq!(e.parents().count(), 0);
 }
+
+/// Crypto trades around the clock, but the engine's crypto day ends at UTC
+/// midnight: a passive POV resting into it is not refilled into the closed
+/// book either, and its reason names both dates of the day (it read
+/// "00:00-00:00 UTC on 2026-11-25", a day that seemed to last no time).
+#[test]
+fn a_crypto_order_resting_into_the_utc_midnight_close_expires_naming_the_day() {
+    let mut e = engine(7, &["BTC-USD"]);
+    // 00:00 UTC on 26 November is 19:00 in New York.
+    e.run_until(ny("18:40"));
+    let req = order("BTC-USD", Side::Buy, 400, AlgoKind::Pov, "18:40", "19:00", &[("urgency", "passive")]);
+    let id = e.apply(&advisor(), Command::Submit(req)).unwrap().unwrap();
+    e.run_until(ny("19:00") + Duration::secs(30));
+    let events = e.drain_events();
+    assert!(
+        events.iter().any(
+            |ev| matches!(&ev.kind, EventKind::ChildCancelled { reason, .. } if reason.starts_with("session closed"))
+        ),
+        "a child was resting at the close"
+    );
+    assert!(!events.iter().any(|ev| matches!(ev.kind, EventKind::ChildRejected { .. })));
+    assert_eq!(e.parent(id).unwrap().status, ParentStatus::Expired);
+    let why = events
+        .iter()
+        .find_map(|ev| match &ev.kind {
+            EventKind::Done { reason, .. } => reason.clone(),
+            _ => None,
+        })
+        .expect("an expired order says why");
+    assert_eq!(
+        why,
+        "venue closed: BTC-USD trades 00:00 UTC 2026-11-25 to 00:00 UTC 2026-11-26; nothing more is sent after 00:00 UTC"
+    );
+}
