@@ -85,6 +85,9 @@ pub fn print_summary(r: &OrderReport, engine: &Engine, tz: chrono_tz::Tz) {
         engine.seed()
     );
     println!("  status           {}", r.status);
+    if let Some(why) = &r.tca.end_reason {
+        println!("  why              {why}");
+    }
     println!(
         "  filled           {} / {} ({:.1}%)",
         group(r.filled_qty),

@@ -590,7 +590,11 @@ impl Engine {
             return;
         }
         ps.order.done_at = Some(now);
-        let reason = if complete { None } else { ps.closing_reason.take() };
+        // Kept on the order for its TCA report; a filled order has none.
+        if complete {
+            ps.closing_reason = None;
+        }
+        let reason = ps.closing_reason.clone();
         let (parent, filled, residual, avg_px, inst) =
             (ps.order.id, ps.order.filled, ps.order.leaves(), ps.order.avg_px(), ps.inst);
         self.parent_closed(p);

@@ -125,13 +125,21 @@ fn seventeen_orders_ending_at_the_close_send_nothing_into_the_closed_book() {
         assert_eq!(filled + residual, p.qty, "filled plus residual is the order");
         assert!(p.done_at.is_some_and(|t| t <= close + Duration::secs(1)), "{id:?} finished at {:?}", p.done_at);
         match status {
-            ParentStatus::Done => assert_eq!(residual, Qty::ZERO),
+            ParentStatus::Done => {
+                assert_eq!(residual, Qty::ZERO);
+                assert_eq!(e.tca_report(id).unwrap().end_reason, None);
+            }
             ParentStatus::Expired => {
                 expired += 1;
                 assert!(residual.is_positive());
                 let why = reason.unwrap_or_else(|| panic!("{id:?} expired without saying why"));
                 // Either the window's end or the venue's close, named in New York time.
                 assert!(why.contains("16:00") && why.contains("America/New_York"), "{why}");
+                // Its TCA shows the residual (valued as opportunity) and why it was left.
+                let tca = e.tca_report(id).unwrap();
+                assert_eq!(tca.order_qty - tca.filled_qty, residual);
+                assert_eq!(tca.implementation_shortfall.as_ref().map(|s| s.unfilled), Some(residual));
+                assert_eq!(tca.end_reason.as_deref(), Some(why.as_str()), "{id:?}");
             }
             s => panic!("{id:?} ended {s:?}"),
         }
