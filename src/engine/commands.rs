@@ -159,10 +159,32 @@ impl Engine {
                     format!(
                         "{t} is not on this trading day; allowed: a time (UTC nanoseconds) in {}'s session {}",
                         i.symbol,
-                        session_hours(s)
+                        s.describe()
                     ),
                 ));
             }
+        }
+        // Past the close nothing trades today, whatever the window: said as
+        // the market being closed, with the next open (this engine simulates
+        // one trading day, so nothing waits for it), not as a window ending
+        // before a start that defaulted to now.
+        if self.now >= close {
+            let next = crate::market::session::next_session(i.calendar, &i.listing, s.date, self.now).map_or_else(
+                String::new,
+                |n| {
+                    let when = format!("{} {}", n.open.in_tz(s.tz).format("%a %d %b"), hhmm(n.open));
+                    if n.open <= self.now {
+                        format!("; its next day began {when}, after the simulated one")
+                    } else {
+                        format!("; next open {when}")
+                    }
+                },
+            );
+            return Err(Reject::field(
+                RejectCode::MarketClosed,
+                "symbol",
+                format!("{}: market closed at {} ({}){next}", i.symbol, hhmm(close), s.describe()),
+            ));
         }
         let start = req.start.unwrap_or(self.now);
         let end = req.end.unwrap_or(close);
@@ -182,7 +204,7 @@ impl Engine {
                     hhmm(start),
                     hhmm(end),
                     i.symbol,
-                    session_hours(s)
+                    s.describe()
                 ),
             ));
         }
@@ -190,7 +212,7 @@ impl Engine {
             return Err(Reject::field(
                 RejectCode::InvalidWindow,
                 "end",
-                format!("end {} is after the close {} ({})", hhmm(end), hhmm(close), session_hours(s)),
+                format!("end {} is after the close {} ({})", hhmm(end), hhmm(close), s.describe()),
             ));
         }
         if end <= self.now {
@@ -570,23 +592,4 @@ fn param_reject(e: algo::ParamError) -> Reject {
         p => format!("params.{p}"),
     };
     Reject { code: RejectCode::InvalidParam, field: Some(field), message: e.message }
-}
-
-/// A session's hours in its exchange's zone; a session that ends on the next
-/// day says both dates (a UTC crypto day read "00:00-00:00 UTC on 2026-12-04").
-fn session_hours(s: &Session) -> String {
-    let close_day = s.close.in_tz(s.tz).date_naive();
-    if close_day == s.date {
-        s.describe()
-    } else {
-        format!(
-            "{} {} {} to {} {} {}",
-            s.local_hhmm(s.open),
-            s.tz.name(),
-            s.date,
-            s.local_hhmm(s.close),
-            s.tz.name(),
-            close_day
-        )
-    }
 }

@@ -205,25 +205,44 @@ impl Engine {
             self.expire_at_close(p);
             return;
         }
-        let decision =
+        let mut decision =
             self.router.route_with_min_size(&self.universe, &self.markets[inst], inst, intent, min_size, self.now);
+        // Each child's entry latency is drawn before the decision is shown:
+        // one sent in the last moments of the session would arrive after the
+        // close, so it is not sent, and the decision says so rather than
+        // listing a child that never went out.
+        let mut sending = Vec::with_capacity(decision.allocations.len());
+        let mut late = Vec::new();
+        for a in std::mem::take(&mut decision.allocations) {
+            let venue_id = self.markets[inst].venues[a.slot].venue;
+            let latency = self.exchange.entry_latency(venue_id);
+            if a.tif != Tif::Close && !self.markets[inst].session.is_open(self.now + latency) {
+                if let Some(s) = decision.scores.iter_mut().find(|s| s.venue == a.venue) {
+                    s.chosen = s.chosen.saturating_sub(a.qty);
+                }
+                late.push(format!("{} {}", a.venue, a.qty));
+                continue;
+            }
+            decision.allocations.push(a.clone());
+            sending.push((a, latency));
+        }
+        if !late.is_empty() {
+            let s = &self.markets[inst].session;
+            decision.reason.push_str(&format!(
+                "; not sent, would reach the venue after the {} {} close: {}",
+                s.local_hhmm(s.close),
+                s.tz.name(),
+                late.join(", ")
+            ));
+        }
         let parent_id = self.parents[p].order.id;
-        let allocations = decision.allocations.clone();
         let slot = &mut self.parents[p];
         if slot.decisions.len() >= super::DECISIONS_KEPT {
             slot.decisions.pop_front();
         }
         slot.decisions.push_back(decision.clone());
         self.emit(EventKind::Routed { parent: parent_id, decision: Box::new(decision) });
-        let mut late = false;
-        for a in allocations {
-            let venue_id = self.markets[inst].venues[a.slot].venue;
-            let latency = self.exchange.entry_latency(venue_id);
-            if a.tif != Tif::Close && !self.markets[inst].session.is_open(self.now + latency) {
-                // Sent in the last moments of the session, it would arrive after the close.
-                late = true;
-                continue;
-            }
+        for (a, latency) in sending {
             let slot = &mut self.parents[p];
             slot.order.children += 1;
             let order = ChildOrder {
@@ -258,7 +277,7 @@ impl Engine {
             self.parents[p].open.push(c);
             self.push_child_job(arrive_at, Job::Arrive(c), c);
         }
-        if late {
+        if !late.is_empty() {
             self.expire_at_close(p);
         }
     }
@@ -273,10 +292,11 @@ impl Engine {
             let m = &self.markets[ps.inst];
             let s = &m.session;
             ps.closing_reason = Some(format!(
-                "venue closed: {} trades {}; nothing more is sent after {}",
+                "venue closed: {} trades {}; nothing more is sent after {} {}",
                 m.inst.symbol,
                 s.describe(),
-                s.local_hhmm(s.close)
+                s.local_hhmm(s.close),
+                s.tz.name()
             ));
             ps.closing = Some(ParentStatus::Expired);
         }

@@ -128,7 +128,8 @@ struct ParentSlot {
     started: bool,
     cancel_on_pause: bool,
     closing: Option<ParentStatus>,
-    /// Why it is closing, when the engine closes it (its `Done` event says).
+    /// Why it is closing, when the engine closes it (its `Done` event and
+    /// its TCA report say).
     closing_reason: Option<String>,
     /// Why it ended with a residual (its `Done` event's reason), kept for reports.
     done_reason: Option<String>,

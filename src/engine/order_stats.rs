@@ -210,6 +210,9 @@ impl Engine {
             market_incl_ours: incl,
         });
         report.vwap_tracking = crate::tca::tracking::for_parent(o, ps.stats.tracker.and_then(|h| m.tape.tracker(h)));
+        if o.status.is_terminal() {
+            report.end_reason.clone_from(&ps.done_reason);
+        }
         report.pre_trade = ps.pre_trade.as_deref().map(|est| {
             let real: Option<RealisedCost> = o.arrival_px.and_then(|a| realised.finish(a, true, m.inst.quote_per));
             crate::tca::pretrade::compare(est, real, o.arrival_px, m.inst.quote_per)

@@ -93,9 +93,24 @@ impl Session {
     pub fn local_hhmm(&self, t: Timestamp) -> String {
         t.in_tz(self.tz).format("%H:%M").to_string()
     }
-    /// A one-line description, e.g. `09:30-16:00 America/New_York on 2026-11-25`.
+    /// A one-line description, e.g. `09:30-16:00 America/New_York on
+    /// 2026-11-25`; a session over two dates names both (a UTC crypto day,
+    /// `00:00 UTC 2026-11-25 to 00:00 UTC 2026-11-26`; an FX value date from
+    /// 17:00 New York the day before), where `00:00-00:00` would read as a
+    /// day lasting no time.
     pub fn describe(&self) -> String {
-        format!("{}-{} {} on {}", self.local_hhmm(self.open), self.local_hhmm(self.close), self.tz.name(), self.date)
+        let day = |t: Timestamp| t.in_tz(self.tz).date_naive();
+        let (open_day, close_day) = (day(self.open), day(self.close));
+        let tz = self.tz.name();
+        if open_day == self.date && close_day == self.date {
+            format!("{}-{} {tz} on {}", self.local_hhmm(self.open), self.local_hhmm(self.close), self.date)
+        } else {
+            format!(
+                "{} {tz} {open_day} to {} {tz} {close_day}",
+                self.local_hhmm(self.open),
+                self.local_hhmm(self.close)
+            )
+        }
     }
 }
 
@@ -205,6 +220,13 @@ pub fn session(cal: Calendar, listing: &str, date: NaiveDate) -> Result<Session,
             })
         }
     }
+}
+
+/// The first session after the trading date `date` that has not closed by
+/// `after`, within two weeks: it may already be open (a UTC crypto day
+/// begins as the previous one closes).
+pub fn next_session(cal: Calendar, listing: &str, date: NaiveDate, after: Timestamp) -> Option<Session> {
+    (1..15).filter_map(|d| session(cal, listing, date + ChronoDuration::days(d)).ok()).find(|s| s.close > after)
 }
 
 /// The most recent date on or before `date` with a session.
@@ -389,6 +411,8 @@ mod tests {
         assert!(session(Calendar::Fx, "FXMB", ymd(2026, 11, 29)).is_err());
         let six = session(Calendar::SwissEquity, "SIX", ymd(2026, 11, 25)).unwrap();
         assert_eq!(six.describe(), "09:00-17:20 Europe/Zurich on 2026-11-25");
+        assert_eq!(c.describe(), "00:00 UTC 2026-11-28 to 00:00 UTC 2026-11-29");
+        assert_eq!(fx.describe(), "17:00 America/New_York 2026-11-22 to 17:00 America/New_York 2026-11-23");
     }
 
     #[test]

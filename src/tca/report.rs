@@ -86,6 +86,12 @@ pub struct TcaReport {
     /// The pre-trade estimate the order was submitted with, beside what it realised (absent without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_trade: Option<super::EstimateVsRealised>,
+    /// Why the engine ended the order with quantity left (its `Done` event's
+    /// reason: `window ended at 16:00 America/New_York`, `venue closed: ...`);
+    /// absent while it works, once filled, when the user cancelled it, and
+    /// for executions analysed outside the engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
 }
 
 /// What the market said about one order, however it was found: from a tape
@@ -194,6 +200,7 @@ pub fn assemble(m: &Measured<'_>) -> TcaReport {
         algo,
         vwap_tracking: None,
         pre_trade: None,
+        end_reason: None,
     }
 }
 

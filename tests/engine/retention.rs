@@ -51,6 +51,9 @@ fn batch_report(e: &Engine, id: ParentId) -> blotter::tca::TcaReport {
         });
         compare(est, real, o.arrival_px, m.inst.quote_per)
     });
+    // Why the engine ended the order is its own record, not a figure of the
+    // market data (tests/engine/algo_close.rs checks it against `Done`).
+    r.end_reason = e.tca_report(id).unwrap().end_reason;
     r
 }
 

@@ -169,6 +169,11 @@ struct TcaReportDoc {
     /// The pre-trade estimate made at submission beside the realised cost (absent without an estimate).
     #[serde(skip_serializing_if = "Option::is_none")]
     pre_trade: Option<EstimateVsRealised>,
+    /// Why the engine ended the order with quantity left (its `done` event's
+    /// reason: `window ended at 16:00 America/New_York`, `venue closed: ...`);
+    /// absent while it works, once filled, or when the user cancelled it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_reason: Option<String>,
 }
 
 #[allow(dead_code)]
