@@ -34,6 +34,8 @@ pub struct RestoredParent {
     pub cancel_requested: bool,
     /// The pre-trade estimate recorded at its submission (its `accepted` event).
     pub pre_trade: Option<crate::tca::PreTrade>,
+    /// Why it ended with quantity left (its `done` event's reason), for its TCA.
+    pub done_reason: Option<String>,
 }
 
 /// Where the engine's counters stood at the last commit.
@@ -124,7 +126,7 @@ impl Engine {
     }
 
     fn restore_one(&mut self, r: RestoredParent, report: &mut RestoreReport) {
-        let RestoredParent { mut order, children, fills, started, cancel_requested, pre_trade } = r;
+        let RestoredParent { mut order, children, fills, started, cancel_requested, pre_trade, done_reason } = r;
         let id = order.id;
         let inst = self.universe.instrument_index(&order.symbol).and_then(|u| self.active[u]).unwrap_or(0);
         let open = !order.status.is_terminal();
@@ -186,7 +188,7 @@ impl Engine {
             cancel_on_pause,
             closing: None,
             closing_reason: None,
-            done_reason: None,
+            done_reason,
             decisions: VecDeque::new(),
             fills,
             stats: Default::default(),
@@ -250,6 +252,7 @@ mod tests {
                 started: o.arrival_px.is_some(),
                 cancel_requested: false,
                 pre_trade: e.pre_trade_estimate(o.id).cloned(),
+                done_reason: e.done_reason(o.id).map(str::to_string),
             })
             .collect()
     }

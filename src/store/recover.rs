@@ -158,12 +158,25 @@ fn load(ledger: &Ledger, id: i64) -> Result<Stored, StoreError> {
                 estimates.insert(order.id.n, *est);
             }
         }
+        // And why each order that ended short did (its TCA says so after a restart).
+        let sql = "SELECT payload FROM events WHERE engine_id = ? AND kind = 'done' ORDER BY seq";
+        let done = b.q(sql).bind(id).fetch_all(ledger.pool()).await.map_err(read)?;
+        let mut reasons: BTreeMap<u64, String> = BTreeMap::new();
+        for r in &done {
+            let payload: String = col(r, "payload")?;
+            let ev: EngineEvent = serde_json::from_str(&payload)
+                .map_err(|e| StoreError::Data(format!("engine E{id}: a done event does not read back: {e}")))?;
+            if let crate::engine::EventKind::Done { parent, reason: Some(why), .. } = ev.kind {
+                reasons.insert(parent.n, why);
+            }
+        }
         let parents = parents
             .into_iter()
             .map(|p| {
                 let pid = p.order.id;
                 RestoredParent {
                     pre_trade: estimates.remove(&pid.n),
+                    done_reason: reasons.remove(&pid.n),
                     started: p.started_at.is_some(),
                     cancel_requested: p.cancel_requested,
                     children: children.remove(&pid).unwrap_or_default(),

@@ -24,6 +24,7 @@ on_both_backends!(
     refusals_are_audited_and_leave_no_order,
     queries_filter_page_and_aggregate,
     a_crashed_engine_comes_back_interrupted_and_finishes_exactly,
+    an_order_that_ended_short_says_why_after_a_restart,
     a_taken_over_engine_cannot_record_and_numbers_cannot_repeat,
     a_newer_schema_is_refused_and_left_untouched,
     two_engines_writing_at_once_do_not_interfere,
@@ -341,6 +342,31 @@ fn a_crashed_engine_comes_back_interrupted_and_finishes_exactly(db: &Db) {
     assert_eq!(seqs[0], max[0], "one sequence, no gap, no repeat, across the restart");
     let actions: Vec<String> = ledger.audit(eid).unwrap().into_iter().map(|a| a.action).collect();
     assert_eq!(actions, vec!["submit", "recover", "resume"]);
+}
+
+/// The reason an order ended with quantity left is in its `done` event; a
+/// restarted engine reads it back, so the order's TCA says the same after the
+/// restart as before it.
+fn an_order_that_ended_short_says_why_after_a_restart(db: &Db) {
+    let desk = common::advisor();
+    let (eid, before) = {
+        let ledger = Ledger::open(&db.target).unwrap();
+        let mut run = Run::start(&ledger, 8, &["AAPL"], &desk);
+        // A buy limited far under the market cannot fill: it expires with all of it left.
+        let mut req = twap("AAPL", Side::Buy, 1_000, "10:00", "10:20");
+        req.limit_px = Some(blotter::model::Price::from_f64(1.0).unwrap());
+        run.submit(&desk, req);
+        run.run_to(ny("10:25"));
+        let o = run.engine.parent(ParentId::local(1)).unwrap();
+        assert_eq!(o.status, ParentStatus::Expired);
+        let before = run.engine.tca_report(ParentId::local(1)).unwrap().end_reason;
+        (run.id(), before.expect("an expired order says why"))
+    };
+    assert!(before.starts_with("window ended at 10:20"), "{before}");
+    let ledger = Ledger::open(&db.target).unwrap();
+    let r = recover(&ledger, eid, &desk, true).unwrap();
+    let p1 = ParentId::new(u32::try_from(eid).unwrap(), 1);
+    assert_eq!(r.engine.tca_report(p1).unwrap().end_reason.as_deref(), Some(before.as_str()));
 }
 
 fn a_taken_over_engine_cannot_record_and_numbers_cannot_repeat(db: &Db) {
