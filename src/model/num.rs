@@ -100,7 +100,14 @@ fn format_decimal(raw: i64, decimals: u32, f: &mut fmt::Formatter<'_>) -> fmt::R
 /// number form other clients already parse.
 fn serialize_exact<S: Serializer>(raw: i64, decimals: u32, s: S) -> Result<S::Ok, S::Error> {
     let scale = pow10(decimals);
-    // Whole units below 2^53 are exact doubles: the common case costs no formatting.
+    // The common cases cost no formatting. At most 15 significant digits (a
+    // raw value below 1e15) survive a double both ways (DBL_DIG): the raw
+    // value and the scale are exact doubles and one division rounds to the
+    // nearest, whose shortest form is the decimal itself.
+    if raw.unsigned_abs() < 1_000_000_000_000_000 {
+        return s.serialize_f64(raw as f64 / scale as f64);
+    }
+    // Whole units below 2^53 are exact doubles too.
     if raw % scale == 0 && (raw / scale).unsigned_abs() <= 1 << 53 {
         return s.serialize_f64((raw / scale) as f64);
     }
@@ -558,6 +565,16 @@ mod tests {
         for v in [q("123456789012.345678"), q("9223372036854.775807"), q("0.000001"), q("100"), Qty::ZERO] {
             let text = serde_json::to_string(&v).unwrap();
             assert_eq!(serde_json::from_str::<Qty>(&text).unwrap(), v, "{text}");
+        }
+        // Below 1e15 raw (the fast path), a spread of values by hand; above, the string path.
+        let mut raw: i64 = 1;
+        while raw < i64::MAX / 7 {
+            for v in [raw, raw + 1, raw * 3 + 1, 999_999_999_999_999, 1_000_000_000_000_001] {
+                let (pv, qv) = (Price::from_raw(v), Qty::from_raw(v));
+                assert_eq!(serde_json::from_str::<Price>(&serde_json::to_string(&pv).unwrap()).unwrap(), pv);
+                assert_eq!(serde_json::from_str::<Qty>(&serde_json::to_string(&qv).unwrap()).unwrap(), qv);
+            }
+            raw = raw * 7 + 3;
         }
         for v in [Price::MAX, p("0.000000001"), p("1234567.123456789"), p("229.31")] {
             let text = serde_json::to_string(&v).unwrap();
