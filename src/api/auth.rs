@@ -269,6 +269,24 @@ pub async fn gate(
     res
 }
 
+/// The gate of `/healthz` and `/readyz`: a request without a token passes
+/// as anonymous (no `Caller`: the handler answers with a status alone, what
+/// a probe needs); one that presents a token goes through `gate` like any
+/// `/v1` request, so a made-up token is refused, budgeted and audited there
+/// too rather than tried here for free. A server without tokens (the local
+/// desk) knows every caller.
+pub async fn public_gate(
+    State(state): State<ApiState>,
+    matched: Option<MatchedPath>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.headers().contains_key(header::AUTHORIZATION) || state.open_identity().is_some() {
+        return gate(State(state), matched, req, next).await;
+    }
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod budget_tests {
     use super::*;

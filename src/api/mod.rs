@@ -124,6 +124,8 @@ struct Inner {
     slots: Arc<stream_slots::StreamSlots>,
     /// The desk's other engines' events, started with the first desk-wide stream.
     desk_feed: tokio::sync::OnceCell<Arc<desk_stream::DeskFeed>>,
+    /// The last readiness check and when it was made (`system::readyz`).
+    readiness: tokio::sync::Mutex<Option<(std::time::Instant, crate::client::wire::Readiness)>>,
 }
 
 /// What every handler shares: the engine, tokens, audit log and limits.
@@ -159,6 +161,7 @@ impl ApiState {
             streams: Arc::default(),
             slots,
             desk_feed: tokio::sync::OnceCell::new(),
+            readiness: tokio::sync::Mutex::new(None),
         }))
     }
 
@@ -200,6 +203,11 @@ impl ApiState {
             .get_or_try_init(|| async move { desk_stream::DeskFeed::start(handle, home).await })
             .await?;
         Ok(Some(Arc::clone(feed)))
+    }
+
+    /// The last readiness check, shared by every `/readyz` request.
+    fn readiness(&self) -> &tokio::sync::Mutex<Option<(std::time::Instant, crate::client::wire::Readiness)>> {
+        &self.0.readiness
     }
 
     /// The token store.
@@ -277,6 +285,7 @@ pub fn router(state: ApiState) -> Router {
     let doc = bytes::Bytes::from(serde_json::to_vec(&doc).unwrap_or_default());
     let opts = state.0.options.clone();
     let v1 = v1.route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::gate));
+    let public = public.route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::public_gate));
     public
         .merge(v1)
         .route(

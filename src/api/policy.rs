@@ -16,6 +16,9 @@ pub enum Access {
     Supervise,
     /// ADMIN only: the trading mode.
     Admin,
+    /// Every role, client personas included: `/healthz` and `/readyz` for a
+    /// caller who presents a token (the handler decides how much it says).
+    Any,
 }
 
 impl Access {
@@ -25,6 +28,7 @@ impl Access {
             Access::Execute => role.can_execute(),
             Access::Supervise => role.is_supervisor(),
             Access::Admin => role == Role::Admin,
+            Access::Any => true,
         }
     }
 
@@ -34,6 +38,7 @@ impl Access {
             Access::Execute => "an execution role (ADVISOR, RELATIONSHIP_MANAGER, SUPERVISOR or ADMIN)",
             Access::Supervise => "the SUPERVISOR or ADMIN role",
             Access::Admin => "the ADMIN role",
+            Access::Any => "a valid token",
         };
         format!("{method} {path} needs {needs}; you are {role}")
     }
@@ -45,6 +50,7 @@ pub fn required(method: &Method, route: &str) -> Option<Access> {
     use Access::*;
     let m = method.as_str();
     Some(match (m, route) {
+        ("GET", "/healthz" | "/readyz") => Any,
         ("PUT", "/v1/mode") => Admin,
         ("PUT", "/v1/clock" | "/v1/config/algos" | "/v1/risk/limits" | "/v1/risk/state" | "/v1/risk/execution")
         | ("POST", "/v1/kill" | "/v1/kill/{tenant}")

@@ -1,33 +1,84 @@
-//! Routes without a token: liveness, readiness and the OpenAPI document; and
-//! `whoami`, which needs one.
+//! Routes without a token: liveness and readiness (their status to anyone,
+//! the detail to a caller with a token); and `whoami`, which needs one.
 
 use super::ApiState;
 use super::auth::Caller;
 use super::errors::ApiResult;
 use crate::client::Client;
-use crate::client::wire::Readiness;
+use crate::client::wire::{Liveness, Readiness};
 use crate::engine::view::{Health, Identity};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
+use serde::Serialize;
 
-/// Liveness, version, paper mode, engines and ledger (no token needed).
-#[utoipa::path(get, path = "/healthz", tag = "system", security(()),
-    responses((status = 200, description = "Alive", body = Health)))]
-pub async fn healthz(State(s): State<ApiState>) -> ApiResult<Json<Health>> {
-    Ok(Json(s.engine().health().await?))
+/// Whether `/healthz` and `/readyz` answer in detail: to a caller with a
+/// valid token (or the local desk without tokens), as the embedded client
+/// answers every user. A caller without one, a load balancer's probe or
+/// anyone, has the status alone: the open-order count, the last sequence and
+/// the ledger's state are the desk's business.
+fn in_detail(caller: Option<&Extension<Caller>>) -> bool {
+    caller.is_some()
+}
+
+/// The answer of `/healthz`: in full to a caller with a token, the status
+/// alone to anyone else.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum HealthAnswer {
+    /// For a caller with a token (or the local desk without tokens).
+    Full(Box<Health>),
+    /// For a caller without a token.
+    Status(Liveness),
+}
+
+/// Liveness: the status to anyone; version, paper mode, engines, orders and
+/// ledger to a caller with a token.
+#[utoipa::path(get, path = "/healthz", tag = "system", security((), ("bearer" = [])),
+    responses((status = 200, description = "Alive", body = HealthAnswer)))]
+pub async fn healthz(State(s): State<ApiState>, caller: Option<Extension<Caller>>) -> ApiResult<Json<HealthAnswer>> {
+    if in_detail(caller.as_ref()) {
+        return Ok(Json(HealthAnswer::Full(Box::new(s.engine().health().await?))));
+    }
+    let status = if s.engine().ledger().error.is_some() { "degraded" } else { "ok" };
+    Ok(Json(HealthAnswer::Status(Liveness { status: status.into() })))
 }
 
 /// How long the token store is given to answer a readiness probe.
 const PROBE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// How long one readiness check answers every probe: anyone may ask, and
+/// without it each request was a query to the database.
+const READINESS_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Readiness: the engine runs, the ledger accepts writes, the token store
-/// answers (no token needed). It answers at once: during a ledger outage it
-/// says so without waiting on the database.
-#[utoipa::path(get, path = "/readyz", tag = "system", security(()),
+/// answers. It answers at once: during a ledger outage it says so without
+/// waiting on the database. One check serves every request for a second
+/// (concurrent requests wait for the one under way). The checks are named
+/// to a caller with a token; anyone else has `ready` and the status.
+#[utoipa::path(get, path = "/readyz", tag = "system", security((), ("bearer" = [])),
     responses((status = 200, description = "Ready", body = Readiness),
               (status = 503, description = "Not ready: see the failing check", body = Readiness)))]
-pub async fn readyz(State(s): State<ApiState>) -> (StatusCode, Json<Readiness>) {
+pub async fn readyz(State(s): State<ApiState>, caller: Option<Extension<Caller>>) -> (StatusCode, Json<Readiness>) {
+    let mut last = s.readiness().lock().await;
+    let r = match last.as_ref() {
+        Some((at, r)) if at.elapsed() < READINESS_TTL => r.clone(),
+        _ => {
+            let r = check_readiness(&s).await;
+            *last = Some((std::time::Instant::now(), r.clone()));
+            r
+        }
+    };
+    drop(last);
+    let status = if r.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    if in_detail(caller.as_ref()) {
+        (status, Json(r))
+    } else {
+        (status, Json(Readiness { ready: r.ready, checks: Default::default() }))
+    }
+}
+
+async fn check_readiness(s: &ApiState) -> Readiness {
     let mut checks = std::collections::BTreeMap::new();
     let ledger = s.engine().ledger();
     let home = s.desk().home_number();
@@ -60,8 +111,7 @@ pub async fn readyz(State(s): State<ApiState>) -> (StatusCode, Json<Readiness>) 
     };
     checks.insert("tokens".to_string(), tokens);
     let ready = checks.values().all(|v| v == "ok");
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(Readiness { ready, checks }))
+    Readiness { ready, checks }
 }
 
 /// Who the token belongs to, and the trading mode.

@@ -13,7 +13,7 @@ pub struct StatusArgs {
     /// Sidecar URL.
     #[arg(long, default_value = "http://127.0.0.1:8898", env = "BLOTTER_CONNECT")]
     connect: String,
-    /// Bearer token (adds who-am-I to the report).
+    /// Bearer token (adds the health detail, the readiness checks and who-am-I).
     #[arg(long, env = "BLOTTER_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// Print one JSON object.
@@ -25,6 +25,9 @@ pub struct StatusArgs {
 struct Report {
     url: String,
     reachable: bool,
+    /// `ok` or `degraded`: what the sidecar tells anyone.
+    status: Option<String>,
+    /// The detail, for a token (or a sidecar without tokens).
     health: Option<Health>,
     ready: Option<crate::client::wire::Readiness>,
     identity: Option<Identity>,
@@ -39,18 +42,23 @@ pub fn status(a: &StatusArgs) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::runtime(format!("tokio: {e}")))?;
     let report = rt.block_on(async {
-        let health = remote.health().await;
-        // One failed call is enough to report a dead sidecar.
-        let ready = if health.is_ok() { remote.ready().await.ok() } else { None };
-        let identity = match (&a.token, &health) {
+        let alive = remote.liveness().await;
+        // One failed call is enough to report a dead sidecar. Without a token
+        // the detail is not given: the status alone is the answer.
+        let (health, ready) = match &alive {
+            Ok(_) => (remote.health().await.ok(), remote.ready().await.ok()),
+            Err(_) => (None, None),
+        };
+        let identity = match (&a.token, &alive) {
             (Some(_), Ok(_)) => remote.whoami().await.ok(),
             _ => None,
         };
         Report {
             url: remote.describe(),
-            reachable: health.is_ok(),
-            error: health.as_ref().err().map(|e| format!("{}: {}", e.code, e.message)),
-            health: health.ok(),
+            reachable: alive.is_ok(),
+            error: alive.as_ref().err().map(|e| format!("{}: {}", e.code, e.message)),
+            status: alive.ok().map(|l| l.status),
+            health,
             ready,
             identity,
             breaker: remote.breaker(),
@@ -61,8 +69,8 @@ pub fn status(a: &StatusArgs) -> Result<(), CliError> {
     } else {
         print_text(&report);
     }
-    match (&report.health, &report.ready) {
-        (Some(h), Some(r)) if h.status == "ok" && r.ready => Ok(()),
+    match (report.status.as_deref(), &report.ready) {
+        (Some("ok"), Some(r)) if r.ready => Ok(()),
         (Some(_), _) => Err(CliError::runtime(format!("{} answers but is not ready", report.url))),
         (None, _) => Err(CliError::runtime(format!("{} is unreachable", report.url))),
     }
@@ -88,7 +96,10 @@ fn print_text(r: &Report) {
             let fill = h.ledger.last_fill_at.map_or("none".to_string(), |t| t.to_string());
             println!("ledger   {} (durable: {}), last fill {fill}", h.ledger.status, h.ledger.durable);
         }
-        None => println!("sidecar  {}  UNREACHABLE  {}", r.url, r.error.as_deref().unwrap_or("")),
+        None => match &r.status {
+            Some(status) => println!("sidecar  {}  {status}  (the detail needs --token)", r.url),
+            None => println!("sidecar  {}  UNREACHABLE  {}", r.url, r.error.as_deref().unwrap_or("")),
+        },
     }
     if let Some(ready) = &r.ready {
         let checks: Vec<String> = ready.checks.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -9,8 +9,18 @@ use serde::{Deserialize, Serialize};
 pub struct Readiness {
     /// True when every check passes.
     pub ready: bool,
-    /// Each check and its state (`ok` or what is wrong).
+    /// Each check and its state (`ok` or what is wrong); absent for a
+    /// caller without a token.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub checks: std::collections::BTreeMap<String, String>,
+}
+
+/// `/healthz` as anyone may read it: alive, and `ok` or `degraded`. A caller
+/// with a token has the whole `Health`; this reads either answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Liveness {
+    /// `ok`, or `degraded` when the ledger reports an error.
+    pub status: String,
 }
 
 /// What a kill-all hit.

@@ -139,6 +139,9 @@ impl Engine {
             ));
         }
         self.within_bounds(inst, req.side, req.qty, req.limit_px)?;
+        if let Some(d) = req.decision_px {
+            self.decision_in_band(inst, d)?;
+        }
         let s = &m.session;
         // In the exchange's zone, labelled: a desk in another zone must not read them as its own.
         let hhmm = |t: Timestamp| format!("{} {}", s.local_hhmm(t), t.in_tz(s.tz).format("%Z"));

@@ -6,7 +6,10 @@
 
 use super::{Actor, Engine, EventKind, Reject, RejectCode};
 use crate::model::{Instrument, Money, Name, ParentStatus, Price, Qty, Side, human};
-use crate::risk::{Control, Elsewhere, Finding, Limits, OrderFacts, RiskBook, Stamp, TradingState, Verdict, check};
+use crate::risk::{
+    Control, DECISION_PX_BAND_BPS, Elsewhere, Finding, Limits, OrderFacts, RiskBook, Stamp, TradingState, Verdict,
+    band, check, distance_bps,
+};
 
 /// The largest quantity of one order, in units (shares, coins, face value).
 /// With `MAX_ORDER_NOTIONAL` it keeps every figure derived from an order
@@ -220,6 +223,37 @@ impl Engine {
         Ok(())
     }
 
+    /// Refuses a decision price further from the mid than
+    /// `DECISION_PX_BAND_BPS`, measured as the limit collar is, naming the
+    /// prices allowed. Without a mid there is nothing to measure against.
+    pub(super) fn decision_in_band(&self, inst: usize, decision: Price) -> Result<(), Reject> {
+        let mid = self.risk_mid(inst);
+        let Some(d) = distance_bps(decision, mid) else { return Ok(()) };
+        if d <= DECISION_PX_BAND_BPS {
+            return Ok(());
+        }
+        let (lo, hi) = band(mid, DECISION_PX_BAND_BPS);
+        let i = &self.markets[inst].inst;
+        // Rounded inwards to the tick: every price named is allowed.
+        let tick = i.tick_size.to_f64();
+        let (lo, hi) = ((lo / tick).ceil() * tick, (hi / tick).floor() * tick);
+        let dp = i.tick_size.to_string().split_once('.').map_or(0, |(_, f)| f.len());
+        Err(Reject::field(
+            RejectCode::InvalidPrice,
+            "decision_px",
+            format!(
+                "{} is {} bps from {}'s mid {}; allowed: {} to {} ({:.0}% either side of the mid)",
+                human::group(&decision.to_string()),
+                human::fixed(d, 0),
+                i.symbol,
+                human::fixed(mid, dp),
+                human::fixed(lo, dp),
+                human::fixed(hi, dp),
+                DECISION_PX_BAND_BPS / 100.0
+            ),
+        ))
+    }
+
     /// The one pre-trade gate: enablement, trading state and every limit,
     /// for a new order or a working one as the change would leave it.
     /// Returns the warnings the user acknowledged (empty if none).
@@ -280,7 +314,7 @@ impl Engine {
             qty: o.qty,
             notional_usd: self.usd_notional(&m.inst, px, o.qty),
             pct_adv: o.qty.ratio(m.inst.adv) * 100.0,
-            limit_distance_bps: o.limit_px.filter(|_| mid > 0.0).map(|l| ((l.to_f64() - mid) / mid * 1e4).abs()),
+            limit_distance_bps: o.limit_px.and_then(|l| distance_bps(l, mid)),
             open_orders: (if o.counted { open.saturating_sub(1) } else { open }).saturating_add(other.open_orders),
             // Past the money grid it stays above every limit.
             daily_notional_usd: used.checked_add(other.daily_notional).unwrap_or(Money::MAX),

@@ -89,6 +89,46 @@ fn format_decimal(raw: i64, decimals: u32, f: &mut fmt::Formatter<'_>) -> fmt::R
     }
 }
 
+/// The one rule for a fixed-point value on the wire (every JSON body the API
+/// sends or the `Remote` client sends, events and journals included): a
+/// number when a double holds the value exactly (its shortest form reads
+/// back as the same decimal, which is what every JSON reader and the
+/// server's own check in `api::json_check` take), otherwise the decimal
+/// string. `123456789012.345678` went out as `123456789012.34568` (a double
+/// keeps 17 digits) and reached the server as another order; now it goes as
+/// `"123456789012.345678"`, read digit by digit. Ordinary figures keep the
+/// number form other clients already parse.
+fn serialize_exact<S: Serializer>(raw: i64, decimals: u32, s: S) -> Result<S::Ok, S::Error> {
+    let scale = pow10(decimals);
+    // The common cases cost no formatting. At most 15 significant digits (a
+    // raw value below 1e15) survive a double both ways (DBL_DIG): the raw
+    // value and the scale are exact doubles and one division rounds to the
+    // nearest, whose shortest form is the decimal itself.
+    if raw.unsigned_abs() < 1_000_000_000_000_000 {
+        return s.serialize_f64(raw as f64 / scale as f64);
+    }
+    // Whole units below 2^53 are exact doubles too.
+    if raw % scale == 0 && (raw / scale).unsigned_abs() <= 1 << 53 {
+        return s.serialize_f64((raw / scale) as f64);
+    }
+    let exact = Exact(raw, decimals).to_string();
+    // The nearest double to the decimal, then its shortest form: the value
+    // survives a reader's float when that form is the same decimal.
+    match exact.parse::<f64>() {
+        Ok(f) if parse_decimal(&f.to_string(), decimals) == Ok(raw) => s.serialize_f64(f),
+        _ => s.serialize_str(&exact),
+    }
+}
+
+/// A raw fixed-point value displayed with its decimals.
+struct Exact(i64, u32);
+
+impl fmt::Display for Exact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        format_decimal(self.0, self.1, f)
+    }
+}
+
 /// What the JSON reader needs of each fixed-point type.
 trait FixedPoint: Sized {
     const SCALE: i64;
@@ -277,12 +317,9 @@ macro_rules! fixed_point {
             }
         }
 
-        // JSON carries these as numbers: the shortest float that round-trips is
-        // printed, and parsing goes back through the decimal string, so values
-        // with at most `DECIMALS` places survive exactly.
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_f64(self.to_f64())
+                serialize_exact(self.0, $decimals, s)
             }
         }
 
@@ -507,6 +544,43 @@ pub fn vwap(notional: Money, qty: Qty) -> Option<Price> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A figure a double does not hold goes out as its decimal string and
+    /// comes back the same; every other stays the number other clients read.
+    #[test]
+    fn json_carries_every_figure_exactly() {
+        let q = |s: &str| Qty::parse(s).unwrap();
+        let p = |s: &str| Price::parse(s).unwrap();
+        // 18 significant digits: the nearest double is 123456789012.34567260..., shortest "123456789012.34567".
+        assert_eq!(serde_json::to_string(&q("123456789012.345678")).unwrap(), r#""123456789012.345678""#);
+        assert_eq!(serde_json::to_string(&q("-123456789012.345678")).unwrap(), r#""-123456789012.345678""#);
+        // 19 digits: Price::MAX is 9223372036.854775807.
+        assert_eq!(serde_json::to_string(&Price::MAX).unwrap(), r#""9223372036.854775807""#);
+        // Held exactly by a double's shortest form: numbers, as before.
+        assert_eq!(serde_json::to_string(&q("100")).unwrap(), "100.0");
+        assert_eq!(serde_json::to_string(&p("0.00000001")).unwrap(), "1e-8");
+        assert_eq!(serde_json::to_string(&p("999999.99999999")).unwrap(), "999999.99999999");
+        assert_eq!(serde_json::to_string(&p("229.3")).unwrap(), "229.3");
+        assert_eq!(serde_json::to_string(&Money::parse("0.1").unwrap()).unwrap(), "0.1");
+        for v in [q("123456789012.345678"), q("9223372036854.775807"), q("0.000001"), q("100"), Qty::ZERO] {
+            let text = serde_json::to_string(&v).unwrap();
+            assert_eq!(serde_json::from_str::<Qty>(&text).unwrap(), v, "{text}");
+        }
+        // Below 1e15 raw (the fast path), a spread of values by hand; above, the string path.
+        let mut raw: i64 = 1;
+        while raw < i64::MAX / 7 {
+            for v in [raw, raw + 1, raw * 3 + 1, 999_999_999_999_999, 1_000_000_000_000_001] {
+                let (pv, qv) = (Price::from_raw(v), Qty::from_raw(v));
+                assert_eq!(serde_json::from_str::<Price>(&serde_json::to_string(&pv).unwrap()).unwrap(), pv);
+                assert_eq!(serde_json::from_str::<Qty>(&serde_json::to_string(&qv).unwrap()).unwrap(), qv);
+            }
+            raw = raw * 7 + 3;
+        }
+        for v in [Price::MAX, p("0.000000001"), p("1234567.123456789"), p("229.31")] {
+            let text = serde_json::to_string(&v).unwrap();
+            assert_eq!(serde_json::from_str::<Price>(&text).unwrap(), v, "{text}");
+        }
+    }
 
     /// Money and quantities read human amounts by one rule: the risk
     /// editor's own copy took no `b` and called a figure past the grid

@@ -1,7 +1,7 @@
 //! Limits and the one pre-trade check every order goes through: on submit,
 //! and again on every amend and resume with the order as it would become.
 
-use crate::model::{Money, Qty};
+use crate::model::{Money, Price, Qty};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -39,6 +39,25 @@ pub struct Limits {
 /// The fat-finger collar every desk starts with: a limit price more than 10%
 /// from the mid is refused.
 pub const DEFAULT_PRICE_COLLAR_BPS: f64 = 1_000.0;
+
+/// How far a decision price may be from the mid, in bps: 50% either way.
+/// Wider than the limit collar, because a decision can predate the order by
+/// a session or more, but it keeps a decision price of 9,223,372,036 or
+/// 0.000000001 on a $229 stock, which makes every TCA figure against it
+/// meaningless, out. Fixed rather than a desk limit: it guards the meaning
+/// of a figure, not the desk's exposure.
+pub const DECISION_PX_BAND_BPS: f64 = 5_000.0;
+
+/// The collar's measure, for a limit and a decision price alike: how far
+/// `px` is from `mid`, in bps of the mid; `None` without a positive mid.
+pub fn distance_bps(px: Price, mid: f64) -> Option<f64> {
+    (mid.is_finite() && mid > 0.0).then(|| ((px.to_f64() - mid) / mid * 1e4).abs())
+}
+
+/// The prices within `band_bps` of `mid`: the range a refusal states.
+pub fn band(mid: f64, band_bps: f64) -> (f64, f64) {
+    (mid * (1.0 - band_bps / 1e4), mid * (1.0 + band_bps / 1e4))
+}
 
 /// The fat-finger notional cap every desk starts with: 50 million USD per order.
 pub const DEFAULT_MAX_ORDER_NOTIONAL_USD: i64 = 50_000_000;

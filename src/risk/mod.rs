@@ -14,7 +14,7 @@ mod limits;
 
 pub use book::{DeskUsage, Elsewhere, RiskBook, RiskConfig, Stamp, TenantRisk};
 pub use controls::Control;
-pub use limits::{Finding, Limits, OrderFacts, Verdict, check, group_money};
+pub use limits::{DECISION_PX_BAND_BPS, Finding, Limits, OrderFacts, Verdict, band, check, distance_bps, group_money};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -59,8 +59,9 @@ fn wait_for(what: &str, within: Duration, mut ok: impl FnMut() -> bool) {
     panic!("{what} within {within:?}");
 }
 
-fn ledger_status(s: &Served) -> String {
-    s.get("/healthz", None).1["ledger"]["status"].as_str().unwrap_or("").to_string()
+/// The ledger's state, in the detail a token has.
+fn ledger_status(s: &Served, token: &str) -> String {
+    s.get("/healthz", Some(token)).1["ledger"]["status"].as_str().unwrap_or("").to_string()
 }
 
 fn order(qty: i64) -> serde_json::Value {
@@ -74,30 +75,30 @@ fn run(disk: &Tmpfs, tokens: &Path) {
     let db = format!("sqlite:{}", disk.dir.join("ledger.db").display());
     let args = ["--tokens", tokens.to_str().unwrap(), "--db", &db, "--date", "2026-11-25", "--symbols", "AAPL"];
     let s = Served::start(dir.path(), &[&args[..], &["--speed", "0", "--enable-tenants", "ws"]].concat());
-    assert_eq!(ledger_status(&s), "ok");
+    assert_eq!(ledger_status(&s, &alice), "ok");
     for _ in 0..5 {
         assert_eq!(s.send("POST", "/v1/orders", &alice, order(50_000)).0, 201);
     }
     // A fast clock fills the small disk with the orders' events.
     assert_eq!(s.send("PUT", "/v1/clock", &sup, json!({"speed": 300})).0, 200);
-    wait_for("the disk fills", Duration::from_secs(120), || ledger_status(&s) != "ok");
+    wait_for("the disk fills", Duration::from_secs(120), || ledger_status(&s, &alice) != "ok");
     let (st, v) = s.send("POST", "/v1/orders", &alice, order(100));
     assert_eq!((st, v["code"].as_str()), (503, Some("ledger_unavailable")), "{v}");
-    let seq_full = s.get("/healthz", None).1["ledger"]["lastSeq"].as_u64().unwrap();
+    let seq_full = s.get("/healthz", Some(&alice)).1["ledger"]["lastSeq"].as_u64().unwrap();
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(
-        s.get("/healthz", None).1["ledger"]["lastSeq"].as_u64(),
+        s.get("/healthz", Some(&alice)).1["ledger"]["lastSeq"].as_u64(),
         Some(seq_full),
         "nothing is committed while the disk is full"
     );
     // Room again: the same process carries on.
     disk.resize("256M");
-    wait_for("the ledger is back", Duration::from_secs(30), || ledger_status(&s) == "ok");
+    wait_for("the ledger is back", Duration::from_secs(30), || ledger_status(&s, &alice) == "ok");
     let (st, v) = s.send("POST", "/v1/orders", &alice, order(100));
     assert_eq!(st, 201, "an order is accepted once there is room: {v}");
     assert_eq!(s.get("/readyz", None).0, 200);
     wait_for("events are committed again", Duration::from_secs(30), || {
-        s.get("/healthz", None).1["ledger"]["lastSeq"].as_u64().is_some_and(|n| n > seq_full + 10)
+        s.get("/healthz", Some(&alice)).1["ledger"]["lastSeq"].as_u64().is_some_and(|n| n > seq_full + 10)
     });
     // Finished orders' TCA is recorded through the pool again.
     let (st, _) =
@@ -142,7 +143,7 @@ fn a_ledger_that_fails_for_good_says_so_on_stderr() {
         return;
     }
     let unlock = Unlock(files.clone());
-    wait_for("the ledger fails", Duration::from_secs(30), || ledger_status(&s) == "failed");
+    wait_for("the ledger fails", Duration::from_secs(30), || ledger_status(&s, &alice) == "failed");
     wait_for("stderr says so", Duration::from_secs(5), || s.stderr().contains("ledger: failed"));
     let log = s.stderr();
     assert_eq!(log.matches("ledger: failed").count(), 1, "once: {log}");

@@ -84,9 +84,10 @@ fn a_postgres_outage_is_told_to_users_without_the_databases_text() {
     refused_privately("an order in the outage", s.send("POST", "/v1/orders", &alice, order()), &secrets);
     let halt = s.send("PUT", "/v1/risk/state", &sup, json!({"tenant": "ws", "state": "HALTED"}));
     refused_privately("a control change in the outage", halt, &secrets);
-    let (_, ready) = s.get("/readyz", None);
+    let (_, ready) = s.get("/readyz", Some(&alice));
     assert!(ready["checks"]["ledger"].as_str().is_some_and(|l| l.starts_with("unreachable")), "{ready}");
-    assert_private("/readyz (no token)", &ready, &secrets);
+    assert_private("/readyz (a user's token)", &ready, &secrets);
+    assert_private("/readyz (no token)", &s.get("/readyz", None).1, &secrets);
     assert_private("/healthz (no token)", &s.get("/healthz", None).1, &secrets);
     // The operator has the detail, in the server's log.
     let log = s.stderr();
@@ -115,15 +116,16 @@ fn an_unwritable_sqlite_ledger_is_told_to_users_without_its_path() {
         return;
     }
     let unlock = Unlock(files.clone());
-    let status = |s: &Served| s.get("/healthz", None).1["ledger"]["status"].as_str().unwrap_or("").to_string();
+    let status = |s: &Served| s.get("/healthz", Some(&alice)).1["ledger"]["status"].as_str().unwrap_or("").to_string();
     wait_for("the ledger fails", Duration::from_secs(30), || status(&s) == "failed");
     refused_privately("an order on a failed ledger", s.send("POST", "/v1/orders", &alice, order()), &secrets);
-    let (_, health) = s.get("/healthz", None);
+    let (_, health) = s.get("/healthz", Some(&alice));
     assert!(
         health["ledger"]["error"].as_str().is_some_and(|e| e.contains("failed while")),
         "says what failed: {health}"
     );
-    assert_private("/healthz (no token)", &health, &secrets);
+    assert_private("/healthz (a user's token)", &health, &secrets);
+    assert_eq!(s.get("/healthz", None).1, json!({"status": "degraded"}), "the status alone without a token");
     assert_private("/readyz (no token)", &s.get("/readyz", None).1, &secrets);
     // The operator has the detail, in the server's log.
     assert!(s.stderr().contains("disk I/O error"), "{}", s.stderr());

@@ -25,6 +25,7 @@ mod leaks;
 mod ledger;
 mod limits;
 mod outage;
+mod probes;
 mod restart;
 mod risk_gate;
 mod roles;

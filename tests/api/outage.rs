@@ -57,10 +57,11 @@ impl Drop for Pg {
     }
 }
 
-/// `GET /readyz`: the status, the body and how long the answer took.
-fn readyz(s: &Served) -> (u16, Value, Duration) {
+/// `GET /readyz` with a token (the checks are named to
+/// it): the status, the body and how long the answer took.
+fn readyz(s: &Served, token: &str) -> (u16, Value, Duration) {
     let t0 = Instant::now();
-    let (st, v) = s.get("/readyz", None);
+    let (st, v) = s.get("/readyz", Some(token));
     (st, v, t0.elapsed())
 }
 
@@ -82,7 +83,7 @@ fn serve_waits_out_a_postgres_restart_and_answers_at_once_meanwhile() {
     let s = Served::start(dir.path(), &[&args[..], &["--speed", "60", "--enable-tenants", "ws,hq"]].concat());
     let (st, v) = s.send("POST", "/v1/orders", &alice, order());
     assert_eq!(st, 201, "{v}");
-    assert_eq!(readyz(&s).0, 200);
+    assert_eq!(readyz(&s, &alice).0, 200);
 
     pg.stop();
     // An order sent before anything noticed the outage: its hold of the desk's
@@ -97,7 +98,7 @@ fn serve_waits_out_a_postgres_restart_and_answers_at_once_meanwhile() {
     // latest; every answer meanwhile comes at once, never a hang.
     let deadline = Instant::now() + Duration::from_secs(20);
     let down = loop {
-        let (st, v, took) = readyz(&s);
+        let (st, v, took) = readyz(&s, &alice);
         assert!(took < Duration::from_secs(3), "/readyz took {took:?} during the outage");
         if st == 503 && v["checks"]["ledger"].as_str().is_some_and(|l| l.starts_with("unreachable")) {
             break v;
@@ -120,8 +121,8 @@ fn serve_waits_out_a_postgres_restart_and_answers_at_once_meanwhile() {
 
     pg.resume();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while readyz(&s).0 != 200 {
-        assert!(Instant::now() < deadline, "never ready again: {:?}\n{}", readyz(&s).1, s.stderr());
+    while readyz(&s, &alice).0 != 200 {
+        assert!(Instant::now() < deadline, "never ready again: {:?}\n{}", readyz(&s, &alice).1, s.stderr());
         std::thread::sleep(Duration::from_millis(200));
     }
     // The same process takes orders again, and every one is in the ledger.

@@ -191,6 +191,11 @@ async fn real_responses_and_events_match_the_openapi_document() {
         let schema = doc.response_schema(method, template, status);
         doc.check(&v, schema, &format!("{method} {path}"), true).unwrap();
     }
+    // Without a token the public routes answer their status alone, also as documented.
+    for path in ["/healthz", "/readyz"] {
+        let (s, v) = d.send(None, "GET", path, None).await;
+        doc.check(&v, doc.response_schema("GET", path, s), &format!("GET {path} (no token)"), true).unwrap();
+    }
     // The tuple of the last trade and the sessions are documented as arrays.
     let (_, book) = d.send(Some("sup"), "GET", "/v1/book/AAPL", None).await;
     assert!(book["last_trade"].is_array(), "{book}");

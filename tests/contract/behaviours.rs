@@ -611,3 +611,29 @@ pub async fn the_book_shows_each_desk_its_own_resting_orders<T: Transport>(t: &T
         sup.venues("AAPL").await.unwrap().iter().all(|v| v.passive_posted.is_some() && v.aggressive_sent.is_some())
     );
 }
+
+/// Figures past a double's 17 digits reach the engine as sent on both
+/// transports (the remote client sent `123456789012.345678` as a float, which
+/// the server refused as `invalid_body`: it would have read 123456789012.34567),
+/// and the engine's answer names them digit for digit.
+pub async fn figures_cross_the_wire_exactly<T: Transport>(t: &T) {
+    let alice = t.as_("alice");
+    let mut o = order("AAPL", Side::Buy, 100, AlgoKind::Twap, "09:30", "16:00", &[]);
+    o.qty = Qty::parse("123456789012.345678").unwrap();
+    let e = alice.submit(o).await.expect_err("AAPL trades whole shares");
+    assert_eq!((e.code.as_str(), e.field.as_deref()), ("invalid_qty", Some("qty")), "{}: {}", t.name(), e.message);
+    assert!(e.message.starts_with("123456789012.345678 is not a multiple of the lot size 1"), "{}", e.message);
+    for px in ["0.00000001", "999999.99999999", "229.000000001"] {
+        let mut o = order("AAPL", Side::Buy, 100, AlgoKind::Twap, "09:30", "16:00", &[]);
+        o.limit_px = Some(Price::parse(px).unwrap());
+        let e = alice.submit(o).await.expect_err("off the 0.01 tick");
+        assert_eq!((e.code.as_str(), e.field.as_deref()), ("invalid_price", Some("limit_px")), "{}", e.message);
+        assert!(e.message.starts_with(&format!("{px} is not a multiple of the tick size")), "{}", e.message);
+    }
+    // An accepted order's figures come back as sent.
+    let mut o = order("AAPL", Side::Buy, 100, AlgoKind::Twap, "09:30", "16:00", &[]);
+    o.qty = Qty::from_int(123_457);
+    let row = alice.submit(o).await.unwrap();
+    let d = alice.order(row.order.id).await.unwrap();
+    assert_eq!((row.order.qty, d.row.order.qty), (Qty::from_int(123_457), Qty::from_int(123_457)));
+}

@@ -103,4 +103,5 @@ contract!(
     risk_controls_apply_to_every_desk(12, 1.0),
     user_overrides_and_every_desk_state(13, 1.0),
     the_book_shows_each_desk_its_own_resting_orders(15, 1.0),
+    figures_cross_the_wire_exactly(16, 1.0),
 );

@@ -310,3 +310,32 @@ fn an_order_in_a_currency_without_a_usd_rate_is_refused_by_usd_limits() {
     assert_eq!((code, field.as_deref()), (RejectCode::RiskLimit, Some("max_order_notional")), "{msg}");
     assert!(msg.contains("no GBP/USD or USD/GBP rate"), "{msg}");
 }
+
+/// A decision price is measured against the mid as a limit is against the
+/// collar, in a band of 50% either side: 9,223,372,036 or 0.000000001 on a
+/// $230 stock made every TCA figure against it meaningless.
+#[test]
+fn decision_price_within_half_the_mid_either_side() {
+    let mut e = engine(1, &["AAPL"]);
+    e.run_until(ny("09:31"));
+    // The mid the engine measures against: the NBBO's.
+    let mid = e.book(&alice(), "AAPL").unwrap().nbbo.mid().unwrap();
+    let with = |d: Price| OrderRequest {
+        decision_px: Some(d),
+        ..order("AAPL", Side::Buy, 100, AlgoKind::Twap, "09:31", "10:30", &[])
+    };
+    let px = |x: f64| Price::from_f64(x).unwrap();
+    let top = Price::parse("9223372036").unwrap();
+    for far in [top, Price::parse("0.000000001").unwrap(), px(mid * 1.51), px(mid * 0.49)] {
+        let (code, field, msg) = reject(&mut e, &alice(), with(far));
+        assert_eq!((code, field.as_deref()), (RejectCode::InvalidPrice, Some("decision_px")), "{far}: {msg}");
+        // The band by hand: mid/2 to 3*mid/2, rounded inwards to the cent.
+        let (lo, hi) = ((mid * 50.0).ceil() / 100.0, (mid * 150.0).floor() / 100.0);
+        assert!(msg.contains(&format!("allowed: {lo:.2} to {hi:.2} (50% either side of the mid)")), "{msg}");
+    }
+    let (_, _, msg) = reject(&mut e, &alice(), with(top));
+    assert!(msg.starts_with("9,223,372,036 is "), "{msg}");
+    for near in [mid * 1.49, mid * 0.51, mid] {
+        assert!(e.apply(&alice(), Command::Submit(with(px(near)))).is_ok(), "{near} is within 50% of {mid}");
+    }
+}

@@ -1,5 +1,5 @@
 //! OpenAPI schemas of types serialised by hand (ids as strings, fixed-point
-//! numbers as JSON numbers, timestamps as nanoseconds) and mirrors of types
+//! numbers as JSON numbers or exact decimal strings, timestamps as nanoseconds) and mirrors of types
 //! whose modules are owned elsewhere (`algo`, `tca`, `impact`, `risk`):
 //! a mirror is a struct of the same serde shape that derives the schema.
 //! Everything else derives `utoipa::ToSchema` beside its definition.
@@ -14,7 +14,7 @@ use crate::algo::PlannedSlice;
 use crate::model::{ChildId, FillId, Money, ParentId, Price, Qty, Timestamp};
 use std::borrow::Cow;
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 macro_rules! leaf {
@@ -33,17 +33,37 @@ macro_rules! leaf {
     };
 }
 
+/// A fixed-point figure: a JSON number when a double holds it exactly, its
+/// decimal string otherwise (`model::num`'s one rule); both are read.
 fn number(what: &str) -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::Number).description(Some(what))
+    ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Number, Type::String])).description(Some(what))
 }
 
 fn id(what: &str, pattern: &str, example: &str) -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String).description(Some(what)).pattern(Some(pattern)).examples([example])
 }
 
-leaf!(Price, "Price", number("A price, exact to 9 decimals (a decimal string is also accepted)."));
-leaf!(Qty, "Qty", number("A quantity, exact to 6 decimals (a decimal string is also accepted)."));
-leaf!(Money, "Money", number("An amount of money in the instrument's currency, exact to 6 decimals."));
+leaf!(
+    Price,
+    "Price",
+    number(
+        "A price, exact to 9 decimals: a number, or a decimal string (`\"123456.123456789\"`) where a double would not hold it; both are accepted."
+    )
+);
+leaf!(
+    Qty,
+    "Qty",
+    number(
+        "A quantity, exact to 6 decimals: a number, or a decimal string (`\"123456789012.345678\"`) where a double would not hold it; both are accepted."
+    )
+);
+leaf!(
+    Money,
+    "Money",
+    number(
+        "An amount of money in the instrument's currency, exact to 6 decimals: a number, or a decimal string where a double would not hold it."
+    )
+);
 leaf!(
     Timestamp,
     "Timestamp",

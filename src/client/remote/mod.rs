@@ -8,7 +8,7 @@
 mod errors;
 mod events;
 
-use super::wire::{ExecutionRequest, KillReport, LimitsRequest, Readiness, SpeedRequest, StateRequest};
+use super::wire::{ExecutionRequest, KillReport, LimitsRequest, Liveness, Readiness, SpeedRequest, StateRequest};
 use super::{
     AlgoConfig, Breaker, BreakerView, Client, ClientError, EventStream, ModeRequest, ModeView, TcaGroup, TcaQuery,
 };
@@ -126,6 +126,12 @@ impl Remote {
     /// The circuit breaker's state, for the status bar and `blotter status`.
     pub fn breaker(&self) -> BreakerView {
         self.inner.breaker.view()
+    }
+
+    /// Whether the sidecar answers, and its status (`ok`, `degraded`): what
+    /// `/healthz` tells a caller without a token (`Client::health` needs one).
+    pub async fn liveness(&self) -> Result<Liveness, ClientError> {
+        self.call::<Liveness, ()>(Method::GET, "/healthz", None).await
     }
 
     /// Readiness of the sidecar (engine, ledger, token store).
