@@ -394,3 +394,20 @@ async fn a_routing_reason_wraps_under_itself() {
     // The reason is there, whole: the first decision's last venue.
     assert!(pane.iter().any(|l| l.contains("IEX 110")), "{s}");
 }
+
+/// A quantity past the engine's limit (keys: n AAPL tab tab 1000000000000)
+/// was refused three times on the ticket: under the field, as "✗ engine"
+/// and as "✗ estimate", crowding 80x24. It is said once, by the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quantity_past_the_engines_limit_is_refused_once() {
+    let c = demo_client(SEED).await;
+    let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut t, &["n", "=AAPL", "tab", "tab", "=1000000000000"]).await;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = text(&render(&t, w, h));
+        assert!(!s.contains("✗ engine") && !s.contains("✗ estimate"), "{w}x{h}\n{s}");
+        // Once, under the quantity (wrapped in its column, so by a phrase on one row).
+        assert_eq!(s.matches("USD; the largest order this engine").count(), 1, "{w}x{h}\n{s}");
+        assert!(s.contains("▶ quantity   1000000000000  ✗"), "{w}x{h}\n{s}");
+    }
+}

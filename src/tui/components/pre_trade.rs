@@ -172,13 +172,22 @@ pub fn panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     if let Some(e) = controls_line(app, tk) {
         top.push(e);
     }
+    // What the panel would repeat: the refusal shown by a field, and the
+    // engine's refusal of the schedule when the estimate fails the same way
+    // (an order past the engine's limit was refused three times at 80x24).
+    let by_field = tk.remote_error.as_ref().map(|(_, m)| m.as_str());
+    let said = |m: &str| by_field == Some(m);
+    let slices_error = tk.preview.slices.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.message.as_str());
     match &tk.preview.slices {
         Some(Ok(s)) => {
             let (full, short) = schedule_words(app, tk.algo, s);
             top.push(Entry { line: kv("schedule", full), short: Some((SCHEDULE, kv("schedule", short))) });
         }
-        Some(Err(e)) => top.push(Entry::fixed(Line::styled(format!(" ✗ engine: {}", e.message), th.error))),
-        None => {}
+        // A refusal the ticket already shows under its field is said there, once.
+        Some(Err(e)) if !said(&e.message) => {
+            top.push(Entry::fixed(Line::styled(format!(" ✗ engine: {}", e.message), th.error)))
+        }
+        _ => {}
     }
     let w = usize::from(inner.width.max(1));
     let rows_of = |l: &Line| l.width().max(1).div_ceil(w);
@@ -194,6 +203,7 @@ pub fn panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         .estimate
         .as_ref()
         .and_then(|e| e.as_ref().err())
+        .filter(|e| !said(&e.message) && slices_error != Some(e.message.as_str()))
         .map(|e| Line::styled(format!(" ✗ estimate: {}", e.message), th.error));
     let table_least = 1
         + if pt.rows.is_empty() { rows_wrapped(&needs) } else { pt.rows.len() }
