@@ -411,3 +411,18 @@ async fn a_quantity_past_the_engines_limit_is_refused_once() {
         assert!(s.contains("▶ quantity   1000000000000  ✗"), "{w}x{h}\n{s}");
     }
 }
+
+/// The TCA tab's pre-trade estimate read "+3.0 bps $4.12k sd 60", its
+/// timing risk without a unit: every figure says it (±60 bps, one sd).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pre_trade_estimate_says_its_timing_risk_in_bps() {
+    let (_c, mut a) = app().await;
+    a.tab = Tab::Tca;
+    for (w, h) in [(120, 40), (200, 60)] {
+        let s = text(&render(&a, w, h));
+        let line = s.lines().find(|l| l.contains("pre-trade est")).unwrap_or_default();
+        assert!(!line.contains(" sd "), "{w}x{h}: {line}\n{s}");
+        let after = line.split("pre-trade est").nth(1).and_then(|r| r.split('│').next()).unwrap_or_default();
+        assert!(after.contains("+3.0 ±60 bps $4.12k"), "{w}x{h}: {line}\n{s}");
+    }
+}
