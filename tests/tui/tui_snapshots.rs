@@ -426,3 +426,22 @@ async fn the_pre_trade_estimate_says_its_timing_risk_in_bps() {
         assert!(after.contains("+3.0 ±60 bps $4.12k"), "{w}x{h}: {line}\n{s}");
     }
 }
+
+/// At 100x30 the Venues tab drew the routing decisions' title with no row
+/// under it: where the pane is drawn, a decision shows under its title.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_routing_decisions_pane_has_rows_or_is_not_drawn() {
+    let (_c, mut a) = app().await;
+    a.tab = Tab::Venues;
+    // Every height from 80x24 to 200x60, at the widths of both layouts
+    // (stacked under 110 columns, side by side from 110).
+    for (w, h) in [80, 100, 120, 200].into_iter().flat_map(|w| (24..=60).map(move |h| (w, h))) {
+        let s = text(&render(&a, w, h));
+        let Some(at) = s.lines().position(|l| l.contains("routing decisions")) else { continue };
+        let (line, under) = (s.lines().nth(at).unwrap_or_default(), s.lines().nth(at + 1).unwrap_or_default());
+        // The row under the title, in the title's columns: a decision's time.
+        let col = line.chars().position(|c| c == 'r').unwrap_or_default();
+        let row: String = under.chars().skip(col.saturating_sub(4)).take(14).collect();
+        assert!(row.contains(':'), "{w}x{h}: nothing under the title: {under:?}\n{s}");
+    }
+}
