@@ -445,3 +445,26 @@ async fn the_routing_decisions_pane_has_rows_or_is_not_drawn() {
         assert!(row.contains(':'), "{w}x{h}: nothing under the title: {under:?}\n{s}");
     }
 }
+
+/// The review's hints ("y/enter send order n/esc back to edit") were wider
+/// than the 40 columns the review has at 80x24, and "edit" wrapped to the
+/// left edge alone: each hint keeps its key and words on one row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reviews_hints_fit_at_80_columns() {
+    let c = demo_client(SEED).await;
+    let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut t, &["n", "=AAPL", "tab", "tab", "=25k"]).await;
+    // The edit stage's hints, the same way: "· esc closes" began a row.
+    let s = text(&render(&t, 80, 24));
+    let left: Vec<&str> = s.lines().filter_map(|l| l.split('┃').nth(1)?.split('│').next()).collect();
+    assert!(left.iter().any(|l| l.starts_with("enter reviews")), "{s}");
+    assert!(left.iter().all(|l| !l.starts_with('·')), "{s}");
+    press(&c, &mut t, &["enter"]).await;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = text(&render(&t, w, h));
+        let left: Vec<&str> = s.lines().filter_map(|l| l.split('┃').nth(1)?.split('│').next()).collect();
+        assert!(left.iter().any(|l| l.contains("Review")), "{w}x{h}: the review\n{s}");
+        assert!(left.iter().any(|l| l.contains("n/esc") && l.contains("back to edit")), "{w}x{h}\n{s}");
+        assert!(left.iter().any(|l| l.contains("y/enter") && l.contains("send order")), "{w}x{h}\n{s}");
+    }
+}
