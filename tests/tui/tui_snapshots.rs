@@ -468,3 +468,36 @@ async fn the_reviews_hints_fit_at_80_columns() {
         assert!(left.iter().any(|l| l.contains("y/enter") && l.contains("send order")), "{w}x{h}\n{s}");
     }
 }
+
+/// The amend ticket's cost panel had only a spread-cross row (keys: `a` on
+/// a working order): it shows the engine's estimate for what the amended
+/// order has left to do, as the new-order ticket does for its order, and
+/// says that it is the residual's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_amend_ticket_shows_the_engines_estimate_for_the_residual() {
+    let c = demo_client(SEED).await;
+    let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    // P1: BUY 60,000 AAPL with 30,003 filled (the blotter's selected order).
+    press(&c, &mut t, &["a"]).await;
+    let s = text(&render(&t, 120, 40));
+    assert!(s.contains("Amend P1"), "{s}");
+    let panel: Vec<&str> = s.lines().filter_map(|l| l.split('┃').nth(1)?.split('│').nth(1)).collect();
+    for m in ["linear", "sqrt", "total"] {
+        assert!(panel.iter().any(|l| l.starts_with(&format!(" {m} "))), "{m} shown\n{s}");
+    }
+    assert!(!s.contains("spread cross"), "{s}");
+    // 60,000 - 30,003 = 29,997 left.
+    assert!(panel.iter().any(|l| l.contains("residual") && l.contains("29,997")), "{s}");
+    // At 80x24 the residual and the total stay.
+    let s = text(&render(&t, 80, 24));
+    let panel: Vec<&str> = s.lines().filter_map(|l| l.split('┃').nth(1)?.split('│').nth(1)).collect();
+    assert!(panel.iter().any(|l| l.contains("residual") && l.contains("29,997")), "{s}");
+    assert!(panel.iter().any(|l| l.starts_with(" total ")), "{s}");
+    // A larger quantity: 70,000 - 30,003 = 39,997.
+    press(&c, &mut t, &["backspace"; 5]).await;
+    press(&c, &mut t, &["=70000"]).await;
+    let s = text(&render(&t, 120, 40));
+    let panel: Vec<&str> = s.lines().filter_map(|l| l.split('┃').nth(1)?.split('│').nth(1)).collect();
+    assert!(panel.iter().any(|l| l.contains("residual") && l.contains("39,997")), "{s}");
+    assert!(panel.iter().any(|l| l.starts_with(" total ")), "{s}");
+}

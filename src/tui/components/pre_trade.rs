@@ -169,6 +169,11 @@ pub fn panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     let per = inst.filter(|i| i.quote_per > 1).map_or(String::new(), |i| format!(" (px per {})", i.quote_per));
     top.push(Entry::fixed(kv("notional", pt.notional.map_or("-".into(), |n| format!("{}{per}", money_short(n, ccy))))));
     top.push(Entry::fixed(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format::pct_of_adv(a, 3)))));
+    if let super::super::ticket::Mode::Amend(r) = &tk.mode {
+        // The estimate below is the residual's: what is left after the fills.
+        let left = tk.residual().map_or("none".into(), crate::model::human::qty);
+        top.push(Entry::fixed(kv("residual", format!("{left} ({} filled)", crate::model::human::qty(r.order.filled)))));
+    }
     if let Some(e) = controls_line(app, tk) {
         top.push(e);
     }
@@ -197,7 +202,10 @@ pub fn panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     // The fewest rows the table takes: its header, each model, the total and
     // what it adds up said short, an estimate's error.
     let models: Vec<&str> = pt.rows.iter().map(|r| r.model.as_str()).collect();
-    let needs = Line::styled(" needs a symbol, a quantity and the book", th.muted);
+    let needs = match (tk.amending(), tk.residual()) {
+        (Some(_), None) => Line::styled(" nothing left to fill: no estimate", th.muted),
+        _ => Line::styled(" needs a symbol, a quantity and the book", th.muted),
+    };
     let estimate_error = tk
         .preview
         .estimate

@@ -73,6 +73,8 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
         rows: Vec::new(),
         total: None,
     };
+    // An amendment crosses with what it has left to do, as the engine estimates it.
+    let cross_q = if t.amending().is_some() { t.residual().map(|r| r.to_f64()) } else { q };
     if let Some(Ok(e)) = &t.preview.estimate {
         // The engine's impact models, each with the inputs that explain it.
         p.rows = e
@@ -94,7 +96,7 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
             })
             .collect();
         p.total = Some((e.total_bps, e.total_cost, e.total_of.join(" + ").replace('_', " ")));
-    } else if let (Some(q), Some(s), Some(m)) = (q, spread, mid) {
+    } else if let (Some(q), Some(s), Some(m)) = (cross_q, spread, mid) {
         // Spread cross: 0.5 * spread * qty if every unit crossed.
         p.rows.push(CostRow {
             model: "spread cross".into(),
