@@ -18,7 +18,7 @@
 //! Every decision records the per-venue scores and a sentence saying why.
 
 use crate::market::{InstrumentMarket, Level, Universe};
-use crate::model::{Name, OrderType, Price, Qty, Rounding, Side, Tif, Timestamp};
+use crate::model::{Name, OrderType, Price, Qty, Rounding, Side, Tif, Timestamp, human};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -241,7 +241,7 @@ impl Router {
             // A venue showing less than the minimum size is not touched at all.
             let qualifies = min_size.is_none_or(|min| available >= min);
             if !qualifies {
-                too_small.push(format!("{} {}", venue.name, available));
+                too_small.push(format!("{} {}", venue.name, human::qty(available)));
             }
             for l in levels.iter().take_while(|l| intent.limit.is_none_or(|lim| !side.better(lim, l.px))) {
                 if !qualifies {
@@ -310,24 +310,36 @@ impl Router {
                 reason,
                 "aggressive {} {}: no displayed liquidity{}",
                 side,
-                intent.qty,
+                human::qty(intent.qty),
                 intent.limit.map(|l| format!(" at or inside the limit {l}")).unwrap_or_default()
             );
         } else {
-            let _ = write!(reason, "aggressive {} {}: best net price after taker fees: ", side, intent.qty);
+            let _ = write!(reason, "aggressive {} {}: best net price after taker fees: ", side, human::qty(intent.qty));
             let parts: Vec<String> = allocations
                 .iter()
-                .map(|a| format!("{} {} up to {}", a.venue, a.qty, a.px.map(|p| p.to_string()).unwrap_or_default()))
+                .map(|a| {
+                    format!(
+                        "{} {} up to {}",
+                        a.venue,
+                        human::qty(a.qty),
+                        a.px.map(|p| p.to_string()).unwrap_or_default()
+                    )
+                })
                 .collect();
             reason.push_str(&parts.join(", "));
             if left.is_positive() {
-                let _ = write!(reason, "; {left} short of displayed size");
+                let _ = write!(reason, "; {} short of displayed size", human::qty(left));
             }
         }
         if let Some(min) = min_size
             && !too_small.is_empty()
         {
-            let _ = write!(reason, "; skipped (showing less than the minimum size {min}): {}", too_small.join(", "));
+            let _ = write!(
+                reason,
+                "; skipped (showing less than the minimum size {}): {}",
+                human::qty(min),
+                too_small.join(", ")
+            );
         }
         RouteDecision { ts: now, intent, allocations, scores, reason }
     }
@@ -412,7 +424,7 @@ impl Router {
                 });
             }
         }
-        let mut reason = format!("passive {} {} at {}: ", side, intent.qty, px);
+        let mut reason = format!("passive {} {} at {}: ", side, human::qty(intent.qty), px);
         let parts: Vec<String> = allocations
             .iter()
             .map(|a| {
@@ -420,10 +432,10 @@ impl Router {
                 format!(
                     "{} {} (exp. cost {:+.2} bps, fill p {:.2}, queue {})",
                     a.venue,
-                    a.qty,
+                    human::qty(a.qty),
                     s.cost_bps.unwrap_or(0.0),
                     s.fill_prob,
-                    s.size
+                    human::qty(s.size)
                 )
             })
             .collect();
@@ -471,7 +483,7 @@ fn route_close(u: &Universe, m: &InstrumentMarket, intent: Intent, now: Timestam
                 "{} {} {} to the closing auction on the listing venue {}",
                 if intent.limit.is_some() { "LOC" } else { "MOC" },
                 intent.side,
-                intent.qty,
+                human::qty(intent.qty),
                 m.inst.listing
             ),
         ),

@@ -356,7 +356,8 @@ impl App {
         self.preview_gen += 1;
         let m = self.market();
         let symbol = m.instrument(t.symbol.value()).map(|i| i.symbol.to_string());
-        let req = if t.amending().is_some() { None } else { t.request(&m).ok() };
+        // An amendment is estimated as its residual (what is left after the fills).
+        let req = if t.amending().is_some() { t.residual_request(&m) } else { t.request(&m).ok() };
         if req.is_none()
             && let Some(t) = self.ticket.as_mut()
         {

@@ -675,6 +675,7 @@ impl Ticket {
     }
 }
 
+mod amend;
 mod keys;
 mod market;
 pub use market::Market;

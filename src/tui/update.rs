@@ -82,7 +82,9 @@ impl App {
                 if generation == self.preview_gen
                     && let Some(t) = self.ticket.as_mut()
                 {
-                    if p.request.is_some() {
+                    // The residual's schedule is not the amendment: its refusal is said in the
+                    // panel, not held against a field (the engine judges the amendment on send).
+                    if p.request.is_some() && t.amending().is_none() {
                         // An unreachable sidecar is not the ticket's fault: it must not block review.
                         let err = p.slices.as_ref().and_then(|r| r.as_ref().err()).filter(|e| !e.is_connection());
                         t.set_remote_error(err);

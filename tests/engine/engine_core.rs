@@ -220,6 +220,29 @@ fn routing_decisions_are_recorded_with_reasons() {
     assert!(venues.len() >= 2, "a day of slices uses more than one venue: {venues:?}");
 }
 
+/// The reasons are read on the Venues tab next to grouped figures, so every
+/// quantity in them is grouped too: a 1,700,000 sell reads "passive sell
+/// 1,700,000", never "1700000" (four or more digits in a row would be one).
+#[test]
+fn routing_reasons_group_thousands() {
+    let mut e = engine(4, &["AAPL"]);
+    let id =
+        e.apply(&advisor(), Command::Submit(twap("AAPL", Side::Buy, 1_000_000, "09:30", "10:00"))).unwrap().unwrap();
+    e.run_until(ny("09:35"));
+    let d = e.decisions(id);
+    let ungrouped = |r: &str| {
+        r.split(|c: char| !c.is_ascii_digit() && c != '.')
+            .any(|w| w.split('.').next().is_some_and(|int| int.len() >= 4))
+    };
+    for x in &d {
+        assert!(!ungrouped(&x.reason), "ungrouped quantity in {:?}", x.reason);
+    }
+    let grouped = |r: &str| {
+        r.as_bytes().windows(5).any(|w| w[0].is_ascii_digit() && w[1] == b',' && w[2..].iter().all(u8::is_ascii_digit))
+    };
+    assert!(d.iter().any(|x| x.reason.starts_with("passive buy") && grouped(&x.reason)), "no grouped passive reason");
+}
+
 #[test]
 fn amending_the_limit_moves_resting_children_with_latency() {
     let mut e = engine(12, &["AAPL"]);

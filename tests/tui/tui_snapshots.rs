@@ -394,3 +394,110 @@ async fn a_routing_reason_wraps_under_itself() {
     // The reason is there, whole: the first decision's last venue.
     assert!(pane.iter().any(|l| l.contains("IEX 110")), "{s}");
 }
+
+/// A quantity past the engine's limit (keys: n AAPL tab tab 1000000000000)
+/// was refused three times on the ticket: under the field, as "✗ engine"
+/// and as "✗ estimate", crowding 80x24. It is said once, by the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quantity_past_the_engines_limit_is_refused_once() {
+    let c = demo_client(SEED).await;
+    let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut t, &["n", "=AAPL", "tab", "tab", "=1000000000000"]).await;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = text(&render(&t, w, h));
+        assert!(!s.contains("✗ engine") && !s.contains("✗ estimate"), "{w}x{h}\n{s}");
+        // Once, under the quantity (wrapped in its column, so by a phrase on one row).
+        assert_eq!(s.matches("USD; the largest order this engine").count(), 1, "{w}x{h}\n{s}");
+        assert!(s.contains("▶ quantity   1000000000000  ✗"), "{w}x{h}\n{s}");
+    }
+}
+
+/// The TCA tab's pre-trade estimate read "+3.0 bps $4.12k sd 60", its
+/// timing risk without a unit: every figure says it (±60 bps, one sd).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pre_trade_estimate_says_its_timing_risk_in_bps() {
+    let (_c, mut a) = app().await;
+    a.tab = Tab::Tca;
+    for (w, h) in [(120, 40), (200, 60)] {
+        let s = text(&render(&a, w, h));
+        let line = s.lines().find(|l| l.contains("pre-trade est")).unwrap_or_default();
+        assert!(!line.contains(" sd "), "{w}x{h}: {line}\n{s}");
+        let after = line.split("pre-trade est").nth(1).and_then(|r| r.split('│').next()).unwrap_or_default();
+        assert!(after.contains("+3.0 ±60 bps $4.12k"), "{w}x{h}: {line}\n{s}");
+    }
+}
+
+/// At 100x30 the Venues tab drew the routing decisions' title with no row
+/// under it: where the pane is drawn, a decision shows under its title.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_routing_decisions_pane_has_rows_or_is_not_drawn() {
+    let (_c, mut a) = app().await;
+    a.tab = Tab::Venues;
+    // Every height from 80x24 to 200x60, at the widths of both layouts
+    // (stacked under 110 columns, side by side from 110).
+    for (w, h) in [80, 100, 120, 200].into_iter().flat_map(|w| (24..=60).map(move |h| (w, h))) {
+        let s = text(&render(&a, w, h));
+        let Some(at) = s.lines().position(|l| l.contains("routing decisions")) else { continue };
+        let (line, under) = (s.lines().nth(at).unwrap_or_default(), s.lines().nth(at + 1).unwrap_or_default());
+        // The row under the title, in the title's columns: a decision's time.
+        let col = line.chars().position(|c| c == 'r').unwrap_or_default();
+        let row: String = under.chars().skip(col.saturating_sub(4)).take(14).collect();
+        assert!(row.contains(':'), "{w}x{h}: nothing under the title: {under:?}\n{s}");
+    }
+}
+
+/// The review's hints ("y/enter send order n/esc back to edit") were wider
+/// than the 40 columns the review has at 80x24, and "edit" wrapped to the
+/// left edge alone: each hint keeps its key and words on one row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reviews_hints_fit_at_80_columns() {
+    let c = demo_client(SEED).await;
+    let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    press(&c, &mut t, &["n", "=AAPL", "tab", "tab", "=25k"]).await;
+    // The edit stage's hints, the same way: "· esc closes" began a row.
+    let s = text(&render(&t, 80, 24));
+    let left: Vec<&str> = s.lines().filter_map(|l| l.split('┃').nth(1)?.split('│').next()).collect();
+    assert!(left.iter().any(|l| l.starts_with("enter reviews")), "{s}");
+    assert!(left.iter().all(|l| !l.starts_with('·')), "{s}");
+    press(&c, &mut t, &["enter"]).await;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = text(&render(&t, w, h));
+        let left: Vec<&str> = s.lines().filter_map(|l| l.split('┃').nth(1)?.split('│').next()).collect();
+        assert!(left.iter().any(|l| l.contains("Review")), "{w}x{h}: the review\n{s}");
+        assert!(left.iter().any(|l| l.contains("n/esc") && l.contains("back to edit")), "{w}x{h}\n{s}");
+        assert!(left.iter().any(|l| l.contains("y/enter") && l.contains("send order")), "{w}x{h}\n{s}");
+    }
+}
+
+/// The amend ticket's cost panel had only a spread-cross row (keys: `a` on
+/// a working order): it shows the engine's estimate for what the amended
+/// order has left to do, as the new-order ticket does for its order, and
+/// says that it is the residual's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_amend_ticket_shows_the_engines_estimate_for_the_residual() {
+    let c = demo_client(SEED).await;
+    let mut t = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    // P1: BUY 60,000 AAPL with 30,003 filled (the blotter's selected order).
+    press(&c, &mut t, &["a"]).await;
+    let s = text(&render(&t, 120, 40));
+    assert!(s.contains("Amend P1"), "{s}");
+    let panel: Vec<&str> = s.lines().filter_map(|l| l.split('┃').nth(1)?.split('│').nth(1)).collect();
+    for m in ["linear", "sqrt", "total"] {
+        assert!(panel.iter().any(|l| l.starts_with(&format!(" {m} "))), "{m} shown\n{s}");
+    }
+    assert!(!s.contains("spread cross"), "{s}");
+    // 60,000 - 30,003 = 29,997 left.
+    assert!(panel.iter().any(|l| l.contains("residual") && l.contains("29,997")), "{s}");
+    // At 80x24 the residual and the total stay.
+    let s = text(&render(&t, 80, 24));
+    let panel: Vec<&str> = s.lines().filter_map(|l| l.split('┃').nth(1)?.split('│').nth(1)).collect();
+    assert!(panel.iter().any(|l| l.contains("residual") && l.contains("29,997")), "{s}");
+    assert!(panel.iter().any(|l| l.starts_with(" total ")), "{s}");
+    // A larger quantity: 70,000 - 30,003 = 39,997.
+    press(&c, &mut t, &["backspace"; 5]).await;
+    press(&c, &mut t, &["=70000"]).await;
+    let s = text(&render(&t, 120, 40));
+    let panel: Vec<&str> = s.lines().filter_map(|l| l.split('┃').nth(1)?.split('│').nth(1)).collect();
+    assert!(panel.iter().any(|l| l.contains("residual") && l.contains("39,997")), "{s}");
+    assert!(panel.iter().any(|l| l.starts_with(" total ")), "{s}");
+}

@@ -169,16 +169,30 @@ pub fn panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     let per = inst.filter(|i| i.quote_per > 1).map_or(String::new(), |i| format!(" (px per {})", i.quote_per));
     top.push(Entry::fixed(kv("notional", pt.notional.map_or("-".into(), |n| format!("{}{per}", money_short(n, ccy))))));
     top.push(Entry::fixed(kv("% of ADV", pt.pct_adv.map_or("-".into(), |a| format::pct_of_adv(a, 3)))));
+    if let super::super::ticket::Mode::Amend(r) = &tk.mode {
+        // The estimate below is the residual's: what is left after the fills.
+        let left = tk.residual().map_or("none".into(), crate::model::human::qty);
+        top.push(Entry::fixed(kv("residual", format!("{left} ({} filled)", crate::model::human::qty(r.order.filled)))));
+    }
     if let Some(e) = controls_line(app, tk) {
         top.push(e);
     }
+    // What the panel would repeat: the refusal shown by a field, and the
+    // engine's refusal of the schedule when the estimate fails the same way
+    // (an order past the engine's limit was refused three times at 80x24).
+    let by_field = tk.remote_error.as_ref().map(|(_, m)| m.as_str());
+    let said = |m: &str| by_field == Some(m);
+    let slices_error = tk.preview.slices.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.message.as_str());
     match &tk.preview.slices {
         Some(Ok(s)) => {
             let (full, short) = schedule_words(app, tk.algo, s);
             top.push(Entry { line: kv("schedule", full), short: Some((SCHEDULE, kv("schedule", short))) });
         }
-        Some(Err(e)) => top.push(Entry::fixed(Line::styled(format!(" ✗ engine: {}", e.message), th.error))),
-        None => {}
+        // A refusal the ticket already shows under its field is said there, once.
+        Some(Err(e)) if !said(&e.message) => {
+            top.push(Entry::fixed(Line::styled(format!(" ✗ engine: {}", e.message), th.error)))
+        }
+        _ => {}
     }
     let w = usize::from(inner.width.max(1));
     let rows_of = |l: &Line| l.width().max(1).div_ceil(w);
@@ -188,12 +202,16 @@ pub fn panel(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
     // The fewest rows the table takes: its header, each model, the total and
     // what it adds up said short, an estimate's error.
     let models: Vec<&str> = pt.rows.iter().map(|r| r.model.as_str()).collect();
-    let needs = Line::styled(" needs a symbol, a quantity and the book", th.muted);
+    let needs = match (tk.amending(), tk.residual()) {
+        (Some(_), None) => Line::styled(" nothing left to fill: no estimate", th.muted),
+        _ => Line::styled(" needs a symbol, a quantity and the book", th.muted),
+    };
     let estimate_error = tk
         .preview
         .estimate
         .as_ref()
         .and_then(|e| e.as_ref().err())
+        .filter(|e| !said(&e.message) && slices_error != Some(e.message.as_str()))
         .map(|e| Line::styled(format!(" ✗ estimate: {}", e.message), th.error));
     let table_least = 1
         + if pt.rows.is_empty() { rows_wrapped(&needs) } else { pt.rows.len() }

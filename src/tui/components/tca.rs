@@ -101,12 +101,12 @@ pub fn metric_lines(app: &App, o: &OrderRow, s: Option<&Summary>, room: usize) -
         ));
     }
     // The estimate fixed at submission beside what the order realised (+ = cost):
-    // its total (bps and currency) and timing risk, then spread + impact
+    // its total ± its timing risk (one sd, both in bps) and in currency, then spread + impact
     // estimated against realised (the realised total is the arrival slippage above).
     if let Some(pt) = &s.pre_trade {
         let e = &pt.estimate;
         let ccy = app.instruments.iter().find(|i| i.symbol == ord.symbol).map_or("USD", |i| &i.currency);
-        let est = format!("{:+.1} bps {} sd {:.0}", e.total_bps, super::money_short(e.total, ccy), e.timing_risk_bps);
+        let est = format!("{:+.1} ±{:.0} bps {}", e.total_bps, e.timing_risk_bps, super::money_short(e.total, ccy));
         v.push(("pre-trade est".into(), Span::styled(est, t.text)));
         let real = pt.realised.as_ref().and_then(|r| r.impact_bps.map(|i| r.spread_bps + i));
         let diff = pt.difference.as_ref().and_then(|d| d.cost_bps);

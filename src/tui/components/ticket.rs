@@ -73,6 +73,8 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
         rows: Vec::new(),
         total: None,
     };
+    // An amendment crosses with what it has left to do, as the engine estimates it.
+    let cross_q = if t.amending().is_some() { t.residual().map(|r| r.to_f64()) } else { q };
     if let Some(Ok(e)) = &t.preview.estimate {
         // The engine's impact models, each with the inputs that explain it.
         p.rows = e
@@ -94,7 +96,7 @@ pub fn pre_trade(t: &Ticket, inst: Option<&InstrumentView>) -> PreTrade {
             })
             .collect();
         p.total = Some((e.total_bps, e.total_cost, e.total_of.join(" + ").replace('_', " ")));
-    } else if let (Some(q), Some(s), Some(m)) = (q, spread, mid) {
+    } else if let (Some(q), Some(s), Some(m)) = (cross_q, spread, mid) {
         // Spread cross: 0.5 * spread * qty if every unit crossed.
         p.rows.push(CostRow {
             model: "spread cross".into(),
@@ -189,12 +191,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let mut lines: Vec<Line> = vec![Line::styled("Review", th.header), Line::default()];
         lines.extend(review_lines(app, tk).into_iter().map(|s| Line::styled(s, th.text)));
         lines.push(Line::default());
-        lines.push(Line::from(vec![
+        let send = vec![
             Span::styled(" y/enter ", th.hint_key),
             Span::styled(if tk.amending().is_some() { " send amendment   " } else { " send order   " }, th.hint_desc),
-            Span::styled(" n/esc ", th.hint_key),
-            Span::styled(" back to edit", th.hint_desc),
-        ]));
+        ];
+        let back = vec![Span::styled(" n/esc ", th.hint_key), Span::styled(" back to edit", th.hint_desc)];
+        // Side by side when they fit, else one a row: wrapped, "edit" was left alone at the edge.
+        let width: usize = send.iter().chain(&back).map(Span::width).sum();
+        if width <= usize::from(left.width) {
+            lines.push(Line::from([send, back].concat()));
+        } else {
+            lines.push(Line::from(send));
+            lines.push(Line::from(back));
+        }
         Paragraph::new(lines).wrap(Wrap { trim: false }).render(left, buf);
     } else {
         fields(app, tk, left, buf);
@@ -290,8 +299,16 @@ fn fields(app: &App, tk: &Ticket, area: Rect, buf: &mut Buffer) {
         lines.into_iter().flat_map(|l| super::hang::hanging(l, area.width)).collect()
     };
     let groups: Vec<Vec<Line>> = groups.into_iter().map(wrap).collect();
-    let footer =
-        wrap(vec![Line::default(), Line::styled("enter reviews · tab/↑↓ move · ←/→ choose · esc closes", th.muted)]);
+    // The hints fill rows by whole hints: wrapped as words, a row began with "· esc closes".
+    let mut footer = vec![Line::default()];
+    let mut row = String::new();
+    for hint in ["enter reviews", "tab/↑↓ move", "←/→ choose", "esc closes"] {
+        if !row.is_empty() && Line::raw(format!("{row} · {hint}")).width() > usize::from(area.width) {
+            footer.push(Line::styled(std::mem::take(&mut row), th.muted));
+        }
+        row = if row.is_empty() { hint.to_string() } else { format!("{row} · {hint}") };
+    }
+    footer.push(Line::styled(row, th.muted));
     let heights: Vec<usize> = groups.iter().map(Vec::len).collect();
     let room = usize::from(area.height).saturating_sub(footer.len());
     let w = super::window::fit(&heights, focus_group, room);

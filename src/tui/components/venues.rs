@@ -32,7 +32,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         // Narrow terminals: stack the panes instead of squeezing them side by side.
         // The book comes first; the share bars get what is left, then the decisions.
         let shares = app.tca.as_ref().map_or(1, |(_, s)| s.venues.len().max(1)) as u16 + 1;
-        let shares = shares.min(area.height.saturating_sub(book_h));
+        let rest = area.height.saturating_sub(book_h);
+        // The decisions get a row of their own under their title or are not
+        // drawn: the rows a title alone would take go to the share bars.
+        let shares = if rest >= shares + DECISIONS_LEAST { shares } else { rest };
         let [table_area, share_area, decisions_area] =
             Layout::vertical([Constraint::Length(book_h), Constraint::Length(shares), Constraint::Min(0)]).areas(area);
         book_table(app, book, table_area, buf);
@@ -130,7 +133,14 @@ fn one(f: &crate::model::Fee) -> String {
     }
 }
 
+/// The fewest rows the routing decisions are drawn in: the title and a
+/// decision under it (a title alone read as an empty history).
+const DECISIONS_LEAST: u16 = 2;
+
 fn decisions(app: &App, area: Rect, buf: &mut Buffer) {
+    if area.height < DECISIONS_LEAST {
+        return;
+    }
     let t = &app.theme;
     let b = Block::default()
         .borders(Borders::TOP)
