@@ -93,14 +93,10 @@ impl<'a> Market<'a> {
     }
 
     /// The next session after the trading date's that has not closed by
-    /// `after`, within two weeks: it may already be open (a UTC crypto day
-    /// begins as the previous one closes).
+    /// `after`: the engine's rule (`session::next_session`), so the ticket
+    /// names the same next open the engine's refusal does.
     fn next_open(&self, inst: &InstrumentView, after: Timestamp) -> Option<session::Session> {
-        let cal = inst.calendar?;
-        let date = self.date?;
-        (1..15)
-            .filter_map(|d| session::session(cal, &inst.listing, date + Duration::days(d)).ok())
-            .find(|s| s.close > after)
+        session::next_session(inst.calendar?, &inst.listing, self.date?, after)
     }
 
     /// Why an order in `inst` over [start, end] cannot trade, said plainly:
