@@ -278,8 +278,10 @@ impl App {
                 }
             }
             EventKind::Interrupted { .. } => self.offer_after_reconnect = true,
-            EventKind::Done { parent, status, residual, .. } if residual.is_positive() => {
-                let text = format!("{parent} {status} with {} unfilled", human::qty(*residual));
+            EventKind::Done { parent, status, residual, reason, .. } if residual.is_positive() => {
+                // Why, as the engine wrote it (its zone included): the desk reads it here first.
+                let why = reason.as_ref().map_or_else(String::new, |r| format!(": {r}"));
+                let text = format!("{parent} {status} with {} unfilled{why}", human::qty(*residual));
                 self.alert(Kind::Residual, &parent.to_string(), Level::Warn, text);
             }
             _ => {}

@@ -501,3 +501,68 @@ async fn the_amend_ticket_shows_the_engines_estimate_for_the_residual() {
     assert!(panel.iter().any(|l| l.contains("residual") && l.contains("39,997")), "{s}");
     assert!(panel.iter().any(|l| l.starts_with(" total ")), "{s}");
 }
+
+/// An order that ended with quantity left says why where a desk looks: the
+/// TCA panel above its filled/unfilled figures, the detail pane's title and
+/// the alert, whole at 80x24 (wrapped, never cut), in the zone the engine
+/// wrote it in. A BUY of 10,000 AAPL limited at 200.00 (the mid is near 229,
+/// see `tca.snap`) over 09:30-10:00 never trades; at 10:00 its window ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_order_says_why_it_ended_short() {
+    use blotter::client::Client;
+    use blotter::engine::OrderRequest;
+    use blotter::model::{AlgoKind, Price, Qty, Side};
+    use blotter::tui::scenario::{actor, engine, ny};
+    let c = blotter::client::Embedded::start(engine(SEED), 0.0, actor());
+    let req = OrderRequest {
+        symbol: "AAPL".into(),
+        side: Side::Buy,
+        qty: Qty::from_int(10_000),
+        algo: AlgoKind::Twap,
+        params: Default::default(),
+        start: Some(ny("09:30")),
+        end: Some(ny("10:00")),
+        limit_px: Some(Price::parse("200.00").expect("a price")),
+        decision_px: None,
+        acknowledge_warnings: true,
+    };
+    c.submit(req).await.expect("the order is accepted");
+    c.with_engine(|e| e.run_until(ny("10:15")));
+    let mut a = demo_app(&c, Theme::dark(), Keymap::defaults()).await;
+    let why = "window ended at 10:00 America/New_York";
+    let (_, report) = a.tca.as_ref().expect("the selected order's report is loaded");
+    assert_eq!(report.end_reason.as_deref(), Some(why));
+
+    a.tab = Tab::Tca;
+    let s = text(&render(&a, 80, 24));
+    let body = words(&s);
+    assert!(body.contains(&format!("ended short 10,000 unfilled: {why}")), "{s}");
+    // Above the figures it explains: the first metric is the filled quantity.
+    let at = |needle: &str| s.lines().position(|l| l.contains(needle)).unwrap_or(usize::MAX);
+    assert!(at("ended short") < at("0 of 10,000"), "{s}");
+    insta::assert_snapshot!("tca_expired_80x24", s);
+    // A longer reason (a venue's hours) wraps under itself, whole, and the title cuts it with an ellipsis.
+    let venue = "venue closed: AAPL trades 09:30-16:00 America/New_York on 2026-11-25; \
+                 nothing more is sent after 15:59 America/New_York";
+    a.tca.as_mut().expect("loaded").1.end_reason = Some(venue.into());
+    let s = text(&render(&a, 80, 24));
+    let body = words(&s);
+    assert!(body.contains(&format!("ended short 10,000 unfilled: {venue}")), "{s}");
+    let rows: Vec<&str> = s.lines().skip_while(|l| !l.contains("ended short")).take(2).collect();
+    assert!(rows[1].starts_with(&format!("│{}America/New_York on", " ".repeat(17))), "{s}");
+    assert!(s.contains("Detail · P1 ▲ BUY AAPL · expired: venue closed: AAPL trades 09:30-16:00 Ame… ┐"), "{s}");
+    a.tca.as_mut().expect("loaded").1.end_reason = Some(why.into());
+
+    // The detail pane's title says it on every tab, and so does the alert.
+    a.tab = Tab::Alerts;
+    let s = text(&render(&a, 80, 24));
+    assert!(s.contains(&format!("Detail · P1 ▲ BUY AAPL · expired: {why}")), "{s}");
+    let body = words(&s);
+    assert!(body.contains(&format!("P1 expired with 10,000 unfilled: {why}")), "{s}");
+    insta::assert_snapshot!("alerts_expired_80x24", s);
+}
+
+/// The screen's words in order, borders dropped: a text wrapped over rows reads as one.
+fn words(s: &str) -> String {
+    s.replace(['│', '┃'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}

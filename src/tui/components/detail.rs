@@ -13,10 +13,22 @@ use ratatui::widgets::{Paragraph, Tabs, Widget};
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let subject = match app.selected_order() {
-        Some(o) => format!(" · {} {} {}", o.order.id, super::side_word(o.order.side), o.order.symbol),
+        Some(o) => {
+            let mut s = format!(" · {} {} {}", o.order.id, super::side_word(o.order.side), o.order.symbol);
+            if let Some(why) = end_reason(app) {
+                s.push_str(&format!(" · {}: {why}", o.order.status));
+            }
+            s
+        }
         None => String::new(),
     };
-    let b = block(t, format!(" Detail{subject} "), focused(app, Pane::Detail));
+    // The order's line on every tab: cut to the border (the TCA tab and the alert say it whole).
+    let room = usize::from(area.width.saturating_sub(4));
+    let mut title = format!("Detail{subject}");
+    if title.chars().count() > room {
+        title = title.chars().take(room.saturating_sub(1)).chain(['…']).collect();
+    }
+    let b = block(t, format!(" {title} "), focused(app, Pane::Detail));
     let inner = b.inner(area);
     b.render(area, buf);
     let [bar, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
@@ -49,9 +61,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// Why the selected order ended with quantity left, as the engine said it
+/// (its TCA report's `end_reason`); None while it works, once filled, or
+/// before its report has loaded.
+pub fn end_reason(app: &App) -> Option<&str> {
+    let o = app.selected_order()?;
+    let (id, report) = app.tca.as_ref()?;
+    let ended_short = o.order.status.is_terminal() && o.order.leaves().is_positive();
+    (*id == o.order.id && ended_short).then_some(report.end_reason.as_deref()).flatten()
+}
+
 /// The alert lines as shown: a group heading when a kind has several
 /// subjects, then one line per subject (newest first) with its count.
-pub fn alert_lines(app: &App, height: usize) -> Vec<Line<'static>> {
+pub fn alert_lines(app: &App, height: usize, width: u16) -> Vec<Line<'static>> {
     let t = &app.theme;
     let style = |l: Level| match l {
         Level::Info => t.ok,
@@ -77,14 +99,18 @@ pub fn alert_lines(app: &App, height: usize) -> Vec<Line<'static>> {
         let room = if g.items.len() > 1 { share.saturating_sub(1) } else { share };
         for a in g.items.iter().take(room) {
             let count = if a.count > 1 { format!(" ×{}", a.count) } else { String::new() };
-            lines.push(Line::from(vec![
-                Span::styled(app.hms(a.ts), t.muted),
+            let (at, level) = (app.hms(a.ts), format!("{:<5}", a.level.word()));
+            // A long text (an order's end reason) continues under itself, past the time and level.
+            let indent = at.chars().count() + level.chars().count() + 2;
+            let line = Line::from(vec![
+                Span::styled(at, t.muted),
                 Span::raw(" "),
-                Span::styled(format!("{:<5}", a.level.word()), style(a.level)),
+                Span::styled(level, style(a.level)),
                 Span::raw(" "),
                 Span::styled(a.text.clone(), t.text),
                 Span::styled(count, super::strong(t.warning)),
-            ]));
+            ]);
+            lines.extend(super::hang::hanging_at(line, width, indent));
         }
         if g.items.len() > room {
             lines
@@ -102,6 +128,6 @@ fn alerts(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let mut lines = vec![Line::styled(format!("times {} · newest first", app.zone()), t.muted)];
-    lines.extend(alert_lines(app, usize::from(area.height.saturating_sub(1))));
+    lines.extend(alert_lines(app, usize::from(area.height.saturating_sub(1)), area.width));
     Paragraph::new(lines).render(area, buf);
 }

@@ -19,11 +19,18 @@ pub fn indent_of(line: &Line<'_>) -> usize {
 /// by `indent_of(line)`. A word longer than the room left is left to the
 /// paragraph's own wrapping.
 pub fn hanging(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
+    let indent = indent_of(&line);
+    hanging_at(line, width, indent)
+}
+
+/// `line` wrapped at spaces to `width` columns, each continuation indented
+/// by `indent` columns (an alert's text continues under its text, past its
+/// time and level).
+pub fn hanging_at(line: Line<'static>, width: u16, indent: usize) -> Vec<Line<'static>> {
     let width = usize::from(width);
     if line.width() <= width {
         return vec![line];
     }
-    let indent = indent_of(&line);
     if indent + 8 > width {
         return vec![line];
     }

@@ -2,7 +2,8 @@
 //! slippage, implementation shortfall and its decomposition, markouts, algo
 //! and venue attribution, a VWAP order's tracking per bucket), cumulative
 //! executed quantity against the planned schedule, and fill prices against
-//! the mid and the running interval VWAP.
+//! the mid and the running interval VWAP. An order that ended with quantity
+//! left says why above all of it.
 //! Live orders update as fills arrive (every refresh reloads the report).
 
 use super::super::app::App;
@@ -23,6 +24,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Paragraph::new(Line::styled("Select an order to see its transaction cost analysis.", t.muted))
             .render(area, buf);
         return;
+    };
+    // Why it ended with quantity left, across the panel above the figures it explains
+    // (filled, opportunity cost), wrapped under itself rather than cut at 80 columns.
+    let area = match super::detail::end_reason(app) {
+        Some(why) => {
+            let line = Line::from(vec![
+                Span::styled(format!("{:<LABEL$}", "ended short"), t.muted),
+                Span::styled(format!("{} unfilled: {why}", qty(o.order.leaves())), t.warning),
+            ]);
+            let rows = super::hang::hanging(line, area.width);
+            let [top, rest] = Layout::vertical([Constraint::Length(rows.len() as u16), Constraint::Min(0)]).areas(area);
+            Paragraph::new(rows).render(top, buf);
+            rest
+        }
+        None => area,
     };
     // Narrow terminals keep the metrics and one chart at a readable width.
     let price_share = if area.width >= 110 { 50 } else { 0 };
