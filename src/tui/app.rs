@@ -598,6 +598,14 @@ impl App {
     /// Records an alert (deduplicated by kind and subject) stamped with the simulated time.
     pub fn alert(&mut self, kind: super::alerts::Kind, subject: &str, level: Level, text: String) {
         let ts = self.clock.as_ref().map_or(Timestamp(0), |c| c.now);
+        self.alert_at(ts, kind, subject, level, text);
+    }
+
+    /// Records an alert stamped `ts`: an engine event's own time, so one
+    /// read from the history when the desk connects (an order that expired
+    /// at 10:00) is not dated when it was read (10:15), beside a reason that
+    /// says 10:00.
+    pub fn alert_at(&mut self, ts: Timestamp, kind: super::alerts::Kind, subject: &str, level: Level, text: String) {
         self.log.push(Entry { sim: Some(ts), level, text: text.clone() });
         self.alerts.push(ts, kind, subject, level, text);
     }

@@ -256,16 +256,16 @@ impl App {
             EventKind::Rejected { parent, code, message, .. } => {
                 let subject = parent.map_or_else(|| "order".to_string(), |p| p.to_string());
                 let text = format!("{subject} refused ({}): {message}", code.as_str());
-                self.alert(Kind::Refused, &subject, Level::Error, text);
+                self.alert_at(e.ts, Kind::Refused, &subject, Level::Error, text);
             }
             EventKind::ChildRejected { child, reason } => {
                 let text = format!("{child} refused by the venue: {reason}");
-                self.alert(Kind::VenueReject, &child.parent.to_string(), Level::Warn, text);
+                self.alert_at(e.ts, Kind::VenueReject, &child.parent.to_string(), Level::Warn, text);
             }
             EventKind::KillAll { parents, tenant, .. } => {
                 let whom = tenant.as_ref().map_or_else(|| "kill-all".to_string(), |t| format!("desk {t} killed"));
                 let text = format!("{whom}: {} orders paused, children cancelled", parents.len());
-                self.alert(Kind::Kill, &whom, Level::Warn, text);
+                self.alert_at(e.ts, Kind::Kill, &whom, Level::Warn, text);
                 self.killed.extend(parents.iter().copied());
             }
             EventKind::TradingState { state: crate::risk::TradingState::Active, .. } if !self.killed.is_empty() => {
@@ -282,7 +282,7 @@ impl App {
                 // Why, as the engine wrote it (its zone included): the desk reads it here first.
                 let why = reason.as_ref().map_or_else(String::new, |r| format!(": {r}"));
                 let text = format!("{parent} {status} with {} unfilled{why}", human::qty(*residual));
-                self.alert(Kind::Residual, &parent.to_string(), Level::Warn, text);
+                self.alert_at(e.ts, Kind::Residual, &parent.to_string(), Level::Warn, text);
             }
             _ => {}
         }

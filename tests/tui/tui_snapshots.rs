@@ -558,7 +558,8 @@ async fn an_expired_order_says_why_it_ended_short() {
     let s = text(&render(&a, 80, 24));
     assert!(s.contains(&format!("Detail · P1 ▲ BUY AAPL · expired: {why}")), "{s}");
     let body = words(&s);
-    assert!(body.contains(&format!("P1 expired with 10,000 unfilled: {why}")), "{s}");
+    // Dated when it expired (the event's time), not when the desk read it from the history at 10:15.
+    assert!(body.contains(&format!("10:00:00 warn P1 expired with 10,000 unfilled: {why}")), "{s}");
     insta::assert_snapshot!("alerts_expired_80x24", s);
 }
 
