@@ -357,3 +357,19 @@ async fn numeric_query_parameters_say_what_is_allowed() {
         assert!(m.len() < 200, "no huge value echoed: {m}");
     }
 }
+
+/// `PUT /v1/clock {"speed":1e300}` answered with the speed written out in
+/// 301 digits: the value is shown compactly and the range in plain figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absurd_clock_speed_is_refused_in_plain_figures() {
+    let d = desk(43, 1.0).await;
+    for (speed, why) in
+        [(json!(1e300), "above the maximum"), (json!(-3), "negative"), (json!(150_000), "above the maximum")]
+    {
+        let (s, v) = d.send(Some("sup"), "PUT", "/v1/clock", Some(json!({ "speed": speed }))).await;
+        assert_eq!((s, v["code"].as_str(), v["field"].as_str()), (400, Some("invalid_speed"), Some("speed")), "{v}");
+        let m = v["message"].as_str().unwrap();
+        assert!(m.contains(why) && m.contains("allowed: 0 (pause) to 100,000"), "{speed}: {m}");
+        assert!(m.len() < 150, "the value is not written out in full: {m}");
+    }
+}
