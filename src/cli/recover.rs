@@ -65,7 +65,10 @@ pub fn recover(a: &RecoverArgs) -> Result<(), CliError> {
     if let Some(s) = a.speed
         && !(s.is_finite() && s > 0.0)
     {
-        return Err(CliError::usage(format!("--speed: {s} must be a positive number of simulated seconds per second")));
+        return Err(CliError::usage(format!(
+            "--speed: {} must be a positive number of simulated seconds per second",
+            crate::model::human::figure(s)
+        )));
     }
     let refs: Vec<(i64, ParentId)> = a
         .orders

@@ -552,8 +552,7 @@ pub(crate) fn speed_refusal(speed: f64) -> Option<String> {
     } else {
         return None;
     };
-    // Past 15 digits, scientific (`1e300`): the figure as a double holds it.
-    let shown = if speed.abs() < 1e15 { speed.to_string() } else { format!("{speed:e}") };
+    let shown = crate::model::human::figure(speed);
     let max = crate::model::human::fixed(MAX_SPEED, 0);
     Some(format!("speed: {shown} {why}; allowed: 0 (pause) to {max} simulated seconds per second"))
 }
