@@ -1,7 +1,8 @@
 //! Request extractors whose refusals are our JSON errors, naming the field at
 //! fault: malformed JSON is 400, a body of the wrong shape (wrong type,
 //! missing or unknown field) is 422, a body over the limit 413, a body that is
-//! not JSON 415, a bad query parameter or id 400.
+//! not JSON 415, a bad query parameter or id 400
+//! (a whole number out of its range says the range: `query_param`).
 
 use super::errors::ApiError;
 use crate::client::{ClientError, ErrorCode};
@@ -124,7 +125,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+impl<S: Send + Sync, T: DeserializeOwned + utoipa::IntoParams> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
@@ -136,8 +137,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         let value: T = serde_path_to_error::deserialize(ignoring).map_err(|e| {
             let path = e.path().to_string();
             let msg = e.into_inner().to_string();
+            let field = field_of(&path, &msg);
+            // A whole number out of range says the range, not the parser's words.
+            if let Some(err) = field.as_deref().and_then(|f| super::query_param::numeric_refusal::<T>(q, f)) {
+                return ApiError::from(err);
+            }
             let mut err = ClientError::new(ErrorCode::InvalidQuery, msg.clone());
-            err.field = field_of(&path, &msg);
+            err.field = field;
             ApiError::from(err)
         })?;
         if let Some(f) = unknown.into_iter().next() {

@@ -24,6 +24,7 @@ mod market;
 pub mod openapi;
 mod orders;
 pub mod policy;
+mod query_param;
 pub mod revoke;
 mod risk;
 mod schema;

@@ -65,7 +65,10 @@ pub fn recover(a: &RecoverArgs) -> Result<(), CliError> {
     if let Some(s) = a.speed
         && !(s.is_finite() && s > 0.0)
     {
-        return Err(CliError::usage(format!("--speed: {s} must be a positive number of simulated seconds per second")));
+        return Err(CliError::usage(format!(
+            "--speed: {} must be a positive number of simulated seconds per second",
+            crate::model::human::figure(s)
+        )));
     }
     let refs: Vec<(i64, ParentId)> = a
         .orders
@@ -82,7 +85,10 @@ pub fn recover(a: &RecoverArgs) -> Result<(), CliError> {
         }
     }
     let ledger = a.db.open()?;
-    let actor = Actor::local(Role::Advisor);
+    // Whoever runs recover operates the desk (they hold its database): they
+    // act for each order's owner, as a SUPERVISOR, under their own name in
+    // the audit log; the orders stay their owners'.
+    let actor = Actor { role: Role::Supervisor, ..super::token::operator() };
     let ids: Vec<i64> = match engine_arg {
         Some(id) => vec![id],
         None => {
@@ -136,6 +142,8 @@ fn recover_one(
     // read before the engine is taken over, so one whose controls cannot be
     // read is left alone rather than run without them (as `serve` does).
     let controls = ledger.desk_controls().map_err(store_error)?.controls;
+    // An order the engine does not have is refused before it is taken over.
+    check_orders(ledger, id, refs)?;
     let Recovered { mut engine, recorder: mut rec, report, released, .. } =
         rebuild(ledger, id, actor, a.force).map_err(store_error)?;
     sink.take(released)?;
@@ -193,6 +201,28 @@ fn recover_one(
         "warnings": report.warnings,
         "orders": reports,
     }))
+}
+
+/// Refuses any of `refs` engine `id` does not have, naming those it has
+/// (with their status and owner) so the next command can be right.
+fn check_orders(ledger: &Ledger, id: i64, refs: &[(i64, ParentId)]) -> Result<(), CliError> {
+    if refs.is_empty() {
+        return Ok(());
+    }
+    let filter = crate::store::query::OrderFilter { engine: Some(id), ..Default::default() };
+    let mut has = ledger.orders(&filter).map_err(store_error)?.items;
+    let missing: Vec<String> =
+        refs.iter().filter(|(_, p)| !has.iter().any(|o| o.order.id.n == p.n)).map(|(_, p)| p.to_string()).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    has.sort_by_key(|o| o.order.id.n);
+    let listed: Vec<String> = has
+        .iter()
+        .map(|o| format!("{} ({}, {}/{})", o.reference, o.order.status, o.order.owner.tenant, o.order.owner.user))
+        .collect();
+    let what = if listed.is_empty() { "it has no orders".to_string() } else { format!("it has {}", listed.join(", ")) };
+    Err(CliError::usage(format!("--order: no order {} in engine E{id}; {what}", missing.join(", "))))
 }
 
 /// Holds the desk's control lock (shared) and the lock of each owner of

@@ -45,8 +45,9 @@ pub fn run(a: &RunArgs) -> Result<(), CliError> {
         && !(s.is_finite() && s > 0.0 && s <= MAX_SPEED)
     {
         return Err(CliError::usage(format!(
-            "--speed: {s} is not a speed; allowed: more than 0 and at most {MAX_SPEED} simulated seconds per second \
-             (leave it out to run as fast as possible)"
+            "--speed: {} is not a speed; allowed: more than 0 and at most {MAX_SPEED} simulated seconds per second \
+             (leave it out to run as fast as possible)",
+            crate::model::human::figure(s)
         )));
     }
     let mut r = a.replay.resolve(&a.order)?;

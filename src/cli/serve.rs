@@ -257,7 +257,10 @@ fn check(a: &ServeArgs) -> Result<(SocketAddr, Role), CliError> {
         .map_err(|_| usage("bind", format!("'{}' is not an address such as 127.0.0.1:8898", a.bind)))?;
     use crate::engine::pace::MAX_SPEED;
     if !(a.speed.is_finite() && (0.0..=MAX_SPEED).contains(&a.speed)) {
-        return Err(usage("speed", format!("{} is not a speed; allowed: 0 to {MAX_SPEED}", a.speed)));
+        return Err(usage(
+            "speed",
+            format!("{} is not a speed; allowed: 0 to {MAX_SPEED}", crate::model::human::figure(a.speed)),
+        ));
     }
     if !(a.rate_limit.is_finite() && a.rate_limit > 0.0) {
         return Err(usage("rate-limit", "must be a positive number of requests per second"));

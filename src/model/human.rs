@@ -61,6 +61,12 @@ pub fn fixed(x: f64, dp: usize) -> String {
     group(&s)
 }
 
+/// A figure as typed, in scientific notation past 15 digits (`1e300`, which
+/// `{}` writes out in 301 digits): for echoing a value back in a refusal.
+pub fn figure(x: f64) -> String {
+    if x.is_finite() && x.abs() >= 1e15 { format!("{x:e}") } else { x.to_string() }
+}
+
 /// The units of human amounts, largest first.
 const UNITS: [(f64, &str); 4] = [(1e12, "tn"), (1e9, "bn"), (1e6, "m"), (1e3, "k")];
 
@@ -131,6 +137,15 @@ pub fn split_suffix(s: &str) -> (&str, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_figure_echoed_back_stays_short() {
+        assert_eq!(figure(1e300), "1e300");
+        assert_eq!(figure(-2.5e20), "-2.5e20");
+        assert_eq!(figure(150_000.0), "150000");
+        assert_eq!(figure(-0.5), "-0.5");
+        assert_eq!(figure(f64::INFINITY), "inf");
+    }
 
     #[test]
     fn separators_never_lose_a_digit() {

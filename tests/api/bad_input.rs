@@ -321,3 +321,55 @@ async fn a_reversed_period_is_refused_not_answered_empty() {
         .await;
     assert_eq!(s, 200, "a proper period is answered: {v}");
 }
+
+/// A numeric query parameter out of its range (`limit=-1`) said "invalid
+/// digit found in string": it names the parameter, why, and the whole
+/// numbers allowed, the type's range or the one the route documents
+/// (`/v1/audit?limit` 1 to 10000). A number out of range is `invalid_param`,
+/// text that is no number `invalid_query`; neither echoes a huge value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numeric_query_parameters_say_what_is_allowed() {
+    let d = desk(41, 1.0).await;
+    let u64_max = "18446744073709551615";
+    let huge = "9".repeat(400);
+    let full = format!("allowed: a whole number from 0 to {u64_max}");
+    let cases: Vec<(String, &str, &str, Vec<String>)> = vec![
+        ("/v1/orders?limit=-1".into(), "invalid_param", "limit", vec!["'-1' is below 0".into(), full.clone()]),
+        (
+            format!("/v1/orders?offset={huge}"),
+            "invalid_param",
+            "offset",
+            vec![format!("above {u64_max}"), full.clone()],
+        ),
+        ("/v1/orders?limit=2.5".into(), "invalid_param", "limit", vec!["'2.5' is not a whole number".into()]),
+        ("/v1/orders?limit=abc".into(), "invalid_query", "limit", vec!["'abc' is not a number".into(), full.clone()]),
+        ("/v1/audit?limit=-5".into(), "invalid_param", "limit", vec!["below 1".into(), "from 1 to 10000".into()]),
+        ("/v1/events?after=-1".into(), "invalid_param", "after", vec!["below 0".into(), full.clone()]),
+    ];
+    for (path, code, field, says) in cases {
+        let (s, v) = d.send(Some("sup"), "GET", &path, None).await;
+        assert_eq!((s, v["code"].as_str(), v["field"].as_str()), (400, Some(code), Some(field)), "GET {path}: {v}");
+        let m = v["message"].as_str().unwrap();
+        assert!(m.starts_with(&format!("{field}: ")), "names the parameter: {m}");
+        for part in says {
+            assert!(m.contains(&part), "GET {path}: '{m}' should say '{part}'");
+        }
+        assert!(m.len() < 200, "no huge value echoed: {m}");
+    }
+}
+
+/// `PUT /v1/clock {"speed":1e300}` answered with the speed written out in
+/// 301 digits: the value is shown compactly and the range in plain figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absurd_clock_speed_is_refused_in_plain_figures() {
+    let d = desk(43, 1.0).await;
+    for (speed, why) in
+        [(json!(1e300), "above the maximum"), (json!(-3), "negative"), (json!(150_000), "above the maximum")]
+    {
+        let (s, v) = d.send(Some("sup"), "PUT", "/v1/clock", Some(json!({ "speed": speed }))).await;
+        assert_eq!((s, v["code"].as_str(), v["field"].as_str()), (400, Some("invalid_speed"), Some("speed")), "{v}");
+        let m = v["message"].as_str().unwrap();
+        assert!(m.contains(why) && m.contains("allowed: 0 (pause) to 100,000"), "{speed}: {m}");
+        assert!(m.len() < 150, "the value is not written out in full: {m}");
+    }
+}

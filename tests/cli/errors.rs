@@ -28,12 +28,14 @@ fn run_refuses_a_two_digit_year_and_an_unbounded_speed() {
     assert!(err.contains("--date: '26-11-25' is not a date; allowed: YYYY-MM-DD"), "{err}");
     assert!(!err.contains("--end"), "the date, not a window, is at fault: {err}");
     // 1e18 simulated seconds per second used to wrap the clock and hang.
-    for speed in ["1e18", "inf", "0", "-5"] {
+    for speed in ["1e18", "1e300", "inf", "0", "-5"] {
         let flag = format!("--speed={speed}");
         let (code, err) =
             fails(blotter(dir.path()).arg("run").args(ORDER).args(["--date", "2026-11-25", "--db", "none", &flag]));
         assert_eq!(code, Some(2), "{speed}: {err}");
         assert!(err.contains("--speed:") && err.contains("at most 100000"), "{speed}: {err}");
+        // 1e300 was written out in 301 digits.
+        assert!(err.len() < 300 && !err.contains("0000000000000000"), "{speed}: {err}");
     }
 }
 

@@ -15,6 +15,7 @@ mod store_files;
 mod store_leases;
 mod store_private;
 mod store_recover_desk;
+mod store_recover_owner;
 mod store_sink;
 mod store_suite;
 mod store_takeover;

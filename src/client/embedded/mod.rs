@@ -316,13 +316,8 @@ impl Client for Embedded {
 
     async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
         self.executing()?;
-        if !(speed.is_finite() && (0.0..=crate::engine::pace::MAX_SPEED).contains(&speed)) {
-            let mut e = ClientError::new(
-                ErrorCode::InvalidSpeed,
-                format!("{speed} is not a speed; allowed: 0 (pause) to 100000"),
-            );
-            e.field = Some("speed".into());
-            return Err(e);
+        if let Some(why) = speed_refusal(speed) {
+            return Err(ClientError::new(ErrorCode::InvalidSpeed, why).with_field("speed"));
         }
         let mut host = self.shared.lock();
         host.pacer.set_frozen(speed == 0.0);
@@ -542,4 +537,22 @@ impl Client for Embedded {
         self.settings.live_gate.decide(self.actor.role, req.mode)?;
         Ok(self.settings.live_gate.view())
     }
+}
+
+/// Why `speed` is not a pace the clock takes (`None`: it is): the value shown
+/// compactly (`1e300` was written out in 301 digits), the range in plain figures.
+pub(crate) fn speed_refusal(speed: f64) -> Option<String> {
+    use crate::engine::pace::MAX_SPEED;
+    let why = if !speed.is_finite() {
+        "is not a finite number"
+    } else if speed < 0.0 {
+        "is negative"
+    } else if speed > MAX_SPEED {
+        "is above the maximum"
+    } else {
+        return None;
+    };
+    let shown = crate::model::human::figure(speed);
+    let max = crate::model::human::fixed(MAX_SPEED, 0);
+    Some(format!("speed: {shown} {why}; allowed: 0 (pause) to {max} simulated seconds per second"))
 }
