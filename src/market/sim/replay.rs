@@ -13,7 +13,7 @@ use crate::market::replay::{RecQuote, RecTrade, Recording};
 use crate::market::session::Session;
 use crate::market::universe::Universe;
 use crate::model::{Price, Qty, Rounding, Side, Timestamp};
-use book::{Recorded, depth_offsets, made_touch, quote_recorded};
+use book::{Levels, Recorded, depth_offsets, made_touch, quote_recorded};
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -488,7 +488,7 @@ impl InstrumentMarket {
                 }
             }
             match quote {
-                Some(q) => quote_recorded(v, q, Recorded::Yes, shift, lot, slope, &offsets),
+                Some(q) => quote_recorded(v, Levels::of(q), Recorded::Yes, shift, lot, slope, &offsets),
                 None if from_bars => {
                     // Bars carry no book and no side: their prints, made
                     // evenly over each bar, cannot say where liquidity
@@ -506,8 +506,9 @@ impl InstrumentMarket {
                     // as the tape prints. Its mid carries our impact as it
                     // is (the synthetic market's touch, as before), so no
                     // shift is added on top.
-                    let made = made_touch(mid, v.half_spread, tick, v.base_depth, lot, now);
-                    quote_recorded(v, &made, Recorded::No, Price::ZERO, lot, slope, &offsets);
+                    let [bid, ask] = made_touch(mid, v.half_spread, tick, v.base_depth, lot);
+                    let made = Levels { bids: std::slice::from_ref(&bid), asks: std::slice::from_ref(&ask) };
+                    quote_recorded(v, made, Recorded::No, Price::ZERO, lot, slope, &offsets);
                 }
             }
             if !(quote.is_none() && from_bars) {

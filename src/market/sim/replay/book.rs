@@ -8,7 +8,7 @@ use super::super::VenueMarket;
 use crate::market::InstrumentMarket;
 use crate::market::book::DEPTH;
 use crate::market::replay::RecQuote;
-use crate::model::{Price, Qty, Rounding, Timestamp};
+use crate::model::{Price, Qty, Rounding};
 
 /// How far each level extrapolated behind a recorded top of book lies from
 /// the recorded touch, raw price units (index 0, the touch itself, is 0):
@@ -53,7 +53,7 @@ pub(super) fn depth_offsets(m: &InstrumentMarket, typical_raw: f64, step: Price)
 /// level the recording did not show, wherever it was made).
 pub(super) fn quote_recorded(
     v: &mut VenueMarket,
-    q: &RecQuote,
+    q: Levels<'_>,
     recorded: Recorded,
     shift: Price,
     lot: Qty,
@@ -63,7 +63,7 @@ pub(super) fn quote_recorded(
     let (typical, depletion, synthetic) = (v.base_depth, v.depletion, v.synthetic_depletion);
     let mut shown = [0.0; 2];
     let book = v.book_to_rewrite();
-    for (s, levels, dir) in [(0usize, &q.bids, -1i64), (1usize, &q.asks, 1i64)] {
+    for (s, levels, dir) in [(0usize, q.bids, -1i64), (1usize, q.asks, 1i64)] {
         let side = if s == 0 { &mut book.bids } else { &mut book.asks };
         side.clear();
         let mut dep = match recorded {
@@ -87,7 +87,7 @@ pub(super) fn quote_recorded(
         for &(px, size) in levels.iter().take(DEPTH) {
             shown[s] += push(&mut dep, px + shift, size.raw() as f64);
         }
-        if let [(px, _)] = levels.as_slice() {
+        if let [(px, _)] = levels {
             // What we took from the recorded levels beyond what they show
             // now, then what the tape has not made up for, eat the
             // extrapolated levels from the top.
@@ -118,12 +118,27 @@ pub(super) enum Recorded {
 /// the recording, or before the first): one level a side around `mid` (the
 /// last print with our impact), the venue's spread as a whole number of ticks (at least
 /// one, as the synthetic market quotes it), `typical` (raw) on each side.
-pub(super) fn made_touch(mid: f64, half_spread: f64, tick: Price, typical: f64, lot: Qty, ts: Timestamp) -> RecQuote {
+pub(super) fn made_touch(mid: f64, half_spread: f64, tick: Price, typical: f64, lot: Qty) -> [(Price, Qty); 2] {
     let tick_f = tick.to_f64();
     let width = ((2.0 * half_spread / tick_f + 0.5) as i64).max(1);
     let bid =
         Price::from_f64(mid - width as f64 * tick_f / 2.0).unwrap_or(tick).round_to(tick, Rounding::Nearest).max(tick);
     let ask = Price::from_raw(bid.raw() + width * tick.raw());
     let size = Qty::from_f64(typical / Qty::SCALE as f64).unwrap_or_default().round_down_to(lot);
-    RecQuote { ts, bids: vec![(bid, size)], asks: vec![(ask, size)] }
+    [(bid, size), (ask, size)]
+}
+
+/// One book's levels, best first, each side: a recorded quote's or a made
+/// touch's (borrowed: a made touch is rebuilt at every refresh, without an
+/// allocation).
+#[derive(Clone, Copy)]
+pub(super) struct Levels<'a> {
+    pub bids: &'a [(Price, Qty)],
+    pub asks: &'a [(Price, Qty)],
+}
+
+impl<'a> Levels<'a> {
+    pub(super) fn of(q: &'a RecQuote) -> Self {
+        Levels { bids: &q.bids, asks: &q.asks }
+    }
 }
