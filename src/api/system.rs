@@ -5,7 +5,7 @@ use super::ApiState;
 use super::auth::Caller;
 use super::errors::ApiResult;
 use crate::client::Client;
-use crate::client::wire::{Liveness, Readiness};
+use crate::client::wire::Readiness;
 use crate::engine::view::{Health, Identity};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,7 +29,20 @@ pub enum HealthAnswer {
     /// For a caller with a token (or the local desk without tokens).
     Full(Box<Health>),
     /// For a caller without a token.
-    Status(Liveness),
+    Status(StatusOnly),
+}
+
+/// `/healthz` to a caller without a token: the status and nothing else. The
+/// schema says so (`additionalProperties: false`), so a full answer, which
+/// also has a `status`, is not read as this one: the two answers of
+/// `HealthAnswer` do not overlap, as `oneOf` requires. Clients read either
+/// answer as `client::wire::Liveness`.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Liveness)]
+pub struct StatusOnly {
+    /// `ok`, or `degraded` when the ledger reports an error.
+    pub status: String,
 }
 
 /// Liveness: the status to anyone; version, paper mode, engines, orders and
@@ -41,7 +54,7 @@ pub async fn healthz(State(s): State<ApiState>, caller: Option<Extension<Caller>
         return Ok(Json(HealthAnswer::Full(Box::new(s.engine().health().await?))));
     }
     let status = if s.engine().ledger().error.is_some() { "degraded" } else { "ok" };
-    Ok(Json(HealthAnswer::Status(Liveness { status: status.into() })))
+    Ok(Json(HealthAnswer::Status(StatusOnly { status: status.into() })))
 }
 
 /// How long the token store is given to answer a readiness probe.
