@@ -128,12 +128,9 @@ impl Client for DemoClient {
         Ok(c)
     }
     async fn set_speed(&self, speed: f64) -> Result<ClockView, ClientError> {
-        if !(speed.is_finite() && (0.0..=100_000.0).contains(&speed)) {
-            return Err(ClientError::new(
-                ErrorCode::InvalidSpeed,
-                format!("{speed} is not a speed; allowed: 0 (pause) to 100000"),
-            )
-            .with_field("speed"));
+        // The embedded engine's one rule, so the demo refuses as a desk would be refused.
+        if let Some(why) = crate::client::embedded::speed_refusal(speed) {
+            return Err(ClientError::new(ErrorCode::InvalidSpeed, why).with_field("speed"));
         }
         self.clock.set_speed(speed);
         self.clock().await
@@ -227,5 +224,29 @@ impl Client for DemoClient {
     }
     async fn set_mode(&self, req: ModeRequest) -> Result<ModeView, ClientError> {
         self.engine.set_mode(req).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Actor;
+    use crate::model::Role;
+
+    #[tokio::test]
+    async fn an_absurd_speed_is_refused_in_plain_figures_as_the_engine_refuses_it() {
+        let engine = crate::engine::tests::engine(1, &["AAPL"]);
+        let start = engine.now();
+        let client = DemoClient {
+            engine: Embedded::start(engine, 0.0, Actor::local(Role::Advisor)),
+            clock: Arc::new(DemoClock::new(start, 1.0)),
+        };
+        let e = client.set_speed(1e300).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidSpeed);
+        assert_eq!(e.field.as_deref(), Some("speed"));
+        // Written out, 1e300 was 301 digits.
+        assert!(e.message.contains("1e300") && e.message.contains("100,000"), "{}", e.message);
+        assert!(e.message.len() < 120, "{}", e.message);
+        assert!(client.set_speed(50.0).await.is_ok());
     }
 }
