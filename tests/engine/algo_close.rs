@@ -186,13 +186,7 @@ fn a_child_that_would_reach_the_venue_after_the_close_is_not_sent() {
     let p = e.parent(id).unwrap();
     assert_eq!(p.status, ParentStatus::Expired);
     assert_eq!(p.filled, Qty::ZERO);
-    let why = events
-        .iter()
-        .find_map(|ev| match &ev.kind {
-            EventKind::Done { reason, .. } => reason.clone(),
-            _ => None,
-        })
-        .expect("an expired order says why");
+    let why = done_reason(&events).expect("an expired order says why");
     assert!(why.contains("venue closed") && why.contains("16:00"), "{why}");
 }
 
@@ -249,15 +243,17 @@ fn a_crypto_order_resting_into_the_utc_midnight_close_expires_naming_the_day() {
     );
     assert!(!events.iter().any(|ev| matches!(ev.kind, EventKind::ChildRejected { .. })));
     assert_eq!(e.parent(id).unwrap().status, ParentStatus::Expired);
-    let why = events
-        .iter()
-        .find_map(|ev| match &ev.kind {
-            EventKind::Done { reason, .. } => reason.clone(),
-            _ => None,
-        })
-        .expect("an expired order says why");
+    let why = done_reason(&events).expect("an expired order says why");
     assert_eq!(
         why,
         "venue closed: BTC-USD trades 00:00 UTC 2026-11-25 to 00:00 UTC 2026-11-26; nothing more is sent after 00:00 UTC"
     );
+}
+
+/// The reason the first `Done` event among `events` gives, if any.
+fn done_reason(events: &[EngineEvent]) -> Option<String> {
+    events.iter().find_map(|ev| match &ev.kind {
+        EventKind::Done { reason, .. } => reason.clone(),
+        _ => None,
+    })
 }

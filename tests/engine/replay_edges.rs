@@ -133,18 +133,7 @@ fn a_recording_priced_finer_than_the_tick_is_refused() {
 #[test]
 fn arrival_without_quotes_is_the_last_print() {
     let dir = tempfile::tempdir().unwrap();
-    let trades = dir.path().join("btc_trades.csv");
-    let day = fixtures::BINANCE_DAY_MS;
-    std::fs::write(
-        &trades,
-        format!(
-            "ts_ms,price,quantity,buyer_maker\n{},39400.00,0.5,True\n{},39410.00,0.5,False\n{},39405.00,0.5,True\n",
-            day + 950,
-            day + 990,
-            day + 5_000
-        ),
-    )
-    .unwrap();
+    let trades = three_prints(dir.path());
     let out = blotter()
         .args(["run", "--db", "none", "--json", "--symbol", "BTC-USD", "--side", "buy", "--qty", "0.1"])
         .args(["--algo", "twap", "--start", "00:00:01", "--end", "00:00:05", "--trades", trades.to_str().unwrap()])
@@ -266,18 +255,8 @@ fn an_unfilled_residual_says_what_the_recording_printed() {
 #[test]
 fn the_estimate_reads_nothing_recorded_after_it_and_the_window_ends_with_the_recording() {
     let dir = tempfile::tempdir().unwrap();
-    let trades = dir.path().join("btc_trades.csv");
+    let trades = three_prints(dir.path());
     let day = fixtures::BINANCE_DAY_MS;
-    std::fs::write(
-        &trades,
-        format!(
-            "ts_ms,price,quantity,buyer_maker\n{},39400.00,0.5,True\n{},39410.00,0.5,False\n{},39405.00,0.5,True\n",
-            day + 950,
-            day + 990,
-            day + 5_000
-        ),
-    )
-    .unwrap();
     let ns = |ms: i64| (day + ms) * 1_000_000;
     for start in [None, Some("00:00:00")] {
         let mut c = blotter();
@@ -302,4 +281,22 @@ fn the_estimate_reads_nothing_recorded_after_it_and_the_window_ends_with_the_rec
         assert_eq!(o["end"].as_i64(), Some(ns(5_000) + 1), "{start:?}: {o}");
         assert_eq!(v["replay"]["arrival"]["look_ahead"], false, "{start:?}: {}", v["replay"]);
     }
+}
+
+/// The trades-only BTC-USD fixture of the tests above: 39,400.00 at
+/// 00:00:00.950, 39,410.00 at 00:00:00.990, 39,405.00 at 00:00:05 (UTC).
+fn three_prints(dir: &std::path::Path) -> std::path::PathBuf {
+    let day = fixtures::BINANCE_DAY_MS;
+    let trades = dir.join("btc_trades.csv");
+    std::fs::write(
+        &trades,
+        format!(
+            "ts_ms,price,quantity,buyer_maker\n{},39400.00,0.5,True\n{},39410.00,0.5,False\n{},39405.00,0.5,True\n",
+            day + 950,
+            day + 990,
+            day + 5_000
+        ),
+    )
+    .unwrap();
+    trades
 }
